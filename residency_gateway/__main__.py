@@ -1,0 +1,3 @@
+from residency_gateway.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""Decision records: what the trail keeps of each decision. Pure.
+
+A record holds no payload bytes and no raw identifiers: subjects are keyed pseudonyms, the
+client is a truncated prefix (/24 or /48), signals carry JSON paths and networks only.
+Canonical JSON (RFC 8785 style: sorted keys, no spaces, UTF-8, integers only - durations are
+integer microseconds) makes the bytes that are hashed reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from residency_gateway.core.values import Decision
+
+
+def canonical(obj: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, compact separators, UTF-8, no floats allowed."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
+
+
+def decision_record(d: Decision, *, geoip_build: str | None, gateway_region: str | None,
+                    request_id: str, method: str, path: str) -> dict[str, Any]:
+    return {
+        "type": "decision",
+        "decision_id": d.decision_id,
+        "request_id": request_id,
+        "time": d.decided_at.isoformat(timespec="microseconds"),
+        "tenant": d.tenant,
+        "method": method,
+        "path": path,
+        "action": d.action.value,
+        "status": d.status,
+        "origin": {
+            "jurisdiction": d.origin.jurisdiction,
+            "rule": d.origin.rule,
+            "conflict": d.origin.conflict,
+            "client_prefix": d.origin.network_prefix,
+            "via_trusted_proxy": d.client.via_trusted_proxy,
+            "signals": [
+                {"kind": s.kind.value, "jurisdiction": s.jurisdiction, "credible": s.credible,
+                 "detail": s.detail}
+                for s in d.origin.signals
+            ],
+        },
+        "destination": {
+            "region": d.region,
+            "jurisdiction": d.region_jurisdiction,
+            "fallbacks": list(d.fallbacks),
+            "cross_border": d.cross_border,
+        },
+        "legal_basis": None if d.legal_basis is None else {
+            "key": d.legal_basis.key, "mechanism": d.legal_basis.mechanism,
+            "reference": d.legal_basis.reference},
+        "reasons": [r.value for r in d.reasons],
+        "steps": list(d.steps),
+        "subjects": [{"kind": s.kind, "pseudonym": s.pseudonym} for s in d.subjects],
+        "categories": list(d.categories),
+        "policy_version": d.policy_version,
+        "geoip_build": geoip_build,
+        "gateway_region": gateway_region,
+    }
+
+
+def completion_record(*, decision_id: str, time: str, region: str | None, status: int | None,
+                      outcome: str, bytes_up: int, bytes_down: int, duration_us: int,
+                      attempts: list[str]) -> dict[str, Any]:
+    return {
+        "type": "completion",
+        "decision_id": decision_id,
+        "time": time,
+        "region": region,
+        "upstream_status": status,
+        "outcome": outcome,
+        "bytes_up": bytes_up,
+        "bytes_down": bytes_down,
+        "duration_us": duration_us,
+        "attempts": attempts,
+    }

@@ -1,0 +1,92 @@
+"""Origin resolution: from the client's network and the payload's signals to a verdict.
+
+The rule (DOMAIN.md): CIDR overrides beat GeoIP; private, reserved, anycast or country-less
+addresses are *unknown*; any credible mainland signal makes the origin CN (the safe default);
+otherwise the network's country decides; with no country the origin is unknown. Every signal
+and any conflict stays in the verdict so the decision can be explained.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+
+from residency_gateway.core.values import (
+    MAINLAND,
+    GeoAnswer,
+    OriginVerdict,
+    PayloadScan,
+    Signal,
+    SignalKind,
+)
+from residency_gateway.regionmap.schema import CidrOverride
+
+GeoLookup = Callable[[str], GeoAnswer]
+
+# Addresses no GeoIP answer can place (RFC 6890 special-purpose registry, minus the documentation
+# ranges, which demo and test databases deliberately map). A CIDR override can still place them.
+_NON_ROUTABLE = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
+    "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b:1::/48",
+))
+
+
+def non_routable(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address.version == n.version and address in n for n in _NON_ROUTABLE)
+
+
+def network_signal(address: str | None, overrides: Iterable[CidrOverride],
+                   geo: GeoLookup) -> Signal:
+    """The network's signal: an override (most specific wins), else GeoIP, else unknown."""
+    if address is None:
+        return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "client address unknown")
+    ip = ipaddress.ip_address(address)
+    best: CidrOverride | None = None
+    for rule in overrides:
+        if rule.network.version == ip.version and ip in rule.network and (
+            best is None or rule.network.prefixlen > best.network.prefixlen
+        ):
+            best = rule
+    if best is not None:
+        return Signal(SignalKind.CIDR_OVERRIDE, best.jurisdiction, True, str(best.network))
+    if non_routable(ip):
+        return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "private or reserved address")
+    answer = geo(address)
+    if answer.anycast:
+        return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "anycast network")
+    if answer.country is None:
+        return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "no country in the GeoIP database")
+    return Signal(SignalKind.GEOIP, answer.country, True, answer.network or "geoip")
+
+
+def payload_signals(scan: PayloadScan, credible: Iterable[str]) -> tuple[Signal, ...]:
+    trust = frozenset(credible)
+    out: list[Signal] = []
+    for found in scan.ids:
+        if found.area_jurisdiction == MAINLAND:
+            out.append(Signal(SignalKind.RESIDENT_ID, MAINLAND, "resident_id" in trust, found.path))
+        else:
+            # A HK/MO/TW residence permit says who the person is, not where data was collected.
+            out.append(Signal(SignalKind.RESIDENCE_PERMIT, found.area_jurisdiction, False,
+                              found.path))
+    for phone in scan.phones:
+        credible_phone = ("mobile_phone" in trust and phone.mobile
+                          and phone.jurisdiction == MAINLAND)
+        out.append(Signal(SignalKind.MOBILE_PHONE, phone.jurisdiction, credible_phone, phone.path))
+    return tuple(out)
+
+
+def combine(network: Signal, payload: tuple[Signal, ...], prefix: str | None) -> OriginVerdict:
+    """Any credible mainland signal -> CN; else the network's country; else unknown."""
+    signals = (network, *payload)
+    mainland = [s for s in signals if s.credible and s.jurisdiction == MAINLAND]
+    others = {s.jurisdiction for s in signals if s.jurisdiction is not None}
+    conflict = len(others) > 1
+    if mainland:
+        return OriginVerdict(MAINLAND, f"credible_mainland_signal:{mainland[0].kind}", signals,
+                             conflict, prefix)
+    if network.jurisdiction is not None:
+        return OriginVerdict(network.jurisdiction, f"network:{network.kind}", signals, conflict,
+                             prefix)
+    return OriginVerdict(None, "no_origin_signal", signals, conflict, prefix)

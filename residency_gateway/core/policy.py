@@ -1,0 +1,302 @@
+"""The policy: every routing rule and invariant of the gateway lives here.
+
+`decide(facts, loaded map, geo, now, decision_id)` -> Decision. Pure: the clock, the decision
+id and the GeoIP lookup come in as arguments. The order of the rules is the order of `steps`:
+tenant -> client address -> origin -> child protection -> route -> legal basis -> fallbacks.
+Mainland-origin data is only ever given CN regions; the last step re-checks that whatever the
+map says (defence in depth behind the load-time invariants).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+from residency_gateway.core.clientaddr import is_trusted, parse_ip, resolve_client, truncated_prefix
+from residency_gateway.core.idnumber import age_on
+from residency_gateway.core.origin import GeoLookup, combine, network_signal, payload_signals
+from residency_gateway.core.values import (
+    MAINLAND,
+    NOT_INSPECTED,
+    REJECT_STATUS,
+    Action,
+    ClientAddress,
+    Decision,
+    LegalBasisRef,
+    OriginVerdict,
+    PayloadScan,
+    Reason,
+)
+from residency_gateway.regionmap.schema import RegionMap, Tenant, UnknownOriginHandling
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the shell observed of a request before deciding. Header names are lower-case."""
+
+    peer: str | None
+    headers: tuple[tuple[str, str], ...] = ()
+    method: str = "POST"
+    path: str = "/"
+    payload: PayloadScan = NOT_INSPECTED
+
+    def header_values(self, name: str) -> tuple[str, ...]:
+        lname = name.lower()
+        return tuple(v for k, v in self.headers if k == lname)
+
+    def header(self, name: str) -> str | None:
+        values = self.header_values(name)
+        return values[0] if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class TenantResult:
+    tenant: str | None
+    reason: Reason | None
+    step: str
+
+
+def api_key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def client_address(facts: RequestFacts, rmap: RegionMap) -> ClientAddress:
+    header = "forwarded" if rmap.client_address_header == "forwarded" else "x-forwarded-for"
+    return resolve_client(facts.peer, header_values=facts.header_values(header),
+                          header_kind=rmap.client_address_header, trusted=rmap.trusted_proxies)
+
+
+def identify_tenant(facts: RequestFacts, rmap: RegionMap) -> TenantResult:
+    """The tenant, from the header (trusted proxies only) and/or the API key (hash match)."""
+    ident = rmap.tenant_identification
+    peer_trusted = _peer_trusted(facts, rmap)
+    by_header: str | None = None
+    by_key: str | None = None
+    header_value = facts.header(ident.header) if ident.mode != "api_key" else None
+    if header_value is not None:
+        if not peer_trusted:
+            return TenantResult(None, Reason.UNTRUSTED_TENANT_HEADER,
+                                f"{ident.header} sent by a peer outside trusted_proxies")
+        by_header = header_value.strip()
+    key_value = facts.header(ident.api_key_header) if ident.mode != "header" else None
+    if key_value is not None:
+        digest = api_key_digest(key_value.strip())
+        for tid, tenant in rmap.tenants.items():
+            if any(hmac.compare_digest(digest, h) for h in tenant.api_key_sha256):
+                by_key = tid
+                break
+        if by_key is None:
+            return TenantResult(None, Reason.UNKNOWN_TENANT, "API key matches no tenant")
+    if by_header is not None and by_key is not None and by_header != by_key:
+        return TenantResult(None, Reason.TENANT_CONFLICT,
+                            f"{ident.header} and the API key name different tenants")
+    tid = by_key or by_header
+    if tid is None:
+        return TenantResult(None, Reason.UNKNOWN_TENANT, "no tenant identification")
+    if tid not in rmap.tenants:
+        return TenantResult(None, Reason.UNKNOWN_TENANT, "tenant not in the region map")
+    source = "API key" if by_key else f"{ident.header} from a trusted proxy"
+    return TenantResult(tid, None, f"tenant {tid} by {source}")
+
+
+def _peer_trusted(facts: RequestFacts, rmap: RegionMap) -> bool:
+    ip = parse_ip(facts.peer) if facts.peer else None
+    return ip is not None and is_trusted(ip, rmap.trusted_proxies)
+
+
+def categories_for(facts: RequestFacts, rmap: RegionMap) -> tuple[str, ...]:
+    cats: list[str] = []
+    for rule in rmap.data_categories:
+        if facts.path.startswith(rule.path_prefix):
+            cats.extend(c for c in rule.categories if c not in cats)
+    if facts.payload.ids and "id_number" not in cats:
+        cats.append("id_number")
+    if facts.payload.phones and "phone_number" not in cats:
+        cats.append("phone_number")
+    return tuple(cats)
+
+
+@dataclass(slots=True)
+class _Builder:
+    facts: RequestFacts
+    rmap: RegionMap
+    version: str
+    now: dt.datetime
+    decision_id: str
+    client: ClientAddress
+    origin: OriginVerdict
+    tenant: str | None = None
+    steps: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+    def reject(self, reason: Reason, step: str) -> Decision:
+        self.steps.append(step)
+        self.reasons.append(reason)
+        return self._decision(Action.REJECT, None, (), None, None, REJECT_STATUS[reason])
+
+    def forward(self, region: str, fallbacks: tuple[str, ...], cross: bool | None,
+                basis: LegalBasisRef | None) -> Decision:
+        return self._decision(Action.FORWARD, region, fallbacks, cross, basis, 200)
+
+    def _decision(self, action: Action, region: str | None, fallbacks: tuple[str, ...],
+                  cross: bool | None, basis: LegalBasisRef | None, status: int) -> Decision:
+        return Decision(
+            decision_id=self.decision_id, decided_at=self.now, tenant=self.tenant, action=action,
+            origin=self.origin, client=self.client, region=region,
+            region_jurisdiction=self.rmap.regions[region].jurisdiction if region else None,
+            fallbacks=fallbacks, cross_border=cross, legal_basis=basis,
+            reasons=tuple(self.reasons), steps=tuple(self.steps), policy_version=self.version,
+            subjects=self.facts.payload.subjects, categories=categories_for(self.facts, self.rmap),
+            status=status, payload_note=self.facts.payload.note)
+
+
+def resolve_origin(facts: RequestFacts, rmap: RegionMap, geo: GeoLookup,
+                   client: ClientAddress) -> OriginVerdict:
+    network = network_signal(client.address, rmap.cidr_overrides, geo)
+    payload = payload_signals(facts.payload, rmap.payload.credible_signals)
+    return combine(network, payload, truncated_prefix(client.address))
+
+
+def china_region(tenant: Tenant, rmap: RegionMap) -> str | None:
+    if MAINLAND in tenant.pins:
+        return tenant.pins[MAINLAND]
+    if tenant.china_region:
+        return tenant.china_region
+    cn = [rid for rid, r in rmap.regions.items() if r.jurisdiction == MAINLAND]
+    return cn[0] if len(cn) == 1 else None
+
+
+def legal_basis(tenant: Tenant, rmap: RegionMap, origin: str, region: str) -> LegalBasisRef | None:
+    """The configured basis covering export of `origin` data to `region`, if any."""
+    for key in (origin, "*"):
+        basis = tenant.legal_bases.get(key)
+        if basis is not None and (basis.destinations is None or region in basis.destinations):
+            return LegalBasisRef(key, basis.mechanism.value, basis.reference)
+    return None
+
+
+def _needs_basis(rmap: RegionMap, origin: str) -> bool:
+    rule = rmap.transfer_rules.get(origin)
+    return origin == MAINLAND or rule is None or rule.legal_basis_required
+
+
+def decide(facts: RequestFacts, rmap: RegionMap, version: str, geo: GeoLookup,
+           now: dt.datetime, decision_id: str) -> Decision:
+    client = client_address(facts, rmap)
+    origin = resolve_origin(facts, rmap, geo, client)
+    b = _Builder(facts, rmap, version, now, decision_id, client, origin)
+    who = identify_tenant(facts, rmap)
+    if who.reason is not None:
+        return b.reject(who.reason, who.step)
+    b.steps.append(who.step)
+    b.tenant = who.tenant
+    assert who.tenant is not None
+    tenant = rmap.tenants[who.tenant]
+
+    if facts.payload.error is not None:
+        return b.reject(facts.payload.error, f"payload: {facts.payload.note}")
+    if client.note:
+        b.steps.append(f"client address: {client.note}")
+    b.steps.append(f"origin {origin.jurisdiction or 'unknown'} by rule {origin.rule}"
+                   + (" (signals conflict)" if origin.conflict else ""))
+
+    # Children under 14 (PIPL art. 28/31; seed policy section 6): prior guardian consent or
+    # the data is not served.
+    consent = bool((facts.header(rmap.payload.guardian_consent_header) or "").strip())
+    today = now.date()
+    minors = [f for f in facts.payload.ids if age_on(f.birth_date, today) < rmap.payload.minor_age]
+    if minors and not consent:
+        return b.reject(Reason.MINOR_WITHOUT_CONSENT,
+                        f"resident ID at {minors[0].path} shows an age under "
+                        f"{rmap.payload.minor_age} and {rmap.payload.guardian_consent_header} is "
+                        "absent")
+    if minors:
+        b.reasons.append(Reason.GUARDIAN_CONSENT_PRESENT)
+        b.steps.append(f"minor's data with {rmap.payload.guardian_consent_header} present")
+
+    juris = origin.jurisdiction
+    pinned_to: str | None = None
+    if juris == MAINLAND:
+        primary = china_region(tenant, rmap)
+        if primary is None:
+            return b.reject(Reason.NO_ROUTE, "no China region for this tenant")
+        b.reasons.append(Reason.MAINLAND_DOMESTIC)
+        b.steps.append(f"mainland origin stays in China: region {primary}")
+    elif juris is None:
+        handling = tenant.unknown_origin
+        if handling is UnknownOriginHandling.REJECT:
+            return b.reject(Reason.UNKNOWN_ORIGIN,
+                            "origin unknown and the tenant's unknown_origin is reject")
+        b.reasons.append(Reason.UNKNOWN_ORIGIN_ROUTED)
+        if handling is UnknownOriginHandling.CHINA:
+            primary_cn = china_region(tenant, rmap)
+            if primary_cn is None:
+                return b.reject(Reason.NO_ROUTE, "no China region for this tenant")
+            primary = primary_cn
+        else:
+            primary = tenant.overseas_region
+        b.steps.append(f"unknown origin routed to {primary} by unknown_origin: {handling.value}")
+    elif juris in tenant.pins:
+        primary = pinned_to = tenant.pins[juris]
+        b.reasons.append(Reason.LOCALISATION_PIN)
+        b.steps.append(f"{juris} data pinned to region {primary}")
+    else:
+        primary = tenant.overseas_region
+        b.reasons.append(Reason.TENANT_OVERSEAS_REGION)
+        b.steps.append(f"overseas origin goes to the tenant's region {primary}")
+
+    if primary not in rmap.regions:
+        return b.reject(Reason.NO_ROUTE, f"region {primary} is not defined")
+    dest_j = rmap.regions[primary].jurisdiction
+    cross: bool | None = None if juris is None else juris != dest_j
+    basis: LegalBasisRef | None = None
+    if juris is not None and cross:
+        if juris == MAINLAND:  # unreachable with a validated map; never export CN data
+            return b.reject(Reason.NO_ROUTE, f"refusing to export mainland data to {primary}")
+        basis = legal_basis(tenant, rmap, juris, primary)
+        if basis is None and _needs_basis(rmap, juris):
+            return b.reject(Reason.NO_LEGAL_BASIS,
+                            f"{juris} -> {dest_j} ({primary}) needs a legal basis the tenant has "
+                            "not configured")
+        b.reasons.append(Reason.CROSS_BORDER_WITH_BASIS)
+        b.steps.append(f"cross-border {juris} -> {dest_j} under "
+                       + (f"{basis.mechanism} ({basis.reference})" if basis else
+                          "transfer_rules: no legal basis required"))
+    elif juris is not None:
+        b.reasons.append(Reason.DOMESTIC)
+
+    fallbacks = _fallbacks(tenant, rmap, juris, primary, pinned_to)
+    if fallbacks:
+        b.steps.append("fallbacks allowed: " + ", ".join(fallbacks))
+    decision = b.forward(primary, fallbacks, cross, basis)
+    # Defence in depth: whatever produced it, a mainland decision names only CN regions.
+    if juris == MAINLAND and any(rmap.regions[r].jurisdiction != MAINLAND
+                                 for r in (primary, *fallbacks)):
+        b.reasons.clear()
+        return b.reject(Reason.NO_ROUTE, "mainland origin with a non-CN destination refused")
+    return decision
+
+
+def _fallbacks(tenant: Tenant, rmap: RegionMap, juris: str | None, primary: str,
+               pinned_to: str | None) -> tuple[str, ...]:
+    """Regions to try when `primary` is down, never across the jurisdiction rules."""
+    out: list[str] = []
+    primary_j = rmap.regions[primary].jurisdiction
+    for rid in tenant.fallbacks:
+        region = rmap.regions.get(rid)
+        if region is None or rid == primary or rid in out:
+            continue
+        if juris == MAINLAND or primary_j == MAINLAND:
+            ok = region.jurisdiction == MAINLAND  # a China region fails over only inside China
+        elif pinned_to is not None:
+            ok = region.jurisdiction == primary_j  # a pin holds through failover
+        else:
+            ok = region.jurisdiction != MAINLAND and (
+                juris is None or juris == region.jurisdiction
+                or legal_basis(tenant, rmap, juris, rid) is not None
+                or not _needs_basis(rmap, juris))
+        if ok:
+            out.append(rid)
+    return tuple(out)

@@ -1,0 +1,211 @@
+"""Immutable values that flow through the decision core: signals, verdicts, decisions.
+
+Owns the vocabulary of DOMAIN.md (origin jurisdiction, destination region, signal, decision,
+reason code, legal basis). Must not do I/O or hold raw personal identifiers: payload findings
+carry keyed pseudonyms only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MAINLAND = "CN"
+"""ISO 3166-1 alpha-2 for mainland China. HK, MO and TW are separate jurisdictions."""
+
+
+class SignalKind(StrEnum):
+    """Where a piece of evidence about origin came from."""
+
+    CIDR_OVERRIDE = "cidr_override"  # the region map names the client's network
+    GEOIP = "geoip"  # the GeoIP database names the client's network
+    NETWORK_UNKNOWN = "network_unknown"  # no country for the client address
+    RESIDENT_ID = "resident_id"  # GB 11643 mainland resident ID number in the payload
+    RESIDENCE_PERMIT = "hmt_residence_permit"  # 81/82/83 area code: HK/MO/TW resident permit
+    MOBILE_PHONE = "mobile_phone"  # a mobile number of a national numbering plan
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One piece of evidence about where the data was collected.
+
+    `detail` never holds a raw identifier: a JSON path, a network prefix, a GeoIP note.
+    """
+
+    kind: SignalKind
+    jurisdiction: str | None
+    credible: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A data subject found in a payload, as a keyed pseudonym (HMAC), never the raw value."""
+
+    kind: str  # "resident_id" | "phone"
+    pseudonym: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdFinding:
+    """A valid resident ID number found in a payload: what the policy needs, nothing more."""
+
+    path: str
+    area_jurisdiction: str  # CN, or HK/MO/TW for the 81/82/83 residence permits
+    birth_date: dt.date
+    subject: Subject
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneFinding:
+    path: str
+    jurisdiction: str  # region of the numbering plan (CN, HK, MO, TW, SG, ...)
+    mobile: bool
+    subject: Subject
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadScan:
+    """What inspecting a request body found. `inspected` False means nothing was looked at."""
+
+    inspected: bool
+    ids: tuple[IdFinding, ...] = ()
+    phones: tuple[PhoneFinding, ...] = ()
+    note: str = ""
+    # Set when the body should have been inspected but could not be: the request is refused,
+    # never forwarded uninspected (invariant 1: "not by a malformed request").
+    error: Reason | None = None
+
+    @property
+    def subjects(self) -> tuple[Subject, ...]:
+        seen: dict[str, Subject] = {}
+        for item in (*self.ids, *self.phones):
+            seen.setdefault(item.subject.pseudonym, item.subject)
+        return tuple(seen.values())
+
+
+NOT_INSPECTED = PayloadScan(inspected=False, note="body not inspected")
+
+
+@dataclass(frozen=True, slots=True)
+class GeoAnswer:
+    """What the GeoIP database says of one address. `country` None means it names none."""
+
+    country: str | None
+    anycast: bool = False
+    network: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientAddress:
+    """The client address the gateway believes, and how it got there.
+
+    `address` is None when a trusted proxy sent a header that could not be parsed: the
+    client is then unknown, never silently the proxy.
+    """
+
+    address: str | None
+    peer: str | None
+    via_trusted_proxy: bool
+    hops: int
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OriginVerdict:
+    """The origin jurisdiction with every signal that led to it. `jurisdiction` None: unknown."""
+
+    jurisdiction: str | None
+    rule: str
+    signals: tuple[Signal, ...]
+    conflict: bool = False
+    network_prefix: str | None = None  # truncated client prefix (/24, /48), never the address
+
+
+class Action(StrEnum):
+    FORWARD = "forward"
+    REJECT = "reject"
+
+
+class Reason(StrEnum):
+    """Reason codes. Forward reasons explain the route, reject reasons explain the refusal."""
+
+    # forward
+    MAINLAND_DOMESTIC = "mainland_domestic"
+    TENANT_OVERSEAS_REGION = "tenant_overseas_region"
+    LOCALISATION_PIN = "localisation_pin"
+    DOMESTIC = "domestic"
+    CROSS_BORDER_WITH_BASIS = "cross_border_with_legal_basis"
+    UNKNOWN_ORIGIN_ROUTED = "unknown_origin_routed_by_tenant_rule"
+    GUARDIAN_CONSENT_PRESENT = "guardian_consent_present"
+    # reject
+    UNKNOWN_TENANT = "unknown_tenant"
+    UNTRUSTED_TENANT_HEADER = "untrusted_tenant_header"
+    TENANT_CONFLICT = "tenant_conflict"
+    UNKNOWN_ORIGIN = "unknown_origin"
+    NO_LEGAL_BASIS = "no_legal_basis"
+    MINOR_WITHOUT_CONSENT = "minor_without_guardian_consent"
+    NO_ROUTE = "no_route"
+    MALFORMED_PAYLOAD = "malformed_payload"
+    PAYLOAD_TOO_LARGE_TO_INSPECT = "payload_too_large_to_inspect"
+    PAYLOAD_ENCODING_NOT_INSPECTABLE = "payload_encoding_not_inspectable"
+    BODY_TOO_LARGE = "body_too_large"
+
+
+REJECT_STATUS: dict[Reason, int] = {
+    # RFC 7725: 451 when a legal demand (here: residency and transfer law) forbids serving.
+    Reason.UNKNOWN_TENANT: 451,
+    Reason.UNTRUSTED_TENANT_HEADER: 451,
+    Reason.TENANT_CONFLICT: 451,
+    Reason.UNKNOWN_ORIGIN: 451,
+    Reason.NO_LEGAL_BASIS: 451,
+    Reason.MINOR_WITHOUT_CONSENT: 451,
+    Reason.NO_ROUTE: 451,
+    Reason.MALFORMED_PAYLOAD: 400,
+    Reason.PAYLOAD_TOO_LARGE_TO_INSPECT: 413,
+    Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE: 415,
+    Reason.BODY_TOO_LARGE: 413,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LegalBasisRef:
+    """The legal basis a cross-border transfer relies on, as the region map names it."""
+
+    key: str  # the origin jurisdiction it was configured under, or "*"
+    mechanism: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome for one request: forward to a region (with ordered fallbacks) or reject."""
+
+    decision_id: str
+    decided_at: dt.datetime
+    tenant: str | None
+    action: Action
+    origin: OriginVerdict
+    client: ClientAddress
+    region: str | None
+    region_jurisdiction: str | None
+    fallbacks: tuple[str, ...]
+    cross_border: bool | None
+    legal_basis: LegalBasisRef | None
+    reasons: tuple[Reason, ...]
+    steps: tuple[str, ...]  # the reason chain, in words, in order
+    policy_version: str
+    subjects: tuple[Subject, ...] = ()
+    categories: tuple[str, ...] = ()
+    status: int = 200
+    payload_note: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def forwarded(self) -> bool:
+        return self.action is Action.FORWARD
+
+    @property
+    def reject_reason(self) -> Reason | None:
+        return None if self.forwarded else self.reasons[-1]

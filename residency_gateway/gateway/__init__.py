@@ -1,0 +1,1 @@
+"""The aiohttp shell: gathers facts, calls the core, records, forwards. Thin by design."""

@@ -1,0 +1,113 @@
+"""App factory and process lifecycle (shell)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import structlog
+from aiohttp import web
+
+from residency_gateway.gateway.admin import admin_app
+from residency_gateway.gateway.problem import problem
+from residency_gateway.gateway.proxy import RUNTIME, handle
+from residency_gateway.gateway.runtime import Runtime
+
+log = structlog.get_logger("residency_gateway")
+
+
+@web.middleware
+async def errors_as_problems(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """The one place unexpected errors become responses: RFC 9457, no stack traces out."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        log.exception("unhandled_error", path=request.path)
+        return problem(500, "internal_error", "the gateway failed on this request; nothing was "
+                       "forwarded unless a decision id is attached")
+
+
+def proxy_app(rt: Runtime) -> web.Application:
+    app = web.Application(middlewares=[errors_as_problems], client_max_size=0,
+                          handler_args={"max_field_size": 16384})
+    app[RUNTIME] = rt
+
+    async def trail_ctx(_app: web.Application) -> AsyncIterator[None]:
+        await rt.trail.start()
+        yield
+        await rt.close()
+
+    app.cleanup_ctx.append(trail_ctx)
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+@dataclass
+class Running:
+    runtime: Runtime
+    proxy: web.AppRunner
+    admin: web.AppRunner
+    proxy_port: int
+    admin_port: int
+
+    async def stop(self) -> None:
+        await self.admin.cleanup()
+        await self.proxy.cleanup()
+
+
+async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
+                admin_port: int) -> Running:
+    proxy_runner = web.AppRunner(proxy_app(rt), access_log=None,
+                                 shutdown_timeout=rt.settings.shutdown_grace_s)
+    await proxy_runner.setup()
+    site = web.TCPSite(proxy_runner, host, port, reuse_address=True)
+    await site.start()
+    admin_runner = web.AppRunner(admin_app(rt), access_log=None)
+    await admin_runner.setup()
+    admin_site = web.TCPSite(admin_runner, admin_host, admin_port, reuse_address=True)
+    await admin_site.start()
+    bound = _port(site)
+    admin_bound = _port(admin_site)
+    return Running(rt, proxy_runner, admin_runner, bound, admin_bound)
+
+
+def _port(site: web.TCPSite) -> int:
+    server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
+    assert server is not None
+    sockets = getattr(server, "sockets", None) or []
+    return int(sockets[0].getsockname()[1]) if sockets else 0
+
+
+async def serve_forever(rt: Runtime) -> int:
+    s = rt.settings
+    running = await start(rt, host=s.listen_host, port=s.listen_port, admin_host=s.admin_host,
+                          admin_port=s.admin_port)
+    log.info("listening", proxy=f"{s.listen_host}:{running.proxy_port}",
+             admin=f"{s.admin_host}:{running.admin_port}",
+             policy_version=rt.active.loaded.short_version)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    reloads: set[asyncio.Task[object]] = set()
+
+    def on_hup() -> None:
+        task = loop.create_task(rt.reload("sighup"))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGHUP, on_hup)
+    await stop.wait()
+    rt.draining = True  # readiness drops first, so load balancers stop sending
+    log.info("draining", grace_s=s.shutdown_grace_s)
+    await running.stop()
+    log.info("stopped")
+    return 0

@@ -1,0 +1,320 @@
+"""The request handler (shell): gather facts, decide (core), record, then forward or refuse.
+
+Order matters and is the product's promise:
+1. identify the tenant (headers only) and, for JSON/form bodies under the inspection limit,
+   read and scan the body; anything else is streamed, never buffered or written to disk;
+2. decide (pure core);
+3. append the decision record and wait until it is durable (no record, no transfer);
+4. refuse with problem+json, or stream to the decided region (fallbacks only as decided);
+5. append the completion record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+
+import aiohttp
+import structlog
+from aiohttp import web
+from yarl import URL
+
+from residency_gateway.audit.filestore import TrailUnavailable
+from residency_gateway.audit.records import completion_record, decision_record
+from residency_gateway.core.headers import downstream_response_headers, upstream_request_headers
+from residency_gateway.core.payload import PayloadError, parse_form, parse_json, scan_document
+from residency_gateway.core.policy import RequestFacts, decide, identify_tenant
+from residency_gateway.core.values import MAINLAND, Decision, PayloadScan, Reason, SignalKind
+from residency_gateway.gateway.problem import problem
+from residency_gateway.gateway.runtime import Active, Runtime
+from residency_gateway.regionmap.schema import RegionMap
+
+log = structlog.get_logger("residency_gateway")
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+UNKNOWN_ORIGIN_CODE = "ZZ"  # CLDR's "unknown region"; sent upstream when origin is unknown
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _inspectable(content_type: str) -> str | None:
+    ctype = content_type.lower()
+    if ctype == "application/json" or (ctype.startswith("application/") and ctype.endswith("+json")):
+        return "json"
+    if ctype == _FORM:
+        return "form"
+    return None
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_limited(request: web.Request, limit: int, idle: float) -> bytes | None:
+    """The body if it is at most `limit` bytes, else None."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        async with asyncio.timeout(idle):
+            chunk = await request.content.readany()
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+async def inspect_body(request: web.Request, rmap: RegionMap, key: bytes,
+                       today: dt.date) -> tuple[PayloadScan, bytes | None]:
+    limits, conf = rmap.limits, rmap.payload
+    declared = request.content_length
+    if declared is not None and declared > limits.max_body_bytes:
+        return PayloadScan(False, note=f"declared body of {declared} bytes exceeds "
+                           f"max_body_bytes {limits.max_body_bytes}",
+                           error=Reason.BODY_TOO_LARGE), None
+    kind = _inspectable(request.content_type) if request.can_read_body else None
+    if kind is None:
+        note = f"{request.content_type} streamed uninspected" if request.can_read_body else "no body"
+        return PayloadScan(False, note=note), None
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        return PayloadScan(False, note=f"{kind} body with Content-Encoding {encoding} cannot be "
+                           "inspected", error=Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE), None
+    if declared is not None and declared > conf.max_inspect_bytes:
+        return PayloadScan(False, note=f"{kind} body of {declared} bytes exceeds "
+                           f"payload.max_inspect_bytes {conf.max_inspect_bytes}",
+                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), None
+    body = await _read_limited(request, conf.max_inspect_bytes, limits.client_idle_timeout_s)
+    if body is None:
+        return PayloadScan(False, note=f"{kind} body exceeds payload.max_inspect_bytes "
+                           f"{conf.max_inspect_bytes}",
+                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), None
+    if not body:
+        return PayloadScan(True, note=f"empty {kind} body"), body
+    try:
+        document = parse_json(body) if kind == "json" else parse_form(body)
+        scan = scan_document(document, key=key, today=today, resident_ids=conf.resident_id,
+                             phones=conf.mobile_phone)
+    except PayloadError as exc:
+        return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD), None
+    return replace(scan, note=f"{kind} body inspected ({len(body)} bytes)"), body
+
+
+@dataclass
+class Transfer:
+    region: str | None = None
+    status: int | None = None
+    outcome: str = "not_sent"
+    bytes_up: int = 0
+    bytes_down: int = 0
+    body_started: bool = False
+    attempts: list[str] = field(default_factory=list)
+
+
+def _observe_decision(rt: Runtime, d: Decision) -> None:
+    m = rt.metrics
+    origin = d.origin.jurisdiction or "unknown"
+    # forwards are labelled by the rule that routed them, rejects by the rule that refused
+    reason = (d.reasons[0] if d.forwarded else d.reasons[-1]).value if d.reasons else "none"
+    m.decisions.labels(origin=origin, destination=d.region or "none", action=d.action.value,
+                       reason=reason).inc()
+    if d.origin.jurisdiction is None:
+        m.unknown_origin.labels(tenant=d.tenant or "none", action=d.action.value).inc()
+    if d.origin.signals and d.origin.signals[0].kind is SignalKind.CIDR_OVERRIDE:
+        m.override_hits.labels(jurisdiction=d.origin.signals[0].jurisdiction or "unknown").inc()
+    if d.forwarded and d.cross_border:
+        m.cross_border.labels(tenant=d.tenant or "none", origin=origin,
+                              destination=d.region_jurisdiction or "none",
+                              legal_basis=d.legal_basis.mechanism if d.legal_basis else "none").inc()
+
+
+async def handle(request: web.Request) -> web.StreamResponse:
+    rt = request.app[RUNTIME]
+    active = rt.active  # this request's snapshot, whatever a reload does meanwhile
+    rmap = active.loaded.rmap
+    started = time.perf_counter()
+    request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    decision_id = str(uuid.uuid4())
+    now = dt.datetime.now(dt.UTC)
+    facts = RequestFacts(peer=request.remote,
+                         headers=tuple((k.lower(), v) for k, v in request.headers.items()),
+                         method=request.method, path=request.path)
+    body: bytes | None = None
+    who = identify_tenant(facts, rmap)
+    if who.tenant is not None:
+        key = rt.keys.get(who.tenant)
+        assert key is not None
+        try:
+            scan, body = await inspect_body(request, rmap, key, now.date())
+        except TimeoutError:
+            return problem(408, "client_body_timeout", "the client stopped sending the body")
+        facts = replace(facts, payload=scan)
+    decision = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id)
+    rt.metrics.decision_seconds.observe(time.perf_counter() - started)
+    record = decision_record(decision, geoip_build=active.geo_info.build_date
+                             if active.geo_info else None, gateway_region=rt.settings.region,
+                             request_id=request_id, method=request.method, path=request.path)
+    try:
+        await rt.trail.append(record)
+    except TrailUnavailable as exc:
+        rt.metrics.audit_failures.inc()
+        log.error("trail_unavailable", request_id=request_id, decision_id=decision_id,
+                  error=str(exc))
+        return problem(503, "trail_unavailable", "the decision could not be recorded, so no data "
+                       "was transferred; retry later", decision_id=decision_id)
+    _observe_decision(rt, decision)
+    bound = log.bind(request_id=request_id, decision_id=decision_id, tenant=decision.tenant,
+                     origin=decision.origin.jurisdiction, origin_rule=decision.origin.rule,
+                     method=request.method, path=request.path)
+    if not decision.forwarded:
+        reason = decision.reasons[-1]
+        bound.info("request", action="reject", reason=reason.value, status=decision.status,
+                   duration_ms=round((time.perf_counter() - started) * 1000, 3))
+        rt.metrics.request_seconds.labels(action="reject").observe(time.perf_counter() - started)
+        return problem(decision.status, reason.value, decision.steps[-1], decision_id=decision_id)
+    transfer = Transfer()
+    try:
+        return await forward(request, rt, active, decision, body, transfer)
+    finally:
+        elapsed = time.perf_counter() - started
+        rt.metrics.request_seconds.labels(action="forward").observe(elapsed)
+        bound.info("request", action="forward", region=transfer.region, status=transfer.status,
+                   outcome=transfer.outcome, bytes_up=transfer.bytes_up,
+                   bytes_down=transfer.bytes_down, duration_ms=round(elapsed * 1000, 3))
+        completion = completion_record(
+            decision_id=decision_id, time=dt.datetime.now(dt.UTC).isoformat(
+                timespec="microseconds"), region=transfer.region, status=transfer.status,
+            outcome=transfer.outcome, bytes_up=transfer.bytes_up, bytes_down=transfer.bytes_down,
+            duration_us=int(elapsed * 1_000_000), attempts=transfer.attempts)
+        try:
+            await asyncio.shield(rt.trail.append(completion))
+        except TrailUnavailable as exc:
+            rt.metrics.audit_failures.inc()
+            log.error("completion_not_recorded", decision_id=decision_id, error=str(exc))
+
+
+async def forward(request: web.Request, rt: Runtime, active: Active, decision: Decision,
+                  body: bytes | None, t: Transfer) -> web.StreamResponse:
+    rmap = active.loaded.rmap
+    regions = [r for r in (decision.region, *decision.fallbacks) if r is not None]
+    # Tripwire: the core never produces this; if it ever did, nothing leaves China.
+    if decision.origin.jurisdiction == MAINLAND and any(
+            rmap.regions[r].jurisdiction != MAINLAND for r in regions):
+        rt.metrics.mainland_outside_cn.inc()
+        log.critical("mainland_route_outside_cn_refused", decision_id=decision.decision_id)
+        t.outcome = "refused_tripwire"
+        return problem(451, Reason.NO_ROUTE.value, "refused: mainland data routed outside CN",
+                       decision_id=decision.decision_id)
+    limits = rmap.limits
+    residency = {
+        "X-Residency-Origin": decision.origin.jurisdiction or UNKNOWN_ORIGIN_CODE,
+        "X-Residency-Decision": decision.decision_id,
+        "X-Residency-Tenant": decision.tenant or "",
+        "X-Residency-Policy": active.loaded.version[:12],
+    }
+    peer = request.remote
+    streaming = body is None and request.can_read_body
+
+    async def stream_body() -> AsyncIterator[bytes]:
+        t.body_started = True
+        while True:
+            async with asyncio.timeout(limits.client_idle_timeout_s):
+                chunk = await request.content.readany()
+            if not chunk:
+                return
+            t.bytes_up += len(chunk)
+            if t.bytes_up > limits.max_body_bytes:
+                raise BodyTooLarge
+            yield chunk
+
+    upstream: aiohttp.ClientResponse | None = None
+    for region in regions:
+        pool = active.upstreams[region]
+        headers = upstream_request_headers(
+            request.headers.items(), peer=peer,
+            peer_trusted=decision.client.via_trusted_proxy, host=request.host,
+            residency={**residency, "X-Residency-Region": region},
+            keep_content_length=streaming)
+        for base in pool.order():
+            if streaming and t.body_started:
+                break  # the body is partly consumed: it cannot be replayed elsewhere
+            t.attempts.append(region)
+            t.region = region
+            began = time.perf_counter()
+            try:
+                upstream = await pool.session.request(
+                    request.method, URL(base + request.raw_path, encoded=True), headers=headers,
+                    data=stream_body() if streaming else body, allow_redirects=False)
+            except aiohttp.ClientConnectorError:
+                rt.metrics.upstream_errors.labels(region=region, kind="connect").inc()
+                rt.metrics.upstream_up.labels(region=region).set(0)
+                continue
+            except BodyTooLarge:
+                t.outcome = "body_too_large"
+                return problem(413, Reason.BODY_TOO_LARGE.value, "request body exceeds "
+                               f"max_body_bytes {limits.max_body_bytes}",
+                               decision_id=decision.decision_id)
+            except (TimeoutError, aiohttp.ServerTimeoutError):
+                rt.metrics.upstream_errors.labels(region=region, kind="timeout").inc()
+                t.outcome = "upstream_timeout"
+                return problem(504, "upstream_timeout", f"region {region} did not answer in time",
+                               decision_id=decision.decision_id)
+            except aiohttp.ClientError as exc:
+                if t.bytes_up > limits.max_body_bytes:  # raised inside aiohttp's body writer
+                    t.outcome = "body_too_large"
+                    return problem(413, Reason.BODY_TOO_LARGE.value, "request body exceeds "
+                                   f"max_body_bytes {limits.max_body_bytes}",
+                                   decision_id=decision.decision_id)
+                rt.metrics.upstream_errors.labels(region=region, kind="protocol").inc()
+                t.outcome = "upstream_error"
+                log.warning("upstream_error", region=region, error=type(exc).__name__)
+                return problem(502, "upstream_error", f"region {region} failed: "
+                               f"{type(exc).__name__}", decision_id=decision.decision_id)
+            rt.metrics.upstream_seconds.labels(region=region).observe(time.perf_counter() - began)
+            rt.metrics.upstream_up.labels(region=region).set(1)
+            break
+        if upstream is not None:
+            break
+    if upstream is None:
+        t.outcome = "upstream_unavailable"
+        tried = ", ".join(dict.fromkeys(t.attempts)) or "none"
+        return problem(503, "upstream_unavailable", f"no upstream reachable in the allowed regions "
+                       f"({tried}); no failover beyond what the residency rules allow",
+                       decision_id=decision.decision_id)
+    if body is not None:
+        t.bytes_up = len(body)
+    return await _relay(request, upstream, t, decision, residency)
+
+
+async def _relay(request: web.Request, upstream: aiohttp.ClientResponse, t: Transfer,
+                 decision: Decision, residency: dict[str, str]) -> web.StreamResponse:
+    t.status = upstream.status
+    out = {"X-Residency-Region": t.region or "", "X-Residency-Decision": decision.decision_id}
+    response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+    for name, value in downstream_response_headers(upstream.headers.items(), out):
+        response.headers.add(name, value)
+    if upstream.content_length is not None and "Transfer-Encoding" not in upstream.headers:
+        response.content_length = upstream.content_length
+    try:
+        await response.prepare(request)
+        async for chunk in upstream.content.iter_any():
+            t.bytes_down += len(chunk)
+            await response.write(chunk)
+        await response.write_eof()
+        t.outcome = "completed"
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        t.outcome = "upstream_body_error"
+        log.warning("upstream_body_error", decision_id=decision.decision_id,
+                    error=type(exc).__name__)
+        with contextlib.suppress(Exception):
+            if request.transport is not None:
+                request.transport.close()
+    except ConnectionResetError:
+        t.outcome = "client_disconnected"
+    finally:
+        upstream.release()
+    return response

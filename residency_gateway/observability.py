@@ -1,0 +1,92 @@
+"""Metrics (prometheus-client, one registry per app) and structlog configuration (shell).
+
+No label and no log field ever carries personal data: labels are jurisdictions, regions,
+tenants, reason codes and legal-basis mechanisms.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+                    5, 10, 30, 60)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.decisions = Counter("rg_decisions", "Decisions by origin, destination, action, reason",
+                                 ["origin", "destination", "action", "reason"], registry=r)
+        self.cross_border = Counter("rg_cross_border_transfers",
+                                    "Forwarded cross-border transfers by tenant and legal basis",
+                                    ["tenant", "origin", "destination", "legal_basis"], registry=r)
+        self.mainland_outside_cn = Counter(
+            "rg_mainland_routed_outside_cn",
+            "Mainland-origin requests that reached the forwarding step with a non-CN region "
+            "(refused by the shell tripwire; must stay 0)", registry=r)
+        self.unknown_origin = Counter("rg_unknown_origin", "Decisions whose origin was unknown",
+                                      ["tenant", "action"], registry=r)
+        self.override_hits = Counter("rg_cidr_override_hits", "Decisions placed by a CIDR override",
+                                     ["jurisdiction"], registry=r)
+        self.request_seconds = Histogram("rg_request_duration_seconds",
+                                         "Time from request to end of response", ["action"],
+                                         buckets=_LATENCY_BUCKETS, registry=r)
+        self.decision_seconds = Histogram("rg_decision_duration_seconds",
+                                          "Time to decide (inspection, policy) before recording",
+                                          buckets=_LATENCY_BUCKETS, registry=r)
+        self.upstream_seconds = Histogram("rg_upstream_duration_seconds",
+                                          "Upstream time to response headers", ["region"],
+                                          buckets=_LATENCY_BUCKETS, registry=r)
+        self.upstream_errors = Counter("rg_upstream_errors", "Upstream failures by region and kind",
+                                       ["region", "kind"], registry=r)
+        self.upstream_up = Gauge("rg_upstream_up", "1 if the region's last attempt reached it",
+                                 ["region"], registry=r)
+        self.audit_commit_seconds = Histogram("rg_audit_commit_seconds",
+                                              "Trail group-commit latency (write + fsync)",
+                                              buckets=_LATENCY_BUCKETS, registry=r)
+        self.audit_batch = Histogram("rg_audit_commit_batch_size", "Entries per group commit",
+                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024), registry=r)
+        self.audit_backlog = Gauge("rg_audit_backlog", "Entries waiting for the next commit",
+                                   registry=r)
+        self.audit_failures = Counter("rg_audit_write_failures",
+                                      "Requests refused because the trail could not record",
+                                      registry=r)
+        self.geoip_build = Gauge("rg_geoip_build_timestamp_seconds",
+                                 "Build time of the active GeoIP database", registry=r)
+        self.policy_info = Gauge("rg_policy_info", "The active region map (value 1)",
+                                 ["version"], registry=r)
+        self.reloads = Counter("rg_reloads", "Region map / GeoIP reloads", ["what", "result"],
+                               registry=r)
+        self.ready = Gauge("rg_ready", "1 when the gateway is ready to take traffic", registry=r)
+
+    def set_policy(self, version: str) -> None:
+        self.policy_info.clear()
+        self.policy_info.labels(version=version[:12]).set(1)
+
+    def audit_committed(self, count: int, seconds: float) -> None:
+        self.audit_commit_seconds.observe(seconds)
+        self.audit_batch.observe(count)
+
+
+def configure_logging(fmt: str = "auto", level: str = "info") -> None:
+    if fmt == "auto":
+        fmt = "console" if sys.stderr.isatty() else "json"
+    renderer: structlog.typing.Processor = (
+        structlog.dev.ConsoleRenderer() if fmt == "console" else structlog.processors.JSONRenderer())
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            getattr(logging, level.upper(), logging.INFO)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )

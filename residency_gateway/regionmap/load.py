@@ -1,0 +1,256 @@
+"""Load region maps from YAML with every error as `file:line: key: message`.
+
+A map may be one file or a directory of `*.yaml`/`*.yml` files merged key by key (a region or
+tenant defined twice is an error, not a silent override). YAML is read with the YAML 1.2 core
+booleans (`true`/`false` only), so a jurisdiction `NO` stays Norway rather than becoming False,
+and duplicate keys are errors. The policy version is the SHA-256 of the canonical JSON of the
+validated map, so formatting and comments do not change it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from residency_gateway.regionmap import invariants
+from residency_gateway.regionmap.schema import RegionMap
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigIssue:
+    file: str
+    line: int
+    key: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        prefix = "" if self.severity == "error" else "warning: "
+        return f"{self.file}:{self.line}: {self.key}: {prefix}{self.message}"
+
+
+class ConfigError(Exception):
+    """A region map that must not be used. Carries every problem found, each with file:line."""
+
+    http_status = 500
+
+    def __init__(self, issues: list[ConfigIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedMap:
+    rmap: RegionMap
+    version: str  # sha256 hex of the canonical map
+    sources: tuple[str, ...]
+    warnings: tuple[ConfigIssue, ...]
+    lines: dict[Loc, tuple[str, int]]
+
+    @property
+    def short_version(self) -> str:
+        return self.version[:12]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core booleans (true/false only)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+class _Located:
+    """Builds plain Python values from YAML nodes, remembering the line of every key path."""
+
+    def __init__(self, file: str, loader: _Loader):
+        self.file = file
+        self.loader = loader
+        self.lines: dict[Loc, tuple[str, int]] = {}
+        self.issues: list[ConfigIssue] = []
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.lines.setdefault(loc, (self.file, node.start_mark.line + 1))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.issues.append(ConfigIssue(self.file, key_node.start_mark.line + 1,
+                        _dotted(loc) or "<root>", "mapping keys must be plain strings"))
+                    continue
+                key = str(key_node.value)
+                if key == "<<":
+                    self.issues.append(ConfigIssue(self.file, key_node.start_mark.line + 1,
+                        _dotted(loc) or "<root>", "YAML merge keys (<<) are not supported"))
+                    continue
+                child = (*loc, key)
+                if key in out:
+                    self.issues.append(ConfigIssue(self.file, key_node.start_mark.line + 1,
+                        _dotted(child), "duplicate key (first defined on line "
+                        f"{self.lines[child][1]})"))
+                    continue
+                self.lines[child] = (self.file, key_node.start_mark.line + 1)
+                out[key] = self.build(value_node, child)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+
+def _dotted(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _files(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml")))
+        else:
+            files.append(p)
+    return files
+
+
+def _parse_file(path: Path) -> tuple[Any, _Located]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        located = _Located(name, _Loader(""))
+        located.issues.append(ConfigIssue(name, 1, "<file>", f"cannot read: {exc}"))
+        return None, located
+    loader = _Loader(text)
+    located = _Located(name, loader)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            located.issues.append(ConfigIssue(name, 1, "<file>", "empty region map file"))
+            return None, located
+        return located.build(node, ()), located
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        located.issues.append(ConfigIssue(name, line, "<yaml>", f"{exc.problem or exc}"))
+        return None, located
+    except yaml.YAMLError as exc:
+        located.issues.append(ConfigIssue(name, 1, "<yaml>", str(exc)))
+        return None, located
+    finally:
+        loader.dispose()
+
+
+def _merge(docs: list[tuple[Any, _Located]]) -> tuple[dict[str, Any], dict[Loc, tuple[str, int]],
+                                                       list[ConfigIssue]]:
+    merged: dict[str, Any] = {}
+    lines: dict[Loc, tuple[str, int]] = {}
+    issues: list[ConfigIssue] = []
+    for doc, located in docs:
+        issues.extend(located.issues)
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            issues.append(ConfigIssue(located.file, 1, "<root>", "a region map is a mapping"))
+            continue
+        for key, value in doc.items():
+            file, line = located.lines[(key,)]
+            if key not in merged:
+                merged[key] = value
+                lines.update({k: v for k, v in located.lines.items() if k[:1] == (key,)})
+            elif isinstance(merged[key], dict) and isinstance(value, dict):
+                for sub, subval in value.items():
+                    if sub in merged[key]:
+                        f0, l0 = lines[(key, sub)]
+                        sf, sl = located.lines[(key, sub)]
+                        issues.append(ConfigIssue(sf, sl, f"{key}.{sub}",
+                            f"defined twice (also at {f0}:{l0})"))
+                        continue
+                    merged[key][sub] = subval
+                    lines.update({k: v for k, v in located.lines.items() if k[:2] == (key, sub)})
+            elif isinstance(merged[key], list) and isinstance(value, list):
+                offset = len(merged[key])
+                merged[key].extend(value)
+                for k, v in located.lines.items():
+                    if k[:1] == (key,) and len(k) > 1 and isinstance(k[1], int):
+                        lines[(key, k[1] + offset, *k[2:])] = v
+            else:
+                f0, l0 = lines[(key,)]
+                issues.append(ConfigIssue(file, line, key, f"defined twice (also at {f0}:{l0})"))
+    return merged, lines, issues
+
+
+def _locate(lines: dict[Loc, tuple[str, int]], loc: Loc, default_file: str) -> tuple[str, int]:
+    probe = tuple(loc)
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        probe = probe[:-1]
+    return lines.get((), (default_file, 1))
+
+
+def canonical_json(rmap: RegionMap) -> str:
+    return json.dumps(rmap.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False)
+
+
+def policy_version(rmap: RegionMap) -> str:
+    return hashlib.sha256(canonical_json(rmap).encode()).hexdigest()
+
+
+def load_region_map(*paths: str | Path) -> LoadedMap:
+    """Load, merge, validate and check a region map. Raises ConfigError listing every problem."""
+    files = _files(paths)
+    first = str(files[0]) if files else (str(paths[0]) if paths else "<none>")
+    if not files:
+        raise ConfigError([ConfigIssue(first, 1, "<file>", "no region map files found")])
+    merged, lines, issues = _merge([_parse_file(f) for f in files])
+    if issues:
+        raise ConfigError(issues)
+    try:
+        rmap = RegionMap.model_validate(merged)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            file, line = _locate(lines, loc, first)
+            out.append(ConfigIssue(file, line, _dotted(loc) or "<root>", err["msg"]))
+        raise ConfigError(out) from None
+    problems = invariants.check(rmap)
+    found = [ConfigIssue(*_locate(lines, p.loc, first), _dotted(p.loc), p.message, p.severity)
+             for p in problems]
+    errs = [i for i in found if i.severity == "error"]
+    if errs:
+        raise ConfigError(errs)
+    return LoadedMap(rmap, policy_version(rmap), tuple(str(f) for f in files),
+                     tuple(i for i in found if i.severity != "error"), lines)
+
+
+def from_mapping(data: dict[str, Any], name: str = "<memory>") -> LoadedMap:
+    """Validate an in-memory map (tests, property tests). Same checks, no line numbers."""
+    try:
+        rmap = RegionMap.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([ConfigIssue(name, 0, _dotted(tuple(e["loc"])), e["msg"])
+                           for e in exc.errors()]) from None
+    errs = invariants.errors(rmap)
+    if errs:
+        raise ConfigError([ConfigIssue(name, 0, _dotted(p.loc), p.message) for p in errs])
+    return LoadedMap(rmap, policy_version(rmap), (name,), (), {})

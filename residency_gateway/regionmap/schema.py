@@ -1,0 +1,159 @@
+"""Region map schema (pydantic, `extra="forbid"`, frozen). What SREs write in region_configs/.
+
+Pure: no I/O. The loader (`load.py`) turns YAML into these models and maps every validation
+error back to a file and line; `invariants.py` checks what a single field cannot (mainland data
+only to CN regions, references resolve, overrides do not overlap).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Jurisdiction = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
+TenantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class TLSOptions(Strict):
+    """TLS towards a region's upstreams. Verification is on unless a map says otherwise."""
+
+    verify: bool = True
+    ca_file: str | None = None
+    client_cert: str | None = None  # mTLS
+    client_key: str | None = None
+    server_hostname: str | None = None
+
+
+class Region(Strict):
+    jurisdiction: Jurisdiction
+    upstreams: list[str] = Field(min_length=1)
+    # Plaintext http:// upstreams only where a map says so explicitly (DOMAIN.md: transmission
+    # is encrypted end to end).
+    allow_plaintext: bool = False
+    tls: TLSOptions = TLSOptions()
+    public_endpoint: str | None = None
+    description: str = ""
+
+    @field_validator("upstreams")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            scheme, sep, rest = url.partition("://")
+            if not sep or scheme not in ("http", "https") or not rest or "@" in rest.split("/")[0]:
+                raise ValueError(f"upstream {url!r} must be an http:// or https:// base URL")
+        return [u.rstrip("/") for u in urls]
+
+
+class Mechanism(StrEnum):
+    """Legal routes for a cross-border transfer (PDPA s.26, APPI art. 28, UU PDP art. 56)."""
+
+    CONTRACT = "contract"
+    BINDING_CORPORATE_RULES = "binding_corporate_rules"
+    CERTIFICATION = "certification"
+    CONSENT = "consent"
+    ADEQUACY = "adequacy"
+    STANDARD_CONTRACT = "standard_contract"
+    SECURITY_ASSESSMENT = "security_assessment"
+
+
+class LegalBasis(Strict):
+    mechanism: Mechanism
+    reference: str = Field(min_length=1)
+    # Regions the basis covers (e.g. the contract names the destination); None = any.
+    destinations: list[RegionId] | None = None
+
+
+class UnknownOriginHandling(StrEnum):
+    REJECT = "reject"  # default: unknown origin is its own outcome, never a silent guess
+    OVERSEAS = "overseas"  # the tenant accepts routing unknown origin to its overseas region
+    CHINA = "china"  # the tenant keeps unknown origin in China
+
+
+class Tenant(Strict):
+    overseas_region: RegionId
+    china_region: RegionId | None = None
+    unknown_origin: UnknownOriginHandling = UnknownOriginHandling.REJECT
+    # Localisation pins: origin jurisdiction -> region (e.g. Indonesian data stays in `id`).
+    pins: dict[Jurisdiction, RegionId] = {}
+    # Regions this tenant's traffic may fail over to, tried in order, never across the
+    # jurisdiction rules (a China region only to China regions; a pin only within its country).
+    fallbacks: list[RegionId] = []
+    # Origin jurisdiction (or "*" for any other) -> the basis for exporting its data.
+    legal_bases: dict[Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|\*)$")], LegalBasis] = {}
+    api_key_sha256: list[Sha256Hex] = []
+    description: str = ""
+
+
+class CidrOverride(Strict):
+    network: Network
+    jurisdiction: Jurisdiction
+    note: str = ""
+
+
+class TenantIdentification(Strict):
+    """Where the tenant comes from. The header is honoured only from trusted proxies."""
+
+    mode: Literal["header", "api_key", "header_or_api_key"] = "header_or_api_key"
+    header: HeaderName = "X-Tenant-ID"
+    api_key_header: HeaderName = "X-Api-Key"
+
+
+class PayloadInspection(Strict):
+    max_inspect_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    resident_id: bool = True
+    mobile_phone: bool = True
+    # Payload signals that decide origin on their own (network signals always do).
+    credible_signals: list[Literal["resident_id", "mobile_phone"]] = ["resident_id", "mobile_phone"]
+    guardian_consent_header: HeaderName = "X-Guardian-Consent"
+    # PIPL art. 28/31 and the seed policy: under 14 is a child. A map may be stricter, not laxer.
+    minor_age: int = Field(default=14, ge=14, le=21)
+
+
+class TransferRule(Strict):
+    legal_basis_required: bool = True
+    note: str = ""
+
+
+class CategoryRule(Strict):
+    """Tags requests whose path starts with `path_prefix` with data categories (PIPL art. 28
+    sensitive personal information: facial features, identity documents, ...)."""
+
+    path_prefix: str = Field(pattern=r"^/")
+    categories: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(
+        min_length=1)
+
+
+class Limits(Strict):
+    max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    read_timeout_s: float = Field(default=60.0, gt=0, le=3600)  # upstream headers and idle body
+    client_idle_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+
+
+class RegionMap(Strict):
+    version: Literal[1]
+    regions: dict[RegionId, Region] = Field(min_length=1)
+    tenants: dict[TenantId, Tenant] = {}
+    cidr_overrides: list[CidrOverride] = []
+    trusted_proxies: list[Network] = []
+    # The header the trusted load balancers set. Only that one is read, so a client cannot
+    # smuggle a second kind of forwarding header past a proxy that only appends the first.
+    client_address_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
+    tenant_identification: TenantIdentification = TenantIdentification()
+    payload: PayloadInspection = PayloadInspection()
+    # Per origin jurisdiction: does exporting its data need a configured legal basis? Default
+    # yes for every jurisdiction; CN exports are forbidden outright, whatever this says.
+    transfer_rules: dict[Jurisdiction, TransferRule] = {}
+    limits: Limits = Limits()
+    data_categories: list[CategoryRule] = []
