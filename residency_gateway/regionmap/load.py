@@ -206,6 +206,15 @@ def _locate(lines: dict[Loc, tuple[str, int]], loc: Loc, default_file: str) -> t
     return lines.get((), (default_file, 1))
 
 
+_UNION_TAG = re.compile(r"[\[\](),=]|^(lax-or-strict|json-or-python|function-\w+|"
+                        r"tagged-union|union|chain|str|int|float|bool|list|dict)$")
+
+
+def _clean_loc(loc: Iterable[str | int]) -> Loc:
+    """Drop pydantic's internal union/validator tags from an error location."""
+    return tuple(p for p in loc if isinstance(p, int) or not _UNION_TAG.search(p))
+
+
 def canonical_json(rmap: RegionMap) -> str:
     return json.dumps(rmap.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False)
@@ -229,7 +238,7 @@ def load_region_map(*paths: str | Path) -> LoadedMap:
     except ValidationError as exc:
         out = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = _clean_loc(err["loc"])
             file, line = _locate(lines, loc, first)
             out.append(ConfigIssue(file, line, _dotted(loc) or "<root>", err["msg"]))
         raise ConfigError(out) from None
@@ -248,7 +257,7 @@ def from_mapping(data: dict[str, Any], name: str = "<memory>") -> LoadedMap:
     try:
         rmap = RegionMap.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([ConfigIssue(name, 0, _dotted(tuple(e["loc"])), e["msg"])
+        raise ConfigError([ConfigIssue(name, 0, _dotted(_clean_loc(e["loc"])), e["msg"])
                            for e in exc.errors()]) from None
     errs = invariants.errors(rmap)
     if errs:

@@ -1,0 +1,73 @@
+"""Client address: headers count only from trusted proxies, walked right to left."""
+
+import ipaddress
+
+import pytest
+
+from residency_gateway.core.clientaddr import forwarded_entries, resolve_client, truncated_prefix
+
+TRUSTED = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32")]
+
+
+def xff(peer, *values):
+    return resolve_client(peer, header_values=values, header_kind="x-forwarded-for",
+                          trusted=TRUSTED)
+
+
+def test_untrusted_peer_cannot_move_its_address_with_a_header():
+    got = xff("198.51.100.10", "192.0.2.10")
+    assert got.address == "198.51.100.10"
+    assert not got.via_trusted_proxy
+
+
+def test_trusted_peer_header_names_the_client():
+    got = xff("10.1.1.1", "192.0.2.10")
+    assert got.address == "192.0.2.10" and got.via_trusted_proxy
+
+
+def test_walk_skips_trusted_hops_and_stops_at_first_untrusted():
+    # client forged "192.0.2.10"; the real client 198.51.100.10 was appended by our LB chain
+    got = xff("10.1.1.1", "192.0.2.10, 198.51.100.10, 10.2.2.2")
+    assert got.address == "198.51.100.10"
+    assert got.hops == 2
+
+
+def test_multiple_header_lines_are_one_list():
+    assert xff("10.1.1.1", "192.0.2.10", "198.51.100.10").address == "198.51.100.10"
+
+
+def test_garbage_from_a_trusted_proxy_makes_the_client_unknown_not_the_proxy():
+    got = xff("10.1.1.1", "not-an-ip")
+    assert got.address is None and got.note
+
+
+def test_ports_and_brackets_are_accepted():
+    assert xff("10.1.1.1", "198.51.100.10:4711").address == "198.51.100.10"
+    assert xff("10.1.1.1", "[2001:db8::1]:443").address == "2001:db8::1"
+
+
+def test_ipv4_mapped_peer_is_treated_as_ipv4():
+    assert xff("::ffff:10.1.1.1", "192.0.2.10").address == "192.0.2.10"
+
+
+def test_rfc7239_forwarded_for_values():
+    entries = forwarded_entries(['for=192.0.2.60;proto=http;by=203.0.113.43',
+                                 'for="[2001:db8:cafe::17]:4711", for=198.51.100.17'])
+    assert entries == ["192.0.2.60", '"[2001:db8:cafe::17]:4711"', "198.51.100.17"]
+    got = resolve_client("10.0.0.1", header_values=['for=192.0.2.60, for="[2001:db8::9]"'],
+                         header_kind="forwarded", trusted=TRUSTED)
+    assert got.address == "2001:db8::9"
+
+
+def test_forwarded_element_without_for_or_obfuscated_is_unknown():
+    assert resolve_client("10.0.0.1", header_values=["proto=https"], header_kind="forwarded",
+                          trusted=TRUSTED).address is None
+    assert resolve_client("10.0.0.1", header_values=["for=_hidden"], header_kind="forwarded",
+                          trusted=TRUSTED).address is None
+
+
+@pytest.mark.parametrize(("address", "prefix"), [("192.0.2.77", "192.0.2.0/24"),
+                                                 ("2001:db8:86:1::5", "2001:db8:86::/48"),
+                                                 (None, None)])
+def test_records_keep_only_a_truncated_prefix(address, prefix):
+    assert truncated_prefix(address) == prefix

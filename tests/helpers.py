@@ -1,0 +1,117 @@
+"""Shared test builders: region maps, GeoIP databases, ID numbers. No mocks of the request path."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from residency_gateway.core.idnumber import check_character
+from residency_gateway.core.policy import RequestFacts, decide
+from residency_gateway.core.values import Decision, GeoAnswer
+from residency_gateway.demo import build_geoip, demo_file
+from residency_gateway.regionmap.load import LoadedMap, from_mapping
+
+NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
+
+# name -> (address, jurisdiction the demo GeoIP gives it)
+ADDR = {
+    "CN": "192.0.2.10", "HK": "192.0.2.200", "SG": "198.51.100.10", "ID": "198.51.100.70",
+    "JP": "198.51.100.130", "TW": "198.51.100.200", "US": "203.0.113.140",
+    "NONE": "203.0.113.9", "CN6": "2001:db8:86::1", "JP6": "2001:db8:81::5",
+}
+
+BASE_MAP: dict[str, Any] = {
+    "version": 1,
+    "regions": {
+        "cn": {"jurisdiction": "CN", "upstreams": ["https://cn.example.test"]},
+        "cn2": {"jurisdiction": "CN", "upstreams": ["https://cn2.example.test"]},
+        "sg": {"jurisdiction": "SG", "upstreams": ["https://sg.example.test"]},
+        "id": {"jurisdiction": "ID", "upstreams": ["https://id.example.test"]},
+        "jp": {"jurisdiction": "JP", "upstreams": ["https://jp.example.test"]},
+    },
+    "tenants": {
+        "acme": {"overseas_region": "sg", "china_region": "cn", "fallbacks": ["jp", "cn2"],
+                 "legal_bases": {"*": {"mechanism": "contract", "reference": "DPA-1"}}},
+        "bank": {"overseas_region": "sg", "china_region": "cn", "pins": {"ID": "id"},
+                 "fallbacks": ["jp"],
+                 "legal_bases": {"*": {"mechanism": "contract", "reference": "DPA-2"}}},
+        "nobasis": {"overseas_region": "jp", "china_region": "cn"},
+        "lenient": {"overseas_region": "sg", "china_region": "cn", "unknown_origin": "overseas",
+                    "legal_bases": {"*": {"mechanism": "consent", "reference": "notice v3"}}},
+        "keyed": {"overseas_region": "sg", "china_region": "cn",
+                  "api_key_sha256": [
+                      # sha256("key-keyed-1")
+                      "c6c730cb6980551952e7c200fcbb29c477bcbd1459d3f8b91e9dff08923e168f"],
+                  "legal_bases": {"*": {"mechanism": "contract", "reference": "DPA-3"}}},
+    },
+    "cidr_overrides": [{"network": "203.0.113.200/29", "jurisdiction": "CN"},
+                       {"network": "127.0.0.2/32", "jurisdiction": "SG"}],
+    "trusted_proxies": ["127.0.0.1/32", "::1/128", "10.0.0.0/8"],
+}
+
+
+def resident_id(born: dt.date, area: str = "110101", seq: str = "123") -> str:
+    first17 = f"{area}{born:%Y%m%d}{seq}"
+    return first17 + check_character(first17)
+
+
+ADULT_ID = resident_id(dt.date(1990, 3, 7))
+CHILD_ID = resident_id(dt.date(2018, 6, 1))
+CN_MOBILE = "+86 139 1234 5678"
+
+
+def region_map(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(BASE_MAP)
+    data.update(changes)
+    return data
+
+
+def loaded(data: dict[str, Any] | None = None) -> LoadedMap:
+    return from_mapping(data if data is not None else region_map())
+
+
+def write_map(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    return path
+
+
+def demo_geo(tmp: Path) -> Path:
+    return build_geoip(demo_file("demo-networks.csv"), tmp / "test-country.mmdb")
+
+
+def table_geo(address: str) -> GeoAnswer:
+    """The demo networks as a pure function, for core tests (the functional tests use the MMDB)."""
+    import ipaddress
+
+    table = {
+        "192.0.2.0/25": "CN", "192.0.2.128/25": "HK", "198.51.100.0/26": "SG",
+        "198.51.100.64/26": "ID", "198.51.100.128/26": "JP", "198.51.100.192/26": "TW",
+        "203.0.113.128/25": "US", "2001:db8:86::/48": "CN", "2001:db8:81::/48": "JP",
+    }
+    ip = ipaddress.ip_address(address)
+    for net, country in table.items():
+        n = ipaddress.ip_network(net)
+        if ip.version == n.version and ip in n:
+            return GeoAnswer(country, network=net)
+    return GeoAnswer(None)
+
+
+def decide_for(lm: LoadedMap, *, peer: str = "127.0.0.1", xff: str | None = None,
+               tenant: str | None = "acme", headers: dict[str, str] | None = None,
+               payload: Any = None, now: dt.datetime = NOW, path: str = "/v1/compare") -> Decision:
+    from residency_gateway.core.values import NOT_INSPECTED
+
+    hdrs: list[tuple[str, str]] = []
+    if xff is not None:
+        hdrs.append(("x-forwarded-for", xff))
+    if tenant is not None:
+        hdrs.append(("x-tenant-id", tenant))
+    for k, v in (headers or {}).items():
+        hdrs.append((k.lower(), v))
+    facts = RequestFacts(peer=peer, headers=tuple(hdrs), path=path,
+                         payload=payload if payload is not None else NOT_INSPECTED)
+    return decide(facts, lm.rmap, lm.version, table_geo, now, "d-test")
