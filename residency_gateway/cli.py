@@ -84,15 +84,19 @@ def serve(args: argparse.Namespace) -> int:
         print("residency-gateway: --geoip-db (RG_GEOIP_DB) is required: without it every "
               "origin is unknown", file=sys.stderr)
         return 2
-    try:
-        rt = Runtime.create(settings)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except GeoDatabaseError as exc:
-        print(f"residency-gateway: {exc}", file=sys.stderr)
-        return 1
-    return asyncio.run(serve_forever(rt))
+
+    async def run() -> int:
+        try:
+            rt = Runtime.create(settings)  # inside the loop: client sessions belong to it
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        except GeoDatabaseError as exc:
+            print(f"residency-gateway: {exc}", file=sys.stderr)
+            return 1
+        return await serve_forever(rt)
+
+    return asyncio.run(run())
 
 
 def config_check(paths: Sequence[Path]) -> int:

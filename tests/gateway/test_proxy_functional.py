@@ -1,0 +1,225 @@
+"""Real HTTP through the real gateway to real aiohttp upstreams on loopback."""
+
+from __future__ import annotations
+
+import aiohttp
+import structlog
+
+from tests.helpers import ADDR, ADULT_ID, CHILD_ID, CN_MOBILE
+
+
+def only(backends, region):
+    """Assert exactly `region` received traffic, and return its requests."""
+    busy = {r for r, b in backends.items() if b.requests}
+    assert busy == {region}, f"traffic reached {busy}, expected only {region}"
+    return backends[region].requests
+
+
+async def test_mainland_address_lands_on_cn(make_gateway, backends):
+    gw = await make_gateway()
+    status, headers, body = await gw.post(xff=ADDR["CN"], json_body={"image": "x"})
+    assert status == 200 and body["region"] == "cn"
+    assert headers["X-Residency-Region"] == "cn"
+    [req] = only(backends, "cn")
+    assert req["headers"]["X-Residency-Origin"] == "CN"
+    assert req["headers"]["X-Residency-Decision"] == headers["X-Residency-Decision"]
+
+
+async def test_overseas_addresses_land_on_the_tenants_region(make_gateway, backends):
+    gw = await make_gateway()
+    for where in ("SG", "ID", "JP", "HK", "TW", "US", "JP6"):
+        status, headers, body = await gw.post(xff=ADDR[where], json_body={})
+        assert (status, body["region"]) == (200, "sg"), where
+    origins = [r["headers"]["X-Residency-Origin"] for r in only(backends, "sg")]
+    assert origins == ["SG", "ID", "JP", "HK", "TW", "US", "JP"]
+
+
+async def test_cidr_override_beats_geoip(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, body = await gw.post(xff="203.0.113.201", json_body={})  # GeoIP US, override CN
+    assert body["region"] == "cn"
+    only(backends, "cn")
+
+
+async def test_forged_xff_from_untrusted_peer_does_not_move_the_route(make_gateway, backends):
+    gw = await make_gateway()
+    # 127.0.0.2 is not a trusted proxy; an override places it in SG. Tenant via API key.
+    conn = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
+    async with aiohttp.ClientSession(connector=conn) as s:
+        status, _, body = await gw.post(tenant=None, xff=ADDR["CN"], json_body={}, session=s,
+                                        headers={"X-Api-Key": "key-keyed-1"})
+        assert (status, body["region"]) == (200, "sg")
+        # and a tenant header from an untrusted peer is refused outright
+        status, _, problem = await gw.post(tenant="acme", json_body={}, session=s)
+        assert (status, problem["reason"]) == (451, "untrusted_tenant_header")
+    [req] = only(backends, "sg")
+    assert req["headers"]["X-Forwarded-For"] == "127.0.0.2"  # the forged entry is not passed on
+    # from a trusted proxy the same header does move it
+    status, _, body = await gw.post(xff=ADDR["CN"], json_body={})
+    assert body["region"] == "cn"
+
+
+async def test_mainland_id_in_body_from_abroad_goes_to_cn(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, body = await gw.post(xff=ADDR["SG"], json_body={"applicant": {"id": ADULT_ID}})
+    assert (status, body["region"]) == (200, "cn")
+    only(backends, "cn")
+
+
+async def test_invalid_checksum_is_not_a_mainland_signal(make_gateway, backends):
+    gw = await make_gateway()
+    bad = ADULT_ID[:-1] + ("0" if ADULT_ID[-1] != "0" else "1")
+    status, _, body = await gw.post(xff=ADDR["SG"], json_body={"id": bad})
+    assert (status, body["region"]) == (200, "sg")
+
+
+async def test_minor_is_refused_451_and_upstream_gets_nothing(make_gateway, backends):
+    gw = await make_gateway()
+    status, headers, problem = await gw.post(xff=ADDR["CN"], json_body={"id": CHILD_ID})
+    assert status == 451
+    assert headers["Content-Type"].startswith("application/problem+json")
+    assert problem["reason"] == "minor_without_guardian_consent"
+    assert problem["decision_id"] == headers["X-Residency-Decision"]
+    assert all(not b.requests for b in backends.values())
+    status, _, body = await gw.post(xff=ADDR["CN"], json_body={"id": CHILD_ID},
+                                    headers={"X-Guardian-Consent": "ref-2026-11-29-7"})
+    assert (status, body["region"]) == (200, "cn")
+
+
+async def test_unknown_origin_is_451_by_default(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, problem = await gw.post(xff=ADDR["NONE"], json_body={})
+    assert (status, problem["reason"]) == (451, "unknown_origin")
+    assert all(not b.requests for b in backends.values())
+
+
+async def test_cn_down_is_503_and_no_other_upstream_sees_the_request(make_gateway, backends):
+    gw = await make_gateway(down=("cn", "cn2"))
+    status, _, problem = await gw.post(xff=ADDR["CN"], json_body={"image": "x"})
+    assert status == 503 and problem["reason"] == "upstream_unavailable"
+    assert all(not b.requests for b in backends.values())
+
+
+async def test_cn_fails_over_only_inside_china(make_gateway, backends):
+    gw = await make_gateway(down=("cn",))
+    status, headers, body = await gw.post(xff=ADDR["CN"], json_body={})
+    assert (status, body["region"], headers["X-Residency-Region"]) == (200, "cn2", "cn2")
+    only(backends, "cn2")
+    completion = [r for r in gw.records() if r["type"] == "completion"][-1]
+    assert completion["attempts"] == ["cn", "cn2"] and completion["region"] == "cn2"
+
+
+async def test_overseas_fails_over_only_to_allowed_fallbacks(make_gateway, backends):
+    gw = await make_gateway(down=("sg",))
+    status, _, body = await gw.post(xff=ADDR["HK"], json_body={})
+    assert (status, body["region"]) == (200, "jp")
+    status, _, problem = await gw.post(tenant="nobasis", xff=ADDR["JP"], json_body={})
+    assert status == 200  # nobasis routes to jp, domestic
+
+
+async def test_client_residency_headers_never_reach_upstream(make_gateway, backends):
+    gw = await make_gateway()
+    await gw.post(xff=ADDR["CN"], json_body={},
+                  headers={"X-Residency-Origin": "SG", "X-Residency-Region": "sg"})
+    [req] = only(backends, "cn")
+    assert req["headers"]["X-Residency-Origin"] == "CN"
+    assert req["headers"]["X-Residency-Region"] == "cn"
+
+
+async def test_hop_by_hop_headers_are_not_forwarded(make_gateway, backends):
+    gw = await make_gateway()
+    status, headers, _ = await gw.post(
+        xff=ADDR["SG"], json_body={},
+        headers={"Connection": "keep-alive, X-Hop", "X-Hop": "secret", "Keep-Alive": "timeout=5",
+                 "TE": "trailers", "Proxy-Authorization": "Basic Zm9vOmJhcg==", "X-End": "kept"})
+    [req] = only(backends, "sg")
+    sent = {k.lower() for k in req["headers"]}
+    assert {"x-hop", "keep-alive", "te", "proxy-authorization"}.isdisjoint(sent)
+    assert req["headers"]["X-End"] == "kept"
+    assert headers["X-Residency-Region"] == "sg"  # the upstream's forged value is replaced
+
+
+async def test_query_and_method_are_forwarded(make_gateway, backends):
+    gw = await make_gateway()
+    from yarl import URL
+
+    async with gw.session.put(URL(gw.url + "/v1/ocr/front?lang=zh&x=%2F", encoded=True),
+                              headers={"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"],
+                                       "Content-Type": "image/jpeg"}, data=b"\xff\xd8jpeg") as r:
+        assert r.status == 200
+    [req] = only(backends, "sg")
+    assert (req["method"], req["path"], req["body_bytes"]) == ("PUT", "/v1/ocr/front?lang=zh&x=%2F", 6)
+
+
+async def test_malformed_json_is_400_problem_and_not_forwarded(make_gateway, backends):
+    gw = await make_gateway()
+    status, headers, problem = await gw.post(
+        xff=ADDR["SG"], data=b'{"id": "1101', headers={"Content-Type": "application/json"})
+    assert status == 400 and problem["reason"] == "malformed_payload"
+    assert headers["Content-Type"].startswith("application/problem+json")
+    assert all(not b.requests for b in backends.values())
+
+
+async def test_compressed_json_cannot_hide_an_id(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, problem = await gw.post(xff=ADDR["SG"], data=b"\x1f\x8b...",
+                                       headers={"Content-Type": "application/json",
+                                                "Content-Encoding": "gzip"})
+    assert (status, problem["reason"]) == (415, "payload_encoding_not_inspectable")
+    assert all(not b.requests for b in backends.values())
+
+
+async def test_oversized_json_is_refused_not_forwarded_uninspected(make_gateway, backends):
+    gw = await make_gateway(lambda m: m.update(payload={"max_inspect_bytes": 2048}))
+    status, _, problem = await gw.post(xff=ADDR["SG"], json_body={"blob": "a" * 5000})
+    assert (status, problem["reason"]) == (413, "payload_too_large_to_inspect")
+    assert all(not b.requests for b in backends.values())
+
+
+async def test_body_size_limit(make_gateway, backends):
+    gw = await make_gateway(lambda m: m.update(limits={"max_body_bytes": 4096}))
+    status, _, problem = await gw.post(xff=ADDR["SG"], data=b"x" * 10000,
+                                       headers={"Content-Type": "video/mp4"})
+    assert (status, problem["reason"]) == (413, "body_too_large")
+    assert all(not b.requests for b in backends.values())
+
+
+async def test_every_request_has_a_record_and_none_holds_raw_identifiers(make_gateway, backends):
+    gw = await make_gateway()
+    with structlog.testing.capture_logs() as logs:
+        await gw.post(xff=ADDR["SG"], json_body={"id": ADULT_ID, "tel": CN_MOBILE})
+        await gw.post(xff=ADDR["SG"], json_body={"id": CHILD_ID})
+        await gw.post(xff=ADDR["NONE"], json_body={"tel": "13912345678"})
+        await gw.post(tenant="nobody", xff=ADDR["CN"], json_body={})
+    decisions = [r for r in gw.records() if r["type"] == "decision"]
+    assert [d["action"] for d in decisions] == ["forward", "reject", "forward", "reject"]
+    # a mainland mobile settles an otherwise unknown origin: it stays in China
+    assert [d["destination"]["region"] for d in decisions] == ["cn", None, "cn", None]
+    assert {s["kind"] for s in decisions[0]["subjects"]} == {"resident_id", "phone"}
+    assert all(s["pseudonym"].startswith("ps1:") for s in decisions[0]["subjects"])
+    assert decisions[0]["policy_version"] == gw.runtime.active.loaded.version
+    assert decisions[0]["geoip_build"] and decisions[0]["origin"]["client_prefix"] == "198.51.100.0/24"
+    completions = [r for r in gw.records() if r["type"] == "completion"]
+    assert [c["decision_id"] for c in completions] == [decisions[0]["decision_id"],
+                                                       decisions[2]["decision_id"]]
+    assert completions[0]["upstream_status"] == 200
+    everything = gw.trail_text() + repr(logs)
+    for secret in (ADULT_ID, CHILD_ID, "13912345678", "1391234", ADDR["SG"]):
+        assert secret not in everything
+    assert [entry["event"] for entry in logs].count("request") == 4
+
+
+async def test_admin_listener_serves_health_readiness_metrics(make_gateway, backends):
+    gw = await make_gateway()
+    await gw.post(xff=ADDR["CN"], json_body={})
+    async with gw.session.get(gw.admin + "/healthz") as r:
+        assert r.status == 200
+    async with gw.session.get(gw.admin + "/readyz") as r:
+        assert r.status == 200 and (await r.json())["ready"] is True
+    async with gw.session.get(gw.admin + "/metrics") as r:
+        text = await r.text()
+    assert 'rg_decisions_total{action="forward",destination="cn",origin="CN",reason="mainland_domestic"} 1.0' in text
+    assert "rg_mainland_routed_outside_cn_total 0.0" in text
+    # the proxy port does not shadow upstream paths: /metrics there is proxied, not ours
+    status, _, body = await gw.post("/metrics", xff=ADDR["SG"], json_body={})
+    assert body["region"] == "sg"
