@@ -1,0 +1,168 @@
+"""RFC 6962 / RFC 9162 Merkle tree hashing, proofs and their verification. Pure.
+
+leaf = SHA-256(0x00 || data); node = SHA-256(0x01 || left || right); the root of n leaves splits
+at the largest power of two smaller than n (RFC 6962 s.2.1). Proof generation follows RFC 6962
+s.2.1.1 (PATH) and s.2.1.2 (SUBPROOF); verification follows RFC 9162 s.2.1.3.2 and s.2.1.4.2.
+`Frontier` is the compact range [0, n): the roots of the perfect subtrees that make up n leaves,
+enough to extend the tree and to compute its root without the leaves themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from residency_gateway.audit.chain import leaf_hash, node_hash
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def _split(n: int) -> int:
+    """Largest power of two strictly smaller than n (n >= 2)."""
+    k = 1
+    while k << 1 < n:
+        k <<= 1
+    return k
+
+
+def root_of(leaves: Sequence[bytes]) -> bytes:
+    """MTH over leaf *hashes*."""
+    n = len(leaves)
+    if n == 0:
+        return EMPTY_ROOT
+    if n == 1:
+        return leaves[0]
+    k = _split(n)
+    return node_hash(root_of(leaves[:k]), root_of(leaves[k:]))
+
+
+def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """PATH(m, D[n]) over leaf hashes."""
+    n = len(leaves)
+    if not 0 <= index < n:
+        raise ValueError("leaf index out of range")
+    if n == 1:
+        return []
+    k = _split(n)
+    if index < k:
+        return [*inclusion_proof(index, leaves[:k]), root_of(leaves[k:])]
+    return [*inclusion_proof(index - k, leaves[k:]), root_of(leaves[:k])]
+
+
+def consistency_proof(m: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """PROOF(m, D[n]) over leaf hashes, 0 < m <= n."""
+    n = len(leaves)
+    if not 0 < m <= n:
+        raise ValueError("consistency proof needs 0 < m <= n")
+    return _subproof(m, leaves, True)
+
+
+def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
+    n = len(leaves)
+    if m == n:
+        return [] if complete else [root_of(leaves)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(m, leaves[:k], complete), root_of(leaves[k:])]
+    return [*_subproof(m - k, leaves[k:], False), root_of(leaves[:k])]
+
+
+def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
+                     root: bytes) -> bool:
+    """RFC 9162 s.2.1.3.2."""
+    if index >= size or index < 0:
+        return False
+    fn, sn = index, size - 1
+    r = leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes,
+                       proof: Sequence[bytes]) -> bool:
+    """RFC 9162 s.2.1.4.2."""
+    if size1 > size2 or size1 < 0:
+        return False
+    if size1 == size2:
+        return not proof and root1 == root2
+    if size1 == 0:
+        return not proof
+    if not proof:
+        return False
+    path = list(proof)
+    if size1 & (size1 - 1) == 0:  # a power of two: the first subtree is root1 itself
+        path.insert(0, root1)
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == root1 and sr == root2
+
+
+@dataclass(slots=True)
+class Frontier:
+    """Compact range [0, size): (height, hash) of each perfect subtree, left to right."""
+
+    size: int = 0
+    nodes: list[tuple[int, bytes]] = field(default_factory=list)
+
+    def append(self, leaf: bytes) -> None:
+        height, h = 0, leaf
+        while self.nodes and self.nodes[-1][0] == height:
+            _, left = self.nodes.pop()
+            h = node_hash(left, h)
+            height += 1
+        self.nodes.append((height, h))
+        self.size += 1
+
+    def append_data(self, data: bytes) -> None:
+        self.append(leaf_hash(data))
+
+    def root(self) -> bytes:
+        if not self.nodes:
+            return EMPTY_ROOT
+        h = self.nodes[-1][1]
+        for _, left in reversed(self.nodes[:-1]):
+            h = node_hash(left, h)
+        return h
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, list(self.nodes))
+
+    def to_json(self) -> list[list[object]]:
+        return [[height, h.hex()] for height, h in self.nodes]
+
+    @classmethod
+    def from_json(cls, size: int, nodes: Sequence[Sequence[object]]) -> Frontier:
+        parsed = [(int(str(hgt)), bytes.fromhex(str(h))) for hgt, h in nodes]
+        if sum(1 << hgt for hgt, _ in parsed) != size:
+            raise ValueError("frontier does not add up to its size")
+        return cls(size, parsed)
