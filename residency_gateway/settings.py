@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,8 +27,28 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console", "auto"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     shutdown_grace_s: float = Field(default=20.0, ge=0, le=600)
-    audit_group_commit_ms: float = Field(default=2.0, ge=0, le=1000)
+    audit_store: Literal["file", "postgres"] = "file"
+    audit_pg_dsn: SecretStr | None = None
     audit_segment_max_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)
+    audit_segment_max_age_s: float = Field(default=86400.0, gt=0)
+    audit_checkpoint_every: int = Field(default=1000, ge=1)
+    audit_checkpoint_interval_s: float = Field(default=10.0, gt=0, le=3600)
+    audit_retention_days: int = 400
+
+    @field_validator("audit_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        # Cybersecurity Law art. 21: network logs are kept for at least six months.
+        if days < 180:
+            raise ValueError(f"audit_retention_days {days} is below the legal minimum of 180 "
+                             "days (Cybersecurity Law art. 21); refusing to start")
+        return days
+
+    @model_validator(mode="after")
+    def _store(self) -> Settings:
+        if self.audit_store == "postgres" and self.audit_pg_dsn is None:
+            raise ValueError("audit_store postgres needs audit_pg_dsn (RG_AUDIT_PG_DSN)")
+        return self
 
     @property
     def trail_dir(self) -> Path:
@@ -37,3 +57,7 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def signing_keys_dir(self) -> Path:
+        return self.keys_dir / "signing"

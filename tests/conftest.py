@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import socket
@@ -99,6 +100,15 @@ class Gateway:
         for seg in sorted((self.data_dir / "trail").glob("*/seg-*.jsonl")):
             out.extend(json.loads(line)["record"] for line in seg.read_text().splitlines())
         return out
+
+    async def completions(self, count: int) -> list[dict[str, Any]]:
+        """Completion records are written after the response ends: wait for `count` of them."""
+        for _ in range(200):
+            done = [r for r in self.records() if r["type"] == "completion"]
+            if len(done) >= count:
+                return done
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"expected {count} completion records")
 
     def trail_text(self) -> str:
         return "".join(p.read_text() for p in (self.data_dir / "trail").glob("*/seg-*.jsonl"))

@@ -1,89 +1,118 @@
-"""The embedded trail store: append-only JSON-lines segment files with group commit (shell).
+"""The embedded trail store: append-only JSON-lines segment files (shell).
 
-One directory per log (one log per gateway process, `log_id`), holding `seg-NNNNNN.jsonl`
-segments rotated by size. Each line is the canonical JSON of an entry
-`{"log_id", "seq", "prev", "record"}` where `prev` is the previous entry's leaf hash.
+Layout of `<trail_dir>/<log_id>/`:
+  seg-NNNNNN.jsonl   entries, one canonical JSON line each, rotated by size and age
+  checkpoints.jsonl  the signed checkpoint chain (and signed purge events)
+  keys/<key_id>.pub  public keys that signed this log's checkpoints
+  LOCK               held (flock) by the one process writing this log
+and `<trail_dir>/policies/<version>.json`, the canonical region map of each policy version.
 
-Durability: `append()` returns only after the entry's bytes are written and fsync'd. Appends
-that arrive while a flush is in progress wait for the next flush and share its fsync (group
-commit). A failed write truncates the segment back to the last durable entry and fails every
-waiting append with `TrailUnavailable`: the caller must not move data.
-
-Recovery on open: a torn last line (a crash mid-write) is cut off; the chain continues from the
-last complete entry. A lock file stops two processes from writing one log.
+Every write is followed by fsync (and the directory is fsync'd when a file is created). On open,
+a torn last line (a crash mid-write) is cut off and the chain continues after the last complete
+entry. A failed write truncates the segment back to its last durable length.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from residency_gateway.audit.chain import GENESIS, leaf_hash
+from residency_gateway.audit.chain import GENESIS
+from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.records import canonical
-
-
-class TrailUnavailable(Exception):
-    """The trail cannot record right now; no data may move (invariant 2)."""
-
-    http_status = 503
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    seq: int
-    leaf: bytes
-    line: bytes
+from residency_gateway.audit.trail import Entry, Recovered, Trail, TrailUnavailable, rebuild
 
 
 def segment_name(index: int) -> str:
     return f"seg-{index:06d}.jsonl"
 
 
+def segment_index(path: Path) -> int:
+    return int(path.stem.split("-")[1])
+
+
 def list_segments(log_dir: Path) -> list[Path]:
-    return sorted(log_dir.glob("seg-*.jsonl"))
+    return sorted(log_dir.glob("seg-*.jsonl"), key=segment_index)
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes without newline) for each complete line of a segment."""
+    """(line number, bytes without newline) for each complete line of a file."""
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
-            if raw.endswith(b"\n"):
-                yield number, raw[:-1]
-            else:
+            if not raw.endswith(b"\n"):
                 return
+            yield number, raw[:-1]
 
 
-class FileTrail:
-    """Append-only, group-committed, crash-recovering trail for one log."""
+def read_checkpoints(log_dir: Path) -> list[tuple[int, dict[str, Any]]]:
+    path = log_dir / "checkpoints.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for number, line in iter_lines(path):
+        try:
+            out.append((number, json.loads(line)))
+        except ValueError:
+            out.append((number, {"type": "unparseable"}))
+    return out
 
-    def __init__(self, root: Path, log_id: str, *, segment_max_bytes: int = 64 << 20,
-                 on_commit: Callable[[int, float], None] | None = None):
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _append_durable(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        before = os.fstat(fd).st_size
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError("short write")
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, before)
+            raise
+    finally:
+        os.close(fd)
+
+
+class FileTrail(Trail):
+    def __init__(self, root: Path, log_id: str, signer: Any, *,
+                 segment_max_bytes: int = 64 << 20, segment_max_age_s: float = 86400.0,
+                 **kwargs: Any):
+        super().__init__(log_id, signer, **kwargs)
         self.root = Path(root)
-        self.log_id = log_id
         self.dir = self.root / log_id
         self.segment_max_bytes = segment_max_bytes
-        self.on_commit = on_commit
-        self.next_seq = 0
-        self.prev = GENESIS
+        self.segment_max_age_s = segment_max_age_s
         self._fd: int | None = None
         self._lock_fd: int | None = None
-        self._segment_index = 0
+        self._segment = 0
         self._segment_size = 0
-        self._pending: list[tuple[dict[str, Any], asyncio.Future[Entry]]] = []
-        self._wakeup: asyncio.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
-        self.listeners: list[Callable[[list[Entry]], None]] = []
+        self._segment_opened = 0.0
 
-    # -- lifecycle ------------------------------------------------------------------------
-    def open(self) -> None:
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args))
+
+    # -- open / recover ---------------------------------------------------------------------
+    async def _open(self) -> Recovered:
+        return await self._run(self._open_sync)  # type: ignore[no-any-return]
+
+    def _open_sync(self) -> Recovered:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._lock_fd = os.open(self.dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -92,18 +121,45 @@ class FileTrail:
             os.close(self._lock_fd)
             self._lock_fd = None
             raise TrailUnavailable(f"log {self.log_id} is held by another process") from None
-        self._recover()
-
-    def _recover(self) -> None:
+        self._cut_torn_tail(self.dir / "checkpoints.jsonl")
+        checkpoints = [cp for _, cp in read_checkpoints(self.dir)]
+        last_cp = checkpoints[-1] if checkpoints else None
         segments = list_segments(self.dir)
+        if segments:
+            self._cut_torn_tail(segments[-1])
+        start, prev = self._start_point(checkpoints, segments)
+        frontier, prev = rebuild((line for seg in segments for _, line in iter_lines(seg)),
+                                 start, prev)
+        index = segment_index(segments[-1]) if segments else 1
+        self._open_segment(index)
+        return Recovered(frontier, prev, last_cp)
+
+    @staticmethod
+    def _start_point(checkpoints: list[dict[str, Any]], segments: list[Path]
+                     ) -> tuple[Frontier, str]:
+        """Empty tree, or (after a purge) the signed frontier at the first kept entry."""
         if not segments:
-            self._open_segment(1)
+            sized = [cp for cp in checkpoints if cp.get("type") == "checkpoint"]
+            if sized:  # everything purged: continue from the newest checkpoint
+                cp = sized[-1]
+                return Frontier.from_json(cp["tree_size"], cp["frontier"]), cp["last_leaf"]
+            return Frontier(), GENESIS
+        first = next(iter_lines(segments[0]), None)
+        first_seq = json.loads(first[1])["seq"] if first else 0
+        if first_seq == 0:
+            return Frontier(), GENESIS
+        for cp in checkpoints:
+            if cp.get("type") == "checkpoint" and cp.get("tree_size") == first_seq:
+                return Frontier.from_json(first_seq, cp["frontier"]), cp["last_leaf"]
+        raise TrailUnavailable(f"log {segments[0]} starts at seq {first_seq} with no checkpoint "
+                               "at that size to continue from")
+
+    @staticmethod
+    def _cut_torn_tail(path: Path) -> None:
+        if not path.exists():
             return
-        last = segments[-1]
-        good_end = 0
-        last_line: bytes | None = None
-        with last.open("rb") as fh:
-            offset = 0
+        good = 0
+        with path.open("rb") as fh:
             for raw in fh:
                 if not raw.endswith(b"\n"):
                     break
@@ -111,119 +167,39 @@ class FileTrail:
                     json.loads(raw)
                 except ValueError:
                     break
-                offset += len(raw)
-                good_end = offset
-                last_line = raw[:-1]
-        if good_end != last.stat().st_size:
-            with last.open("r+b") as fh:  # cut the torn tail left by a crash mid-write
-                fh.truncate(good_end)
+                good += len(raw)
+        if good != path.stat().st_size:
+            with path.open("r+b") as fh:
+                fh.truncate(good)
                 os.fsync(fh.fileno())
-        if last_line is None and len(segments) > 1:
-            # an empty newest segment: the chain continues from the one before
-            for _, line in iter_lines(segments[-2]):
-                last_line = line
-        if last_line is not None:
-            entry = json.loads(last_line)
-            self.next_seq = int(entry["seq"]) + 1
-            self.prev = leaf_hash(last_line).hex()
-        self._open_segment(int(last.stem.split("-")[1]), size=good_end)
 
-    def _open_segment(self, index: int, size: int = 0) -> None:
+    def _open_segment(self, index: int) -> None:
         if self._fd is not None:
             os.close(self._fd)
         path = self.dir / segment_name(index)
+        existed = path.exists()
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        self._segment_index = index
-        self._segment_size = size
-        dir_fd = os.open(self.dir, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)  # the new file's name is durable too
-        finally:
-            os.close(dir_fd)
+        self._segment = index
+        self._segment_size = os.fstat(self._fd).st_size
+        self._segment_opened = time.time()
+        if not existed:
+            _fsync_dir(self.dir)
 
-    async def start(self) -> None:
-        if self._fd is None:
-            self.open()
-        self._wakeup = asyncio.Event()
-        self._task = asyncio.create_task(self._flusher(), name=f"trail-flusher-{self.log_id}")
+    # -- writing ----------------------------------------------------------------------------
+    def _should_rotate(self, nbytes: int) -> bool:
+        if not self._segment_size:
+            return False
+        return (self._segment_size + nbytes > self.segment_max_bytes
+                or time.time() - self._segment_opened > self.segment_max_age_s)
 
-    async def close(self) -> None:
-        self._closing = True
-        if self._wakeup is not None:
-            self._wakeup.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+    async def _rotate(self) -> None:
+        await self._run(self._open_segment, self._segment + 1)
 
-    # -- appending ------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done() and not self._closing
+    async def _persist(self, entries: list[Entry]) -> None:
+        await self._run(self._write_sync, b"".join(e.line + b"\n" for e in entries))
 
-    @property
-    def backlog(self) -> int:
-        return len(self._pending)
-
-    async def append(self, record: dict[str, Any]) -> Entry:
-        if self._wakeup is None or self._closing:
-            raise TrailUnavailable("trail is not running")
-        fut: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
-        self._pending.append((record, fut))
-        self._wakeup.set()
-        return await asyncio.shield(fut)
-
-    async def _flusher(self) -> None:
-        assert self._wakeup is not None
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            if not self._pending:
-                if self._closing:
-                    return
-                continue
-            batch, self._pending = self._pending, []
-            started = loop.time()
-            try:
-                entries = await loop.run_in_executor(None, self._write_batch,
-                                                     [r for r, _ in batch])
-            except (OSError, ValueError, TrailUnavailable) as exc:
-                error = exc if isinstance(exc, TrailUnavailable) else TrailUnavailable(
-                    f"trail write failed: {type(exc).__name__}: {exc}")
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(error)
-            else:
-                if self.on_commit is not None:
-                    self.on_commit(len(entries), loop.time() - started)
-                for listener in self.listeners:
-                    listener(entries)
-                for (_, fut), entry in zip(batch, entries, strict=True):
-                    if not fut.done():
-                        fut.set_result(entry)
-            if self._pending:
-                self._wakeup.set()
-
-    def _write_batch(self, records: list[dict[str, Any]]) -> list[Entry]:
-        """Runs in a worker thread, one batch at a time. State moves only on success."""
+    def _write_sync(self, data: bytes) -> None:
         assert self._fd is not None
-        seq, prev = self.next_seq, self.prev
-        entries: list[Entry] = []
-        for record in records:
-            line = canonical({"log_id": self.log_id, "seq": seq, "prev": prev, "record": record})
-            leaf = leaf_hash(line)
-            entries.append(Entry(seq, leaf, line))
-            seq += 1
-            prev = leaf.hex()
-        data = b"".join(e.line + b"\n" for e in entries)
-        if self._segment_size and self._segment_size + len(data) > self.segment_max_bytes:
-            self._open_segment(self._segment_index + 1)
         before = self._segment_size
         try:
             written = os.write(self._fd, data)
@@ -235,5 +211,55 @@ class FileTrail:
                 os.ftruncate(self._fd, before)
             raise
         self._segment_size = before + len(data)
-        self.next_seq, self.prev = seq, prev
-        return entries
+
+    async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
+        await self._run(_append_durable, self.dir / "checkpoints.jsonl", canonical(cp) + b"\n")
+
+    async def _store_public_key(self, key_id: str, pem: bytes) -> None:
+        path = self.dir / "keys" / f"{key_id}.pub"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(pem)
+
+    async def store_policy(self, version: str, canonical_map: str) -> None:
+        path = self.root / "policies" / f"{version}.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(canonical_map, "utf-8")
+            tmp.replace(path)
+
+    async def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- retention --------------------------------------------------------------------------
+    async def purge(self, retention_days: int, now: dt.datetime) -> list[str]:
+        """Delete whole segments older than the retention, after a signed purge event."""
+        cutoff = now - dt.timedelta(days=retention_days)
+        victims: list[dict[str, Any]] = []
+        sized = {cp.get("tree_size") for _, cp in read_checkpoints(self.dir)
+                 if cp.get("type") == "checkpoint"}
+        for seg in list_segments(self.dir)[:-1]:  # never the segment being written
+            if segment_index(seg) == self._segment:
+                break
+            lines = [json.loads(line) for _, line in iter_lines(seg)]
+            if not lines or dt.datetime.fromisoformat(lines[-1]["record"]["time"]) >= cutoff:
+                break
+            if lines[-1]["seq"] + 1 not in sized:
+                break  # no signed frontier to continue from: keep it
+            victims.append({"name": seg.name, "first_seq": lines[0]["seq"],
+                            "last_seq": lines[-1]["seq"], "entries": len(lines)})
+        if not victims:
+            return []
+        await self.signed_event({"type": "purge", "retention_days": retention_days,
+                                 "cutoff": cutoff.isoformat(), "segments": victims,
+                                 "through_seq": victims[-1]["last_seq"]})
+        for v in victims:
+            (self.dir / v["name"]).unlink()
+        _fsync_dir(self.dir)
+        return [v["name"] for v in victims]

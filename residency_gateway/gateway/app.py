@@ -15,6 +15,7 @@ from residency_gateway.gateway.admin import admin_app
 from residency_gateway.gateway.problem import problem
 from residency_gateway.gateway.proxy import RUNTIME, handle
 from residency_gateway.gateway.runtime import Runtime
+from residency_gateway.regionmap.load import canonical_json
 
 log = structlog.get_logger("residency_gateway")
 
@@ -41,7 +42,13 @@ def proxy_app(rt: Runtime) -> web.Application:
 
     async def trail_ctx(_app: web.Application) -> AsyncIterator[None]:
         await rt.trail.start()
+        loaded = rt.active.loaded
+        await rt.trail.store_policy(loaded.version, canonical_json(loaded.rmap))
+        housekeeping = asyncio.create_task(rt.housekeeping(), name="housekeeping")
         yield
+        housekeeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await housekeeping
         await rt.close()
 
     app.cleanup_ctx.append(trail_ctx)

@@ -24,7 +24,7 @@ import structlog
 from aiohttp import web
 from yarl import URL
 
-from residency_gateway.audit.filestore import TrailUnavailable
+from residency_gateway.audit.trail import TrailUnavailable
 from residency_gateway.audit.records import completion_record, decision_record
 from residency_gateway.core.headers import downstream_response_headers, upstream_request_headers
 from residency_gateway.core.payload import PayloadError, parse_form, parse_json, scan_document

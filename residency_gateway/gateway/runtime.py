@@ -5,6 +5,7 @@ an in-flight request keeps the snapshot it started with."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +14,13 @@ import structlog
 
 from residency_gateway.audit.filestore import FileTrail
 from residency_gateway.audit.keys import PseudonymKeys
+from residency_gateway.audit.signing import load_signer
+from residency_gateway.audit.trail import Trail, TrailUnavailable
 from residency_gateway.core.origin import GeoLookup
 from residency_gateway.gateway.upstream import Upstreams
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError, GeoInfo, no_database
 from residency_gateway.observability import Metrics
-from residency_gateway.regionmap.load import ConfigError, LoadedMap, load_region_map
+from residency_gateway.regionmap.load import ConfigError, LoadedMap, canonical_json, load_region_map
 from residency_gateway.settings import Settings
 
 log = structlog.get_logger("residency_gateway")
@@ -42,7 +45,7 @@ def default_log_id(settings: Settings) -> str:
 class Runtime:
     settings: Settings
     metrics: Metrics
-    trail: FileTrail
+    trail: Trail
     keys: PseudonymKeys
     active: Active
     draining: bool = False
@@ -58,9 +61,7 @@ class Runtime:
         metrics = metrics or Metrics()
         loaded = load_region_map(*settings.region_map)
         geo, info = open_geo(settings.geoip_db)
-        trail = FileTrail(settings.trail_dir, default_log_id(settings),
-                          segment_max_bytes=settings.audit_segment_max_bytes,
-                          on_commit=metrics.audit_committed)
+        trail = make_trail(settings, metrics)
         rt = cls(settings, metrics, trail, PseudonymKeys(settings.keys_dir),
                  Active(loaded, geo, info, Upstreams(loaded.rmap.regions, loaded.rmap.limits)))
         rt._publish()
@@ -86,6 +87,7 @@ class Runtime:
                 loaded.rmap.limits == old.loaded.rmap.limits
             upstreams = old.upstreams if same_upstreams else Upstreams(loaded.rmap.regions,
                                                                        loaded.rmap.limits)
+            await self.trail.store_policy(loaded.version, canonical_json(loaded.rmap))
             self.active = Active(loaded, geo, info, upstreams)
             if not same_upstreams:
                 self.retired.append(old.upstreams)  # closed on shutdown; in-flight may use them
@@ -96,11 +98,41 @@ class Runtime:
                      geoip_build=info.build_date if info else None)
             return True, loaded.version
 
+    async def housekeeping(self, every_s: float = 3600.0) -> None:
+        """Retention: purge whole expired segments, hourly (never below 180 days)."""
+        purge = getattr(self.trail, "purge", None)
+        while purge is not None:
+            try:
+                gone = await purge(self.settings.audit_retention_days, dt.datetime.now(dt.UTC))
+                if gone:
+                    log.info("trail_purged", segments=gone,
+                             retention_days=self.settings.audit_retention_days)
+            except (OSError, TrailUnavailable) as exc:
+                log.error("trail_purge_failed", error=str(exc))
+            await asyncio.sleep(every_s)
+
     async def close(self) -> None:
         await self.trail.close()
         await self.active.upstreams.close()
         for ups in self.retired:
             await ups.close()
+
+
+def make_trail(settings: Settings, metrics: Metrics) -> Trail:
+    signer = load_signer(settings.signing_keys_dir)
+    common = {"checkpoint_every": settings.audit_checkpoint_every,
+              "checkpoint_interval_s": settings.audit_checkpoint_interval_s,
+              "on_commit": metrics.audit_committed}
+    if settings.audit_store == "postgres":
+        from residency_gateway.audit.pgstore import PgTrail
+
+        if settings.audit_pg_dsn is None:
+            raise ConfigError([])  # pragma: no cover - settings validation below prevents it
+        return PgTrail(settings.audit_pg_dsn.get_secret_value(), default_log_id(settings),
+                       signer, **common)
+    return FileTrail(settings.trail_dir, default_log_id(settings), signer,
+                     segment_max_bytes=settings.audit_segment_max_bytes,
+                     segment_max_age_s=settings.audit_segment_max_age_s, **common)
 
 
 def open_geo(path: Path | None) -> tuple[GeoLookup, GeoInfo | None]:

@@ -105,7 +105,7 @@ async def test_cn_fails_over_only_inside_china(make_gateway, backends):
     status, headers, body = await gw.post(xff=ADDR["CN"], json_body={})
     assert (status, body["region"], headers["X-Residency-Region"]) == (200, "cn2", "cn2")
     only(backends, "cn2")
-    completion = [r for r in gw.records() if r["type"] == "completion"][-1]
+    completion = (await gw.completions(1))[-1]
     assert completion["attempts"] == ["cn", "cn2"] and completion["region"] == "cn2"
 
 
@@ -199,7 +199,7 @@ async def test_every_request_has_a_record_and_none_holds_raw_identifiers(make_ga
     assert all(s["pseudonym"].startswith("ps1:") for s in decisions[0]["subjects"])
     assert decisions[0]["policy_version"] == gw.runtime.active.loaded.version
     assert decisions[0]["geoip_build"] and decisions[0]["origin"]["client_prefix"] == "198.51.100.0/24"
-    completions = [r for r in gw.records() if r["type"] == "completion"]
+    completions = await gw.completions(2)
     assert [c["decision_id"] for c in completions] == [decisions[0]["decision_id"],
                                                        decisions[2]["decision_id"]]
     assert completions[0]["upstream_status"] == 200

@@ -1,0 +1,134 @@
+"""Ed25519 signing keys for checkpoints and export manifests (cryptography).
+
+A key directory holds `<key_id>.key` (PKCS#8 PEM, mode 0600) and `<key_id>.pub`
+(SubjectPublicKeyInfo PEM) per key, and `current` naming the key that signs now. Rotation is
+`keys generate`: a new key becomes current; old public keys stay so old checkpoints verify.
+The key id is the first 16 hex digits of SHA-256 over the raw 32-byte public key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from residency_gateway.audit.records import canonical
+
+
+class KeyError_(Exception):  # noqa: N801 - not the builtin KeyError
+    """A key file is missing, unreadable or not Ed25519."""
+
+
+def key_id_of(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_pem(public: Ed25519PublicKey) -> bytes:
+    return public.public_bytes(serialization.Encoding.PEM,
+                               serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@dataclass(frozen=True)
+class Signer:
+    key: Ed25519PrivateKey
+    key_id: str
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        return self.key.public_key()
+
+    def sign(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Return `body` with key_id and an Ed25519 signature over its canonical JSON."""
+        unsigned = {**body, "key_id": self.key_id}
+        unsigned.pop("signature", None)
+        sig = self.key.sign(canonical(unsigned))
+        return {**unsigned, "signature": base64.b64encode(sig).decode()}
+
+    def sign_bytes(self, data: bytes) -> bytes:
+        return self.key.sign(data)
+
+
+def verify_signed(body: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> str | None:
+    """None if `body` carries a valid signature by one of `keys`, else why not."""
+    key_id = body.get("key_id")
+    sig = body.get("signature")
+    if not isinstance(key_id, str) or not isinstance(sig, str):
+        return "unsigned"
+    public = keys.get(key_id)
+    if public is None:
+        return f"signed by unknown key {key_id}"
+    unsigned = {k: v for k, v in body.items() if k != "signature"}
+    try:
+        public.verify(base64.b64decode(sig, validate=True), canonical(unsigned))
+    except (InvalidSignature, ValueError):
+        return f"bad signature (key {key_id})"
+    return None
+
+
+def generate(directory: Path, *, make_current: bool = True) -> Signer:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = Ed25519PrivateKey.generate()
+    kid = key_id_of(key.public_key())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    fd = os.open(directory / f"{kid}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, pem)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    (directory / f"{kid}.pub").write_bytes(public_pem(key.public_key()))
+    if make_current:
+        tmp = directory / "current.tmp"
+        tmp.write_text(kid + "\n")
+        tmp.replace(directory / "current")
+    return Signer(key, kid)
+
+
+def load_signer(directory: Path, *, create: bool = True) -> Signer:
+    """The current signing key of `directory`, generating the first one if asked."""
+    current = directory / "current"
+    if not current.exists():
+        if not create:
+            raise KeyError_(f"{directory}: no current signing key")
+        return generate(directory)
+    kid = current.read_text().strip()
+    try:
+        key = serialization.load_pem_private_key((directory / f"{kid}.key").read_bytes(), None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise KeyError_(f"{directory}/{kid}.key: {exc}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyError_(f"{directory}/{kid}.key is not an Ed25519 key")
+    return Signer(key, key_id_of(key.public_key()))
+
+
+def load_public_keys(paths: Iterable[Path]) -> dict[str, Ed25519PublicKey]:
+    """Public keys from PEM files, or every *.pub in directories (several PEMs per file too)."""
+    out: dict[str, Ed25519PublicKey] = {}
+    for path in paths:
+        files = sorted(path.glob("*.pub")) if path.is_dir() else [path]
+        for f in files:
+            try:
+                text = f.read_bytes()
+            except OSError as exc:
+                raise KeyError_(f"{f}: {exc}") from exc
+            blocks = [b + b"-----END PUBLIC KEY-----\n"
+                      for b in text.split(b"-----END PUBLIC KEY-----") if b.strip()]
+            for block in blocks:
+                try:
+                    key = serialization.load_pem_public_key(block.strip() + b"\n")
+                except ValueError as exc:
+                    raise KeyError_(f"{f}: not a PEM public key ({exc})") from exc
+                if not isinstance(key, Ed25519PublicKey):
+                    raise KeyError_(f"{f}: not an Ed25519 public key")
+                out[key_id_of(key)] = key
+    return out

@@ -1,0 +1,262 @@
+"""The decision trail: group commit, hash chain, Merkle frontier and signed checkpoints.
+
+`Trail` owns everything that is the same for every store: sequence numbers, the `prev` link,
+the leaf hashes, the RFC 6962 frontier, when to sign a checkpoint (every N entries, every T
+seconds, at segment boundaries, after recovery and on shutdown), and group commit: appends that
+arrive while a commit is in flight wait for the next one and share its fsync/transaction.
+Stores (`FileTrail`, `PgTrail`) only persist entries and checkpoints and recover their tail.
+
+`append()` returns only when the entry is durable. If persisting fails, every waiting append
+fails with `TrailUnavailable` and the state does not advance: the caller must not move data
+(invariant 2: no record, no transfer).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from residency_gateway.audit.chain import GENESIS, leaf_hash
+from residency_gateway.audit.merkle import Frontier
+from residency_gateway.audit.records import canonical
+from residency_gateway.audit.signing import Signer, public_pem
+
+MIN_RETENTION_DAYS = 180  # Cybersecurity Law art. 21: network logs kept at least six months
+
+
+class TrailUnavailable(Exception):
+    """The trail cannot record right now; no data may move."""
+
+    http_status = 503
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    seq: int
+    leaf: bytes
+    line: bytes
+
+
+def checkpoint_digest(cp: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(cp)).hexdigest()
+
+
+def utcnow() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class Recovered:
+    frontier: Frontier
+    prev: str
+    last_checkpoint: dict[str, Any] | None
+
+
+def rebuild(lines: Iterable[bytes], start: Frontier, prev: str) -> tuple[Frontier, str]:
+    """Extend `start` with the leaves of `lines` (recovery); returns frontier and last leaf."""
+    frontier = start.copy()
+    for line in lines:
+        leaf = leaf_hash(line)
+        frontier.append(leaf)
+        prev = leaf.hex()
+    return frontier, prev
+
+
+class Trail(abc.ABC):
+    def __init__(self, log_id: str, signer: Signer, *, checkpoint_every: int = 1000,
+                 checkpoint_interval_s: float = 10.0,
+                 on_commit: Callable[[int, float], None] | None = None):
+        self.log_id = log_id
+        self.signer = signer
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self.on_commit = on_commit
+        self.frontier = Frontier()
+        self.prev = GENESIS
+        self.last_checkpoint: dict[str, Any] | None = None
+        self._pending: list[tuple[dict[str, Any], asyncio.Future[Entry]]] = []
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self.failed: str | None = None
+
+    # -- store hooks ------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def _open(self) -> Recovered: ...
+
+    @abc.abstractmethod
+    async def _persist(self, entries: list[Entry]) -> None: ...
+
+    @abc.abstractmethod
+    async def _persist_checkpoint(self, cp: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    async def _close(self) -> None: ...
+
+    async def _store_public_key(self, key_id: str, pem: bytes) -> None:  # noqa: B027
+        """Keep the public key beside the log so `verify --store` can find it."""
+
+    async def store_policy(self, version: str, canonical_map: str) -> None:  # noqa: B027
+        """Keep the canonical region map of each policy version the log refers to."""
+
+    def _should_rotate(self, nbytes: int) -> bool:
+        return False
+
+    async def _rotate(self) -> None:  # noqa: B027
+        pass
+
+    # -- lifecycle --------------------------------------------------------------------------
+    @property
+    def next_seq(self) -> int:
+        return self.frontier.size
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done() and not self._closing
+
+    @property
+    def backlog(self) -> int:
+        return len(self._pending)
+
+    async def start(self) -> None:
+        state = await self._open()
+        self.frontier, self.prev, self.last_checkpoint = (state.frontier, state.prev,
+                                                          state.last_checkpoint)
+        await self._store_public_key(self.signer.key_id, public_pem(self.signer.public))
+        if self.frontier.size and (self.last_checkpoint is None
+                                   or self.last_checkpoint.get("tree_size") != self.frontier.size
+                                   or self.last_checkpoint.get("key_id") != self.signer.key_id):
+            # After a crash (or a key rotation) sign what is there before adding to it.
+            await self.checkpoint("recovery")
+        self._wakeup = asyncio.Event()
+        self._task = asyncio.create_task(self._flusher(), name=f"trail-{self.log_id}")
+
+    async def close(self) -> None:
+        if self._task is None:
+            await self._close()
+            return
+        self._closing = True
+        assert self._wakeup is not None
+        self._wakeup.set()
+        await self._task
+        self._task = None
+        if self.failed is None:
+            try:
+                await self.checkpoint("shutdown")
+            except (OSError, TrailUnavailable):
+                pass
+        await self._close()
+
+    # -- appending --------------------------------------------------------------------------
+    async def append(self, record: dict[str, Any]) -> Entry:
+        if self._wakeup is None or self._closing:
+            raise TrailUnavailable("trail is not running")
+        fut: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
+        self._pending.append((record, fut))
+        self._wakeup.set()
+        return await asyncio.shield(fut)
+
+    def _build(self, records: list[dict[str, Any]]) -> list[Entry]:
+        seq, prev = self.frontier.size, self.prev
+        out = []
+        for record in records:
+            line = canonical({"log_id": self.log_id, "seq": seq, "prev": prev, "record": record})
+            leaf = leaf_hash(line)
+            out.append(Entry(seq, leaf, line))
+            seq += 1
+            prev = leaf.hex()
+        return out
+
+    async def _flusher(self) -> None:
+        assert self._wakeup is not None
+        loop = asyncio.get_running_loop()
+        last_cp_time = loop.time()
+        while True:
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self.checkpoint_interval_s)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+            if self._pending:
+                batch, self._pending = self._pending, []
+                await self._commit(batch, loop)
+            since = self.frontier.size - int((self.last_checkpoint or {}).get("tree_size", 0))
+            due = since >= self.checkpoint_every or (
+                since and loop.time() - last_cp_time >= self.checkpoint_interval_s)
+            if due and not self._closing:
+                try:
+                    await self.checkpoint("interval")
+                    last_cp_time = loop.time()
+                except (OSError, TrailUnavailable) as exc:
+                    self.failed = f"checkpoint failed: {exc}"
+            if self._pending:
+                self._wakeup.set()
+            elif self._closing:
+                return
+
+    async def _commit(self, batch: list[tuple[dict[str, Any], asyncio.Future[Entry]]],
+                      loop: asyncio.AbstractEventLoop) -> None:
+        started = loop.time()
+        entries = self._build([r for r, _ in batch])
+        try:
+            if self._should_rotate(sum(len(e.line) + 1 for e in entries)):
+                await self.checkpoint("segment")
+                await self._rotate()
+            await self._persist(entries)
+        except (OSError, ValueError, TrailUnavailable, ConnectionError) as exc:
+            error = exc if isinstance(exc, TrailUnavailable) else TrailUnavailable(
+                f"trail write failed: {type(exc).__name__}: {exc}")
+            self.failed = str(error)
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(error)
+            return
+        except Exception as exc:  # a store driver error of its own kind (asyncpg, ...)
+            error = TrailUnavailable(f"trail write failed: {type(exc).__name__}: {exc}")
+            self.failed = str(error)
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(error)
+            return
+        self.failed = None
+        for e in entries:
+            self.frontier.append(e.leaf)
+        self.prev = entries[-1].leaf.hex()
+        if self.on_commit is not None:
+            self.on_commit(len(entries), loop.time() - started)
+        for (_, fut), entry in zip(batch, entries, strict=True):
+            if not fut.done():
+                fut.set_result(entry)
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def _next_index(self) -> tuple[int, str]:
+        if self.last_checkpoint is None:
+            return 0, GENESIS
+        return int(self.last_checkpoint["index"]) + 1, checkpoint_digest(self.last_checkpoint)
+
+    async def checkpoint(self, reason: str) -> dict[str, Any]:
+        index, prev = self._next_index()
+        body = {
+            "type": "checkpoint", "log_id": self.log_id, "index": index, "prev": prev,
+            "tree_size": self.frontier.size, "root": self.frontier.root().hex(),
+            "last_leaf": self.prev, "frontier": self.frontier.to_json(), "time": utcnow(),
+            "reason": reason,
+        }
+        cp = self.signer.sign(body)
+        await self._persist_checkpoint(cp)
+        self.last_checkpoint = cp
+        return cp
+
+    async def signed_event(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Append a signed non-checkpoint event (a purge) to the checkpoint chain."""
+        index, prev = self._next_index()
+        cp = self.signer.sign({**body, "log_id": self.log_id, "index": index, "prev": prev,
+                               "time": utcnow()})
+        await self._persist_checkpoint(cp)
+        self.last_checkpoint = cp
+        return cp
