@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,7 +43,54 @@ def _parser() -> argparse.ArgumentParser:
     csub = config.add_subparsers(dest="config_command", required=True)
     check = csub.add_parser("check", help="validate region maps: exit 0 valid, 1 invalid")
     check.add_argument("paths", nargs="+", type=Path)
+
+    audit = sub.add_parser("audit", help="auditors' tools: export, verify, report")
+    asub = audit.add_subparsers(dest="audit_command", required=True)
+    export = asub.add_parser("export", help="signed export bundle of decision records")
+    _store_arg(export)
+    export.add_argument("--since", type=_when)
+    export.add_argument("--until", type=_when)
+    export.add_argument("--tenant")
+    export.add_argument("--origin", help="origin jurisdiction (ISO alpha-2) or 'unknown'")
+    export.add_argument("--destination", help="destination region or jurisdiction")
+    export.add_argument("--cross-border-only", action="store_true")
+    export.add_argument("--subject", help="a resident ID or phone number: finds that person's "
+                        "transfers through the tenants' pseudonym keys")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl",
+                        help="csv adds records.csv for spreadsheets (jsonl is always written)")
+    export.add_argument("--out", type=Path, required=True)
+    verify = asub.add_parser("verify", help="verify a store or bundle offline: exit 0 VALID, 1")
+    where = verify.add_mutually_exclusive_group(required=True)
+    where.add_argument("--store", help="trail directory or postgresql:// DSN")
+    where.add_argument("--bundle", type=Path)
+    verify.add_argument("--public-key", type=Path, action="append",
+                        help="trusted Ed25519 public key file or directory (repeatable)")
+    report = asub.add_parser("report", help="self-contained HTML report")
+    _store_arg(report)
+    report.add_argument("--since", type=_when)
+    report.add_argument("--until", type=_when)
+    report.add_argument("--public-key", type=Path, action="append")
+    report.add_argument("--out", type=Path, required=True)
+
+    keys = sub.add_parser("keys", help="signing keys")
+    ksub = keys.add_subparsers(dest="keys_command", required=True)
+    gen = ksub.add_parser("generate", help="new Ed25519 signing key; it becomes current")
+    gen.add_argument("--dir", type=Path, help="default: <data-dir>/keys/signing")
     return p
+
+
+def _store_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", help="trail directory or postgresql:// DSN "
+                   "(default: <data-dir>/trail, or RG_AUDIT_PG_DSN with RG_AUDIT_STORE=postgres)")
+    p.add_argument("--data-dir", type=Path, help="where keys live (RG_DATA_DIR)")
+
+
+def _when(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date or time") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,6 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(args.workdir, args.port, args.admin_port))
         if args.command == "serve":
             return serve(args)
+        if args.command == "audit":
+            from residency_gateway import auditcli
+
+            return auditcli.run(args)
+        if args.command == "keys":
+            from residency_gateway import auditcli
+
+            return auditcli.keys_generate(args)
     except KeyboardInterrupt:
         return 130
     return 2

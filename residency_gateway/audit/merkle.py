@@ -10,7 +10,7 @@ enough to extend the tree and to compute its root without the leaves themselves.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from residency_gateway.audit.chain import leaf_hash, node_hash
@@ -26,46 +26,90 @@ def _split(n: int) -> int:
     return k
 
 
+RangeRoot = Callable[[int, int], bytes]
+
+
+class Unavailable(LookupError):
+    """A subtree hash needs leaves that are no longer there (purged) and no frontier has it."""
+
+
 def root_of(leaves: Sequence[bytes]) -> bytes:
     """MTH over leaf *hashes*."""
-    n = len(leaves)
-    if n == 0:
-        return EMPTY_ROOT
-    if n == 1:
-        return leaves[0]
-    k = _split(n)
-    return node_hash(root_of(leaves[:k]), root_of(leaves[k:]))
+    return range_hasher(leaves)(0, len(leaves)) if leaves else EMPTY_ROOT
 
 
-def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
-    """PATH(m, D[n]) over leaf hashes."""
-    n = len(leaves)
+def range_hasher(leaves: Sequence[bytes], *, offset: int = 0,
+                 known: dict[tuple[int, int], bytes] | None = None) -> RangeRoot:
+    """MTH(D[a:b]) for leaves[i] = D[offset + i], memoised; `known` supplies subtree roots
+    (from a signed frontier) for ranges whose leaves are gone."""
+    memo: dict[tuple[int, int], bytes] = dict(known or {})
+
+    def rr(a: int, b: int) -> bytes:
+        key = (a, b)
+        hit = memo.get(key)
+        if hit is not None:
+            return hit
+        if b - a == 1:
+            if a < offset or a - offset >= len(leaves):
+                raise Unavailable(f"leaf {a} is not available")
+            h = leaves[a - offset]
+        else:
+            k = _split(b - a)
+            h = node_hash(rr(a, a + k), rr(a + k, b))
+        memo[key] = h
+        return h
+
+    return rr
+
+
+def frontier_ranges(frontier: Frontier) -> dict[tuple[int, int], bytes]:
+    """The (start, end) of each perfect subtree of a frontier, with its hash."""
+    out: dict[tuple[int, int], bytes] = {}
+    start = 0
+    for height, h in frontier.nodes:
+        out[(start, start + (1 << height))] = h
+        start += 1 << height
+    return out
+
+
+def inclusion_proof(index: int, leaves: Sequence[bytes] | int,
+                    rr: RangeRoot | None = None) -> list[bytes]:
+    """PATH(m, D[n]); `leaves` is the leaf list, or the tree size when `rr` is given."""
+    n = leaves if isinstance(leaves, int) else len(leaves)
+    rr = rr or range_hasher(leaves)  # type: ignore[arg-type]
     if not 0 <= index < n:
         raise ValueError("leaf index out of range")
+    return _path(index, 0, n, rr)
+
+
+def _path(m: int, lo: int, hi: int, rr: RangeRoot) -> list[bytes]:
+    n = hi - lo
     if n == 1:
         return []
     k = _split(n)
-    if index < k:
-        return [*inclusion_proof(index, leaves[:k]), root_of(leaves[k:])]
-    return [*inclusion_proof(index - k, leaves[k:]), root_of(leaves[:k])]
+    if m < k:
+        return [*_path(m, lo, lo + k, rr), rr(lo + k, hi)]
+    return [*_path(m - k, lo + k, hi, rr), rr(lo, lo + k)]
 
 
-def consistency_proof(m: int, leaves: Sequence[bytes]) -> list[bytes]:
-    """PROOF(m, D[n]) over leaf hashes, 0 < m <= n."""
-    n = len(leaves)
+def consistency_proof(m: int, leaves: Sequence[bytes] | int,
+                      rr: RangeRoot | None = None) -> list[bytes]:
+    """PROOF(m, D[n]), 0 < m <= n."""
+    n = leaves if isinstance(leaves, int) else len(leaves)
+    rr = rr or range_hasher(leaves)  # type: ignore[arg-type]
     if not 0 < m <= n:
         raise ValueError("consistency proof needs 0 < m <= n")
-    return _subproof(m, leaves, True)
+    return _subproof(m, 0, n, True, rr)
 
 
-def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
-    n = len(leaves)
+def _subproof(m: int, lo: int, hi: int, complete: bool, rr: RangeRoot) -> list[bytes]:
+    n = hi - lo
     if m == n:
-        return [] if complete else [root_of(leaves)]
+        return [] if complete else [rr(lo, hi)]
     k = _split(n)
     if m <= k:
-        return [*_subproof(m, leaves[:k], complete), root_of(leaves[k:])]
-    return [*_subproof(m - k, leaves[k:], False), root_of(leaves[:k])]
+        return [*_subproof(m, lo, lo + k, complete, rr), rr(lo + k, hi)]
+    return [*_subproof(m - k, lo + k, hi, False, rr), rr(lo, lo + k)]
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],

@@ -1,0 +1,143 @@
+"""`audit report`: one self-contained HTML file an auditor opens in a browser (shell + pure).
+
+Numbers come from `summarise()` (pure, over decision records); the page has tables with the
+numbers and inline SVG charts drawn from the same figures. No scripts, styles or fonts are
+fetched: the file works with the network off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+
+def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    matrix: Counter[tuple[str, str]] = Counter()
+    rejects: Counter[str] = Counter()
+    bases: Counter[str] = Counter()
+    volume: dict[str, Counter[str]] = defaultdict(Counter)
+    policies: dict[str, dict[str, Any]] = {}
+    total = forwarded = cross = 0
+    for r in records:
+        if r.get("type") != "decision":
+            continue
+        total += 1
+        day = r["time"][:10]
+        origin = r["origin"]["jurisdiction"] or "unknown"
+        volume[day][r["action"]] += 1
+        p = policies.setdefault(r["policy_version"], {"first": r["time"], "last": r["time"],
+                                                      "decisions": 0})
+        p["first"], p["last"] = min(p["first"], r["time"]), max(p["last"], r["time"])
+        p["decisions"] += 1
+        if r["action"] == "forward":
+            forwarded += 1
+            matrix[(origin, r["destination"]["region"])] += 1
+            if r["destination"]["cross_border"]:
+                cross += 1
+                basis = r.get("legal_basis") or {}
+                bases[f"{basis.get('mechanism', 'none')}: {basis.get('reference', '')}"] += 1
+        else:
+            rejects[r["reasons"][-1] if r["reasons"] else "none"] += 1
+    return {
+        "total": total, "forwarded": forwarded, "rejected": total - forwarded,
+        "cross_border": cross,
+        "matrix": {f"{o}->{d}": n for (o, d), n in sorted(matrix.items())},
+        "rejects": dict(sorted(rejects.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "legal_bases": dict(sorted(bases.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "volume": {day: {"forward": c["forward"], "reject": c["reject"]}
+                   for day, c in sorted(volume.items())},
+        "policies": dict(sorted(policies.items(), key=lambda kv: kv[1]["first"])),
+    }
+
+
+def _bars(items: list[tuple[str, int]], *, color: str, title: str) -> str:
+    if not items:
+        return "<p class=empty>none</p>"
+    width, row = 640, 22
+    top = max(n for _, n in items) or 1
+    parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" '
+             f'height="{row * len(items) + 4}" xmlns="http://www.w3.org/2000/svg">']
+    for i, (label, n) in enumerate(items):
+        w = max(1, round((width - 260) * n / top))
+        y = i * row + 2
+        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{html.escape(label[:36])}</text>'
+                     f'<rect x="230" y="{y}" width="{w}" height="{row - 6}" fill="{color}">'
+                     f'<title>{html.escape(label)}: {n}</title></rect>'
+                     f'<text x="{236 + w}" y="{y + 14}" font-size="12">{n}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _volume_chart(volume: dict[str, dict[str, int]]) -> str:
+    if not volume:
+        return "<p class=empty>none</p>"
+    days = list(volume)
+    width, height, pad = 640, 180, 30
+    top = max(v["forward"] + v["reject"] for v in volume.values()) or 1
+    bw = max(2, (width - pad) // len(days) - 2)
+    out = [f'<svg role="img" aria-label="decisions per day" width="{width}" '
+           f'height="{height + 20}" xmlns="http://www.w3.org/2000/svg">']
+    for i, day in enumerate(days):
+        f, r = volume[day]["forward"], volume[day]["reject"]
+        x = pad + i * (bw + 2)
+        hf = round(height * f / top)
+        hr = round(height * r / top)
+        out.append(f'<rect x="{x}" y="{height - hf}" width="{bw}" height="{hf}" fill="#2b7a4b">'
+                   f'<title>{day}: {f} forwarded</title></rect>'
+                   f'<rect x="{x}" y="{height - hf - hr}" width="{bw}" height="{hr}" '
+                   f'fill="#b03a2e"><title>{day}: {r} rejected</title></rect>')
+    out.append(f'<text x="{pad}" y="{height + 15}" font-size="11">{days[0]}</text>'
+               f'<text x="{width - 80}" y="{height + 15}" font-size="11">{days[-1]}</text></svg>')
+    return "".join(out)
+
+
+def _table(table_id: str, head: list[str], rows: list[list[Any]]) -> str:
+    h = "".join(f"<th>{html.escape(str(c))}</th>" for c in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f'<table id="{table_id}"><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def render(summary: dict[str, Any], *, since: dt.datetime | None, until: dt.datetime | None,
+           generated: dt.datetime, verified: str) -> str:
+    origins = sorted({k.split("->")[0] for k in summary["matrix"]})
+    dests = sorted({k.split("->")[1] for k in summary["matrix"]})
+    matrix_rows = [[o, *[summary["matrix"].get(f"{o}->{d}", 0) for d in dests]] for o in origins]
+    period = f"{since.isoformat() if since else 'start'} — {until.isoformat() if until else 'now'}"
+    css = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}"
+           "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
+           "padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}"
+           ".kpi{display:inline-block;margin-right:2em}.kpi b{font-size:1.6em;display:block}")
+    data = json.dumps(summary, sort_keys=True).replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Transfer report {html.escape(period)}</title>
+<style>{css}</style></head><body>
+<h1>Cross-border transfer report</h1>
+<p>Period: {html.escape(period)} · generated {generated.isoformat(timespec="seconds")} ·
+trail verification: <b id="verified">{html.escape(verified)}</b></p>
+<div><span class=kpi><b id="kpi-total">{summary["total"]}</b>decisions</span>
+<span class=kpi><b id="kpi-forwarded">{summary["forwarded"]}</b>forwarded</span>
+<span class=kpi><b id="kpi-rejected">{summary["rejected"]}</b>rejected</span>
+<span class=kpi><b id="kpi-cross">{summary["cross_border"]}</b>cross-border</span></div>
+<h2>Transfer matrix (origin jurisdiction × destination region, forwarded)</h2>
+{_table("matrix", ["origin", *dests], matrix_rows)}
+<h2>Volume over time</h2>
+{_volume_chart(summary["volume"])}
+{_table("volume", ["day", "forwarded", "rejected"],
+        [[d, v["forward"], v["reject"]] for d, v in summary["volume"].items()])}
+<h2>Rejects by reason</h2>
+{_bars(list(summary["rejects"].items()), color="#b03a2e", title="rejects by reason")}
+{_table("rejects", ["reason", "count"], [[k, v] for k, v in summary["rejects"].items()])}
+<h2>Cross-border transfers by legal basis</h2>
+{_bars(list(summary["legal_bases"].items()), color="#1f5f8b", title="legal bases")}
+{_table("bases", ["legal basis", "transfers"], [[k, v] for k, v in summary["legal_bases"].items()])}
+<h2>Policy versions in force</h2>
+{_table("policies", ["policy version", "first decision", "last decision", "decisions"],
+        [[k, v["first"], v["last"], v["decisions"]] for k, v in summary["policies"].items()])}
+<script type="application/json" id="report-data">{data}</script>
+</body></html>
+"""

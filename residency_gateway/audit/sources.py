@@ -1,0 +1,127 @@
+"""Read-only views of stored trails for export and verify (shell): file stores, PostgreSQL.
+
+A source lists logs, yields each log's entries as (location, exact line bytes), its checkpoint
+chain as (location, dict), structural problems only the store can see (a missing segment file),
+the public keys kept beside the logs, and the archived policy versions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from residency_gateway.audit.filestore import iter_lines, list_segments, read_checkpoints, \
+    segment_index
+from residency_gateway.audit.signing import load_public_keys
+
+
+class Source(Protocol):
+    def logs(self) -> list[str]: ...
+    def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]: ...
+    def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]: ...
+    def structure(self, log_id: str) -> list[tuple[str, str]]: ...
+    def public_keys(self) -> dict[str, Ed25519PublicKey]: ...
+    def policies(self) -> dict[str, str]: ...
+
+
+class FileSource:
+    """A trail directory (`<data-dir>/trail`) or one log directory inside it."""
+
+    def __init__(self, path: Path):
+        path = Path(path)
+        if (path / "checkpoints.jsonl").exists() or list_segments(path):
+            self.root, self._only = path.parent, path.name
+        else:
+            self.root, self._only = path, None
+
+    def logs(self) -> list[str]:
+        if self._only:
+            return [self._only]
+        return sorted(p.name for p in self.root.iterdir()
+                      if p.is_dir() and p.name != "policies"
+                      and ((p / "checkpoints.jsonl").exists() or list_segments(p)))
+
+    def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]:
+        for seg in list_segments(self.root / log_id):
+            size = seg.stat().st_size
+            consumed = 0
+            for number, line in iter_lines(seg):
+                consumed += len(line) + 1
+                yield f"{log_id}/{seg.name}:{number}", line
+            if consumed != size:  # a last line without newline: torn or tampered
+                yield f"{log_id}/{seg.name}:end", b"<torn>"
+
+    def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(f"{log_id}/checkpoints.jsonl:{n}", cp)
+                for n, cp in read_checkpoints(self.root / log_id)]
+
+    def structure(self, log_id: str) -> list[tuple[str, str]]:
+        segs = [segment_index(s) for s in list_segments(self.root / log_id)]
+        out = []
+        purged = {s["name"] for _, cp in self.checkpoints(log_id) if cp.get("type") == "purge"
+                  for s in cp.get("segments", [])}
+        first = min(segs) if segs else 1
+        for missing in sorted(set(range(1, max(segs, default=0) + 1)) - set(segs)):
+            name = f"seg-{missing:06d}.jsonl"
+            if name not in purged or missing > first:
+                out.append((f"{log_id}/{name}", "segment file is missing (deleted?) and no "
+                            "signed purge covers it"))
+        return out
+
+    def public_keys(self) -> dict[str, Ed25519PublicKey]:
+        dirs = [self.root / log / "keys" for log in self.logs()]
+        return load_public_keys([d for d in dirs if d.exists()])
+
+    def policies(self) -> dict[str, str]:
+        pdir = self.root / "policies"
+        if not pdir.exists():
+            return {}
+        return {p.stem: p.read_text("utf-8") for p in pdir.glob("*.json")}
+
+
+class PgSource:
+    """A PostgreSQL trail store, read once into memory (exports are bounded by --since/--until
+    in the queries of later versions; today a store is read whole)."""
+
+    def __init__(self, dsn: str):
+        from residency_gateway.audit.pgstore import read_all
+
+        self.data = asyncio.run(read_all(dsn))
+
+    def logs(self) -> list[str]:
+        return sorted(self.data["logs"])
+
+    def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]:
+        for seq, line in self.data["logs"][log_id]["entries"]:
+            yield f"{log_id}@seq={seq}", line
+
+    def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
+        return [(f"{log_id}@checkpoint={idx}", json.loads(body))
+                for idx, body in self.data["logs"][log_id]["checkpoints"]]
+
+    def structure(self, log_id: str) -> list[tuple[str, str]]:
+        return []
+
+    def public_keys(self) -> dict[str, Ed25519PublicKey]:
+        from cryptography.hazmat.primitives import serialization
+
+        out = {}
+        for kid, pem in self.data["keys"].items():
+            key = serialization.load_pem_public_key(pem.encode())
+            assert isinstance(key, Ed25519PublicKey)
+            out[kid] = key
+        return out
+
+    def policies(self) -> dict[str, str]:
+        return dict(self.data["policies"])
+
+
+def open_source(store: str) -> Source:
+    if store.startswith(("postgres://", "postgresql://")):
+        return PgSource(store)
+    return FileSource(Path(store))

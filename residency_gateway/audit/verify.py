@@ -1,0 +1,175 @@
+"""Offline verification of a trail: stores and export bundles. Pure logic over what was read.
+
+Checks, in order of the data: checkpoint chain (Ed25519 signatures by trusted keys, index and
+`prev` links, no roll-back or fork of the tree), then every entry (valid canonical JSON, right
+log, contiguous sequence, `prev` link to the previous leaf), and the RFC 6962 root at every
+checkpoint size. For bundles also the signed manifest, file hashes, inclusion proofs of each
+exported entry and consistency proofs between checkpoints. Each problem names its location.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from residency_gateway.audit.chain import GENESIS, leaf_hash
+from residency_gateway.audit.merkle import Frontier, verify_consistency
+from residency_gateway.audit.records import canonical
+from residency_gateway.audit.signing import verify_signed
+from residency_gateway.audit.trail import checkpoint_digest
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    location: str
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+@dataclass
+class ChainResult:
+    checkpoints: list[tuple[str, dict[str, Any]]]  # valid tree checkpoints, in order
+    purge: dict[str, Any] | None
+    findings: list[Finding]
+
+
+def verify_chain(log_id: str, items: Iterable[tuple[str, dict[str, Any]]],
+                 keys: dict[str, Ed25519PublicKey]) -> ChainResult:
+    findings: list[Finding] = []
+    good: list[tuple[str, dict[str, Any]]] = []
+    purge: dict[str, Any] | None = None
+    prev, expected, last_time = GENESIS, 0, ""
+    last_size, last_root = -1, ""
+    for loc, cp in items:
+        kind = cp.get("type")
+        idx = cp.get("index")
+        label = f"checkpoint #{idx}" if kind == "checkpoint" else f"{kind} event #{idx}"
+        problem = verify_signed(cp, keys)
+        if problem is not None:
+            findings.append(Finding(loc, f"{label} {problem}"))
+            continue
+        if cp.get("log_id") != log_id:
+            findings.append(Finding(loc, f"{label} belongs to log {cp.get('log_id')!r}"))
+            continue
+        if idx != expected or cp.get("prev") != prev:
+            findings.append(Finding(loc, f"{label} does not follow #{expected - 1} (a checkpoint "
+                                    "was removed, reordered or replaced)"))
+        if str(cp.get("time", "")) < last_time:
+            findings.append(Finding(loc, f"{label} is dated before its predecessor"))
+        expected = (idx if isinstance(idx, int) else expected) + 1
+        prev = checkpoint_digest(cp)
+        last_time = max(last_time, str(cp.get("time", "")))
+        if kind == "purge":
+            purge = cp
+            continue
+        if kind != "checkpoint":
+            findings.append(Finding(loc, f"unknown checkpoint chain event {kind!r}"))
+            continue
+        size, root = int(cp["tree_size"]), str(cp["root"])
+        if size < last_size:
+            findings.append(Finding(loc, f"{label} rolls the log back from {last_size} to {size} "
+                                    "entries"))
+            continue
+        if size == last_size and root != last_root:
+            findings.append(Finding(loc, f"{label} forks the log: same size {size}, different "
+                                    "root"))
+            continue
+        try:
+            if Frontier.from_json(size, cp["frontier"]).root().hex() != root:
+                findings.append(Finding(loc, f"{label} frontier does not match its root"))
+                continue
+        except (ValueError, KeyError, TypeError):
+            findings.append(Finding(loc, f"{label} has a malformed frontier"))
+            continue
+        last_size, last_root = size, root
+        good.append((loc, cp))
+    return ChainResult(good, purge, findings)
+
+
+def verify_entries(log_id: str, entries: Iterable[tuple[str, bytes]], chain: ChainResult,
+                   *, partial: bool = False) -> tuple[list[Finding], int]:
+    """Walk every entry of a log. Returns findings and how many entries were read."""
+    findings: list[Finding] = []
+    by_size = {int(cp["tree_size"]): (loc, cp) for loc, cp in chain.checkpoints}
+    frontier, expected, prev = Frontier(), 0, GENESIS
+    if chain.purge is not None:
+        through = int(chain.purge["through_seq"])
+        anchor = by_size.get(through + 1)
+        if anchor is None:
+            findings.append(Finding(f"{log_id}/purge", f"purge through seq {through} has no "
+                                    "signed checkpoint at that size to continue from"))
+        else:
+            cp = anchor[1]
+            frontier = Frontier.from_json(through + 1, cp["frontier"])
+            expected, prev = through + 1, str(cp["last_leaf"])
+    count = 0
+    for loc, line in entries:
+        count += 1
+        try:
+            obj = json.loads(line)
+            seq = int(obj["seq"])
+        except (ValueError, KeyError, TypeError):
+            findings.append(Finding(loc, "entry is not valid trail JSON (modified or torn)"))
+            continue
+        if obj.get("log_id") != log_id:
+            findings.append(Finding(loc, f"entry seq {seq} belongs to log {obj.get('log_id')!r}"))
+        if canonical(obj) != line:
+            findings.append(Finding(loc, f"entry seq {seq} is not in canonical form (edited?)"))
+        if seq > expected:
+            findings.append(Finding(loc, f"entries seq {expected}..{seq - 1} are missing "
+                                    "(deleted or truncated)"))
+        elif seq < expected:
+            findings.append(Finding(loc, f"entry seq {seq} appears after seq {expected - 1} "
+                                    "(inserted, duplicated or reordered)"))
+        if obj.get("prev") != prev and seq == expected:
+            findings.append(Finding(loc, f"entry seq {seq} does not chain to the previous entry "
+                                    "(prev hash mismatch: an entry before it changed or was "
+                                    "replaced)"))
+        leaf = leaf_hash(line)
+        if seq == expected:
+            frontier.append(leaf)
+        prev, expected = leaf.hex(), seq + 1
+        hit = by_size.get(frontier.size) if seq + 1 == frontier.size else None
+        if hit is not None and frontier.root().hex() != hit[1]["root"]:
+            findings.append(Finding(loc, f"Merkle root over entries 0..{seq} differs from the "
+                                    f"signed checkpoint #{hit[1]['index']} ({hit[0]})"))
+    if chain.checkpoints and not partial:
+        loc, last = chain.checkpoints[-1]
+        if int(last["tree_size"]) > frontier.size:
+            findings.append(Finding(loc, f"checkpoint #{last['index']} covers "
+                                    f"{last['tree_size']} entries but only {frontier.size} are "
+                                    "present (truncated tail or missing segment)"))
+        elif frontier.size > int(last["tree_size"]):
+            findings.append(Finding(loc, f"{frontier.size - int(last['tree_size'])} entries after "
+                                    "the last signed checkpoint are not yet covered by one",
+                                    severity="warning"))
+    elif not chain.checkpoints and count and not partial:
+        findings.append(Finding(log_id, "no signed checkpoint covers this log", "warning"))
+    return findings, count
+
+
+def verify_consistency_chain(log_id: str, chain: ChainResult,
+                             proofs: dict[tuple[int, int], list[bytes]]) -> list[Finding]:
+    """Consecutive checkpoints must be consistent (append-only growth, no rewrite)."""
+    findings = []
+    cps = [cp for _, cp in chain.checkpoints]
+    for a, b in zip(cps, cps[1:], strict=False):
+        m, n = int(a["tree_size"]), int(b["tree_size"])
+        if m == 0 or m == n:
+            continue
+        proof = proofs.get((m, n))
+        if proof is None:
+            continue
+        if not verify_consistency(m, n, bytes.fromhex(a["root"]), bytes.fromhex(b["root"]),
+                                  proof):
+            findings.append(Finding(f"{log_id}/consistency.jsonl",
+                                    f"checkpoint #{b['index']} ({n} entries) is not an "
+                                    f"append-only extension of #{a['index']} ({m} entries)"))
+    return findings

@@ -1,0 +1,122 @@
+"""The auditors' commands (shell): export, verify, report, keys generate."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from residency_gateway.audit.export import Filters, export_bundle, verify_bundle, verify_store
+from residency_gateway.audit.keys import PseudonymKeys
+from residency_gateway.audit.report import render, summarise
+from residency_gateway.audit.signing import KeyError_, generate, load_public_keys, load_signer
+from residency_gateway.audit.sources import Source, open_source
+from residency_gateway.audit.verify import Finding
+from residency_gateway.core.idnumber import parse_resident_id
+from residency_gateway.core.phones import parse_phone
+from residency_gateway.core.pseudonym import pseudonymise
+from residency_gateway.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    data_dir = getattr(args, "data_dir", None)
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def _source(args: argparse.Namespace, settings: Settings) -> Source:
+    store = args.store
+    if store is None:
+        if settings.audit_store == "postgres" and settings.audit_pg_dsn is not None:
+            store = settings.audit_pg_dsn.get_secret_value()
+        else:
+            store = str(settings.trail_dir)
+    return open_source(store)
+
+
+def subject_pseudonyms(value: str, keys: PseudonymKeys) -> frozenset[str]:
+    """Every pseudonym `value` has under any tenant key present (crypto-shredded: none)."""
+    forms: list[tuple[str, str]] = []
+    rid = parse_resident_id(value.strip())
+    if rid is not None:
+        forms.append(("resident_id", rid.normalized))
+    phone = parse_phone(value.strip())
+    if phone is not None:
+        forms.append(("phone", phone.e164))
+    if not forms:
+        raise ValueError("--subject is neither a valid resident ID number nor a phone number")
+    out = set()
+    if keys.dir.exists():
+        for key_file in keys.dir.glob("*.key"):
+            key = keys.get(key_file.stem, create=False)
+            if key is not None:
+                out.update(pseudonymise(key, kind, norm) for kind, norm in forms)
+    return frozenset(out)
+
+
+def _print_findings(findings: list[Finding], what: str) -> int:
+    errors = [f for f in findings if f.severity == "error"]
+    for w in (f for f in findings if f.severity == "warning"):
+        print(f"warning: {w}", file=sys.stderr)
+    if errors:
+        print(f"INVALID {what}: {errors[0]}")
+        for more in errors[1:20]:
+            print(f"  also: {more}")
+        if len(errors) > 20:
+            print(f"  ... and {len(errors) - 20} more")
+        return 1
+    print(f"VALID {what}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = _settings(args)
+        if args.audit_command == "verify":
+            trusted = load_public_keys(args.public_key) if args.public_key else None
+            if args.bundle is not None:
+                return _print_findings(verify_bundle(args.bundle, trusted), str(args.bundle))
+            findings, count = verify_store(open_source(args.store), trusted)
+            return _print_findings(findings, f"{args.store} ({count} entries)")
+        source = _source(args, settings)
+        if args.audit_command == "export":
+            filters = Filters(since=args.since, until=args.until, tenant=args.tenant,
+                              origin=args.origin, destination=args.destination,
+                              cross_border_only=args.cross_border_only)
+            if args.subject:
+                filters.subject_pseudonyms = subject_pseudonyms(
+                    args.subject, PseudonymKeys(settings.keys_dir))
+            signer = load_signer(settings.signing_keys_dir)
+            result = export_bundle(source, args.out, filters, signer,
+                                   csv_too=args.format == "csv")
+            print(f"exported {result.selected} entries from {len(result.logs)} logs to "
+                  f"{result.out} (manifest signed by key {signer.key_id})")
+            return 0
+        if args.audit_command == "report":
+            trusted = load_public_keys(args.public_key) if args.public_key else None
+            findings, _ = verify_store(source, trusted)
+            errors = [f for f in findings if f.severity == "error"]
+            verified = "VALID" if not errors else f"INVALID: {errors[0]}"
+            filters = Filters(since=args.since, until=args.until)
+            import json
+
+            records = [json.loads(line)["record"] for log in source.logs()
+                       for _, line in source.entries(log)]
+            chosen = [r for r in records if r.get("type") == "decision" and filters.match(r)]
+            html = render(summarise(chosen), since=args.since, until=args.until,
+                          generated=dt.datetime.now(dt.UTC), verified=verified)
+            args.out.write_text(html, "utf-8")
+            print(f"wrote {args.out}: {len(chosen)} decisions, trail {verified}")
+            return 0 if not errors else 1
+    except (KeyError_, OSError, ValueError) as exc:
+        print(f"residency-gateway audit: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def keys_generate(args: argparse.Namespace) -> int:
+    directory: Path = args.dir or Settings().signing_keys_dir
+    signer = generate(directory)
+    print(f"generated Ed25519 key {signer.key_id} in {directory} (now current); public key "
+          f"{directory / (signer.key_id + '.pub')}")
+    return 0
