@@ -88,10 +88,21 @@ class PgSource:
     """A PostgreSQL trail store, read once into memory (exports are bounded by --since/--until
     in the queries of later versions; today a store is read whole)."""
 
-    def __init__(self, dsn: str):
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+
+    @classmethod
+    def connect(cls, dsn: str) -> PgSource:
+        """Read the store (from synchronous code, such as the CLI)."""
         from residency_gateway.audit.pgstore import read_all
 
-        self.data = asyncio.run(read_all(dsn))
+        return cls(asyncio.run(read_all(dsn)))
+
+    @classmethod
+    async def aload(cls, dsn: str) -> PgSource:
+        from residency_gateway.audit.pgstore import read_all
+
+        return cls(await read_all(dsn))
 
     def logs(self) -> list[str]:
         return sorted(self.data["logs"])
@@ -123,5 +134,5 @@ class PgSource:
 
 def open_source(store: str) -> Source:
     if store.startswith(("postgres://", "postgresql://")):
-        return PgSource(store)
+        return PgSource.connect(store)
     return FileSource(Path(store))

@@ -1,0 +1,161 @@
+"""The fleet trail store: PostgreSQL, append-only tables with the same entries and checkpoints.
+
+Same chain, leaves and checkpoints as the file store (the `Trail` base class builds them); this
+module only persists. A group commit is one transaction (one WAL flush for the whole batch).
+Tables refuse UPDATE and DELETE through a trigger (DELETE only inside a retention purge that sets
+`rg.purge`); each gateway process holds a session advisory lock on its log id, so two processes
+never write one chain.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+import asyncpg
+
+from residency_gateway.audit.chain import GENESIS
+from residency_gateway.audit.merkle import Frontier
+from residency_gateway.audit.records import canonical
+from residency_gateway.audit.trail import Entry, Recovered, Trail, TrailUnavailable, rebuild
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS rg_trail_entries (
+    log_id text NOT NULL, seq bigint NOT NULL, line bytea NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (log_id, seq));
+CREATE TABLE IF NOT EXISTS rg_trail_checkpoints (
+    log_id text NOT NULL, idx bigint NOT NULL, body text NOT NULL, PRIMARY KEY (log_id, idx));
+CREATE TABLE IF NOT EXISTS rg_trail_keys (key_id text PRIMARY KEY, pem text NOT NULL);
+CREATE TABLE IF NOT EXISTS rg_trail_policies (version text PRIMARY KEY, body text NOT NULL);
+CREATE OR REPLACE FUNCTION rg_trail_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('rg.purge', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'residency-gateway trail tables are append-only (% on %)',
+        TG_OP, TG_TABLE_NAME;
+END $$;
+DROP TRIGGER IF EXISTS rg_trail_entries_append_only ON rg_trail_entries;
+CREATE TRIGGER rg_trail_entries_append_only BEFORE UPDATE OR DELETE ON rg_trail_entries
+    FOR EACH ROW EXECUTE FUNCTION rg_trail_append_only();
+DROP TRIGGER IF EXISTS rg_trail_checkpoints_append_only ON rg_trail_checkpoints;
+CREATE TRIGGER rg_trail_checkpoints_append_only BEFORE UPDATE OR DELETE ON rg_trail_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION rg_trail_append_only();
+"""
+_SCHEMA_LOCK = 0x5247_7472  # "RGtr": serialises schema creation across processes
+
+
+def _log_lock(log_id: str) -> int:
+    return zlib.crc32(log_id.encode()) | (1 << 40)
+
+
+async def ensure_schema(conn: asyncpg.Connection) -> None:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
+        await conn.execute(SCHEMA)
+
+
+class PgTrail(Trail):
+    def __init__(self, dsn: str, log_id: str, signer: Any, **kwargs: Any):
+        super().__init__(log_id, signer, **kwargs)
+        self.dsn = dsn
+        self._conn: asyncpg.Connection | None = None
+
+    async def _connect(self) -> asyncpg.Connection:
+        if self._conn is not None and not self._conn.is_closed():
+            return self._conn
+        try:
+            conn = await asyncpg.connect(self.dsn, timeout=5)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _log_lock(self.log_id)):
+            await conn.close()
+            raise TrailUnavailable(f"log {self.log_id} is held by another process")
+        self._conn = conn
+        return conn
+
+    async def _open(self) -> Recovered:
+        conn = await self._connect()
+        await ensure_schema(conn)
+        rows = await conn.fetch("SELECT body FROM rg_trail_checkpoints WHERE log_id=$1 "
+                                "ORDER BY idx", self.log_id)
+        checkpoints = [json.loads(r["body"]) for r in rows]
+        lines = [bytes(r["line"]) for r in await conn.fetch(
+            "SELECT line FROM rg_trail_entries WHERE log_id=$1 ORDER BY seq", self.log_id)]
+        start, prev = Frontier(), GENESIS
+        if lines:
+            first_seq = json.loads(lines[0])["seq"]
+            if first_seq:
+                cp = next((c for c in checkpoints if c.get("type") == "checkpoint"
+                           and c.get("tree_size") == first_seq), None)
+                if cp is None:
+                    raise TrailUnavailable(f"log {self.log_id} starts at seq {first_seq} "
+                                           "without a checkpoint to continue from")
+                start, prev = Frontier.from_json(first_seq, cp["frontier"]), cp["last_leaf"]
+        frontier, prev = rebuild(lines, start, prev)
+        return Recovered(frontier, prev, checkpoints[-1] if checkpoints else None)
+
+    async def _persist(self, entries: list[Entry]) -> None:
+        try:
+            conn = await self._connect()
+            async with conn.transaction():
+                await conn.executemany(
+                    "INSERT INTO rg_trail_entries (log_id, seq, line) VALUES ($1, $2, $3)",
+                    [(self.log_id, e.seq, e.line) for e in entries])
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await self._drop()
+            raise TrailUnavailable(f"trail database write failed: {exc}") from exc
+
+    async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
+        try:
+            conn = await self._connect()
+            await conn.execute("INSERT INTO rg_trail_checkpoints (log_id, idx, body) "
+                               "VALUES ($1, $2, $3)", self.log_id, cp["index"],
+                               canonical(cp).decode())
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await self._drop()
+            raise TrailUnavailable(f"checkpoint write failed: {exc}") from exc
+
+    async def _store_public_key(self, key_id: str, pem: bytes) -> None:
+        conn = await self._connect()
+        await conn.execute("INSERT INTO rg_trail_keys (key_id, pem) VALUES ($1, $2) "
+                           "ON CONFLICT (key_id) DO NOTHING", key_id, pem.decode())
+
+    async def store_policy(self, version: str, canonical_map: str) -> None:
+        conn = await self._connect()
+        await conn.execute("INSERT INTO rg_trail_policies (version, body) VALUES ($1, $2) "
+                           "ON CONFLICT (version) DO NOTHING", version, canonical_map)
+
+    async def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                await self._conn.close(timeout=2)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                self._conn.terminate()
+            self._conn = None
+
+    async def _close(self) -> None:
+        await self._drop()
+
+
+async def read_all(dsn: str) -> dict[str, Any]:
+    """Everything in a PostgreSQL trail store, for export and verify."""
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        logs: dict[str, dict[str, list[Any]]] = {}
+        for r in await conn.fetch("SELECT log_id, seq, line FROM rg_trail_entries "
+                                  "ORDER BY log_id, seq"):
+            logs.setdefault(r["log_id"], {"entries": [], "checkpoints": []})["entries"].append(
+                (r["seq"], bytes(r["line"])))
+        for r in await conn.fetch("SELECT log_id, idx, body FROM rg_trail_checkpoints "
+                                  "ORDER BY log_id, idx"):
+            logs.setdefault(r["log_id"], {"entries": [], "checkpoints": []})[
+                "checkpoints"].append((r["idx"], r["body"]))
+        keys = {r["key_id"]: r["pem"] for r in await conn.fetch(
+            "SELECT key_id, pem FROM rg_trail_keys")}
+        policies = {r["version"]: r["body"] for r in await conn.fetch(
+            "SELECT version, body FROM rg_trail_policies")}
+        return {"logs": logs, "keys": keys, "policies": policies}
+    finally:
+        await conn.close()
