@@ -162,3 +162,94 @@ async def make_gateway(tmp_path: Path, backends: dict[str, Backend], geo_db: Pat
     for gw in started:
         await gw.session.close()
         await gw.running.stop()
+
+
+class GatewayProcess:
+    """`residency-gateway serve` as a real child process (for kill -9, RSS and limit tests)."""
+
+    def __init__(self, map_path: Path, geo: Path, data_dir: Path, *,
+                 env: dict[str, str] | None = None, preexec: Callable[[], None] | None = None):
+        self.map_path, self.geo, self.data_dir = map_path, geo, data_dir
+        self.env = env or {}
+        self.preexec = preexec
+        self.port, self.admin_port = free_port(), free_port()
+        self.proc: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def admin(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    async def start(self) -> GatewayProcess:
+        import os
+        import subprocess
+        import sys
+
+        with (self.data_dir.parent / "gateway.log").open("ab") as log_file:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "residency_gateway", "serve", "--config",
+                 str(self.map_path), "--geoip-db", str(self.geo), "--host", "127.0.0.1",
+                 "--port", str(self.port), "--admin-port", str(self.admin_port),
+                 "--data-dir", str(self.data_dir)],
+                stdout=subprocess.DEVNULL, stderr=log_file,
+                env={**os.environ, "RG_LOG_FORMAT": "json", "RG_LOG_ID": "gw-proc", **self.env},
+                preexec_fn=self.preexec)  # noqa: PLW1509 - only resource limits, no threads
+        async with aiohttp.ClientSession() as s:
+            for _ in range(300):
+                if self.proc.poll() is not None:
+                    log = (self.data_dir.parent / "gateway.log").read_text()[-3000:]
+                    raise AssertionError(f"gateway exited with {self.proc.returncode}: {log}")
+                try:
+                    async with s.get(self.admin + "/readyz") as r:
+                        if r.status == 200:
+                            return self
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise AssertionError("gateway never became ready")
+
+    def kill9(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def terminate(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        return int(self.proc.wait(timeout=60))
+
+
+def map_for(upstream: str, edit: MapEdit | None = None) -> dict[str, Any]:
+    data = copy.deepcopy(BASE_MAP)
+    for region in data["regions"].values():
+        region["upstreams"] = [upstream]
+        region["allow_plaintext"] = True
+    if edit is not None:
+        edit(data)
+    return data
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[tuple[str, list[str]]]:
+    """One upstream for every region that records the decision id of each request it sees."""
+    seen: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("X-Residency-Decision", "?"))
+        async for _ in request.content.iter_any():
+            pass
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}", seen
+    await runner.cleanup()
