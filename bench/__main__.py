@@ -1,0 +1,178 @@
+"""Benchmarks for the decision trail and the proxy.
+
+1. Durable decisions per second: the file trail with group commit under concurrent appenders,
+   against the baseline of one append (one fsync) at a time; the same for PostgreSQL when a
+   server is reachable (RG_TEST_PG_DSN or 127.0.0.1:5432).
+2. Proxy throughput: requests per second through the gateway with the trail on, with a trail
+   that persists nothing (the cost of durability), and straight to the upstream (the cost of the
+   gateway). All traffic stays on 127.0.0.1 and every loop is bounded by a request count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from residency_gateway.audit.filestore import FileTrail
+from residency_gateway.audit.signing import generate
+from residency_gateway.audit.trail import Entry, Recovered, Trail
+from residency_gateway.audit.merkle import Frontier
+from residency_gateway.audit.chain import GENESIS
+from residency_gateway.demo import build_geoip, demo_file
+from residency_gateway.gateway.app import start
+from residency_gateway.gateway.runtime import Runtime
+from residency_gateway.settings import Settings
+
+RECORD = {"type": "decision", "decision_id": "x", "time": "2026-11-29T00:00:00+00:00",
+          "tenant": "acme", "action": "forward", "payload": "n" * 600}
+
+
+class NullTrail(Trail):
+    """Persists nothing: the baseline that shows what durability costs. Bench only."""
+
+    async def _open(self) -> Recovered:
+        return Recovered(Frontier(), GENESIS, None)
+
+    async def _persist(self, entries: list[Entry]) -> None:
+        return None
+
+    async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
+        return None
+
+    async def _close(self) -> None:
+        return None
+
+
+async def appends_per_second(trail: Trail, total: int, concurrency: int) -> float:
+    await trail.start()
+    queue = iter(range(total))
+
+    async def worker() -> None:
+        for _ in queue:
+            await trail.append(RECORD)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    await trail.close()
+    return total / elapsed
+
+
+async def bench_trail(tmp: Path, total: int) -> None:
+    signer = generate(tmp / "keys")
+    print("== durable decisions per second (append returns after fsync / commit)")
+    base = await appends_per_second(FileTrail(tmp / "t1", "b", signer), max(total // 10, 200), 1)
+    print(f"file   one at a time (baseline)      {base:10.0f} /s")
+    for conc in (16, 64, 256):
+        rate = await appends_per_second(FileTrail(tmp / f"t{conc}", "b", signer), total, conc)
+        print(f"file   group commit, {conc:3d} concurrent {rate:10.0f} /s   x{rate / base:6.1f}")
+    dsn = os.environ.get("RG_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        import asyncpg
+
+        admin = await asyncpg.connect(dsn, timeout=3)
+    except (OSError, Exception) as exc:  # noqa: BLE001 - any failure means: skip this part
+        print(f"postgres: skipped ({type(exc).__name__})")
+        return
+    from residency_gateway.audit.pgstore import PgTrail
+
+    name = f"rg_bench_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    db = dsn.rsplit("/", 1)[0] + "/" + name
+    try:
+        pbase = await appends_per_second(PgTrail(db, "b1", signer), max(total // 10, 200), 1)
+        print(f"pg     one at a time (baseline)      {pbase:10.0f} /s")
+        rate = await appends_per_second(PgTrail(db, "b2", signer), total, 64)
+        print(f"pg     group commit,  64 concurrent {rate:10.0f} /s   x{rate / pbase:6.1f}")
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def upstream() -> tuple[web.AppRunner, str]:
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+async def requests_per_second(url: str, total: int, concurrency: int) -> float:
+    headers = {"X-Tenant-ID": "acme", "X-Forwarded-For": "198.51.100.10"}
+    queue = iter(range(total))
+
+    async def worker(s: aiohttp.ClientSession) -> None:
+        for i in queue:
+            async with s.post(url + "/v1/compare", json={"ref": i}, headers=headers) as r:
+                await r.read()
+                if r.status != 200:
+                    raise RuntimeError(f"status {r.status}")
+
+    async with aiohttp.ClientSession() as s:
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(s) for _ in range(concurrency)))
+        return total / (time.perf_counter() - began)
+
+
+async def bench_proxy(tmp: Path, total: int) -> None:
+    print("== proxy throughput (client, gateway and upstream share this machine's 2 cores)")
+    runner, up = await upstream()
+    geo = build_geoip(demo_file("demo-networks.csv"), tmp / "geo.mmdb")
+    text = demo_file("demo-region-map.yaml")
+    for r in ("cn", "sg", "id", "jp"):
+        text = text.replace("http://127.0.0.1:{" + r + "_port}", up)
+    (tmp / "maps").mkdir()
+    (tmp / "maps" / "m.yaml").write_text(text)
+    direct = await requests_per_second(up, total, 32)
+    print(f"straight to upstream (baseline)      {direct:8.0f} req/s")
+    results = {}
+    for mode in ("trail off", "trail on"):
+        settings = Settings(region_map=[tmp / "maps"], geoip_db=geo, data_dir=tmp / mode,
+                            listen_host="127.0.0.1", log_id="bench", log_level="warning")
+        rt = Runtime.create(settings)
+        if mode == "trail off":
+            rt.trail = NullTrail("bench", rt.trail.signer)
+        running = await start(rt, host="127.0.0.1", port=0, admin_host="127.0.0.1",
+                              admin_port=0)
+        url = f"http://127.0.0.1:{running.proxy_port}"
+        await requests_per_second(url, 50, 4)  # warm-up
+        results[mode] = await requests_per_second(url, total, 32)
+        await running.stop()
+    off, on = results["trail off"], results["trail on"]
+    print(f"gateway, trail off (null trail)      {off:8.0f} req/s   x{off / direct:5.2f} of direct")
+    print(f"gateway, trail on (fsync'd, 2 records/request) {on:8.0f} req/s   "
+          f"x{on / off:5.2f} of trail off")
+    await runner.cleanup()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--appends", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    from residency_gateway.observability import configure_logging
+
+    configure_logging("json", "error")
+    with tempfile.TemporaryDirectory(prefix="rg-bench-") as d:
+        await bench_trail(Path(d), args.appends)
+        await bench_proxy(Path(d), args.requests)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
