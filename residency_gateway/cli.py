@@ -43,6 +43,27 @@ def _parser() -> argparse.ArgumentParser:
     csub = config.add_subparsers(dest="config_command", required=True)
     check = csub.add_parser("check", help="validate region maps: exit 0 valid, 1 invalid")
     check.add_argument("paths", nargs="+", type=Path)
+    check.add_argument("--geoip-db", type=Path, help="also compare CIDR overrides with this DB")
+    diff = csub.add_parser("diff", help="routing impact of a map change (not a text diff)")
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
+    diff.add_argument("--replay", type=Path, action="append",
+                      help="trail segment or export entries.jsonl to replay (repeatable)")
+    diff.add_argument("--gateway-region", help="evaluate placement as this gateway's region")
+    diff.add_argument("--json", action="store_true")
+    diff.add_argument("--exit-code", action="store_true", help="exit 1 when routes change")
+    csub.add_parser("schema", help="print the region map JSON Schema")
+
+    explain = sub.add_parser("explain", help="dry run: the decision for a described request")
+    explain.add_argument("--config", type=Path, action="append", required=True)
+    explain.add_argument("--ip", required=True, help="the client address (after trusted proxies)")
+    explain.add_argument("--tenant", required=True)
+    explain.add_argument("--header", action="append", default=[], metavar="K:V")
+    explain.add_argument("--body", type=Path, help="request body file (JSON or form)")
+    explain.add_argument("--path", default="/")
+    explain.add_argument("--geoip-db", type=Path)
+    explain.add_argument("--gateway-region")
+    explain.add_argument("--json", action="store_true")
 
     audit = sub.add_parser("audit", help="auditors' tools: export, verify, report")
     asub = audit.add_subparsers(dest="audit_command", required=True)
@@ -97,7 +118,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "config" and args.config_command == "check":
-            return config_check(args.paths)
+            return config_check(args.paths, args.geoip_db)
+        if args.command == "config" and args.config_command == "diff":
+            from residency_gateway.configcli import config_diff
+
+            return config_diff(args)
+        if args.command == "config" and args.config_command == "schema":
+            from residency_gateway.configcli import print_schema
+
+            return print_schema()
+        if args.command == "explain":
+            from residency_gateway.configcli import explain_cmd
+
+            return explain_cmd(args)
         if args.command == "demo":
             from residency_gateway.demo import run_demo
 
@@ -155,14 +188,26 @@ def serve(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def config_check(paths: Sequence[Path]) -> int:
+def config_check(paths: Sequence[Path], geoip_db: Path | None = None) -> int:
+    from residency_gateway.regionmap.lint import warnings as lint
+    from residency_gateway.regionmap.load import issues_for
+
     try:
         loaded = load_region_map(*paths)
+        geo = None
+        if geoip_db is not None:
+            from residency_gateway.geo import GeoDatabase
+
+            geo = GeoDatabase(geoip_db)
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)
         return 1
-    for warning in loaded.warnings:
+    except GeoDatabaseError as exc:
+        print(f"residency-gateway: {exc}", file=sys.stderr)
+        return 1
+    found = [*loaded.warnings, *issues_for(loaded, lint(loaded, geo, dt.datetime.now(dt.UTC)))]
+    for warning in found:
         print(warning, file=sys.stderr)
     print(f"OK {', '.join(loaded.sources)}: {len(loaded.rmap.regions)} regions, "
           f"{len(loaded.rmap.tenants)} tenants, policy version {loaded.version}")

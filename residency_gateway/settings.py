@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console", "auto"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     shutdown_grace_s: float = Field(default=20.0, ge=0, le=600)
+    # After SIGTERM, readiness fails for this long before the listener closes, so load
+    # balancers stop sending first (match the probe period; Kubernetes: a few seconds).
+    drain_delay_s: float = Field(default=0.0, ge=0, le=120)
+    reload_poll_s: float = Field(default=2.0, gt=0, le=3600)
+    health_interval_s: float = Field(default=5.0, gt=0, le=3600)
     audit_store: Literal["file", "postgres"] = "file"
     audit_pg_dsn: SecretStr | None = None
     audit_segment_max_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)

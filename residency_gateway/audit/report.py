@@ -21,7 +21,7 @@ def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     bases: Counter[str] = Counter()
     volume: dict[str, Counter[str]] = defaultdict(Counter)
     policies: dict[str, dict[str, Any]] = {}
-    total = forwarded = cross = 0
+    total = forwarded = cross = redirected = 0
     for r in records:
         if r.get("type") != "decision":
             continue
@@ -40,10 +40,13 @@ def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 cross += 1
                 basis = r.get("legal_basis") or {}
                 bases[f"{basis.get('mechanism', 'none')}: {basis.get('reference', '')}"] += 1
-        else:
+        elif r["action"] == "reject":
             rejects[r["reasons"][-1] if r["reasons"] else "none"] += 1
+        else:
+            redirected += 1
     return {
-        "total": total, "forwarded": forwarded, "rejected": total - forwarded,
+        "total": total, "forwarded": forwarded, "redirected": redirected,
+        "rejected": total - forwarded - redirected,
         "cross_border": cross,
         "matrix": {f"{o}->{d}": n for (o, d), n in sorted(matrix.items())},
         "rejects": dict(sorted(rejects.items(), key=lambda kv: (-kv[1], kv[0]))),

@@ -183,17 +183,49 @@ def _needs_basis(rmap: RegionMap, origin: str) -> bool:
 
 
 def decide(facts: RequestFacts, rmap: RegionMap, version: str, geo: GeoLookup,
-           now: dt.datetime, decision_id: str) -> Decision:
+           now: dt.datetime, decision_id: str, *, gateway_region: str | None = None,
+           tenant: str | None = None) -> Decision:
+    """The decision for one request.
+
+    `gateway_region` is where this gateway runs (placement: forward or redirect when the
+    destination is in another jurisdiction). `tenant` skips tenant identification (explain and
+    replay name the tenant themselves); the server never passes it.
+    """
     client = client_address(facts, rmap)
     origin = resolve_origin(facts, rmap, geo, client)
     b = _Builder(facts, rmap, version, now, decision_id, client, origin)
-    who = identify_tenant(facts, rmap)
+    if tenant is not None:
+        who = (TenantResult(tenant, None, f"tenant {tenant} given")
+               if tenant in rmap.tenants else
+               TenantResult(None, Reason.UNKNOWN_TENANT, "tenant not in the region map"))
+    else:
+        who = identify_tenant(facts, rmap)
     if who.reason is not None:
         return b.reject(who.reason, who.step)
     b.steps.append(who.step)
-    b.tenant = who.tenant
     assert who.tenant is not None
-    tenant = rmap.tenants[who.tenant]
+    return _route(b, who.tenant, gateway_region)
+
+
+def decide_for_origin(rmap: RegionMap, version: str, tenant: str, origin: str | None,
+                      now: dt.datetime, *, gateway_region: str | None = None) -> Decision:
+    """The decision for a request of `tenant` whose origin is already known (config diff,
+    replay of recorded decisions): the same routing rules, without client or payload facts."""
+    facts = RequestFacts(peer=None)
+    client = ClientAddress(None, None, False, 0, "origin given")
+    verdict = OriginVerdict(origin, "given", ())
+    b = _Builder(facts, rmap, version, now, "replay", client, verdict)
+    if tenant not in rmap.tenants:
+        return b.reject(Reason.UNKNOWN_TENANT, "tenant not in the region map")
+    b.steps.append(f"tenant {tenant} given")
+    return _route(b, tenant, gateway_region)
+
+
+def _route(b: _Builder, tenant_id: str, gateway_region: str | None) -> Decision:
+    """Every rule after the tenant is known: payload, children, route, basis, fallbacks."""
+    facts, rmap, origin, client, now = b.facts, b.rmap, b.origin, b.client, b.now
+    b.tenant = tenant_id
+    tenant = rmap.tenants[tenant_id]
 
     if facts.payload.error is not None:
         return b.reject(facts.payload.error, f"payload: {facts.payload.note}")
@@ -270,13 +302,19 @@ def decide(facts: RequestFacts, rmap: RegionMap, version: str, geo: GeoLookup,
     fallbacks = _fallbacks(tenant, rmap, juris, primary, pinned_to)
     if fallbacks:
         b.steps.append("fallbacks allowed: " + ", ".join(fallbacks))
-    decision = b.forward(primary, fallbacks, cross, basis)
     # Defence in depth: whatever produced it, a mainland decision names only CN regions.
     if juris == MAINLAND and any(rmap.regions[r].jurisdiction != MAINLAND
                                  for r in (primary, *fallbacks)):
         b.reasons.clear()
         return b.reject(Reason.NO_ROUTE, "mainland origin with a non-CN destination refused")
-    return decision
+    if gateway_region in rmap.regions:
+        here = rmap.regions[gateway_region].jurisdiction  # type: ignore[index]
+        if dest_j != here and rmap.placement.mode_for(juris) == "redirect":
+            b.reasons.append(Reason.PLACEMENT_REDIRECT)
+            b.steps.append(f"destination {primary} is in {dest_j}, this gateway in {here}: "
+                           "redirect to its public endpoint")
+            return b._decision(Action.REDIRECT, primary, (), cross, basis, 307)
+    return b.forward(primary, fallbacks, cross, basis)
 
 
 def _fallbacks(tenant: Tenant, rmap: RegionMap, juris: str | None, primary: str,

@@ -126,6 +126,7 @@ class OriginVerdict:
 class Action(StrEnum):
     FORWARD = "forward"
     REJECT = "reject"
+    REDIRECT = "redirect"  # 307 to the destination region's public endpoint (placement)
 
 
 class Reason(StrEnum):
@@ -139,6 +140,7 @@ class Reason(StrEnum):
     CROSS_BORDER_WITH_BASIS = "cross_border_with_legal_basis"
     UNKNOWN_ORIGIN_ROUTED = "unknown_origin_routed_by_tenant_rule"
     GUARDIAN_CONSENT_PRESENT = "guardian_consent_present"
+    PLACEMENT_REDIRECT = "placement_redirect"
     # reject
     UNKNOWN_TENANT = "unknown_tenant"
     UNTRUSTED_TENANT_HEADER = "untrusted_tenant_header"
@@ -208,4 +210,4 @@ class Decision:
 
     @property
     def reject_reason(self) -> Reason | None:
-        return None if self.forwarded else self.reasons[-1]
+        return self.reasons[-1] if self.action is Action.REJECT else None

@@ -1,12 +1,30 @@
-"""The admin listener (shell): health, readiness and metrics on their own port, so no upstream
-path is ever shadowed. Loopback by default."""
+"""The admin listener (shell): health, readiness, metrics, and operator endpoints on their own
+port (loopback by default), so no upstream path is ever shadowed.
+
+`/healthz`, `/readyz`, `/metrics` are open (probes and scrapers). `/admin/config`,
+`/admin/reload` and `/admin/explain` need `Authorization: Bearer <RG_ADMIN_TOKEN>`; without a
+configured token they are refused.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import secrets
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from residency_gateway.audit.records import decision_record
+from residency_gateway.core.explain import explain
+from residency_gateway.gateway.problem import problem
 from residency_gateway.gateway.proxy import RUNTIME
+from residency_gateway.gateway.runtime import Runtime
+from residency_gateway.regionmap.load import canonical_json
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -15,14 +33,9 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    checks = {
-        "draining": rt.draining,
-        "trail": rt.trail.running,
-        "policy_version": rt.active.loaded.version,
-        "geoip_build": rt.active.geo_info.build_date if rt.active.geo_info else None,
-    }
-    rt.metrics.ready.set(1 if rt.ready else 0)
-    return web.json_response({"ready": rt.ready, **checks}, status=200 if rt.ready else 503)
+    ready = rt.ready
+    rt.metrics.ready.set(1 if ready else 0)
+    return web.json_response({"ready": ready, **rt.readiness()}, status=200 if ready else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -33,10 +46,69 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def admin_app(rt: object) -> web.Application:
+def guarded(handler: Handler) -> Handler:
+    async def check(request: web.Request) -> web.StreamResponse:
+        token = request.app[RUNTIME].settings.admin_token
+        if token is None:
+            return problem(403, "admin_disabled", "set RG_ADMIN_TOKEN to enable /admin endpoints")
+        given = request.headers.get("Authorization", "")
+        expected = f"Bearer {token.get_secret_value()}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return problem(401, "unauthorized", "a valid bearer token is required",
+                           headers={"WWW-Authenticate": 'Bearer realm="residency-gateway"'})
+        return await handler(request)
+
+    return check
+
+
+async def admin_config(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    loaded = rt.active.loaded
+    return web.json_response({"policy_version": loaded.version, "sources": list(loaded.sources),
+                              "map": json.loads(canonical_json(loaded.rmap))})
+
+
+async def admin_reload(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    ok, detail = await rt.reload("admin")
+    if not ok:
+        return problem(422, "reload_refused", "the new map or GeoIP DB was refused; the last "
+                       "good one stays", errors=detail.splitlines())
+    return web.json_response({"reloaded": True, "policy_version": detail})
+
+
+async def admin_explain(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    try:
+        spec = await request.json()
+        ip, tenant = str(spec["ip"]), str(spec["tenant"])
+        headers = [(str(k), str(v)) for k, v in (spec.get("headers") or {}).items()]
+        body = spec.get("body")
+        raw = body.encode() if isinstance(body, str) else (
+            None if body is None else json.dumps(body).encode())
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return problem(400, "bad_explain_request", f"expected JSON with ip and tenant: {exc}")
+    active = rt.active
+    key = rt.keys.get(tenant, create=False) or secrets.token_bytes(32)
+    try:
+        d = explain(active.loaded.rmap, active.loaded.version, active.geo, ip=ip, tenant=tenant,
+                    headers=headers, body=raw, now=dt.datetime.now(dt.UTC), key=key,
+                    gateway_region=rt.settings.region, path=str(spec.get("path", "/")))
+    except ValueError as exc:
+        return problem(400, "bad_explain_request", str(exc))
+    info = active.geo_info
+    return web.json_response(decision_record(
+        d, geoip_build=info.build_date if info else None, gateway_region=rt.settings.region,
+        request_id="explain", method="POST", path=str(spec.get("path", "/"))))
+
+
+def admin_app(rt: Runtime) -> web.Application:
     app = web.Application()
-    app[RUNTIME] = rt  # type: ignore[assignment]
+    app[RUNTIME] = rt
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/admin/config", guarded(admin_config))
+    app.router.add_post("/admin/reload", guarded(admin_reload))
+    app.router.add_post("/admin/explain", guarded(admin_explain))
     return app

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from residency_gateway.gateway.admin import admin_app
 from residency_gateway.gateway.problem import problem
-from residency_gateway.gateway.proxy import RUNTIME, handle
+from residency_gateway.gateway.proxy import RUNTIME, handle, no_early_continue
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.regionmap.load import canonical_json
 
@@ -44,15 +44,19 @@ def proxy_app(rt: Runtime) -> web.Application:
         await rt.trail.start()
         loaded = rt.active.loaded
         await rt.trail.store_policy(loaded.version, canonical_json(loaded.rmap))
-        housekeeping = asyncio.create_task(rt.housekeeping(), name="housekeeping")
+        await rt.check_upstreams()
+        tasks = [asyncio.create_task(rt.housekeeping(), name="housekeeping"),
+                 asyncio.create_task(rt.watch(), name="watch")]
         yield
-        housekeeping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await housekeeping
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await rt.close()
 
     app.cleanup_ctx.append(trail_ctx)
-    app.router.add_route("*", "/{tail:.*}", handle)
+    app.router.add_route("*", "/{tail:.*}", handle, expect_handler=no_early_continue)
     return app
 
 
@@ -114,7 +118,8 @@ async def serve_forever(rt: Runtime) -> int:
         loop.add_signal_handler(signal.SIGHUP, on_hup)
     await stop.wait()
     rt.draining = True  # readiness drops first, so load balancers stop sending
-    log.info("draining", grace_s=s.shutdown_grace_s)
-    await running.stop()
+    log.info("draining", grace_s=s.shutdown_grace_s, drain_delay_s=s.drain_delay_s)
+    await asyncio.sleep(s.drain_delay_s)
+    await running.stop()  # stop accepting; in-flight requests get shutdown_grace_s
     log.info("stopped")
     return 0

@@ -10,7 +10,9 @@ from aiohttp import web
 PROBLEM_TYPE = "urn:residency-gateway:problem:"
 
 TITLES = {
-    400: "Bad Request", 403: "Forbidden", 404: "Not Found", 413: "Content Too Large",
+    307: "Temporary Redirect",
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 408: "Request Timeout",
+    422: "Unprocessable Content", 404: "Not Found", 413: "Content Too Large",
     415: "Unsupported Media Type", 451: "Unavailable For Legal Reasons", 500: "Internal Error",
     502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
 }

@@ -29,7 +29,14 @@ from residency_gateway.audit.records import completion_record, decision_record
 from residency_gateway.core.headers import downstream_response_headers, upstream_request_headers
 from residency_gateway.core.payload import PayloadError, parse_form, parse_json, scan_document
 from residency_gateway.core.policy import RequestFacts, decide, identify_tenant
-from residency_gateway.core.values import MAINLAND, Decision, PayloadScan, Reason, SignalKind
+from residency_gateway.core.values import (
+    MAINLAND,
+    Action,
+    Decision,
+    PayloadScan,
+    Reason,
+    SignalKind,
+)
 from residency_gateway.gateway.problem import problem
 from residency_gateway.gateway.runtime import Active, Runtime
 from residency_gateway.regionmap.schema import RegionMap
@@ -132,6 +139,22 @@ def _observe_decision(rt: Runtime, d: Decision) -> None:
                               legal_basis=d.legal_basis.mechanism if d.legal_basis else "none").inc()
 
 
+async def send_continue(request: web.Request) -> None:
+    """RFC 9110 s.10.1.1: answer `Expect: 100-continue` only once the gateway will read the
+    body, so a refused or redirected request never makes the client send it."""
+    if (request.version >= aiohttp.HttpVersion11 and not request.get("continued")
+            and request.headers.get("Expect", "").lower() == "100-continue"):
+        request["continued"] = True
+        if request.writer is not None:
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+async def no_early_continue(request: web.Request) -> None:
+    """aiohttp's default expect handler says 100 Continue before the handler runs; we don't."""
+    if request.headers.get("Expect", "").lower() not in ("", "100-continue"):
+        raise web.HTTPExpectationFailed(text="unknown Expect")
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     rt = request.app[RUNTIME]
     active = rt.active  # this request's snapshot, whatever a reload does meanwhile
@@ -140,23 +163,34 @@ async def handle(request: web.Request) -> web.StreamResponse:
     request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
     decision_id = str(uuid.uuid4())
     now = dt.datetime.now(dt.UTC)
+    here = rt.settings.region
     facts = RequestFacts(peer=request.remote,
                          headers=tuple((k.lower(), v) for k, v in request.headers.items()),
                          method=request.method, path=request.path)
     body: bytes | None = None
+    decision: Decision | None = None
     who = identify_tenant(facts, rmap)
-    if who.tenant is not None:
-        key = rt.keys.get(who.tenant)
-        assert key is not None
-        try:
-            scan, body = await inspect_body(request, rmap, key, now.date())
-        except TimeoutError:
-            return problem(408, "client_body_timeout", "the client stopped sending the body")
-        facts = replace(facts, payload=scan)
-    decision = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id)
+    if who.tenant is not None and here and rmap.placement.redirects:
+        # Placement is decided from headers alone, before a byte of the body is read.
+        early = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id,
+                       gateway_region=here)
+        if early.action is Action.REDIRECT:
+            decision = early
+    if decision is None:
+        if who.tenant is not None:
+            key = rt.keys.get(who.tenant)
+            assert key is not None
+            await send_continue(request)
+            try:
+                scan, body = await inspect_body(request, rmap, key, now.date())
+            except TimeoutError:
+                return problem(408, "client_body_timeout", "the client stopped sending the body")
+            facts = replace(facts, payload=scan)
+        decision = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id,
+                          gateway_region=here)
     rt.metrics.decision_seconds.observe(time.perf_counter() - started)
     record = decision_record(decision, geoip_build=active.geo_info.build_date
-                             if active.geo_info else None, gateway_region=rt.settings.region,
+                             if active.geo_info else None, gateway_region=here,
                              request_id=request_id, method=request.method, path=request.path)
     try:
         await rt.trail.append(record)
@@ -170,14 +204,19 @@ async def handle(request: web.Request) -> web.StreamResponse:
     bound = log.bind(request_id=request_id, decision_id=decision_id, tenant=decision.tenant,
                      origin=decision.origin.jurisdiction, origin_rule=decision.origin.rule,
                      method=request.method, path=request.path)
-    if not decision.forwarded:
+    if decision.action is not Action.FORWARD:
         reason = decision.reasons[-1]
-        bound.info("request", action="reject", reason=reason.value, status=decision.status,
-                   duration_ms=round((time.perf_counter() - started) * 1000, 3))
-        rt.metrics.request_seconds.labels(action="reject").observe(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        bound.info("request", action=decision.action.value, reason=reason.value,
+                   region=decision.region, status=decision.status,
+                   duration_ms=round(elapsed * 1000, 3))
+        rt.metrics.request_seconds.labels(action=decision.action.value).observe(elapsed)
+        if decision.action is Action.REDIRECT:
+            return redirect(request, rmap, decision)
         return problem(decision.status, reason.value, decision.steps[-1], decision_id=decision_id)
     transfer = Transfer()
     try:
+        await send_continue(request)
         return await forward(request, rt, active, decision, body, transfer)
     finally:
         elapsed = time.perf_counter() - started
@@ -195,6 +234,21 @@ async def handle(request: web.Request) -> web.StreamResponse:
         except TrailUnavailable as exc:
             rt.metrics.audit_failures.inc()
             log.error("completion_not_recorded", decision_id=decision_id, error=str(exc))
+
+
+def redirect(request: web.Request, rmap: RegionMap, decision: Decision) -> web.Response:
+    """307 keeps method and body (RFC 9110 s.15.4.8): the client resends to the right region."""
+    assert decision.region is not None
+    endpoint = rmap.regions[decision.region].public_endpoint or ""
+    location = endpoint.rstrip("/") + request.raw_path
+    response = problem(307, Reason.PLACEMENT_REDIRECT.value,
+                       f"process this request in region {decision.region}: {location}",
+                       decision_id=decision.decision_id, location=location)
+    response.headers["Location"] = location
+    response.headers["X-Residency-Region"] = decision.region
+    # The body (if the client sent one without waiting for 100 Continue) is not read.
+    response.force_close()
+    return response
 
 
 async def forward(request: web.Request, rt: Runtime, active: Active, decision: Decision,

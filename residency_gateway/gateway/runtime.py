@@ -52,14 +52,83 @@ class Runtime:
     retired: list[Upstreams] = field(default_factory=list)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    health_checked: bool = False
+
+    @property
+    def routable_regions(self) -> set[str]:
+        """Regions some tenant routes to first (not only as a fallback)."""
+        from residency_gateway.core.policy import china_region
+
+        rmap = self.active.loaded.rmap
+        out: set[str] = set()
+        for tenant in rmap.tenants.values():
+            out.add(tenant.overseas_region)
+            out.update(tenant.pins.values())
+            cn = china_region(tenant, rmap)
+            if cn:
+                out.add(cn)
+        return out
+
+    def readiness(self) -> dict[str, object]:
+        pools = self.active.upstreams.pools
+        down = sorted(r for r in self.routable_regions if r in pools and not pools[r].up)
+        return {
+            "draining": self.draining,
+            "trail": self.trail.running and self.trail.failed is None,
+            "upstreams_checked": self.health_checked,
+            "regions_down": down,
+            "policy_version": self.active.loaded.version,
+            "geoip_build": self.active.geo_info.build_date if self.active.geo_info else None,
+        }
+
     @property
     def ready(self) -> bool:
-        return not self.draining and self.trail.running
+        r = self.readiness()
+        return (not r["draining"] and bool(r["trail"]) and bool(r["upstreams_checked"])
+                and not r["regions_down"])
+
+    async def check_upstreams(self) -> None:
+        results = await self.active.upstreams.probe()
+        for region, up in results.items():
+            self.metrics.upstream_up.labels(region=region).set(1 if up else 0)
+        self.health_checked = True
+
+    async def watch(self) -> None:
+        """Reload when the region map files or the GeoIP DB change on disk (geoipupdate
+        replaces the DB in place); probe upstreams for readiness."""
+        seen = self._fingerprint()
+        loop = asyncio.get_running_loop()
+        next_probe = 0.0
+        while True:
+            if loop.time() >= next_probe:
+                await self.check_upstreams()
+                next_probe = loop.time() + self.settings.health_interval_s
+            await asyncio.sleep(min(self.settings.reload_poll_s, self.settings.health_interval_s))
+            now = self._fingerprint()
+            if now != seen:
+                seen = now
+                await self.reload("file_change")
+
+    def _fingerprint(self) -> tuple[tuple[str, int, int, int], ...]:
+        paths: list[Path] = []
+        for p in self.settings.region_map:
+            paths.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+        if self.settings.geoip_db is not None:
+            paths.append(self.settings.geoip_db)
+        out = []
+        for p in paths:
+            try:
+                st = p.stat()
+                out.append((str(p), st.st_mtime_ns, st.st_size, st.st_ino))
+            except OSError:
+                out.append((str(p), -1, -1, -1))
+        return tuple(out)
 
     @classmethod
     def create(cls, settings: Settings, metrics: Metrics | None = None) -> Runtime:
         metrics = metrics or Metrics()
         loaded = load_region_map(*settings.region_map)
+        check_gateway_region(settings, loaded)
         geo, info = open_geo(settings.geoip_db)
         trail = make_trail(settings, metrics)
         rt = cls(settings, metrics, trail, PseudonymKeys(settings.keys_dir),
@@ -78,6 +147,7 @@ class Runtime:
             old = self.active
             try:
                 loaded = load_region_map(*self.settings.region_map)
+                check_gateway_region(self.settings, loaded)
                 geo, info = open_geo(self.settings.geoip_db)
             except (ConfigError, GeoDatabaseError) as exc:
                 self.metrics.reloads.labels(what=what, result="refused").inc()
@@ -89,6 +159,8 @@ class Runtime:
                                                                        loaded.rmap.limits)
             await self.trail.store_policy(loaded.version, canonical_json(loaded.rmap))
             self.active = Active(loaded, geo, info, upstreams)
+            if not same_upstreams:
+                await self.check_upstreams()
             if not same_upstreams:
                 self.retired.append(old.upstreams)  # closed on shutdown; in-flight may use them
             self._publish()
@@ -116,6 +188,15 @@ class Runtime:
         await self.active.upstreams.close()
         for ups in self.retired:
             await ups.close()
+
+
+def check_gateway_region(settings: Settings, loaded: LoadedMap) -> None:
+    from residency_gateway.regionmap.load import ConfigIssue
+
+    if settings.region is not None and settings.region not in loaded.rmap.regions:
+        raise ConfigError([ConfigIssue(loaded.sources[0], 1, "regions",
+                                       f"this gateway's region {settings.region!r} (RG_REGION) "
+                                       "is not defined in the region map")])
 
 
 def make_trail(settings: Settings, metrics: Metrics) -> Trail:

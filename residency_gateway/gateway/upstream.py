@@ -6,10 +6,13 @@ share state through the gateway) and add no headers of their own.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import ssl
 
 import aiohttp
+from yarl import URL
 
 from residency_gateway.regionmap.schema import Limits, Region
 
@@ -46,11 +49,34 @@ class RegionPool:
             trust_env=False,
         )
         self._next = itertools.cycle(range(len(self.urls)))
+        self.healthy: dict[str, bool] = {}
 
     def order(self) -> list[str]:
-        """The region's upstreams, starting from the next in round-robin order."""
+        """The region's upstreams in round-robin order, those known to be down last."""
         start = next(self._next)
-        return self.urls[start:] + self.urls[:start]
+        rotated = self.urls[start:] + self.urls[:start]
+        return sorted(rotated, key=lambda u: self.healthy.get(u) is False)
+
+    @property
+    def up(self) -> bool:
+        return any(self.healthy.get(u) for u in self.urls)
+
+    async def probe(self, timeout: float = 2.0) -> bool:
+        """TCP connect to each upstream: can this region take traffic at all?"""
+        for url in self.urls:
+            parsed = URL(url)
+            host = parsed.host
+            port = parsed.port or (443 if parsed.scheme == "https" else 80)
+            try:
+                async with asyncio.timeout(timeout):
+                    _, writer = await asyncio.open_connection(host, port)
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+                self.healthy[url] = True
+            except (OSError, TimeoutError):
+                self.healthy[url] = False
+        return self.up
 
     async def close(self) -> None:
         await self.session.close()
@@ -62,6 +88,10 @@ class Upstreams:
 
     def __getitem__(self, region_id: str) -> RegionPool:
         return self.pools[region_id]
+
+    async def probe(self) -> dict[str, bool]:
+        results = await asyncio.gather(*(p.probe() for p in self.pools.values()))
+        return dict(zip(self.pools, results, strict=True))
 
     async def close(self) -> None:
         for pool in self.pools.values():

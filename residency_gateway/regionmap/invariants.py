@@ -84,6 +84,12 @@ def check(rmap: RegionMap) -> list[Problem]:
             for i, rid in enumerate(basis.destinations or []):
                 region_ref((*base, "legal_bases", key, "destinations", i), rid)
 
+    if rmap.placement.redirects:
+        for rid, region in regions.items():
+            if not region.public_endpoint:
+                problems.append(Problem(("regions", rid),
+                    "placement may redirect here, so the region needs a public_endpoint"))
+
     if MAINLAND in rmap.transfer_rules and not rmap.transfer_rules[MAINLAND].legal_basis_required:
         problems.append(Problem(("transfer_rules", MAINLAND, "legal_basis_required"),
             "CN exports are never allowed; legal_basis_required cannot be false for CN"))

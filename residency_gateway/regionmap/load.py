@@ -252,6 +252,13 @@ def load_region_map(*paths: str | Path) -> LoadedMap:
                      tuple(i for i in found if i.severity != "error"), lines)
 
 
+def issues_for(lm: LoadedMap, problems: Iterable[invariants.Problem]) -> list[ConfigIssue]:
+    """Problems found after loading (lint warnings), located in the map's files."""
+    first = lm.sources[0] if lm.sources else "<memory>"
+    return [ConfigIssue(*_locate(lm.lines, p.loc, first), _dotted(p.loc), p.message, p.severity)
+            for p in problems]
+
+
 def from_mapping(data: dict[str, Any], name: str = "<memory>") -> LoadedMap:
     """Validate an in-memory map (tests, property tests). Same checks, no line numbers."""
     try:

@@ -141,6 +141,27 @@ class Limits(Strict):
     client_idle_timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
 
+PlacementMode = Literal["forward", "redirect"]
+
+
+class Placement(Strict):
+    """What a gateway does when a request's destination region is in another jurisdiction than
+    the gateway itself: `forward` (the transfer goes through this gateway and is recorded as
+    such) or `redirect` (HTTP 307 to the destination region's `public_endpoint`, decided from
+    headers before the body is read)."""
+
+    default: PlacementMode = "forward"
+    per_origin: dict[Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|unknown)$")],
+                     PlacementMode] = {}
+
+    def mode_for(self, origin: str | None) -> str:
+        return self.per_origin.get(origin or "unknown", self.default)
+
+    @property
+    def redirects(self) -> bool:
+        return self.default == "redirect" or "redirect" in self.per_origin.values()
+
+
 class RegionMap(Strict):
     version: Literal[1]
     regions: dict[RegionId, Region] = Field(min_length=1)
@@ -157,3 +178,4 @@ class RegionMap(Strict):
     transfer_rules: dict[Jurisdiction, TransferRule] = {}
     limits: Limits = Limits()
     data_categories: list[CategoryRule] = []
+    placement: Placement = Placement()
