@@ -1,0 +1,163 @@
+"""config check / diff / schema: the SREs' tools, driven through the real CLI."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from residency_gateway.cli import main
+from residency_gateway.configcli import region_map_schema
+from residency_gateway.regionmap.diff import replay, route_changes
+from residency_gateway.regionmap.load import from_mapping
+from tests.helpers import BASE_MAP, demo_geo, write_map
+from tests.regionmap.test_load import GOOD
+
+ROOT = Path(__file__).parents[2]
+NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
+
+
+BROKEN = [
+    ("pins CN abroad", "    overseas_region: sg\n", "    overseas_region: sg\n    pins: {CN: sg}\n",
+     12, "tenants.acme.pins.CN"),
+    ("unknown key", "    overseas_region: sg\n", "    overseas_region: sg\n    colour: red\n",
+     12, "tenants.acme.colour"),
+    ("missing region", "    overseas_region: sg\n", "    overseas_region: sg\n    fallbacks: [xx]\n",
+     12, "tenants.acme.fallbacks[0]"),
+    ("bad cidr", "trusted_proxies: [10.0.0.0/8]", "trusted_proxies: [10.0.0.0/33]", 14,
+     "trusted_proxies[0]"),
+    ("plaintext", "[https://cn.example.test]", "[http://cn.example.test]", 5,
+     "regions.cn.upstreams[0]"),
+    ("basis for CN", '"*": {mechanism', 'CN: {mechanism', 13, "tenants.acme.legal_bases.CN"),
+    ("yaml", "tenants:\n", "tenants:\n  - [\n", 12, "<yaml>"),  # where the parser stops
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "line", "key"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_config_check_prints_file_line_key_and_exits_1(tmp_path, capsys, name, old, new, line,
+                                                       key):
+    path = tmp_path / "map.yaml"
+    assert old in GOOD
+    path.write_text(GOOD.replace(old, new, 1))
+    assert main(["config", "check", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert any(e.startswith(f"{path}:{line}: {key}: ") for e in err), err
+
+
+def test_config_check_ok_and_warnings(tmp_path, capsys):
+    path = tmp_path / "map.yaml"
+    text = GOOD.replace("    overseas_region: sg\n", "    overseas_region: sg\n"
+                        "    fallbacks: [cn]\n") + (
+        "cidr_overrides:\n  - {network: 192.0.2.0/24, jurisdiction: SG}\n")
+    path.write_text(text)
+    geo = demo_geo(tmp_path)
+    assert main(["config", "check", str(path), "--geoip-db", str(geo)]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("OK ")
+    assert f"{path}:12: tenants.acme.fallbacks[0]: warning: fallback region 'cn' is never " \
+           "usable" in out.err
+    assert f"{path}:17: cidr_overrides[0].jurisdiction: warning: 192.0.2.0/24 is set to SG " \
+           "but the GeoIP database places" in out.err
+
+
+def test_shipped_maps_pass_check(capsys):
+    assert main(["config", "check", str(ROOT / "region_configs")]) == 0
+
+
+def changes(old, new):
+    return {(c.tenant, c.origin, str(c.old), str(c.new))
+            for c in route_changes(from_mapping(old), from_mapping(new), NOW)}
+
+
+def edited(fn):
+    data = copy.deepcopy(BASE_MAP)
+    fn(data)
+    return data
+
+
+def test_diff_identical_maps_have_no_changes():
+    assert changes(BASE_MAP, copy.deepcopy(BASE_MAP)) == set()
+
+
+def test_diff_pin_moves_exactly_one_origin_of_one_tenant():
+    new = edited(lambda m: m["tenants"]["acme"].setdefault("pins", {}).update({"JP": "jp"}))
+    got = changes(BASE_MAP, new)
+    assert {(t, o) for t, o, _, _ in got} == {("acme", "JP")}
+    (_, _, old, now), = got
+    assert old.startswith("forward sg") and now.startswith("forward jp")
+
+
+def test_diff_overseas_region_change_moves_every_overseas_origin_but_not_cn():
+    new = edited(lambda m: m["tenants"]["acme"].update(overseas_region="jp"))
+    got = changes(BASE_MAP, new)
+    moved = {o for t, o, _, _ in got if t == "acme"}
+    assert "CN" not in moved and None not in moved
+    assert {"HK", "MO", "TW", "SG", "US"} <= moved
+    assert "JP" in moved  # sg -> jp: JP data becomes domestic
+    assert all(t == "acme" for t, *_ in got)
+
+
+def test_diff_removing_a_legal_basis_turns_transfers_into_rejects():
+    new = edited(lambda m: m["tenants"]["acme"].update(legal_bases={}))
+    got = changes(BASE_MAP, new)
+    by_origin = {o: (old, new_) for t, o, old, new_ in got if t == "acme"}
+    assert {t for t, *_ in got} == {"acme"}
+    for origin in ("HK", "TW", "JP", "US", "ID"):
+        assert by_origin[origin][1] == "reject [no_legal_basis]"
+    # SG -> sg stays domestic; only its fallback to jp (which needed the basis) goes away
+    assert by_origin["SG"] == ("forward sg (fallbacks jp) [tenant_overseas_region]",
+                               "forward sg [tenant_overseas_region]")
+
+
+def test_diff_added_and_removed_tenants():
+    new = edited(lambda m: (m["tenants"].pop("nobasis"),
+                            m["tenants"].__setitem__("newco", {"overseas_region": "jp",
+                                                               "china_region": "cn"})))
+    got = changes(BASE_MAP, new)
+    assert {t for t, *_ in got} == {"nobasis", "newco"}
+    assert all(n == "None" for t, _, _, n in got if t == "nobasis")
+
+
+def test_diff_replay_counts_recorded_decisions_that_would_change(tmp_path):
+    from tests.audit.conftest import sample_records
+
+    records = sample_records(60)
+    new = edited(lambda m: m["tenants"]["acme"].update(overseas_region="jp"))
+    result = replay(records, from_mapping(BASE_MAP), from_mapping(new))
+    expected = sum(1 for r in records if r["type"] == "decision" and r["tenant"] == "acme"
+                   and r["origin"]["jurisdiction"] not in ("CN", None)
+                   and r["reasons"][-1] != "minor_without_guardian_consent")
+    assert result.changed == expected > 0
+    # through the CLI, from a trail-shaped file
+    trail = tmp_path / "seg.jsonl"
+    trail.write_text("".join(json.dumps({"record": r}) + "\n" for r in records))
+    old_p, new_p = write_map(tmp_path / "a.yaml", BASE_MAP), write_map(tmp_path / "b.yaml", new)
+    assert main(["config", "diff", str(old_p), str(new_p), "--replay", str(trail), "--json",
+                 "--exit-code"]) == 1
+
+
+def test_diff_cli_text_names_tenant_origin_and_both_outcomes(tmp_path, capsys):
+    new = edited(lambda m: m["tenants"]["bank"]["pins"].update({"ID": "sg"}))
+    a, b = write_map(tmp_path / "a.yaml", BASE_MAP), write_map(tmp_path / "b.yaml", new)
+    assert main(["config", "diff", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "tenant bank:" in out and "ID" in out and "forward id" in out and "forward sg" in out
+
+
+def test_published_json_schema_is_current_and_validates_maps():
+    published = json.loads((ROOT / "schema" / "region-map.schema.json").read_text())
+    assert published == json.loads(json.dumps(region_map_schema())), \
+        "schema/region-map.schema.json is stale: run residency-gateway config schema"
+    validator = jsonschema.Draft202012Validator(published)
+    merged: dict = {}
+    for f in sorted((ROOT / "region_configs").glob("*.yaml")):
+        for k, v in yaml.safe_load(f.read_text()).items():
+            merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) else v
+    validator.validate(merged)
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**merged, "colour": "red"})
