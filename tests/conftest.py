@@ -18,7 +18,10 @@ from aiohttp import web
 from residency_gateway.gateway.app import Running, start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings
+from residency_gateway.observability import configure_logging
 from tests.helpers import BASE_MAP, demo_geo, write_map
+
+configure_logging("console", "info")  # logs to stderr, as in production; stdout stays the CLI's
 
 
 @dataclass

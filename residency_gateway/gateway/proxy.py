@@ -139,14 +139,19 @@ def _observe_decision(rt: Runtime, d: Decision) -> None:
                               legal_basis=d.legal_basis.mechanism if d.legal_basis else "none").inc()
 
 
-async def send_continue(request: web.Request) -> None:
+class Continue:
     """RFC 9110 s.10.1.1: answer `Expect: 100-continue` only once the gateway will read the
     body, so a refused or redirected request never makes the client send it."""
-    if (request.version >= aiohttp.HttpVersion11 and not request.get("continued")
-            and request.headers.get("Expect", "").lower() == "100-continue"):
-        request["continued"] = True
-        if request.writer is not None:
-            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def __init__(self, request: web.Request):
+        self.request = request
+        self.pending = (request.version >= aiohttp.HttpVersion11
+                        and request.headers.get("Expect", "").lower() == "100-continue")
+
+    async def __call__(self) -> None:
+        if self.pending and self.request.writer is not None:
+            self.pending = False
+            await self.request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
 
 async def no_early_continue(request: web.Request) -> None:
@@ -169,6 +174,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
                          method=request.method, path=request.path)
     body: bytes | None = None
     decision: Decision | None = None
+    send_continue = Continue(request)
     who = identify_tenant(facts, rmap)
     if who.tenant is not None and here and rmap.placement.redirects:
         # Placement is decided from headers alone, before a byte of the body is read.
@@ -180,7 +186,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if who.tenant is not None:
             key = rt.keys.get(who.tenant)
             assert key is not None
-            await send_continue(request)
+            await send_continue()
             try:
                 scan, body = await inspect_body(request, rmap, key, now.date())
             except TimeoutError:
@@ -216,7 +222,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return problem(decision.status, reason.value, decision.steps[-1], decision_id=decision_id)
     transfer = Transfer()
     try:
-        await send_continue(request)
+        await send_continue()
         return await forward(request, rt, active, decision, body, transfer)
     finally:
         elapsed = time.perf_counter() - started

@@ -1,0 +1,84 @@
+"""SIGTERM under load: readiness drops first, in-flight requests finish, exit 0 in the grace."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import aiohttp
+from aiohttp import web
+
+from tests.conftest import GatewayProcess, map_for
+from tests.helpers import ADDR, write_map
+
+
+async def slow_upstream():
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        await asyncio.sleep(0.3)  # every request is in flight for a while
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+
+
+async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(tmp_path, geo_db):
+    runner, upstream = await slow_upstream()
+    map_path = write_map(tmp_path / "map.yaml", map_for(upstream))
+    gw = await GatewayProcess(map_path, geo_db, tmp_path / "data", env={
+        "RG_DRAIN_DELAY_S": "1.0", "RG_SHUTDOWN_GRACE_S": "10"}).start()
+    lb_stopped = asyncio.Event()  # what a load balancer does when /readyz fails
+    results: list[int] = []
+    in_flight_at_term: list[int] = []
+
+    async def health_checker() -> None:
+        async with aiohttp.ClientSession() as s:
+            while not lb_stopped.is_set():
+                try:
+                    async with s.get(gw.admin + "/readyz") as r:
+                        if r.status != 200:
+                            lb_stopped.set()
+                except aiohttp.ClientError:
+                    lb_stopped.set()
+                await asyncio.sleep(0.05)
+
+    active = 0
+
+    async def client() -> None:
+        nonlocal active
+        conn = aiohttp.TCPConnector(force_close=True)
+        async with aiohttp.ClientSession(connector=conn) as s:
+            while not lb_stopped.is_set() and len(results) < 2000:
+                active += 1
+                try:
+                    async with s.post(gw.url + "/v1/compare", json={"x": 1}, headers={
+                            "X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"]}) as r:
+                        await r.read()
+                        results.append(r.status)
+                except aiohttp.ClientError as exc:
+                    results.append(-1)
+                    raise AssertionError(f"request failed during shutdown: {exc!r}") from exc
+                finally:
+                    active -= 1
+
+    checker = asyncio.create_task(health_checker())
+    clients = [asyncio.create_task(client()) for _ in range(8)]
+    await asyncio.sleep(1.0)
+    in_flight_at_term.append(active)
+    began = time.monotonic()
+    gw.proc.send_signal(signal.SIGTERM)
+    await asyncio.gather(*clients)
+    await checker
+    code = await asyncio.get_running_loop().run_in_executor(None, gw.proc.wait, 15)
+    took = time.monotonic() - began
+    await runner.cleanup()
+    assert code == 0
+    assert took < 10 + 1 + 2, f"shutdown took {took:.1f}s"
+    assert in_flight_at_term[0] > 0
+    assert results and set(results) == {200}, set(results)

@@ -1,0 +1,225 @@
+"""Operating the gateway: explain parity, hot reload under load, placement, admin endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from residency_gateway.cli import main
+from tests.helpers import ADDR, ADULT_ID, CHILD_ID, BASE_MAP, write_map
+
+MAXMIND_BAD = Path(__file__).parents[3] / "shared" / "testdata" / "maxmind" / "bad-data"
+COMPARE = ("action", "status", "tenant", "reasons", "legal_basis", "categories")
+
+
+def comparable(record):
+    return ({k: record[k] for k in COMPARE},
+            {k: record["origin"][k] for k in ("jurisdiction", "rule", "conflict", "signals")},
+            record["destination"], record["policy_version"])
+
+
+@pytest.mark.parametrize(("where", "tenant", "body", "headers"), [
+    ("CN", "acme", {"image": "x"}, {}),
+    ("HK", "acme", {}, {}),
+    ("SG", "acme", {"applicant": {"id": ADULT_ID}}, {}),
+    ("SG", "acme", {"id": CHILD_ID}, {}),
+    ("SG", "acme", {"id": CHILD_ID}, {"X-Guardian-Consent": "ref-1"}),
+    ("NONE", "lenient", {"tel": "+65 8123 4567"}, {}),
+    ("JP", "nobasis", {}, {}),
+    ("ID", "bank", {}, {}),
+])
+async def test_explain_equals_what_the_running_server_decides(make_gateway, capsys, tmp_path,
+                                                              geo_db, where, tenant, body,
+                                                              headers):
+    gw = await make_gateway()
+    await gw.post(tenant=tenant, xff=ADDR[where], json_body=body, headers=headers)
+    served = [r for r in gw.records() if r["type"] == "decision"][-1]
+    body_file = tmp_path / "body.json"
+    body_file.write_text(json.dumps(body))
+    argv = ["explain", "--config", str(gw.map_path), "--geoip-db", str(geo_db), "--ip",
+            ADDR[where], "--tenant", tenant, "--body", str(body_file), "--path", "/v1/compare",
+            "--gateway-region", "cn", "--json"]
+    for k, v in headers.items():
+        argv += ["--header", f"{k}: {v}"]
+    assert main(argv) == 0
+    explained = json.loads(capsys.readouterr().out)
+    assert comparable(explained) == comparable(served)
+    # the admin endpoint says the same
+    gw.runtime.settings.admin_token = __import__("pydantic").SecretStr("t0k")
+    async with gw.session.post(gw.admin + "/admin/explain",
+                               headers={"Authorization": "Bearer t0k"},
+                               json={"ip": ADDR[where], "tenant": tenant, "body": body,
+                                     "headers": headers, "path": "/v1/compare"}) as r:
+        assert r.status == 200
+        assert comparable(await r.json()) == comparable(served)
+
+
+async def steady_load(gw, stop: asyncio.Event, results: list[int]) -> None:
+    async with aiohttp.ClientSession() as s:
+        while not stop.is_set():
+            async with s.post(gw.url + "/v1/compare", json={},
+                              headers={"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["JP"]}) as r:
+                await r.read()
+                results.append(r.status)
+
+
+async def wait_for(pred, seconds=5.0):
+    for _ in range(int(seconds / 0.02)):
+        if pred():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition never became true")
+
+
+async def test_reload_under_load_swaps_good_maps_and_refuses_bad_ones(make_gateway, backends,
+                                                                      tmp_path, geo_db):
+    gw = await make_gateway(reload_poll_s=0.05)
+    rt = gw.runtime
+    first = rt.active.loaded.version
+    stop, results = asyncio.Event(), []
+    loaders = [asyncio.create_task(steady_load(gw, stop, results)) for _ in range(4)]
+    try:
+        await wait_for(lambda: len(results) > 20)
+        # 1. a good map (acme now pins JP data to jp) is picked up from disk
+        data = json.loads(json.dumps(BASE_MAP))
+        for rid, region in data["regions"].items():
+            region["upstreams"] = [backends[rid].url]
+            region["allow_plaintext"] = True
+        data["tenants"]["acme"]["pins"] = {"JP": "jp"}
+        write_map(gw.map_path, data)
+        await wait_for(lambda: rt.active.loaded.version != first)
+        await wait_for(lambda: len(backends["jp"].requests) > 5)
+        second = rt.active.loaded.version
+        # 2. a broken map is refused; the last good one keeps serving
+        gw.map_path.write_text(gw.map_path.read_text().replace("jurisdiction: CN",
+                                                               "jurisdiction: China", 1))
+        ok, detail = await rt.reload("test")
+        assert not ok and "jurisdiction" in detail
+        assert rt.active.loaded.version == second
+        # 3. a corrupt GeoIP DB replacing the good one in place is refused as well
+        backup = tmp_path / "good.mmdb"
+        shutil.copy(geo_db, backup)
+        try:
+            write_map(gw.map_path, data)
+            shutil.copy(MAXMIND_BAD / "libmaxminddb-corrupt-search-tree.mmdb", geo_db)
+            ok, detail = await rt.reload("test")
+            assert not ok and str(geo_db) in detail
+            assert rt.active.loaded.version == second and rt.active.geo_info is not None
+        finally:
+            shutil.copy(backup, geo_db)
+        before = len(results)
+        await wait_for(lambda: len(results) > before + 20)
+    finally:
+        stop.set()
+        await asyncio.gather(*loaders)
+    assert set(results) == {200}, f"failed requests during reloads: {set(results)}"
+    async with gw.session.get(gw.admin + "/metrics") as r:
+        text = await r.text()
+    assert 'rg_reloads_total{result="refused",what="test"} 2.0' in text
+    assert 'rg_reloads_total{result="ok",what="file_change"}' in text
+
+
+@pytest.mark.parametrize("bad", sorted(p.name for p in MAXMIND_BAD.glob("*.mmdb")))
+async def test_every_broken_maxmind_file_is_refused_at_reload(make_gateway, geo_db, tmp_path, bad):
+    gw = await make_gateway()
+    rt = gw.runtime
+    rt.settings.geoip_db = MAXMIND_BAD / bad
+    ok, _ = await rt.reload("test")
+    assert not ok
+    assert rt.active.geo_info is not None and rt.active.geo_info.path == str(geo_db)
+
+
+def placement(m):
+    m["placement"] = {"default": "forward", "per_origin": {"CN": "redirect"}}
+    for rid, region in m["regions"].items():
+        region["public_endpoint"] = f"https://{rid}.kyc.example.test"
+
+
+async def test_placement_redirects_to_the_destination_regions_endpoint(make_gateway, backends):
+    gw = await make_gateway(placement)
+    gw.runtime.settings.region = "sg"
+    async with gw.session.post(gw.url + "/v1/ocr?x=1", json={"img": "x"}, allow_redirects=False,
+                               headers={"X-Tenant-ID": "acme",
+                                        "X-Forwarded-For": ADDR["CN"]}) as r:
+        assert r.status == 307
+        assert r.headers["Location"] == "https://cn.kyc.example.test/v1/ocr?x=1"
+        assert (await r.json())["reason"] == "placement_redirect"
+    # HK data is forwarded through this gateway (per_origin only redirects CN)
+    status, _, body = await gw.post(xff=ADDR["HK"], json_body={})
+    assert (status, body["region"]) == (200, "sg")
+    assert all(not backends[r].requests for r in ("cn", "cn2"))
+    decisions = [r for r in gw.records() if r["type"] == "decision"]
+    assert decisions[0]["action"] == "redirect" and decisions[0]["destination"]["region"] == "cn"
+
+
+async def test_redirect_with_expect_100_continue_never_receives_the_body(make_gateway):
+    gw = await make_gateway(placement)
+    gw.runtime.settings.region = "sg"
+    port = gw.running.proxy_port
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write((f"POST /v1/liveness HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                  f"X-Tenant-ID: acme\r\nX-Forwarded-For: {ADDR['CN']}\r\n"
+                  "Content-Type: video/mp4\r\nContent-Length: 5000000\r\n"
+                  "Expect: 100-continue\r\n\r\n").encode())
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 307"), head  # final answer, no "100 Continue" first
+    assert b"Location: https://cn.kyc.example.test/v1/liveness" in head
+    writer.close()
+    await writer.wait_closed()
+
+
+async def test_expect_100_continue_forward_gets_continue_then_streams(make_gateway, backends):
+    gw = await make_gateway()
+    port = gw.running.proxy_port
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write((f"POST /v1/liveness HTTP/1.1\r\nHost: x\r\nX-Tenant-ID: acme\r\n"
+                  f"X-Forwarded-For: {ADDR['SG']}\r\nContent-Type: video/mp4\r\n"
+                  "Content-Length: 4\r\nExpect: 100-continue\r\n\r\n").encode())
+    await writer.drain()
+    first = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert first.startswith(b"HTTP/1.1 100")
+    writer.write(b"abcd")
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 200")
+    writer.close()
+    await writer.wait_closed()
+    assert backends["sg"].requests[0]["body_bytes"] == 4
+
+
+async def test_admin_endpoints_need_the_bearer_token(make_gateway):
+    from pydantic import SecretStr
+
+    gw = await make_gateway()
+    async with gw.session.get(gw.admin + "/admin/config") as r:
+        assert r.status == 403  # no token configured: disabled
+    gw.runtime.settings.admin_token = SecretStr("s3cret")
+    async with gw.session.get(gw.admin + "/admin/config",
+                              headers={"Authorization": "Bearer wrong"}) as r:
+        assert r.status == 401 and r.content_type == "application/problem+json"
+    auth = {"Authorization": "Bearer s3cret"}
+    async with gw.session.get(gw.admin + "/admin/config", headers=auth) as r:
+        cfg = await r.json()
+        assert cfg["policy_version"] == gw.runtime.active.loaded.version
+        assert set(cfg["map"]["regions"]) == {"cn", "cn2", "sg", "id", "jp"}
+    async with gw.session.post(gw.admin + "/admin/reload", headers=auth) as r:
+        assert r.status == 200 and (await r.json())["reloaded"] is True
+    gw.map_path.write_text("version: 1\nregions: {}\n")
+    async with gw.session.post(gw.admin + "/admin/reload", headers=auth) as r:
+        assert r.status == 422 and (await r.json())["reason"] == "reload_refused"
+
+
+async def test_readiness_needs_an_upstream_in_every_routable_region(make_gateway):
+    gw = await make_gateway(down=("cn2",))  # cn2 is only a fallback: still ready
+    async with gw.session.get(gw.admin + "/readyz") as r:
+        assert r.status == 200
+    gw2 = await make_gateway(down=("sg",))  # sg is acme's region
+    async with gw2.session.get(gw2.admin + "/readyz") as r:
+        body = await r.json()
+        assert r.status == 503 and body["regions_down"] == ["sg"]
