@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Makes sure the real services the functional tests use are present and running on loopback:
+# Makes sure the real services and tools the tests use are present and running on loopback:
 #   - PostgreSQL (trail store tests), reached as $RG_TEST_PG_DSN
 #     (default postgresql://postgres@127.0.0.1:5432/postgres)
-#   - nginx (load-balancer test), started by the test itself; only the binary is needed.
+#   - nginx (load-balancer test), started by the test itself; only the binary is needed
+#   - promtool (alert rules), from the prometheus package; kubectl (kustomize rendering)
 # Installs from the distribution's packages (apt-get, as root) when absent; elsewhere it says what
 # to start and fails.
 set -euo pipefail
@@ -10,13 +11,19 @@ set -euo pipefail
 need_apt=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "test-services: installing ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
+    # Install only: no service may start from a package's postinst (policy-rc.d says no).
+    had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
+    [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    [ $had_policy = 1 ] || rm -f /usr/sbin/policy-rc.d
   else
     echo "test-services: please install ${need_apt[*]} (no apt-get as root here)" >&2
     exit 1
