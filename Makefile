@@ -19,6 +19,7 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/test-services.sh
 	$(BIN)/lint-imports
+	$(BIN)/ruff check --quiet residency_gateway tests bench
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -74,13 +74,13 @@ async def start_mock_backend(region: str) -> tuple[web.AppRunner, int]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    server = site._server  # noqa: SLF001
+    server = site._server
     port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return runner, int(port)
 
 
 async def run_demo(workdir: Path, port: int, admin_port: int) -> int:
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - start-up, before serving
     backends = {r: await start_mock_backend(r) for r in DEMO_REGIONS}
     ports = {f"{r}_port": p for r, (_, p) in backends.items()}
     map_path = workdir / "region_configs" / "demo.yaml"

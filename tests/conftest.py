@@ -17,8 +17,8 @@ from aiohttp import web
 
 from residency_gateway.gateway.app import Running, start
 from residency_gateway.gateway.runtime import Runtime
-from residency_gateway.settings import Settings
 from residency_gateway.observability import configure_logging
+from residency_gateway.settings import Settings
 from tests.helpers import BASE_MAP, demo_geo, write_map
 
 configure_logging("console", "info")  # logs to stderr, as in production; stdout stays the CLI's
@@ -199,7 +199,7 @@ class GatewayProcess:
                  "--data-dir", str(self.data_dir)],
                 stdout=subprocess.DEVNULL, stderr=log_file,
                 env={**os.environ, "RG_LOG_FORMAT": "json", "RG_LOG_ID": "gw-proc", **self.env},
-                preexec_fn=self.preexec)  # noqa: PLW1509 - only resource limits, no threads
+                preexec_fn=self.preexec)
         async with aiohttp.ClientSession() as s:
             for _ in range(300):
                 if self.proc.poll() is not None:

@@ -126,7 +126,7 @@ trail verification: <b id="verified">{html.escape(verified)}</b></p>
 <span class=kpi><b id="kpi-forwarded">{summary["forwarded"]}</b>forwarded</span>
 <span class=kpi><b id="kpi-rejected">{summary["rejected"]}</b>rejected</span>
 <span class=kpi><b id="kpi-cross">{summary["cross_border"]}</b>cross-border</span></div>
-<h2>Transfer matrix (origin jurisdiction × destination region, forwarded)</h2>
+<h2>Transfer matrix (origin jurisdiction by destination region, forwarded)</h2>
 {_table("matrix", ["origin", *dests], matrix_rows)}
 <h2>Volume over time</h2>
 {_volume_chart(summary["volume"])}

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from residency_gateway.audit.records import canonical
 
 
-class KeyError_(Exception):  # noqa: N801 - not the builtin KeyError
+class KeyError_(Exception):
     """A key file is missing, unreadable or not Ed25519."""
 
 

@@ -15,8 +15,12 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from residency_gateway.audit.filestore import iter_lines, list_segments, read_checkpoints, \
-    segment_index
+from residency_gateway.audit.filestore import (
+    iter_lines,
+    list_segments,
+    read_checkpoints,
+    segment_index,
+)
 from residency_gateway.audit.signing import load_public_keys
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
@@ -146,10 +147,8 @@ class Trail(abc.ABC):
         await self._task
         self._task = None
         if self.failed is None:
-            try:
+            with contextlib.suppress(OSError, TrailUnavailable):
                 await self.checkpoint("shutdown")
-            except (OSError, TrailUnavailable):
-                pass
         await self._close()
 
     # -- appending --------------------------------------------------------------------------
@@ -177,10 +176,8 @@ class Trail(abc.ABC):
         loop = asyncio.get_running_loop()
         last_cp_time = loop.time()
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.checkpoint_interval_s)
-            except TimeoutError:
-                pass
             self._wakeup.clear()
             if self._pending:
                 batch, self._pending = self._pending, []

@@ -9,6 +9,7 @@ exported entry and consistency proofs between checkpoints. Each problem names it
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -160,7 +161,7 @@ def verify_consistency_chain(log_id: str, chain: ChainResult,
     """Consecutive checkpoints must be consistent (append-only growth, no rewrite)."""
     findings = []
     cps = [cp for _, cp in chain.checkpoints]
-    for a, b in zip(cps, cps[1:], strict=False):
+    for a, b in itertools.pairwise(cps):
         m, n = int(a["tree_size"]), int(b["tree_size"])
         if m == 0 or m == n:
             continue

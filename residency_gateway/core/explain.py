@@ -9,8 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from residency_gateway.core.payload import PayloadError, parse_form, parse_json, scan_document
 from residency_gateway.core.origin import GeoLookup
+from residency_gateway.core.payload import (
+    PayloadError,
+    inspectable_kind,
+    parse_form,
+    parse_json,
+    scan_document,
+)
 from residency_gateway.core.policy import RequestFacts, decide
 from residency_gateway.core.values import NOT_INSPECTED, Decision, PayloadScan, Reason
 from residency_gateway.regionmap.schema import RegionMap
@@ -21,16 +27,14 @@ def scan_body(body: bytes | None, content_type: str, rmap: RegionMap, key: bytes
     """The same inspection rules as the proxy, for a body held in memory."""
     if not body:
         return NOT_INSPECTED
-    ctype = content_type.split(";")[0].strip().lower()
-    is_json = ctype == "application/json" or (ctype.startswith("application/")
-                                              and ctype.endswith("+json"))
-    if not is_json and ctype != "application/x-www-form-urlencoded":
-        return PayloadScan(False, note=f"{ctype or 'untyped body'} streamed uninspected")
+    kind = inspectable_kind(content_type)
+    if kind is None:
+        return PayloadScan(False, note=f"{content_type or 'untyped body'} streamed uninspected")
     if len(body) > rmap.payload.max_inspect_bytes:
         return PayloadScan(False, note="body exceeds payload.max_inspect_bytes",
                            error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT)
     try:
-        document = parse_json(body) if is_json else parse_form(body)
+        document = parse_json(body) if kind == "json" else parse_form(body)
     except PayloadError as exc:
         return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD)
     conf = rmap.payload

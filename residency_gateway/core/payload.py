@@ -29,7 +29,8 @@ def _walk(node: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
         raise PayloadError("JSON nesting deeper than 64 levels")
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from _walk(value, f"{path}.{key}" if _plain(key) else f"{path}[{key!r}]", depth + 1)
+            child = f"{path}.{key}" if _plain(key) else f"{path}[{key!r}]"
+            yield from _walk(value, child, depth + 1)
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _walk(value, f"{path}[{index}]", depth + 1)
@@ -41,6 +42,17 @@ def _walk(node: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
 
 def _plain(key: str) -> bool:
     return key.isidentifier()
+
+
+def inspectable_kind(content_type: str) -> str | None:
+    """"json" or "form" for bodies the gateway inspects, None for those it streams."""
+    ctype = content_type.split(";")[0].strip().lower()
+    if ctype == "application/json" or (ctype.startswith("application/")
+                                       and ctype.endswith("+json")):
+        return "json"
+    if ctype == "application/x-www-form-urlencoded":
+        return "form"
+    return None
 
 
 def parse_json(body: bytes) -> Any:
@@ -78,7 +90,8 @@ def scan_document(
         if resident_ids and len(text) == 18:
             parsed = parse_resident_id(text, today=today)
             if parsed is not None:
-                subject = Subject("resident_id", pseudonymise(key, "resident_id", parsed.normalized))
+                alias = pseudonymise(key, "resident_id", parsed.normalized)
+                subject = Subject("resident_id", alias)
                 ids.append(IdFinding(path, parsed.area_jurisdiction, parsed.birth_date, subject))
                 continue
         if phones and 8 <= len(text) <= 26:

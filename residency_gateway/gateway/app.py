@@ -90,7 +90,7 @@ async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
 
 
 def _port(site: web.TCPSite) -> int:
-    server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
+    server = site._server
     assert server is not None
     sockets = getattr(server, "sockets", None) or []
     return int(sockets[0].getsockname()[1]) if sockets else 0

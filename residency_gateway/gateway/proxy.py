@@ -24,10 +24,16 @@ import structlog
 from aiohttp import web
 from yarl import URL
 
-from residency_gateway.audit.trail import TrailUnavailable
 from residency_gateway.audit.records import completion_record, decision_record
+from residency_gateway.audit.trail import TrailUnavailable
 from residency_gateway.core.headers import downstream_response_headers, upstream_request_headers
-from residency_gateway.core.payload import PayloadError, parse_form, parse_json, scan_document
+from residency_gateway.core.payload import (
+    PayloadError,
+    inspectable_kind,
+    parse_form,
+    parse_json,
+    scan_document,
+)
 from residency_gateway.core.policy import RequestFacts, decide, identify_tenant
 from residency_gateway.core.values import (
     MAINLAND,
@@ -44,16 +50,6 @@ from residency_gateway.regionmap.schema import RegionMap
 log = structlog.get_logger("residency_gateway")
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 UNKNOWN_ORIGIN_CODE = "ZZ"  # CLDR's "unknown region"; sent upstream when origin is unknown
-_FORM = "application/x-www-form-urlencoded"
-
-
-def _inspectable(content_type: str) -> str | None:
-    ctype = content_type.lower()
-    if ctype == "application/json" or (ctype.startswith("application/") and ctype.endswith("+json")):
-        return "json"
-    if ctype == _FORM:
-        return "form"
-    return None
 
 
 class BodyTooLarge(Exception):
@@ -83,10 +79,10 @@ async def inspect_body(request: web.Request, rmap: RegionMap, key: bytes,
         return PayloadScan(False, note=f"declared body of {declared} bytes exceeds "
                            f"max_body_bytes {limits.max_body_bytes}",
                            error=Reason.BODY_TOO_LARGE), None
-    kind = _inspectable(request.content_type) if request.can_read_body else None
+    kind = inspectable_kind(request.content_type) if request.can_read_body else None
     if kind is None:
-        note = f"{request.content_type} streamed uninspected" if request.can_read_body else "no body"
-        return PayloadScan(False, note=note), None
+        return PayloadScan(False, note=f"{request.content_type} streamed uninspected"
+                           if request.can_read_body else "no body"), None
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         return PayloadScan(False, note=f"{kind} body with Content-Encoding {encoding} cannot be "
@@ -134,9 +130,9 @@ def _observe_decision(rt: Runtime, d: Decision) -> None:
     if d.origin.signals and d.origin.signals[0].kind is SignalKind.CIDR_OVERRIDE:
         m.override_hits.labels(jurisdiction=d.origin.signals[0].jurisdiction or "unknown").inc()
     if d.forwarded and d.cross_border:
+        basis = d.legal_basis.mechanism if d.legal_basis else "none"
         m.cross_border.labels(tenant=d.tenant or "none", origin=origin,
-                              destination=d.region_jurisdiction or "none",
-                              legal_basis=d.legal_basis.mechanism if d.legal_basis else "none").inc()
+                              destination=d.region_jurisdiction or "none", legal_basis=basis).inc()
 
 
 class Continue:

@@ -61,7 +61,7 @@ class RegionPool:
     def up(self) -> bool:
         return any(self.healthy.get(u) for u in self.urls)
 
-    async def probe(self, timeout: float = 2.0) -> bool:
+    async def probe(self, timeout: float = 2.0) -> bool:  # noqa: ASYNC109 - per-connect bound
         """TCP connect to each upstream: can this region take traffic at all?"""
         for url in self.urls:
             parsed = URL(url)

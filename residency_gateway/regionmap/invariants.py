@@ -43,8 +43,8 @@ def check(rmap: RegionMap) -> list[Problem]:
 
     for tid, tenant in rmap.tenants.items():
         base: Loc = ("tenants", tid)
-        if region_ref((*base, "overseas_region"), tenant.overseas_region):
-            if regions[tenant.overseas_region].jurisdiction == MAINLAND:
+        if region_ref((*base, "overseas_region"), tenant.overseas_region) and (
+                regions[tenant.overseas_region].jurisdiction == MAINLAND):
                 problems.append(Problem((*base, "overseas_region"),
                     f"overseas_region {tenant.overseas_region!r} is a China region; "
                     "choose a region outside mainland China"))

@@ -19,6 +19,7 @@ TenantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+BasisKey = Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|\*)$")]  # origin, or * for any
 
 
 class Strict(BaseModel):
@@ -90,7 +91,7 @@ class Tenant(Strict):
     # jurisdiction rules (a China region only to China regions; a pin only within its country).
     fallbacks: list[RegionId] = []
     # Origin jurisdiction (or "*" for any other) -> the basis for exporting its data.
-    legal_bases: dict[Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|\*)$")], LegalBasis] = {}
+    legal_bases: dict[BasisKey, LegalBasis] = {}
     api_key_sha256: list[Sha256Hex] = []
     description: str = ""
 

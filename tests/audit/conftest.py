@@ -16,7 +16,7 @@ from residency_gateway.audit.filestore import FileTrail
 from residency_gateway.audit.records import completion_record, decision_record
 from residency_gateway.audit.signing import Signer, generate
 from residency_gateway.core.payload import scan_json
-from tests.helpers import ADDR, ADULT_ID, CHILD_ID, loaded, decide_for
+from tests.helpers import ADDR, ADULT_ID, CHILD_ID, decide_for, loaded
 
 PG_DSN = os.environ.get("RG_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PSEUDONYM_KEY = b"t" * 32

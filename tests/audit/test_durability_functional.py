@@ -8,7 +8,6 @@ import resource
 
 import aiohttp
 import asyncpg
-import pytest
 
 from residency_gateway.audit.export import verify_store
 from residency_gateway.audit.signing import load_public_keys
@@ -33,7 +32,7 @@ async def load(url: str, total: int, concurrency: int, stop_after: int | None = 
                                         headers=HEADERS) as r:
                     await r.read()
                     results.append((r.status, r.headers.get("X-Residency-Decision")))
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 results.append((0, None))
             if stop_after is not None and len(results) >= stop_after and not fired.is_set():
                 fired.set()

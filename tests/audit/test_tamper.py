@@ -255,7 +255,7 @@ async def test_pg_store_tampering_is_named(pg_dsn, signer, op, fragments):
     assert errors(verify_store(await PgSource.aload(pg_dsn), trusted_pg(signer))[0]) == []
     await pg_apply(pg_dsn, op)
     found = errors(verify_store(await PgSource.aload(pg_dsn), trusted_pg(signer))[0])
-    assert found and any(f in e for e in found for f in fragments + ["does not chain"]), found
+    assert found and any(f in e for e in found for f in [*fragments, "does not chain"]), found
     assert any("gw-a@seq=" in e or "gw-a@checkpoint=" in e for e in found)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from residency_gateway.core.payload import scan_json
 from residency_gateway.core.values import Action, Reason
-from tests.helpers import ADDR, ADULT_ID, CHILD_ID, CN_MOBILE, loaded, region_map, decide_for
+from tests.helpers import ADDR, ADULT_ID, CHILD_ID, CN_MOBILE, decide_for, loaded, region_map
 
 KEY = b"k" * 32
 

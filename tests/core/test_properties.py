@@ -6,11 +6,10 @@ import json
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from residency_gateway.core.payload import scan_json
 from residency_gateway.core.values import MAINLAND, Action
-from pydantic import ValidationError
-
 from residency_gateway.regionmap.load import ConfigError, LoadedMap, from_mapping, policy_version
 from residency_gateway.regionmap.schema import RegionMap
 from tests.helpers import ADULT_ID, CHILD_ID, CN_MOBILE, NOW, decide_for

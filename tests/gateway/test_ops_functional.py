@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from residency_gateway.cli import main
-from tests.helpers import ADDR, ADULT_ID, CHILD_ID, BASE_MAP, write_map
+from tests.helpers import ADDR, ADULT_ID, BASE_MAP, CHILD_ID, write_map
 
 MAXMIND_BAD = Path(__file__).parents[3] / "shared" / "testdata" / "maxmind" / "bad-data"
 
