@@ -20,6 +20,7 @@ test: $(STAMP)
 	bash scripts/test-services.sh
 	$(BIN)/lint-imports
 	$(BIN)/ruff check --quiet residency_gateway tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

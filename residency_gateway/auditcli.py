@@ -45,7 +45,7 @@ def subject_pseudonyms(value: str, keys: PseudonymKeys) -> frozenset[str]:
         forms.append(("phone", phone.e164))
     if not forms:
         raise ValueError("--subject is neither a valid resident ID number nor a phone number")
-    out = set()
+    out: set[str] = set()
     if keys.dir.exists():
         for key_file in keys.dir.glob("*.key"):
             key = keys.get(key_file.stem, create=False)

@@ -38,10 +38,11 @@ class FileSource:
 
     def __init__(self, path: Path):
         path = Path(path)
+        self._only: str | None = None
         if (path / "checkpoints.jsonl").exists() or list_segments(path):
             self.root, self._only = path.parent, path.name
         else:
-            self.root, self._only = path, None
+            self.root = path
 
     def logs(self) -> list[str]:
         if self._only:

@@ -64,7 +64,9 @@ def forwarded_entries(values: Sequence[str]) -> list[str] | None:
 
 
 def _split_outside_quotes(text: str, sep: str) -> list[str]:
-    parts, buf, quoted = [], [], False
+    parts: list[str] = []
+    buf: list[str] = []
+    quoted = False
     for ch in text:
         if ch == '"':
             quoted = not quoted

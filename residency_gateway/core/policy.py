@@ -83,16 +83,16 @@ def identify_tenant(facts: RequestFacts, rmap: RegionMap) -> TenantResult:
     key_value = facts.header(ident.api_key_header) if ident.mode != "header" else None
     if key_value is not None:
         digest = api_key_digest(key_value.strip())
-        for tid, tenant in rmap.tenants.items():
+        for candidate, tenant in rmap.tenants.items():
             if any(hmac.compare_digest(digest, h) for h in tenant.api_key_sha256):
-                by_key = tid
+                by_key = candidate
                 break
         if by_key is None:
             return TenantResult(None, Reason.UNKNOWN_TENANT, "API key matches no tenant")
     if by_header is not None and by_key is not None and by_header != by_key:
         return TenantResult(None, Reason.TENANT_CONFLICT,
                             f"{ident.header} and the API key name different tenants")
-    tid = by_key or by_header
+    tid: str | None = by_key or by_header
     if tid is None:
         return TenantResult(None, Reason.UNKNOWN_TENANT, "no tenant identification")
     if tid not in rmap.tenants:
@@ -307,8 +307,8 @@ def _route(b: _Builder, tenant_id: str, gateway_region: str | None) -> Decision:
                                  for r in (primary, *fallbacks)):
         b.reasons.clear()
         return b.reject(Reason.NO_ROUTE, "mainland origin with a non-CN destination refused")
-    if gateway_region in rmap.regions:
-        here = rmap.regions[gateway_region].jurisdiction  # type: ignore[index]
+    if gateway_region is not None and gateway_region in rmap.regions:
+        here = rmap.regions[gateway_region].jurisdiction
         if dest_j != here and rmap.placement.mode_for(juris) == "redirect":
             b.reasons.append(Reason.PLACEMENT_REDIRECT)
             b.steps.append(f"destination {primary} is in {dest_j}, this gateway in {here}: "

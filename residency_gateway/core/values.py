@@ -80,8 +80,8 @@ class PayloadScan:
     @property
     def subjects(self) -> tuple[Subject, ...]:
         seen: dict[str, Subject] = {}
-        for item in (*self.ids, *self.phones):
-            seen.setdefault(item.subject.pseudonym, item.subject)
+        for subject in (*(i.subject for i in self.ids), *(p.subject for p in self.phones)):
+            seen.setdefault(subject.pseudonym, subject)
         return tuple(seen.values())
 
 
