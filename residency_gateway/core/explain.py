@@ -13,8 +13,7 @@ from residency_gateway.core.origin import GeoLookup
 from residency_gateway.core.payload import (
     PayloadError,
     inspectable_kind,
-    parse_form,
-    parse_json,
+    parse_body,
     scan_document,
 )
 from residency_gateway.core.policy import RequestFacts, decide
@@ -34,7 +33,7 @@ def scan_body(body: bytes | None, content_type: str, rmap: RegionMap, key: bytes
         return PayloadScan(False, note="body exceeds payload.max_inspect_bytes",
                            error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT)
     try:
-        document = parse_json(body) if kind == "json" else parse_form(body)
+        document = parse_body(kind, body, content_type)
     except PayloadError as exc:
         return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD)
     conf = rmap.payload

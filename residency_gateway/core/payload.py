@@ -7,6 +7,9 @@ findings with JSON paths and keyed pseudonyms; the raw values never leave this m
 from __future__ import annotations
 
 import datetime as dt
+import email.errors
+import email.parser
+import email.policy
 import json
 import urllib.parse
 from collections.abc import Iterator
@@ -18,6 +21,8 @@ from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.values import IdFinding, PayloadScan, PhoneFinding, Subject
 
 MAX_DEPTH = 64
+_BOUNDARY_DEFECTS = (email.errors.StartBoundaryNotFoundDefect,
+                     email.errors.CloseBoundaryNotFoundDefect)
 
 
 class PayloadError(ValueError):
@@ -52,7 +57,43 @@ def inspectable_kind(content_type: str) -> str | None:
         return "json"
     if ctype == "application/x-www-form-urlencoded":
         return "form"
+    if ctype == "multipart/form-data":
+        return "multipart"
     return None
+
+
+def parse_multipart(body: bytes, content_type: str) -> Any:
+    """multipart/form-data (RFC 7578) -> {field name: [values]} for the parts that are fields:
+    text parts as strings, JSON parts parsed. File parts (a filename, or a binary type) are
+    images and videos: they are skipped, not scanned."""
+    if "boundary=" not in content_type.lower():
+        raise PayloadError("multipart body without a boundary")
+    head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart() or any(
+            isinstance(d, _BOUNDARY_DEFECTS) for d in message.defects):
+        raise PayloadError("multipart body is malformed (boundary not found or not closed)")
+    out: dict[str, list[Any]] = {}
+    for index, part in enumerate(message.iter_parts()):
+        name = part.get_param("name", header="content-disposition") or f"part{index}"
+        ptype = part.get_content_type()
+        is_file = part.get_filename() is not None
+        if is_file and ptype not in ("application/json", "text/plain"):
+            continue
+        raw = part.get_payload(decode=True)
+        if not isinstance(raw, bytes):
+            continue
+        if ptype == "application/json" or ptype.endswith("+json"):
+            value: Any = parse_json(raw)
+        elif ptype.startswith("text/") or not part.get("content-type"):
+            try:
+                value = raw.decode(part.get_content_charset() or "utf-8")
+            except (UnicodeDecodeError, LookupError):
+                raise PayloadError(f"multipart field {name!r} is not valid text") from None
+        else:
+            continue
+        out.setdefault(str(name), []).append(value)
+    return out
 
 
 def parse_json(body: bytes) -> Any:
@@ -73,6 +114,15 @@ def parse_form(body: bytes) -> Any:
     for name, value in pairs:
         out.setdefault(name, []).append(value)
     return out
+
+
+def parse_body(kind: str, body: bytes, content_type: str) -> Any:
+    """Parse an inspectable body of `kind` (see `inspectable_kind`)."""
+    if kind == "json":
+        return parse_json(body)
+    if kind == "form":
+        return parse_form(body)
+    return parse_multipart(body, content_type)
 
 
 def scan_document(

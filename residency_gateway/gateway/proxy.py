@@ -30,8 +30,7 @@ from residency_gateway.core.headers import downstream_response_headers, upstream
 from residency_gateway.core.payload import (
     PayloadError,
     inspectable_kind,
-    parse_form,
-    parse_json,
+    parse_body,
     scan_document,
 )
 from residency_gateway.core.policy import RequestFacts, decide, identify_tenant
@@ -56,55 +55,77 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def _read_limited(request: web.Request, limit: int, idle: float) -> bytes | None:
-    """The body if it is at most `limit` bytes, else None."""
+async def _read_limited(request: web.Request, limit: int, idle: float) -> tuple[bytes, bool]:
+    """Read up to just past `limit` bytes: (what was read, whether that is the whole body)."""
     chunks: list[bytes] = []
     size = 0
     while True:
         async with asyncio.timeout(idle):
             chunk = await request.content.readany()
         if not chunk:
-            return b"".join(chunks)
+            return b"".join(chunks), True
         size += len(chunk)
-        if size > limit:
-            return None
         chunks.append(chunk)
+        if size > limit:
+            return b"".join(chunks), False
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What the gateway holds of a request body: all of it (inspected), or a prefix it read
+    before deciding to stream the rest uninspected, or nothing yet."""
+
+    complete: bytes | None = None
+    prefix: bytes = b""
+
+
+NO_BODY = Body()
 
 
 async def inspect_body(request: web.Request, rmap: RegionMap, key: bytes,
-                       today: dt.date) -> tuple[PayloadScan, bytes | None]:
+                       today: dt.date) -> tuple[PayloadScan, Body]:
     limits, conf = rmap.limits, rmap.payload
     declared = request.content_length
     if declared is not None and declared > limits.max_body_bytes:
         return PayloadScan(False, note=f"declared body of {declared} bytes exceeds "
                            f"max_body_bytes {limits.max_body_bytes}",
-                           error=Reason.BODY_TOO_LARGE), None
+                           error=Reason.BODY_TOO_LARGE), NO_BODY
     kind = inspectable_kind(request.content_type) if request.can_read_body else None
     if kind is None:
         return PayloadScan(False, note=f"{request.content_type} streamed uninspected"
-                           if request.can_read_body else "no body"), None
+                           if request.can_read_body else "no body"), NO_BODY
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         return PayloadScan(False, note=f"{kind} body with Content-Encoding {encoding} cannot be "
-                           "inspected", error=Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE), None
+                           "inspected", error=Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE), NO_BODY
+    stream_oversize = kind == "multipart" and conf.oversize_multipart == "stream"
     if declared is not None and declared > conf.max_inspect_bytes:
+        if stream_oversize:
+            return PayloadScan(False, note=f"multipart body of {declared} bytes over "
+                               "payload.max_inspect_bytes streamed uninspected "
+                               "(oversize_multipart: stream)"), NO_BODY
         return PayloadScan(False, note=f"{kind} body of {declared} bytes exceeds "
                            f"payload.max_inspect_bytes {conf.max_inspect_bytes}",
-                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), None
-    body = await _read_limited(request, conf.max_inspect_bytes, limits.client_idle_timeout_s)
-    if body is None:
+                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), NO_BODY
+    body, whole = await _read_limited(request, conf.max_inspect_bytes,
+                                      limits.client_idle_timeout_s)
+    if not whole:
+        if stream_oversize:
+            return PayloadScan(False, note="chunked multipart body over payload."
+                               "max_inspect_bytes streamed uninspected (oversize_multipart: "
+                               "stream)"), Body(prefix=body)
         return PayloadScan(False, note=f"{kind} body exceeds payload.max_inspect_bytes "
                            f"{conf.max_inspect_bytes}",
-                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), None
+                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), NO_BODY
     if not body:
-        return PayloadScan(True, note=f"empty {kind} body"), body
+        return PayloadScan(True, note=f"empty {kind} body"), Body(complete=body)
     try:
-        document = parse_json(body) if kind == "json" else parse_form(body)
+        document = parse_body(kind, body, request.headers.get("Content-Type", ""))
         scan = scan_document(document, key=key, today=today, resident_ids=conf.resident_id,
                              phones=conf.mobile_phone)
     except PayloadError as exc:
-        return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD), None
-    return replace(scan, note=f"{kind} body inspected ({len(body)} bytes)"), body
+        return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD), NO_BODY
+    return replace(scan, note=f"{kind} body inspected ({len(body)} bytes)"), Body(complete=body)
 
 
 @dataclass
@@ -168,7 +189,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     facts = RequestFacts(peer=request.remote,
                          headers=tuple((k.lower(), v) for k, v in request.headers.items()),
                          method=request.method, path=request.path)
-    body: bytes | None = None
+    body = NO_BODY
     decision: Decision | None = None
     send_continue = Continue(request)
     who = identify_tenant(facts, rmap)
@@ -254,7 +275,7 @@ def redirect(request: web.Request, rmap: RegionMap, decision: Decision) -> web.R
 
 
 async def forward(request: web.Request, rt: Runtime, active: Active, decision: Decision,
-                  body: bytes | None, t: Transfer) -> web.StreamResponse:
+                  held: Body, t: Transfer) -> web.StreamResponse:
     rmap = active.loaded.rmap
     regions = [r for r in (decision.region, *decision.fallbacks) if r is not None]
     # Tripwire: the core never produces this; if it ever did, nothing leaves China.
@@ -273,10 +294,14 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
         "X-Residency-Policy": active.loaded.version[:12],
     }
     peer = request.remote
-    streaming = body is None and request.can_read_body
+    body = held.complete
+    streaming = body is None and (request.can_read_body or bool(held.prefix))
 
     async def stream_body() -> AsyncIterator[bytes]:
         t.body_started = True
+        if held.prefix:
+            t.bytes_up += len(held.prefix)
+            yield held.prefix
         while True:
             async with asyncio.timeout(limits.client_idle_timeout_s):
                 chunk = await request.content.readany()

@@ -112,6 +112,9 @@ class TenantIdentification(Strict):
 
 class PayloadInspection(Strict):
     max_inspect_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # A multipart body over max_inspect_bytes (a large upload with form fields) is refused with
+    # 413 by default; `stream` forwards it with its fields uninspected, recorded as such.
+    oversize_multipart: Literal["reject", "stream"] = "reject"
     resident_id: bool = True
     mobile_phone: bool = True
     # Payload signals that decide origin on their own (network signals always do).

@@ -52,3 +52,42 @@ def test_form_bodies_are_scanned_too():
     assert len(scan_document(doc, key=KEY, today=TODAY).ids) == 1
     with pytest.raises(PayloadError):
         parse_form(b"a=%ZZ&&=")
+
+
+def multipart(fields, files=(), boundary="XyZ"):
+    out = b""
+    for name, value, ctype in fields:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n"
+                + (f"Content-Type: {ctype}\r\n" if ctype else "") + "\r\n").encode()
+        out += value + b"\r\n"
+    for name, filename, data in files:
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+                f"filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n").encode()
+        out += data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_multipart_fields_are_scanned_and_files_skipped():
+    from residency_gateway.core.payload import parse_multipart
+
+    body, ctype = multipart([("id_number", ADULT_ID.encode(), None),
+                             ("meta", json.dumps({"tel": CN_MOBILE}).encode(), "application/json")],
+                            files=[("face", "face.jpg", b"\xff\xd8" + ADULT_ID.encode())])
+    doc = parse_multipart(body, ctype)
+    assert set(doc) == {"id_number", "meta"}
+    scan = scan_document(doc, key=KEY, today=TODAY)
+    assert [f.path for f in scan.ids] == ["$.id_number[0]"]
+    assert [p.path for p in scan.phones] == ["$.meta[0].tel"]
+
+
+@pytest.mark.parametrize(("body", "ctype"), [
+    (b"--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nx", "multipart/form-data; boundary=XyZ"),
+    (b"no boundary here", "multipart/form-data"),
+    (b"--XyZ\r\nContent-Disposition: form-data; name=a\r\nContent-Type: application/json\r\n\r\n{bad"
+     b"\r\n--XyZ--\r\n", "multipart/form-data; boundary=XyZ"),
+])
+def test_malformed_multipart_is_an_error(body, ctype):
+    from residency_gateway.core.payload import parse_multipart
+
+    with pytest.raises(PayloadError):
+        parse_multipart(body, ctype)

@@ -223,3 +223,37 @@ async def test_admin_listener_serves_health_readiness_metrics(make_gateway, back
     # the proxy port does not shadow upstream paths: /metrics there is proxied, not ours
     status, _, body = await gw.post("/metrics", xff=ADDR["SG"], json_body={})
     assert body["region"] == "sg"
+
+
+async def test_multipart_field_with_a_mainland_id_keeps_data_in_china(make_gateway, backends):
+    from tests.core.test_payload import multipart
+
+    gw = await make_gateway()
+    body, ctype = multipart([("id_number", ADULT_ID.encode(), None)],
+                            files=[("face", "face.jpg", b"\xff\xd8" + b"\0" * 5000)])
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=body, headers={"Content-Type": ctype})
+    assert (status, reply["region"]) == (200, "cn")
+    [req] = only(backends, "cn")
+    assert req["body_bytes"] == len(body)  # forwarded byte for byte
+
+
+async def test_oversize_multipart_is_refused_or_streamed_as_configured(make_gateway, backends):
+    from tests.core.test_payload import multipart
+
+    body, ctype = multipart([("note", b"hello", None)], files=[("video", "v.mp4", b"v" * 9000)])
+    gw = await make_gateway(lambda m: m.update(payload={"max_inspect_bytes": 4096}))
+    status, _, problem = await gw.post(xff=ADDR["SG"], data=body, headers={"Content-Type": ctype})
+    assert (status, problem["reason"]) == (413, "payload_too_large_to_inspect")
+    assert all(not b.requests for b in backends.values())
+    gw2 = await make_gateway(lambda m: m.update(payload={"max_inspect_bytes": 4096,
+                                                         "oversize_multipart": "stream"}))
+
+    async def chunked():  # no Content-Length: the gateway reads past the limit, then streams
+        for i in range(0, len(body), 1000):
+            yield body[i:i + 1000]
+
+    status, _, reply = await gw2.post(xff=ADDR["SG"], data=chunked(),
+                                      headers={"Content-Type": ctype})
+    assert (status, reply["region"], reply["body_bytes"]) == (200, "sg", len(body))
+    decision = [r for r in gw2.records() if r["type"] == "decision"][-1]
+    assert decision["action"] == "forward"
