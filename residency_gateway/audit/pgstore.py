@@ -9,6 +9,7 @@ never write one chain.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import zlib
 from typing import Any
@@ -126,6 +127,34 @@ class PgTrail(Trail):
         conn = await self._connect()
         await conn.execute("INSERT INTO rg_trail_policies (version, body) VALUES ($1, $2) "
                            "ON CONFLICT (version) DO NOTHING", version, canonical_map)
+
+    async def purge(self, retention_days: int, now: dt.datetime) -> list[str]:
+        """Delete entries written before the retention cutoff, up to a signed checkpoint
+        boundary, after a signed purge event (the same rule as whole file segments)."""
+        cutoff = now - dt.timedelta(days=retention_days)
+        conn = await self._connect()
+        first = await conn.fetchval("SELECT min(seq) FROM rg_trail_entries WHERE log_id=$1",
+                                    self.log_id)
+        if first is None:
+            return []
+        keep_from = await conn.fetchval(
+            "SELECT min(seq) FROM rg_trail_entries WHERE log_id=$1 AND recorded_at >= $2",
+            self.log_id, cutoff)
+        limit = self.frontier.size if keep_from is None else int(keep_from)
+        sizes = [json.loads(r["body"]).get("tree_size") for r in await conn.fetch(
+            "SELECT body FROM rg_trail_checkpoints WHERE log_id=$1", self.log_id)]
+        boundary = max((int(n) for n in sizes if isinstance(n, int) and first < n <= limit),
+                       default=None)
+        if boundary is None:
+            return []
+        await self.signed_event({"type": "purge", "retention_days": retention_days,
+                                 "cutoff": cutoff.isoformat(), "through_seq": boundary - 1,
+                                 "entries": boundary - int(first)})
+        async with conn.transaction():
+            await conn.execute("SET LOCAL rg.purge = 'on'")
+            await conn.execute("DELETE FROM rg_trail_entries WHERE log_id=$1 AND seq < $2",
+                               self.log_id, boundary)
+        return [f"{self.log_id}@seq<{boundary}"]
 
     async def _drop(self) -> None:
         if self._conn is not None:

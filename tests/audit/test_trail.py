@@ -117,3 +117,37 @@ async def test_crypto_shredding_a_tenant_key_keeps_the_log_verifiable(tmp_path, 
     root = tmp_path / "trail"
     await fill(FileTrail(root, "gw-a", signer), sample_records(10))
     assert errors(verify_store(FileSource(root), load_public_keys([tmp_path / "signing"]))[0]) == []
+
+
+async def test_postgres_retention_purges_old_entries_with_a_signed_event(pg_dsn, signer):
+    import asyncpg
+
+    from residency_gateway.audit.pgstore import PgTrail
+    from residency_gateway.audit.sources import PgSource
+
+    trail = PgTrail(pg_dsn, "gw-a", signer, checkpoint_every=10)
+    await fill(trail, sample_records(45))
+    conn = await asyncpg.connect(pg_dsn)
+    try:  # the first 25 entries were written a year ago
+        await conn.execute("ALTER TABLE rg_trail_entries DISABLE TRIGGER USER")
+        await conn.execute("UPDATE rg_trail_entries SET recorded_at = now() - interval '365 days'"
+                           " WHERE seq < 25")
+        await conn.execute("ALTER TABLE rg_trail_entries ENABLE TRIGGER USER")
+    finally:
+        await conn.close()
+    before = await PgSource.aload(pg_dsn)
+    sizes = [cp["tree_size"] for _, cp in before.checkpoints("gw-a") if cp["type"] == "checkpoint"]
+    boundary = max(n for n in sizes if 0 < n <= 25)  # the last signed boundary before the cutoff
+    trail = PgTrail(pg_dsn, "gw-a", signer, checkpoint_every=10)
+    await trail.start()
+    gone = await trail.purge(180, dt.datetime.now(dt.UTC))
+    await trail.close()
+    assert gone == [f"gw-a@seq<{boundary}"]
+    keys = {signer.key_id: signer.public}
+    source = await PgSource.aload(pg_dsn)
+    findings, count = verify_store(source, keys)
+    assert errors(findings) == [] and count == 45 - boundary
+    assert [cp for _, cp in source.checkpoints("gw-a") if cp["type"] == "purge"]
+    # and the log continues after a restart
+    await fill(PgTrail(pg_dsn, "gw-a", signer, checkpoint_every=10), sample_records(5))
+    assert errors(verify_store(await PgSource.aload(pg_dsn), keys)[0]) == []
