@@ -44,7 +44,9 @@ class GeoDatabase:
     def __init__(self, path: str | Path):
         self.path = str(path)
         try:
-            self._reader = geoip2.database.Reader(self.path, mode=maxminddb.MODE_MEMORY)
+            # MODE_AUTO: the C extension over mmap where available. geoipupdate replaces the file
+            # by rename, so a mapping of the old file stays valid until the reload swaps it.
+            self._reader = geoip2.database.Reader(self.path, mode=maxminddb.MODE_AUTO)
             meta = self._reader.metadata()
             self.info = GeoInfo(self.path, meta.database_type, int(meta.build_epoch))
             if "Country" not in meta.database_type and "City" not in meta.database_type \

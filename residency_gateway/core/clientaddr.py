@@ -9,6 +9,7 @@ the proxy's own address (that would route by the load balancer's country).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 
@@ -18,6 +19,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_ip(text: str) -> IPAddress | None:
     """An address from a header element: bare, `v4:port`, `[v6]` or `[v6]:port`."""
     value = text.strip().strip('"')
@@ -110,6 +112,7 @@ def resolve_client(
     return ClientAddress(str(candidate), str(peer_ip), True, hops, "every hop is a trusted proxy")
 
 
+@functools.lru_cache(maxsize=65536)
 def truncated_prefix(address: str | None) -> str | None:
     """The /24 (IPv4) or /48 (IPv6) around an address: what records keep instead of it."""
     if address is None:

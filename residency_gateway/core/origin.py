@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 
+from residency_gateway.core.clientaddr import parse_ip
 from residency_gateway.core.values import (
     MAINLAND,
     GeoAnswer,
@@ -41,7 +42,9 @@ def network_signal(address: str | None, overrides: Iterable[CidrOverride],
     """The network's signal: an override (most specific wins), else GeoIP, else unknown."""
     if address is None:
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "client address unknown")
-    ip = ipaddress.ip_address(address)
+    ip = parse_ip(address)
+    if ip is None:
+        return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "client address unparseable")
     best: CidrOverride | None = None
     for rule in overrides:
         if rule.network.version == ip.version and ip in rule.network and (
