@@ -28,7 +28,7 @@ from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.signing import generate
 from residency_gateway.audit.trail import Entry, Recovered, Trail
 from residency_gateway.demo import build_geoip, demo_file
-from residency_gateway.gateway.app import start
+from residency_gateway.gateway.app import serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings
 
@@ -103,14 +103,7 @@ async def upstream() -> tuple[web.AppRunner, str]:
         await request.read()
         return web.json_response({"ok": True})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
+    return await serve_handler(handle)
 
 
 async def requests_per_second(url: str, total: int, concurrency: int) -> float:

@@ -17,7 +17,7 @@ from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
 from residency_gateway.core.idnumber import check_character
-from residency_gateway.gateway.app import start
+from residency_gateway.gateway.app import serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings
 
@@ -51,8 +51,7 @@ def resident_id(born: dt.date, area: str = "110101", seq: str = "123") -> str:
     return first17 + check_character(first17)
 
 
-async def mock_backend_handler(request: web.Request) -> web.Response:
-    region = request.app["region"]
+async def mock_backend_handler(request: web.Request, region: str) -> web.Response:
     size = 0
     async for chunk in request.content.iter_any():
         size += len(chunk)
@@ -67,16 +66,11 @@ async def mock_backend_handler(request: web.Request) -> web.Response:
 
 
 async def start_mock_backend(region: str) -> tuple[web.AppRunner, int]:
-    app = web.Application()
-    app["region"] = region
-    app.router.add_route("*", "/{tail:.*}", mock_backend_handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, int(port)
+    async def handle(request: web.Request) -> web.Response:
+        return await mock_backend_handler(request, region)
+
+    runner, url = await serve_handler(handle)
+    return runner, int(url.rsplit(":", 1)[1])
 
 
 async def run_demo(workdir: Path, port: int, admin_port: int) -> int:

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from residency_gateway.gateway.app import Running, start
+from residency_gateway.gateway.app import Running, serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.observability import configure_logging
 from residency_gateway.settings import Settings
@@ -247,12 +247,6 @@ async def recorder() -> AsyncIterator[tuple[str, list[str]]]:
             pass
         return web.json_response({"ok": True})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", seen
+    runner, url = await serve_handler(handle)
+    yield url, seen
     await runner.cleanup()

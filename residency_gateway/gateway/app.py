@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -87,6 +87,19 @@ async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
     bound = _port(site)
     admin_bound = _port(admin_site)
     return Running(rt, proxy_runner, admin_runner, bound, admin_bound)
+
+
+async def serve_handler(handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                        host: str = "127.0.0.1", port: int = 0) -> tuple[web.AppRunner, str]:
+    """Serve one catch-all handler (the demo's mock regional backends, test and bench
+    upstreams); returns the runner to clean up and the base URL."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner, f"http://{host}:{_port(site)}"
 
 
 def _port(site: web.TCPSite) -> int:

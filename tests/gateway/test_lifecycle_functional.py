@@ -9,6 +9,7 @@ import time
 import aiohttp
 from aiohttp import web
 
+from residency_gateway.gateway.app import serve_handler
 from tests.conftest import GatewayProcess, map_for
 from tests.helpers import ADDR, write_map
 
@@ -19,13 +20,7 @@ async def slow_upstream():
         await asyncio.sleep(0.3)  # every request is in flight for a while
         return web.json_response({"ok": True})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+    return await serve_handler(handle)
 
 
 async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(tmp_path, geo_db):

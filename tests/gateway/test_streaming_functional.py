@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from residency_gateway.gateway.app import serve_handler
 from tests.conftest import free_port
 from tests.helpers import ADDR, BASE_MAP, write_map
 
@@ -62,14 +63,8 @@ async def sink():
         received.append(n)
         return web.json_response({"bytes": n})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", received
+    runner, url = await serve_handler(handle)
+    yield url, received
     await runner.cleanup()
 
 
