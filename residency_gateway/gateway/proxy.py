@@ -330,8 +330,11 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
                 upstream = await pool.session.request(
                     request.method, URL(base + request.raw_path, encoded=True), headers=headers,
                     data=stream_body() if streaming else body, allow_redirects=False)
-            except aiohttp.ClientConnectorError:
-                rt.metrics.upstream_errors.labels(region=region, kind="connect").inc()
+            except aiohttp.ClientConnectorError as exc:
+                kind = "tls" if isinstance(exc, aiohttp.ClientSSLError) else "connect"
+                rt.metrics.upstream_errors.labels(region=region, kind=kind).inc()
+                log.warning("upstream_unreachable", region=region, kind=kind,
+                            error=type(exc).__name__)
                 rt.metrics.upstream_up.labels(region=region).set(0)
                 continue
             except BodyTooLarge:
