@@ -12,6 +12,7 @@ from typing import Any
 
 from residency_gateway.audit.records import decision_record
 from residency_gateway.core.explain import explain, render_text
+from residency_gateway.core.payload import redact_path
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError, no_database
 from residency_gateway.regionmap.diff import network_changes, replay, route_changes
 from residency_gateway.regionmap.load import ConfigError, load_region_map
@@ -123,7 +124,8 @@ def explain_cmd(args: argparse.Namespace) -> int:
         info = getattr(geo, "info", None)
         print(json.dumps(decision_record(decision, geoip_build=info.build_date if info else None,
                                          gateway_region=args.gateway_region,
-                                         request_id="explain", method="POST", path=args.path),
+                                         request_id="explain", method="POST",
+                                         path=redact_path(args.path.partition("?")[0])),
                          indent=2, sort_keys=True))
     else:
         print(render_text(decision))

@@ -15,6 +15,7 @@ from residency_gateway.core.payload import (
     inspectable_kind,
     parse_body,
     scan_document,
+    scan_request_line,
 )
 from residency_gateway.core.policy import RequestFacts, decide
 from residency_gateway.core.values import NOT_INSPECTED, Decision, PayloadScan, Reason
@@ -49,7 +50,12 @@ def explain(rmap: RegionMap, version: str, geo: GeoLookup, *, ip: str, tenant: s
     proxies) of `tenant`, with optional headers and body."""
     hdrs = tuple((k.strip().lower(), v.strip()) for k, v in headers)
     ctype = next((v for k, v in hdrs if k == "content-type"), "application/json")
-    payload = scan_body(body, ctype, rmap, key, now.date())
+    route, _, query = path.partition("?")
+    line = scan_request_line(route, query, key=key, today=now.date(),
+                             resident_ids=rmap.payload.resident_id,
+                             phones=rmap.payload.mobile_phone)
+    payload = line.merged(scan_body(body, ctype, rmap, key, now.date()))
+    path = route
     facts = RequestFacts(peer=ip, headers=hdrs, method=method, path=path, payload=payload)
     return decide(facts, rmap, version, geo, now, "explain", gateway_region=gateway_region,
                   tenant=tenant)

@@ -11,6 +11,7 @@ import email.errors
 import email.parser
 import email.policy
 import json
+import re
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,14 @@ from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.values import IdFinding, PayloadScan, PhoneFinding, Subject
 
 MAX_DEPTH = 64
+# Seven digits in a row could be part of an identifier: such text never goes into a path.
+_DIGITS = re.compile(r"\d{7}")
+# Identifier-shaped tokens in free text: an 18-character ID, or a phone number written as
+# +CC / 00CC ... or as a bare mainland mobile.
+_TEXT_TOKENS = re.compile(
+    r"(?<![0-9A-Za-z])(?:[1-9]\d{16}[\dXx]"
+    r"|(?:\+|00)\d[\d \-().]{6,20}\d"
+    r"|1[3-9]\d{9})(?![0-9A-Za-z])")
 _BOUNDARY_DEFECTS = (email.errors.StartBoundaryNotFoundDefect,
                      email.errors.CloseBoundaryNotFoundDefect)
 
@@ -34,7 +43,13 @@ def _walk(node: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
         raise PayloadError("JSON nesting deeper than 64 levels")
     if isinstance(node, dict):
         for key, value in node.items():
-            child = f"{path}.{key}" if _plain(key) else f"{path}[{key!r}]"
+            text = str(key)
+            if _DIGITS.search(text):
+                # A key may itself be an identifier: scan it, and never copy it into a path.
+                yield f"{path}.<key>", text.strip()
+                child = f"{path}.<key>"
+            else:
+                child = f"{path}.{text}" if text.isidentifier() else f"{path}[{text!r}]"
             yield from _walk(value, child, depth + 1)
     elif isinstance(node, list):
         for index, value in enumerate(node):
@@ -45,13 +60,13 @@ def _walk(node: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
         yield path, str(node)
 
 
-def _plain(key: str) -> bool:
-    return key.isidentifier()
-
-
 def inspectable_kind(content_type: str) -> str | None:
-    """"json" or "form" for bodies the gateway inspects, None for those it streams."""
+    """"json", "form", "multipart" or "text" for bodies the gateway inspects; None for the
+    binary ones it streams (images, video, octet-stream)."""
     ctype = content_type.split(";")[0].strip().lower()
+    if not ctype or ctype.startswith("text/") or ctype in ("application/xml",) or (
+            ctype.startswith("application/") and ctype.endswith("+xml")):
+        return "text"
     if ctype == "application/json" or (ctype.startswith("application/")
                                        and ctype.endswith("+json")):
         return "json"
@@ -116,13 +131,50 @@ def parse_form(body: bytes) -> Any:
     return out
 
 
+def parse_text(body: bytes, content_type: str) -> Any:
+    """Free text (text/*, XML, untyped bodies): the identifier-shaped tokens in it, by offset."""
+    charset = "utf-8"
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    try:
+        text = body.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        raise PayloadError("text body is not valid in its charset") from None
+    return {f"text@{m.start()}": m.group(0) for m in _TEXT_TOKENS.finditer(text)}
+
+
 def parse_body(kind: str, body: bytes, content_type: str) -> Any:
     """Parse an inspectable body of `kind` (see `inspectable_kind`)."""
     if kind == "json":
         return parse_json(body)
     if kind == "form":
         return parse_form(body)
+    if kind == "text":
+        return parse_text(body, content_type)
     return parse_multipart(body, content_type)
+
+
+def request_line_document(path: str, query: str) -> dict[str, Any]:
+    """Path segments and query parameters that could carry an identifier (GET /subjects/<id>,
+    ?id_number=...), as a document for `scan_document`."""
+    doc: dict[str, Any] = {}
+    segments = [s for s in path.split("/") if _DIGITS.search(s)]
+    if segments:
+        doc["path"] = segments
+    if query:
+        params: dict[str, list[str]] = {}
+        for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+            params.setdefault(name, []).append(value)
+        doc["query"] = params
+    return doc
+
+
+def redact_path(path: str) -> str:
+    """The request path as records and logs may show it: segments that could be identifiers
+    become `{redacted}`."""
+    return "/".join("{redacted}" if _DIGITS.search(s) else s for s in path.split("/"))
 
 
 def scan_document(
@@ -150,6 +202,16 @@ def scan_document(
                 subject = Subject("phone", pseudonymise(key, "phone", phone.e164))
                 found_phones.append(PhoneFinding(path, phone.region, phone.mobile, subject))
     return PayloadScan(inspected=True, ids=tuple(ids), phones=tuple(found_phones))
+
+
+def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
+                      resident_ids: bool = True, phones: bool = True) -> PayloadScan:
+    """Identifiers in the path or query string are signals like those in a body."""
+    doc = request_line_document(path, query)
+    if not doc:
+        return PayloadScan(False)
+    scan = scan_document(doc, key=key, today=today, resident_ids=resident_ids, phones=phones)
+    return PayloadScan(False, scan.ids, scan.phones)
 
 
 def scan_json(body: bytes, **options: Any) -> PayloadScan:

@@ -77,6 +77,12 @@ class PayloadScan:
     # never forwarded uninspected (invariant 1: "not by a malformed request").
     error: Reason | None = None
 
+    def merged(self, other: PayloadScan) -> PayloadScan:
+        """Findings of both scans (request line and body); an error in either stands."""
+        note = "; ".join(n for n in (self.note, other.note) if n)
+        return PayloadScan(self.inspected or other.inspected, self.ids + other.ids,
+                           self.phones + other.phones, note, self.error or other.error)
+
     @property
     def subjects(self) -> tuple[Subject, ...]:
         seen: dict[str, Subject] = {}

@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from residency_gateway.audit.records import decision_record
 from residency_gateway.core.explain import explain
+from residency_gateway.core.payload import redact_path
 from residency_gateway.gateway.problem import problem
 from residency_gateway.gateway.proxy import RUNTIME
 from residency_gateway.gateway.runtime import Runtime
@@ -99,7 +100,8 @@ async def admin_explain(request: web.Request) -> web.Response:
     info = active.geo_info
     return web.json_response(decision_record(
         d, geoip_build=info.build_date if info else None, gateway_region=rt.settings.region,
-        request_id="explain", method="POST", path=str(spec.get("path", "/"))))
+        request_id="explain", method="POST",
+        path=redact_path(str(spec.get("path", "/")).partition("?")[0])))
 
 
 def admin_app(rt: Runtime) -> web.Application:

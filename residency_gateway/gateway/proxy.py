@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -31,7 +32,9 @@ from residency_gateway.core.payload import (
     PayloadError,
     inspectable_kind,
     parse_body,
+    redact_path,
     scan_document,
+    scan_request_line,
 )
 from residency_gateway.core.policy import RequestFacts, decide, identify_tenant
 from residency_gateway.core.values import (
@@ -90,7 +93,8 @@ async def inspect_body(request: web.Request, rmap: RegionMap, key: bytes,
         return PayloadScan(False, note=f"declared body of {declared} bytes exceeds "
                            f"max_body_bytes {limits.max_body_bytes}",
                            error=Reason.BODY_TOO_LARGE), NO_BODY
-    kind = inspectable_kind(request.content_type) if request.can_read_body else None
+    raw_type = request.headers.get("Content-Type", "")
+    kind = inspectable_kind(raw_type) if request.can_read_body else None
     if kind is None:
         return PayloadScan(False, note=f"{request.content_type} streamed uninspected"
                            if request.can_read_body else "no body"), NO_BODY
@@ -120,7 +124,7 @@ async def inspect_body(request: web.Request, rmap: RegionMap, key: bytes,
     if not body:
         return PayloadScan(True, note=f"empty {kind} body"), Body(complete=body)
     try:
-        document = parse_body(kind, body, request.headers.get("Content-Type", ""))
+        document = parse_body(kind, body, raw_type)
         scan = scan_document(document, key=key, today=today, resident_ids=conf.resident_id,
                              phones=conf.mobile_phone)
     except PayloadError as exc:
@@ -156,6 +160,17 @@ def _observe_decision(rt: Runtime, d: Decision) -> None:
                               destination=d.region_jurisdiction or "none", legal_basis=basis).inc()
 
 
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_DIGIT_RUN = re.compile(r"\d{7}")
+
+
+def _request_id(given: str) -> str:
+    """A caller's X-Request-ID is kept only if it cannot be a personal identifier."""
+    if _REQUEST_ID.match(given) and not _DIGIT_RUN.search(given):
+        return given
+    return uuid.uuid4().hex
+
+
 class Continue:
     """RFC 9110 s.10.1.1: answer `Expect: 100-continue` only once the gateway will read the
     body, so a refused or redirected request never makes the client send it."""
@@ -182,13 +197,14 @@ async def handle(request: web.Request) -> web.StreamResponse:
     active = rt.active  # this request's snapshot, whatever a reload does meanwhile
     rmap = active.loaded.rmap
     started = time.perf_counter()
-    request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    request_id = _request_id(request.headers.get("X-Request-ID", ""))
+    shown_path = redact_path(request.path)
     decision_id = str(uuid.uuid4())
     now = dt.datetime.now(dt.UTC)
     here = rt.settings.region
     facts = RequestFacts(peer=request.remote,
                          headers=tuple((k.lower(), v) for k, v in request.headers.items()),
-                         method=request.method, path=request.path)
+                         method=request.method, path=shown_path)
     body = NO_BODY
     decision: Decision | None = None
     send_continue = Continue(request)
@@ -208,13 +224,16 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 scan, body = await inspect_body(request, rmap, key, now.date())
             except TimeoutError:
                 return problem(408, "client_body_timeout", "the client stopped sending the body")
-            facts = replace(facts, payload=scan)
+            line = scan_request_line(request.path, request.query_string, key=key,
+                                     today=now.date(), resident_ids=rmap.payload.resident_id,
+                                     phones=rmap.payload.mobile_phone)
+            facts = replace(facts, payload=line.merged(scan))
         decision = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id,
                           gateway_region=here)
     rt.metrics.decision_seconds.observe(time.perf_counter() - started)
     record = decision_record(decision, geoip_build=active.geo_info.build_date
                              if active.geo_info else None, gateway_region=here,
-                             request_id=request_id, method=request.method, path=request.path)
+                             request_id=request_id, method=request.method, path=shown_path)
     try:
         await rt.trail.append(record)
     except TrailUnavailable as exc:

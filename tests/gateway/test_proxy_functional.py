@@ -257,3 +257,31 @@ async def test_oversize_multipart_is_refused_or_streamed_as_configured(make_gate
     assert (status, reply["region"], reply["body_bytes"]) == (200, "sg", len(body))
     decision = [r for r in gw2.records() if r["type"] == "decision"][-1]
     assert decision["action"] == "forward"
+
+
+async def test_identifiers_in_path_query_text_and_keys_are_signals_and_never_recorded(
+        make_gateway, backends):
+    gw = await make_gateway()
+    sg = {"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"], "X-Request-ID": ADULT_ID}
+    with structlog.testing.capture_logs() as logs:
+        async with gw.session.get(gw.url + f"/v1/subjects/{ADULT_ID}/status", headers=sg) as r:
+            assert r.status == 200 and (await r.json())["region"] == "cn"
+        async with gw.session.get(gw.url + f"/v1/lookup?id_number={ADULT_ID}", headers=sg) as r:
+            assert (await r.json())["region"] == "cn"
+        async with gw.session.post(gw.url + "/v1/notes", headers={**sg, "Content-Type":
+                                   "text/plain; charset=utf-8"},
+                                   data=f"applicant {ADULT_ID} called".encode()) as r:
+            assert (await r.json())["region"] == "cn"
+        async with gw.session.post(gw.url + "/v1/batch", headers=sg,
+                                   json={ADULT_ID: {"status": "ok"}}) as r:
+            assert (await r.json())["region"] == "cn"
+        async with gw.session.post(gw.url + "/v1/notes", headers={**sg, "Content-Type":
+                                   "text/plain"}, data=b"nothing to see") as r:
+            assert (await r.json())["region"] == "sg"
+    decisions = [r for r in gw.records() if r["type"] == "decision"]
+    assert decisions[0]["path"] == "/v1/subjects/{redacted}/status"
+    assert [d["origin"]["signals"][1]["detail"] for d in decisions[:4]] == [
+        "$.path[0]", "$.query.id_number[0]", "$['text@10']", "$.<key>"]
+    everything = gw.trail_text() + repr(logs)
+    assert ADULT_ID not in everything
+    assert all(d["request_id"] != ADULT_ID for d in decisions)
