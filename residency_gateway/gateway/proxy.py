@@ -204,7 +204,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     here = rt.settings.region
     facts = RequestFacts(peer=request.remote,
                          headers=tuple((k.lower(), v) for k, v in request.headers.items()),
-                         method=request.method, path=shown_path)
+                         method=request.method, path=request.path)
     body = NO_BODY
     decision: Decision | None = None
     send_continue = Continue(request)
@@ -245,7 +245,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     _observe_decision(rt, decision)
     bound = log.bind(request_id=request_id, decision_id=decision_id, tenant=decision.tenant,
                      origin=decision.origin.jurisdiction, origin_rule=decision.origin.rule,
-                     method=request.method, path=request.path)
+                     method=request.method, path=shown_path)
     if decision.action is not Action.FORWARD:
         reason = decision.reasons[-1]
         elapsed = time.perf_counter() - started

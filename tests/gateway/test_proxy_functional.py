@@ -282,6 +282,10 @@ async def test_identifiers_in_path_query_text_and_keys_are_signals_and_never_rec
     assert decisions[0]["path"] == "/v1/subjects/{redacted}/status"
     assert [d["origin"]["signals"][1]["detail"] for d in decisions[:4]] == [
         "$.path[0]", "$.query.id_number[0]", "$['text@10']", "$.<key>"]
+    assert [e["event"] for e in logs].count("request") == 5  # the log lines were captured
+    assert {e["path"] for e in logs if e["event"] == "request"} >= {
+        "/v1/subjects/{redacted}/status"}
     everything = gw.trail_text() + repr(logs)
-    assert ADULT_ID not in everything
+    i = everything.find(ADULT_ID)
+    assert i < 0, everything[max(0, i - 300):i + 50]
     assert all(d["request_id"] != ADULT_ID for d in decisions)
