@@ -77,3 +77,39 @@ async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(tmp_pa
     assert took < 10 + 1 + 2, f"shutdown took {took:.1f}s"
     assert in_flight_at_term[0] > 0
     assert results and set(results) == {200}, set(results)
+
+
+async def test_sighup_reloads_the_map_and_refuses_a_broken_one(tmp_path, geo_db):
+    runner, upstream = await slow_upstream()
+    map_path = write_map(tmp_path / "map.yaml", map_for(upstream))
+    gw = await GatewayProcess(map_path, geo_db, tmp_path / "data", env={
+        "RG_ADMIN_TOKEN": "t", "RG_RELOAD_POLL_S": "3600"}).start()
+    auth = {"Authorization": "Bearer t"}
+
+    async def version() -> str:
+        async with aiohttp.ClientSession() as s, s.get(gw.admin + "/admin/config",
+                                                       headers=auth) as r:
+            return str((await r.json())["policy_version"])
+
+    try:
+        first = await version()
+        write_map(map_path, map_for(upstream, lambda m: m["tenants"]["acme"].update(
+            overseas_region="jp")))
+        gw.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if await version() != first:
+                break
+            await asyncio.sleep(0.05)
+        second = await version()
+        assert second != first
+        map_path.write_text("version: 1\nregions: {}\n")
+        gw.proc.send_signal(signal.SIGHUP)
+        await asyncio.sleep(0.5)
+        assert await version() == second  # the broken map was refused
+        async with aiohttp.ClientSession() as s, s.get(gw.admin + "/metrics") as r:
+            text = await r.text()
+        assert 'rg_reloads_total{result="refused",what="sighup"} 1.0' in text
+        assert 'rg_reloads_total{result="ok",what="sighup"} 1.0' in text
+    finally:
+        assert gw.terminate() == 0
+        await runner.cleanup()
