@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from residency_gateway import __version__
+from residency_gateway.audit.trail import TrailUnavailable
 from residency_gateway.geo import GeoDatabaseError
 from residency_gateway.observability import configure_logging
 from residency_gateway.regionmap.load import ConfigError, load_region_map
@@ -183,7 +184,15 @@ def serve(args: argparse.Namespace) -> int:
         except GeoDatabaseError as exc:
             print(f"residency-gateway: {exc}", file=sys.stderr)
             return 1
-        return await serve_forever(rt)
+        try:
+            return await serve_forever(rt)
+        except TrailUnavailable as exc:
+            print(f"residency-gateway: the decision trail cannot be opened: {exc}",
+                  file=sys.stderr)
+            return 1
+        except OSError as exc:  # a port in use, a data directory not writable, ...
+            print(f"residency-gateway: {exc}", file=sys.stderr)
+            return 1
 
     return asyncio.run(run())
 

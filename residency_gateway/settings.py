@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(default=1000, ge=1)
     audit_checkpoint_interval_s: float = Field(default=10.0, gt=0, le=3600)
     audit_retention_days: int = 400
+    # DOMAIN: "Records of mainland-origin decisions are stored in the China region, like the
+    # data." A gateway outside CN writes them to this China-resident store (a directory on
+    # China-resident storage, or a postgresql:// DSN of a trail database in China).
+    audit_mainland_store: str | None = None
+    # Explicit opt-out (staging, labs): keep mainland-origin records in this gateway's store.
+    audit_mainland_records_abroad: bool = False
 
     @field_validator("audit_retention_days")
     @classmethod

@@ -154,7 +154,7 @@ async def make_gateway(tmp_path: Path, backends: dict[str, Backend], geo_db: Pat
         data_dir = tmp_path / f"data{n}"
         s = Settings(region_map=[map_path], geoip_db=geo_db, listen_host="127.0.0.1",
                      listen_port=0, admin_port=0, data_dir=data_dir, log_id=f"test{n}",
-                     region="cn", **settings)
+                     **{"region": "cn", **settings})
         rt = Runtime.create(s)
         running = await start(rt, host="127.0.0.1", port=0, admin_host="127.0.0.1", admin_port=0)
         gw = Gateway(running, data_dir, map_path, aiohttp.ClientSession())

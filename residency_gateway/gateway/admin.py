@@ -41,7 +41,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    rt.metrics.audit_backlog.set(rt.trail.backlog)
+    rt.metrics.audit_backlog.set(sum(t.backlog for t in rt.trails))
     rt.metrics.ready.set(1 if rt.ready else 0)
     body = generate_latest(rt.metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

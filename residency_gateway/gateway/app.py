@@ -41,9 +41,10 @@ def proxy_app(rt: Runtime) -> web.Application:
     app[RUNTIME] = rt
 
     async def trail_ctx(_app: web.Application) -> AsyncIterator[None]:
-        await rt.trail.start()
         loaded = rt.active.loaded
-        await rt.trail.store_policy(loaded.version, canonical_json(loaded.rmap))
+        for trail in rt.trails:
+            await trail.start()
+            await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
         await rt.check_upstreams()
         tasks = [asyncio.create_task(rt.housekeeping(), name="housekeeping"),
                  asyncio.create_task(rt.watch(), name="watch")]

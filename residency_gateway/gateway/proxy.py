@@ -235,7 +235,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
                              if active.geo_info else None, gateway_region=here,
                              request_id=request_id, method=request.method, path=shown_path)
     try:
-        await rt.trail.append(record)
+        await rt.trail_for(decision.origin.jurisdiction).append(record)
     except TrailUnavailable as exc:
         rt.metrics.audit_failures.inc()
         log.error("trail_unavailable", request_id=request_id, decision_id=decision_id,
@@ -272,7 +272,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             outcome=transfer.outcome, bytes_up=transfer.bytes_up, bytes_down=transfer.bytes_down,
             duration_us=int(elapsed * 1_000_000), attempts=transfer.attempts)
         try:
-            await asyncio.shield(rt.trail.append(completion))
+            await asyncio.shield(rt.trail_for(decision.origin.jurisdiction).append(completion))
         except TrailUnavailable as exc:
             rt.metrics.audit_failures.inc()
             log.error("completion_not_recorded", decision_id=decision_id, error=str(exc))

@@ -9,6 +9,7 @@ import datetime as dt
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -17,6 +18,7 @@ from residency_gateway.audit.keys import PseudonymKeys
 from residency_gateway.audit.signing import load_signer
 from residency_gateway.audit.trail import Trail, TrailUnavailable
 from residency_gateway.core.origin import GeoLookup
+from residency_gateway.core.values import MAINLAND
 from residency_gateway.gateway.upstream import Upstreams
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError, GeoInfo, no_database
 from residency_gateway.observability import Metrics
@@ -48,11 +50,22 @@ class Runtime:
     trail: Trail
     keys: PseudonymKeys
     active: Active
+    mainland_trail: Trail | None = None
     draining: bool = False
     retired: list[Upstreams] = field(default_factory=list)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     health_checked: bool = False
+
+    @property
+    def trails(self) -> list[Trail]:
+        return [self.trail] + ([self.mainland_trail] if self.mainland_trail else [])
+
+    def trail_for(self, origin: str | None) -> Trail:
+        """Mainland-origin records go to the China-resident trail when there is one."""
+        if origin == MAINLAND and self.mainland_trail is not None:
+            return self.mainland_trail
+        return self.trail
 
     @property
     def routable_regions(self) -> set[str]:
@@ -74,7 +87,7 @@ class Runtime:
         down = sorted(r for r in self.routable_regions if r in pools and not pools[r].up)
         return {
             "draining": self.draining,
-            "trail": self.trail.running and self.trail.failed is None,
+            "trail": all(t.running and t.failed is None for t in self.trails),
             "upstreams_checked": self.health_checked,
             "regions_down": down,
             "policy_version": self.active.loaded.version,
@@ -131,8 +144,10 @@ class Runtime:
         check_gateway_region(settings, loaded)
         geo, info = open_geo(settings.geoip_db)
         trail = make_trail(settings, metrics)
+        mainland = make_mainland_trail(settings, metrics, loaded)
         rt = cls(settings, metrics, trail, PseudonymKeys(settings.keys_dir),
-                 Active(loaded, geo, info, Upstreams(loaded.rmap.regions, loaded.rmap.limits)))
+                 Active(loaded, geo, info, Upstreams(loaded.rmap.regions, loaded.rmap.limits)),
+                 mainland_trail=mainland)
         rt._publish()
         return rt
 
@@ -157,7 +172,8 @@ class Runtime:
                 loaded.rmap.limits == old.loaded.rmap.limits
             upstreams = old.upstreams if same_upstreams else Upstreams(loaded.rmap.regions,
                                                                        loaded.rmap.limits)
-            await self.trail.store_policy(loaded.version, canonical_json(loaded.rmap))
+            for trail in self.trails:
+                await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
             self.active = Active(loaded, geo, info, upstreams)
             if not same_upstreams:
                 await self.check_upstreams()
@@ -172,19 +188,24 @@ class Runtime:
 
     async def housekeeping(self, every_s: float = 3600.0) -> None:
         """Retention: purge whole expired segments, hourly (never below 180 days)."""
-        purge = getattr(self.trail, "purge", None)
-        while purge is not None:
-            try:
-                gone = await purge(self.settings.audit_retention_days, dt.datetime.now(dt.UTC))
-                if gone:
-                    log.info("trail_purged", segments=gone,
-                             retention_days=self.settings.audit_retention_days)
-            except (OSError, TrailUnavailable) as exc:
-                log.error("trail_purge_failed", error=str(exc))
+        while True:
+            for trail in self.trails:
+                purge = getattr(trail, "purge", None)
+                if purge is None:
+                    continue
+                try:
+                    gone = await purge(self.settings.audit_retention_days,
+                                       dt.datetime.now(dt.UTC))
+                    if gone:
+                        log.info("trail_purged", log_id=trail.log_id, segments=gone,
+                                 retention_days=self.settings.audit_retention_days)
+                except (OSError, TrailUnavailable) as exc:
+                    log.error("trail_purge_failed", log_id=trail.log_id, error=str(exc))
             await asyncio.sleep(every_s)
 
     async def close(self) -> None:
-        await self.trail.close()
+        for trail in self.trails:
+            await trail.close()
         await self.active.upstreams.close()
         for ups in self.retired:
             await ups.close()
@@ -199,21 +220,45 @@ def check_gateway_region(settings: Settings, loaded: LoadedMap) -> None:
                                        "is not defined in the region map")])
 
 
-def make_trail(settings: Settings, metrics: Metrics) -> Trail:
+def make_trail(settings: Settings, metrics: Metrics, *, store: str | None = None,
+               log_suffix: str = "") -> Trail:
+    """The trail at `store` (a directory or postgresql:// DSN), else the configured one."""
     signer = load_signer(settings.signing_keys_dir)
-    common = {"checkpoint_every": settings.audit_checkpoint_every,
-              "checkpoint_interval_s": settings.audit_checkpoint_interval_s,
-              "on_commit": metrics.audit_committed}
-    if settings.audit_store == "postgres":
+    common: dict[str, Any] = {"checkpoint_every": settings.audit_checkpoint_every,
+                              "checkpoint_interval_s": settings.audit_checkpoint_interval_s,
+                              "on_commit": metrics.audit_committed}
+    log_id = default_log_id(settings) + log_suffix
+    if store is None and settings.audit_store == "postgres" and settings.audit_pg_dsn:
+        store = settings.audit_pg_dsn.get_secret_value()
+    if store is not None and store.startswith(("postgres://", "postgresql://")):
         from residency_gateway.audit.pgstore import PgTrail
 
-        if settings.audit_pg_dsn is None:
-            raise ConfigError([])  # pragma: no cover - settings validation below prevents it
-        return PgTrail(settings.audit_pg_dsn.get_secret_value(), default_log_id(settings),
-                       signer, **common)
-    return FileTrail(settings.trail_dir, default_log_id(settings), signer,
+        return PgTrail(store, log_id, signer, **common)
+    return FileTrail(Path(store) if store else settings.trail_dir, log_id, signer,
                      segment_max_bytes=settings.audit_segment_max_bytes,
                      segment_max_age_s=settings.audit_segment_max_age_s, **common)
+
+
+def make_mainland_trail(settings: Settings, metrics: Metrics, loaded: LoadedMap) -> Trail | None:
+    """A China-resident trail for mainland-origin records when this gateway is abroad."""
+    here = settings.region
+    if here is None or loaded.rmap.regions[here].jurisdiction == MAINLAND:
+        return None
+    if settings.audit_mainland_store:
+        return make_trail(settings, metrics, store=settings.audit_mainland_store,
+                          log_suffix="-mainland")
+    if settings.audit_mainland_records_abroad:
+        log.warning("mainland_records_stored_abroad", region=here)
+        return None
+    from residency_gateway.regionmap.load import ConfigIssue
+
+    raise ConfigError([ConfigIssue("<settings>", 0, "RG_AUDIT_MAINLAND_STORE",
+                                   f"this gateway runs in {here} "
+                                   f"({loaded.rmap.regions[here].jurisdiction}), outside mainland "
+                                   "China: records of mainland-origin decisions must be stored "
+                                   "in China; set RG_AUDIT_MAINLAND_STORE to a China-resident "
+                                   "trail store (or RG_AUDIT_MAINLAND_RECORDS_ABROAD=true to "
+                                   "accept keeping them here)")])
 
 
 def open_geo(path: Path | None) -> tuple[GeoLookup, GeoInfo | None]:

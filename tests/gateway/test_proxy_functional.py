@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
+import pytest
 import structlog
 
 from tests.helpers import ADDR, ADULT_ID, CHILD_ID, CN_MOBILE
@@ -289,3 +292,30 @@ async def test_identifiers_in_path_query_text_and_keys_are_signals_and_never_rec
     i = everything.find(ADULT_ID)
     assert i < 0, everything[max(0, i - 300):i + 50]
     assert all(d["request_id"] != ADULT_ID for d in decisions)
+
+
+async def test_gateway_abroad_keeps_mainland_records_in_the_china_store(make_gateway, backends,
+                                                                        tmp_path):
+    from residency_gateway.audit.export import verify_store
+    from residency_gateway.audit.sources import FileSource
+    from residency_gateway.regionmap.load import ConfigError
+
+    with pytest.raises(ConfigError, match="RG_AUDIT_MAINLAND_STORE"):
+        await make_gateway(region="sg")
+    china = tmp_path / "china-trail"
+    gw = await make_gateway(region="sg", audit_mainland_store=str(china))
+    await gw.post(xff=ADDR["CN"], json_body={})
+    await gw.post(xff=ADDR["SG"], json_body={"id": ADULT_ID})  # mainland by its payload
+    await gw.post(xff=ADDR["HK"], json_body={})
+    await gw.completions(1)
+    local = [r for r in gw.records() if r["type"] == "decision"]
+    assert [r["origin"]["jurisdiction"] for r in local] == ["HK"]
+    abroad = FileSource(china)
+    log_id = gw.runtime.trail.log_id + "-mainland"
+    assert abroad.logs() == [log_id]
+    mainland = [json.loads(line)["record"] for _, line in abroad.entries(log_id)]
+    assert [r["origin"]["jurisdiction"] for r in mainland if r["type"] == "decision"] == ["CN",
+                                                                                         "CN"]
+    await gw.running.stop()
+    findings, _ = verify_store(abroad, None)
+    assert [f for f in findings if f.severity == "error"] == []
