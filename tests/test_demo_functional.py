@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import aiohttp
 
@@ -56,7 +57,7 @@ async def test_demo_starts_and_its_printed_commands_do_what_they_say(tmp_path):
                     else:
                         assert (r.status, got["served_by_region"]) == (200, want), line
         record_path = re.search(r"tail -n 4 (\S+)", "\n".join(lines))
-        assert record_path and os.path.exists(record_path.group(1))
+        assert record_path and Path(record_path.group(1)).exists()
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
