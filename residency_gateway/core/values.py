@@ -159,6 +159,7 @@ class Reason(StrEnum):
     PAYLOAD_TOO_LARGE_TO_INSPECT = "payload_too_large_to_inspect"
     PAYLOAD_ENCODING_NOT_INSPECTABLE = "payload_encoding_not_inspectable"
     BODY_TOO_LARGE = "body_too_large"
+    CLIENT_BODY_TIMEOUT = "client_body_timeout"
 
 
 REJECT_STATUS: dict[Reason, int] = {
@@ -174,6 +175,7 @@ REJECT_STATUS: dict[Reason, int] = {
     Reason.PAYLOAD_TOO_LARGE_TO_INSPECT: 413,
     Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE: 415,
     Reason.BODY_TOO_LARGE: 413,
+    Reason.CLIENT_BODY_TIMEOUT: 408,
 }
 
 

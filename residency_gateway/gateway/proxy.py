@@ -222,8 +222,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
             await send_continue()
             try:
                 scan, body = await inspect_body(request, rmap, key, now.date())
-            except TimeoutError:
-                return problem(408, "client_body_timeout", "the client stopped sending the body")
+            except TimeoutError:  # recorded like any refusal: nothing moved
+                scan = PayloadScan(False, note="the client stopped sending the body",
+                                   error=Reason.CLIENT_BODY_TIMEOUT)
             line = scan_request_line(request.path, request.query_string, key=key,
                                      today=now.date(), resident_ids=rmap.payload.resident_id,
                                      phones=rmap.payload.mobile_phone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
@@ -319,3 +320,19 @@ async def test_gateway_abroad_keeps_mainland_records_in_the_china_store(make_gat
     await gw.running.stop()
     findings, _ = verify_store(abroad, None)
     assert [f for f in findings if f.severity == "error"] == []
+
+
+async def test_client_that_stalls_mid_body_gets_408_and_a_record(make_gateway, backends):
+    gw = await make_gateway(lambda m: m.update(limits={"client_idle_timeout_s": 0.3}))
+    reader, writer = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+    writer.write((f"POST /v1/compare HTTP/1.1\r\nHost: x\r\nX-Tenant-ID: acme\r\n"
+                  f"X-Forwarded-For: {ADDR['SG']}\r\nContent-Type: application/json\r\n"
+                  "Content-Length: 100\r\n\r\n{\"a\": ").encode())
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    writer.close()
+    await writer.wait_closed()
+    assert head.startswith(b"HTTP/1.1 408")
+    [decision] = [r for r in gw.records() if r["type"] == "decision"]
+    assert decision["reasons"][-1] == "client_body_timeout"
+    assert all(not b.requests for b in backends.values())
