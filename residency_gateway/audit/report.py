@@ -22,6 +22,7 @@ def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     volume: dict[str, Counter[str]] = defaultdict(Counter)
     policies: dict[str, dict[str, Any]] = {}
     total = forwarded = cross = redirected = 0
+    cross_cells: set[str] = set()
     for r in records:
         if r.get("type") != "decision":
             continue
@@ -38,6 +39,7 @@ def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             matrix[(origin, r["destination"]["region"])] += 1
             if r["destination"]["cross_border"]:
                 cross += 1
+                cross_cells.add(f"{origin}->{r['destination']['region']}")
                 basis = r.get("legal_basis") or {}
                 bases[f"{basis.get('mechanism', 'none')}: {basis.get('reference', '')}"] += 1
         elif r["action"] == "reject":
@@ -49,6 +51,7 @@ def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "rejected": total - forwarded - redirected,
         "cross_border": cross,
         "matrix": {f"{o}->{d}": n for (o, d), n in sorted(matrix.items())},
+        "cross_border_cells": sorted(cross_cells),
         "rejects": dict(sorted(rejects.items(), key=lambda kv: (-kv[1], kv[0]))),
         "legal_bases": dict(sorted(bases.items(), key=lambda kv: (-kv[1], kv[0]))),
         "volume": {day: {"forward": c["forward"], "reject": c["reject"]}
@@ -98,10 +101,14 @@ def _volume_chart(volume: dict[str, dict[str, int]]) -> str:
     return "".join(out)
 
 
-def _table(table_id: str, head: list[str], rows: list[list[Any]]) -> str:
+def _table(table_id: str, head: list[str], rows: list[list[Any]],
+           marked: set[tuple[int, int]] | None = None) -> str:
     h = "".join(f"<th>{html.escape(str(c))}</th>" for c in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
-                   for row in rows)
+    marked = marked or set()
+    body = "".join(
+        "<tr>" + "".join(f'<td{" class=x" if (i, j) in marked else ""}>{html.escape(str(c))}'
+                         "</td>" for j, c in enumerate(row)) + "</tr>"
+        for i, row in enumerate(rows))
     return f'<table id="{table_id}"><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -110,11 +117,16 @@ def render(summary: dict[str, Any], *, since: dt.datetime | None, until: dt.date
     origins = sorted({k.split("->")[0] for k in summary["matrix"]})
     dests = sorted({k.split("->")[1] for k in summary["matrix"]})
     matrix_rows = [[o, *[summary["matrix"].get(f"{o}->{d}", 0) for d in dests]] for o in origins]
+    crossing = {(i, j + 1) for i, o in enumerate(origins) for j, d in enumerate(dests)
+                if f"{o}->{d}" in summary["cross_border_cells"]}
     period = f"{since.isoformat() if since else 'start'} — {until.isoformat() if until else 'now'}"
     css = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}"
            "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
            "padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}"
-           ".kpi{display:inline-block;margin-right:2em}.kpi b{font-size:1.6em;display:block}")
+           ".kpi{display:inline-block;margin-right:2em}.kpi b{font-size:1.6em;display:block}"
+           "td.x{background:#fde9c8}.key span{display:inline-block;width:1em;height:1em;"
+           "margin:0 .3em 0 1em;vertical-align:middle}"
+           "#policies td{font-family:monospace;font-size:.8em;word-break:break-all}")
     data = json.dumps(summary, sort_keys=True).replace("</", "<\\/")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Transfer report {html.escape(period)}</title>
@@ -125,13 +137,20 @@ trail verification: <b id="verified">{html.escape(verified)}</b></p>
 <div><span class=kpi><b id="kpi-total">{summary["total"]}</b>decisions</span>
 <span class=kpi><b id="kpi-forwarded">{summary["forwarded"]}</b>forwarded</span>
 <span class=kpi><b id="kpi-rejected">{summary["rejected"]}</b>rejected</span>
-<span class=kpi><b id="kpi-cross">{summary["cross_border"]}</b>cross-border</span></div>
+<span class=kpi><b id="kpi-cross">{summary["cross_border"]}</b>cross-border</span>
+<span class=kpi><b id="kpi-redirected">{summary["redirected"]}</b>redirected</span></div>
 <h2>Transfer matrix (origin jurisdiction by destination region, forwarded)</h2>
-{_table("matrix", ["origin", *dests], matrix_rows)}
+{_table("matrix", ["origin", *dests], matrix_rows, crossing)}
+<p class=key><span style="background:#fde9c8"></span>cross-border (origin jurisdiction differs
+from the destination region's)</p>
 <h2>Volume over time</h2>
+<p class=key><span style="background:#2b7a4b"></span>forwarded
+<span style="background:#b03a2e"></span>rejected (per day, stacked)</p>
 {_volume_chart(summary["volume"])}
+<details><summary>per-day figures</summary>
 {_table("volume", ["day", "forwarded", "rejected"],
         [[d, v["forward"], v["reject"]] for d, v in summary["volume"].items()])}
+</details>
 <h2>Rejects by reason</h2>
 {_bars(list(summary["rejects"].items()), color="#b03a2e", title="rejects by reason")}
 {_table("rejects", ["reason", "count"], [[k, v] for k, v in summary["rejects"].items()])}
