@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import json
 import signal
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -108,6 +109,7 @@ def banner(port: int, admin_port: int, settings: Settings) -> str:
     adult = resident_id(dt.date(1990, 3, 7))
     child = resident_id(dt.date.today().replace(year=dt.date.today().year - 9, day=1))
     jhdr = "-H 'Content-Type: application/json'"
+    cli = f"{sys.executable} -m residency_gateway"
 
     def curl(tenant: str, xff: str, path: str, body: dict[str, object], extra: str = "") -> str:
         return (f"curl -si {base}{path} -H 'X-Tenant-ID: {tenant}' -H 'X-Forwarded-For: {xff}' "
@@ -140,6 +142,13 @@ def banner(port: int, admin_port: int, settings: Settings) -> str:
         "-H 'X-Forwarded-For: 198.51.100.10' -H 'Content-Type: video/mp4' --data-binary @-",
         "",
         f"Decision records: tail -n 4 {settings.trail_dir}/demo/seg-000001.jsonl",
+        "Verify the trail, export it, report on it (as an auditor would):",
+        f"  {cli} audit verify --store {settings.trail_dir} --public-key "
+        f"{settings.signing_keys_dir}",
+        f"  {cli} audit export --data-dir {settings.data_dir} --cross-border-only "
+        f"--format csv --out {settings.data_dir.parent / 'export'}",
+        f"  {cli} audit report --data-dir {settings.data_dir} --out "
+        f"{settings.data_dir.parent / 'report.html'}",
         "",
     ]
     return "\n".join(lines)
