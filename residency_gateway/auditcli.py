@@ -10,7 +10,7 @@ from pathlib import Path
 from residency_gateway.audit.export import Filters, export_bundle, verify_bundle, verify_store
 from residency_gateway.audit.keys import PseudonymKeys
 from residency_gateway.audit.report import render, summarise
-from residency_gateway.audit.signing import KeyError_, generate, load_public_keys, load_signer
+from residency_gateway.audit.signing import SigningKeyError, generate, load_public_keys, load_signer
 from residency_gateway.audit.sources import Source, open_source
 from residency_gateway.audit.verify import Finding
 from residency_gateway.core.idnumber import parse_resident_id
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             args.out.write_text(html, "utf-8")
             print(f"wrote {args.out}: {len(chosen)} decisions, trail {verified}")
             return 0 if not errors else 1
-    except (KeyError_, OSError, ValueError) as exc:
+    except (SigningKeyError, OSError, ValueError) as exc:
         print(f"residency-gateway audit: {exc}", file=sys.stderr)
         return 2
     return 2

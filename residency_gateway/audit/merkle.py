@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from residency_gateway.audit.chain import leaf_hash, node_hash
+from residency_gateway.audit.chain import node_hash
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
@@ -186,9 +186,6 @@ class Frontier:
             height += 1
         self.nodes.append((height, h))
         self.size += 1
-
-    def append_data(self, data: bytes) -> None:
-        self.append(leaf_hash(data))
 
     def root(self) -> bytes:
         if not self.nodes:

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from residency_gateway.audit.records import canonical
 
 
-class KeyError_(Exception):
+class SigningKeyError(Exception):
     """A key file is missing, unreadable or not Ed25519."""
 
 
@@ -99,15 +99,15 @@ def load_signer(directory: Path, *, create: bool = True) -> Signer:
     current = directory / "current"
     if not current.exists():
         if not create:
-            raise KeyError_(f"{directory}: no current signing key")
+            raise SigningKeyError(f"{directory}: no current signing key")
         return generate(directory)
     kid = current.read_text().strip()
     try:
         key = serialization.load_pem_private_key((directory / f"{kid}.key").read_bytes(), None)
     except (OSError, ValueError, TypeError) as exc:
-        raise KeyError_(f"{directory}/{kid}.key: {exc}") from exc
+        raise SigningKeyError(f"{directory}/{kid}.key: {exc}") from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyError_(f"{directory}/{kid}.key is not an Ed25519 key")
+        raise SigningKeyError(f"{directory}/{kid}.key is not an Ed25519 key")
     return Signer(key, key_id_of(key.public_key()))
 
 
@@ -120,15 +120,15 @@ def load_public_keys(paths: Iterable[Path]) -> dict[str, Ed25519PublicKey]:
             try:
                 text = f.read_bytes()
             except OSError as exc:
-                raise KeyError_(f"{f}: {exc}") from exc
+                raise SigningKeyError(f"{f}: {exc}") from exc
             blocks = [b + b"-----END PUBLIC KEY-----\n"
                       for b in text.split(b"-----END PUBLIC KEY-----") if b.strip()]
             for block in blocks:
                 try:
                     key = serialization.load_pem_public_key(block.strip() + b"\n")
                 except ValueError as exc:
-                    raise KeyError_(f"{f}: not a PEM public key ({exc})") from exc
+                    raise SigningKeyError(f"{f}: not a PEM public key ({exc})") from exc
                 if not isinstance(key, Ed25519PublicKey):
-                    raise KeyError_(f"{f}: not an Ed25519 public key")
+                    raise SigningKeyError(f"{f}: not an Ed25519 public key")
                 out[key_id_of(key)] = key
     return out

@@ -113,10 +113,6 @@ class Trail(abc.ABC):
 
     # -- lifecycle --------------------------------------------------------------------------
     @property
-    def next_seq(self) -> int:
-        return self.frontier.size
-
-    @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done() and not self._closing
 

@@ -349,7 +349,8 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
             try:
                 upstream = await pool.session.request(
                     request.method, URL(base + request.raw_path, encoded=True), headers=headers,
-                    data=stream_body() if streaming else body, allow_redirects=False)
+                    data=stream_body() if streaming else body, allow_redirects=False,
+                    server_hostname=pool.server_hostname)
             except aiohttp.ClientConnectorError as exc:
                 kind = "tls" if isinstance(exc, aiohttp.ClientSSLError) else "connect"
                 rt.metrics.upstream_errors.labels(region=region, kind=kind).inc()
