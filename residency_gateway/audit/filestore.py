@@ -127,12 +127,39 @@ class FileTrail(Trail):
         segments = list_segments(self.dir)
         if segments:
             self._cut_torn_tail(segments[-1])
-        start, prev = self._start_point(checkpoints, segments)
-        frontier, prev = rebuild((line for seg in segments for _, line in iter_lines(seg)),
-                                 start, prev)
+        frontier, prev = self._recover_frontier(checkpoints, segments)
         index = segment_index(segments[-1]) if segments else 1
         self._open_segment(index)
         return Recovered(frontier, prev, last_cp)
+
+    def _recover_frontier(self, checkpoints: list[dict[str, Any]],
+                          segments: list[Path]) -> tuple[Frontier, str]:
+        """The tree after the last durable entry. Resumes from the newest signed checkpoint's
+        frontier and reads only the entries after it, so a restart does not rehash the log."""
+        sized = [cp for cp in checkpoints if cp.get("type") == "checkpoint" and cp.get("frontier")
+                 is not None]
+        if sized and segments:
+            cp = sized[-1]
+            size = int(cp["tree_size"])
+            tail: list[bytes] = []
+            for seg in reversed(segments):
+                lines = [line for _, line in iter_lines(seg)]
+                if not lines:
+                    continue
+                first = int(json.loads(lines[0])["seq"])
+                tail[:0] = lines[max(0, size - first):] if first <= size else lines
+                if first <= size:
+                    break
+            else:
+                tail = []  # the checkpoint's entries were not found: fall back to a full read
+                sized = []
+            if sized:
+                if tail and int(json.loads(tail[0])["seq"]) != size:
+                    raise TrailUnavailable(f"log {self.log_id}: entries after checkpoint "
+                                           f"#{cp['index']} do not start at seq {size}")
+                return rebuild(tail, Frontier.from_json(size, cp["frontier"]), cp["last_leaf"])
+        start, prev = self._start_point(checkpoints, segments)
+        return rebuild((line for seg in segments for _, line in iter_lines(seg)), start, prev)
 
     @staticmethod
     def _start_point(checkpoints: list[dict[str, Any]], segments: list[Path]

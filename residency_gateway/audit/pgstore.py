@@ -82,6 +82,20 @@ class PgTrail(Trail):
         rows = await conn.fetch("SELECT body FROM rg_trail_checkpoints WHERE log_id=$1 "
                                 "ORDER BY idx", self.log_id)
         checkpoints = [json.loads(r["body"]) for r in rows]
+        last = checkpoints[-1] if checkpoints else None
+        sized = [c for c in checkpoints if c.get("type") == "checkpoint"]
+        if sized:  # resume from the newest signed frontier; read only the entries after it
+            cp = sized[-1]
+            size = int(cp["tree_size"])
+            have = await conn.fetchval("SELECT count(*) FROM rg_trail_entries WHERE log_id=$1 "
+                                       "AND seq = $2", self.log_id, size - 1) if size else 1
+            if have:
+                tail = [bytes(r["line"]) for r in await conn.fetch(
+                    "SELECT line FROM rg_trail_entries WHERE log_id=$1 AND seq >= $2 "
+                    "ORDER BY seq", self.log_id, size)]
+                frontier, prev = rebuild(tail, Frontier.from_json(size, cp["frontier"]),
+                                         cp["last_leaf"])
+                return Recovered(frontier, prev, last)
         lines = [bytes(r["line"]) for r in await conn.fetch(
             "SELECT line FROM rg_trail_entries WHERE log_id=$1 ORDER BY seq", self.log_id)]
         start, prev = Frontier(), GENESIS
