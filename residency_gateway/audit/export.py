@@ -259,17 +259,24 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
                   ) -> list[Finding]:
     """Everything a bundle claims, checked with nothing but the bundle and the trusted keys.
     With `trusted` None, the keys inside the bundle are used (a warning says so)."""
-    from residency_gateway.audit.signing import load_public_keys
+    from residency_gateway.audit.signing import SigningKeyError, load_public_keys
 
     findings: list[Finding] = []
     manifest_path = bundle / "manifest.json"
     try:
         raw = manifest_path.read_bytes()
         manifest = json.loads(raw)
-        signature = base64.b64decode((bundle / "manifest.sig").read_text().strip(), validate=True)
+        sig_text = (bundle / "manifest.sig").read_bytes()
+        signature = base64.b64decode(sig_text.strip(), validate=True)
     except (OSError, ValueError) as exc:
         return [Finding(str(manifest_path), f"manifest or signature unreadable: {exc}")]
-    bundle_keys = load_public_keys([bundle / "keys"]) if (bundle / "keys").exists() else {}
+    bundle_keys: dict[str, Ed25519PublicKey] = {}
+    for key_file in sorted((bundle / "keys").glob("*.pub")) if (bundle / "keys").exists() else []:
+        try:
+            bundle_keys.update(load_public_keys([key_file]))
+        except SigningKeyError as exc:
+            findings.append(Finding(str(key_file.relative_to(bundle)), f"not a usable public "
+                                    f"key: {exc}"))
     keys = trusted if trusted is not None else bundle_keys
     if trusted is None:
         findings.append(Finding(str(bundle), "no --public-key given: trusting the keys inside "
@@ -283,7 +290,15 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
             signer.verify(signature, raw)
         except Exception:
             findings.append(Finding("manifest.sig", "manifest signature is not valid"))
+    if sig_text != base64.b64encode(signature) + b"\n":
+        # Base64 has spare bits and padding: only the exact encoding written is accepted.
+        findings.append(Finding("manifest.sig", "signature file is not in its canonical form"))
+    if not isinstance(manifest, dict):
+        return [*findings, Finding("manifest.json", "manifest is not a JSON object")]
     listed = manifest.get("files", {})
+    if not isinstance(listed, dict):
+        findings.append(Finding("manifest.json", "manifest has no file list"))
+        listed = {}
     present = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()} - {
         "manifest.json", "manifest.sig"}
     for name in sorted(present - set(listed)):
@@ -293,9 +308,17 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
     for name in sorted(set(listed) & present):
         if _sha256(bundle / name) != listed[name]:
             findings.append(Finding(name, "file content differs from the manifest's SHA-256"))
-    for log_id, info in sorted(manifest.get("logs", {}).items()):
-        findings.extend(_verify_bundle_log(bundle / "logs" / log_id, log_id, info,
-                                           bool(manifest.get("complete")), keys))
+    logs = manifest.get("logs", {})
+    if not isinstance(logs, dict):
+        return [*findings, Finding("manifest.json", "manifest has no log list")]
+    for log_id, info in sorted(logs.items()):
+        try:
+            findings.extend(_verify_bundle_log(bundle / "logs" / log_id, log_id, info,
+                                               bool(manifest.get("complete")), keys))
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            # Whatever shape the damage takes, it is reported, never a crash.
+            findings.append(Finding(f"logs/{log_id}", f"malformed bundle content "
+                                    f"({type(exc).__name__}: {exc})"))
     return findings
 
 
@@ -312,22 +335,38 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
     chain_items = []
     for loc, line in _read_jsonl(ldir / "checkpoints.jsonl"):
         try:
-            chain_items.append((loc, json.loads(line)))
+            item = json.loads(line)
+            chain_items.append((loc, item if isinstance(item, dict) else {"type": "unparseable"}))
         except ValueError:
-            findings.append(Finding(loc, "checkpoint is not valid JSON"))
+            chain_items.append((loc, {"type": "unparseable"}))
     chain = verify_chain(log_id, chain_items, keys)
     findings.extend(chain.findings)
     proofs_c = {}
-    for _, line in _read_jsonl(ldir / "consistency.jsonl"):
-        row = json.loads(line)
-        proofs_c[(row["from"], row["to"])] = [bytes.fromhex(h) for h in row["path"]]
+    for loc, line in _read_jsonl(ldir / "consistency.jsonl"):
+        try:
+            row = json.loads(line)
+            proofs_c[(int(row["from"]), int(row["to"]))] = [bytes.fromhex(h) for h in row["path"]]
+        except (ValueError, KeyError, TypeError):
+            findings.append(Finding(loc, "consistency proof is malformed"))
     findings.extend(verify_consistency_chain(log_id, chain, proofs_c))
     entries = _read_jsonl(ldir / "entries.jsonl")
     if complete:
         full, _ = verify_entries(log_id, entries, chain)
         findings.extend(full)
     anchors = {int(cp["index"]): cp for _, cp in chain.checkpoints}
-    proofs = [json.loads(line) for _, line in _read_jsonl(ldir / "proofs.jsonl")]
+    proofs: list[dict[str, Any]] = []
+    for loc, line in _read_jsonl(ldir / "proofs.jsonl"):
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise TypeError("not an object")
+            if row.get("path") is not None:
+                row["path"] = [bytes.fromhex(h) for h in row["path"]]
+                int(row["checkpoint"])
+            proofs.append(row)
+        except (ValueError, KeyError, TypeError):
+            findings.append(Finding(loc, "inclusion proof is malformed"))
+            proofs.append({"seq": None, "path": None})
     if len(proofs) != len(entries):
         findings.append(Finding(f"{log_id}/proofs.jsonl", f"{len(proofs)} proofs for "
                                 f"{len(entries)} entries"))
@@ -352,8 +391,7 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
                                     f"#{proof['checkpoint']}, which is not in the verified "
                                     "chain"))
             continue
-        ok = verify_inclusion(leaf_hash(line), seq, int(anchor["tree_size"]),
-                              [bytes.fromhex(h) for h in proof["path"]],
+        ok = verify_inclusion(leaf_hash(line), seq, int(anchor["tree_size"]), proof["path"],
                               bytes.fromhex(anchor["root"]))
         if not ok:
             findings.append(Finding(loc, f"entry seq {seq} is not included in the tree signed "
@@ -370,17 +408,27 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
 
 def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None
                  ) -> tuple[list[Finding], int]:
+    from residency_gateway.audit.signing import SigningKeyError
+
     findings: list[Finding] = []
-    keys = trusted if trusted is not None else source.public_keys()
+    try:
+        keys = trusted if trusted is not None else source.public_keys()
+    except SigningKeyError as exc:
+        findings.append(Finding("store keys", f"a stored public key is unusable: {exc}"))
+        keys = {}
     if trusted is None:
         findings.append(Finding("store", "no --public-key given: trusting the keys stored beside "
                                 "the logs", "warning"))
     total = 0
     for log_id in source.logs():
-        findings.extend(Finding(loc, msg) for loc, msg in source.structure(log_id))
-        chain: ChainResult = verify_chain(log_id, source.checkpoints(log_id), keys)
-        findings.extend(chain.findings)
-        more, count = verify_entries(log_id, source.entries(log_id), chain)
-        findings.extend(more)
-        total += count
+        try:
+            findings.extend(Finding(loc, msg) for loc, msg in source.structure(log_id))
+            chain: ChainResult = verify_chain(log_id, source.checkpoints(log_id), keys)
+            findings.extend(chain.findings)
+            more, count = verify_entries(log_id, source.entries(log_id), chain)
+            findings.extend(more)
+            total += count
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            findings.append(Finding(log_id, f"malformed store content "
+                                    f"({type(exc).__name__}: {exc})"))
     return findings, total

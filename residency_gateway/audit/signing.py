@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -104,11 +104,27 @@ def load_signer(directory: Path, *, create: bool = True) -> Signer:
     kid = current.read_text().strip()
     try:
         key = serialization.load_pem_private_key((directory / f"{kid}.key").read_bytes(), None)
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise SigningKeyError(f"{directory}/{kid}.key: {exc}") from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise SigningKeyError(f"{directory}/{kid}.key is not an Ed25519 key")
     return Signer(key, key_id_of(key.public_key()))
+
+
+def public_keys_from_pem(text: bytes, where: str) -> dict[str, Ed25519PublicKey]:
+    """Every Ed25519 public key in a PEM text (one or several blocks), by key id."""
+    out: dict[str, Ed25519PublicKey] = {}
+    blocks = [b + b"-----END PUBLIC KEY-----\n"
+              for b in text.split(b"-----END PUBLIC KEY-----") if b.strip()]
+    for block in blocks:
+        try:
+            key = serialization.load_pem_public_key(block.strip() + b"\n")
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            raise SigningKeyError(f"{where}: not a PEM public key ({exc})") from exc
+        if not isinstance(key, Ed25519PublicKey):
+            raise SigningKeyError(f"{where}: not an Ed25519 public key")
+        out[key_id_of(key)] = key
+    return out
 
 
 def load_public_keys(paths: Iterable[Path]) -> dict[str, Ed25519PublicKey]:
@@ -121,14 +137,5 @@ def load_public_keys(paths: Iterable[Path]) -> dict[str, Ed25519PublicKey]:
                 text = f.read_bytes()
             except OSError as exc:
                 raise SigningKeyError(f"{f}: {exc}") from exc
-            blocks = [b + b"-----END PUBLIC KEY-----\n"
-                      for b in text.split(b"-----END PUBLIC KEY-----") if b.strip()]
-            for block in blocks:
-                try:
-                    key = serialization.load_pem_public_key(block.strip() + b"\n")
-                except ValueError as exc:
-                    raise SigningKeyError(f"{f}: not a PEM public key ({exc})") from exc
-                if not isinstance(key, Ed25519PublicKey):
-                    raise SigningKeyError(f"{f}: not an Ed25519 public key")
-                out[key_id_of(key)] = key
+            out.update(public_keys_from_pem(text, str(f)))
     return out

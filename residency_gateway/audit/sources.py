@@ -62,8 +62,14 @@ class FileSource:
                 yield f"{log_id}/{seg.name}:end", b"<torn>"
 
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(f"{log_id}/checkpoints.jsonl:{n}", cp)
-                for n, cp in read_checkpoints(self.root / log_id)]
+        path = self.root / log_id / "checkpoints.jsonl"
+        out = [(f"{log_id}/checkpoints.jsonl:{n}", cp)
+               for n, cp in read_checkpoints(self.root / log_id)]
+        if path.exists():
+            data = path.read_bytes()
+            if data and not data.endswith(b"\n"):  # a last line without newline
+                out.append((f"{log_id}/checkpoints.jsonl:end", {"type": "torn"}))
+        return out
 
     def structure(self, log_id: str) -> list[tuple[str, str]]:
         segs = [segment_index(s) for s in list_segments(self.root / log_id)]
@@ -124,13 +130,11 @@ class PgSource:
         return []
 
     def public_keys(self) -> dict[str, Ed25519PublicKey]:
-        from cryptography.hazmat.primitives import serialization
+        from residency_gateway.audit.signing import public_keys_from_pem
 
-        out = {}
+        out: dict[str, Ed25519PublicKey] = {}
         for kid, pem in self.data["keys"].items():
-            key = serialization.load_pem_public_key(pem.encode())
-            assert isinstance(key, Ed25519PublicKey)
-            out[kid] = key
+            out.update(public_keys_from_pem(pem.encode(), f"rg_trail_keys[{kid}]"))
         return out
 
     def policies(self) -> dict[str, str]:

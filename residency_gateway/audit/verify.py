@@ -51,6 +51,11 @@ def verify_chain(log_id: str, items: Iterable[tuple[str, dict[str, Any]]],
     for loc, cp in items:
         kind = cp.get("type")
         idx = cp.get("index")
+        if kind in ("unparseable", "torn"):
+            findings.append(Finding(loc, "checkpoint line is not valid JSON or not complete "
+                                    "(modified, or torn by a crash the gateway has not yet "
+                                    "recovered from)"))
+            continue
         label = f"checkpoint #{idx}" if kind == "checkpoint" else f"{kind} event #{idx}"
         problem = verify_signed(cp, keys)
         if problem is not None:
