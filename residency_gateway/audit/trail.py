@@ -245,6 +245,12 @@ class Trail(abc.ABC):
         self.last_checkpoint = cp
         return cp
 
+    async def rotated_key(self) -> None:
+        """Publish the new key beside the log and sign the current tree with it."""
+        await self._store_public_key(self.signer.key_id, public_pem(self.signer.public))
+        if self.running:
+            await self.checkpoint("key_rotation")
+
     async def signed_event(self, body: dict[str, Any]) -> dict[str, Any]:
         """Append a signed non-checkpoint event (a purge) to the checkpoint chain."""
         index, prev = self._next_index()

@@ -15,7 +15,7 @@ import structlog
 
 from residency_gateway.audit.filestore import FileTrail
 from residency_gateway.audit.keys import PseudonymKeys
-from residency_gateway.audit.signing import load_signer
+from residency_gateway.audit.signing import SigningKeyError, load_signer
 from residency_gateway.audit.trail import Trail, TrailUnavailable
 from residency_gateway.core.origin import GeoLookup
 from residency_gateway.core.values import MAINLAND
@@ -180,11 +180,28 @@ class Runtime:
             if not same_upstreams:
                 self.retired.append(old.upstreams)  # closed on shutdown; in-flight may use them
             self._publish()
+            await self._rotate_signer()
             self.metrics.reloads.labels(what=what, result="ok").inc()
             log.info("reloaded", what=what, policy_version=loaded.short_version,
                      previous=old.loaded.short_version,
                      geoip_build=info.build_date if info else None)
             return True, loaded.version
+
+    async def _rotate_signer(self) -> None:
+        """`keys generate` made a new key current: sign from now on with it, and say so with a
+        checkpoint signed by the new key (old checkpoints keep verifying with the old key)."""
+        try:
+            signer = load_signer(self.settings.signing_keys_dir, create=False)
+        except SigningKeyError as exc:
+            log.error("signing_key_unusable", error=str(exc))
+            return
+        for trail in self.trails:
+            if trail.signer.key_id != signer.key_id:
+                previous = trail.signer.key_id
+                trail.signer = signer
+                await trail.rotated_key()
+                log.info("signing_key_rotated", log_id=trail.log_id, previous=previous,
+                         key_id=signer.key_id)
 
     async def housekeeping(self, every_s: float = 3600.0) -> None:
         """Retention: purge whole expired segments, hourly (never below 180 days)."""

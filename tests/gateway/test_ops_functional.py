@@ -244,3 +244,27 @@ async def test_readiness_needs_an_upstream_in_every_routable_region(make_gateway
     async with gw2.session.get(gw2.admin + "/readyz") as r:
         body = await r.json()
         assert r.status == 503 and body["regions_down"] == ["sg"]
+
+
+async def test_key_rotation_takes_effect_on_reload_and_the_trail_still_verifies(make_gateway):
+    from residency_gateway.audit.export import verify_store
+    from residency_gateway.audit.signing import generate, load_public_keys
+    from residency_gateway.audit.sources import FileSource
+
+    gw = await make_gateway()
+    await gw.post(xff=ADDR["SG"], json_body={})
+    old = gw.runtime.trail.signer.key_id
+    new = generate(gw.data_dir / "keys" / "signing")  # what `keys generate` does
+    ok, _ = await gw.runtime.reload("test")
+    assert ok and gw.runtime.trail.signer.key_id == new.key_id != old
+    await gw.post(xff=ADDR["HK"], json_body={})
+    await gw.completions(2)
+    await gw.running.stop()
+    cps = [json.loads(line) for line in
+           (gw.data_dir / "trail" / gw.runtime.trail.log_id / "checkpoints.jsonl")
+           .read_text().splitlines()]
+    assert {"key_rotation", "shutdown"} <= {cp["reason"] for cp in cps}
+    assert [cp["key_id"] for cp in cps][-1] == new.key_id
+    findings, _ = verify_store(FileSource(gw.data_dir / "trail"),
+                               load_public_keys([gw.data_dir / "keys" / "signing"]))
+    assert [f for f in findings if f.severity == "error"] == []
