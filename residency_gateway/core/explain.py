@@ -51,7 +51,7 @@ def explain(rmap: RegionMap, version: str, geo: GeoLookup, *, ip: str, tenant: s
     hdrs = tuple((k.strip().lower(), v.strip()) for k, v in headers)
     ctype = next((v for k, v in hdrs if k == "content-type"), "application/json")
     route, _, query = path.partition("?")
-    line = scan_request_line(route, query, key=key, today=now.date(),
+    line = scan_request_line(route, query, key=key, today=now.date(), headers=hdrs,
                              resident_ids=rmap.payload.resident_id,
                              phones=rmap.payload.mobile_phone)
     payload = line.merged(scan_body(body, ctype, rmap, key, now.date()))

@@ -13,7 +13,7 @@ import email.policy
 import json
 import re
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from residency_gateway.core.idnumber import parse_resident_id
@@ -156,10 +156,27 @@ def parse_body(kind: str, body: bytes, content_type: str) -> Any:
     return parse_multipart(body, content_type)
 
 
-def request_line_document(path: str, query: str) -> dict[str, Any]:
-    """Path segments and query parameters that could carry an identifier (GET /subjects/<id>,
-    ?id_number=...), as a document for `scan_document`."""
+# Headers that carry protocol or gateway data, never a data subject's identifier.
+_PROTOCOL_HEADERS = frozenset({
+    "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
+    "x-real-ip", "x-request-id", "x-correlation-id", "x-api-key", "x-tenant-id",
+    "x-guardian-consent", "x-amzn-trace-id", "x-b3-traceid", "x-b3-spanid", "x-cloud-trace-context",
+})
+
+
+def request_line_document(path: str, query: str,
+                          headers: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+    """Path segments, query parameters and custom `X-` header values that could carry an
+    identifier (GET /subjects/<id>, ?id_number=..., X-Id-Number: ...), for `scan_document`."""
     doc: dict[str, Any] = {}
+    custom: dict[str, list[str]] = {}
+    for name, value in headers:
+        lname = name.lower()
+        if (lname.startswith("x-") and lname not in _PROTOCOL_HEADERS
+                and not lname.startswith("x-residency-") and _DIGITS.search(value)):
+            custom.setdefault(lname, []).append(value)
+    if custom:
+        doc["headers"] = custom
     segments = [s for s in path.split("/") if _DIGITS.search(s)]
     if segments:
         doc["path"] = segments
@@ -205,9 +222,11 @@ def scan_document(
 
 
 def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
-                      resident_ids: bool = True, phones: bool = True) -> PayloadScan:
-    """Identifiers in the path or query string are signals like those in a body."""
-    doc = request_line_document(path, query)
+                      headers: Iterable[tuple[str, str]] = (), resident_ids: bool = True,
+                      phones: bool = True) -> PayloadScan:
+    """Identifiers in the path, query string or custom headers are signals like those in a
+    body."""
+    doc = request_line_document(path, query, headers)
     if not doc:
         return PayloadScan(False)
     scan = scan_document(doc, key=key, today=today, resident_ids=resident_ids, phones=phones)

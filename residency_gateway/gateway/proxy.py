@@ -226,7 +226,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 scan = PayloadScan(False, note="the client stopped sending the body",
                                    error=Reason.CLIENT_BODY_TIMEOUT)
             line = scan_request_line(request.path, request.query_string, key=key,
-                                     today=now.date(), resident_ids=rmap.payload.resident_id,
+                                     today=now.date(), headers=facts.headers,
+                                     resident_ids=rmap.payload.resident_id,
                                      phones=rmap.payload.mobile_phone)
             facts = replace(facts, payload=line.merged(scan))
         decision = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id,

@@ -282,11 +282,14 @@ async def test_identifiers_in_path_query_text_and_keys_are_signals_and_never_rec
         async with gw.session.post(gw.url + "/v1/notes", headers={**sg, "Content-Type":
                                    "text/plain"}, data=b"nothing to see") as r:
             assert (await r.json())["region"] == "sg"
+        async with gw.session.post(gw.url + "/v1/verify", headers={**sg, "X-Id-Number": ADULT_ID},
+                                   json={}) as r:
+            assert (await r.json())["region"] == "cn"
     decisions = [r for r in gw.records() if r["type"] == "decision"]
     assert decisions[0]["path"] == "/v1/subjects/{redacted}/status"
     assert [d["origin"]["signals"][1]["detail"] for d in decisions[:4]] == [
         "$.path[0]", "$.query.id_number[0]", "$['text@10']", "$.<key>"]
-    assert [e["event"] for e in logs].count("request") == 5  # the log lines were captured
+    assert [e["event"] for e in logs].count("request") == 6  # the log lines were captured
     assert {e["path"] for e in logs if e["event"] == "request"} >= {
         "/v1/subjects/{redacted}/status"}
     everything = gw.trail_text() + repr(logs)
