@@ -61,22 +61,36 @@ class RegionPool:
     def up(self) -> bool:
         return any(self.healthy.get(u) for u in self.urls)
 
-    async def probe(self, timeout: float = 2.0) -> bool:  # noqa: ASYNC109 - per-connect bound
-        """TCP connect to each upstream: can this region take traffic at all?"""
+    async def probe(self, timeout: float = 2.0) -> bool:  # noqa: ASYNC109 - per-probe bound
+        """Can this region take traffic? GET its health path (2xx) when the map names one,
+        else a TCP connect, to each upstream."""
         for url in self.urls:
-            parsed = URL(url)
-            host = parsed.host
-            port = parsed.port or (443 if parsed.scheme == "https" else 80)
-            try:
-                async with asyncio.timeout(timeout):
-                    _, writer = await asyncio.open_connection(host, port)
-                writer.close()
-                with contextlib.suppress(OSError):
-                    await writer.wait_closed()
-                self.healthy[url] = True
-            except (OSError, TimeoutError):
-                self.healthy[url] = False
+            self.healthy[url] = await (self._http_probe(url, timeout) if self.region.health_path
+                                       else self._tcp_probe(url, timeout))
         return self.up
+
+    async def _http_probe(self, url: str, timeout: float) -> bool:  # noqa: ASYNC109
+        try:
+            async with asyncio.timeout(timeout), self.session.get(
+                    URL(url + (self.region.health_path or "/"), encoded=True),
+                    server_hostname=self.server_hostname) as r:
+                return 200 <= r.status < 300
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+    @staticmethod
+    async def _tcp_probe(url: str, timeout: float) -> bool:  # noqa: ASYNC109
+        parsed = URL(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            async with asyncio.timeout(timeout):
+                _, writer = await asyncio.open_connection(parsed.host, port)
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return True
+        except (OSError, TimeoutError):
+            return False
 
     async def close(self) -> None:
         await self.session.close()

@@ -44,6 +44,8 @@ class Region(Strict):
     allow_plaintext: bool = False
     tls: TLSOptions = TLSOptions()
     public_endpoint: str | None = None
+    # Readiness probe: GET <upstream><health_path> must answer 2xx; without it a TCP connect.
+    health_path: str | None = Field(default=None, pattern=r"^/")
     description: str = ""
 
     @field_validator("upstreams")

@@ -268,3 +268,14 @@ async def test_key_rotation_takes_effect_on_reload_and_the_trail_still_verifies(
     findings, _ = verify_store(FileSource(gw.data_dir / "trail"),
                                load_public_keys([gw.data_dir / "keys" / "signing"]))
     assert [f for f in findings if f.severity == "error"] == []
+
+
+async def test_readiness_uses_the_regions_http_health_path(make_gateway, backends):
+    gw = await make_gateway(lambda m: m["regions"]["sg"].update(health_path="/health"))
+    async with gw.session.get(gw.admin + "/readyz") as r:
+        assert r.status == 200
+    assert backends["sg"].requests[-1]["path"] == "/health"
+    backends["sg"].status = 503  # the backend says it is not healthy
+    await gw.runtime.check_upstreams()
+    async with gw.session.get(gw.admin + "/readyz") as r:
+        assert r.status == 503 and (await r.json())["regions_down"] == ["sg"]
