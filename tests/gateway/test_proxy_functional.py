@@ -339,3 +339,15 @@ async def test_client_that_stalls_mid_body_gets_408_and_a_record(make_gateway, b
     [decision] = [r for r in gw.records() if r["type"] == "decision"]
     assert decision["reasons"][-1] == "client_body_timeout"
     assert all(not b.requests for b in backends.values())
+
+
+async def test_rfc7239_forwarded_header_when_the_map_says_so(make_gateway, backends):
+    gw = await make_gateway(lambda m: m.update(client_address_header="forwarded"))
+    status, _, body = await gw.post(headers={"Forwarded": f'for="{ADDR["CN"]}:4711";proto=https'},
+                                    json_body={})
+    assert (status, body["region"]) == (200, "cn")
+    # with the Forwarded setting, an X-Forwarded-For a client slipped in is not read at all
+    status, _, problem = await gw.post(xff=ADDR["SG"], json_body={})
+    assert (status, problem["reason"]) == (451, "unknown_origin")  # the peer is 127.0.0.1
+    status, _, problem = await gw.post(headers={"Forwarded": "for=_hidden"}, json_body={})
+    assert (status, problem["reason"]) == (451, "unknown_origin")
