@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--gateway-region", help="evaluate placement as this gateway's region")
     diff.add_argument("--json", action="store_true")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when routes change")
-    csub.add_parser("schema", help="print the region map JSON Schema")
+    schema = csub.add_parser("schema", help="print the region map JSON Schema")
+    schema.add_argument("--part", action="store_true",
+                        help="the schema for one file of a map split across files")
 
     explain = sub.add_parser("explain", help="dry run: the decision for a described request")
     explain.add_argument("--config", type=Path, action="append", required=True)
@@ -127,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config" and args.config_command == "schema":
             from residency_gateway.configcli import print_schema
 
-            return print_schema()
+            return print_schema(args.part)
         if args.command == "explain":
             from residency_gateway.configcli import explain_cmd
 

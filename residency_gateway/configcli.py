@@ -84,16 +84,21 @@ def config_diff(args: argparse.Namespace) -> int:
     return 1 if args.exit_code and changed else 0
 
 
-def print_schema() -> int:
-    print(json.dumps(region_map_schema(), indent=2, sort_keys=True))
+def print_schema(part: bool = False) -> int:
+    print(json.dumps(region_map_schema(part=part), indent=2, sort_keys=True))
     return 0
 
 
-def region_map_schema() -> dict[str, Any]:
+def region_map_schema(*, part: bool = False) -> dict[str, Any]:
+    """The region map's JSON Schema; `part` is the same for one file of a split map (no
+    top-level key is required there: the merged map is checked by `config check`)."""
     schema = RegionMap.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "urn:residency-gateway:region-map:1"
-    schema["title"] = "residency-gateway region map"
+    schema["$id"] = "urn:residency-gateway:region-map" + (":part:1" if part else ":1")
+    schema["title"] = "residency-gateway region map" + (" (one file of a split map)"
+                                                         if part else "")
+    if part:
+        schema.pop("required", None)
     return schema
 
 

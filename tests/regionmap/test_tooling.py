@@ -153,11 +153,19 @@ def test_published_json_schema_is_current_and_validates_maps():
     published = json.loads((ROOT / "schema" / "region-map.schema.json").read_text())
     assert published == json.loads(json.dumps(region_map_schema())), \
         "schema/region-map.schema.json is stale: run residency-gateway config schema"
+    part = json.loads((ROOT / "schema" / "region-map-part.schema.json").read_text())
+    assert part == json.loads(json.dumps(region_map_schema(part=True)))
     validator = jsonschema.Draft202012Validator(published)
+    part_validator = jsonschema.Draft202012Validator(part)
     merged: dict = {}
     for f in sorted((ROOT / "region_configs").glob("*.yaml")):
-        for k, v in yaml.safe_load(f.read_text()).items():
+        piece = yaml.safe_load(f.read_text())
+        part_validator.validate(piece)  # each file, as an editor checks it
+        assert f.read_text().startswith("# yaml-language-server: $schema=../schema/")
+        for k, v in piece.items():
             merged[k] = {**merged.get(k, {}), **v} if isinstance(v, dict) else v
     validator.validate(merged)
     with pytest.raises(jsonschema.ValidationError):
         validator.validate({**merged, "colour": "red"})
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({"tenants": merged["tenants"]})  # a whole map needs its regions
