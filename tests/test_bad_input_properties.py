@@ -68,35 +68,36 @@ def errors(findings):
     return [f for f in findings if f.severity == "error"]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_any_byte_flip_in_a_store_is_reported_never_a_crash(pristine, tmp_path, data):
-    root, keys = pristine
-    work = Path(tempfile.mkdtemp(dir=tmp_path)) / "trail"
-    shutil.copytree(root / "trail", work)
-    files = [*list_segments(work / "gw-a"), work / "gw-a" / "checkpoints.jsonl"]
-    target: Path = data.draw(st.sampled_from(files))
+def flip_a_byte(data, source: Path, tmp_path: Path, files) -> tuple[Path, Path]:
+    """Copy `source`, flip one byte of one of its files (chosen by hypothesis)."""
+    work = Path(tempfile.mkdtemp(dir=tmp_path)) / source.name
+    shutil.copytree(source, work)
+    target: Path = data.draw(st.sampled_from([f for f in files(work) if f.stat().st_size]))
     raw = bytearray(target.read_bytes())
-    pos = data.draw(st.integers(0, len(raw) - 1))
-    new = data.draw(st.integers(0, 255).filter(lambda b: b != raw[pos]))
-    raw[pos] = new
-    target.write_bytes(bytes(raw))
-    findings, _ = verify_store(FileSource(work), keys)
-    assert errors(findings), f"flip at {target.name}:{pos} went unnoticed"
-
-
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data())
-def test_any_byte_flip_in_a_bundle_is_reported_never_a_crash(pristine, tmp_path, data):
-    root, keys = pristine
-    work = Path(tempfile.mkdtemp(dir=tmp_path)) / "bundle"
-    shutil.copytree(root / "bundle", work)
-    files = sorted(p for p in work.rglob("*") if p.is_file())
-    target: Path = data.draw(st.sampled_from(files))
-    raw = bytearray(target.read_bytes())
-    if not raw:
-        return
     pos = data.draw(st.integers(0, len(raw) - 1))
     raw[pos] = data.draw(st.integers(0, 255).filter(lambda b: b != raw[pos]))
     target.write_bytes(bytes(raw))
+    return work, target
+
+
+FLIPS = settings(max_examples=120, deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FLIPS
+@given(data=st.data())
+def test_any_byte_flip_in_a_store_is_reported_never_a_crash(pristine, tmp_path, data):
+    root, keys = pristine
+    work, target = flip_a_byte(data, root / "trail", tmp_path, lambda w: [
+        *list_segments(w / "gw-a"), w / "gw-a" / "checkpoints.jsonl"])
+    findings, _ = verify_store(FileSource(work), keys)
+    assert errors(findings), f"flip in {target.name} went unnoticed"
+
+
+@FLIPS
+@given(data=st.data())
+def test_any_byte_flip_in_a_bundle_is_reported_never_a_crash(pristine, tmp_path, data):
+    root, keys = pristine
+    work, target = flip_a_byte(data, root / "bundle", tmp_path,
+                               lambda w: sorted(p for p in w.rglob("*") if p.is_file()))
     assert errors(verify_bundle(work, keys)), f"flip in {target.relative_to(work)} unnoticed"
