@@ -154,15 +154,55 @@ async def bench_proxy(tmp: Path, total: int) -> None:
     await runner.cleanup()
 
 
+def bench_core(tmp: Path, n: int) -> None:
+    """The pure decision path per request, against a bare GeoIP lookup as the baseline."""
+    import datetime as dt
+
+    from residency_gateway.audit.chain import leaf_hash
+    from residency_gateway.audit.records import canonical, decision_record
+    from residency_gateway.core.policy import RequestFacts, decide
+    from residency_gateway.geo import GeoDatabase
+    from residency_gateway.regionmap.load import load_region_map
+
+    print("== decision core (one core, no I/O)")
+    geo = GeoDatabase(build_geoip(demo_file("demo-networks.csv"), tmp / "core-geo.mmdb"))
+    text = demo_file("demo-region-map.yaml")
+    for r in ("cn", "sg", "id", "jp"):
+        text = text.replace("{" + r + "_port}", "1")
+    (tmp / "core.yaml").write_text(text)
+    lm = load_region_map(tmp / "core.yaml")
+    facts = RequestFacts(peer="127.0.0.1", headers=(
+        ("x-tenant-id", "acme"), ("x-forwarded-for", "198.51.100.10"),
+        ("content-type", "application/json")))
+    now = dt.datetime.now(dt.UTC)
+
+    def rate(fn: Any) -> float:
+        began = time.perf_counter()
+        for _ in range(n):
+            fn()
+        return n / (time.perf_counter() - began)
+
+    base = rate(lambda: geo("198.51.100.10"))
+    print(f"GeoIP lookup (baseline)              {base:10.0f} /s")
+    d = decide(facts, lm.rmap, lm.version, geo, now, "b")
+    dec = rate(lambda: decide(facts, lm.rmap, lm.version, geo, now, "b"))
+    print(f"decide()                             {dec:10.0f} /s   x{dec / base:5.2f} of lookup")
+    rec = rate(lambda: leaf_hash(canonical(decision_record(
+        d, geoip_build="x", gateway_region="cn", request_id="r", method="POST", path="/"))))
+    print(f"record + canonical JSON + leaf hash  {rec:10.0f} /s   x{rec / base:5.2f} of lookup")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--appends", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--decisions", type=int, default=20000)
     args = parser.parse_args()
     from residency_gateway.observability import configure_logging
 
     configure_logging("json", "error")
     with tempfile.TemporaryDirectory(prefix="rg-bench-") as d:
+        bench_core(Path(d), args.decisions)
         await bench_trail(Path(d), args.appends)
         await bench_proxy(Path(d), args.requests)
 
