@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -98,8 +99,6 @@ def run(args: argparse.Namespace) -> int:
             errors = [f for f in findings if f.severity == "error"]
             verified = "VALID" if not errors else f"INVALID: {errors[0]}"
             filters = Filters(since=args.since, until=args.until)
-            import json
-
             records = [json.loads(line)["record"] for log in source.logs()
                        for _, line in source.entries(log)]
             chosen = [r for r in records if r.get("type") == "decision" and filters.match(r)]

@@ -11,10 +11,8 @@ from collections.abc import Sequence
 
 from residency_gateway.core.origin import GeoLookup
 from residency_gateway.core.payload import (
-    PayloadError,
+    inspect_complete,
     inspectable_kind,
-    parse_body,
-    scan_document,
     scan_request_line,
 )
 from residency_gateway.core.policy import RequestFacts, decide
@@ -30,16 +28,15 @@ def scan_body(body: bytes | None, content_type: str, rmap: RegionMap, key: bytes
     kind = inspectable_kind(content_type)
     if kind is None:
         return PayloadScan(False, note=f"{content_type or 'untyped body'} streamed uninspected")
-    if len(body) > rmap.payload.max_inspect_bytes:
+    conf = rmap.payload
+    if len(body) > conf.max_inspect_bytes:
+        if kind == "multipart" and conf.oversize_multipart == "stream":
+            return PayloadScan(False, note="multipart body over payload.max_inspect_bytes "
+                               "streamed uninspected (oversize_multipart: stream)")
         return PayloadScan(False, note="body exceeds payload.max_inspect_bytes",
                            error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT)
-    try:
-        document = parse_body(kind, body, content_type)
-    except PayloadError as exc:
-        return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD)
-    conf = rmap.payload
-    return scan_document(document, key=key, today=today, resident_ids=conf.resident_id,
-                         phones=conf.mobile_phone)
+    return inspect_complete(kind, body, content_type, key=key, today=today,
+                            resident_ids=conf.resident_id, phones=conf.mobile_phone)
 
 
 def explain(rmap: RegionMap, version: str, geo: GeoLookup, *, ip: str, tenant: str,

@@ -14,12 +14,13 @@ import json
 import re
 import urllib.parse
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from residency_gateway.core.idnumber import parse_resident_id
 from residency_gateway.core.phones import parse_phone
 from residency_gateway.core.pseudonym import pseudonymise
-from residency_gateway.core.values import IdFinding, PayloadScan, PhoneFinding, Subject
+from residency_gateway.core.values import IdFinding, PayloadScan, PhoneFinding, Reason, Subject
 
 MAX_DEPTH = 64
 # Seven digits in a row could be part of an identifier: such text never goes into a path.
@@ -219,6 +220,24 @@ def scan_document(
                 subject = Subject("phone", pseudonymise(key, "phone", phone.e164))
                 found_phones.append(PhoneFinding(path, phone.region, phone.mobile, subject))
     return PayloadScan(inspected=True, ids=tuple(ids), phones=tuple(found_phones))
+
+
+def inspect_complete(kind: str, body: bytes, content_type: str, *, key: bytes, today: dt.date,
+                     resident_ids: bool = True, phones: bool = True) -> PayloadScan:
+    """Parse and scan a whole inspectable body; malformed content is an error, never a pass."""
+    if not body:
+        return PayloadScan(True, note=f"empty {kind} body")
+    try:
+        scan = scan_document(parse_body(kind, body, content_type), key=key, today=today,
+                             resident_ids=resident_ids, phones=phones)
+    except PayloadError as exc:
+        return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD)
+    return replace(scan, note=f"{kind} body inspected ({len(body)} bytes)")
+
+
+def may_hold_identifier(text: str) -> bool:
+    """Seven digits in a row could be part of an ID or phone number."""
+    return _DIGITS.search(text) is not None
 
 
 def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,

@@ -63,8 +63,8 @@ def api_key_digest(key: str) -> str:
 
 
 def client_address(facts: RequestFacts, rmap: RegionMap) -> ClientAddress:
-    header = "forwarded" if rmap.client_address_header == "forwarded" else "x-forwarded-for"
-    return resolve_client(facts.peer, header_values=facts.header_values(header),
+    return resolve_client(facts.peer,
+                          header_values=facts.header_values(rmap.client_address_header),
                           header_kind=rmap.client_address_header, trusted=rmap.trusted_proxies)
 
 

@@ -29,11 +29,10 @@ from residency_gateway.audit.records import completion_record, decision_record
 from residency_gateway.audit.trail import TrailUnavailable
 from residency_gateway.core.headers import downstream_response_headers, upstream_request_headers
 from residency_gateway.core.payload import (
-    PayloadError,
+    inspect_complete,
     inspectable_kind,
-    parse_body,
+    may_hold_identifier,
     redact_path,
-    scan_document,
     scan_request_line,
 )
 from residency_gateway.core.policy import RequestFacts, decide, identify_tenant
@@ -121,15 +120,9 @@ async def inspect_body(request: web.Request, rmap: RegionMap, key: bytes,
         return PayloadScan(False, note=f"{kind} body exceeds payload.max_inspect_bytes "
                            f"{conf.max_inspect_bytes}",
                            error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), NO_BODY
-    if not body:
-        return PayloadScan(True, note=f"empty {kind} body"), Body(complete=body)
-    try:
-        document = parse_body(kind, body, raw_type)
-        scan = scan_document(document, key=key, today=today, resident_ids=conf.resident_id,
-                             phones=conf.mobile_phone)
-    except PayloadError as exc:
-        return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD), NO_BODY
-    return replace(scan, note=f"{kind} body inspected ({len(body)} bytes)"), Body(complete=body)
+    scan = inspect_complete(kind, body, raw_type, key=key, today=today,
+                            resident_ids=conf.resident_id, phones=conf.mobile_phone)
+    return scan, (NO_BODY if scan.error else Body(complete=body))
 
 
 @dataclass
@@ -161,12 +154,11 @@ def _observe_decision(rt: Runtime, d: Decision) -> None:
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-_DIGIT_RUN = re.compile(r"\d{7}")
 
 
 def _request_id(given: str) -> str:
     """A caller's X-Request-ID is kept only if it cannot be a personal identifier."""
-    if _REQUEST_ID.match(given) and not _DIGIT_RUN.search(given):
+    if _REQUEST_ID.match(given) and not may_hold_identifier(given):
         return given
     return uuid.uuid4().hex
 

@@ -18,6 +18,7 @@ from residency_gateway.audit.keys import PseudonymKeys
 from residency_gateway.audit.signing import SigningKeyError, load_signer
 from residency_gateway.audit.trail import Trail, TrailUnavailable
 from residency_gateway.core.origin import GeoLookup
+from residency_gateway.core.policy import china_region
 from residency_gateway.core.values import MAINLAND
 from residency_gateway.gateway.upstream import Upstreams
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError, GeoInfo, no_database
@@ -70,8 +71,6 @@ class Runtime:
     @property
     def routable_regions(self) -> set[str]:
         """Regions some tenant routes to first (not only as a fallback)."""
-        from residency_gateway.core.policy import china_region
-
         rmap = self.active.loaded.rmap
         out: set[str] = set()
         for tenant in rmap.tenants.values():
