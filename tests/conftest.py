@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import json
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -40,10 +41,13 @@ class Backend:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         size = 0
+        digest = hashlib.sha256()
         async for chunk in request.content.iter_any():
             size += len(chunk)
+            digest.update(chunk)
         self.requests.append({"method": request.method, "path": request.raw_path,
-                              "headers": dict(request.headers), "body_bytes": size})
+                              "headers": dict(request.headers), "body_bytes": size,
+                              "sha256": digest.hexdigest()})
         return web.json_response({"region": self.region, "body_bytes": size},
                                  status=self.status, headers={"Connection": "keep-alive",
                                                               "X-Residency-Region": "forged"})
@@ -60,7 +64,8 @@ async def backends() -> AsyncIterator[dict[str, Backend]]:
     made: dict[str, Backend] = {}
     for region in ("cn", "cn2", "sg", "id", "jp"):
         b = Backend(region)
-        app = web.Application()
+        # Bodies as sent (no automatic decompression): the tests compare bytes.
+        app = web.Application(handler_args={"auto_decompress": False})
         app.router.add_route("*", "/{tail:.*}", b.handle)
         b.runner = web.AppRunner(app, access_log=None)
         await b.runner.setup()

@@ -15,23 +15,28 @@ from residency_gateway.audit.export import Filters, export_bundle, verify_bundle
 from residency_gateway.audit.filestore import FileTrail, list_segments
 from residency_gateway.audit.signing import generate
 from residency_gateway.audit.sources import FileSource
-from residency_gateway.core.payload import PayloadError, parse_body, scan_document
+from residency_gateway.core.payload import InspectOptions, inspect_body
 from residency_gateway.regionmap.load import ConfigError, load_region_map
 from tests.audit.conftest import fill, sample_records
 from tests.regionmap.test_load import GOOD
 
 KINDS = {"json": "application/json", "form": "application/x-www-form-urlencoded",
-         "multipart": "multipart/form-data; boundary=XyZ", "text": "text/plain"}
+         "multipart": "multipart/form-data; boundary=XyZ", "text": "text/plain",
+         "octet": "application/octet-stream", "charset": "text/plain; charset=\x00utf-8"}
+CODINGS = ["", "gzip", "br", "deflate", "zstd", "gzip, br", "x-unknown"]
 
 
 @settings(max_examples=300, deadline=None)
-@given(kind=st.sampled_from(sorted(KINDS)), body=st.binary(max_size=400))
-def test_any_body_parses_or_is_a_payload_error(kind, body):
-    try:
-        doc = parse_body(kind, body, KINDS[kind])
-    except PayloadError:
-        return
-    scan_document(doc, key=b"k" * 32, today=dt.date(2026, 11, 29))
+@given(kind=st.sampled_from(sorted(KINDS)), coding=st.sampled_from(CODINGS),
+       body=st.binary(max_size=400) | st.builds(
+           lambda head, digits, tail: head + digits + tail, st.binary(max_size=50),
+           st.text("0123456789 -.\x00", min_size=4000, max_size=20000).map(str.encode),
+           st.binary(max_size=50)))
+def test_any_body_is_inspected_or_refused_with_a_reason(kind, coding, body):
+    """Whatever the bytes, label and coding: a verdict (maybe a refusal), never an exception."""
+    scan = inspect_body(body, content_type=KINDS[kind], content_encoding=coding, key=b"k" * 32,
+                        today=dt.date(2026, 11, 29), options=InspectOptions())
+    assert scan.error is not None or scan.note
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import free_port
+from tests.helpers import MP4
 
 ROOT = Path(__file__).parents[2]
 
@@ -106,7 +107,8 @@ async def test_large_upload_streams_through_nginx_and_gateway(nginx, backends):
     conn = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
     async with aiohttp.ClientSession(connector=conn) as s:
         async def video():
-            for _ in range(20):
+            yield MP4 + b"v" * (1024 * 1024 - len(MP4))
+            for _ in range(19):
                 yield b"v" * (1024 * 1024)
 
         async with s.post(url + "/v1/liveness", data=video(),

@@ -169,7 +169,7 @@ async def test_placement_redirects_to_the_destination_regions_endpoint(make_gate
                                headers={"X-Tenant-ID": "acme",
                                         "X-Forwarded-For": ADDR["CN"]}) as r:
         assert r.status == 307
-        assert r.headers["Location"] == "https://cn.kyc.example.test/v1/ocr?x=1"
+        assert r.headers["Location"] == "https://cn.kyc.example.test/v1/ocr?x=1&rg_placed=1"
         assert (await r.json())["reason"] == "placement_redirect"
     # HK data is forwarded through this gateway (per_origin only redirects CN)
     status, _, body = await gw.post(xff=ADDR["HK"], json_body={})
@@ -177,6 +177,30 @@ async def test_placement_redirects_to_the_destination_regions_endpoint(make_gate
     assert all(not backends[r].requests for r in ("cn", "cn2"))
     decisions = [r for r in gw.records() if r["type"] == "decision"]
     assert decisions[0]["action"] == "redirect" and decisions[0]["destination"]["region"] == "cn"
+
+
+async def test_placement_inspects_the_body_before_redirecting_abroad(make_gateway, backends):
+    """A foreign client posting a mainland ID to the cn gateway is served in cn, not sent to
+    sg (which would send it back: a loop); a placed request is never redirected again."""
+    def both(m):
+        placement(m)
+        m["placement"]["per_origin"] = {"CN": "redirect", "SG": "redirect"}
+
+    gw = await make_gateway(both)
+    gw.runtime.settings.region = "cn"
+    status, _, body = await gw.post(xff=ADDR["SG"], json_body={"ocr": f"号码 {ADULT_ID}"})
+    assert (status, body["region"]) == (200, "cn")
+    async with gw.session.post(gw.url + "/v1/ocr", json={"img": "x"}, allow_redirects=False,
+                               headers={"X-Tenant-ID": "acme",
+                                        "X-Forwarded-For": ADDR["SG"]}) as r:
+        assert r.status == 307
+        assert r.headers["Location"] == "https://sg.kyc.example.test/v1/ocr?rg_placed=1"
+    async with gw.session.post(gw.url + "/v1/ocr?rg_placed=1", json={"img": "x"},
+                               allow_redirects=False,
+                               headers={"X-Tenant-ID": "acme",
+                                        "X-Forwarded-For": ADDR["SG"]}) as r:
+        assert r.status == 200 and (await r.json())["region"] == "sg"
+    assert backends["sg"].requests[-1]["path"] == "/v1/ocr"  # the marker is not forwarded
 
 
 async def test_redirect_with_expect_100_continue_never_receives_the_body(make_gateway):

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from residency_gateway.gateway.app import serve_handler
 from tests.conftest import free_port
-from tests.helpers import ADDR, BASE_MAP, write_map
+from tests.helpers import ADDR, BASE_MAP, MP4, write_map
 
 SIZE = 100 * 1024 * 1024
 CHUNK = 256 * 1024
@@ -95,13 +95,14 @@ async def test_100mb_upload_and_download_stream_with_flat_memory(gateway_process
     _, received = sink
     headers = {"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"], "Content-Type": "video/mp4"}
     async with aiohttp.ClientSession() as s:
-        async with s.post(url + "/warmup", data=b"x" * CHUNK, headers=headers) as r:
+        async with s.post(url + "/warmup", data=MP4 + b"x" * CHUNK, headers=headers) as r:
             assert r.status == 200
         before = rss_kb(proc.pid, "VmRSS")
 
-        async def video():
+        async def video():  # a real MP4 start, so it streams as media (never buffered)
             block = os.urandom(CHUNK)
-            for _ in range(SIZE // CHUNK):
+            yield MP4 + block[len(MP4):]
+            for _ in range(SIZE // CHUNK - 1):
                 yield block
 
         async with s.post(url + "/v1/liveness", data=video(), headers=headers) as r:
