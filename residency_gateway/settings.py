@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # Request bodies larger than this are inspected in worker processes, off the event loop;
     # an inspection that takes longer than inspect_timeout_s is refused (422), not forwarded.
     inspect_offload_bytes: int = Field(default=64 * 1024, ge=0)
-    inspect_timeout_s: float = Field(default=5.0, gt=0, le=600)
+    inspect_timeout_s: float = Field(default=10.0, gt=0, le=600)
     inspect_workers: int | None = Field(default=None, ge=1, le=64)
     audit_store: Literal["file", "postgres"] = "file"
     audit_pg_dsn: SecretStr | None = None

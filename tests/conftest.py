@@ -123,15 +123,16 @@ class Gateway:
 
     async def post(self, path: str = "/v1/compare", *, tenant: str | None = "acme",
                    xff: str | None = None, json_body: Any = None, data: Any = None,
-                   headers: dict[str, str] | None = None, session: aiohttp.ClientSession | None = None
-                   ) -> tuple[int, dict[str, str], Any]:
+                   headers: dict[str, str] | None = None, session: aiohttp.ClientSession | None = None,
+                   allow_redirects: bool = True) -> tuple[int, dict[str, str], Any]:
         hdrs = dict(headers or {})
         if tenant is not None:
             hdrs["X-Tenant-ID"] = tenant
         if xff is not None:
             hdrs["X-Forwarded-For"] = xff
         s = session or self.session
-        async with s.post(self.url + path, json=json_body, data=data, headers=hdrs) as r:
+        async with s.post(self.url + path, json=json_body, data=data, headers=hdrs,
+                          allow_redirects=allow_redirects) as r:
             text = await r.text()
             body = json.loads(text) if r.content_type.endswith("json") else text
             return r.status, dict(r.headers), body

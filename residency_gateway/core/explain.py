@@ -65,7 +65,7 @@ def explain(rmap: RegionMap, version: str, geo: GeoLookup, *, ip: str, tenant: s
                        tenant=tenant)
         if redirect_stands_without_body(early):
             return early
-    ctype = facts.header("content-type") or "application/json"
+    ctype = facts.header("content-type") or ""
     cenc = facts.header("content-encoding") or ""
     scan = scan_held_body(body, ctype, cenc, rmap, key, now.date())
     facts = replace(facts, payload=facts.payload.merged(scan))

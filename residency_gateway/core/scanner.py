@@ -68,6 +68,8 @@ _SKELETON = _skeleton_table()
 _COARSE = re.compile(rb"0[0 X]{7,}")  # cheap first pass: where runs of 8+ could be
 _RUN = re.compile(rb"0(?:0| {1,3}(?=[0X])){7,}X?")  # exact runs (at least 8 characters)
 _GROUPS = re.compile(rb"[0-9]+|[Xx]")
+# A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
+_DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 # Runs inside these are skipped (see module docstring).
 _NOISE = re.compile(
     rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
@@ -152,21 +154,59 @@ def _cn_mobile(national: str) -> bool:
     return _CN_MOBILE.fullmatch(national) is not None
 
 
-@functools.lru_cache(maxsize=8192)
+_TYPE_DESCS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
+               "personal_number", "voip", "pager", "uan", "voicemail")
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One region's numbering plan from libphonenumber's metadata, compiled once."""
+
+    region: str
+    general: re.Pattern[str]
+    mobile: re.Pattern[str] | None
+    others: tuple[re.Pattern[str], ...]
+
+
+@functools.lru_cache(maxsize=512)
+def _plans(country_code: int) -> tuple[_Plan, ...]:
+    plans: list[_Plan] = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+        md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if md is None or region == "001" or md.general_desc is None:
+            continue
+        general = md.general_desc.national_number_pattern
+        if not general:
+            continue
+        patterns = {name: getattr(md, name).national_number_pattern for name in _TYPE_DESCS
+                    if getattr(md, name, None) is not None
+                    and getattr(md, name).national_number_pattern}
+        mobile = patterns.pop("mobile", None)
+        plans.append(_Plan(region, re.compile(general),
+                           re.compile(mobile) if mobile else None,
+                           tuple(re.compile(p) for p in patterns.values())))
+    return tuple(plans)
+
+
 def _international(e164: str) -> tuple[str, bool] | None:
-    """(region, is mobile) of a valid international number `+CC...`, else None."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
+    """(region, is mobile) of a valid international number `+CC...`, else None: the number
+    matches a type of its country's plan, as libphonenumber's is_valid_number decides, with
+    the metadata's patterns compiled once (parse() per candidate is 40 times slower)."""
+    digits = e164[1:]
+    for size in (1, 2, 3):
+        plans = _plans(int(digits[:size]))
+        if not plans:
+            continue
+        national = digits[size:]
+        for plan in plans:
+            if not plan.general.fullmatch(national):
+                continue
+            if plan.mobile is not None and plan.mobile.fullmatch(national):
+                return plan.region, True
+            if any(p.fullmatch(national) for p in plan.others):
+                return plan.region, False
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    region = phonenumbers.region_code_for_number(number)
-    if not region or region == "001":
-        return None
-    kind = phonenumbers.number_type(number)
-    return region, kind in (phonenumbers.PhoneNumberType.MOBILE,
-                            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return None
 
 
 def _first_generation(digits: str) -> tuple[str, dt.date] | None:
@@ -264,6 +304,8 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
         digits = sum(len(g) for g in groups)
         plus = _plus_before(data, start)
         if digits < 11 and not (plus and digits >= 8):
+            continue
+        if len(groups) == 4 and _DOTTED_QUAD.fullmatch(data, start, end):
             continue
         if noise is None:
             noise = _noise_spans(data) if len(data) >= 32 else []

@@ -33,7 +33,7 @@ def _warm() -> int:
 
 
 class Inspector:
-    def __init__(self, *, threshold: int = 64 * 1024, timeout_s: float = 5.0,
+    def __init__(self, *, threshold: int = 64 * 1024, timeout_s: float = 10.0,
                  workers: int | None = None):
         self.threshold = threshold
         self.timeout_s = timeout_s

@@ -41,27 +41,43 @@ def comparable(record):
             record["destination"], record["policy_version"])
 
 
-@pytest.mark.parametrize(("where", "tenant", "body", "headers"), [
-    ("CN", "acme", {"image": "x"}, {}),
-    ("HK", "acme", {}, {}),
-    ("SG", "acme", {"applicant": {"id": ADULT_ID}}, {}),
-    ("SG", "acme", {"id": CHILD_ID}, {}),
-    ("SG", "acme", {"id": CHILD_ID}, {"X-Guardian-Consent": "ref-1"}),
-    ("NONE", "lenient", {"tel": "+65 8123 4567"}, {}),
-    ("JP", "nobasis", {}, {}),
-    ("ID", "bank", {}, {}),
+def redirect_abroad(m):
+    """Gateways redirect CN and SG traffic to their home regions (placement)."""
+    m["placement"] = {"default": "forward", "per_origin": {"CN": "redirect", "SG": "redirect"}}
+    for rid, region in m["regions"].items():
+        region["public_endpoint"] = f"https://{rid}.kyc.example.test"
+
+
+@pytest.mark.parametrize(("where", "tenant", "body", "headers", "edit", "region", "action"), [
+    ("CN", "acme", {"image": "x"}, {}, None, "cn", "forward"),
+    ("HK", "acme", {}, {}, None, "cn", "forward"),
+    ("SG", "acme", {"applicant": {"id": ADULT_ID}}, {}, None, "cn", "forward"),
+    ("SG", "acme", {"id": CHILD_ID}, {}, None, "cn", "reject"),
+    ("SG", "acme", {"id": CHILD_ID}, {"X-Guardian-Consent": "ref-1"}, None, "cn", "forward"),
+    ("NONE", "lenient", {"tel": "+65 8123 4567"}, {}, None, "cn", "forward"),
+    ("JP", "nobasis", {}, {}, None, "cn", "forward"),
+    ("ID", "bank", {}, {}, None, "cn", "forward"),
+    # placement: decided after the body unless the origin is already mainland
+    ("SG", "acme", {"ocr": f"号码 {ADULT_ID}"}, {}, redirect_abroad, "cn", "forward"),
+    ("SG", "acme", {"ocr": "nothing"}, {}, redirect_abroad, "cn", "redirect"),
+    ("CN", "acme", {"ocr": "x"}, {}, redirect_abroad, "sg", "redirect"),
+    ("SG", "acme", {"ocr": f"号码 {ADULT_ID}"}, {}, redirect_abroad, "sg", "redirect"),
+    ("SG", "acme", {"id": CHILD_ID}, {}, redirect_abroad, "sg", "reject"),
 ])
 async def test_explain_equals_what_the_running_server_decides(make_gateway, capsys, tmp_path,
                                                               geo_db, where, tenant, body,
-                                                              headers):
-    gw = await make_gateway()
-    await gw.post(tenant=tenant, xff=ADDR[where], json_body=body, headers=headers)
+                                                              headers, edit, region, action):
+    gw = await make_gateway(edit)
+    gw.runtime.settings.region = region
+    await gw.post(tenant=tenant, xff=ADDR[where], json_body=body, headers=headers,
+                  allow_redirects=False)
     served = [r for r in gw.records() if r["type"] == "decision"][-1]
+    assert served["action"] == action
     body_file = tmp_path / "body.json"
     body_file.write_text(json.dumps(body))
     argv = ["explain", "--config", str(gw.map_path), "--geoip-db", str(geo_db), "--ip",
             ADDR[where], "--tenant", tenant, "--body", str(body_file), "--path", "/v1/compare",
-            "--gateway-region", "cn", "--json"]
+            "--gateway-region", region, "--json"]
     for k, v in headers.items():
         argv += ["--header", f"{k}: {v}"]
     assert main(argv) == 0
