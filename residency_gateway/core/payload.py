@@ -373,7 +373,18 @@ def _b64_table() -> bytes:
 
 
 _B64_SKELETON = _b64_table()
-_B64_RUN = re.compile(rb"a{20,}")  # base64 of 15+ bytes: the shortest text worth decoding
+_B64_MIN = b"a" * 20  # base64 of 15+ bytes: the shortest text worth decoding
+_B64_REST = re.compile(rb"a*")
+
+
+def _b64_runs(skeleton: bytes) -> Iterator[tuple[int, int]]:
+    """Runs of 20+ base64 characters, found with memmem-speed searches (a regex would try
+    a match at every letter of ordinary text)."""
+    pos = skeleton.find(_B64_MIN)
+    while pos >= 0:
+        end = _B64_REST.match(skeleton, pos + 20).end()  # type: ignore[union-attr]
+        yield pos, end
+        pos = skeleton.find(_B64_MIN, end)
 _DIGIT_BYTES = b"0123456789"
 
 
@@ -384,8 +395,8 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
     almost always has all three, while words, snake_case keys, hex hashes and UUIDs do not."""
     skeleton = data.translate(_B64_SKELETON)
     tried = 0
-    for m in _B64_RUN.finditer(skeleton):
-        token = data[m.start():m.end()]
+    for start, end in _b64_runs(skeleton):
+        token = data[start:end]
         if token.islower() or token.isupper() or token.translate(None, _DIGIT_BYTES) == token:
             continue
         tried += 1
