@@ -113,12 +113,34 @@ async def test_cn_fails_over_only_inside_china(make_gateway, backends):
     assert completion["attempts"] == ["cn", "cn2"] and completion["region"] == "cn2"
 
 
+def decisions(gw):
+    return [r for r in gw.records() if r["type"] == "decision"]
+
+
 async def test_overseas_fails_over_only_to_allowed_fallbacks(make_gateway, backends):
+    # acme lists fallbacks jp (allowed: it has a legal basis for every transfer) and cn2 (never
+    # for overseas data); bank pins Indonesian clients to id and lists jp.
     gw = await make_gateway(down=("sg",))
-    status, _, body = await gw.post(xff=ADDR["HK"], json_body={})
-    assert (status, body["region"]) == (200, "jp")
-    status, _, problem = await gw.post(tenant="nobasis", xff=ADDR["JP"], json_body={})
-    assert status == 200  # nobasis routes to jp, domestic
+    status, headers, body = await gw.post(xff=ADDR["HK"], json_body={})
+    assert (status, body["region"], headers["X-Residency-Region"]) == (200, "jp", "jp")
+    only(backends, "jp")
+    assert decisions(gw)[-1]["destination"]["fallbacks"] == ["jp"]  # cn2 is not even offered
+    assert (await gw.completions(1))[-1]["attempts"] == ["sg", "jp"]
+
+    # the allowed fallback down too: the disallowed one is still never tried
+    gw = await make_gateway(down=("sg", "jp"))
+    status, _, problem = await gw.post(xff=ADDR["HK"], json_body={})
+    assert (status, problem["reason"]) == (503, "upstream_unavailable")
+    assert backends["cn2"].requests == []
+    assert (await gw.completions(1))[-1]["attempts"] == ["sg", "jp"]
+
+    # a pin holds through failover: bank's Indonesian data never falls back to jp
+    gw = await make_gateway(down=("id",))
+    status, _, problem = await gw.post(tenant="bank", xff=ADDR["ID"], json_body={})
+    assert (status, problem["reason"]) == (503, "upstream_unavailable")
+    assert decisions(gw)[-1]["destination"]["fallbacks"] == []
+    assert len(backends["jp"].requests) == 1  # only the first request above
+    assert (await gw.completions(1))[-1]["attempts"] == ["id"]
 
 
 async def test_client_residency_headers_never_reach_upstream(make_gateway, backends):
