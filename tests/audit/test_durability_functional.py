@@ -60,20 +60,20 @@ async def records_of(kind, data_dir, dsn):
     return [str(f) for f in findings if f.severity == "error"], recs
 
 
-async def crash_and_restart(tmp_path, geo_db, recorder, kind, dsn=None) -> None:
+async def crash_and_restart(tmp_path, geo_db, recorder, processes, kind, dsn=None) -> None:
     upstream, seen = recorder
     env = {"RG_AUDIT_STORE": "postgres", "RG_AUDIT_PG_DSN": dsn} if dsn else {}
     map_path = write_map(tmp_path / "map.yaml", map_for(upstream))
     data_dir = tmp_path / "data"
-    gw = await GatewayProcess(map_path, geo_db, data_dir, env=env).start()
+    gw = await GatewayProcess(processes, map_path, geo_db, data_dir, env=env).start()
     results = await load(gw.url, total=400, concurrency=16, stop_after=120,
                          on_threshold=gw.kill9)
     assert any(status == 200 for status, _ in results)
     assert gw.proc.returncode == -9
     # restart on the same trail: a torn tail is cut, the chain continues
-    gw2 = await GatewayProcess(map_path, geo_db, data_dir, env=env).start()
+    gw2 = await GatewayProcess(processes, map_path, geo_db, data_dir, env=env).start()
     after = await load(gw2.url, total=20, concurrency=4)
-    assert all(status == 200 for status, _ in after)
+    assert [s for s, _ in after] == [200] * 20, gw2.log.read_text()[-3000:]
     assert gw2.terminate() == 0
     errors, recs = await records_of(kind, data_dir, dsn)
     assert errors == []
@@ -84,16 +84,16 @@ async def crash_and_restart(tmp_path, geo_db, recorder, kind, dsn=None) -> None:
     assert acknowledged <= recorded
 
 
-async def test_kill_9_under_load_file_store(tmp_path, geo_db, recorder):
-    await crash_and_restart(tmp_path, geo_db, recorder, "file")
+async def test_kill_9_under_load_file_store(tmp_path, geo_db, recorder, processes):
+    await crash_and_restart(tmp_path, geo_db, recorder, processes, "file")
 
 
-async def test_kill_9_under_load_postgres_store(tmp_path, geo_db, recorder, pg_dsn):
-    await crash_and_restart(tmp_path, geo_db, recorder, "postgres", pg_dsn)
+async def test_kill_9_under_load_postgres_store(tmp_path, geo_db, recorder, pg_dsn, processes):
+    await crash_and_restart(tmp_path, geo_db, recorder, processes, "postgres", pg_dsn)
 
 
 async def test_unwritable_file_store_refuses_with_503_and_forwards_nothing(
-        tmp_path, geo_db, recorder):
+        tmp_path, geo_db, recorder, processes):
     upstream, seen = recorder
     map_path = write_map(tmp_path / "map.yaml", map_for(upstream))
     data_dir = tmp_path / "data"
@@ -101,7 +101,7 @@ async def test_unwritable_file_store_refuses_with_503_and_forwards_nothing(
     def small_files() -> None:  # the disk is "full" once the trail segment reaches 24 KB
         resource.setrlimit(resource.RLIMIT_FSIZE, (24_000, resource.RLIM_INFINITY))
 
-    gw = await GatewayProcess(map_path, geo_db, data_dir, preexec=small_files).start()
+    gw = await GatewayProcess(processes, map_path, geo_db, data_dir, preexec=small_files).start()
     try:
         results = await load(gw.url, total=60, concurrency=4)
         statuses = [s for s, _ in results]
@@ -127,11 +127,11 @@ async def test_unwritable_file_store_refuses_with_503_and_forwards_nothing(
 
 
 async def test_postgres_store_down_refuses_with_503_and_forwards_nothing(
-        tmp_path, geo_db, recorder, pg_dsn):
+        tmp_path, geo_db, recorder, pg_dsn, processes):
     upstream, seen = recorder
     map_path = write_map(tmp_path / "map.yaml", map_for(upstream))
     env = {"RG_AUDIT_STORE": "postgres", "RG_AUDIT_PG_DSN": pg_dsn}
-    gw = await GatewayProcess(map_path, geo_db, tmp_path / "data", env=env).start()
+    gw = await GatewayProcess(processes, map_path, geo_db, tmp_path / "data", env=env).start()
     try:
         ok = await load(gw.url, total=10, concurrency=2)
         assert all(s == 200 for s, _ in ok) and len(seen) == 10

@@ -25,7 +25,7 @@ def nginx_binary() -> str:
 
 
 @pytest.fixture
-async def nginx(tmp_path, make_gateway):
+async def nginx(tmp_path, make_gateway, processes):
     def edit(m):
         m["trusted_proxies"] = ["127.0.0.1/32"]  # nginx only
         m["cidr_overrides"] = [{"network": "127.0.0.2/32", "jurisdiction": "SG"},
@@ -47,7 +47,7 @@ async def nginx(tmp_path, make_gateway):
     test = subprocess.run([nginx_binary(), "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
                           capture_output=True, text=True, check=False)
     assert test.returncode == 0, test.stderr
-    proc = subprocess.Popen([nginx_binary(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+    proc = processes.popen([nginx_binary(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
                              "-g", "daemon off;"], stderr=subprocess.PIPE)
     for _ in range(100):
         try:
@@ -56,12 +56,13 @@ async def nginx(tmp_path, make_gateway):
             await w.wait_closed()
             break
         except OSError:
+            assert proc.poll() is None, f"nginx exited with {proc.returncode}"
             await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("nginx never listened")
     yield f"http://127.0.0.1:{port}", gw
-    proc.terminate()
+    proc.terminate()  # master and workers; `processes` kills the group if they do not stop
     proc.wait(timeout=10)
-    assert proc.stderr is not None
-    proc.stderr.close()
 
 
 async def post_from(local: str, url: str, headers: dict[str, str], body: bytes = b"{}"):
