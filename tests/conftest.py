@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import hashlib
 import json
 import os
 import signal
@@ -45,12 +46,15 @@ class Backend:
         return f"http://127.0.0.1:{self.port}"
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        size = 0
+        size, digest = 0, hashlib.sha256()
         async for chunk in request.content.iter_any():
             size += len(chunk)
+            digest.update(chunk)
         self.requests.append({"method": request.method, "path": request.raw_path,
-                              "headers": dict(request.headers), "body_bytes": size})
-        return web.json_response({"region": self.region, "body_bytes": size},
+                              "headers": dict(request.headers), "body_bytes": size,
+                              "body_sha256": digest.hexdigest()})
+        return web.json_response({"region": self.region, "body_bytes": size,
+                                  "body_sha256": digest.hexdigest()},
                                  status=self.status, headers={"Connection": "keep-alive",
                                                               "X-Residency-Region": "forged"})
 

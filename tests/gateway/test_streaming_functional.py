@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tests.helpers import ADDR, write_map
 
 SIZE = 100 * 1024 * 1024
 CHUNK = 256 * 1024
+DOWNLOAD_BLOCK = os.urandom(CHUNK)
 
 
 def rss_kb(pid: int) -> int:
@@ -68,16 +70,16 @@ async def sink():
             resp = web.StreamResponse(headers={"Content-Type": "video/mp4"})
             resp.content_length = SIZE
             await resp.prepare(request)
-            block = b"\0" * CHUNK
             for _ in range(SIZE // CHUNK):
-                await resp.write(block)
+                await resp.write(DOWNLOAD_BLOCK)
             await resp.write_eof()
             return resp
-        n = 0
+        n, digest = 0, hashlib.sha256()
         async for chunk in request.content.iter_any():
             n += len(chunk)
+            digest.update(chunk)
         received.append(n)
-        return web.json_response({"bytes": n})
+        return web.json_response({"bytes": n, "sha256": digest.hexdigest()})
 
     runner, url = await serve_handler(handle)
     yield url, received
@@ -101,22 +103,27 @@ async def test_100mb_upload_and_download_stream_with_flat_memory(gateway_process
         async with s.post(url + "/warmup", data=b"x" * CHUNK, headers=headers) as r:
             assert r.status == 200
 
+        sent = hashlib.sha256()
+
         async def video():
-            block = os.urandom(CHUNK)
             for _ in range(SIZE // CHUNK):
+                block = os.urandom(CHUNK)
+                sent.update(block)
                 yield block
 
         async with RssSampler(proc.pid) as upload:
             async with s.post(url + "/v1/liveness", data=video(), headers=headers) as r:
                 assert r.status == 200
-                assert (await r.json())["bytes"] == SIZE
-        got = 0
+                assert await r.json() == {"bytes": SIZE, "sha256": sent.hexdigest()}
+        got, digest = 0, hashlib.sha256()
         async with RssSampler(proc.pid) as download:
             async with s.get(url + "/download", headers=headers) as r:
                 assert r.status == 200
                 async for chunk in r.content.iter_any():
                     got += len(chunk)
+                    digest.update(chunk)
         assert got == SIZE
+        assert digest.hexdigest() == hashlib.sha256(DOWNLOAD_BLOCK * (SIZE // CHUNK)).hexdigest()
     assert received[-1] == SIZE
     for name, m in (("upload", upload), ("download", download)):
         # the sampler ran through the transfer: the figure is a measurement, not a default
