@@ -13,14 +13,18 @@ from residency_gateway.audit.export import verify_store
 from residency_gateway.audit.signing import load_public_keys
 from residency_gateway.audit.sources import FileSource, PgSource
 from tests.conftest import GatewayProcess, map_for
-from tests.helpers import ADDR, write_map
+from tests.helpers import ADDR, metric_value, write_map
 
 HEADERS = {"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"]}
 
 
 async def load(url: str, total: int, concurrency: int, stop_after: int | None = None,
-               on_threshold=None) -> list[tuple[int, str | None]]:
-    """Bounded concurrent load on loopback; returns (status, decision id) per request."""
+               on_threshold=None, problems: list[str] | None = None
+               ) -> list[tuple[int, str | None]]:
+    """Bounded concurrent load on loopback; returns (status, decision id) per request, and
+    appends what went wrong with each non-200 to `problems` (for failure messages).
+    The per-request timeout is generous: these tests check answers, not latency, and a busy
+    machine must not turn a slow 200 into a failure."""
     results: list[tuple[int, str | None]] = []
     queue = iter(range(total))
     fired = asyncio.Event()
@@ -30,15 +34,19 @@ async def load(url: str, total: int, concurrency: int, stop_after: int | None = 
             try:
                 async with session.post(url + "/v1/compare", json={"n": i},
                                         headers=HEADERS) as r:
-                    await r.read()
+                    body = await r.read()
                     results.append((r.status, r.headers.get("X-Residency-Decision")))
-            except (TimeoutError, aiohttp.ClientError):
+                    if r.status != 200 and problems is not None:
+                        problems.append(f"{r.status} {body[:300]!r}")
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 results.append((0, None))
+                if problems is not None:
+                    problems.append(repr(exc))
             if stop_after is not None and len(results) >= stop_after and not fired.is_set():
                 fired.set()
                 on_threshold()
 
-    timeout = aiohttp.ClientTimeout(total=10)
+    timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as s:
         await asyncio.gather(*(worker(s) for _ in range(concurrency)))
     return results
@@ -72,8 +80,9 @@ async def crash_and_restart(tmp_path, geo_db, recorder, processes, kind, dsn=Non
     assert gw.proc.returncode == -9
     # restart on the same trail: a torn tail is cut, the chain continues
     gw2 = await GatewayProcess(processes, map_path, geo_db, data_dir, env=env).start()
-    after = await load(gw2.url, total=20, concurrency=4)
-    assert [s for s, _ in after] == [200] * 20, gw2.log.read_text()[-3000:]
+    problems: list[str] = []
+    after = await load(gw2.url, total=20, concurrency=4, problems=problems)
+    assert [s for s, _ in after] == [200] * 20, (problems, gw2.log.read_text()[-3000:])
     assert gw2.terminate() == 0
     errors, recs = await records_of(kind, data_dir, dsn)
     assert errors == []
@@ -118,7 +127,7 @@ async def test_unwritable_file_store_refuses_with_503_and_forwards_nothing(
             assert refused is not None and refused["reason"] == "trail_unavailable"
             assert refused["type"] == "urn:residency-gateway:problem:trail_unavailable"
             async with s.get(gw.admin + "/metrics") as r:
-                assert "rg_audit_write_failures_total 0.0" not in await r.text()
+                assert metric_value(await r.text(), "rg_audit_write_failures_total") > 0
         assert len(seen) == statuses.count(200)  # nothing moved without its record
     finally:
         gw.terminate()
