@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     drain_delay_s: float = Field(default=0.0, ge=0, le=120)
     reload_poll_s: float = Field(default=2.0, gt=0, le=3600)
     health_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    # Request bodies larger than this are inspected in worker processes, off the event loop;
+    # an inspection that takes longer than inspect_timeout_s is refused (422), not forwarded.
+    inspect_offload_bytes: int = Field(default=64 * 1024, ge=0)
+    inspect_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    inspect_workers: int | None = Field(default=None, ge=1, le=64)
     audit_store: Literal["file", "postgres"] = "file"
     audit_pg_dsn: SecretStr | None = None
     audit_segment_max_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)

@@ -52,9 +52,9 @@ class Backend:
             digest.update(chunk)
         self.requests.append({"method": request.method, "path": request.raw_path,
                               "headers": dict(request.headers), "body_bytes": size,
-                              "body_sha256": digest.hexdigest()})
+                              "sha256": digest.hexdigest()})
         return web.json_response({"region": self.region, "body_bytes": size,
-                                  "body_sha256": digest.hexdigest()},
+                                  "sha256": digest.hexdigest()},
                                  status=self.status, headers={"Connection": "keep-alive",
                                                               "X-Residency-Region": "forged"})
 
@@ -70,7 +70,8 @@ async def backends() -> AsyncIterator[dict[str, Backend]]:
     made: dict[str, Backend] = {}
     for region in ("cn", "cn2", "sg", "id", "jp"):
         b = Backend(region)
-        app = web.Application()
+        # Bodies as sent (no automatic decompression): the tests compare bytes.
+        app = web.Application(handler_args={"auto_decompress": False})
         app.router.add_route("*", "/{tail:.*}", b.handle)
         b.runner = web.AppRunner(app, access_log=None)
         await b.runner.setup()
@@ -128,15 +129,16 @@ class Gateway:
 
     async def post(self, path: str = "/v1/compare", *, tenant: str | None = "acme",
                    xff: str | None = None, json_body: Any = None, data: Any = None,
-                   headers: dict[str, str] | None = None, session: aiohttp.ClientSession | None = None
-                   ) -> tuple[int, dict[str, str], Any]:
+                   headers: dict[str, str] | None = None, session: aiohttp.ClientSession | None = None,
+                   allow_redirects: bool = True) -> tuple[int, dict[str, str], Any]:
         hdrs = dict(headers or {})
         if tenant is not None:
             hdrs["X-Tenant-ID"] = tenant
         if xff is not None:
             hdrs["X-Forwarded-For"] = xff
         s = session or self.session
-        async with s.post(self.url + path, json=json_body, data=data, headers=hdrs) as r:
+        async with s.post(self.url + path, json=json_body, data=data, headers=hdrs,
+                          allow_redirects=allow_redirects) as r:
             text = await r.text()
             body = json.loads(text) if r.content_type.endswith("json") else text
             return r.status, dict(r.headers), body
@@ -210,12 +212,23 @@ def processes() -> Iterator[Processes]:
         owner.cleanup()
 
 
+# multiprocessing's own helpers, one per interpreter, started on first use (the in-process
+# gateway's inspection pool uses forkserver) and ended when pytest exits: not a test's leak.
+# Their children (pool workers) are checked like any other process.
+_SHARED_HELPERS = ("from multiprocessing.forkserver import main",
+                   "from multiprocessing.resource_tracker import main")
+
+
 def live_children() -> list[psutil.Process]:
     out = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if child.status() != psutil.STATUS_ZOMBIE:
-                out.append(child)
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if child.ppid() == os.getpid() and any(
+                    h in " ".join(child.cmdline()) for h in _SHARED_HELPERS):
+                continue
+            out.append(child)
         except psutil.NoSuchProcess:
             pass
     return out

@@ -55,6 +55,12 @@ BASE_MAP: dict[str, Any] = {
 }
 
 
+# Real media starts: a signature followed by binary data (what the gateway streams uninspected).
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) * 16
+MP4 = (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
+       + bytes(range(256)) * 16)
+
+
 def resident_id(born: dt.date, area: str = "110101", seq: str = "123") -> str:
     first17 = f"{area}{born:%Y%m%d}{seq}"
     return first17 + check_character(first17)

@@ -56,6 +56,11 @@ def decision_record(d: Decision, *, geoip_build: str | None, gateway_region: str
         "reasons": [r.value for r in d.reasons],
         "steps": list(d.steps),
         "subjects": [{"kind": s.kind, "pseudonym": s.pseudonym} for s in d.subjects],
+        # What was and was not looked at: the body inspected or why not (binary signature,
+        # over the limit, streamed by oversize_multipart: stream), and how many distinct
+        # subjects were found before the per-record cap.
+        "inspection": {"body_inspected": d.body_inspected, "note": d.payload_note,
+                       "subject_counts": dict(d.subject_counts)},
         "categories": list(d.categories),
         "policy_version": d.policy_version,
         "geoip_build": geoip_build,

@@ -39,6 +39,41 @@ def parse_ip(text: str) -> IPAddress | None:
     return address
 
 
+_6TO4 = ipaddress.ip_network("2002::/16")
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_TEREDO = ipaddress.ip_network("2001::/32")
+
+
+@functools.lru_cache(maxsize=65536)
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries, in each transition form that names the
+    client's IPv4 network: IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d` (RFC 4291
+    s.2.5.5.1, deprecated), 6to4 `2002:AABB:CCDD::/48` (RFC 3056), NAT64 `64:ff9b::/96` (RFC 6052)
+    and local-use `64:ff9b:1::/48` (RFC 8215, /96 layout), Teredo `2001::/32` (RFC 4380: the
+    client's public address, obfuscated by XOR in the last 32 bits)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    value = int(address)
+    if value >> 32 == 0 and value > 0xFFFF:  # ::a.b.c.d, but not :: or ::1
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if address in _6TO4:
+        return ipaddress.IPv4Address((value >> 80) & 0xFFFFFFFF)
+    if any(address in net for net in _NAT64):
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if address in _TEREDO:
+        return ipaddress.IPv4Address(~value & 0xFFFFFFFF)
+    return None
+
+
+def origin_ip(address: IPAddress) -> IPAddress:
+    """The address whose network says where the client is: an embedded IPv4 address when
+    there is one. Only for origin (CIDR overrides, GeoIP, record prefixes): trust in a proxy
+    is never granted through an embedded form."""
+    return embedded_ipv4(address) or address
+
+
 def is_trusted(address: IPAddress, trusted: Sequence[Network]) -> bool:
     return any(address.version == net.version and address in net for net in trusted)
 
@@ -47,36 +82,80 @@ def xff_entries(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
 def forwarded_entries(values: Sequence[str]) -> list[str] | None:
-    """The `for=` of each RFC 7239 element, left to right; None if an element lacks one."""
+    """The `for=` of each RFC 7239 element, left to right; None if any element is malformed
+    (RFC 7230 token or quoted-string values, each parameter once, `for` present)."""
     out: list[str] = []
     for value in values:
-        for element in _split_outside_quotes(value, ","):
+        elements = _split_outside_quotes(value, ",")
+        if elements is None:
+            return None
+        for element in elements:
             if not element.strip():
                 continue
-            found = None
-            for pair in _split_outside_quotes(element, ";"):
-                name, sep, val = pair.partition("=")
-                if sep and name.strip().lower() == "for":
-                    found = val.strip()
-            if found is None:
+            pairs = _split_outside_quotes(element, ";")
+            if pairs is None:
                 return None
-            out.append(found)
+            params: dict[str, str] = {}
+            for pair in pairs:
+                name, sep, raw = pair.partition("=")
+                name = name.strip().lower()
+                parsed = _param_value(raw.strip()) if sep else None
+                if not name or parsed is None or name in params or not set(name) <= _TOKEN_CHARS:
+                    return None
+                params[name] = parsed
+            if "for" not in params:
+                return None
+            out.append(params["for"])
     return out
 
 
-def _split_outside_quotes(text: str, sep: str) -> list[str]:
+def _param_value(raw: str) -> str | None:
+    """An RFC 7230 token, or a quoted-string with its escapes undone; None if neither."""
+    if raw.startswith('"'):
+        if len(raw) < 2 or not raw.endswith('"'):
+            return None
+        out: list[str] = []
+        body = raw[1:-1]
+        i = 0
+        while i < len(body):
+            ch = body[i]
+            if ch == "\\":
+                if i + 1 >= len(body):
+                    return None
+                ch = body[i + 1]
+                i += 1
+            elif ch == '"':
+                return None
+            out.append(ch)
+            i += 1
+        return "".join(out)
+    return raw if raw and set(raw) <= _TOKEN_CHARS | {":"} else None
+
+
+def _split_outside_quotes(text: str, sep: str) -> list[str] | None:
+    """`text` split at `sep` outside quoted-strings; None on an unbalanced quote."""
     parts: list[str] = []
     buf: list[str] = []
-    quoted = False
+    quoted = escaped = False
     for ch in text:
-        if ch == '"':
+        if escaped:
+            escaped = False
+        elif quoted and ch == "\\":
+            escaped = True
+        elif ch == '"':
             quoted = not quoted
-        if ch == sep and not quoted:
+        elif ch == sep and not quoted:
             parts.append("".join(buf))
             buf = []
-        else:
-            buf.append(ch)
+            continue
+        buf.append(ch)
+    if quoted or escaped:
+        return None
     parts.append("".join(buf))
     return parts
 
@@ -117,6 +196,6 @@ def truncated_prefix(address: str | None) -> str | None:
     """The /24 (IPv4) or /48 (IPv6) around an address: what records keep instead of it."""
     if address is None:
         return None
-    ip = ipaddress.ip_address(address)
+    ip = origin_ip(ipaddress.ip_address(address))
     bits = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))

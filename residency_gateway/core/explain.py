@@ -7,36 +7,47 @@ lookup, the clock and the pseudonym key come in as arguments.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
+from residency_gateway.core.inspection import scan_held_body
 from residency_gateway.core.origin import GeoLookup
-from residency_gateway.core.payload import (
-    inspect_complete,
-    inspectable_kind,
-    scan_request_line,
-)
-from residency_gateway.core.policy import RequestFacts, decide
-from residency_gateway.core.values import NOT_INSPECTED, Decision, PayloadScan, Reason
+from residency_gateway.core.payload import PLACEMENT_MARKER, scan_request_line
+from residency_gateway.core.policy import RequestFacts, decide, redirect_stands_without_body
+from residency_gateway.core.values import Decision
 from residency_gateway.regionmap.schema import RegionMap
 
 
-def scan_body(body: bytes | None, content_type: str, rmap: RegionMap, key: bytes,
-              today: dt.date) -> PayloadScan:
-    """The same inspection rules as the proxy, for a body held in memory."""
-    if not body:
-        return NOT_INSPECTED
-    kind = inspectable_kind(content_type)
-    if kind is None:
-        return PayloadScan(False, note=f"{content_type or 'untyped body'} streamed uninspected")
-    conf = rmap.payload
-    if len(body) > conf.max_inspect_bytes:
-        if kind == "multipart" and conf.oversize_multipart == "stream":
-            return PayloadScan(False, note="multipart body over payload.max_inspect_bytes "
-                               "streamed uninspected (oversize_multipart: stream)")
-        return PayloadScan(False, note="body exceeds payload.max_inspect_bytes",
-                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT)
-    return inspect_complete(kind, body, content_type, key=key, today=today,
-                            resident_ids=conf.resident_id, phones=conf.mobile_phone)
+def split_target(target: str) -> tuple[str, str, bool]:
+    """(path, query without the placement marker, whether the marker was there)."""
+    path, _, query = target.partition("?")
+    if PLACEMENT_MARKER not in query:
+        return path, query, False
+    params = query.split("&")
+    kept = [p for p in params if p.split("=", 1)[0] != PLACEMENT_MARKER]
+    return path, "&".join(kept), len(kept) != len(params)
+
+
+def request_facts(peer: str | None, headers: Iterable[tuple[str, str]], method: str,
+                  target: str) -> tuple[RequestFacts, str]:
+    """The facts of a request line and headers (names lower-cased), and its query string.
+    `target` is the raw (still percent-encoded) path and query."""
+    path, query, placed = split_target(target)
+    facts = RequestFacts(peer=peer, headers=tuple((k.lower(), v) for k, v in headers),
+                         method=method, path=path, placed=placed)
+    return facts, query
+
+
+def with_line_scan(facts: RequestFacts, query: str, rmap: RegionMap, key: bytes,
+                   today: dt.date) -> RequestFacts:
+    """The facts with identifiers in the path, query and header values as payload signals."""
+    ident = rmap.tenant_identification
+    line = scan_request_line(facts.path, query, key=key, today=today, headers=facts.headers,
+                             resident_ids=rmap.payload.resident_id,
+                             phones=rmap.payload.mobile_phone,
+                             skip_headers=(ident.header, ident.api_key_header,
+                                           rmap.payload.guardian_consent_header))
+    return replace(facts, payload=facts.payload.merged(line))
 
 
 def explain(rmap: RegionMap, version: str, geo: GeoLookup, *, ip: str, tenant: str,
@@ -44,16 +55,20 @@ def explain(rmap: RegionMap, version: str, geo: GeoLookup, *, ip: str, tenant: s
             now: dt.datetime, key: bytes, gateway_region: str | None = None,
             path: str = "/", method: str = "POST") -> Decision:
     """The decision for a request from client `ip` (as the gateway would see it after trusted
-    proxies) of `tenant`, with optional headers and body."""
-    hdrs = tuple((k.strip().lower(), v.strip()) for k, v in headers)
-    ctype = next((v for k, v in hdrs if k == "content-type"), "application/json")
-    route, _, query = path.partition("?")
-    line = scan_request_line(route, query, key=key, today=now.date(), headers=hdrs,
-                             resident_ids=rmap.payload.resident_id,
-                             phones=rmap.payload.mobile_phone)
-    payload = line.merged(scan_body(body, ctype, rmap, key, now.date()))
-    path = route
-    facts = RequestFacts(peer=ip, headers=hdrs, method=method, path=path, payload=payload)
+    proxies) of `tenant`, with optional headers and body: the server's steps in its order
+    (request line and headers; a placement redirect the body cannot change; then the body)."""
+    hdrs = tuple((k.strip(), v.strip()) for k, v in headers)
+    facts, query = request_facts(ip, hdrs, method, path)
+    facts = with_line_scan(facts, query, rmap, key, now.date())
+    if gateway_region and rmap.placement.redirects:
+        early = decide(facts, rmap, version, geo, now, "explain", gateway_region=gateway_region,
+                       tenant=tenant)
+        if redirect_stands_without_body(early):
+            return early
+    ctype = facts.header("content-type") or ""
+    cenc = facts.header("content-encoding") or ""
+    scan = scan_held_body(body, ctype, cenc, rmap, key, now.date())
+    facts = replace(facts, payload=facts.payload.merged(scan))
     return decide(facts, rmap, version, geo, now, "explain", gateway_region=gateway_region,
                   tenant=tenant)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 
-from residency_gateway.core.clientaddr import parse_ip
+from residency_gateway.core.clientaddr import origin_ip, parse_ip
 from residency_gateway.core.values import (
     MAINLAND,
     GeoAnswer,
@@ -29,7 +29,7 @@ GeoLookup = Callable[[str], GeoAnswer]
 _NON_ROUTABLE = tuple(ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
     "172.16.0.0/12", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-    "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "64:ff9b:1::/48",
+    "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
 ))
 
 
@@ -42,9 +42,10 @@ def network_signal(address: str | None, overrides: Iterable[CidrOverride],
     """The network's signal: an override (most specific wins), else GeoIP, else unknown."""
     if address is None:
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "client address unknown")
-    ip = parse_ip(address)
-    if ip is None:
+    raw = parse_ip(address)
+    if raw is None:
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "client address unparseable")
+    ip = origin_ip(raw)
     best: CidrOverride | None = None
     for rule in overrides:
         if rule.network.version == ip.version and ip in rule.network and (
@@ -55,7 +56,7 @@ def network_signal(address: str | None, overrides: Iterable[CidrOverride],
         return Signal(SignalKind.CIDR_OVERRIDE, best.jurisdiction, True, str(best.network))
     if non_routable(ip):
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "private or reserved address")
-    answer = geo(address)
+    answer = geo(str(ip))
     if answer.anycast:
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "anycast network")
     if answer.country is None:

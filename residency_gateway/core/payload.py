@@ -1,257 +1,715 @@
-"""Inspect a JSON request body for signals of origin: resident ID numbers and phone numbers.
+"""Inspect what a request carries for signals of origin: resident ID numbers and phone numbers.
 
-Walks every string (and integer, for IDs/phones stored as numbers) in the document. Returns
-findings with JSON paths and keyed pseudonyms; the raw values never leave this module.
+Every body is inspected unless it provably cannot hold text: whatever its declared type, a body
+streams uninspected only when its first bytes carry the signature of a binary media format
+(`binary_signature`). Everything else becomes *views*, texts the one tokenizer
+(`core.scanner`) reads whole: the body in its charset (UTF-8 or a BOM's UTF-16/32 when none is
+declared; UTF-16 too when NUL bytes suggest it), the same with JSON/JavaScript escapes undone,
+percent-encoding undone (up to three layers), HTML character references undone, base64 tokens
+that decode to text, each multipart part (nested multiparts, base64 and quoted-printable parts,
+compressed parts), and compressed content (gzip, deflate, br, zstd, bzip2, xz, zip members),
+decompressed for inspection only, within the output size and ratio limits. Structure cannot hide
+an identifier: duplicate JSON keys, keys, numbers and nested documents are all text in a view.
+Declared JSON, form and multipart bodies are also parsed, only to refuse malformed ones.
+
+Findings leave this module as keyed pseudonyms only, capped per request (`max_subjects`, the
+youngest ID and mainland signals kept first so no decision-relevant finding is dropped), with
+counts by kind. Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import bz2
+import contextlib
 import datetime as dt
-import email.errors
-import email.parser
-import email.policy
+import html
+import io
 import json
+import lzma
+import quopri
 import re
 import urllib.parse
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
-from typing import Any
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
-from residency_gateway.core.idnumber import parse_resident_id
-from residency_gateway.core.phones import parse_phone
+import brotli
+import orjson
+import zstandard
+
 from residency_gateway.core.pseudonym import pseudonymise
-from residency_gateway.core.values import IdFinding, PayloadScan, PhoneFinding, Reason, Subject
+from residency_gateway.core.scanner import (
+    _COARSE as _COARSE_DIGITS,
+)
+from residency_gateway.core.scanner import (
+    _SKELETON,
+    Budget,
+    BudgetExceeded,
+    Token,
+    may_hold_identifier,
+    tokens,
+)
+from residency_gateway.core.values import (
+    MAINLAND,
+    IdFinding,
+    PayloadScan,
+    PhoneFinding,
+    Reason,
+    Subject,
+)
 
-MAX_DEPTH = 64
-# Seven digits in a row could be part of an identifier: such text never goes into a path.
-_DIGITS = re.compile(r"\d{7}")
-# Identifier-shaped tokens in free text: an 18-character ID, or a phone number written as
-# +CC / 00CC ... or as a bare mainland mobile.
-_TEXT_TOKENS = re.compile(
-    r"(?<![0-9A-Za-z])(?:[1-9]\d{16}[\dXx]"
-    r"|(?:\+|00)\d[\d \-().]{6,20}\d"
-    r"|1[3-9]\d{9})(?![0-9A-Za-z])")
-_BOUNDARY_DEFECTS = (email.errors.StartBoundaryNotFoundDefect,
-                     email.errors.CloseBoundaryNotFoundDefect)
+MAX_NESTING = 4  # multipart in multipart, archive in part, ...
+MAX_BASE64_TOKENS = 64
 
 
 class PayloadError(ValueError):
-    """The body claims to be JSON but is not, or is too deep to inspect safely."""
+    """The body claims a structure (JSON, form, multipart) it does not have."""
 
 
-def _walk(node: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
-    if depth > MAX_DEPTH:
-        raise PayloadError("JSON nesting deeper than 64 levels")
-    if isinstance(node, dict):
-        for key, value in node.items():
-            text = str(key)
-            if _DIGITS.search(text):
-                # A key may itself be an identifier: scan it, and never copy it into a path.
-                yield f"{path}.<key>", text.strip()
-                child = f"{path}.<key>"
-            else:
-                child = f"{path}.{text}" if text.isidentifier() else f"{path}[{text!r}]"
-            yield from _walk(value, child, depth + 1)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _walk(value, f"{path}[{index}]", depth + 1)
-    elif isinstance(node, str):
-        yield path, node.strip()
-    elif isinstance(node, int) and not isinstance(node, bool):
-        yield path, str(node)
+class Uninspectable(Exception):
+    """The body cannot be inspected within the limits; `reason` says which refusal applies."""
+
+    def __init__(self, reason: Reason, note: str):
+        super().__init__(note)
+        self.reason = reason
+        self.note = note
 
 
-def inspectable_kind(content_type: str) -> str | None:
-    """"json", "form", "multipart" or "text" for bodies the gateway inspects; None for the
-    binary ones it streams (images, video, octet-stream)."""
-    ctype = content_type.split(";")[0].strip().lower()
-    if not ctype or ctype.startswith("text/") or ctype in ("application/xml",) or (
-            ctype.startswith("application/") and ctype.endswith("+xml")):
-        return "text"
-    if ctype == "application/json" or (ctype.startswith("application/")
-                                       and ctype.endswith("+json")):
-        return "json"
-    if ctype == "application/x-www-form-urlencoded":
-        return "form"
-    if ctype == "multipart/form-data":
-        return "multipart"
+@dataclass(frozen=True, slots=True)
+class InspectOptions:
+    """The region map's `payload:` settings that inspection needs."""
+
+    max_inspect_bytes: int = 8 * 1024 * 1024
+    resident_ids: bool = True
+    phones: bool = True
+    max_decompression_ratio: int = 1000
+    budget: int = 2_000_000
+    max_subjects: int = 32
+
+
+# -- binary signatures ---------------------------------------------------------------------
+
+def _ftyp(data: bytes) -> str | None:
+    if data[4:8] != b"ftyp":
+        return None
+    brand = data[8:12]
+    if brand in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
+        return "heic"
+    if brand in (b"avif", b"avis"):
+        return "avif"
+    if brand == b"qt  ":
+        return "quicktime"
+    return "mp4"
+
+
+def _riff(data: bytes) -> str | None:
+    if data[:4] != b"RIFF":
+        return None
+    return {b"WEBP": "webp", b"AVI ": "avi", b"WAVE": "wav"}.get(data[8:12])
+
+
+# Media formats that hold pixels or samples, not text a person typed. PDF is listed because the
+# product brief treats document scans like images (it can carry text; see README).
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"\x1aE\xdf\xa3", "webm"),
+    (b"%PDF-", "pdf"),
+    (b"BM", "bmp"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "jpeg2000"),
+    (b"\xff\x4f\xff\x51", "jpeg2000"),
+    (b"OggS", "ogg"),
+    (b"ID3", "mp3"),
+    (b"fLaC", "flac"),
+    (b"\x00\x00\x01\xba", "mpeg"),
+    (b"\x00\x00\x01\xb3", "mpeg"),
+)
+
+
+def _signature(data: bytes) -> tuple[str, int] | None:
+    found = _ftyp(data) or _riff(data)
+    if found:
+        return found, 12
+    for magic, name in _SIGNATURES:
+        if data.startswith(magic):
+            if name == "bmp" and data[6:10] != b"\0\0\0\0":
+                continue  # "BM" alone is too common a text start
+            return name, len(magic)
     return None
 
 
-def parse_multipart(body: bytes, content_type: str) -> Any:
-    """multipart/form-data (RFC 7578) -> {field name: [values]} for the parts that are fields:
-    text parts as strings, JSON parts parsed. File parts (a filename, or a binary type) are
-    images and videos: they are skipped, not scanned."""
-    if "boundary=" not in content_type.lower():
-        raise PayloadError("multipart body without a boundary")
-    head = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    if not message.is_multipart() or any(
-            isinstance(d, _BOUNDARY_DEFECTS) for d in message.defects):
-        raise PayloadError("multipart body is malformed (boundary not found or not closed)")
-    out: dict[str, list[Any]] = {}
-    for index, part in enumerate(message.iter_parts()):
-        name = part.get_param("name", header="content-disposition") or f"part{index}"
-        ptype = part.get_content_type()
-        is_file = part.get_filename() is not None
-        if is_file and ptype not in ("application/json", "text/plain"):
-            continue
-        raw = part.get_payload(decode=True)
-        if not isinstance(raw, bytes):
-            continue
-        if ptype == "application/json" or ptype.endswith("+json"):
-            value: Any = parse_json(raw)
-        elif ptype.startswith("text/") or not part.get("content-type"):
-            try:
-                value = raw.decode(part.get_content_charset() or "utf-8")
-            except (UnicodeDecodeError, LookupError):
-                raise PayloadError(f"multipart field {name!r} is not valid text") from None
-        else:
-            continue
-        out.setdefault(str(name), []).append(value)
-    return out
+_PRINTABLE = frozenset(range(32, 127)) | {9, 10, 13}
+SIGNATURE_BYTES = 4096  # what `binary_signature` needs to see (or the whole body if shorter)
 
 
-def parse_json(body: bytes) -> Any:
+def text_like(sample: bytes) -> bool:
+    """Mostly printable ASCII: text that a signature was put in front of (a polyglot)."""
+    return len(sample) >= 16 and sum(c in _PRINTABLE for c in sample) >= 0.95 * len(sample)
+
+
+def binary_signature(data: bytes) -> str | None:
+    """The binary media format `data` (its first SIGNATURE_BYTES) is, or None.
+
+    A signature followed by text (`GIF89a{"id": ...}`) is not media: it is inspected like any
+    text. PDF is structurally text, so it counts by its signature alone."""
+    found = _signature(data)
+    if found is None:
+        return None
+    name, skip = found
+    if name != "pdf" and text_like(data[skip:SIGNATURE_BYTES]):
+        return None
+    return name
+
+
+# -- compression ----------------------------------------------------------------------------
+
+_ARCHIVES_REFUSED = ((b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "rar"))
+
+
+def _bounded(limit: int, chunks: Iterable[bytes], what: str) -> bytes:
+    out = bytearray()
+    for chunk in chunks:
+        out += chunk
+        if len(out) > limit:
+            raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                                f"{what} decompresses beyond the inspection limit")
+    return bytes(out)
+
+
+def _zlib_stream(data: bytes, wbits: int, limit: int) -> Iterator[bytes]:
+    d = zlib.decompressobj(wbits)
+    pending = data
+    while pending:
+        yield d.decompress(pending, 65536)
+        pending = d.unconsumed_tail
+        if d.eof and d.unused_data and wbits in (31, 47):
+            # Concatenated gzip members (RFC 1952 s.2.2): each one is part of the body.
+            pending, d = d.unused_data, zlib.decompressobj(wbits)
+        elif d.eof:
+            return
+    if not d.eof:
+        raise zlib.error("truncated stream")
+
+
+def _chunked(fn: Callable[[bytes, int], bytes], data: bytes, limit: int) -> Iterator[bytes]:
+    yield fn(data, limit + 1)
+
+
+def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
+    """`data` decoded from one content coding (RFC 9110 s.8.4.1), at most `limit` bytes and
+    `ratio` times its input; a bomb or a broken stream is refused, never forwarded unread."""
+    cap = min(limit, max(len(data), 1) * ratio)
+    what = f"{coding} content"
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise PayloadError(f"body is not valid JSON: {type(exc).__name__}") from None
+        if coding in ("gzip", "x-gzip"):
+            return _bounded(cap, _zlib_stream(data, 47, cap), what)
+        if coding == "deflate":  # RFC 9110: zlib format; raw deflate is common in the wild
+            wbits = 15 if len(data) > 1 and (data[0] * 256 + data[1]) % 31 == 0 else -15
+            return _bounded(cap, _zlib_stream(data, wbits, cap), what)
+        if coding == "br":
+            dec = brotli.Decompressor()
+            return _bounded(cap, _brotli_chunks(dec, data), what)
+        if coding == "zstd":
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+            return _bounded(cap, iter(lambda: reader.read(65536), b""), what)
+        if coding == "bzip2":
+            bz = bz2.BZ2Decompressor()
+            return _bounded(cap, _chunked(bz.decompress, data, cap), what)
+        if coding == "xz":
+            xz = lzma.LZMADecompressor()
+            return _bounded(cap, _chunked(xz.decompress, data, cap), what)
+    except Uninspectable as exc:
+        if cap < limit:
+            raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                                f"{what} expands more than {ratio} times "
+                                "(payload.max_decompression_ratio)") from exc
+        raise
+    except (zlib.error, brotli.error, zstandard.ZstdError, OSError, EOFError, ValueError,
+            lzma.LZMAError) as exc:
+        raise PayloadError(f"{what} is not a valid {coding} stream") from exc
+    raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                        "content coding not supported for inspection")
 
 
-def parse_form(body: bytes) -> Any:
-    """application/x-www-form-urlencoded -> {name: [values]}, strictly (bad encoding refused)."""
-    try:
-        pairs = urllib.parse.parse_qsl(body.decode("ascii"), keep_blank_values=True,
-                                       strict_parsing=bool(body), errors="strict")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PayloadError(f"body is not valid form data: {type(exc).__name__}") from None
-    out: dict[str, list[str]] = {}
-    for name, value in pairs:
-        out.setdefault(name, []).append(value)
-    return out
+def _brotli_chunks(dec: brotli.Decompressor, data: bytes) -> Iterator[bytes]:
+    for i in range(0, len(data), 16384):
+        yield dec.process(data[i:i + 16384])
+    if not dec.is_finished():
+        raise brotli.error("truncated stream")
 
 
-def parse_text(body: bytes, content_type: str) -> Any:
-    """Free text (text/*, XML, untyped bodies): the identifier-shaped tokens in it, by offset."""
-    charset = "utf-8"
+_CODINGS = {"gzip", "x-gzip", "deflate", "br", "zstd"}
+
+
+def decode_content(data: bytes, content_encoding: str, *, limit: int, ratio: int) -> bytes:
+    """Undo a Content-Encoding list, last applied first (RFC 9110 s.8.4)."""
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding not in _CODINGS:
+            raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                "Content-Encoding not supported for inspection")
+        data = decompress(data, coding, limit=limit, ratio=ratio)
+    return data
+
+
+def _archive(data: bytes) -> str | None:
+    if data.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if data.startswith(b"(\xb5/\xfd"):
+        return "zstd"
+    if data.startswith(b"BZh") and data[3:4].isdigit():
+        return "bzip2"
+    if data.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return "zip"
+    for magic, name in _ARCHIVES_REFUSED:
+        if data.startswith(magic):
+            return name
+    return None
+
+
+# -- text views -----------------------------------------------------------------------------
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
+         (b"\xfe\xff", "utf-16-be"))
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.)",
+                        re.DOTALL)
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _unescape_one(m: re.Match[str]) -> str:
+    esc = m.group(1)
+    if esc.startswith("u{"):
+        return chr(min(int(esc[2:-1], 16), 0x10FFFF))
+    if esc[0] in "ux" and len(esc) > 1:
+        return chr(int(esc[1:], 16))
+    if esc.isdigit() and esc[0] in "01234567":
+        return chr(int(esc, 8))
+    return _SIMPLE_ESCAPES.get(esc, esc)
+
+
+def undo_escapes(text: str) -> str:
+    """JSON / JavaScript / C escapes undone, surrogate pairs joined (`\\ud83d\\ude00`)."""
+    out = _JS_ESCAPE.sub(_unescape_one, text)
+    return out.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def charset_of(content_type: str) -> str | None:
     for param in content_type.split(";")[1:]:
         name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip('"')
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').strip() or None
+    return None
+
+
+def decode_text(data: bytes, charset: str | None) -> list[str]:
+    """The texts a receiver could read from `data`: in the declared charset when Python knows
+    it, else by BOM, else UTF-8; UTF-16 as well when NUL bytes suggest it. Undecodable bytes
+    become U+FFFD: they cannot be an identifier, and the rest is still read."""
+    texts: list[str] = []
+    if charset:
+        # An unknown charset name (or one with a NUL) is read as the fallbacks below.
+        with contextlib.suppress(LookupError, ValueError):
+            texts.append(data.decode(charset, "replace"))
+    if not texts:
+        for bom, codec in _BOMS:
+            if data.startswith(bom):
+                texts.append(data.decode(codec, "replace"))
+                break
+        else:
+            texts.append(data.decode("utf-8", "replace"))
+    if b"\x00" in data:
+        for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+            texts.append(data.decode(codec, "replace"))
+    if not charset and not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Not UTF-8 and not labelled: what a lenient receiver would guess (fullwidth digits
+            # are two bytes in these legacy CJK charsets).
+            texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis",
+                                                                     "big5"))
+    return texts
+
+
+def derived_views(text: str) -> Iterator[str]:
+    """`text` with the encodings people and programs wrap around values undone."""
+    if "\\" in text:
+        yield undo_escapes(text)
+    if "%" in text and _PERCENT.search(text):
+        layer = text
+        for _ in range(3):
+            nxt = urllib.parse.unquote(layer, errors="replace")
+            if nxt == layer:
+                break
+            yield nxt
+            plus = urllib.parse.unquote_plus(layer, errors="replace")
+            if plus != nxt:
+                yield plus
+            layer = nxt
+    if "&" in text and ";" in text:
+        unescaped = html.unescape(text)
+        if unescaped != text:
+            yield unescaped
+
+
+def _b64_table() -> bytes:
+    table = bytearray(b"." * 256)
+    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-":
+        table[c] = ord("a")
+    return bytes(table)
+
+
+_B64_SKELETON = _b64_table()
+_B64_RUN = re.compile(rb"a{16,}")
+_DIGIT_BYTES = b"0123456789"
+
+
+def _base64_texts(data: bytes) -> Iterator[bytes]:
+    """Base64 (standard or URL-safe) tokens that decode to text holding a digit run.
+
+    Only tokens with upper case, lower case and digits are tried: base64 of text of 12+ bytes
+    almost always has all three, while words, snake_case keys, hex hashes and UUIDs do not."""
+    skeleton = data.translate(_B64_SKELETON)
+    tried = 0
+    for m in _B64_RUN.finditer(skeleton):
+        token = data[m.start():m.end()]
+        if token.islower() or token.isupper() or token.translate(None, _DIGIT_BYTES) == token:
+            continue
+        tried += 1
+        if tried > MAX_BASE64_TOKENS:
+            return
+        token = token.replace(b"-", b"+").replace(b"_", b"/")
+        token += b"=" * (-len(token) % 4)
+        try:
+            raw = base64.b64decode(token, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if _COARSE_DIGITS.search(raw.translate(_SKELETON)) and not binary_signature(raw):
+            yield raw
+
+
+# -- structure ------------------------------------------------------------------------------
+
+def validate_json(data: bytes) -> None:
+    """Refuse a body that is not JSON. Numbers are not converted (no 4,300-digit int limit)."""
     try:
-        text = body.decode(charset)
-    except (UnicodeDecodeError, LookupError):
-        raise PayloadError("text body is not valid in its charset") from None
-    return {f"text@{m.start()}": m.group(0) for m in _TEXT_TOKENS.finditer(text)}
+        orjson.loads(data)
+        return
+    except orjson.JSONDecodeError:
+        pass  # orjson is stricter (64-bit integers, surrogates): ask the standard parser
+    try:
+        json.loads(data, parse_int=len, parse_float=len, parse_constant=len)
+    except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"body is not valid JSON ({type(exc).__name__})") from None
 
 
-def parse_body(kind: str, body: bytes, content_type: str) -> Any:
-    """Parse an inspectable body of `kind` (see `inspectable_kind`)."""
-    if kind == "json":
-        return parse_json(body)
-    if kind == "form":
-        return parse_form(body)
-    if kind == "text":
-        return parse_text(body, content_type)
-    return parse_multipart(body, content_type)
+def validate_form(data: bytes) -> None:
+    """application/x-www-form-urlencoded, strictly: ASCII, well-formed percent escapes."""
+    try:
+        text = data.decode("ascii")
+        urllib.parse.parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text),
+                               errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise PayloadError(f"body is not valid form data ({type(exc).__name__})") from None
 
 
-# Headers that carry protocol or gateway data, never a data subject's identifier.
-_PROTOCOL_HEADERS = frozenset({
+def _param(header: str, name: str) -> str | None:
+    """A parameter of a structured header value (quoted or token), case-insensitive."""
+    m = re.search(rf'(?:^|;)\s*{name}\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))', header,
+                  re.IGNORECASE)
+    if m is None:
+        return None
+    return m.group(1) if m.group(1) is not None else m.group(2)
+
+
+@dataclass(slots=True)
+class _Part:
+    headers: dict[str, str]
+    body: bytes
+
+
+def split_multipart(data: bytes, content_type: str) -> list[_Part]:
+    """RFC 2046 s.5.1 parts of a multipart body; malformed framing is an error."""
+    boundary = _param(content_type, "boundary")
+    if not boundary or len(boundary) > 200:
+        raise PayloadError("multipart body without a valid boundary")
+    delimiter = b"--" + boundary.encode("latin-1", "replace")
+    chunks = re.split(rb"(?:^|\r?\n)" + re.escape(delimiter), data)
+    if len(chunks) < 3 or not chunks[-1].startswith(b"--"):
+        raise PayloadError("multipart body is malformed (boundary not found or not closed)")
+    parts: list[_Part] = []
+    for chunk in chunks[1:-1]:
+        chunk = chunk.split(b"\n", 1)[1] if b"\n" in chunk else b""
+        head, sep, body = chunk.partition(b"\r\n\r\n")
+        if not sep:
+            head, sep, body = chunk.partition(b"\n\n")
+        if not sep:
+            head, body = b"", chunk
+        headers: dict[str, str] = {}
+        for line in re.split(rb"\r?\n(?![ \t])", head):
+            name, colon, value = line.decode("latin-1").partition(":")
+            if colon:
+                headers[name.strip().lower()] = " ".join(value.split())
+        parts.append(_Part(headers, body))
+    return parts
+
+
+# -- the inspection -------------------------------------------------------------------------
+
+@dataclass
+class _Inspection:
+    options: InspectOptions
+    views: list[tuple[str, str | bytes]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add_text(self, label: str, data: bytes, charset: str | None) -> None:
+        for n, text in enumerate(decode_text(data, charset)):
+            name = label if n == 0 else f"{label}~{n}"
+            self.views.append((name, data if n == 0 and data.isascii() else text))
+            for m, derived in enumerate(derived_views(text)):
+                self.views.append((f"{name}+{m}", derived))
+        for n, raw in enumerate(_base64_texts(data)):
+            self.add_text(f"{label}/base64[{n}]", raw, None)
+
+    def body(self, label: str, data: bytes, content_type: str, depth: int,
+             declared_encoding: str = "") -> None:
+        if depth > MAX_NESTING:
+            raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                                f"{label}: nested more than {MAX_NESTING} levels")
+        opts = self.options
+        if declared_encoding:
+            data = decode_content(data, declared_encoding, limit=opts.max_inspect_bytes,
+                                  ratio=opts.max_decompression_ratio)
+        media = binary_signature(data[:64])
+        if media:
+            self.notes.append(f"{label}: {media} signature, not inspected")
+            return
+        archive = _archive(data)
+        if archive == "zip":
+            self._zip(label, data, depth)
+            return
+        if archive in ("7z", "rar"):
+            raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                f"{label}: {archive} archive cannot be inspected")
+        if archive is not None:
+            inner = decompress(data, archive, limit=opts.max_inspect_bytes,
+                               ratio=opts.max_decompression_ratio)
+            self.body(f"{label}/{archive}", inner, "", depth + 1)
+            return
+        ctype = content_type.split(";")[0].strip().lower()
+        if ctype.startswith("multipart/"):
+            parts = split_multipart(data, content_type)
+            for n, part in enumerate(parts):
+                self.part(f"{label}/part[{n}]", part, depth + 1)
+            self.notes.append(f"{label}: multipart, {len(parts)} parts inspected")
+            # The raw framing too: whatever a receiver's parser makes of the parts.
+            self.add_text(f"{label}/raw", data, charset_of(content_type))
+            return
+        if ctype == "application/json" or ctype.endswith("+json"):
+            validate_json(data)
+        elif ctype == "application/x-www-form-urlencoded":
+            validate_form(data)
+        self.add_text(label, data, charset_of(content_type))
+
+    def part(self, label: str, part: _Part, depth: int) -> None:
+        data = part.body
+        cte = part.headers.get("content-transfer-encoding", "").lower()
+        try:
+            if cte == "base64":
+                data = base64.b64decode(re.sub(rb"\s+", b"", data), validate=False)
+            elif cte == "quoted-printable":
+                data = quopri.decodestring(data)
+        except (binascii.Error, ValueError):
+            raise PayloadError(f"{label}: invalid {cte} content") from None
+        self.body(label, data, part.headers.get("content-type", "text/plain"), depth,
+                  part.headers.get("content-encoding", ""))
+
+    def _zip(self, label: str, data: bytes, depth: int) -> None:
+        opts = self.options
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                members = archive.infolist()
+                total = 0
+                for n, info in enumerate(members[:1000]):
+                    if info.is_dir():
+                        continue
+                    with archive.open(info) as fh:
+                        content = fh.read(opts.max_inspect_bytes + 1)
+                    total += len(content)
+                    if total > opts.max_inspect_bytes or (
+                            total > max(len(data), 1) * opts.max_decompression_ratio):
+                        raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                                            f"{label}: zip content beyond the inspection limit")
+                    self.body(f"{label}/zip[{n}]", content, "", depth + 1)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+                OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+            raise PayloadError(f"{label}: zip archive cannot be read "
+                               f"({type(exc).__name__})") from None
+
+
+def _order(tokens_: list[tuple[str, Token]]) -> list[tuple[str, Token]]:
+    """Decision-relevant first: the youngest ID (child protection), mainland IDs, mainland
+    mobiles, then the rest in order found."""
+    ids = [t for t in tokens_ if t[1].kind == "resident_id"]
+    youngest = max(ids, key=lambda t: t[1].birth_date or dt.date.min, default=None)
+    return sorted(tokens_, key=lambda t: (
+        t is not youngest, t[1].jurisdiction != MAINLAND, t[1].kind != "resident_id"))
+
+
+def findings(found: Iterable[tuple[str, Token]], *, key: bytes, max_subjects: int
+             ) -> tuple[tuple[IdFinding, ...], tuple[PhoneFinding, ...], dict[str, int]]:
+    """Tokens -> pseudonymised findings, one per distinct identifier, capped."""
+    distinct: dict[tuple[str, str], tuple[str, Token]] = {}
+    for label, token in found:
+        distinct.setdefault((token.kind, token.value), (label, token))
+    counts: dict[str, int] = {}
+    for kind, _ in distinct:
+        counts[kind] = counts.get(kind, 0) + 1
+    ids: list[IdFinding] = []
+    phones: list[PhoneFinding] = []
+    for label, token in _order(list(distinct.values()))[:max_subjects]:
+        where = f"{label}@{token.offset}"
+        subject = Subject(token.kind, pseudonymise(key, token.kind, token.value))
+        if token.kind == "resident_id":
+            assert token.birth_date is not None
+            ids.append(IdFinding(where, token.jurisdiction, token.birth_date, subject))
+        else:
+            phones.append(PhoneFinding(where, token.jurisdiction, token.mobile, subject))
+    return tuple(ids), tuple(phones), counts
+
+
+def scan_views(views: Iterable[tuple[str, str | bytes]], *, key: bytes, today: dt.date,
+               options: InspectOptions, inspected: bool, note: str) -> PayloadScan:
+    budget = Budget(options.budget)
+    found: list[tuple[str, Token]] = []
+    try:
+        for label, text in views:
+            for token in tokens(text, today=today, resident_ids=options.resident_ids,
+                                phones=options.phones, budget=budget):
+                found.append((label, token))
+    except BudgetExceeded:
+        return PayloadScan(False, note="inspection needs more work than payload.inspect_budget "
+                           "allows", error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+    ids, phones, counts = findings(found, key=key, max_subjects=options.max_subjects)
+    return PayloadScan(inspected, ids, phones, note, counts=tuple(sorted(counts.items())))
+
+
+def shown_type(content_type: str) -> str:
+    """A declared media type as records may show it (never a parameter, never client junk)."""
+    ctype = content_type.split(";")[0].strip().lower()
+    if (re.fullmatch(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}", ctype)
+            and not may_hold_identifier(ctype)):
+        return ctype
+    return "untyped" if not ctype else "unrecognised type"
+
+
+def inspect_body(body: bytes, *, content_type: str, content_encoding: str = "", key: bytes,
+                 today: dt.date, options: InspectOptions = InspectOptions()) -> PayloadScan:
+    """Inspect a whole request body (as received: `content_encoding` is undone here)."""
+    if not body:
+        return PayloadScan(True, note="empty body")
+    shown = shown_type(content_type)
+    work = _Inspection(options)
+    try:
+        work.body("body", body, content_type, 0, content_encoding)
+    except PayloadError as exc:
+        return PayloadScan(False, note=f"{shown} body refused: {exc}",
+                           error=Reason.MALFORMED_PAYLOAD)
+    except Uninspectable as exc:
+        return PayloadScan(False, note=f"{shown} body refused: {exc.note}", error=exc.reason)
+    note = f"{shown} body inspected ({len(body)} bytes, {len(work.views)} views)"
+    if work.notes:
+        note += "; " + "; ".join(work.notes)
+    inspected = bool(work.views)
+    return scan_views(work.views, key=key, today=today, options=options, inspected=inspected,
+                      note=note)
+
+
+def scan_json(body: bytes, *, key: bytes, today: dt.date, resident_ids: bool = True,
+              phones: bool = True) -> PayloadScan:
+    """Inspect a JSON body; raises PayloadError when it is not JSON (tests and tools)."""
+    validate_json(body)
+    return inspect_body(body, content_type="application/json", key=key, today=today,
+                        options=InspectOptions(resident_ids=resident_ids, phones=phones))
+
+
+# -- the request line -----------------------------------------------------------------------
+
+# Headers whose values are protocol data, addresses or credentials, never a data subject's
+# identifier (addresses and versions would read as phone numbers). Everything else a client
+# sends (custom X- headers, Cookie, Referer, ...) is inspected.
+PROTOCOL_HEADERS = frozenset({
+    "host", "content-length", "content-type", "content-encoding", "transfer-encoding",
+    "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "accept",
+    "accept-encoding", "accept-language", "accept-charset", "user-agent", "date",
+    "if-modified-since", "if-unmodified-since", "if-none-match", "if-match", "if-range",
+    "range", "cache-control", "pragma", "authorization", "proxy-authorization",
     "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
-    "x-real-ip", "x-request-id", "x-correlation-id", "x-api-key", "x-tenant-id",
-    "x-guardian-consent", "x-amzn-trace-id", "x-b3-traceid", "x-b3-spanid", "x-cloud-trace-context",
+    "forwarded", "x-real-ip", "via", "x-request-id", "x-correlation-id", "x-api-key",
+    "x-tenant-id", "traceparent", "tracestate", "x-amzn-trace-id", "x-b3-traceid",
+    "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-cloud-trace-context",
+    "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-ch-ua", "sec-ch-ua-platform",
+    "sec-ch-ua-mobile", "origin", "content-md5", "digest", "content-digest",
 })
+PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway placement)
 
 
-def request_line_document(path: str, query: str,
-                          headers: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
-    """Path segments, query parameters and custom `X-` header values that could carry an
-    identifier (GET /subjects/<id>, ?id_number=..., X-Id-Number: ...), for `scan_document`."""
-    doc: dict[str, Any] = {}
-    custom: dict[str, list[str]] = {}
+def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]] = (),
+                       skip_headers: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The path, query string and inspectable header values, each with its decodings."""
+    skip = PROTOCOL_HEADERS | {h.lower() for h in skip_headers}
+    base: list[tuple[str, str]] = [("path", path)]
+    if query:
+        base.append(("query", query))
     for name, value in headers:
         lname = name.lower()
-        if (lname.startswith("x-") and lname not in _PROTOCOL_HEADERS
-                and not lname.startswith("x-residency-") and _DIGITS.search(value)):
-            custom.setdefault(lname, []).append(value)
-    if custom:
-        doc["headers"] = custom
-    segments = [s for s in path.split("/") if _DIGITS.search(s)]
-    if segments:
-        doc["path"] = segments
-    if query:
-        params: dict[str, list[str]] = {}
-        for name, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
-            params.setdefault(name, []).append(value)
-        doc["query"] = params
-    return doc
+        if lname not in skip and not lname.startswith("x-residency-"):
+            base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
+    views: list[tuple[str, str]] = []
+    for label, text in base:
+        views.append((label, text))
+        views.extend((f"{label}+{n}", d) for n, d in enumerate(derived_views(text)))
+    return views
 
 
-def redact_path(path: str) -> str:
-    """The request path as records and logs may show it: segments that could be identifiers
-    become `{redacted}`."""
-    return "/".join("{redacted}" if _DIGITS.search(s) else s for s in path.split("/"))
-
-
-def scan_document(
-    document: Any,
-    *,
-    key: bytes,
-    today: dt.date,
-    resident_ids: bool = True,
-    phones: bool = True,
-) -> PayloadScan:
-    """Find resident IDs and phone numbers anywhere in a parsed document."""
-    ids: list[IdFinding] = []
-    found_phones: list[PhoneFinding] = []
-    for path, text in _walk(document, "$", 0):
-        if resident_ids and len(text) == 18:
-            parsed = parse_resident_id(text, today=today)
-            if parsed is not None:
-                alias = pseudonymise(key, "resident_id", parsed.normalized)
-                subject = Subject("resident_id", alias)
-                ids.append(IdFinding(path, parsed.area_jurisdiction, parsed.birth_date, subject))
-                continue
-        if phones and 8 <= len(text) <= 26:
-            phone = parse_phone(text)
-            if phone is not None:
-                subject = Subject("phone", pseudonymise(key, "phone", phone.e164))
-                found_phones.append(PhoneFinding(path, phone.region, phone.mobile, subject))
-    return PayloadScan(inspected=True, ids=tuple(ids), phones=tuple(found_phones))
-
-
-def inspect_complete(kind: str, body: bytes, content_type: str, *, key: bytes, today: dt.date,
-                     resident_ids: bool = True, phones: bool = True) -> PayloadScan:
-    """Parse and scan a whole inspectable body; malformed content is an error, never a pass."""
-    if not body:
-        return PayloadScan(True, note=f"empty {kind} body")
-    try:
-        scan = scan_document(parse_body(kind, body, content_type), key=key, today=today,
-                             resident_ids=resident_ids, phones=phones)
-    except PayloadError as exc:
-        return PayloadScan(False, note=str(exc), error=Reason.MALFORMED_PAYLOAD)
-    return replace(scan, note=f"{kind} body inspected ({len(body)} bytes)")
-
-
-def may_hold_identifier(text: str) -> bool:
-    """Seven digits in a row could be part of an ID or phone number."""
-    return _DIGITS.search(text) is not None
+def _safe_label(name: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9-]{1,64}", name)) and not may_hold_identifier(name)
 
 
 def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
                       headers: Iterable[tuple[str, str]] = (), resident_ids: bool = True,
-                      phones: bool = True) -> PayloadScan:
-    """Identifiers in the path, query string or custom headers are signals like those in a
-    body."""
-    doc = request_line_document(path, query, headers)
-    if not doc:
-        return PayloadScan(False)
-    scan = scan_document(doc, key=key, today=today, resident_ids=resident_ids, phones=phones)
-    return PayloadScan(False, scan.ids, scan.phones)
+                      phones: bool = True, skip_headers: Iterable[str] = ()) -> PayloadScan:
+    """Identifiers in the path, query string or header values are signals like a body's."""
+    views = request_line_views(path, query, headers, skip_headers)
+    options = InspectOptions(resident_ids=resident_ids, phones=phones)
+    return scan_views(views, key=key, today=today, options=options, inspected=False, note="")
 
 
-def scan_json(body: bytes, **options: Any) -> PayloadScan:
-    """Scan a JSON body. Raises PayloadError if it does not parse."""
-    return scan_document(parse_json(body), **options)
+def redact_path(path: str) -> str:
+    """The request path as records and logs may show it: segments that could hold an
+    identifier (however spelled or percent-encoded) become `{redacted}`."""
+    return "/".join("{redacted}" if _may_hold(s) else s for s in path.split("/"))
+
+
+def _may_hold(text: str) -> bool:
+    if may_hold_identifier(text):
+        return True
+    return any(may_hold_identifier(d) for d in derived_views(text))
+
+
+def redact_text(text: str) -> str:
+    """`text` if it cannot hold an identifier, else `{redacted}`."""
+    return "{redacted}" if _may_hold(text) else text

@@ -41,6 +41,9 @@ class RequestFacts:
     method: str = "POST"
     path: str = "/"
     payload: PayloadScan = NOT_INSPECTED
+    # The request already went through a placement redirect (the Location carried the marker):
+    # it is never redirected again, so two gateways cannot bounce it between them.
+    placed: bool = False
 
     def header_values(self, name: str) -> tuple[str, ...]:
         lname = name.lower()
@@ -101,6 +104,27 @@ def identify_tenant(facts: RequestFacts, rmap: RegionMap) -> TenantResult:
     return TenantResult(tid, None, f"tenant {tid} by {source}")
 
 
+def ambiguous_header(facts: RequestFacts, rmap: RegionMap) -> str | None:
+    """A single-valued header that identifies or routes, sent twice with different values.
+
+    Which value a server keeps (first, last, joined) differs between parsers, so a gateway that
+    picked one could route by a value the upstream never sees: neither is believed (400)."""
+    ident = rmap.tenant_identification
+    names = {ident.header.lower(), ident.api_key_header.lower(), "content-type",
+             "content-encoding", "content-length", "host", "transfer-encoding",
+             rmap.payload.guardian_consent_header.lower()}
+    if not _peer_trusted(facts, rmap):
+        # A trusted proxy may append its own forwarding line; anyone else's is one value.
+        names |= {"x-forwarded-for", "forwarded", "x-real-ip"}
+    seen: dict[str, str] = {}
+    for name, value in facts.headers:
+        if name in names:
+            value = value.strip()
+            if seen.setdefault(name, value) != value:
+                return name
+    return None
+
+
 def _peer_trusted(facts: RequestFacts, rmap: RegionMap) -> bool:
     ip = parse_ip(facts.peer) if facts.peer else None
     return ip is not None and is_trusted(ip, rmap.trusted_proxies)
@@ -149,7 +173,9 @@ class _Builder:
             fallbacks=fallbacks, cross_border=cross, legal_basis=basis,
             reasons=tuple(self.reasons), steps=tuple(self.steps), policy_version=self.version,
             subjects=self.facts.payload.subjects, categories=categories_for(self.facts, self.rmap),
-            status=status, payload_note=self.facts.payload.note)
+            status=status, payload_note=self.facts.payload.note,
+            body_inspected=self.facts.payload.inspected,
+            subject_counts=self.facts.payload.counts)
 
 
 def resolve_origin(facts: RequestFacts, rmap: RegionMap, geo: GeoLookup,
@@ -194,6 +220,10 @@ def decide(facts: RequestFacts, rmap: RegionMap, version: str, geo: GeoLookup,
     client = client_address(facts, rmap)
     origin = resolve_origin(facts, rmap, geo, client)
     b = _Builder(facts, rmap, version, now, decision_id, client, origin)
+    twice = ambiguous_header(facts, rmap)
+    if twice is not None:
+        return b.reject(Reason.AMBIGUOUS_REQUEST,
+                        f"{twice} sent more than once with different values")
     if tenant is not None:
         who = (TenantResult(tenant, None, f"tenant {tenant} given")
                if tenant in rmap.tenants else
@@ -309,12 +339,25 @@ def _route(b: _Builder, tenant_id: str, gateway_region: str | None) -> Decision:
         return b.reject(Reason.NO_ROUTE, "mainland origin with a non-CN destination refused")
     if gateway_region is not None and gateway_region in rmap.regions:
         here = rmap.regions[gateway_region].jurisdiction
-        if dest_j != here and rmap.placement.mode_for(juris) == "redirect":
+        if dest_j != here and rmap.placement.mode_for(juris) == "redirect" and facts.placed:
+            b.steps.append(f"placement says redirect to {primary}, but this request was already "
+                           "redirected once: forwarded (no redirect loops)")
+        elif dest_j != here and rmap.placement.mode_for(juris) == "redirect":
             b.reasons.append(Reason.PLACEMENT_REDIRECT)
             b.steps.append(f"destination {primary} is in {dest_j}, this gateway in {here}: "
                            "redirect to its public endpoint")
             return b._decision(Action.REDIRECT, primary, (), cross, basis, 307)
     return b.forward(primary, fallbacks, cross, basis)
+
+
+def redirect_stands_without_body(early: Decision) -> bool:
+    """Whether a placement redirect decided from the request line and headers alone is final.
+
+    Body signals can only add mainland evidence, so they can change the destination only of a
+    request whose origin is not already CN. A redirect of a mainland-origin request is final
+    (the body stays on the client, Expect: 100-continue unanswered); any other request is
+    decided again with its body inspected, exactly as a forward would be."""
+    return early.action is Action.REDIRECT and early.origin.jurisdiction == MAINLAND
 
 
 def _fallbacks(tenant: Tenant, rmap: RegionMap, juris: str | None, primary: str,

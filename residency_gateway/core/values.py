@@ -76,12 +76,18 @@ class PayloadScan:
     # Set when the body should have been inspected but could not be: the request is refused,
     # never forwarded uninspected (invariant 1: "not by a malformed request").
     error: Reason | None = None
+    # Distinct identifiers found, by kind, before the per-request cap on ids/phones.
+    counts: tuple[tuple[str, int], ...] = ()
 
     def merged(self, other: PayloadScan) -> PayloadScan:
         """Findings of both scans (request line and body); an error in either stands."""
         note = "; ".join(n for n in (self.note, other.note) if n)
+        counts = dict(self.counts)
+        for kind, n in other.counts:
+            counts[kind] = counts.get(kind, 0) + n
         return PayloadScan(self.inspected or other.inspected, self.ids + other.ids,
-                           self.phones + other.phones, note, self.error or other.error)
+                           self.phones + other.phones, note, self.error or other.error,
+                           tuple(sorted(counts.items())))
 
     @property
     def subjects(self) -> tuple[Subject, ...]:
@@ -159,7 +165,9 @@ class Reason(StrEnum):
     PAYLOAD_TOO_LARGE_TO_INSPECT = "payload_too_large_to_inspect"
     PAYLOAD_ENCODING_NOT_INSPECTABLE = "payload_encoding_not_inspectable"
     BODY_TOO_LARGE = "body_too_large"
+    PAYLOAD_TOO_COMPLEX_TO_INSPECT = "payload_too_complex_to_inspect"
     CLIENT_BODY_TIMEOUT = "client_body_timeout"
+    AMBIGUOUS_REQUEST = "ambiguous_request"
 
 
 REJECT_STATUS: dict[Reason, int] = {
@@ -175,7 +183,11 @@ REJECT_STATUS: dict[Reason, int] = {
     Reason.PAYLOAD_TOO_LARGE_TO_INSPECT: 413,
     Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE: 415,
     Reason.BODY_TOO_LARGE: 413,
+    Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT: 422,
     Reason.CLIENT_BODY_TIMEOUT: 408,
+    # A header that identifies or routes, sent twice with different values: which one counts
+    # would depend on the parser, so neither does.
+    Reason.AMBIGUOUS_REQUEST: 400,
 }
 
 
@@ -211,6 +223,8 @@ class Decision:
     status: int = 200
     payload_note: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    body_inspected: bool = False
+    subject_counts: tuple[tuple[str, int], ...] = ()
 
     @property
     def forwarded(self) -> bool:

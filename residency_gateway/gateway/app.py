@@ -37,7 +37,10 @@ async def errors_as_problems(request: web.Request, handler):  # type: ignore[no-
 
 def proxy_app(rt: Runtime) -> web.Application:
     app = web.Application(middlewares=[errors_as_problems], client_max_size=0,
-                          handler_args={"max_field_size": 16384})
+                          handler_args={"max_field_size": 16384,
+                                        # Bodies are inspected and forwarded as received
+                                        # (byte for byte); inspection decompresses a copy.
+                                        "auto_decompress": False})
     app[RUNTIME] = rt
 
     async def trail_ctx(_app: web.Application) -> AsyncIterator[None]:

@@ -1,8 +1,10 @@
 """The request handler (shell): gather facts, decide (core), record, then forward or refuse.
 
 Order matters and is the product's promise:
-1. identify the tenant (headers only) and, for JSON/form bodies under the inspection limit,
-   read and scan the body; anything else is streamed, never buffered or written to disk;
+1. identify the tenant (headers only); scan the request line and headers; read the body's
+   first bytes: a binary media signature streams (never buffered or written to disk), any
+   other body under the inspection limit is read whole and inspected (off the loop when
+   large); placement redirects of mainland-origin requests are decided before the body;
 2. decide (pure core);
 3. append the decision record and wait until it is durable (no record, no transfer);
 4. refuse with problem+json, or stream to the decided region (fallbacks only as decided);
@@ -27,15 +29,21 @@ from yarl import URL
 
 from residency_gateway.audit.records import completion_record, decision_record
 from residency_gateway.audit.trail import TrailUnavailable
+from residency_gateway.core.explain import request_facts, split_target, with_line_scan
 from residency_gateway.core.headers import downstream_response_headers, upstream_request_headers
-from residency_gateway.core.payload import (
-    inspect_complete,
-    inspectable_kind,
-    may_hold_identifier,
-    redact_path,
-    scan_request_line,
+from residency_gateway.core.inspection import (
+    media_scan,
+    options,
+    oversize_scan,
+    streamed_media,
 )
-from residency_gateway.core.policy import RequestFacts, decide, identify_tenant
+from residency_gateway.core.payload import PLACEMENT_MARKER, SIGNATURE_BYTES, redact_path
+from residency_gateway.core.policy import (
+    decide,
+    identify_tenant,
+    redirect_stands_without_body,
+)
+from residency_gateway.core.scanner import may_hold_identifier
 from residency_gateway.core.values import (
     MAINLAND,
     Action,
@@ -57,19 +65,20 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def _read_limited(request: web.Request, limit: int, idle: float) -> tuple[bytes, bool]:
-    """Read up to just past `limit` bytes: (what was read, whether that is the whole body)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
+async def _read_limited(request: web.Request, limit: int, idle: float,
+                        first: bytes = b"") -> tuple[bytes, bool]:
+    """Read until just past `limit` bytes (counting `first`): (what was read, whether that is
+    the whole body)."""
+    chunks: list[bytes] = [first] if first else []
+    size = len(first)
+    while size <= limit:
         async with asyncio.timeout(idle):
             chunk = await request.content.readany()
         if not chunk:
             return b"".join(chunks), True
         size += len(chunk)
         chunks.append(chunk)
-        if size > limit:
-            return b"".join(chunks), False
+    return b"".join(chunks), False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,44 +93,37 @@ class Body:
 NO_BODY = Body()
 
 
-async def inspect_body(request: web.Request, rmap: RegionMap, key: bytes,
+async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: bytes,
                        today: dt.date) -> tuple[PayloadScan, Body]:
+    """Read and inspect the body by the shared rules (core.inspection), as `explain` does."""
     limits, conf = rmap.limits, rmap.payload
     declared = request.content_length
     if declared is not None and declared > limits.max_body_bytes:
         return PayloadScan(False, note=f"declared body of {declared} bytes exceeds "
                            f"max_body_bytes {limits.max_body_bytes}",
                            error=Reason.BODY_TOO_LARGE), NO_BODY
-    raw_type = request.headers.get("Content-Type", "")
-    kind = inspectable_kind(raw_type) if request.can_read_body else None
-    if kind is None:
-        return PayloadScan(False, note=f"{request.content_type} streamed uninspected"
-                           if request.can_read_body else "no body"), NO_BODY
-    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding not in ("", "identity"):
-        return PayloadScan(False, note=f"{kind} body with Content-Encoding {encoding} cannot be "
-                           "inspected", error=Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE), NO_BODY
-    stream_oversize = kind == "multipart" and conf.oversize_multipart == "stream"
+    if not request.body_exists:
+        return PayloadScan(False, note="no body"), NO_BODY
+    ctype = request.headers.get("Content-Type", "")
+    cenc = request.headers.get("Content-Encoding", "")
+    idle = limits.client_idle_timeout_s
+    head, whole = await _read_limited(request, SIGNATURE_BYTES - 1, idle)
+    if whole and not head:
+        return PayloadScan(False, note="no body"), NO_BODY
+    media = streamed_media(head, cenc)
+    if media is not None:
+        return media_scan(media, ctype), (Body(complete=head) if whole else Body(prefix=head))
     if declared is not None and declared > conf.max_inspect_bytes:
-        if stream_oversize:
-            return PayloadScan(False, note=f"multipart body of {declared} bytes over "
-                               "payload.max_inspect_bytes streamed uninspected "
-                               "(oversize_multipart: stream)"), NO_BODY
-        return PayloadScan(False, note=f"{kind} body of {declared} bytes exceeds "
-                           f"payload.max_inspect_bytes {conf.max_inspect_bytes}",
-                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), NO_BODY
-    body, whole = await _read_limited(request, conf.max_inspect_bytes,
-                                      limits.client_idle_timeout_s)
+        scan = oversize_scan(ctype, declared, conf)
+        return scan, (NO_BODY if scan.error else Body(prefix=head))
+    body = head
     if not whole:
-        if stream_oversize:
-            return PayloadScan(False, note="chunked multipart body over payload."
-                               "max_inspect_bytes streamed uninspected (oversize_multipart: "
-                               "stream)"), Body(prefix=body)
-        return PayloadScan(False, note=f"{kind} body exceeds payload.max_inspect_bytes "
-                           f"{conf.max_inspect_bytes}",
-                           error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT), NO_BODY
-    scan = inspect_complete(kind, body, raw_type, key=key, today=today,
-                            resident_ids=conf.resident_id, phones=conf.mobile_phone)
+        body, whole = await _read_limited(request, conf.max_inspect_bytes, idle, head)
+        if not whole:
+            scan = oversize_scan(ctype, None, conf)
+            return scan, (NO_BODY if scan.error else Body(prefix=body))
+    scan = await rt.inspector.inspect(body, content_type=ctype, content_encoding=cenc, key=key,
+                                      today=today, options=options(conf))
     return scan, (NO_BODY if scan.error else Body(complete=body))
 
 
@@ -194,34 +196,30 @@ async def handle(request: web.Request) -> web.StreamResponse:
     decision_id = str(uuid.uuid4())
     now = dt.datetime.now(dt.UTC)
     here = rt.settings.region
-    facts = RequestFacts(peer=request.remote,
-                         headers=tuple((k.lower(), v) for k, v in request.headers.items()),
-                         method=request.method, path=request.path)
+    facts, query = request_facts(request.remote, request.headers.items(), request.method,
+                                 request.raw_path)
     body = NO_BODY
     decision: Decision | None = None
     send_continue = Continue(request)
     who = identify_tenant(facts, rmap)
-    if who.tenant is not None and here and rmap.placement.redirects:
-        # Placement is decided from headers alone, before a byte of the body is read.
+    key = rt.keys.get(who.tenant) if who.tenant is not None else None
+    if key is not None:
+        facts = with_line_scan(facts, query, rmap, key, now.date())
+    if key is not None and here and rmap.placement.redirects:
+        # A redirect that the body cannot change is decided before a byte of it is read.
         early = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id,
                        gateway_region=here)
-        if early.action is Action.REDIRECT:
+        if redirect_stands_without_body(early):
             decision = early
     if decision is None:
-        if who.tenant is not None:
-            key = rt.keys.get(who.tenant)
-            assert key is not None
+        if key is not None:
             await send_continue()
             try:
-                scan, body = await inspect_body(request, rmap, key, now.date())
+                scan, body = await inspect_body(request, rt, rmap, key, now.date())
             except TimeoutError:  # recorded like any refusal: nothing moved
                 scan = PayloadScan(False, note="the client stopped sending the body",
                                    error=Reason.CLIENT_BODY_TIMEOUT)
-            line = scan_request_line(request.path, request.query_string, key=key,
-                                     today=now.date(), headers=facts.headers,
-                                     resident_ids=rmap.payload.resident_id,
-                                     phones=rmap.payload.mobile_phone)
-            facts = replace(facts, payload=line.merged(scan))
+            facts = replace(facts, payload=facts.payload.merged(scan))
         decision = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id,
                           gateway_region=here)
     rt.metrics.decision_seconds.observe(time.perf_counter() - started)
@@ -276,7 +274,11 @@ def redirect(request: web.Request, rmap: RegionMap, decision: Decision) -> web.R
     """307 keeps method and body (RFC 9110 s.15.4.8): the client resends to the right region."""
     assert decision.region is not None
     endpoint = rmap.regions[decision.region].public_endpoint or ""
-    location = endpoint.rstrip("/") + request.raw_path
+    # The marker tells the next gateway this request was placed once: it never redirects it
+    # again (a forged marker only makes a gateway forward, under the same residency rules).
+    target = request.raw_path
+    location = (endpoint.rstrip("/") + target + ("&" if "?" in target else "?")
+                + f"{PLACEMENT_MARKER}=1")
     response = problem(307, Reason.PLACEMENT_REDIRECT.value,
                        f"process this request in region {decision.region}: {location}",
                        decision_id=decision.decision_id, location=location)
@@ -308,6 +310,11 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
     }
     peer = request.remote
     body = held.complete
+    target = request.raw_path
+    if PLACEMENT_MARKER in request.query_string:
+        path, query, placed = split_target(target)
+        if placed:  # the marker is the gateways' business, not the upstream's
+            target = path + (f"?{query}" if query else "")
     streaming = body is None and (request.can_read_body or bool(held.prefix))
 
     async def stream_body() -> AsyncIterator[bytes]:
@@ -341,7 +348,7 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
             began = time.perf_counter()
             try:
                 upstream = await pool.session.request(
-                    request.method, URL(base + request.raw_path, encoded=True), headers=headers,
+                    request.method, URL(base + target, encoded=True), headers=headers,
                     data=stream_body() if streaming else body, allow_redirects=False,
                     server_hostname=pool.server_hostname)
             except aiohttp.ClientConnectorError as exc:

@@ -20,6 +20,7 @@ from residency_gateway.audit.trail import Trail, TrailUnavailable
 from residency_gateway.core.origin import GeoLookup
 from residency_gateway.core.policy import china_region
 from residency_gateway.core.values import MAINLAND
+from residency_gateway.gateway.inspector import Inspector
 from residency_gateway.gateway.upstream import Upstreams
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError, GeoInfo, no_database
 from residency_gateway.observability import Metrics
@@ -57,6 +58,7 @@ class Runtime:
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     health_checked: bool = False
+    inspector: Inspector = field(default_factory=Inspector)
 
     @property
     def trails(self) -> list[Trail]:
@@ -147,6 +149,9 @@ class Runtime:
         rt = cls(settings, metrics, trail, PseudonymKeys(settings.keys_dir),
                  Active(loaded, geo, info, Upstreams(loaded.rmap.regions, loaded.rmap.limits)),
                  mainland_trail=mainland)
+        rt.inspector = Inspector(threshold=settings.inspect_offload_bytes,
+                                 timeout_s=settings.inspect_timeout_s,
+                                 workers=settings.inspect_workers)
         rt._publish()
         return rt
 
@@ -220,6 +225,7 @@ class Runtime:
             await asyncio.sleep(every_s)
 
     async def close(self) -> None:
+        self.inspector.close()
         for trail in self.trails:
             await trail.close()
         await self.active.upstreams.close()

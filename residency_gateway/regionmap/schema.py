@@ -124,6 +124,15 @@ class PayloadInspection(Strict):
     guardian_consent_header: HeaderName = "X-Guardian-Consent"
     # PIPL art. 28/31 and the seed policy: under 14 is a child. A map may be stricter, not laxer.
     minor_age: int = Field(default=14, ge=14, le=21)
+    # Compressed bodies and parts are decompressed for inspection only: at most
+    # max_inspect_bytes of output and at most this many times the compressed size (bombs).
+    max_decompression_ratio: int = Field(default=1000, ge=10, le=100_000)
+    # Work units (candidate digit windows) one request's inspection may spend; over it the
+    # request is refused (422 payload_too_complex_to_inspect), never forwarded uninspected.
+    inspect_budget: int = Field(default=2_000_000, ge=10_000, le=100_000_000)
+    # Subjects kept per decision record (the youngest ID and mainland signals first); counts by
+    # kind are always recorded in full.
+    max_subjects: int = Field(default=32, ge=1, le=1024)
 
 
 class TransferRule(Strict):

@@ -3,8 +3,16 @@
 import ipaddress
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from residency_gateway.core.clientaddr import forwarded_entries, resolve_client, truncated_prefix
+from residency_gateway.core.clientaddr import (
+    embedded_ipv4,
+    forwarded_entries,
+    origin_ip,
+    resolve_client,
+    truncated_prefix,
+)
 
 TRUSTED = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32")]
 
@@ -53,7 +61,7 @@ def test_ipv4_mapped_peer_is_treated_as_ipv4():
 def test_rfc7239_forwarded_for_values():
     entries = forwarded_entries(['for=192.0.2.60;proto=http;by=203.0.113.43',
                                  'for="[2001:db8:cafe::17]:4711", for=198.51.100.17'])
-    assert entries == ["192.0.2.60", '"[2001:db8:cafe::17]:4711"', "198.51.100.17"]
+    assert entries == ["192.0.2.60", "[2001:db8:cafe::17]:4711", "198.51.100.17"]
     got = resolve_client("10.0.0.1", header_values=['for=192.0.2.60, for="[2001:db8::9]"'],
                          header_kind="forwarded", trusted=TRUSTED)
     assert got.address == "2001:db8::9"
@@ -71,3 +79,57 @@ def test_forwarded_element_without_for_or_obfuscated_is_unknown():
                                                  (None, None)])
 def test_records_keep_only_a_truncated_prefix(address, prefix):
     assert truncated_prefix(address) == prefix
+
+
+@pytest.mark.parametrize("value", [
+    'for="192.0.2.60, for=198.51.100.17',          # unbalanced quote swallows the next element
+    'for=198.51.100.17, for="192.0.2.60',
+    'for="192.0.2.60\\", for=198.51.100.17',       # escaped closing quote
+    'for=192.0.2.60;for=198.51.100.17',            # a parameter twice
+    'for=192.0.2.60 x',                            # not a token
+    'for=a"b"',
+    'for=',
+])
+def test_unparseable_forwarded_makes_the_client_unknown(value):
+    assert forwarded_entries([value]) is None
+    got = resolve_client("10.0.0.1", header_values=[value], header_kind="forwarded",
+                         trusted=TRUSTED)
+    assert got.address is None and got.via_trusted_proxy
+
+
+def test_quoted_strings_undo_their_escapes():
+    assert forwarded_entries(['for="\\[2001:db8::1\\]"']) == ["[2001:db8::1]"]
+
+
+V4 = ipaddress.IPv4Address
+
+
+@pytest.mark.parametrize(("form", "v4"), [
+    ("::ffff:192.0.2.10", "192.0.2.10"), ("::192.0.2.10", "192.0.2.10"),
+    ("2002:c000:020a::1", "192.0.2.10"), ("2002:c000:20a:1:2:3:4:5", "192.0.2.10"),
+    ("64:ff9b::192.0.2.10", "192.0.2.10"), ("64:ff9b:1::c000:20a", "192.0.2.10"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdf5", "192.0.2.10"),
+])
+def test_ipv6_forms_that_embed_ipv4_name_the_ipv4_network(form, v4):
+    assert embedded_ipv4(ipaddress.ip_address(form)) == V4(v4)
+    assert truncated_prefix(form) == "192.0.2.0/24"
+
+
+@given(st.ip_addresses(v=4))
+def test_every_embedding_of_any_ipv4_address_is_undone(v4):
+    n = int(v4)
+    forms = [ipaddress.IPv6Address((0xFFFF << 32) | n), ipaddress.IPv6Address((0x2002 << 112) | (n << 80)),
+             ipaddress.IPv6Address((0x64FF9B << 96) | n),
+             ipaddress.IPv6Address((0x0064FF9B0001 << 80) | n),
+             ipaddress.IPv6Address((0x20010000 << 96) | (~n & 0xFFFFFFFF))]
+    if n > 0xFFFF:
+        forms.append(ipaddress.IPv6Address(n))
+    for form in forms:
+        assert origin_ip(form) == v4
+
+
+def test_trust_is_never_granted_through_an_embedded_form():
+    trusted = [ipaddress.ip_network("10.0.0.0/8")]
+    got = resolve_client("2002:a00:1::1", header_values=["192.0.2.10"],
+                         header_kind="x-forwarded-for", trusted=trusted)
+    assert not got.via_trusted_proxy and got.address == "2002:a00:1::1"

@@ -1,26 +1,54 @@
-"""Payload inspection: IDs and phones found anywhere, reported by path and pseudonym only."""
+"""Body inspection: every body that can hold text is read, whatever its structure, encoding or
+label; findings leave the core as pseudonyms only, capped, with counts."""
 
+import base64
+import bz2
 import datetime as dt
+import gzip
+import io
 import json
+import lzma
+import zipfile
+import zlib
 
+import brotli
 import pytest
+import zstandard
 
-from residency_gateway.core.payload import PayloadError, parse_form, scan_document, scan_json
+from residency_gateway.core.payload import (
+    InspectOptions,
+    PayloadError,
+    binary_signature,
+    decompress,
+    inspect_body,
+    redact_path,
+    scan_json,
+    scan_request_line,
+    validate_json,
+)
 from residency_gateway.core.pseudonym import pseudonymise
-from tests.helpers import ADULT_ID, CN_MOBILE
+from residency_gateway.core.values import MAINLAND, Reason
+from tests.helpers import ADULT_ID, CN_MOBILE, resident_id
 
 KEY = b"k" * 32
 TODAY = dt.date(2026, 11, 29)
+CHILD_ID = resident_id(dt.date(2020, 5, 5), area="440305")
 
 
-def test_finds_nested_id_and_phone_with_paths_and_pseudonyms_only():
+def inspect(body: bytes, ctype: str = "application/json", cenc: str = "", **opts):
+    return inspect_body(body, content_type=ctype, content_encoding=cenc, key=KEY, today=TODAY,
+                        options=InspectOptions(**opts))
+
+
+def test_finds_nested_id_and_phone_as_pseudonyms_only():
     body = json.dumps({"applicant": {"id_number": ADULT_ID, "contacts": [{"tel": CN_MOBILE}]},
                        "image": "aGVsbG8="}).encode()
     scan = scan_json(body, key=KEY, today=TODAY)
-    assert [f.path for f in scan.ids] == ["$.applicant.id_number"]
-    assert [p.path for p in scan.phones] == ["$.applicant.contacts[0].tel"]
+    assert [f.area_jurisdiction for f in scan.ids] == [MAINLAND]
+    assert [p.jurisdiction for p in scan.phones] == [MAINLAND]
     assert scan.ids[0].subject.pseudonym == pseudonymise(KEY, "resident_id", ADULT_ID)
-    assert ADULT_ID not in repr(scan) and "13912345678" not in repr(scan)
+    assert ADULT_ID not in repr(scan) and CN_MOBILE not in repr(scan)
+    assert dict(scan.counts) == {"resident_id": 1, "phone": 1}
 
 
 def test_pseudonyms_depend_on_the_tenant_key():
@@ -29,65 +57,222 @@ def test_pseudonyms_depend_on_the_tenant_key():
     assert a.ids[0].subject.pseudonym != b.ids[0].subject.pseudonym
 
 
-def test_ids_stored_as_integers_are_found():
-    number = int("440524188001010014")
-    scan = scan_json(json.dumps({"n": number}).encode(), key=KEY, today=TODAY)
-    assert len(scan.ids) == 1
+@pytest.mark.parametrize("body", [
+    json.dumps({"n": int(ADULT_ID)}).encode(),                      # a JSON number
+    json.dumps({ADULT_ID: "key, not value"}).encode(),               # a key
+    f'{{"id": "x", "id": "{ADULT_ID}"}}'.encode(),                    # duplicate key, last
+    f'{{"id": "{ADULT_ID}", "id": "x"}}'.encode(),                    # duplicate key, first
+    json.dumps({"ocr": f"公民身份号码 {ADULT_ID} 签发机关"}, ensure_ascii=False).encode(),
+    json.dumps({"ocr": f"公民身份号码 {ADULT_ID}"}, ensure_ascii=True).encode(),  # \\u escapes
+    ("{\"id\": \"" + "".join(f"\\u{ord(c):04x}" for c in ADULT_ID) + "\"}").encode(),
+    json.dumps({"a": {"b": [[{"c": f"id:{ADULT_ID};"}]]}}).encode(),
+])
+def test_ids_are_found_whatever_the_json_structure(body):
+    scan = inspect(body)
+    assert scan.error is None
+    assert [f.area_jurisdiction for f in scan.ids] == [MAINLAND]
 
 
 def test_disabled_signal_kinds_are_not_scanned():
-    doc = {"id": ADULT_ID, "tel": CN_MOBILE}
-    scan = scan_document(doc, key=KEY, today=TODAY, resident_ids=False, phones=False)
+    body = json.dumps({"id": ADULT_ID, "tel": CN_MOBILE}).encode()
+    scan = inspect(body, resident_ids=False, phones=False)
     assert scan.ids == () and scan.phones == ()
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b'{"a": 1', b"[" * 70 + b"]" * 70])
-def test_malformed_or_too_deep_json_is_an_error_not_a_pass(body):
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b'{"a": 1', b"[" * 5000 + b"]" * 5000])
+def test_malformed_declared_json_is_refused_not_passed(body):
     with pytest.raises(PayloadError):
-        scan_json(body, key=KEY, today=TODAY)
+        validate_json(body)
+    assert inspect(body).error is Reason.MALFORMED_PAYLOAD
 
 
-def test_form_bodies_are_scanned_too():
-    doc = parse_form(f"name=x&idno={ADULT_ID}".encode())
-    assert len(scan_document(doc, key=KEY, today=TODAY).ids) == 1
+def test_huge_json_numbers_and_nul_bytes_are_data_not_crashes():
+    assert inspect(b'{"n": ' + b"9" * 50_000 + b"}").error is None
+    assert inspect(b'{"n": "a\\u0000b"}').error is None
+
+
+def test_form_bodies_are_scanned_and_malformed_ones_refused():
+    scan = inspect(f"name=x&idno={ADULT_ID}".encode(), "application/x-www-form-urlencoded")
+    assert len(scan.ids) == 1
+    encoded = "".join(f"%{ord(c):02X}" for c in ADULT_ID)
+    assert len(inspect(f"idno={encoded}".encode(), "application/x-www-form-urlencoded").ids) == 1
+    assert inspect(b"a=%ZZ&&=", "application/x-www-form-urlencoded").error is \
+        Reason.MALFORMED_PAYLOAD
+
+
+@pytest.mark.parametrize("ctype", [
+    "application/octet-stream", "application/x-ndjson", "application/yaml", "text/csv",
+    "image/jpeg", "video/mp4", "", "application/vnd.custom", "text/plain; charset=utf-8",
+])
+def test_labels_do_not_exempt_a_body_that_is_text(ctype):
+    body = f'{{"subject": "{ADULT_ID}"}}\n'.encode()
+    assert len(inspect(body, ctype).ids) == 1
+
+
+@pytest.mark.parametrize(("magic", "name"), [
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "jpeg"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "png"),
+    (b"GIF89a\x01\x00\x01\x00\x80\x00\x00", "gif"), (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "webp"),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "heic"),
+    (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00", "mp4"),
+    (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "quicktime"),
+    (b"\x1aE\xdf\xa3\x9fB\x86\x81\x01", "webm"), (b"%PDF-1.7\n", "pdf"),
+    (b"II*\x00\x08\x00\x00\x00", "tiff"),
+])
+def test_binary_media_signatures_are_recognised(magic, name):
+    data = magic + bytes(range(256)) * 8
+    assert binary_signature(data) == name
+    scan = inspect(data + ADULT_ID.encode(), "application/json")
+    assert scan.error is None and scan.ids == ()
+    assert f"{name} signature" in scan.note
+
+
+def test_a_signature_in_front_of_text_is_not_media():
+    for magic in (b"GIF89a", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"):
+        body = magic + f'{{"id_number": "{ADULT_ID}", "note": "plain text"}}'.encode()
+        assert binary_signature(body) is None
+        assert len(inspect(body, "image/gif").ids) == 1
+
+
+COMPRESSORS = {
+    "gzip": gzip.compress, "x-gzip": gzip.compress, "deflate": zlib.compress,
+    "br": brotli.compress, "zstd": lambda b: zstandard.ZstdCompressor().compress(b),
+}
+
+
+@pytest.mark.parametrize("coding", sorted(COMPRESSORS))
+def test_compressed_bodies_are_inspected(coding):
+    body = json.dumps({"tel": f"+86 {CN_MOBILE}"}).encode()
+    scan = inspect(COMPRESSORS[coding](body), cenc=coding)
+    assert scan.error is None and len(scan.phones) == 1
+
+
+def test_raw_deflate_and_layered_codings_are_inspected():
+    body = json.dumps({"id": ADULT_ID}).encode()
+    raw = zlib.compressobj(wbits=-15)
+    assert len(inspect(raw.compress(body) + raw.flush(), cenc="deflate").ids) == 1
+    assert len(inspect(brotli.compress(gzip.compress(body)), cenc="gzip, br").ids) == 1
+
+
+@pytest.mark.parametrize("pack", [
+    gzip.compress, bz2.compress, lzma.compress,
+    lambda b: zstandard.ZstdCompressor().compress(b),
+])
+def test_compressed_files_without_content_encoding_are_inspected(pack):
+    body = f"name,id\nzhang,{ADULT_ID}\n".encode()
+    assert len(inspect(pack(body), "application/octet-stream").ids) == 1
+
+
+def test_zip_members_are_inspected():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("face.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)
+        z.writestr("meta.json", json.dumps({"id": ADULT_ID}))
+    assert len(inspect(buf.getvalue(), "application/zip").ids) == 1
+
+
+def test_decompression_bombs_and_broken_streams_are_refused():
+    bomb = gzip.compress(b"0" * 5_000_000)
+    scan = inspect(bomb, cenc="gzip", max_inspect_bytes=1_000_000)
+    assert scan.error is Reason.PAYLOAD_TOO_LARGE_TO_INSPECT
+    ratio = gzip.compress(b" " * 900_000)
+    assert inspect(ratio, cenc="gzip", max_decompression_ratio=100).error is \
+        Reason.PAYLOAD_TOO_LARGE_TO_INSPECT
+    assert inspect(gzip.compress(b"{}")[:-6], cenc="gzip").error is Reason.MALFORMED_PAYLOAD
+    assert inspect(b"{}", cenc="compress").error is Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE
     with pytest.raises(PayloadError):
-        parse_form(b"a=%ZZ&&=")
+        decompress(b"not gzip", "gzip", limit=1000, ratio=10)
 
 
-def multipart(fields, files=(), boundary="XyZ"):
-    out = b""
-    for name, value, ctype in fields:
-        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n"
-                + (f"Content-Type: {ctype}\r\n" if ctype else "") + "\r\n").encode()
-        out += value + b"\r\n"
-    for name, filename, data in files:
-        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
-                f"filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n").encode()
-        out += data + b"\r\n"
+@pytest.mark.parametrize(("charset", "text"), [
+    ("utf-16", f"id {ADULT_ID}"), ("utf-16-le", f"id {ADULT_ID}"), ("utf-32", f"id {ADULT_ID}"),
+    ("gb18030", "公民身份号码 " + "".join(chr(ord(c) + 0xFEE0) for c in ADULT_ID)),
+    ("shift_jis", "番号 " + "".join(chr(ord(c) + 0xFEE0) for c in ADULT_ID)),
+])
+def test_declared_and_undeclared_charsets_are_read(charset, text):
+    data = text.encode(charset)
+    assert len(inspect(data, f"text/plain; charset={charset}").ids) == 1
+    assert len(inspect(data, "application/octet-stream").ids) == 1
+
+
+def multipart(parts, boundary="XyZ"):
+    out = b"preamble\r\n"
+    for headers, value in parts:
+        out += f"--{boundary}\r\n".encode() + "".join(f"{h}\r\n" for h in headers).encode()
+        out += b"\r\n" + value + b"\r\n"
     return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def test_multipart_fields_are_scanned_and_files_skipped():
-    from residency_gateway.core.payload import parse_multipart
+def test_every_multipart_part_that_is_not_media_is_inspected():
+    body, ctype = multipart([
+        (['Content-Disposition: form-data; name="face"; filename="f.jpg"',
+          "Content-Type: image/jpeg"], b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4),
+        (['Content-Disposition: form-data; name="list"; filename="l.csv"',
+          "Content-Type: text/csv"], f"a,{ADULT_ID}".encode()),
+        (['Content-Disposition: form-data; name="b64"', "Content-Transfer-Encoding: base64"],
+         base64.b64encode(f"tel {CN_MOBILE}".encode())),
+    ])
+    scan = inspect(body, ctype)
+    assert scan.error is None
+    assert len(scan.ids) == 1 and len(scan.phones) == 1
+    assert "jpeg signature" in scan.note
 
-    body, ctype = multipart([("id_number", ADULT_ID.encode(), None),
-                             ("meta", json.dumps({"tel": CN_MOBILE}).encode(), "application/json")],
-                            files=[("face", "face.jpg", b"\xff\xd8" + ADULT_ID.encode())])
-    doc = parse_multipart(body, ctype)
-    assert set(doc) == {"id_number", "meta"}
-    scan = scan_document(doc, key=KEY, today=TODAY)
-    assert [f.path for f in scan.ids] == ["$.id_number[0]"]
-    assert [p.path for p in scan.phones] == ["$.meta[0].tel"]
+
+def test_nested_and_related_multiparts_are_inspected():
+    inner, inner_type = multipart([(["Content-Type: application/json"],
+                                    json.dumps({"id": ADULT_ID}).encode())], boundary="in")
+    outer, _ = multipart([([f"Content-Type: {inner_type}"], inner)], boundary="out")
+    scan = inspect(outer, "multipart/related; boundary=out")
+    assert len(scan.ids) == 1
 
 
 @pytest.mark.parametrize(("body", "ctype"), [
     (b"--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\nx", "multipart/form-data; boundary=XyZ"),
     (b"no boundary here", "multipart/form-data"),
-    (b"--XyZ\r\nContent-Disposition: form-data; name=a\r\nContent-Type: application/json\r\n\r\n{bad"
-     b"\r\n--XyZ--\r\n", "multipart/form-data; boundary=XyZ"),
+    (b"--XyZ\r\nContent-Type: application/json\r\n\r\n{bad\r\n--XyZ--\r\n",
+     "multipart/form-data; boundary=XyZ"),
 ])
-def test_malformed_multipart_is_an_error(body, ctype):
-    from residency_gateway.core.payload import parse_multipart
+def test_malformed_multipart_is_refused(body, ctype):
+    assert inspect(body, ctype).error is Reason.MALFORMED_PAYLOAD
 
-    with pytest.raises(PayloadError):
-        parse_multipart(body, ctype)
+
+def test_base64_wrapped_text_is_inspected_but_images_are_not_decoded_as_text():
+    token = base64.b64encode(json.dumps({"id_number": ADULT_ID}).encode()).decode()
+    assert len(inspect(json.dumps({"jwt_claims": token}).encode()).ids) == 1
+    image = base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64).decode()
+    assert inspect(json.dumps({"image_base64": image}).encode()).ids == ()
+
+
+def test_findings_are_capped_with_full_counts_and_decisive_ones_kept():
+    phones = [f"+65 9{n:03d} {n:04d}" for n in range(200)]
+    body = json.dumps({"contacts": phones, "late_cn": CN_MOBILE, "kid": CHILD_ID,
+                       "adult": ADULT_ID}).encode()
+    scan = inspect(body, max_subjects=8)
+    assert len(scan.ids) + len(scan.phones) == 8
+    assert dict(scan.counts)["phone"] >= 150 and dict(scan.counts)["resident_id"] == 2
+    assert any(f.birth_date == dt.date(2020, 5, 5) for f in scan.ids)  # the child is kept
+    assert any(p.jurisdiction == MAINLAND for p in scan.phones)      # the CN mobile is kept
+
+
+def test_inspection_work_is_bounded():
+    body = ("1 " * 200_000).encode()
+    scan = inspect(body, "text/plain", budget=10_000)
+    assert scan.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
+
+
+@pytest.mark.parametrize("path", [
+    f"/subjects/{ADULT_ID}.json", f"/subjects/id:{ADULT_ID}", f"/s/{ADULT_ID[:6]}-{ADULT_ID[6:]}",
+    "/s/" + "".join(f"%{ord(c):02X}" for c in ADULT_ID), "/s/" + "".join(f"%25{ord(c):02X}" for c in ADULT_ID),
+])
+def test_identifiers_inside_path_segments_are_signals_and_redacted(path):
+    scan = scan_request_line(path, "", key=KEY, today=TODAY)
+    assert len(scan.ids) == 1
+    assert ADULT_ID[:10] not in redact_path(path) and "{redacted}" in redact_path(path)
+
+
+def test_query_and_header_values_are_signals():
+    q = scan_request_line("/v1", f"q=tel%3A%2B86+{CN_MOBILE}", key=KEY, today=TODAY)
+    assert len(q.phones) == 1
+    h = scan_request_line("/v1", "", key=KEY, today=TODAY,
+                          headers=[("referer", f"https://x.test/?id={ADULT_ID}"),
+                                   ("x-forwarded-for", "138.10.138.100")])
+    assert len(h.ids) == 1 and h.phones == ()

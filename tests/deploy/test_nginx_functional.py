@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import free_port
-from tests.helpers import sha256
+from tests.helpers import MP4, sha256
 
 ROOT = Path(__file__).parents[2]
 
@@ -108,7 +108,9 @@ async def test_large_upload_streams_through_nginx_and_gateway(nginx, backends):
     url, _ = nginx
     conn = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
     async with aiohttp.ClientSession(connector=conn) as s:
-        blocks = [os.urandom(1024 * 1024) for _ in range(20)]
+        # a real MP4 start (so it streams as media), then random data
+        first = MP4 + os.urandom(1024 * 1024 - len(MP4))
+        blocks = [first, *(os.urandom(1024 * 1024) for _ in range(19))]
 
         async def video():
             for block in blocks:
@@ -117,4 +119,4 @@ async def test_large_upload_streams_through_nginx_and_gateway(nginx, backends):
         async with s.post(url + "/v1/liveness", data=video(),
                           headers={**KEY, "Content-Type": "video/mp4"}) as r:
             assert r.status == 200
-            assert (await r.json())["body_sha256"] == sha256(b"".join(blocks))
+            assert (await r.json())["sha256"] == sha256(b"".join(blocks))

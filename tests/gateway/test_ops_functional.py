@@ -41,27 +41,43 @@ def comparable(record):
             record["destination"], record["policy_version"])
 
 
-@pytest.mark.parametrize(("where", "tenant", "body", "headers"), [
-    ("CN", "acme", {"image": "x"}, {}),
-    ("HK", "acme", {}, {}),
-    ("SG", "acme", {"applicant": {"id": ADULT_ID}}, {}),
-    ("SG", "acme", {"id": CHILD_ID}, {}),
-    ("SG", "acme", {"id": CHILD_ID}, {"X-Guardian-Consent": "ref-1"}),
-    ("NONE", "lenient", {"tel": "+65 8123 4567"}, {}),
-    ("JP", "nobasis", {}, {}),
-    ("ID", "bank", {}, {}),
+def redirect_abroad(m):
+    """Gateways redirect CN and SG traffic to their home regions (placement)."""
+    m["placement"] = {"default": "forward", "per_origin": {"CN": "redirect", "SG": "redirect"}}
+    for rid, region in m["regions"].items():
+        region["public_endpoint"] = f"https://{rid}.kyc.example.test"
+
+
+@pytest.mark.parametrize(("where", "tenant", "body", "headers", "edit", "region", "action"), [
+    ("CN", "acme", {"image": "x"}, {}, None, "cn", "forward"),
+    ("HK", "acme", {}, {}, None, "cn", "forward"),
+    ("SG", "acme", {"applicant": {"id": ADULT_ID}}, {}, None, "cn", "forward"),
+    ("SG", "acme", {"id": CHILD_ID}, {}, None, "cn", "reject"),
+    ("SG", "acme", {"id": CHILD_ID}, {"X-Guardian-Consent": "ref-1"}, None, "cn", "forward"),
+    ("NONE", "lenient", {"tel": "+65 8123 4567"}, {}, None, "cn", "forward"),
+    ("JP", "nobasis", {}, {}, None, "cn", "forward"),
+    ("ID", "bank", {}, {}, None, "cn", "forward"),
+    # placement: decided after the body unless the origin is already mainland
+    ("SG", "acme", {"ocr": f"号码 {ADULT_ID}"}, {}, redirect_abroad, "cn", "forward"),
+    ("SG", "acme", {"ocr": "nothing"}, {}, redirect_abroad, "cn", "redirect"),
+    ("CN", "acme", {"ocr": "x"}, {}, redirect_abroad, "sg", "redirect"),
+    ("SG", "acme", {"ocr": f"号码 {ADULT_ID}"}, {}, redirect_abroad, "sg", "redirect"),
+    ("SG", "acme", {"id": CHILD_ID}, {}, redirect_abroad, "sg", "reject"),
 ])
 async def test_explain_equals_what_the_running_server_decides(make_gateway, capsys, tmp_path,
                                                               geo_db, where, tenant, body,
-                                                              headers):
-    gw = await make_gateway()
-    await gw.post(tenant=tenant, xff=ADDR[where], json_body=body, headers=headers)
+                                                              headers, edit, region, action):
+    gw = await make_gateway(edit)
+    gw.runtime.settings.region = region
+    await gw.post(tenant=tenant, xff=ADDR[where], json_body=body, headers=headers,
+                  allow_redirects=False)
     served = [r for r in gw.records() if r["type"] == "decision"][-1]
+    assert served["action"] == action
     body_file = tmp_path / "body.json"
     body_file.write_text(json.dumps(body))
     argv = ["explain", "--config", str(gw.map_path), "--geoip-db", str(geo_db), "--ip",
             ADDR[where], "--tenant", tenant, "--body", str(body_file), "--path", "/v1/compare",
-            "--gateway-region", "cn", "--json"]
+            "--gateway-region", region, "--json"]
     for k, v in headers.items():
         argv += ["--header", f"{k}: {v}"]
     assert main(argv) == 0
@@ -169,7 +185,7 @@ async def test_placement_redirects_to_the_destination_regions_endpoint(make_gate
                                headers={"X-Tenant-ID": "acme",
                                         "X-Forwarded-For": ADDR["CN"]}) as r:
         assert r.status == 307
-        assert r.headers["Location"] == "https://cn.kyc.example.test/v1/ocr?x=1"
+        assert r.headers["Location"] == "https://cn.kyc.example.test/v1/ocr?x=1&rg_placed=1"
         assert (await r.json())["reason"] == "placement_redirect"
     # HK data is forwarded through this gateway (per_origin only redirects CN)
     status, _, body = await gw.post(xff=ADDR["HK"], json_body={})
@@ -177,6 +193,30 @@ async def test_placement_redirects_to_the_destination_regions_endpoint(make_gate
     assert all(not backends[r].requests for r in ("cn", "cn2"))
     decisions = [r for r in gw.records() if r["type"] == "decision"]
     assert decisions[0]["action"] == "redirect" and decisions[0]["destination"]["region"] == "cn"
+
+
+async def test_placement_inspects_the_body_before_redirecting_abroad(make_gateway, backends):
+    """A foreign client posting a mainland ID to the cn gateway is served in cn, not sent to
+    sg (which would send it back: a loop); a placed request is never redirected again."""
+    def both(m):
+        placement(m)
+        m["placement"]["per_origin"] = {"CN": "redirect", "SG": "redirect"}
+
+    gw = await make_gateway(both)
+    gw.runtime.settings.region = "cn"
+    status, _, body = await gw.post(xff=ADDR["SG"], json_body={"ocr": f"号码 {ADULT_ID}"})
+    assert (status, body["region"]) == (200, "cn")
+    async with gw.session.post(gw.url + "/v1/ocr", json={"img": "x"}, allow_redirects=False,
+                               headers={"X-Tenant-ID": "acme",
+                                        "X-Forwarded-For": ADDR["SG"]}) as r:
+        assert r.status == 307
+        assert r.headers["Location"] == "https://sg.kyc.example.test/v1/ocr?rg_placed=1"
+    async with gw.session.post(gw.url + "/v1/ocr?rg_placed=1", json={"img": "x"},
+                               allow_redirects=False,
+                               headers={"X-Tenant-ID": "acme",
+                                        "X-Forwarded-For": ADDR["SG"]}) as r:
+        assert r.status == 200 and (await r.json())["region"] == "sg"
+    assert backends["sg"].requests[-1]["path"] == "/v1/ocr"  # the marker is not forwarded
 
 
 async def test_redirect_with_expect_100_continue_never_receives_the_body(make_gateway):
@@ -211,7 +251,7 @@ async def test_expect_100_continue_forward_gets_continue_then_streams(make_gatew
     assert head.startswith(b"HTTP/1.1 200")
     writer.close()
     await writer.wait_closed()
-    assert backends["sg"].requests[0]["body_sha256"] == sha256(b"abcd")
+    assert backends["sg"].requests[0]["sha256"] == sha256(b"abcd")
 
 
 async def test_admin_endpoints_need_the_bearer_token(make_gateway):

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from residency_gateway.gateway.app import serve_handler
 from tests.conftest import GatewayProcess, map_for
-from tests.helpers import ADDR, write_map
+from tests.helpers import ADDR, MP4, write_map
 
 SIZE = 100 * 1024 * 1024
 CHUNK = 256 * 1024
@@ -100,14 +100,16 @@ async def test_100mb_upload_and_download_stream_with_flat_memory(gateway_process
     _, received = sink
     headers = {"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"], "Content-Type": "video/mp4"}
     async with aiohttp.ClientSession() as s:
-        async with s.post(url + "/warmup", data=b"x" * CHUNK, headers=headers) as r:
+        async with s.post(url + "/warmup", data=MP4 + b"x" * CHUNK, headers=headers) as r:
             assert r.status == 200
 
         sent = hashlib.sha256()
 
-        async def video():
-            for _ in range(SIZE // CHUNK):
+        async def video():  # a real MP4 start, so it streams as media (never buffered)
+            for i in range(SIZE // CHUNK):
                 block = os.urandom(CHUNK)
+                if i == 0:
+                    block = MP4 + block[len(MP4):]
                 sent.update(block)
                 yield block
 

@@ -1,0 +1,75 @@
+"""What of a request is read and inspected, and what streams: the rules the proxy and `explain`
+share, so both reach the same verdict on the same request.
+
+- A body whose first bytes carry a binary media signature (and no Content-Encoding) streams
+  uninspected and unbuffered, whatever its declared type (`payload.binary_signature`).
+- Any other body up to `payload.max_inspect_bytes` is read whole and inspected.
+- Over the limit it is refused (413), except a multipart body when the map says
+  `oversize_multipart: stream`: it is forwarded with its fields uninspected, and the record
+  says so.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from residency_gateway.core.payload import (
+    SIGNATURE_BYTES,
+    InspectOptions,
+    binary_signature,
+    inspect_body,
+    shown_type,
+)
+from residency_gateway.core.values import PayloadScan, Reason
+from residency_gateway.regionmap.schema import PayloadInspection, RegionMap
+
+
+def options(conf: PayloadInspection) -> InspectOptions:
+    return InspectOptions(max_inspect_bytes=conf.max_inspect_bytes,
+                          resident_ids=conf.resident_id, phones=conf.mobile_phone,
+                          max_decompression_ratio=conf.max_decompression_ratio,
+                          budget=conf.inspect_budget, max_subjects=conf.max_subjects)
+
+
+def identity_coded(content_encoding: str) -> bool:
+    return all(c.strip().lower() in ("", "identity") for c in content_encoding.split(","))
+
+
+def streamed_media(head: bytes, content_encoding: str) -> str | None:
+    """The media format of a body that streams uninspected, from its first bytes."""
+    if not identity_coded(content_encoding):
+        return None
+    return binary_signature(head[:SIGNATURE_BYTES])
+
+
+def media_scan(media: str, content_type: str) -> PayloadScan:
+    return PayloadScan(False, note=f"{shown_type(content_type)} body with a {media} signature "
+                       "streamed uninspected")
+
+
+def oversize_scan(content_type: str, size: int | None, conf: PayloadInspection) -> PayloadScan:
+    """The verdict on a body over `max_inspect_bytes` (`size` None: chunked, not declared)."""
+    shown = shown_type(content_type)
+    how = f"of {size} bytes" if size is not None else "(chunked)"
+    if shown.startswith("multipart/") and conf.oversize_multipart == "stream":
+        return PayloadScan(False, note=f"{shown} body {how} over payload.max_inspect_bytes "
+                           "streamed uninspected (oversize_multipart: stream)")
+    return PayloadScan(False, note=f"{shown} body {how} exceeds payload.max_inspect_bytes "
+                       f"{conf.max_inspect_bytes}", error=Reason.PAYLOAD_TOO_LARGE_TO_INSPECT)
+
+
+def scan_held_body(body: bytes | None, content_type: str, content_encoding: str,
+                   rmap: RegionMap, key: bytes, today: dt.date) -> PayloadScan:
+    """The verdict on a body held whole in memory (explain; the proxy reads the same way)."""
+    if not body:
+        return PayloadScan(False, note="no body")
+    media = streamed_media(body, content_encoding)
+    if media is not None:
+        return media_scan(media, content_type)
+    conf = rmap.payload
+    if len(body) > conf.max_inspect_bytes:
+        return oversize_scan(content_type, len(body), conf)
+    return inspect_body(body, content_type=content_type, content_encoding=content_encoding,
+                        key=key, today=today, options=options(conf))

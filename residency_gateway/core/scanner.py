@@ -1,0 +1,374 @@
+"""The identifier tokenizer: mainland resident ID numbers and phone numbers *inside* any text.
+
+One scanner serves bodies (whatever their structure), JSON strings and keys, form and multipart
+values, path segments, query strings, header values, request ids, and the redaction of paths
+and ids in records and logs. It is a scanner over normalised text, not a tree walk:
+
+1. **Normalise** (only text that is not plain ASCII pays for it): Unicode NFKC turns fullwidth
+   digits, ideographic spaces and fullwidth punctuation into ASCII; every other decimal digit
+   (Arabic-Indic, Devanagari, ...) becomes its ASCII digit; invisible format characters
+   (zero-width space/joiners, soft hyphen, BOM, bidi controls, tag characters) are removed, so
+   they cannot split an identifier.
+2. **Find candidates** with one compiled pattern: runs of digits joined by up to three
+   separator characters (space, tab, newline, dash and Unicode dashes, dot, middle dot, slash,
+   underscore, brackets), optionally ending in the check character X/x. Letters, CJK text or
+   punctuation around a run do not hide it.
+3. **Validate** windows of consecutive digit groups of a run: 18 characters as GB 11643-1999
+   (ISO 7064 MOD 11-2 check, real birth date not after the decision's day, provincial area code
+   or an HK/MO/TW residence-permit code), 15 digits as a first-generation ID (provincial area
+   code, real 19YY birth date), and phones: a bare mainland mobile (1[3-9] + 9 digits), the
+   same after `86`/`0086`/`+86`, and any `+CC`/`00CC` international number, validated against
+   libphonenumber's metadata (`phonenumbers`). IDs win over phones for the same digits.
+
+Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 8
+letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
+about one SHA-256 in 300 would read as a mainland mobile.
+
+Pure: no I/O. Work is bounded (`Budget`): a text that needs more candidate windows than the
+budget allows is reported, so the caller can refuse it as uninspectable instead of spinning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import phonenumbers
+
+from residency_gateway.core.idnumber import check_character, parse_resident_id
+
+# Separators people and machines put between digit groups: whitespace, dash, dot, slash,
+# underscore, brackets; after NFKC, Unicode dashes, minus and middle dots are folded into "-".
+_ASCII_SEP = b" \t\r\n\f\v-./_()"
+_UNICODE_SEP = re.compile("[\u00b7\u2010-\u2015\u2212\u2027\u2219\u22c5\u30fb\u30fc\uff65]")
+_FORMAT_CHARS = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def _skeleton_table() -> bytes:
+    table = bytearray(b"." * 256)
+    for c in b"0123456789":
+        table[c] = ord("0")
+    for c in _ASCII_SEP:
+        table[c] = ord(" ")
+    table[ord("X")] = table[ord("x")] = ord("X")
+    return bytes(table)
+
+
+# Step 2 runs in C: the text's bytes are mapped to a skeleton (digit -> 0, separator -> space,
+# X -> X, anything else -> .), and a pattern that starts with a literal finds the runs.
+_SKELETON = _skeleton_table()
+_COARSE = re.compile(rb"0[0 X]{7,}")  # cheap first pass: where runs of 8+ could be
+_RUN = re.compile(rb"0(?:0| {1,3}(?=[0X])){7,}X?")  # exact runs (at least 8 characters)
+_GROUPS = re.compile(rb"[0-9]+|[Xx]")
+# A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
+_DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+# Runs inside these are skipped (see module docstring).
+_NOISE = re.compile(
+    rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+    rb"|(?<![0-9A-Za-z])[0-9A-Fa-f]{32,}(?![0-9A-Za-z])")
+# Seven digits, however separated, could be part of an identifier (redaction rule).
+REDACT_DIGITS = 7
+
+_PROVINCES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+    "65"})
+_BARE_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_EARLIEST = dt.date(1880, 1, 1)
+
+
+class BudgetExceeded(Exception):
+    """The text needs more candidate windows than the scan's budget allows."""
+
+
+@dataclass(slots=True)
+class Budget:
+    """Work units (candidate windows examined) a scan may still spend."""
+
+    remaining: int = 2_000_000
+
+    def spend(self, units: int) -> None:
+        self.remaining -= units
+        if self.remaining < 0:
+            raise BudgetExceeded
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One identifier found in text. `value` is the normalised identifier (18-character ID,
+    or E.164 phone): it exists only inside the core and is pseudonymised before leaving it."""
+
+    kind: str  # "resident_id" | "phone"
+    value: str
+    offset: int  # where its run starts in the normalised text
+    jurisdiction: str  # CN, HK/MO/TW (permits), or the phone's numbering-plan region
+    birth_date: dt.date | None = None
+    mobile: bool = False
+    generation: int = 2  # 1 for a 15-digit first-generation resident ID
+
+
+def normalise(text: str) -> str:
+    """NFKC, every decimal digit as ASCII, invisible format characters removed."""
+    if text.isascii():
+        return text
+    text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", text))
+    if not text.isascii():
+        text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(), 0)), text)
+        text = _UNICODE_SEP.sub("-", text)
+    return text
+
+
+def _encoded(text: str) -> bytes:
+    """The normalised text as bytes for the skeleton (lone surrogates become "?")."""
+    return normalise(text).encode("utf-8", "replace")
+
+
+def _noise_spans(data: bytes) -> list[tuple[int, int]]:
+    return [m.span() for m in _NOISE.finditer(data)
+            if m.group()[8:9] == b"-" or sum(c > 0x39 for c in m.group()) >= 8]
+
+
+def _cn_mobile_plan() -> re.Pattern[str]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    assert metadata is not None and metadata.mobile is not None
+    pattern = metadata.mobile.national_number_pattern
+    assert pattern is not None
+    return re.compile(pattern)
+
+
+# libphonenumber's own CN mobile pattern, compiled once: validating a candidate is one C match
+# (number_type() re-walks the metadata on every call, 20 times slower).
+_CN_MOBILE = _cn_mobile_plan()
+
+
+def _cn_mobile(national: str) -> bool:
+    """A mainland mobile number (11 digits), per libphonenumber's CN mobile plan."""
+    return _CN_MOBILE.fullmatch(national) is not None
+
+
+_TYPE_DESCS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
+               "personal_number", "voip", "pager", "uan", "voicemail")
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One region's numbering plan from libphonenumber's metadata, compiled once."""
+
+    region: str
+    general: re.Pattern[str]
+    mobile: re.Pattern[str] | None
+    others: tuple[re.Pattern[str], ...]
+
+
+@functools.lru_cache(maxsize=512)
+def _plans(country_code: int) -> tuple[_Plan, ...]:
+    plans: list[_Plan] = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+        md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if md is None or region == "001" or md.general_desc is None:
+            continue
+        general = md.general_desc.national_number_pattern
+        if not general:
+            continue
+        patterns = {name: getattr(md, name).national_number_pattern for name in _TYPE_DESCS
+                    if getattr(md, name, None) is not None
+                    and getattr(md, name).national_number_pattern}
+        mobile = patterns.pop("mobile", None)
+        plans.append(_Plan(region, re.compile(general),
+                           re.compile(mobile) if mobile else None,
+                           tuple(re.compile(p) for p in patterns.values())))
+    return tuple(plans)
+
+
+def _international(e164: str) -> tuple[str, bool] | None:
+    """(region, is mobile) of a valid international number `+CC...`, else None: the number
+    matches a type of its country's plan, as libphonenumber's is_valid_number decides, with
+    the metadata's patterns compiled once (parse() per candidate is 40 times slower)."""
+    digits = e164[1:]
+    for size in (1, 2, 3):
+        plans = _plans(int(digits[:size]))
+        if not plans:
+            continue
+        national = digits[size:]
+        for plan in plans:
+            if not plan.general.fullmatch(national):
+                continue
+            if plan.mobile is not None and plan.mobile.fullmatch(national):
+                return plan.region, True
+            if any(p.fullmatch(national) for p in plan.others):
+                return plan.region, False
+        return None
+    return None
+
+
+def _first_generation(digits: str) -> tuple[str, dt.date] | None:
+    """A 15-digit first-generation ID (area, YYMMDD as 19YY, sequence): its 18-character
+    equivalent (what the same person's second-generation number would be) and birth date."""
+    if digits[:2] not in _PROVINCES:
+        return None
+    try:
+        born = dt.date(1900 + int(digits[6:8]), int(digits[8:10]), int(digits[10:12]))
+    except ValueError:
+        return None
+    if born < _EARLIEST:
+        return None
+    first17 = digits[:6] + "19" + digits[6:]
+    return first17 + check_character(first17), born
+
+
+def _id_token(candidate: str, offset: int, today: dt.date) -> Token | None:
+    if len(candidate) == 18:
+        parsed = parse_resident_id(candidate, today=today)
+        if parsed is None:
+            return None
+        return Token("resident_id", parsed.normalized, offset, parsed.area_jurisdiction,
+                     parsed.birth_date)
+    if len(candidate) == 15 and candidate.isdigit():
+        first = _first_generation(candidate)
+        if first is None:
+            return None
+        return Token("resident_id", first[0], offset, "CN", first[1], generation=1)
+    return None
+
+
+def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
+    if not candidate.isdigit():
+        return None
+    size = len(candidate)
+    national: str | None = None
+    if size == 11 and not plus:
+        national = candidate
+    elif size == 13 and candidate.startswith("86"):
+        national = candidate[2:]
+    elif size == 15 and candidate.startswith("0086") and not plus:
+        national = candidate[4:]
+    if national is not None and _BARE_MOBILE.fullmatch(national) and _cn_mobile(national):
+        return Token("phone", "+86" + national, offset, "CN", mobile=True)
+    international: str | None = None
+    if plus and 8 <= size <= 15:
+        international = "+" + candidate
+    elif candidate.startswith("00") and 10 <= size <= 17 and candidate[2] != "0":
+        international = "+" + candidate[2:]
+    if international is None:
+        return None
+    found = _international(international)
+    if found is None:
+        return None
+    return Token("phone", international, offset, found[0], mobile=found[1])
+
+
+def _plus_before(data: bytes, start: int) -> bool:
+    """`+86 ...`, `(+86)...`, `+ 86`: a plus sign just before the run (brackets/space between)."""
+    i = start - 1
+    while i >= 0 and start - i <= 3 and data[i] in b" (":
+        i -= 1
+    return i >= 0 and data[i] == 0x2B
+
+
+def _windows(groups: list[str]) -> Iterator[tuple[int, int, str]]:
+    """(first, last, joined) for each window of consecutive groups of at most 18 characters;
+    a check character X only ends a window."""
+    for i in range(len(groups)):
+        if groups[i] in ("X", "x"):
+            continue
+        joined = ""
+        for j in range(i, len(groups)):
+            joined += groups[j]
+            if len(joined) > 18:
+                break
+            yield i, j, joined
+            if groups[j] in ("X", "x"):
+                break
+
+
+def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
+           phones: bool = True, budget: Budget | None = None) -> Iterator[Token]:
+    """Every identifier in `text` (normalised here; bytes must be ASCII or UTF-8), IDs first
+    within each run."""
+    if isinstance(text, bytes):
+        data = text if text.isascii() else _encoded(text.decode("utf-8", "replace"))
+    else:
+        data = text.encode() if text.isascii() else _encoded(text)
+    spend = budget.spend if budget is not None else None
+    noise: list[tuple[int, int]] | None = None
+    for start, end in _runs(data):
+        groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
+        digits = sum(len(g) for g in groups)
+        plus = _plus_before(data, start)
+        if digits < 11 and not (plus and digits >= 8):
+            continue
+        if len(groups) == 4 and _DOTTED_QUAD.fullmatch(data, start, end):
+            continue
+        if noise is None:
+            noise = _noise_spans(data) if len(data) >= 32 else []
+        if noise and any(s < end and start < e for s, e in noise):
+            continue
+        if len(groups) == 1:
+            # The common case: one unbroken number.
+            if spend is not None:
+                spend(1)
+            token = _id_token(groups[0].upper(), start, today) if resident_ids else None
+            if token is None and phones:
+                token = _phone_token(groups[0], start, plus)
+            if token is not None:
+                yield token
+            continue
+        windows = list(_windows(groups))
+        if spend is not None:
+            spend(len(windows))
+        used: set[int] = set()
+        if resident_ids:
+            for i, j, joined in windows:
+                if len(joined) in (15, 18) and not used.intersection(range(i, j + 1)):
+                    token = _id_token(joined.upper(), start, today)
+                    if token is not None:
+                        used.update(range(i, j + 1))
+                        yield token
+        if phones:
+            for i, j, joined in windows:
+                if len(joined) >= 8 and not used.intersection(range(i, j + 1)):
+                    token = _phone_token(joined, start, i == 0 and plus)
+                    if token is not None:
+                        used.update(range(i, j + 1))
+                        yield token
+
+
+def _runs(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each separator-joined digit run of 8+ characters in `data`."""
+    skeleton = data.translate(_SKELETON)
+    for coarse in _COARSE.finditer(skeleton):
+        for match in _RUN.finditer(skeleton, coarse.start(), coarse.end()):
+            yield match.span()
+
+
+def digit_runs(text: str) -> Iterator[int]:
+    """The digit count of each separator-joined digit run of 7+ digits in `text`."""
+    data = text.encode() if text.isascii() else _encoded(text)
+    for start, end in _runs(data):
+        digits = sum(c in b"0123456789" for c in data[start:end])
+        if digits >= REDACT_DIGITS:
+            yield digits
+
+
+def may_hold_identifier(text: str) -> bool:
+    """Seven or more digits in one run, however separated or spelled (fullwidth, ...): the
+    text could hold (part of) an identifier, so it is never copied into a record or log."""
+    return any(n >= REDACT_DIGITS for n in digit_runs(text))
+
+
+def scan_views(views: Iterable[tuple[str, str]], *, today: dt.date, resident_ids: bool = True,
+               phones: bool = True, budget: Budget | None = None
+               ) -> Iterator[tuple[str, Token]]:
+    """(label, token) for every identifier in each (label, text) view."""
+    for label, text in views:
+        for token in tokens(text, today=today, resident_ids=resident_ids, phones=phones,
+                            budget=budget):
+            yield label, token

@@ -1,0 +1,108 @@
+"""Properties of the identifier tokenizer: any valid ID in any text, body type, encoding and
+position is found; random digits are an ID exactly when GB 11643 says so (no other false
+positives)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import urllib.parse
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from residency_gateway.core.idnumber import check_character, parse_resident_id
+from residency_gateway.core.payload import InspectOptions, inspect_body
+from residency_gateway.core.pseudonym import pseudonymise
+from residency_gateway.core.scanner import may_hold_identifier, tokens
+
+TODAY = dt.date(2026, 11, 29)
+KEY = b"k" * 32
+PROVINCES = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35",
+             "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54",
+             "61", "62", "63", "64", "65"]
+SEPARATORS = [" ", "-", ".", "/", "\u00a0", "\u3000", "\u2013", "\u2014", "_", "\n", " - "]
+# Text around an identifier: letters, CJK, punctuation, spaces; no digits (a digit next to an
+# ID makes a different, longer number).
+AROUND = st.text(st.characters(blacklist_categories=("Nd", "No", "Cs"),
+                               blacklist_characters="xX"), max_size=40)
+
+
+@st.composite
+def valid_ids(draw):
+    area = draw(st.sampled_from(PROVINCES)) + f"{draw(st.integers(0, 9999)):04d}"
+    born = draw(st.dates(dt.date(1900, 1, 1), dt.date(2026, 11, 29)))
+    first17 = f"{area}{born:%Y%m%d}{draw(st.integers(0, 999)):03d}"
+    return first17 + check_character(first17)
+
+
+@st.composite
+def spelled(draw, rid):
+    style = draw(st.sampled_from(["plain", "groups", "fullwidth", "lower", "zero-width"]))
+    if style == "groups":
+        sep = draw(st.sampled_from(SEPARATORS))
+        return sep.join((rid[:6], rid[6:14], rid[14:]))
+    if style == "fullwidth":
+        return rid.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    if style == "lower":
+        return rid.lower()
+    if style == "zero-width":
+        return "\u200b".join(rid)
+    return rid
+
+
+def carry(kind: str, text: str) -> tuple[bytes, str, str]:
+    """(body, content type, content encoding) carrying `text`."""
+    if kind == "json":
+        return json.dumps({"ocr": text}).encode(), "application/json", ""
+    if kind == "json-ascii":
+        return json.dumps({"ocr": text}, ensure_ascii=True).encode(), "application/json", ""
+    if kind == "form":
+        return (f"a=1&note={urllib.parse.quote_plus(text)}".encode(),
+                "application/x-www-form-urlencoded", "")
+    if kind == "utf16":
+        return text.encode("utf-16"), "text/plain", ""
+    if kind == "gzip":
+        return gzip.compress(json.dumps({"t": text}).encode()), "application/json", "gzip"
+    if kind == "multipart":
+        body = ("--b0\r\nContent-Disposition: form-data; name=\"n\"\r\n\r\n" + text
+                + "\r\n--b0--\r\n").encode()
+        return body, "multipart/form-data; boundary=b0", ""
+    return text.encode(), "application/octet-stream", ""
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), rid=valid_ids(), before=AROUND, after=AROUND,
+       kind=st.sampled_from(["json", "json-ascii", "form", "utf16", "gzip", "multipart",
+                             "octet"]))
+def test_any_valid_id_anywhere_in_any_body_is_found(data, rid, before, after, kind):
+    text = before + " " + data.draw(spelled(rid)) + " " + after
+    body, ctype, cenc = carry(kind, text)
+    scan = inspect_body(body, content_type=ctype, content_encoding=cenc, key=KEY, today=TODAY,
+                        options=InspectOptions())
+    assert scan.error is None, scan.note
+    want = pseudonymise(KEY, "resident_id", rid.upper())
+    assert want in {f.subject.pseudonym for f in scan.ids}, (text, scan.note)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text("0123456789", min_size=18, max_size=18))
+def test_random_18_digit_numbers_are_ids_exactly_when_gb11643_says_so(digits):
+    found = [t for t in tokens(digits, today=TODAY) if t.kind == "resident_id"]
+    assert bool(found) == (parse_resident_id(digits, today=TODAY) is not None)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Nd", "No")), max_size=200))
+def test_text_without_digits_holds_no_identifier(text):
+    assert list(tokens(text, today=TODAY)) == []
+    assert not may_hold_identifier(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.integers(0, 10**6), max_size=40))
+def test_short_numbers_in_json_are_never_identifiers(numbers):
+    """Counters, ages, amounts: separated numbers of up to 7 digits never join into one."""
+    body = json.dumps({"values": numbers, "pairs": [[n, n] for n in numbers]})
+    assert list(tokens(body, today=TODAY)) == []

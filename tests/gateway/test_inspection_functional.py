@@ -1,0 +1,46 @@
+"""Large bodies are inspected off the event loop, within a time limit; the verdict is the same."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from tests.helpers import ADDR, ADULT_ID
+
+
+def big_body(extra: str) -> bytes:
+    rng = random.Random(7)
+    phones = [f"+65 9{rng.randrange(10**7):07d}" for _ in range(60_000)]
+    return json.dumps({"contacts": phones, "note": extra}).encode()
+
+
+async def test_large_body_is_inspected_in_a_worker_with_the_same_verdict(make_gateway, backends):
+    gw = await make_gateway(lambda m: m["payload"].update(max_inspect_bytes=4 * 1024 * 1024)
+                            if "payload" in m else m.update(
+                                payload={"max_inspect_bytes": 4 * 1024 * 1024}),
+                            inspect_offload_bytes=64 * 1024)
+    body = big_body(f"applicant {ADULT_ID}")
+    assert len(body) > 64 * 1024
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=body,
+                                     headers={"Content-Type": "application/json"})
+    assert (status, reply["region"]) == (200, "cn")
+    decision = [r for r in gw.records() if r["type"] == "decision"][-1]
+    counts = decision["inspection"]["subject_counts"]
+    assert counts["resident_id"] == 1 and counts["phone"] > 50_000
+    assert len(decision["subjects"]) == 32  # capped; the record stays small
+    assert len(json.dumps(decision)) < 8192
+    assert gw.runtime.inspector._pool is not None  # it went to the worker pool
+
+
+async def test_an_inspection_over_its_time_limit_is_refused_and_recorded(make_gateway, backends):
+    gw = await make_gateway(lambda m: m.update(payload={"max_inspect_bytes": 4 * 1024 * 1024}),
+                            inspect_offload_bytes=1024, inspect_timeout_s=0.001)
+    status, _, problem = await gw.post(xff=ADDR["SG"], data=big_body("x"),
+                                       headers={"Content-Type": "application/json"})
+    assert (status, problem["reason"]) == (422, "payload_too_complex_to_inspect")
+    assert all(not b.requests for b in backends.values())
+    decision = [r for r in gw.records() if r["type"] == "decision"][-1]
+    assert decision["decision_id"] == problem["decision_id"]
+    # the gateway still serves (the pool was replaced)
+    status, _, reply = await gw.post(xff=ADDR["SG"], json_body={"ok": 1})
+    assert (status, reply["region"]) == (200, "sg")
