@@ -173,10 +173,11 @@ async def make_gateway(tmp_path: Path, backends: dict[str, Backend], geo_db: Pat
         started.append(gw)
         return gw
 
-    yield make
-    for gw in started:
-        await gw.session.close()
-        await gw.running.stop()
+    async with contextlib.AsyncExitStack() as stack:  # every gateway stopped, even if one fails
+        yield make
+        for gw in started:
+            stack.push_async_callback(gw.running.stop)  # its inspection workers end with it
+            stack.push_async_callback(gw.session.close)
 
 
 class Processes:

@@ -68,6 +68,25 @@ async def records_of(kind, data_dir, dsn):
     return [str(f) for f in findings if f.severity == "error"], recs
 
 
+async def sessions_gone(dsn: str, timeout_s: float = 30) -> None:
+    """Until no session is connected to the test database (only the gateway connects to it).
+    A backend notices its client died only when it next reads; until then it holds the log's
+    advisory lock and a restarted gateway would rightly refuse to open the log."""
+    from tests.audit.conftest import PG_DSN
+
+    dbname = dsn.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(PG_DSN)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                                   dbname):
+            assert loop.time() < deadline, f"sessions of the killed gateway still open in {dbname}"
+            await asyncio.sleep(0.05)
+    finally:
+        await admin.close()
+
+
 async def crash_and_restart(tmp_path, geo_db, recorder, processes, kind, dsn=None) -> None:
     upstream, seen = recorder
     env = {"RG_AUDIT_STORE": "postgres", "RG_AUDIT_PG_DSN": dsn} if dsn else {}
@@ -78,6 +97,8 @@ async def crash_and_restart(tmp_path, geo_db, recorder, processes, kind, dsn=Non
                          on_threshold=gw.kill9)
     assert any(status == 200 for status, _ in results)
     assert gw.proc.returncode == -9
+    if dsn:  # PostgreSQL ends the dead process's sessions (and its log lock) when it notices
+        await sessions_gone(dsn)
     # restart on the same trail: a torn tail is cut, the chain continues
     gw2 = await GatewayProcess(processes, map_path, geo_db, data_dir, env=env).start()
     problems: list[str] = []
