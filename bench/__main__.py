@@ -197,11 +197,18 @@ async def main() -> None:
     parser.add_argument("--appends", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--decisions", type=int, default=20000)
+    parser.add_argument("--scans", type=int, default=3000)
     args = parser.parse_args()
     from residency_gateway.observability import configure_logging
 
     configure_logging("json", "error")
+    from bench.inspection import bench_loop_delay, bench_scan
+
     with tempfile.TemporaryDirectory(prefix="rg-bench-") as d:
+        bench_scan(args.scans)
+        runner, up = await upstream()
+        await bench_loop_delay(Path(d), up)
+        await runner.cleanup()
         bench_core(Path(d), args.decisions)
         await bench_trail(Path(d), args.appends)
         await bench_proxy(Path(d), args.requests)

@@ -373,7 +373,7 @@ def _b64_table() -> bytes:
 
 
 _B64_SKELETON = _b64_table()
-_B64_RUN = re.compile(rb"a{16,}")
+_B64_RUN = re.compile(rb"a{20,}")  # base64 of 15+ bytes: the shortest text worth decoding
 _DIGIT_BYTES = b"0123456789"
 
 

@@ -131,9 +131,57 @@ def _encoded(text: str) -> bytes:
     return normalise(text).encode("utf-8", "replace")
 
 
-def _noise_spans(data: bytes) -> list[tuple[int, int]]:
-    return [m.span() for m in _NOISE.finditer(data)
-            if m.group()[8:9] == b"-" or sum(c > 0x39 for c in m.group()) >= 8]
+def _lead_table() -> bytes:
+    table = bytearray(b"." * 256)
+    for lead in b"\xc2\xd9\xdb\xe0\xe1\xf0\xf3":
+        table[lead] = ord("!")  # scripts whose characters can be digits, spaces or format
+    for lead in b"\xe2\xe3\xef":
+        table[lead] = ord("?")  # common in CJK text: look closer
+    return bytes(table)
+
+
+_LEADS = _lead_table()
+# The UTF-8 of the characters under the E2/E3/EF leads that normalisation changes into (or
+# removes from) digit runs: zero-width and bidi format characters, dashes, narrow spaces,
+# minus, circled digits, ideographic space, katakana middle dot and long mark, fullwidth
+# digits and X/x, BOM, halfwidth middle dot and filler. Ordinary CJK punctuation is not here.
+_CLOSER = tuple(
+    [bytes([0xE2, 0x80, b]) for b in (*range(0x8B, 0x96), *range(0xA8, 0xB0))]
+    + [bytes([0xE2, 0x81, b]) for b in range(0xA0, 0xB0)]
+    + [b"\xe2\x88\x92", b"\xe2\x91", b"\xe2\x92", b"\xe2\x93", b"\xe2\x9d", b"\xe2\x9e"]
+    + [b"\xe3\x80\x80", b"\xe3\x83\xbb", b"\xe3\x83\xbc", b"\xe3\x89", b"\xe3\x8a"]
+    + [bytes([0xEF, 0xBC, b]) for b in (*range(0x90, 0x9A), 0xB8, 0x8D, 0x8E, 0x8F, 0x88, 0x89)]
+    + [b"\xef\xbd\x98", b"\xef\xbd\xa5", b"\xef\xbb\xbf", b"\xef\xbe\xa0", b"\xef\xb8",
+       b"\xef\xbf\xb0"])
+
+
+def _utf8_needs_normalising(data: bytes) -> bool:
+    """Whether NFKC and the digit/format folding could change any digit run of `data`
+    (UTF-8): decided with C-speed byte searches, so CJK text pays microseconds, not a pass of
+    Unicode normalisation."""
+    leads = data.translate(_LEADS)
+    if b"!" in leads:
+        return True
+    return b"?" in leads and any(needle in data for needle in _CLOSER)
+
+
+_ALNUM_DASH = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
+
+
+def _in_noise(data: bytes, start: int, end: int) -> bool:
+    """Whether the run [start, end) lies in a UUID or a long hex token (looked at locally)."""
+    lo, hi = start, end
+    while lo > 0 and end - lo < 80 and data[lo - 1] in _ALNUM_DASH:
+        lo -= 1
+    while hi < len(data) and hi - start < 80 and data[hi] in _ALNUM_DASH:
+        hi += 1
+    if hi - lo < 32:
+        return False
+    for m in _NOISE.finditer(data, lo, hi):
+        if m.start() < end and start < m.end() and (
+                m.group()[8:9] == b"-" or sum(c > 0x39 for c in m.group()) >= 8):
+            return True
+    return False
 
 
 def _cn_mobile_plan() -> re.Pattern[str]:
@@ -273,18 +321,25 @@ def _plus_before(data: bytes, start: int) -> bool:
     return i >= 0 and data[i] == 0x2B
 
 
-def _windows(groups: list[str]) -> Iterator[tuple[int, int, str]]:
-    """(first, last, joined) for each window of consecutive groups of at most 18 characters;
-    a check character X only ends a window."""
-    for i in range(len(groups)):
+def _windows(groups: list[str], plus: bool) -> Iterator[tuple[int, int, str]]:
+    """(first, last, joined) for each window of consecutive groups that could be an
+    identifier by its length: 15 or 18 characters (IDs), 11/13/15 digits (mainland mobiles),
+    10-17 digits starting 00, or 8-15 digits after a plus sign (international numbers). A
+    check character X only ends a window."""
+    sizes = [len(g) for g in groups]
+    count = len(groups)
+    for i in range(count):
         if groups[i] in ("X", "x"):
             continue
-        joined = ""
-        for j in range(i, len(groups)):
-            joined += groups[j]
-            if len(joined) > 18:
+        size = 0
+        zeros = groups[i].startswith("00")
+        for j in range(i, count):
+            size += sizes[j]
+            if size > 18:
                 break
-            yield i, j, joined
+            if (size in (11, 13, 15, 18) or (zeros and 10 <= size <= 17)
+                    or (plus and i == 0 and 8 <= size <= 15)):
+                yield i, j, "".join(groups[i:j + 1])
             if groups[j] in ("X", "x"):
                 break
 
@@ -293,12 +348,10 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
            phones: bool = True, budget: Budget | None = None) -> Iterator[Token]:
     """Every identifier in `text` (normalised here; bytes must be ASCII or UTF-8), IDs first
     within each run."""
-    if isinstance(text, bytes):
-        data = text if text.isascii() else _encoded(text.decode("utf-8", "replace"))
-    else:
-        data = text.encode() if text.isascii() else _encoded(text)
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
+    if not data.isascii() and _utf8_needs_normalising(data):
+        data = _encoded(data.decode("utf-8", "replace"))
     spend = budget.spend if budget is not None else None
-    noise: list[tuple[int, int]] | None = None
     for start, end in _runs(data):
         groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
         digits = sum(len(g) for g in groups)
@@ -307,9 +360,7 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
             continue
         if len(groups) == 4 and _DOTTED_QUAD.fullmatch(data, start, end):
             continue
-        if noise is None:
-            noise = _noise_spans(data) if len(data) >= 32 else []
-        if noise and any(s < end and start < e for s, e in noise):
+        if _in_noise(data, start, end):
             continue
         if len(groups) == 1:
             # The common case: one unbroken number.
@@ -321,23 +372,25 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
             if token is not None:
                 yield token
             continue
-        windows = list(_windows(groups))
         if spend is not None:
-            spend(len(windows))
-        used: set[int] = set()
+            spend(len(groups) * 4)
+        windows = list(_windows(groups, plus))
+        if not windows:
+            continue
+        used = [False] * len(groups)
         if resident_ids:
             for i, j, joined in windows:
-                if len(joined) in (15, 18) and not used.intersection(range(i, j + 1)):
+                if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
                     if token is not None:
-                        used.update(range(i, j + 1))
+                        used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
         if phones:
             for i, j, joined in windows:
-                if len(joined) >= 8 and not used.intersection(range(i, j + 1)):
+                if not any(used[i:j + 1]):
                     token = _phone_token(joined, start, i == 0 and plus)
                     if token is not None:
-                        used.update(range(i, j + 1))
+                        used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
 
 
