@@ -47,7 +47,7 @@ async def nginx(tmp_path, make_gateway, processes):
             .replace("@PREFIX@", str(prefix)))
     (prefix / "nginx.conf").write_text(conf)
     test = subprocess.run([nginx_binary(), "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, timeout=120)
     assert test.returncode == 0, test.stderr
     proc = processes.popen([nginx_binary(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
                              "-g", "daemon off;"], stderr=subprocess.PIPE)
