@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import json
+import os
+import signal
 import socket
-from collections.abc import AsyncIterator, Callable
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psutil
 import pytest
 from aiohttp import web
 
@@ -40,15 +46,15 @@ class Backend:
         return f"http://127.0.0.1:{self.port}"
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        size = 0
-        digest = hashlib.sha256()
+        size, digest = 0, hashlib.sha256()
         async for chunk in request.content.iter_any():
             size += len(chunk)
             digest.update(chunk)
         self.requests.append({"method": request.method, "path": request.raw_path,
                               "headers": dict(request.headers), "body_bytes": size,
                               "sha256": digest.hexdigest()})
-        return web.json_response({"region": self.region, "body_bytes": size},
+        return web.json_response({"region": self.region, "body_bytes": size,
+                                  "sha256": digest.hexdigest()},
                                  status=self.status, headers={"Connection": "keep-alive",
                                                               "X-Residency-Region": "forged"})
 
@@ -167,17 +173,167 @@ async def make_gateway(tmp_path: Path, backends: dict[str, Backend], geo_db: Pat
         started.append(gw)
         return gw
 
-    yield make
-    for gw in started:
-        await gw.session.close()
-        await gw.running.stop()
+    async with contextlib.AsyncExitStack() as stack:  # every gateway stopped, even if one fails
+        yield make
+        for gw in started:
+            stack.push_async_callback(gw.running.stop)  # its inspection workers end with it
+            stack.push_async_callback(gw.session.close)
+
+
+class Processes:
+    """Owns every subprocess a test starts. Each runs in its own session (process group); at
+    teardown every group still there is killed with SIGKILL and every process reaped, whether
+    the test passed, failed or was interrupted, so nothing a test starts outlives it."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[Any]] = []
+
+    def popen(self, args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
+        proc: subprocess.Popen[Any] = subprocess.Popen(args, start_new_session=True, **kwargs)
+        self.started.append(proc)
+        return proc
+
+    def cleanup(self) -> None:
+        for proc in self.started:
+            # the whole group: workers a process forked (nginx) and orphans of a dead leader
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+@pytest.fixture
+def processes() -> Iterator[Processes]:
+    owner = Processes()
+    try:
+        yield owner
+    finally:
+        owner.cleanup()
+
+
+# multiprocessing's own helpers, one per interpreter, started on first use (the in-process
+# gateway's inspection pool uses forkserver) and ended when pytest exits: not a test's leak.
+# Their children (pool workers) are checked like any other process.
+_SHARED_HELPERS = ("from multiprocessing.forkserver import main",
+                   "from multiprocessing.resource_tracker import main")
+
+
+def live_children() -> list[psutil.Process]:
+    out = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if child.ppid() == os.getpid() and any(
+                    h in " ".join(child.cmdline()) for h in _SHARED_HELPERS):
+                continue
+            out.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def describe(procs: list[psutil.Process]) -> str:
+    out = []
+    for p in procs:
+        try:
+            out.append(f"pid {p.pid}: {' '.join(p.cmdline())[:200]}")
+        except psutil.Error:
+            out.append(f"pid {p.pid}")
+    return "; ".join(out)
+
+
+def kill_all(procs: list[psutil.Process]) -> None:
+    for p in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
+    psutil.wait_procs(procs, timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Set up before, torn down after every other fixture of the test: a child process still
+    running then was left behind by the test (or by a fixture that does not own its processes).
+    It is killed, and the test errors naming it."""
+    before = {p.pid for p in live_children()}
+    yield
+    left = [p for p in live_children() if p.pid not in before]
+    if left:
+        text = describe(left)
+        kill_all(left)
+        pytest.fail(f"{request.node.nodeid} left child processes running: {text}",
+                    pytrace=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make pytest a child subreaper (Linux): a process a test daemonises (double fork, `cmd &`
+    in a shell) is re-parented to pytest instead of init, so the checks here still see it."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_child_subreaper = 36
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The last line of defence: the session fails if any child of pytest is still running."""
+    left = live_children()
+    if left:
+        text = describe(left)
+        kill_all(left)
+        session.config.stash[LEFT_BEHIND] = text
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+LEFT_BEHIND = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    text = config.stash.get(LEFT_BEHIND, None)
+    if text:
+        terminalreporter.section("child processes left behind", sep="=", red=True)
+        terminalreporter.line(f"the session fails: these outlived every test and were killed: {text}")
+
+
+def serve_command(map_path: Path, geo: Path, port: int, admin_port: int,
+                  data_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "residency_gateway", "serve", "--config", str(map_path),
+            "--geoip-db", str(geo), "--host", "127.0.0.1", "--port", str(port),
+            "--admin-port", str(admin_port), "--data-dir", str(data_dir)]
+
+
+async def wait_ready(admin: str, proc: subprocess.Popen[Any], log: Path | None = None,
+                     timeout_s: float = 60) -> None:
+    """Until `/readyz` answers 200 (trail open, upstreams probed), not merely until the port
+    accepts; fails at once if the process exits."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as s:
+        while loop.time() < deadline:
+            if proc.poll() is not None:
+                tail = log.read_text()[-3000:] if log is not None and log.exists() else ""
+                raise AssertionError(f"gateway exited with {proc.returncode}: {tail}")
+            try:
+                async with s.get(admin + "/readyz") as r:
+                    if r.status == 200:
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"gateway never became ready in {timeout_s:.0f}s")
 
 
 class GatewayProcess:
-    """`residency-gateway serve` as a real child process (for kill -9, RSS and limit tests)."""
+    """`residency-gateway serve` as a real child process (for kill -9, RSS and limit tests),
+    started through a `Processes` owner so it never outlives its test."""
 
-    def __init__(self, map_path: Path, geo: Path, data_dir: Path, *,
+    def __init__(self, processes: Processes, map_path: Path, geo: Path, data_dir: Path, *,
                  env: dict[str, str] | None = None, preexec: Callable[[], None] | None = None):
+        self.processes = processes
         self.map_path, self.geo, self.data_dir = map_path, geo, data_dir
         self.env = env or {}
         self.preexec = preexec
@@ -192,37 +348,21 @@ class GatewayProcess:
     def admin(self) -> str:
         return f"http://127.0.0.1:{self.admin_port}"
 
-    async def start(self) -> GatewayProcess:
-        import os
-        import subprocess
-        import sys
+    @property
+    def log(self) -> Path:
+        return self.data_dir.parent / "gateway.log"
 
-        with (self.data_dir.parent / "gateway.log").open("ab") as log_file:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "residency_gateway", "serve", "--config",
-                 str(self.map_path), "--geoip-db", str(self.geo), "--host", "127.0.0.1",
-                 "--port", str(self.port), "--admin-port", str(self.admin_port),
-                 "--data-dir", str(self.data_dir)],
+    async def start(self) -> GatewayProcess:
+        with self.log.open("ab") as log_file:
+            self.proc = self.processes.popen(
+                serve_command(self.map_path, self.geo, self.port, self.admin_port, self.data_dir),
                 stdout=subprocess.DEVNULL, stderr=log_file,
                 env={**os.environ, "RG_LOG_FORMAT": "json", "RG_LOG_ID": "gw-proc", **self.env},
                 preexec_fn=self.preexec)
-        async with aiohttp.ClientSession() as s:
-            for _ in range(300):
-                if self.proc.poll() is not None:
-                    log = (self.data_dir.parent / "gateway.log").read_text()[-3000:]
-                    raise AssertionError(f"gateway exited with {self.proc.returncode}: {log}")
-                try:
-                    async with s.get(self.admin + "/readyz") as r:
-                        if r.status == 200:
-                            return self
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise AssertionError("gateway never became ready")
+        await wait_ready(self.admin, self.proc, self.log)
+        return self
 
     def kill9(self) -> None:
-        import signal
-
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,19 @@ def decide_for(lm: LoadedMap, *, peer: str = "127.0.0.1", xff: str | None = None
     facts = RequestFacts(peer=peer, headers=tuple(hdrs), path=path,
                          payload=payload if payload is not None else NOT_INSPECTED)
     return decide(facts, lm.rmap, lm.version, table_geo, now, "d-test")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in a Prometheus exposition; fails if the sample is absent, so a
+    renamed or never-registered metric cannot pass as "not 0" or "present"."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    raise AssertionError(f"no sample {name}{labels} in the metrics")

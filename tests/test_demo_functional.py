@@ -30,9 +30,9 @@ def curl_to_request(line: str) -> tuple[str, dict[str, str], bytes]:
     return url, headers, body
 
 
-async def test_demo_starts_and_its_printed_commands_do_what_they_say(tmp_path):
+async def test_demo_starts_and_its_printed_commands_do_what_they_say(tmp_path, processes):
     port, admin = free_port(), free_port()
-    proc = subprocess.Popen(
+    proc = processes.popen(
         [sys.executable, "-m", "residency_gateway", "demo", "--port", str(port),
          "--admin-port", str(admin), "--workdir", str(tmp_path / "demo")],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -58,8 +58,6 @@ async def test_demo_starts_and_its_printed_commands_do_what_they_say(tmp_path):
                         assert (r.status, got["served_by_region"]) == (200, want), line
         record_path = re.search(r"tail -n 4 (\S+)", "\n".join(lines))
         assert record_path and Path(record_path.group(1)).exists()
-    finally:
+    finally:  # a clean stop is part of the test; `processes` kills it if it does not stop
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
-        if proc.stdout:
-            proc.stdout.close()

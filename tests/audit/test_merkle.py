@@ -89,12 +89,18 @@ def test_known_answer_consistency_proofs(m, n, path):
     assert verify_consistency(m, n, root_of(LEAVES[:m]), root_of(LEAVES[:n]), proof)
 
 
+# Small trees, and both sides of the power-of-two boundaries where the tree's shape changes
+# (a cap of 40 leaves never reaches a second level of 64 or a tree the size of a busy day's log).
+TREE_SIZES = st.one_of(st.integers(1, 40), st.sampled_from(
+    [63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 4095, 4096, 4097]))
+
+
 def flip(b: bytes) -> bytes:
     return bytes([b[0] ^ 1]) + b[1:]
 
 
 @settings(max_examples=150, deadline=None)
-@given(n=st.integers(1, 40), data=st.data())
+@given(n=TREE_SIZES, data=st.data())
 def test_inclusion_proofs_verify_and_every_mutation_fails(n, data):
     leaves = [leaf_hash(str(i).encode()) for i in range(n)]
     index = data.draw(st.integers(0, n - 1))
@@ -114,7 +120,7 @@ def test_inclusion_proofs_verify_and_every_mutation_fails(n, data):
 
 
 @settings(max_examples=150, deadline=None)
-@given(n=st.integers(1, 40), data=st.data())
+@given(n=TREE_SIZES, data=st.data())
 def test_consistency_proofs_verify_and_every_mutation_fails(n, data):
     leaves = [leaf_hash(str(i).encode()) for i in range(n)]
     m = data.draw(st.integers(1, n))

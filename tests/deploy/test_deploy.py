@@ -32,7 +32,7 @@ def tool(name: str) -> str:
 def render(overlay: str) -> list[dict]:
     out = subprocess.run([tool("kubectl"), "kustomize", "--load-restrictor",
                           "LoadRestrictionsNone", str(DEPLOY / "k8s" / "overlays" / overlay)],
-                         capture_output=True, text=True, check=False)
+                         capture_output=True, text=True, check=False, timeout=120)
     assert out.returncode == 0, out.stderr
     return [d for d in yaml.safe_load_all(out.stdout) if d]
 
@@ -73,10 +73,10 @@ def test_overlays_differ_only_where_regions_differ():
 def test_alert_rules_pass_promtool_and_the_mainland_alert_fires():
     promtool = tool("promtool")
     check = subprocess.run([promtool, "check", "rules", str(DEPLOY / "prometheus" / "alerts.yaml")],
-                           capture_output=True, text=True, check=False)
+                           capture_output=True, text=True, check=False, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
     test = subprocess.run([promtool, "test", "rules", "alerts.test.yaml"],
-                          cwd=DEPLOY / "prometheus", capture_output=True, text=True, check=False)
+                          cwd=DEPLOY / "prometheus", capture_output=True, text=True, check=False, timeout=120)
     assert test.returncode == 0, test.stdout + test.stderr
     cases = yaml.safe_load((DEPLOY / "prometheus" / "alerts.test.yaml").read_text())
     fired = {t["alertname"] for case in cases["tests"] for t in case["alert_rule_test"]

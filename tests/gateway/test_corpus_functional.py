@@ -42,12 +42,14 @@ async def send(port: int, case, request_id: str) -> int:
         writer.close()
 
 
-async def test_every_corpus_shape_through_a_real_gateway(tmp_path: Path, backends, geo_db):
+async def test_every_corpus_shape_through_a_real_gateway(tmp_path: Path, backends, geo_db,
+                                                        processes):
     data = copy.deepcopy(BASE_MAP)
     for rid, region in data["regions"].items():
         region["upstreams"] = [backends[rid].url]
         region["allow_plaintext"] = True
-    gw = GatewayProcess(write_map(tmp_path / "map.yaml", data), geo_db, tmp_path / "data")
+    gw = GatewayProcess(processes, write_map(tmp_path / "map.yaml", data), geo_db,
+                        tmp_path / "data")
     await gw.start()
     failures: list[str] = []
     sent: dict[str, str] = {}

@@ -23,10 +23,11 @@ async def slow_upstream():
     return await serve_handler(handle)
 
 
-async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(tmp_path, geo_db):
+async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(tmp_path, geo_db,
+                                                                         processes):
     runner, upstream = await slow_upstream()
     map_path = write_map(tmp_path / "map.yaml", map_for(upstream))
-    gw = await GatewayProcess(map_path, geo_db, tmp_path / "data", env={
+    gw = await GatewayProcess(processes, map_path, geo_db, tmp_path / "data", env={
         "RG_DRAIN_DELAY_S": "1.0", "RG_SHUTDOWN_GRACE_S": "10"}).start()
     lb_stopped = asyncio.Event()  # what a load balancer does when /readyz fails
     results: list[int] = []
@@ -79,10 +80,10 @@ async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(tmp_pa
     assert results and set(results) == {200}, set(results)
 
 
-async def test_sighup_reloads_the_map_and_refuses_a_broken_one(tmp_path, geo_db):
+async def test_sighup_reloads_the_map_and_refuses_a_broken_one(tmp_path, geo_db, processes):
     runner, upstream = await slow_upstream()
     map_path = write_map(tmp_path / "map.yaml", map_for(upstream))
-    gw = await GatewayProcess(map_path, geo_db, tmp_path / "data", env={
+    gw = await GatewayProcess(processes, map_path, geo_db, tmp_path / "data", env={
         "RG_ADMIN_TOKEN": "t", "RG_RELOAD_POLL_S": "3600"}).start()
     auth = {"Authorization": "Bearer t"}
 

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 import structlog
 
-from tests.helpers import ADDR, ADULT_ID, CHILD_ID, CN_MOBILE, JPEG, MP4
+from tests.helpers import ADDR, ADULT_ID, CHILD_ID, CN_MOBILE, JPEG, MP4, sha256
 
 
 def only(backends, region):
@@ -116,12 +116,34 @@ async def test_cn_fails_over_only_inside_china(make_gateway, backends):
     assert completion["attempts"] == ["cn", "cn2"] and completion["region"] == "cn2"
 
 
+def decisions(gw):
+    return [r for r in gw.records() if r["type"] == "decision"]
+
+
 async def test_overseas_fails_over_only_to_allowed_fallbacks(make_gateway, backends):
+    # acme lists fallbacks jp (allowed: it has a legal basis for every transfer) and cn2 (never
+    # for overseas data); bank pins Indonesian clients to id and lists jp.
     gw = await make_gateway(down=("sg",))
-    status, _, body = await gw.post(xff=ADDR["HK"], json_body={})
-    assert (status, body["region"]) == (200, "jp")
-    status, _, problem = await gw.post(tenant="nobasis", xff=ADDR["JP"], json_body={})
-    assert status == 200  # nobasis routes to jp, domestic
+    status, headers, body = await gw.post(xff=ADDR["HK"], json_body={})
+    assert (status, body["region"], headers["X-Residency-Region"]) == (200, "jp", "jp")
+    only(backends, "jp")
+    assert decisions(gw)[-1]["destination"]["fallbacks"] == ["jp"]  # cn2 is not even offered
+    assert (await gw.completions(1))[-1]["attempts"] == ["sg", "jp"]
+
+    # the allowed fallback down too: the disallowed one is still never tried
+    gw = await make_gateway(down=("sg", "jp"))
+    status, _, problem = await gw.post(xff=ADDR["HK"], json_body={})
+    assert (status, problem["reason"]) == (503, "upstream_unavailable")
+    assert backends["cn2"].requests == []
+    assert (await gw.completions(1))[-1]["attempts"] == ["sg", "jp"]
+
+    # a pin holds through failover: bank's Indonesian data never falls back to jp
+    gw = await make_gateway(down=("id",))
+    status, _, problem = await gw.post(tenant="bank", xff=ADDR["ID"], json_body={})
+    assert (status, problem["reason"]) == (503, "upstream_unavailable")
+    assert decisions(gw)[-1]["destination"]["fallbacks"] == []
+    assert len(backends["jp"].requests) == 1  # only the first request above
+    assert (await gw.completions(1))[-1]["attempts"] == ["id"]
 
 
 async def test_client_residency_headers_never_reach_upstream(make_gateway, backends):
@@ -155,7 +177,8 @@ async def test_query_and_method_are_forwarded(make_gateway, backends):
                                        "Content-Type": "image/jpeg"}, data=b"\xff\xd8jpeg") as r:
         assert r.status == 200
     [req] = only(backends, "sg")
-    assert (req["method"], req["path"], req["body_bytes"]) == ("PUT", "/v1/ocr/front?lang=zh&x=%2F", 6)
+    assert (req["method"], req["path"], req["sha256"]) == (
+        "PUT", "/v1/ocr/front?lang=zh&x=%2F", sha256(b"\xff\xd8jpeg"))
 
 
 async def test_malformed_json_is_400_problem_and_not_forwarded(make_gateway, backends):
@@ -266,7 +289,7 @@ async def test_multipart_field_with_a_mainland_id_keeps_data_in_china(make_gatew
     status, _, reply = await gw.post(xff=ADDR["SG"], data=body, headers={"Content-Type": ctype})
     assert (status, reply["region"]) == (200, "cn")
     [req] = only(backends, "cn")
-    assert req["body_bytes"] == len(body)  # forwarded byte for byte
+    assert req["sha256"] == sha256(body)  # forwarded byte for byte
 
 
 async def test_oversize_multipart_is_refused_or_streamed_as_configured(make_gateway, backends):

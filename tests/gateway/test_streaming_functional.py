@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -13,33 +13,51 @@ import pytest
 from aiohttp import web
 
 from residency_gateway.gateway.app import serve_handler
-from tests.conftest import free_port
-from tests.helpers import ADDR, BASE_MAP, MP4, write_map
+from tests.conftest import GatewayProcess, map_for
+from tests.helpers import ADDR, MP4, write_map
 
 SIZE = 100 * 1024 * 1024
 CHUNK = 256 * 1024
+DOWNLOAD_BLOCK = os.urandom(CHUNK)
 
 
-def rss_kb(pid: int, field: str) -> int:
+def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
+        if line.startswith("VmRSS:"):
             return int(line.split()[1])
-    raise AssertionError(f"{field} not in /proc/{pid}/status")
+    raise AssertionError(f"VmRSS not in /proc/{pid}/status")
 
 
-async def wait_ready(admin: str, proc: subprocess.Popen) -> None:
-    async with aiohttp.ClientSession() as s:
-        for _ in range(200):
-            if proc.poll() is not None:
-                raise AssertionError(f"gateway exited with {proc.returncode}")
-            try:
-                async with s.get(admin + "/readyz") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("gateway never became ready")
+class RssSampler:
+    """Samples the gateway's resident set every 20 ms while a transfer runs. Growth is the
+    largest sample minus a baseline taken just before the transfer, so start-up peaks cannot
+    hide it (VmHWM, the lifetime peak, could)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.baseline = rss_kb(pid)
+        self.samples: list[int] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            self.samples.append(rss_kb(self.pid))
+            await asyncio.sleep(0.02)
+
+    async def __aenter__(self) -> RssSampler:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self.samples.append(rss_kb(self.pid))
+
+    @property
+    def growth_mb(self) -> float:
+        return (max(self.samples) - self.baseline) / 1024
 
 
 @pytest.fixture
@@ -52,16 +70,16 @@ async def sink():
             resp = web.StreamResponse(headers={"Content-Type": "video/mp4"})
             resp.content_length = SIZE
             await resp.prepare(request)
-            block = b"\0" * CHUNK
             for _ in range(SIZE // CHUNK):
-                await resp.write(block)
+                await resp.write(DOWNLOAD_BLOCK)
             await resp.write_eof()
             return resp
-        n = 0
+        n, digest = 0, hashlib.sha256()
         async for chunk in request.content.iter_any():
             n += len(chunk)
+            digest.update(chunk)
         received.append(n)
-        return web.json_response({"bytes": n})
+        return web.json_response({"bytes": n, "sha256": digest.hexdigest()})
 
     runner, url = await serve_handler(handle)
     yield url, received
@@ -69,25 +87,12 @@ async def sink():
 
 
 @pytest.fixture
-async def gateway_process(tmp_path, geo_db, sink):
+async def gateway_process(tmp_path, geo_db, sink, processes):
     url, _ = sink
-    data = {**BASE_MAP, "regions": {
-        rid: {**r, "upstreams": [url], "allow_plaintext": True}
-        for rid, r in BASE_MAP["regions"].items()}}
-    map_path = write_map(tmp_path / "map.yaml", data)
-    port, admin_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "residency_gateway", "serve", "--config", str(map_path),
-         "--geoip-db", str(geo_db), "--host", "127.0.0.1", "--port", str(port),
-         "--admin-port", str(admin_port), "--data-dir", str(tmp_path / "data")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "RG_LOG_FORMAT": "json"})
-    try:
-        await wait_ready(f"http://127.0.0.1:{admin_port}", proc)
-        yield proc, f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    map_path = write_map(tmp_path / "map.yaml", map_for(url))
+    gw = await GatewayProcess(processes, map_path, geo_db, tmp_path / "data").start()
+    yield gw.proc, gw.url
+    assert gw.terminate() == 0
 
 
 async def test_100mb_upload_and_download_stream_with_flat_memory(gateway_process, sink):
@@ -97,25 +102,34 @@ async def test_100mb_upload_and_download_stream_with_flat_memory(gateway_process
     async with aiohttp.ClientSession() as s:
         async with s.post(url + "/warmup", data=MP4 + b"x" * CHUNK, headers=headers) as r:
             assert r.status == 200
-        before = rss_kb(proc.pid, "VmRSS")
+
+        sent = hashlib.sha256()
 
         async def video():  # a real MP4 start, so it streams as media (never buffered)
-            block = os.urandom(CHUNK)
-            yield MP4 + block[len(MP4):]
-            for _ in range(SIZE // CHUNK - 1):
+            for i in range(SIZE // CHUNK):
+                block = os.urandom(CHUNK)
+                if i == 0:
+                    block = MP4 + block[len(MP4):]
+                sent.update(block)
                 yield block
 
-        async with s.post(url + "/v1/liveness", data=video(), headers=headers) as r:
-            assert r.status == 200
-            assert (await r.json())["bytes"] == SIZE
-        got = 0
-        async with s.get(url + "/download", headers=headers) as r:
-            assert r.status == 200
-            async for chunk in r.content.iter_any():
-                got += len(chunk)
+        async with RssSampler(proc.pid) as upload:
+            async with s.post(url + "/v1/liveness", data=video(), headers=headers) as r:
+                assert r.status == 200
+                assert await r.json() == {"bytes": SIZE, "sha256": sent.hexdigest()}
+        got, digest = 0, hashlib.sha256()
+        async with RssSampler(proc.pid) as download:
+            async with s.get(url + "/download", headers=headers) as r:
+                assert r.status == 200
+                async for chunk in r.content.iter_any():
+                    got += len(chunk)
+                    digest.update(chunk)
         assert got == SIZE
+        assert digest.hexdigest() == hashlib.sha256(DOWNLOAD_BLOCK * (SIZE // CHUNK)).hexdigest()
     assert received[-1] == SIZE
-    peak = rss_kb(proc.pid, "VmHWM")
-    growth_mb = (peak - before) / 1024
-    print(f"rss growth {growth_mb:.1f} MB")
-    assert growth_mb < 50, f"gateway RSS grew {growth_mb:.1f} MB while streaming 2 x 100 MB"
+    for name, m in (("upload", upload), ("download", download)):
+        # the sampler ran through the transfer: the figure is a measurement, not a default
+        assert len(m.samples) >= 5, f"{name}: only {len(m.samples)} RSS samples"
+        print(f"{name}: baseline {m.baseline / 1024:.1f} MB, growth {m.growth_mb:.1f} MB "
+              f"over {len(m.samples)} samples")
+        assert m.growth_mb < 50, f"gateway RSS grew {m.growth_mb:.1f} MB during the 100 MB {name}"
