@@ -105,7 +105,8 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
     if not request.body_exists:
         return PayloadScan(False, note="no body"), NO_BODY
     ctype = request.headers.get("Content-Type", "")
-    cenc = request.headers.get("Content-Encoding", "")
+    # Repeated Content-Encoding lines are one list (RFC 9110 s.5.3): decode every coding.
+    cenc = ", ".join(request.headers.getall("Content-Encoding", []))
     idle = limits.client_idle_timeout_s
     head, whole = await _read_limited(request, SIGNATURE_BYTES - 1, idle)
     if whole and not head:
@@ -196,8 +197,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     decision_id = str(uuid.uuid4())
     now = dt.datetime.now(dt.UTC)
     here = rt.settings.region
+    # The origin-form target: an absolute-form request line (RFC 9112 s.3.2.2) names a host
+    # the gateway ignores; only its path and query are decided on and forwarded.
+    target = request.rel_url.raw_path_qs
     facts, query = request_facts(request.remote, request.headers.items(), request.method,
-                                 request.raw_path)
+                                 target)
     body = NO_BODY
     decision: Decision | None = None
     send_continue = Continue(request)
@@ -276,7 +280,7 @@ def redirect(request: web.Request, rmap: RegionMap, decision: Decision) -> web.R
     endpoint = rmap.regions[decision.region].public_endpoint or ""
     # The marker tells the next gateway this request was placed once: it never redirects it
     # again (a forged marker only makes a gateway forward, under the same residency rules).
-    target = request.raw_path
+    target = request.rel_url.raw_path_qs
     location = (endpoint.rstrip("/") + target + ("&" if "?" in target else "?")
                 + f"{PLACEMENT_MARKER}=1")
     response = problem(307, Reason.PLACEMENT_REDIRECT.value,
@@ -310,7 +314,7 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
     }
     peer = request.remote
     body = held.complete
-    target = request.raw_path
+    target = request.rel_url.raw_path_qs
     if PLACEMENT_MARKER in request.query_string:
         path, query, placed = split_target(target)
         if placed:  # the marker is the gateways' business, not the upstream's
