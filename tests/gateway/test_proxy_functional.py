@@ -351,7 +351,7 @@ async def test_identifiers_in_path_query_text_and_keys_are_signals_and_never_rec
     assert decisions[0]["path"] == "/v1/subjects/{redacted}/status"
     wheres = [{s["detail"].split("@")[0].split("+")[0] for s in d["origin"]["signals"][1:]}
               for d in decisions[:4]]
-    assert [w >= {want} for w, want in zip(wheres, ("path", "query", "body", "body"))] == \
+    assert [w >= {want} for w, want in zip(wheres, ("path", "query", "body", "body"), strict=True)] == \
         [True] * 4, wheres
     assert [e["event"] for e in logs].count("request") == 7  # the log lines were captured
     assert {e["path"] for e in logs if e["event"] == "request"} >= {
