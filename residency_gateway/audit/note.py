@@ -44,7 +44,8 @@ def raw_public(public: Ed25519PublicKey) -> bytes:
 
 def note_key_id(name: str, sig_type: int, public: Ed25519PublicKey) -> bytes:
     """SHA-256(key name || 0x0A || signature type || public key)[:4] (signed-note)."""
-    return hashlib.sha256(name.encode() + b"\n" + bytes([sig_type]) + raw_public(public)).digest()[:4]
+    data = name.encode() + b"\n" + bytes([sig_type]) + raw_public(public)
+    return hashlib.sha256(data).digest()[:4]
 
 
 @dataclass(frozen=True, slots=True)

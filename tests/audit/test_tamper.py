@@ -10,6 +10,7 @@ import pytest
 
 from residency_gateway.audit.export import Filters, export_bundle, verify_bundle, verify_store
 from residency_gateway.audit.filestore import list_segments
+from residency_gateway.audit.note import checkpoint_note, origin_of
 from residency_gateway.audit.pgstore import PgTrail
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import generate, load_public_keys
@@ -99,6 +100,7 @@ def forge_checkpoints(path: Path, how: str, legit, tmp: Path) -> None:
                      cps[-1]["tree_size"])
         body = {**older, "index": cps[-1]["index"] + 1, "prev": checkpoint_digest(cps[-1]),
                 "time": cps[-1]["time"], "reason": "interval"}
+        body["note"] = checkpoint_note(legit.key, origin_of(body["log_id"]), body)
         cps.append(resign(body, legit))
     path.write_bytes(b"".join(canonical(cp) + b"\n" for cp in cps))
 
