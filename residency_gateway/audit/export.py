@@ -38,6 +38,7 @@ from residency_gateway.audit.merkle import (
     range_hasher,
     verify_inclusion,
 )
+from residency_gateway.audit.note import Verifier
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import Signer, public_pem
 from residency_gateway.audit.sources import Source
@@ -47,6 +48,8 @@ from residency_gateway.audit.verify import (
     verify_chain,
     verify_consistency_chain,
     verify_entries,
+    verify_witnessed,
+    witnessed,
 )
 
 BUNDLE_FORMAT = "residency-gateway-export/1"
@@ -171,6 +174,8 @@ def export_bundle(source: Source, out: Path, filters: Filters, signer: Signer, *
                     progress(i, len(chosen))
         _write_jsonl(ldir / "proofs.jsonl", proofs)
         _write_jsonl(ldir / "checkpoints.jsonl", [cp for _, cp in chain_items])
+        _write_jsonl(ldir / "cosigned.jsonl", [{"note": note} for _, note in
+                                               source.cosigned(log_id)])
         consistency = []
         for a, b in itertools.pairwise(checkpoints):
             m, n = a["tree_size"], b["tree_size"]
@@ -255,10 +260,29 @@ def write_csv(path: Path, decisions: list[dict[str, Any]]) -> None:
 
 # -- verification of a bundle ------------------------------------------------------------------
 
-def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
-                  ) -> list[Finding]:
-    """Everything a bundle claims, checked with nothing but the bundle and the trusted keys.
-    With `trusted` None, the keys inside the bundle are used (a warning says so)."""
+@dataclass
+class WitnessCheck:
+    """Trusted witnesses, the quorum, and a way to ask them for their latest cosigned
+    checkpoint of a log (None: offline, only cosignatures found in the store or bundle)."""
+
+    witnesses: list[Verifier]
+    quorum: int = 1
+    ask: Callable[[str], list[tuple[str, str]]] | None = None
+
+    def check(self, log_id: str, chain: ChainResult, notes: list[tuple[str, str]],
+              keys: dict[str, Ed25519PublicKey]) -> tuple[list[Finding], dict[int, str]]:
+        if not self.witnesses:
+            return [], {}
+        if self.ask is not None:
+            notes = [*notes, *self.ask(log_id)]
+        seen, findings = witnessed(log_id, notes, keys, self.witnesses)
+        more, extra = verify_witnessed(log_id, chain, seen, self.quorum)
+        return [*findings, *more], extra
+
+def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None,
+                  witness_check: WitnessCheck | None = None) -> list[Finding]:
+    """Everything a bundle claims, checked with nothing but the bundle and the trusted keys
+    (never the keys the bundle carries: with none trusted, nothing verifies)."""
     from residency_gateway.audit.signing import SigningKeyError, load_public_keys
 
     findings: list[Finding] = []
@@ -277,10 +301,11 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
         except SigningKeyError as exc:
             findings.append(Finding(str(key_file.relative_to(bundle)), f"not a usable public "
                                     f"key: {exc}"))
-    keys = trusted if trusted is not None else bundle_keys
-    if trusted is None:
-        findings.append(Finding(str(bundle), "no --public-key given: trusting the keys inside "
-                                "the bundle", "warning"))
+    keys = trusted or {}
+    if not keys:
+        findings.append(Finding(str(bundle), "UNTRUSTED: no trusted log key given; the keys "
+                                f"inside the bundle ({', '.join(sorted(bundle_keys)) or 'none'}) "
+                                "prove nothing"))
     signer = keys.get(str(manifest.get("signed_by")))
     if signer is None:
         findings.append(Finding("manifest.sig", f"manifest signed by unknown key "
@@ -314,7 +339,8 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
     for log_id, info in sorted(logs.items()):
         try:
             findings.extend(_verify_bundle_log(bundle / "logs" / log_id, log_id, info,
-                                               bool(manifest.get("complete")), keys))
+                                               bool(manifest.get("complete")), keys,
+                                               witness_check))
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             # Whatever shape the damage takes, it is reported, never a crash.
             findings.append(Finding(f"logs/{log_id}", f"malformed bundle content "
@@ -330,7 +356,8 @@ def _read_jsonl(path: Path) -> list[tuple[str, bytes]]:
 
 
 def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: bool,
-                       keys: dict[str, Ed25519PublicKey]) -> list[Finding]:
+                       keys: dict[str, Ed25519PublicKey],
+                       witness_check: WitnessCheck | None = None) -> list[Finding]:
     findings: list[Finding] = []
     chain_items = []
     for loc, line in _read_jsonl(ldir / "checkpoints.jsonl"):
@@ -349,9 +376,15 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
         except (ValueError, KeyError, TypeError):
             findings.append(Finding(loc, "consistency proof is malformed"))
     findings.extend(verify_consistency_chain(log_id, chain, proofs_c))
+    extra: dict[int, str] = {}
+    if witness_check is not None:
+        notes = [(loc, str(json.loads(line).get("note"))) for loc, line in
+                 _read_jsonl(ldir / "cosigned.jsonl")]
+        more, extra = witness_check.check(log_id, chain, notes, keys)
+        findings.extend(more)
     entries = _read_jsonl(ldir / "entries.jsonl")
     if complete:
-        full, _ = verify_entries(log_id, entries, chain)
+        full, _ = verify_entries(log_id, entries, chain, witnessed_roots=extra)
         findings.extend(full)
     anchors = {int(cp["index"]): cp for _, cp in chain.checkpoints}
     proofs: list[dict[str, Any]] = []
@@ -406,8 +439,8 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
     return findings
 
 
-def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None
-                 ) -> tuple[list[Finding], int]:
+def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None,
+                 witness_check: WitnessCheck | None = None) -> tuple[list[Finding], int]:
     from residency_gateway.audit.signing import SigningKeyError
 
     findings: list[Finding] = []
@@ -425,7 +458,12 @@ def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None
             findings.extend(Finding(loc, msg) for loc, msg in source.structure(log_id))
             chain: ChainResult = verify_chain(log_id, source.checkpoints(log_id), keys)
             findings.extend(chain.findings)
-            more, count = verify_entries(log_id, source.entries(log_id), chain)
+            extra: dict[int, str] = {}
+            if witness_check is not None:
+                wf, extra = witness_check.check(log_id, chain, source.cosigned(log_id), keys)
+                findings.extend(wf)
+            more, count = verify_entries(log_id, source.entries(log_id), chain,
+                                         witnessed_roots=extra)
             findings.extend(more)
             total += count
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:

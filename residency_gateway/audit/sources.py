@@ -28,6 +28,7 @@ class Source(Protocol):
     def logs(self) -> list[str]: ...
     def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]: ...
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]: ...
+    def cosigned(self, log_id: str) -> list[tuple[str, str]]: ...
     def structure(self, log_id: str) -> list[tuple[str, str]]: ...
     def public_keys(self) -> dict[str, Ed25519PublicKey]: ...
     def policies(self) -> dict[str, str]: ...
@@ -71,6 +72,19 @@ class FileSource:
                 out.append((f"{log_id}/checkpoints.jsonl:end", {"type": "torn"}))
         return out
 
+    def cosigned(self, log_id: str) -> list[tuple[str, str]]:
+        """Witness-cosigned checkpoint notes kept beside the log (`cosigned.jsonl`)."""
+        path = self.root / log_id / "cosigned.jsonl"
+        if not path.exists():
+            return []
+        out = []
+        for number, line in iter_lines(path):
+            try:
+                out.append((f"{log_id}/cosigned.jsonl:{number}", str(json.loads(line)["note"])))
+            except (ValueError, KeyError, TypeError):
+                out.append((f"{log_id}/cosigned.jsonl:{number}", "<unparseable>"))
+        return out
+
     def structure(self, log_id: str) -> list[tuple[str, str]]:
         segs = [segment_index(s) for s in list_segments(self.root / log_id)]
         out = []
@@ -105,15 +119,19 @@ class PgSource:
     @classmethod
     def connect(cls, dsn: str) -> PgSource:
         """Read the store (from synchronous code, such as the CLI)."""
+        return cls(asyncio.run(cls._read(dsn)))
+
+    @staticmethod
+    async def _read(dsn: str) -> dict[str, Any]:
         from residency_gateway.audit.pgstore import read_all
 
-        return cls(asyncio.run(read_all(dsn)))
+        data = await read_all(dsn)
+        data["cosigned"] = await read_cosigned(dsn)
+        return data
 
     @classmethod
     async def aload(cls, dsn: str) -> PgSource:
-        from residency_gateway.audit.pgstore import read_all
-
-        return cls(await read_all(dsn))
+        return cls(await cls._read(dsn))
 
     def logs(self) -> list[str]:
         return sorted(self.data["logs"])
@@ -125,6 +143,10 @@ class PgSource:
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
         return [(f"{log_id}@checkpoint={idx}", json.loads(body))
                 for idx, body in self.data["logs"][log_id]["checkpoints"]]
+
+    def cosigned(self, log_id: str) -> list[tuple[str, str]]:
+        return [(f"{log_id}@cosigned={size}/{witness}", note) for size, witness, note
+                in self.data.get("cosigned", {}).get(log_id, [])]
 
     def structure(self, log_id: str) -> list[tuple[str, str]]:
         return []
@@ -139,6 +161,23 @@ class PgSource:
 
     def policies(self) -> dict[str, str]:
         return dict(self.data["policies"])
+
+
+async def read_cosigned(dsn: str) -> dict[str, list[tuple[int, str, str]]]:
+    """The `rg_trail_cosigned` table (absent until a gateway had a checkpoint witnessed)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        if await conn.fetchval("SELECT to_regclass('rg_trail_cosigned')") is None:
+            return {}
+        out: dict[str, list[tuple[int, str, str]]] = {}
+        for r in await conn.fetch("SELECT log_id, tree_size, witness, note FROM "
+                                  "rg_trail_cosigned ORDER BY log_id, tree_size, witness"):
+            out.setdefault(r["log_id"], []).append((r["tree_size"], r["witness"], r["note"]))
+        return out
+    finally:
+        await conn.close()
 
 
 def open_source(store: str) -> Source:
