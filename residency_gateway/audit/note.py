@@ -71,7 +71,7 @@ def _valid_name(name: str) -> bool:
 
 def parse_vkey(text: str) -> Verifier:
     """`<name>+<hex key id>+<base64(type || key)>`; the id must match the key."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 part may itself contain '+'
     if len(parts) != 3:
         raise NoteError(f"verifier key {text.strip()!r} is not name+id+key")
     name, kid, material = parts

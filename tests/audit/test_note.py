@@ -131,3 +131,10 @@ async def test_trail_checkpoints_are_notes_an_independent_verifier_accepts(
         assert ext == [f"index {cp['index']}", f"time {cp['time']}", f"prev {cp['prev']}"]
         assert good == [("residency-gateway/gw-a", 0)]
     assert Checkpoint("residency-gateway/gw-a", 0, b"\0" * 32).text().startswith("residency")
+
+
+def test_vkeys_whose_base64_contains_a_plus_parse() -> None:
+    # transparency-dev/formats note tests: the key material's base64 contains '+'.
+    v = parse_vkey("TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6")
+    assert v.name == "TEST" and v.vkey() == "TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6"
+    assert independent.parse_vkey(v.vkey())[0] == "TEST"
