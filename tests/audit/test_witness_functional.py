@@ -219,3 +219,84 @@ async def test_witnesses_refuse_a_forked_log_loudly(make_gateway, witnesses, tmp
     # The gateway's own, genuine checkpoints keep being cosigned.
     assert gw.runtime.metrics.registry.get_sample_value(
         "rg_checkpoint_unwitnessed_seconds", {"log": "test0"}) == 0
+
+
+async def gauge(gw, name: str = "rg_checkpoint_unwitnessed_seconds") -> float:
+    value = gw.runtime.metrics.registry.get_sample_value(name, {"log": "test0"})
+    assert value is not None
+    return float(value)
+
+
+async def test_a_witness_outage_never_blocks_traffic_and_shows_in_the_metric(
+        make_gateway, witnesses, tmp_path):
+    from tests.conftest import free_port
+
+    signer = generate(tmp_path / "data0" / "keys" / "signing")
+    port = free_port()
+    probe = await witnesses("probe.test/w", [log_vkey(signer, "test0")])  # only for its vkey...
+    probe.proc.terminate()
+    probe.proc.wait(timeout=30)
+    # ...the same key directory is reused by the real witness, started later on `port`.
+    gw = await make_gateway(witnesses=[{"url": f"http://127.0.0.1:{port}", "vkey": probe.vkey}],
+                            audit_checkpoint_every=2, audit_checkpoint_interval_s=0.2,
+                            witness_backoff_max_s=0.3, witness_timeout_s=1)
+    for _ in range(4):
+        assert (await gw.post(xff=ADDR["SG"], json_body={}))[0] == 200
+    for _ in range(400):
+        if await gauge(gw) > 0.3:
+            break
+        await asyncio.sleep(0.05)
+    assert await gauge(gw) > 0.3  # unwitnessed, and traffic went on
+    d = tmp_path / "probe.test_w"
+    cmd = [sys.executable, "-m", "residency_gateway", "witness", "serve", "--name", "probe.test/w",
+           "--data-dir", str(d), "--host", "127.0.0.1", "--port", str(port), "--log",
+           log_vkey(signer, "test0")]
+    with (tmp_path / "late.log").open("wb") as err:
+        late = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        for _ in range(600):
+            if await gauge(gw) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await gauge(gw) == 0, (tmp_path / "late.log").read_text()[-2000:]
+    finally:
+        late.terminate()
+        late.wait(timeout=30)
+
+
+async def test_a_postgresql_trail_is_witnessed_with_proofs_read_from_the_database(
+        pg_dsn, tmp_path):
+    from aiohttp import web
+
+    from residency_gateway.audit.pgstore import PgTrail
+    from residency_gateway.audit.sources import PgSource
+    from residency_gateway.audit.witnessd import FileWitnessStore, Witness, witness_app
+    from residency_gateway.audit.witnessing import WitnessEndpoint, Witnessing
+    from tests.audit.conftest import sample_records
+
+    signer = generate(tmp_path / "signing")
+    w = Witness("pgw.test/w", generate(tmp_path / "wkey"),
+                [Verifier(origin_of("pg-a"), ED25519, signer.public)],
+                FileWitnessStore(tmp_path / "wstate"))
+    runner = web.AppRunner(witness_app(w))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    trail = PgTrail(pg_dsn, "pg-a", signer, checkpoint_every=5, checkpoint_interval_s=0.1)
+    wit = Witnessing(trail, [WitnessEndpoint(f"http://127.0.0.1:{port}", w.verifier)], 1,
+                     backoff_max_s=0.2)
+    try:
+        await trail.start()
+        await wit.start()
+        for r in sample_records(23):
+            await trail.append(r)
+        await trail.close()  # the shutdown checkpoint: 23 entries
+        await wit.close(drain_s=10)
+        latest = await w.store.get(origin_of("pg-a"))
+        assert latest is not None and latest.size == 23
+    finally:
+        await wit.close()
+        await runner.cleanup()
+    source = await PgSource.aload(pg_dsn)
+    assert max(int(n.split("\n")[1]) for _, n in source.cosigned("pg-a")) == 23
