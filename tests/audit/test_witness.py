@@ -103,5 +103,5 @@ async def test_racing_submissions_never_roll_the_witness_back(witness: Witness) 
     assert sorted(r[0] for r in results) == [200, 409, 409]
     latest = await witness.store.get(ORIGIN)
     assert latest is not None
-    winner = [n for n, r in zip((9, 12, 6), results, strict=True) if r[0] == 200][0]
+    winner = next(n for n, r in zip((9, 12, 6), results, strict=True) if r[0] == 200)
     assert latest.size == winner
