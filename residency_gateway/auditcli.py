@@ -17,6 +17,7 @@ from residency_gateway.audit.export import (
 )
 from residency_gateway.audit.keys import PseudonymKeys
 from residency_gateway.audit.note import ED25519, Verifier, origin_of
+from residency_gateway.audit.progress import track
 from residency_gateway.audit.report import render, summarise
 from residency_gateway.audit.signing import SigningKeyError, generate, load_signer
 from residency_gateway.audit.sources import Source, open_source
@@ -176,13 +177,14 @@ def run(args: argparse.Namespace) -> int:
                 errors = []
                 verified = "UNTRUSTED (no trusted key given: not verified)"
             filters = Filters(since=args.since, until=args.until)
-            records = [json.loads(line)["record"] for log in source.logs()
-                       for _, line in source.entries(log)]
-            chosen = [r for r in records if r.get("type") == "decision" and filters.match(r)]
-            html = render(summarise(chosen), since=args.since, until=args.until,
+            records = (json.loads(line)["record"] for log in source.logs()
+                       for _, line in track(source.entries(log), f"report {log}"))
+            summary = summarise(r for r in records if r.get("type") == "decision"
+                                and filters.match(r))
+            html = render(summary, since=args.since, until=args.until,
                           generated=dt.datetime.now(dt.UTC), verified=verified)
             args.out.write_text(html, "utf-8")
-            print(f"wrote {args.out}: {len(chosen)} decisions, trail {verified}")
+            print(f"wrote {args.out}: {summary['total']} decisions, trail {verified}")
             return 0 if not errors else 1
     except (SigningKeyError, OSError, ValueError) as exc:  # TrustError is a ValueError
         print(f"residency-gateway audit: {exc}", file=sys.stderr)
