@@ -110,35 +110,45 @@ class FileSource:
 
 
 class PgSource:
-    """A PostgreSQL trail store, read once into memory (exports are bounded by --since/--until
-    in the queries of later versions; today a store is read whole)."""
+    """A PostgreSQL trail store. From synchronous code (the CLI, `connect`) entries are read in
+    pages of `PAGE` rows by sequence number, so memory stays flat; `aload` (inside a running
+    event loop) reads the store whole."""
 
-    def __init__(self, data: dict[str, Any]):
+    PAGE = 10_000
+
+    def __init__(self, data: dict[str, Any], dsn: str | None = None):
         self.data = data
+        self.dsn = dsn
 
     @classmethod
     def connect(cls, dsn: str) -> PgSource:
-        """Read the store (from synchronous code, such as the CLI)."""
-        return cls(asyncio.run(cls._read(dsn)))
+        """Read the store's checkpoints, keys and policies; entries stream on demand."""
+        return cls(asyncio.run(read_meta(dsn)), dsn)
 
-    @staticmethod
-    async def _read(dsn: str) -> dict[str, Any]:
+    @classmethod
+    async def aload(cls, dsn: str) -> PgSource:
         from residency_gateway.audit.pgstore import read_all
 
         data = await read_all(dsn)
         data["cosigned"] = await read_cosigned(dsn)
-        return data
-
-    @classmethod
-    async def aload(cls, dsn: str) -> PgSource:
-        return cls(await cls._read(dsn))
+        return cls(data)
 
     def logs(self) -> list[str]:
         return sorted(self.data["logs"])
 
     def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]:
-        for seq, line in self.data["logs"][log_id]["entries"]:
-            yield f"{log_id}@seq={seq}", line
+        if self.dsn is None:
+            for seq, line in self.data["logs"][log_id]["entries"]:
+                yield f"{log_id}@seq={seq}", line
+            return
+        after = -1
+        while True:
+            rows = asyncio.run(_page(self.dsn, log_id, after, self.PAGE))
+            for seq, line in rows:
+                yield f"{log_id}@seq={seq}", line
+            if len(rows) < self.PAGE:
+                return
+            after = rows[-1][0]
 
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
         return [(f"{log_id}@checkpoint={idx}", json.loads(body))
@@ -161,6 +171,41 @@ class PgSource:
 
     def policies(self) -> dict[str, str]:
         return dict(self.data["policies"])
+
+
+async def _page(dsn: str, log_id: str, after: int, limit: int) -> list[tuple[int, bytes]]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        rows = await conn.fetch("SELECT seq, line FROM rg_trail_entries WHERE log_id = $1 AND "
+                                "seq > $2 ORDER BY seq LIMIT $3", log_id, after, limit)
+        return [(int(r["seq"]), bytes(r["line"])) for r in rows]
+    finally:
+        await conn.close()
+
+
+async def read_meta(dsn: str) -> dict[str, Any]:
+    """Everything but the entries: log ids, checkpoint chains, keys, policies, cosignatures."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        logs: dict[str, dict[str, list[Any]]] = {}
+        for r in await conn.fetch("SELECT DISTINCT log_id FROM rg_trail_entries UNION "
+                                  "SELECT DISTINCT log_id FROM rg_trail_checkpoints"):
+            logs[r["log_id"]] = {"entries": [], "checkpoints": []}
+        for r in await conn.fetch("SELECT log_id, idx, body FROM rg_trail_checkpoints "
+                                  "ORDER BY log_id, idx"):
+            logs[r["log_id"]]["checkpoints"].append((r["idx"], r["body"]))
+        keys = {r["key_id"]: r["pem"] for r in await conn.fetch(
+            "SELECT key_id, pem FROM rg_trail_keys")}
+        policies = {r["version"]: r["body"] for r in await conn.fetch(
+            "SELECT version, body FROM rg_trail_policies")}
+    finally:
+        await conn.close()
+    return {"logs": logs, "keys": keys, "policies": policies,
+            "cosigned": await read_cosigned(dsn)}
 
 
 async def read_cosigned(dsn: str) -> dict[str, list[tuple[int, str, str]]]:
