@@ -21,10 +21,7 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 def _split(n: int) -> int:
     """Largest power of two strictly smaller than n (n >= 2)."""
-    k = 1
-    while k << 1 < n:
-        k <<= 1
-    return k
+    return 1 << ((n - 1).bit_length() - 1)
 
 
 RangeRoot = Callable[[int, int], bytes]
