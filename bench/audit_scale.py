@@ -66,7 +66,8 @@ async def build(root: Path, n: int, batch: int = 2000) -> None:
                       checkpoint_interval_s=3600, segment_max_bytes=64 << 20)
     await trail.start()
     for start in range(0, n, batch):
-        await asyncio.gather(*(trail.append(record(i)) for i in range(start, min(n, start + batch))))
+        end = min(n, start + batch)
+        await asyncio.gather(*(trail.append(record(i)) for i in range(start, end)))
     await trail.close()
 
 
