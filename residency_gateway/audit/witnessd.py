@@ -19,12 +19,14 @@ import contextlib
 import fcntl
 import json
 import os
+import signal
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+import asyncpg
 import structlog
 from aiohttp import web
 from prometheus_client import (
@@ -138,8 +140,6 @@ class PgWitnessStore:
         self._pool: Any = None
 
     async def open(self) -> None:
-        import asyncpg
-
         self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=4, timeout=5)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", 0x5247_5774)
@@ -278,17 +278,13 @@ async def serve(w: Witness, host: str, port: int,
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = site._server
-    bound = server.sockets[0].getsockname()[1] if server is not None and hasattr(
-        server, "sockets") else port
+    bound = int(runner.addresses[0][1]) if runner.addresses else port
     log.info("witness_listening", host=host, port=bound, vkey=w.verifier.vkey(),
              logs=sorted(w.trusted))
     if ready is not None:
         ready(bound)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    import signal
-
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)

@@ -27,10 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 import structlog
 
 from residency_gateway.audit.chain import leaf_hash
-from residency_gateway.audit.filestore import iter_lines, list_segments, read_checkpoints
+from residency_gateway.audit.filestore import (
+    _append_durable,
+    iter_lines,
+    list_segments,
+    read_checkpoints,
+)
 from residency_gateway.audit.merkle import (
     Frontier,
     Unavailable,
@@ -39,7 +45,6 @@ from residency_gateway.audit.merkle import (
     range_hasher,
 )
 from residency_gateway.audit.note import (
-    NoteError,
     Verifier,
     parse_note,
     parse_signature_lines,
@@ -78,8 +83,6 @@ class TrailReader:
 
     async def checkpoint_at(self, size: int) -> dict[str, Any] | None:
         if self.dsn is not None:
-            import asyncpg
-
             conn = await asyncpg.connect(self.dsn, timeout=5)
             try:
                 body = await conn.fetchval(
@@ -100,8 +103,6 @@ class TrailReader:
         if start >= end:
             return []
         if self.dsn is not None:
-            import asyncpg
-
             conn = await asyncpg.connect(self.dsn, timeout=5)
             try:
                 rows = await conn.fetch(
@@ -132,8 +133,6 @@ class TrailReader:
 
     async def keep(self, size: int, witness: str, note: str) -> None:
         if self.dsn is not None:
-            import asyncpg
-
             conn = await asyncpg.connect(self.dsn, timeout=5)
             try:
                 await conn.execute(COSIGNED_SCHEMA)
@@ -145,8 +144,6 @@ class TrailReader:
                 await conn.close()
             return
         assert self.dir is not None
-        from residency_gateway.audit.filestore import _append_durable
-
         line = canonical({"tree_size": size, "witness": witness, "note": note}) + b"\n"
         await asyncio.get_running_loop().run_in_executor(
             None, _append_durable, self.dir / "cosigned.jsonl", line)
@@ -250,11 +247,12 @@ class Witnessing:
             try:
                 await self._submit(w, cp)
                 delay = 0.5
-            except (aiohttp.ClientError, TimeoutError, OSError, Unavailable, NoteError,
-                    WitnessRefusal) as exc:
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # whatever goes wrong (a store, a witness): retry, never die
                 log.warning("witness_submit_failed", witness=w.verifier.name, url=w.url,
-                            log_id=self.trail.log_id, size=cp["tree_size"], error=str(exc),
-                            retry_in_s=round(delay, 2))
+                            log_id=self.trail.log_id, size=cp["tree_size"],
+                            error=f"{type(exc).__name__}: {exc}", retry_in_s=round(delay, 2))
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, self.backoff_max_s)
                 wake.set()
