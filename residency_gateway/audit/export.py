@@ -442,15 +442,16 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
         more, extra = witness_check.check(log_id, chain, notes, keys)
         findings.extend(more)
     entries_path = ldir / "entries.jsonl"
+    expected = info.get("entries") if isinstance(info.get("entries"), int) else None
     if complete:
         full, _ = verify_entries(log_id, track(_read_jsonl(entries_path), f"verify {log_id}",
-                                               info.get("entries")),
+                                               expected),
                                  chain, witnessed_roots=extra)
         findings.extend(full)
     anchors = {int(cp["index"]): cp for _, cp in chain.checkpoints}
     unanchored = n_entries = n_proofs = 0
     pairs = itertools.zip_longest(
-        track(_read_jsonl(entries_path), f"proofs {log_id}", info.get("entries")),
+        track(_read_jsonl(entries_path), f"proofs {log_id}", expected),
         _read_jsonl(ldir / "proofs.jsonl"))
     for entry, proof_line in pairs:  # one entry and its proof at a time: flat memory
         n_entries += entry is not None
