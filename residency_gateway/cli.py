@@ -87,20 +87,54 @@ def _parser() -> argparse.ArgumentParser:
     where = verify.add_mutually_exclusive_group(required=True)
     where.add_argument("--store", help="trail directory or postgresql:// DSN")
     where.add_argument("--bundle", type=Path)
-    verify.add_argument("--public-key", type=Path, action="append",
-                        help="trusted Ed25519 public key file or directory (repeatable)")
+    _trust_args(verify)
+    verify.add_argument("--json", action="store_true", help="machine-readable result (CI)")
     report = asub.add_parser("report", help="self-contained HTML report")
     _store_arg(report)
     report.add_argument("--since", type=_when)
     report.add_argument("--until", type=_when)
-    report.add_argument("--public-key", type=Path, action="append")
+    _trust_args(report)
     report.add_argument("--out", type=Path, required=True)
 
     keys = sub.add_parser("keys", help="signing keys")
     ksub = keys.add_subparsers(dest="keys_command", required=True)
     gen = ksub.add_parser("generate", help="new Ed25519 signing key; it becomes current")
     gen.add_argument("--dir", type=Path, help="default: <data-dir>/keys/signing")
+    vkey = ksub.add_parser("vkey", help="print a log's signed-note verifier key (for witnesses "
+                           "and auditors)")
+    vkey.add_argument("--dir", type=Path, help="default: <data-dir>/keys/signing")
+    vkey.add_argument("--log-id", help="default: RG_LOG_ID or <hostname>-<port>")
+
+    witness = sub.add_parser("witness", help="checkpoint witness (c2sp.org/tlog-witness)")
+    wsub = witness.add_subparsers(dest="witness_command", required=True)
+    wserve = wsub.add_parser("serve", help="run a witness")
+    wvkey = wsub.add_parser("vkey", help="print this witness's cosigner vkey")
+    for wp in (wserve, wvkey):
+        wp.add_argument("--name", help="witness key name, e.g. witness.example.com/w1 "
+                        "(RG_WITNESS_NAME)")
+        wp.add_argument("--data-dir", type=Path, help="key and file store "
+                        "(RG_WITNESS_DATA_DIR)")
+    wserve.add_argument("--host", help="RG_WITNESS_HOST (default 127.0.0.1)")
+    wserve.add_argument("--port", type=int, help="RG_WITNESS_PORT (default 9960)")
+    wserve.add_argument("--store", help="postgresql:// DSN (default: files in the data dir)")
+    wserve.add_argument("--log", action="append", metavar="VKEY",
+                        help="a log to witness: its vkey from `keys vkey` (repeatable; "
+                        "RG_WITNESS_LOGS)")
     return p
+
+
+def _trust_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--public-key", type=Path, action="append",
+                   help="trusted log public key: PEM file or directory (repeatable)")
+    p.add_argument("--log-key", action="append", metavar="VKEY",
+                   help="trusted log key as a signed-note vkey (repeatable)")
+    p.add_argument("--witness", action="append", metavar="'VKEY [URL]'",
+                   help="trusted witness cosigner vkey, and the URL to ask it for the newest "
+                   "checkpoint it cosigned (repeatable)")
+    p.add_argument("--witness-quorum", type=int, help="witnesses that must have cosigned "
+                   "(default 1)")
+    p.add_argument("--trust", type=Path, help="trust file (log-key, public-key, witness, "
+                   "witness-quorum lines)")
 
 
 def _store_arg(p: argparse.ArgumentParser) -> None:
@@ -148,7 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "keys":
             from residency_gateway import auditcli
 
+            if args.keys_command == "vkey":
+                return auditcli.keys_vkey(args)
             return auditcli.keys_generate(args)
+        if args.command == "witness":
+            from residency_gateway import witnesscli
+
+            return witnesscli.run(args)
     except KeyboardInterrupt:
         return 130
     return 2

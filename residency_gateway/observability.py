@@ -61,6 +61,10 @@ class Metrics:
                                  ["version"], registry=r)
         self.reloads = Counter("rg_reloads", "Region map / GeoIP reloads", ["what", "result"],
                                registry=r)
+        self.checkpoint_unwitnessed = Gauge(
+            "rg_checkpoint_unwitnessed_seconds", "How long the newest signed checkpoint of a log "
+            "has waited for its quorum of witness cosignatures (0 when witnessed)", ["log"],
+            registry=r)
         self.ready = Gauge("rg_ready", "1 when the gateway is ready to take traffic", registry=r)
 
     def set_policy(self, version: str) -> None:

@@ -6,8 +6,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from residency_gateway.audit.note import COSIGNATURE_V1, NoteError, parse_vkey
+
+
+class WitnessEndpoint(BaseModel):
+    """A witness this gateway submits its checkpoints to: its URL (the tlog-witness submission
+    prefix) and its cosigner vkey (`name+id+base64`, signature type 0x04)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    url: str = Field(pattern=r"^https?://")
+    vkey: str
+
+    @field_validator("vkey")
+    @classmethod
+    def _vkey(cls, text: str) -> str:
+        try:
+            v = parse_vkey(text)
+        except NoteError as exc:
+            raise ValueError(str(exc)) from None
+        if v.sig_type != COSIGNATURE_V1:
+            raise ValueError("a witness vkey must have signature type 0x04 (cosignature/v1)")
+        return text
 
 
 class Settings(BaseSettings):
@@ -51,6 +73,22 @@ class Settings(BaseSettings):
     # Explicit opt-out (staging, labs): keep mainland-origin records in this gateway's store.
     audit_mainland_records_abroad: bool = False
 
+    # Witnesses (c2sp.org/tlog-witness) that cosign this gateway's checkpoints, as JSON:
+    # RG_WITNESSES='[{"url": "https://w1.example/", "vkey": "w1.example+abcd1234+BA..."}]'.
+    witnesses: list[WitnessEndpoint] = []
+    # How many witnesses must cosign a checkpoint before it counts as witnessed.
+    witness_quorum: int = Field(default=1, ge=1)
+    witness_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    witness_backoff_max_s: float = Field(default=60.0, gt=0, le=3600)
+    # `residency-gateway witness serve`: this witness's key name, listener, store, and the logs
+    # it cosigns (their vkeys, signature type 0x01, from `residency-gateway keys vkey`).
+    witness_name: str | None = None
+    witness_host: str = "127.0.0.1"
+    witness_port: int = Field(default=9960, ge=0, le=65535)
+    witness_data_dir: Path = Path("var/witness")
+    witness_store: str | None = None
+    witness_logs: list[str] = []
+
     @field_validator("audit_retention_days")
     @classmethod
     def _retention(cls, days: int) -> int:
@@ -64,6 +102,9 @@ class Settings(BaseSettings):
     def _store(self) -> Settings:
         if self.audit_store == "postgres" and self.audit_pg_dsn is None:
             raise ValueError("audit_store postgres needs audit_pg_dsn (RG_AUDIT_PG_DSN)")
+        if self.witnesses and self.witness_quorum > len(self.witnesses):
+            raise ValueError(f"witness_quorum {self.witness_quorum} is more than the "
+                             f"{len(self.witnesses)} witnesses configured (RG_WITNESSES)")
         return self
 
     @property

@@ -24,6 +24,7 @@ from typing import Any
 
 from residency_gateway.audit.chain import GENESIS, leaf_hash
 from residency_gateway.audit.merkle import Frontier
+from residency_gateway.audit.note import checkpoint_note, origin_of
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import Signer, public_pem
 
@@ -85,6 +86,8 @@ class Trail(abc.ABC):
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.failed: str | None = None
+        # Called with each new signed tree checkpoint once it is durable (witness submission).
+        self.checkpoint_listeners: list[Callable[[dict[str, Any]], None]] = []
 
     # -- store hooks ------------------------------------------------------------------------
     @abc.abstractmethod
@@ -240,9 +243,12 @@ class Trail(abc.ABC):
             "last_leaf": self.prev, "frontier": self.frontier.to_json(), "time": utcnow(),
             "reason": reason,
         }
+        body["note"] = checkpoint_note(self.signer.key, origin_of(self.log_id), body)
         cp = self.signer.sign(body)
         await self._persist_checkpoint(cp)
         self.last_checkpoint = cp
+        for listener in self.checkpoint_listeners:
+            listener(cp)
         return cp
 
     async def rotated_key(self) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 
+from residency_gateway.audit.witnessing import witnessing_for
 from residency_gateway.gateway.admin import admin_app
 from residency_gateway.gateway.problem import problem
 from residency_gateway.gateway.proxy import RUNTIME, handle, no_early_continue
@@ -45,9 +46,12 @@ def proxy_app(rt: Runtime) -> web.Application:
 
     async def trail_ctx(_app: web.Application) -> AsyncIterator[None]:
         loaded = rt.active.loaded
+        witnessing = witnessing_for(rt.trails, rt.settings, rt.metrics)
         for trail in rt.trails:
             await trail.start()
             await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
+        for w in witnessing:
+            await w.start()
         await rt.check_upstreams()
         tasks = [asyncio.create_task(rt.housekeeping(), name="housekeeping"),
                  asyncio.create_task(rt.watch(), name="watch")]
@@ -58,6 +62,8 @@ def proxy_app(rt: Runtime) -> web.Application:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await rt.close()
+        for w in witnessing:  # after the shutdown checkpoints: a bounded try to get them cosigned
+            await w.close(drain_s=rt.settings.witness_timeout_s)
 
     app.cleanup_ctx.append(trail_ctx)
     app.router.add_route("*", "/{tail:.*}", handle, expect_handler=no_early_continue)

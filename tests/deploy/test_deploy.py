@@ -86,7 +86,10 @@ def test_alert_rules_pass_promtool_and_the_mainland_alert_fires():
 
 def exported_series() -> set[str]:
     names: set[str] = set()
-    for metric in Metrics().registry.collect():
+    from residency_gateway.audit.witnessd import WitnessMetrics
+
+    collected = [*Metrics().registry.collect(), *WitnessMetrics().registry.collect()]
+    for metric in collected:
         assert isinstance(metric, Metric)
         suffixes = {"counter": ["_total", "_created"], "histogram": ["_bucket", "_sum", "_count",
                                                                    "_created"],
