@@ -61,6 +61,18 @@ class Metrics:
                                  ["version"], registry=r)
         self.reloads = Counter("rg_reloads", "Region map / GeoIP reloads", ["what", "result"],
                                registry=r)
+        self.internal_errors = Counter("rg_internal_errors", "Requests that failed inside the "
+                                       "gateway (each one recorded and answered 500)", registry=r)
+        self.completions = Counter("rg_completions", "Forwarded requests by how they ended",
+                                   ["outcome"], registry=r)
+        self.client_errors = Counter("rg_client_errors", "Clients that stalled or went away "
+                                     "mid-request", ["kind"], registry=r)
+        self.connections_refused = Counter("rg_connections_refused", "Connections refused with a "
+                                           "fast 503 at the connection cap", registry=r)
+        self.connections_closed = Counter("rg_connections_closed", "Connections closed by the "
+                                          "gateway", ["reason"], registry=r)
+        self.task_failures = Counter("rg_task_failures", "Background task crashes (restarted "
+                                     "with backoff by the supervisor)", ["task"], registry=r)
         self.ready = Gauge("rg_ready", "1 when the gateway is ready to take traffic", registry=r)
 
     def set_policy(self, version: str) -> None:
