@@ -177,6 +177,10 @@ def serve(args: argparse.Namespace) -> int:
               "origin is unknown", file=sys.stderr)
         return 2
 
+    from residency_gateway.gateway.connections import raise_nofile_limit
+
+    raise_nofile_limit()  # idle floods must hit the connection cap, not EMFILE
+
     async def run() -> int:
         try:
             rt = Runtime.create(settings)  # inside the loop: client sessions belong to it

@@ -23,14 +23,19 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import structlog
 
 from residency_gateway.audit.chain import GENESIS, leaf_hash
 from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.records import canonical, entry_line
 from residency_gateway.audit.signing import Signer, public_pem
+
+log = structlog.get_logger("residency_gateway")
 
 MIN_RETENTION_DAYS = 180  # Cybersecurity Law art. 21: network logs kept at least six months
 
@@ -92,6 +97,8 @@ class Trail(abc.ABC):
         self._writer_exited: asyncio.Event | None = None
         self._opened = False
         self._closing = False
+        self._ambiguous = False  # a write failed: the store may hold more than we know
+        self.reconciled = 0  # entries taken over from the store after an ambiguous write
         self.failed: str | None = None
 
     # -- store hooks ------------------------------------------------------------------------
@@ -236,6 +243,8 @@ class Trail(abc.ABC):
                 since and loop.time() - last_cp_time >= self.checkpoint_interval_s)
             if due and not self._closing:
                 try:
+                    if self._ambiguous:
+                        await self._reconcile()
                     await self.checkpoint("interval")
                     last_cp_time = loop.time()
                 except Exception as exc:  # store errors of any kind: retried next interval
@@ -248,22 +257,19 @@ class Trail(abc.ABC):
     async def _commit(self, batch: list[tuple[bytes, asyncio.Future[Entry]]],
                       loop: asyncio.AbstractEventLoop) -> None:
         started = loop.time()
-        entries = self._build([r for r, _ in batch])
         try:
+            if self._ambiguous:
+                await self._reconcile()
+            entries = self._build([r for r, _ in batch])
             if self._should_rotate(sum(len(e.line) + 1 for e in entries)):
                 await self.checkpoint("segment")
                 await self._rotate()
+            self._ambiguous = True  # until the store says it is done, it may or may not be
             await self._persist(entries)
-        except (OSError, ValueError, TrailUnavailable, ConnectionError) as exc:
+            self._ambiguous = False
+        except Exception as exc:  # OSError, a driver's own errors (asyncpg, ...), ...
             error = exc if isinstance(exc, TrailUnavailable) else TrailUnavailable(
                 f"trail write failed: {type(exc).__name__}: {exc}")
-            self.failed = str(error)
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(error)
-            return
-        except Exception as exc:  # a store driver error of its own kind (asyncpg, ...)
-            error = TrailUnavailable(f"trail write failed: {type(exc).__name__}: {exc}")
             self.failed = str(error)
             for _, fut in batch:
                 if not fut.done():
@@ -278,6 +284,41 @@ class Trail(abc.ABC):
         for (_, fut), entry in zip(batch, entries, strict=True):
             if not fut.done():
                 fut.set_result(entry)
+
+    async def _reconcile(self) -> None:
+        """After a write whose outcome is unknown (a lost COMMIT acknowledgement, a dropped
+        connection), continue from what the store holds, not from what we hoped: entries it
+        committed after our last known one are taken over (each must carry the next
+        sequence number and the previous entry's hash), and so is a checkpoint it holds
+        beyond ours. Nothing is retried blindly."""
+        lines = await self._stored_after(self.frontier.size)
+        adopted = 0
+        for line in lines:
+            doc = json.loads(line)
+            if doc.get("seq") != self.frontier.size or doc.get("prev") != self.prev \
+                    or doc.get("log_id") != self.log_id:
+                raise TrailUnavailable(f"log {self.log_id}: the store holds an entry at seq "
+                                       f"{doc.get('seq')} that does not continue the chain")
+            leaf = leaf_hash(line)
+            self.frontier.append(leaf)
+            self.prev = leaf.hex()
+            adopted += 1
+        stored_cp = await self._stored_checkpoint_after(self._next_index()[0])
+        if stored_cp is not None:
+            self.last_checkpoint = stored_cp
+        self._ambiguous = False
+        self.reconciled += adopted
+        if adopted or stored_cp is not None:
+            log.warning("trail_reconciled", log_id=self.log_id, adopted_entries=adopted,
+                        adopted_checkpoint=stored_cp is not None, tree_size=self.frontier.size)
+
+    async def _stored_after(self, seq: int) -> list[bytes]:
+        """Store hook: the stored entry lines with sequence number >= seq, in order."""
+        return []
+
+    async def _stored_checkpoint_after(self, index: int) -> dict[str, Any] | None:
+        """Store hook: the newest stored checkpoint with index >= `index`, if any."""
+        return None
 
     # -- checkpoints ------------------------------------------------------------------------
     def _next_index(self) -> tuple[int, str]:
@@ -294,7 +335,11 @@ class Trail(abc.ABC):
             "reason": reason,
         }
         cp = self.signer.sign(body)
-        await self._persist_checkpoint(cp)
+        try:
+            await self._persist_checkpoint(cp)
+        except BaseException:
+            self._ambiguous = True
+            raise
         self.last_checkpoint = cp
         return cp
 
