@@ -84,7 +84,24 @@ class Metrics:
         self.audit_batch.observe(count)
 
 
+class _ParserRefusals(logging.Filter):
+    """aiohttp logs a request its HTTP parser refuses (400) with a traceback quoting the raw
+    request line, which can hold an ID number: log the error type only (invariant 3)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        structlog.get_logger("residency_gateway").warning(
+            "request_refused_by_parser", error=type(exc).__name__ if exc else "unknown")
+        return False
+
+
+_PARSER_FILTER = _ParserRefusals()
+
+
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if _PARSER_FILTER not in server_log.filters:
+        server_log.addFilter(_PARSER_FILTER)
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
     renderer: structlog.typing.Processor = (

@@ -68,7 +68,8 @@ def proxy_app(rt: Runtime) -> web.Application:
         await rt.close()
 
     app.cleanup_ctx.append(trail_ctx)
-    app.router.add_route("*", "/{tail:.*}", handle, expect_handler=no_early_continue)
+    # every path, including decoded newlines (".*" would not match them: 404 without a record)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", handle, expect_handler=no_early_continue)
     return app
 
 
