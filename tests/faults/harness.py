@@ -190,11 +190,18 @@ class GatewayProc:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
 
-    def terminate(self, timeout_s: float = 60) -> int:
+    async def terminate(self, timeout_s: float = 60) -> int:
+        """SIGTERM and wait for the exit without blocking this loop (which may be running
+        the upstreams and proxies the gateway needs to finish)."""
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.terminate()
-        return int(self.proc.wait(timeout=timeout_s))
+        began = time.monotonic()
+        while self.proc.poll() is None:
+            if time.monotonic() - began > timeout_s:
+                raise AssertionError(f"gateway did not exit within {timeout_s}s after SIGTERM")
+            await asyncio.sleep(0.05)
+        return int(self.proc.returncode)
 
     def reap(self) -> None:
         """Teardown: kill the whole process group, whatever state it is in."""

@@ -80,7 +80,7 @@ async def test_client_text_that_is_not_utf8_is_recorded_safely_and_the_gateway_s
     assert "\\\\xff" in text  # kept as an escape, never as a raw byte
     async with aiohttp.ClientSession() as s, s.get(gw.admin + "/readyz") as r:
         assert r.status == 200, await r.text()
-    assert gw.terminate() == 0
+    assert await gw.terminate() == 0
     log_text = gw.log_path.read_text(errors="replace")
     assert "110105194912310021" not in log_text
     assert "request_refused_by_parser" in log_text
@@ -127,4 +127,4 @@ async def test_every_odd_request_gets_a_recorded_answer(tmp_path, geo_db, upstre
     records = await check_invariants(row, results, upstreams, gw.data_dir)
     recorded = {r["decision_id"] for r in records if r["type"] == "decision"}
     assert {r.decision_id for r in results} <= recorded
-    assert gw.terminate() == 0
+    assert await gw.terminate() == 0
