@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.audit.conftest import pg_dsn  # noqa: F401 - the fixture, shared with the audit tests
 from tests.faults.harness import GatewayProc, RegionUpstreams, Row
 
 _ROWS: list[Row] = []

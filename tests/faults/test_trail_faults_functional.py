@@ -13,7 +13,6 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 import pytest
 
-from tests.audit.conftest import pg_dsn  # noqa: F401 - the fixture, reused
 from tests.faults.harness import (
     GatewayProc,
     answers_again,
