@@ -105,7 +105,7 @@ async def test_client_stall_and_disconnect_are_the_clients(tmp_path, geo_db, ups
     assert 'rg_upstream_errors_total{kind="body"' not in metrics
     assert any(c["outcome"] in ("client_disconnected", "completed") for c in done)
     assert await gw.terminate() == 0
-    await check_invariants(row, others + [Result(408, decision, False)], upstreams, gw.data_dir)
+    await check_invariants(row, [*others, Result(408, decision, False)], upstreams, gw.data_dir)
 
 
 @pytest.mark.slow
