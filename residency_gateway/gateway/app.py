@@ -166,4 +166,9 @@ async def serve_forever(rt: Runtime) -> int:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     log.info("stopped")
+    # a second SIGTERM after the drain (a supervisor repeating itself) must not turn this
+    # clean exit into a signal death while the loop closes
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(sig)
+        signal.signal(sig, signal.SIG_IGN)
     return 0

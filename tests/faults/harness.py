@@ -190,6 +190,15 @@ class GatewayProc:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
 
+    async def wait_exit(self, timeout_s: float = 60) -> int:
+        assert self.proc is not None
+        began = time.monotonic()
+        while self.proc.poll() is None:
+            if time.monotonic() - began > timeout_s:
+                raise AssertionError(f"gateway did not exit within {timeout_s}s")
+            await asyncio.sleep(0.05)
+        return int(self.proc.returncode)
+
     async def terminate(self, timeout_s: float = 60) -> int:
         """SIGTERM and wait for the exit without blocking this loop (which may be running
         the upstreams and proxies the gateway needs to finish)."""
