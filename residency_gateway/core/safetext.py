@@ -4,7 +4,8 @@ error text goes through before it enters a decision record, a log line or a metr
 What a client sends is data, never an encoding hazard: bytes that are not UTF-8, lone
 surrogates (what Python makes of them with `surrogateescape`), control characters and
 oversized values are turned into a short printable string that always encodes as UTF-8 and
-JSON. Undecodable bytes and control characters become `\\xNN` / `\\uNNNN` escapes (a literal
+JSON. Undecodable bytes and characters that are not printable (controls, bidi overrides, line
+separators, ...) become `\\xNN` / `\\uNNNN` escapes (a literal
 backslash is doubled, so the result is unambiguous), and the result is capped at `limit`
 characters with a `…(+N)` marker saying how much was cut.
 """
@@ -21,36 +22,40 @@ def _escape(ch: str) -> str:
         return f"\\x{code - 0xDC00:02x}"
     if code < 0x100:
         return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
-def _unsafe(ch: str) -> bool:
-    code = ord(ch)
-    # C0/C1 controls, DEL, surrogates, and the Unicode line/paragraph separators and BOM that
-    # break log lines and terminals.
-    return (code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF
-            or code in (0x2028, 0x2029, 0xFEFF))
+def _piece(ch: str) -> str:
+    if ch == "\\":
+        return "\\\\"
+    # not printable: C0/C1 controls, surrogates, format characters (bidi overrides, zero
+    # widths), line/paragraph separators, unassigned and private-use code points
+    return ch if ch.isprintable() else _escape(ch)
+
+
+def _marker(cut: int) -> str:
+    return f"{_ELLIPSIS}(+{cut})"
 
 
 def safe_text(value: str | bytes, limit: int = DEFAULT_LIMIT) -> str:
-    """`value` as printable UTF-8-safe text of at most `limit` characters (limit >= 8)."""
+    """`value` as printable UTF-8-safe text of at most `limit` characters (at least 8)."""
     if isinstance(value, bytes | bytearray | memoryview):
         text = bytes(value).decode("utf-8", "surrogateescape")
     else:
         text = value
-    if text.isascii() and text.isprintable() and "\\" not in text and len(text) <= limit:
+    budget = max(limit, 8)
+    if len(text) <= budget and text.isascii() and text.isprintable() and "\\" not in text:
         return text  # the common case: nothing to do
+    # each piece is at least one character, so more than `budget` source characters never fit
+    pieces = [_piece(ch) for ch in text[: budget + 1]]
+    if len(text) <= budget and sum(map(len, pieces)) <= budget:
+        return "".join(pieces)
     out: list[str] = []
     size = 0
-    budget = max(limit, 8)
-    for index, ch in enumerate(text):
-        piece = "\\\\" if ch == "\\" else (_escape(ch) if _unsafe(ch) else ch)
-        if size + len(piece) > budget:
-            marker = f"{_ELLIPSIS}(+{len(text) - index})"
-            while out and size + len(marker) > budget:
-                size -= len(out.pop())
-            out.append(marker[: budget - size])
+    for index, piece in enumerate(pieces):
+        if size + len(piece) + len(_marker(len(text) - index - 1)) > budget:
             break
         out.append(piece)
         size += len(piece)
+    out.append(_marker(len(text) - len(out))[: budget - size])
     return "".join(out)
