@@ -38,5 +38,5 @@ def test_wrong_size_key_is_a_clear_error_never_silently_replaced(tmp_path, conte
 
 def test_unwritable_key_directory_is_a_clear_error(tmp_path):
     (tmp_path / "pseudonym").write_text("not a directory")
-    with pytest.raises(KeyUnavailable, match="unreadable|could not be written"):
+    with pytest.raises(KeyUnavailable, match=r"unreadable|could not be written"):
         PseudonymKeys(tmp_path).get("acme")
