@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "robustness.md"
 COLUMNS = [("fault", "Fault"), ("sent", "Requests sent"), ("forwarded", "Forwarded"),
-           ("records", "Trail records"), ("refusals", "Refusals"), ("lost", "Lost records"),
+           ("records", "Trail records"), ("refusals", "Refusals"),
+           ("unanswered", "No answer"), ("lost", "Lost records"),
            ("unrecorded_forwards", "Unrecorded forwards"), ("mainland_leaks", "Mainland leaks"),
            ("recovery_s", "Recovery (s)")]
 
@@ -59,7 +60,8 @@ def render(rows: list[dict[str, object]], exit_code: int) -> str:
         "Columns: *requests sent* by the test's clients; *forwarded*: requests that reached an",
         "upstream; *trail records*: decision and completion records after the run (the trail",
         "verifies in every row); *refusals*: answers other than 200 (503 while the trail or",
-        "store is down, 408/502/504 for the injected peer faults, ...); *lost records*: 200",
+        "store is down, 408/502/504 for the injected peer faults, ...); *no answer*: requests",
+        "cut by the fault itself (kill -9, a client that hangs up); *lost records*: 200",
         "answers whose decision is not in the trail; *unrecorded forwards*: upstream requests",
         "without a decision record; *mainland leaks*: mainland-origin requests at a non-CN",
         "upstream; *recovery*: seconds until the gateway answered 200 again after the fault",

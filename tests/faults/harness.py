@@ -258,11 +258,15 @@ async def load(url: str, total: int, concurrency: int, *, mainland_every: int = 
     return results
 
 
-async def answers_again(url: str, bound_s: float, headers: dict[str, str] | None = None) -> float:
-    """Seconds until a request is forwarded again (200); fails past `bound_s`."""
+async def answers_again(url: str, bound_s: float, headers: dict[str, str] | None = None,
+                        row: Row | None = None) -> float:
+    """Seconds until a request is forwarded again (200); fails past `bound_s`. Each probe
+    counts as a request sent in `row`."""
     began = time.monotonic()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as s:
         while time.monotonic() - began < bound_s:
+            if row is not None:
+                row.sent += 1
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 async with s.post(url + "/v1/compare", json={"probe": 1},
                                   headers=headers or SG_HEADERS) as r:
@@ -295,6 +299,7 @@ class Row:
     forwarded: int = 0
     records: int = 0
     refusals: int = 0
+    unanswered: int = 0
     lost: int = 0
     unrecorded_forwards: int = 0
     mainland_leaks: int = 0
@@ -312,6 +317,7 @@ async def check_invariants(row: Row, results: list[Result], upstreams: RegionUps
     row.forwarded = len(upstreams.seen)
     row.records = len(records)
     row.refusals = sum(1 for r in results if r.status and r.status != 200)
+    row.unanswered = sum(1 for r in results if not r.status)
     unrecorded = [s for s in upstreams.seen if s.decision_id not in decisions]
     leaks = [s for s in upstreams.seen if s.origin == "CN" and s.region not in ("cn", "cn2")]
     # lost: a client was told its request was decided (a decision id in a 2xx answer) but

@@ -72,7 +72,7 @@ async def test_client_text_that_is_not_utf8_is_recorded_safely_and_the_gateway_s
     # request, so nothing to record) and the log does not quote the line
     status, _, _ = await raw(gw.port, request_head(b"/v1/" + BAD + b"110105194912310021"), b"{}")
     assert status == 400
-    row.recovery_s = await answers_again(gw.url, bound_s=5)
+    row.recovery_s = await answers_again(gw.url, bound_s=5, row=row)
     results += await load(gw.url, total=40, concurrency=4)
     assert all(r.status == 200 for r in results[len(cases):])
     records = await check_invariants(row, results, upstreams, gw.data_dir)
@@ -122,7 +122,7 @@ async def test_every_odd_request_gets_a_recorded_answer(tmp_path, geo_db, upstre
     results.append(Result(status, headers["x-residency-decision"], False))
 
     began = time.monotonic()
-    row.recovery_s = await answers_again(gw.url, bound_s=5)
+    row.recovery_s = await answers_again(gw.url, bound_s=5, row=row)
     assert time.monotonic() - began < 5
     records = await check_invariants(row, results, upstreams, gw.data_dir)
     recorded = {r["decision_id"] for r in records if r["type"] == "decision"}

@@ -53,7 +53,7 @@ async def test_upstream_reset_hang_and_slow(tmp_path, geo_db, upstreams, procs, 
         assert {r.status for r in got} == {expected}, (mode, [r.status for r in got])
         results += got
     upstreams.mode = "ok"
-    row.recovery_s = await answers_again(gw.url, bound_s=5)
+    row.recovery_s = await answers_again(gw.url, bound_s=5, row=row)
     done = await completions(gw, 13)
     outcomes = {c["outcome"] for c in done}
     assert {"upstream_error", "upstream_timeout", "completed"} <= outcomes
@@ -96,7 +96,7 @@ async def test_client_stall_and_disconnect_are_the_clients(tmp_path, geo_db, ups
     await asyncio.sleep(0.1)
     writer.transport.abort()  # gone before the answer
     upstreams.mode = "ok"
-    row.recovery_s = await answers_again(gw.url, bound_s=5)
+    row.recovery_s = await answers_again(gw.url, bound_s=5, row=row)
     await asyncio.sleep(0.6)
     done = await completions(gw, 9)
     metrics = ""
@@ -105,7 +105,8 @@ async def test_client_stall_and_disconnect_are_the_clients(tmp_path, geo_db, ups
     assert 'rg_upstream_errors_total{kind="body"' not in metrics
     assert any(c["outcome"] in ("client_disconnected", "completed") for c in done)
     assert await gw.terminate() == 0
-    await check_invariants(row, [*others, Result(408, decision, False)], upstreams, gw.data_dir)
+    await check_invariants(row, [*others, Result(408, decision, False), Result(0, None, False)],
+                           upstreams, gw.data_dir)
 
 
 @pytest.mark.slow
@@ -160,7 +161,7 @@ async def test_slowloris_and_idle_flood_under_a_low_file_limit(tmp_path, geo_db,
         metrics = await r.text()
     assert 'rg_connections_closed_total{reason="header_timeout"}' in metrics
     assert "rg_connections_closed_total{reason=\"idle_at_cap\"}" in metrics
-    await answers_again(gw.url, bound_s=5, headers=SG_HEADERS)
+    await answers_again(gw.url, bound_s=5, headers=SG_HEADERS, row=row)
     assert await gw.terminate() == 0
     assert gw.log_path.stat().st_size < 2_000_000
     await check_invariants(row, results, upstreams, gw.data_dir)

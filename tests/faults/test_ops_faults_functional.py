@@ -109,7 +109,7 @@ async def test_reload_storm_under_load(tmp_path, geo_db, upstreams, procs, score
     results = await load(gw.url, total=120, concurrency=4)
     await stormy
     assert all(r.status == 200 for r in results), {r.status for r in results}
-    row.recovery_s = await answers_again(gw.url, bound_s=5)
+    row.recovery_s = await answers_again(gw.url, bound_s=5, row=row)
     assert await ready(gw) == 200
     assert "rg_task_failures_total{" not in await metric(gw, "rg_task_failures_total")
     assert await gw.terminate() == 0
