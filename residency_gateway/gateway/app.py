@@ -81,10 +81,14 @@ class Running:
     proxy_port: int
     admin_port: int
     listener: asyncio.Server | None = None
+    stopped: bool = False
 
     async def stop(self) -> None:
         """Data listener first (stop accepting; in-flight requests get shutdown_grace_s; the
         trail closes), the admin listener last: readiness answers 503 until the end."""
+        if self.stopped:
+            return
+        self.stopped = True
         self.runtime.draining = True
         if self.listener is not None:
             self.listener.close()

@@ -75,12 +75,12 @@ async def test_client_text_that_is_not_utf8_is_recorded_safely_and_the_gateway_s
     row.recovery_s = await answers_again(gw.url, bound_s=5, row=row)
     results += await load(gw.url, total=40, concurrency=4)
     assert all(r.status == 200 for r in results[len(cases):])
+    async with aiohttp.ClientSession() as s, s.get(gw.admin + "/readyz") as r:
+        assert r.status == 200, await r.text()
+    assert await gw.terminate() == 0  # before reading the trail: no torn read of a live tail
     records = await check_invariants(row, results, upstreams, gw.data_dir)
     text = json.dumps(records, ensure_ascii=False)
     assert "\\\\xff" in text  # kept as an escape, never as a raw byte
-    async with aiohttp.ClientSession() as s, s.get(gw.admin + "/readyz") as r:
-        assert r.status == 200, await r.text()
-    assert await gw.terminate() == 0
     log_text = gw.log_path.read_text(errors="replace")
     assert "110105194912310021" not in log_text
     assert "request_refused_by_parser" in log_text
@@ -124,7 +124,7 @@ async def test_every_odd_request_gets_a_recorded_answer(tmp_path, geo_db, upstre
     began = time.monotonic()
     row.recovery_s = await answers_again(gw.url, bound_s=5, row=row)
     assert time.monotonic() - began < 5
+    assert await gw.terminate() == 0
     records = await check_invariants(row, results, upstreams, gw.data_dir)
     recorded = {r["decision_id"] for r in records if r["type"] == "decision"}
     assert {r.decision_id for r in results} <= recorded
-    assert await gw.terminate() == 0

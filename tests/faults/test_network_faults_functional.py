@@ -32,7 +32,11 @@ async def completions(gw: GatewayProc, count: int) -> list[dict]:
     from tests.faults.harness import trail_records
 
     for _ in range(100):
-        _, records = await trail_records(gw.data_dir)
+        try:  # the gateway is running: the tail may be mid-write (torn) right now
+            _, records = await trail_records(gw.data_dir)
+        except ValueError:
+            await asyncio.sleep(0.05)
+            continue
         done = [r for r in records if r["type"] == "completion"]
         if len(done) >= count:
             return done
