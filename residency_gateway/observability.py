@@ -84,6 +84,23 @@ class Metrics:
         self.audit_batch.observe(count)
 
 
+class SafePrintLogger(structlog.PrintLogger):
+    """structlog's PrintLogger, except that a log line that cannot be written (a full disk
+    under the log file, a closed stderr) is dropped and counted instead of failing the
+    request or task that logged it."""
+
+    dropped = 0
+
+    def msg(self, message: str) -> None:
+        try:
+            super().msg(message)
+        except (OSError, ValueError):
+            SafePrintLogger.dropped += 1
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
 class _ParserRefusals(logging.Filter):
     """aiohttp logs a request its HTTP parser refuses (400) with a traceback quoting the raw
     request line, which can hold an ID number: log the error type only (invariant 3)."""
@@ -117,6 +134,6 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             getattr(logging, level.upper(), logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=lambda *_: SafePrintLogger(sys.stderr),
         cache_logger_on_first_use=False,
     )
