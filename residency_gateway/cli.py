@@ -8,6 +8,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -17,6 +18,9 @@ from residency_gateway.geo import GeoDatabaseError
 from residency_gateway.observability import configure_logging
 from residency_gateway.regionmap.load import ConfigError, load_region_map
 from residency_gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from residency_gateway.gateway.runtime import Runtime
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -217,6 +221,10 @@ def serve(args: argparse.Namespace) -> int:
               "origin is unknown", file=sys.stderr)
         return 2
 
+    from residency_gateway.gateway.connections import raise_nofile_limit
+
+    raise_nofile_limit()  # idle floods must hit the connection cap, not EMFILE
+
     async def run() -> int:
         try:
             rt = Runtime.create(settings)  # inside the loop: client sessions belong to it
@@ -231,12 +239,22 @@ def serve(args: argparse.Namespace) -> int:
         except TrailUnavailable as exc:
             print(f"residency-gateway: the decision trail cannot be opened: {exc}",
                   file=sys.stderr)
+            await _close_quietly(rt)
             return 1
         except OSError as exc:  # a port in use, a data directory not writable, ...
             print(f"residency-gateway: {exc}", file=sys.stderr)
+            await _close_quietly(rt)
             return 1
 
     return asyncio.run(run())
+
+
+async def _close_quietly(rt: Runtime) -> None:
+    """A start that failed half-way: close what was opened (client sessions, trail files)."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        await rt.close()
 
 
 def config_check(paths: Sequence[Path], geoip_db: Path | None = None) -> int:

@@ -48,10 +48,22 @@ class Settings(BaseSettings):
     log_id: str | None = None
     log_format: Literal["json", "console", "auto"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    shutdown_grace_s: float = Field(default=20.0, ge=0, le=600)
+    # In-flight requests get this long after the listener closes (deploy/k8s: 25 s, inside a
+    # terminationGracePeriodSeconds of 40).
+    shutdown_grace_s: float = Field(default=25.0, ge=0, le=600)
     # After SIGTERM, readiness fails for this long before the listener closes, so load
-    # balancers stop sending first (match the probe period; Kubernetes: a few seconds).
-    drain_delay_s: float = Field(default=0.0, ge=0, le=120)
+    # balancers stop sending first: a few readiness probe periods (deploy/k8s probes every
+    # 2 s and sets 5 s, the default).
+    drain_delay_s: float = Field(default=5.0, ge=0, le=120)
+    # Connection hygiene on the data listener (public-facing defaults, after nginx):
+    # a new connection must send a complete request head within header_timeout_s; an idle
+    # keep-alive connection is closed after idle_timeout_s (longer than the usual load
+    # balancer idle timeout of 60 s, so the balancer closes first); at most max_connections
+    # open connections (lowered to fit the file limit): idle ones are closed first, then new
+    # ones get a fast 503.
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    idle_timeout_s: float = Field(default=75.0, gt=0, le=3600)
+    max_connections: int = Field(default=10000, ge=16, le=1_000_000)
     reload_poll_s: float = Field(default=2.0, gt=0, le=3600)
     health_interval_s: float = Field(default=5.0, gt=0, le=3600)
     # Request bodies larger than this are inspected in worker processes, off the event loop;
