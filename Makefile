@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-proxy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.proxy
+
+# Side by side with nginx (wrk; installs it from apt when absent). Bounded: ~5 s a measurement.
+bench-proxy: $(STAMP)
+	$(BIN)/python -m bench.proxy
 
 clean:
 	rm -rf $(VENV) demo-run .pytest_cache
