@@ -90,9 +90,13 @@ class GeoDatabase:
             return GeoAnswer(None)
         if not isinstance(record, dict):
             raise ValueError("a GeoIP record that is not a map")
-        country, traits = record.get("country") or {}, record.get("traits") or {}
+        country, traits = record.get("country"), record.get("traits")
+        iso = country.get("iso_code") if isinstance(country, dict) else None
+        if iso is not None and not isinstance(iso, str):
+            raise ValueError("a country code that is not a string")
+        anycast = bool(traits.get("is_anycast", False)) if isinstance(traits, dict) else False
         network = str(ipaddress.ip_network((address, prefix), strict=False)) if prefix else None
-        return GeoAnswer(country.get("iso_code"), bool(traits.get("is_anycast", False)), network)
+        return GeoAnswer(iso, anycast, network)
 
     def __call__(self, address: str) -> GeoAnswer:
         cached = self._cache.get(address)
