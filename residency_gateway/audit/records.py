@@ -8,16 +8,12 @@ integer microseconds) makes the bytes that are hashed reproducible.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from residency_gateway.audit.canonjson import canonical
 from residency_gateway.core.values import Decision
 
-
-def canonical(obj: Any) -> bytes:
-    """Canonical JSON bytes: sorted keys, compact separators, UTF-8, no floats allowed."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode()
+__all__ = ["canonical", "completion_record", "decision_record"]
 
 
 def decision_record(d: Decision, *, geoip_build: str | None, gateway_region: str | None,
