@@ -28,10 +28,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	bash scripts/bench-setup.sh
 	$(BIN)/python -m bench.proxy
 
-# Side by side with nginx (wrk; installs it from apt when absent). Bounded: ~5 s a measurement.
+# Side by side with nginx (wrk and nginx from apt when absent). Bounded: ~5 s a measurement.
 bench-proxy: $(STAMP)
+	bash scripts/bench-setup.sh
 	$(BIN)/python -m bench.proxy
 
 clean:
