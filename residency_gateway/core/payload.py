@@ -468,6 +468,23 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
 
 
 _PDF_STREAM = re.compile(rb"stream\r?\n")
+_PDF_STRING = re.compile(rb"\((?:\\.|[^\\)])*\)|<([0-9A-Fa-f\s]+)>", re.DOTALL)
+
+
+def _pdf_shown_text(stream: bytes) -> str:
+    """The strings a content stream shows, in order and joined (TJ arrays with kerning, split
+    Tj operators, hex strings, UTF-16BE strings with a BOM): text as a reader lays it out.
+    Glyph ids of CID fonts (mapped only through the font's ToUnicode CMap) are not text."""
+    parts: list[str] = []
+    for m in _PDF_STRING.finditer(stream):
+        if m.group(1) is not None:
+            raw = bytes.fromhex(re.sub(rb"\s+", b"", m.group(1)).decode() + (
+                "0" if len(re.sub(rb"\s+", b"", m.group(1))) % 2 else ""))
+        else:
+            raw = re.sub(rb"\\(.)", rb"\1", m.group()[1:-1])
+        parts.append(raw[2:].decode("utf-16-be", "replace") if raw.startswith(b"\xfe\xff")
+                     else raw.decode("latin-1"))
+    return "".join(parts)
 
 
 def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
@@ -638,9 +655,12 @@ class _Inspection:
                 self.body(f"{label}/{archive}", inner, "", depth + 1)
                 return
         ctype = content_type.split(";")[0].strip().lower()
-        if data.startswith(b"%PDF-"):
+        if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
+                shown = _pdf_shown_text(stream)
+                if shown:
+                    self.view(f"{label}/pdf[{n}]/text", shown)
         if ctype.startswith("multipart/"):
             parts = split_multipart(data, content_type)
             for n, part in enumerate(parts):

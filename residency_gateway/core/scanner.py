@@ -117,7 +117,7 @@ def _fold_char(c: str) -> str:
     decimal digits of any script become ASCII, dashes and spaces become separators, letters
     that look like the check character X become X."""
     cat = unicodedata.category(c)
-    if cat in ("Cf", "Mn", "Me"):
+    if cat in ("Cf", "Mn", "Me", "Mc") or c in _BLANKS:
         return ""
     if cat == "Nd":
         return str(unicodedata.digit(c, 0))
@@ -128,6 +128,7 @@ def _fold_char(c: str) -> str:
     return c
 
 
+_BLANKS = frozenset("\u2800\ufffc\U0001d159")  # look like nothing: Braille blank, object mark
 _X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, Greek, Roman X
 
 
@@ -172,9 +173,9 @@ _FOLD_SEQUENCES = re.compile(
     rb"\xe2\x80[\x8b-\x90\x92-\x95\xa7-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xaf]|\xe2\x83[\x90-\xb0]"
     rb"|\xe2\x85[\xa9\xb9]|\xe2\x88[\x92\x99]|\xe2\x8b\x85|\xe2\xb3[\xaf-\xb1]|\xe2\xb5\xbf"
     rb"|\xe2\xb7[\xa0-\xbf]|\xe2\xb8[\x97\x9a\xba\xbb]|\xe2\xb9[\x80\x9d]"
-    rb"|\xe3\x80[\x9c\xaa-\xad\xb0]|\xe3\x82[\x99\x9a\xa0]|\xe3\x83[\xbb\xbc]|\xe3\x85\xa4"
+    rb"|\xe3\x80[\x9c\xaa-\xb0]|\xe3\x82[\x99\x9a\xa0]|\xe3\x83[\xbb\xbc]|\xe3\x85\xa4"
     rb"|\xef\xac\x9e|\xef\xb8[\x80-\x8f\xa0-\xaf]|\xef\xbb\xbf|\xef\xbe\xa0"
-    rb"|\xef\xbf[\xb9-\xbb]")
+    rb"|\xef\xbf[\xb9-\xbc]|\xe2\xa0\x80")
 
 
 def _needs_folding(data: bytes) -> bool:

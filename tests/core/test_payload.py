@@ -349,3 +349,16 @@ def test_damaged_zip_archives_are_refused_not_crashed():
         d2[p] = 0xFF
     for damaged in (d, d2):
         assert inspect(bytes(damaged), "application/zip").error is Reason.MALFORMED_PAYLOAD
+
+
+@pytest.mark.parametrize("content", [
+    f"BT [({ADULT_ID[:6]}) -20 ({ADULT_ID[6:14]}) 15 ({ADULT_ID[14:]})] TJ ET".encode(),
+    f"BT ({ADULT_ID[:10]}) Tj 40 0 Td ({ADULT_ID[10:]}) Tj ET".encode(),
+    b"BT <" + ADULT_ID.encode().hex().encode() + b"> Tj ET",
+    b"BT <FEFF" + ("\u8eab\u4efd\u8bc1" + ADULT_ID).encode("utf-16-be").hex().encode() + b"> Tj ET",
+])
+def test_pdf_text_shown_in_any_common_way_is_read(content):
+    flate = zlib.compress(content)
+    pdf = (b"\r\n%PDF-1.7\n4 0 obj <</Filter /FlateDecode>>\nstream\n" + flate
+           + b"\nendstream\nendobj\n")
+    assert len(inspect(pdf, "application/pdf").ids) == 1
