@@ -62,7 +62,9 @@ def _skeleton_table() -> bytes:
 # X -> X, anything else -> .), and a pattern that starts with a literal finds the runs.
 _SKELETON = _skeleton_table()
 _COARSE = re.compile(rb"0[0 X]{7,}")  # cheap first pass: where runs of 8+ could be
-_RUN = re.compile(rb"0(?:0| {1,3}(?=[0X])){7,}X?")  # exact runs (at least 8 characters)
+# Exact runs (at least 8 characters): digit groups joined by up to 8 separators (a line wrapped
+# and indented inside a digit group still joins).
+_RUN = re.compile(rb"0(?:0| {1,8}(?=[0X])){7,}X?")
 _GROUPS = re.compile(rb"[0-9]+|[Xx]")
 # A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
 _DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
@@ -144,10 +146,18 @@ def normalise(text: str) -> str:
     return _fold(unicodedata.normalize("NFKC", text))
 
 
+# Chinese numerals written digit by digit (speech transcripts, handwriting): seven or more in a
+# row are a number ("一三九一二三四五六七八"); fewer are words ("第一", "一二").
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CN_NUMERALS = re.compile("[〇零一二三四五六七八九]{7,}")
+
+
 def _prepared(data: bytes) -> bytes:
     """UTF-8 `data` normalised: NFKC always (C, microseconds); the per-character folding only
     when a character it changes is present (found by byte searches)."""
     text = unicodedata.normalize("NFKC", data.decode("utf-8", "replace"))
+    if _CN_NUMERALS.search(text):
+        text = _CN_NUMERALS.sub(lambda m: m.group().translate(_CN_DIGITS), text)
     out = text.encode("utf-8", "replace")
     if _needs_folding(out):
         out = _fold(text).encode("utf-8", "replace")
