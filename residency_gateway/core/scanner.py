@@ -156,7 +156,7 @@ def _prepared(data: bytes) -> bytes:
     """UTF-8 `data` normalised: NFKC always (C, microseconds); the per-character folding only
     when a character it changes is present (found by byte searches)."""
     text = unicodedata.normalize("NFKC", data.decode("utf-8", "replace"))
-    if _CN_NUMERALS.search(text):
+    if sum(map(text.count, "〇零一二三四五六七八九")) >= 7 and _CN_NUMERALS.search(text):
         text = _CN_NUMERALS.sub(lambda m: m.group().translate(_CN_DIGITS), text)
     out = text.encode("utf-8", "replace")
     if _needs_folding(out):
