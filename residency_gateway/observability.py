@@ -139,21 +139,24 @@ class Metrics:
         self.audit_batch.observe(count)
 
 
-class SafePrintLogger(structlog.PrintLogger):
-    """structlog's PrintLogger, except that a log line that cannot be written (a full disk
-    under the log file, a closed stderr) is dropped and counted instead of failing the
-    request or task that logged it."""
+class _DropUnwritable:
+    """A log line that cannot be written (a full disk under the log file, a closed stderr) is
+    dropped and counted instead of failing the request or task that logged it."""
 
     dropped = 0
 
-    def msg(self, message: str) -> None:
+    def msg(self, message: Any) -> None:
         try:
-            super().msg(message)
+            super().msg(message)  # type: ignore[misc]
         except (OSError, ValueError):
-            SafePrintLogger.dropped += 1
+            _DropUnwritable.dropped += 1
 
     log = debug = info = warn = warning = msg
     fatal = failure = err = error = critical = exception = msg
+
+
+class SafePrintLogger(_DropUnwritable, structlog.PrintLogger):
+    """structlog's PrintLogger that drops what it cannot write."""
 
 
 class _ParserRefusals(logging.Filter):
@@ -179,17 +182,8 @@ def _json_line(event: dict[str, Any], **kw: Any) -> bytes:
         return json.dumps(event, **kw).encode()
 
 
-class SafeBytesLogger(structlog.BytesLogger):
-    """BytesLogger that drops (and counts) a line it cannot write, like SafePrintLogger."""
-
-    def msg(self, message: bytes) -> None:
-        try:
-            super().msg(message)
-        except (OSError, ValueError):
-            SafePrintLogger.dropped += 1
-
-    log = debug = info = warn = warning = msg
-    fatal = failure = err = error = critical = exception = msg
+class SafeBytesLogger(_DropUnwritable, structlog.BytesLogger):
+    """structlog's BytesLogger (orjson lines) that drops what it cannot write."""
 
 
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:

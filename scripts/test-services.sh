@@ -16,21 +16,9 @@ command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    echo "test-services: installing ${need_apt[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    # Install only: no service may start from a package's postinst (policy-rc.d says no).
-    had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
-    [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
-    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-    [ $had_policy = 1 ] || rm -f /usr/sbin/policy-rc.d
-  else
-    echo "test-services: please install ${need_apt[*]} (no apt-get as root here)" >&2
-    exit 1
-  fi
-fi
+# shellcheck source=scripts/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
+apt_install test-services "${need_apt[@]+"${need_apt[@]}"}"
 
 if [ -z "${RG_TEST_PG_DSN:-}" ]; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
