@@ -58,6 +58,7 @@ class Runtime:
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     health_checked: bool = False
+    readiness_logged: tuple[str, ...] | None = None  # the reasons last logged (None: never)
     inspector: Inspector = field(default_factory=Inspector)
 
     @property
@@ -95,17 +96,35 @@ class Runtime:
             "geoip_build": self.active.geo_info.build_date if self.active.geo_info else None,
         }
 
+    def not_ready_because(self) -> tuple[str, ...]:
+        """Why /readyz answers 503, in words an SRE can act on; empty when ready."""
+        r = self.readiness()
+        down = r["regions_down"]
+        assert isinstance(down, list)
+        return tuple(why for why, failing in (
+            ("draining", r["draining"]),
+            ("trail not running", not r["trail"]),
+            ("upstreams not probed yet", not r["upstreams_checked"]),
+            (f"no reachable upstream in region(s) {', '.join(down)}", bool(down)),
+        ) if failing)
+
     @property
     def ready(self) -> bool:
-        r = self.readiness()
-        return (not r["draining"] and bool(r["trail"]) and bool(r["upstreams_checked"])
-                and not r["regions_down"])
+        reasons = self.not_ready_because()
+        if reasons != self.readiness_logged:  # one line per transition, not one per probe
+            self.readiness_logged = reasons
+            if reasons:
+                log.warning("not_ready", reasons=list(reasons))
+            else:
+                log.info("ready")
+        return not reasons
 
     async def check_upstreams(self) -> None:
         results = await self.active.upstreams.probe()
         for region, up in results.items():
             self.metrics.upstream_up.labels(region=region).set(1 if up else 0)
         self.health_checked = True
+        _ = self.ready  # log a readiness transition even when nobody is probing /readyz
 
     async def watch(self) -> None:
         """Reload when the region map files or the GeoIP DB change on disk (geoipupdate
