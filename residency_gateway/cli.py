@@ -163,7 +163,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from residency_gateway.gateway.app import serve_forever
+    from residency_gateway.gateway.app import ListenError, serve_forever
     from residency_gateway.gateway.runtime import Runtime
 
     try:
@@ -192,7 +192,12 @@ def serve(args: argparse.Namespace) -> int:
             print(f"residency-gateway: the decision trail cannot be opened: {exc}",
                   file=sys.stderr)
             return 1
-        except OSError as exc:  # a port in use, a data directory not writable, ...
+        except ListenError as exc:  # one line, the runtime already closed by start()
+            flag = "--port / RG_LISTEN_PORT" if exc.which == "proxy" else \
+                "--admin-port / RG_ADMIN_PORT"
+            print(f"residency-gateway: {exc}; choose another with {flag}", file=sys.stderr)
+            return 1
+        except OSError as exc:  # a data directory not writable, ...
             print(f"residency-gateway: {exc}", file=sys.stderr)
             return 1
 

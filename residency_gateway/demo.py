@@ -18,12 +18,13 @@ from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
 from residency_gateway.core.idnumber import check_character
-from residency_gateway.gateway.app import serve_handler, start
+from residency_gateway.gateway.app import ListenError, serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings
 
 log = structlog.get_logger("residency_gateway")
 DEMO_REGIONS = ("cn", "sg", "id", "jp")
+DEMO_GEOIP_DB = "demo-country.mmdb"  # in the demo directory; `explain` run there finds it
 
 
 def demo_file(name: str) -> str:
@@ -75,8 +76,18 @@ async def start_mock_backend(region: str) -> tuple[web.AppRunner, int]:
 
 
 async def run_demo(workdir: Path, port: int, admin_port: int) -> int:
+    workdir = workdir.resolve()  # printed paths work from any directory
     workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - start-up, before serving
     backends = {r: await start_mock_backend(r) for r in DEMO_REGIONS}
+    try:
+        return await _run(workdir, port, admin_port, backends)
+    finally:
+        for runner, _ in backends.values():
+            await runner.cleanup()
+
+
+async def _run(workdir: Path, port: int, admin_port: int,
+               backends: dict[str, tuple[web.AppRunner, int]]) -> int:
     ports = {f"{r}_port": p for r, (_, p) in backends.items()}
     map_path = workdir / "region_configs" / "demo.yaml"
     map_path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,13 +95,19 @@ async def run_demo(workdir: Path, port: int, admin_port: int) -> int:
     for name, value in ports.items():
         text = text.replace("{" + name + "}", str(value))
     map_path.write_text(text, "utf-8")
-    geo_path = build_geoip(demo_file("demo-networks.csv"), workdir / "demo-country.mmdb")
+    geo_path = build_geoip(demo_file("demo-networks.csv"), workdir / DEMO_GEOIP_DB)
     settings = Settings(region_map=[map_path.parent], geoip_db=geo_path, listen_host="127.0.0.1",
                         listen_port=port, admin_port=admin_port, data_dir=workdir / "var",
                         region="cn", log_id="demo")
     rt = Runtime.create(settings)
-    running = await start(rt, host="127.0.0.1", port=port, admin_host="127.0.0.1",
-                          admin_port=admin_port)
+    try:
+        running = await start(rt, host="127.0.0.1", port=port, admin_host="127.0.0.1",
+                              admin_port=admin_port)
+    except ListenError as exc:
+        flag = "--port (make run PORT=...)" if exc.which == "proxy" else \
+            "--admin-port (make run ADMIN_PORT=...)"
+        print(f"residency-gateway demo: {exc}; choose another with {flag}", file=sys.stderr)
+        return 1
     print(banner(running.proxy_port, running.admin_port, settings), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,8 +116,6 @@ async def run_demo(workdir: Path, port: int, admin_port: int) -> int:
     await stop.wait()
     rt.draining = True
     await running.stop()
-    for runner, _ in backends.values():
-        await runner.cleanup()
     return 0
 
 

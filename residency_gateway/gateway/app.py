@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ def proxy_app(rt: Runtime) -> web.Application:
         for trail in rt.trails:
             await trail.start()
             await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
-        await rt.check_upstreams()
+        await rt.check_upstreams(report=False)  # not listening yet: nothing to report
         tasks = [asyncio.create_task(rt.housekeeping(), name="housekeeping"),
                  asyncio.create_task(rt.watch(), name="watch")]
         yield
@@ -77,20 +78,51 @@ class Running:
         await self.proxy.cleanup()
 
 
+class ListenError(OSError):
+    """A listener could not bind (a port in use, an address not on this host): one line to
+    print, the runners already cleaned up (no unclosed sessions, no traceback)."""
+
+    def __init__(self, which: str, host: str, port: int, cause: OSError):
+        self.which, self.host, self.port = which, host, port
+        why = "address already in use" if cause.errno == errno.EADDRINUSE else (
+            cause.strerror or str(cause)).rsplit(": ", 1)[-1]
+        super().__init__(cause.errno, f"cannot listen on {host}:{port} for the {which}: {why}")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
                 admin_port: int) -> Running:
     proxy_runner = web.AppRunner(proxy_app(rt), access_log=None,
                                  shutdown_timeout=rt.settings.shutdown_grace_s)
-    await proxy_runner.setup()
-    site = web.TCPSite(proxy_runner, host, port, reuse_address=True)
-    await site.start()
     admin_runner = web.AppRunner(admin_app(rt), access_log=None)
-    await admin_runner.setup()
-    admin_site = web.TCPSite(admin_runner, admin_host, admin_port, reuse_address=True)
-    await admin_site.start()
+    try:
+        await proxy_runner.setup()
+        site = web.TCPSite(proxy_runner, host, port, reuse_address=True)
+        await _bind(site, "proxy", host, port)
+        await admin_runner.setup()
+        admin_site = web.TCPSite(admin_runner, admin_host, admin_port, reuse_address=True)
+        await _bind(admin_site, "admin listener", admin_host, admin_port)
+    except BaseException:
+        # Close what setup opened (the trail, upstream client sessions) before reporting.
+        if admin_runner.server is not None:
+            await admin_runner.cleanup()
+        if proxy_runner.server is not None:
+            await proxy_runner.cleanup()  # its cleanup_ctx closes the runtime
+        else:
+            await rt.close()
+        raise
     bound = _port(site)
     admin_bound = _port(admin_site)
     return Running(rt, proxy_runner, admin_runner, bound, admin_bound)
+
+
+async def _bind(site: web.TCPSite, which: str, host: str, port: int) -> None:
+    try:
+        await site.start()
+    except OSError as exc:
+        raise ListenError(which, host, port, exc) from exc
 
 
 async def serve_handler(handler: Callable[[web.Request], Awaitable[web.StreamResponse]],

@@ -112,19 +112,20 @@ class Runtime:
     def ready(self) -> bool:
         reasons = self.not_ready_because()
         if reasons != self.readiness_logged:  # one line per transition, not one per probe
-            self.readiness_logged = reasons
             if reasons:
                 log.warning("not_ready", reasons=list(reasons))
-            else:
+            elif self.readiness_logged is not None:  # ready from the start says nothing new
                 log.info("ready")
+            self.readiness_logged = reasons
         return not reasons
 
-    async def check_upstreams(self) -> None:
+    async def check_upstreams(self, *, report: bool = True) -> None:
         results = await self.active.upstreams.probe()
         for region, up in results.items():
             self.metrics.upstream_up.labels(region=region).set(1 if up else 0)
         self.health_checked = True
-        _ = self.ready  # log a readiness transition even when nobody is probing /readyz
+        if report:  # log a readiness transition even when nobody is probing /readyz
+            _ = self.ready
 
     async def watch(self) -> None:
         """Reload when the region map files or the GeoIP DB change on disk (geoipupdate
