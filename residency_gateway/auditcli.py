@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def keys_generate(args: argparse.Namespace) -> int:
-    directory: Path = args.dir or Settings().signing_keys_dir
+    directory: Path = args.dir or _settings(args).signing_keys_dir
     signer = generate(directory)
     print(f"generated Ed25519 key {signer.key_id} in {directory} (now current); public key "
           f"{directory / (signer.key_id + '.pub')}")

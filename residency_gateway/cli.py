@@ -1,4 +1,5 @@
 """Command line (shell): serve, demo, config check. Builds Settings once and passes it down."""
+# (The parser's description is DESCRIPTION below: this docstring is for developers.)
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from residency_gateway import __version__
 from residency_gateway.audit.trail import TrailUnavailable
@@ -17,28 +20,78 @@ from residency_gateway.geo import GeoDatabaseError
 from residency_gateway.observability import configure_logging
 from residency_gateway.regionmap.load import ConfigError, load_region_map
 from residency_gateway.settings import Settings
+from residency_gateway.settingserrors import (
+    describe,
+    describe_source_error,
+    env_name,
+    env_table,
+)
+
+DESCRIPTION = """\
+A data-residency gateway for KYC traffic: keeps mainland-Chinese personal data in China,
+routes the rest to the tenant's region, and records every transfer decision first.
+Every serve option is also an RG_ environment variable (shown with each option)."""
+
+# serve's flags and the settings they set (an error names the flag when it came from one).
+SERVE_FLAGS = {"region_map": "--config", "geoip_db": "--geoip-db", "listen_host": "--host",
+               "listen_port": "--port", "admin_host": "--admin-host",
+               "admin_port": "--admin-port", "data_dir": "--data-dir", "region": "--region"}
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default, except where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (action.default not in (None, False, argparse.SUPPRESS) and action.option_strings
+                and "default" not in text):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _env_help(field: str, text: str) -> str:
+    """`text`, the RG_ variable behind the option and the setting's default."""
+    default = Settings.model_fields[field].default
+    if isinstance(default, list):
+        default = ",".join(str(d) for d in default)
+    shown = "" if default is None else f"; default: {default}"
+    return f"{text} ({env_name(field)}{shown})"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="residency-gateway", description=__doc__)
+    p = _Parser(prog="residency-gateway", description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"residency-gateway {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the gateway (production entry point)")
+    serve = sub.add_parser("serve", help="run the gateway (production entry point)",
+                           description="Run the gateway. Options not given come from their RG_\n"
+                           "environment variable, else the default shown.",
+                           epilog="settings without a flag (environment only):\n"
+                           + env_table(set(SERVE_FLAGS)))
     serve.add_argument("--config", action="append", type=Path,
-                       help="region map file or directory (repeatable; env RG_REGION_MAP)")
-    serve.add_argument("--geoip-db", type=Path, help="GeoIP2/GeoLite2 Country .mmdb (RG_GEOIP_DB)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--admin-host")
-    serve.add_argument("--admin-port", type=int)
-    serve.add_argument("--data-dir", type=Path, help="trail and keys (RG_DATA_DIR)")
-    serve.add_argument("--region", help="the region this gateway runs in (RG_REGION)")
+                       help=_env_help("region_map", "region map file or directory (repeatable)"))
+    serve.add_argument("--geoip-db", type=Path,
+                       help=_env_help("geoip_db", "GeoIP2/GeoLite2 Country .mmdb (required)"))
+    serve.add_argument("--host", help=_env_help("listen_host", "proxy listen address"))
+    serve.add_argument("--port", type=int, help=_env_help("listen_port", "proxy port"))
+    serve.add_argument("--admin-host",
+                       help=_env_help("admin_host", "admin listener (/readyz, /metrics) address"))
+    serve.add_argument("--admin-port", type=int, help=_env_help("admin_port", "admin port"))
+    serve.add_argument("--data-dir", type=Path, help=_env_help("data_dir", "trail and keys"))
+    serve.add_argument("--region", help=_env_help("region", "the region this gateway runs in"))
 
     demo = sub.add_parser("demo", help="gateway + four mock regional backends on loopback")
-    demo.add_argument("--port", type=int, default=8080)
-    demo.add_argument("--admin-port", type=int, default=9901)
-    demo.add_argument("--workdir", type=Path, default=Path("demo-run"))
+    demo.add_argument("--port", type=int, default=8080, help="the gateway's port")
+    demo.add_argument("--admin-port", type=int, default=9901,
+                      help="its admin port (/metrics, /healthz, /readyz)")
+    demo.add_argument("--workdir", type=Path, default=Path("demo-run"),
+                      help="where the demo writes its map, GeoIP DB, trail and keys")
 
     config = sub.add_parser("config", help="region map tooling")
     csub = config.add_subparsers(dest="config_command", required=True)
@@ -99,7 +152,9 @@ def _parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="signing keys")
     ksub = keys.add_subparsers(dest="keys_command", required=True)
     gen = ksub.add_parser("generate", help="new Ed25519 signing key; it becomes current")
-    gen.add_argument("--dir", type=Path, help="default: <data-dir>/keys/signing")
+    gen.add_argument("--data-dir", type=Path,
+                     help="the key goes to <data-dir>/keys/signing (RG_DATA_DIR; default: var)")
+    gen.add_argument("--dir", type=Path, help=argparse.SUPPRESS)  # the signing key directory
     return p
 
 
@@ -151,15 +206,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             return auditcli.keys_generate(args)
     except KeyboardInterrupt:
         return 130
+    except ValidationError as exc:  # settings built by a command (audit, keys)
+        given = {"data_dir": "--data-dir"} if getattr(args, "data_dir", None) else {}
+        return _bad_settings(describe(exc, given))
+    except SettingsError as exc:
+        return _bad_settings([describe_source_error(exc)])
+    return 2
+
+
+def _bad_settings(lines: list[str]) -> int:
+    for line in lines:
+        print(f"residency-gateway: bad setting {line}", file=sys.stderr)
     return 2
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {k: v for k, v in {
+    return Settings(**_serve_overrides(args))
+
+
+def _serve_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: v for k, v in {
         "region_map": args.config, "geoip_db": args.geoip_db, "listen_host": args.host,
         "listen_port": args.port, "admin_host": args.admin_host, "admin_port": args.admin_port,
         "data_dir": args.data_dir, "region": args.region}.items() if v is not None}
-    return Settings(**overrides)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -169,8 +238,9 @@ def serve(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
     except ValidationError as exc:
-        print(f"residency-gateway: bad settings:\n{exc}", file=sys.stderr)
-        return 2
+        return _bad_settings(describe(exc, {f: SERVE_FLAGS[f] for f in _serve_overrides(args)}))
+    except SettingsError as exc:
+        return _bad_settings([describe_source_error(exc)])
     configure_logging(settings.log_format, settings.log_level)
     if settings.geoip_db is None:
         print("residency-gateway: --geoip-db (RG_GEOIP_DB) is required: without it every "

@@ -76,8 +76,9 @@ async def start_mock_backend(region: str) -> tuple[web.AppRunner, int]:
 
 
 async def run_demo(workdir: Path, port: int, admin_port: int) -> int:
-    workdir = workdir.resolve()  # printed paths work from any directory
-    workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - start-up, before serving
+    # start-up, before serving: blocking path calls are fine here
+    workdir = workdir.resolve()  # noqa: ASYNC240 - printed paths work from any directory
+    workdir.mkdir(parents=True, exist_ok=True)
     backends = {r: await start_mock_backend(r) for r in DEMO_REGIONS}
     try:
         return await _run(workdir, port, admin_port, backends)
