@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -98,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     check = csub.add_parser("check", help="validate region maps: exit 0 valid, 1 invalid")
     check.add_argument("paths", nargs="+", type=Path)
     check.add_argument("--geoip-db", type=Path, help="also compare CIDR overrides with this DB")
+    check.add_argument("--format", choices=["text", "json"], default="text",
+                       help="json: one document on stdout (valid, issues with file, line, "
+                       "column, key, severity, message)")
     diff = csub.add_parser("diff", help="routing impact of a map change (not a text diff)")
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)
@@ -176,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "config" and args.config_command == "check":
-            return config_check(args.paths, args.geoip_db)
+            return config_check(args.paths, args.geoip_db, args.format)
         if args.command == "config" and args.config_command == "diff":
             from residency_gateway.configcli import config_diff
 
@@ -274,9 +278,24 @@ def serve(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def config_check(paths: Sequence[Path], geoip_db: Path | None = None) -> int:
+def config_check(paths: Sequence[Path], geoip_db: Path | None = None,
+                 fmt: str = "text") -> int:
+    """Exit 0 valid (warnings allowed), 1 invalid. `fmt` json: one document on stdout."""
     from residency_gateway.regionmap.lint import warnings as lint
-    from residency_gateway.regionmap.load import issues_for
+    from residency_gateway.regionmap.load import ConfigIssue, issues_for
+
+    def report(ok: bool, issues: Sequence[ConfigIssue], summary: dict[str, Any]) -> int:
+        if fmt == "json":
+            print(json.dumps({"valid": ok, **summary,
+                              "issues": [i.as_dict() for i in issues]}, indent=2))
+        else:
+            for issue in issues:
+                print(issue, file=sys.stderr)
+            if ok:
+                print(f"OK {', '.join(summary['sources'])}: {summary['regions']} regions, "
+                      f"{summary['tenants']} tenants, policy version "
+                      f"{summary['policy_version']}")
+        return 0 if ok else 1
 
     try:
         loaded = load_region_map(*paths)
@@ -286,15 +305,12 @@ def config_check(paths: Sequence[Path], geoip_db: Path | None = None) -> int:
 
             geo = GeoDatabase(geoip_db)
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(issue, file=sys.stderr)
-        return 1
+        return report(False, exc.issues, {"sources": [str(p) for p in paths]})
     except GeoDatabaseError as exc:
-        print(f"residency-gateway: {exc}", file=sys.stderr)
-        return 1
+        issue = ConfigIssue(str(geoip_db), 1, "<geoip-db>", str(exc))
+        return report(False, [issue], {"sources": [str(p) for p in paths]})
     found = [*loaded.warnings, *issues_for(loaded, lint(loaded, geo, dt.datetime.now(dt.UTC)))]
-    for warning in found:
-        print(warning, file=sys.stderr)
-    print(f"OK {', '.join(loaded.sources)}: {len(loaded.rmap.regions)} regions, "
-          f"{len(loaded.rmap.tenants)} tenants, policy version {loaded.version}")
-    return 0
+    return report(True, found, {"sources": list(loaded.sources),
+                                "regions": len(loaded.rmap.regions),
+                                "tenants": len(loaded.rmap.tenants),
+                                "policy_version": loaded.version})
