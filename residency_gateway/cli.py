@@ -110,20 +110,34 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--gateway-region", help="evaluate placement as this gateway's region")
     diff.add_argument("--json", action="store_true")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when routes change")
+    show = csub.add_parser("show", help="the effective map and each tenant's route per origin")
+    show.add_argument("paths", nargs="*", type=Path,
+                      help="region map files or directories (default: RG_REGION_MAP, else "
+                      "region_configs)")
+    show.add_argument("--tenant", help="only this tenant")
+    show.add_argument("--gateway-region", help="evaluate placement as this gateway's region")
+    show.add_argument("--format", choices=["text", "json"], default="text",
+                      help="text: the map as YAML and a route table per tenant")
     schema = csub.add_parser("schema", help="print the region map JSON Schema")
     schema.add_argument("--part", action="store_true",
                         help="the schema for one file of a map split across files")
 
     explain = sub.add_parser("explain", help="dry run: the decision for a described request")
-    explain.add_argument("--config", type=Path, action="append", required=True)
+    explain.add_argument("--config", type=Path, action="append",
+                         help="region map file or directory, repeatable (default: RG_REGION_MAP, "
+                         "else region_configs)")
     explain.add_argument("--ip", required=True, help="the client address (after trusted proxies)")
-    explain.add_argument("--tenant", required=True)
-    explain.add_argument("--header", action="append", default=[], metavar="K:V")
+    explain.add_argument("--tenant", required=True, help="a tenant of the map (config show lists "
+                         "them)")
+    explain.add_argument("--header", action="append", default=[], metavar="K:V",
+                         help="a request header, repeatable")
     explain.add_argument("--body", type=Path, help="request body file (JSON or form)")
-    explain.add_argument("--path", default="/")
-    explain.add_argument("--geoip-db", type=Path)
-    explain.add_argument("--gateway-region")
-    explain.add_argument("--json", action="store_true")
+    explain.add_argument("--path", default="/", help="the request path")
+    explain.add_argument("--geoip-db", type=Path,
+                         help="GeoIP2/GeoLite2 Country .mmdb (default: RG_GEOIP_DB, else the "
+                         "demo's DB when run in a demo directory)")
+    explain.add_argument("--gateway-region", help="evaluate placement as this gateway's region")
+    explain.add_argument("--json", action="store_true", help="the decision record's shape")
 
     audit = sub.add_parser("audit", help="auditors' tools: export, verify, report")
     asub = audit.add_subparsers(dest="audit_command", required=True)
@@ -185,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from residency_gateway.configcli import config_diff
 
             return config_diff(args)
+        if args.command == "config" and args.config_command == "show":
+            from residency_gateway.configcli import config_show
+
+            return config_show(args)
         if args.command == "config" and args.config_command == "schema":
             from residency_gateway.configcli import print_schema
 

@@ -17,6 +17,7 @@ from aiohttp import web
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
+from residency_gateway.configcli import DEMO_GEOIP_DB  # `explain` run in the directory finds it
 from residency_gateway.core.idnumber import check_character
 from residency_gateway.gateway.app import ListenError, serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
@@ -24,7 +25,6 @@ from residency_gateway.settings import Settings
 
 log = structlog.get_logger("residency_gateway")
 DEMO_REGIONS = ("cn", "sg", "id", "jp")
-DEMO_GEOIP_DB = "demo-country.mmdb"  # in the demo directory; `explain` run there finds it
 
 
 def demo_file(name: str) -> str:
@@ -158,6 +158,10 @@ def banner(port: int, admin_port: int, settings: Settings) -> str:
         "-H 'X-Forwarded-For: 198.51.100.10' -H 'Content-Type: video/mp4' --data-binary @-",
         "",
         f"Decision records: tail -n 4 {settings.trail_dir}/demo/seg-000001.jsonl",
+        "Ask the map (run in the demo directory, these find its map and GeoIP DB):",
+        f"  cd {settings.data_dir.parent}",
+        f"  {cli} config show --tenant acme",
+        f"  {cli} explain --ip 198.51.100.10 --tenant acme",
         "Verify the trail, export it, report on it (as an auditor would):",
         f"  {cli} audit verify --store {settings.trail_dir} --public-key "
         f"{settings.signing_keys_dir}",

@@ -84,3 +84,84 @@ def test_keys_generate_takes_data_dir_like_every_other_command(tmp_path, capsys)
     other = tmp_path / "elsewhere"
     assert main(["keys", "generate", "--dir", str(other)]) == 0  # the old flag still works
     assert list(other.glob("*"))
+
+
+@pytest.fixture
+def demo_dir(tmp_path, monkeypatch):
+    """A directory laid out like the demo's: region_configs/ and demo-country.mmdb."""
+    from residency_gateway.demo import build_geoip, demo_file
+    from tests.helpers import BASE_MAP, write_map
+
+    for name in ("RG_GEOIP_DB", "RG_REGION_MAP"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "region_configs").mkdir()
+    write_map(tmp_path / "region_configs" / "map.yaml", BASE_MAP)
+    build_geoip(demo_file("demo-networks.csv"), tmp_path / "demo-country.mmdb")
+    return tmp_path
+
+
+def test_explain_in_a_demo_directory_finds_its_map_and_geoip_db(demo_dir, monkeypatch, capsys):
+    monkeypatch.chdir(demo_dir)
+    assert main(["explain", "--ip", "192.0.2.10", "--tenant", "acme"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("decision: forward -> region cn") and "signal geoip: CN" in out
+
+
+def test_explain_takes_rg_geoip_db_like_serve(demo_dir, monkeypatch, capsys, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("RG_GEOIP_DB", str(demo_dir / "demo-country.mmdb"))
+    monkeypatch.setenv("RG_REGION_MAP", str(demo_dir / "region_configs"))
+    assert main(["explain", "--ip", "198.51.100.10", "--tenant", "acme"]) == 0
+    assert capsys.readouterr().out.startswith("decision: forward -> region sg")
+
+
+def test_explain_without_a_geoip_db_refuses_rather_than_answer_unknown_origin(
+        demo_dir, monkeypatch, capsys):
+    (demo_dir / "demo-country.mmdb").unlink()
+    monkeypatch.chdir(demo_dir)
+    assert main(["explain", "--ip", "192.0.2.10", "--tenant", "acme"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("residency-gateway: explain needs a GeoIP database: pass --geoip-db, "
+                            "set RG_GEOIP_DB, or run it in a demo directory (one holding "
+                            "demo-country.mmdb)\n")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["explain", "--ip", "192.0.2.10", "--tenant", "acne"],
+     "unknown tenant 'acne'; did you mean 'acme'? (tenants: acme, bank, keyed, lenient, nobasis)"),
+    (["explain", "--ip", "192.0.2.10", "--tenant", "acme", "--gateway-region", "sgp"],
+     "--gateway-region: unknown region 'sgp'; did you mean 'sg'? (regions: cn, cn2, id, jp,"),
+    (["config", "show", "--tenant", "ACME"], "unknown tenant 'ACME'; did you mean 'acme'?"),
+])
+def test_unknown_names_get_did_you_mean(demo_dir, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(demo_dir)
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith(f"residency-gateway: {message}")
+
+
+def test_config_show_prints_the_effective_map_and_routes_per_origin(demo_dir, monkeypatch,
+                                                                    capsys):
+    import json
+
+    import yaml
+
+    monkeypatch.chdir(demo_dir)
+    assert main(["config", "show", "--tenant", "bank"]) == 0
+    out = capsys.readouterr().out
+    effective = yaml.safe_load(out.split("\n# tenant bank")[0])
+    assert list(effective["tenants"]) == ["bank"]
+    assert effective["limits"]["connect_timeout_s"] == 5.0  # defaults filled in
+    table = out.split("\n# tenant bank: route per origin jurisdiction\n")[1].splitlines()
+    assert table[0].split() == ["origin", "action", "region", "fallbacks", "legal", "basis",
+                                "reason"]
+    rows = {line.split()[0]: line.split() for line in table[2:]}
+    assert rows["CN"][:3] == ["CN", "forward", "cn"]
+    assert rows["ID"][:3] == ["ID", "forward", "id"] and rows["ID"][-1] == "localisation_pin"
+    assert rows["unknown"][:2] == ["unknown", "reject"]
+    assert main(["config", "show", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["routes"]) == set(doc["map"]["tenants"]) and len(doc["policy_version"]) == 64
+    assert {"origin": "CN", "action": "forward", "region": "cn"}.items() <= \
+        doc["routes"]["acme"][0].items()

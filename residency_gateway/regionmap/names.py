@@ -16,9 +16,9 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     """`"; did you mean 'x'?"` for the closest known names, or `""` when none is close."""
     choices = sorted(set(known))
     close = difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
-    if not close:
-        lowered = {c.lower(): c for c in choices}
-        close = [lowered[name.lower()]] if name.lower() in lowered else []
+    if not close and name:  # a different case, or the start of a longer name ("acme")
+        low = name.lower()
+        close = [c for c in choices if c.lower() == low or c.lower().startswith(low)][:3]
     if not close:
         return ""
     return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
