@@ -8,11 +8,20 @@ import json
 import sys
 from pathlib import Path
 
-from residency_gateway.audit.export import Filters, export_bundle, verify_bundle, verify_store
+from residency_gateway.audit.export import (
+    Filters,
+    WitnessCheck,
+    export_bundle,
+    verify_bundle,
+    verify_store,
+)
 from residency_gateway.audit.keys import PseudonymKeys
+from residency_gateway.audit.note import ED25519, Verifier, origin_of
+from residency_gateway.audit.progress import track
 from residency_gateway.audit.report import render, summarise
-from residency_gateway.audit.signing import SigningKeyError, generate, load_public_keys, load_signer
+from residency_gateway.audit.signing import SigningKeyError, generate, load_signer
 from residency_gateway.audit.sources import Source, open_source
+from residency_gateway.audit.trust import Trust, TrustError, ask_witnesses, load_trust
 from residency_gateway.audit.verify import Finding
 from residency_gateway.core.idnumber import parse_resident_id
 from residency_gateway.core.phones import parse_phone
@@ -55,10 +64,78 @@ def subject_pseudonyms(value: str, keys: PseudonymKeys) -> frozenset[str]:
     return frozenset(out)
 
 
+def _trust(args: argparse.Namespace) -> Trust:
+    return load_trust(public_keys=args.public_key, log_keys=args.log_key,
+                      witnesses=args.witness, quorum=args.witness_quorum,
+                      trust_file=args.trust)
+
+
+UNTRUSTED_NO_KEY = ("no trusted log key given (--public-key, --log-key or --trust): keys found "
+                    "in the store or bundle prove nothing")
+
+
+def _witness_check(trust: Trust, problems: list[str]) -> WitnessCheck | None:
+    if not trust.witnesses:
+        return None
+
+    def ask(log_id: str) -> list[tuple[str, str]]:
+        notes, trouble = ask_witnesses(trust, origin_of(log_id))
+        problems.extend(trouble)
+        return notes
+
+    return WitnessCheck(trust.witnesses, trust.quorum, ask if trust.witness_urls else None)
+
+
+def _result(findings: list[Finding]) -> str:
+    errors = [f for f in findings if f.severity == "error"]
+    if any(f.message.startswith("UNTRUSTED") for f in errors):
+        return "UNTRUSTED"
+    return "INVALID" if errors else "VALID"
+
+
+def _print_json(result: str, what: str, findings: list[Finding], count: int | None) -> int:
+    print(json.dumps({
+        "result": result, "target": what, "entries": count,
+        "errors": [{"location": f.location, "message": f.message} for f in findings
+                   if f.severity == "error"],
+        "warnings": [{"location": f.location, "message": f.message} for f in findings
+                     if f.severity == "warning"]}, indent=2))
+    return {"VALID": 0, "INVALID": 1}.get(result, 2)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        trust = _trust(args)
+    except TrustError as exc:
+        print(f"residency-gateway audit: {exc}", file=sys.stderr)
+        return 2
+    what = str(args.bundle if args.bundle is not None else args.store)
+    if not trust.log_keys:
+        if args.json:
+            return _print_json("UNTRUSTED", what, [Finding(what, UNTRUSTED_NO_KEY)], None)
+        print(f"UNTRUSTED {what}: {UNTRUSTED_NO_KEY}")
+        return 2
+    problems: list[str] = []
+    check = _witness_check(trust, problems)
+    count: int | None = None
+    if args.bundle is not None:
+        findings = verify_bundle(args.bundle, trust.log_keys, check)
+    else:
+        findings, count = verify_store(open_source(args.store), trust.log_keys, check)
+        what = f"{args.store} ({count} entries)"
+    findings = [*(Finding("witnesses", p, "warning") for p in problems), *findings]
+    if args.json:
+        return _print_json(_result(findings), what, findings, count)
+    return _print_findings(findings, what)
+
+
 def _print_findings(findings: list[Finding], what: str) -> int:
     errors = [f for f in findings if f.severity == "error"]
     for w in (f for f in findings if f.severity == "warning"):
         print(f"warning: {w}", file=sys.stderr)
+    if _result(findings) == "UNTRUSTED":
+        print(f"UNTRUSTED {what}: {next(f for f in errors if f.message.startswith('UNTRUSTED'))}")
+        return 2
     if errors:
         print(f"INVALID {what}: {errors[0]}")
         for more in errors[1:20]:
@@ -74,11 +151,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
         if args.audit_command == "verify":
-            trusted = load_public_keys(args.public_key) if args.public_key else None
-            if args.bundle is not None:
-                return _print_findings(verify_bundle(args.bundle, trusted), str(args.bundle))
-            findings, count = verify_store(open_source(args.store), trusted)
-            return _print_findings(findings, f"{args.store} ({count} entries)")
+            return _verify(args)
         source = _source(args, settings)
         if args.audit_command == "export":
             filters = Filters(since=args.since, until=args.until, tenant=args.tenant,
@@ -94,20 +167,26 @@ def run(args: argparse.Namespace) -> int:
                   f"{result.out} (manifest signed by key {signer.key_id})")
             return 0
         if args.audit_command == "report":
-            trusted = load_public_keys(args.public_key) if args.public_key else None
-            findings, _ = verify_store(source, trusted)
-            errors = [f for f in findings if f.severity == "error"]
-            verified = "VALID" if not errors else f"INVALID: {errors[0]}"
+            trust = _trust(args)
+            if trust.log_keys:
+                findings, _ = verify_store(source, trust.log_keys,
+                                           _witness_check(trust, []))
+                errors = [f for f in findings if f.severity == "error"]
+                verified = "VALID" if not errors else f"INVALID: {errors[0]}"
+            else:
+                errors = []
+                verified = "UNTRUSTED (no trusted key given: not verified)"
             filters = Filters(since=args.since, until=args.until)
-            records = [json.loads(line)["record"] for log in source.logs()
-                       for _, line in source.entries(log)]
-            chosen = [r for r in records if r.get("type") == "decision" and filters.match(r)]
-            html = render(summarise(chosen), since=args.since, until=args.until,
+            records = (json.loads(line)["record"] for log in source.logs()
+                       for _, line in track(source.entries(log), f"report {log}"))
+            summary = summarise(r for r in records if r.get("type") == "decision"
+                                and filters.match(r))
+            html = render(summary, since=args.since, until=args.until,
                           generated=dt.datetime.now(dt.UTC), verified=verified)
             args.out.write_text(html, "utf-8")
-            print(f"wrote {args.out}: {len(chosen)} decisions, trail {verified}")
+            print(f"wrote {args.out}: {summary['total']} decisions, trail {verified}")
             return 0 if not errors else 1
-    except (SigningKeyError, OSError, ValueError) as exc:
+    except (SigningKeyError, OSError, ValueError) as exc:  # TrustError is a ValueError
         print(f"residency-gateway audit: {exc}", file=sys.stderr)
         return 2
     return 2
@@ -118,4 +197,15 @@ def keys_generate(args: argparse.Namespace) -> int:
     signer = generate(directory)
     print(f"generated Ed25519 key {signer.key_id} in {directory} (now current); public key "
           f"{directory / (signer.key_id + '.pub')}")
+    return 0
+
+
+def keys_vkey(args: argparse.Namespace) -> int:
+    """The signed-note verifier key of a log (what its witnesses and auditors trust)."""
+    settings = _settings(args)
+    signer = load_signer(args.dir or settings.signing_keys_dir, create=False)
+    from residency_gateway.gateway.runtime import default_log_id
+
+    log_id = args.log_id or default_log_id(settings)
+    print(Verifier(origin_of(log_id), ED25519, signer.public).vkey())
     return 0

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -63,6 +63,9 @@ def _env_help(field: str, text: str) -> str:
         default = ",".join(str(d) for d in default)
     shown = "" if default is None else f"; default: {default}"
     return f"{text} ({env_name(field)}{shown})"
+
+if TYPE_CHECKING:
+    from residency_gateway.gateway.runtime import Runtime
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,13 +161,13 @@ def _parser() -> argparse.ArgumentParser:
     where = verify.add_mutually_exclusive_group(required=True)
     where.add_argument("--store", help="trail directory or postgresql:// DSN")
     where.add_argument("--bundle", type=Path)
-    verify.add_argument("--public-key", type=Path, action="append",
-                        help="trusted Ed25519 public key file or directory (repeatable)")
+    _trust_args(verify)
+    verify.add_argument("--json", action="store_true", help="machine-readable result (CI)")
     report = asub.add_parser("report", help="self-contained HTML report")
     _store_arg(report)
     report.add_argument("--since", type=_when)
     report.add_argument("--until", type=_when)
-    report.add_argument("--public-key", type=Path, action="append")
+    _trust_args(report)
     report.add_argument("--out", type=Path, required=True)
 
     keys = sub.add_parser("keys", help="signing keys")
@@ -173,7 +176,44 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--data-dir", type=Path,
                      help="the key goes to <data-dir>/keys/signing (RG_DATA_DIR; default: var)")
     gen.add_argument("--dir", type=Path, help=argparse.SUPPRESS)  # the signing key directory
+    vkey = ksub.add_parser("vkey", help="print a log's signed-note verifier key (for witnesses "
+                           "and auditors)")
+    vkey.add_argument("--data-dir", type=Path,
+                      help="the key is read from <data-dir>/keys/signing (RG_DATA_DIR; "
+                      "default: var)")
+    vkey.add_argument("--dir", type=Path, help=argparse.SUPPRESS)  # the signing key directory
+    vkey.add_argument("--log-id", help="default: RG_LOG_ID or <hostname>-<port>")
+
+    witness = sub.add_parser("witness", help="checkpoint witness (c2sp.org/tlog-witness)")
+    wsub = witness.add_subparsers(dest="witness_command", required=True)
+    wserve = wsub.add_parser("serve", help="run a witness")
+    wvkey = wsub.add_parser("vkey", help="print this witness's cosigner vkey")
+    for wp in (wserve, wvkey):
+        wp.add_argument("--name", help="witness key name, e.g. witness.example.com/w1 "
+                        "(RG_WITNESS_NAME)")
+        wp.add_argument("--data-dir", type=Path, help="key and file store "
+                        "(RG_WITNESS_DATA_DIR)")
+    wserve.add_argument("--host", help="RG_WITNESS_HOST (default 127.0.0.1)")
+    wserve.add_argument("--port", type=int, help="RG_WITNESS_PORT (default 9960)")
+    wserve.add_argument("--store", help="postgresql:// DSN (default: files in the data dir)")
+    wserve.add_argument("--log", action="append", metavar="VKEY",
+                        help="a log to witness: its vkey from `keys vkey` (repeatable; "
+                        "RG_WITNESS_LOGS)")
     return p
+
+
+def _trust_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--public-key", type=Path, action="append",
+                   help="trusted log public key: PEM file or directory (repeatable)")
+    p.add_argument("--log-key", action="append", metavar="VKEY",
+                   help="trusted log key as a signed-note vkey (repeatable)")
+    p.add_argument("--witness", action="append", metavar="'VKEY [URL]'",
+                   help="trusted witness cosigner vkey, and the URL to ask it for the newest "
+                   "checkpoint it cosigned (repeatable)")
+    p.add_argument("--witness-quorum", type=int, help="witnesses that must have cosigned "
+                   "(default 1)")
+    p.add_argument("--trust", type=Path, help="trust file (log-key, public-key, witness, "
+                   "witness-quorum lines)")
 
 
 def _store_arg(p: argparse.ArgumentParser) -> None:
@@ -225,7 +265,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "keys":
             from residency_gateway import auditcli
 
+            if args.keys_command == "vkey":
+                return auditcli.keys_vkey(args)
             return auditcli.keys_generate(args)
+        if args.command == "witness":
+            from residency_gateway import witnesscli
+
+            return witnesscli.run(args)
     except KeyboardInterrupt:
         return 130
     except ValidationError as exc:  # settings built by a command (audit, keys)
@@ -269,6 +315,10 @@ def serve(args: argparse.Namespace) -> int:
               "origin is unknown", file=sys.stderr)
         return 2
 
+    from residency_gateway.gateway.connections import raise_nofile_limit
+
+    raise_nofile_limit()  # idle floods must hit the connection cap, not EMFILE
+
     async def run() -> int:
         try:
             rt = Runtime.create(settings)  # inside the loop: client sessions belong to it
@@ -283,6 +333,7 @@ def serve(args: argparse.Namespace) -> int:
         except TrailUnavailable as exc:
             print(f"residency-gateway: the decision trail cannot be opened: {exc}",
                   file=sys.stderr)
+            await _close_quietly(rt)
             return 1
         except ListenError as exc:  # one line, the runtime already closed by start()
             flag = "--port / RG_LISTEN_PORT" if exc.which == "proxy" else \
@@ -291,9 +342,18 @@ def serve(args: argparse.Namespace) -> int:
             return 1
         except OSError as exc:  # a data directory not writable, ...
             print(f"residency-gateway: {exc}", file=sys.stderr)
+            await _close_quietly(rt)
             return 1
 
     return asyncio.run(run())
+
+
+async def _close_quietly(rt: Runtime) -> None:
+    """A start that failed half-way: close what was opened (client sessions, trail files)."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        await rt.close()
 
 
 def config_check(paths: Sequence[Path], geoip_db: Path | None = None,

@@ -4,12 +4,25 @@ Uses geoip2's Reader on GeoIP2/GeoLite2 Country (or City) databases and reads on
 `country.iso_code` and `traits.is_anycast`; `registered_country` is deliberately ignored (it is
 where the block is registered, not where the user is). A file that does not open or fails a
 probe lookup raises `GeoDatabaseError`, so a corrupt replacement never becomes the live DB.
+
+**Copy on open** (the gateway): the configured file is read once and written to a private file
+in the data directory (`<data-dir>/geoip/`, one name per content hash, replaced only by
+rename), and that private copy is what is memory-mapped. A database copied over the configured
+path in place can therefore never SIGBUS the process or change the live DB behind its back.
+A candidate is validated before it is used: readable metadata, a Country/City database type,
+the file unchanged while it was read, and a sample of its own networks (plus fixed probes) that
+must resolve to countries - a DB that resolves nothing is refused. The private copy of the last
+good DB is what the gateway starts with when the configured file is broken at start.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import ipaddress
+import itertools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +34,8 @@ import maxminddb.errors
 from residency_gateway.core.values import GeoAnswer
 
 _PROBES = ("1.1.1.1", "8.8.8.8", "2001:4860:4860::8888", "192.0.2.1", "203.0.113.1")
+_SAMPLE = 256  # networks of the DB itself looked up before it is trusted
+LAST_GOOD = "last-good"  # <cache>/last-good names the private copy of the last good DB
 
 
 class GeoDatabaseError(Exception):
@@ -39,24 +54,24 @@ class GeoInfo:
 
 
 class GeoDatabase:
-    """An open, probed GeoIP database. Call it with an address string for a GeoAnswer."""
+    """An open, validated GeoIP database. Call it with an address string for a GeoAnswer.
 
-    def __init__(self, path: str | Path):
+    With `cache_dir` (the gateway), the file is copied there first and the copy is opened;
+    without it (offline tools), the file is opened where it is."""
+
+    def __init__(self, path: str | Path, cache_dir: Path | None = None):
         self.path = str(path)
+        self.private: Path | None = None
         try:
-            # MODE_AUTO: the C extension over mmap where available. geoipupdate replaces the file
-            # by rename, so a mapping of the old file stays valid until the reload swaps it.
-            self._reader = geoip2.database.Reader(self.path, mode=maxminddb.MODE_AUTO)
-            meta = self._reader.metadata()
-            self.info = GeoInfo(self.path, meta.database_type, int(meta.build_epoch))
-            if "Country" not in meta.database_type and "City" not in meta.database_type \
-                    and "Enterprise" not in meta.database_type:
-                raise GeoDatabaseError(
-                    f"{self.path}: database type {meta.database_type!r} has no country data")
-            for probe in _PROBES:  # walk the tree and decode a few records before trusting it
-                if ipaddress.ip_address(probe).version == 6 and meta.ip_version == 4:
-                    continue
-                self._answer(probe)
+            opened = self._copy(Path(path), cache_dir) if cache_dir is not None else Path(path)
+            self._reader = geoip2.database.Reader(str(opened), mode=maxminddb.MODE_AUTO)
+            try:
+                self.info = self._validate(str(opened))
+            except BaseException:
+                self._reader.close()
+                raise
+            if cache_dir is not None:
+                self.private = opened
         except GeoDatabaseError:
             raise
         except FileNotFoundError as exc:
@@ -64,6 +79,47 @@ class GeoDatabase:
         except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError,
                 OverflowError, maxminddb.errors.InvalidDatabaseError) as exc:
             raise GeoDatabaseError(f"{self.path}: not a usable MaxMind DB ({exc})") from exc
+
+    def _copy(self, source: Path, cache_dir: Path) -> Path:
+        """A private, immutable copy of `source` (read once, checked not to change meanwhile)."""
+        before = source.stat()
+        data = source.read_bytes()
+        after = source.stat()
+        if (before.st_size, before.st_mtime_ns, before.st_ino) != (
+                after.st_size, after.st_mtime_ns, after.st_ino) or len(data) != after.st_size:
+            raise GeoDatabaseError(f"{self.path}: the file changed while it was read (a copy in "
+                                   "progress?); the current DB stays until it is complete")
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        target = cache_dir / f"geoip-{hashlib.sha256(data).hexdigest()[:24]}.mmdb"
+        if not target.exists():
+            _write_atomic(target, data)
+        return target
+
+    def _validate(self, opened: str) -> GeoInfo:
+        meta = self._reader.metadata()
+        info = GeoInfo(self.path, meta.database_type, int(meta.build_epoch))
+        if "Country" not in meta.database_type and "City" not in meta.database_type \
+                and "Enterprise" not in meta.database_type:
+            raise GeoDatabaseError(
+                f"{self.path}: database type {meta.database_type!r} has no country data")
+        for probe in _PROBES:  # walk the tree and decode a few records before trusting it
+            if ipaddress.ip_address(probe).version == 6 and meta.ip_version == 4:
+                continue
+            self._answer(probe)
+        resolved = 0
+        with contextlib.closing(maxminddb.open_database(opened, maxminddb.MODE_AUTO)) as raw:
+            for network, record in itertools.islice(iter(raw), _SAMPLE):
+                country = record.get("country") if isinstance(record, dict) else None
+                if not isinstance(country, dict) or not country.get("iso_code"):
+                    continue
+                if self._answer(str(network.network_address)).country != country["iso_code"]:
+                    raise GeoDatabaseError(f"{self.path}: lookups disagree with the data "
+                                           f"(network {network}); the file is damaged")
+                resolved += 1
+        if not resolved:
+            raise GeoDatabaseError(f"{self.path}: no network in the database resolves to a "
+                                   "country; refusing a DB that would make every origin unknown")
+        return info
 
     def _answer(self, address: str) -> GeoAnswer:
         try:
@@ -83,6 +139,41 @@ class GeoDatabase:
 
     def close(self) -> None:
         self._reader.close()
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    tmp.replace(target)
+
+
+def remember_good(db: GeoDatabase, cache_dir: Path) -> None:
+    """Record `db`'s private copy as the last good one and drop older copies (unlinking a
+    mapped file is safe: the mapping keeps its inode)."""
+    if db.private is None:
+        return
+    _write_atomic(cache_dir / LAST_GOOD, db.private.name.encode())
+    for old in cache_dir.glob("geoip-*.mmdb"):
+        if old != db.private:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def last_good(cache_dir: Path) -> Path | None:
+    """The private copy of the last good DB, if one was kept."""
+    try:
+        name = (cache_dir / LAST_GOOD).read_text().strip()
+    except OSError:
+        return None
+    path = cache_dir / Path(name).name
+    return path if name and path.exists() else None
 
 
 def no_database(_address: str) -> GeoAnswer:

@@ -61,6 +61,22 @@ class Metrics:
                                  ["version"], registry=r)
         self.reloads = Counter("rg_reloads", "Region map / GeoIP reloads", ["what", "result"],
                                registry=r)
+        self.checkpoint_unwitnessed = Gauge(
+            "rg_checkpoint_unwitnessed_seconds", "How long the newest signed checkpoint of a log "
+            "has waited for its quorum of witness cosignatures (0 when witnessed)", ["log"],
+            registry=r)
+        self.internal_errors = Counter("rg_internal_errors", "Requests that failed inside the "
+                                       "gateway (each one recorded and answered 500)", registry=r)
+        self.completions = Counter("rg_completions", "Forwarded requests by how they ended",
+                                   ["outcome"], registry=r)
+        self.client_errors = Counter("rg_client_errors", "Clients that stalled or went away "
+                                     "mid-request", ["kind"], registry=r)
+        self.connections_refused = Counter("rg_connections_refused", "Connections refused with a "
+                                           "fast 503 at the connection cap", registry=r)
+        self.connections_closed = Counter("rg_connections_closed", "Connections closed by the "
+                                          "gateway", ["reason"], registry=r)
+        self.task_failures = Counter("rg_task_failures", "Background task crashes (restarted "
+                                     "with backoff by the supervisor)", ["task"], registry=r)
         self.ready = Gauge("rg_ready", "1 when the gateway is ready to take traffic", registry=r)
 
     def set_policy(self, version: str) -> None:
@@ -72,7 +88,41 @@ class Metrics:
         self.audit_batch.observe(count)
 
 
+class SafePrintLogger(structlog.PrintLogger):
+    """structlog's PrintLogger, except that a log line that cannot be written (a full disk
+    under the log file, a closed stderr) is dropped and counted instead of failing the
+    request or task that logged it."""
+
+    dropped = 0
+
+    def msg(self, message: str) -> None:
+        try:
+            super().msg(message)
+        except (OSError, ValueError):
+            SafePrintLogger.dropped += 1
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
+class _ParserRefusals(logging.Filter):
+    """aiohttp logs a request its HTTP parser refuses (400) with a traceback quoting the raw
+    request line, which can hold an ID number: log the error type only (invariant 3)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        structlog.get_logger("residency_gateway").warning(
+            "request_refused_by_parser", error=type(exc).__name__ if exc else "unknown")
+        return False
+
+
+_PARSER_FILTER = _ParserRefusals()
+
+
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if _PARSER_FILTER not in server_log.filters:
+        server_log.addFilter(_PARSER_FILTER)
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
     renderer: structlog.typing.Processor = (
@@ -88,6 +138,6 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             getattr(logging, level.upper(), logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=lambda *_: SafePrintLogger(sys.stderr),
         cache_logger_on_first_use=False,
     )

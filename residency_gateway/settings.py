@@ -7,8 +7,30 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from residency_gateway.audit.note import COSIGNATURE_V1, NoteError, parse_vkey
+
+
+class WitnessEndpoint(BaseModel):
+    """A witness this gateway submits its checkpoints to: its URL (the tlog-witness submission
+    prefix) and its cosigner vkey (`name+id+base64`, signature type 0x04)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    url: str = Field(pattern=r"^https?://")
+    vkey: str
+
+    @field_validator("vkey")
+    @classmethod
+    def _vkey(cls, text: str) -> str:
+        try:
+            v = parse_vkey(text)
+        except NoteError as exc:
+            raise ValueError(str(exc)) from None
+        if v.sig_type != COSIGNATURE_V1:
+            raise ValueError("a witness vkey must have signature type 0x04 (cosignature/v1)")
+        return text
 
 
 class Settings(BaseSettings):
@@ -28,10 +50,22 @@ class Settings(BaseSettings):
     log_id: str | None = None
     log_format: Literal["json", "console", "auto"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    shutdown_grace_s: float = Field(default=20.0, ge=0, le=600)
+    # In-flight requests get this long after the listener closes (deploy/k8s: 25 s, inside a
+    # terminationGracePeriodSeconds of 40).
+    shutdown_grace_s: float = Field(default=25.0, ge=0, le=600)
     # After SIGTERM, readiness fails for this long before the listener closes, so load
-    # balancers stop sending first (match the probe period; Kubernetes: a few seconds).
-    drain_delay_s: float = Field(default=0.0, ge=0, le=120)
+    # balancers stop sending first: a few readiness probe periods (deploy/k8s probes every
+    # 2 s and sets 5 s, the default).
+    drain_delay_s: float = Field(default=5.0, ge=0, le=120)
+    # Connection hygiene on the data listener (public-facing defaults, after nginx):
+    # a new connection must send a complete request head within header_timeout_s; an idle
+    # keep-alive connection is closed after idle_timeout_s (longer than the usual load
+    # balancer idle timeout of 60 s, so the balancer closes first); at most max_connections
+    # open connections (lowered to fit the file limit): idle ones are closed first, then new
+    # ones get a fast 503.
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    idle_timeout_s: float = Field(default=75.0, gt=0, le=3600)
+    max_connections: int = Field(default=10000, ge=16, le=1_000_000)
     reload_poll_s: float = Field(default=2.0, gt=0, le=3600)
     health_interval_s: float = Field(default=5.0, gt=0, le=3600)
     # Request bodies larger than this are inspected in worker processes, off the event loop;
@@ -52,6 +86,22 @@ class Settings(BaseSettings):
     audit_mainland_store: str | None = None
     # Explicit opt-out (staging, labs): keep mainland-origin records in this gateway's store.
     audit_mainland_records_abroad: bool = False
+
+    # Witnesses (c2sp.org/tlog-witness) that cosign this gateway's checkpoints, as JSON:
+    # RG_WITNESSES='[{"url": "https://w1.example/", "vkey": "w1.example+abcd1234+BA..."}]'.
+    witnesses: list[WitnessEndpoint] = []
+    # How many witnesses must cosign a checkpoint before it counts as witnessed.
+    witness_quorum: int = Field(default=1, ge=1)
+    witness_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    witness_backoff_max_s: float = Field(default=60.0, gt=0, le=3600)
+    # `residency-gateway witness serve`: this witness's key name, listener, store, and the logs
+    # it cosigns (their vkeys, signature type 0x01, from `residency-gateway keys vkey`).
+    witness_name: str | None = None
+    witness_host: str = "127.0.0.1"
+    witness_port: int = Field(default=9960, ge=0, le=65535)
+    witness_data_dir: Path = Path("var/witness")
+    witness_store: str | None = None
+    witness_logs: list[str] = []
 
     @field_validator("region_map", mode="before")
     @classmethod
@@ -81,6 +131,9 @@ class Settings(BaseSettings):
         if self.audit_store == "postgres" and self.audit_pg_dsn is None:
             raise ValueError("RG_AUDIT_STORE=postgres needs RG_AUDIT_PG_DSN (the trail "
                              "database's postgresql:// DSN)")
+        if self.witnesses and self.witness_quorum > len(self.witnesses):
+            raise ValueError(f"RG_WITNESS_QUORUM {self.witness_quorum} is more than the "
+                             f"{len(self.witnesses)} witnesses configured (RG_WITNESSES)")
         return self
 
     @property

@@ -37,7 +37,10 @@ def allowed(info: FieldInfo) -> str:
     if typing.get_origin(ann) is typing.Annotated:
         ann = typing.get_args(ann)[0]
     if typing.get_origin(ann) is list:
-        return "paths separated by commas (or a JSON list)"
+        item = typing.get_args(ann)[0]
+        if item is Path:
+            return "paths separated by commas (or a JSON list)"
+        return "a JSON list"
     words = {int: "an integer", float: "a number", bool: "true or false", Path: "a path",
              str: "a string", SecretStr: "a string"}.get(ann, "a value")  # type: ignore[arg-type]
     low = high = None

@@ -4,6 +4,7 @@
 #     (default postgresql://postgres@127.0.0.1:5432/postgres)
 #   - nginx (load-balancer test), started by the test itself; only the binary is needed
 #   - promtool (alert rules), from the prometheus package; kubectl (kustomize rendering)
+#   - chromium (the audit report is laid out by a real browser, headless, in a test)
 # Installs from the distribution's packages (apt-get, as root) when absent; elsewhere it says what
 # to start and fails.
 set -euo pipefail
@@ -13,6 +14,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

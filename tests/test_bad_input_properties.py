@@ -237,8 +237,7 @@ def pristine(tmp_path_factory):
     signer = generate(root / "keys")
     asyncio.run(fill(FileTrail(root / "trail", "gw-a", signer, segment_max_bytes=8000,
                                checkpoint_every=6), sample_records(30)))
-    export_bundle(FileSource(root / "trail"), root / "bundle", Filters(), signer,
-                  progress=lambda *_: None)
+    export_bundle(FileSource(root / "trail"), root / "bundle", Filters(), signer)
     return root, {signer.key_id: signer.public}
 
 

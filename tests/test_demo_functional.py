@@ -93,20 +93,23 @@ def test_demo_on_a_port_in_use_says_so_in_one_line(tmp_path, processes, which, h
                                 f"address already in use; choose another with {hint}"]
 
 
-def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path, processes, geo_db):
+@pytest.mark.parametrize(("which", "hint"), [("proxy", "--port / RG_LISTEN_PORT"),
+                                             ("admin listener", "--admin-port / RG_ADMIN_PORT")])
+def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path, processes, geo_db, which, hint):
     held, port = _held_port()
     map_path = write_map(tmp_path / "map.yaml", BASE_MAP)
+    ports = ["--port", str(port), "--admin-port", "0"] if which == "proxy" else \
+        ["--port", "0", "--admin-port", str(port), "--admin-host", "127.0.0.1"]
     with held:
         proc = processes.popen(
-            [sys.executable, "-W", "always::ResourceWarning", "-m", "residency_gateway", "serve", "--config",
-             str(map_path), "--geoip-db", str(geo_db), "--host", "127.0.0.1", "--port", str(port),
-             "--admin-port", "0", "--data-dir", str(tmp_path / "var"), "--region", "cn"],
+            [sys.executable, "-W", "always::ResourceWarning", "-m", "residency_gateway", "serve",
+             "--config", str(map_path), "--geoip-db", str(geo_db), "--host", "127.0.0.1", *ports,
+             "--data-dir", str(tmp_path / "var"), "--region", "cn"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1
     assert err.splitlines() == [f"residency-gateway: cannot listen on 127.0.0.1:{port} for the "
-                                "proxy: address already in use; choose another with --port / "
-                                "RG_LISTEN_PORT"]
+                                f"{which}: address already in use; choose another with {hint}"]
 
 
 def test_make_run_takes_the_ports():

@@ -14,14 +14,18 @@ A bundle directory:
 
 from __future__ import annotations
 
+import array
 import base64
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import itertools
 import json
-import sys
-from collections.abc import Callable, Iterable
+import mmap
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,14 +34,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from residency_gateway.audit.chain import leaf_hash
 from residency_gateway.audit.merkle import (
+    BoundedHasher,
     Frontier,
     Unavailable,
     consistency_proof,
     frontier_ranges,
     inclusion_proof,
-    range_hasher,
     verify_inclusion,
 )
+from residency_gateway.audit.note import Verifier
+from residency_gateway.audit.progress import track
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import Signer, public_pem
 from residency_gateway.audit.sources import Source
@@ -47,6 +53,8 @@ from residency_gateway.audit.verify import (
     verify_chain,
     verify_consistency_chain,
     verify_entries,
+    verify_witnessed,
+    witnessed,
 )
 
 BUNDLE_FORMAT = "residency-gateway-export/1"
@@ -108,18 +116,36 @@ class ExportResult:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\rexporting: {done}/{total} entries")
-        sys.stderr.flush()
+class _MappedLeaves:
+    """Leaf hashes kept in a temporary file (32 bytes each), read back through mmap: the
+    export's tree does not live in memory."""
+
+    def __init__(self, fh: Any):
+        fh.flush()
+        size = os.fstat(fh.fileno()).st_size
+        self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        self._n = size // 32
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> bytes:
+        assert self._mm is not None
+        return self._mm[i * 32:(i + 1) * 32]
+
+    def close(self) -> None:
+        if self._mm is not None:
+            self._mm.close()
 
 
 def export_bundle(source: Source, out: Path, filters: Filters, signer: Signer, *,
-                  csv_too: bool = False,
-                  progress: Callable[[int, int], None] = _progress) -> ExportResult:
+                  csv_too: bool = False) -> ExportResult:
+    """Write a bundle in two streaming passes per log (entries, then proofs): memory stays flat
+    in the number of entries; progress shows on a terminal."""
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty")
@@ -127,66 +153,24 @@ def export_bundle(source: Source, out: Path, filters: Filters, signer: Signer, *
     keys_used = {signer.key_id: signer.public}
     store_keys = source.public_keys()
     versions: set[str] = set()
-    decisions_for_csv: list[dict[str, Any]] = []
-    for log_id in source.logs():
-        entries = list(source.entries(log_id))
-        chain_items = source.checkpoints(log_id)
-        checkpoints = [cp for _, cp in chain_items if cp.get("type") == "checkpoint"]
-        for cp in (c for _, c in chain_items):
-            kid = cp.get("key_id")
-            if isinstance(kid, str) and kid in store_keys:
-                keys_used[kid] = store_keys[kid]
-        parsed = [(json.loads(line), line) for _, line in entries]
-        selected_ids = {obj["record"]["decision_id"] for obj, _ in parsed
-                        if filters.match(obj["record"])}
-        chosen = parsed if filters.complete else [
-            (obj, line) for obj, line in parsed
-            if obj["record"].get("decision_id") in selected_ids]
-        first_seq = parsed[0][0]["seq"] if parsed else 0
-        leaves = [leaf_hash(line) for _, line in parsed]
-        known = _known_ranges(chain_items, first_seq)
-        rr = range_hasher(leaves, offset=first_seq, known=known)
-        anchor = checkpoints[-1] if checkpoints else None
-        ldir = out / "logs" / log_id
-        ldir.mkdir(parents=True)
-        proofs: list[dict[str, Any]] = []
-        with (ldir / "entries.jsonl").open("wb") as fh:
-            for i, (obj, line) in enumerate(chosen, start=1):
-                fh.write(line + b"\n")
-                versions.add(obj["record"].get("policy_version") or "")
-                if obj["record"]["type"] == "decision":
-                    decisions_for_csv.append(obj["record"])
-                seq = obj["seq"]
-                if anchor is not None and seq < anchor["tree_size"]:
-                    try:
-                        path = inclusion_proof(seq, anchor["tree_size"], rr)
-                        proofs.append({"seq": seq, "tree_size": anchor["tree_size"],
-                                       "checkpoint": anchor["index"],
-                                       "path": [p.hex() for p in path]})
-                    except Unavailable:
-                        proofs.append({"seq": seq, "tree_size": None, "path": None})
-                else:
-                    proofs.append({"seq": seq, "tree_size": None, "path": None})
-                if i % 1000 == 0:
-                    progress(i, len(chosen))
-        _write_jsonl(ldir / "proofs.jsonl", proofs)
-        _write_jsonl(ldir / "checkpoints.jsonl", [cp for _, cp in chain_items])
-        consistency = []
-        for a, b in itertools.pairwise(checkpoints):
-            m, n = a["tree_size"], b["tree_size"]
-            if 0 < m < n:
-                try:
-                    proof = consistency_proof(m, n, rr)
-                except Unavailable:
-                    continue
-                consistency.append({"from": m, "to": n, "path": [p.hex() for p in proof]})
-        _write_jsonl(ldir / "consistency.jsonl", consistency)
-        result.logs[log_id] = {"entries": len(chosen), "decisions": len(
-            [1 for o, _ in chosen if o["record"]["type"] == "decision"]),
-            "first_seq": first_seq, "store_entries": len(parsed),
-            "anchor_checkpoint": anchor["index"] if anchor else None,
-            "unanchored": sum(1 for p in proofs if p["path"] is None)}
-        result.selected += len(chosen)
+    decisions = 0
+    with contextlib.ExitStack() as stack:
+        csv_writer = None
+        if csv_too:
+            csv_writer = csv.writer(stack.enter_context(
+                (out / "records.csv").open("w", newline="", encoding="utf-8")))
+            csv_writer.writerow(CSV_COLUMNS)
+        for log_id in source.logs():
+            chain_items = source.checkpoints(log_id)
+            for cp in (c for _, c in chain_items):
+                kid = cp.get("key_id")
+                if isinstance(kid, str) and kid in store_keys:
+                    keys_used[kid] = store_keys[kid]
+            info = _export_log(source, log_id, chain_items, out / "logs" / log_id, filters,
+                               versions, csv_writer)
+            decisions += info["decisions"]
+            result.logs[log_id] = info
+            result.selected += info["entries"]
     (out / "keys").mkdir()
     for kid, public in keys_used.items():
         (out / "keys" / f"{kid}.pub").write_bytes(public_pem(public))
@@ -195,8 +179,6 @@ def export_bundle(source: Source, out: Path, filters: Filters, signer: Signer, *
     for version in sorted(v for v in versions if v):
         if version in policies:
             (out / "policies" / f"{version}.json").write_text(policies[version], "utf-8")
-    if csv_too:
-        write_csv(out / "records.csv", decisions_for_csv)
     files = sorted(p for p in out.rglob("*") if p.is_file())
     manifest = {
         "format": BUNDLE_FORMAT,
@@ -204,7 +186,7 @@ def export_bundle(source: Source, out: Path, filters: Filters, signer: Signer, *
         "filters": filters.to_json(),
         "complete": filters.complete,
         "logs": result.logs,
-        "counts": {"entries": result.selected, "decisions": len(decisions_for_csv)},
+        "counts": {"entries": result.selected, "decisions": decisions},
         "policy_versions": sorted(v for v in versions if v),
         "files": {str(p.relative_to(out)): _sha256(p) for p in files},
         "signed_by": signer.key_id,
@@ -212,9 +194,83 @@ def export_bundle(source: Source, out: Path, filters: Filters, signer: Signer, *
     data = canonical(manifest)
     (out / "manifest.json").write_bytes(data)
     (out / "manifest.sig").write_text(base64.b64encode(signer.sign_bytes(data)).decode() + "\n")
-    if sys.stderr.isatty():
-        sys.stderr.write("\n")
     return result
+
+
+def _export_log(source: Source, log_id: str, chain_items: list[tuple[str, dict[str, Any]]],
+                ldir: Path, filters: Filters, versions: set[str],
+                csv_writer: Any) -> dict[str, Any]:
+    checkpoints = [cp for _, cp in chain_items if cp.get("type") == "checkpoint"]
+    anchor = checkpoints[-1] if checkpoints else None
+    ldir.mkdir(parents=True)
+    seqs = array.array("q")
+    open_ids: set[str] = set()  # selected decisions whose completion may still follow
+    first_seq: int | None = None
+    store_entries = decisions = 0
+    with tempfile.TemporaryFile() as leaf_file:
+        with (ldir / "entries.jsonl").open("wb") as fh:
+            total = int(anchor["tree_size"]) if anchor else None
+            for _, line in track(source.entries(log_id), f"export {log_id}", total):
+                obj = json.loads(line)
+                seq = int(obj["seq"])
+                if first_seq is None:
+                    first_seq = seq
+                leaf_file.write(leaf_hash(line))
+                store_entries += 1
+                rec = obj["record"]
+                take = filters.complete
+                if not take and filters.match(rec):
+                    take = True
+                    open_ids.add(rec["decision_id"])
+                elif not take and rec.get("type") == "completion" and \
+                        rec.get("decision_id") in open_ids:
+                    take = True
+                    open_ids.discard(rec["decision_id"])
+                if not take:
+                    continue
+                fh.write(line + b"\n")
+                seqs.append(seq)
+                versions.add(rec.get("policy_version") or "")
+                if rec.get("type") == "decision":
+                    decisions += 1
+                    if csv_writer is not None:
+                        csv_writer.writerow(csv_row(rec))
+        first = first_seq or 0
+        leaves = _MappedLeaves(leaf_file)
+        try:
+            rr = BoundedHasher(leaves, offset=first, known=_known_ranges(chain_items, first))
+            unanchored = 0
+            with (ldir / "proofs.jsonl").open("wb") as pf:
+                for seq in track(seqs, f"proofs {log_id}", len(seqs)):
+                    row: dict[str, Any] = {"seq": seq, "tree_size": None, "path": None}
+                    if anchor is not None and seq < anchor["tree_size"]:
+                        try:
+                            path = inclusion_proof(seq, anchor["tree_size"], rr)
+                            row = {"seq": seq, "tree_size": anchor["tree_size"],
+                                   "checkpoint": anchor["index"],
+                                   "path": [p.hex() for p in path]}
+                        except Unavailable:
+                            pass
+                    unanchored += row["path"] is None
+                    pf.write(canonical(row) + b"\n")
+            consistency = []
+            for a, b in itertools.pairwise(checkpoints):
+                m, n = a["tree_size"], b["tree_size"]
+                if 0 < m < n:
+                    try:
+                        proof = consistency_proof(m, n, rr)
+                    except Unavailable:
+                        continue
+                    consistency.append({"from": m, "to": n, "path": [p.hex() for p in proof]})
+        finally:
+            leaves.close()
+    _write_jsonl(ldir / "checkpoints.jsonl", [cp for _, cp in chain_items])
+    _write_jsonl(ldir / "cosigned.jsonl", [{"note": note} for _, note in
+                                           source.cosigned(log_id)])
+    _write_jsonl(ldir / "consistency.jsonl", consistency)
+    return {"entries": len(seqs), "decisions": decisions, "first_seq": first,
+            "store_entries": store_entries,
+            "anchor_checkpoint": anchor["index"] if anchor else None, "unanchored": unanchored}
 
 
 def _known_ranges(chain_items: list[tuple[str, dict[str, Any]]],
@@ -237,28 +293,51 @@ CSV_COLUMNS = ["time", "decision_id", "tenant", "action", "status", "origin", "o
                "geoip_build", "gateway_region"]
 
 
-def write_csv(path: Path, decisions: list[dict[str, Any]]) -> None:
+def csv_row(r: dict[str, Any]) -> list[Any]:
+    basis = r.get("legal_basis")
+    return [r["time"], r["decision_id"], r["tenant"], r["action"], r["status"],
+            r["origin"]["jurisdiction"] or "unknown", r["origin"]["rule"],
+            r["destination"]["region"], r["destination"]["jurisdiction"],
+            r["destination"]["cross_border"],
+            f"{basis['mechanism']}: {basis['reference']}" if basis else "",
+            " ".join(r["reasons"]), " ".join(r["categories"]),
+            " ".join(s["pseudonym"] for s in r["subjects"]),
+            r["policy_version"], r["geoip_build"], r["gateway_region"]]
+
+
+def write_csv(path: Path, decisions: Iterable[dict[str, Any]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(CSV_COLUMNS)
         for r in decisions:
-            basis = r.get("legal_basis")
-            w.writerow([r["time"], r["decision_id"], r["tenant"], r["action"], r["status"],
-                        r["origin"]["jurisdiction"] or "unknown", r["origin"]["rule"],
-                        r["destination"]["region"], r["destination"]["jurisdiction"],
-                        r["destination"]["cross_border"],
-                        f"{basis['mechanism']}: {basis['reference']}" if basis else "",
-                        " ".join(r["reasons"]), " ".join(r["categories"]),
-                        " ".join(s["pseudonym"] for s in r["subjects"]),
-                        r["policy_version"], r["geoip_build"], r["gateway_region"]])
+            w.writerow(csv_row(r))
 
 
 # -- verification of a bundle ------------------------------------------------------------------
 
-def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
-                  ) -> list[Finding]:
-    """Everything a bundle claims, checked with nothing but the bundle and the trusted keys.
-    With `trusted` None, the keys inside the bundle are used (a warning says so)."""
+@dataclass
+class WitnessCheck:
+    """Trusted witnesses, the quorum, and a way to ask them for their latest cosigned
+    checkpoint of a log (None: offline, only cosignatures found in the store or bundle)."""
+
+    witnesses: list[Verifier]
+    quorum: int = 1
+    ask: Callable[[str], list[tuple[str, str]]] | None = None
+
+    def check(self, log_id: str, chain: ChainResult, notes: list[tuple[str, str]],
+              keys: dict[str, Ed25519PublicKey]) -> tuple[list[Finding], dict[int, str]]:
+        if not self.witnesses:
+            return [], {}
+        if self.ask is not None:
+            notes = [*notes, *self.ask(log_id)]
+        seen, findings = witnessed(log_id, notes, keys, self.witnesses)
+        more, extra = verify_witnessed(log_id, chain, seen, self.quorum)
+        return [*findings, *more], extra
+
+def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None,
+                  witness_check: WitnessCheck | None = None) -> list[Finding]:
+    """Everything a bundle claims, checked with nothing but the bundle and the trusted keys
+    (never the keys the bundle carries: with none trusted, nothing verifies)."""
     from residency_gateway.audit.signing import SigningKeyError, load_public_keys
 
     findings: list[Finding] = []
@@ -277,10 +356,11 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
         except SigningKeyError as exc:
             findings.append(Finding(str(key_file.relative_to(bundle)), f"not a usable public "
                                     f"key: {exc}"))
-    keys = trusted if trusted is not None else bundle_keys
-    if trusted is None:
-        findings.append(Finding(str(bundle), "no --public-key given: trusting the keys inside "
-                                "the bundle", "warning"))
+    keys = trusted or {}
+    if not keys:
+        findings.append(Finding(str(bundle), "UNTRUSTED: no trusted log key given; the keys "
+                                f"inside the bundle ({', '.join(sorted(bundle_keys)) or 'none'}) "
+                                "prove nothing"))
     signer = keys.get(str(manifest.get("signed_by")))
     if signer is None:
         findings.append(Finding("manifest.sig", f"manifest signed by unknown key "
@@ -314,7 +394,8 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
     for log_id, info in sorted(logs.items()):
         try:
             findings.extend(_verify_bundle_log(bundle / "logs" / log_id, log_id, info,
-                                               bool(manifest.get("complete")), keys))
+                                               bool(manifest.get("complete")), keys,
+                                               witness_check))
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             # Whatever shape the damage takes, it is reported, never a crash.
             findings.append(Finding(f"logs/{log_id}", f"malformed bundle content "
@@ -322,15 +403,20 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None
     return findings
 
 
-def _read_jsonl(path: Path) -> list[tuple[str, bytes]]:
+def _read_jsonl(path: Path) -> Iterator[tuple[str, bytes]]:
+    """(location, line) of each non-empty line, read as a stream."""
     if not path.exists():
-        return []
-    return [(f"{path.parent.name}/{path.name}:{i}", line)
-            for i, line in enumerate(path.read_bytes().split(b"\n"), start=1) if line]
+        return
+    with path.open("rb") as fh:
+        for i, raw in enumerate(fh, start=1):
+            line = raw.rstrip(b"\n")
+            if line:
+                yield f"{path.parent.name}/{path.name}:{i}", line
 
 
 def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: bool,
-                       keys: dict[str, Ed25519PublicKey]) -> list[Finding]:
+                       keys: dict[str, Ed25519PublicKey],
+                       witness_check: WitnessCheck | None = None) -> list[Finding]:
     findings: list[Finding] = []
     chain_items = []
     for loc, line in _read_jsonl(ldir / "checkpoints.jsonl"):
@@ -349,29 +435,32 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
         except (ValueError, KeyError, TypeError):
             findings.append(Finding(loc, "consistency proof is malformed"))
     findings.extend(verify_consistency_chain(log_id, chain, proofs_c))
-    entries = _read_jsonl(ldir / "entries.jsonl")
+    extra: dict[int, str] = {}
+    if witness_check is not None:
+        notes = [(loc, str(json.loads(line).get("note"))) for loc, line in
+                 _read_jsonl(ldir / "cosigned.jsonl")]
+        more, extra = witness_check.check(log_id, chain, notes, keys)
+        findings.extend(more)
+    entries_path = ldir / "entries.jsonl"
+    expected = info.get("entries") if isinstance(info.get("entries"), int) else None
     if complete:
-        full, _ = verify_entries(log_id, entries, chain)
+        full, _ = verify_entries(log_id, track(_read_jsonl(entries_path), f"verify {log_id}",
+                                               expected),
+                                 chain, witnessed_roots=extra)
         findings.extend(full)
     anchors = {int(cp["index"]): cp for _, cp in chain.checkpoints}
-    proofs: list[dict[str, Any]] = []
-    for loc, line in _read_jsonl(ldir / "proofs.jsonl"):
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise TypeError("not an object")
-            if row.get("path") is not None:
-                row["path"] = [bytes.fromhex(h) for h in row["path"]]
-                int(row["checkpoint"])
-            proofs.append(row)
-        except (ValueError, KeyError, TypeError):
-            findings.append(Finding(loc, "inclusion proof is malformed"))
-            proofs.append({"seq": None, "path": None})
-    if len(proofs) != len(entries):
-        findings.append(Finding(f"{log_id}/proofs.jsonl", f"{len(proofs)} proofs for "
-                                f"{len(entries)} entries"))
-    unanchored = 0
-    for (loc, line), proof in zip(entries, proofs, strict=False):
+    unanchored = n_entries = n_proofs = 0
+    pairs = itertools.zip_longest(
+        track(_read_jsonl(entries_path), f"proofs {log_id}", expected),
+        _read_jsonl(ldir / "proofs.jsonl"))
+    for entry, proof_line in pairs:  # one entry and its proof at a time: flat memory
+        n_entries += entry is not None
+        n_proofs += proof_line is not None
+        if entry is None or proof_line is None:
+            continue
+        loc, line = entry
+        proof_loc, proof_text = proof_line
+        proof = _parse_proof(proof_loc, proof_text, findings)
         try:
             seq = int(json.loads(line)["seq"])
         except (ValueError, KeyError, TypeError):
@@ -396,18 +485,35 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
         if not ok:
             findings.append(Finding(loc, f"entry seq {seq} is not included in the tree signed "
                                     f"by checkpoint #{anchor['index']} (changed?)"))
+    if n_proofs != n_entries:
+        findings.append(Finding(f"{log_id}/proofs.jsonl", f"{n_proofs} proofs for "
+                                f"{n_entries} entries"))
     if unanchored:
         findings.append(Finding(f"{log_id}/entries.jsonl", f"{unanchored} entries are newer "
                                 "than the last signed checkpoint and carry no proof",
                                 "warning"))
-    if info.get("entries") != len(entries):
+    if info.get("entries") != n_entries:
         findings.append(Finding(f"{log_id}/entries.jsonl", f"manifest counts "
-                                f"{info.get('entries')} entries, the bundle has {len(entries)}"))
+                                f"{info.get('entries')} entries, the bundle has {n_entries}"))
     return findings
 
 
-def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None
-                 ) -> tuple[list[Finding], int]:
+def _parse_proof(loc: str, line: bytes, findings: list[Finding]) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+        if not isinstance(row, dict):
+            raise TypeError("not an object")
+        if row.get("path") is not None:
+            row["path"] = [bytes.fromhex(h) for h in row["path"]]
+            int(row["checkpoint"])
+        return row
+    except (ValueError, KeyError, TypeError):
+        findings.append(Finding(loc, "inclusion proof is malformed"))
+        return {"seq": None, "path": None}
+
+
+def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None,
+                 witness_check: WitnessCheck | None = None) -> tuple[list[Finding], int]:
     from residency_gateway.audit.signing import SigningKeyError
 
     findings: list[Finding] = []
@@ -425,7 +531,14 @@ def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None
             findings.extend(Finding(loc, msg) for loc, msg in source.structure(log_id))
             chain: ChainResult = verify_chain(log_id, source.checkpoints(log_id), keys)
             findings.extend(chain.findings)
-            more, count = verify_entries(log_id, source.entries(log_id), chain)
+            extra: dict[int, str] = {}
+            if witness_check is not None:
+                wf, extra = witness_check.check(log_id, chain, source.cosigned(log_id), keys)
+                findings.extend(wf)
+            size = int(chain.checkpoints[-1][1]["tree_size"]) if chain.checkpoints else None
+            more, count = verify_entries(log_id, track(source.entries(log_id),
+                                                       f"verify {log_id}", size),
+                                         chain, witnessed_roots=extra)
             findings.extend(more)
             total += count
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:

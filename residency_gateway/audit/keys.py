@@ -2,13 +2,49 @@
 
 Deleting a tenant's key file crypto-shreds its pseudonyms: records stay and still verify, but
 nobody can link them to a person any more (DOMAIN.md: de-identify where feasible).
+
+A new key is written atomically (temporary file, fsync, rename, fsync of the directory), so a
+crash or a full disk never leaves a short key behind. A key file that cannot be read or does
+not hold 32 bytes raises `KeyUnavailable` (HTTP 503 for that tenant's requests), except an
+empty file: a key is only ever used after it was written whole, so an empty file (left by a
+write that failed before this version wrote atomically) never keyed a pseudonym and is
+replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
+
+
+class KeyUnavailable(ValueError):
+    """A tenant's pseudonym key cannot be used; its requests are refused with 503."""
+
+    http_status = 503
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError("short write")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
 
 
 class PseudonymKeys:
@@ -26,20 +62,36 @@ class PseudonymKeys:
         try:
             key = path.read_bytes()
         except FileNotFoundError:
+            key = b""
+        except OSError as exc:
+            raise KeyUnavailable(f"{path}: pseudonym key unreadable: {exc.strerror}") from exc
+        if not key:
             if not create:
                 return None
-            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             key = secrets.token_bytes(32)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
-                os.write(fd, key)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+                self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+                _write_atomic(path, key)
+            except OSError as exc:
+                raise KeyUnavailable(f"{path}: pseudonym key could not be written: "
+                                     f"{exc.strerror or exc}") from exc
         if len(key) != 32:
-            raise ValueError(f"{path}: pseudonym key must be 32 bytes")
+            raise KeyUnavailable(f"{path}: pseudonym key must be 32 bytes, found {len(key)}")
         self._cache[tenant] = key
         return key
+
+    def check(self) -> list[str]:
+        """Problems with the key files present (logged at start; those tenants get 503)."""
+        problems = []
+        for path in sorted(self.dir.glob("*.key")) if self.dir.is_dir() else []:
+            try:
+                size = len(path.read_bytes())
+            except OSError as exc:
+                problems.append(f"{path}: unreadable: {exc.strerror}")
+                continue
+            if size not in (0, 32):
+                problems.append(f"{path}: {size} bytes, expected 32")
+        return problems
 
     def shred(self, tenant: str) -> bool:
         self._cache.pop(tenant, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from residency_gateway.audit.chain import node_hash
 
@@ -20,10 +21,7 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 def _split(n: int) -> int:
     """Largest power of two strictly smaller than n (n >= 2)."""
-    k = 1
-    while k << 1 < n:
-        k <<= 1
-    return k
+    return 1 << ((n - 1).bit_length() - 1)
 
 
 RangeRoot = Callable[[int, int], bytes]
@@ -207,3 +205,46 @@ class Frontier:
         if sum(1 << hgt for hgt, _ in parsed) != size:
             raise ValueError("frontier does not add up to its size")
         return cls(size, parsed)
+
+
+class LeafHashes(Protocol):
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int, /) -> bytes: ...
+
+
+class BoundedHasher:
+    """MTH(D[a:b]) like `range_hasher`, for trees too large to memoise whole: hashes of ranges
+    of at least `keep` leaves are kept (about 2n/keep of them), smaller ones only in a bounded
+    cache that is dropped when full. Asked in leaf order (export's inclusion proofs), each leaf
+    block is hashed about once, and memory stays flat in the number of leaves."""
+
+    def __init__(self, leaves: LeafHashes, *, offset: int = 0,
+                 known: dict[tuple[int, int], bytes] | None = None, keep: int = 256,
+                 small_cache: int = 4096):
+        self.leaves = leaves
+        self.offset = offset
+        self.big: dict[tuple[int, int], bytes] = dict(known or {})
+        self.small: dict[tuple[int, int], bytes] = {}
+        self.keep = keep
+        self.small_cache = small_cache
+
+    def __call__(self, a: int, b: int) -> bytes:
+        key = (a, b)
+        hit = self.big.get(key) or self.small.get(key)  # `known` may hold small ranges too
+        if hit is not None:
+            return hit
+        if b - a == 1:
+            i = a - self.offset
+            if i < 0 or i >= len(self.leaves):
+                raise Unavailable(f"leaf {a} is not available")
+            h = self.leaves[i]
+        else:
+            k = _split(b - a)
+            h = node_hash(self(a, a + k), self(a + k, b))
+        if b - a >= self.keep:
+            self.big[key] = h
+        else:
+            if len(self.small) >= self.small_cache:
+                self.small.clear()
+            self.small[key] = h
+        return h

@@ -132,6 +132,27 @@ class PgTrail(Trail):
             await self._drop()
             raise TrailUnavailable(f"checkpoint write failed: {exc}") from exc
 
+    async def _stored_after(self, seq: int) -> list[bytes]:
+        try:
+            conn = await self._connect()
+            rows = await conn.fetch("SELECT line FROM rg_trail_entries WHERE log_id=$1 AND "
+                                    "seq >= $2 ORDER BY seq", self.log_id, seq)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await self._drop()
+            raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
+        return [bytes(r["line"]) for r in rows]
+
+    async def _stored_checkpoint_after(self, index: int) -> dict[str, Any] | None:
+        try:
+            conn = await self._connect()
+            body = await conn.fetchval("SELECT body FROM rg_trail_checkpoints WHERE log_id=$1 "
+                                       "AND idx >= $2 ORDER BY idx DESC LIMIT 1",
+                                       self.log_id, index)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await self._drop()
+            raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
+        return None if body is None else dict(json.loads(body))
+
     async def _store_public_key(self, key_id: str, pem: bytes) -> None:
         conn = await self._connect()
         await conn.execute("INSERT INTO rg_trail_keys (key_id, pem) VALUES ($1, $2) "

@@ -22,11 +22,15 @@ def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     volume: dict[str, Counter[str]] = defaultdict(Counter)
     policies: dict[str, dict[str, Any]] = {}
     total = forwarded = cross = redirected = 0
+    first: str | None = None
+    last: str | None = None
     cross_cells: set[str] = set()
     for r in records:
         if r.get("type") != "decision":
             continue
         total += 1
+        first = r["time"] if first is None else min(first, r["time"])
+        last = r["time"] if last is None else max(last, r["time"])
         day = r["time"][:10]
         origin = r["origin"]["jurisdiction"] or "unknown"
         volume[day][r["action"]] += 1
@@ -48,6 +52,7 @@ def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             redirected += 1
     return {
         "total": total, "forwarded": forwarded, "redirected": redirected,
+        "first": first, "last": last,
         "rejected": total - forwarded - redirected,
         "cross_border": cross,
         "matrix": {f"{o}->{d}": n for (o, d), n in sorted(matrix.items())},
@@ -60,45 +65,104 @@ def summarise(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+WIDTH = 640
+CHAR_W = 7.2  # a generous average advance of 12px sans-serif text, for layout budgets
+FONT = 'font-family="system-ui,sans-serif"'
+
+
+def _text_budget(px: float) -> int:
+    return max(4, int(px // CHAR_W))
+
+
+def _fit(label: str, px: float) -> str:
+    """The label cut with an ellipsis to what fits in `px` (the full text is in a <title>)."""
+    n = _text_budget(px)
+    return label if len(label) <= n else label[:n - 1] + "\u2026"
+
+
 def _bars(items: list[tuple[str, int]], *, color: str, title: str) -> str:
+    """One labelled row a bar: the label on its own line (never under or over a bar), the bar
+    below it, and its value right after the bar inside a margin kept free for the widest
+    value."""
     if not items:
         return "<p class=empty>none</p>"
-    width, row = 640, 22
+    row = 38
     top = max(n for _, n in items) or 1
-    parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{width}" '
-             f'height="{row * len(items) + 4}" xmlns="http://www.w3.org/2000/svg">']
+    value_px = (len(f"{max(n for _, n in items)}") + 1) * CHAR_W + 6
+    bar_max = WIDTH - value_px
+    parts = [f'<svg role="img" aria-label="{html.escape(title)}" width="{WIDTH}" '
+             f'height="{row * len(items) + 4}" viewBox="0 0 {WIDTH} {row * len(items) + 4}" '
+             f'xmlns="http://www.w3.org/2000/svg" {FONT}>']
     for i, (label, n) in enumerate(items):
-        w = max(1, round((width - 260) * n / top))
+        w = max(1, round(bar_max * n / top))
         y = i * row + 2
-        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{html.escape(label[:36])}</text>'
-                     f'<rect x="230" y="{y}" width="{w}" height="{row - 6}" fill="{color}">'
-                     f'<title>{html.escape(label)}: {n}</title></rect>'
-                     f'<text x="{236 + w}" y="{y + 14}" font-size="12">{n}</text>')
+        parts.append(f'<g><title>{html.escape(label)}: {n}</title>'
+                     f'<text x="0" y="{y + 12}" font-size="12">'
+                     f'{html.escape(_fit(label, WIDTH))}</text>'
+                     f'<rect x="0" y="{y + 17}" width="{w}" height="14" fill="{color}"/>'
+                     f'<text x="{w + 4}" y="{y + 29}" font-size="12">{n}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _volume_chart(volume: dict[str, dict[str, int]]) -> str:
+    """Stacked bars a day with a y axis (0, half, top) and the first and last day under the
+    axis; bars are at most 40px wide, so one day is a bar, not a block."""
     if not volume:
         return "<p class=empty>none</p>"
     days = list(volume)
-    width, height, pad = 640, 180, 30
     top = max(v["forward"] + v["reject"] for v in volume.values()) or 1
-    bw = max(2, (width - pad) // len(days) - 2)
-    out = [f'<svg role="img" aria-label="decisions per day" width="{width}" '
-           f'height="{height + 20}" xmlns="http://www.w3.org/2000/svg">']
+    left = (len(str(top)) + 1) * CHAR_W + 4
+    height, plot_top = 180, 8
+    plot_w = WIDTH - left - 4
+    slot = plot_w / len(days)
+    bw = max(1.0, min(40.0, slot - 2))
+    out = [f'<svg role="img" aria-label="decisions per day" width="{WIDTH}" '
+           f'height="{height + 24}" viewBox="0 0 {WIDTH} {height + 24}" '
+           f'xmlns="http://www.w3.org/2000/svg" {FONT}>']
+    scale = (height - plot_top) / top
+    for value in sorted({0, top // 2, top}):
+        y = height - value * scale
+        out.append(f'<line x1="{left}" x2="{WIDTH}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+                   f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="11" '
+                   f'text-anchor="end">{value}</text>')
+    out.append(f'<line x1="{left}" x2="{left}" y1="{plot_top}" y2="{height}" stroke="#888"/>')
     for i, day in enumerate(days):
         f, r = volume[day]["forward"], volume[day]["reject"]
-        x = pad + i * (bw + 2)
-        hf = round(height * f / top)
-        hr = round(height * r / top)
-        out.append(f'<rect x="{x}" y="{height - hf}" width="{bw}" height="{hf}" fill="#2b7a4b">'
-                   f'<title>{day}: {f} forwarded</title></rect>'
-                   f'<rect x="{x}" y="{height - hf - hr}" width="{bw}" height="{hr}" '
-                   f'fill="#b03a2e"><title>{day}: {r} rejected</title></rect>')
-    out.append(f'<text x="{pad}" y="{height + 15}" font-size="11">{days[0]}</text>'
-               f'<text x="{width - 80}" y="{height + 15}" font-size="11">{days[-1]}</text></svg>')
+        x = left + i * slot + (slot - bw) / 2
+        hf, hr = f * scale, r * scale
+        out.append(f'<rect x="{x:.1f}" y="{height - hf:.1f}" width="{bw:.1f}" height="{hf:.1f}" '
+                   f'fill="#2b7a4b"><title>{day}: {f} forwarded</title></rect>'
+                   f'<rect x="{x:.1f}" y="{height - hf - hr:.1f}" width="{bw:.1f}" '
+                   f'height="{hr:.1f}" fill="#b03a2e"><title>{day}: {r} rejected</title></rect>')
+    first_x = left + (slot - bw) / 2
+    out.append(f'<text x="{first_x:.1f}" y="{height + 16}" font-size="11">{days[0]}</text>')
+    if len(days) > 1:
+        out.append(f'<text x="{WIDTH - 2}" y="{height + 16}" font-size="11" '
+                   f'text-anchor="end">{days[-1]}</text>')
+    out.append("</svg>")
     return "".join(out)
+
+
+def _when(text: str) -> str:
+    """A record time as UTC `YYYY-MM-DD HH:MM:SSZ` (no offset to wrap in a cell)."""
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if t.tzinfo is not None:
+        t = t.astimezone(dt.UTC)
+    return t.strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def period_of(summary: dict[str, Any], since: dt.datetime | None,
+              until: dt.datetime | None) -> str:
+    """The period the report covers: the filters' bounds, else the first and last decision."""
+    first = since.isoformat() if since else summary.get("first")
+    last = until.isoformat() if until else summary.get("last")
+    if first is None or last is None:
+        return "no decisions"
+    return f"{_when(first)} \u2013 {_when(last)}"
 
 
 def _table(table_id: str, head: list[str], rows: list[list[Any]],
@@ -119,20 +183,23 @@ def render(summary: dict[str, Any], *, since: dt.datetime | None, until: dt.date
     matrix_rows = [[o, *[summary["matrix"].get(f"{o}->{d}", 0) for d in dests]] for o in origins]
     crossing = {(i, j + 1) for i, o in enumerate(origins) for j, d in enumerate(dests)
                 if f"{o}->{d}" in summary["cross_border_cells"]}
-    period = f"{since.isoformat() if since else 'start'} — {until.isoformat() if until else 'now'}"
+    period = period_of(summary, since, until)
     css = ("body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}"
            "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
            "padding:.25em .6em;text-align:right}th:first-child,td:first-child{text-align:left}"
            ".kpi{display:inline-block;margin-right:2em}.kpi b{font-size:1.6em;display:block}"
            "td.x{background:#fde9c8}.key span{display:inline-block;width:1em;height:1em;"
            "margin:0 .3em 0 1em;vertical-align:middle}"
-           "#policies td{font-family:monospace;font-size:.8em;word-break:break-all}")
+           "#policies td{white-space:nowrap}"
+           "#policies td:first-child{font-family:monospace;font-size:.8em;white-space:normal;"
+           "word-break:break-all}")
     data = json.dumps(summary, sort_keys=True).replace("</", "<\\/")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Transfer report {html.escape(period)}</title>
 <style>{css}</style></head><body>
 <h1>Cross-border transfer report</h1>
-<p>Period: {html.escape(period)} · generated {generated.isoformat(timespec="seconds")} ·
+<p>Period: <span id="period">{html.escape(period)}</span> · generated
+{_when(generated.isoformat())} ·
 trail verification: <b id="verified">{html.escape(verified)}</b></p>
 <div><span class=kpi><b id="kpi-total">{summary["total"]}</b>decisions</span>
 <span class=kpi><b id="kpi-forwarded">{summary["forwarded"]}</b>forwarded</span>
@@ -159,7 +226,8 @@ from the destination region's)</p>
 {_table("bases", ["legal basis", "transfers"], [[k, v] for k, v in summary["legal_bases"].items()])}
 <h2>Policy versions in force</h2>
 {_table("policies", ["policy version", "first decision", "last decision", "decisions"],
-        [[k, v["first"], v["last"], v["decisions"]] for k, v in summary["policies"].items()])}
+        [[k, _when(v["first"]), _when(v["last"]), v["decisions"]]
+         for k, v in summary["policies"].items()])}
 <script type="application/json" id="report-data">{data}</script>
 </body></html>
 """

@@ -28,6 +28,7 @@ class Source(Protocol):
     def logs(self) -> list[str]: ...
     def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]: ...
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]: ...
+    def cosigned(self, log_id: str) -> list[tuple[str, str]]: ...
     def structure(self, log_id: str) -> list[tuple[str, str]]: ...
     def public_keys(self) -> dict[str, Ed25519PublicKey]: ...
     def policies(self) -> dict[str, str]: ...
@@ -71,6 +72,19 @@ class FileSource:
                 out.append((f"{log_id}/checkpoints.jsonl:end", {"type": "torn"}))
         return out
 
+    def cosigned(self, log_id: str) -> list[tuple[str, str]]:
+        """Witness-cosigned checkpoint notes kept beside the log (`cosigned.jsonl`)."""
+        path = self.root / log_id / "cosigned.jsonl"
+        if not path.exists():
+            return []
+        out = []
+        for number, line in iter_lines(path):
+            try:
+                out.append((f"{log_id}/cosigned.jsonl:{number}", str(json.loads(line)["note"])))
+            except (ValueError, KeyError, TypeError):
+                out.append((f"{log_id}/cosigned.jsonl:{number}", "<unparseable>"))
+        return out
+
     def structure(self, log_id: str) -> list[tuple[str, str]]:
         segs = [segment_index(s) for s in list_segments(self.root / log_id)]
         out = []
@@ -96,35 +110,53 @@ class FileSource:
 
 
 class PgSource:
-    """A PostgreSQL trail store, read once into memory (exports are bounded by --since/--until
-    in the queries of later versions; today a store is read whole)."""
+    """A PostgreSQL trail store. From synchronous code (the CLI, `connect`) entries are read in
+    pages of `PAGE` rows by sequence number, so memory stays flat; `aload` (inside a running
+    event loop) reads the store whole."""
 
-    def __init__(self, data: dict[str, Any]):
+    PAGE = 10_000
+
+    def __init__(self, data: dict[str, Any], dsn: str | None = None):
         self.data = data
+        self.dsn = dsn
 
     @classmethod
     def connect(cls, dsn: str) -> PgSource:
-        """Read the store (from synchronous code, such as the CLI)."""
-        from residency_gateway.audit.pgstore import read_all
-
-        return cls(asyncio.run(read_all(dsn)))
+        """Read the store's checkpoints, keys and policies; entries stream on demand."""
+        return cls(asyncio.run(read_meta(dsn)), dsn)
 
     @classmethod
     async def aload(cls, dsn: str) -> PgSource:
         from residency_gateway.audit.pgstore import read_all
 
-        return cls(await read_all(dsn))
+        data = await read_all(dsn)
+        data["cosigned"] = await read_cosigned(dsn)
+        return cls(data)
 
     def logs(self) -> list[str]:
         return sorted(self.data["logs"])
 
     def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]:
-        for seq, line in self.data["logs"][log_id]["entries"]:
-            yield f"{log_id}@seq={seq}", line
+        if self.dsn is None:
+            for seq, line in self.data["logs"][log_id]["entries"]:
+                yield f"{log_id}@seq={seq}", line
+            return
+        after = -1
+        while True:
+            rows = asyncio.run(_page(self.dsn, log_id, after, self.PAGE))
+            for seq, line in rows:
+                yield f"{log_id}@seq={seq}", line
+            if len(rows) < self.PAGE:
+                return
+            after = rows[-1][0]
 
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
         return [(f"{log_id}@checkpoint={idx}", json.loads(body))
                 for idx, body in self.data["logs"][log_id]["checkpoints"]]
+
+    def cosigned(self, log_id: str) -> list[tuple[str, str]]:
+        return [(f"{log_id}@cosigned={size}/{witness}", note) for size, witness, note
+                in self.data.get("cosigned", {}).get(log_id, [])]
 
     def structure(self, log_id: str) -> list[tuple[str, str]]:
         return []
@@ -139,6 +171,58 @@ class PgSource:
 
     def policies(self) -> dict[str, str]:
         return dict(self.data["policies"])
+
+
+async def _page(dsn: str, log_id: str, after: int, limit: int) -> list[tuple[int, bytes]]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        rows = await conn.fetch("SELECT seq, line FROM rg_trail_entries WHERE log_id = $1 AND "
+                                "seq > $2 ORDER BY seq LIMIT $3", log_id, after, limit)
+        return [(int(r["seq"]), bytes(r["line"])) for r in rows]
+    finally:
+        await conn.close()
+
+
+async def read_meta(dsn: str) -> dict[str, Any]:
+    """Everything but the entries: log ids, checkpoint chains, keys, policies, cosignatures."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        logs: dict[str, dict[str, list[Any]]] = {}
+        for r in await conn.fetch("SELECT DISTINCT log_id FROM rg_trail_entries UNION "
+                                  "SELECT DISTINCT log_id FROM rg_trail_checkpoints"):
+            logs[r["log_id"]] = {"entries": [], "checkpoints": []}
+        for r in await conn.fetch("SELECT log_id, idx, body FROM rg_trail_checkpoints "
+                                  "ORDER BY log_id, idx"):
+            logs[r["log_id"]]["checkpoints"].append((r["idx"], r["body"]))
+        keys = {r["key_id"]: r["pem"] for r in await conn.fetch(
+            "SELECT key_id, pem FROM rg_trail_keys")}
+        policies = {r["version"]: r["body"] for r in await conn.fetch(
+            "SELECT version, body FROM rg_trail_policies")}
+    finally:
+        await conn.close()
+    return {"logs": logs, "keys": keys, "policies": policies,
+            "cosigned": await read_cosigned(dsn)}
+
+
+async def read_cosigned(dsn: str) -> dict[str, list[tuple[int, str, str]]]:
+    """The `rg_trail_cosigned` table (absent until a gateway had a checkpoint witnessed)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        if await conn.fetchval("SELECT to_regclass('rg_trail_cosigned')") is None:
+            return {}
+        out: dict[str, list[tuple[int, str, str]]] = {}
+        for r in await conn.fetch("SELECT log_id, tree_size, witness, note FROM "
+                                  "rg_trail_cosigned ORDER BY log_id, tree_size, witness"):
+            out.setdefault(r["log_id"], []).append((r["tree_size"], r["witness"], r["note"]))
+        return out
+    finally:
+        await conn.close()
 
 
 def open_source(store: str) -> Source:

@@ -8,7 +8,12 @@ Stores (`FileTrail`, `PgTrail`) only persist entries and checkpoints and recover
 
 `append()` returns only when the entry is durable. If persisting fails, every waiting append
 fails with `TrailUnavailable` and the state does not advance: the caller must not move data
-(invariant 2: no record, no transfer).
+(invariant 2: no record, no transfer). A record is encoded in `append()`, in the caller's
+context, so a record that cannot be encoded fails that caller and never the writer; and
+`append()` fails fast when the writer is not running (nothing waits on a dead writer).
+
+The writer (`writer()`) is run by the trail itself (`start()`) or, in the gateway, by the
+supervisor that restarts it with backoff (`start(spawn_writer=False)`).
 """
 
 from __future__ import annotations
@@ -18,14 +23,20 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 from residency_gateway.audit.chain import GENESIS, leaf_hash
 from residency_gateway.audit.merkle import Frontier
-from residency_gateway.audit.records import canonical
+from residency_gateway.audit.note import checkpoint_note, origin_of
+from residency_gateway.audit.records import canonical, entry_line
 from residency_gateway.audit.signing import Signer, public_pem
+
+log = structlog.get_logger("residency_gateway")
 
 MIN_RETENTION_DAYS = 180  # Cybersecurity Law art. 21: network logs kept at least six months
 
@@ -80,11 +91,18 @@ class Trail(abc.ABC):
         self.frontier = Frontier()
         self.prev = GENESIS
         self.last_checkpoint: dict[str, Any] | None = None
-        self._pending: list[tuple[dict[str, Any], asyncio.Future[Entry]]] = []
+        self._pending: list[tuple[bytes, asyncio.Future[Entry]]] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
+        self._writer_alive = False
+        self._writer_exited: asyncio.Event | None = None
+        self._opened = False
         self._closing = False
+        self._ambiguous = False  # a write failed: the store may hold more than we know
+        self.reconciled = 0  # entries taken over from the store after an ambiguous write
         self.failed: str | None = None
+        # Called with each new signed tree checkpoint once it is durable (witness submission).
+        self.checkpoint_listeners: list[Callable[[dict[str, Any]], None]] = []
 
     # -- store hooks ------------------------------------------------------------------------
     @abc.abstractmethod
@@ -114,13 +132,14 @@ class Trail(abc.ABC):
     # -- lifecycle --------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done() and not self._closing
+        """The writer is alive and the trail is not closing: appends can be committed."""
+        return self._writer_alive and not self._closing
 
     @property
     def backlog(self) -> int:
         return len(self._pending)
 
-    async def start(self) -> None:
+    async def start(self, *, spawn_writer: bool = True) -> None:
         state = await self._open()
         self.frontier, self.prev, self.last_checkpoint = (state.frontier, state.prev,
                                                           state.last_checkpoint)
@@ -131,17 +150,50 @@ class Trail(abc.ABC):
             # After a crash (or a key rotation) sign what is there before adding to it.
             await self.checkpoint("recovery")
         self._wakeup = asyncio.Event()
-        self._task = asyncio.create_task(self._flusher(), name=f"trail-{self.log_id}")
+        self._writer_exited = asyncio.Event()
+        self._opened = True
+        if spawn_writer:
+            self._task = asyncio.create_task(self.writer(), name=f"trail-{self.log_id}")
+
+    def writer(self) -> Coroutine[Any, Any, None]:
+        """The group-commit loop, claimed now (appends are accepted from this call on) and run
+        when awaited. It returns when the trail closes; if it ever stops otherwise, every
+        waiting append fails at once with TrailUnavailable and new ones fail fast."""
+        if not self._opened or self._writer_alive:
+            raise RuntimeError(f"trail {self.log_id}: writer not startable")
+        assert self._writer_exited is not None
+        self._writer_alive = True
+        self._writer_exited.clear()
+        return self._write_loop()
+
+    async def _write_loop(self) -> None:
+        assert self._writer_exited is not None
+        try:
+            await self._flusher()
+        finally:
+            self._writer_alive = False
+            self._writer_exited.set()
+            if self._pending:
+                batch, self._pending = self._pending, []
+                error = TrailUnavailable("trail writer stopped")
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(error)
 
     async def close(self) -> None:
-        if self._task is None:
+        if not self._opened:
             await self._close()
             return
         self._closing = True
-        assert self._wakeup is not None
+        assert self._wakeup is not None and self._writer_exited is not None
         self._wakeup.set()
-        await self._task
-        self._task = None
+        if self._writer_alive:
+            await self._writer_exited.wait()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+            self._task = None
+        self._opened = False
         if self.failed is None:
             with contextlib.suppress(OSError, TrailUnavailable):
                 await self.checkpoint("shutdown")
@@ -149,18 +201,22 @@ class Trail(abc.ABC):
 
     # -- appending --------------------------------------------------------------------------
     async def append(self, record: dict[str, Any]) -> Entry:
-        if self._wakeup is None or self._closing:
-            raise TrailUnavailable("trail is not running")
+        """Commit `record`; returns once it is durable. Raises TrailUnavailable at once when
+        the writer is not running, and ValueError/TypeError (from `canonical`) for a record
+        that cannot be encoded: the caller built it and must handle that."""
+        if self._wakeup is None or not self.running:
+            raise TrailUnavailable("trail writer is not running")
+        body = canonical(record)
         fut: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
-        self._pending.append((record, fut))
+        self._pending.append((body, fut))
         self._wakeup.set()
         return await asyncio.shield(fut)
 
-    def _build(self, records: list[dict[str, Any]]) -> list[Entry]:
+    def _build(self, bodies: list[bytes]) -> list[Entry]:
         seq, prev = self.frontier.size, self.prev
         out = []
-        for record in records:
-            line = canonical({"log_id": self.log_id, "seq": seq, "prev": prev, "record": record})
+        for body in bodies:
+            line = entry_line(self.log_id, seq, prev, body)
             leaf = leaf_hash(line)
             out.append(Entry(seq, leaf, line))
             seq += 1
@@ -177,40 +233,46 @@ class Trail(abc.ABC):
             self._wakeup.clear()
             if self._pending:
                 batch, self._pending = self._pending, []
-                await self._commit(batch, loop)
+                try:
+                    await self._commit(batch, loop)
+                except Exception as exc:  # never let one batch kill the writer
+                    error = TrailUnavailable(f"trail commit failed: {type(exc).__name__}")
+                    self.failed = str(error)
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(error)
             since = self.frontier.size - int((self.last_checkpoint or {}).get("tree_size", 0))
             due = since >= self.checkpoint_every or (
                 since and loop.time() - last_cp_time >= self.checkpoint_interval_s)
             if due and not self._closing:
                 try:
+                    if self._ambiguous:
+                        await self._reconcile()
                     await self.checkpoint("interval")
                     last_cp_time = loop.time()
-                except (OSError, TrailUnavailable) as exc:
-                    self.failed = f"checkpoint failed: {exc}"
+                except Exception as exc:  # store errors of any kind: retried next interval
+                    self.failed = f"checkpoint failed: {type(exc).__name__}: {exc}"
             if self._pending:
                 self._wakeup.set()
             elif self._closing:
                 return
 
-    async def _commit(self, batch: list[tuple[dict[str, Any], asyncio.Future[Entry]]],
+    async def _commit(self, batch: list[tuple[bytes, asyncio.Future[Entry]]],
                       loop: asyncio.AbstractEventLoop) -> None:
         started = loop.time()
-        entries = self._build([r for r, _ in batch])
         try:
+            if self._ambiguous:
+                await self._reconcile()
+            entries = self._build([r for r, _ in batch])
             if self._should_rotate(sum(len(e.line) + 1 for e in entries)):
                 await self.checkpoint("segment")
                 await self._rotate()
+            self._ambiguous = True  # until the store says it is done, it may or may not be
             await self._persist(entries)
-        except (OSError, ValueError, TrailUnavailable, ConnectionError) as exc:
+            self._ambiguous = False
+        except Exception as exc:  # OSError, a driver's own errors (asyncpg, ...), ...
             error = exc if isinstance(exc, TrailUnavailable) else TrailUnavailable(
                 f"trail write failed: {type(exc).__name__}: {exc}")
-            self.failed = str(error)
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(error)
-            return
-        except Exception as exc:  # a store driver error of its own kind (asyncpg, ...)
-            error = TrailUnavailable(f"trail write failed: {type(exc).__name__}: {exc}")
             self.failed = str(error)
             for _, fut in batch:
                 if not fut.done():
@@ -226,6 +288,41 @@ class Trail(abc.ABC):
             if not fut.done():
                 fut.set_result(entry)
 
+    async def _reconcile(self) -> None:
+        """After a write whose outcome is unknown (a lost COMMIT acknowledgement, a dropped
+        connection), continue from what the store holds, not from what we hoped: entries it
+        committed after our last known one are taken over (each must carry the next
+        sequence number and the previous entry's hash), and so is a checkpoint it holds
+        beyond ours. Nothing is retried blindly."""
+        lines = await self._stored_after(self.frontier.size)
+        adopted = 0
+        for line in lines:
+            doc = json.loads(line)
+            if doc.get("seq") != self.frontier.size or doc.get("prev") != self.prev \
+                    or doc.get("log_id") != self.log_id:
+                raise TrailUnavailable(f"log {self.log_id}: the store holds an entry at seq "
+                                       f"{doc.get('seq')} that does not continue the chain")
+            leaf = leaf_hash(line)
+            self.frontier.append(leaf)
+            self.prev = leaf.hex()
+            adopted += 1
+        stored_cp = await self._stored_checkpoint_after(self._next_index()[0])
+        if stored_cp is not None:
+            self.last_checkpoint = stored_cp
+        self._ambiguous = False
+        self.reconciled += adopted
+        if adopted or stored_cp is not None:
+            log.warning("trail_reconciled", log_id=self.log_id, adopted_entries=adopted,
+                        adopted_checkpoint=stored_cp is not None, tree_size=self.frontier.size)
+
+    async def _stored_after(self, seq: int) -> list[bytes]:
+        """Store hook: the stored entry lines with sequence number >= seq, in order."""
+        return []
+
+    async def _stored_checkpoint_after(self, index: int) -> dict[str, Any] | None:
+        """Store hook: the newest stored checkpoint with index >= `index`, if any."""
+        return None
+
     # -- checkpoints ------------------------------------------------------------------------
     def _next_index(self) -> tuple[int, str]:
         if self.last_checkpoint is None:
@@ -240,9 +337,16 @@ class Trail(abc.ABC):
             "last_leaf": self.prev, "frontier": self.frontier.to_json(), "time": utcnow(),
             "reason": reason,
         }
+        body["note"] = checkpoint_note(self.signer.key, origin_of(self.log_id), body)
         cp = self.signer.sign(body)
-        await self._persist_checkpoint(cp)
+        try:
+            await self._persist_checkpoint(cp)
+        except BaseException:
+            self._ambiguous = True
+            raise
         self.last_checkpoint = cp
+        for listener in self.checkpoint_listeners:
+            listener(cp)
         return cp
 
     async def rotated_key(self) -> None:

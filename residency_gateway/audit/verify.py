@@ -19,6 +19,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from residency_gateway.audit.chain import GENESIS, leaf_hash
 from residency_gateway.audit.merkle import Frontier, verify_consistency
+from residency_gateway.audit.note import (
+    ED25519,
+    NoteError,
+    Verifier,
+    note_matches,
+    origin_of,
+    parse_checkpoint,
+    parse_note,
+    verify_note,
+)
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import verify_signed
 from residency_gateway.audit.trail import checkpoint_digest
@@ -64,6 +74,11 @@ def verify_chain(log_id: str, items: Iterable[tuple[str, dict[str, Any]]],
         if cp.get("log_id") != log_id:
             findings.append(Finding(loc, f"{label} belongs to log {cp.get('log_id')!r}"))
             continue
+        if kind == "checkpoint" and cp.get("note") is not None:
+            problem = check_note(cp, keys)
+            if problem is not None:
+                findings.append(Finding(loc, f"{label} {problem}"))
+                continue
         if idx != expected or cp.get("prev") != prev:
             findings.append(Finding(loc, f"{label} does not follow #{expected - 1} (a checkpoint "
                                     "was removed, reordered or replaced)"))
@@ -99,11 +114,106 @@ def verify_chain(log_id: str, items: Iterable[tuple[str, dict[str, Any]]],
     return ChainResult(good, purge, findings)
 
 
+def log_verifiers(origin: str, keys: dict[str, Ed25519PublicKey]) -> list[Verifier]:
+    """The note verifiers of a log: each trusted key under the log's origin as key name."""
+    return [Verifier(origin, ED25519, public) for public in keys.values()]
+
+
+def check_note(cp: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> str | None:
+    """None if the checkpoint's signed note says what its JSON says and a trusted key signed
+    it, else why not."""
+    try:
+        note = parse_note(str(cp["note"]))
+        body = parse_checkpoint(note.text)
+        if not note_matches(body, cp):
+            return "signed note does not match the checkpoint it belongs to"
+        if not verify_note(note, log_verifiers(body.origin, keys)):
+            return "signed note carries no signature by a trusted key"
+    except NoteError as exc:
+        return f"signed note is not valid: {exc}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Witnessed:
+    """One trusted witness's cosignature on a checkpoint signed by a trusted log key."""
+
+    witness: str
+    size: int
+    root: str
+    timestamp: int
+    where: str
+
+
+def witnessed(log_id: str, notes: Iterable[tuple[str, str]],
+              keys: dict[str, Ed25519PublicKey], witnesses: list[Verifier]
+              ) -> tuple[list[Witnessed], list[Finding]]:
+    """Cosigned checkpoints of `log_id` (from the store, the bundle or the witnesses),
+    checked against trusted log and witness keys only."""
+    origin = origin_of(log_id)
+    out: list[Witnessed] = []
+    findings: list[Finding] = []
+    for where, text in notes:
+        try:
+            note = parse_note(text)
+            body = parse_checkpoint(note.text)
+            if body.origin != origin:
+                continue
+            if not verify_note(note, log_verifiers(origin, keys)):
+                findings.append(Finding(where, "cosigned checkpoint is not signed by a trusted "
+                                        "log key (ignored)", "warning"))
+                continue
+            for v in verify_note(note, witnesses):
+                out.append(Witnessed(v.verifier.name, body.size, body.root.hex(), v.timestamp,
+                                     where))
+        except NoteError as exc:
+            findings.append(Finding(where, f"cosigned checkpoint is not valid: {exc}"))
+    return out, findings
+
+
+def verify_witnessed(log_id: str, chain: ChainResult, seen: list[Witnessed], quorum: int
+                     ) -> tuple[list[Finding], dict[int, str]]:
+    """Roll-back and fork checks against what trusted witnesses cosigned. Returns findings and
+    the witnessed roots by size that the entries must still be checked against."""
+    findings: list[Finding] = []
+    newest: dict[str, Witnessed] = {}
+    for w in seen:
+        if w.witness not in newest or w.size > newest[w.witness].size:
+            newest[w.witness] = w
+    have = int(chain.checkpoints[-1][1]["tree_size"]) if chain.checkpoints else 0
+    roots = {int(cp["tree_size"]): str(cp["root"]) for _, cp in chain.checkpoints}
+    if len(newest) < quorum:
+        findings.append(Finding(log_id, f"not witnessed: {len(newest)} of the {quorum} "
+                                "witnesses required cosigned a checkpoint of this log"))
+    if newest:
+        top = max(newest.values(), key=lambda w: w.size)
+        if top.size > have:
+            names = ", ".join(sorted(w.witness for w in newest.values() if w.size == top.size))
+            findings.append(Finding(log_id, f"rolled back: witnesses saw size {top.size} "
+                                    f"({names}), but the trail ends at size {have}"))
+        sizes = sorted((w.size for w in newest.values()), reverse=True)
+        if len(sizes) >= quorum and have > sizes[quorum - 1]:
+            findings.append(Finding(log_id, f"the newest checkpoint (size {have}) is not yet "
+                                    f"cosigned by {quorum} witnesses (they agree on size "
+                                    f"{sizes[quorum - 1]})", "warning"))
+    extra: dict[int, str] = {}
+    for w in seen:
+        known = roots.get(w.size)
+        if known is not None and known != w.root:
+            findings.append(Finding(w.where, f"fork: witness {w.witness} cosigned a different "
+                                    f"root at size {w.size} than the trail's checkpoint"))
+        elif known is None and w.size <= have:
+            extra[w.size] = w.root
+    return findings, extra
+
+
 def verify_entries(log_id: str, entries: Iterable[tuple[str, bytes]], chain: ChainResult,
-                   *, partial: bool = False) -> tuple[list[Finding], int]:
+                   *, partial: bool = False, witnessed_roots: dict[int, str] | None = None
+                   ) -> tuple[list[Finding], int]:
     """Walk every entry of a log. Returns findings and how many entries were read."""
     findings: list[Finding] = []
     by_size = {int(cp["tree_size"]): (loc, cp) for loc, cp in chain.checkpoints}
+    extra = witnessed_roots or {}
     frontier, expected, prev = Frontier(), 0, GENESIS
     if chain.purge is not None:
         through = int(chain.purge["through_seq"])
@@ -146,6 +256,10 @@ def verify_entries(log_id: str, entries: Iterable[tuple[str, bytes]], chain: Cha
         if hit is not None and frontier.root().hex() != hit[1]["root"]:
             findings.append(Finding(loc, f"Merkle root over entries 0..{seq} differs from the "
                                     f"signed checkpoint #{hit[1]['index']} ({hit[0]})"))
+        want = extra.get(frontier.size) if seq + 1 == frontier.size else None
+        if want is not None and frontier.root().hex() != want:
+            findings.append(Finding(loc, f"fork: Merkle root over entries 0..{seq} differs from "
+                                    "the one witnesses cosigned at that size"))
     if chain.checkpoints and not partial:
         loc, last = chain.checkpoints[-1]
         if int(last["tree_size"]) > frontier.size:

@@ -114,6 +114,30 @@ def forwarded_entries(values: Sequence[str]) -> list[str] | None:
     return out
 
 
+def forwarded_suffix(values: Sequence[str]) -> tuple[list[str], bool]:
+    """The `for=` values of the longest well-formed tail of the Forwarded field, and whether
+    that tail is the whole field. A client may write anything to the left of what trusted
+    proxies append; only the elements a walk from the right reaches need to parse."""
+    text = ",".join(values)
+    if len(text) > 8192:
+        text = text[-8192:]
+    whole = forwarded_entries([text])
+    if whole is not None:
+        return whole, True
+    best: list[str] = []
+    cut = len(text)
+    while True:
+        cut = text.rfind(",", 0, cut)
+        if cut < 0:
+            return best, False
+        tail = forwarded_entries([text[cut + 1:]])
+        if tail is None:
+            if best:
+                return best, False
+            continue
+        best = tail
+
+
 def _param_value(raw: str) -> str | None:
     """An RFC 7230 token, or a quoted-string with its escapes undone; None if neither."""
     if raw.startswith('"'):
@@ -173,8 +197,11 @@ def resolve_client(
         return ClientAddress(None, peer, False, 0, "peer address unavailable")
     if not is_trusted(peer_ip, trusted) or not header_values:
         return ClientAddress(str(peer_ip), str(peer_ip), False, 0)
-    entries = (forwarded_entries(header_values) if header_kind == "forwarded"
-               else xff_entries(header_values))
+    complete = True
+    if header_kind == "forwarded":
+        entries, complete = forwarded_suffix(header_values)
+    else:
+        entries = xff_entries(header_values)
     if not entries:
         return ClientAddress(None, str(peer_ip), True, 0, f"{header_kind} has no usable element")
     hops = 0
@@ -187,6 +214,9 @@ def resolve_client(
                                  f"{header_kind} element {hops} from the right is not an address")
         if not is_trusted(candidate, trusted):
             return ClientAddress(str(candidate), str(peer_ip), True, hops)
+    if not complete:
+        return ClientAddress(None, str(peer_ip), True, hops,
+                             f"{header_kind} is malformed beyond the trusted hops")
     # Every hop is a trusted proxy: the leftmost is as far as the chain can be believed.
     return ClientAddress(str(candidate), str(peer_ip), True, hops, "every hop is a trusted proxy")
 

@@ -45,8 +45,7 @@ def with_line_scan(facts: RequestFacts, query: str, rmap: RegionMap, key: bytes,
     line = scan_request_line(facts.path, query, key=key, today=today, headers=facts.headers,
                              resident_ids=rmap.payload.resident_id,
                              phones=rmap.payload.mobile_phone,
-                             skip_headers=(ident.header, ident.api_key_header,
-                                           rmap.payload.guardian_consent_header))
+                             skip_headers=(ident.header, ident.api_key_header))
     return replace(facts, payload=facts.payload.merged(line))
 
 
@@ -66,7 +65,7 @@ def explain(rmap: RegionMap, version: str, geo: GeoLookup, *, ip: str, tenant: s
         if redirect_stands_without_body(early):
             return early
     ctype = facts.header("content-type") or ""
-    cenc = facts.header("content-encoding") or ""
+    cenc = ", ".join(facts.header_values("content-encoding"))
     scan = scan_held_body(body, ctype, cenc, rmap, key, now.date())
     facts = replace(facts, payload=facts.payload.merged(scan))
     return decide(facts, rmap, version, geo, now, "explain", gateway_region=gateway_region,

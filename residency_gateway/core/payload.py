@@ -30,6 +30,7 @@ import json
 import lzma
 import quopri
 import re
+import struct
 import urllib.parse
 import zipfile
 import zlib
@@ -42,14 +43,12 @@ import zstandard
 
 from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.scanner import (
-    _COARSE as _COARSE_DIGITS,
-)
-from residency_gateway.core.scanner import (
-    _SKELETON,
     Budget,
     BudgetExceeded,
     Token,
+    digit_run_spans,
     may_hold_identifier,
+    normalise,
     tokens,
 )
 from residency_gateway.core.values import (
@@ -62,7 +61,7 @@ from residency_gateway.core.values import (
 )
 
 MAX_NESTING = 4  # multipart in multipart, archive in part, ...
-MAX_BASE64_TOKENS = 64
+MAX_BASE64_TOKENS = 4096
 
 
 class PayloadError(ValueError):
@@ -158,12 +157,12 @@ def binary_signature(data: bytes) -> str | None:
     """The binary media format `data` (its first SIGNATURE_BYTES) is, or None.
 
     A signature followed by text (`GIF89a{"id": ...}`) is not media: it is inspected like any
-    text. PDF is structurally text, so it counts by its signature alone."""
+    text. PDF is a document that holds text: it is never media (see `_pdf_streams`)."""
     found = _signature(data)
     if found is None:
         return None
     name, skip = found
-    if name != "pdf" and text_like(data[skip:SIGNATURE_BYTES]):
+    if name == "pdf" or text_like(data[skip:SIGNATURE_BYTES]):
         return None
     return name
 
@@ -319,21 +318,23 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
     it, else by BOM, else UTF-8; UTF-16 as well when NUL bytes suggest it. Undecodable bytes
     become U+FFFD: they cannot be an identifier, and the rest is still read."""
     texts: list[str] = []
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            texts.append(data.decode(codec, "replace"))
+            break
+    else:
+        texts.append(data.decode("utf-8", "replace"))
     if charset:
-        # An unknown charset name (or one with a NUL) is read as the fallbacks below.
+        # The declared charset is one more reading, never the only one: receivers (JSON ones
+        # by RFC 8259) often ignore it. An unknown name (or one with a NUL) adds nothing.
         with contextlib.suppress(LookupError, ValueError):
-            texts.append(data.decode(charset, "replace"))
-    if not texts:
-        for bom, codec in _BOMS:
-            if data.startswith(bom):
-                texts.append(data.decode(codec, "replace"))
-                break
-        else:
-            texts.append(data.decode("utf-8", "replace"))
+            declared = data.decode(charset, "replace")
+            if declared != texts[0]:
+                texts.append(declared)
     if b"\x00" in data:
         for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
             texts.append(data.decode(codec, "replace"))
-    if not charset and not data.isascii():
+    if not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
@@ -344,25 +345,38 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
     return texts
 
 
-def derived_views(text: str) -> Iterator[str]:
-    """`text` with the encodings people and programs wrap around values undone."""
+def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
     if "%" in text and _PERCENT.search(text):
-        layer = text
-        for _ in range(3):
-            nxt = urllib.parse.unquote(layer, errors="replace")
-            if nxt == layer:
-                break
-            yield nxt
-            plus = urllib.parse.unquote_plus(layer, errors="replace")
-            if plus != nxt:
-                yield plus
-            layer = nxt
-    if "&" in text and ";" in text:
+        yield urllib.parse.unquote(text, errors="replace")
+        if plus and "+" in text:
+            yield urllib.parse.unquote_plus(text, errors="replace")
+    elif plus and "+" in text:
+        yield text.replace("+", " ")
+    if "&" in text:
         unescaped = html.unescape(text)
         if unescaped != text:
             yield unescaped
+
+
+def derived_views(text: str, *, plus: bool = False, depth: int = 4) -> Iterator[str]:
+    """`text` with the encodings people and programs wrap around values undone, in any
+    combination (JSON escapes inside percent-encoding inside HTML, ...), up to `depth` layers.
+    `plus`: `+` means space (forms and query strings)."""
+    seen = {text}
+    layer = [text]
+    for _ in range(depth):
+        following: list[str] = []
+        for item in layer:
+            for view in _decodings(item, plus):
+                if view not in seen and len(seen) < 32:
+                    seen.add(view)
+                    following.append(view)
+                    yield view
+        if not following:
+            return
+        layer = following
 
 
 def _b64_table() -> bytes:
@@ -373,43 +387,67 @@ def _b64_table() -> bytes:
 
 
 _B64_SKELETON = _b64_table()
-_B64_MIN = b"a" * 20  # base64 of 15+ bytes: the shortest text worth decoding
+_B64_MIN = b"a" * 15  # unpadded base64 of 11 bytes: the shortest text holding a phone
 _B64_REST = re.compile(rb"a*")
 
 
 def _b64_runs(skeleton: bytes) -> Iterator[tuple[int, int]]:
-    """Runs of 20+ base64 characters, found with memmem-speed searches (a regex would try
+    """Runs of 15+ base64 characters, found with memmem-speed searches (a regex would try
     a match at every letter of ordinary text)."""
     pos = skeleton.find(_B64_MIN)
     while pos >= 0:
-        end = _B64_REST.match(skeleton, pos + 20).end()  # type: ignore[union-attr]
+        end = _B64_REST.match(skeleton, pos + 15).end()  # type: ignore[union-attr]
         yield pos, end
         pos = skeleton.find(_B64_MIN, end)
 _DIGIT_BYTES = b"0123456789"
 
 
 def _base64_texts(data: bytes) -> Iterator[bytes]:
-    """Base64 (standard or URL-safe) tokens that decode to text holding a digit run.
+    """Base64 (standard or URL-safe) tokens of 16+ characters, decoded, that are not media.
 
-    Only tokens with upper case, lower case and digits are tried: base64 of text of 12+ bytes
-    almost always has all three, while words, snake_case keys, hex hashes and UUIDs do not."""
+    Only tokens with upper case, lower case and digits are tried: base64 of 12+ bytes almost
+    always has all three, while words, snake_case keys, hex hashes and UUIDs do not. A token
+    after a slash is also tried without its leading path part."""
     skeleton = data.translate(_B64_SKELETON)
     tried = 0
     for start, end in _b64_runs(skeleton):
-        token = data[start:end]
-        if token.islower() or token.isupper() or token.translate(None, _DIGIT_BYTES) == token:
-            continue
-        tried += 1
-        if tried > MAX_BASE64_TOKENS:
-            return
-        token = token.replace(b"-", b"+").replace(b"_", b"/")
-        token += b"=" * (-len(token) % 4)
+        whole = data[start:end]
+        for token in {whole, whole.rpartition(b"/")[2]}:
+            if len(token) < 15 or token.islower() or token.isupper() or \
+                    token.translate(None, _DIGIT_BYTES) == token:
+                continue
+            tried += 1
+            if tried > MAX_BASE64_TOKENS:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"more than {MAX_BASE64_TOKENS} base64 tokens")
+            token = token.replace(b"-", b"+").replace(b"_", b"/")
+            token += b"=" * (-len(token) % 4)
+            try:
+                raw = base64.b64decode(token, validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            if binary_signature(raw[:SIGNATURE_BYTES]) is None:
+                yield raw
+
+
+_PDF_STREAM = re.compile(rb"stream\r?\n")
+
+
+def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
+    """The Flate-compressed content streams of a PDF (where its text layer lives), inflated
+    within `limit` bytes in all."""
+    total = 0
+    for m in _PDF_STREAM.finditer(data):
+        d = zlib.decompressobj()
         try:
-            raw = base64.b64decode(token, validate=True)
-        except (binascii.Error, ValueError):
+            out = d.decompress(data[m.end():m.end() + limit], max(limit - total, 0))
+        except zlib.error:
             continue
-        if _COARSE_DIGITS.search(raw.translate(_SKELETON)) and not binary_signature(raw):
-            yield raw
+        total += len(out)
+        if out:
+            yield out
+        if total >= limit:
+            return
 
 
 # -- structure ------------------------------------------------------------------------------
@@ -486,14 +524,19 @@ class _Inspection:
     views: list[tuple[str, str | bytes]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def add_text(self, label: str, data: bytes, charset: str | None) -> None:
+    def add_text(self, label: str, data: bytes, charset: str | None, *, plus: bool = False,
+                 depth: int = 0) -> None:
         for n, text in enumerate(decode_text(data, charset)):
             name = label if n == 0 else f"{label}~{n}"
             self.views.append((name, data if n == 0 and data.isascii() else text))
-            for m, derived in enumerate(derived_views(text)):
+            for m, derived in enumerate(derived_views(text, plus=plus)):
                 self.views.append((f"{name}+{m}", derived))
-        for n, raw in enumerate(_base64_texts(data)):
-            self.add_text(f"{label}/base64[{n}]", raw, None)
+        if depth < MAX_NESTING:
+            for n, raw in enumerate(_base64_texts(data)):
+                try:
+                    self.body(f"{label}/base64[{n}]", raw, "", depth + 1)
+                except PayloadError:
+                    continue  # decoded junk that merely looks like an archive
 
     def body(self, label: str, data: bytes, content_type: str, depth: int,
              declared_encoding: str = "") -> None:
@@ -504,7 +547,7 @@ class _Inspection:
         if declared_encoding:
             data = decode_content(data, declared_encoding, limit=opts.max_inspect_bytes,
                                   ratio=opts.max_decompression_ratio)
-        media = binary_signature(data[:64])
+        media = binary_signature(data[:SIGNATURE_BYTES])
         if media:
             self.notes.append(f"{label}: {media} signature, not inspected")
             return
@@ -521,6 +564,9 @@ class _Inspection:
             self.body(f"{label}/{archive}", inner, "", depth + 1)
             return
         ctype = content_type.split(";")[0].strip().lower()
+        if data.startswith(b"%PDF-"):
+            for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
+                self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
         if ctype.startswith("multipart/"):
             parts = split_multipart(data, content_type)
             for n, part in enumerate(parts):
@@ -533,7 +579,8 @@ class _Inspection:
             validate_json(data)
         elif ctype == "application/x-www-form-urlencoded":
             validate_form(data)
-        self.add_text(label, data, charset_of(content_type))
+        self.add_text(label, data, charset_of(content_type),
+                      plus=ctype == "application/x-www-form-urlencoded", depth=depth)
 
     def part(self, label: str, part: _Part, depth: int) -> None:
         data = part.body
@@ -566,7 +613,8 @@ class _Inspection:
                                             f"{label}: zip content beyond the inspection limit")
                     self.body(f"{label}/zip[{n}]", content, "", depth + 1)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
-                OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+                OSError, EOFError, zlib.error, lzma.LZMAError, ValueError, IndexError,
+                KeyError, OverflowError, UnicodeDecodeError, struct.error) as exc:
             raise PayloadError(f"{label}: zip archive cannot be read "
                                f"({type(exc).__name__})") from None
 
@@ -659,17 +707,18 @@ def scan_json(body: bytes, *, key: bytes, today: dt.date, resident_ids: bool = T
 
 # -- the request line -----------------------------------------------------------------------
 
-# Headers whose values are protocol data, addresses or credentials, never a data subject's
-# identifier (addresses and versions would read as phone numbers). Everything else a client
-# sends (custom X- headers, Cookie, Referer, ...) is inspected.
+# Headers whose values are protocol data, addresses, trace ids or the API key, never a data
+# subject's identifier (addresses would read as phone numbers). Everything else a client sends
+# and the upstream receives (custom X- headers, Cookie, Referer, User-Agent, Authorization with
+# its base64 or JWT payload, request ids, the consent reference) is inspected.
 PROTOCOL_HEADERS = frozenset({
     "host", "content-length", "content-type", "content-encoding", "transfer-encoding",
     "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "accept",
-    "accept-encoding", "accept-language", "accept-charset", "user-agent", "date",
+    "accept-encoding", "accept-language", "accept-charset", "date",
     "if-modified-since", "if-unmodified-since", "if-none-match", "if-match", "if-range",
-    "range", "cache-control", "pragma", "authorization", "proxy-authorization",
+    "range", "cache-control", "pragma",
     "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
-    "forwarded", "x-real-ip", "via", "x-request-id", "x-correlation-id", "x-api-key",
+    "forwarded", "x-real-ip", "via", "x-api-key",
     "x-tenant-id", "traceparent", "tracestate", "x-amzn-trace-id", "x-b3-traceid",
     "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-cloud-trace-context",
     "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-ch-ua", "sec-ch-ua-platform",
@@ -692,7 +741,15 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
     views: list[tuple[str, str]] = []
     for label, text in base:
         views.append((label, text))
-        views.extend((f"{label}+{n}", d) for n, d in enumerate(derived_views(text)))
+        derived = list(derived_views(text, plus=label != "path"))
+        views.extend((f"{label}+{n}", d) for n, d in enumerate(derived))
+        for item in (text, *derived):
+            with contextlib.suppress(Uninspectable):
+                for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
+                    decoded = raw.decode("utf-8", "replace")
+                    views.append((f"{label}/base64[{n}]", decoded))
+                    views.extend((f"{label}/base64[{n}]+{m}", d)
+                                 for m, d in enumerate(derived_views(decoded)))
     return views
 
 
@@ -710,9 +767,27 @@ def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
 
 
 def redact_path(path: str) -> str:
-    """The request path as records and logs may show it: segments that could hold an
-    identifier (however spelled or percent-encoded) become `{redacted}`."""
-    return "/".join("{redacted}" if _may_hold(s) else s for s in path.split("/"))
+    """The request path as records and logs may show it: when the path could hold an
+    identifier (seven digits in all, however spelled, percent-encoded or spread over
+    segments), every segment with a digit becomes `{redacted}`."""
+    if not _may_hold(path):
+        return path
+    segments = path.split("/")
+    if not path.isascii() or "%" in path or "&" in path or "\\" in path:
+        return "/".join("{redacted}" if _has_digit(s) else s for s in segments)
+    # Plain ASCII: the segments a digit run of 7+ digits crosses ("/110101/199003/071233"),
+    # and those holding 7+ digits on their own ("id:110101:199003:071233").
+    crossed: set[int] = set()
+    for start, end in digit_run_spans(path.encode()):
+        first = path.count("/", 0, start)
+        crossed.update(range(first, first + path.count("/", start, end) + 1))
+    return "/".join("{redacted}" if i in crossed or may_hold_identifier(s) else s
+                    for i, s in enumerate(segments))
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in normalise(text)) or any(
+        any(c.isdigit() for c in normalise(d)) for d in derived_views(text))
 
 
 def _may_hold(text: str) -> bool:

@@ -62,7 +62,9 @@ class TenantResult:
 
 
 def api_key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+    # "surrogatepass": a header that was not UTF-8 (aiohttp decodes headers with
+    # surrogateescape) hashes to something that matches no tenant instead of raising
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def client_address(facts: RequestFacts, rmap: RegionMap) -> ClientAddress:

@@ -44,12 +44,8 @@ from residency_gateway.core.idnumber import check_character, parse_resident_id
 # Separators people and machines put between digit groups: whitespace, dash, dot, slash,
 # underscore, brackets; after NFKC, Unicode dashes, minus and middle dots are folded into "-".
 _ASCII_SEP = b" \t\r\n\f\v-./_()"
-_UNICODE_SEP = re.compile("[\u00b7\u2010-\u2015\u2212\u2027\u2219\u22c5\u30fb\u30fc\uff65]")
-_FORMAT_CHARS = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U0001d173-\U0001d17a"
-    "\U000e0000-\U000e0fff]")
-_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+_UNICODE_SEP = re.compile("[\u00b7\u2010-\u2015\u2212\u2027\u2219\u22c5\u30fb\u30fc\uff65"
+                          "\u115f\u1160\u3164\uffa0]")  # and the Hangul fillers (blank)
 
 
 def _skeleton_table() -> bytes:
@@ -74,7 +70,7 @@ _DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 _NOISE = re.compile(
     rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
     rb"|(?<![0-9A-Za-z])[0-9A-Fa-f]{32,}(?![0-9A-Za-z])")
-# Seven digits, however separated, could be part of an identifier (redaction rule).
+# Seven digits could be part of an identifier (the redaction rule).
 REDACT_DIGITS = 7
 
 _PROVINCES = frozenset({
@@ -115,73 +111,98 @@ class Token:
     generation: int = 2  # 1 for a 15-digit first-generation resident ID
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    """One non-ASCII character after NFKC: format characters and combining marks vanish,
+    decimal digits of any script become ASCII, dashes and spaces become separators, letters
+    that look like the check character X become X."""
+    cat = unicodedata.category(c)
+    if cat in ("Cf", "Mn", "Me"):
+        return ""
+    if cat == "Nd":
+        return str(unicodedata.digit(c, 0))
+    if cat in ("Pd", "Zs", "Zl", "Zp") or _UNICODE_SEP.match(c):
+        return "-"
+    if c in _X_LOOKALIKES:
+        return "X"
+    return c
+
+
+_X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, Greek, Roman X
+
+
+def _fold(text: str) -> str:
+    return "".join(c if c.isascii() else _fold_char(c) for c in text)
+
+
 def normalise(text: str) -> str:
-    """NFKC, every decimal digit as ASCII, invisible format characters removed."""
+    """NFKC, every decimal digit as ASCII, invisible format characters and combining marks
+    removed, Unicode dashes and spaces as separators."""
     if text.isascii():
         return text
-    text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", text))
-    if not text.isascii():
-        text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(), 0)), text)
-        text = _UNICODE_SEP.sub("-", text)
-    return text
+    return _fold(unicodedata.normalize("NFKC", text))
 
 
-def _encoded(text: str) -> bytes:
-    """The normalised text as bytes for the skeleton (lone surrogates become "?")."""
-    return normalise(text).encode("utf-8", "replace")
+def _prepared(data: bytes) -> bytes:
+    """UTF-8 `data` normalised: NFKC always (C, microseconds); the per-character folding only
+    when a character it changes is present (found by byte searches)."""
+    text = unicodedata.normalize("NFKC", data.decode("utf-8", "replace"))
+    out = text.encode("utf-8", "replace")
+    if _needs_folding(out):
+        out = _fold(text).encode("utf-8", "replace")
+    return out
 
 
 def _lead_table() -> bytes:
     table = bytearray(b"." * 256)
-    for lead in b"\xc2\xd9\xdb\xe0\xe1\xf0\xf3":
-        table[lead] = ord("!")  # scripts whose characters can be digits, spaces or format
+    for lead in _FOLD_LEADS:
+        table[lead] = ord("!")
     for lead in b"\xe2\xe3\xef":
-        table[lead] = ord("?")  # common in CJK text: look closer
+        table[lead] = ord("?")
     return bytes(table)
 
 
+# After NFKC, the UTF-8 lead bytes of every character `_fold_char` changes (format characters,
+# combining marks, other scripts' digits, dashes and spaces, X lookalikes), computed from
+# Unicode data (tests/core/test_scanner_properties.py recomputes and compares them). Leads
+# E2/E3/EF also start ordinary CJK punctuation, so for them the exact sequences are listed.
+_FOLD_LEADS = bytes.fromhex("c2cccdcecfd0d1d2d6d7d8d9dbdcdddedfe0e1eaf0f3")
 _LEADS = _lead_table()
-# The UTF-8 of the characters under the E2/E3/EF leads that normalisation changes into (or
-# removes from) digit runs: zero-width and bidi format characters, dashes, narrow spaces,
-# minus, circled digits, ideographic space, katakana middle dot and long mark, fullwidth
-# digits and X/x, BOM, halfwidth middle dot and filler. Ordinary CJK punctuation is not here.
-_CLOSER = tuple(
-    [bytes([0xE2, 0x80, b]) for b in (*range(0x8B, 0x96), *range(0xA8, 0xB0))]
-    + [bytes([0xE2, 0x81, b]) for b in range(0xA0, 0xB0)]
-    + [b"\xe2\x88\x92", b"\xe2\x91", b"\xe2\x92", b"\xe2\x93", b"\xe2\x9d", b"\xe2\x9e"]
-    + [b"\xe3\x80\x80", b"\xe3\x83\xbb", b"\xe3\x83\xbc", b"\xe3\x89", b"\xe3\x8a"]
-    + [bytes([0xEF, 0xBC, b]) for b in (*range(0x90, 0x9A), 0xB8, 0x8D, 0x8E, 0x8F, 0x88, 0x89)]
-    + [b"\xef\xbd\x98", b"\xef\xbd\xa5", b"\xef\xbb\xbf", b"\xef\xbe\xa0", b"\xef\xb8",
-       b"\xef\xbf\xb0"])
+_FOLD_SEQUENCES = re.compile(
+    rb"\xe2\x80[\x8b-\x90\x92-\x95\xa7-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xaf]|\xe2\x83[\x90-\xb0]"
+    rb"|\xe2\x85[\xa9\xb9]|\xe2\x88[\x92\x99]|\xe2\x8b\x85|\xe2\xb3[\xaf-\xb1]|\xe2\xb5\xbf"
+    rb"|\xe2\xb7[\xa0-\xbf]|\xe2\xb8[\x97\x9a\xba\xbb]|\xe2\xb9[\x80\x9d]"
+    rb"|\xe3\x80[\x9c\xaa-\xad\xb0]|\xe3\x82[\x99\x9a\xa0]|\xe3\x83[\xbb\xbc]|\xe3\x85\xa4"
+    rb"|\xef\xac\x9e|\xef\xb8[\x80-\x8f\xa0-\xaf]|\xef\xbb\xbf|\xef\xbe\xa0"
+    rb"|\xef\xbf[\xb9-\xbb]")
 
 
-def _utf8_needs_normalising(data: bytes) -> bool:
-    """Whether NFKC and the digit/format folding could change any digit run of `data`
-    (UTF-8): decided with C-speed byte searches, so CJK text pays microseconds, not a pass of
-    Unicode normalisation."""
+def _needs_folding(data: bytes) -> bool:
+    """Whether `_fold` could change NFKC-normalised UTF-8 `data` (C-speed byte checks)."""
     leads = data.translate(_LEADS)
     if b"!" in leads:
         return True
-    return b"?" in leads and any(needle in data for needle in _CLOSER)
+    return b"?" in leads and _FOLD_SEQUENCES.search(data) is not None
 
 
 _ALNUM_DASH = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
 
 
-def _in_noise(data: bytes, start: int, end: int) -> bool:
-    """Whether the run [start, end) lies in a UUID or a long hex token (looked at locally)."""
+def _noise_start(data: bytes, start: int, end: int) -> int | None:
+    """Where a UUID or long hex token overlapping the run [start, end) begins (looked at
+    locally), or None."""
     lo, hi = start, end
     while lo > 0 and end - lo < 80 and data[lo - 1] in _ALNUM_DASH:
         lo -= 1
     while hi < len(data) and hi - start < 80 and data[hi] in _ALNUM_DASH:
         hi += 1
     if hi - lo < 32:
-        return False
+        return None
     for m in _NOISE.finditer(data, lo, hi):
         if m.start() < end and start < m.end() and (
                 m.group()[8:9] == b"-" or sum(c > 0x39 for c in m.group()) >= 8):
-            return True
-    return False
+            return m.start()
+    return None
 
 
 def _cn_mobile_plan() -> re.Pattern[str]:
@@ -287,6 +308,26 @@ def _id_token(candidate: str, offset: int, today: dt.date) -> Token | None:
     return None
 
 
+# How people group a mainland mobile's 11 digits (after an optional 86/0086 group): anything
+# else joined from several groups (versions, coordinates, boxes) is not a phone number.
+_MOBILE_GROUPINGS = frozenset({(11,), (3, 4, 4), (3, 8), (7, 4)})
+# A first-generation ID written in groups: area, birth date, sequence.
+_FIRST_GEN_GROUPINGS = frozenset({(15,), (6, 6, 3), (6, 9)})
+
+
+def _grouping_ok(sizes: tuple[int, ...], candidate: str, plus: bool) -> bool:
+    """Whether a bare number joined from groups of `sizes` reads as a mainland mobile or
+    first-generation ID (18-character IDs carry a checksum; international numbers a plus)."""
+    if len(sizes) == 1 or plus:
+        return True
+    if len(candidate) == 15 and not candidate.startswith("0086"):
+        return sizes in _FIRST_GEN_GROUPINGS
+    if (candidate.startswith("0086") and sizes[0] == 4) or (
+            candidate.startswith("86") and sizes[0] == 2):
+        sizes = sizes[1:]
+    return sizes in _MOBILE_GROUPINGS or (candidate.startswith("00") and len(sizes) <= 4)
+
+
 def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
     if not candidate.isdigit():
         return None
@@ -349,8 +390,8 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     """Every identifier in `text` (normalised here; bytes must be ASCII or UTF-8), IDs first
     within each run."""
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
-    if not data.isascii() and _utf8_needs_normalising(data):
-        data = _encoded(data.decode("utf-8", "replace"))
+    if not data.isascii():
+        data = _prepared(data)
     spend = budget.spend if budget is not None else None
     for start, end in _runs(data):
         groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
@@ -360,8 +401,15 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
             continue
         if len(groups) == 4 and _DOTTED_QUAD.fullmatch(data, start, end):
             continue
-        if _in_noise(data, start, end):
-            continue
+        noise = _noise_start(data, start, end)
+        if noise is not None:
+            # Digits inside the UUID or hash are not identifiers; those before it still are.
+            if noise <= start:
+                continue
+            end = noise
+            groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
+            if sum(len(g) for g in groups) < 8:
+                continue
         if len(groups) == 1:
             # The common case: one unbroken number.
             if spend is not None:
@@ -378,8 +426,11 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
         if not windows:
             continue
         used = [False] * len(groups)
+        sizes = [len(g) for g in groups]
         if resident_ids:
             for i, j, joined in windows:
+                if len(joined) == 15 and not _grouping_ok(tuple(sizes[i:j + 1]), joined, False):
+                    continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
                     if token is not None:
@@ -387,8 +438,10 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
                         yield token
         if phones:
             for i, j, joined in windows:
-                if not any(used[i:j + 1]):
-                    token = _phone_token(joined, start, i == 0 and plus)
+                lead = i == 0 and plus
+                if not any(used[i:j + 1]) and _grouping_ok(tuple(sizes[i:j + 1]), joined,
+                                                           lead):
+                    token = _phone_token(joined, start, lead)
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
@@ -402,19 +455,19 @@ def _runs(data: bytes) -> Iterator[tuple[int, int]]:
             yield match.span()
 
 
-def digit_runs(text: str) -> Iterator[int]:
-    """The digit count of each separator-joined digit run of 7+ digits in `text`."""
-    data = text.encode() if text.isascii() else _encoded(text)
+def digit_run_spans(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each separator-joined run of 7+ digits in ASCII `data`."""
     for start, end in _runs(data):
-        digits = sum(c in b"0123456789" for c in data[start:end])
-        if digits >= REDACT_DIGITS:
-            yield digits
+        if sum(c in b"0123456789" for c in data[start:end]) >= REDACT_DIGITS:
+            yield start, end
 
 
 def may_hold_identifier(text: str) -> bool:
-    """Seven or more digits in one run, however separated or spelled (fullwidth, ...): the
-    text could hold (part of) an identifier, so it is never copied into a record or log."""
-    return any(n >= REDACT_DIGITS for n in digit_runs(text))
+    """Seven or more digits in all, however spelled (fullwidth, other scripts) or punctuated:
+    the text could hold (part of) an identifier, so it is never copied into a record or log."""
+    if text.isascii():
+        return sum(map(text.count, "0123456789")) >= REDACT_DIGITS
+    return sum(c.isdigit() for c in normalise(text)) >= REDACT_DIGITS
 
 
 def scan_views(views: Iterable[tuple[str, str]], *, today: dt.date, resident_ids: bool = True,

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from residency_gateway.audit.keys import KeyUnavailable
 from residency_gateway.audit.records import decision_record
 from residency_gateway.core.explain import explain
 from residency_gateway.core.payload import redact_path
@@ -90,7 +91,10 @@ async def admin_explain(request: web.Request) -> web.Response:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return problem(400, "bad_explain_request", f"expected JSON with ip and tenant: {exc}")
     active = rt.active
-    key = rt.keys.get(tenant, create=False) or secrets.token_bytes(32)
+    try:
+        key = rt.keys.get(tenant, create=False) or secrets.token_bytes(32)
+    except KeyUnavailable as exc:
+        return problem(503, "pseudonym_key_unavailable", str(exc))
     try:
         d = explain(active.loaded.rmap, active.loaded.version, active.geo, ip=ip, tenant=tenant,
                     headers=headers, body=raw, now=dt.datetime.now(dt.UTC), key=key,

@@ -12,10 +12,19 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 
+from residency_gateway.audit.witnessing import witnessing_for
+from residency_gateway.core.payload import redact_path
+from residency_gateway.core.safetext import safe_text
 from residency_gateway.gateway.admin import admin_app
+from residency_gateway.gateway.connections import (
+    RateLimitedLoopErrors,
+    connection_cap,
+    start_guarded_site,
+)
 from residency_gateway.gateway.problem import problem
 from residency_gateway.gateway.proxy import RUNTIME, handle, no_early_continue
 from residency_gateway.gateway.runtime import Runtime
+from residency_gateway.gateway.supervisor import Supervisor
 from residency_gateway.regionmap.load import canonical_json
 
 log = structlog.get_logger("residency_gateway")
@@ -23,15 +32,17 @@ log = structlog.get_logger("residency_gateway")
 
 @web.middleware
 async def errors_as_problems(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    """The one place unexpected errors become responses: RFC 9457, no stack traces out."""
+    """Last resort (the proxy handler records and answers its own failures): RFC 9457, no
+    stack traces out, and only the redacted, escaped path in the log."""
     try:
         return await handler(request)
     except web.HTTPException:
         raise
     except (asyncio.CancelledError, ConnectionResetError):
         raise
-    except Exception:
-        log.exception("unhandled_error", path=request.path)
+    except Exception as exc:
+        log.error("unhandled_error", error=type(exc).__name__,
+                  path=safe_text(redact_path(request.path), 1024))
         return problem(500, "internal_error", "the gateway failed on this request; nothing was "
                        "forwarded unless a decision id is attached")
 
@@ -46,22 +57,29 @@ def proxy_app(rt: Runtime) -> web.Application:
 
     async def trail_ctx(_app: web.Application) -> AsyncIterator[None]:
         loaded = rt.active.loaded
+        witnessing = witnessing_for(rt.trails, rt.settings, rt.metrics)
         for trail in rt.trails:
-            await trail.start()
+            await trail.start(spawn_writer=False)  # the supervisor runs the writers
             await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
+        for w in witnessing:
+            await w.start()
         await rt.check_upstreams(report=False)  # not listening yet: nothing to report
-        tasks = [asyncio.create_task(rt.housekeeping(), name="housekeeping"),
-                 asyncio.create_task(rt.watch(), name="watch")]
+        supervisor = Supervisor(rt.metrics)
+        rt.start_tasks(supervisor)
         yield
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # writers last: every other task stops, then each trail commits what is pending,
+        # signs its shutdown checkpoint and its writer returns
+        await supervisor.stop(lambda name: not name.startswith("trail_writer"))
+        for trail in rt.trails:
+            await trail.close()
+        await supervisor.stop()
         await rt.close()
+        for w in witnessing:  # after the shutdown checkpoints: a bounded try to get them cosigned
+            await w.close(drain_s=rt.settings.witness_timeout_s)
 
     app.cleanup_ctx.append(trail_ctx)
-    app.router.add_route("*", "/{tail:.*}", handle, expect_handler=no_early_continue)
+    # every path, including decoded newlines (".*" would not match them: 404 without a record)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", handle, expect_handler=no_early_continue)
     return app
 
 
@@ -72,10 +90,20 @@ class Running:
     admin: web.AppRunner
     proxy_port: int
     admin_port: int
+    listener: asyncio.Server | None = None
+    stopped: bool = False
 
     async def stop(self) -> None:
-        await self.admin.cleanup()
+        """Data listener first (stop accepting; in-flight requests get shutdown_grace_s; the
+        trail closes), the admin listener last: readiness answers 503 until the end."""
+        if self.stopped:
+            return
+        self.stopped = True
+        self.runtime.draining = True
+        if self.listener is not None:
+            self.listener.close()
         await self.proxy.cleanup()
+        await self.admin.cleanup()
 
 
 class ListenError(OSError):
@@ -94,18 +122,32 @@ class ListenError(OSError):
 
 async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
                 admin_port: int) -> Running:
+    s = rt.settings
     proxy_runner = web.AppRunner(proxy_app(rt), access_log=None,
-                                 shutdown_timeout=rt.settings.shutdown_grace_s)
+                                 shutdown_timeout=s.shutdown_grace_s,
+                                 keepalive_timeout=s.idle_timeout_s)
     admin_runner = web.AppRunner(admin_app(rt), access_log=None)
+    listener: asyncio.Server | None = None
     try:
         await proxy_runner.setup()
-        site = web.TCPSite(proxy_runner, host, port, reuse_address=True)
-        await _bind(site, "proxy", host, port)
+        try:
+            listener = await start_guarded_site(
+                proxy_runner, host, port, max_connections=connection_cap(s.max_connections),
+                header_timeout_s=s.header_timeout_s, metrics=rt.metrics)
+        except OSError as exc:
+            raise ListenError("proxy", host, port, exc) from exc
         await admin_runner.setup()
         admin_site = web.TCPSite(admin_runner, admin_host, admin_port, reuse_address=True)
-        await _bind(admin_site, "admin listener", admin_host, admin_port)
+        try:
+            await admin_site.start()
+        except OSError as exc:
+            raise ListenError("admin listener", admin_host, admin_port, exc) from exc
     except BaseException:
-        # Close what setup opened (the trail, upstream client sessions) before reporting.
+        # Close what setup opened (the listening socket, the trail, upstream client sessions)
+        # before reporting.
+        if listener is not None:
+            listener.close()
+            await listener.wait_closed()
         if admin_runner.server is not None:
             await admin_runner.cleanup()
         if proxy_runner.server is not None:
@@ -113,16 +155,9 @@ async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
         else:
             await rt.close()
         raise
-    bound = _port(site)
-    admin_bound = _port(admin_site)
-    return Running(rt, proxy_runner, admin_runner, bound, admin_bound)
-
-
-async def _bind(site: web.TCPSite, which: str, host: str, port: int) -> None:
-    try:
-        await site.start()
-    except OSError as exc:
-        raise ListenError(which, host, port, exc) from exc
+    assert listener is not None
+    bound = int(listener.sockets[0].getsockname()[1])
+    return Running(rt, proxy_runner, admin_runner, bound, _port(admin_site), listener)
 
 
 async def serve_handler(handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
@@ -147,13 +182,14 @@ def _port(site: web.TCPSite) -> int:
 
 async def serve_forever(rt: Runtime) -> int:
     s = rt.settings
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(RateLimitedLoopErrors())
     running = await start(rt, host=s.listen_host, port=s.listen_port, admin_host=s.admin_host,
                           admin_port=s.admin_port)
     log.info("listening", proxy=f"{s.listen_host}:{running.proxy_port}",
              admin=f"{s.admin_host}:{running.admin_port}",
              policy_version=rt.active.loaded.short_version)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     reloads: set[asyncio.Task[object]] = set()
 
     def on_hup() -> None:
@@ -170,5 +206,14 @@ async def serve_forever(rt: Runtime) -> int:
     log.info("draining", grace_s=s.shutdown_grace_s, drain_delay_s=s.drain_delay_s)
     await asyncio.sleep(s.drain_delay_s)
     await running.stop()  # stop accepting; in-flight requests get shutdown_grace_s
+    for task in list(reloads):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     log.info("stopped")
+    # a second SIGTERM after the drain (a supervisor repeating itself) must not turn this
+    # clean exit into a signal death while the loop closes
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(sig)
+        signal.signal(sig, signal.SIG_IGN)
     return 0

@@ -13,6 +13,7 @@ never forwarded.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import multiprocessing
@@ -26,6 +27,7 @@ from residency_gateway.core.payload import InspectOptions, inspect_body
 from residency_gateway.core.values import PayloadScan, Reason
 
 log = structlog.get_logger("residency_gateway")
+INLINE_BUDGET = 20_000  # work units (candidate windows) an inline inspection may spend
 
 
 def _warm() -> int:
@@ -67,7 +69,14 @@ class Inspector:
                                 content_encoding=content_encoding, key=key, today=today,
                                 options=options)
         if len(body) <= self.threshold:
-            return job()
+            # Inline only while the work stays small: a small body that needs more (64 KiB of
+            # "1 1 1 ...") goes to the workers with the full budget instead of holding the loop.
+            quick = inspect_body(body, content_type=content_type,
+                                 content_encoding=content_encoding, key=key, today=today,
+                                 options=dataclasses.replace(
+                                     options, budget=min(options.budget, INLINE_BUDGET)))
+            if quick.error is not Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT:
+                return quick
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.timeout_s):

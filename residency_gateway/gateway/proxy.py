@@ -27,7 +27,12 @@ import structlog
 from aiohttp import web
 from yarl import URL
 
-from residency_gateway.audit.records import completion_record, decision_record
+from residency_gateway.audit.keys import KeyUnavailable
+from residency_gateway.audit.records import (
+    completion_record,
+    decision_record,
+    shell_refusal_record,
+)
 from residency_gateway.audit.trail import TrailUnavailable
 from residency_gateway.core.explain import request_facts, split_target, with_line_scan
 from residency_gateway.core.headers import downstream_response_headers, upstream_request_headers
@@ -43,6 +48,7 @@ from residency_gateway.core.policy import (
     identify_tenant,
     redirect_stands_without_body,
 )
+from residency_gateway.core.safetext import safe_text
 from residency_gateway.core.scanner import may_hold_identifier
 from residency_gateway.core.values import (
     MAINLAND,
@@ -105,7 +111,8 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
     if not request.body_exists:
         return PayloadScan(False, note="no body"), NO_BODY
     ctype = request.headers.get("Content-Type", "")
-    cenc = request.headers.get("Content-Encoding", "")
+    # Repeated Content-Encoding lines are one list (RFC 9110 s.5.3): decode every coding.
+    cenc = ", ".join(request.headers.getall("Content-Encoding", []))
     idle = limits.client_idle_timeout_s
     head, whole = await _read_limited(request, SIGNATURE_BYTES - 1, idle)
     if whole and not head:
@@ -127,15 +134,43 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
     return scan, (NO_BODY if scan.error else Body(complete=body))
 
 
+class ClientBodyTimeout(Exception):
+    """The client stopped sending its body (idle, or past limits.body_timeout_s)."""
+
+
+class ClientGone(Exception):
+    """The client's connection failed while the gateway read its body."""
+
+
 @dataclass
 class Transfer:
+    """What happened to one forwarded request, for its completion record. `bytes_up` counts
+    bytes handed to the upstream connection (aiohttp's request-chunk trace), `bytes_read`
+    bytes read from the client; `outcome` is one of OUTCOMES."""
+
     region: str | None = None
     status: int | None = None
     outcome: str = "not_sent"
     bytes_up: int = 0
+    bytes_read: int = 0
     bytes_down: int = 0
     body_started: bool = False
     attempts: list[str] = field(default_factory=list)
+
+
+OUTCOMES = ("completed", "not_sent", "refused_tripwire", "body_too_large", "client_timeout",
+            "client_disconnected", "upstream_timeout", "upstream_error", "upstream_body_error",
+            "upstream_unavailable", "interrupted_by_shutdown", "internal_error")
+
+
+@dataclass
+class Progress:
+    """How far `_handle` got, so `handle` can record a failure honestly."""
+
+    decision_id: str
+    request_id: str = ""
+    recorded: bool = False  # the decision record is durable
+    response: web.StreamResponse | None = None  # a response already being streamed
 
 
 def _observe_decision(rt: Runtime, d: Decision) -> None:
@@ -181,23 +216,105 @@ class Continue:
 
 
 async def no_early_continue(request: web.Request) -> None:
-    """aiohttp's default expect handler says 100 Continue before the handler runs; we don't."""
-    if request.headers.get("Expect", "").lower() not in ("", "100-continue"):
-        raise web.HTTPExpectationFailed(text="unknown Expect")
+    """aiohttp's default expect handler says 100 Continue before the handler runs; we don't.
+    An unsupported Expect is refused by `handle`, with a record, not here."""
+
+
+def _shown_path(request: web.Request) -> str:
+    return safe_text(redact_path(request.path), 1024)
 
 
 async def handle(request: web.Request) -> web.StreamResponse:
+    """Every request gets a record: an unsupported `Expect` is a recorded 417 and any
+    exception in the request path a recorded 500 `internal_error` (logged with its type and
+    place only, never its message or the raw path, which could hold client data)."""
+    progress = Progress(decision_id=str(uuid.uuid4()))
+    try:
+        expect = request.headers.get("Expect", "")
+        if expect and expect.lower() != "100-continue":
+            # RFC 9110 s.10.1.1: an expectation the server cannot meet gets 417
+            return await _shell_refusal(request, progress, 417, "expectation_failed",
+                                        "only Expect: 100-continue is supported")
+        return await _handle(request, progress)
+    except (asyncio.CancelledError, web.HTTPException):
+        raise
+    except KeyUnavailable as exc:  # a broken key file: 503 for this tenant, said clearly
+        log.error("pseudonym_key_unavailable", decision_id=progress.decision_id,
+                  error=safe_text(str(exc), 300))
+        return await _shell_refusal(request, progress, 503, "pseudonym_key_unavailable",
+                                    "the tenant's pseudonym key is unusable; nothing was "
+                                    "forwarded")
+    except Exception as exc:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = (f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} "
+                 f"{tb.tb_frame.f_code.co_name}") if tb is not None else "?"
+        rt = request.app[RUNTIME]
+        rt.metrics.internal_errors.inc()
+        log.error("internal_error", error=type(exc).__name__, where=where,
+                  decision_id=progress.decision_id, recorded=progress.recorded,
+                  method=safe_text(request.method, 32), path=_shown_path(request))
+        if progress.response is not None:  # the answer is already on its way: cut it
+            with contextlib.suppress(Exception):
+                if request.transport is not None:
+                    request.transport.close()
+            return progress.response
+        if progress.recorded:
+            return problem(500, "internal_error", "the gateway failed on this request",
+                           decision_id=progress.decision_id)
+        return await _shell_refusal(request, progress, 500, "internal_error",
+                                    f"the gateway failed on this request ({type(exc).__name__}); "
+                                    "nothing was forwarded")
+
+
+async def _shell_refusal(request: web.Request, progress: Progress, status: int, reason: str,
+                         detail: str) -> web.StreamResponse:
+    """Record a refusal the shell made (no policy decision), then answer problem+json."""
+    rt = request.app[RUNTIME]
+    active = rt.active
+    decision_id = progress.decision_id
+    record = shell_refusal_record(
+        decision_id=decision_id, time=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        reason=reason, status=status, step=detail,
+        request_id=progress.request_id or _request_id(request.headers.get("X-Request-ID", "")),
+        method=request.method, path=_shown_path(request),
+        policy_version=active.loaded.version,
+        geoip_build=active.geo_info.build_date if active.geo_info else None,
+        gateway_region=rt.settings.region)
+    try:
+        await rt.trail_for(None).append(record)
+    except TrailUnavailable as exc:
+        rt.metrics.audit_failures.inc()
+        log.error("trail_unavailable", decision_id=decision_id, error=safe_text(str(exc), 300))
+        return problem(503, "trail_unavailable", "the decision could not be recorded, so no data "
+                       "was transferred; retry later", decision_id=decision_id)
+    progress.recorded = True
+    rt.metrics.decisions.labels(origin="unknown", destination="none", action="reject",
+                                reason=reason).inc()
+    log.info("request", request_id=record["request_id"], decision_id=decision_id,
+             action="reject", reason=reason, status=status, method=record["method"],
+             path=record["path"])
+    response = problem(status, reason, detail, decision_id=decision_id)
+    response.force_close()  # the body, if any, was not read
+    return response
+
+
+async def _handle(request: web.Request, progress: Progress) -> web.StreamResponse:
     rt = request.app[RUNTIME]
     active = rt.active  # this request's snapshot, whatever a reload does meanwhile
     rmap = active.loaded.rmap
     started = time.perf_counter()
-    request_id = _request_id(request.headers.get("X-Request-ID", ""))
-    shown_path = redact_path(request.path)
-    decision_id = str(uuid.uuid4())
+    request_id = progress.request_id = _request_id(request.headers.get("X-Request-ID", ""))
+    shown_path = _shown_path(request)
+    decision_id = progress.decision_id
     now = dt.datetime.now(dt.UTC)
     here = rt.settings.region
+    # The origin-form target: an absolute-form request line (RFC 9112 s.3.2.2) names a host
+    # the gateway ignores; only its path and query are decided on and forwarded.
+    target = request.rel_url.raw_path_qs
     facts, query = request_facts(request.remote, request.headers.items(), request.method,
-                                 request.raw_path)
+                                 target)
     body = NO_BODY
     decision: Decision | None = None
     send_continue = Continue(request)
@@ -215,7 +332,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if key is not None:
             await send_continue()
             try:
-                scan, body = await inspect_body(request, rt, rmap, key, now.date())
+                # The whole body within limits.body_timeout_s, each chunk within the idle time.
+                async with asyncio.timeout(rmap.limits.body_timeout_s):
+                    scan, body = await inspect_body(request, rt, rmap, key, now.date())
             except TimeoutError:  # recorded like any refusal: nothing moved
                 scan = PayloadScan(False, note="the client stopped sending the body",
                                    error=Reason.CLIENT_BODY_TIMEOUT)
@@ -231,9 +350,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     except TrailUnavailable as exc:
         rt.metrics.audit_failures.inc()
         log.error("trail_unavailable", request_id=request_id, decision_id=decision_id,
-                  error=str(exc))
+                  error=safe_text(str(exc), 300))
         return problem(503, "trail_unavailable", "the decision could not be recorded, so no data "
                        "was transferred; retry later", decision_id=decision_id)
+    progress.recorded = True
     _observe_decision(rt, decision)
     bound = log.bind(request_id=request_id, decision_id=decision_id, tenant=decision.tenant,
                      origin=decision.origin.jurisdiction, origin_rule=decision.origin.rule,
@@ -252,8 +372,16 @@ async def handle(request: web.Request) -> web.StreamResponse:
     transfer = Transfer()
     try:
         await send_continue()
-        return await forward(request, rt, active, decision, body, transfer)
+        return await forward(request, rt, active, decision, body, transfer, progress)
+    except asyncio.CancelledError:
+        # aiohttp cancels handlers only when the server shuts down (handler_cancellation off)
+        transfer.outcome = "interrupted_by_shutdown" if rt.draining else "client_disconnected"
+        raise
+    except Exception:
+        transfer.outcome = "internal_error"
+        raise
     finally:
+        rt.metrics.completions.labels(outcome=transfer.outcome).inc()
         elapsed = time.perf_counter() - started
         rt.metrics.request_seconds.labels(action="forward").observe(elapsed)
         bound.info("request", action="forward", region=transfer.region, status=transfer.status,
@@ -268,7 +396,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
             await asyncio.shield(rt.trail_for(decision.origin.jurisdiction).append(completion))
         except TrailUnavailable as exc:
             rt.metrics.audit_failures.inc()
-            log.error("completion_not_recorded", decision_id=decision_id, error=str(exc))
+            log.error("completion_not_recorded", decision_id=decision_id,
+                      error=safe_text(str(exc), 300))
 
 
 def redirect(request: web.Request, rmap: RegionMap, decision: Decision) -> web.Response:
@@ -277,7 +406,7 @@ def redirect(request: web.Request, rmap: RegionMap, decision: Decision) -> web.R
     endpoint = rmap.regions[decision.region].public_endpoint or ""
     # The marker tells the next gateway this request was placed once: it never redirects it
     # again (a forged marker only makes a gateway forward, under the same residency rules).
-    target = request.raw_path
+    target = request.rel_url.raw_path_qs
     location = (endpoint.rstrip("/") + target + ("&" if "?" in target else "?")
                 + f"{PLACEMENT_MARKER}=1")
     response = problem(307, Reason.PLACEMENT_REDIRECT.value,
@@ -291,7 +420,8 @@ def redirect(request: web.Request, rmap: RegionMap, decision: Decision) -> web.R
 
 
 async def forward(request: web.Request, rt: Runtime, active: Active, decision: Decision,
-                  held: Body, t: Transfer) -> web.StreamResponse:
+                  held: Body, t: Transfer, progress: Progress | None = None
+                  ) -> web.StreamResponse:
     rmap = active.loaded.rmap
     regions = [r for r in (decision.region, *decision.fallbacks) if r is not None]
     # Tripwire: the core never produces this; if it ever did, nothing leaves China.
@@ -311,34 +441,70 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
     }
     peer = request.remote
     body = held.complete
-    target = request.raw_path
+    target = request.rel_url.raw_path_qs
     if PLACEMENT_MARKER in request.query_string:
         path, query, placed = split_target(target)
         if placed:  # the marker is the gateways' business, not the upstream's
             target = path + (f"?{query}" if query else "")
     streaming = body is None and (request.can_read_body or bool(held.prefix))
+    # RFC 9112 s.3.2.2: with an absolute-form target, its authority replaces Host
+    host = request.host if request.raw_path.startswith("/") else (
+        request.url.raw_authority or request.host)
+    loop = asyncio.get_running_loop()
+    body_deadline = loop.time() + limits.body_timeout_s
 
     async def stream_body() -> AsyncIterator[bytes]:
         t.body_started = True
         if held.prefix:
-            t.bytes_up += len(held.prefix)
+            t.bytes_read += len(held.prefix)
             yield held.prefix
         while True:
-            async with asyncio.timeout(limits.client_idle_timeout_s):
-                chunk = await request.content.readany()
+            wait = min(limits.client_idle_timeout_s, body_deadline - loop.time())
+            try:
+                if wait <= 0:
+                    raise TimeoutError
+                async with asyncio.timeout(wait):
+                    chunk = await request.content.readany()
+            except TimeoutError:
+                raise ClientBodyTimeout from None
+            except (OSError, aiohttp.ClientError, asyncio.IncompleteReadError) as exc:
+                raise ClientGone(type(exc).__name__) from None
             if not chunk:
                 return
-            t.bytes_up += len(chunk)
-            if t.bytes_up > limits.max_body_bytes:
+            t.bytes_read += len(chunk)
+            if t.bytes_read > limits.max_body_bytes:
                 raise BodyTooLarge
             yield chunk
+
+    def client_failure(exc: BaseException) -> web.StreamResponse | None:
+        """The client, not the upstream, failed: say so (the exception may come wrapped by
+        aiohttp's body writer)."""
+        seen: BaseException | None = exc
+        while seen is not None:
+            if isinstance(seen, BodyTooLarge) or t.bytes_read > limits.max_body_bytes:
+                t.outcome = "body_too_large"
+                return problem(413, Reason.BODY_TOO_LARGE.value, "request body exceeds "
+                               f"max_body_bytes {limits.max_body_bytes}",
+                               decision_id=decision.decision_id)
+            if isinstance(seen, ClientBodyTimeout):
+                t.outcome = "client_timeout"
+                rt.metrics.client_errors.labels(kind="timeout").inc()
+                return problem(408, "client_timeout", "the client stopped sending the request "
+                               "body", decision_id=decision.decision_id)
+            if isinstance(seen, ClientGone):
+                t.outcome = "client_disconnected"
+                rt.metrics.client_errors.labels(kind="disconnected").inc()
+                return problem(400, "client_disconnected", "the request body was cut off",
+                               decision_id=decision.decision_id)
+            seen = seen.__cause__ or seen.__context__
+        return None
 
     upstream: aiohttp.ClientResponse | None = None
     for region in regions:
         pool = active.upstreams[region]
         headers = upstream_request_headers(
             request.headers.items(), peer=peer,
-            peer_trusted=decision.client.via_trusted_proxy, host=request.host,
+            peer_trusted=decision.client.via_trusted_proxy, host=host,
             residency={**residency, "X-Residency-Region": region},
             keep_content_length=streaming)
         for base in pool.order():
@@ -351,7 +517,11 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
                 upstream = await pool.session.request(
                     request.method, URL(base + target, encoded=True), headers=headers,
                     data=stream_body() if streaming else body, allow_redirects=False,
-                    server_hostname=pool.server_hostname)
+                    server_hostname=pool.server_hostname, trace_request_ctx=t)
+            except (BodyTooLarge, ClientBodyTimeout, ClientGone) as exc:
+                answer = client_failure(exc)
+                assert answer is not None
+                return answer
             except aiohttp.ClientConnectorError as exc:
                 kind = "tls" if isinstance(exc, aiohttp.ClientSSLError) else "connect"
                 rt.metrics.upstream_errors.labels(region=region, kind=kind).inc()
@@ -359,22 +529,18 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
                             error=type(exc).__name__)
                 rt.metrics.upstream_up.labels(region=region).set(0)
                 continue
-            except BodyTooLarge:
-                t.outcome = "body_too_large"
-                return problem(413, Reason.BODY_TOO_LARGE.value, "request body exceeds "
-                               f"max_body_bytes {limits.max_body_bytes}",
-                               decision_id=decision.decision_id)
-            except (TimeoutError, aiohttp.ServerTimeoutError):
+            except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+                answer = client_failure(exc)
+                if answer is not None:
+                    return answer
                 rt.metrics.upstream_errors.labels(region=region, kind="timeout").inc()
                 t.outcome = "upstream_timeout"
                 return problem(504, "upstream_timeout", f"region {region} did not answer in time",
                                decision_id=decision.decision_id)
             except aiohttp.ClientError as exc:
-                if t.bytes_up > limits.max_body_bytes:  # raised inside aiohttp's body writer
-                    t.outcome = "body_too_large"
-                    return problem(413, Reason.BODY_TOO_LARGE.value, "request body exceeds "
-                                   f"max_body_bytes {limits.max_body_bytes}",
-                                   decision_id=decision.decision_id)
+                answer = client_failure(exc)
+                if answer is not None:
+                    return answer
                 rt.metrics.upstream_errors.labels(region=region, kind="protocol").inc()
                 t.outcome = "upstream_error"
                 log.warning("upstream_error", region=region, error=type(exc).__name__)
@@ -391,13 +557,17 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
         return problem(503, "upstream_unavailable", f"no upstream reachable in the allowed regions "
                        f"({tried}); no failover beyond what the residency rules allow",
                        decision_id=decision.decision_id)
-    if body is not None:
-        t.bytes_up = len(body)
-    return await _relay(request, upstream, t, decision, residency)
+    return await _relay(request, upstream, t, decision, rt, progress)
+
+
+_CLIENT_WRITE_ERRORS = (ConnectionError, OSError, aiohttp.ClientConnectionResetError)
 
 
 async def _relay(request: web.Request, upstream: aiohttp.ClientResponse, t: Transfer,
-                 decision: Decision, residency: dict[str, str]) -> web.StreamResponse:
+                 decision: Decision, rt: Runtime, progress: Progress | None = None
+                 ) -> web.StreamResponse:
+    """Stream the upstream's answer; a failure is the upstream's or the client's, never
+    confused (a client that goes away is not an upstream error)."""
     t.status = upstream.status
     out = {"X-Residency-Region": t.region or "", "X-Residency-Decision": decision.decision_id}
     response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
@@ -406,21 +576,45 @@ async def _relay(request: web.Request, upstream: aiohttp.ClientResponse, t: Tran
     if upstream.content_length is not None and "Transfer-Encoding" not in upstream.headers:
         response.content_length = upstream.content_length
     try:
-        await response.prepare(request)
-        async for chunk in upstream.content.iter_any():
+        try:
+            await response.prepare(request)
+            if progress is not None:
+                progress.response = response
+        except _CLIENT_WRITE_ERRORS:
+            t.outcome = "client_disconnected"
+            rt.metrics.client_errors.labels(kind="disconnected").inc()
+            return response
+        chunks = upstream.content.iter_any().__aiter__()
+        while True:
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                break
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                t.outcome = ("upstream_timeout" if isinstance(exc, TimeoutError)
+                             else "upstream_body_error")
+                rt.metrics.upstream_errors.labels(region=t.region or "none",
+                                                  kind="body").inc()
+                log.warning("upstream_body_error", decision_id=decision.decision_id,
+                            error=type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    if request.transport is not None:
+                        request.transport.close()
+                return response
             t.bytes_down += len(chunk)
-            await response.write(chunk)
-        await response.write_eof()
+            try:
+                await response.write(chunk)
+            except _CLIENT_WRITE_ERRORS:
+                t.outcome = "client_disconnected"
+                rt.metrics.client_errors.labels(kind="disconnected").inc()
+                return response
+        try:
+            await response.write_eof()
+        except _CLIENT_WRITE_ERRORS:
+            t.outcome = "client_disconnected"
+            rt.metrics.client_errors.labels(kind="disconnected").inc()
+            return response
         t.outcome = "completed"
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        t.outcome = "upstream_body_error"
-        log.warning("upstream_body_error", decision_id=decision.decision_id,
-                    error=type(exc).__name__)
-        with contextlib.suppress(Exception):
-            if request.transport is not None:
-                request.transport.close()
-    except ConnectionResetError:
-        t.outcome = "client_disconnected"
     finally:
         upstream.release()
     return response

@@ -19,10 +19,19 @@ from residency_gateway.audit.signing import SigningKeyError, load_signer
 from residency_gateway.audit.trail import Trail, TrailUnavailable
 from residency_gateway.core.origin import GeoLookup
 from residency_gateway.core.policy import china_region
+from residency_gateway.core.safetext import safe_text
 from residency_gateway.core.values import MAINLAND
 from residency_gateway.gateway.inspector import Inspector
+from residency_gateway.gateway.supervisor import Supervisor
 from residency_gateway.gateway.upstream import Upstreams
-from residency_gateway.geo import GeoDatabase, GeoDatabaseError, GeoInfo, no_database
+from residency_gateway.geo import (
+    GeoDatabase,
+    GeoDatabaseError,
+    GeoInfo,
+    last_good,
+    no_database,
+    remember_good,
+)
 from residency_gateway.observability import Metrics
 from residency_gateway.regionmap.load import ConfigError, LoadedMap, canonical_json, load_region_map
 from residency_gateway.settings import Settings
@@ -56,6 +65,7 @@ class Runtime:
     draining: bool = False
     retired: list[Upstreams] = field(default_factory=list)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    supervisor: Supervisor | None = None
 
     health_checked: bool = False
     readiness_logged: tuple[str, ...] | None = None  # the reasons last logged (None: never)
@@ -90,6 +100,7 @@ class Runtime:
         return {
             "draining": self.draining,
             "trail": all(t.running and t.failed is None for t in self.trails),
+            "tasks_down": self.supervisor.down if self.supervisor else [],
             "upstreams_checked": self.health_checked,
             "regions_down": down,
             "policy_version": self.active.loaded.version,
@@ -99,13 +110,14 @@ class Runtime:
     def not_ready_because(self) -> tuple[str, ...]:
         """Why /readyz answers 503, in words an SRE can act on; empty when ready."""
         r = self.readiness()
-        down = r["regions_down"]
-        assert isinstance(down, list)
+        down, tasks = r["regions_down"], r["tasks_down"]
+        assert isinstance(down, list) and isinstance(tasks, list)
         return tuple(why for why, failing in (
             ("draining", r["draining"]),
             ("trail not running", not r["trail"]),
             ("upstreams not probed yet", not r["upstreams_checked"]),
             (f"no reachable upstream in region(s) {', '.join(down)}", bool(down)),
+            (f"background task(s) down: {', '.join(map(str, tasks))}", bool(tasks)),
         ) if failing)
 
     @property
@@ -127,17 +139,29 @@ class Runtime:
         if report:  # log a readiness transition even when nobody is probing /readyz
             _ = self.ready
 
+    def start_tasks(self, supervisor: Supervisor) -> None:
+        """Every background task, under one supervisor: the trail writers (critical: no
+        writer, no record, no transfer), the upstream prober (critical: readiness reads its
+        results), the reload watcher and the retention purge."""
+        self.supervisor = supervisor
+        for trail in self.trails:
+            supervisor.spawn(f"trail_writer:{trail.log_id}", trail.writer, critical=True)
+        supervisor.spawn("health_prober", self.probe_forever, critical=True)
+        supervisor.spawn("reload_watcher", self.watch)
+        supervisor.spawn("retention_purge", self.housekeeping)
+
+    async def probe_forever(self) -> None:
+        """Probe upstreams for readiness every `health_interval_s`."""
+        while True:
+            await self.check_upstreams()
+            await asyncio.sleep(self.settings.health_interval_s)
+
     async def watch(self) -> None:
         """Reload when the region map files or the GeoIP DB change on disk (geoipupdate
-        replaces the DB in place); probe upstreams for readiness."""
+        replaces the DB in place, or a copy lands over it)."""
         seen = self._fingerprint()
-        loop = asyncio.get_running_loop()
-        next_probe = 0.0
         while True:
-            if loop.time() >= next_probe:
-                await self.check_upstreams()
-                next_probe = loop.time() + self.settings.health_interval_s
-            await asyncio.sleep(min(self.settings.reload_poll_s, self.settings.health_interval_s))
+            await asyncio.sleep(self.settings.reload_poll_s)
             now = self._fingerprint()
             if now != seen:
                 seen = now
@@ -158,12 +182,24 @@ class Runtime:
                 out.append((str(p), -1, -1, -1))
         return tuple(out)
 
+    @property
+    def geo_cache(self) -> Path:
+        return geo_cache(self.settings)
+
+    def _keep_good_geo(self) -> None:
+        geo = self.active.geo
+        if isinstance(geo, GeoDatabase):
+            try:
+                remember_good(geo, self.geo_cache)
+            except OSError as exc:  # a full disk must not fail the reload that succeeded
+                log.warning("geoip_last_good_not_kept", error=safe_text(str(exc), 300))
+
     @classmethod
     def create(cls, settings: Settings, metrics: Metrics | None = None) -> Runtime:
         metrics = metrics or Metrics()
         loaded = load_region_map(*settings.region_map)
         check_gateway_region(settings, loaded)
-        geo, info = open_geo(settings.geoip_db)
+        geo, info = open_geo_at_start(settings)
         trail = make_trail(settings, metrics)
         mainland = make_mainland_trail(settings, metrics, loaded)
         rt = cls(settings, metrics, trail, PseudonymKeys(settings.keys_dir),
@@ -172,6 +208,9 @@ class Runtime:
         rt.inspector = Inspector(threshold=settings.inspect_offload_bytes,
                                  timeout_s=settings.inspect_timeout_s,
                                  workers=settings.inspect_workers)
+        for problem in rt.keys.check():
+            log.error("pseudonym_key_unusable", problem=problem)
+        rt._keep_good_geo()
         rt._publish()
         return rt
 
@@ -185,31 +224,41 @@ class Runtime:
         async with self.reload_lock:
             old = self.active
             try:
-                loaded = load_region_map(*self.settings.region_map)
-                check_gateway_region(self.settings, loaded)
-                geo, info = open_geo(self.settings.geoip_db)
-            except (ConfigError, GeoDatabaseError) as exc:
+                return await self._reload(what, old)
+            except Exception as exc:  # store write failure, EMFILE, ...: refused, never fatal
                 self.metrics.reloads.labels(what=what, result="refused").inc()
-                log.error("reload_refused", what=what, error=str(exc).splitlines()[:20])
-                return False, str(exc)
-            same_upstreams = loaded.rmap.regions == old.loaded.rmap.regions and \
-                loaded.rmap.limits == old.loaded.rmap.limits
-            upstreams = old.upstreams if same_upstreams else Upstreams(loaded.rmap.regions,
-                                                                       loaded.rmap.limits)
-            for trail in self.trails:
-                await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
-            self.active = Active(loaded, geo, info, upstreams)
-            if not same_upstreams:
-                await self.check_upstreams()
-            if not same_upstreams:
-                self.retired.append(old.upstreams)  # closed on shutdown; in-flight may use them
-            self._publish()
-            await self._rotate_signer()
-            self.metrics.reloads.labels(what=what, result="ok").inc()
-            log.info("reloaded", what=what, policy_version=loaded.short_version,
-                     previous=old.loaded.short_version,
-                     geoip_build=info.build_date if info else None)
-            return True, loaded.version
+                log.error("reload_refused", what=what, error=type(exc).__name__,
+                          detail=safe_text(str(exc), 500))
+                return False, f"{type(exc).__name__}: {exc}"
+
+    async def _reload(self, what: str, old: Active) -> tuple[bool, str]:
+        try:
+            loaded = load_region_map(*self.settings.region_map)
+            check_gateway_region(self.settings, loaded)
+            geo, info = open_geo(self.settings.geoip_db, self.geo_cache)
+        except (ConfigError, GeoDatabaseError) as exc:
+            self.metrics.reloads.labels(what=what, result="refused").inc()
+            log.error("reload_refused", what=what, error=str(exc).splitlines()[:20])
+            return False, str(exc)
+        for trail in self.trails:  # before anything is built that would need closing
+            await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
+        same_upstreams = loaded.rmap.regions == old.loaded.rmap.regions and \
+            loaded.rmap.limits == old.loaded.rmap.limits
+        upstreams = old.upstreams if same_upstreams else Upstreams(loaded.rmap.regions,
+                                                                   loaded.rmap.limits)
+        self.active = Active(loaded, geo, info, upstreams)
+        if not same_upstreams:
+            self.retired.append(old.upstreams)  # closed on shutdown; in-flight may use them
+        self._keep_good_geo()
+        self._publish()
+        if not same_upstreams:
+            await self.check_upstreams()
+        await self._rotate_signer()
+        self.metrics.reloads.labels(what=what, result="ok").inc()
+        log.info("reloaded", what=what, policy_version=loaded.short_version,
+                 previous=old.loaded.short_version,
+                 geoip_build=info.build_date if info else None)
+        return True, loaded.version
 
     async def _rotate_signer(self) -> None:
         """`keys generate` made a new key current: sign from now on with it, and say so with a
@@ -303,8 +352,29 @@ def make_mainland_trail(settings: Settings, metrics: Metrics, loaded: LoadedMap)
                                    "accept keeping them here)")])
 
 
-def open_geo(path: Path | None) -> tuple[GeoLookup, GeoInfo | None]:
+def geo_cache(settings: Settings) -> Path:
+    return settings.data_dir / "geoip"
+
+
+def open_geo(path: Path | None, cache: Path | None = None) -> tuple[GeoLookup, GeoInfo | None]:
     if path is None:
         return no_database, None
-    db = GeoDatabase(path)
+    db = GeoDatabase(path, cache)
     return db, db.info
+
+
+def open_geo_at_start(settings: Settings) -> tuple[GeoLookup, GeoInfo | None]:
+    """The configured DB; if it is broken, the private copy of the last good one (said loudly),
+    so a bad file on disk does not keep the gateway down after a restart."""
+    cache = geo_cache(settings)
+    try:
+        return open_geo(settings.geoip_db, cache)
+    except GeoDatabaseError as exc:
+        fallback = last_good(cache)
+        if fallback is None:
+            raise
+        db = GeoDatabase(fallback)
+        db.private = fallback
+        log.error("geoip_db_refused_using_last_good", error=safe_text(str(exc), 500),
+                  last_good=fallback.name, geoip_build=db.info.build_date)
+        return db, db.info

@@ -28,6 +28,21 @@ def ssl_context(region: Region) -> ssl.SSLContext:
     return ctx
 
 
+async def _count_sent(_session: aiohttp.ClientSession, ctx: object,
+                      params: aiohttp.TraceRequestChunkSentParams) -> None:
+    """bytes_up in completion records: what was handed to the upstream connection, counted
+    as it is sent (so a 502/504 after the body went out still says how much went out)."""
+    transfer = getattr(ctx, "trace_request_ctx", None)
+    if transfer is not None and hasattr(transfer, "bytes_up"):
+        transfer.bytes_up += len(params.chunk)
+
+
+def _trace() -> aiohttp.TraceConfig:
+    config = aiohttp.TraceConfig()
+    config.on_request_chunk_sent.append(_count_sent)
+    return config
+
+
 class RegionPool:
     def __init__(self, region_id: str, region: Region, limits: Limits):
         self.region_id = region_id
@@ -47,6 +62,7 @@ class RegionPool:
             cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
             trust_env=False,
+            trace_configs=[_trace()],
         )
         self._next = itertools.cycle(range(len(self.urls)))
         self.healthy: dict[str, bool] = {}

@@ -169,7 +169,15 @@ class Limits(Strict):
     max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     connect_timeout_s: float = Field(default=5.0, gt=0, le=120)
     read_timeout_s: float = Field(default=60.0, gt=0, le=3600)  # upstream headers and idle body
-    client_idle_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    client_idle_timeout_s: float = Field(
+        default=60.0, gt=0, le=3600,
+        description="A client that sends no body bytes for this long is answered 408 "
+                    "(client_body_timeout before the decision, client_timeout while streaming)")
+    body_timeout_s: float = Field(
+        default=600.0, gt=0, le=86400,
+        description="Total time a client has to send its whole request body, from the start of "
+                    "the request: a slow trickle that never idles long still ends (408 "
+                    "client_timeout)")
 
 
 PlacementMode = Literal["forward", "redirect"]

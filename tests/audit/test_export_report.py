@@ -41,7 +41,7 @@ async def test_filters_select_exactly_the_matching_decisions_and_their_completio
     }
     for name, (filters, pred) in cases.items():
         out = tmp_path / name
-        export_bundle(FileSource(root), out, filters, signer, progress=lambda *_: None)
+        export_bundle(FileSource(root), out, filters, signer)
         got = exported(out)
         want = {r["decision_id"] for r in every if pred(r)}
         assert want, name
@@ -60,8 +60,7 @@ async def test_time_window_and_csv(file_store, tmp_path, signer):
     since = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
     until = dt.datetime(2026, 11, 4, tzinfo=dt.UTC)
     out = tmp_path / "window"
-    export_bundle(FileSource(root), out, Filters(since=since, until=until), signer, csv_too=True,
-                  progress=lambda *_: None)
+    export_bundle(FileSource(root), out, Filters(since=since, until=until), signer, csv_too=True)
     want = [r["decision_id"] for r in decisions(root)
             if since <= dt.datetime.fromisoformat(r["time"]) < until]
     with (out / "records.csv").open() as fh:
@@ -77,8 +76,7 @@ async def test_subject_lookup_finds_that_persons_transfers(file_store, tmp_path,
     (keys.dir / "acme.key").write_bytes(PSEUDONYM_KEY)
     wanted = subject_pseudonyms(ADULT_ID, keys)
     out = tmp_path / "subject"
-    export_bundle(FileSource(root), out, Filters(subject_pseudonyms=wanted), signer,
-                  progress=lambda *_: None)
+    export_bundle(FileSource(root), out, Filters(subject_pseudonyms=wanted), signer)
     got = [r for r in exported(out) if r["type"] == "decision"]
     expected = [r for r in decisions(root)
                 if any(s["pseudonym"] in wanted for s in r["subjects"])]

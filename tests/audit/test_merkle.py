@@ -136,3 +136,17 @@ def test_consistency_proofs_verify_and_every_mutation_fails(n, data):
     if m < n:
         assert not verify_consistency(m, n, r1, r2, proof[:-1])
         assert not verify_consistency(n, m, r2, r1, proof)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 9, 63, 64, 65, 200])
+def test_bounded_hasher_gives_the_same_proofs_as_the_full_memo(n: int) -> None:
+    from residency_gateway.audit.merkle import BoundedHasher
+
+    leaves = [leaf_hash(b"%d" % i) for i in range(n)]
+    bh = BoundedHasher(leaves, keep=8, small_cache=16)
+    assert bh(0, n) == root_of(leaves)
+    for i in range(n):
+        assert inclusion_proof(i, n, bh) == inclusion_proof(i, leaves)
+    for m in range(1, n + 1):
+        assert consistency_proof(m, n, bh) == consistency_proof(m, leaves)
+    assert len(bh.small) <= 16

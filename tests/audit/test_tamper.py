@@ -10,6 +10,7 @@ import pytest
 
 from residency_gateway.audit.export import Filters, export_bundle, verify_bundle, verify_store
 from residency_gateway.audit.filestore import list_segments
+from residency_gateway.audit.note import checkpoint_note, origin_of
 from residency_gateway.audit.pgstore import PgTrail
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import generate, load_public_keys
@@ -99,6 +100,7 @@ def forge_checkpoints(path: Path, how: str, legit, tmp: Path) -> None:
                      cps[-1]["tree_size"])
         body = {**older, "index": cps[-1]["index"] + 1, "prev": checkpoint_digest(cps[-1]),
                 "time": cps[-1]["time"], "reason": "interval"}
+        body["note"] = checkpoint_note(legit.key, origin_of(body["log_id"]), body)
         cps.append(resign(body, legit))
     path.write_bytes(b"".join(canonical(cp) + b"\n" for cp in cps))
 
@@ -156,8 +158,7 @@ async def test_cli_verify_prints_valid_or_first_failure_and_exits(file_store, tm
 async def make_bundle(file_store, tmp_path, signer, filters=None) -> Path:
     root = await file_store(60)
     out = tmp_path / "bundle"
-    export_bundle(FileSource(root), out, filters or Filters(), signer, csv_too=True,
-                  progress=lambda *_: None)
+    export_bundle(FileSource(root), out, filters or Filters(), signer, csv_too=True)
     return out
 
 
@@ -165,8 +166,7 @@ async def test_untouched_bundle_verifies_offline(file_store, tmp_path, signer):
     out = await make_bundle(file_store, tmp_path, signer)
     assert errors(verify_bundle(out, trusted(tmp_path))) == []
     filtered = tmp_path / "b2"
-    export_bundle(FileSource(tmp_path / "trail"), filtered, Filters(tenant="acme"), signer,
-                  progress=lambda *_: None)
+    export_bundle(FileSource(tmp_path / "trail"), filtered, Filters(tenant="acme"), signer)
     assert errors(verify_bundle(filtered, trusted(tmp_path))) == []
 
 
@@ -285,8 +285,7 @@ async def test_pg_forged_checkpoints_are_named(pg_dsn, signer, tmp_path, how, fr
 async def test_pg_export_bundle_verifies(pg_dsn, signer, tmp_path):
     await pg_store(pg_dsn, signer)
     out = tmp_path / "pg-bundle"
-    export_bundle(await PgSource.aload(pg_dsn), out, Filters(cross_border_only=True), signer,
-                  progress=lambda *_: None)
+    export_bundle(await PgSource.aload(pg_dsn), out, Filters(cross_border_only=True), signer)
     assert errors(verify_bundle(out, {signer.key_id: signer.public})) == []
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["decisions"] > 0

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from residency_gateway.core.clientaddr import (
     embedded_ipv4,
     forwarded_entries,
+    forwarded_suffix,
     origin_ip,
+    parse_ip,
     resolve_client,
     truncated_prefix,
 )
@@ -94,7 +96,28 @@ def test_unparseable_forwarded_makes_the_client_unknown(value):
     assert forwarded_entries([value]) is None
     got = resolve_client("10.0.0.1", header_values=[value], header_kind="forwarded",
                          trusted=TRUSTED)
-    assert got.address is None and got.via_trusted_proxy
+    tail, _ = forwarded_suffix([value])
+    if tail:  # a well-formed rightmost element (what a proxy appended) still names the client
+        assert got.address == str(parse_ip(tail[-1]))
+    else:
+        assert got.address is None and got.via_trusted_proxy
+
+
+def test_malformed_forwarded_reached_by_the_walk_makes_the_client_unknown():
+    for values in (['for="192.0.2.60'], ["for=10.0.0.7, by=x"], ['for="oops, for=10.0.0.8']):
+        got = resolve_client("10.0.0.1", header_values=values, header_kind="forwarded",
+                             trusted=TRUSTED)
+        assert got.address is None and got.via_trusted_proxy, values
+
+
+@pytest.mark.parametrize("junk", ['for="oops', "by=x", 'for=1.2.3.4;for=5.6.7.8', 'for="a\\'])
+def test_client_junk_left_of_the_trusted_proxys_element_does_not_hide_the_client(junk):
+    """What the proxy appended (the rightmost elements) decides; the client's own text to the
+    left is never reached, malformed or not."""
+    for values in ([f"{junk}, for=192.0.2.10"], [junk, "for=192.0.2.10"]):
+        got = resolve_client("10.0.0.1", header_values=values, header_kind="forwarded",
+                             trusted=TRUSTED)
+        assert got.address == "192.0.2.10", (values, got)
 
 
 def test_quoted_strings_undo_their_escapes():

@@ -115,7 +115,7 @@ def test_labels_do_not_exempt_a_body_that_is_text(ctype):
     (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "heic"),
     (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00", "mp4"),
     (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "quicktime"),
-    (b"\x1aE\xdf\xa3\x9fB\x86\x81\x01", "webm"), (b"%PDF-1.7\n", "pdf"),
+    (b"\x1aE\xdf\xa3\x9fB\x86\x81\x01", "webm"),
     (b"II*\x00\x08\x00\x00\x00", "tiff"),
 ])
 def test_binary_media_signatures_are_recognised(magic, name):
@@ -276,3 +276,72 @@ def test_query_and_header_values_are_signals():
                           headers=[("referer", f"https://x.test/?id={ADULT_ID}"),
                                    ("x-forwarded-for", "138.10.138.100")])
     assert len(h.ids) == 1 and h.phones == ()
+
+
+def test_pdf_is_a_document_whose_text_is_inspected():
+    flate = zlib.compress(f"BT /F1 12 Tf ({ADULT_ID}) Tj ET".encode())
+    pdf = (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n4 0 obj <</Filter /FlateDecode /Length "
+           + str(len(flate)).encode() + b">>\nstream\n" + flate + b"\nendstream\nendobj\n")
+    assert binary_signature(pdf) is None
+    assert len(inspect(pdf, "application/pdf").ids) == 1
+    assert len(inspect(b"%PDF-1.4\nBT (" + ADULT_ID.encode() + b") Tj ET", "application/pdf").ids) == 1
+
+
+# Regressions from the adversarial review of the tokenizer (each a class, not one input).
+MOB = "13912345678"
+
+
+@pytest.mark.parametrize(("body", "ctype"), [
+    (f"name=Tan&phone={MOB[:3]}+{MOB[3:7]}+{MOB[7:]}", "application/x-www-form-urlencoded"),
+    (f"id={ADULT_ID[:6]}+{ADULT_ID[6:14]}+{ADULT_ID[14:]}", "application/x-www-form-urlencoded"),
+    (json.dumps({"ocr": "号码 " + ADULT_ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))},
+                ensure_ascii=False), "application/json; charset=iso-8859-1"),
+    (json.dumps({"name": "张三", "id": ADULT_ID}, ensure_ascii=False), "application/json; charset=utf-16"),
+    (json.dumps({"file": f"{ADULT_ID}_9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08.jpg"}),
+     "application/json"),
+    (json.dumps({"u": f"/v1/verify/{ADULT_ID}/3f2a8b1c-1111-2222-3333-444455556666"}), "application/json"),
+    (json.dumps({"v": base64.b64encode(MOB.encode()).decode()}), "application/json"),
+    (json.dumps({"v": base64.b64encode(("id " + ADULT_ID).encode("utf-16-le")).decode()}), "application/json"),
+    (json.dumps({"v": base64.b64encode(gzip.compress(json.dumps({"id": ADULT_ID}).encode())).decode()}),
+     "application/json"),
+    (json.dumps({"u": "/files/v1/" + base64.b64encode(("id " + ADULT_ID).encode()).decode()}), "application/json"),
+    (json.dumps({"d": json.dumps({"id": ADULT_ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))})}),
+     "application/json"),
+    ("note=" + __import__("urllib.parse").parse.quote(f"{ADULT_ID[:6]}&nbsp;{ADULT_ID[6:14]}&nbsp;{ADULT_ID[14:]}"),
+     "application/x-www-form-urlencoded"),
+])
+def test_adversarial_spellings_are_found(body, ctype):
+    charset = "utf-16" if "utf-16" in ctype else "utf-8"
+    scan = inspect(body.encode(charset if "json" in ctype and charset == "utf-16" else "utf-8"), ctype)
+    assert scan.error is None, scan.note
+    assert scan.ids or scan.phones, scan.note
+
+
+@pytest.mark.parametrize("text", [
+    "Mozilla/5.0 (X11) AppleWebKit/537.36 Chrome/139.0.7258.154 Safari/537.36",
+    "bbox 1787 266 1544 1881", "bbox 139.5 203.25 14.75 88", "139.691706 35.689487",
+    "version 8.18.6.95179340", "13.9.1234.5678", "1764417600.1",
+])
+def test_versions_coordinates_and_boxes_are_not_phones(text):
+    assert inspect(json.dumps({"device": text}).encode()).phones == ()
+
+
+def test_damaged_zip_archives_are_refused_not_crashed():
+    import struct
+
+    def archive():
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("a.txt", b"hello")
+        return bytearray(buf.getvalue())
+
+    d = archive()
+    end = d.rfind(b"PK\x05\x06")
+    struct.pack_into("<I", d, end + 16, struct.unpack_from("<I", d, end + 16)[0] + 64)
+    d2 = archive()
+    for sig, off in ((b"PK\x03\x04", 7), (b"PK\x01\x02", 9)):
+        d2[d2.find(sig) + off] |= 0x08
+    for p in [i for i in range(len(d2)) if d2[i:i + 5] == b"a.txt"]:
+        d2[p] = 0xFF
+    for damaged in (d, d2):
+        assert inspect(bytes(damaged), "application/zip").error is Reason.MALFORMED_PAYLOAD

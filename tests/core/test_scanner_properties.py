@@ -9,6 +9,7 @@ import gzip
 import json
 import urllib.parse
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,3 +107,32 @@ def test_short_numbers_in_json_are_never_identifiers(numbers):
     """Counters, ages, amounts: separated numbers of up to 7 digits never join into one."""
     body = json.dumps({"values": numbers, "pairs": [[n, n] for n in numbers]})
     assert list(tokens(body, today=TODAY)) == []
+
+
+def test_the_byte_check_sees_every_character_that_folding_changes():
+    """`_needs_folding` decides from bytes whether the slow per-character folding must run:
+    for every code point (after NFKC), if folding changes it, the byte check says so."""
+    import unicodedata
+
+    from residency_gateway.core.scanner import _fold, _needs_folding
+
+    missed = []
+    for cp in (*range(0x80, 0x20000), *range(0xE0000, 0xE1000)):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        n = unicodedata.normalize("NFKC", chr(cp))
+        if _fold(n) != n and not _needs_folding(n.encode()):
+            missed.append(f"U+{cp:04X}")
+    assert not missed, missed[:20]
+
+
+@pytest.mark.parametrize("spelled", [
+    "110101\u200919900307\u20091233", "110101\u200719900307\u20071233", "1101011990\u034f03071233",
+    "1101011990\u061c03071233", "1101011990\u316403071233", "110101\u202719900307\u20271233",
+    "".join(chr(0x07C0 + int(c)) for c in "110101199003071233"),
+    "".join(chr(0xA9D0 + int(c)) for c in "110101199003071233"),
+    "".join(c + "\u0332" for c in "110101199003071233"), "11010519491231002\u0425",
+    "公民身份号码：110101\u200919900307\u20091233",
+])
+def test_unusual_unicode_spellings_are_found(spelled):
+    assert [t.kind for t in tokens(spelled, today=TODAY)] == ["resident_id"]

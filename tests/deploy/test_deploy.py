@@ -30,11 +30,25 @@ def tool(name: str) -> str:
 
 
 def render(overlay: str) -> list[dict]:
-    out = subprocess.run([tool("kubectl"), "kustomize", "--load-restrictor",
-                          "LoadRestrictionsNone", str(DEPLOY / "k8s" / "overlays" / overlay)],
+    """Plain `kubectl kustomize`, no flags: what `kubectl apply -k` and GitOps tools run."""
+    out = subprocess.run([tool("kubectl"), "kustomize",
+                          str(DEPLOY / "k8s" / "overlays" / overlay)],
                          capture_output=True, text=True, check=False, timeout=120)
     assert out.returncode == 0, out.stderr
     return [d for d in yaml.safe_load_all(out.stdout) if d]
+
+
+def test_kustomize_region_maps_are_the_repository_region_maps():
+    """One source of truth: deploy/k8s/base/region_configs/ is a copy of region_configs/
+    (inside the kustomize root, so overlays build without --load-restrictor)."""
+    source = {p.name: p.read_bytes() for p in (ROOT / "region_configs").glob("*.yaml")}
+    copy = {p.name: p.read_bytes()
+            for p in (DEPLOY / "k8s" / "base" / "region_configs").glob("*.yaml")}
+    assert copy == source, ("deploy/k8s/base/region_configs/ differs from region_configs/: "
+                            "cp region_configs/*.yaml deploy/k8s/base/region_configs/")
+    kustomization = yaml.safe_load((DEPLOY / "k8s" / "base" / "kustomization.yaml").read_text())
+    files = kustomization["configMapGenerator"][0]["files"]
+    assert sorted(files) == sorted(f"region_configs/{name}" for name in source)
 
 
 @pytest.mark.parametrize("region", ["cn", "sg", "id", "jp"])
@@ -86,7 +100,10 @@ def test_alert_rules_pass_promtool_and_the_mainland_alert_fires():
 
 def exported_series() -> set[str]:
     names: set[str] = set()
-    for metric in Metrics().registry.collect():
+    from residency_gateway.audit.witnessd import WitnessMetrics
+
+    collected = [*Metrics().registry.collect(), *WitnessMetrics().registry.collect()]
+    for metric in collected:
         assert isinstance(metric, Metric)
         suffixes = {"counter": ["_total", "_created"], "histogram": ["_bucket", "_sum", "_count",
                                                                    "_created"],
@@ -125,3 +142,17 @@ def test_dockerfile_runs_as_non_root_with_pinned_base_and_dependencies():
     assert "USER 10001" in text and "--constraint constraints.txt" in text
     pins = (DEPLOY / "constraints.txt").read_text().split()
     assert all("==" in p for p in pins) and any(p.startswith("aiohttp==") for p in pins)
+
+
+def test_shutdown_defaults_match_the_kubernetes_manifest():
+    """Without any setting, SIGTERM behaves as the manifest expects: the same drain delay and
+    grace, inside terminationGracePeriodSeconds."""
+    from residency_gateway.settings import Settings
+
+    deploy = next(d for d in render("cn") if d["kind"] == "Deployment")
+    pod = deploy["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    defaults = Settings()
+    assert float(env["RG_DRAIN_DELAY_S"]) == defaults.drain_delay_s
+    assert float(env["RG_SHUTDOWN_GRACE_S"]) == defaults.shutdown_grace_s
+    assert pod["terminationGracePeriodSeconds"] > defaults.drain_delay_s + defaults.shutdown_grace_s

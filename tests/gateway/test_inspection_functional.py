@@ -44,3 +44,14 @@ async def test_an_inspection_over_its_time_limit_is_refused_and_recorded(make_ga
     # the gateway still serves (the pool was replaced)
     status, _, reply = await gw.post(xff=ADDR["SG"], json_body={"ok": 1})
     assert (status, reply["region"]) == (200, "sg")
+
+
+async def test_a_small_body_that_needs_much_work_is_not_scanned_on_the_event_loop(
+        make_gateway, backends):
+    """64 KiB of '1 1 1 ...' is small but costly: it goes to the workers, not the loop."""
+    gw = await make_gateway(inspect_offload_bytes=64 * 1024)
+    body = b"1 " * 30_000
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=body,
+                                     headers={"Content-Type": "text/plain"})
+    assert status == 200 and reply["region"] == "sg"
+    assert gw.runtime.inspector._pool is not None

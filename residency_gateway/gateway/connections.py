@@ -1,0 +1,145 @@
+"""Connection hygiene for the data listener (shell): limits that hold whatever clients do.
+
+- a request head must arrive within `header_timeout_s` of the connection opening (slowloris);
+  between keep-alive requests aiohttp's `keepalive_timeout` (`idle_timeout_s`) applies;
+- at most `max_connections` open connections per process: over it the oldest idle
+  connections are closed first, and only when none is idle a new one gets a fast 503 and is
+  closed, before a byte of its request is read (so nothing needs a record);
+- errors of the accept loop (EMFILE and friends) are logged at most once per second.
+
+aiohttp has no header timeout or connection cap of its own; this wraps its protocol factory
+and reads two attributes of its RequestHandler (`_request_count`, `_request_in_progress`),
+stable across aiohttp 3.x.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import time
+from typing import Any
+
+import structlog
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+
+from residency_gateway.core.safetext import safe_text
+from residency_gateway.observability import Metrics
+
+log = structlog.get_logger("residency_gateway")
+
+_REFUSAL_BODY = json.dumps({
+    "type": "urn:residency-gateway:problem:too_many_connections",
+    "title": "Service Unavailable", "status": 503, "reason": "too_many_connections",
+    "detail": "the gateway is at its connection limit; retry shortly"}).encode()
+REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+           b"Retry-After: 1\r\nConnection: close\r\nContent-Length: "
+           + str(len(_REFUSAL_BODY)).encode() + b"\r\n\r\n" + _REFUSAL_BODY)
+FD_RESERVE = 64  # descriptors kept for the trail, keys, the admin listener, DNS, ...
+
+
+class _Refuse(asyncio.Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.write(REFUSAL)
+        transport.close()
+
+
+class ConnectionGuard:
+    """A protocol factory around aiohttp's `Server`: cap and header timeout."""
+
+    def __init__(self, server: web.Server, *, max_connections: int, header_timeout_s: float,
+                 metrics: Metrics):
+        self.server = server
+        self.max_connections = max_connections
+        self.header_timeout_s = header_timeout_s
+        self.metrics = metrics
+        self._loop = asyncio.get_running_loop()
+
+    def __call__(self) -> asyncio.Protocol:
+        if len(self.server._connections) >= self.max_connections and not self._make_room():
+            self.metrics.connections_refused.inc()
+            return _Refuse()
+        handler = self.server()
+        # (RequestHandler has __slots__ without __weakref__: the timer holds it until it fires)
+        self._loop.call_later(self.header_timeout_s, self._header_deadline, handler)
+        return handler
+
+    def _live(self) -> list[RequestHandler]:
+        return [h for h in self.server._connections if h.transport is not None]
+
+    def _make_room(self) -> bool:
+        live = self._live()
+        if len(live) < self.max_connections:
+            return True  # some were closed already and are on their way out
+        for handler in live:  # oldest first
+            if not getattr(handler, "_request_in_progress", True):
+                handler.force_close()
+                self.metrics.connections_closed.labels(reason="idle_at_cap").inc()
+                return True
+        return False
+
+    def _header_deadline(self, handler: RequestHandler) -> None:
+        if handler.transport is None:
+            return
+        if getattr(handler, "_request_count", 1) == 0:
+            handler.force_close()
+            self.metrics.connections_closed.labels(reason="header_timeout").inc()
+
+
+async def start_guarded_site(runner: web.AppRunner, host: str, port: int, *,
+                             max_connections: int, header_timeout_s: float,
+                             metrics: Metrics) -> asyncio.Server:
+    """Listen with the guard in front of the runner's server (instead of web.TCPSite)."""
+    server = runner.server
+    assert server is not None
+    guard = ConnectionGuard(server, max_connections=max_connections,
+                            header_timeout_s=header_timeout_s, metrics=metrics)
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(guard, host, port, reuse_address=True, backlog=1024)
+
+
+def raise_nofile_limit() -> tuple[int, int]:
+    """RLIMIT_NOFILE soft limit raised to the hard limit; returns (soft, hard) after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as exc:
+            log.warning("nofile_limit_not_raised", soft=soft, hard=hard, error=str(exc))
+    return soft, hard
+
+
+def connection_cap(configured: int) -> int:
+    """The configured cap, lowered so that every client connection can also hold an
+    upstream connection within the file limit (two descriptors each)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    return max(16, min(configured, (soft - FD_RESERVE) // 2))
+
+
+class RateLimitedLoopErrors:
+    """The loop's exception handler: the same message at most once per second (with a count
+    of those suppressed), so an accept loop out of descriptors cannot flood the log."""
+
+    def __init__(self, every_s: float = 1.0):
+        self.every_s = every_s
+        self._last: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        message = str(context.get("message", "loop error"))
+        now = time.monotonic()
+        if now - self._last.get(message, -1e9) < self.every_s:
+            self._suppressed[message] = self._suppressed.get(message, 0) + 1
+            return
+        self._last[message] = now
+        exc = context.get("exception")
+        log.error("event_loop_error", message=safe_text(message, 200),
+                  error=type(exc).__name__ if exc is not None else None,
+                  detail=safe_text(str(exc), 200) if exc is not None else None,
+                  suppressed_since_last=self._suppressed.pop(message, 0))
