@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bench.common import demo_setup
 from residency_gateway.audit.chain import GENESIS
 from residency_gateway.audit.filestore import FileTrail
 from residency_gateway.audit.merkle import Frontier
@@ -126,17 +127,12 @@ async def requests_per_second(url: str, total: int, concurrency: int) -> float:
 async def bench_proxy(tmp: Path, total: int) -> None:
     print("== proxy throughput (client, gateway and upstream share this machine's 2 cores)")
     runner, up = await upstream()
-    geo = build_geoip(demo_file("demo-networks.csv"), tmp / "geo.mmdb")
-    text = demo_file("demo-region-map.yaml")
-    for r in ("cn", "sg", "id", "jp"):
-        text = text.replace("http://127.0.0.1:{" + r + "_port}", up)
-    (tmp / "maps").mkdir()
-    (tmp / "maps" / "m.yaml").write_text(text)
+    maps, geo = demo_setup(tmp, "maps", up)
     direct = await requests_per_second(up, total, 32)
     print(f"straight to upstream (baseline)      {direct:8.0f} req/s")
     results = {}
     for mode in ("trail off", "trail on"):
-        settings = Settings(region_map=[tmp / "maps"], geoip_db=geo, data_dir=tmp / mode,
+        settings = Settings(region_map=[maps], geoip_db=geo, data_dir=tmp / mode,
                             listen_host="127.0.0.1", log_id="bench", log_level="warning")
         rt = Runtime.create(settings)
         if mode == "trail off":

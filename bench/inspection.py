@@ -15,8 +15,8 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.common import demo_setup
 from residency_gateway.core.payload import InspectOptions, inspect_body
-from residency_gateway.demo import build_geoip, demo_file
 from residency_gateway.gateway.app import start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings
@@ -93,13 +93,8 @@ async def _small(s: aiohttp.ClientSession, url: str) -> float:
 
 async def bench_loop_delay(tmp: Path, upstream_url: str) -> None:
     print("== a small request while a 1 MiB body is inspected (gateway on loopback)")
-    geo = build_geoip(demo_file("demo-networks.csv"), tmp / "delay-geo.mmdb")
-    text = demo_file("demo-region-map.yaml")
-    for r in ("cn", "sg", "id", "jp"):
-        text = text.replace("http://127.0.0.1:{" + r + "_port}", upstream_url)
-    (tmp / "delay").mkdir()
-    (tmp / "delay" / "m.yaml").write_text(text)
-    rt = Runtime.create(Settings(region_map=[tmp / "delay"], geoip_db=geo,
+    maps, geo = demo_setup(tmp, "delay", upstream_url)
+    rt = Runtime.create(Settings(region_map=[maps], geoip_db=geo,
                                  data_dir=tmp / "delay-data", listen_host="127.0.0.1",
                                  log_id="bench-delay", log_level="warning"))
     await rt.inspector.start()

@@ -114,28 +114,49 @@ def forwarded_entries(values: Sequence[str]) -> list[str] | None:
     return out
 
 
+MAX_FORWARDED_ELEMENTS = 64
+
+
+def _split_from_right(text: str) -> tuple[list[str], bool]:
+    """`text` split at commas outside quoted-strings, scanning from the right (one linear
+    pass): the elements right to left, and whether the scan ended outside a quoted-string."""
+    backslashes = [0] * (len(text) + 1)  # backslashes[i]: run of backslashes ending before i
+    for i, ch in enumerate(text):
+        backslashes[i + 1] = backslashes[i] + 1 if ch == "\\" else 0
+    elements: list[str] = []
+    inside = False
+    end = len(text)
+    for i in range(len(text) - 1, -1, -1):
+        ch = text[i]
+        if ch == '"' and not (inside and backslashes[i] % 2):
+            inside = not inside
+        elif ch == "," and not inside:
+            elements.append(text[i + 1:end])
+            end = i
+            if len(elements) > MAX_FORWARDED_ELEMENTS:
+                return elements, False
+    elements.append(text[:end])
+    return elements, not inside
+
+
 def forwarded_suffix(values: Sequence[str]) -> tuple[list[str], bool]:
-    """The `for=` values of the longest well-formed tail of the Forwarded field, and whether
-    that tail is the whole field. A client may write anything to the left of what trusted
-    proxies append; only the elements a walk from the right reaches need to parse."""
-    text = ",".join(values)
-    if len(text) > 8192:
-        text = text[-8192:]
-    whole = forwarded_entries([text])
-    if whole is not None:
-        return whole, True
-    best: list[str] = []
-    cut = len(text)
-    while True:
-        cut = text.rfind(",", 0, cut)
-        if cut < 0:
-            return best, False
-        tail = forwarded_entries([text[cut + 1:]])
-        if tail is None:
-            if best:
-                return best, False
+    """The `for=` values of the well-formed tail of the Forwarded field (left to right), and
+    whether that tail is the whole field. A client may write anything to the left of what
+    trusted proxies append; only the elements a walk from the right reaches need to parse.
+    Linear in the field's length, at most MAX_FORWARDED_ELEMENTS elements."""
+    text = ",".join(values)[-8192:]
+    pieces, balanced = _split_from_right(text)
+    found: list[str] = []
+    for n, piece in enumerate(pieces):
+        if not piece.strip():
             continue
-        best = tail
+        if n == len(pieces) - 1 and not balanced:
+            return list(reversed(found)), False
+        parsed = forwarded_entries([piece])
+        if parsed is None or len(parsed) != 1:
+            return list(reversed(found)), False
+        found.append(parsed[0])
+    return list(reversed(found)), balanced and len(pieces) <= MAX_FORWARDED_ELEMENTS
 
 
 def _param_value(raw: str) -> str | None:

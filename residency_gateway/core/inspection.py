@@ -21,6 +21,7 @@ from residency_gateway.core.payload import (
     binary_signature,
     inspect_body,
     shown_type,
+    structured,
 )
 from residency_gateway.core.values import PayloadScan, Reason
 from residency_gateway.regionmap.schema import PayloadInspection, RegionMap
@@ -37,9 +38,9 @@ def identity_coded(content_encoding: str) -> bool:
     return all(c.strip().lower() in ("", "identity") for c in content_encoding.split(","))
 
 
-def streamed_media(head: bytes, content_encoding: str) -> str | None:
+def streamed_media(head: bytes, content_encoding: str, content_type: str = "") -> str | None:
     """The media format of a body that streams uninspected, from its first bytes."""
-    if not identity_coded(content_encoding):
+    if not identity_coded(content_encoding) or structured(content_type):
         return None
     return binary_signature(head[:SIGNATURE_BYTES])
 
@@ -65,7 +66,7 @@ def scan_held_body(body: bytes | None, content_type: str, content_encoding: str,
     """The verdict on a body held whole in memory (explain; the proxy reads the same way)."""
     if not body:
         return PayloadScan(False, note="no body")
-    media = streamed_media(body, content_encoding)
+    media = streamed_media(body, content_encoding, content_type)
     if media is not None:
         return media_scan(media, content_type)
     conf = rmap.payload

@@ -62,6 +62,9 @@ from residency_gateway.core.values import (
 
 MAX_NESTING = 4  # multipart in multipart, archive in part, ...
 MAX_BASE64_TOKENS = 4096
+MAX_ZIP_MEMBERS = 1000
+MAX_PDF_STREAMS = 1024
+MAX_DERIVED_VIEWS = 32
 
 
 class PayloadError(ValueError):
@@ -87,6 +90,9 @@ class InspectOptions:
     max_decompression_ratio: int = 1000
     budget: int = 2_000_000
     max_subjects: int = 32
+    # Bytes that decoding may produce in all (views, decompressed parts, base64 tokens): what
+    # bounds the work and memory of inspecting one request, whatever its layering.
+    max_view_bytes: int = 64 * 1024 * 1024
 
 
 # -- binary signatures ---------------------------------------------------------------------
@@ -247,6 +253,17 @@ def _brotli_chunks(dec: brotli.Decompressor, data: bytes) -> Iterator[bytes]:
 _CODINGS = {"gzip", "x-gzip", "deflate", "br", "zstd"}
 
 
+def _partial(data: bytes, coding: str, limit: int) -> bytes:
+    """What a truncated or damaged gzip/zlib stream yields before it breaks."""
+    if coding not in ("gzip", "deflate"):
+        return b""
+    d = zlib.decompressobj(47 if coding == "gzip" else 15)
+    try:
+        return d.decompress(data, limit)
+    except zlib.error:
+        return b""
+
+
 def decode_content(data: bytes, content_encoding: str, *, limit: int, ratio: int) -> bytes:
     """Undo a Content-Encoding list, last applied first (RFC 9110 s.8.4)."""
     codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
@@ -271,6 +288,9 @@ def _archive(data: bytes) -> str | None:
         return "xz"
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return "zip"
+    if len(data) > 2 and data[0] == 0x78 and data[1] in (0x01, 0x5E, 0x9C, 0xDA) and (
+            data[0] * 256 + data[1]) % 31 == 0:
+        return "deflate"  # a bare zlib stream (RFC 1950), e.g. compressed session cookies
     for magic, name in _ARCHIVES_REFUSED:
         if data.startswith(magic):
             return name
@@ -352,6 +372,13 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         yield urllib.parse.unquote(text, errors="replace")
         if plus and "+" in text:
             yield urllib.parse.unquote_plus(text, errors="replace")
+        raw = urllib.parse.unquote_to_bytes(text.replace("+", " ") if plus else text)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            # Escapes of a legacy CJK charset (GBK/GB18030 forms, Shift_JIS, Big5).
+            for codec in ("gb18030", "shift_jis", "big5"):
+                yield raw.decode(codec, "replace")
     elif plus and "+" in text:
         yield text.replace("+", " ")
     if "&" in text:
@@ -360,7 +387,8 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield unescaped
 
 
-def derived_views(text: str, *, plus: bool = False, depth: int = 4) -> Iterator[str]:
+def derived_views(text: str, *, plus: bool = False, depth: int = 4,
+                  strict: bool = False) -> Iterator[str]:
     """`text` with the encodings people and programs wrap around values undone, in any
     combination (JSON escapes inside percent-encoding inside HTML, ...), up to `depth` layers.
     `plus`: `+` means space (forms and query strings)."""
@@ -370,10 +398,16 @@ def derived_views(text: str, *, plus: bool = False, depth: int = 4) -> Iterator[
         following: list[str] = []
         for item in layer:
             for view in _decodings(item, plus):
-                if view not in seen and len(seen) < 32:
-                    seen.add(view)
-                    following.append(view)
-                    yield view
+                if view in seen:
+                    continue
+                if len(seen) > MAX_DERIVED_VIEWS:
+                    if strict:
+                        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                            "more encoding layers than the inspection allows")
+                    return
+                seen.add(view)
+                following.append(view)
+                yield view
         if not following:
             return
         layer = following
@@ -435,19 +469,24 @@ _PDF_STREAM = re.compile(rb"stream\r?\n")
 
 def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
     """The Flate-compressed content streams of a PDF (where its text layer lives), inflated
-    within `limit` bytes in all."""
+    within `limit` bytes in all; more streams or output than that is refused."""
     total = 0
-    for m in _PDF_STREAM.finditer(data):
+    view = memoryview(data)
+    for count, m in enumerate(_PDF_STREAM.finditer(data)):
+        if count >= MAX_PDF_STREAMS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"more than {MAX_PDF_STREAMS} PDF streams")
         d = zlib.decompressobj()
         try:
-            out = d.decompress(data[m.end():m.end() + limit], max(limit - total, 0))
+            out = d.decompress(view[m.end():m.end() + 1_048_576], limit - total + 1)
         except zlib.error:
             continue
         total += len(out)
+        if total > limit:
+            raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                                "PDF streams inflate beyond the inspection limit")
         if out:
             yield out
-        if total >= limit:
-            return
 
 
 # -- structure ------------------------------------------------------------------------------
@@ -469,8 +508,9 @@ def validate_form(data: bytes) -> None:
     """application/x-www-form-urlencoded, strictly: ASCII, well-formed percent escapes."""
     try:
         text = data.decode("ascii")
+        # Escapes may encode a legacy charset (GBK forms): only the syntax is checked here.
         urllib.parse.parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text),
-                               errors="strict")
+                               errors="replace")
     except (UnicodeDecodeError, ValueError) as exc:
         raise PayloadError(f"body is not valid form data ({type(exc).__name__})") from None
 
@@ -523,20 +563,40 @@ class _Inspection:
     options: InspectOptions
     views: list[tuple[str, str | bytes]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    produced: int = 0
+    seen_tokens: set[bytes] = field(default_factory=set)
+
+    def produce(self, size: int) -> None:
+        """Count bytes that decoding produced; past max_view_bytes the request is refused."""
+        self.produced += size
+        if self.produced > self.options.max_view_bytes:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                "decoding the body produces more than the inspection allows")
+
+    def view(self, label: str, text: str | bytes) -> None:
+        self.produce(len(text))
+        self.views.append((label, text))
 
     def add_text(self, label: str, data: bytes, charset: str | None, *, plus: bool = False,
                  depth: int = 0) -> None:
+        texts = [data]
         for n, text in enumerate(decode_text(data, charset)):
             name = label if n == 0 else f"{label}~{n}"
-            self.views.append((name, data if n == 0 and data.isascii() else text))
-            for m, derived in enumerate(derived_views(text, plus=plus)):
-                self.views.append((f"{name}+{m}", derived))
-        if depth < MAX_NESTING:
-            for n, raw in enumerate(_base64_texts(data)):
-                try:
-                    self.body(f"{label}/base64[{n}]", raw, "", depth + 1)
-                except PayloadError:
-                    continue  # decoded junk that merely looks like an archive
+            self.view(name, data if n == 0 and data.isascii() else text)
+            for m, derived in enumerate(derived_views(text, plus=plus, strict=True)):
+                self.view(f"{name}+{m}", derived)
+                texts.append(derived.encode("utf-8", "replace"))
+        count = 0
+        for item in texts:
+            for raw in _base64_texts(item):
+                if raw in self.seen_tokens:
+                    continue
+                self.seen_tokens.add(raw)
+                self.produce(len(raw))
+                # Decoded junk that merely looks like an archive is not a refusal.
+                with contextlib.suppress(PayloadError):
+                    self.body(f"{label}/base64[{count}]", raw, "", depth + 1)
+                count += 1
 
     def body(self, label: str, data: bytes, content_type: str, depth: int,
              declared_encoding: str = "") -> None:
@@ -547,7 +607,8 @@ class _Inspection:
         if declared_encoding:
             data = decode_content(data, declared_encoding, limit=opts.max_inspect_bytes,
                                   ratio=opts.max_decompression_ratio)
-        media = binary_signature(data[:SIGNATURE_BYTES])
+            self.produce(len(data))
+        media = None if structured(content_type) else binary_signature(data[:SIGNATURE_BYTES])
         if media:
             self.notes.append(f"{label}: {media} signature, not inspected")
             return
@@ -559,10 +620,20 @@ class _Inspection:
             raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
                                 f"{label}: {archive} archive cannot be inspected")
         if archive is not None:
-            inner = decompress(data, archive, limit=opts.max_inspect_bytes,
-                               ratio=opts.max_decompression_ratio)
-            self.body(f"{label}/{archive}", inner, "", depth + 1)
-            return
+            try:
+                inner = decompress(data, archive, limit=opts.max_inspect_bytes,
+                                   ratio=opts.max_decompression_ratio)
+            except PayloadError:
+                # Sniffed, not declared: text that merely starts like an archive ("x^2 ..."),
+                # or a truncated stream; read what decompresses and the bytes as they are.
+                inner = _partial(data, archive, opts.max_inspect_bytes)
+                if inner:
+                    self.produce(len(inner))
+                    self.add_text(f"{label}/{archive}~partial", inner, None, depth=depth + 1)
+            else:
+                self.produce(len(inner))
+                self.body(f"{label}/{archive}", inner, "", depth + 1)
+                return
         ctype = content_type.split(";")[0].strip().lower()
         if data.startswith(b"%PDF-"):
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
@@ -600,13 +671,17 @@ class _Inspection:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 members = archive.infolist()
+                if len(members) > MAX_ZIP_MEMBERS:
+                    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                        f"{label}: more than {MAX_ZIP_MEMBERS} zip members")
                 total = 0
-                for n, info in enumerate(members[:1000]):
-                    if info.is_dir():
-                        continue
+                for n, info in enumerate(members):
+                    if info.file_size == 0 and info.compress_size == 0:
+                        continue  # a directory entry (a name ending in / can still hold data)
                     with archive.open(info) as fh:
                         content = fh.read(opts.max_inspect_bytes + 1)
                     total += len(content)
+                    self.produce(len(content))
                     if total > opts.max_inspect_bytes or (
                             total > max(len(data), 1) * opts.max_decompression_ratio):
                         raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
@@ -666,6 +741,15 @@ def scan_views(views: Iterable[tuple[str, str | bytes]], *, key: bytes, today: d
     return PayloadScan(inspected, ids, phones, note, counts=tuple(sorted(counts.items())))
 
 
+def structured(content_type: str) -> bool:
+    """Declared as a structure a receiver parses whatever its first bytes are (multipart
+    preambles are ignored, forms and JSON parsed, text read): never media by signature."""
+    ctype = content_type.split(";")[0].strip().lower()
+    return (ctype.startswith(("multipart/", "text/")) or ctype in (
+        "application/x-www-form-urlencoded", "application/json", "application/xml")
+        or ctype.endswith(("+json", "+xml")))
+
+
 def shown_type(content_type: str) -> str:
     """A declared media type as records may show it (never a parameter, never client junk)."""
     ctype = content_type.split(";")[0].strip().lower()
@@ -707,28 +791,22 @@ def scan_json(body: bytes, *, key: bytes, today: dt.date, resident_ids: bool = T
 
 # -- the request line -----------------------------------------------------------------------
 
-# Headers whose values are protocol data, addresses, trace ids or the API key, never a data
-# subject's identifier (addresses would read as phone numbers). Everything else a client sends
-# and the upstream receives (custom X- headers, Cookie, Referer, User-Agent, Authorization with
-# its base64 or JWT payload, request ids, the consent reference) is inspected.
+# Headers whose values are framing, client addresses (they would read as phone numbers), trace
+# ids or the API key. Every other header a client sends and the upstream receives (custom X-
+# headers, Cookie, Referer, Origin, User-Agent, Authorization with its base64 or JWT payload,
+# request ids, If-None-Match, Via, the consent reference, ...) is inspected.
 PROTOCOL_HEADERS = frozenset({
     "host", "content-length", "content-type", "content-encoding", "transfer-encoding",
-    "connection", "keep-alive", "te", "trailer", "upgrade", "expect", "accept",
-    "accept-encoding", "accept-language", "accept-charset", "date",
-    "if-modified-since", "if-unmodified-since", "if-none-match", "if-match", "if-range",
-    "range", "cache-control", "pragma",
-    "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
-    "forwarded", "x-real-ip", "via", "x-api-key",
-    "x-tenant-id", "traceparent", "tracestate", "x-amzn-trace-id", "x-b3-traceid",
-    "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-cloud-trace-context",
-    "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-ch-ua", "sec-ch-ua-platform",
-    "sec-ch-ua-mobile", "origin", "content-md5", "digest", "content-digest",
+    "connection", "keep-alive", "te", "trailer", "upgrade", "expect",
+    "x-forwarded-for", "forwarded", "x-real-ip", "x-api-key", "x-tenant-id",
+    "traceparent", "tracestate", "x-amzn-trace-id", "x-b3-traceid", "x-b3-spanid",
+    "x-b3-parentspanid", "x-b3-sampled", "x-cloud-trace-context", "sentry-trace", "baggage",
 })
 PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway placement)
 
 
 def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]] = (),
-                       skip_headers: Iterable[str] = ()) -> list[tuple[str, str]]:
+                       skip_headers: Iterable[str] = ()) -> list[tuple[str, str | bytes]]:
     """The path, query string and inspectable header values, each with its decodings."""
     skip = PROTOCOL_HEADERS | {h.lower() for h in skip_headers}
     base: list[tuple[str, str]] = [("path", path)]
@@ -738,7 +816,7 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
         lname = name.lower()
         if lname not in skip and not lname.startswith("x-residency-"):
             base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
-    views: list[tuple[str, str]] = []
+    views: list[tuple[str, str | bytes]] = []
     for label, text in base:
         views.append((label, text))
         derived = list(derived_views(text, plus=label != "path"))
@@ -746,10 +824,12 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
         for item in (text, *derived):
             with contextlib.suppress(Uninspectable):
                 for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
-                    decoded = raw.decode("utf-8", "replace")
-                    views.append((f"{label}/base64[{n}]", decoded))
-                    views.extend((f"{label}/base64[{n}]+{m}", d)
-                                 for m, d in enumerate(derived_views(decoded)))
+                    # The token through the whole body pipeline (zlib session cookies,
+                    # UTF-16, nested base64, ...), within a small budget of its own.
+                    work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
+                    with contextlib.suppress(PayloadError, Uninspectable):
+                        work.body(f"{label}/base64[{n}]", raw, "", 1)
+                    views.extend(work.views)
     return views
 
 

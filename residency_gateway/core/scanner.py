@@ -20,7 +20,7 @@ and ids in records and logs. It is a scanner over normalised text, not a tree wa
    same after `86`/`0086`/`+86`, and any `+CC`/`00CC` international number, validated against
    libphonenumber's metadata (`phonenumbers`). IDs win over phones for the same digits.
 
-Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 8
+Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 4
 letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
 about one SHA-256 in 300 would read as a mainland mobile.
 
@@ -200,7 +200,7 @@ def _noise_start(data: bytes, start: int, end: int) -> int | None:
         return None
     for m in _NOISE.finditer(data, lo, hi):
         if m.start() < end and start < m.end() and (
-                m.group()[8:9] == b"-" or sum(c > 0x39 for c in m.group()) >= 8):
+                m.group()[8:9] == b"-" or sum(c > 0x39 for c in m.group()) >= 4):
             return m.start()
     return None
 
@@ -312,13 +312,28 @@ def _id_token(candidate: str, offset: int, today: dt.date) -> Token | None:
 # else joined from several groups (versions, coordinates, boxes) is not a phone number.
 _MOBILE_GROUPINGS = frozenset({(11,), (3, 4, 4), (3, 8), (7, 4)})
 # A first-generation ID written in groups: area, birth date, sequence.
-_FIRST_GEN_GROUPINGS = frozenset({(15,), (6, 6, 3), (6, 9)})
+_FIRST_GEN_GROUPINGS = frozenset({(15,), (6, 6, 3), (6, 9), (6, 2, 2, 2, 3), (12, 3)})
 
 
-def _grouping_ok(sizes: tuple[int, ...], candidate: str, plus: bool) -> bool:
+_PHONE_WORDS = (b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b"wechat",
+                "电话".encode(), "手机".encode(), "联系".encode(), "號碼".encode(),
+                "号码".encode(), "電話".encode())
+_ID_WORDS = ("身份".encode(), b"id", b"citizen", b"resident", "证".encode(), "號".encode())
+_DEVICE_WORDS = (b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex")
+
+
+def _context(data: bytes, start: int, words: tuple[bytes, ...]) -> bool:
+    """One of `words` in the 24 bytes before a run (case-insensitive for ASCII)."""
+    before = data[max(0, start - 24):start].lower()
+    return any(w in before for w in words)
+
+
+def _grouping_ok(sizes: tuple[int, ...], candidate: str, plus: bool,
+                 keyword: bool = False) -> bool:
     """Whether a bare number joined from groups of `sizes` reads as a mainland mobile or
-    first-generation ID (18-character IDs carry a checksum; international numbers a plus)."""
-    if len(sizes) == 1 or plus:
+    first-generation ID (18-character IDs carry a checksum; international numbers a plus).
+    Next to a word such as "tel" / "手机" (`keyword`), any grouping does."""
+    if len(sizes) == 1 or plus or keyword:
         return True
     if len(candidate) == 15 and not candidate.startswith("0086"):
         return sizes in _FIRST_GEN_GROUPINGS
@@ -414,7 +429,9 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
             # The common case: one unbroken number.
             if spend is not None:
                 spend(1)
-            token = _id_token(groups[0].upper(), start, today) if resident_ids else None
+            first_gen_device = len(groups[0]) == 15 and _context(data, start, _DEVICE_WORDS)
+            token = _id_token(groups[0].upper(), start, today) if (
+                resident_ids and not first_gen_device) else None
             if token is None and phones:
                 token = _phone_token(groups[0], start, plus)
             if token is not None:
@@ -427,9 +444,12 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
             continue
         used = [False] * len(groups)
         sizes = [len(g) for g in groups]
+        phone_word = _context(data, start, _PHONE_WORDS)
+        id_word = _context(data, start, _ID_WORDS)
         if resident_ids:
             for i, j, joined in windows:
-                if len(joined) == 15 and not _grouping_ok(tuple(sizes[i:j + 1]), joined, False):
+                if len(joined) == 15 and not _grouping_ok(tuple(sizes[i:j + 1]), joined, False,
+                                                          id_word):
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
@@ -439,8 +459,12 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
         if phones:
             for i, j, joined in windows:
                 lead = i == 0 and plus
-                if not any(used[i:j + 1]) and _grouping_ok(tuple(sizes[i:j + 1]), joined,
-                                                           lead):
+                # A bare mobile joined from groups is the whole run (not 3 of 4 numbers of a
+                # bounding box), unless a phone word or a prefix says what it is.
+                whole = (i == 0 and j == len(groups) - 1) or lead or phone_word or \
+                    joined.startswith(("86", "00"))
+                if not any(used[i:j + 1]) and whole and _grouping_ok(
+                        tuple(sizes[i:j + 1]), joined, lead, phone_word):
                     token = _phone_token(joined, start, lead)
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)

@@ -117,7 +117,7 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
     head, whole = await _read_limited(request, SIGNATURE_BYTES - 1, idle)
     if whole and not head:
         return PayloadScan(False, note="no body"), NO_BODY
-    media = streamed_media(head, cenc)
+    media = streamed_media(head, cenc, ctype)
     if media is not None:
         return media_scan(media, ctype), (Body(complete=head) if whole else Body(prefix=head))
     if declared is not None and declared > conf.max_inspect_bytes:

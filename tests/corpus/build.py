@@ -225,7 +225,14 @@ def special_cases() -> Iterator[tuple[str, str, str, list[tuple[str, str]], byte
     yield "polyglot", "jpeg-magic-then-text", "/v1/face", [("Content-Type", "image/jpeg")], b"\xff\xd8\xff" + f"id {ID18} and more text here".encode(), "cn", ""
     yield "polyglot", "pdf-label-json-body", "/v1/doc", [("Content-Type", "application/pdf")], js({"id": ID18}), "cn", ""
     yield "media", "real-jpeg", "/v1/face", [("Content-Type", "image/jpeg")], JPEG * 4, "sg", "streams uninspected"
-    yield "media", "jpeg-labelled-json", "/v1/face", JSON_H, JPEG * 4, "sg", "signature decides, not the label"
+    yield "media", "jpeg-labelled-json", "/v1/face", JSON_H, JPEG * 4, "malformed_payload", "declared JSON is parsed, whatever its first bytes"
+    yield "media", "jpeg-labelled-octet-stream", "/v1/face", [("Content-Type", "application/octet-stream")], JPEG * 4, "sg", "signature decides, not the label"
+    pre, pre_type = multipart([([field("id_number")], ID18.encode())], boundary="XyZ")
+    yield "polyglot", "multipart-with-media-preamble", "/v1/verify", [("Content-Type", pre_type)], JPEG[:260] + b"\r\n" + pre, "cn", "receivers ignore a multipart preamble"
+    yield "polyglot", "form-with-media-prefix", "/v1/verify", [("Content-Type", "application/x-www-form-urlencoded")], JPEG[:260] + b"&id_number=" + ID18.encode(), "malformed_payload", "raw bytes are not form data"
+    gbk = "name=" + urllib.parse.quote("张三", encoding="gbk") + "&id=" + urllib.parse.quote(ID18.translate(FULLWIDTH), encoding="gbk")
+    yield "charset", "gbk-percent-form", "/v1/verify", [("Content-Type", "application/x-www-form-urlencoded")], gbk.encode(), "cn", "legacy Chinese web forms"
+    yield "charset", "gbk-percent-query", "/v1/lookup?" + gbk, [], b"", "cn", ""
     yield "request-line", "matrix-param", f"/v1/subjects;id={ID18}/status", [], b"", "cn", ""
     yield "request-line", "cookie", "/v1/verify", [("Cookie", f"sid=abc; idno={ID18}")], b"", "cn", ""
     yield "request-line", "referer", "/v1/verify", [("Referer", f"https://app.example.test/form?id={ID18}")], b"", "cn", ""

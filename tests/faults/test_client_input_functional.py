@@ -80,7 +80,10 @@ async def test_client_text_that_is_not_utf8_is_recorded_safely_and_the_gateway_s
     assert await gw.terminate() == 0  # before reading the trail: no torn read of a live tail
     records = await check_invariants(row, results, upstreams, gw.data_dir)
     text = json.dumps(records, ensure_ascii=False)
-    assert "\\\\xff" in text  # kept as an escape, never as a raw byte
+    # client bytes enter records only as escapes (or not at all), never raw
+    assert "\xff" not in text and "\udcff" not in text and "\ufffd" not in text
+    shown = [r["path"] for r in records if r.get("type") == "decision"]
+    assert all(p.isprintable() and p.isascii() for p in shown), shown
     log_text = gw.log_path.read_text(errors="replace")
     assert "110105194912310021" not in log_text
     assert "request_refused_by_parser" in log_text

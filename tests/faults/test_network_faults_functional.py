@@ -21,6 +21,7 @@ from tests.faults.harness import (
     load,
     write_map_for,
 )
+from tests.helpers import JPEG
 
 
 def short_timeouts(data: dict) -> None:
@@ -78,7 +79,7 @@ async def test_client_stall_and_disconnect_are_the_clients(tmp_path, geo_db, ups
     reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
     writer.write(b"POST /v1/upload HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
                  b"X-Forwarded-For: 198.51.100.10\r\nContent-Type: image/jpeg\r\n"
-                 b"Content-Length: 100000\r\n\r\n" + b"\xff" * 1000)
+                 b"Content-Length: 100000\r\n\r\n" + JPEG + b"\xff" * 1000)  # media: streams
     await writer.drain()
     others = await load(gw.url, total=6, concurrency=2)  # served while one client stalls
     head = await asyncio.wait_for(reader.read(4096), timeout=10)
