@@ -165,3 +165,22 @@ def test_config_show_prints_the_effective_map_and_routes_per_origin(demo_dir, mo
     assert set(doc["routes"]) == set(doc["map"]["tenants"]) and len(doc["policy_version"]) == 64
     assert {"origin": "CN", "action": "forward", "region": "cn"}.items() <= \
         doc["routes"]["acme"][0].items()
+
+
+def test_serve_with_an_unknown_gateway_region_suggests_the_closest(tmp_path, capsys, monkeypatch):
+    from residency_gateway.demo import build_geoip, demo_file
+    from tests.helpers import BASE_MAP, write_map
+
+    monkeypatch.delenv("RG_REGION", raising=False)
+    map_path = write_map(tmp_path / "map.yaml", BASE_MAP)
+    geo = build_geoip(demo_file("demo-networks.csv"), tmp_path / "geo.mmdb")
+    from residency_gateway.observability import configure_logging
+
+    try:
+        assert main(["serve", "--config", str(map_path), "--geoip-db", str(geo), "--region",
+                     "sgp", "--data-dir", str(tmp_path / "var"), "--port", "0",
+                     "--admin-port", "0"]) == 1
+    finally:
+        configure_logging("console", "info")  # serve configured logging: back to the suite's
+    assert ("regions: this gateway's region 'sgp' (RG_REGION) is not defined in the region map; "
+            "did you mean 'sg'?") in capsys.readouterr().err

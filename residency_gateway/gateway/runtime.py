@@ -304,11 +304,13 @@ class Runtime:
 
 def check_gateway_region(settings: Settings, loaded: LoadedMap) -> None:
     from residency_gateway.regionmap.load import ConfigIssue
+    from residency_gateway.regionmap.names import did_you_mean
 
     if settings.region is not None and settings.region not in loaded.rmap.regions:
         raise ConfigError([ConfigIssue(loaded.sources[0], 1, "regions",
                                        f"this gateway's region {settings.region!r} (RG_REGION) "
-                                       "is not defined in the region map")])
+                                       "is not defined in the region map"
+                                       f"{did_you_mean(settings.region, loaded.rmap.regions)}")])
 
 
 def make_trail(settings: Settings, metrics: Metrics, *, store: str | None = None,
