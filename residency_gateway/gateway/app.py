@@ -63,7 +63,7 @@ def proxy_app(rt: Runtime) -> web.Application:
             await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
         for w in witnessing:
             await w.start()
-        await rt.check_upstreams(report=False)  # not listening yet: nothing to report
+        await rt.check_upstreams()
         supervisor = Supervisor(rt.metrics)
         rt.start_tasks(supervisor)
         yield
@@ -156,6 +156,7 @@ async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
             await rt.close()
         raise
     assert listener is not None
+    rt.listening = True
     bound = int(listener.sockets[0].getsockname()[1])
     return Running(rt, proxy_runner, admin_runner, bound, _port(admin_site), listener)
 

@@ -69,6 +69,7 @@ class Runtime:
 
     health_checked: bool = False
     readiness_logged: tuple[str, ...] | None = None  # the reasons last logged (None: never)
+    listening: bool = False  # both listeners bound (before that, readiness is not reported)
     inspector: Inspector = field(default_factory=Inspector)
 
     @property
@@ -131,12 +132,12 @@ class Runtime:
             self.readiness_logged = reasons
         return not reasons
 
-    async def check_upstreams(self, *, report: bool = True) -> None:
+    async def check_upstreams(self) -> None:
         results = await self.active.upstreams.probe()
         for region, up in results.items():
             self.metrics.upstream_up.labels(region=region).set(1 if up else 0)
         self.health_checked = True
-        if report:  # log a readiness transition even when nobody is probing /readyz
+        if self.listening:  # log a readiness transition even when nobody polls /readyz
             _ = self.ready
 
     def start_tasks(self, supervisor: Supervisor) -> None:
