@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 PORT       ?= 8080
 ADMIN_PORT ?= 9901
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-proxy clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -31,6 +31,13 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	bash scripts/bench-setup.sh
+	$(BIN)/python -m bench.proxy
+
+# Side by side with nginx (wrk and nginx from apt when absent). Bounded: ~5 s a measurement.
+bench-proxy: $(STAMP)
+	bash scripts/bench-setup.sh
+	$(BIN)/python -m bench.proxy
 
 clean:
 	rm -rf $(VENV) demo-run .pytest_cache

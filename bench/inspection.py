@@ -16,12 +16,14 @@ from pathlib import Path
 import aiohttp
 
 from bench.common import demo_setup
+from residency_gateway.core.idnumber import check_character
 from residency_gateway.core.payload import InspectOptions, inspect_body
 from residency_gateway.gateway.app import start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings
 
 TODAY = dt.date(2026, 11, 29)
+VALID_ID = "11010119900307123" + check_character("11010119900307123")
 KEY = b"k" * 32
 
 
@@ -38,7 +40,7 @@ def kyc_body(with_identifiers: bool) -> bytes:
             "birth": {"year": 1990, "month": 3, "day": 7, "confidence": 0.993},
             "address": {"value": "北京市东城区景山前街4号故宫博物院内东华门附近的一条小胡同里",
                         "confidence": 0.981},
-            "id_number": {"value": "110101199003071234" if with_identifiers else "redacted",
+            "id_number": {"value": VALID_ID if with_identifiers else "redacted",
                           "confidence": 0.999},
             "issued_by": {"value": "北京市公安局东城分局", "confidence": 0.990},
             "valid_date": {"value": "2016.03.07-2036.03.07", "confidence": 0.987},

@@ -13,6 +13,11 @@ A candidate is validated before it is used: readable metadata, a Country/City da
 the file unchanged while it was read, and a sample of its own networks (plus fixed probes) that
 must resolve to countries - a DB that resolves nothing is refused. The private copy of the last
 good DB is what the gateway starts with when the configured file is broken at start.
+
+Per request the lookup goes straight to the maxminddb reader (the C extension returns plain
+dicts: no geoip2 model objects) and answers are kept in a bounded per-address cache. The cache
+belongs to this instance, and a reload opens a new instance, so a new DB never answers from the
+old one's cache. At open, the probes check that this fast path and geoip2 agree.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import maxminddb.errors
 
 from residency_gateway.core.values import GeoAnswer
 
+CACHE_SIZE = 65536  # addresses; the oldest half is dropped when full
 _PROBES = ("1.1.1.1", "8.8.8.8", "2001:4860:4860::8888", "192.0.2.1", "203.0.113.1")
 _SAMPLE = 256  # networks of the DB itself looked up before it is trusted
 LAST_GOOD = "last-good"  # <cache>/last-good names the private copy of the last good DB
@@ -64,11 +70,22 @@ class GeoDatabase:
         self.private: Path | None = None
         try:
             opened = self._copy(Path(path), cache_dir) if cache_dir is not None else Path(path)
+            # MODE_AUTO: the C extension over mmap of the private copy, which nothing rewrites.
             self._reader = geoip2.database.Reader(str(opened), mode=maxminddb.MODE_AUTO)
+            # Per request: the raw maxminddb record (plain dicts, no geoip2 model objects).
+            self._raw = maxminddb.open_database(str(opened), maxminddb.MODE_AUTO)
+            self._cache: dict[str, GeoAnswer] = {}
             try:
                 self.info = self._validate(str(opened))
+                meta = self._reader.metadata()
+                for probe in _PROBES:  # the fast path and geoip2 must agree
+                    if ipaddress.ip_address(probe).version == 6 and meta.ip_version == 4:
+                        continue
+                    if self._answer(probe) != self._fast(probe):
+                        raise GeoDatabaseError(f"{self.path}: lookups disagree for {probe}")
             except BaseException:
                 self._reader.close()
+                self._raw.close()
                 raise
             if cache_dir is not None:
                 self.private = opened
@@ -130,15 +147,40 @@ class GeoDatabase:
         network = str(record.traits.network) if record.traits.network else None
         return GeoAnswer(record.country.iso_code, anycast, network)
 
+    def _fast(self, address: str) -> GeoAnswer:
+        """What `_answer` says, read from the raw record (same keys, same network)."""
+        record, prefix = self._raw.get_with_prefix_len(address)
+        if record is None:
+            return GeoAnswer(None)
+        if not isinstance(record, dict):
+            raise ValueError("a GeoIP record that is not a map")
+        country, traits = record.get("country"), record.get("traits")
+        iso = country.get("iso_code") if isinstance(country, dict) else None
+        if iso is not None and not isinstance(iso, str):
+            raise ValueError("a country code that is not a string")
+        anycast = bool(traits.get("is_anycast", False)) if isinstance(traits, dict) else False
+        network = str(ipaddress.ip_network((address, prefix), strict=False)) if prefix else None
+        return GeoAnswer(iso, anycast, network)
+
     def __call__(self, address: str) -> GeoAnswer:
+        cached = self._cache.get(address)
+        if cached is not None:
+            return cached
         try:
-            return self._answer(address)
-        except (ValueError, maxminddb.errors.InvalidDatabaseError):
+            answer = self._fast(address)
+        except (ValueError, TypeError, AttributeError, maxminddb.errors.InvalidDatabaseError):
             # A record that fails to decode is no country: the origin becomes unknown.
             return GeoAnswer(None)
+        if len(self._cache) >= CACHE_SIZE:
+            for old in list(self._cache)[: CACHE_SIZE // 2]:
+                del self._cache[old]
+        self._cache[address] = answer
+        return answer
 
     def close(self) -> None:
         self._reader.close()
+        self._raw.close()
+        self._cache.clear()
 
 
 def _write_atomic(target: Path, data: bytes) -> None:

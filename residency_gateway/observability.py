@@ -6,14 +6,65 @@ tenants, reason codes and legal-basis mechanisms.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from typing import Any
 
+import orjson
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
+from prometheus_client import Counter as _Counter
+from prometheus_client import Gauge as _Gauge
+from prometheus_client import Histogram as _Histogram
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
                     5, 10, 30, 60)
+
+
+_CHILDREN_MAX = 4096  # label combinations kept per metric; values come from the region map
+
+
+class _BoundChildren:
+    """`labels()` answered from a dict of the children already made: the request path asks
+    for the same few label combinations (jurisdictions, regions, tenants, reasons) every time,
+    and prometheus-client's own `labels()` validates names, builds sets and takes a lock on
+    each call. `clear()`/`remove()` drop the cache with the children."""
+
+    _rg_children: dict[tuple[Any, ...], Any]
+
+    def labels(self, *values: Any, **kw: Any) -> Any:
+        key = (values, tuple(kw.items()))
+        try:
+            cache = self._rg_children
+        except AttributeError:
+            cache = self._rg_children = {}
+        child = cache.get(key)
+        if child is None:
+            child = super().labels(*values, **kw)  # type: ignore[misc]
+            if len(cache) < _CHILDREN_MAX:
+                cache[key] = child
+        return child
+
+    def clear(self) -> None:
+        self._rg_children = {}
+        super().clear()  # type: ignore[misc]
+
+    def remove(self, *values: Any) -> None:
+        self._rg_children = {}
+        super().remove(*values)  # type: ignore[misc]
+
+
+class Counter(_BoundChildren, _Counter):
+    pass
+
+
+class Gauge(_BoundChildren, _Gauge):
+    pass
+
+
+class Histogram(_BoundChildren, _Histogram):
+    pass
 
 
 class Metrics:
@@ -119,15 +170,46 @@ class _ParserRefusals(logging.Filter):
 _PARSER_FILTER = _ParserRefusals()
 
 
+def _json_line(event: dict[str, Any], **kw: Any) -> bytes:
+    """orjson for the log line; the standard library for what orjson refuses (integers past
+    64 bits, non-str keys), so a log call never fails on a value."""
+    try:
+        return orjson.dumps(event, default=kw.get("default"))
+    except TypeError:
+        return json.dumps(event, **kw).encode()
+
+
+class SafeBytesLogger(structlog.BytesLogger):
+    """BytesLogger that drops (and counts) a line it cannot write, like SafePrintLogger."""
+
+    def msg(self, message: bytes) -> None:
+        try:
+            super().msg(message)
+        except (OSError, ValueError):
+            SafePrintLogger.dropped += 1
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     server_log = logging.getLogger("aiohttp.server")
     if _PARSER_FILTER not in server_log.filters:
         server_log.addFilter(_PARSER_FILTER)
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
-    renderer: structlog.typing.Processor = (
-        structlog.dev.ConsoleRenderer() if fmt == "console"
-        else structlog.processors.JSONRenderer())
+    binary = getattr(sys.stderr, "buffer", None)  # absent when a test swaps in a StringIO
+    renderer: structlog.typing.Processor
+    factory: Any
+    if fmt == "console":
+        renderer = structlog.dev.ConsoleRenderer()
+        factory = lambda *_: SafePrintLogger(sys.stderr)  # noqa: E731
+    elif binary is None:
+        renderer = structlog.processors.JSONRenderer()
+        factory = lambda *_: SafePrintLogger(sys.stderr)  # noqa: E731
+    else:  # rendered by orjson straight to bytes
+        renderer = structlog.processors.JSONRenderer(serializer=_json_line)
+        factory = lambda *_: SafeBytesLogger(binary)  # noqa: E731
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -138,6 +220,6 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             getattr(logging, level.upper(), logging.INFO)),
-        logger_factory=lambda *_: SafePrintLogger(sys.stderr),
+        logger_factory=factory,
         cache_logger_on_first_use=False,
     )

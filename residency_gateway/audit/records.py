@@ -10,20 +10,16 @@ through `core.safetext.safe_text`, so a record always encodes.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from residency_gateway.audit.canonjson import canonical
 from residency_gateway.core.safetext import safe_text
 from residency_gateway.core.values import Decision
 
+__all__ = ["canonical", "completion_record", "decision_record"]
+
 PATH_LIMIT = 1024
 TEXT_LIMIT = 512
-
-
-def canonical(obj: Any) -> bytes:
-    """Canonical JSON bytes: sorted keys, compact separators, UTF-8, no floats allowed."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode()
 
 
 def entry_line(log_id: str, seq: int, prev: str, body: bytes) -> bytes:

@@ -9,9 +9,9 @@ and any conflict stays in the verdict so the decision can be explained.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from residency_gateway.core.clientaddr import origin_ip, parse_ip
+from residency_gateway.core.clientaddr import NetworkTable, compiled, origin_ip, parse_ip
 from residency_gateway.core.values import (
     MAINLAND,
     GeoAnswer,
@@ -33,11 +33,18 @@ _NON_ROUTABLE = tuple(ipaddress.ip_network(n) for n in (
 ))
 
 
+_NON_ROUTABLE_TABLE = NetworkTable(_NON_ROUTABLE, lambda n: n)
+
+
 def non_routable(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return any(address.version == n.version and address in n for n in _NON_ROUTABLE)
+    return _NON_ROUTABLE_TABLE.match(address) is not None
 
 
-def network_signal(address: str | None, overrides: Iterable[CidrOverride],
+def _override_network(rule: CidrOverride) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return rule.network
+
+
+def network_signal(address: str | None, overrides: Sequence[CidrOverride],
                    geo: GeoLookup) -> Signal:
     """The network's signal: an override (most specific wins), else GeoIP, else unknown."""
     if address is None:
@@ -46,12 +53,7 @@ def network_signal(address: str | None, overrides: Iterable[CidrOverride],
     if raw is None:
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "client address unparseable")
     ip = origin_ip(raw)
-    best: CidrOverride | None = None
-    for rule in overrides:
-        if rule.network.version == ip.version and ip in rule.network and (
-            best is None or rule.network.prefixlen > best.network.prefixlen
-        ):
-            best = rule
+    best = compiled(overrides, _override_network).match(ip)  # the most specific wins
     if best is not None:
         return Signal(SignalKind.CIDR_OVERRIDE, best.jurisdiction, True, str(best.network))
     if non_routable(ip):

@@ -446,7 +446,10 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
     tried = 0
     for start, end in _b64_runs(skeleton):
         whole = data[start:end]
-        for token in {whole, whole.rpartition(b"/")[2]}:
+        if whole.islower():
+            continue  # words and snake_case keys: the common case, decided in C
+        candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)
+        for token in candidates:
             if len(token) < 15 or token.islower() or token.isupper() or \
                     token.translate(None, _DIGIT_BYTES) == token:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -187,6 +188,11 @@ async def serve_forever(rt: Runtime) -> int:
     loop.set_exception_handler(RateLimitedLoopErrors())
     running = await start(rt, host=s.listen_host, port=s.listen_port, admin_host=s.admin_host,
                           admin_port=s.admin_port)
+    # What startup built (modules, region map, GeoIP reader, patterns) lives as long as the
+    # process: out of the collector's generations, each full collection scans only what requests
+    # allocated instead of ~70k objects (bench: 100 ms pauses, 10% of the CPU under load).
+    gc.collect()
+    gc.freeze()
     log.info("listening", proxy=f"{s.listen_host}:{running.proxy_port}",
              admin=f"{s.admin_host}:{running.admin_port}",
              policy_version=rt.active.loaded.short_version)

@@ -1,13 +1,17 @@
 """Body inspection off the event loop (shell).
 
-Small bodies are inspected inline (cheaper than any hand-off). Bodies over `threshold` bytes go
-to a process pool, so a large scan never holds the event loop (or the GIL) while other requests
-wait: measured on a 2-core machine, a 1.2 MB JSON array of 80,000 phone numbers (1.6 s of
-scanning) delayed a concurrent small request by the whole scan inline, by tens of ms in a
-thread (the scan holds the GIL between the interpreter's 5 ms switches), and by no more than
-scheduling noise in a worker process. Each scan also has a wall-clock limit: a worker that
-exceeds it is killed with its pool, and the request is refused as uninspectable (recorded),
-never forwarded.
+Small bodies are inspected inline while the work stays small (a work budget and a budget of
+bytes that decoding may produce); anything larger or costlier goes to a worker process of its
+own, so a large scan never holds the event loop (or the GIL) while other requests wait.
+Measured on a 2-core machine: a 1.2 MB JSON array of 80,000 phone numbers (1.6 s of scanning)
+delayed a concurrent small request by the whole scan inline, by tens of ms in a thread (the scan
+holds the GIL between the interpreter's 5 ms switches), and by no more than scheduling noise in
+a worker process.
+
+Each job runs in its own process (forked from a forkserver that has the inspection code loaded)
+with a wall-clock limit: a job past its limit is killed alone, so one hostile body can never
+take other clients' inspections down with it (a shared pool can only be killed whole). The
+number of concurrent jobs is bounded; the limit counts from the job's start, not its queueing.
 """
 
 from __future__ import annotations
@@ -15,11 +19,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import functools
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from typing import Any
 
 import structlog
 
@@ -28,10 +31,21 @@ from residency_gateway.core.values import PayloadScan, Reason
 
 log = structlog.get_logger("residency_gateway")
 INLINE_BUDGET = 20_000  # work units (candidate windows) an inline inspection may spend
+INLINE_VIEW_BYTES = 1024 * 1024  # bytes decoding may produce inline
 
 
-def _warm() -> int:
-    return os.getpid()
+def _child(send: Connection, args: tuple[Any, ...]) -> None:
+    body, content_type, content_encoding, key, today, options = args
+    try:
+        send.send(inspect_body(body, content_type=content_type,
+                               content_encoding=content_encoding, key=key, today=today,
+                               options=options))
+    finally:
+        send.close()
+
+
+def _noop() -> None:
+    return None
 
 
 class Inspector:
@@ -40,59 +54,67 @@ class Inspector:
         self.threshold = threshold
         self.timeout_s = timeout_s
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
-        self._pool: ProcessPoolExecutor | None = None
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # forkserver: workers are not forked from a process with running threads and an
-            # event loop (fork would copy both, half-alive).
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver"))
-        return self._pool
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._slots: asyncio.Semaphore | None = None
+        self.jobs = 0  # inspections run in a worker process (tests and metrics read it)
 
     async def start(self) -> None:
-        """Start the workers before traffic, so the first large body does not pay for it."""
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor(), _warm)
+        """Start the forkserver before traffic, so the first large body does not pay for it."""
+        await asyncio.to_thread(self._run, _noop, ())
 
-    def _discard(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+    def _run(self, target: Any, args: tuple[Any, ...]) -> Any:
+        recv, send = self._ctx.Pipe(duplex=False)
+        process = self._ctx.Process(target=target, args=(send, args) if args else (),
+                                    daemon=True)
+        try:
+            process.start()
+            send.close()
+            if not args:
+                process.join(self.timeout_s)
+                return None
+            if not recv.poll(self.timeout_s):
+                raise TimeoutError
+            return recv.recv()
+        finally:
+            recv.close()
+            if process.is_alive():
+                process.kill()
+            process.join(5)
+            process.close()
 
     async def inspect(self, body: bytes, *, content_type: str, content_encoding: str,
                       key: bytes, today: dt.date, options: InspectOptions) -> PayloadScan:
-        job = functools.partial(inspect_body, body, content_type=content_type,
-                                content_encoding=content_encoding, key=key, today=today,
-                                options=options)
         if len(body) <= self.threshold:
             # Inline only while the work stays small: a small body that needs more (64 KiB of
-            # "1 1 1 ...") goes to the workers with the full budget instead of holding the loop.
+            # "1 1 1 ...", a few KB that decompress or decode into megabytes) goes to a worker
+            # with the full budget instead of holding the loop.
             quick = inspect_body(body, content_type=content_type,
                                  content_encoding=content_encoding, key=key, today=today,
                                  options=dataclasses.replace(
-                                     options, budget=min(options.budget, INLINE_BUDGET)))
+                                     options, budget=min(options.budget, INLINE_BUDGET),
+                                     max_view_bytes=min(options.max_view_bytes,
+                                                        INLINE_VIEW_BYTES)))
             if quick.error is not Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT:
                 return quick
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                return await loop.run_in_executor(self._executor(), job)
-        except TimeoutError:
-            log.warning("inspection_timeout", body_bytes=len(body), limit_s=self.timeout_s)
-            self._discard()
-            return PayloadScan(False, note=f"inspection took longer than {self.timeout_s} s",
-                               error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
-        except BrokenProcessPool:
-            log.error("inspection_worker_died", body_bytes=len(body))
-            self._discard()
-            return PayloadScan(False, note="the inspection worker failed on this body",
-                               error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.workers)
+        async with self._slots:
+            self.jobs += 1
+            try:
+                result = await asyncio.to_thread(
+                    self._run, _child,
+                    (body, content_type, content_encoding, key, today, options))
+            except TimeoutError:
+                log.warning("inspection_timeout", body_bytes=len(body), limit_s=self.timeout_s)
+                return PayloadScan(False, note=f"inspection took longer than {self.timeout_s} s",
+                                   error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+            except (EOFError, OSError) as exc:
+                log.error("inspection_worker_died", body_bytes=len(body),
+                          error=type(exc).__name__)
+                return PayloadScan(False, note="the inspection worker failed on this body",
+                                   error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+        assert isinstance(result, PayloadScan)
+        return result
 
     def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        """Nothing outlives a job; kept for the runtime's shutdown sequence."""

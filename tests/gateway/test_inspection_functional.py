@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 
@@ -29,7 +30,7 @@ async def test_large_body_is_inspected_in_a_worker_with_the_same_verdict(make_ga
     assert counts["resident_id"] == 1 and counts["phone"] > 50_000
     assert len(decision["subjects"]) == 32  # capped; the record stays small
     assert len(json.dumps(decision)) < 8192
-    assert gw.runtime.inspector._pool is not None  # it went to the worker pool
+    assert gw.runtime.inspector.jobs == 1  # it went to a worker process
 
 
 async def test_an_inspection_over_its_time_limit_is_refused_and_recorded(make_gateway, backends):
@@ -54,4 +55,23 @@ async def test_a_small_body_that_needs_much_work_is_not_scanned_on_the_event_loo
     status, _, reply = await gw.post(xff=ADDR["SG"], data=body,
                                      headers={"Content-Type": "text/plain"})
     assert status == 200 and reply["region"] == "sg"
-    assert gw.runtime.inspector._pool is not None
+    assert gw.runtime.inspector.jobs == 1
+
+
+async def test_one_slow_inspection_does_not_fail_the_others(make_gateway, backends):
+    """Each large body is inspected in a process of its own: a job killed at its time limit
+    takes nobody else's inspection with it."""
+    import asyncio
+
+    gw = await make_gateway(lambda m: m.update(payload={"max_inspect_bytes": 4 * 1024 * 1024}),
+                            inspect_offload_bytes=1024, inspect_timeout_s=3.0)
+    slow = b"1 " * 1_500_000  # a few seconds of windows: past the limit
+    fine = json.dumps({"note": "x" * 5000, "id": ADULT_ID}).encode()
+
+    async def post(body):
+        return await gw.post(xff=ADDR["SG"], data=io.BytesIO(body),
+                             headers={"Content-Type": "text/plain"})
+
+    results = await asyncio.gather(post(slow), post(fine), post(fine))
+    assert results[0][0] == 422 and results[0][2]["reason"] == "payload_too_complex_to_inspect"
+    assert [(r[0], r[2]["region"]) for r in results[1:]] == [(200, "cn"), (200, "cn")]
