@@ -24,6 +24,7 @@ import binascii
 import bz2
 import contextlib
 import datetime as dt
+import email.header
 import html
 import io
 import json
@@ -423,6 +424,7 @@ def _b64_table() -> bytes:
 _B64_SKELETON = _b64_table()
 _B64_MIN = b"a" * 15  # unpadded base64 of 11 bytes: the shortest text holding a phone
 _B64_REST = re.compile(rb"a*")
+_B64_WRAPPED = re.compile(rb"a{60,76}\.\.?a")  # a full base64 line, a line break, more
 
 
 def _b64_runs(skeleton: bytes) -> Iterator[tuple[int, int]]:
@@ -444,6 +446,10 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
     after a slash is also tried without its leading path part."""
     skeleton = data.translate(_B64_SKELETON)
     tried = 0
+    if b"\n" in data and _B64_WRAPPED.search(skeleton):
+        # MIME-wrapped base64 (76-column lines): the lines joined are one token.
+        data = re.sub(rb"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/])", b"", data)
+        skeleton = data.translate(_B64_SKELETON)
     for start, end in _b64_runs(skeleton):
         whole = data[start:end]
         if whole.islower():
@@ -468,6 +474,23 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
 
 
 _PDF_STREAM = re.compile(rb"stream\r?\n")
+_PDF_STRING = re.compile(rb"\((?:\\.|[^\\)])*\)|<([0-9A-Fa-f\s]+)>", re.DOTALL)
+
+
+def _pdf_shown_text(stream: bytes) -> str:
+    """The strings a content stream shows, in order and joined (TJ arrays with kerning, split
+    Tj operators, hex strings, UTF-16BE strings with a BOM): text as a reader lays it out.
+    Glyph ids of CID fonts (mapped only through the font's ToUnicode CMap) are not text."""
+    parts: list[str] = []
+    for m in _PDF_STRING.finditer(stream):
+        if m.group(1) is not None:
+            raw = bytes.fromhex(re.sub(rb"\s+", b"", m.group(1)).decode() + (
+                "0" if len(re.sub(rb"\s+", b"", m.group(1))) % 2 else ""))
+        else:
+            raw = re.sub(rb"\\(.)", rb"\1", m.group()[1:-1])
+        parts.append(raw[2:].decode("utf-16-be", "replace") if raw.startswith(b"\xfe\xff")
+                     else raw.decode("latin-1"))
+    return "".join(parts)
 
 
 def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
@@ -638,9 +661,25 @@ class _Inspection:
                 self.body(f"{label}/{archive}", inner, "", depth + 1)
                 return
         ctype = content_type.split(";")[0].strip().lower()
-        if data.startswith(b"%PDF-"):
+        if ctype.startswith("message/") and depth < MAX_NESTING:
+            # An enclosed message (RFC 2046 s.5.2): its headers and its body, decoded.
+            head, sep, rest = data.partition(b"\r\n\r\n")
+            if not sep:
+                head, sep, rest = data.partition(b"\n\n")
+            if sep:
+                headers: dict[str, str] = {}
+                for line in re.split(rb"\r?\n(?![ \t])", head):
+                    name, colon, value = line.decode("latin-1").partition(":")
+                    if colon:
+                        headers[name.strip().lower()] = " ".join(value.split())
+                with contextlib.suppress(PayloadError):
+                    self.part(f"{label}/message", _Part(headers, rest), depth + 1)
+        if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
+                shown = _pdf_shown_text(stream)
+                if shown:
+                    self.view(f"{label}/pdf[{n}]/text", shown)
         if ctype.startswith("multipart/"):
             parts = split_multipart(data, content_type)
             for n, part in enumerate(parts):
@@ -658,7 +697,15 @@ class _Inspection:
 
     def part(self, label: str, part: _Part, depth: int) -> None:
         data = part.body
-        cte = part.headers.get("content-transfer-encoding", "").lower()
+        # "base64 (comment)": the token, not the comment (RFC 2045 s.6.1 allows comments).
+        cte = (part.headers.get("content-transfer-encoding", "").lower().split() or [""])[0]
+        for name, value in part.headers.items():
+            if "=?" in value:  # RFC 2047 encoded words (a filename, a description)
+                with contextlib.suppress(Exception):
+                    words = email.header.decode_header(value)
+                    self.view(f"{label}/{name}", "".join(
+                        w.decode(c or "utf-8", "replace") if isinstance(w, bytes) else w
+                        for w, c in words))
         try:
             if cte == "base64":
                 data = base64.b64decode(re.sub(rb"\s+", b"", data), validate=False)
@@ -805,6 +852,7 @@ PROTOCOL_HEADERS = frozenset({
     "traceparent", "tracestate", "x-amzn-trace-id", "x-b3-traceid", "x-b3-spanid",
     "x-b3-parentspanid", "x-b3-sampled", "x-cloud-trace-context", "sentry-trace", "baggage",
 })
+_PATH_PUNCTUATION = str.maketrans(";,:=", "    ")
 PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway placement)
 
 
@@ -823,6 +871,9 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
     for label, text in base:
         views.append((label, text))
         derived = list(derived_views(text, plus=label != "path"))
+        if label == "path" and any(c in text for c in ";,:="):
+            # Matrix parameters and lists split a value over ';' ',' ':' in a path.
+            derived.append(text.translate(_PATH_PUNCTUATION))
         views.extend((f"{label}+{n}", d) for n, d in enumerate(derived))
         for item in (text, *derived):
             with contextlib.suppress(Uninspectable):

@@ -62,7 +62,9 @@ def _skeleton_table() -> bytes:
 # X -> X, anything else -> .), and a pattern that starts with a literal finds the runs.
 _SKELETON = _skeleton_table()
 _COARSE = re.compile(rb"0[0 X]{7,}")  # cheap first pass: where runs of 8+ could be
-_RUN = re.compile(rb"0(?:0| {1,3}(?=[0X])){7,}X?")  # exact runs (at least 8 characters)
+# Exact runs (at least 8 characters): digit groups joined by up to 8 separators (a line wrapped
+# and indented inside a digit group still joins).
+_RUN = re.compile(rb"0(?:0| {1,8}(?=[0X])){7,}X?")
 _GROUPS = re.compile(rb"[0-9]+|[Xx]")
 # A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
 _DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
@@ -117,7 +119,7 @@ def _fold_char(c: str) -> str:
     decimal digits of any script become ASCII, dashes and spaces become separators, letters
     that look like the check character X become X."""
     cat = unicodedata.category(c)
-    if cat in ("Cf", "Mn", "Me"):
+    if cat in ("Cf", "Mn", "Me", "Mc") or c in _BLANKS:
         return ""
     if cat == "Nd":
         return str(unicodedata.digit(c, 0))
@@ -128,6 +130,7 @@ def _fold_char(c: str) -> str:
     return c
 
 
+_BLANKS = frozenset("\u2800\ufffc\U0001d159")  # look like nothing: Braille blank, object mark
 _X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, Greek, Roman X
 
 
@@ -143,10 +146,18 @@ def normalise(text: str) -> str:
     return _fold(unicodedata.normalize("NFKC", text))
 
 
+# Chinese numerals written digit by digit (speech transcripts, handwriting): seven or more in a
+# row are a number ("一三九一二三四五六七八"); fewer are words ("第一", "一二").
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CN_NUMERALS = re.compile("[〇零一二三四五六七八九]{7,}")
+
+
 def _prepared(data: bytes) -> bytes:
     """UTF-8 `data` normalised: NFKC always (C, microseconds); the per-character folding only
     when a character it changes is present (found by byte searches)."""
     text = unicodedata.normalize("NFKC", data.decode("utf-8", "replace"))
+    if _CN_NUMERALS.search(text):
+        text = _CN_NUMERALS.sub(lambda m: m.group().translate(_CN_DIGITS), text)
     out = text.encode("utf-8", "replace")
     if _needs_folding(out):
         out = _fold(text).encode("utf-8", "replace")
@@ -172,9 +183,9 @@ _FOLD_SEQUENCES = re.compile(
     rb"\xe2\x80[\x8b-\x90\x92-\x95\xa7-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xaf]|\xe2\x83[\x90-\xb0]"
     rb"|\xe2\x85[\xa9\xb9]|\xe2\x88[\x92\x99]|\xe2\x8b\x85|\xe2\xb3[\xaf-\xb1]|\xe2\xb5\xbf"
     rb"|\xe2\xb7[\xa0-\xbf]|\xe2\xb8[\x97\x9a\xba\xbb]|\xe2\xb9[\x80\x9d]"
-    rb"|\xe3\x80[\x9c\xaa-\xad\xb0]|\xe3\x82[\x99\x9a\xa0]|\xe3\x83[\xbb\xbc]|\xe3\x85\xa4"
+    rb"|\xe3\x80[\x9c\xaa-\xb0]|\xe3\x82[\x99\x9a\xa0]|\xe3\x83[\xbb\xbc]|\xe3\x85\xa4"
     rb"|\xef\xac\x9e|\xef\xb8[\x80-\x8f\xa0-\xaf]|\xef\xbb\xbf|\xef\xbe\xa0"
-    rb"|\xef\xbf[\xb9-\xbb]")
+    rb"|\xef\xbf[\xb9-\xbc]|\xe2\xa0\x80")
 
 
 def _needs_folding(data: bytes) -> bool:

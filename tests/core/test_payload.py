@@ -349,3 +349,43 @@ def test_damaged_zip_archives_are_refused_not_crashed():
         d2[p] = 0xFF
     for damaged in (d, d2):
         assert inspect(bytes(damaged), "application/zip").error is Reason.MALFORMED_PAYLOAD
+
+
+@pytest.mark.parametrize("content", [
+    f"BT [({ADULT_ID[:6]}) -20 ({ADULT_ID[6:14]}) 15 ({ADULT_ID[14:]})] TJ ET".encode(),
+    f"BT ({ADULT_ID[:10]}) Tj 40 0 Td ({ADULT_ID[10:]}) Tj ET".encode(),
+    b"BT <" + ADULT_ID.encode().hex().encode() + b"> Tj ET",
+    b"BT <FEFF" + ("\u8eab\u4efd\u8bc1" + ADULT_ID).encode("utf-16-be").hex().encode() + b"> Tj ET",
+])
+def test_pdf_text_shown_in_any_common_way_is_read(content):
+    flate = zlib.compress(content)
+    pdf = (b"\r\n%PDF-1.7\n4 0 obj <</Filter /FlateDecode>>\nstream\n" + flate
+           + b"\nendstream\nendobj\n")
+    assert len(inspect(pdf, "application/pdf").ids) == 1
+
+
+@pytest.mark.parametrize(("body", "ctype"), [
+    (f"{ADULT_ID[:12]}\n      {ADULT_ID[12:]}", "text/plain"),                           # wrapped
+    ("一一〇一〇一一九九〇〇三〇七" + "".join("〇一二三四五六七八九"[int(c)] for c in ADULT_ID[14:17])
+     + ADULT_ID[17], "text/plain"),                                                      # numerals
+    ("x" * 40 + "\n" + base64.encodebytes(("hello " * 12 + ADULT_ID).encode()).decode(), "text/plain"),
+])
+def test_wrapped_numeral_and_mime_wrapped_spellings_are_found(body, ctype):
+    assert len(inspect(body.encode(), ctype).ids) == 1
+
+
+def test_mime_corners_are_read():
+    body, ctype = multipart([
+        (['Content-Disposition: form-data; name="a"', "Content-Transfer-Encoding: base64 (c)"],
+         base64.b64encode(f"id {ADULT_ID}".encode())),
+    ])
+    assert len(inspect(body, ctype).ids) == 1
+    enclosed = (b"Subject: x\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + base64.b64encode(f"id {ADULT_ID}".encode()) + b"\r\n")
+    assert len(inspect(enclosed, "message/rfc822").ids) == 1
+
+
+def test_matrix_parameters_in_a_path_are_one_value():
+    scan = scan_request_line(f"/v1/p/{ADULT_ID[:6]};{ADULT_ID[6:12]};{ADULT_ID[12:]}",
+                             "", key=KEY, today=TODAY)
+    assert len(scan.ids) == 1
