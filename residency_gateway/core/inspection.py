@@ -31,7 +31,8 @@ def options(conf: PayloadInspection) -> InspectOptions:
     return InspectOptions(max_inspect_bytes=conf.max_inspect_bytes,
                           resident_ids=conf.resident_id, phones=conf.mobile_phone,
                           max_decompression_ratio=conf.max_decompression_ratio,
-                          budget=conf.inspect_budget, max_subjects=conf.max_subjects)
+                          budget=conf.inspect_budget, max_subjects=conf.max_subjects,
+                          max_view_bytes=conf.max_inspect_bytes * 8)
 
 
 def identity_coded(content_encoding: str) -> bool:
