@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The demo's ports: make run PORT=18080 ADMIN_PORT=19901
+PORT       ?= 8080
+ADMIN_PORT ?= 9901
 
 .PHONY: run test lint bench bench-proxy clean
 
@@ -14,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/residency-gateway demo
+	$(BIN)/residency-gateway demo --port $(PORT) --admin-port $(ADMIN_PORT)
 
 test: $(STAMP)
 	bash scripts/test-services.sh

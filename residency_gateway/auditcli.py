@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def keys_generate(args: argparse.Namespace) -> int:
-    directory: Path = args.dir or Settings().signing_keys_dir
+    directory: Path = args.dir or _settings(args).signing_keys_dir
     signer = generate(directory)
     print(f"generated Ed25519 key {signer.key_id} in {directory} (now current); public key "
           f"{directory / (signer.key_id + '.pub')}")
@@ -202,7 +202,7 @@ def keys_generate(args: argparse.Namespace) -> int:
 
 def keys_vkey(args: argparse.Namespace) -> int:
     """The signed-note verifier key of a log (what its witnesses and auditors trust)."""
-    settings = Settings()
+    settings = _settings(args)
     signer = load_signer(args.dir or settings.signing_keys_dir, create=False)
     from residency_gateway.gateway.runtime import default_log_id
 

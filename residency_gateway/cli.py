@@ -1,16 +1,19 @@
 """Command line (shell): serve, demo, config check. Builds Settings once and passes it down."""
+# (The parser's description is DESCRIPTION below: this docstring is for developers.)
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import datetime as dt
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from residency_gateway import __version__
 from residency_gateway.audit.trail import TrailUnavailable
@@ -18,37 +21,90 @@ from residency_gateway.geo import GeoDatabaseError
 from residency_gateway.observability import configure_logging
 from residency_gateway.regionmap.load import ConfigError, load_region_map
 from residency_gateway.settings import Settings
+from residency_gateway.settingserrors import (
+    describe,
+    describe_source_error,
+    env_name,
+    env_table,
+)
+
+DESCRIPTION = """\
+A data-residency gateway for KYC traffic: keeps mainland-Chinese personal data in China,
+routes the rest to the tenant's region, and records every transfer decision first.
+Every serve option is also an RG_ environment variable (shown with each option)."""
+
+# serve's flags and the settings they set (an error names the flag when it came from one).
+SERVE_FLAGS = {"region_map": "--config", "geoip_db": "--geoip-db", "listen_host": "--host",
+               "listen_port": "--port", "admin_host": "--admin-host",
+               "admin_port": "--admin-port", "data_dir": "--data-dir", "region": "--region"}
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default, except where there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (action.default not in (None, False, argparse.SUPPRESS) and action.option_strings
+                and "default" not in text):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _env_help(field: str, text: str) -> str:
+    """`text`, the RG_ variable behind the option and the setting's default."""
+    default = Settings.model_fields[field].default
+    if isinstance(default, list):
+        default = ",".join(str(d) for d in default)
+    shown = "" if default is None else f"; default: {default}"
+    return f"{text} ({env_name(field)}{shown})"
 
 if TYPE_CHECKING:
     from residency_gateway.gateway.runtime import Runtime
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="residency-gateway", description=__doc__)
+    p = _Parser(prog="residency-gateway", description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"residency-gateway {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the gateway (production entry point)")
+    serve = sub.add_parser("serve", help="run the gateway (production entry point)",
+                           description="Run the gateway. Options not given come from their RG_\n"
+                           "environment variable, else the default shown.",
+                           epilog="settings without a flag (environment only):\n"
+                           + env_table(set(SERVE_FLAGS)))
     serve.add_argument("--config", action="append", type=Path,
-                       help="region map file or directory (repeatable; env RG_REGION_MAP)")
-    serve.add_argument("--geoip-db", type=Path, help="GeoIP2/GeoLite2 Country .mmdb (RG_GEOIP_DB)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--admin-host")
-    serve.add_argument("--admin-port", type=int)
-    serve.add_argument("--data-dir", type=Path, help="trail and keys (RG_DATA_DIR)")
-    serve.add_argument("--region", help="the region this gateway runs in (RG_REGION)")
+                       help=_env_help("region_map", "region map file or directory (repeatable)"))
+    serve.add_argument("--geoip-db", type=Path,
+                       help=_env_help("geoip_db", "GeoIP2/GeoLite2 Country .mmdb (required)"))
+    serve.add_argument("--host", help=_env_help("listen_host", "proxy listen address"))
+    serve.add_argument("--port", type=int, help=_env_help("listen_port", "proxy port"))
+    serve.add_argument("--admin-host",
+                       help=_env_help("admin_host", "admin listener (/readyz, /metrics) address"))
+    serve.add_argument("--admin-port", type=int, help=_env_help("admin_port", "admin port"))
+    serve.add_argument("--data-dir", type=Path, help=_env_help("data_dir", "trail and keys"))
+    serve.add_argument("--region", help=_env_help("region", "the region this gateway runs in"))
 
     demo = sub.add_parser("demo", help="gateway + four mock regional backends on loopback")
-    demo.add_argument("--port", type=int, default=8080)
-    demo.add_argument("--admin-port", type=int, default=9901)
-    demo.add_argument("--workdir", type=Path, default=Path("demo-run"))
+    demo.add_argument("--port", type=int, default=8080, help="the gateway's port")
+    demo.add_argument("--admin-port", type=int, default=9901,
+                      help="its admin port (/metrics, /healthz, /readyz)")
+    demo.add_argument("--workdir", type=Path, default=Path("demo-run"),
+                      help="where the demo writes its map, GeoIP DB, trail and keys")
 
     config = sub.add_parser("config", help="region map tooling")
     csub = config.add_subparsers(dest="config_command", required=True)
     check = csub.add_parser("check", help="validate region maps: exit 0 valid, 1 invalid")
     check.add_argument("paths", nargs="+", type=Path)
     check.add_argument("--geoip-db", type=Path, help="also compare CIDR overrides with this DB")
+    check.add_argument("--format", choices=["text", "json"], default="text",
+                       help="json: one document on stdout (valid, issues with file, line, "
+                       "column, key, severity, message)")
     diff = csub.add_parser("diff", help="routing impact of a map change (not a text diff)")
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)
@@ -57,20 +113,34 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--gateway-region", help="evaluate placement as this gateway's region")
     diff.add_argument("--json", action="store_true")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when routes change")
+    show = csub.add_parser("show", help="the effective map and each tenant's route per origin")
+    show.add_argument("paths", nargs="*", type=Path,
+                      help="region map files or directories (default: RG_REGION_MAP, else "
+                      "region_configs)")
+    show.add_argument("--tenant", help="only this tenant")
+    show.add_argument("--gateway-region", help="evaluate placement as this gateway's region")
+    show.add_argument("--format", choices=["text", "json"], default="text",
+                      help="text: the map as YAML and a route table per tenant")
     schema = csub.add_parser("schema", help="print the region map JSON Schema")
     schema.add_argument("--part", action="store_true",
                         help="the schema for one file of a map split across files")
 
     explain = sub.add_parser("explain", help="dry run: the decision for a described request")
-    explain.add_argument("--config", type=Path, action="append", required=True)
+    explain.add_argument("--config", type=Path, action="append",
+                         help="region map file or directory, repeatable (default: RG_REGION_MAP, "
+                         "else region_configs)")
     explain.add_argument("--ip", required=True, help="the client address (after trusted proxies)")
-    explain.add_argument("--tenant", required=True)
-    explain.add_argument("--header", action="append", default=[], metavar="K:V")
+    explain.add_argument("--tenant", required=True, help="a tenant of the map (config show lists "
+                         "them)")
+    explain.add_argument("--header", action="append", default=[], metavar="K:V",
+                         help="a request header, repeatable")
     explain.add_argument("--body", type=Path, help="request body file (JSON or form)")
-    explain.add_argument("--path", default="/")
-    explain.add_argument("--geoip-db", type=Path)
-    explain.add_argument("--gateway-region")
-    explain.add_argument("--json", action="store_true")
+    explain.add_argument("--path", default="/", help="the request path")
+    explain.add_argument("--geoip-db", type=Path,
+                         help="GeoIP2/GeoLite2 Country .mmdb (default: RG_GEOIP_DB, else the "
+                         "demo's DB when run in a demo directory)")
+    explain.add_argument("--gateway-region", help="evaluate placement as this gateway's region")
+    explain.add_argument("--json", action="store_true", help="the decision record's shape")
 
     audit = sub.add_parser("audit", help="auditors' tools: export, verify, report")
     asub = audit.add_subparsers(dest="audit_command", required=True)
@@ -103,10 +173,15 @@ def _parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="signing keys")
     ksub = keys.add_subparsers(dest="keys_command", required=True)
     gen = ksub.add_parser("generate", help="new Ed25519 signing key; it becomes current")
-    gen.add_argument("--dir", type=Path, help="default: <data-dir>/keys/signing")
+    gen.add_argument("--data-dir", type=Path,
+                     help="the key goes to <data-dir>/keys/signing (RG_DATA_DIR; default: var)")
+    gen.add_argument("--dir", type=Path, help=argparse.SUPPRESS)  # the signing key directory
     vkey = ksub.add_parser("vkey", help="print a log's signed-note verifier key (for witnesses "
                            "and auditors)")
-    vkey.add_argument("--dir", type=Path, help="default: <data-dir>/keys/signing")
+    vkey.add_argument("--data-dir", type=Path,
+                      help="the key is read from <data-dir>/keys/signing (RG_DATA_DIR; "
+                      "default: var)")
+    vkey.add_argument("--dir", type=Path, help=argparse.SUPPRESS)  # the signing key directory
     vkey.add_argument("--log-id", help="default: RG_LOG_ID or <hostname>-<port>")
 
     witness = sub.add_parser("witness", help="checkpoint witness (c2sp.org/tlog-witness)")
@@ -159,11 +234,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "config" and args.config_command == "check":
-            return config_check(args.paths, args.geoip_db)
+            return config_check(args.paths, args.geoip_db, args.format)
         if args.command == "config" and args.config_command == "diff":
             from residency_gateway.configcli import config_diff
 
             return config_diff(args)
+        if args.command == "config" and args.config_command == "show":
+            from residency_gateway.configcli import config_show
+
+            return config_show(args)
         if args.command == "config" and args.config_command == "schema":
             from residency_gateway.configcli import print_schema
 
@@ -195,26 +274,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             return witnesscli.run(args)
     except KeyboardInterrupt:
         return 130
+    except ValidationError as exc:  # settings built by a command (audit, keys)
+        given = {"data_dir": "--data-dir"} if getattr(args, "data_dir", None) else {}
+        return _bad_settings(describe(exc, given))
+    except SettingsError as exc:
+        return _bad_settings([describe_source_error(exc)])
+    return 2
+
+
+def _bad_settings(lines: list[str]) -> int:
+    for line in lines:
+        print(f"residency-gateway: bad setting {line}", file=sys.stderr)
     return 2
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {k: v for k, v in {
+    return Settings(**_serve_overrides(args))
+
+
+def _serve_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: v for k, v in {
         "region_map": args.config, "geoip_db": args.geoip_db, "listen_host": args.host,
         "listen_port": args.port, "admin_host": args.admin_host, "admin_port": args.admin_port,
         "data_dir": args.data_dir, "region": args.region}.items() if v is not None}
-    return Settings(**overrides)
 
 
 def serve(args: argparse.Namespace) -> int:
-    from residency_gateway.gateway.app import serve_forever
+    from residency_gateway.gateway.app import ListenError, serve_forever
     from residency_gateway.gateway.runtime import Runtime
 
     try:
         settings = _settings(args)
     except ValidationError as exc:
-        print(f"residency-gateway: bad settings:\n{exc}", file=sys.stderr)
-        return 2
+        return _bad_settings(describe(exc, {f: SERVE_FLAGS[f] for f in _serve_overrides(args)}))
+    except SettingsError as exc:
+        return _bad_settings([describe_source_error(exc)])
     configure_logging(settings.log_format, settings.log_level)
     if settings.geoip_db is None:
         print("residency-gateway: --geoip-db (RG_GEOIP_DB) is required: without it every "
@@ -241,7 +335,12 @@ def serve(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             await _close_quietly(rt)
             return 1
-        except OSError as exc:  # a port in use, a data directory not writable, ...
+        except ListenError as exc:  # one line, the runtime already closed by start()
+            flag = "--port / RG_LISTEN_PORT" if exc.which == "proxy" else \
+                "--admin-port / RG_ADMIN_PORT"
+            print(f"residency-gateway: {exc}; choose another with {flag}", file=sys.stderr)
+            return 1
+        except OSError as exc:  # a data directory not writable, ...
             print(f"residency-gateway: {exc}", file=sys.stderr)
             await _close_quietly(rt)
             return 1
@@ -257,9 +356,24 @@ async def _close_quietly(rt: Runtime) -> None:
         await rt.close()
 
 
-def config_check(paths: Sequence[Path], geoip_db: Path | None = None) -> int:
+def config_check(paths: Sequence[Path], geoip_db: Path | None = None,
+                 fmt: str = "text") -> int:
+    """Exit 0 valid (warnings allowed), 1 invalid. `fmt` json: one document on stdout."""
     from residency_gateway.regionmap.lint import warnings as lint
-    from residency_gateway.regionmap.load import issues_for
+    from residency_gateway.regionmap.load import ConfigIssue, issues_for
+
+    def report(ok: bool, issues: Sequence[ConfigIssue], summary: dict[str, Any]) -> int:
+        if fmt == "json":
+            print(json.dumps({"valid": ok, **summary,
+                              "issues": [i.as_dict() for i in issues]}, indent=2))
+        else:
+            for issue in issues:
+                print(issue, file=sys.stderr)
+            if ok:
+                print(f"OK {', '.join(summary['sources'])}: {summary['regions']} regions, "
+                      f"{summary['tenants']} tenants, policy version "
+                      f"{summary['policy_version']}")
+        return 0 if ok else 1
 
     try:
         loaded = load_region_map(*paths)
@@ -269,15 +383,12 @@ def config_check(paths: Sequence[Path], geoip_db: Path | None = None) -> int:
 
             geo = GeoDatabase(geoip_db)
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(issue, file=sys.stderr)
-        return 1
+        return report(False, exc.issues, {"sources": [str(p) for p in paths]})
     except GeoDatabaseError as exc:
-        print(f"residency-gateway: {exc}", file=sys.stderr)
-        return 1
+        issue = ConfigIssue(str(geoip_db), 1, "<geoip-db>", str(exc))
+        return report(False, [issue], {"sources": [str(p) for p in paths]})
     found = [*loaded.warnings, *issues_for(loaded, lint(loaded, geo, dt.datetime.now(dt.UTC)))]
-    for warning in found:
-        print(warning, file=sys.stderr)
-    print(f"OK {', '.join(loaded.sources)}: {len(loaded.rmap.regions)} regions, "
-          f"{len(loaded.rmap.tenants)} tenants, policy version {loaded.version}")
-    return 0
+    return report(True, found, {"sources": list(loaded.sources),
+                                "regions": len(loaded.rmap.regions),
+                                "tenants": len(loaded.rmap.tenants),
+                                "policy_version": loaded.version})

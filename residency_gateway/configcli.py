@@ -13,7 +13,7 @@ from typing import Any
 from residency_gateway.audit.records import decision_record
 from residency_gateway.core.explain import explain, render_text
 from residency_gateway.core.payload import redact_path
-from residency_gateway.geo import GeoDatabase, GeoDatabaseError, no_database
+from residency_gateway.geo import GeoDatabase, GeoDatabaseError
 from residency_gateway.regionmap.diff import network_changes, replay, route_changes
 from residency_gateway.regionmap.load import ConfigError, load_region_map
 from residency_gateway.regionmap.schema import RegionMap
@@ -102,10 +102,45 @@ def region_map_schema(*, part: bool = False) -> dict[str, Any]:
     return schema
 
 
+DEMO_GEOIP_DB = "demo-country.mmdb"  # what `demo` writes into its directory (demo.DEMO_GEOIP_DB)
+
+
+def find_geoip_db(given: Path | None) -> Path | None:
+    """The DB `serve` would use (the flag, else RG_GEOIP_DB), else the demo's DB when run in a
+    demo directory; None when there is none."""
+    if given is not None:
+        return given
+    from residency_gateway.settings import Settings
+
+    configured = Settings().geoip_db
+    if configured is not None:
+        return configured
+    demo = Path(DEMO_GEOIP_DB)
+    return demo if demo.is_file() else None
+
+
 def explain_cmd(args: argparse.Namespace) -> int:
-    lm = _load(args.config)
+    from residency_gateway.regionmap.names import unknown
+
+    lm = _load(default_map_paths(args.config))
+    db = find_geoip_db(args.geoip_db)
+    if db is None:
+        # Without a database every address is of unknown origin: an answer that looks like a
+        # decision but is only the absence of one.
+        print("residency-gateway: explain needs a GeoIP database: pass --geoip-db, set "
+              f"RG_GEOIP_DB, or run it in a demo directory (one holding {DEMO_GEOIP_DB})",
+              file=sys.stderr)
+        return 2
+    if args.tenant not in lm.rmap.tenants:
+        print(f"residency-gateway: {unknown('tenant', args.tenant, lm.rmap.tenants)}",
+              file=sys.stderr)
+        return 2
+    if args.gateway_region is not None and args.gateway_region not in lm.rmap.regions:
+        print(f"residency-gateway: --gateway-region: "
+              f"{unknown('region', args.gateway_region, lm.rmap.regions)}", file=sys.stderr)
+        return 2
     try:
-        geo = GeoDatabase(args.geoip_db) if args.geoip_db else no_database
+        geo = GeoDatabase(db)
     except GeoDatabaseError as exc:
         print(f"residency-gateway: {exc}", file=sys.stderr)
         return 1
@@ -135,3 +170,66 @@ def explain_cmd(args: argparse.Namespace) -> int:
     else:
         print(render_text(decision))
     return 0
+
+
+def default_map_paths(given: list[Path] | None) -> list[Path]:
+    """The map `serve` would load: the paths given, else RG_REGION_MAP, else region_configs/."""
+    if given:
+        return given
+    from residency_gateway.settings import Settings
+
+    return list(Settings().region_map)
+
+
+def config_show(args: argparse.Namespace) -> int:
+    """The effective map (files merged, defaults filled) and each tenant's route per origin,
+    decided by the core's own `decide_for_origin`."""
+    from residency_gateway.core.policy import decide_for_origin
+    from residency_gateway.regionmap.diff import origins, outcome
+    from residency_gateway.regionmap.names import unknown
+
+    lm = _load(default_map_paths(args.paths))
+    rmap: RegionMap = lm.rmap
+    tenants = sorted(rmap.tenants)
+    if args.tenant is not None:
+        if args.tenant not in rmap.tenants:
+            print(f"residency-gateway: {unknown('tenant', args.tenant, rmap.tenants)}",
+                  file=sys.stderr)
+            return 2
+        tenants = [args.tenant]
+    now = dt.datetime.now(dt.UTC)
+    routes: dict[str, list[dict[str, Any]]] = {}
+    for tenant in tenants:
+        rows = routes.setdefault(tenant, [])
+        for origin in origins(lm):
+            o = outcome(decide_for_origin(rmap, lm.version, tenant, origin, now,
+                                          gateway_region=args.gateway_region))
+            rows.append({"origin": origin or "unknown", "action": o.action, "region": o.region,
+                         "fallbacks": list(o.fallbacks), "legal_basis": o.basis,
+                         "reason": o.reason})
+    effective = rmap.model_dump(mode="json")
+    if args.tenant is not None:
+        effective["tenants"] = {args.tenant: effective["tenants"][args.tenant]}
+    if args.format == "json":
+        print(json.dumps({"policy_version": lm.version, "sources": list(lm.sources),
+                          "map": effective, "routes": routes}, indent=2))
+        return 0
+    import yaml
+
+    print(f"# policy version {lm.version} from {', '.join(lm.sources)}")
+    print("# the effective map: files merged, defaults filled")
+    print(yaml.safe_dump(effective, sort_keys=False, allow_unicode=True).rstrip())
+    for tenant in tenants:
+        print(f"\n# tenant {tenant}: route per origin jurisdiction")
+        print(_table(["origin", "action", "region", "fallbacks", "legal basis", "reason"],
+                     [[r["origin"], r["action"], r["region"] or "-",
+                       ", ".join(r["fallbacks"]) or "-", r["legal_basis"] or "-", r["reason"]]
+                      for r in routes[tenant]]))
+    return 0
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    lines = [header, ["-" * w for w in widths], *rows]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True))
+                     .rstrip() for line in lines)

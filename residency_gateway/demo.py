@@ -17,8 +17,9 @@ from aiohttp import web
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
+from residency_gateway.configcli import DEMO_GEOIP_DB  # `explain` run in the directory finds it
 from residency_gateway.core.idnumber import check_character
-from residency_gateway.gateway.app import serve_handler, start
+from residency_gateway.gateway.app import ListenError, serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings
 
@@ -75,8 +76,19 @@ async def start_mock_backend(region: str) -> tuple[web.AppRunner, int]:
 
 
 async def run_demo(workdir: Path, port: int, admin_port: int) -> int:
-    workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - start-up, before serving
+    # start-up, before serving: blocking path calls are fine here
+    workdir = workdir.resolve()  # noqa: ASYNC240 - printed paths work from any directory
+    workdir.mkdir(parents=True, exist_ok=True)
     backends = {r: await start_mock_backend(r) for r in DEMO_REGIONS}
+    try:
+        return await _run(workdir, port, admin_port, backends)
+    finally:
+        for runner, _ in backends.values():
+            await runner.cleanup()
+
+
+async def _run(workdir: Path, port: int, admin_port: int,
+               backends: dict[str, tuple[web.AppRunner, int]]) -> int:
     ports = {f"{r}_port": p for r, (_, p) in backends.items()}
     map_path = workdir / "region_configs" / "demo.yaml"
     map_path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,13 +96,19 @@ async def run_demo(workdir: Path, port: int, admin_port: int) -> int:
     for name, value in ports.items():
         text = text.replace("{" + name + "}", str(value))
     map_path.write_text(text, "utf-8")
-    geo_path = build_geoip(demo_file("demo-networks.csv"), workdir / "demo-country.mmdb")
+    geo_path = build_geoip(demo_file("demo-networks.csv"), workdir / DEMO_GEOIP_DB)
     settings = Settings(region_map=[map_path.parent], geoip_db=geo_path, listen_host="127.0.0.1",
                         listen_port=port, admin_port=admin_port, data_dir=workdir / "var",
                         region="cn", log_id="demo")
     rt = Runtime.create(settings)
-    running = await start(rt, host="127.0.0.1", port=port, admin_host="127.0.0.1",
-                          admin_port=admin_port)
+    try:
+        running = await start(rt, host="127.0.0.1", port=port, admin_host="127.0.0.1",
+                              admin_port=admin_port)
+    except ListenError as exc:
+        flag = "--port (make run PORT=...)" if exc.which == "proxy" else \
+            "--admin-port (make run ADMIN_PORT=...)"
+        print(f"residency-gateway demo: {exc}; choose another with {flag}", file=sys.stderr)
+        return 1
     print(banner(running.proxy_port, running.admin_port, settings), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,8 +117,6 @@ async def run_demo(workdir: Path, port: int, admin_port: int) -> int:
     await stop.wait()
     rt.draining = True
     await running.stop()
-    for runner, _ in backends.values():
-        await runner.cleanup()
     return 0
 
 
@@ -142,6 +158,10 @@ def banner(port: int, admin_port: int, settings: Settings) -> str:
         "-H 'X-Forwarded-For: 198.51.100.10' -H 'Content-Type: video/mp4' --data-binary @-",
         "",
         f"Decision records: tail -n 4 {settings.trail_dir}/demo/seg-000001.jsonl",
+        "Ask the map (run in the demo directory, these find its map and GeoIP DB):",
+        f"  cd {settings.data_dir.parent}",
+        f"  {cli} config show --tenant acme",
+        f"  {cli} explain --ip 198.51.100.10 --tenant acme",
         "Verify the trail, export it, report on it (as an auditor would):",
         f"  {cli} audit verify --store {settings.trail_dir} --public-key "
         f"{settings.signing_keys_dir}",

@@ -3,11 +3,12 @@ and passed down; nothing reads the environment anywhere else."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from residency_gateway.audit.note import COSIGNATURE_V1, NoteError, parse_vkey
 
@@ -35,7 +36,8 @@ class WitnessEndpoint(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RG_", env_nested_delimiter="__", extra="forbid")
 
-    region_map: list[Path] = [Path("region_configs")]
+    # RG_REGION_MAP: one path, several separated by commas, or a JSON list.
+    region_map: Annotated[list[Path], NoDecode] = [Path("region_configs")]
     geoip_db: Path | None = None
     listen_host: str = "0.0.0.0"  # noqa: S104 - a reverse proxy listens for its load balancers
     listen_port: int = Field(default=8080, ge=0, le=65535)
@@ -101,21 +103,36 @@ class Settings(BaseSettings):
     witness_store: str | None = None
     witness_logs: list[str] = []
 
+    @field_validator("region_map", mode="before")
+    @classmethod
+    def _paths(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    raise ValueError("expected paths separated by commas, or a JSON list of "
+                                     "paths") from None
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
     @field_validator("audit_retention_days")
     @classmethod
     def _retention(cls, days: int) -> int:
         # Cybersecurity Law art. 21: network logs are kept for at least six months.
         if days < 180:
-            raise ValueError(f"audit_retention_days {days} is below the legal minimum of 180 "
-                             "days (Cybersecurity Law art. 21); refusing to start")
+            raise ValueError(f"{days} days is below the legal minimum of 180 days "
+                             "(Cybersecurity Law art. 21); refusing to start")
         return days
 
     @model_validator(mode="after")
     def _store(self) -> Settings:
         if self.audit_store == "postgres" and self.audit_pg_dsn is None:
-            raise ValueError("audit_store postgres needs audit_pg_dsn (RG_AUDIT_PG_DSN)")
+            raise ValueError("RG_AUDIT_STORE=postgres needs RG_AUDIT_PG_DSN (the trail "
+                             "database's postgresql:// DSN)")
         if self.witnesses and self.witness_quorum > len(self.witnesses):
-            raise ValueError(f"witness_quorum {self.witness_quorum} is more than the "
+            raise ValueError(f"RG_WITNESS_QUORUM {self.witness_quorum} is more than the "
                              f"{len(self.witnesses)} witnesses configured (RG_WITNESSES)")
         return self
 

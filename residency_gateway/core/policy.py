@@ -85,8 +85,14 @@ def identify_tenant(facts: RequestFacts, rmap: RegionMap) -> TenantResult:
             return TenantResult(None, Reason.UNTRUSTED_TENANT_HEADER,
                                 f"{ident.header} sent by a peer outside trusted_proxies")
         by_header = header_value.strip()
+        if not by_header:
+            return TenantResult(None, Reason.MALFORMED_TENANT_CREDENTIAL,
+                                f"{ident.header} is empty")
     key_value = facts.header(ident.api_key_header) if ident.mode != "header" else None
     if key_value is not None:
+        if not key_value.strip():
+            return TenantResult(None, Reason.MALFORMED_TENANT_CREDENTIAL,
+                                f"{ident.api_key_header} is empty")
         digest = api_key_digest(key_value.strip())
         for candidate, tenant in rmap.tenants.items():
             if any(hmac.compare_digest(digest, h) for h in tenant.api_key_sha256):
@@ -99,7 +105,10 @@ def identify_tenant(facts: RequestFacts, rmap: RegionMap) -> TenantResult:
                             f"{ident.header} and the API key name different tenants")
     tid: str | None = by_key or by_header
     if tid is None:
-        return TenantResult(None, Reason.UNKNOWN_TENANT, "no tenant identification")
+        named = {"header": ident.header, "api_key": ident.api_key_header}.get(
+            ident.mode, f"{ident.header} or {ident.api_key_header}")
+        return TenantResult(None, Reason.MISSING_TENANT_CREDENTIAL,
+                            f"no tenant credential: send {named}")
     if tid not in rmap.tenants:
         return TenantResult(None, Reason.UNKNOWN_TENANT, "tenant not in the region map")
     source = "API key" if by_key else f"{ident.header} from a trusted proxy"

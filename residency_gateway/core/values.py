@@ -154,6 +154,8 @@ class Reason(StrEnum):
     GUARDIAN_CONSENT_PRESENT = "guardian_consent_present"
     PLACEMENT_REDIRECT = "placement_redirect"
     # reject
+    MISSING_TENANT_CREDENTIAL = "missing_tenant_credential"
+    MALFORMED_TENANT_CREDENTIAL = "malformed_tenant_credential"
     UNKNOWN_TENANT = "unknown_tenant"
     UNTRUSTED_TENANT_HEADER = "untrusted_tenant_header"
     TENANT_CONFLICT = "tenant_conflict"
@@ -171,10 +173,17 @@ class Reason(StrEnum):
 
 
 REJECT_STATUS: dict[Reason, int] = {
-    # RFC 7725: 451 when a legal demand (here: residency and transfer law) forbids serving.
-    Reason.UNKNOWN_TENANT: 451,
-    Reason.UNTRUSTED_TENANT_HEADER: 451,
-    Reason.TENANT_CONFLICT: 451,
+    # The one table of reason -> HTTP status (README "Rules it enforces" repeats it).
+    # Integration mistakes are not legal refusals: no credential is 401 (the shell adds
+    # WWW-Authenticate, RFC 9110 §15.5.2), an empty one 400, a credential naming no tenant, a
+    # tenant header from an untrusted peer or two credentials naming different tenants 403.
+    Reason.MISSING_TENANT_CREDENTIAL: 401,
+    Reason.MALFORMED_TENANT_CREDENTIAL: 400,
+    Reason.UNKNOWN_TENANT: 403,
+    Reason.UNTRUSTED_TENANT_HEADER: 403,
+    Reason.TENANT_CONFLICT: 403,
+    # RFC 7725: 451 only when the law (residency and transfer rules, child protection) forbids
+    # serving the request as it stands.
     Reason.UNKNOWN_ORIGIN: 451,
     Reason.NO_LEGAL_BASIS: 451,
     Reason.MINOR_WITHOUT_CONSENT: 451,

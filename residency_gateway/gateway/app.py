@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -106,25 +107,57 @@ class Running:
         await self.admin.cleanup()
 
 
+class ListenError(OSError):
+    """A listener could not bind (a port in use, an address not on this host): one line to
+    print, the runners already cleaned up (no unclosed sessions, no traceback)."""
+
+    def __init__(self, which: str, host: str, port: int, cause: OSError):
+        self.which, self.host, self.port = which, host, port
+        why = "address already in use" if cause.errno == errno.EADDRINUSE else (
+            cause.strerror or str(cause)).rsplit(": ", 1)[-1]
+        super().__init__(cause.errno, f"cannot listen on {host}:{port} for the {which}: {why}")
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
                 admin_port: int) -> Running:
     s = rt.settings
     proxy_runner = web.AppRunner(proxy_app(rt), access_log=None,
                                  shutdown_timeout=s.shutdown_grace_s,
                                  keepalive_timeout=s.idle_timeout_s)
-    await proxy_runner.setup()
     admin_runner = web.AppRunner(admin_app(rt), access_log=None)
+    listener: asyncio.Server | None = None
     try:
-        listener = await start_guarded_site(
-            proxy_runner, host, port, max_connections=connection_cap(s.max_connections),
-            header_timeout_s=s.header_timeout_s, metrics=rt.metrics)
+        await proxy_runner.setup()
+        try:
+            listener = await start_guarded_site(
+                proxy_runner, host, port, max_connections=connection_cap(s.max_connections),
+                header_timeout_s=s.header_timeout_s, metrics=rt.metrics)
+        except OSError as exc:
+            raise ListenError("proxy", host, port, exc) from exc
         await admin_runner.setup()
         admin_site = web.TCPSite(admin_runner, admin_host, admin_port, reuse_address=True)
-        await admin_site.start()
+        try:
+            await admin_site.start()
+        except OSError as exc:
+            raise ListenError("admin listener", admin_host, admin_port, exc) from exc
     except BaseException:
-        await admin_runner.cleanup()
-        await proxy_runner.cleanup()
+        # Close what setup opened (the listening socket, the trail, upstream client sessions)
+        # before reporting.
+        if listener is not None:
+            listener.close()
+            await listener.wait_closed()
+        if admin_runner.server is not None:
+            await admin_runner.cleanup()
+        if proxy_runner.server is not None:
+            await proxy_runner.cleanup()  # its cleanup_ctx closes the runtime
+        else:
+            await rt.close()
         raise
+    assert listener is not None
+    rt.listening = True
     bound = int(listener.sockets[0].getsockname()[1])
     return Running(rt, proxy_runner, admin_runner, bound, _port(admin_site), listener)
 

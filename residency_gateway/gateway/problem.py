@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from residency_gateway.regionmap.schema import RegionMap
+
 PROBLEM_TYPE = "urn:residency-gateway:problem:"
 
 TITLES = {
@@ -35,3 +37,10 @@ def problem(status: int, code: str, detail: str, *, decision_id: str | None = No
         out_headers.setdefault("X-Residency-Decision", decision_id)
     return web.Response(status=status, text=json.dumps(body), headers=out_headers,
                         content_type="application/problem+json")
+
+
+def challenge(rmap: RegionMap) -> dict[str, str]:
+    """WWW-Authenticate for a 401 (RFC 9110 §11.6.1, §15.5.2): the credential the map expects."""
+    ident = rmap.tenant_identification
+    header = ident.header if ident.mode == "header" else ident.api_key_header
+    return {"WWW-Authenticate": f'ApiKey realm="residency-gateway", header="{header}"'}

@@ -58,7 +58,7 @@ from residency_gateway.core.values import (
     Reason,
     SignalKind,
 )
-from residency_gateway.gateway.problem import problem
+from residency_gateway.gateway.problem import challenge, problem
 from residency_gateway.gateway.runtime import Active, Runtime
 from residency_gateway.regionmap.schema import RegionMap
 
@@ -367,7 +367,8 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
         rt.metrics.request_seconds.labels(action=decision.action.value).observe(elapsed)
         if decision.action is Action.REDIRECT:
             return redirect(request, rmap, decision)
-        return problem(decision.status, reason.value, decision.steps[-1], decision_id=decision_id)
+        return problem(decision.status, reason.value, decision.steps[-1], decision_id=decision_id,
+                       headers=challenge(rmap) if decision.status == 401 else None)
     transfer = Transfer()
     try:
         await send_continue()

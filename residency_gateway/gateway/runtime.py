@@ -68,6 +68,8 @@ class Runtime:
     supervisor: Supervisor | None = None
 
     health_checked: bool = False
+    readiness_logged: tuple[str, ...] | None = None  # the reasons last logged (None: never)
+    listening: bool = False  # both listeners bound (before that, readiness is not reported)
     inspector: Inspector = field(default_factory=Inspector)
 
     @property
@@ -106,17 +108,37 @@ class Runtime:
             "geoip_build": self.active.geo_info.build_date if self.active.geo_info else None,
         }
 
+    def not_ready_because(self) -> tuple[str, ...]:
+        """Why /readyz answers 503, in words an SRE can act on; empty when ready."""
+        r = self.readiness()
+        down, tasks = r["regions_down"], r["tasks_down"]
+        assert isinstance(down, list) and isinstance(tasks, list)
+        return tuple(why for why, failing in (
+            ("draining", r["draining"]),
+            ("trail not running", not r["trail"]),
+            ("upstreams not probed yet", not r["upstreams_checked"]),
+            (f"no reachable upstream in region(s) {', '.join(down)}", bool(down)),
+            (f"background task(s) down: {', '.join(map(str, tasks))}", bool(tasks)),
+        ) if failing)
+
     @property
     def ready(self) -> bool:
-        r = self.readiness()
-        return (not r["draining"] and bool(r["trail"]) and bool(r["upstreams_checked"])
-                and not r["regions_down"] and not r["tasks_down"])
+        reasons = self.not_ready_because()
+        if reasons != self.readiness_logged:  # one line per transition, not one per probe
+            if reasons:
+                log.warning("not_ready", reasons=list(reasons))
+            elif self.readiness_logged is not None:  # ready from the start says nothing new
+                log.info("ready")
+            self.readiness_logged = reasons
+        return not reasons
 
     async def check_upstreams(self) -> None:
         results = await self.active.upstreams.probe()
         for region, up in results.items():
             self.metrics.upstream_up.labels(region=region).set(1 if up else 0)
         self.health_checked = True
+        if self.listening:  # log a readiness transition even when nobody polls /readyz
+            _ = self.ready
 
     def start_tasks(self, supervisor: Supervisor) -> None:
         """Every background task, under one supervisor: the trail writers (critical: no
@@ -283,11 +305,13 @@ class Runtime:
 
 def check_gateway_region(settings: Settings, loaded: LoadedMap) -> None:
     from residency_gateway.regionmap.load import ConfigIssue
+    from residency_gateway.regionmap.names import did_you_mean
 
     if settings.region is not None and settings.region not in loaded.rmap.regions:
         raise ConfigError([ConfigIssue(loaded.sources[0], 1, "regions",
                                        f"this gateway's region {settings.region!r} (RG_REGION) "
-                                       "is not defined in the region map")])
+                                       "is not defined in the region map"
+                                       f"{did_you_mean(settings.region, loaded.rmap.regions)}")])
 
 
 def make_trail(settings: Settings, metrics: Metrics, *, store: str | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from residency_gateway.core.values import MAINLAND
+from residency_gateway.regionmap.names import did_you_mean
 from residency_gateway.regionmap.schema import RegionMap
 
 Loc = tuple[str | int, ...]
@@ -28,7 +29,8 @@ def check(rmap: RegionMap) -> list[Problem]:
 
     def region_ref(loc: Loc, rid: str) -> bool:
         if rid not in regions:
-            problems.append(Problem(loc, f"region {rid!r} is not defined under regions"))
+            problems.append(Problem(loc, f"region {rid!r} is not defined under regions"
+                                    f"{did_you_mean(rid, regions)}"))
             return False
         return True
 

@@ -12,15 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from residency_gateway.regionmap import invariants
+from residency_gateway.regionmap.names import did_you_mean
 from residency_gateway.regionmap.schema import RegionMap
 
 Loc = tuple[str | int, ...]
@@ -33,10 +37,16 @@ class ConfigIssue:
     key: str
     message: str
     severity: str = "error"
+    column: int | None = None  # 1-based; known for YAML syntax errors
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{self.file}:{self.line}: {self.key}: {prefix}{self.message}"
+        where = f"{self.line}:{self.column}" if self.column else f"{self.line}"
+        return f"{self.file}:{where}: {self.key}: {prefix}{self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column, "key": self.key,
+                "severity": self.severity, "message": self.message}
 
 
 class ConfigError(Exception):
@@ -149,7 +159,12 @@ def _parse_file(path: Path) -> tuple[Any, _Located]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        located.issues.append(ConfigIssue(name, line, "<yaml>", f"{exc.problem or exc}"))
+        problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            problem = (f"{problem} ({exc.context} at line {exc.context_mark.line + 1}, "
+                       f"column {exc.context_mark.column + 1})")
+        located.issues.append(ConfigIssue(name, line, "<yaml>", problem,
+                                          column=mark.column + 1 if mark else None))
         return None, located
     except yaml.YAMLError as exc:
         located.issues.append(ConfigIssue(name, 1, "<yaml>", str(exc)))
@@ -215,6 +230,54 @@ def _clean_loc(loc: Iterable[str | int]) -> Loc:
     return tuple(p for p in loc if isinstance(p, int) or not _UNION_TAG.search(p))
 
 
+def _message(err: ErrorDetails, loc: Loc) -> str:
+    """pydantic's message, said for a map's author: our validators' own words, and the keys
+    that exist next to an unknown one."""
+    if err["type"] == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+        known = _keys_at(loc[:-1])
+        hint = did_you_mean(loc[-1], known)
+        return f"unknown key{hint} (allowed here: {', '.join(known)})" if known else \
+            str(err["msg"])
+    return str(err["msg"])
+
+
+def _keys_at(loc: Loc) -> list[str]:
+    """The keys a map may have at `loc`, read from the schema's models."""
+    node: Any = RegionMap
+    for part in loc:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            if not isinstance(part, str) or part not in node.model_fields:
+                return []
+            node = node.model_fields[part].annotation
+        elif typing.get_origin(node) is dict:
+            node = typing.get_args(node)[1]
+        elif typing.get_origin(node) is list:
+            node = typing.get_args(node)[0]
+        else:
+            return []
+    node = _unwrap(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return list(node.model_fields)
+    return []
+
+
+def _unwrap(node: Any) -> Any:
+    while True:
+        origin = typing.get_origin(node)
+        if origin is typing.Annotated:
+            node = typing.get_args(node)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(node) if a is not type(None)]
+            if len(args) != 1:
+                return node
+            node = args[0]
+        else:
+            return node
+
+
 def canonical_json(rmap: RegionMap) -> str:
     return json.dumps(rmap.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False)
@@ -240,7 +303,7 @@ def load_region_map(*paths: str | Path) -> LoadedMap:
         for err in exc.errors():
             loc = _clean_loc(err["loc"])
             file, line = _locate(lines, loc, first)
-            out.append(ConfigIssue(file, line, _dotted(loc) or "<root>", err["msg"]))
+            out.append(ConfigIssue(file, line, _dotted(loc) or "<root>", _message(err, loc)))
         raise ConfigError(out) from None
     problems = invariants.check(rmap)
     found = [ConfigIssue(*_locate(lines, p.loc, first), _dotted(p.loc), p.message, p.severity)
@@ -264,8 +327,9 @@ def from_mapping(data: dict[str, Any], name: str = "<memory>") -> LoadedMap:
     try:
         rmap = RegionMap.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError([ConfigIssue(name, 0, _dotted(_clean_loc(e["loc"])), e["msg"])
-                           for e in exc.errors()]) from None
+        raise ConfigError([ConfigIssue(name, 0, _dotted(loc), _message(e, loc))
+                           for e in exc.errors()
+                           for loc in [_clean_loc(e["loc"])]]) from None
     errs = invariants.errors(rmap)
     if errs:
         raise ConfigError([ConfigIssue(name, 0, _dotted(p.loc), p.message) for p in errs])

@@ -11,14 +11,30 @@ import ipaddress
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from residency_gateway.regionmap.names import parse_network
 
 Jurisdiction = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
 TenantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _network(value: object) -> object:
+    # The stdlib's parse, with an error that says what is wrong (host bits, octet, prefix).
+    return parse_network(value) if isinstance(value, str) else value
+
+
+Network = Annotated[ipaddress.IPv4Network | ipaddress.IPv6Network, BeforeValidator(_network)]
 BasisKey = Annotated[str, StringConstraints(pattern=r"^([A-Z]{2}|\*)$")]  # origin, or * for any
 
 

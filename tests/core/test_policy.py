@@ -6,7 +6,7 @@ import json
 import pytest
 
 from residency_gateway.core.payload import scan_json
-from residency_gateway.core.values import Action, Reason
+from residency_gateway.core.values import REJECT_STATUS, Action, Reason
 from tests.helpers import ADDR, ADULT_ID, CHILD_ID, CN_MOBILE, decide_for, loaded, region_map
 
 KEY = b"k" * 32
@@ -139,16 +139,32 @@ def test_fourteenth_birthday_is_no_longer_a_child():
     assert d.action is Action.FORWARD
 
 
-@pytest.mark.parametrize(("peer", "tenant", "headers", "reason"), [
-    ("127.0.0.1", None, {}, Reason.UNKNOWN_TENANT),
-    ("127.0.0.1", "nobody", {}, Reason.UNKNOWN_TENANT),
-    ("198.51.100.10", "acme", {}, Reason.UNTRUSTED_TENANT_HEADER),
-    ("127.0.0.1", None, {"X-Api-Key": "wrong"}, Reason.UNKNOWN_TENANT),
-    ("127.0.0.1", "acme", {"X-Api-Key": "key-keyed-1"}, Reason.TENANT_CONFLICT),
+@pytest.mark.parametrize(("peer", "tenant", "headers", "reason", "status"), [
+    ("127.0.0.1", None, {}, Reason.MISSING_TENANT_CREDENTIAL, 401),
+    ("127.0.0.1", "  ", {}, Reason.MALFORMED_TENANT_CREDENTIAL, 400),
+    ("127.0.0.1", None, {"X-Api-Key": " "}, Reason.MALFORMED_TENANT_CREDENTIAL, 400),
+    ("127.0.0.1", "nobody", {}, Reason.UNKNOWN_TENANT, 403),
+    ("198.51.100.10", "acme", {}, Reason.UNTRUSTED_TENANT_HEADER, 403),
+    ("127.0.0.1", None, {"X-Api-Key": "wrong"}, Reason.UNKNOWN_TENANT, 403),
+    ("127.0.0.1", "acme", {"X-Api-Key": "key-keyed-1"}, Reason.TENANT_CONFLICT, 403),
 ])
-def test_tenant_must_come_from_a_trusted_source(peer, tenant, headers, reason):
+def test_tenant_must_come_from_a_trusted_source(peer, tenant, headers, reason, status):
+    """Integration mistakes are 401/400/403, never 451 (a legal refusal)."""
     d = decide_for(loaded(), peer=peer, xff=None, tenant=tenant, headers=headers)
-    assert d.reject_reason is reason and d.status == 451
+    assert d.reject_reason is reason and d.status == status
+
+
+def test_451_is_only_for_legal_refusals():
+    """The one reason -> status table: 451 exactly for what the law refuses, every reject
+    reason has a status."""
+    legal = {Reason.UNKNOWN_ORIGIN, Reason.NO_LEGAL_BASIS, Reason.MINOR_WITHOUT_CONSENT,
+             Reason.NO_ROUTE}
+    assert {r for r, s in REJECT_STATUS.items() if s == 451} == legal
+    rejects = set(Reason) - {Reason.MAINLAND_DOMESTIC, Reason.TENANT_OVERSEAS_REGION,
+                             Reason.LOCALISATION_PIN, Reason.DOMESTIC,
+                             Reason.CROSS_BORDER_WITH_BASIS, Reason.UNKNOWN_ORIGIN_ROUTED,
+                             Reason.GUARDIAN_CONSENT_PRESENT, Reason.PLACEMENT_REDIRECT}
+    assert set(REJECT_STATUS) == rejects
 
 
 def test_api_key_identifies_tenant_from_any_peer():
@@ -159,7 +175,8 @@ def test_api_key_identifies_tenant_from_any_peer():
 def test_header_only_mode_ignores_api_keys():
     data = region_map(tenant_identification={"mode": "header"})
     d = decide_for(loaded(data), tenant=None, headers={"X-Api-Key": "key-keyed-1"})
-    assert d.reject_reason is Reason.UNKNOWN_TENANT
+    assert d.reject_reason is Reason.MISSING_TENANT_CREDENTIAL and d.status == 401
+    assert d.steps[-1] == "no tenant credential: send X-Tenant-ID"
 
 
 @pytest.mark.parametrize(("tenant", "where", "fallbacks"), [

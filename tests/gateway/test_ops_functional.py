@@ -319,3 +319,24 @@ async def test_readiness_uses_the_regions_http_health_path(make_gateway, backend
     await gw.runtime.check_upstreams()
     async with gw.session.get(gw.admin + "/readyz") as r:
         assert r.status == 503 and (await r.json())["regions_down"] == ["sg"]
+
+
+async def test_readiness_failures_are_logged_once_per_transition_with_the_reason(
+        make_gateway, backends):
+    """/readyz 503 has a log line saying why, once per change (not once per probe)."""
+    import structlog
+
+    gw = await make_gateway(lambda m: m["regions"]["sg"].update(health_path="/health"))
+    with structlog.testing.capture_logs() as logs:
+        backends["sg"].status = 503
+        await gw.runtime.check_upstreams()
+        for _ in range(3):
+            async with gw.session.get(gw.admin + "/readyz") as r:
+                assert r.status == 503
+        await gw.runtime.check_upstreams()
+        backends["sg"].status = 200
+        await gw.runtime.check_upstreams()
+        async with gw.session.get(gw.admin + "/readyz") as r:
+            assert r.status == 200
+    events = [(e["event"], e.get("reasons")) for e in logs if e["event"] in {"ready", "not_ready"}]
+    assert events == [("not_ready", ["no reachable upstream in region(s) sg"]), ("ready", None)]

@@ -58,12 +58,29 @@ async def test_forged_xff_from_untrusted_peer_does_not_move_the_route(make_gatew
         assert (status, body["region"]) == (200, "sg")
         # and a tenant header from an untrusted peer is refused outright
         status, _, problem = await gw.post(tenant="acme", json_body={}, session=s)
-        assert (status, problem["reason"]) == (451, "untrusted_tenant_header")
+        assert (status, problem["reason"]) == (403, "untrusted_tenant_header")
     [req] = only(backends, "sg")
     assert req["headers"]["X-Forwarded-For"] == "127.0.0.2"  # the forged entry is not passed on
     # from a trusted proxy the same header does move it
     status, _, body = await gw.post(xff=ADDR["CN"], json_body={})
     assert body["region"] == "cn"
+
+
+async def test_tenant_mistakes_are_401_400_403_not_451(make_gateway, backends):
+    """No credential: 401 with a WWW-Authenticate challenge naming the API key header; an empty
+    one: 400; a tenant the map does not know: 403. None is a legal refusal (451)."""
+    gw = await make_gateway()
+    status, headers, problem = await gw.post(tenant=None, json_body={})
+    assert (status, problem["reason"]) == (401, "missing_tenant_credential")
+    assert headers["WWW-Authenticate"] == 'ApiKey realm="residency-gateway", header="X-Api-Key"'
+    status, headers, problem = await gw.post(tenant=None, json_body={},
+                                             headers={"X-Api-Key": " "})
+    assert (status, problem["reason"]) == (400, "malformed_tenant_credential")
+    assert "WWW-Authenticate" not in headers
+    status, headers, problem = await gw.post(tenant="acne", json_body={})
+    assert (status, problem["reason"]) == (403, "unknown_tenant")
+    assert "WWW-Authenticate" not in headers
+    assert all(not b.requests for b in backends.values())
 
 
 async def test_mainland_id_in_body_from_abroad_goes_to_cn(make_gateway, backends):

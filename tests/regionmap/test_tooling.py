@@ -34,8 +34,75 @@ BROKEN = [
     ("plaintext", "[https://cn.example.test]", "[http://cn.example.test]", 5,
      "regions.cn.upstreams[0]"),
     ("basis for CN", '"*": {mechanism', 'CN: {mechanism', 13, "tenants.acme.legal_bases.CN"),
-    ("yaml", "tenants:\n", "tenants:\n  - [\n", 12, "<yaml>"),  # where the parser stops
 ]
+
+# Syntax errors carry a column too (file:line:column, like yamllint, opa check, gcc).
+YAML_BROKEN = [
+    ("unclosed list", "tenants:\n", "tenants:\n  - [\n", "12:20",
+     "expected ',' or ']', but got ':' (while parsing a flow sequence at line 10, column 5)"),
+    ("tab indent", "  acme:\n", "  acme:\n\t  x: 1\n", "11:1", "found character '\\t'"),
+    ("unclosed flow map", "    overseas_region: sg\n", "    overseas_region: {a: 1\n", "12:16",
+     "expected ',' or '}', but got ':' (while parsing a flow mapping at line 11, column 22)"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "where", "message"), YAML_BROKEN,
+                         ids=[b[0] for b in YAML_BROKEN])
+def test_yaml_syntax_errors_have_line_and_column(tmp_path, capsys, name, old, new, where,
+                                                 message):
+    path = tmp_path / "map.yaml"
+    assert old in GOOD
+    path.write_text(GOOD.replace(old, new, 1))
+    assert main(["config", "check", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert any(e.startswith(f"{path}:{where}: <yaml>: ") and message in e for e in err), err
+
+
+@pytest.mark.parametrize(("cidr", "message"), [
+    ("10.0.0.1/8", "10.0.0.1/8 has host bits set: the network is 10.0.0.0/8"),
+    ("10.0.0.256/24", "octet 256 is out of range (0-255) in 10.0.0.256"),
+    ("10.0.0.0/33", "prefix /33 is too long: an IPv4 prefix is at most /32"),
+    ("2001:db8::/129", "prefix /129 is too long: an IPv6 prefix is at most /128"),
+    ("2001:db8::1/32", "2001:db8::1/32 has host bits set: the network is 2001:db8::/32"),
+    ("10.0.0/8", "'10.0.0/8' is not an IPv4 network: Expected 4 octets in '10.0.0'"),
+])
+def test_cidr_errors_say_what_is_wrong(tmp_path, capsys, cidr, message):
+    path = tmp_path / "map.yaml"
+    path.write_text(GOOD.replace("trusted_proxies: [10.0.0.0/8]", f"trusted_proxies: [{cidr}]"))
+    assert main(["config", "check", str(path)]) == 1
+    assert f"{path}:14: trusted_proxies[0]: {message}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("old", "new", "line"), [
+    ("    overseas_region: sg\n", "    overseas_region: sg\n    fallback: [jp]\n",
+     "tenants.acme.fallback: unknown key; did you mean 'fallbacks'? (allowed here: "
+     "overseas_region, china_region"),
+    ("    overseas_region: sg\n", "    overseas_region: sg\n    fallbacks: [sgg]\n",
+     "tenants.acme.fallbacks[0]: region 'sgg' is not defined under regions; did you mean 'sg'?"),
+    ("trusted_proxies:", "trusted_proxy:", ":14: trusted_proxy: unknown key; did you mean "
+     "'trusted_proxies'?"),
+])
+def test_unknown_keys_and_regions_get_did_you_mean(tmp_path, capsys, old, new, line):
+    path = tmp_path / "map.yaml"
+    assert old in GOOD
+    path.write_text(GOOD.replace(old, new, 1))
+    assert main(["config", "check", str(path)]) == 1
+    assert line in capsys.readouterr().err
+
+
+def test_config_check_json_lists_issues_with_file_line_column(tmp_path, capsys):
+    path = tmp_path / "map.yaml"
+    path.write_text(GOOD.replace("tenants:\n", "tenants:\n  - [\n", 1))
+    assert main(["config", "check", str(path), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["valid"] is False
+    assert doc["issues"] == [{"file": str(path), "line": 12, "column": 20, "key": "<yaml>",
+                              "severity": "error",
+                              "message": doc["issues"][0]["message"]}]
+    assert main(["config", "check", str(ROOT / "region_configs"), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["valid"] is True and doc["regions"] >= 1 and len(doc["policy_version"]) == 64
+    assert doc["issues"] == []
 
 
 @pytest.mark.parametrize(("name", "old", "new", "line", "key"), BROKEN, ids=[b[0] for b in BROKEN])
