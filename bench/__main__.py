@@ -28,7 +28,7 @@ from residency_gateway.audit.filestore import FileTrail
 from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.signing import generate
 from residency_gateway.audit.trail import Entry, Recovered, Trail
-from residency_gateway.demo import build_geoip, demo_file
+from residency_gateway.cli.demo import build_geoip, demo_file
 from residency_gateway.gateway.app import serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings

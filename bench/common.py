@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from residency_gateway.demo import build_geoip, demo_file
+from residency_gateway.cli.demo import build_geoip, demo_file
 
 
 def demo_setup(tmp: Path, name: str, upstream_url: str) -> tuple[Path, Path]:

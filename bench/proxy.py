@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.inspection import kyc_body
-from residency_gateway.demo import build_geoip, demo_file
+from residency_gateway.cli.demo import build_geoip, demo_file
 
 ROOT = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent

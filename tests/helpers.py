@@ -10,10 +10,10 @@ from typing import Any
 
 import yaml
 
+from residency_gateway.cli.demo import build_geoip, demo_file
 from residency_gateway.core.idnumber import check_character
 from residency_gateway.core.policy import RequestFacts, decide
 from residency_gateway.core.values import Decision, GeoAnswer
-from residency_gateway.demo import build_geoip, demo_file
 from residency_gateway.regionmap.load import LoadedMap, from_mapping
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)

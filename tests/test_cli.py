@@ -89,7 +89,7 @@ def test_keys_generate_takes_data_dir_like_every_other_command(tmp_path, capsys)
 @pytest.fixture
 def demo_dir(tmp_path, monkeypatch):
     """A directory laid out like the demo's: region_configs/ and demo-country.mmdb."""
-    from residency_gateway.demo import build_geoip, demo_file
+    from residency_gateway.cli.demo import build_geoip, demo_file
     from tests.helpers import BASE_MAP, write_map
 
     for name in ("RG_GEOIP_DB", "RG_REGION_MAP"):
@@ -168,7 +168,7 @@ def test_config_show_prints_the_effective_map_and_routes_per_origin(demo_dir, mo
 
 
 def test_serve_with_an_unknown_gateway_region_suggests_the_closest(tmp_path, capsys, monkeypatch):
-    from residency_gateway.demo import build_geoip, demo_file
+    from residency_gateway.cli.demo import build_geoip, demo_file
     from tests.helpers import BASE_MAP, write_map
 
     monkeypatch.delenv("RG_REGION", raising=False)

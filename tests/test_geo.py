@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from residency_gateway.demo import build_geoip
+from residency_gateway.cli.demo import build_geoip
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError, last_good, remember_good
 
 MAXMIND = Path(__file__).parents[2] / "shared" / "testdata" / "maxmind"

@@ -12,8 +12,8 @@ import maxminddb
 import pytest
 
 from residency_gateway import geo
+from residency_gateway.cli.demo import build_geoip
 from residency_gateway.core.values import GeoAnswer
-from residency_gateway.demo import build_geoip
 from residency_gateway.geo import GeoDatabase
 
 MAXMIND = Path(__file__).parents[2] / "shared" / "testdata" / "maxmind"

@@ -11,8 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-MAINLAND = "CN"
-"""ISO 3166-1 alpha-2 for mainland China. HK, MO and TW are separate jurisdictions."""
+# The map's vocabulary, re-exported: the core builds on the region map's types.
+from residency_gateway.regionmap.schema import MAINLAND as MAINLAND
 
 
 class SignalKind(StrEnum):

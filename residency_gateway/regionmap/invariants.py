@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from residency_gateway.core.values import MAINLAND
 from residency_gateway.regionmap.names import did_you_mean
-from residency_gateway.regionmap.schema import RegionMap
+from residency_gateway.regionmap.schema import MAINLAND, RegionMap
 
 Loc = tuple[str | int, ...]
 

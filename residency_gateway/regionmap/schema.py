@@ -22,6 +22,9 @@ from pydantic import (
 
 from residency_gateway.regionmap.names import parse_network
 
+MAINLAND = "CN"
+"""ISO 3166-1 alpha-2 for mainland China. HK, MO and TW are separate jurisdictions."""
+
 Jurisdiction = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 RegionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
 TenantId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

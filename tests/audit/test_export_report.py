@@ -11,8 +11,8 @@ from residency_gateway.audit.export import Filters, export_bundle, verify_bundle
 from residency_gateway.audit.keys import PseudonymKeys
 from residency_gateway.audit.report import render, summarise
 from residency_gateway.audit.sources import FileSource
-from residency_gateway.auditcli import subject_pseudonyms
 from residency_gateway.cli import main
+from residency_gateway.cli.audit import subject_pseudonyms
 from tests.audit.conftest import PSEUDONYM_KEY
 from tests.helpers import ADULT_ID
 

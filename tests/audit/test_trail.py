@@ -105,7 +105,7 @@ def test_retention_below_180_days_is_refused():
 
 async def test_crypto_shredding_a_tenant_key_keeps_the_log_verifiable(tmp_path, signer):
     from residency_gateway.audit.keys import PseudonymKeys
-    from residency_gateway.auditcli import subject_pseudonyms
+    from residency_gateway.cli.audit import subject_pseudonyms
     from tests.helpers import ADULT_ID
 
     keys = PseudonymKeys(tmp_path / "keys")

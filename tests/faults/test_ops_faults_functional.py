@@ -12,7 +12,7 @@ import time
 import aiohttp
 import pytest
 
-from residency_gateway.demo import build_geoip
+from residency_gateway.cli.demo import build_geoip
 from tests.faults.harness import (
     GatewayProc,
     Result,

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from residency_gateway.cli import main
-from residency_gateway.configcli import region_map_schema
-from residency_gateway.regionmap.diff import replay, route_changes
+from residency_gateway.cli.config import region_map_schema
+from residency_gateway.maptools.diff import replay, route_changes
 from residency_gateway.regionmap.load import from_mapping
 from tests.helpers import BASE_MAP, demo_geo, write_map
 from tests.regionmap.test_load import GOOD

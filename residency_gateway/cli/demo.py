@@ -17,7 +17,7 @@ from aiohttp import web
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
-from residency_gateway.configcli import DEMO_GEOIP_DB  # `explain` run in the directory finds it
+from residency_gateway.cli.config import DEMO_GEOIP_DB  # `explain` run in the directory finds it
 from residency_gateway.core.idnumber import check_character
 from residency_gateway.gateway.app import ListenError, serve_handler, start
 from residency_gateway.gateway.runtime import Runtime

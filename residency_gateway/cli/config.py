@@ -14,7 +14,7 @@ from residency_gateway.audit.records import decision_record
 from residency_gateway.core.explain import explain, render_text
 from residency_gateway.core.payload import redact_path
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError
-from residency_gateway.regionmap.diff import network_changes, replay, route_changes
+from residency_gateway.maptools.diff import network_changes, replay, route_changes
 from residency_gateway.regionmap.load import ConfigError, load_region_map
 from residency_gateway.regionmap.schema import RegionMap
 
@@ -185,7 +185,7 @@ def config_show(args: argparse.Namespace) -> int:
     """The effective map (files merged, defaults filled) and each tenant's route per origin,
     decided by the core's own `decide_for_origin`."""
     from residency_gateway.core.policy import decide_for_origin
-    from residency_gateway.regionmap.diff import origins, outcome
+    from residency_gateway.maptools.diff import origins, outcome
     from residency_gateway.regionmap.names import unknown
 
     lm = _load(default_map_paths(args.paths))

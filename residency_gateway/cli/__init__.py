@@ -236,40 +236,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config" and args.config_command == "check":
             return config_check(args.paths, args.geoip_db, args.format)
         if args.command == "config" and args.config_command == "diff":
-            from residency_gateway.configcli import config_diff
+            from residency_gateway.cli.config import config_diff
 
             return config_diff(args)
         if args.command == "config" and args.config_command == "show":
-            from residency_gateway.configcli import config_show
+            from residency_gateway.cli.config import config_show
 
             return config_show(args)
         if args.command == "config" and args.config_command == "schema":
-            from residency_gateway.configcli import print_schema
+            from residency_gateway.cli.config import print_schema
 
             return print_schema(args.part)
         if args.command == "explain":
-            from residency_gateway.configcli import explain_cmd
+            from residency_gateway.cli.config import explain_cmd
 
             return explain_cmd(args)
         if args.command == "demo":
-            from residency_gateway.demo import run_demo
+            from residency_gateway.cli.demo import run_demo
 
             configure_logging("auto", "info")
             return asyncio.run(run_demo(args.workdir, args.port, args.admin_port))
         if args.command == "serve":
             return serve(args)
         if args.command == "audit":
-            from residency_gateway import auditcli
+            from residency_gateway.cli import audit as auditcli
 
             return auditcli.run(args)
         if args.command == "keys":
-            from residency_gateway import auditcli
+            from residency_gateway.cli import audit as auditcli
 
             if args.keys_command == "vkey":
                 return auditcli.keys_vkey(args)
             return auditcli.keys_generate(args)
         if args.command == "witness":
-            from residency_gateway import witnesscli
+            from residency_gateway.cli import witness as witnesscli
 
             return witnesscli.run(args)
     except KeyboardInterrupt:
@@ -359,7 +359,7 @@ async def _close_quietly(rt: Runtime) -> None:
 def config_check(paths: Sequence[Path], geoip_db: Path | None = None,
                  fmt: str = "text") -> int:
     """Exit 0 valid (warnings allowed), 1 invalid. `fmt` json: one document on stdout."""
-    from residency_gateway.regionmap.lint import warnings as lint
+    from residency_gateway.maptools.lint import warnings as lint
     from residency_gateway.regionmap.load import ConfigIssue, issues_for
 
     def report(ok: bool, issues: Sequence[ConfigIssue], summary: dict[str, Any]) -> int:

@@ -12,7 +12,7 @@ import ipaddress
 
 from residency_gateway.core.origin import GeoLookup
 from residency_gateway.core.policy import decide_for_origin
-from residency_gateway.regionmap.diff import origins
+from residency_gateway.maptools.diff import origins
 from residency_gateway.regionmap.invariants import Problem
 from residency_gateway.regionmap.load import LoadedMap
 
