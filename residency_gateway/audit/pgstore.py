@@ -9,10 +9,13 @@ never write one chain.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import json
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import asyncpg
 
@@ -57,11 +60,28 @@ async def ensure_schema(conn: asyncpg.Connection) -> None:
         await conn.execute(SCHEMA)
 
 
+_M = TypeVar("_M", bound=Callable[..., Any])
+
+
+def _serialized(method: _M) -> _M:
+    """One operation at a time on the trail's connection: asyncpg refuses a second one while
+    the first is in flight ("another operation is in progress"), and the writer, the
+    checkpoint timer and start-up share the connection."""
+
+    @functools.wraps(method)
+    async def run(self: PgTrail, *args: Any, **kwargs: Any) -> Any:
+        async with self._db_lock:
+            return await method(self, *args, **kwargs)
+
+    return cast(_M, run)
+
+
 class PgTrail(Trail):
     def __init__(self, dsn: str, log_id: str, signer: Any, **kwargs: Any):
         super().__init__(log_id, signer, **kwargs)
         self.dsn = dsn
         self._conn: asyncpg.Connection | None = None
+        self._db_lock = asyncio.Lock()
 
     async def _connect(self) -> asyncpg.Connection:
         if self._conn is not None and not self._conn.is_closed():
@@ -76,6 +96,7 @@ class PgTrail(Trail):
         self._conn = conn
         return conn
 
+    @_serialized
     async def _open(self) -> Recovered:
         conn = await self._connect()
         await ensure_schema(conn)
@@ -111,6 +132,7 @@ class PgTrail(Trail):
         frontier, prev = rebuild(lines, start, prev)
         return Recovered(frontier, prev, checkpoints[-1] if checkpoints else None)
 
+    @_serialized
     async def _persist(self, entries: list[Entry]) -> None:
         try:
             conn = await self._connect()
@@ -122,6 +144,7 @@ class PgTrail(Trail):
             await self._drop()
             raise TrailUnavailable(f"trail database write failed: {exc}") from exc
 
+    @_serialized
     async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
         try:
             conn = await self._connect()
@@ -132,6 +155,7 @@ class PgTrail(Trail):
             await self._drop()
             raise TrailUnavailable(f"checkpoint write failed: {exc}") from exc
 
+    @_serialized
     async def _stored_after(self, seq: int) -> list[bytes]:
         try:
             conn = await self._connect()
@@ -142,6 +166,7 @@ class PgTrail(Trail):
             raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
         return [bytes(r["line"]) for r in rows]
 
+    @_serialized
     async def _stored_checkpoint_after(self, index: int) -> dict[str, Any] | None:
         try:
             conn = await self._connect()
@@ -153,11 +178,13 @@ class PgTrail(Trail):
             raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
         return None if body is None else dict(json.loads(body))
 
+    @_serialized
     async def _store_public_key(self, key_id: str, pem: bytes) -> None:
         conn = await self._connect()
         await conn.execute("INSERT INTO rg_trail_keys (key_id, pem) VALUES ($1, $2) "
                            "ON CONFLICT (key_id) DO NOTHING", key_id, pem.decode())
 
+    @_serialized
     async def store_policy(self, version: str, canonical_map: str) -> None:
         conn = await self._connect()
         await conn.execute("INSERT INTO rg_trail_policies (version, body) VALUES ($1, $2) "
@@ -167,7 +194,18 @@ class PgTrail(Trail):
         """Delete entries written before the retention cutoff, up to a signed checkpoint
         boundary, after a signed purge event (the same rule as whole file segments)."""
         cutoff = now - dt.timedelta(days=retention_days)
-        conn = await self._connect()
+        # Its own connection: the purge runs beside the writer and signs an event through it.
+        try:
+            conn = await asyncpg.connect(self.dsn, timeout=5)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
+        try:
+            return await self._purge(conn, cutoff, retention_days)
+        finally:
+            await conn.close()
+
+    async def _purge(self, conn: asyncpg.Connection, cutoff: dt.datetime,
+                     retention_days: int) -> list[str]:
         first = await conn.fetchval("SELECT min(seq) FROM rg_trail_entries WHERE log_id=$1",
                                     self.log_id)
         if first is None:
@@ -199,6 +237,7 @@ class PgTrail(Trail):
                 self._conn.terminate()
             self._conn = None
 
+    @_serialized
     async def _close(self) -> None:
         await self._drop()
 

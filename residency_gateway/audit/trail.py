@@ -100,6 +100,7 @@ class Trail(abc.ABC):
         self._closing = False
         self._ambiguous = False  # a write failed: the store may hold more than we know
         self.reconciled = 0  # entries taken over from the store after an ambiguous write
+        self._chain_lock = asyncio.Lock()
         self.failed: str | None = None
         # Called with each new signed tree checkpoint once it is durable (witness submission).
         self.checkpoint_listeners: list[Callable[[dict[str, Any]], None]] = []
@@ -330,6 +331,12 @@ class Trail(abc.ABC):
         return int(self.last_checkpoint["index"]) + 1, checkpoint_digest(self.last_checkpoint)
 
     async def checkpoint(self, reason: str) -> dict[str, Any]:
+        # One link of the checkpoint chain at a time: the writer (every N entries), the timer,
+        # key rotation and purge events would otherwise take the same index.
+        async with self._chain_lock:
+            return await self._checkpoint(reason)
+
+    async def _checkpoint(self, reason: str) -> dict[str, Any]:
         index, prev = self._next_index()
         body = {
             "type": "checkpoint", "log_id": self.log_id, "index": index, "prev": prev,
@@ -357,6 +364,10 @@ class Trail(abc.ABC):
 
     async def signed_event(self, body: dict[str, Any]) -> dict[str, Any]:
         """Append a signed non-checkpoint event (a purge) to the checkpoint chain."""
+        async with self._chain_lock:
+            return await self._signed_event(body)
+
+    async def _signed_event(self, body: dict[str, Any]) -> dict[str, Any]:
         index, prev = self._next_index()
         cp = self.signer.sign({**body, "log_id": self.log_id, "index": index, "prev": prev,
                                "time": utcnow()})

@@ -151,3 +151,30 @@ async def test_postgres_retention_purges_old_entries_with_a_signed_event(pg_dsn,
     # and the log continues after a restart
     await fill(PgTrail(pg_dsn, "gw-a", signer, checkpoint_every=10), sample_records(5))
     assert errors(verify_store(await PgSource.aload(pg_dsn), keys)[0]) == []
+
+
+async def test_postgres_trail_serves_appends_while_a_purge_and_checkpoints_run(pg_dsn, signer):
+    """The writer, the checkpoint timer and the retention purge never share one in-flight
+    operation on the database connection (asyncpg refuses that: every append would fail)."""
+    import asyncio
+
+    from residency_gateway.audit.pgstore import PgTrail
+
+    trail = PgTrail(pg_dsn, "gw-a", signer, checkpoint_every=3)
+    await trail.start()
+    try:
+        records = sample_records(60)
+
+        async def appends():
+            for record in records:
+                await trail.append(record)
+
+        async def purges():
+            for _ in range(20):
+                await trail.purge(180, dt.datetime.now(dt.UTC))
+                await trail.checkpoint("test")
+
+        await asyncio.gather(appends(), appends(), purges())
+    finally:
+        await trail.close()
+    assert trail.frontier.size == 120
