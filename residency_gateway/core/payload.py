@@ -474,7 +474,10 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
 
 
 _PDF_STREAM = re.compile(rb"stream\r?\n")
-_PDF_STRING = re.compile(rb"\((?:\\.|[^\\)])*\)|<([0-9A-Fa-f\s]+)>", re.DOTALL)
+# A literal string stops at the next "(" as well as its ")": a run of unclosed "(" costs one
+# step each, not a scan to the end each (linear, not quadratic).
+_PDF_STRING = re.compile(rb"\((?:\\.|[^\\()])*\)|<([0-9A-Fa-f\s]{1,4096})>", re.DOTALL)
+MAX_PDF_TEXT_STREAM = 1024 * 1024
 
 
 def _pdf_shown_text(stream: bytes) -> str:
@@ -677,7 +680,7 @@ class _Inspection:
         if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
-                shown = _pdf_shown_text(stream)
+                shown = _pdf_shown_text(stream) if len(stream) <= MAX_PDF_TEXT_STREAM else ""
                 if shown:
                     self.view(f"{label}/pdf[{n}]/text", shown)
         if ctype.startswith("multipart/"):
@@ -700,7 +703,9 @@ class _Inspection:
         # "base64 (comment)": the token, not the comment (RFC 2045 s.6.1 allows comments).
         cte = (part.headers.get("content-transfer-encoding", "").lower().split() or [""])[0]
         for name, value in part.headers.items():
-            if "=?" in value:  # RFC 2047 encoded words (a filename, a description)
+            # RFC 2047 encoded words (a filename, a description); the decoder is quadratic in
+            # unclosed words, so only bounded values that close one are decoded.
+            if "=?" in value and "?=" in value and len(value) <= 2048:
                 with contextlib.suppress(Exception):
                     words = email.header.decode_header(value)
                     self.view(f"{label}/{name}", "".join(

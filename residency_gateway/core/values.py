@@ -170,6 +170,7 @@ class Reason(StrEnum):
     PAYLOAD_TOO_COMPLEX_TO_INSPECT = "payload_too_complex_to_inspect"
     CLIENT_BODY_TIMEOUT = "client_body_timeout"
     AMBIGUOUS_REQUEST = "ambiguous_request"
+    INSPECTION_BUSY = "inspection_busy"
 
 
 REJECT_STATUS: dict[Reason, int] = {
@@ -197,6 +198,9 @@ REJECT_STATUS: dict[Reason, int] = {
     # A header that identifies or routes, sent twice with different values: which one counts
     # would depend on the parser, so neither does.
     Reason.AMBIGUOUS_REQUEST: 400,
+    # Every inspection worker busy and the queue full (or no worker free in time): the body
+    # is not forwarded uninspected; the client may retry.
+    Reason.INSPECTION_BUSY: 503,
 }
 
 

@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import multiprocessing
 import os
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -32,6 +33,7 @@ from residency_gateway.core.values import PayloadScan, Reason
 log = structlog.get_logger("residency_gateway")
 INLINE_BUDGET = 20_000  # work units (candidate windows) an inline inspection may spend
 INLINE_VIEW_BYTES = 1024 * 1024  # bytes decoding may produce inline
+QUEUE_PER_WORKER = 4  # inspections that may wait for a worker, per worker; more: 503
 
 
 def _child(send: Connection, args: tuple[Any, ...]) -> None:
@@ -55,12 +57,19 @@ class Inspector:
         self.timeout_s = timeout_s
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self._ctx = multiprocessing.get_context("forkserver")
+        # Workers fork from a server that has the inspection code loaded (no import per job).
+        self._ctx.set_forkserver_preload(["residency_gateway.core.payload"])
         self._slots: asyncio.Semaphore | None = None
+        self._waiting = 0
+        # Its own threads: waiting on worker processes never takes the default executor's
+        # threads, which the trail's writes use.
+        self._threads = ThreadPoolExecutor(max_workers=self.workers,
+                                           thread_name_prefix="inspect")
         self.jobs = 0  # inspections run in a worker process (tests and metrics read it)
 
     async def start(self) -> None:
         """Start the forkserver before traffic, so the first large body does not pay for it."""
-        await asyncio.to_thread(self._run, _noop, ())
+        await asyncio.get_running_loop().run_in_executor(self._threads, self._run, _noop, ())
 
     def _run(self, target: Any, args: tuple[Any, ...]) -> Any:
         recv, send = self._ctx.Pipe(duplex=False)
@@ -98,23 +107,41 @@ class Inspector:
                 return quick
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
-        async with self._slots:
-            self.jobs += 1
-            try:
-                result = await asyncio.to_thread(
-                    self._run, _child,
-                    (body, content_type, content_encoding, key, today, options))
-            except TimeoutError:
-                log.warning("inspection_timeout", body_bytes=len(body), limit_s=self.timeout_s)
-                return PayloadScan(False, note=f"inspection took longer than {self.timeout_s} s",
-                                   error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
-            except (EOFError, OSError) as exc:
-                log.error("inspection_worker_died", body_bytes=len(body),
-                          error=type(exc).__name__)
-                return PayloadScan(False, note="the inspection worker failed on this body",
-                                   error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+        if self._waiting >= self.workers * QUEUE_PER_WORKER:
+            log.warning("inspection_busy", waiting=self._waiting)
+            return PayloadScan(False, note="every inspection worker is busy",
+                               error=Reason.INSPECTION_BUSY)
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await self._slots.acquire()
+        except TimeoutError:
+            log.warning("inspection_busy", waiting=self._waiting)
+            return PayloadScan(False, note="no inspection worker became free in time",
+                               error=Reason.INSPECTION_BUSY)
+        finally:
+            self._waiting -= 1
+        self.jobs += 1
+        slots = self._slots
+        job = asyncio.get_running_loop().run_in_executor(
+            self._threads, self._run, _child,
+            (body, content_type, content_encoding, key, today, options))
+        # The slot is held until the job's thread returns, even when this request is cancelled
+        # (a client that gives up cannot make room for more processes than `workers`).
+        job.add_done_callback(lambda _: slots.release())
+        try:
+            result = await asyncio.shield(job)
+        except TimeoutError:
+            log.warning("inspection_timeout", body_bytes=len(body), limit_s=self.timeout_s)
+            return PayloadScan(False, note=f"inspection took longer than {self.timeout_s} s",
+                               error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+        except (EOFError, OSError) as exc:
+            log.error("inspection_worker_died", body_bytes=len(body), error=type(exc).__name__)
+            return PayloadScan(False, note="the inspection worker failed on this body",
+                               error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
         assert isinstance(result, PayloadScan)
         return result
 
     def close(self) -> None:
-        """Nothing outlives a job; kept for the runtime's shutdown sequence."""
+        """Jobs do not outlive their time limit; the waiting threads are let go."""
+        self._threads.shutdown(wait=False, cancel_futures=True)

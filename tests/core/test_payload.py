@@ -389,3 +389,20 @@ def test_matrix_parameters_in_a_path_are_one_value():
     scan = scan_request_line(f"/v1/p/{ADULT_ID[:6]};{ADULT_ID[6:12]};{ADULT_ID[12:]}",
                              "", key=KEY, today=TODAY)
     assert len(scan.ids) == 1
+
+
+def test_decoders_stay_linear_on_hostile_input():
+    """A few hundred bytes that inflate into unclosed PDF strings or unclosed RFC 2047 words
+    were quadratic (20 s and more on the event loop); they must stay cheap. The bound is
+    generous (a linear scan takes milliseconds) so a busy machine cannot fail it."""
+    import time
+
+    pdf = b"%PDF-1.4\n1 0 obj<</Filter/FlateDecode>>stream\n" + zlib.compress(b"(" * 64_000) \
+        + b"\nendstream\n"
+    words = b"=?a?q?x" * 9000
+    body, ctype = multipart([([f'Content-Disposition: form-data; name="f"; filename="'
+                               f'{words.decode()}"'], b"x")])
+    began = time.perf_counter()
+    inspect(pdf, "application/pdf", budget=20_000, max_view_bytes=1_048_576)
+    inspect(body, ctype, budget=20_000, max_view_bytes=1_048_576)
+    assert time.perf_counter() - began < 5.0

@@ -75,3 +75,27 @@ async def test_one_slow_inspection_does_not_fail_the_others(make_gateway, backen
     results = await asyncio.gather(post(slow), post(fine), post(fine))
     assert results[0][0] == 422 and results[0][2]["reason"] == "payload_too_complex_to_inspect"
     assert [(r[0], r[2]["region"]) for r in results[1:]] == [(200, "cn"), (200, "cn")]
+
+
+async def test_a_full_inspection_queue_refuses_with_503_not_uninspected(make_gateway, backends):
+    """Beyond the workers and their queue, a large body is refused (503 inspection_busy), never
+    forwarded uninspected; the others still get their verdict."""
+    import asyncio
+
+    gw = await make_gateway(lambda m: m.update(payload={"max_inspect_bytes": 4 * 1024 * 1024}),
+                            inspect_offload_bytes=1024, inspect_workers=1, inspect_timeout_s=20)
+    body = json.dumps({"note": "y" * 200_000, "id": ADULT_ID}).encode()
+
+    async def post():
+        return await gw.post(xff=ADDR["SG"], data=io.BytesIO(body),
+                             headers={"Content-Type": "application/json"})
+
+    results = await asyncio.gather(*(post() for _ in range(8)))
+    statuses = sorted(r[0] for r in results)
+    assert set(statuses) == {200, 503}, statuses
+    for status, _, reply in results:
+        if status == 503:
+            assert reply["reason"] == "inspection_busy"
+        else:
+            assert reply["region"] == "cn"
+    assert all(b.requests == [] for r, b in backends.items() if r != "cn")
