@@ -702,13 +702,13 @@ class _Inspection:
         data = part.body
         # "base64 (comment)": the token, not the comment (RFC 2045 s.6.1 allows comments).
         cte = (part.headers.get("content-transfer-encoding", "").lower().split() or [""])[0]
-        for name, value in part.headers.items():
+        for value in part.headers.values():
             # RFC 2047 encoded words (a filename, a description); the decoder is quadratic in
             # unclosed words, so only bounded values that close one are decoded.
             if "=?" in value and "?=" in value and len(value) <= 2048:
                 with contextlib.suppress(Exception):
                     words = email.header.decode_header(value)
-                    self.view(f"{label}/{name}", "".join(
+                    self.view(f"{label}/encoded-words", "".join(
                         w.decode(c or "utf-8", "replace") if isinstance(w, bytes) else w
                         for w, c in words))
         try:

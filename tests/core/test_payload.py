@@ -406,3 +406,13 @@ def test_decoders_stay_linear_on_hostile_input():
     inspect(pdf, "application/pdf", budget=20_000, max_view_bytes=1_048_576)
     inspect(body, ctype, budget=20_000, max_view_bytes=1_048_576)
     assert time.perf_counter() - began < 5.0
+
+
+def test_client_named_parts_and_headers_never_name_a_finding():
+    """Labels in findings (record signal details) are the gateway's own words: a part header
+    whose *name* holds an ID does not carry it into the record."""
+    body, ctype = multipart([([f"X-{ADULT_ID}: =?utf-8?q?{ADULT_ID}?=",
+                               'Content-Disposition: form-data; name="a"'], b"x")])
+    scan = inspect(body, ctype)
+    assert len(scan.ids) == 1
+    assert ADULT_ID not in repr(scan) and ADULT_ID[:10] not in scan.note
