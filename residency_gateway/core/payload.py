@@ -469,8 +469,23 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 raw = base64.b64decode(token, validate=True)
             except (binascii.Error, ValueError):
                 continue
-            if binary_signature(raw[:SIGNATURE_BYTES]) is None:
+            if binary_signature(raw[:SIGNATURE_BYTES]) is None and _could_be_text(raw):
                 yield raw
+
+
+def _could_be_text(raw: bytes) -> bool:
+    """A decoded base64 token worth reading: text (UTF-8, or UTF-16 by BOM or NULs) or a
+    compressed stream; random bytes that merely decoded (words that look like base64) not."""
+    if raw.isascii() or _archive(raw) or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    if raw[1::2].count(0) * 4 >= len(raw) or raw[0::2].count(0) * 4 >= len(raw):
+        return True  # UTF-16 without a BOM
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Mostly printable: text behind a few misaligned bytes (a token that took in a word).
+        return sum(c in _PRINTABLE for c in raw[:512]) * 4 >= min(len(raw), 512) * 3
+    return True
 
 
 _PDF_STREAM = re.compile(rb"stream\r?\n")
@@ -874,6 +889,8 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
             base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
     views: list[tuple[str, str | bytes]] = []
     for label, text in base:
+        if _plainly_nothing(text):
+            continue
         views.append((label, text))
         derived = list(derived_views(text, plus=label != "path"))
         if label == "path" and any(c in text for c in ";,:="):
@@ -883,6 +900,11 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
         for item in (text, *derived):
             with contextlib.suppress(Uninspectable):
                 for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
+                    if raw.isascii() and not _archive(raw) and not _ESCAPE_BYTES.search(raw):
+                        # Plain text (a JWT's claims): read as it is.
+                        if _has_ascii_digit(raw):
+                            views.append((f"{label}/base64[{n}]", raw))
+                        continue
                     # The token through the whole body pipeline (zlib session cookies,
                     # UTF-16, nested base64, ...), within a small budget of its own.
                     work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
@@ -890,6 +912,25 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
                         work.body(f"{label}/base64[{n}]", raw, "", 1)
                     views.extend(work.views)
     return views
+
+
+_ESCAPE_BYTES = re.compile(rb"[%&\\+]")
+
+
+def _has_ascii_digit(data: bytes) -> bool:
+    return data.translate(None, _DIGIT_BYTES) != data
+
+
+def _plainly_nothing(text: str) -> bool:
+    """An ASCII value with fewer than 8 digits, no escape and no base64-looking token cannot
+    hold an identifier in any spelling the views would find: skip its views (most header
+    values; every identifier has 8 digits or more)."""
+    if not text.isascii():
+        return False
+    data = text.encode()
+    if len(data) - len(data.translate(None, _DIGIT_BYTES)) >= 8 or _ESCAPE_BYTES.search(data):
+        return False
+    return data.translate(_B64_SKELETON).find(_B64_MIN) < 0
 
 
 def _safe_label(name: str) -> bool:

@@ -418,6 +418,8 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
     if not data.isascii():
         data = _prepared(data)
+    if len(data) - len(data.translate(None, b"0123456789")) < 8:
+        return  # fewer than 8 digits in all: no identifier (decided in C)
     spend = budget.spend if budget is not None else None
     for start, end in _runs(data):
         groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
