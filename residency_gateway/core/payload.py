@@ -47,6 +47,7 @@ from residency_gateway.core.scanner import (
     Budget,
     BudgetExceeded,
     Token,
+    ascii_digits,
     digit_run_spans,
     may_hold_identifier,
     normalise,
@@ -902,7 +903,7 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
                 for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
                     if raw.isascii() and not _archive(raw) and not _ESCAPE_BYTES.search(raw):
                         # Plain text (a JWT's claims): read as it is.
-                        if _has_ascii_digit(raw):
+                        if ascii_digits(raw):
                             views.append((f"{label}/base64[{n}]", raw))
                         continue
                     # The token through the whole body pipeline (zlib session cookies,
@@ -917,10 +918,6 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
 _ESCAPE_BYTES = re.compile(rb"[%&\\+]")
 
 
-def _has_ascii_digit(data: bytes) -> bool:
-    return data.translate(None, _DIGIT_BYTES) != data
-
-
 def _plainly_nothing(text: str) -> bool:
     """An ASCII value with fewer than 8 digits, no escape and no base64-looking token cannot
     hold an identifier in any spelling the views would find: skip its views (most header
@@ -928,7 +925,7 @@ def _plainly_nothing(text: str) -> bool:
     if not text.isascii():
         return False
     data = text.encode()
-    if len(data) - len(data.translate(None, _DIGIT_BYTES)) >= 8 or _ESCAPE_BYTES.search(data):
+    if ascii_digits(data) >= 8 or _ESCAPE_BYTES.search(data):
         return False
     return data.translate(_B64_SKELETON).find(_B64_MIN) < 0
 
@@ -974,8 +971,3 @@ def _may_hold(text: str) -> bool:
     if may_hold_identifier(text):
         return True
     return any(may_hold_identifier(d) for d in derived_views(text))
-
-
-def redact_text(text: str) -> str:
-    """`text` if it cannot hold an identifier, else `{redacted}`."""
-    return "{redacted}" if _may_hold(text) else text

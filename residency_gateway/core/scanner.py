@@ -34,7 +34,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import phonenumbers
@@ -110,7 +110,6 @@ class Token:
     jurisdiction: str  # CN, HK/MO/TW (permits), or the phone's numbering-plan region
     birth_date: dt.date | None = None
     mobile: bool = False
-    generation: int = 2  # 1 for a 15-digit first-generation resident ID
 
 
 @functools.lru_cache(maxsize=4096)
@@ -315,7 +314,7 @@ def _id_token(candidate: str, offset: int, today: dt.date) -> Token | None:
         first = _first_generation(candidate)
         if first is None:
             return None
-        return Token("resident_id", first[0], offset, "CN", first[1], generation=1)
+        return Token("resident_id", first[0], offset, "CN", first[1])
     return None
 
 
@@ -418,7 +417,7 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
     if not data.isascii():
         data = _prepared(data)
-    if len(data) - len(data.translate(None, b"0123456789")) < 8:
+    if ascii_digits(data) < 8:
         return  # fewer than 8 digits in all: no identifier (decided in C)
     spend = budget.spend if budget is not None else None
     for start, end in _runs(data):
@@ -499,19 +498,14 @@ def digit_run_spans(data: bytes) -> Iterator[tuple[int, int]]:
             yield start, end
 
 
+def ascii_digits(data: bytes) -> int:
+    """How many ASCII digits `data` holds (counted in C)."""
+    return len(data) - len(data.translate(None, b"0123456789"))
+
+
 def may_hold_identifier(text: str) -> bool:
     """Seven or more digits in all, however spelled (fullwidth, other scripts) or punctuated:
     the text could hold (part of) an identifier, so it is never copied into a record or log."""
     if text.isascii():
         return sum(map(text.count, "0123456789")) >= REDACT_DIGITS
     return sum(c.isdigit() for c in normalise(text)) >= REDACT_DIGITS
-
-
-def scan_views(views: Iterable[tuple[str, str]], *, today: dt.date, resident_ids: bool = True,
-               phones: bool = True, budget: Budget | None = None
-               ) -> Iterator[tuple[str, Token]]:
-    """(label, token) for every identifier in each (label, text) view."""
-    for label, text in views:
-        for token in tokens(text, today=today, resident_ids=resident_ids, phones=phones,
-                            budget=budget):
-            yield label, token
