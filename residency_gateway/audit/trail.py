@@ -38,6 +38,8 @@ from residency_gateway.audit.signing import Signer, public_pem
 
 log = structlog.get_logger("residency_gateway")
 
+# How long a record nobody waits on (a completion) may wait for a commit to share.
+LAZY_DELAY_S = 0.005
 MIN_RETENTION_DAYS = 180  # Cybersecurity Law art. 21: network logs kept at least six months
 
 
@@ -93,6 +95,7 @@ class Trail(abc.ABC):
         self.last_checkpoint: dict[str, Any] | None = None
         self._pending: list[tuple[bytes, asyncio.Future[Entry]]] = []
         self._wakeup: asyncio.Event | None = None
+        self._lazy_timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self._writer_alive = False
         self._writer_exited: asyncio.Event | None = None
@@ -174,6 +177,9 @@ class Trail(abc.ABC):
         finally:
             self._writer_alive = False
             self._writer_exited.set()
+            if self._lazy_timer is not None:
+                self._lazy_timer.cancel()
+                self._lazy_timer = None
             if self._pending:
                 batch, self._pending = self._pending, []
                 error = TrailUnavailable("trail writer stopped")
@@ -205,13 +211,27 @@ class Trail(abc.ABC):
         """Commit `record`; returns once it is durable. Raises TrailUnavailable at once when
         the writer is not running, and ValueError/TypeError (from `canonical`) for a record
         that cannot be encoded: the caller built it and must handle that."""
+        return await asyncio.shield(self.submit(record))
+
+    def submit(self, record: dict[str, Any], *, lazy: bool = False) -> asyncio.Future[Entry]:
+        """Queue `record` for the next group commit without waiting: the future resolves once
+        it is durable (or fails with TrailUnavailable). Entries keep the order of submission.
+
+        `lazy`: nobody waits on this record (a completion, written after the data moved), so
+        it may wait up to LAZY_DELAY_S for the next record someone does wait on and share its
+        commit (at one connection: one durable write per request instead of two). Closing the
+        trail commits it at once."""
         if self._wakeup is None or not self.running:
             raise TrailUnavailable("trail writer is not running")
         body = canonical(record)
-        fut: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Entry] = loop.create_future()
         self._pending.append((body, fut))
-        self._wakeup.set()
-        return await asyncio.shield(fut)
+        if not lazy:
+            self._wakeup.set()
+        elif self._lazy_timer is None:
+            self._lazy_timer = loop.call_later(LAZY_DELAY_S, self._wakeup.set)
+        return fut
 
     def _build(self, bodies: list[bytes]) -> list[Entry]:
         seq, prev = self.frontier.size, self.prev
@@ -232,6 +252,9 @@ class Trail(abc.ABC):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.checkpoint_interval_s)
             self._wakeup.clear()
+            if self._lazy_timer is not None:
+                self._lazy_timer.cancel()
+                self._lazy_timer = None
             if self._pending:
                 batch, self._pending = self._pending, []
                 try:

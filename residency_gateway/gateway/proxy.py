@@ -392,12 +392,27 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
                 timespec="microseconds"), region=transfer.region, status=transfer.status,
             outcome=transfer.outcome, bytes_up=transfer.bytes_up, bytes_down=transfer.bytes_down,
             duration_us=int(elapsed * 1_000_000), attempts=transfer.attempts)
+        # Queued, not awaited: the data has moved already, and waiting for this commit would
+        # hold the connection's next request behind a second durable write. Lazy: it shares
+        # the next decision's commit (or is committed within LAZY_DELAY_S, or at shutdown).
         try:
-            await asyncio.shield(rt.trail_for(decision.origin.jurisdiction).append(completion))
+            queued = rt.trail_for(decision.origin.jurisdiction).submit(completion, lazy=True)
         except TrailUnavailable as exc:
-            rt.metrics.audit_failures.inc()
-            log.error("completion_not_recorded", decision_id=decision_id,
-                      error=safe_text(str(exc), 300))
+            _completion_failed(rt, decision_id, exc)
+        else:
+            queued.add_done_callback(lambda fut: _completion_done(rt, decision_id, fut))
+
+
+def _completion_done(rt: Runtime, decision_id: str, fut: asyncio.Future[object]) -> None:
+    exc = None if fut.cancelled() else fut.exception()
+    if fut.cancelled() or exc is not None:
+        _completion_failed(rt, decision_id, exc)
+
+
+def _completion_failed(rt: Runtime, decision_id: str, exc: BaseException | None) -> None:
+    rt.metrics.audit_failures.inc()
+    log.error("completion_not_recorded", decision_id=decision_id,
+              error=safe_text(str(exc) if exc is not None else "cancelled", 300))
 
 
 def redirect(request: web.Request, rmap: RegionMap, decision: Decision) -> web.Response:

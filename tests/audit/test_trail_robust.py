@@ -5,11 +5,13 @@ and the entry bytes are exactly the canonical JSON of the whole entry."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from residency_gateway.audit import trail as trail_module
 from residency_gateway.audit.filestore import FileTrail
 from residency_gateway.audit.records import canonical, entry_line
 from residency_gateway.audit.trail import TrailUnavailable
@@ -58,3 +60,41 @@ async def test_append_fails_fast_without_a_running_writer(tmp_path, signer):
             await asyncio.wait_for(trail.append({"n": 2}), timeout=1)  # the writer died
     finally:
         await trail.close()
+
+
+class _CountingTrail(FileTrail):
+    """A real file trail that remembers the size of each durable write."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.batches: list[int] = []
+
+    async def _persist(self, entries):  # type: ignore[no-untyped-def]
+        self.batches.append(len(entries))
+        await super()._persist(entries)
+
+
+async def test_lazy_record_shares_the_next_commit_or_is_committed_soon_or_at_close(
+        tmp_path, signer, monkeypatch):
+    monkeypatch.setattr(trail_module, "LAZY_DELAY_S", 0.5)  # room for a busy machine
+    trail = _CountingTrail(tmp_path, "gw-a", signer, checkpoint_every=10_000)
+    await trail.start()
+    try:
+        # A completion nobody waits on, then a decision someone waits on: one durable write.
+        lazy = trail.submit({"type": "completion", "n": 0}, lazy=True)
+        await asyncio.sleep(0.05)  # the writer is idle meanwhile: it waits for company
+        assert not lazy.done()
+        urgent = await trail.append({"type": "decision", "n": 1})
+        assert lazy.done() and lazy.result().seq == 0 and urgent.seq == 1
+        assert trail.batches == [2]
+        # Alone, it is committed within the lazy delay all the same.
+        alone = trail.submit({"type": "completion", "n": 2}, lazy=True)
+        assert (await asyncio.wait_for(alone, timeout=5)).seq == 2
+        assert trail.batches == [2, 1]
+        last = trail.submit({"type": "completion", "n": 3}, lazy=True)
+    finally:
+        await trail.close()  # closing commits what is queued, lazy or not
+    assert last.done() and last.result().seq == 3
+    lines = [ln for seg in sorted(tmp_path.glob("*/seg-*.jsonl"))
+             for ln in seg.read_text().splitlines()]
+    assert [json.loads(ln)["record"]["n"] for ln in lines] == [0, 1, 2, 3]
