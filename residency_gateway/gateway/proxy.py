@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import aiohttp
 import structlog
@@ -403,7 +404,7 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
             queued.add_done_callback(lambda fut: _completion_done(rt, decision_id, fut))
 
 
-def _completion_done(rt: Runtime, decision_id: str, fut: asyncio.Future[object]) -> None:
+def _completion_done(rt: Runtime, decision_id: str, fut: asyncio.Future[Any]) -> None:
     exc = None if fut.cancelled() else fut.exception()
     if fut.cancelled() or exc is not None:
         _completion_failed(rt, decision_id, exc)
