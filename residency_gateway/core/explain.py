@@ -14,7 +14,7 @@ from residency_gateway.core.inspection import scan_held_body
 from residency_gateway.core.origin import GeoLookup
 from residency_gateway.core.payload import PLACEMENT_MARKER, scan_request_line
 from residency_gateway.core.policy import RequestFacts, decide, redirect_stands_without_body
-from residency_gateway.core.values import Decision
+from residency_gateway.core.values import Decision, PayloadScan
 from residency_gateway.regionmap.schema import RegionMap
 
 
@@ -37,6 +37,8 @@ def request_facts(peer: str | None, headers: Iterable[tuple[str, str]], method: 
                          method=method, path=path, placed=placed)
     return facts, query
 
+EMPTY_LINE_SCAN = PayloadScan(False)  # what scan_request_line finds in a plain request
+
 
 def with_line_scan(facts: RequestFacts, query: str, rmap: RegionMap, key: bytes,
                    today: dt.date) -> RequestFacts:
@@ -46,6 +48,8 @@ def with_line_scan(facts: RequestFacts, query: str, rmap: RegionMap, key: bytes,
                              resident_ids=rmap.payload.resident_id,
                              phones=rmap.payload.mobile_phone,
                              skip_headers=(ident.header, ident.api_key_header))
+    if line == EMPTY_LINE_SCAN:
+        return facts  # nothing found: merging would change nothing
     return replace(facts, payload=facts.payload.merged(line))
 
 

@@ -44,10 +44,17 @@ class RequestFacts:
     # The request already went through a placement redirect (the Location carried the marker):
     # it is never redirected again, so two gateways cannot bounce it between them.
     placed: bool = False
+    # name -> values in order, built once: the rules ask for headers by name a dozen times.
+    _index: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, tuple[str, ...]] = {}
+        for k, v in self.headers:
+            index[k] = (*index[k], v) if k in index else (v,)
+        object.__setattr__(self, "_index", index)
 
     def header_values(self, name: str) -> tuple[str, ...]:
-        lname = name.lower()
-        return tuple(v for k, v in self.headers if k == lname)
+        return self._index.get(name.lower(), ())
 
     def header(self, name: str) -> str | None:
         values = self.header_values(name)
@@ -121,14 +128,17 @@ def ambiguous_header(facts: RequestFacts, rmap: RegionMap) -> str | None:
     Which value a server keeps (first, last, joined) differs between parsers, so a gateway that
     picked one could route by a value the upstream never sees: neither is believed (400)."""
     ident = rmap.tenant_identification
-    names = {ident.header.lower(), ident.api_key_header.lower(), "content-type",
+    names = (ident.header.lower(), ident.api_key_header.lower(), "content-type",
              "content-encoding", "content-length", "host", "transfer-encoding",
-             rmap.payload.guardian_consent_header.lower()}
+             rmap.payload.guardian_consent_header.lower())
     if not _peer_trusted(facts, rmap):
         # A trusted proxy may append its own forwarding line; anyone else's is one value.
-        names |= {"x-forwarded-for", "forwarded", "x-real-ip"}
+        names += ("x-forwarded-for", "forwarded", "x-real-ip")
+    index = facts._index
+    if all(len(index.get(name, ())) < 2 for name in names):
+        return None  # the common case: each sent once at most
     seen: dict[str, str] = {}
-    for name, value in facts.headers:
+    for name, value in facts.headers:  # the first repeated one in the order sent
         if name in names:
             value = value.strip()
             if seen.setdefault(name, value) != value:
