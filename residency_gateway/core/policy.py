@@ -128,9 +128,10 @@ def ambiguous_header(facts: RequestFacts, rmap: RegionMap) -> str | None:
     Which value a server keeps (first, last, joined) differs between parsers, so a gateway that
     picked one could route by a value the upstream never sees: neither is believed (400)."""
     ident = rmap.tenant_identification
-    names: tuple[str, ...] = (ident.header.lower(), ident.api_key_header.lower(), "content-type",
-             "content-encoding", "content-length", "host", "transfer-encoding",
-             rmap.payload.guardian_consent_header.lower())
+    names: tuple[str, ...] = (
+        ident.header.lower(), ident.api_key_header.lower(), "content-type", "content-encoding",
+        "content-length", "host", "transfer-encoding",
+        rmap.payload.guardian_consent_header.lower())
     if not _peer_trusted(facts, rmap):
         # A trusted proxy may append its own forwarding line; anyone else's is one value.
         names += ("x-forwarded-for", "forwarded", "x-real-ip")
