@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     inspect_offload_bytes: int = Field(default=64 * 1024, ge=0)
     inspect_timeout_s: float = Field(default=10.0, gt=0, le=600)
     inspect_workers: int | None = Field(default=None, ge=1, le=64)
+    # The event loop `serve` runs on: uvloop (libuv; the default where it is installed) or
+    # the standard library's asyncio loop.
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     audit_store: Literal["file", "postgres"] = "file"
     audit_pg_dsn: SecretStr | None = None
     audit_segment_max_bytes: int = Field(default=64 * 1024 * 1024, ge=4096)

@@ -345,7 +345,9 @@ def serve(args: argparse.Namespace) -> int:
             await _close_quietly(rt)
             return 1
 
-    return asyncio.run(run())
+    from residency_gateway.gateway.eventloop import run as run_loop
+
+    return run_loop(run(), settings.event_loop)
 
 
 async def _close_quietly(rt: Runtime) -> None:

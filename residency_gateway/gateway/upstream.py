@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
+import socket
 import ssl
 
 import aiohttp
@@ -98,9 +100,16 @@ class RegionPool:
     async def _tcp_probe(url: str, timeout: float) -> bool:  # noqa: ASYNC109
         parsed = URL(url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                _, writer = await asyncio.open_connection(parsed.host, port)
+                # Resolved in a thread first: a probe cancelled while the name is looked up
+                # (shutdown, timeout) then leaves no failed lookup behind for the loop to
+                # report as "never retrieved" (uvloop resolves inside create_connection).
+                infos = await loop.run_in_executor(None, functools.partial(
+                    socket.getaddrinfo, parsed.host, port, type=socket.SOCK_STREAM))
+                family, _, _, _, address = infos[0]
+                _, writer = await asyncio.open_connection(address[0], port, family=family)
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
