@@ -109,7 +109,7 @@ class RegionPool:
                 infos = await loop.run_in_executor(None, functools.partial(
                     socket.getaddrinfo, parsed.host, port, type=socket.SOCK_STREAM))
                 family, _, _, _, address = infos[0]
-                _, writer = await asyncio.open_connection(address[0], port, family=family)
+                _, writer = await asyncio.open_connection(str(address[0]), port, family=family)
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
