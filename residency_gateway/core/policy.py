@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from typing import Any
 
 from residency_gateway.core.clientaddr import is_trusted, parse_ip, resolve_client, truncated_prefix
 from residency_gateway.core.idnumber import age_on
@@ -28,6 +29,7 @@ from residency_gateway.core.values import (
     OriginVerdict,
     PayloadScan,
     Reason,
+    Signal,
 )
 from residency_gateway.regionmap.schema import RegionMap, Tenant, UnknownOriginHandling
 
@@ -200,13 +202,6 @@ class _Builder:
             subject_counts=self.facts.payload.counts)
 
 
-def resolve_origin(facts: RequestFacts, rmap: RegionMap, geo: GeoLookup,
-                   client: ClientAddress) -> OriginVerdict:
-    network = network_signal(client.address, rmap.cidr_overrides, geo)
-    payload = payload_signals(facts.payload, rmap.payload.credible_signals)
-    return combine(network, payload, truncated_prefix(client.address))
-
-
 def china_region(tenant: Tenant, rmap: RegionMap) -> str | None:
     if MAINLAND in tenant.pins:
         return tenant.pins[MAINLAND]
@@ -239,8 +234,11 @@ def decide(facts: RequestFacts, rmap: RegionMap, version: str, geo: GeoLookup,
     destination is in another jurisdiction). `tenant` skips tenant identification (explain and
     replay name the tenant themselves); the server never passes it.
     """
-    client = client_address(facts, rmap)
-    origin = resolve_origin(facts, rmap, geo, client)
+    memo = _memo(rmap, geo)
+    client = memo.client(facts, rmap)
+    origin = combine(memo.network(client.address, rmap, geo),
+                     payload_signals(facts.payload, rmap.payload.credible_signals),
+                     truncated_prefix(client.address))
     b = _Builder(facts, rmap, version, now, decision_id, client, origin)
     twice = ambiguous_header(facts, rmap)
     if twice is not None:
@@ -256,7 +254,84 @@ def decide(facts: RequestFacts, rmap: RegionMap, version: str, geo: GeoLookup,
         return b.reject(who.reason, who.step)
     b.steps.append(who.step)
     assert who.tenant is not None
-    return _route(b, who.tenant, gateway_region)
+    return memo.route(b, who.tenant, gateway_region)
+
+
+_MEMO_ENTRIES = 4096  # per table; a full table starts over (addresses, routes, clients)
+_MEMO_KEY_CHARS = 512  # forwarding headers longer than this are resolved, not remembered
+
+
+class _Memo:
+    """What decide() works out again and again for the same inputs, remembered for one region
+    map and GeoIP database (held here, so their ids cannot be reused while it lives): the
+    client address of a peer and forwarding header, the network signal of an address, and
+    the route of a tenant for an origin verdict. Each is a pure function of its key; a
+    request with identifiers or a payload error is always routed afresh."""
+
+    __slots__ = ("clients", "geo", "networks", "rmap", "routes")
+
+    def __init__(self, rmap: RegionMap, geo: GeoLookup):
+        self.rmap, self.geo = rmap, geo
+        self.clients: dict[tuple[str | None, tuple[str, ...]], ClientAddress] = {}
+        self.networks: dict[str | None, Signal] = {}
+        self.routes: dict[tuple[object, ...], tuple[Decision, int]] = {}
+
+    def client(self, facts: RequestFacts, rmap: RegionMap) -> ClientAddress:
+        values = facts.header_values(rmap.client_address_header)
+        key = (facts.peer, values)
+        found = self.clients.get(key)
+        if found is None:
+            found = client_address(facts, rmap)
+            if sum(map(len, values)) <= _MEMO_KEY_CHARS:
+                _remember(self.clients, key, found)
+        return found
+
+    def network(self, address: str | None, rmap: RegionMap, geo: GeoLookup) -> Signal:
+        found = self.networks.get(address)
+        if found is None:
+            found = network_signal(address, rmap.cidr_overrides, geo)
+            _remember(self.networks, address, found)
+        return found
+
+    def route(self, b: _Builder, tenant_id: str, gateway_region: str | None) -> Decision:
+        payload = b.facts.payload
+        if payload.error is not None or payload.ids:  # minors, dates: always afresh
+            return _route(b, tenant_id, gateway_region)
+        key = (tenant_id, gateway_region, b.facts.placed, b.client.note, b.origin.jurisdiction,
+               b.origin.rule, b.origin.conflict)
+        hit = self.routes.get(key)
+        if hit is not None:
+            d, first_step = hit
+            b.tenant = tenant_id
+            b.steps.extend(d.steps[first_step:])
+            b.reasons.extend(d.reasons)
+            return b._decision(d.action, d.region, d.fallbacks, d.cross_border, d.legal_basis,
+                               d.status)
+        first_step = len(b.steps)
+        d = _route(b, tenant_id, gateway_region)
+        _remember(self.routes, key, (d, first_step))
+        return d
+
+
+def _remember(table: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(table) >= _MEMO_ENTRIES:
+        table.clear()
+    table[key] = value
+
+
+_MEMOS: list[_Memo] = []
+
+
+def _memo(rmap: RegionMap, geo: GeoLookup) -> _Memo:
+    """The memo of this map and database (the newest two pairs are kept: a reload's old and
+    new snapshot serve side by side for a while)."""
+    for memo in _MEMOS:
+        if memo.rmap is rmap and memo.geo is geo:
+            return memo
+    memo = _Memo(rmap, geo)
+    _MEMOS.insert(0, memo)
+    del _MEMOS[2:]
+    return memo
 
 
 def decide_for_origin(rmap: RegionMap, version: str, tenant: str, origin: str | None,

@@ -209,3 +209,28 @@ def test_decision_steps_explain_every_rule_applied():
     d = decide_for(loaded(), xff=ADDR["HK"])
     text = " | ".join(d.steps)
     assert "tenant acme" in text and "origin HK" in text and "DPA-1" in text
+
+
+def test_remembered_routes_keep_placement_marker_gateway_region_and_origin_apart():
+    """decide() remembers routes per map snapshot; the inputs that change a route must each
+    give their own answer in any order (a redirected request is never redirected again)."""
+    from residency_gateway.core.policy import RequestFacts, decide
+    from tests.helpers import NOW, table_geo
+
+    data = region_map(placement={"default": "forward", "per_origin": {"SG": "redirect"}})
+    for rid, region in data["regions"].items():
+        region["public_endpoint"] = f"https://{rid}.kyc.example.test"
+    lm = loaded(data)
+
+    def one(xff: str, here: str, placed: bool) -> tuple[str, str | None]:
+        facts = RequestFacts(peer="127.0.0.1", headers=(
+            ("x-forwarded-for", xff), ("x-tenant-id", "acme")), placed=placed)
+        d = decide(facts, lm.rmap, lm.version, table_geo, NOW, "d", gateway_region=here)
+        return d.action.value, d.region
+
+    sg, jp = ADDR["SG"], ADDR["JP"]
+    for _ in range(2):  # the second round answers from what the first remembered
+        assert one(sg, "cn", False) == ("redirect", "sg")
+        assert one(sg, "cn", True) == ("forward", "sg")  # placed once: never bounced again
+        assert one(sg, "sg", False) == ("forward", "sg")
+        assert one(jp, "cn", False) == ("forward", "sg")  # JP origin: no redirect rule

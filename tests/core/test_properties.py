@@ -120,3 +120,45 @@ def test_child_ids_are_never_forwarded_without_consent(born):
     from residency_gateway.core.idnumber import age_on
 
     assert (d.action is Action.REJECT) == (age_on(born, NOW.date()) < 14)
+
+
+requests_ = st.lists(st.tuples(
+    st.sampled_from(["127.0.0.1", "10.1.1.1", "198.51.100.10"]),
+    st.one_of(st.none(), st.lists(st.sampled_from(ADDRESSES), min_size=1, max_size=2)),
+    st.sampled_from(["t1", "t2"]), payload_docs, st.booleans(),
+    st.sampled_from([None, "cn", "sg", "jp"]), st.booleans()), min_size=6, max_size=16)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=region_maps(), seq=requests_,
+       placement=st.sampled_from([None, "redirect", "per_origin"]))
+def test_remembered_decisions_equal_decisions_made_afresh(data, seq, placement):
+    """decide() remembers client addresses, network signals and routes per map snapshot: in
+    any order of requests, each decision equals the one made with nothing remembered."""
+    from residency_gateway.core import policy
+    from residency_gateway.core.policy import RequestFacts, decide
+    from tests.helpers import table_geo
+
+    if placement is not None:
+        for rid, region in data["regions"].items():
+            region["public_endpoint"] = f"https://{rid}.public.test"
+        data["placement"] = ({"default": "redirect"} if placement == "redirect" else
+                             {"per_origin": {"SG": "redirect", "unknown": "redirect"}})
+    try:
+        lm = from_mapping(data)
+    except ConfigError:
+        assume(False)
+        return
+    policy._MEMOS.clear()
+    for peer, xff, tenant, doc, consent, here, placed in seq:
+        scan = scan_json(json.dumps({"items": doc}).encode(), key=b"k" * 32, today=NOW.date())
+        hdrs = [("x-forwarded-for", ", ".join(xff))] if xff else []
+        hdrs += [("x-tenant-id", tenant), *([("x-guardian-consent", "yes")] if consent else [])]
+        facts = RequestFacts(peer=peer, headers=tuple(hdrs), payload=scan, placed=placed)
+        here = here if here in lm.rmap.regions else None
+        remembered = decide(facts, lm.rmap, lm.version, table_geo, NOW, "d", gateway_region=here)
+        saved = list(policy._MEMOS)
+        policy._MEMOS.clear()
+        fresh = decide(facts, lm.rmap, lm.version, table_geo, NOW, "d", gateway_region=here)
+        policy._MEMOS[:] = saved
+        assert remembered == fresh
