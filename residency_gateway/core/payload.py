@@ -457,7 +457,9 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
             continue  # words and snake_case keys: the common case, decided in C
         candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)
         for token in candidates:
-            if len(token) < 15 or token.islower() or token.isupper() or \
+            # Digits alone (a bare ID or phone number) decode to bytes whose first of every
+            # three is 0xD3 or above and whose second is never a digit: no digit run.
+            if len(token) < 15 or token.islower() or token.isupper() or token.isdigit() or \
                     token.translate(None, _DIGIT_BYTES) == token:
                 continue
             tried += 1

@@ -416,3 +416,15 @@ def test_client_named_parts_and_headers_never_name_a_finding():
     scan = inspect(body, ctype)
     assert len(scan.ids) == 1
     assert ADULT_ID not in repr(scan) and ADULT_ID[:10] not in scan.note
+
+
+def test_digit_only_tokens_cannot_decode_into_digit_runs():
+    """Why _base64_texts skips tokens of digits alone (bare IDs and phone numbers): every
+    4-digit group decodes to a first byte of 0xD3 or above and a second byte that is never a
+    digit, so no decoded text holds two digits in a row."""
+    import base64
+    import itertools
+
+    for group in itertools.product("0123456789", repeat=4):
+        raw = base64.b64decode("".join(group))
+        assert raw[0] >= 0xD3 and not 0x30 <= raw[1] <= 0x39
