@@ -204,8 +204,9 @@ def keys_vkey(args: argparse.Namespace) -> int:
     """The signed-note verifier key of a log (what its witnesses and auditors trust)."""
     settings = _settings(args)
     signer = load_signer(args.dir or settings.signing_keys_dir, create=False)
-    from residency_gateway.gateway.runtime import default_log_id
+    from residency_gateway.gateway.runtime import log_ids
 
-    log_id = args.log_id or default_log_id(settings)
-    print(Verifier(origin_of(log_id), ED25519, signer.public).vkey())
+    # one line a log: with `serve --workers N` (RG_WORKERS), each worker's log <id>-w<i>
+    for log_id in [args.log_id] if args.log_id else log_ids(settings):
+        print(Verifier(origin_of(log_id), ED25519, signer.public).vkey())
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,44 @@ def default_log_id(settings: Settings) -> str:
         return settings.log_id
     host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname())
     return f"{host}-{settings.listen_port}"
+
+
+def worker_log_id(settings: Settings, index: int) -> str:
+    """Worker `index`'s trail log under `serve --workers N`: its own chain, stable across its
+    restarts (the same index takes the same log back)."""
+    return f"{default_log_id(settings)}-w{index}"
+
+
+def effective_workers(settings: Settings) -> int:
+    """RG_WORKERS, else the CPUs this process may run on (a cpuset, taskset)."""
+    if settings.workers is not None:
+        return settings.workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def log_ids(settings: Settings) -> list[str]:
+    """The trail logs this gateway writes (not counting the mainland trail's `-mainland`)."""
+    workers = effective_workers(settings)
+    if workers == 1:
+        return [default_log_id(settings)]
+    return [worker_log_id(settings, i) for i in range(workers)]
+
+
+def preflight(settings: Settings) -> None:
+    """What `Runtime.create` checks before it opens anything, for the parent of workers: the
+    region map, the gateway's region, the GeoIP DB (or its last good copy), the mainland
+    store rule; and the signing key made once, so workers never race to create one. Raises
+    ConfigError, GeoDatabaseError, SigningKeyError, OSError as `create` would."""
+    loaded = load_region_map(*settings.region_map)
+    check_gateway_region(settings, loaded)
+    open_geo_at_start(settings)
+    load_signer(settings.signing_keys_dir)
+    here = settings.region
+    if here is not None and loaded.rmap.regions[here].jurisdiction != MAINLAND:
+        make_mainland_trail(settings, Metrics(), loaded)  # raises when the store is required
 
 
 @dataclass
