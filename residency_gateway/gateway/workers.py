@@ -68,6 +68,11 @@ METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 PR_SET_PDEATHSIG = 1
 _PROBE_TIMEOUT_S = 1.0  # a worker that does not answer /readyz within this is not ready
 _FORWARD_TIMEOUT_S = 30.0
+# After SIGTERM a worker has drain_delay_s + shutdown_grace_s and this long to close its trail
+# before the parent kills it (deploy/k8s: 5 + 25 + 5, inside terminationGracePeriodSeconds 40).
+DRAIN_MARGIN_S = 5.0
+# The series the parent adds to the workers' (for tests of dashboards and alert rules).
+FLEET_SERIES = ("rg_workers", "rg_workers_ready", "rg_worker_restarts_total")
 
 
 class WorkersFailed(Exception):
@@ -231,6 +236,8 @@ class Fleet:
                 await self._failed_start(w)
         self._watchers = [asyncio.create_task(self._watch(w), name=f"worker-{w.index}")
                           for w in self.workers]
+        if os.getpid() == 1:
+            self._watchers.append(asyncio.create_task(self.reap_orphans(), name="reaper"))
 
     async def _failed_start(self, w: Worker) -> None:
         assert w.proc is not None
@@ -257,7 +264,9 @@ class Fleet:
             if loop.time() - started >= self.healthy_after_s:
                 delay = self.backoff_initial_s
             wait = delay * (0.5 + random.random())
-            log.error("worker_exited", worker=w.index, pid=pid, code=code,
+            log.error("worker_exited", worker=w.index, pid=pid,
+                      code=code if code >= 0 else None,
+                      signal=signal.Signals(-code).name if code < 0 else None,
                       restarts=w.restarts, restart_in_s=round(wait, 2))
             await asyncio.sleep(wait)
             delay = min(delay * 2, self.backoff_max_s)
@@ -266,6 +275,14 @@ class Fleet:
             await self._spawn(w)
             if await self._wait_up(w):
                 log.info("worker_restarted", worker=w.index, pid=w.pid, restarts=w.restarts)
+
+    async def reap_orphans(self, every_s: float = 5.0) -> None:
+        """As PID 1 of a container, processes a dead worker leaves behind (its inspection
+        processes) become this process's children: reap them, never a worker (its watcher
+        does)."""
+        while True:
+            await asyncio.sleep(every_s)
+            _reap_orphans({w.pid for w in self.workers if w.pid is not None})
 
     def _dead(self, pid: int) -> None:
         """A worker's live gauges leave the totals with it (its counters stay)."""
@@ -402,6 +419,19 @@ class Fleet:
         return app
 
 
+def _reap_orphans(workers: set[int]) -> None:
+    """Reap exited children that are not workers (WNOWAIT: look before taking; WNOHANG)."""
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if info is None or info.si_pid in workers:
+            return
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(info.si_pid, os.WNOHANG)
+
+
 def _json(body: Any) -> dict[str, Any]:
     try:
         value = json.loads(bytes(body))
@@ -451,7 +481,7 @@ async def run_fleet(settings: Settings, count: int,
         fleet.draining = True  # readiness fails at once; each worker drains as one gateway
         log.info("draining", workers=count, grace_s=s.shutdown_grace_s,
                  drain_delay_s=s.drain_delay_s)
-        ok = await fleet.terminate(s.drain_delay_s + s.shutdown_grace_s + 10)
+        ok = await fleet.terminate(s.drain_delay_s + s.shutdown_grace_s + DRAIN_MARGIN_S)
         log.info("stopped", clean=ok)
         for sig in (signal.SIGTERM, signal.SIGINT):  # a repeated SIGTERM must not kill the exit
             loop.remove_signal_handler(sig)

@@ -118,7 +118,7 @@ async def test_two_workers_both_serve_each_into_its_own_verifiable_trail_and_met
             assert status == 200 and [w["worker"] for w in ready["workers"]] == [0, 1]
             assert gw.terminate() == 0
             out = verify(data, capsys)
-            assert out.startswith("VALID") and "(" in out
+            assert out.startswith("VALID") and "in 2 logs: gw-w0, gw-w1)" in out, out
     finally:
         await runner.cleanup()
 
