@@ -337,7 +337,11 @@ def serve(args: argparse.Namespace) -> int:
         from residency_gateway.gateway.workers import become_worker
 
         become_worker(args.worker_parent)
-        settings = settings.model_copy(update={"log_id": worker_log_id(settings, worker)})
+        update: dict[str, Any] = {"log_id": worker_log_id(settings, worker)}
+        if settings.inspect_workers is None:  # the gateway's inspection processes, shared out
+            update["inspect_workers"] = max(1, min(4, os.cpu_count() or 1)
+                                            // effective_workers(settings))
+        settings = settings.model_copy(update=update)
         structlog.contextvars.bind_contextvars(worker=worker)  # on each of its log lines
     configure_logging(settings.log_format, settings.log_level)
     if settings.geoip_db is None:
