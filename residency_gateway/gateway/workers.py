@@ -55,6 +55,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from residency_gateway.gateway.admin import refused
@@ -187,7 +188,10 @@ class Fleet:
     last_ready: bool = False
     last_ready_count: int = 0
     _watchers: list[asyncio.Task[None]] = field(default_factory=list)
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        # all of them from the start: not ready until each one answers ready
+        self.workers = [Worker(i) for i in range(self.count)]
 
     @property
     def metrics_dir(self) -> Path:
@@ -224,7 +228,6 @@ class Fleet:
     async def start(self) -> None:
         """Worker 0, then the others: a worker that exits while starting stops them all."""
         self.metrics_dir.mkdir(mode=0o700)
-        self.workers = [Worker(i) for i in range(self.count)]
         await self._spawn(self.workers[0])
         if not await self._wait_up(self.workers[0]):
             await self._failed_start(self.workers[0])
@@ -273,6 +276,8 @@ class Fleet:
             if self.draining:
                 return
             await self._spawn(w)
+            if self.draining:  # SIGTERM came while it was being started
+                self.signal_all(signal.SIGTERM)
             if await self._wait_up(w):
                 log.info("worker_restarted", worker=w.index, pid=w.pid, restarts=w.restarts)
 
@@ -285,9 +290,12 @@ class Fleet:
             _reap_orphans({w.pid for w in self.workers if w.pid is not None})
 
     def _dead(self, pid: int) -> None:
-        """A worker's live gauges leave the totals with it (its counters stay)."""
+        """A worker's live gauges leave the totals with it; its counters and histograms stay,
+        folded into one archive file per type (a crash loop cannot pile up files that every
+        scrape reads)."""
         with contextlib.suppress(OSError):
             mark_process_dead(pid, str(self.metrics_dir))  # type: ignore[no-untyped-call]
+        _archive(self.metrics_dir, pid)
 
     def signal_all(self, sig: int) -> None:
         for w in self.workers:
@@ -300,8 +308,9 @@ class Fleet:
         """SIGTERM to every worker; True when each exited 0 within `grace_s` (the rest are
         killed)."""
         self.draining = True
+        alive = [w for w in self.workers if w.alive]  # (one that died is its watcher's)
+        procs = [w.proc for w in alive if w.proc is not None]
         self.signal_all(signal.SIGTERM)
-        procs = [w.proc for w in self.workers if w.proc is not None]
         try:
             codes = await asyncio.wait_for(asyncio.gather(*(p.wait() for p in procs)), grace_s)
         except TimeoutError:
@@ -309,7 +318,7 @@ class Fleet:
             await asyncio.gather(*(p.wait() for p in procs))
             log.error("workers_killed", after_s=grace_s)
             return False
-        bad = {w.index: c for w, c in zip(self.workers, codes, strict=False) if c != 0}
+        bad = {w.index: c for w, c in zip(alive, codes, strict=True) if c != 0}
         if bad:
             log.error("workers_exited_badly", codes=bad)
         return not bad
@@ -378,8 +387,7 @@ class Fleet:
 
         async def metrics(request: web.Request) -> web.Response:
             await self.readiness()  # each worker refreshes its gauges as it answers
-            body = await asyncio.get_running_loop().run_in_executor(
-                None, generate_latest, registry)
+            body = generate_latest(registry)  # on the loop: never during an _archive
             return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
         async def to_one(request: web.Request) -> web.Response:
@@ -417,6 +425,26 @@ class Fleet:
         app.router.add_post("/admin/reload", reload)
         app.router.add_post("/admin/explain", to_one)
         return app
+
+
+def _archive(directory: Path, pid: int) -> None:
+    """Add a dead process's counter and histogram values into `<type>_archive.db` and remove
+    its files. Runs on the event loop, as scrapes do, so a scrape never sees both."""
+    for typ in ("counter", "histogram"):
+        src = directory / f"{typ}_{pid}.db"
+        if not src.exists():
+            continue
+        # (prometheus-client's mmap_dict has no type hints)
+        dst = MmapedDict(str(directory / f"{typ}_archive.db"))  # type: ignore[no-untyped-call]
+        try:
+            values = MmapedDict.read_all_values_from_file(  # type: ignore[no-untyped-call]
+                str(src))
+            for key, value, _, _ in values:
+                total, _ = dst.read_value(key)  # type: ignore[no-untyped-call]
+                dst.write_value(key, total + value, 0.0)  # type: ignore[no-untyped-call]
+        finally:
+            dst.close()  # type: ignore[no-untyped-call]
+        src.unlink()
 
 
 def _reap_orphans(workers: set[int]) -> None:

@@ -229,6 +229,11 @@ async def test_a_killed_worker_is_restarted_readiness_dips_and_totals_survive(
             assert metric_value(text, "rg_worker_restarts_total", worker="1") == 1
             assert metric_value(text, "rg_worker_restarts_total", worker="0") == 0
             assert decisions_total(text) == 100  # the dead worker's counts stay in the totals
+            run_dir = next(json.loads(line)["run_dir"] for line in gw.log.read_text().splitlines()
+                           if '"workers_starting"' in line)
+            files = sorted(p.name for p in (Path(run_dir) / "metrics").iterdir())
+            assert not [f for f in files if f.endswith(f"_{pids[1]}.db")], files  # folded in
+            assert "counter_archive.db" in files
             assert gw.terminate() == 0
             log = gw.log.read_text()
             assert '"event": "worker_exited"' in log or '"event":"worker_exited"' in log
