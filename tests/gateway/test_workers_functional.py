@@ -298,3 +298,42 @@ def test_workers_default_to_the_cpus_the_process_may_use():
     assert log_ids(Settings(workers=1, log_id="gw")) == ["gw"]
     assert log_ids(Settings(workers=2, log_id="gw")) == ["gw-w0", "gw-w1"]
     assert sys.executable  # (the workers run this interpreter)
+
+
+async def test_workers_die_with_a_killed_parent_and_a_restart_continues_their_trails(
+        tmp_path, geo_db, processes, capsys):
+    """kill -9 of the parent: no worker outlives it (PR_SET_PDEATHSIG), their trail locks are
+    free, and a new gateway on the same data directory continues each worker's chain."""
+    import psutil
+
+    runner, url = await upstream()
+    try:
+        async with asyncio.timeout(120):
+            gw = await start(processes, tmp_path, geo_db, url)
+            assert await send(gw.url, 40) == [(200, "sg")] * 40
+            _, ready = await get(gw.admin + "/readyz")
+            workers = [w["pid"] for w in ready["workers"]]
+            gw.kill9()
+
+            def gone(pid: int) -> bool:
+                try:
+                    return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+                except psutil.NoSuchProcess:
+                    return True
+
+            for _ in range(100):
+                if all(gone(pid) for pid in workers):
+                    break
+                await asyncio.sleep(0.05)
+            assert all(gone(pid) for pid in workers)
+            again = await GatewayProcess(processes, gw.map_path, geo_db, tmp_path / "data",
+                                         workers=2, env={"RG_LOG_ID": "gw"}).start()
+            assert await send(again.url, 40) == [(200, "sg")] * 40
+            assert again.terminate() == 0
+    finally:
+        await runner.cleanup()
+    data = tmp_path / "data"
+    decided = sum(1 for log in ("gw-w0", "gw-w1") for r in trail_records(data, log)
+                  if r["type"] == "decision")
+    assert decided == 80  # every answered request has its record, across the crash
+    assert verify(data, capsys).startswith("VALID")
