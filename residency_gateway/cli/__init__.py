@@ -412,7 +412,7 @@ def _serve_workers(args: argparse.Namespace, settings: Settings, count: int) -> 
                             ("--data-dir", args.data_dir), ("--region", args.region)):
             if value is not None:
                 out += [flag, str(value)]
-        return [*out, "--port", str(port), "--worker-index", str(index),
+        return [*out, "--port", str(port), "--workers", str(count), "--worker-index", str(index),
                 "--worker-run-dir", str(run_dir), "--worker-parent", str(os.getpid())]
 
     try:

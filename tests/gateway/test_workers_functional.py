@@ -337,3 +337,39 @@ async def test_workers_die_with_a_killed_parent_and_a_restart_continues_their_tr
                   if r["type"] == "decision")
     assert decided == 80  # every answered request has its record, across the crash
     assert verify(data, capsys).startswith("VALID")
+
+
+async def test_the_admin_endpoints_speak_for_every_worker(tmp_path, geo_db, processes):
+    """/admin/reload reloads every worker (refused as a whole when the map is bad), and
+    /admin/config and /admin/explain are answered by one; the token is checked first."""
+    runner, url = await upstream()
+    auth = {"Authorization": "Bearer t"}
+    try:
+        async with asyncio.timeout(120):
+            gw = await start(processes, tmp_path, geo_db, url, RG_ADMIN_TOKEN="t",
+                             RG_RELOAD_POLL_S="3600")
+            async with aiohttp.ClientSession() as s:
+                async with s.post(gw.admin + "/admin/reload") as r:
+                    assert r.status == 401
+                write_map(gw.map_path, map_for(url, lambda m: m["tenants"]["acme"].update(
+                    overseas_region="jp")))
+                async with s.post(gw.admin + "/admin/reload", headers=auth) as r:
+                    body = await r.json()
+                    assert r.status == 200, body
+                assert [w["worker"] for w in body["workers"]] == [0, 1]
+                async with s.get(gw.admin + "/admin/config", headers=auth) as r:
+                    assert (await r.json())["policy_version"] == body["policy_version"]
+                assert await send(gw.url, 20) == [(200, "jp")] * 20
+                async with s.post(gw.admin + "/admin/explain", headers=auth, json={
+                        "ip": ADDR["SG"], "tenant": "acme"}) as r:
+                    assert r.status == 200
+                    assert (await r.json())["destination"]["region"] == "jp"
+                gw.map_path.write_text("version: 1\nregions: {}\n")
+                async with s.post(gw.admin + "/admin/reload", headers=auth) as r:
+                    refused = await r.json()
+                    assert r.status == 422 and refused["reason"] == "reload_refused"
+                assert {w["status"] for w in refused["workers"]} == {422}
+            assert await send(gw.url, 20) == [(200, "jp")] * 20  # the last good map stays
+            assert gw.terminate() == 0
+    finally:
+        await runner.cleanup()
