@@ -420,7 +420,8 @@ def _serve_workers(args: argparse.Namespace, settings: Settings, count: int) -> 
     except ListenError as exc:
         return _listen_error(exc)
     except WorkersFailed as exc:
-        print(f"residency-gateway: {exc}", file=sys.stderr)
+        if not exc.said:  # (else the worker's own line says why)
+            print(f"residency-gateway: {exc}", file=sys.stderr)
         return 1
 
 

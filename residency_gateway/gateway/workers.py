@@ -77,7 +77,12 @@ FLEET_SERIES = ("rg_workers", "rg_workers_ready", "rg_worker_restarts_total")
 
 
 class WorkersFailed(Exception):
-    """The workers could not start: one line for the operator (the worker said why above)."""
+    """The workers could not start. `said`: the worker printed its one-line reason (exit 1 or
+    2, as `serve` does), which is then the gateway's only line, as with one process."""
+
+    def __init__(self, message: str, *, said: bool):
+        super().__init__(message)
+        self.said = said
 
 
 def socket_path(run_dir: Path, index: int) -> Path:
@@ -247,7 +252,7 @@ class Fleet:
         code = w.proc.returncode
         await self.terminate(grace_s=10)
         raise WorkersFailed(f"worker {w.index} exited with code {code} while starting; "
-                            "the gateway stops")
+                            "the gateway stops", said=code in (1, 2))
 
     async def _watch(self, w: Worker) -> None:
         """Wait for the worker to exit; unless the gateway is stopping, start it again with

@@ -373,3 +373,23 @@ async def test_the_admin_endpoints_speak_for_every_worker(tmp_path, geo_db, proc
             assert gw.terminate() == 0
     finally:
         await runner.cleanup()
+
+
+async def test_a_worker_that_cannot_start_is_one_line_and_exit_1(tmp_path, geo_db, processes):
+    """The trail database is unreachable: the first worker says so in the line a single
+    process prints, the parent stops (no second worker is started) and exits 1."""
+    map_path = write_map(tmp_path / "map.yaml", map_for("http://127.0.0.1:9"))
+    proc = processes.popen(
+        serve_command(map_path, geo_db, free_port(), free_port(), tmp_path / "data", workers=2),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "RG_LOG_FORMAT": "json", "RG_AUDIT_STORE": "postgres",
+             "RG_AUDIT_PG_DSN": f"postgresql://postgres@127.0.0.1:{free_port()}/none"})
+    _, err = await asyncio.get_running_loop().run_in_executor(
+        None, lambda: proc.communicate(timeout=60))
+    assert proc.returncode == 1
+    lines = [line for line in err.splitlines() if not line.startswith("{")]  # not log lines
+    assert len(lines) == 1 and lines[0].startswith(
+        "residency-gateway: the decision trail cannot be opened: trail database unreachable"), err
+    started = [json.loads(line)["worker"] for line in err.splitlines()
+               if '"worker_started"' in line]
+    assert started == [0]
