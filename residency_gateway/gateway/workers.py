@@ -244,6 +244,7 @@ class Fleet:
                 await self._failed_start(w)
         self._watchers = [asyncio.create_task(self._watch(w), name=f"worker-{w.index}")
                           for w in self.workers]
+        self._watchers.append(asyncio.create_task(self.keep_fresh(), name="keep_fresh"))
         if os.getpid() == 1:
             self._watchers.append(asyncio.create_task(self.reap_orphans(), name="reaper"))
 
@@ -285,6 +286,16 @@ class Fleet:
                 self.signal_all(signal.SIGTERM)
             if await self._wait_up(w):
                 log.info("worker_restarted", worker=w.index, pid=w.pid, restarts=w.restarts)
+
+    async def keep_fresh(self, every_s: float = 3600.0) -> None:
+        """Touch the run directory and what is in it, hourly: temporary-file cleaners
+        (systemd-tmpfiles: /tmp entries unused for 10 days) must never take the workers'
+        sockets from under a gateway that runs for weeks."""
+        while True:
+            await asyncio.sleep(every_s)
+            with contextlib.suppress(OSError):
+                for path in [self.run_dir, *self.run_dir.iterdir(), *self.metrics_dir.iterdir()]:
+                    os.utime(path)
 
     async def reap_orphans(self, every_s: float = 5.0) -> None:
         """As PID 1 of a container, processes a dead worker leaves behind (its inspection

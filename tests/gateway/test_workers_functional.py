@@ -393,3 +393,24 @@ async def test_a_worker_that_cannot_start_is_one_line_and_exit_1(tmp_path, geo_d
     started = [json.loads(line)["worker"] for line in err.splitlines()
                if '"worker_started"' in line]
     assert started == [0]
+
+
+async def test_the_run_directory_is_kept_fresh_for_temporary_file_cleaners(tmp_path):
+    """systemd-tmpfiles removes /tmp entries unused for days: the parent touches the workers'
+    sockets and metric files so a gateway that runs for weeks keeps them."""
+    from residency_gateway.gateway.workers import Fleet
+    from residency_gateway.settings import Settings
+
+    fleet = Fleet(Settings(), 2, lambda i: [], tmp_path)
+    fleet.metrics_dir.mkdir()
+    files = [tmp_path / "w0.sock", fleet.metrics_dir / "counter_1.db"]
+    for path in [*files, tmp_path, fleet.metrics_dir]:
+        path.touch()
+        os.utime(path, (1_000_000, 1_000_000))
+    task = asyncio.create_task(fleet.keep_fresh(every_s=0.01))
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for path in [*files, tmp_path, fleet.metrics_dir]:
+        assert path.stat().st_mtime > 1_000_000_000, path
