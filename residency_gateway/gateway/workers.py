@@ -164,8 +164,11 @@ class _FleetCollector:
         fleet = self.fleet
         files = MultiProcessCollector(None, path=str(fleet.metrics_dir))  # type: ignore[no-untyped-call]
         for family in files.collect():  # type: ignore[no-untyped-call]
-            if family.name != "rg_ready":
-                yield family
+            if family.name == "rg_ready":
+                continue
+            if family.name == "rg_policy_info":  # versions no live worker runs any more (0)
+                family.samples = [s for s in family.samples if s.value]
+            yield family
         yield GaugeMetricFamily("rg_ready", "1 when the gateway is ready to take traffic",
                                 value=1 if fleet.last_ready else 0)
         yield GaugeMetricFamily("rg_workers", "Worker processes configured (serve --workers)",

@@ -144,6 +144,9 @@ async def test_sighup_reaches_every_worker(tmp_path, geo_db, processes):
             assert await send(gw.url, 60) == [(200, "jp")] * 60  # whichever worker answers
             _, text = await get(gw.admin + "/metrics")
             assert metric_value(text, "rg_reloads_total", result="ok", what="sighup") == 2
+            policies = [s.labels["version"] for f in text_string_to_metric_families(text)
+                        if f.name == "rg_policy_info" for s in f.samples]
+            assert policies == [versions.pop()[:12]]  # the one in force, not the old one
             assert gw.terminate() == 0
     finally:
         await runner.cleanup()
