@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import os
 import socket
 from dataclasses import dataclass, field
@@ -61,14 +62,37 @@ def worker_log_id(settings: Settings, index: int) -> str:
     return f"{default_log_id(settings)}-w{index}"
 
 
-def effective_workers(settings: Settings) -> int:
-    """RG_WORKERS, else the CPUs this process may run on (a cpuset, taskset)."""
+def effective_workers(settings: Settings, cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """RG_WORKERS, else the CPUs this process may use: the ones it may run on (a cpuset,
+    taskset), no more than its cgroup's CPU quota (a container's CPU limit) rounded up."""
     if settings.workers is not None:
         return settings.workers
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cpus = os.cpu_count() or 1
+    quota = cpu_quota(cgroup)
+    if quota is not None:
+        cpus = min(cpus, math.ceil(quota))
+    return max(1, cpus)
+
+
+def cpu_quota(root: Path) -> float | None:
+    """CPUs' worth of time the cgroup may use (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us`
+    over `cpu.cfs_period_us`); None when unlimited or unknown."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        try:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:  # "max"
+        return None
+    return q / p if q > 0 and p > 0 else None
 
 
 def log_ids(settings: Settings) -> list[str]:

@@ -292,11 +292,29 @@ async def test_a_second_gateway_cannot_share_the_port_of_running_workers(tmp_pat
         await runner.cleanup()
 
 
-def test_workers_default_to_the_cpus_the_process_may_use():
+@pytest.mark.parametrize(("files", "expected"), [
+    ({}, None),
+    ({"cpu.max": "max 100000\n"}, None),
+    ({"cpu.max": "150000 100000\n"}, 1.5),
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({"cpu/cpu.cfs_quota_us": "200000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2.0),
+])
+def test_the_cgroup_cpu_quota_is_read_from_v1_and_v2_files(tmp_path, files, expected):
+    from residency_gateway.gateway.runtime import cpu_quota
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert cpu_quota(tmp_path) == expected
+
+
+def test_workers_default_to_the_cpus_the_process_may_use(tmp_path):
     from residency_gateway.gateway.runtime import effective_workers, log_ids
     from residency_gateway.settings import Settings
 
-    assert effective_workers(Settings()) == len(os.sched_getaffinity(0))
+    assert effective_workers(Settings(), tmp_path) == len(os.sched_getaffinity(0))
+    (tmp_path / "cpu.max").write_text("50000 100000\n")  # a container limited to half a CPU
+    assert effective_workers(Settings(), tmp_path) == 1
     assert effective_workers(Settings(workers=3)) == 3
     assert log_ids(Settings(workers=1, log_id="gw")) == ["gw"]
     assert log_ids(Settings(workers=2, log_id="gw")) == ["gw-w0", "gw-w1"]
