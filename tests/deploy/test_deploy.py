@@ -161,9 +161,9 @@ def test_shutdown_defaults_match_the_kubernetes_manifest():
 
 
 def test_workers_match_the_cpu_limit_and_have_a_writable_tmp():
-    """`serve --workers N`: one worker per CPU of the limit (the affinity mask in a container
-    shows the node's CPUs), the run directory on a writable /tmp under a read-only root, and
-    the parent's kill deadline inside the pod's grace period."""
+    """`serve --workers N`: one worker per CPU of the limit (said explicitly, not left to the
+    quota's rounding), the run directory on a writable /tmp under a read-only root, and the
+    parent's kill deadline inside the pod's grace period."""
     from residency_gateway.gateway.workers import DRAIN_MARGIN_S
     from residency_gateway.settings import Settings
 
