@@ -4,7 +4,10 @@ Starts the nginx backend and one gateway (as bench.proxy does), runs wrk against
 `--seconds` while `py-spy record` samples the gateway, and writes the profile (speedscope or
 flamegraph SVG, by the file's suffix) plus py-spy's top functions by own time. Loopback only.
 
-    python -m bench.profile --out /tmp/gw.svg --seconds 15 [--ids] [--conns 32]
+    python -m bench.profile --out /tmp/gw.svg --seconds 15 [--ids] [--conns 32] [--workers 2]
+
+With `--workers N` the gateway is `serve --workers N` (not pinned) and py-spy samples the
+parent and every worker (`--subprocesses`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--conns", type=int, default=32)
     parser.add_argument("--ids", action="store_true", help="bodies with an ID and a phone")
     parser.add_argument("--native", action="store_true", help="py-spy --native")
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers N")
     args = parser.parse_args(argv)
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     wrk_bin = ensure_wrk()
@@ -48,15 +52,18 @@ def main(argv: list[str] | None = None) -> None:
         children = [backend]
         try:
             maps, geo = gateway_config(tmp, backend.port)
-            gw = start_gateway(tmp, "prof", maps, geo, SERVER_CPU)
+            cpu = SERVER_CPU if args.workers == 1 else None
+            gw = start_gateway(tmp, "prof", maps, geo, cpu, workers=args.workers)
             children.append(gw)
             fmt = "speedscope" if args.out.suffix == ".json" else "flamegraph"
             spy = subprocess.Popen(
                 [pyspy, "record", "-p", str(gw.pid), "-d", str(args.seconds + 1), "-r", "400",
-                 "-f", fmt, "-o", str(args.out), *(["--native"] if args.native else [])],
+                 "-f", fmt, "-o", str(args.out), *(["--native"] if args.native else []),
+                 *(["--subprocesses"] if args.workers > 1 else [])],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             s = measure(wrk_bin, tmp, [("gateway", gw.port)], [gw.pid], body,
-                        "application/json", args.conns, args.seconds, "/", WRK_CPU)
+                        "application/json", args.conns, args.seconds, "/",
+                        WRK_CPU if args.workers == 1 else None)
             spy.wait(timeout=120)
             print(f"{s.rps:.0f} req/s, {s.cpu_us:.0f} us CPU/request, p50 {s.p50_ms:.2f} ms; "
                   f"profile: {args.out}")

@@ -5,7 +5,7 @@ interleaved and repeated, in one run.
 
 Scenarios: 2 KB KYC JSON without and with identifiers (32 connections), 1 connection latency,
 20 MB binary uploads that start with an MP4 header (they stream), and 2 processes (nginx with 2
-workers against two gateway processes on two ports). Printed: req/s, p50/p99, CPU microseconds
+workers against `serve --workers 2` on one port). Printed: req/s, p50/p99, CPU microseconds
 per request (utime + stime from /proc/<pid>/stat of the measured server's process tree), RSS,
 and ratios to nginx; every response must be 2xx (a Lua `response()` hook counts the others) and
 `residency-gateway audit verify` must pass on the trail after each gateway scenario. Also the
@@ -293,13 +293,15 @@ def gateway_config(tmp: Path, backend_port: int) -> tuple[Path, Path]:
 
 
 def start_gateway(tmp: Path, name: str, maps: Path, geo: Path, cpu: str | None,
-                  pg_dsn: str | None = None) -> Proc:
+                  pg_dsn: str | None = None, workers: int = 1) -> Proc:
+    """`residency-gateway serve`, one process (`--workers 1`) or a parent and `workers`
+    worker processes sharing one port (SO_REUSEPORT)."""
     port, admin = free_port(), free_port()
     data = tmp / f"data-{name}"
     env = {**os.environ, "RG_REGION_MAP": json.dumps([str(maps)]), "RG_GEOIP_DB": str(geo),
            "RG_DATA_DIR": str(data), "RG_LISTEN_HOST": "127.0.0.1", "RG_LISTEN_PORT": str(port),
            "RG_ADMIN_PORT": str(admin), "RG_LOG_ID": f"bench-{name}", "RG_LOG_FORMAT": "json",
-           "RG_LOG_LEVEL": "info"}
+           "RG_LOG_LEVEL": "info", "RG_WORKERS": str(workers)}
     if pg_dsn is not None:
         env.update(RG_AUDIT_STORE="postgres", RG_AUDIT_PG_DSN=pg_dsn)
     popen = subprocess.Popen(pinned([str(BIN / "residency-gateway"), "serve"], cpu), env=env,
@@ -540,7 +542,9 @@ def run_scenario(args: argparse.Namespace, wrk_bin: str, tmp: Path, sc: Scenario
     nginx = start_nginx(tmp, f"proxy-{tag}", PROXY, free_port(), sc.processes, cpu,
                         backend=backend.port)
     children.append(nginx)
-    gateways = [start_gateway(tmp, f"{tag}-{i}", maps, geo, cpu) for i in range(sc.processes)]
+    # one gateway: a single process, or `serve --workers N` on one port (as nginx with N
+    # worker processes)
+    gateways = [start_gateway(tmp, tag, maps, geo, cpu, workers=sc.processes)]
     children.extend(gateways)
     targets: dict[str, tuple[list[tuple[str, int]], list[int]]] = {
         "direct": ([("direct", backend.port)], [backend.pid]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -67,8 +68,31 @@ class Histogram(_BoundChildren, _Histogram):
     pass
 
 
+def multiprocess() -> bool:
+    """A worker of `serve --workers N`: values live in files the parent adds up
+    (prometheus-client reads this variable when it is imported)."""
+    return "PROMETHEUS_MULTIPROC_DIR" in os.environ
+
+
+_PID: list[int] = []
+
+
+def _fork_aware_values() -> None:
+    """In a worker, prometheus-client's file-backed values call os.getpid() on every update to
+    notice a fork (a system call each: glibc no longer caches it; 2% of a worker's time under
+    load). The pid kept here is updated by os.register_at_fork instead."""
+    if _PID or not multiprocess():
+        return
+    from prometheus_client import values
+
+    _PID.append(os.getpid())
+    os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
+    values.ValueClass = values.MultiProcessValue(lambda: _PID[0])  # type: ignore[no-untyped-call]
+
+
 class Metrics:
     def __init__(self) -> None:
+        _fork_aware_values()
         r = self.registry = CollectorRegistry()
         self.decisions = Counter("rg_decisions", "Decisions by origin, destination, action, reason",
                                  ["origin", "destination", "action", "reason"], registry=r)
@@ -94,28 +118,34 @@ class Metrics:
                                           buckets=_LATENCY_BUCKETS, registry=r)
         self.upstream_errors = Counter("rg_upstream_errors", "Upstream failures by region and kind",
                                        ["region", "kind"], registry=r)
+        # multiprocess_mode: how `serve --workers N` adds up the workers' values (one file per
+        # worker, prometheus-client multiprocess mode; "live": only workers alive now).
         self.upstream_up = Gauge("rg_upstream_up", "1 if the region's last attempt reached it",
-                                 ["region"], registry=r)
+                                 ["region"], registry=r,
+                                 multiprocess_mode="livemin")  # 0 if any worker cannot reach it
         self.audit_commit_seconds = Histogram("rg_audit_commit_seconds",
                                               "Trail group-commit latency (write + fsync)",
                                               buckets=_LATENCY_BUCKETS, registry=r)
         self.audit_batch = Histogram("rg_audit_commit_batch_size", "Entries per group commit",
                                      buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024), registry=r)
         self.audit_backlog = Gauge("rg_audit_backlog", "Entries waiting for the next commit",
-                                   registry=r)
+                                   registry=r, multiprocess_mode="livesum")
         self.audit_failures = Counter("rg_audit_write_failures",
                                       "Requests refused because the trail could not record",
                                       registry=r)
         self.geoip_build = Gauge("rg_geoip_build_timestamp_seconds",
-                                 "Build time of the active GeoIP database", registry=r)
+                                 "Build time of the active GeoIP database", registry=r,
+                                 multiprocess_mode="livemin")  # the oldest DB still in use
         self.policy_info = Gauge("rg_policy_info", "The active region map (value 1)",
-                                 ["version"], registry=r)
+                                 ["version"], registry=r,
+                                 multiprocess_mode="livemax")  # 1 while any worker runs it
+        self._policy: str | None = None
         self.reloads = Counter("rg_reloads", "Region map / GeoIP reloads", ["what", "result"],
                                registry=r)
         self.checkpoint_unwitnessed = Gauge(
             "rg_checkpoint_unwitnessed_seconds", "How long the newest signed checkpoint of a log "
             "has waited for its quorum of witness cosignatures (0 when witnessed)", ["log"],
-            registry=r)
+            registry=r, multiprocess_mode="livemax")  # each log has one writer
         self.internal_errors = Counter("rg_internal_errors", "Requests that failed inside the "
                                        "gateway (each one recorded and answered 500)", registry=r)
         self.completions = Counter("rg_completions", "Forwarded requests by how they ended",
@@ -128,11 +158,17 @@ class Metrics:
                                           "gateway", ["reason"], registry=r)
         self.task_failures = Counter("rg_task_failures", "Background task crashes (restarted "
                                      "with backoff by the supervisor)", ["task"], registry=r)
-        self.ready = Gauge("rg_ready", "1 when the gateway is ready to take traffic", registry=r)
+        self.ready = Gauge("rg_ready", "1 when the gateway is ready to take traffic", registry=r,
+                           multiprocess_mode="livemin")  # (the parent reports its own)
 
     def set_policy(self, version: str) -> None:
-        self.policy_info.clear()
-        self.policy_info.labels(version=version[:12]).set(1)
+        short = version[:12]
+        if self._policy is not None and self._policy != short:
+            self.policy_info.labels(version=self._policy).set(0)
+        if not multiprocess():  # (a worker's file keeps every label it had: 0 is the best)
+            self.policy_info.clear()
+        self.policy_info.labels(version=short).set(1)
+        self._policy = short
 
     def audit_committed(self, count: int, seconds: float) -> None:
         self.audit_commit_seconds.observe(seconds)

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     admin_host: str = "127.0.0.1"
     admin_port: int = Field(default=9901, ge=0, le=65535)
     admin_token: SecretStr | None = None
+    # `serve --workers N`: worker processes sharing the proxy port (SO_REUSEPORT), each with
+    # its own trail log `<log_id>-w<i>`; None: one per CPU this process may use. 1: one process,
+    # no supervisor parent (the gateway as it always ran).
+    workers: int | None = Field(default=None, ge=1, le=256)
     data_dir: Path = Path("var")
     # The region this gateway runs in (its records are stored here) and its log id.
     region: str | None = None

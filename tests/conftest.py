@@ -300,10 +300,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def serve_command(map_path: Path, geo: Path, port: int, admin_port: int,
-                  data_dir: Path) -> list[str]:
+                  data_dir: Path, workers: int = 1) -> list[str]:
     return [sys.executable, "-m", "residency_gateway", "serve", "--config", str(map_path),
             "--geoip-db", str(geo), "--host", "127.0.0.1", "--port", str(port),
-            "--admin-port", str(admin_port), "--data-dir", str(data_dir)]
+            "--admin-port", str(admin_port), "--data-dir", str(data_dir),
+            "--workers", str(workers)]
 
 
 async def wait_ready(admin: str, proc: subprocess.Popen[Any], log: Path | None = None,
@@ -332,8 +333,10 @@ class GatewayProcess:
     started through a `Processes` owner so it never outlives its test."""
 
     def __init__(self, processes: Processes, map_path: Path, geo: Path, data_dir: Path, *,
-                 env: dict[str, str] | None = None, preexec: Callable[[], None] | None = None):
+                 env: dict[str, str] | None = None, preexec: Callable[[], None] | None = None,
+                 workers: int = 1):
         self.processes = processes
+        self.workers = workers
         self.map_path, self.geo, self.data_dir = map_path, geo, data_dir
         self.env = env or {}
         self.preexec = preexec
@@ -355,7 +358,8 @@ class GatewayProcess:
     async def start(self) -> GatewayProcess:
         with self.log.open("ab") as log_file:
             self.proc = self.processes.popen(
-                serve_command(self.map_path, self.geo, self.port, self.admin_port, self.data_dir),
+                serve_command(self.map_path, self.geo, self.port, self.admin_port, self.data_dir,
+                              self.workers),
                 stdout=subprocess.DEVNULL, stderr=log_file,
                 env={**os.environ, "RG_LOG_FORMAT": "json", "RG_LOG_ID": "gw-proc", **self.env},
                 preexec_fn=self.preexec)

@@ -252,7 +252,8 @@ class FileTrail(Trail):
         path = self.root / "policies" / f"{version}.json"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            # one temporary name per process: workers store the same version at once
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(canonical_map, "utf-8")
             tmp.replace(path)
 

@@ -25,7 +25,10 @@ class KeyUnavailable(ValueError):
     http_status = 503
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """`exclusive`: link instead of rename, so that of two processes creating the same key at
+    once (workers of one gateway) one wins and the other gets FileExistsError, never two keys
+    in use for one tenant."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -35,7 +38,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        tmp.replace(path)
+        if exclusive:
+            os.link(tmp, path)
+            tmp.unlink()
+        else:
+            tmp.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -71,7 +78,12 @@ class PseudonymKeys:
             key = secrets.token_bytes(32)
             try:
                 self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-                _write_atomic(path, key)
+                # a new file only appears whole (link); an empty one left by an old version
+                # is replaced (rename)
+                _write_atomic(path, key, exclusive=not path.exists())
+            except FileExistsError:  # another worker created it first: use that one
+                self._cache.pop(tenant, None)
+                return self.get(tenant, create=False)
             except OSError as exc:
                 raise KeyUnavailable(f"{path}: pseudonym key could not be written: "
                                      f"{exc.strerror or exc}") from exc

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +37,8 @@ Every serve option is also an RG_ environment variable (shown with each option).
 # serve's flags and the settings they set (an error names the flag when it came from one).
 SERVE_FLAGS = {"region_map": "--config", "geoip_db": "--geoip-db", "listen_host": "--host",
                "listen_port": "--port", "admin_host": "--admin-host",
-               "admin_port": "--admin-port", "data_dir": "--data-dir", "region": "--region"}
+               "admin_port": "--admin-port", "data_dir": "--data-dir", "region": "--region",
+               "workers": "--workers"}
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -89,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin-port", type=int, help=_env_help("admin_port", "admin port"))
     serve.add_argument("--data-dir", type=Path, help=_env_help("data_dir", "trail and keys"))
     serve.add_argument("--region", help=_env_help("region", "the region this gateway runs in"))
+    serve.add_argument("--workers", type=int,
+                       help=_env_help("workers", "worker processes sharing the proxy port, each "
+                                      "with its own trail log <log id>-w<i> (default: the CPUs "
+                                      "this process may use; 1: a single process)"))
+    # a worker of `serve --workers N` (started by the parent, never by hand)
+    serve.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--worker-run-dir", type=Path, help=argparse.SUPPRESS)
+    serve.add_argument("--worker-parent", type=int, help=argparse.SUPPRESS)
 
     demo = sub.add_parser("demo", help="gateway + four mock regional backends on loopback")
     demo.add_argument("--port", type=int, default=8080, help="the gateway's port")
@@ -182,7 +192,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="the key is read from <data-dir>/keys/signing (RG_DATA_DIR; "
                       "default: var)")
     vkey.add_argument("--dir", type=Path, help=argparse.SUPPRESS)  # the signing key directory
-    vkey.add_argument("--log-id", help="default: RG_LOG_ID or <hostname>-<port>")
+    vkey.add_argument("--log-id", help="default: RG_LOG_ID or <hostname>-<port>; with "
+                      "RG_WORKERS above 1, one line for each worker's log <log id>-w<i>")
 
     witness = sub.add_parser("witness", help="checkpoint witness (c2sp.org/tlog-witness)")
     wsub = witness.add_subparsers(dest="witness_command", required=True)
@@ -296,12 +307,22 @@ def _serve_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in {
         "region_map": args.config, "geoip_db": args.geoip_db, "listen_host": args.host,
         "listen_port": args.port, "admin_host": args.admin_host, "admin_port": args.admin_port,
-        "data_dir": args.data_dir, "region": args.region}.items() if v is not None}
+        "data_dir": args.data_dir, "region": args.region,
+        "workers": args.workers}.items() if v is not None}
+
+
+def _listen_error(exc: Exception) -> int:
+    from residency_gateway.gateway.app import ListenError
+
+    assert isinstance(exc, ListenError)
+    flag = "--port / RG_LISTEN_PORT" if exc.which == "proxy" else "--admin-port / RG_ADMIN_PORT"
+    print(f"residency-gateway: {exc}; choose another with {flag}", file=sys.stderr)
+    return 1
 
 
 def serve(args: argparse.Namespace) -> int:
     from residency_gateway.gateway.app import ListenError, serve_forever
-    from residency_gateway.gateway.runtime import Runtime
+    from residency_gateway.gateway.runtime import Runtime, effective_workers, worker_log_id
 
     try:
         settings = _settings(args)
@@ -309,6 +330,19 @@ def serve(args: argparse.Namespace) -> int:
         return _bad_settings(describe(exc, {f: SERVE_FLAGS[f] for f in _serve_overrides(args)}))
     except SettingsError as exc:
         return _bad_settings([describe_source_error(exc)])
+    worker = args.worker_index
+    if worker is not None:
+        import structlog
+
+        from residency_gateway.gateway.workers import become_worker
+
+        become_worker(args.worker_parent)
+        update: dict[str, Any] = {"log_id": worker_log_id(settings, worker)}
+        if settings.inspect_workers is None:  # the gateway's inspection processes, shared out
+            update["inspect_workers"] = max(1, min(4, os.cpu_count() or 1)
+                                            // effective_workers(settings))
+        settings = settings.model_copy(update=update)
+        structlog.contextvars.bind_contextvars(worker=worker)  # on each of its log lines
     configure_logging(settings.log_format, settings.log_level)
     if settings.geoip_db is None:
         print("residency-gateway: --geoip-db (RG_GEOIP_DB) is required: without it every "
@@ -318,6 +352,14 @@ def serve(args: argparse.Namespace) -> int:
     from residency_gateway.gateway.connections import raise_nofile_limit
 
     raise_nofile_limit()  # idle floods must hit the connection cap, not EMFILE
+    workers = effective_workers(settings)
+    if worker is None and workers > 1:
+        return _serve_workers(args, settings, workers)
+    admin_socket = None
+    if worker is not None:
+        from residency_gateway.gateway.workers import socket_path
+
+        admin_socket = socket_path(args.worker_run_dir, worker)
 
     async def run() -> int:
         try:
@@ -329,17 +371,15 @@ def serve(args: argparse.Namespace) -> int:
             print(f"residency-gateway: {exc}", file=sys.stderr)
             return 1
         try:
-            return await serve_forever(rt)
+            return await serve_forever(rt, reuse_port=worker is not None,
+                                       admin_socket=admin_socket)
         except TrailUnavailable as exc:
             print(f"residency-gateway: the decision trail cannot be opened: {exc}",
                   file=sys.stderr)
             await _close_quietly(rt)
             return 1
         except ListenError as exc:  # one line, the runtime already closed by start()
-            flag = "--port / RG_LISTEN_PORT" if exc.which == "proxy" else \
-                "--admin-port / RG_ADMIN_PORT"
-            print(f"residency-gateway: {exc}; choose another with {flag}", file=sys.stderr)
-            return 1
+            return _listen_error(exc)
         except OSError as exc:  # a data directory not writable, ...
             print(f"residency-gateway: {exc}", file=sys.stderr)
             await _close_quietly(rt)
@@ -348,6 +388,43 @@ def serve(args: argparse.Namespace) -> int:
     from residency_gateway.gateway.eventloop import run as run_loop
 
     return run_loop(run(), settings.event_loop)
+
+
+def _serve_workers(args: argparse.Namespace, settings: Settings, count: int) -> int:
+    """The parent of `count` workers: checks once what each worker would, then supervises."""
+    from residency_gateway.audit.signing import SigningKeyError
+    from residency_gateway.gateway.app import ListenError
+    from residency_gateway.gateway.runtime import preflight
+    from residency_gateway.gateway.workers import WorkersFailed, run_fleet
+
+    try:
+        preflight(settings)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except (GeoDatabaseError, SigningKeyError, OSError) as exc:
+        print(f"residency-gateway: {exc}", file=sys.stderr)
+        return 1
+
+    def command(run_dir: Path, port: int, index: int) -> list[str]:
+        out = [sys.executable, "-m", "residency_gateway", "serve"]
+        for path in args.config or []:
+            out += ["--config", str(path)]
+        for flag, value in (("--geoip-db", args.geoip_db), ("--host", args.host),
+                            ("--data-dir", args.data_dir), ("--region", args.region)):
+            if value is not None:
+                out += [flag, str(value)]
+        return [*out, "--port", str(port), "--workers", str(count), "--worker-index", str(index),
+                "--worker-run-dir", str(run_dir), "--worker-parent", str(os.getpid())]
+
+    try:
+        return asyncio.run(run_fleet(settings, count, command))
+    except ListenError as exc:
+        return _listen_error(exc)
+    except WorkersFailed as exc:
+        if not exc.said:  # (else the worker's own line says why)
+            print(f"residency-gateway: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _close_quietly(rt: Runtime) -> None:

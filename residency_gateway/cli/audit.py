@@ -121,12 +121,20 @@ def _verify(args: argparse.Namespace) -> int:
     if args.bundle is not None:
         findings = verify_bundle(args.bundle, trust.log_keys, check)
     else:
-        findings, count = verify_store(open_source(args.store), trust.log_keys, check)
-        what = f"{args.store} ({count} entries)"
+        source = open_source(args.store)
+        findings, count = verify_store(source, trust.log_keys, check)
+        what = f"{args.store} ({count} entries in {_logs_named(source.logs())})"
     findings = [*(Finding("witnesses", p, "warning") for p in problems), *findings]
     if args.json:
         return _print_json(_result(findings), what, findings, count)
     return _print_findings(findings, what)
+
+
+def _logs_named(logs: list[str], most: int = 8) -> str:
+    """"2 logs: gw-w0, gw-w1" (a gateway's workers each write their own log)."""
+    names = ", ".join(logs[:most]) + (f", ... ({len(logs) - most} more)"
+                                      if len(logs) > most else "")
+    return f"{len(logs)} log{'s' if len(logs) != 1 else ''}: {names}" if logs else "no log"
 
 
 def _print_findings(findings: list[Finding], what: str) -> int:
@@ -204,8 +212,9 @@ def keys_vkey(args: argparse.Namespace) -> int:
     """The signed-note verifier key of a log (what its witnesses and auditors trust)."""
     settings = _settings(args)
     signer = load_signer(args.dir or settings.signing_keys_dir, create=False)
-    from residency_gateway.gateway.runtime import default_log_id
+    from residency_gateway.gateway.runtime import log_ids
 
-    log_id = args.log_id or default_log_id(settings)
-    print(Verifier(origin_of(log_id), ED25519, signer.public).vkey())
+    # one line a log: with `serve --workers N` (RG_WORKERS), each worker's log <id>-w<i>
+    for log_id in [args.log_id] if args.log_id else log_ids(settings):
+        print(Verifier(origin_of(log_id), ED25519, signer.public).vkey())
     return 0

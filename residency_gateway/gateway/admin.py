@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 
 from residency_gateway.audit.keys import KeyUnavailable
 from residency_gateway.audit.records import decision_record
@@ -37,6 +38,8 @@ async def readyz(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     ready = rt.ready
     rt.metrics.ready.set(1 if ready else 0)
+    # (with workers the parent asks each worker's /readyz before it reads their metrics)
+    rt.metrics.audit_backlog.set(sum(t.backlog for t in rt.trails))
     return web.json_response({"ready": ready, **rt.readiness()}, status=200 if ready else 503)
 
 
@@ -48,17 +51,22 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+def refused(request: web.Request, token: SecretStr | None) -> web.Response | None:
+    """The problem to answer when `request` may not use the /admin endpoints, else None."""
+    if token is None:
+        return problem(403, "admin_disabled", "set RG_ADMIN_TOKEN to enable /admin endpoints")
+    given = request.headers.get("Authorization", "")
+    expected = f"Bearer {token.get_secret_value()}"
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return problem(401, "unauthorized", "a valid bearer token is required",
+                       headers={"WWW-Authenticate": 'Bearer realm="residency-gateway"'})
+    return None
+
+
 def guarded(handler: Handler) -> Handler:
     async def check(request: web.Request) -> web.StreamResponse:
-        token = request.app[RUNTIME].settings.admin_token
-        if token is None:
-            return problem(403, "admin_disabled", "set RG_ADMIN_TOKEN to enable /admin endpoints")
-        given = request.headers.get("Authorization", "")
-        expected = f"Bearer {token.get_secret_value()}"
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            return problem(401, "unauthorized", "a valid bearer token is required",
-                           headers={"WWW-Authenticate": 'Bearer realm="residency-gateway"'})
-        return await handler(request)
+        refusal = refused(request, request.app[RUNTIME].settings.admin_token)
+        return refusal if refusal is not None else await handler(request)
 
     return check
 

@@ -9,6 +9,7 @@ import gc
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import structlog
 from aiohttp import web
@@ -122,7 +123,11 @@ class ListenError(OSError):
 
 
 async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
-                admin_port: int) -> Running:
+                admin_port: int, reuse_port: bool = False,
+                admin_socket: Path | None = None) -> Running:
+    """Both listeners. A worker of `serve --workers N` shares the proxy port with its
+    siblings (`reuse_port`) and serves its admin app on `admin_socket`, a Unix socket only
+    the parent talks to (the parent owns the admin port)."""
     s = rt.settings
     proxy_runner = web.AppRunner(proxy_app(rt), access_log=None,
                                  shutdown_timeout=s.shutdown_grace_s,
@@ -134,11 +139,13 @@ async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
         try:
             listener = await start_guarded_site(
                 proxy_runner, host, port, max_connections=connection_cap(s.max_connections),
-                header_timeout_s=s.header_timeout_s, metrics=rt.metrics)
+                header_timeout_s=s.header_timeout_s, metrics=rt.metrics, reuse_port=reuse_port)
         except OSError as exc:
             raise ListenError("proxy", host, port, exc) from exc
         await admin_runner.setup()
-        admin_site = web.TCPSite(admin_runner, admin_host, admin_port, reuse_address=True)
+        admin_site: web.BaseSite = (
+            web.UnixSite(admin_runner, str(admin_socket)) if admin_socket is not None else
+            web.TCPSite(admin_runner, admin_host, admin_port, reuse_address=True))
         try:
             await admin_site.start()
         except OSError as exc:
@@ -175,26 +182,29 @@ async def serve_handler(handler: Callable[[web.Request], Awaitable[web.StreamRes
     return runner, f"http://{host}:{_port(site)}"
 
 
-def _port(site: web.TCPSite) -> int:
+def _port(site: web.BaseSite) -> int:
     server = site._server
     assert server is not None
     sockets = getattr(server, "sockets", None) or []
-    return int(sockets[0].getsockname()[1]) if sockets else 0
+    name = sockets[0].getsockname() if sockets else None
+    return int(name[1]) if isinstance(name, tuple) else 0  # (a Unix socket has no port)
 
 
-async def serve_forever(rt: Runtime) -> int:
+async def serve_forever(rt: Runtime, *, reuse_port: bool = False,
+                        admin_socket: Path | None = None) -> int:
     s = rt.settings
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(RateLimitedLoopErrors())
     running = await start(rt, host=s.listen_host, port=s.listen_port, admin_host=s.admin_host,
-                          admin_port=s.admin_port)
+                          admin_port=s.admin_port, reuse_port=reuse_port,
+                          admin_socket=admin_socket)
     # What startup built (modules, region map, GeoIP reader, patterns) lives as long as the
     # process: out of the collector's generations, each full collection scans only what requests
     # allocated instead of ~70k objects (bench: 100 ms pauses, 10% of the CPU under load).
     gc.collect()
     gc.freeze()
     log.info("listening", proxy=f"{s.listen_host}:{running.proxy_port}",
-             admin=f"{s.admin_host}:{running.admin_port}",
+             admin=str(admin_socket) if admin_socket else f"{s.admin_host}:{running.admin_port}",
              policy_version=rt.active.loaded.short_version)
     stop = asyncio.Event()
     reloads: set[asyncio.Task[object]] = set()

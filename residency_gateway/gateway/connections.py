@@ -90,14 +90,17 @@ class ConnectionGuard:
 
 async def start_guarded_site(runner: web.AppRunner, host: str, port: int, *,
                              max_connections: int, header_timeout_s: float,
-                             metrics: Metrics) -> asyncio.Server:
-    """Listen with the guard in front of the runner's server (instead of web.TCPSite)."""
+                             metrics: Metrics, reuse_port: bool = False) -> asyncio.Server:
+    """Listen with the guard in front of the runner's server (instead of web.TCPSite).
+    `reuse_port`: SO_REUSEPORT, for workers that share the port (the kernel spreads
+    connections across their listeners)."""
     server = runner.server
     assert server is not None
     guard = ConnectionGuard(server, max_connections=max_connections,
                             header_timeout_s=header_timeout_s, metrics=metrics)
     loop = asyncio.get_running_loop()
-    return await loop.create_server(guard, host, port, reuse_address=True, backlog=1024)
+    return await loop.create_server(guard, host, port, reuse_address=True, backlog=1024,
+                                    reuse_port=reuse_port or None)
 
 
 def raise_nofile_limit() -> tuple[int, int]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
+import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +54,67 @@ def default_log_id(settings: Settings) -> str:
         return settings.log_id
     host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname())
     return f"{host}-{settings.listen_port}"
+
+
+def worker_log_id(settings: Settings, index: int) -> str:
+    """Worker `index`'s trail log under `serve --workers N`: its own chain, stable across its
+    restarts (the same index takes the same log back)."""
+    return f"{default_log_id(settings)}-w{index}"
+
+
+def effective_workers(settings: Settings, cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """RG_WORKERS, else the CPUs this process may use: the ones it may run on (a cpuset,
+    taskset), no more than its cgroup's CPU quota (a container's CPU limit) rounded up."""
+    if settings.workers is not None:
+        return settings.workers
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    quota = cpu_quota(cgroup)
+    if quota is not None:
+        cpus = min(cpus, math.ceil(quota))
+    return max(1, cpus)
+
+
+def cpu_quota(root: Path) -> float | None:
+    """CPUs' worth of time the cgroup may use (cgroup v2 `cpu.max`, v1 `cpu.cfs_quota_us`
+    over `cpu.cfs_period_us`); None when unlimited or unknown."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        try:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return None
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:  # "max"
+        return None
+    return q / p if q > 0 and p > 0 else None
+
+
+def log_ids(settings: Settings) -> list[str]:
+    """The trail logs this gateway writes (not counting the mainland trail's `-mainland`)."""
+    workers = effective_workers(settings)
+    if workers == 1:
+        return [default_log_id(settings)]
+    return [worker_log_id(settings, i) for i in range(workers)]
+
+
+def preflight(settings: Settings) -> None:
+    """What `Runtime.create` checks before it opens anything, for the parent of workers: the
+    region map, the gateway's region, the GeoIP DB (or its last good copy), the mainland
+    store rule; and the signing key made once, so workers never race to create one. Raises
+    ConfigError, GeoDatabaseError, SigningKeyError, OSError as `create` would."""
+    loaded = load_region_map(*settings.region_map)
+    check_gateway_region(settings, loaded)
+    open_geo_at_start(settings)
+    load_signer(settings.signing_keys_dir)
+    here = settings.region
+    if here is not None and loaded.rmap.regions[here].jurisdiction != MAINLAND:
+        make_mainland_trail(settings, Metrics(), loaded)  # raises when the store is required
 
 
 @dataclass

@@ -40,3 +40,26 @@ def test_unwritable_key_directory_is_a_clear_error(tmp_path):
     (tmp_path / "pseudonym").write_text("not a directory")
     with pytest.raises(KeyUnavailable, match=r"unreadable|could not be written"):
         PseudonymKeys(tmp_path).get("acme")
+
+
+def test_two_workers_creating_one_tenants_key_at_once_both_use_the_one_that_won(
+        tmp_path, monkeypatch):
+    """`serve --workers N`: two processes may create the same tenant's key at the same moment.
+    A new key appears by link, never by rename over another: the one that loses the race uses
+    the winner's key, so one tenant never has two keys (and two sets of pseudonyms)."""
+    from residency_gateway.audit import keys as keysmod
+
+    winner = bytes(range(32))
+    real = keysmod._write_atomic
+
+    def other_worker_first(path, data, *, exclusive=False):
+        real(path, winner, exclusive=True)  # the other worker's write lands first
+        real(path, data, exclusive=exclusive)
+
+    loser = PseudonymKeys(tmp_path)
+    monkeypatch.setattr(keysmod, "_write_atomic", other_worker_first)
+    assert loser.get("acme") == winner
+    assert loser.path("acme").read_bytes() == winner
+    assert sorted(p.name for p in loser.dir.iterdir()) == ["acme.key"]  # no temporary left
+    monkeypatch.setattr(keysmod, "_write_atomic", real)
+    assert PseudonymKeys(tmp_path).get("acme") == winner

@@ -101,7 +101,9 @@ def test_alert_rules_pass_promtool_and_the_mainland_alert_fires():
 def exported_series() -> set[str]:
     names: set[str] = set()
     from residency_gateway.audit.witnessd import WitnessMetrics
+    from residency_gateway.gateway.workers import FLEET_SERIES
 
+    names.update(FLEET_SERIES)  # what the parent of `serve --workers N` adds
     collected = [*Metrics().registry.collect(), *WitnessMetrics().registry.collect()]
     for metric in collected:
         assert isinstance(metric, Metric)
@@ -156,3 +158,24 @@ def test_shutdown_defaults_match_the_kubernetes_manifest():
     assert float(env["RG_DRAIN_DELAY_S"]) == defaults.drain_delay_s
     assert float(env["RG_SHUTDOWN_GRACE_S"]) == defaults.shutdown_grace_s
     assert pod["terminationGracePeriodSeconds"] > defaults.drain_delay_s + defaults.shutdown_grace_s
+
+
+def test_workers_match_the_cpu_limit_and_have_a_writable_tmp():
+    """`serve --workers N`: one worker per CPU of the limit (said explicitly, not left to the
+    quota's rounding), the run directory on a writable /tmp under a read-only root, and the
+    parent's kill deadline inside the pod's grace period."""
+    from residency_gateway.gateway.workers import DRAIN_MARGIN_S
+    from residency_gateway.settings import Settings
+
+    deploy = next(d for d in render("sg") if d["kind"] == "Deployment")
+    pod = deploy["spec"]["template"]["spec"]
+    gateway = pod["containers"][0]
+    env = {e["name"]: e.get("value") for e in gateway["env"]}
+    assert int(env["RG_WORKERS"]) == int(gateway["resources"]["limits"]["cpu"])
+    assert gateway["securityContext"]["readOnlyRootFilesystem"] is True
+    mounts = {m["mountPath"]: m["name"] for m in gateway["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+    defaults = Settings()
+    assert pod["terminationGracePeriodSeconds"] > (defaults.drain_delay_s
+                                                   + defaults.shutdown_grace_s + DRAIN_MARGIN_S)

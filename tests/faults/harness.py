@@ -140,7 +140,8 @@ class GatewayProc:
                 [sys.executable, "-m", "residency_gateway", "serve", "--config",
                  str(self.map_path), "--geoip-db", str(self.geo), "--host", "127.0.0.1",
                  "--port", str(self.port), "--admin-port", str(self.admin_port),
-                 "--data-dir", str(self.data_dir), "--region", "cn"],
+                 "--data-dir", str(self.data_dir), "--region", "cn",
+                 "--workers", "1"],  # one process: the faults hit the process that records
                 stdout=subprocess.DEVNULL, stderr=log_file, cwd=self.workdir,
                 env={**os.environ, "RG_LOG_FORMAT": "json", "RG_LOG_ID": self.log_id,
                      "RG_DRAIN_DELAY_S": "0.5", "RG_HEALTH_INTERVAL_S": "0.5",
