@@ -290,7 +290,6 @@ class Conn(asyncio.Protocol):
             self._timer.cancel()
             self._timer = None
         self.chunks = []
-        self.headers = []
 
     def abort(self) -> None:
         if self.transport is not None and not self.closed:
@@ -389,6 +388,8 @@ class Conn(asyncio.Protocol):
             raise BadResponse("status line too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.head_done:
+            return  # a chunked body's trailer fields are not forwarded (nor were they before)
         if len(name) + len(value) > MAX_FIELD:
             raise BadResponse("header field too long")
         if len(self.headers) >= MAX_HEADERS:
