@@ -300,6 +300,11 @@ class Conn(asyncio.Protocol):
             self.transport.close()
 
     @property
+    def at_end(self) -> bool:
+        """The answer is complete and every byte of it was read."""
+        return self.done and not self.chunks
+
+    @property
     def has_transfer_encoding(self) -> bool:
         return self._te is not None
 
@@ -483,13 +488,15 @@ class Pool:
         fut.set_result(None)
 
     async def _slot(self, base: Base, deadline: float) -> None:
-        if (not self.waiters and base.busy < LIMIT_PER_BASE
-                and self.busy < LIMIT_PER_REGION):
+        # Every queued request waits for a limit that still holds (a freed slot goes to the
+        # first that can take it), so a request within both limits may go at once.
+        if base.busy < LIMIT_PER_BASE and self.busy < LIMIT_PER_REGION:
             base.busy += 1
             self.busy += 1
             return
         fut = asyncio.get_running_loop().create_future()
-        self.waiters.append((base, fut))
+        entry = (base, fut)
+        self.waiters.append(entry)
         try:
             async with asyncio.timeout_at(deadline):
                 await fut
@@ -498,6 +505,8 @@ class Pool:
                 self._free_slot(base)  # handed a slot we will not use
             else:
                 fut.cancel()
+                with contextlib.suppress(ValueError):
+                    self.waiters.remove(entry)
             raise
 
     async def acquire(self, base: Base) -> Conn:

@@ -608,21 +608,16 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                     if request.transport is not None:
                         request.transport.close()
                 return response
-            if not chunk:
-                break
             t.bytes_down += len(chunk)
             try:
+                if not chunk or upstream.at_end:  # the last bytes go out with the end mark
+                    await response.write_eof(chunk)
+                    break
                 await response.write(chunk)
             except _CLIENT_WRITE_ERRORS:
                 t.outcome = "client_disconnected"
                 rt.metrics.client_errors.labels(kind="disconnected").inc()
                 return response
-        try:
-            await response.write_eof()
-        except _CLIENT_WRITE_ERRORS:
-            t.outcome = "client_disconnected"
-            rt.metrics.client_errors.labels(kind="disconnected").inc()
-            return response
         t.outcome = "completed"
         reuse = True
     finally:

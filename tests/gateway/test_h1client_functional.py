@@ -618,3 +618,77 @@ async def test_a_client_gone_mid_answer_closes_the_upstream_connection(make_gate
     done = await gw.completions(1)
     assert done[0]["outcome"] == "client_disconnected"
     assert 50000 <= done[0]["bytes_down"] < 10_000_000
+
+
+def _dns_pki(tmp_path):
+    """A CA and a server certificate for the name sg.upstream.test only (no IP address)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def cert(subject, key, issuer, issuer_key, *, ca, dns=None):
+        b = (x509.CertificateBuilder()
+             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+             .issuer_name(issuer).public_key(key.public_key())
+             .serial_number(x509.random_serial_number())
+             .not_valid_before(now - dt.timedelta(minutes=5))
+             .not_valid_after(now + dt.timedelta(days=1))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if dns:
+            b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns)]), critical=False)
+        return b.sign(issuer_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    ca = cert("test CA", ca_key, ca_name, ca_key, ca=True)
+    server = cert("sg.upstream.test", key, ca_name, ca_key, ca=False, dns="sg.upstream.test")
+    (tmp_path / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "server.crt").write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "server.key").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return tmp_path / "ca.crt", tmp_path / "server.crt", tmp_path / "server.key"
+
+
+async def test_tls_names_the_server_by_the_maps_server_hostname(make_gateway, tmp_path):
+    """SNI and the certificate check use tls.server_hostname, the connection goes to the
+    base URL's address; without it a certificate for another name is refused."""
+    import ssl
+
+    ca, crt, key = _dns_pki(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(crt, key)
+    names: list[str | None] = []
+    ctx.sni_callback = lambda sock, name, _ctx: names.append(name)  # type: ignore[assignment]
+    requests: list[bytes] = []
+
+    async def serve_tls(reader, writer):
+        while (got := await read_request(reader)) is not None:
+            requests.append(got[0])
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nsecured")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve_tls, "127.0.0.1", 0, ssl=ctx)
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        gw = await make_gateway(lambda m: m["regions"]["sg"].update(
+            upstreams=[url], allow_plaintext=False,
+            tls={"ca_file": str(ca), "server_hostname": "sg.upstream.test"}))
+        for _ in range(2):
+            status, _, text = await gw.post(tenant="lenient", xff=ADDR["SG"], json_body={})
+            assert (status, text) == (200, "secured")
+        assert names == ["sg.upstream.test"]  # one handshake: the connection was kept
+        assert requests[0].startswith(b"POST /v1/compare HTTP/1.1\r\nHost: 127.0.0.1:")
+        gw2 = await make_gateway(lambda m: m["regions"]["sg"].update(
+            upstreams=[url], allow_plaintext=False, tls={"ca_file": str(ca)}))
+        status, _, problem = await gw2.post(tenant="lenient", xff=ADDR["SG"], json_body={})
+        assert (status, problem["reason"]) == (503, "upstream_unavailable")
+        assert len(requests) == 2
+    finally:
+        server.close()
