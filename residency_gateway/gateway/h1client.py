@@ -270,6 +270,8 @@ class Conn(asyncio.Protocol):
                 self._timer = self.loop.call_at(self._last + self.read_timeout, self._on_timer)
 
     def _on_timer(self) -> None:
+        # One timer per connection, moved only when it fires: an exchange costs no timer
+        # operations, just `_last = loop.time()` when it starts waiting and on every read.
         self._timer = None
         if not self._timing or self.closed or self.done:
             return
@@ -285,10 +287,7 @@ class Conn(asyncio.Protocol):
     def finish(self) -> None:
         """End of the exchange (the pool decides whether the connection stays)."""
         self.active = False
-        self._timing = False
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._timing = False  # the timer, if armed, goes quiet when it fires
         self.chunks = []
 
     def abort(self) -> None:
@@ -311,7 +310,8 @@ class Conn(asyncio.Protocol):
     @property
     def reusable(self) -> bool:
         return (self.done and self.keep_alive and self.sent and self.error is None
-                and not self.closed and not self._ignore)
+                and not self.closed and not self._ignore and not self.chunks
+                and not self._read_paused)
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

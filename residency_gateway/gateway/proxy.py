@@ -152,7 +152,7 @@ class ClientGone(Exception):
 @dataclass
 class Transfer:
     """What happened to one forwarded request, for its completion record. `bytes_up` counts
-    bytes handed to the upstream connection (aiohttp's request-chunk trace), `bytes_read`
+    bytes handed to the upstream connection (counted by h1client as it writes), `bytes_read`
     bytes read from the client; `outcome` is one of OUTCOMES."""
 
     region: str | None = None
