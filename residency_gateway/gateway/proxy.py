@@ -578,10 +578,8 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
     back to the pool only if its answer was read whole and the client took all of it."""
     t.status = upstream.status
     out = {"X-Residency-Region": t.region or "", "X-Residency-Decision": decision.decision_id}
-    response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
-    rheaders = response.headers
-    for name, value in downstream_response_headers(upstream.headers, out):
-        rheaders.add(name, value)
+    response = web.StreamResponse(status=upstream.status, reason=upstream.reason,
+                                  headers=downstream_response_headers(upstream.headers, out))
     if upstream.content_length is not None and not upstream.has_transfer_encoding:
         response.content_length = upstream.content_length
     reuse = False
