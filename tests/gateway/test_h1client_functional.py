@@ -434,6 +434,27 @@ async def test_a_large_answer_is_held_back_while_the_reader_is_slow(raw):
     await pool.close()
 
 
+async def test_large_streamed_chunks_arrive_whole_in_both_framings(raw):
+    """Chunks over 64 KiB go out in slices (so the transport never buffers a whole one)."""
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    up = await serve(raw, answer_each(ok, ok))
+    pool = pool_for(up)
+    parts = [bytes([i]) * size for i, size in enumerate((300_000, 10, 65536, 65537, 1))]
+    body = b"".join(parts)
+
+    async def chunks():
+        for part in parts:
+            yield part
+
+    sent = Sent()
+    await fetch(pool, "POST", stream=chunks(), sent=sent)
+    await fetch(pool, "POST", headers=[("Content-Length", str(len(body)))], stream=chunks(),
+                sent=sent)
+    assert [r.split(b"\r\n\r\n", 1)[1] for r in up.requests] == [body, body]
+    assert sent.bytes_up == 2 * len(body) and up.connections == 1
+    await pool.close()
+
+
 async def test_an_upstream_that_stops_reading_a_streamed_body_times_out(raw):
     async def script(reader, writer, n):
         await reader.readuntil(b"\r\n\r\n")
