@@ -39,7 +39,6 @@ from yarl import URL
 MAX_FIELD = 8190  # aiohttp's max_line_size / max_field_size
 MAX_HEADERS = 128  # aiohttp's max_headers
 MAX_HEAD = 256 * 1024  # bytes read before the head is complete
-_SLICE = 64 * 1024  # the most of a request body written to the transport at once
 HIGH_WATER = 256 * 1024  # response bytes buffered before reading from the upstream pauses
 KEEPALIVE_S = 30.0  # aiohttp's keepalive_timeout
 LIMIT_PER_REGION = 256  # aiohttp's TCPConnector limit ...
@@ -673,25 +672,12 @@ async def _pump(conn: Conn, stream: AsyncIterator[bytes], chunked: bool, sent: S
             if conn.error is not None or conn.closed:
                 raise conn.error or Disconnected("the upstream closed the connection",
                                                  nothing_received=not conn.got_bytes)
-            size = len(chunk)
-            if size <= _SLICE:
-                transport.write(b"%x\r\n%b\r\n" % (size, chunk) if chunked else chunk)
-                sent.bytes_up += size
-                await conn.drain()
+            if chunked:
+                transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
             else:
-                # A large chunk goes out in slices, each after the upstream took the last:
-                # what the socket does not take at once is copied into the transport's buffer,
-                # which then keeps that size for the connection's life (RSS per upload).
-                if chunked:
-                    transport.write(b"%x\r\n" % size)
-                view = memoryview(chunk)
-                for i in range(0, size, _SLICE):
-                    piece = view[i:i + _SLICE]
-                    transport.write(piece)
-                    sent.bytes_up += len(piece)
-                    await conn.drain()
-                if chunked:
-                    transport.write(b"\r\n")
+                transport.write(chunk)
+            sent.bytes_up += len(chunk)
+            await conn.drain()
         if chunked:
             transport.write(b"0\r\n\r\n")
         conn.request_sent()
