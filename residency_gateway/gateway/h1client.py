@@ -639,13 +639,24 @@ class Pool:
             return conn
 
     async def get_status(self, base: Base, path: str) -> int:
-        """GET `path` (health probes): the status; the connection is not kept."""
+        """GET `path` (health probes): the status. A short answer is read to its end, so the
+        connection stays for the traffic (no handshake per probe); a long one is cut."""
 
         class Nothing:
             bytes_up = 0
 
         conn = await self.request(base, "GET", path, [], sent=Nothing())
-        self.release(conn, reuse=False)
+        reuse = False
+        try:
+            size = 0
+            while chunk := await conn.read():
+                size += len(chunk)
+                if size > 65536:
+                    break
+            else:
+                reuse = True
+        finally:
+            self.release(conn, reuse=reuse)
         return conn.status
 
     async def close(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -713,3 +714,41 @@ async def test_tls_names_the_server_by_the_maps_server_hostname(make_gateway, tm
         assert len(requests) == 2
     finally:
         server.close()
+
+
+async def test_streamed_uploads_keep_their_upstream_connection(make_gateway, raw):
+    """An upload answered once it was read whole leaves its connection for the next one."""
+
+    async def script(reader, writer, n):
+        while await up_request(reader, script) is not None:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    up = await serve(raw, script)
+    gw = await make_gateway(lambda m: m["regions"]["sg"].update(upstreams=[up.url]))
+    video = MP4 + b"v" * (4 * 1024 * 1024)
+    for _ in range(5):
+        status, _, text = await gw.post("/v1/liveness", xff=ADDR["SG"], data=io.BytesIO(video),
+                                        headers={"Content-Type": "video/mp4"})
+        assert (status, text) == (200, "ok")
+    assert len(up.requests) == 5 and len(set(up.on_connection)) == 1
+
+
+async def test_health_probes_send_host_only_and_leave_the_connection_for_traffic(
+        make_gateway, raw):
+    async def script(reader, writer, n):
+        while await up_request(reader, script) is not None:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    up = await serve(raw, script)
+    gw = await make_gateway(lambda m: m["regions"]["sg"].update(upstreams=[up.url + "/p"],
+                                                                health_path="/healthz"))
+    await gw.runtime.check_upstreams()
+    status, _, _ = await gw.post(tenant="lenient", xff=ADDR["SG"], json_body={})
+    assert status == 200
+    host = up.url.removeprefix("http://")
+    probes = [r for r in up.requests if b"/healthz" in r]
+    assert probes and all(r == f"GET /p/healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+                          for r in probes)
+    assert len(set(up.on_connection)) == 1  # probes and the request on one connection
