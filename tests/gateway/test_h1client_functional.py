@@ -752,3 +752,37 @@ async def test_health_probes_send_host_only_and_leave_the_connection_for_traffic
     assert probes and all(r == f"GET /p/healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
                           for r in probes)
     assert len(set(up.on_connection)) == 1  # probes and the request on one connection
+
+
+async def test_a_streamed_body_over_max_body_bytes_is_413_and_cut_upstream(make_gateway, raw):
+    async def script(reader, writer, n):
+        while await up_request(reader, script) is not None:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    up = await serve(raw, script)
+
+    def edit(m):
+        m["regions"]["sg"]["upstreams"] = [up.url]
+        m["limits"] = {"max_body_bytes": 8192}
+
+    gw = await make_gateway(edit)
+    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+    w.write(b"POST /v1/liveness HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+            b"X-Forwarded-For: 198.51.100.10\r\nContent-Type: video/mp4\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    body = MP4 + b"v" * 20000
+    for i in range(0, len(body), 3000):
+        piece = body[i:i + 3000]
+        w.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        await w.drain()
+        await asyncio.sleep(0.01)
+    w.write(b"0\r\n\r\n")
+    answer = await asyncio.wait_for(r.read(4096), 5)
+    w.close()
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:60]
+    done = await gw.completions(1)
+    assert done[0]["outcome"] == "body_too_large" and 0 < done[0]["bytes_up"] <= 8192
+    assert up.requests == []  # the upstream never saw a whole request: it was cut
+    await asyncio.sleep(0.1)
+    assert up.connections >= 1 and up.open_now == 0
