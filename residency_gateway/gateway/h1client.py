@@ -509,6 +509,24 @@ class Pool:
                     self.waiters.remove(entry)
             raise
 
+    def _take_idle(self, base: Base) -> Conn | None:
+        """The fast path, without a coroutine: a kept connection when the limits allow."""
+        idle = base.idle
+        if not idle or base.busy >= LIMIT_PER_BASE or self.busy >= LIMIT_PER_REGION:
+            return None
+        now = idle[-1].loop.time()
+        while idle:
+            conn = idle.pop()
+            if (not conn.closed and conn.transport is not None
+                    and not conn.transport.is_closing()
+                    and now - conn.idle_since < KEEPALIVE_S):
+                base.busy += 1
+                self.busy += 1
+                self.inuse.add(conn)
+                return conn
+            conn.close()
+        return None
+
     async def acquire(self, base: Base) -> Conn:
         """A connection to `base`, idle or new; holds a slot until `release`."""
         if self.closed:
@@ -606,7 +624,7 @@ class Pool:
         head = _head_block(method, path, base.host_header, headers, framing)
         retry = stream is None and not body and method in IDEMPOTENT
         while True:
-            conn = await self.acquire(base)
+            conn = self._take_idle(base) or await self.acquire(base)
             reused = conn.reused
             try:
                 conn.begin(method != "HEAD")
