@@ -503,16 +503,16 @@ async def test_pool_limits_queue_requests_within_the_connect_timeout(raw, monkey
 
     async def script(reader, writer, n):
         while await up_request(reader, script) is not None:
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
             await writer.drain()
 
     up = await serve(raw, script)
-    pool = pool_for(up, connect_timeout=2)
+    pool = pool_for(up, connect_timeout=10)
     results = await asyncio.gather(*(fetch(pool) for _ in range(6)))
     assert [r[2] for r in results] == [b"ok"] * 6
     assert up.most_open == 2 and pool.busy == 0
-    short = pool_for(up, connect_timeout=0.05)
+    short = pool_for(up, connect_timeout=0.25)
     outcome = await asyncio.gather(*(fetch(short) for _ in range(4)), return_exceptions=True)
     assert sum(isinstance(r, TimeoutError) for r in outcome) == 2  # waited past the bound
     assert short.busy == 0 and not short.waiters
