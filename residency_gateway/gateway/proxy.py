@@ -26,7 +26,6 @@ from typing import Any
 import aiohttp
 import structlog
 from aiohttp import web
-from yarl import URL
 
 from residency_gateway.audit.keys import KeyUnavailable
 from residency_gateway.audit.records import (
@@ -59,8 +58,16 @@ from residency_gateway.core.values import (
     Reason,
     SignalKind,
 )
+from residency_gateway.gateway.h1client import (
+    Conn,
+    ConnectFailed,
+    Pool,
+    UpstreamError,
+    UpstreamTimeout,
+)
 from residency_gateway.gateway.problem import challenge, problem
 from residency_gateway.gateway.runtime import Active, Runtime
+from residency_gateway.gateway.upstream import RegionPool
 from residency_gateway.regionmap.schema import RegionMap
 
 log = structlog.get_logger("residency_gateway")
@@ -146,7 +153,7 @@ class ClientGone(Exception):
 @dataclass
 class Transfer:
     """What happened to one forwarded request, for its completion record. `bytes_up` counts
-    bytes handed to the upstream connection (aiohttp's request-chunk trace), `bytes_read`
+    bytes handed to the upstream connection (counted by h1client as it writes), `bytes_read`
     bytes read from the client; `outcome` is one of OUTCOMES."""
 
     region: str | None = None
@@ -515,7 +522,8 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
             seen = seen.__cause__ or seen.__context__
         return None
 
-    upstream: aiohttp.ClientResponse | None = None
+    upstream: Conn | None = None
+    pool: RegionPool | None = None
     for region in regions:
         pool = active.upstreams[region]
         headers = upstream_request_headers(
@@ -530,22 +538,21 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
             t.region = region
             began = time.perf_counter()
             try:
-                upstream = await pool.session.request(
-                    request.method, URL(base + target, encoded=True), headers=headers,
-                    data=stream_body() if streaming else body, allow_redirects=False,
-                    server_hostname=pool.server_hostname, trace_request_ctx=t)
+                upstream = await pool.client.request(
+                    base, request.method, target, headers, body=body,
+                    stream=stream_body() if streaming else None, sent=t)
             except (BodyTooLarge, ClientBodyTimeout, ClientGone) as exc:
                 answer = client_failure(exc)
                 assert answer is not None
                 return answer
-            except aiohttp.ClientConnectorError as exc:
-                kind = "tls" if isinstance(exc, aiohttp.ClientSSLError) else "connect"
+            except ConnectFailed as exc:
+                kind = exc.kind
                 rt.metrics.upstream_errors.labels(region=region, kind=kind).inc()
                 log.warning("upstream_unreachable", region=region, kind=kind,
                             error=type(exc).__name__)
                 rt.metrics.upstream_up.labels(region=region).set(0)
                 continue
-            except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            except (TimeoutError, UpstreamTimeout) as exc:
                 answer = client_failure(exc)
                 if answer is not None:
                     return answer
@@ -553,7 +560,7 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
                 t.outcome = "upstream_timeout"
                 return problem(504, "upstream_timeout", f"region {region} did not answer in time",
                                decision_id=decision.decision_id)
-            except aiohttp.ClientError as exc:
+            except UpstreamError as exc:
                 answer = client_failure(exc)
                 if answer is not None:
                     return answer
@@ -567,30 +574,31 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
             break
         if upstream is not None:
             break
-    if upstream is None:
+    if upstream is None or pool is None:
         t.outcome = "upstream_unavailable"
         tried = ", ".join(dict.fromkeys(t.attempts)) or "none"
         return problem(503, "upstream_unavailable", f"no upstream reachable in the allowed regions "
                        f"({tried}); no failover beyond what the residency rules allow",
                        decision_id=decision.decision_id)
-    return await _relay(request, upstream, t, decision, rt, progress)
+    return await _relay(request, pool.client, upstream, t, decision, rt, progress)
 
 
 _CLIENT_WRITE_ERRORS = (ConnectionError, OSError, aiohttp.ClientConnectionResetError)
 
 
-async def _relay(request: web.Request, upstream: aiohttp.ClientResponse, t: Transfer,
+async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer,
                  decision: Decision, rt: Runtime, progress: Progress | None = None
                  ) -> web.StreamResponse:
     """Stream the upstream's answer; a failure is the upstream's or the client's, never
-    confused (a client that goes away is not an upstream error)."""
+    confused (a client that goes away is not an upstream error). The upstream connection goes
+    back to the pool only if its answer was read whole and the client took all of it."""
     t.status = upstream.status
     out = {"X-Residency-Region": t.region or "", "X-Residency-Decision": decision.decision_id}
-    response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
-    for name, value in downstream_response_headers(upstream.headers.items(), out):
-        response.headers.add(name, value)
-    if upstream.content_length is not None and "Transfer-Encoding" not in upstream.headers:
+    response = web.StreamResponse(status=upstream.status, reason=upstream.reason,
+                                  headers=downstream_response_headers(upstream.headers, out))
+    if upstream.content_length is not None and not upstream.has_transfer_encoding:
         response.content_length = upstream.content_length
+    reuse = False
     try:
         try:
             await response.prepare(request)
@@ -600,14 +608,11 @@ async def _relay(request: web.Request, upstream: aiohttp.ClientResponse, t: Tran
             t.outcome = "client_disconnected"
             rt.metrics.client_errors.labels(kind="disconnected").inc()
             return response
-        chunks = upstream.content.iter_any().__aiter__()
         while True:
             try:
-                chunk = await anext(chunks)
-            except StopAsyncIteration:
-                break
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                t.outcome = ("upstream_timeout" if isinstance(exc, TimeoutError)
+                chunk = await upstream.read()
+            except (UpstreamError, TimeoutError) as exc:
+                t.outcome = ("upstream_timeout" if isinstance(exc, UpstreamTimeout | TimeoutError)
                              else "upstream_body_error")
                 rt.metrics.upstream_errors.labels(region=t.region or "none",
                                                   kind="body").inc()
@@ -619,18 +624,16 @@ async def _relay(request: web.Request, upstream: aiohttp.ClientResponse, t: Tran
                 return response
             t.bytes_down += len(chunk)
             try:
+                if not chunk or upstream.at_end:  # the last bytes go out with the end mark
+                    await response.write_eof(chunk)
+                    break
                 await response.write(chunk)
             except _CLIENT_WRITE_ERRORS:
                 t.outcome = "client_disconnected"
                 rt.metrics.client_errors.labels(kind="disconnected").inc()
                 return response
-        try:
-            await response.write_eof()
-        except _CLIENT_WRITE_ERRORS:
-            t.outcome = "client_disconnected"
-            rt.metrics.client_errors.labels(kind="disconnected").inc()
-            return response
         t.outcome = "completed"
+        reuse = True
     finally:
-        upstream.release()
+        client.release(upstream, reuse=reuse)
     return response

@@ -1,7 +1,7 @@
-"""One pooled keep-alive ClientSession per region (shell).
+"""One keep-alive connection pool per region (shell), on the lean HTTP/1.1 client (h1client).
 
-Sessions never decompress (bytes pass through untouched), never keep cookies (tenants must not
-share state through the gateway) and add no headers of their own.
+Nothing is decompressed (bytes pass through untouched), no cookies are kept (tenants must not
+share state through the gateway) and no headers are added beyond Host and body framing.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import itertools
 import socket
 import ssl
 
-import aiohttp
 from yarl import URL
 
+from residency_gateway.gateway.h1client import Base, Pool, UpstreamError
 from residency_gateway.regionmap.schema import Limits, Region
 
 
@@ -30,21 +30,6 @@ def ssl_context(region: Region) -> ssl.SSLContext:
     return ctx
 
 
-async def _count_sent(_session: aiohttp.ClientSession, ctx: object,
-                      params: aiohttp.TraceRequestChunkSentParams) -> None:
-    """bytes_up in completion records: what was handed to the upstream connection, counted
-    as it is sent (so a 502/504 after the body went out still says how much went out)."""
-    transfer = getattr(ctx, "trace_request_ctx", None)
-    if transfer is not None and hasattr(transfer, "bytes_up"):
-        transfer.bytes_up += len(params.chunk)
-
-
-def _trace() -> aiohttp.TraceConfig:
-    config = aiohttp.TraceConfig()
-    config.on_request_chunk_sent.append(_count_sent)
-    return config
-
-
 class RegionPool:
     def __init__(self, region_id: str, region: Region, limits: Limits):
         self.region_id = region_id
@@ -52,28 +37,20 @@ class RegionPool:
         self.urls = list(region.upstreams)
         self.server_hostname = region.tls.server_hostname
         needs_tls = any(u.startswith("https://") for u in self.urls)
-        connector = aiohttp.TCPConnector(
-            limit=256, limit_per_host=128, keepalive_timeout=30,
-            ssl=ssl_context(region) if needs_tls else False, enable_cleanup_closed=False)
-        self.session = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=None, connect=limits.connect_timeout_s,
-                                          sock_connect=limits.connect_timeout_s,
-                                          sock_read=limits.read_timeout_s),
-            auto_decompress=False,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-            trust_env=False,
-            trace_configs=[_trace()],
-        )
-        self._next = itertools.cycle(range(len(self.urls)))
+        self.client = Pool(self.urls, ssl_context(region) if needs_tls else None,
+                           self.server_hostname, limits.connect_timeout_s,
+                           limits.read_timeout_s)
+        self.bases = self.client.bases
+        self._next = itertools.cycle(range(len(self.bases)))
         self.healthy: dict[str, bool] = {}
 
-    def order(self) -> list[str]:
+    def order(self) -> list[Base]:
         """The region's upstreams in round-robin order, those known to be down last."""
         start = next(self._next)
-        rotated = self.urls[start:] + self.urls[:start]
-        return sorted(rotated, key=lambda u: self.healthy.get(u) is False)
+        rotated = self.bases[start:] + self.bases[:start]
+        if not self.healthy:
+            return rotated
+        return sorted(rotated, key=lambda b: self.healthy.get(b.url) is False)
 
     @property
     def up(self) -> bool:
@@ -89,11 +66,11 @@ class RegionPool:
 
     async def _http_probe(self, url: str, timeout: float) -> bool:  # noqa: ASYNC109
         try:
-            async with asyncio.timeout(timeout), self.session.get(
-                    URL(url + (self.region.health_path or "/"), encoded=True),
-                    server_hostname=self.server_hostname) as r:
-                return 200 <= r.status < 300
-        except (aiohttp.ClientError, TimeoutError):
+            async with asyncio.timeout(timeout):
+                status = await self.client.get_status(self.client.by_url[url],
+                                                      self.region.health_path or "/")
+                return 200 <= status < 300
+        except (UpstreamError, OSError, TimeoutError):
             return False
 
     @staticmethod
@@ -118,7 +95,7 @@ class RegionPool:
             return False
 
     async def close(self) -> None:
-        await self.session.close()
+        await self.client.close()
 
 
 class Upstreams:
