@@ -400,3 +400,11 @@ async def recorder() -> AsyncIterator[tuple[str, list[str]]]:
     runner, url = await serve_handler(handle)
     yield url, seen
     await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
+    """In-process gateways run on the loop `serve` runs on (uvloop, RG_EVENT_LOOP's default)."""
+    import uvloop
+
+    return uvloop.EventLoopPolicy()

@@ -18,7 +18,7 @@ import asyncio
 import json
 import resource
 import time
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from aiohttp import web
@@ -41,8 +41,8 @@ FD_RESERVE = 64  # descriptors kept for the trail, keys, the admin listener, DNS
 
 class _Refuse(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        transport.write(REFUSAL)
+        # (uvloop's transports are not asyncio.Transport subclasses: no isinstance check)
+        cast(asyncio.Transport, transport).write(REFUSAL)
         transport.close()
 
 

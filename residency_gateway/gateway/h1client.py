@@ -31,7 +31,7 @@ import contextlib
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import Protocol, cast
 
 import httptools
 from yarl import URL
@@ -315,8 +315,8 @@ class Conn(asyncio.Protocol):
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # (uvloop's transports are not asyncio.Transport subclasses: no isinstance check)
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if not self.active:  # nothing was asked: a stale or misbehaving upstream

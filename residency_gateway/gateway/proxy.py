@@ -81,13 +81,14 @@ class BodyTooLarge(Exception):
 
 async def _read_limited(request: web.Request, limit: int, idle: float,
                         first: bytes = b"") -> tuple[bytes, bool]:
-    """Read until just past `limit` bytes (counting `first`): (what was read, whether that is
-    the whole body)."""
+    """Read until just past `limit` bytes (counting `first`), never more than one byte past
+    it: (what was read, whether that is the whole body). A body that streams on keeps only
+    this much in memory (readany() would take whatever the socket buffered, ~1 MiB)."""
     chunks: list[bytes] = [first] if first else []
     size = len(first)
     while size <= limit:
         async with asyncio.timeout(idle):
-            chunk = await request.content.readany()
+            chunk = await request.content.read(limit + 1 - size)
         if not chunk:
             return b"".join(chunks), True
         size += len(chunk)

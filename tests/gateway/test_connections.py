@@ -36,3 +36,27 @@ def test_connection_cap_leaves_room_for_an_upstream_connection_each():
     if soft != resource.RLIM_INFINITY:
         assert cap == max(16, (soft - FD_RESERVE) // 2)
     assert connection_cap(20) == 20
+
+
+async def test_a_connection_over_the_cap_gets_a_fast_503_when_none_is_idle(make_gateway):
+    """At max_connections with every connection mid-request, a new one is answered 503
+    too_many_connections and closed before a byte of its request is read (on the loop
+    `serve` runs: uvloop)."""
+    gw = await make_gateway(max_connections=16)
+    busy: list[asyncio.StreamWriter] = []
+    try:
+        for _ in range(16):  # each waits for a body it was promised
+            _, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+            w.write(b"POST /v1/compare HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            await w.drain()
+            busy.append(w)
+        await asyncio.sleep(0.3)
+        r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+        answer = await asyncio.wait_for(r.read(), timeout=5)
+        w.close()
+        assert answer.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+        assert b'"reason": "too_many_connections"' in answer
+    finally:
+        for w in busy:
+            w.close()
