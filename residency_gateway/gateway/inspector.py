@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import multiprocessing
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,13 @@ def _child(send: Connection, args: tuple[Any, ...]) -> None:
                                options=options))
     finally:
         send.close()
+
+
+@functools.lru_cache(maxsize=16)
+def _inline(options: InspectOptions) -> InspectOptions:
+    """The options of an inline inspection: the same, within the inline budgets."""
+    return dataclasses.replace(options, budget=min(options.budget, INLINE_BUDGET),
+                               max_view_bytes=min(options.max_view_bytes, INLINE_VIEW_BYTES))
 
 
 def _noop() -> None:
@@ -99,10 +107,7 @@ class Inspector:
             # with the full budget instead of holding the loop.
             quick = inspect_body(body, content_type=content_type,
                                  content_encoding=content_encoding, key=key, today=today,
-                                 options=dataclasses.replace(
-                                     options, budget=min(options.budget, INLINE_BUDGET),
-                                     max_view_bytes=min(options.max_view_bytes,
-                                                        INLINE_VIEW_BYTES)))
+                                 options=_inline(options))
             if quick.error is not Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT:
                 return quick
         if self._slots is None:

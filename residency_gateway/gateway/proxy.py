@@ -18,7 +18,6 @@ import contextlib
 import datetime as dt
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -65,6 +64,7 @@ from residency_gateway.gateway.h1client import (
     UpstreamError,
     UpstreamTimeout,
 )
+from residency_gateway.gateway.ids import uuid4_hex, uuid4_str
 from residency_gateway.gateway.problem import challenge, problem
 from residency_gateway.gateway.runtime import Active, Runtime
 from residency_gateway.gateway.upstream import RegionPool
@@ -86,9 +86,13 @@ async def _read_limited(request: web.Request, limit: int, idle: float,
     this much in memory (readany() would take whatever the socket buffered, ~1 MiB)."""
     chunks: list[bytes] = [first] if first else []
     size = len(first)
+    content = request.content
     while size <= limit:
-        async with asyncio.timeout(idle):
-            chunk = await request.content.read(limit + 1 - size)
+        if content.is_eof():  # the whole body is here: reading cannot wait on the client
+            chunk = await content.read(limit + 1 - size)
+        else:
+            async with asyncio.timeout(idle):
+                chunk = await content.read(limit + 1 - size)
         if not chunk:
             return b"".join(chunks), True
         size += len(chunk)
@@ -206,7 +210,7 @@ def _request_id(given: str) -> str:
     """A caller's X-Request-ID is kept only if it cannot be a personal identifier."""
     if _REQUEST_ID.match(given) and not may_hold_identifier(given):
         return given
-    return uuid.uuid4().hex
+    return uuid4_hex()
 
 
 class Continue:
@@ -237,7 +241,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     """Every request gets a record: an unsupported `Expect` is a recorded 417 and any
     exception in the request path a recorded 500 `internal_error` (logged with its type and
     place only, never its message or the raw path, which could hold client data)."""
-    progress = Progress(decision_id=str(uuid.uuid4()))
+    progress = Progress(decision_id=uuid4_str())
     try:
         expect = request.headers.get("Expect", "")
         if expect and expect.lower() != "100-continue":
@@ -341,8 +345,10 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
         if key is not None:
             await send_continue()
             try:
-                # The whole body within limits.body_timeout_s, each chunk within the idle time.
-                async with asyncio.timeout(rmap.limits.body_timeout_s):
+                # The whole body within limits.body_timeout_s, each chunk within the idle time
+                # (no timer when all of it has arrived already: the common small request).
+                async with (contextlib.nullcontext() if request.content.is_eof()
+                            else asyncio.timeout(rmap.limits.body_timeout_s)):
                     scan, body = await inspect_body(request, rt, rmap, key, now.date())
             except TimeoutError:  # recorded like any refusal: nothing moved
                 scan = PayloadScan(False, note="the client stopped sending the body",
