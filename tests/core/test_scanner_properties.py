@@ -136,3 +136,30 @@ def test_the_byte_check_sees_every_character_that_folding_changes():
 ])
 def test_unusual_unicode_spellings_are_found(spelled):
     assert [t.kind for t in tokens(spelled, today=TODAY)] == ["resident_id"]
+
+
+_NUMERAL_PIECES = st.text(st.sampled_from(list("〇零一二三四五六七八九十百千号码电话 -01a㈠⼀")),
+                          max_size=12)
+# Text with runs of numerals of every length around seven, in any company.
+NUMERAL_TEXT = st.lists(st.one_of(_NUMERAL_PIECES, st.text(st.sampled_from(
+    list("〇零一二三四五六七八九")), min_size=5, max_size=9)), max_size=5).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(NUMERAL_TEXT)
+def test_chinese_numeral_runs_are_found_by_the_byte_prefilter_exactly_as_by_counting(text):
+    """The byte search that decides whether to look for numeral runs finds every text the
+    regex would change (the count it replaced: seven numerals in all, then the regex)."""
+    import unicodedata
+
+    from residency_gateway.core import scanner
+
+    normal = unicodedata.normalize("NFKC", text)
+    expected = normal
+    if sum(map(normal.count, "〇零一二三四五六七八九")) >= 7 and scanner._CN_NUMERALS.search(normal):
+        expected = scanner._CN_NUMERALS.sub(
+            lambda m: m.group().translate(scanner._CN_DIGITS), normal)
+    expected_bytes = expected.encode("utf-8", "replace")
+    if scanner._needs_folding(expected_bytes):
+        expected_bytes = scanner._fold(expected).encode("utf-8", "replace")
+    assert scanner._prepared(text.encode()) == expected_bytes
