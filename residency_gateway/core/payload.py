@@ -823,9 +823,16 @@ def structured(content_type: str) -> bool:
         or ctype.endswith(("+json", "+xml")))
 
 
+_COMMON_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded",
+                           "multipart/form-data", "text/plain", "application/octet-stream",
+                           "image/jpeg", "image/png", "video/mp4", "application/pdf"})
+
+
 def shown_type(content_type: str) -> str:
     """A declared media type as records may show it (never a parameter, never client junk)."""
     ctype = content_type.split(";")[0].strip().lower()
+    if ctype in _COMMON_TYPES:
+        return ctype
     if (re.fullmatch(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}", ctype)
             and not may_hold_identifier(ctype)):
         return ctype
