@@ -28,7 +28,7 @@ import hashlib
 import ipaddress
 import itertools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geoip2.database
@@ -53,10 +53,11 @@ class GeoInfo:
     path: str
     database_type: str
     build_epoch: int
+    build_date: str = field(init=False)  # every record carries it: computed once
 
-    @property
-    def build_date(self) -> str:
-        return dt.datetime.fromtimestamp(self.build_epoch, tz=dt.UTC).date().isoformat()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "build_date", dt.datetime.fromtimestamp(
+            self.build_epoch, tz=dt.UTC).date().isoformat())
 
 
 class GeoDatabase:
