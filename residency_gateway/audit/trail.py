@@ -211,7 +211,9 @@ class Trail(abc.ABC):
         """Commit `record`; returns once it is durable. Raises TrailUnavailable at once when
         the writer is not running, and ValueError/TypeError (from `canonical`) for a record
         that cannot be encoded: the caller built it and must handle that."""
-        return await asyncio.shield(self.submit(record))
+        # Not shielded: a caller cancelled while it waits cancels only its own future; the
+        # entry is committed all the same (the writer skips futures already done).
+        return await self.submit(record)
 
     def submit(self, record: dict[str, Any], *, lazy: bool = False) -> asyncio.Future[Entry]:
         """Queue `record` for the next group commit without waiting: the future resolves once

@@ -98,3 +98,22 @@ async def test_lazy_record_shares_the_next_commit_or_is_committed_soon_or_at_clo
     lines = [ln for seg in sorted(tmp_path.glob("*/seg-*.jsonl"))
              for ln in seg.read_text().splitlines()]
     assert [json.loads(ln)["record"]["n"] for ln in lines] == [0, 1, 2, 3]
+
+
+async def test_a_cancelled_appender_still_gets_its_entry_committed_and_the_writer_lives_on(
+        tmp_path, signer):
+    trail = FileTrail(tmp_path, "gw-a", signer)
+    await trail.start()
+    try:
+        waiter = asyncio.create_task(trail.append({"n": 0}))
+        await asyncio.sleep(0)  # queued
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        after = await trail.append({"n": 1})
+        assert after.seq == 1 and trail.running and trail.failed is None
+    finally:
+        await trail.close()
+    lines = [ln for seg in sorted(tmp_path.glob("*/seg-*.jsonl"))
+             for ln in seg.read_text().splitlines()]
+    assert [json.loads(ln)["record"]["n"] for ln in lines] == [0, 1]
