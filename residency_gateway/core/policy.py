@@ -236,9 +236,7 @@ def decide(facts: RequestFacts, rmap: RegionMap, version: str, geo: GeoLookup,
     """
     memo = _memo(rmap, geo)
     client = memo.client(facts, rmap)
-    origin = combine(memo.network(client.address, rmap, geo),
-                     payload_signals(facts.payload, rmap.payload.credible_signals),
-                     truncated_prefix(client.address))
+    origin = memo.origin(client.address, facts.payload, rmap, geo)
     b = _Builder(facts, rmap, version, now, decision_id, client, origin)
     twice = ambiguous_header(facts, rmap)
     if twice is not None:
@@ -249,7 +247,7 @@ def decide(facts: RequestFacts, rmap: RegionMap, version: str, geo: GeoLookup,
                if tenant in rmap.tenants else
                TenantResult(None, Reason.UNKNOWN_TENANT, "tenant not in the region map"))
     else:
-        who = identify_tenant(facts, rmap)
+        who = memo.tenant(facts, rmap)
     if who.reason is not None:
         return b.reject(who.reason, who.step)
     b.steps.append(who.step)
@@ -264,16 +262,19 @@ _MEMO_KEY_CHARS = 512  # forwarding headers longer than this are resolved, not r
 class _Memo:
     """What decide() works out again and again for the same inputs, remembered for one region
     map and GeoIP database (held here, so their ids cannot be reused while it lives): the
-    client address of a peer and forwarding header, the network signal of an address, and
-    the route of a tenant for an origin verdict. Each is a pure function of its key; a
-    request with identifiers or a payload error is always routed afresh."""
+    client address of a peer and forwarding header, the tenant a peer names in the tenant
+    header (never an API key), the network signal and origin verdict of an address (requests
+    without payload signals), and the route of a tenant for an origin verdict. Each is a pure
+    function of its key; a request with identifiers or a payload error is routed afresh."""
 
-    __slots__ = ("clients", "geo", "networks", "rmap", "routes")
+    __slots__ = ("clients", "geo", "networks", "origins", "rmap", "routes", "tenants")
 
     def __init__(self, rmap: RegionMap, geo: GeoLookup):
         self.rmap, self.geo = rmap, geo
         self.clients: dict[tuple[str | None, tuple[str, ...]], ClientAddress] = {}
         self.networks: dict[str | None, Signal] = {}
+        self.origins: dict[str | None, OriginVerdict] = {}  # of requests without payload signals
+        self.tenants: dict[tuple[str | None, str | None], TenantResult] = {}
         self.routes: dict[tuple[object, ...], tuple[Decision, int]] = {}
 
     def client(self, facts: RequestFacts, rmap: RegionMap) -> ClientAddress:
@@ -291,6 +292,31 @@ class _Memo:
         if found is None:
             found = network_signal(address, rmap.cidr_overrides, geo)
             _remember(self.networks, address, found)
+        return found
+
+    def tenant(self, facts: RequestFacts, rmap: RegionMap) -> TenantResult:
+        ident = rmap.tenant_identification
+        if facts.header(ident.api_key_header) is not None:
+            return identify_tenant(facts, rmap)  # API keys are never kept
+        named = facts.header(ident.header)
+        key = (facts.peer, named)
+        found = self.tenants.get(key)
+        if found is None:
+            found = identify_tenant(facts, rmap)
+            if named is None or len(named) <= _MEMO_KEY_CHARS:
+                _remember(self.tenants, key, found)
+        return found
+
+    def origin(self, address: str | None, payload: PayloadScan, rmap: RegionMap,
+               geo: GeoLookup) -> OriginVerdict:
+        if payload.ids or payload.phones:
+            return combine(self.network(address, rmap, geo),
+                           payload_signals(payload, rmap.payload.credible_signals),
+                           truncated_prefix(address))
+        found = self.origins.get(address)
+        if found is None:
+            found = combine(self.network(address, rmap, geo), (), truncated_prefix(address))
+            _remember(self.origins, address, found)
         return found
 
     def route(self, b: _Builder, tenant_id: str, gateway_region: str | None) -> Decision:
