@@ -134,6 +134,9 @@ def test_explain_without_a_geoip_db_refuses_rather_than_answer_unknown_origin(
     (["explain", "--ip", "192.0.2.10", "--tenant", "acme", "--gateway-region", "sgp"],
      "--gateway-region: unknown region 'sgp'; did you mean 'sg'? (regions: cn, cn2, id, jp,"),
     (["config", "show", "--tenant", "ACME"], "unknown tenant 'ACME'; did you mean 'acme'?"),
+    (["config", "diff", "region_configs/map.yaml", "region_configs/map.yaml",
+      "--gateway-region", "jpn"],
+     "--gateway-region: unknown region 'jpn'; did you mean 'jp'? (regions: cn, cn2, id, jp,"),
 ])
 def test_unknown_names_get_did_you_mean(demo_dir, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(demo_dir)
@@ -184,3 +187,25 @@ def test_serve_with_an_unknown_gateway_region_suggests_the_closest(tmp_path, cap
         configure_logging("console", "info")  # serve configured logging: back to the suite's
     assert ("regions: this gateway's region 'sgp' (RG_REGION) is not defined in the region map; "
             "did you mean 'sg'?") in capsys.readouterr().err
+
+
+async def test_audit_export_with_a_tenant_no_decision_names_says_which_there_are(tmp_path,
+                                                                                 capsys):
+    """A typo in --tenant exports an empty bundle (that is an answer) and says so, with the
+    tenants the trail's decisions do name."""
+    from residency_gateway.audit.filestore import FileTrail
+    from residency_gateway.audit.signing import generate
+    from tests.audit.conftest import fill, sample_records
+
+    data = tmp_path / "data"
+    signer = generate(data / "keys" / "signing")
+    await fill(FileTrail(data / "trail", "gw-a", signer), sample_records(30))
+    code = main(["audit", "export", "--data-dir", str(data), "--tenant", "acmee",
+                 "--out", str(tmp_path / "bundle")])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.out.startswith("exported 0 entries")
+    assert captured.err == ("residency-gateway: --tenant: no decision names tenant 'acmee'; "
+                            "did you mean 'acme'? (tenants: acme, bank, nobasis)\n")
+    assert main(["audit", "export", "--data-dir", str(data), "--tenant", "acme",
+                 "--out", str(tmp_path / "bundle2")]) == 0
+    assert capsys.readouterr().err == ""

@@ -69,6 +69,9 @@ class Filters:
     destination: str | None = None
     cross_border_only: bool = False
     subject_pseudonyms: frozenset[str] | None = None
+    # With a tenant filter: the tenants the scanned decisions named (at most 1000), so a
+    # filter that selects nothing can say which names there are.
+    seen_tenants: set[str] = field(default_factory=set, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -90,6 +93,9 @@ class Filters:
         if (self.since and when < self.since) or (self.until and when >= self.until):
             return False
         if self.tenant is not None and record.get("tenant") != self.tenant:
+            named = record.get("tenant")
+            if isinstance(named, str) and len(self.seen_tenants) < 1000:
+                self.seen_tenants.add(named)
             return False
         origin = record["origin"]["jurisdiction"] or "unknown"
         if self.origin is not None and origin != self.origin:

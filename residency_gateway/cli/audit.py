@@ -26,6 +26,7 @@ from residency_gateway.audit.verify import Finding
 from residency_gateway.core.idnumber import parse_resident_id
 from residency_gateway.core.phones import parse_phone
 from residency_gateway.core.pseudonym import pseudonymise
+from residency_gateway.regionmap.names import unknown
 from residency_gateway.settings import Settings
 
 
@@ -173,6 +174,11 @@ def run(args: argparse.Namespace) -> int:
                                    csv_too=args.format == "csv")
             print(f"exported {result.selected} entries from {len(result.logs)} logs to "
                   f"{result.out} (manifest signed by key {signer.key_id})")
+            if result.selected == 0 and args.tenant is not None and \
+                    args.tenant not in filters.seen_tenants:
+                print(f"residency-gateway: --tenant: no decision names "
+                      f"{unknown('tenant', args.tenant, filters.seen_tenants)[8:]}",
+                      file=sys.stderr)
             return 0
         if args.audit_command == "report":
             trust = _trust(args)

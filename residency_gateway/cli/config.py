@@ -16,6 +16,7 @@ from residency_gateway.core.payload import redact_path
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError
 from residency_gateway.maptools.diff import network_changes, replay, route_changes
 from residency_gateway.regionmap.load import ConfigError, load_region_map
+from residency_gateway.regionmap.names import unknown
 from residency_gateway.regionmap.schema import RegionMap
 
 
@@ -45,6 +46,11 @@ def _records(paths: list[Path]) -> list[dict[str, Any]]:
 
 def config_diff(args: argparse.Namespace) -> int:
     old, new = _load([args.old]), _load([args.new])
+    known = {**old.rmap.regions, **new.rmap.regions}
+    if args.gateway_region is not None and args.gateway_region not in known:
+        print(f"residency-gateway: --gateway-region: "
+              f"{unknown('region', args.gateway_region, known)}", file=sys.stderr)
+        return 2
     now = dt.datetime.now(dt.UTC)
     changes = route_changes(old, new, now, args.gateway_region)
     network = network_changes(old, new)
@@ -120,8 +126,6 @@ def find_geoip_db(given: Path | None) -> Path | None:
 
 
 def explain_cmd(args: argparse.Namespace) -> int:
-    from residency_gateway.regionmap.names import unknown
-
     lm = _load(default_map_paths(args.config))
     db = find_geoip_db(args.geoip_db)
     if db is None:
