@@ -316,8 +316,12 @@ async def test_a_stale_connection_closed_unanswered_is_retried_once_without_a_bo
     b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: upgrade\r\n\r\n",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Ctl: a\x01b\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Del: a\x7f\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n",
 ], ids=["bad-version", "garbage", "status-2000", "long-field", "long-reason", "200-fields",
-        "nul", "two-lengths", "length-and-chunked", "bad-length", "101", "bad-chunk-size"])
+        "nul", "two-lengths", "length-and-chunked", "bad-length", "101", "bad-chunk-size",
+        "control-in-value", "del-in-value", "control-in-reason"])
 async def test_a_malformed_answer_is_bad_response(raw, answer):
     async def script(reader, writer, n):
         await up_request(reader, script)
@@ -612,6 +616,27 @@ async def test_hostile_upstreams_are_502_and_504_and_the_gateway_carries_on(make
     assert [c["outcome"] for c in done] == ["upstream_error", "upstream_error",
                                             "upstream_timeout", "upstream_body_error",
                                             "completed"]
+
+
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 200 OK\r\nX-Ctl: a\x01b\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 200 OK\r\nX-Del: a\x7f\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\nok",
+], ids=["control-in-value", "del-in-value", "control-in-reason"])
+async def test_control_characters_in_an_answer_head_are_the_upstreams_502(make_gateway, raw,
+                                                                          answer):
+    """llhttp's lenient header parsing lets control characters through that aiohttp's writer
+    refuses downstream: they must be the upstream's 502, not the gateway's 500 internal_error
+    (which pages whoever runs the gateway for an upstream's fault)."""
+    up = await serve(raw, answer_each(answer))
+    gw = await make_gateway(lambda m: m["regions"]["sg"].update(upstreams=[up.url]))
+    got, headers, problem = await gw.post("/v1/ctl", tenant="acme", xff=ADDR["SG"],
+                                          json_body={})
+    assert (got, problem["reason"]) == (502, "upstream_error")
+    assert headers["Content-Type"].startswith("application/problem+json")
+    done = await gw.completions(1)
+    assert done[0]["outcome"] == "upstream_error"
+    assert gw.runtime.metrics.internal_errors._value.get() == 0
 
 
 async def test_a_client_gone_mid_answer_closes_the_upstream_connection(make_gateway, raw):
