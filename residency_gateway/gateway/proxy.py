@@ -587,18 +587,23 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
         return problem(503, "upstream_unavailable", f"no upstream reachable in the allowed regions "
                        f"({tried}); no failover beyond what the residency rules allow",
                        decision_id=decision.decision_id)
-    return await _relay(request, pool.client, upstream, t, decision, rt, progress)
+    return await _relay(request, pool.client, upstream, t, decision, rt, progress,
+                        idle=limits.client_idle_timeout_s)
 
 
 _CLIENT_WRITE_ERRORS = (ConnectionError, OSError, aiohttp.ClientConnectionResetError)
 
 
 async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer,
-                 decision: Decision, rt: Runtime, progress: Progress | None = None
-                 ) -> web.StreamResponse:
+                 decision: Decision, rt: Runtime, progress: Progress | None = None, *,
+                 idle: float = 60.0) -> web.StreamResponse:
     """Stream the upstream's answer; a failure is the upstream's or the client's, never
     confused (a client that goes away is not an upstream error). The upstream connection goes
-    back to the pool only if its answer was read whole and the client took all of it."""
+    back to the pool only if its answer was read whole and the client took all of it.
+
+    A client that takes none of the answer for `idle` seconds (limits.client_idle_timeout_s)
+    is cut (`client_timeout`): otherwise it would hold its upstream connection, and a pool
+    slot, for as long as it likes (a few such clients hold every connection of a base)."""
     t.status = upstream.status
     out = {"X-Residency-Region": t.region or "", "X-Residency-Decision": decision.decision_id}
     response = web.StreamResponse(status=upstream.status, reason=upstream.reason,
@@ -631,10 +636,17 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                 return response
             t.bytes_down += len(chunk)
             try:
-                if not chunk or upstream.at_end:  # the last bytes go out with the end mark
-                    await response.write_eof(chunk)
-                    break
-                await response.write(chunk)
+                async with asyncio.timeout(idle):
+                    if not chunk or upstream.at_end:  # the last bytes go out with the end mark
+                        await response.write_eof(chunk)
+                        break
+                    await response.write(chunk)
+            except TimeoutError:  # (an OSError: before _CLIENT_WRITE_ERRORS)
+                t.outcome = "client_timeout"
+                rt.metrics.client_errors.labels(kind="timeout").inc()
+                if request.transport is not None:
+                    request.transport.abort()  # close() would wait for it to read the rest
+                return response
             except _CLIENT_WRITE_ERRORS:
                 t.outcome = "client_disconnected"
                 rt.metrics.client_errors.labels(kind="disconnected").inc()

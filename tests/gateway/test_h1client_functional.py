@@ -667,6 +667,44 @@ async def test_a_client_gone_mid_answer_closes_the_upstream_connection(make_gate
     assert 50000 <= done[0]["bytes_down"] < 10_000_000
 
 
+async def test_a_client_that_stops_reading_does_not_hold_the_upstream_connection(make_gateway,
+                                                                                  raw):
+    """A client that takes no bytes of the answer for client_idle_timeout_s is cut and its
+    upstream connection closed: otherwise 128 such clients hold every connection of a base
+    (LIMIT_PER_BASE) for as long as they like and every other request waits and fails."""
+
+    async def script(reader, writer, n):
+        await up_request(reader, script)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")
+        with contextlib.suppress(ConnectionError):
+            for _ in range(100_000):  # 1 GB if nobody stopped it
+                writer.write(b"d" * 10000)
+                await writer.drain()
+
+    up = await serve(raw, script)
+
+    def edit(m):
+        m["regions"]["sg"]["upstreams"] = [up.url]
+        m["limits"] = {"client_idle_timeout_s": 0.5}
+
+    gw = await make_gateway(edit)
+    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+    w.write(b"GET /v1/big HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+            b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
+    await r.readuntil(b"\r\n\r\n")
+    w.transport.pause_reading()  # and never reads again
+    for _ in range(100):
+        if up.closed_by_peer:
+            break
+        await asyncio.sleep(0.05)
+    assert up.closed_by_peer == 1  # well within the upstream's read_timeout_s (60 s)
+    done = await gw.completions(1)
+    assert done[0]["outcome"] == "client_timeout"
+    assert 0 < done[0]["bytes_down"] < 1_000_000_000
+    assert not gw.runtime.active.upstreams["sg"].client.inuse
+    w.transport.abort()
+
+
 def _dns_pki(tmp_path):
     """A CA and a server certificate for the name sg.upstream.test only (no IP address)."""
     import datetime as dt
