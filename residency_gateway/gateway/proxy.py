@@ -592,6 +592,7 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
 
 
 _CLIENT_WRITE_ERRORS = (ConnectionError, OSError, aiohttp.ClientConnectionResetError)
+_UNTIMED_WRITE = 16384  # well under the transport's high-water mark, with the head
 
 
 async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer,
@@ -635,8 +636,14 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                         request.transport.close()
                 return response
             t.bytes_down += len(chunk)
+            transport = request.transport
             try:
-                async with asyncio.timeout(idle):
+                # A small write into an empty send buffer cannot wait for the client (no
+                # timer: the common small answer); any other write may, for at most `idle`.
+                async with (contextlib.nullcontext() if transport is not None
+                            and len(chunk) <= _UNTIMED_WRITE
+                            and not transport.get_write_buffer_size()
+                            else asyncio.timeout(idle)):
                     if not chunk or upstream.at_end:  # the last bytes go out with the end mark
                         await response.write_eof(chunk)
                         break
