@@ -14,7 +14,8 @@ It replaces aiohttp's ClientSession in the request path and keeps what the proxy
   Parsing is as lax as aiohttp's (llhttp lenient headers, bare LF, spaces after a chunk size),
   with its limits: a status line or header field of at most 8190 bytes, 128 fields; plus a
   bound on the whole head. A control character (other than HTAB) in a field value or the
-  reason phrase is refused (RFC 9110 s.5.5; aiohttp's writer would refuse it downstream). Anything else malformed is `BadResponse` (the proxy's 502).
+  reason phrase is refused (RFC 9110 s.5.5; aiohttp's writer would refuse it downstream).
+  Anything else malformed is `BadResponse` (the proxy's 502).
 - Timeouts: `connect_timeout_s` bounds waiting for a pool slot, the TCP connect and the TLS
   handshake together (`TimeoutError`); `read_timeout_s` bounds each wait for the upstream once
   the request is sent: the head, then every gap in the body (`UpstreamTimeout`), and also a
