@@ -639,6 +639,12 @@ class Pool:
                 conn.begin(method != "HEAD")
                 transport = conn.transport
                 assert transport is not None
+                if conn.closed or transport.is_closing():
+                    # A new connection the upstream closed (or spoke on) before a byte was
+                    # sent: a busy loop can handle the connect and the close in one turn.
+                    # Nothing went out, so it is a failed connect (the next base may take it);
+                    # writing would raise on uvloop, and no answer would ever wake us.
+                    raise ConnectFailed("the upstream closed the connection before the request")
                 if stream is not None:
                     transport.write(head)
                     conn.writer = asyncio.create_task(_pump(conn, stream, chunked, sent))

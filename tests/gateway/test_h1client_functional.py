@@ -524,6 +524,40 @@ async def test_pool_limits_queue_requests_within_the_connect_timeout(raw, monkey
     await short.close()
 
 
+@pytest.mark.parametrize("mode", ["closes", "speaks-first"])
+async def test_a_new_connection_the_upstream_dropped_before_use_fails_at_once(raw, monkeypatch,
+                                                                             mode):
+    """An upstream that accepts and at once closes (an overloaded server at its connection
+    limit) or speaks first: when its FIN or bytes are handled before the request goes out (a
+    busy loop handles the connect and the close in one turn; here a delay after the connect
+    stands for that), nothing was sent: it is a failed connect (the proxy tries the next base),
+    not a RuntimeError from writing to a closed uvloop transport (the proxy's 500) nor, on
+    asyncio's loop, a wait for an answer that never wakes (the read timer ignores a closed
+    connection)."""
+
+    async def script(reader, writer, n):
+        if mode == "speaks-first":
+            writer.write(b"220 hello\r\n")
+            await writer.drain()
+        writer.close()
+
+    up = await serve(raw, script)
+    connect = Pool._connect
+
+    async def busy_connect(self, base, deadline):
+        conn = await connect(self, base, deadline)
+        await asyncio.sleep(0.1)  # the loop is busy: the upstream's FIN arrives meanwhile
+        return conn
+
+    monkeypatch.setattr(Pool, "_connect", busy_connect)
+    pool = pool_for(up, read_timeout=0.3)
+    for method, body in (("POST", b"{}"), ("GET", None)):
+        with pytest.raises(ConnectFailed):
+            await asyncio.wait_for(fetch(pool, method, body=body), 5)
+    assert pool.busy == 0 and not pool.inuse
+    await pool.close()
+
+
 async def test_nothing_listening_is_connect_failed():
     pool = Pool(["http://127.0.0.1:9"], None, None, 1.0, 1.0)
     with pytest.raises(ConnectFailed) as info:
