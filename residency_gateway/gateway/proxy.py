@@ -343,7 +343,13 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
             decision = early
     if decision is None:
         if key is not None:
-            await send_continue()
+            try:
+                await send_continue()
+            except _CLIENT_WRITE_ERRORS:  # the client left before its body: nothing moved
+                rt.metrics.client_errors.labels(kind="disconnected").inc()
+                return await _shell_refusal(request, progress, 400, "client_disconnected",
+                                            "the client went away before sending the request "
+                                            "body; nothing was forwarded")
             try:
                 # The whole body within limits.body_timeout_s, each chunk within the idle time
                 # (no timer when all of it has arrived already: the common small request).
@@ -386,7 +392,13 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
                        headers=challenge(rmap) if decision.status == 401 else None)
     transfer = Transfer()
     try:
-        await send_continue()
+        try:
+            await send_continue()
+        except _CLIENT_WRITE_ERRORS:  # the client left before its body: nothing moved
+            transfer.outcome = "client_disconnected"
+            rt.metrics.client_errors.labels(kind="disconnected").inc()
+            return problem(400, "client_disconnected", "the client went away before sending "
+                           "the request body", decision_id=decision_id)
         return await forward(request, rt, active, decision, body, transfer, progress)
     except asyncio.CancelledError:
         # aiohttp cancels handlers only when the server shuts down (handler_cancellation off)
