@@ -13,7 +13,9 @@ It replaces aiohttp's ClientSession in the request path and keeps what the proxy
   for an upgrade), HEAD/204/304 have no body, bodies are chunked, by length or until close.
   Parsing is as lax as aiohttp's (llhttp lenient headers, bare LF, spaces after a chunk size),
   with its limits: a status line or header field of at most 8190 bytes, 128 fields; plus a
-  bound on the whole head. Anything else malformed is `BadResponse` (the proxy's 502).
+  bound on the whole head. A control character (other than HTAB) in a field value or the
+  reason phrase is refused (RFC 9110 s.5.5; aiohttp's writer would refuse it downstream).
+  Anything else malformed is `BadResponse` (the proxy's 502).
 - Timeouts: `connect_timeout_s` bounds waiting for a pool slot, the TCP connect and the TLS
   handshake together (`TimeoutError`); `read_timeout_s` bounds each wait for the upstream once
   the request is sent: the head, then every gap in the body (`UpstreamTimeout`), and also a
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 from collections import deque
 from collections.abc import AsyncIterator
@@ -45,6 +48,10 @@ LIMIT_PER_REGION = 256  # aiohttp's TCPConnector limit ...
 LIMIT_PER_BASE = 128  # ... and limit_per_host
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # no Content-Length: 0
+# RFC 9110 s.5.5: no control character but HTAB in a field value (nor in a reason phrase).
+# llhttp's lenient header parsing lets them through, and aiohttp's writer refuses them
+# downstream with a ValueError (the gateway's 500): they are the upstream's malformed answer.
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class UpstreamError(Exception):
@@ -391,6 +398,8 @@ class Conn(asyncio.Protocol):
         self._reason += status
         if len(self._reason) > MAX_FIELD:
             raise BadResponse("status line too long")
+        if _CONTROL.search(status) is not None:
+            raise BadResponse("control character in the reason phrase")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self.head_done:
@@ -400,7 +409,7 @@ class Conn(asyncio.Protocol):
         if len(self.headers) >= MAX_HEADERS:
             raise BadResponse("too many header fields")
         value = value.rstrip(b" \t")
-        if b"\x00" in value or b"\r" in value or b"\n" in value:
+        if _CONTROL.search(value) is not None:
             raise BadResponse("control character in a header value")
         if len(name) == 14 and name.lower() == b"content-length":
             self._cl = value
@@ -630,6 +639,12 @@ class Pool:
                 conn.begin(method != "HEAD")
                 transport = conn.transport
                 assert transport is not None
+                if conn.closed or transport.is_closing():
+                    # A new connection the upstream closed (or spoke on) before a byte was
+                    # sent: a busy loop can handle the connect and the close in one turn.
+                    # Nothing went out, so it is a failed connect (the next base may take it);
+                    # writing would raise on uvloop, and no answer would ever wake us.
+                    raise ConnectFailed("the upstream closed the connection before the request")
                 if stream is not None:
                     transport.write(head)
                     conn.writer = asyncio.create_task(_pump(conn, stream, chunked, sent))

@@ -343,7 +343,13 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
             decision = early
     if decision is None:
         if key is not None:
-            await send_continue()
+            try:
+                await send_continue()
+            except _CLIENT_WRITE_ERRORS:  # the client left before its body: nothing moved
+                rt.metrics.client_errors.labels(kind="disconnected").inc()
+                return await _shell_refusal(request, progress, 400, "client_disconnected",
+                                            "the client went away before sending the request "
+                                            "body; nothing was forwarded")
             try:
                 # The whole body within limits.body_timeout_s, each chunk within the idle time
                 # (no timer when all of it has arrived already: the common small request).
@@ -386,7 +392,13 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
                        headers=challenge(rmap) if decision.status == 401 else None)
     transfer = Transfer()
     try:
-        await send_continue()
+        try:
+            await send_continue()
+        except _CLIENT_WRITE_ERRORS:  # the client left before its body: nothing moved
+            transfer.outcome = "client_disconnected"
+            rt.metrics.client_errors.labels(kind="disconnected").inc()
+            return problem(400, "client_disconnected", "the client went away before sending "
+                           "the request body", decision_id=decision_id)
         return await forward(request, rt, active, decision, body, transfer, progress)
     except asyncio.CancelledError:
         # aiohttp cancels handlers only when the server shuts down (handler_cancellation off)
@@ -587,18 +599,24 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
         return problem(503, "upstream_unavailable", f"no upstream reachable in the allowed regions "
                        f"({tried}); no failover beyond what the residency rules allow",
                        decision_id=decision.decision_id)
-    return await _relay(request, pool.client, upstream, t, decision, rt, progress)
+    return await _relay(request, pool.client, upstream, t, decision, rt, progress,
+                        idle=limits.client_idle_timeout_s)
 
 
 _CLIENT_WRITE_ERRORS = (ConnectionError, OSError, aiohttp.ClientConnectionResetError)
+_UNTIMED_WRITE = 16384  # well under the transport's high-water mark, with the head
 
 
 async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer,
-                 decision: Decision, rt: Runtime, progress: Progress | None = None
-                 ) -> web.StreamResponse:
+                 decision: Decision, rt: Runtime, progress: Progress | None = None, *,
+                 idle: float = 60.0) -> web.StreamResponse:
     """Stream the upstream's answer; a failure is the upstream's or the client's, never
     confused (a client that goes away is not an upstream error). The upstream connection goes
-    back to the pool only if its answer was read whole and the client took all of it."""
+    back to the pool only if its answer was read whole and the client took all of it.
+
+    A client that takes none of the answer for `idle` seconds (limits.client_idle_timeout_s)
+    is cut (`client_timeout`): otherwise it would hold its upstream connection, and a pool
+    slot, for as long as it likes (a few such clients hold every connection of a base)."""
     t.status = upstream.status
     out = {"X-Residency-Region": t.region or "", "X-Residency-Decision": decision.decision_id}
     response = web.StreamResponse(status=upstream.status, reason=upstream.reason,
@@ -630,11 +648,24 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                         request.transport.close()
                 return response
             t.bytes_down += len(chunk)
+            transport = request.transport
             try:
-                if not chunk or upstream.at_end:  # the last bytes go out with the end mark
-                    await response.write_eof(chunk)
-                    break
-                await response.write(chunk)
+                # A small write into an empty send buffer cannot wait for the client (no
+                # timer: the common small answer); any other write may, for at most `idle`.
+                async with (contextlib.nullcontext() if transport is not None
+                            and len(chunk) <= _UNTIMED_WRITE
+                            and not transport.get_write_buffer_size()
+                            else asyncio.timeout(idle)):
+                    if not chunk or upstream.at_end:  # the last bytes go out with the end mark
+                        await response.write_eof(chunk)
+                        break
+                    await response.write(chunk)
+            except TimeoutError:  # (an OSError: before _CLIENT_WRITE_ERRORS)
+                t.outcome = "client_timeout"
+                rt.metrics.client_errors.labels(kind="timeout").inc()
+                if request.transport is not None:
+                    request.transport.abort()  # close() would wait for it to read the rest
+                return response
             except _CLIENT_WRITE_ERRORS:
                 t.outcome = "client_disconnected"
                 rt.metrics.client_errors.labels(kind="disconnected").inc()

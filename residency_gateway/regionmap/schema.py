@@ -175,7 +175,9 @@ class Limits(Strict):
     client_idle_timeout_s: float = Field(
         default=60.0, gt=0, le=3600,
         description="A client that sends no body bytes for this long is answered 408 "
-                    "(client_body_timeout before the decision, client_timeout while streaming)")
+                    "(client_body_timeout before the decision, client_timeout while streaming); "
+                    "a client that takes none of the answer for this long is cut "
+                    "(client_timeout)")
     body_timeout_s: float = Field(
         default=600.0, gt=0, le=86400,
         description="Total time a client has to send its whole request body, from the start of "

@@ -316,8 +316,12 @@ async def test_a_stale_connection_closed_unanswered_is_retried_once_without_a_bo
     b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
     b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: upgrade\r\n\r\n",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Ctl: a\x01b\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Del: a\x7f\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n",
 ], ids=["bad-version", "garbage", "status-2000", "long-field", "long-reason", "200-fields",
-        "nul", "two-lengths", "length-and-chunked", "bad-length", "101", "bad-chunk-size"])
+        "nul", "two-lengths", "length-and-chunked", "bad-length", "101", "bad-chunk-size",
+        "control-in-value", "del-in-value", "control-in-reason"])
 async def test_a_malformed_answer_is_bad_response(raw, answer):
     async def script(reader, writer, n):
         await up_request(reader, script)
@@ -520,6 +524,40 @@ async def test_pool_limits_queue_requests_within_the_connect_timeout(raw, monkey
     await short.close()
 
 
+@pytest.mark.parametrize("mode", ["closes", "speaks-first"])
+async def test_a_new_connection_the_upstream_dropped_before_use_fails_at_once(raw, monkeypatch,
+                                                                             mode):
+    """An upstream that accepts and at once closes (an overloaded server at its connection
+    limit) or speaks first: when its FIN or bytes are handled before the request goes out (a
+    busy loop handles the connect and the close in one turn; here a delay after the connect
+    stands for that), nothing was sent: it is a failed connect (the proxy tries the next base),
+    not a RuntimeError from writing to a closed uvloop transport (the proxy's 500) nor, on
+    asyncio's loop, a wait for an answer that never wakes (the read timer ignores a closed
+    connection)."""
+
+    async def script(reader, writer, n):
+        if mode == "speaks-first":
+            writer.write(b"220 hello\r\n")
+            await writer.drain()
+        writer.close()
+
+    up = await serve(raw, script)
+    connect = Pool._connect
+
+    async def busy_connect(self, base, deadline):
+        conn = await connect(self, base, deadline)
+        await asyncio.sleep(0.1)  # the loop is busy: the upstream's FIN arrives meanwhile
+        return conn
+
+    monkeypatch.setattr(Pool, "_connect", busy_connect)
+    pool = pool_for(up, read_timeout=0.3)
+    for method, body in (("POST", b"{}"), ("GET", None)):
+        with pytest.raises(ConnectFailed):
+            await asyncio.wait_for(fetch(pool, method, body=body), 5)
+    assert pool.busy == 0 and not pool.inuse
+    await pool.close()
+
+
 async def test_nothing_listening_is_connect_failed():
     pool = Pool(["http://127.0.0.1:9"], None, None, 1.0, 1.0)
     with pytest.raises(ConnectFailed) as info:
@@ -614,6 +652,27 @@ async def test_hostile_upstreams_are_502_and_504_and_the_gateway_carries_on(make
                                             "completed"]
 
 
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 200 OK\r\nX-Ctl: a\x01b\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 200 OK\r\nX-Del: a\x7f\r\nContent-Length: 2\r\n\r\nok",
+    b"HTTP/1.1 200 O\x01K\r\nContent-Length: 2\r\n\r\nok",
+], ids=["control-in-value", "del-in-value", "control-in-reason"])
+async def test_control_characters_in_an_answer_head_are_the_upstreams_502(make_gateway, raw,
+                                                                          answer):
+    """llhttp's lenient header parsing lets control characters through that aiohttp's writer
+    refuses downstream: they must be the upstream's 502, not the gateway's 500 internal_error
+    (which pages whoever runs the gateway for an upstream's fault)."""
+    up = await serve(raw, answer_each(answer))
+    gw = await make_gateway(lambda m: m["regions"]["sg"].update(upstreams=[up.url]))
+    got, headers, problem = await gw.post("/v1/ctl", tenant="acme", xff=ADDR["SG"],
+                                          json_body={})
+    assert (got, problem["reason"]) == (502, "upstream_error")
+    assert headers["Content-Type"].startswith("application/problem+json")
+    done = await gw.completions(1)
+    assert done[0]["outcome"] == "upstream_error"
+    assert gw.runtime.metrics.internal_errors._value.get() == 0
+
+
 async def test_a_client_gone_mid_answer_closes_the_upstream_connection(make_gateway, raw):
     async def script(reader, writer, n):
         await up_request(reader, script)
@@ -640,6 +699,44 @@ async def test_a_client_gone_mid_answer_closes_the_upstream_connection(make_gate
     done = await gw.completions(1)
     assert done[0]["outcome"] == "client_disconnected"
     assert 50000 <= done[0]["bytes_down"] < 10_000_000
+
+
+async def test_a_client_that_stops_reading_does_not_hold_the_upstream_connection(make_gateway,
+                                                                                  raw):
+    """A client that takes no bytes of the answer for client_idle_timeout_s is cut and its
+    upstream connection closed: otherwise 128 such clients hold every connection of a base
+    (LIMIT_PER_BASE) for as long as they like and every other request waits and fails."""
+
+    async def script(reader, writer, n):
+        await up_request(reader, script)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")
+        with contextlib.suppress(ConnectionError):
+            for _ in range(100_000):  # 1 GB if nobody stopped it
+                writer.write(b"d" * 10000)
+                await writer.drain()
+
+    up = await serve(raw, script)
+
+    def edit(m):
+        m["regions"]["sg"]["upstreams"] = [up.url]
+        m["limits"] = {"client_idle_timeout_s": 0.5}
+
+    gw = await make_gateway(edit)
+    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+    w.write(b"GET /v1/big HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+            b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
+    await r.readuntil(b"\r\n\r\n")
+    w.transport.pause_reading()  # and never reads again
+    for _ in range(100):
+        if up.closed_by_peer:
+            break
+        await asyncio.sleep(0.05)
+    assert up.closed_by_peer == 1  # well within the upstream's read_timeout_s (60 s)
+    done = await gw.completions(1)
+    assert done[0]["outcome"] == "client_timeout"
+    assert 0 < done[0]["bytes_down"] < 1_000_000_000
+    assert not gw.runtime.active.upstreams["sg"].client.inuse
+    w.transport.abort()
 
 
 def _dns_pki(tmp_path):
