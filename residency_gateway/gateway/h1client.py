@@ -414,7 +414,8 @@ class Conn(asyncio.Protocol):
         if len(name) == 14 and name.lower() == b"content-length":
             self._cl = value
         elif len(name) == 17 and name.lower() == b"transfer-encoding":
-            self._te = value
+            # several lines are one list (RFC 9110 s.5.3)
+            self._te = value if self._te is None else self._te + b", " + value
         self.headers.append((name.decode("utf-8", "surrogateescape"),
                              value.decode("utf-8", "surrogateescape")))
 
@@ -438,8 +439,13 @@ class Conn(asyncio.Protocol):
             self._ignore = True
             self.keep_alive = False
             return
-        chunked = (self._te is not None
-                   and self._te.rsplit(b",", 1)[-1].strip().lower() == b"chunked")
+        codings = [c.strip().lower() for c in (self._te or b"").split(b",") if c.strip()]
+        if any(c != b"chunked" for c in codings):
+            # gzip, br, ... as a transfer coding: Transfer-Encoding is hop-by-hop, so the
+            # client would get the coded bytes with nothing saying so; refused as the
+            # upstream's error (502), as a malformed answer is.
+            raise BadResponse("transfer coding other than chunked")
+        chunked = bool(codings)
         self._until_close = (self._cl is None and not chunked and status not in (204, 304))
 
     def on_body(self, body: bytes) -> None:

@@ -319,9 +319,15 @@ async def test_a_stale_connection_closed_unanswered_is_retried_once_without_a_bo
     b"HTTP/1.1 200 OK\r\nX-Ctl: a\x01b\r\nContent-Length: 0\r\n\r\n",
     b"HTTP/1.1 200 OK\r\nX-Del: a\x7f\r\nContent-Length: 0\r\n\r\n",
     b"HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n",
+    # transfer codings other than chunked: the gateway would relay them undone and unsaid
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: br\r\nConnection: close\r\n\r\nxx",
 ], ids=["bad-version", "garbage", "status-2000", "long-field", "long-reason", "200-fields",
         "nul", "two-lengths", "length-and-chunked", "bad-length", "101", "bad-chunk-size",
-        "control-in-value", "del-in-value", "control-in-reason"])
+        "control-in-value", "del-in-value", "control-in-reason", "gzip-chunked",
+        "gzip-then-chunked-lines", "br-until-close"])
 async def test_a_malformed_answer_is_bad_response(raw, answer):
     async def script(reader, writer, n):
         await up_request(reader, script)
