@@ -138,3 +138,21 @@ def metric_value(text: str, name: str, **labels: str) -> float:
             if sample.name == name and sample.labels == labels:
                 return float(sample.value)
     raise AssertionError(f"no sample {name}{labels} in the metrics")
+
+
+async def act_as_load_balancer(admin_url: str, stopped: Any) -> None:
+    """What a load balancer does with /readyz: poll it every 50 ms and set `stopped` (an
+    asyncio.Event) at the first answer that is not 200 or the first failure."""
+    import asyncio
+
+    import aiohttp
+
+    async with aiohttp.ClientSession() as s:
+        while not stopped.is_set():
+            try:
+                async with s.get(admin_url + "/readyz") as r:
+                    if r.status != 200:
+                        stopped.set()
+            except aiohttp.ClientError:
+                stopped.set()
+            await asyncio.sleep(0.05)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from residency_gateway.gateway.app import serve_handler
 from tests.conftest import GatewayProcess, map_for
-from tests.helpers import ADDR, write_map
+from tests.helpers import ADDR, act_as_load_balancer, write_map
 
 
 async def slow_upstream():
@@ -33,17 +33,6 @@ async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(tmp_pa
     results: list[int] = []
     in_flight_at_term: list[int] = []
 
-    async def health_checker() -> None:
-        async with aiohttp.ClientSession() as s:
-            while not lb_stopped.is_set():
-                try:
-                    async with s.get(gw.admin + "/readyz") as r:
-                        if r.status != 200:
-                            lb_stopped.set()
-                except aiohttp.ClientError:
-                    lb_stopped.set()
-                await asyncio.sleep(0.05)
-
     active = 0
 
     async def client() -> None:
@@ -63,7 +52,7 @@ async def test_sigterm_under_load_finishes_in_flight_requests_and_exits_0(tmp_pa
                 finally:
                     active -= 1
 
-    checker = asyncio.create_task(health_checker())
+    checker = asyncio.create_task(act_as_load_balancer(gw.admin, lb_stopped))
     clients = [asyncio.create_task(client()) for _ in range(8)]
     await asyncio.sleep(1.0)
     in_flight_at_term.append(active)

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from residency_gateway.cli import main
 from residency_gateway.gateway.app import serve_handler
 from tests.conftest import GatewayProcess, Processes, free_port, map_for, serve_command
-from tests.helpers import ADDR, metric_value, write_map
+from tests.helpers import ADDR, act_as_load_balancer, metric_value, write_map
 
 HEADERS = {"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"]}
 
@@ -162,17 +162,6 @@ async def test_sigterm_under_load_drains_every_worker_with_no_failed_request(tmp
             results: list[int] = []
             active = 0
 
-            async def health_checker() -> None:
-                async with aiohttp.ClientSession() as s:
-                    while not lb_stopped.is_set():
-                        try:
-                            async with s.get(gw.admin + "/readyz") as r:
-                                if r.status != 200:
-                                    lb_stopped.set()
-                        except aiohttp.ClientError:
-                            lb_stopped.set()
-                        await asyncio.sleep(0.05)
-
             async def client() -> None:
                 nonlocal active
                 conn = aiohttp.TCPConnector(force_close=True)
@@ -187,7 +176,7 @@ async def test_sigterm_under_load_drains_every_worker_with_no_failed_request(tmp
                         finally:
                             active -= 1
 
-            checker = asyncio.create_task(health_checker())
+            checker = asyncio.create_task(act_as_load_balancer(gw.admin, lb_stopped))
             clients = [asyncio.create_task(client()) for _ in range(16)]
             await asyncio.sleep(1.5)
             in_flight = active
