@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="serve --workers N")
     args = parser.parse_args(argv)
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(pyspy).exists():
+        raise SystemExit("bench.profile: py-spy is not installed: pip install -e '.[bench]'")
     wrk_bin = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="rg-profile-") as d:
         tmp = Path(d)
