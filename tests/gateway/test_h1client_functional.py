@@ -301,6 +301,16 @@ async def test_a_stale_connection_closed_unanswered_is_retried_once_without_a_bo
     await pool.close()
 
 
+async def sg_gateway(make_gateway, url: str, **limits: float):  # type: ignore[no-untyped-def]
+    """A gateway whose region sg (where the test's traffic goes) is `url`, with `limits`."""
+    def edit(m):  # type: ignore[no-untyped-def]
+        m["regions"]["sg"]["upstreams"] = [url]
+        if limits:
+            m["limits"] = limits
+
+    return await make_gateway(edit)
+
+
 # -- hostile upstreams ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("answer", [
@@ -633,11 +643,7 @@ async def test_hostile_upstreams_are_502_and_504_and_the_gateway_carries_on(make
 
     up = await serve(raw, script)
 
-    def edit(m):
-        m["regions"]["sg"]["upstreams"] = [up.url]
-        m["limits"] = {"read_timeout_s": 0.4}
-
-    gw = await make_gateway(edit)
+    gw = await sg_gateway(make_gateway, up.url, read_timeout_s=0.4)
     for path, status, reason in (("/garbage", 502, "upstream_error"),
                                  ("/huge", 502, "upstream_error"),
                                  ("/slow", 504, "upstream_timeout")):
@@ -669,7 +675,7 @@ async def test_control_characters_in_an_answer_head_are_the_upstreams_502(make_g
     refuses downstream: they must be the upstream's 502, not the gateway's 500 internal_error
     (which pages whoever runs the gateway for an upstream's fault)."""
     up = await serve(raw, answer_each(answer))
-    gw = await make_gateway(lambda m: m["regions"]["sg"].update(upstreams=[up.url]))
+    gw = await sg_gateway(make_gateway, up.url)
     got, headers, problem = await gw.post("/v1/ctl", tenant="acme", xff=ADDR["SG"],
                                           json_body={})
     assert (got, problem["reason"]) == (502, "upstream_error")
@@ -690,7 +696,7 @@ async def test_a_client_gone_mid_answer_closes_the_upstream_connection(make_gate
                 await asyncio.sleep(0.001)
 
     up = await serve(raw, script)
-    gw = await make_gateway(lambda m: m["regions"]["sg"].update(upstreams=[up.url]))
+    gw = await sg_gateway(make_gateway, up.url)
     r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
     w.write(b"GET /v1/big HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
             b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
@@ -723,11 +729,7 @@ async def test_a_client_that_stops_reading_does_not_hold_the_upstream_connection
 
     up = await serve(raw, script)
 
-    def edit(m):
-        m["regions"]["sg"]["upstreams"] = [up.url]
-        m["limits"] = {"client_idle_timeout_s": 0.5}
-
-    gw = await make_gateway(edit)
+    gw = await sg_gateway(make_gateway, up.url, client_idle_timeout_s=0.5)
     r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
     w.write(b"GET /v1/big HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
             b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
@@ -828,7 +830,7 @@ async def test_streamed_uploads_keep_their_upstream_connection(make_gateway, raw
             await writer.drain()
 
     up = await serve(raw, script)
-    gw = await make_gateway(lambda m: m["regions"]["sg"].update(upstreams=[up.url]))
+    gw = await sg_gateway(make_gateway, up.url)
     video = MP4 + b"v" * (4 * 1024 * 1024)
     for _ in range(5):
         status, _, text = await gw.post("/v1/liveness", xff=ADDR["SG"], data=io.BytesIO(video),
@@ -865,11 +867,7 @@ async def test_a_streamed_body_over_max_body_bytes_is_413_and_cut_upstream(make_
 
     up = await serve(raw, script)
 
-    def edit(m):
-        m["regions"]["sg"]["upstreams"] = [up.url]
-        m["limits"] = {"max_body_bytes": 8192}
-
-    gw = await make_gateway(edit)
+    gw = await sg_gateway(make_gateway, up.url, max_body_bytes=8192)
     r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
     w.write(b"POST /v1/liveness HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
             b"X-Forwarded-For: 198.51.100.10\r\nContent-Type: video/mp4\r\n"
