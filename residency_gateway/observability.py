@@ -222,6 +222,27 @@ class SafeBytesLogger(_DropUnwritable, structlog.BytesLogger):
     """structlog's BytesLogger (orjson lines) that drops what it cannot write."""
 
 
+_REQUEST_LOGGER: list[Any] = [None, None]  # [the configuration it was made with, the logger]
+
+
+def request_logger() -> Any:
+    """The gateway's logger as a concrete bound logger, made once per logging configuration:
+    `structlog.get_logger()` is a lazy proxy that builds a new bound logger on every call
+    (configure_logging keeps cache_logger_on_first_use off so that a reconfiguration, and
+    structlog.testing.capture_logs, take effect). Keyed on the configuration, so either
+    still does."""
+    config = structlog.get_config()
+    config["stderr"] = sys.stderr  # the console logger writes to whatever stderr is now
+    made = _REQUEST_LOGGER[0]
+    if made is None or any(made[k] is not config[k] for k in _MADE_WITH):
+        _REQUEST_LOGGER[1] = structlog.get_logger("residency_gateway").bind()
+        _REQUEST_LOGGER[0] = config
+    return _REQUEST_LOGGER[1]
+
+
+_MADE_WITH = ("processors", "wrapper_class", "logger_factory", "context_class", "stderr")
+
+
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     server_log = logging.getLogger("aiohttp.server")
     if _PARSER_FILTER not in server_log.filters:

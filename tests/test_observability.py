@@ -10,7 +10,7 @@ import sys
 import structlog
 from prometheus_client import generate_latest
 
-from residency_gateway.observability import Metrics, configure_logging
+from residency_gateway.observability import Metrics, configure_logging, request_logger
 from tests.helpers import metric_value
 
 
@@ -48,3 +48,28 @@ def test_json_log_lines_carry_every_value(monkeypatch):
     assert first["event"] == "request" and first["tenant"] == "acme"
     assert first["note"] == "中文" and first["big"] == 2**70 and first["level"] == "info"
     assert second["status"] == 200 and second["ratio"] == 0.5 and "object" in second["obj"]
+
+
+def test_the_request_logger_follows_every_reconfiguration(monkeypatch):
+    """request_logger() is made once per configuration (the per-request bind is the hot path),
+    but a reconfiguration, a captured stderr and structlog's capture_logs still take effect."""
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(raw, encoding="utf-8"))
+    try:
+        configure_logging("json", "info")
+        assert request_logger() is request_logger()
+        request_logger().bind(decision_id="d1").info("request", status=200)
+        with structlog.testing.capture_logs() as captured:
+            request_logger().bind(decision_id="d2").info("request", status=503)
+        configure_logging("json", "warning")
+        request_logger().info("request", status=201)  # below the level now: not written
+        request_logger().warning("request", status=202)
+    finally:
+        configure_logging("console", "info")  # as tests/conftest.py has it
+    written = [json.loads(line) for line in raw.getvalue().splitlines()]
+    assert [(e.get("decision_id"), e["status"]) for e in written] == [("d1", 200), (None, 202)]
+    assert [(e["decision_id"], e["status"]) for e in captured] == [("d2", 503)]
+    console = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", console)  # a swapped stderr (pytest's capture) is used
+    request_logger().info("request", status=204)
+    assert "request" in console.getvalue() and "204" in console.getvalue()

@@ -939,8 +939,14 @@ def _plainly_nothing(text: str) -> bool:
     return data.translate(_B64_SKELETON).find(_B64_MIN) < 0
 
 
+_LABEL = re.compile(r"[a-z0-9-]{1,64}")
+
+
 def _safe_label(name: str) -> bool:
-    return bool(re.fullmatch(r"[a-z0-9-]{1,64}", name)) and not may_hold_identifier(name)
+    return bool(_LABEL.fullmatch(name)) and not may_hold_identifier(name)
+
+
+_NOTHING_IN_LINE = PayloadScan(False)  # what scan_views finds in no views
 
 
 def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
@@ -948,6 +954,8 @@ def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
                       phones: bool = True, skip_headers: Iterable[str] = ()) -> PayloadScan:
     """Identifiers in the path, query string or header values are signals like a body's."""
     views = request_line_views(path, query, headers, skip_headers)
+    if not views:
+        return _NOTHING_IN_LINE  # the common case: no value could hold an identifier
     options = InspectOptions(resident_ids=resident_ids, phones=phones)
     return scan_views(views, key=key, today=today, options=options, inspected=False, note="")
 
@@ -979,4 +987,6 @@ def _has_digit(text: str) -> bool:
 def _may_hold(text: str) -> bool:
     if may_hold_identifier(text):
         return True
+    if text.isascii() and "%" not in text and "&" not in text and "\\" not in text:
+        return False  # no encoding to undo (derived_views would find none): the common path
     return any(may_hold_identifier(d) for d in derived_views(text))

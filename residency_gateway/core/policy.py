@@ -129,6 +129,9 @@ def ambiguous_header(facts: RequestFacts, rmap: RegionMap) -> str | None:
 
     Which value a server keeps (first, last, joined) differs between parsers, so a gateway that
     picked one could route by a value the upstream never sees: neither is believed (400)."""
+    index = facts._index
+    if len(index) == len(facts.headers):
+        return None  # the common case: no header name sent twice
     ident = rmap.tenant_identification
     names: tuple[str, ...] = (
         ident.header.lower(), ident.api_key_header.lower(), "content-type", "content-encoding",
@@ -137,7 +140,6 @@ def ambiguous_header(facts: RequestFacts, rmap: RegionMap) -> str | None:
     if not _peer_trusted(facts, rmap):
         # A trusted proxy may append its own forwarding line; anyone else's is one value.
         names += ("x-forwarded-for", "forwarded", "x-real-ip")
-    index = facts._index
     if all(len(index.get(name, ())) < 2 for name in names):
         return None  # the common case: each sent once at most
     seen: dict[str, str] = {}
@@ -337,6 +339,11 @@ class _Memo:
         d = _route(b, tenant_id, gateway_region)
         _remember(self.routes, key, (d, first_step))
         return d
+
+
+def tenant_of(facts: RequestFacts, rmap: RegionMap, geo: GeoLookup) -> TenantResult:
+    """identify_tenant, remembered as decide() remembers it (never for API keys)."""
+    return _memo(rmap, geo).tenant(facts, rmap)
 
 
 def _remember(table: dict[Any, Any], key: Any, value: Any) -> None:

@@ -39,6 +39,9 @@ def _marker(cut: int) -> str:
 
 def safe_text(value: str | bytes, limit: int = DEFAULT_LIMIT) -> str:
     """`value` as printable UTF-8-safe text of at most `limit` characters (at least 8)."""
+    if (type(value) is str and len(value) <= limit and value.isascii() and value.isprintable()
+            and "\\" not in value):
+        return value  # the common case (a limit under 8 only allows more: never shorter)
     if isinstance(value, bytes | bytearray | memoryview):
         text = bytes(value).decode("utf-8", "surrogateescape")
     else:

@@ -524,5 +524,5 @@ def may_hold_identifier(text: str) -> bool:
     """Seven or more digits in all, however spelled (fullwidth, other scripts) or punctuated:
     the text could hold (part of) an identifier, so it is never copied into a record or log."""
     if text.isascii():
-        return sum(map(text.count, "0123456789")) >= REDACT_DIGITS
+        return ascii_digits(text.encode("ascii")) >= REDACT_DIGITS
     return sum(c.isdigit() for c in normalise(text)) >= REDACT_DIGITS

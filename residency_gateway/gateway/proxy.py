@@ -44,8 +44,8 @@ from residency_gateway.core.inspection import (
 from residency_gateway.core.payload import PLACEMENT_MARKER, SIGNATURE_BYTES, redact_path
 from residency_gateway.core.policy import (
     decide,
-    identify_tenant,
     redirect_stands_without_body,
+    tenant_of,
 )
 from residency_gateway.core.safetext import safe_text
 from residency_gateway.core.scanner import may_hold_identifier
@@ -68,6 +68,7 @@ from residency_gateway.gateway.ids import uuid4_hex, uuid4_str
 from residency_gateway.gateway.problem import challenge, problem
 from residency_gateway.gateway.runtime import Active, Runtime
 from residency_gateway.gateway.upstream import RegionPool
+from residency_gateway.observability import request_logger
 from residency_gateway.regionmap.schema import RegionMap
 
 log = structlog.get_logger("residency_gateway")
@@ -331,7 +332,7 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
     body = NO_BODY
     decision: Decision | None = None
     send_continue = Continue(request)
-    who = identify_tenant(facts, rmap)
+    who = tenant_of(facts, rmap, active.geo)
     key = rt.keys.get(who.tenant) if who.tenant is not None else None
     if key is not None:
         facts = with_line_scan(facts, query, rmap, key, now.date())
@@ -376,9 +377,10 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
                        "was transferred; retry later", decision_id=decision_id)
     progress.recorded = True
     _observe_decision(rt, decision)
-    bound = log.bind(request_id=request_id, decision_id=decision_id, tenant=decision.tenant,
-                     origin=decision.origin.jurisdiction, origin_rule=decision.origin.rule,
-                     method=request.method, path=shown_path)
+    bound = request_logger().bind(
+        request_id=request_id, decision_id=decision_id, tenant=decision.tenant,
+        origin=decision.origin.jurisdiction, origin_rule=decision.origin.rule,
+        method=request.method, path=shown_path)
     if decision.action is not Action.FORWARD:
         reason = decision.reasons[-1]
         elapsed = time.perf_counter() - started
@@ -623,6 +625,12 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                                   headers=downstream_response_headers(upstream.headers, out))
     if upstream.content_length is not None and not upstream.has_transfer_encoding:
         response.content_length = upstream.content_length
+    if upstream.chunks or upstream.done:
+        # The answer's first bytes (or its end) came with its head: the head goes out with
+        # them in one send, not two. A head whose body is still on its way goes out at once,
+        # so a slow body never holds back the status. (aiohttp >= 3.11 reads this; older
+        # versions ignore it and send the head at once.)
+        response._send_headers_immediately = False
     reuse = False
     try:
         try:

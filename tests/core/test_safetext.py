@@ -61,3 +61,28 @@ def test_escaping_is_unambiguous(raw):
 ])
 def test_examples(value, expected):
     assert safe_text(value, 16 if expected.startswith("x") else 64) == expected
+
+
+def _reference_safe_text(value: str, limit: int) -> str:
+    """safe_text as defined before its fast path (the general path for every string)."""
+    from residency_gateway.core import safetext as s
+
+    budget = max(limit, 8)
+    pieces = [s._piece(ch) for ch in value[: budget + 1]]
+    if len(value) <= budget and sum(map(len, pieces)) <= budget:
+        return "".join(pieces)
+    out: list[str] = []
+    size = 0
+    for index, piece in enumerate(pieces):
+        if size + len(piece) + len(s._marker(len(value) - index - 1)) > budget:
+            break
+        out.append(piece)
+        size += len(piece)
+    out.append(s._marker(len(value) - len(out))[: budget - size])
+    return "".join(out)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=80)
+       | st.text(max_size=80), st.integers(min_value=0, max_value=90))
+def test_the_fast_path_gives_what_the_general_path_gives(text, limit):
+    assert safe_text(text, limit) == _reference_safe_text(text, limit)

@@ -163,3 +163,20 @@ def test_chinese_numeral_runs_are_found_by_the_byte_prefilter_exactly_as_by_coun
     if scanner._needs_folding(expected_bytes):
         expected_bytes = scanner._fold(expected).encode("utf-8", "replace")
     assert scanner._prepared(text.encode()) == expected_bytes
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x7F), max_size=60)
+       | st.text("0123456789/%&\\.;-aZ", max_size=60) | st.text(max_size=40))
+def test_path_redaction_fast_paths_decide_as_the_full_rule(path):
+    """may_hold_identifier counts ASCII digits in C, and a path with no encoding to undo skips
+    derived_views: both decide as counting digits over every derived view."""
+    from residency_gateway.core.payload import _may_hold, derived_views, normalise
+    from residency_gateway.core.scanner import REDACT_DIGITS, may_hold_identifier
+
+    def digits(t: str) -> int:
+        return sum(c.isdigit() for c in normalise(t))
+
+    assert may_hold_identifier(path) == (digits(path) >= REDACT_DIGITS)
+    assert _may_hold(path) == any(digits(v) >= REDACT_DIGITS
+                                  for v in (path, *derived_views(path)))

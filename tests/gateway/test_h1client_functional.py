@@ -887,3 +887,48 @@ async def test_a_streamed_body_over_max_body_bytes_is_413_and_cut_upstream(make_
     assert up.requests == []  # the upstream never saw a whole request: it was cut
     await asyncio.sleep(0.1)
     assert up.connections >= 1 and up.open_now == 0
+
+
+async def test_an_answer_head_is_relayed_before_a_slow_body_and_whole_answers_stay_whole(
+        make_gateway, raw):
+    """The head of an answer goes out with its first body bytes when they came together (one
+    send), but never waits for a body still on its way: a client sees the status while a slow
+    upstream is still producing the body."""
+    release = asyncio.Event()
+
+    async def script(reader, writer, n):
+        while (got := await up_request(reader, script)) is not None:
+            if got[0].startswith(b"GET /v1/slow"):
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+                await writer.drain()
+                await release.wait()
+                writer.write(b"hello")
+            elif got[0].startswith(b"GET /v1/chunked"):
+                writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+            else:
+                writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    up = await serve(raw, script)
+    gw = await sg_gateway(make_gateway, up.url)
+    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+    ask = (b"GET %s HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+           b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
+    w.write(ask % b"/v1/slow")
+    head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)  # the body is held back
+    assert head.startswith(b"HTTP/1.1 200 ") and b"Content-Length: 5" in head
+    release.set()
+    assert await asyncio.wait_for(r.readexactly(5), 5) == b"hello"
+    w.write(ask % b"/v1/whole")
+    head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 201 ") and b"X-Residency-Region: sg" in head
+    assert await asyncio.wait_for(r.readexactly(2), 5) == b"ok"
+    w.write(ask % b"/v1/chunked")
+    head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)
+    assert b"Transfer-Encoding: chunked" in head
+    body = await asyncio.wait_for(r.readuntil(b"0\r\n\r\n"), 5)
+    assert b"hello" in body and b" world" in body
+    w.close()
+    done = await gw.completions(3)
+    assert [c["outcome"] for c in done] == ["completed"] * 3
