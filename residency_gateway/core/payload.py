@@ -340,12 +340,18 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
     it, else by BOM, else UTF-8; UTF-16 as well when NUL bytes suggest it. Undecodable bytes
     become U+FFFD: they cannot be an identifier, and the rest is still read."""
     texts: list[str] = []
+    utf8: bool | None = None  # whether `data` is valid UTF-8, once known
     for bom, codec in _BOMS:
         if data.startswith(bom):
             texts.append(data.decode(codec, "replace"))
             break
     else:
-        texts.append(data.decode("utf-8", "replace"))
+        try:
+            texts.append(data.decode("utf-8"))
+            utf8 = True
+        except UnicodeDecodeError:
+            texts.append(data.decode("utf-8", "replace"))
+            utf8 = False
     if charset:
         # The declared charset is one more reading, never the only one: receivers (JSON ones
         # by RFC 8259) often ignore it. An unknown name (or one with a NUL) adds nothing.
@@ -356,14 +362,16 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
     if b"\x00" in data:
         for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
             texts.append(data.decode(codec, "replace"))
-    if not data.isascii():
+    if utf8 is None and not data.isascii():
         try:
             data.decode("utf-8")
+            utf8 = True
         except UnicodeDecodeError:
-            # Not UTF-8 and not labelled: what a lenient receiver would guess (fullwidth digits
-            # are two bytes in these legacy CJK charsets).
-            texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis",
-                                                                     "big5"))
+            utf8 = False
+    if utf8 is False:
+        # Not UTF-8 and not labelled: what a lenient receiver would guess (fullwidth digits
+        # are two bytes in these legacy CJK charsets).
+        texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis", "big5"))
     return texts
 
 
@@ -810,6 +818,8 @@ def scan_views(views: Iterable[tuple[str, str | bytes]], *, key: bytes, today: d
     except BudgetExceeded:
         return PayloadScan(False, note="inspection needs more work than payload.inspect_budget "
                            "allows", error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+    if not found:
+        return PayloadScan(inspected, note=note)  # the common case: nothing to pseudonymise
     ids, phones, counts = findings(found, key=key, max_subjects=options.max_subjects)
     return PayloadScan(inspected, ids, phones, note, counts=tuple(sorted(counts.items())))
 

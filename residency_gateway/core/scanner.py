@@ -404,26 +404,36 @@ def _plus_before(data: bytes, start: int) -> bool:
     return i >= 0 and data[i] == 0x2B
 
 
+_WINDOW_SIZES = frozenset({11, 13, 15, 18})
+
+
 def _windows(groups: list[str], plus: bool) -> Iterator[tuple[int, int, str]]:
     """(first, last, joined) for each window of consecutive groups that could be an
     identifier by its length: 15 or 18 characters (IDs), 11/13/15 digits (mainland mobiles),
     10-17 digits starting 00, or 8-15 digits after a plus sign (international numbers). A
     check character X only ends a window."""
     sizes = [len(g) for g in groups]
+    checks = [g == "X" or g == "x" for g in groups]
     count = len(groups)
+    left = sum(sizes)  # characters from group i to the end
     for i in range(count):
-        if groups[i] in ("X", "x"):
+        if i:
+            left -= sizes[i - 1]
+        if left < 8 or (left < 10 and not (plus and i == 0)):
+            return  # no window starting here or later is long enough for anything
+        if checks[i]:
             continue
         size = 0
         zeros = groups[i].startswith("00")
+        lead = plus and i == 0
         for j in range(i, count):
             size += sizes[j]
             if size > 18:
                 break
-            if (size in (11, 13, 15, 18) or (zeros and 10 <= size <= 17)
-                    or (plus and i == 0 and 8 <= size <= 15)):
+            if (size in _WINDOW_SIZES or (zeros and 10 <= size <= 17)
+                    or (lead and 8 <= size <= 15)):
                 yield i, j, "".join(groups[i:j + 1])
-            if groups[j] in ("X", "x"):
+            if checks[j]:
                 break
 
 

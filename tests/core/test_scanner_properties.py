@@ -180,3 +180,31 @@ def test_path_redaction_fast_paths_decide_as_the_full_rule(path):
     assert may_hold_identifier(path) == (digits(path) >= REDACT_DIGITS)
     assert _may_hold(path) == any(digits(v) >= REDACT_DIGITS
                                   for v in (path, *derived_views(path)))
+
+
+def _reference_windows(groups: list[str], plus: bool) -> list[tuple[int, int, str]]:
+    """scanner._windows as first written: every (i, j) tried."""
+    out = []
+    for i in range(len(groups)):
+        if groups[i] in ("X", "x"):
+            continue
+        size = 0
+        for j in range(i, len(groups)):
+            size += len(groups[j])
+            if size > 18:
+                break
+            if (size in (11, 13, 15, 18) or (groups[i].startswith("00") and 10 <= size <= 17)
+                    or (plus and i == 0 and 8 <= size <= 15)):
+                out.append((i, j, "".join(groups[i:j + 1])))
+            if groups[j] in ("X", "x"):
+                break
+    return out
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.text("0123456789", min_size=1, max_size=12) | st.sampled_from(["X", "x"])
+                | st.sampled_from(["00", "0086", "86"]), max_size=12), st.booleans())
+def test_windows_with_early_exits_are_the_windows_of_every_pair(groups, plus):
+    from residency_gateway.core.scanner import _windows
+
+    assert list(_windows(groups, plus)) == _reference_windows(groups, plus)
