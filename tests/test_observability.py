@@ -73,3 +73,23 @@ def test_the_request_logger_follows_every_reconfiguration(monkeypatch):
     monkeypatch.setattr(sys, "stderr", console)  # a swapped stderr (pytest's capture) is used
     request_logger().info("request", status=204)
     assert "request" in console.getvalue() and "204" in console.getvalue()
+
+
+def test_log_timestamps_are_iso_utc_microseconds_and_follow_the_clock():
+    import datetime as dt
+    import re
+    import time
+
+    from residency_gateway.observability import utc_timestamp
+
+    seen = []
+    for _ in range(3):
+        before = dt.datetime.now(dt.UTC)
+        stamp = utc_timestamp(None, "info", {})["timestamp"]
+        after = dt.datetime.now(dt.UTC)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp)
+        parsed = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        assert before - dt.timedelta(microseconds=1) <= parsed <= after
+        seen.append(parsed)
+        time.sleep(0.6)  # across a second boundary at least once: the cached part moves on
+    assert seen == sorted(seen) and seen[-1] - seen[0] >= dt.timedelta(seconds=1)
