@@ -49,6 +49,7 @@ from residency_gateway.core.scanner import (
     Token,
     ascii_digits,
     digit_run_spans,
+    is_digit_like,
     may_hold_identifier,
     normalise,
     tokens,
@@ -990,8 +991,8 @@ def redact_path(path: str) -> str:
 
 
 def _has_digit(text: str) -> bool:
-    return any(c.isdigit() for c in normalise(text)) or any(
-        any(c.isdigit() for c in normalise(d)) for d in derived_views(text))
+    return any(is_digit_like(c) for c in normalise(text)) or any(
+        any(is_digit_like(c) for c in normalise(d)) for d in derived_views(text))
 
 
 def _may_hold(text: str) -> bool:

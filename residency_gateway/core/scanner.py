@@ -535,4 +535,13 @@ def may_hold_identifier(text: str) -> bool:
     the text could hold (part of) an identifier, so it is never copied into a record or log."""
     if text.isascii():
         return ascii_digits(text.encode("ascii")) >= REDACT_DIGITS
-    return sum(c.isdigit() for c in normalise(text)) >= REDACT_DIGITS
+    return sum(is_digit_like(c) for c in normalise(text)) >= REDACT_DIGITS
+
+
+_CN_NUMERAL_CHARS = frozenset("〇零一二三四五六七八九")
+
+
+def is_digit_like(ch: str) -> bool:
+    """A digit in any script, or a Chinese numeral (seven in a row are read as a number by the
+    scanner, so for redaction each one counts as a digit). `ch` is normalised."""
+    return ch.isdigit() or ch in _CN_NUMERAL_CHARS

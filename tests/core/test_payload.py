@@ -266,6 +266,10 @@ def test_inspection_work_is_bounded():
 @pytest.mark.parametrize("path", [
     f"/subjects/{ADULT_ID}.json", f"/subjects/id:{ADULT_ID}", f"/s/{ADULT_ID[:6]}-{ADULT_ID[6:]}",
     "/s/" + "".join(f"%{ord(c):02X}" for c in ADULT_ID), "/s/" + "".join(f"%25{ord(c):02X}" for c in ADULT_ID),
+    # Chinese numerals written digit by digit: the scanner reads seven in a row as a number
+    "/v1/subjects/" + ADULT_ID.translate(str.maketrans("0123456789", "〇一二三四五六七八九")),
+    "/v1/subjects/" + ADULT_ID[:6] + ADULT_ID[6:].translate(str.maketrans("0123456789",
+                                                                         "零一二三四五六七八九")),
 ])
 def test_identifiers_inside_path_segments_are_signals_and_redacted(path):
     scan = scan_request_line(path, "", key=KEY, today=TODAY)

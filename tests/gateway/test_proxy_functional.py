@@ -379,6 +379,27 @@ async def test_identifiers_in_path_query_text_and_keys_are_signals_and_never_rec
     assert all(d["request_id"] != ADULT_ID for d in decisions)
 
 
+async def test_an_id_number_in_chinese_numerals_in_the_path_is_a_signal_and_never_recorded(
+        make_gateway):
+    """The scanner reads seven Chinese numerals in a row as digits (an ID number written out,
+    as in a transcript): the path that holds one is routed to China, and recorded and logged
+    with the number redacted, as the same number in fullwidth or ASCII digits is."""
+    gw = await make_gateway()
+    sg = {"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"]}
+    spelled = ADULT_ID.translate(str.maketrans("0123456789", "〇一二三四五六七八九"))
+    with structlog.testing.capture_logs() as logs:
+        async with gw.session.get(gw.url + f"/v1/subjects/{spelled}/status", headers=sg) as r:
+            assert r.status == 200 and (await r.json())["region"] == "cn"
+    decisions = [r for r in gw.records() if r["type"] == "decision"]
+    # (a path that is not plain ASCII: every segment with a digit is redacted)
+    assert decisions[0]["path"] == "/{redacted}/subjects/{redacted}/status"
+    assert {e["path"] for e in logs if e["event"] == "request"} == {
+        "/{redacted}/subjects/{redacted}/status"}
+    everything = gw.trail_text() + repr(logs)
+    i = everything.find(spelled[:7])
+    assert i < 0, everything[max(0, i - 300):i + 50]
+
+
 async def test_gateway_abroad_keeps_mainland_records_in_the_china_store(make_gateway, backends,
                                                                         tmp_path):
     from residency_gateway.audit.export import verify_store
