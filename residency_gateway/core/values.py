@@ -8,7 +8,7 @@ carry keyed pseudonyms only.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 # The map's vocabulary, re-exported: the core builds on the region map's types.
@@ -80,7 +80,13 @@ class PayloadScan:
     counts: tuple[tuple[str, int], ...] = ()
 
     def merged(self, other: PayloadScan) -> PayloadScan:
-        """Findings of both scans (request line and body); an error in either stands."""
+        """Findings of both scans (request line and body); an error in either stands. The
+        placeholder note of a request not yet inspected gives way to what inspecting it says
+        (not "body not inspected; application/json body inspected ...")."""
+        if self.note == _NOT_INSPECTED_NOTE and other.note:
+            if not (self.inspected or self.ids or self.phones or self.error or self.counts):
+                return other  # the placeholder itself: nothing of it to keep
+            self = replace(self, note="")
         note = "; ".join(n for n in (self.note, other.note) if n)
         counts = dict(self.counts)
         for kind, n in other.counts:
@@ -97,7 +103,8 @@ class PayloadScan:
         return tuple(seen.values())
 
 
-NOT_INSPECTED = PayloadScan(inspected=False, note="body not inspected")
+_NOT_INSPECTED_NOTE = "body not inspected"
+NOT_INSPECTED = PayloadScan(inspected=False, note=_NOT_INSPECTED_NOTE)
 
 
 @dataclass(frozen=True, slots=True)

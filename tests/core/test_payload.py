@@ -432,3 +432,21 @@ def test_digit_only_tokens_cannot_decode_into_digit_runs():
     for group in itertools.product("0123456789", repeat=4):
         raw = base64.b64decode("".join(group))
         assert raw[0] >= 0xD3 and not 0x30 <= raw[1] <= 0x39
+
+
+def test_merging_scans_keeps_every_finding_and_drops_only_the_placeholder_note():
+    from residency_gateway.core.values import NOT_INSPECTED, PayloadScan, Reason
+
+    body = PayloadScan(True, note="application/json body inspected (10 bytes, 1 views)",
+                       counts=(("phone", 1),))
+    assert NOT_INSPECTED.merged(body) == body
+    assert NOT_INSPECTED.merged(PayloadScan(False)) == NOT_INSPECTED  # nothing said: it stays
+    line = NOT_INSPECTED.merged(PayloadScan(False, counts=(("resident_id", 1),)))
+    assert line.note == "body not inspected" and line.counts == (("resident_id", 1),)
+    both = line.merged(body)
+    assert both.note == body.note and both.inspected
+    assert both.counts == (("phone", 1), ("resident_id", 1))
+    refused = line.merged(PayloadScan(False, note="too big", error=Reason.BODY_TOO_LARGE))
+    assert (refused.note, refused.error) == ("too big", Reason.BODY_TOO_LARGE)
+    plain = PayloadScan(False, note="request line").merged(body)
+    assert plain.note == "request line; " + body.note

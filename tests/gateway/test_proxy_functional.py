@@ -88,6 +88,11 @@ async def test_mainland_id_in_body_from_abroad_goes_to_cn(make_gateway, backends
     status, _, body = await gw.post(xff=ADDR["SG"], json_body={"applicant": {"id": ADULT_ID}})
     assert (status, body["region"]) == (200, "cn")
     only(backends, "cn")
+    [decision] = [r for r in gw.records() if r["type"] == "decision"]
+    # what the record says of the body is what inspection said, not "body not inspected; ..."
+    assert decision["inspection"]["body_inspected"] is True
+    assert decision["inspection"]["note"].startswith("application/json body inspected (")
+    assert decision["inspection"]["subject_counts"] == {"resident_id": 1}
 
 
 async def test_invalid_checksum_is_not_a_mainland_signal(make_gateway, backends):
