@@ -145,15 +145,21 @@ def normalise(text: str) -> str:
     return _fold(unicodedata.normalize("NFKC", text))
 
 
-# Chinese numerals written digit by digit (speech transcripts, handwriting): seven or more in a
-# row are a number ("一三九一二三四五六七八"); fewer are words ("第一", "一二").
-_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
-_CN_NUMERALS = re.compile("[〇零一二三四五六七八九]{7,}")
+# Chinese numerals written digit by digit (speech transcripts, handwriting, forms): seven or
+# more in a row are a number ("一三九一二三四五六七八"); fewer are words ("第一", "一二"). Besides
+# U+3007 and 零 to 九: the circle U+25CB typed for U+3007, the financial forms (壹 贰 叁 肆 伍 陆 柒
+# 捌 玖 and the traditional 貳 參 陸), the old forms 弌 弍 弎, and 幺 (one, as numbers are read
+# aloud).
+CN_NUMERALS = {"0": "\u3007\u25cb零", "1": "一壹弌幺", "2": "二贰貳弍", "3": "三叁參弎",
+               "4": "四肆", "5": "五伍", "6": "六陆陸", "7": "七柒", "8": "八捌", "9": "九玖"}
+CN_NUMERAL_CHARS = "".join(CN_NUMERALS.values())
+_CN_DIGITS = str.maketrans({c: digit for digit, chars in CN_NUMERALS.items() for c in chars})
+_CN_NUMERALS = re.compile(f"[{CN_NUMERAL_CHARS}]{{7,}}")
 
 
 def _cn_skeleton() -> bytes:
     table = bytearray(b"." * 256)
-    for ch in "〇零一二三四五六七八九":
+    for ch in CN_NUMERAL_CHARS:
         lead, *rest = ch.encode()
         table[lead] = ord("L")
         for b in rest:
@@ -538,10 +544,10 @@ def may_hold_identifier(text: str) -> bool:
     return sum(is_digit_like(c) for c in normalise(text)) >= REDACT_DIGITS
 
 
-_CN_NUMERAL_CHARS = frozenset("〇零一二三四五六七八九")
+_CN_NUMERAL_SET = frozenset(CN_NUMERAL_CHARS)
 
 
 def is_digit_like(ch: str) -> bool:
     """A digit in any script, or a Chinese numeral (seven in a row are read as a number by the
     scanner, so for redaction each one counts as a digit). `ch` is normalised."""
-    return ch.isdigit() or ch in _CN_NUMERAL_CHARS
+    return ch.isdigit() or ch in _CN_NUMERAL_SET

@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 from residency_gateway.core.idnumber import check_character, parse_resident_id
 from residency_gateway.core.payload import InspectOptions, inspect_body
 from residency_gateway.core.pseudonym import pseudonymise
-from residency_gateway.core.scanner import may_hold_identifier, tokens
+from residency_gateway.core.scanner import (
+    CN_NUMERAL_CHARS,
+    CN_NUMERALS,
+    may_hold_identifier,
+    tokens,
+)
 
 TODAY = dt.date(2026, 11, 29)
 KEY = b"k" * 32
@@ -96,7 +101,7 @@ def test_random_18_digit_numbers_are_ids_exactly_when_gb11643_says_so(digits):
 
 @settings(max_examples=1000, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Nd", "No"),
-                             blacklist_characters="〇零一二三四五六七八九"), max_size=200))
+                             blacklist_characters=CN_NUMERAL_CHARS), max_size=200))
 def test_text_without_digits_holds_no_identifier(text):
     assert list(tokens(text, today=TODAY)) == []
     assert not may_hold_identifier(text)
@@ -139,11 +144,11 @@ def test_unusual_unicode_spellings_are_found(spelled):
     assert [t.kind for t in tokens(spelled, today=TODAY)] == ["resident_id"]
 
 
-_NUMERAL_PIECES = st.text(st.sampled_from(list("〇零一二三四五六七八九十百千号码电话 -01a㈠⼀")),
+_NUMERAL_PIECES = st.text(st.sampled_from(list(CN_NUMERAL_CHARS + "十百千号码电话 -01a㈠⼀陸貳")),
                           max_size=12)
 # Text with runs of numerals of every length around seven, in any company.
 NUMERAL_TEXT = st.lists(st.one_of(_NUMERAL_PIECES, st.text(st.sampled_from(
-    list("〇零一二三四五六七八九")), min_size=5, max_size=9)), max_size=5).map("".join)
+    list(CN_NUMERAL_CHARS)), min_size=5, max_size=9)), max_size=5).map("".join)
 
 
 @settings(max_examples=500, deadline=None)
@@ -157,7 +162,7 @@ def test_chinese_numeral_runs_are_found_by_the_byte_prefilter_exactly_as_by_coun
 
     normal = unicodedata.normalize("NFKC", text)
     expected = normal
-    if sum(map(normal.count, "〇零一二三四五六七八九")) >= 7 and scanner._CN_NUMERALS.search(normal):
+    if sum(map(normal.count, CN_NUMERAL_CHARS)) >= 7 and scanner._CN_NUMERALS.search(normal):
         expected = scanner._CN_NUMERALS.sub(
             lambda m: m.group().translate(scanner._CN_DIGITS), normal)
     expected_bytes = expected.encode("utf-8", "replace")
@@ -176,7 +181,7 @@ def test_path_redaction_fast_paths_decide_as_the_full_rule(path):
     from residency_gateway.core.scanner import REDACT_DIGITS, may_hold_identifier
 
     def digits(t: str) -> int:
-        return sum(c.isdigit() or c in "〇零一二三四五六七八九" for c in normalise(t))
+        return sum(c.isdigit() or c in CN_NUMERAL_CHARS for c in normalise(t))
 
     assert may_hold_identifier(path) == (digits(path) >= REDACT_DIGITS)
     assert _may_hold(path) == any(digits(v) >= REDACT_DIGITS
@@ -209,3 +214,37 @@ def test_windows_with_early_exits_are_the_windows_of_every_pair(groups, plus):
     from residency_gateway.core.scanner import _windows
 
     assert list(_windows(groups, plus)) == _reference_windows(groups, plus)
+
+
+_EVERYDAY = {d: chars[0] for d, chars in CN_NUMERALS.items()}  # 〇 一 二 ... 九
+
+
+@pytest.mark.parametrize("forms", [
+    {},
+    {"0": "零", "1": "壹", "2": "贰", "3": "叁", "4": "肆", "5": "伍", "6": "陆", "7": "柒",
+     "8": "捌", "9": "玖"},
+    {"0": "零", "1": "壹", "2": "貳", "3": "參", "4": "肆", "5": "伍", "6": "陸", "7": "柒",
+     "8": "捌", "9": "玖"},
+    {"0": "○", "1": "幺"},
+    {"1": "弌", "2": "弍", "3": "弎"},
+], ids=["everyday", "financial", "traditional", "circle-and-yao", "old-forms"])
+def test_every_chinese_numeral_spelling_of_an_id_and_a_mobile_is_found(forms):
+    """Each form in CN_NUMERALS, written digit by digit (the everyday numeral for the digits a
+    form has no character of), spells an ID and a mobile the scanner finds."""
+    spell = str.maketrans({**_EVERYDAY, **forms})
+    rid = "11010119900307123" + check_character("11010119900307123")
+    spelled_id = rid.translate(spell)
+    assert [t.value for t in tokens(f"身份证号：{spelled_id}", today=TODAY)] == [rid]
+    assert may_hold_identifier(spelled_id)
+    spelled_mobile = "13912345678".translate(spell)
+    assert [t.value for t in tokens(f"手机 {spelled_mobile}", today=TODAY)] == ["+8613912345678"]
+
+
+def test_every_numeral_is_normalised_and_folded_as_itself():
+    """NFKC and the fold leave each numeral as it is (the run regex sees what was sent)."""
+    import unicodedata
+
+    from residency_gateway.core import scanner
+
+    for c in CN_NUMERAL_CHARS:
+        assert unicodedata.normalize("NFKC", c) == c and scanner._fold(c) == c, c

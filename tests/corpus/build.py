@@ -79,6 +79,9 @@ ID_SPELLINGS: dict[str, str] = {
     "first-generation": ID15,
     "first-generation-spaced": f"{ID15[:6]} {ID15[6:12]} {ID15[12:]}",
     "four-four": " ".join(ID18[i:i + 4] for i in range(0, 18, 4)),
+    "cn-numerals": ID18.translate(str.maketrans("0123456789", "〇一二三四五六七八九")),
+    "cn-financial": ID18.translate(str.maketrans("0123456789", "零壹贰叁肆伍陆柒捌玖")),
+    "cn-financial-traditional": ID18.translate(str.maketrans("0123456789", "零壹貳參肆伍陸柒捌玖")),
 }
 PHONE_SPELLINGS: dict[str, str] = {
     "bare": MOBILE,
@@ -95,6 +98,7 @@ PHONE_SPELLINGS: dict[str, str] = {
     "dots": f"{MOBILE[:3]}.{MOBILE[3:7]}.{MOBILE[7:]}",
     "tel-prefix": f"Tel:{MOBILE}",
     "cjk-prefix": f"手机{MOBILE}",
+    "cn-numerals-spoken": "手机" + MOBILE.translate(str.maketrans("0123456789", "○幺二三四五六七八九")),
 }
 
 
