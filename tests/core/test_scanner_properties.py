@@ -248,3 +248,23 @@ def test_every_numeral_is_normalised_and_folded_as_itself():
 
     for c in CN_NUMERAL_CHARS:
         assert unicodedata.normalize("NFKC", c) == c and scanner._fold(c) == c, c
+
+
+_NFKC_ALPHABET = st.one_of(
+    st.characters(max_codepoint=0x7F), st.characters(min_codepoint=0xFF01, max_codepoint=0xFFEE),
+    st.sampled_from(["\u3000", "\u0301", "\u0308", "\u0323", "\u0338", "\u3099", "\u309a",
+                     "\u1100", "\u1161", "\u11a8", "\uac00", "\ufb01", "\u2460", "\u2026",
+                     "\u00b7", "\u4e00", "\u5f35", "\u3007", "\u30ab", "\uf9d3", "\u2f00"]),
+    st.characters(min_codepoint=0x80, max_codepoint=0x2FFFF))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(_NFKC_ALPHABET, max_size=40))
+def test_nfkc_with_fullwidth_forms_first_is_unicodedata_nfkc(text):
+    """Fullwidth forms replaced by their ASCII equivalents before NFKC (the fast path for CJK
+    text) give exactly unicodedata's NFKC, combining marks and Hangul jamo around them too."""
+    import unicodedata
+
+    from residency_gateway.core.scanner import nfkc
+
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
