@@ -268,3 +268,16 @@ def test_nfkc_with_fullwidth_forms_first_is_unicodedata_nfkc(text):
     from residency_gateway.core.scanner import nfkc
 
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_the_folding_character_class_is_the_folding_byte_sequences():
+    """_FOLD_CHARS (searched in the decoded text) matches exactly the characters whose UTF-8
+    _FOLD_SEQUENCES matches (what the bytes check searched before), over the whole BMP."""
+    from residency_gateway.core.scanner import _FOLD_CHARS, _FOLD_SEQUENCES
+
+    for cp in range(0x80, 0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        assert (_FOLD_CHARS.fullmatch(ch) is not None) == (
+            _FOLD_SEQUENCES.fullmatch(ch.encode()) is not None), f"U+{cp:04X}"
