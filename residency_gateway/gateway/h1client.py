@@ -190,6 +190,9 @@ class Conn(asyncio.Protocol):
         self.sent = False
         self.keep_alive = False
         self.error: BaseException | None = None
+        # The caller's request body failed (client gone, stalled, too large) after the answer
+        # began: the connection was dropped for that, not for anything the upstream did.
+        self.body_failure: BaseException | None = None
         self.got_bytes = False
         self._head_bytes = 0
         self._reason = b""
@@ -737,5 +740,6 @@ async def _pump(conn: Conn, stream: AsyncIterator[bytes], chunked: bool, sent: S
         if not conn.head_done:
             conn.fail(exc)
         else:
+            conn.body_failure = exc
             conn.keep_alive = False
             conn.abort()

@@ -606,6 +606,12 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
 
 
 _CLIENT_WRITE_ERRORS = (ConnectionError, OSError, aiohttp.ClientConnectionResetError)
+# A streamed upload that failed after the answer began: (completion outcome, client_errors kind)
+_CLIENT_BODY_OUTCOMES: dict[type[BaseException], tuple[str, str | None]] = {
+    ClientGone: ("client_disconnected", "disconnected"),
+    ClientBodyTimeout: ("client_timeout", "timeout"),
+    BodyTooLarge: ("body_too_large", None),
+}
 _UNTIMED_WRITE = 16384  # well under the transport's high-water mark, with the head
 
 
@@ -645,12 +651,19 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
             try:
                 chunk = await upstream.read()
             except (UpstreamError, TimeoutError) as exc:
-                t.outcome = ("upstream_timeout" if isinstance(exc, UpstreamTimeout | TimeoutError)
-                             else "upstream_body_error")
-                rt.metrics.upstream_errors.labels(region=t.region or "none",
-                                                  kind="body").inc()
-                log.warning("upstream_body_error", decision_id=decision.decision_id,
-                            error=type(exc).__name__)
+                failed = upstream.body_failure
+                if failed is not None:  # the client's upload failed, and the exchange with it
+                    t.outcome, kind = _CLIENT_BODY_OUTCOMES.get(
+                        type(failed), ("client_disconnected", "disconnected"))
+                    if kind is not None:
+                        rt.metrics.client_errors.labels(kind=kind).inc()
+                else:
+                    t.outcome = ("upstream_timeout" if isinstance(
+                        exc, UpstreamTimeout | TimeoutError) else "upstream_body_error")
+                    rt.metrics.upstream_errors.labels(region=t.region or "none",
+                                                      kind="body").inc()
+                    log.warning("upstream_body_error", decision_id=decision.decision_id,
+                                error=type(exc).__name__)
                 with contextlib.suppress(Exception):
                     if request.transport is not None:
                         request.transport.close()

@@ -932,3 +932,41 @@ async def test_an_answer_head_is_relayed_before_a_slow_body_and_whole_answers_st
     w.close()
     done = await gw.completions(3)
     assert [c["outcome"] for c in done] == ["completed"] * 3
+
+
+@pytest.mark.parametrize(("how", "outcome"), [("leaves", "client_disconnected"),
+                                              ("stalls", "client_timeout")])
+async def test_a_client_that_fails_its_upload_after_the_answer_began_is_the_clients_failure(
+        make_gateway, raw, how, outcome):
+    """The upstream answers before the streamed upload ends (its answer streams slowly), and
+    then the client leaves or stalls mid-upload: the completion record says so, not that the
+    upstream's answer failed (the upstream did nothing wrong)."""
+    async def script(reader, writer, n):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+        with contextlib.suppress(ConnectionError):
+            for _ in range(200):
+                writer.write(b"d" * 1000)
+                await writer.drain()
+                await asyncio.sleep(0.02)
+
+    up = await serve(raw, script)
+    gw = await sg_gateway(make_gateway, up.url, client_idle_timeout_s=0.5)
+    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+    w.write(b"POST /v1/liveness HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+            b"X-Forwarded-For: 198.51.100.10\r\nContent-Type: video/mp4\r\n"
+            b"Content-Length: 10000000\r\n\r\n" + MP4 + b"v" * 100_000)
+    await w.drain()
+    head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 200 ")
+    await r.readexactly(2000)
+    if how == "leaves":
+        w.transport.abort()  # mid-upload and mid-answer
+    else:  # sends no more of its upload, and reads on: the gateway cuts it after 0.5 s
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while await asyncio.wait_for(r.read(65536), 10):
+                pass
+    [done] = await gw.completions(1)
+    assert done["outcome"] == outcome, done
+    assert done["upstream_status"] == 200 and 0 < done["bytes_down"] < 1_000_000
+    w.transport.abort()
