@@ -685,17 +685,28 @@ async def test_control_characters_in_an_answer_head_are_the_upstreams_502(make_g
     assert gw.runtime.metrics.internal_errors._value.get() == 0
 
 
-async def test_a_client_gone_mid_answer_closes_the_upstream_connection(make_gateway, raw):
+def answer_at_length(size: int, chunk: int, pause: float, *, at_head: bool = False) -> Script:
+    """Answer the first request with `size` bytes of body, `chunk` at a time, `pause` s apart
+    (an answer that takes a while); `at_head`: as soon as the request head is in, before its
+    body."""
     async def script(reader, writer, n):
-        await up_request(reader, script)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n")
+        if at_head:
+            await reader.readuntil(b"\r\n\r\n")
+        else:
+            await up_request(reader, script)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
         with contextlib.suppress(ConnectionError):
-            for _ in range(1000):
-                writer.write(b"d" * 10000)
+            for _ in range(size // chunk):
+                writer.write(b"d" * chunk)
                 await writer.drain()
-                await asyncio.sleep(0.001)
+                if pause:
+                    await asyncio.sleep(pause)
 
-    up = await serve(raw, script)
+    return script
+
+
+async def test_a_client_gone_mid_answer_closes_the_upstream_connection(make_gateway, raw):
+    up = await serve(raw, answer_at_length(10_000_000, 10_000, 0.001))
     gw = await sg_gateway(make_gateway, up.url)
     r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
     w.write(b"GET /v1/big HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
@@ -719,15 +730,7 @@ async def test_a_client_that_stops_reading_does_not_hold_the_upstream_connection
     upstream connection closed: otherwise 128 such clients hold every connection of a base
     (LIMIT_PER_BASE) for as long as they like and every other request waits and fails."""
 
-    async def script(reader, writer, n):
-        await up_request(reader, script)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n")
-        with contextlib.suppress(ConnectionError):
-            for _ in range(100_000):  # 1 GB if nobody stopped it
-                writer.write(b"d" * 10000)
-                await writer.drain()
-
-    up = await serve(raw, script)
+    up = await serve(raw, answer_at_length(1_000_000_000, 10_000, 0))  # unless stopped
 
     gw = await sg_gateway(make_gateway, up.url, client_idle_timeout_s=0.5)
     r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
@@ -941,16 +944,7 @@ async def test_a_client_that_fails_its_upload_after_the_answer_began_is_the_clie
     """The upstream answers before the streamed upload ends (its answer streams slowly), and
     then the client leaves or stalls mid-upload: the completion record says so, not that the
     upstream's answer failed (the upstream did nothing wrong)."""
-    async def script(reader, writer, n):
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
-        with contextlib.suppress(ConnectionError):
-            for _ in range(200):
-                writer.write(b"d" * 1000)
-                await writer.drain()
-                await asyncio.sleep(0.02)
-
-    up = await serve(raw, script)
+    up = await serve(raw, answer_at_length(1_000_000, 1000, 0.02, at_head=True))
     gw = await sg_gateway(make_gateway, up.url, client_idle_timeout_s=0.5)
     r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
     w.write(b"POST /v1/liveness HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
