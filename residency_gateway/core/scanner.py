@@ -201,13 +201,16 @@ def _prepared(data: bytes) -> bytes:
     when a character it changes is present (found by byte searches)."""
     text = nfkc(data.decode("utf-8", "replace"))
     out = text.encode("utf-8", "replace")
+    if _text_needs_folding(text, out):
+        # Before the numerals are read: a zero-width character, variation selector or
+        # combining mark between them must not split a run (as it splits no digit run).
+        text = _fold(text)
+        out = text.encode("utf-8", "replace")
     # Seven numerals in a row are seven "lead, continuation, continuation" byte triples from
     # a small set: a byte search finds where they could be (C speed), the regex decides.
     if out.translate(_CN_SKELETON).find(_CN_RUN) >= 0 and _CN_NUMERALS.search(text):
         text = _CN_NUMERALS.sub(lambda m: m.group().translate(_CN_DIGITS), text)
         out = text.encode("utf-8", "replace")
-    if _text_needs_folding(text, out):
-        out = _fold(text).encode("utf-8", "replace")
     return out
 
 
