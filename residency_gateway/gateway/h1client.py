@@ -740,6 +740,7 @@ async def _pump(conn: Conn, stream: AsyncIterator[bytes], chunked: bool, sent: S
         if not conn.head_done:
             conn.fail(exc)
         else:
-            conn.body_failure = exc
+            if conn.error is None and not conn.closed:  # else the upstream's failure stands
+                conn.body_failure = exc
             conn.keep_alive = False
             conn.abort()
