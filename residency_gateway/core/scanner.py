@@ -492,10 +492,46 @@ def _windows(groups: list[str], plus: bool) -> Iterator[tuple[int, int, str]]:
 def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
            phones: bool = True, budget: Budget | None = None) -> Iterator[Token]:
     """Every identifier in `text` (normalised here; bytes must be ASCII or UTF-8), IDs first
-    within each run."""
+    within each run. Text where Chinese numerals touch other numerals or digits (directly or
+    across separators) is read a second time with every numeral as its digit: an ID or mobile
+    dictated in groups ("一三九 一二三四 五六七八") or mixed with digits ("一3九1二3四5六7八")."""
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
-    if not data.isascii():
-        data = _prepared(data)
+    if data.isascii():
+        yield from _tokens(data, today, resident_ids, phones, budget)
+        return
+    data = _prepared(data)
+    yield from _tokens(data, today, resident_ids, phones, budget)
+    spelled = _numerals_spelled(data)
+    if spelled is not None:
+        yield from _tokens(spelled, today, resident_ids, phones, budget)
+
+
+_CN_ANY = re.compile(f"[{CN_NUMERAL_CHARS}]")
+_SEPARATORS = " \t\r\n./_()-"  # after NFKC and the fold, separators are ASCII
+_UNITS = frozenset("0123456789" + CN_NUMERAL_CHARS)
+
+
+def _numerals_spelled(data: bytes) -> bytes | None:
+    """Prepared UTF-8 `data` with every Chinese numeral as its digit, when a numeral touches
+    another numeral or a digit, directly or across up to three separators (the original
+    reading stays: "卷一13912345678" holds a mobile there, and a twelve-digit number here);
+    None when none does (prose: "统一", "第一章", "张三")."""
+    text = data.decode("utf-8", "replace")
+    for m in _CN_ANY.finditer(text):
+        at = m.start()
+        before = text[max(0, at - 4):at]
+        kept = before.rstrip(_SEPARATORS)
+        after = text[at + 1:at + 5]
+        rest = after.lstrip(_SEPARATORS)
+        if (kept and len(before) - len(kept) <= 3 and kept[-1] in _UNITS) or (
+                rest and len(after) - len(rest) <= 3 and rest[0] in _UNITS):
+            return _CN_ANY.sub(lambda m: m.group().translate(_CN_DIGITS), text).encode()
+    return None
+
+
+def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
+            budget: Budget | None) -> Iterator[Token]:
+    """tokens() of prepared `data` (ASCII, or UTF-8 normalised by _prepared)."""
     if ascii_digits(data) < 8:
         return  # fewer than 8 digits in all: no identifier (decided in C)
     spend = budget.spend if budget is not None else None

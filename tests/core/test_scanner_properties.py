@@ -296,3 +296,45 @@ def test_the_folding_character_class_is_the_folding_byte_sequences():
         ch = chr(cp)
         assert (_FOLD_CHARS.fullmatch(ch) is not None) == (
             _FOLD_SEQUENCES.fullmatch(ch.encode()) is not None), f"U+{cp:04X}"
+
+
+_RID = "11010119900307123" + check_character("11010119900307123")
+_DIGITS_AS_NUMERALS = str.maketrans("0123456789", "〇一二三四五六七八九")
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("一三九 一二三四 五六七八", "+8613912345678"),
+    ("手机：一三九-一二三四-五六七八", "+8613912345678"),
+    ("一3九1二3四5六7八", "+8613912345678"),
+    ("一\uff13九\uff11二\uff13四\uff15六\uff17八", "+8613912345678"),
+    ("+86 一三九 一二三四 五六七八", "+8613912345678"),
+    ("卷一13912345678", "+8613912345678"),  # the first reading finds it, the second does not
+    (" ".join(p.translate(_DIGITS_AS_NUMERALS) for p in (_RID[:6], _RID[6:14], _RID[14:])),
+     _RID),
+    (_RID[:6] + _RID[6:].translate(_DIGITS_AS_NUMERALS), _RID),
+    ("".join(c if i % 2 else c.translate(_DIGITS_AS_NUMERALS) for i, c in enumerate(_RID)),
+     _RID),
+], ids=["3-4-4", "dashes", "mixed-ascii", "mixed-fullwidth", "plus86-grouped", "word-before",
+        "id-grouped", "id-half-numerals", "id-alternating"])
+def test_numerals_in_groups_or_mixed_with_digits_are_found(text, found):
+    assert found in [t.value for t in tokens(text, today=TODAY)]
+
+
+_PROSE = st.text(st.sampled_from(list("统第章节的是在了人有这个上们来到时大地为子中你说生国年着就那和要她出"
+                                      "张李王赵刘一二三五八九十百千万零两")), max_size=80)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_PROSE, st.lists(st.sampled_from(list(CN_NUMERAL_CHARS + "0123456789 -.")), max_size=6))
+def test_the_second_reading_is_made_exactly_when_a_numeral_touches_a_unit(prose, extra):
+    """_numerals_spelled decides with a scan of the numerals and a look at their neighbours;
+    the definition is this regex (a numeral next to a numeral or digit, across up to three
+    separators)."""
+    import re
+
+    from residency_gateway.core.scanner import _numerals_spelled
+
+    text = prose + "".join(extra) + prose[::-1]
+    n = CN_NUMERAL_CHARS
+    near = re.compile(f"[{n}][ \\t\\r\\n./_()-]{{0,3}}[{n}0-9]|[0-9][ \\t\\r\\n./_()-]{{0,3}}[{n}]")
+    assert (_numerals_spelled(text.encode()) is not None) == (near.search(text) is not None)

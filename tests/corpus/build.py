@@ -82,6 +82,8 @@ ID_SPELLINGS: dict[str, str] = {
     "cn-numerals": ID18.translate(str.maketrans("0123456789", "〇一二三四五六七八九")),
     "cn-financial": ID18.translate(str.maketrans("0123456789", "零壹贰叁肆伍陆柒捌玖")),
     "cn-financial-traditional": ID18.translate(str.maketrans("0123456789", "零壹貳參肆伍陸柒捌玖")),
+    "cn-numerals-grouped": groups(ID18, " ").translate(str.maketrans("0123456789",
+                                                                     "〇一二三四五六七八九")),
 }
 PHONE_SPELLINGS: dict[str, str] = {
     "bare": MOBILE,
@@ -99,6 +101,10 @@ PHONE_SPELLINGS: dict[str, str] = {
     "tel-prefix": f"Tel:{MOBILE}",
     "cjk-prefix": f"手机{MOBILE}",
     "cn-numerals-spoken": "手机" + MOBILE.translate(str.maketrans("0123456789", "○幺二三四五六七八九")),
+    "cn-numerals-3-4-4": f"{MOBILE[:3]} {MOBILE[3:7]} {MOBILE[7:]}".translate(
+        str.maketrans("0123456789", "〇一二三四五六七八九")),
+    "cn-numerals-mixed": "".join(c if i % 2 else "〇一二三四五六七八九"[int(c)]
+                                 for i, c in enumerate(MOBILE)),
 }
 
 
