@@ -178,8 +178,12 @@ def normalise(text: str) -> str:
 CN_NUMERALS = {"0": "\u3007\u25cb零", "1": "一壹弌幺", "2": "二贰貳弍", "3": "三叁參弎",
                "4": "四肆", "5": "五伍", "6": "六陆陸", "7": "七柒", "8": "八捌", "9": "九玖"}
 CN_NUMERAL_CHARS = "".join(CN_NUMERALS.values())
+_CN_NUMERAL_SET = frozenset(CN_NUMERAL_CHARS)
 _CN_DIGITS = str.maketrans({c: digit for digit, chars in CN_NUMERALS.items() for c in chars})
 _CN_NUMERALS = re.compile(f"[{CN_NUMERAL_CHARS}]{{7,}}")
+
+
+_SEPARATORS = " \t\r\n./_()-"  # after NFKC and the fold, separators are ASCII
 
 
 def _cn_skeleton() -> bytes:
@@ -189,10 +193,13 @@ def _cn_skeleton() -> bytes:
         table[lead] = ord("L")
         for b in rest:
             table[b] = ord("c")
+    for b in b"0123456789" + _SEPARATORS.encode():
+        table[b] = ord("d")
     return bytes(table)
 
 
-_CN_SKELETON = _cn_skeleton()  # numerals' UTF-8 lead bytes -> L, their other bytes -> c
+# numerals' UTF-8 lead bytes -> L, their other bytes -> c; ASCII digits and separators -> d
+_CN_SKELETON = _cn_skeleton()
 _CN_RUN = b"Lcc" * 7
 
 
@@ -507,25 +514,48 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
 
 
 _CN_ANY = re.compile(f"[{CN_NUMERAL_CHARS}]")
-_SEPARATORS = " \t\r\n./_()-"  # after NFKC and the fold, separators are ASCII
-_UNITS = frozenset("0123456789" + CN_NUMERAL_CHARS)
+# Where a numeral may touch a digit or a separator, as the skeleton shows it (L and c stand
+# for more characters than the numerals, and a c may end any character: each place is
+# checked), with the offset of the numeral's first byte from the match.
+_CN_TOUCHING = ((b"cd", -2), (b"dL", 1))
+
+
+def _touches(neighbours: str, stripped: str) -> bool:
+    """The unit next to a numeral, past `neighbours` minus `stripped` separators: a digit
+    (zero to three separators between) or another numeral (one to three: a group boundary)."""
+    gap = len(neighbours) - len(stripped)
+    if not stripped or gap > 3:
+        return False
+    unit = stripped[0]
+    return unit in "0123456789" or (gap > 0 and unit in _CN_NUMERAL_SET)
+
+
+def _numeral_touching(data: bytes, at: int) -> bool:
+    """Whether the three bytes at `at` are a numeral that touches a unit (see _touches)."""
+    if data[at:at + 3].decode("utf-8", "replace") not in _CN_NUMERAL_SET:
+        return False
+    # three separators and a unit fit in six bytes either side (a cut character decodes to
+    # U+FFFD, which is no unit)
+    before = data[max(0, at - 6):at].decode("utf-8", "replace")[::-1]
+    after = data[at + 3:at + 9].decode("utf-8", "replace")
+    return (_touches(before, before.lstrip(_SEPARATORS))
+            or _touches(after, after.lstrip(_SEPARATORS)))
 
 
 def _numerals_spelled(data: bytes) -> bytes | None:
-    """Prepared UTF-8 `data` with every Chinese numeral as its digit, when a numeral touches
-    another numeral or a digit, directly or across up to three separators (the original
-    reading stays: "卷一13912345678" holds a mobile there, and a twelve-digit number here);
-    None when none does (prose: "统一", "第一章", "张三")."""
-    text = data.decode("utf-8", "replace")
-    for m in _CN_ANY.finditer(text):
-        at = m.start()
-        before = text[max(0, at - 4):at]
-        kept = before.rstrip(_SEPARATORS)
-        after = text[at + 1:at + 5]
-        rest = after.lstrip(_SEPARATORS)
-        if (kept and len(before) - len(kept) <= 3 and kept[-1] in _UNITS) or (
-                rest and len(after) - len(rest) <= 3 and rest[0] in _UNITS):
-            return _CN_ANY.sub(lambda m: m.group().translate(_CN_DIGITS), text).encode()
+    """Prepared UTF-8 `data` with every Chinese numeral as its digit, when a numeral touches a
+    digit or, across one to three separators, another group of numerals or digits (the
+    original reading stays: "卷一13912345678" holds a mobile there, and a twelve-digit number
+    here); None otherwise (prose: "统一", "第一章", "张三", "4号"; a run of seven numerals or
+    more is read as digits already). Found with byte searches, each place then checked."""
+    skeleton = data.translate(_CN_SKELETON)
+    for pattern, offset in _CN_TOUCHING:
+        pos = skeleton.find(pattern)
+        while pos >= 0:
+            if pos + offset >= 0 and _numeral_touching(data, pos + offset):
+                text = data.decode("utf-8", "replace")
+                return _CN_ANY.sub(lambda m: m.group().translate(_CN_DIGITS), text).encode()
+            pos = skeleton.find(pattern, pos + 1)
     return None
 
 
@@ -624,9 +654,6 @@ def may_hold_identifier(text: str) -> bool:
     if text.isascii():
         return ascii_digits(text.encode("ascii")) >= REDACT_DIGITS
     return sum(is_digit_like(c) for c in normalise(text)) >= REDACT_DIGITS
-
-
-_CN_NUMERAL_SET = frozenset(CN_NUMERAL_CHARS)
 
 
 def is_digit_like(ch: str) -> bool:

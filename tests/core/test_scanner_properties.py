@@ -327,14 +327,14 @@ _PROSE = st.text(st.sampled_from(list("统第章节的是在了人有这个上�
 @settings(max_examples=1000, deadline=None)
 @given(_PROSE, st.lists(st.sampled_from(list(CN_NUMERAL_CHARS + "0123456789 -.")), max_size=6))
 def test_the_second_reading_is_made_exactly_when_a_numeral_touches_a_unit(prose, extra):
-    """_numerals_spelled decides with a scan of the numerals and a look at their neighbours;
-    the definition is this regex (a numeral next to a numeral or digit, across up to three
-    separators)."""
+    """_numerals_spelled decides with a byte skeleton, a scan of the numerals and a look at
+    their neighbours; the definition is this regex: a numeral next to a digit (zero to three
+    separators between) or to another numeral across one to three separators."""
     import re
 
     from residency_gateway.core.scanner import _numerals_spelled
 
     text = prose + "".join(extra) + prose[::-1]
-    n = CN_NUMERAL_CHARS
-    near = re.compile(f"[{n}][ \\t\\r\\n./_()-]{{0,3}}[{n}0-9]|[0-9][ \\t\\r\\n./_()-]{{0,3}}[{n}]")
+    n, sep = CN_NUMERAL_CHARS, "[ \\t\\r\\n./_()-]"
+    near = re.compile(f"[{n}]{sep}{{0,3}}[0-9]|[0-9]{sep}{{0,3}}[{n}]|[{n}]{sep}{{1,3}}[{n}]")
     assert (_numerals_spelled(text.encode()) is not None) == (near.search(text) is not None)
