@@ -208,7 +208,7 @@ def _prepared(data: bytes) -> bytes:
     when a character it changes is present (found by byte searches)."""
     text = nfkc(data.decode("utf-8", "replace"))
     out = text.encode("utf-8", "replace")
-    if _text_needs_folding(text, out):
+    if _needs_folding(text, out):
         # Before the numerals are read: a zero-width character, variation selector or
         # combining mark between them must not split a run (as it splits no digit run).
         text = _fold(text)
@@ -233,21 +233,11 @@ def _lead_table() -> bytes:
 # After NFKC, the UTF-8 lead bytes of every character `_fold_char` changes (format characters,
 # combining marks, other scripts' digits, dashes and spaces, X lookalikes), computed from
 # Unicode data (tests/core/test_scanner_properties.py recomputes and compares them). Leads
-# E2/E3/EF also start ordinary CJK punctuation, so for them the exact sequences are listed.
+# E2/E3/EF also start ordinary CJK punctuation, so for them the exact characters are listed.
 _FOLD_LEADS = bytes.fromhex("c2cccdcecfd0d1d2d6d7d8d9dbdcdddedfe0e1eaf0f3")
 _LEADS = _lead_table()
-_FOLD_SEQUENCES = re.compile(
-    rb"\xe2\x80[\x8b-\x90\x92-\x95\xa7-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xaf]|\xe2\x83[\x90-\xb0]"
-    rb"|\xe2\x85[\xa9\xb9]|\xe2\x88[\x92\x99]|\xe2\x8b\x85|\xe2\xb3[\xaf-\xb1]|\xe2\xb5\xbf"
-    rb"|\xe2\xb7[\xa0-\xbf]|\xe2\xb8[\x97\x9a\xba\xbb]|\xe2\xb9[\x80\x9d]"
-    rb"|\xe3\x80[\x9c\xaa-\xb0]|\xe3\x82[\x99\x9a\xa0]|\xe3\x83[\xbb\xbc]|\xe3\x85\xa4"
-    rb"|\xef\xac\x9e|\xef\xb8[\x80-\x8f\xa0-\xaf]|\xef\xbb\xbf|\xef\xbe\xa0"
-    rb"|\xef\xbf[\xb9-\xbc]|\xe2\xa0\x80")
-
-
-# The same characters as _FOLD_SEQUENCES, for the decoded text: a character class scans CJK
-# text (whose punctuation starts with E2/E3/EF too) several times faster than the byte
-# alternation (a test compares the two over every code point they could cover).
+# For leads E2/E3/EF, the characters (in the decoded text: a character class scans CJK text,
+# whose punctuation starts with these leads too, several times faster than a byte alternation).
 _FOLD_CHARS = re.compile(
     "[\u200b-\u2010\u2012-\u2015\u2027-\u202e\u2060-\u2064\u2066-\u206f\u20d0-\u20f0"
     "\u2169\u2179\u2212\u2219\u22c5\u2800\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u2e17\u2e1a"
@@ -255,20 +245,13 @@ _FOLD_CHARS = re.compile(
     "\u3164\ufb1e\ufe00-\ufe0f\ufe20-\ufe2f\ufeff\uffa0\ufff9-\ufffc]")
 
 
-def _text_needs_folding(text: str, data: bytes) -> bool:
-    """_needs_folding(data), where `text` is `data` decoded."""
+def _needs_folding(text: str, data: bytes) -> bool:
+    """Whether `_fold` could change NFKC-normalised `text` (`data`: its UTF-8), decided with
+    a byte table and, for the E2/E3/EF leads, one character class."""
     leads = data.translate(_LEADS)
     if b"!" in leads:
         return True
     return b"?" in leads and _FOLD_CHARS.search(text) is not None
-
-
-def _needs_folding(data: bytes) -> bool:
-    """Whether `_fold` could change NFKC-normalised UTF-8 `data` (C-speed byte checks)."""
-    leads = data.translate(_LEADS)
-    if b"!" in leads:
-        return True
-    return b"?" in leads and _FOLD_SEQUENCES.search(data) is not None
 
 
 _ALNUM_DASH = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
@@ -499,8 +482,8 @@ def _windows(groups: list[str], plus: bool) -> Iterator[tuple[int, int, str]]:
 def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
            phones: bool = True, budget: Budget | None = None) -> Iterator[Token]:
     """Every identifier in `text` (normalised here; bytes must be ASCII or UTF-8), IDs first
-    within each run. Text where Chinese numerals touch other numerals or digits (directly or
-    across separators) is read a second time with every numeral as its digit: an ID or mobile
+    within each run. Text where Chinese numerals touch digits, or stand in groups parted by
+    separators, is read a second time with every numeral as its digit: an ID or mobile
     dictated in groups ("一三九 一二三四 五六七八") or mixed with digits ("一3九1二3四5六7八")."""
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
     if data.isascii():
