@@ -33,6 +33,7 @@ import quopri
 import re
 import struct
 import urllib.parse
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -356,10 +357,9 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
     if charset:
         # The declared charset is one more reading, never the only one: receivers (JSON ones
         # by RFC 8259) often ignore it. An unknown name (or one with a NUL) adds nothing.
-        with contextlib.suppress(LookupError, ValueError):
-            declared = data.decode(charset, "replace")
-            if declared != texts[0]:
-                texts.append(declared)
+        declared = _declared_reading(data, charset)
+        if declared is not None and declared != texts[0]:
+            texts.append(declared)
     if b"\x00" in data:
         for codec in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
             texts.append(data.decode(codec, "replace"))
@@ -374,6 +374,20 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
         # are two bytes in these legacy CJK charsets).
         texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis", "big5"))
     return texts
+
+
+def _declared_reading(data: bytes, charset: str) -> str | None:
+    """`data` in a charset the client declared, or None when Python has no text codec by that
+    name. The escape codecs (charset="unicode_escape") warn about a bad escape instead of
+    replacing it quietly; a warning is not a failure of the request (and under -W error it
+    would be an exception), so none is let out: "replace" already stands for what cannot be
+    read."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return data.decode(charset, "replace")
+        except (LookupError, ValueError):
+            return None
 
 
 def _decodings(text: str, plus: bool) -> Iterator[str]:
@@ -736,8 +750,8 @@ class _Inspection:
                 with contextlib.suppress(Exception):
                     words = email.header.decode_header(value)
                     self.view(f"{label}/encoded-words", "".join(
-                        w.decode(c or "utf-8", "replace") if isinstance(w, bytes) else w
-                        for w, c in words))
+                        (_declared_reading(w, c or "utf-8") or w.decode("utf-8", "replace"))
+                        if isinstance(w, bytes) else w for w, c in words))
         try:
             if cte == "base64":
                 data = base64.b64decode(re.sub(rb"\s+", b"", data), validate=False)

@@ -450,3 +450,15 @@ def test_merging_scans_keeps_every_finding_and_drops_only_the_placeholder_note()
     assert (refused.note, refused.error) == ("too big", Reason.BODY_TOO_LARGE)
     plain = PayloadScan(False, note="request line").merged(body)
     assert plain.note == "request line; " + body.note
+
+
+@pytest.mark.parametrize("charset", ["unicode_escape", "raw_unicode_escape", "utf-7", "punycode",
+                                     "idna", "rot13", "hex", "no-such-charset", "utf\x00-8"])
+def test_any_declared_charset_is_one_more_reading_never_a_failure(charset):
+    """A client-declared charset that is an escape codec warns on bad escapes (an exception
+    under -W error, as this suite runs), is a bytes-to-bytes codec, or is no codec at all:
+    the body is still read (found by a property test: charset=unicode_escape and a stray
+    backslash)."""
+    body = b"\\\xc3\x97 id " + ADULT_ID.encode() + b" \\x \\u12"
+    scan = inspect(body, f'text/plain; charset="{charset}"')
+    assert scan.error is None and [f.subject.kind for f in scan.ids] == ["resident_id"]
