@@ -144,6 +144,16 @@ def answer_each(*responses: bytes) -> Script:
     return script
 
 
+def answer_ok() -> Script:
+    """Answer every request on every connection with 200 "ok" (keep-alive)."""
+    async def script(reader, writer, n):
+        while await up_request(reader, script) is not None:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    return script
+
+
 async def up_request(reader: asyncio.StreamReader, script: Script) -> tuple[bytes, bytes] | None:
     return await script.upstream.request(reader)  # type: ignore[attr-defined]
 
@@ -827,12 +837,7 @@ async def test_tls_names_the_server_by_the_maps_server_hostname(make_gateway, tm
 async def test_streamed_uploads_keep_their_upstream_connection(make_gateway, raw):
     """An upload answered once it was read whole leaves its connection for the next one."""
 
-    async def script(reader, writer, n):
-        while await up_request(reader, script) is not None:
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            await writer.drain()
-
-    up = await serve(raw, script)
+    up = await serve(raw, answer_ok())
     gw = await sg_gateway(make_gateway, up.url)
     video = MP4 + b"v" * (4 * 1024 * 1024)
     for _ in range(5):
@@ -844,12 +849,7 @@ async def test_streamed_uploads_keep_their_upstream_connection(make_gateway, raw
 
 async def test_health_probes_send_host_only_and_leave_the_connection_for_traffic(
         make_gateway, raw):
-    async def script(reader, writer, n):
-        while await up_request(reader, script) is not None:
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            await writer.drain()
-
-    up = await serve(raw, script)
+    up = await serve(raw, answer_ok())
     gw = await make_gateway(lambda m: m["regions"]["sg"].update(upstreams=[up.url + "/p"],
                                                                 health_path="/healthz"))
     await gw.runtime.check_upstreams()
@@ -863,12 +863,7 @@ async def test_health_probes_send_host_only_and_leave_the_connection_for_traffic
 
 
 async def test_a_streamed_body_over_max_body_bytes_is_413_and_cut_upstream(make_gateway, raw):
-    async def script(reader, writer, n):
-        while await up_request(reader, script) is not None:
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-            await writer.drain()
-
-    up = await serve(raw, script)
+    up = await serve(raw, answer_ok())
 
     gw = await sg_gateway(make_gateway, up.url, max_body_bytes=8192)
     r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
