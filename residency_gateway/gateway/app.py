@@ -25,6 +25,7 @@ from residency_gateway.gateway.connections import (
 )
 from residency_gateway.gateway.problem import problem
 from residency_gateway.gateway.proxy import RUNTIME, handle, no_early_continue
+from residency_gateway.gateway.responses import with_house_headers
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.gateway.supervisor import Supervisor
 from residency_gateway.regionmap.load import canonical_json
@@ -56,6 +57,7 @@ def proxy_app(rt: Runtime) -> web.Application:
                                         # (byte for byte); inspection decompresses a copy.
                                         "auto_decompress": False})
     app[RUNTIME] = rt
+    with_house_headers(app)
 
     async def trail_ctx(_app: web.Application) -> AsyncIterator[None]:
         loaded = rt.active.loaded
@@ -132,7 +134,7 @@ async def start(rt: Runtime, *, host: str, port: int, admin_host: str,
     proxy_runner = web.AppRunner(proxy_app(rt), access_log=None,
                                  shutdown_timeout=s.shutdown_grace_s,
                                  keepalive_timeout=s.idle_timeout_s)
-    admin_runner = web.AppRunner(admin_app(rt), access_log=None)
+    admin_runner = web.AppRunner(with_house_headers(admin_app(rt)), access_log=None)
     listener: asyncio.Server | None = None
     try:
         await proxy_runner.setup()

@@ -66,6 +66,7 @@ from residency_gateway.gateway.h1client import (
 )
 from residency_gateway.gateway.ids import uuid4_hex, uuid4_str
 from residency_gateway.gateway.problem import challenge, problem
+from residency_gateway.gateway.responses import Relayed
 from residency_gateway.gateway.runtime import Active, Runtime
 from residency_gateway.gateway.upstream import RegionPool
 from residency_gateway.observability import request_logger
@@ -627,8 +628,9 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
     slot, for as long as it likes (a few such clients hold every connection of a base)."""
     t.status = upstream.status
     out = {"X-Residency-Region": t.region or "", "X-Residency-Decision": decision.decision_id}
-    response = web.StreamResponse(status=upstream.status, reason=upstream.reason,
-                                  headers=downstream_response_headers(upstream.headers, out))
+    response = Relayed(status=upstream.status, reason=upstream.reason,
+                       headers=downstream_response_headers(upstream.headers, out))
+    response.untyped = not any(n.lower() == "content-type" for n, _ in upstream.headers)
     if upstream.content_length is not None and not upstream.has_transfer_encoding:
         response.content_length = upstream.content_length
     if upstream.chunks or upstream.done:

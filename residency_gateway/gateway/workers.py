@@ -61,6 +61,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from residency_gateway.gateway.admin import refused
 from residency_gateway.gateway.app import ListenError
 from residency_gateway.gateway.problem import problem
+from residency_gateway.gateway.responses import with_house_headers
 from residency_gateway.settings import Settings
 
 log = structlog.get_logger("residency_gateway")
@@ -391,7 +392,7 @@ class Fleet:
                            f"({type(exc).__name__})")
 
     def admin_app(self) -> web.Application:
-        app = web.Application()
+        app = with_house_headers(web.Application())
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_FleetCollector(self))
         token = self.settings.admin_token

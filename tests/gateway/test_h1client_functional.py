@@ -10,6 +10,7 @@ import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import pytest
 
 from residency_gateway.gateway import h1client
@@ -959,3 +960,39 @@ async def test_a_client_that_fails_its_upload_after_the_answer_began_is_the_clie
     assert done["outcome"] == outcome, done
     assert done["upstream_status"] == 200 and 0 < done["bytes_down"] < 1_000_000
     w.transport.abort()
+
+
+async def test_the_gateway_invents_no_content_type_and_names_no_versions(make_gateway, raw):
+    """An answer without Content-Type leaves without one (aiohttp would add
+    application/octet-stream), one with its own Server keeps it, and the gateway's own answers
+    (a refusal, the admin listener) name it without Python's or aiohttp's version."""
+    async def script(reader, writer, n):
+        while (got := await up_request(reader, script)) is not None:
+            server = b"Server: kyc-api/2\r\n" if b"/v1/named" in got[0] else b""
+            writer.write(b"HTTP/1.1 200 OK\r\n" + server + b"Content-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    up = await serve(raw, script)
+    gw = await sg_gateway(make_gateway, up.url)
+    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+    ask = (b"GET %s HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: %s\r\n"
+           b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
+    heads = []
+    for path, tenant in ((b"/v1/plain", b"acme"), (b"/v1/named", b"acme"),
+                         (b"/v1/refused", b"nobody")):
+        w.write(ask % (path, tenant))
+        head = (await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)).decode().lower()
+        length = int(head.split("content-length: ")[1].split("\r\n")[0])
+        await r.readexactly(length)
+        heads.append(head)
+    w.close()
+    plain, named, refused = heads
+    assert plain.startswith("http/1.1 200") and "content-type" not in plain
+    assert "server: residency-gateway\r\n" in plain
+    assert "server: kyc-api/2\r\n" in named
+    assert refused.startswith("http/1.1 4") and "server: residency-gateway\r\n" in refused
+    assert "content-type: application/problem+json" in refused
+    async with aiohttp.ClientSession() as s, s.get(
+            f"http://127.0.0.1:{gw.running.admin_port}/healthz") as resp:
+        assert resp.headers["Server"] == "residency-gateway"
+    assert all("aiohttp" not in h and "python" not in h for h in heads)
