@@ -460,10 +460,12 @@ def _b64_runs(skeleton: bytes) -> Iterator[tuple[int, int]]:
         yield pos, end
         pos = skeleton.find(_B64_MIN, end)
 _DIGIT_BYTES = b"0123456789"
+_HEX = b"0123456789ABCDEFabcdef"
 
 
 def _base64_texts(data: bytes) -> Iterator[bytes]:
-    """Base64 (standard or URL-safe) tokens of 16+ characters, decoded, that are not media.
+    """Base64 (standard or URL-safe) and hex tokens of 16+ characters, decoded, that are not
+    media.
 
     Only tokens with upper case, lower case and digits are tried: base64 of 12+ bytes almost
     always has all three, while words, snake_case keys, hex hashes and UUIDs do not. A token
@@ -476,10 +478,22 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
         skeleton = data.translate(_B64_SKELETON)
     for start, end in _b64_runs(skeleton):
         whole = data[start:end]
-        if whole.islower():
+        if whole.islower() and (len(whole) % 2 or whole.translate(None, _HEX)):
             continue  # words and snake_case keys: the common case, decided in C
         candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)
         for token in candidates:
+            if len(token) >= 16 and not len(token) % 2 and not token.translate(None, _HEX):
+                # Hex-encoded text ("313130..." is "110..."): hashes decode to random bytes,
+                # which are not text (and cost nothing of the token budget: a list of hashes
+                # is an ordinary body).
+                raw = bytes.fromhex(token.decode("ascii"))
+                if binary_signature(raw[:SIGNATURE_BYTES]) is None and _could_be_text(raw):
+                    tried += 1
+                    if tried > MAX_BASE64_TOKENS:
+                        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                            f"more than {MAX_BASE64_TOKENS} base64 tokens")
+                    yield raw
+                    continue
             # Digits alone (a bare ID or phone number) decode to bytes whose first of every
             # three is 0xD3 or above and whose second is never a digit: no digit run.
             if len(token) < 15 or token.islower() or token.isupper() or token.isdigit() or \
@@ -626,6 +640,22 @@ def split_multipart(data: bytes, content_type: str) -> list[_Part]:
     return parts
 
 
+MAX_FIELD_BYTES = 256  # a part this short may hold a piece of a split identifier
+
+
+def _short_fields(parts: list[_Part]) -> bytes:
+    """The short text parts of a multipart body as `name: value` fields joined by commas (what
+    a receiver could concatenate), or b"" when fewer than two parts are short text."""
+    fields: list[bytes] = []
+    for part in parts:
+        body = part.body
+        if len(body) > MAX_FIELD_BYTES or b"\x00" in body or binary_signature(body):
+            continue
+        name = _param(part.headers.get("content-disposition", ""), "name") or "part"
+        fields.append(name.encode("utf-8", "replace") + b": " + body.strip())
+    return b", ".join(fields) if len(fields) > 1 else b""
+
+
 # -- the inspection -------------------------------------------------------------------------
 
 @dataclass
@@ -728,6 +758,11 @@ class _Inspection:
             parts = split_multipart(data, content_type)
             for n, part in enumerate(parts):
                 self.part(f"{label}/part[{n}]", part, depth + 1)
+            fields = _short_fields(parts)
+            if fields:
+                # An identifier split over fields: "a: 110101, b: 19900307, c: 1233" (the
+                # scanner joins fields and tells what stands before them).
+                self.view(f"{label}/fields", fields)
             self.notes.append(f"{label}: multipart, {len(parts)} parts inspected")
             # The raw framing too: whatever a receiver's parser makes of the parts.
             self.add_text(f"{label}/raw", data, charset_of(content_type))
@@ -918,10 +953,18 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
     base: list[tuple[str, str]] = [("path", path)]
     if query:
         base.append(("query", query))
+        if path[-1:].isdigit():
+            base.append(("target", f"{path}?{query}"))  # "/ids/110101?rest=19900307..."
+    fields: list[str] = []
     for name, value in headers:
         lname = name.lower()
         if lname not in skip and not lname.startswith("x-residency-"):
             base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
+            if len(value) <= MAX_FIELD_BYTES and any(c.isdigit() for c in value):
+                fields.append(f"{lname}: {value}")
+    if len(fields) > 1:
+        # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...).
+        base.append(("headers", ", ".join(fields)))
     views: list[tuple[str, str | bytes]] = []
     for label, text in base:
         if _plainly_nothing(text):

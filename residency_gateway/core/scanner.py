@@ -30,8 +30,10 @@ budget allows is reported, so the caller can refuse it as uninspectable instead 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -122,15 +124,20 @@ def _fold_char(c: str) -> str:
         return ""
     if cat == "Nd":
         return str(unicodedata.digit(c, 0))
+    if cat == "No" and unicodedata.digit(c, None) is not None:
+        return str(unicodedata.digit(c))  # digits NFKC keeps: dingbat ➀ and ❶, Ethiopic ፩
     if cat in ("Pd", "Zs", "Zl", "Zp") or _UNICODE_SEP.match(c):
         return "-"
     if c in _X_LOOKALIKES:
         return "X"
-    return c
+    return _DIGIT_LETTER_LOOKALIKES.get(c, c)
 
 
 _BLANKS = frozenset("\u2800\ufffc\U0001d159")  # look like nothing: Braille blank, object mark
 _X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, Greek, Roman X
+# Cyrillic and Greek letters that look like the O and I read as 0 and 1 (see _lettered).
+_DIGIT_LETTER_LOOKALIKES = {"\u041e": "O", "\u043e": "o", "\u039f": "O", "\u03bf": "o",
+                            "\u0406": "I", "\u0399": "I", "\u04c0": "I", "\u04cf": "l"}
 
 
 def _fold(text: str) -> str:
@@ -173,10 +180,10 @@ def normalise(text: str) -> str:
 # Chinese numerals written digit by digit (speech transcripts, handwriting, forms): seven or
 # more in a row are a number ("一三九一二三四五六七八"); fewer are words ("第一", "一二"). Besides
 # U+3007 and 零 to 九: the circle U+25CB typed for U+3007, the financial forms (壹 贰 叁 肆 伍 陆 柒
-# 捌 玖 and the traditional 貳 參 陸), the old forms 弌 弍 弎, and 幺 (one, as numbers are read
-# aloud).
-CN_NUMERALS = {"0": "\u3007\u25cb零", "1": "一壹弌幺", "2": "二贰貳弍", "3": "三叁參弎",
-               "4": "四肆", "5": "五伍", "6": "六陆陸", "7": "七柒", "8": "八捌", "9": "九玖"}
+# 捌 玖 and the traditional 貳 參 陸), the old forms 弌 弍 弎, and the digits as numbers are
+# read aloud and over radio: 幺 (1), 两/兩 (2), 拐 (7), 勾 (9), 洞 (0).
+CN_NUMERALS = {"0": "\u3007\u25cb零洞", "1": "一壹弌幺", "2": "二贰貳弍两兩", "3": "三叁參弎",
+               "4": "四肆", "5": "五伍", "6": "六陆陸", "7": "七柒拐", "8": "八捌", "9": "九玖勾"}
 CN_NUMERAL_CHARS = "".join(CN_NUMERALS.values())
 _CN_NUMERAL_SET = frozenset(CN_NUMERAL_CHARS)
 _CN_DIGITS = str.maketrans({c: digit for digit, chars in CN_NUMERALS.items() for c in chars})
@@ -234,13 +241,13 @@ def _lead_table() -> bytes:
 # combining marks, other scripts' digits, dashes and spaces, X lookalikes), computed from
 # Unicode data (tests/core/test_scanner_properties.py recomputes and compares them). Leads
 # E2/E3/EF also start ordinary CJK punctuation, so for them the exact characters are listed.
-_FOLD_LEADS = bytes.fromhex("c2cccdcecfd0d1d2d6d7d8d9dbdcdddedfe0e1eaf0f3")
+_FOLD_LEADS = bytes.fromhex("c2cccdcecfd0d1d2d3d6d7d8d9dbdcdddedfe0e1eaf0f3")
 _LEADS = _lead_table()
 # For leads E2/E3/EF, the characters (in the decoded text: a character class scans CJK text,
 # whose punctuation starts with these leads too, several times faster than a byte alternation).
 _FOLD_CHARS = re.compile(
     "[\u200b-\u2010\u2012-\u2015\u2027-\u202e\u2060-\u2064\u2066-\u206f\u20d0-\u20f0"
-    "\u2169\u2179\u2212\u2219\u22c5\u2800\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u2e17\u2e1a"
+    "\u2169\u2179\u2212\u2219\u22c5\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u2800\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u2e17\u2e1a"
     "\u2e3a-\u2e3b\u2e40\u2e5d\u301c\u302a-\u3030\u3099-\u309a\u30a0\u30fb-\u30fc"
     "\u3164\ufb1e\ufe00-\ufe0f\ufe20-\ufe2f\ufeff\uffa0\ufff9-\ufffc]")
 
@@ -379,7 +386,9 @@ def _id_token(candidate: str, offset: int, today: dt.date) -> Token | None:
 
 # How people group a mainland mobile's 11 digits (after an optional 86/0086 group): anything
 # else joined from several groups (versions, coordinates, boxes) is not a phone number.
-_MOBILE_GROUPINGS = frozenset({(11,), (3, 4, 4), (3, 8), (7, 4)})
+# Digit by digit ("1 3 9 1 2 ...", dictated) counts as a grouping too (of a whole run, as
+# every grouping of a bare mobile: "1 1 1 1 ..." holds no mobile).
+_MOBILE_GROUPINGS = frozenset({(11,), (3, 4, 4), (3, 8), (7, 4), (1,) * 11})
 # A first-generation ID written in groups: area, birth date, sequence.
 _FIRST_GEN_GROUPINGS = frozenset({(15,), (6, 6, 3), (6, 9), (6, 2, 2, 2, 3), (12, 3)})
 
@@ -479,6 +488,44 @@ def _windows(groups: list[str], plus: bool) -> Iterator[tuple[int, int, str]]:
                 break
 
 
+# How an 18-character ID is split over fields: by its parts (area 6, birth date 8, sequence 3,
+# check character 1) or in fours (as it is printed), or character by character. Numbers in
+# arrays (landmarks, boxes, pixels) join in other cuts, and one window in ~70,000 of those
+# would pass the check character and date by chance.
+_ID_CUTS = (frozenset({6, 14, 17}), frozenset({4, 8, 12, 16}))
+
+
+def _split_id_ok(sizes: list[int], whole: bool) -> bool:
+    """Whether groups of `sizes` are an ID split as people split one; character by character
+    only as the `whole` run (an array of 18 characters, not 18 digits of a longer array)."""
+    if max(sizes) == 1:
+        return whole
+    cuts = set(itertools.accumulate(sizes[:-1]))
+    return any(cuts <= allowed for allowed in _ID_CUTS)
+
+
+def _id_windows(groups: list[str], first_generation: bool) -> Iterator[tuple[int, int, str]]:
+    """For joined fields: the windows of _windows that are 18 characters long and split as
+    _ID_CUTS says (and 15 with `first_generation`: _grouping_ok decides those), found from
+    prefix sums (long runs of joined fields have many groups)."""
+    sizes = [len(g) for g in groups]
+    ends: dict[int, int] = {}
+    total = 0
+    for last, size in enumerate(sizes):
+        total += size
+        ends[total] = last
+    total = 0
+    for i, group in enumerate(groups):
+        if group not in ("X", "x"):
+            for length in ((15, 18) if first_generation else (18,)):
+                j = ends.get(total + length)
+                if j is not None and "X" not in groups[i:j] and "x" not in groups[i:j] and (
+                        length == 15 or _split_id_ok(sizes[i:j + 1],
+                                                     i == 0 and j == len(groups) - 1)):
+                    yield i, j, "".join(groups[i:j + 1])
+        total += sizes[i]
+
+
 def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
            phones: bool = True, budget: Budget | None = None) -> Iterator[Token]:
     """Every identifier in `text` (normalised here; bytes must be ASCII or UTF-8), IDs first
@@ -488,12 +535,33 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
     if data.isascii():
         yield from _tokens(data, today, resident_ids, phones, budget)
+        for reading, fields in _other_readings(data):
+            yield from _tokens(reading, today, resident_ids, phones, budget, fields)
         return
     data = _prepared(data)
     yield from _tokens(data, today, resident_ids, phones, budget)
     spelled = _numerals_spelled(data)
     if spelled is not None:
         yield from _tokens(spelled, today, resident_ids, phones, budget)
+    for reading, fields in _other_readings(data):
+        yield from _tokens(reading, today, resident_ids, phones, budget, fields)
+
+
+def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:
+    """`data` read with letters that stand for digits as digits, and with the fields of a
+    structure (or the labelled parts of a sentence) joined (with where they were joined: see
+    _tokens), each reading only when it differs."""
+    if ascii_digits(data) < 2:
+        return  # an identifier split or misspelled still shows two digits somewhere
+    skeleton = data.translate(_READINGS_SKELETON)
+    lettered = _lettered(data, skeleton)
+    if lettered is not None:
+        yield lettered, None
+        data = lettered
+        skeleton = data.translate(_READINGS_SKELETON)
+    glued = _glued(data, skeleton)
+    if glued is not None:
+        yield glued
 
 
 _CN_ANY = re.compile(f"[{CN_NUMERAL_CHARS}]")
@@ -543,17 +611,29 @@ def _numerals_spelled(data: bytes) -> bytes | None:
 
 
 def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
-            budget: Budget | None) -> Iterator[Token]:
-    """tokens() of prepared `data` (ASCII, or UTF-8 normalised by _prepared)."""
+            budget: Budget | None, fields: list[int] | None = None) -> Iterator[Token]:
+    """tokens() of prepared `data` (ASCII, or UTF-8 normalised by _prepared). `fields`: where
+    _glued joined the fields of a structure, whose numbers sit side by side by design
+    (counters, coordinates, amounts): there only what proves itself is taken, an 18-character
+    ID (its check character), and a first-generation ID or a phone with a word or plus sign
+    before it saying what it is; a run that joins no fields is the reading before: skipped."""
     if ascii_digits(data) < 8:
         return  # fewer than 8 digits in all: no identifier (decided in C)
     spend = budget.spend if budget is not None else None
     for start, end in _runs(data):
-        groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
-        digits = sum(len(g) for g in groups)
-        plus = _plus_before(data, start)
-        if digits < 11 and not (plus and digits >= 8):
+        if fields is not None and not _joins(fields, start, end):
+            continue  # as the reading before joining has it
+        # digits and a final check character, counted in C (most runs are dates and amounts)
+        digits = ascii_digits(data[start:end]) + (data[end - 1] in b"Xx")
+        if digits < 8:
             continue
+        plus = _plus_before(data, start)
+        if digits < 11 and not plus:
+            continue
+        if fields is not None and digits < 15 and not (
+                plus or (phones and _context(data, start, _PHONE_WORDS))):
+            continue  # joined fields: only an ID, or a phone said to be one (see above)
+        groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
         if len(groups) == 4 and _DOTTED_QUAD.fullmatch(data, start, end):
             continue
         noise = _noise_start(data, start, end)
@@ -579,24 +659,28 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             continue
         if spend is not None:
             spend(len(groups) * 4)
-        windows = list(_windows(groups, plus))
+        phone_word = _context(data, start, _PHONE_WORDS)
+        id_word = _context(data, start, _ID_WORDS)
+        if fields is not None and not (plus or phone_word):
+            windows = list(_id_windows(groups, id_word))  # no phone here: see above
+        else:
+            windows = list(_windows(groups, plus))
         if not windows:
             continue
         used = [False] * len(groups)
         sizes = [len(g) for g in groups]
-        phone_word = _context(data, start, _PHONE_WORDS)
-        id_word = _context(data, start, _ID_WORDS)
         if resident_ids:
             for i, j, joined in windows:
-                if len(joined) == 15 and not _grouping_ok(tuple(sizes[i:j + 1]), joined, False,
-                                                          id_word):
+                strict = fields is not None and not id_word
+                if len(joined) == 15 and (strict or not _grouping_ok(
+                        tuple(sizes[i:j + 1]), joined, False, id_word)):
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
-        if phones:
+        if phones and (phone_word or plus or fields is None):
             for i, j, joined in windows:
                 lead = i == 0 and plus
                 # A bare mobile joined from groups is the whole run (not 3 of 4 numbers of a
@@ -609,6 +693,125 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
+
+
+# -- other readings -----------------------------------------------------------------------
+
+def _joins(spaces: list[int], start: int, end: int) -> bool:
+    """Whether one of the sorted `spaces` lies in [start, end)."""
+    i = bisect.bisect_left(spaces, start)
+    return i < len(spaces) and spaces[i] < end
+
+
+def _readings_skeleton() -> bytes:
+    table = bytearray(b"." * 256)
+    for c in range(0x80, 0x100):
+        table[c] = ord("a")  # any non-ASCII character can be part of a label ("身份证号")
+    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
+        table[c] = ord("a")
+    for chars, mark in ((b"0123456789", "0"), (b"Xx", "X"), (LETTER_DIGITS.encode(), "L"),
+                        (b"_-", "u"), (b"\"'", "q"), (b" \t\r\n\f\v", " "),
+                        (b",;&|]})>+*#~?", "p"), (b":=", "k"), (b"[{(<", "o"), (b"/", "/"),
+                        (b".", "d")):
+        for c in chars:
+            table[c] = ord(mark)
+    return bytes(table)
+
+
+# Letters typed or OCR-read for digits: O/o for 0, I/l for 1 (fold() turns the Cyrillic and
+# Greek O and I into these).
+LETTER_DIGITS = "OoIl"
+# One skeleton serves both readings: 0 digit, X check character, L a letter read as a digit,
+# a other letter (or any non-ASCII character), u underscore or dash, q quote, p closing or list
+# punctuation, k `:` or `=`, o opening bracket, / slash, d full stop, space.
+_READINGS_SKELETON = _readings_skeleton()
+
+
+# Where one field of a structure ends and the next begins, between a digit and a digit (or a
+# final check character): JSON `", "b": "`, `], [`, form `&b=`, CSV `,`, `110101:1990`, an XML
+# `</a><b>`, a labelled sentence `, 出生日期: ` (after NFKC). On the readings skeleton, a label
+# (letters, digits, underscores, dashes; `c[]`, `id[1]` too) counts only before a k, so prose
+# does not glue. Punctuation comes first, so at most digits the match fails at once, and possessive
+# quantifiers never backtrack (linear in the text).
+_GLUE_TAG = rb"o/?[aXLu][a0XLu]{0,39}+/?p"
+# (a label before a single mark: the quote that opens a key is the key's; a label first only
+# after a space, as in `110101\nb: 1990...`)
+_GLUE_KEY = rb"(?:q[^q]{0,64}+q|[aXLu][a0XLuop]{0,39}+) *+k"
+_GLUE_ATOM = rb"(?:" + _GLUE_KEY + rb"|" + _GLUE_TAG + rb"|[pkoq])"
+# A number with a fraction ("0.994", "2016.03.07") is a measure or a date, never a piece of an
+# identifier: no glue touches one (which also keeps JSON full of scores cheap to read).
+_GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq]|" + _GLUE_TAG + rb")| ++" + _GLUE_KEY +
+                   rb")(?: *+" + _GLUE_ATOM + rb"){0,15}+ *+)(?=0++(?!d0)|X(?![a0XLu]))")
+
+
+def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
+    """The places of `data` where fields meet between digits, each with the field boundary
+    replaced by one space (so the scan joins an ID split over JSON fields, array items, form
+    fields or labelled parts of a sentence as it joins digit groups), and where those spaces
+    are; None when there is none. Only the neighbourhood of each joint is kept (the digit runs
+    it joins and _GLUE_REACH bytes either side, never cut inside a run), neighbourhoods apart
+    by a `|`: the rest of the text reads as before. `skeleton`: data.translate(_READINGS_SKELETON).
+    """
+    joints = [m.span(1) for m in _GLUE.finditer(skeleton)]
+    if not joints:
+        return None
+    mask = skeleton.translate(_RUN_MASK)
+    size = len(data)
+    pieces: list[bytes] = []
+    spaces: list[int] = []
+    out = cursor = 0
+    hi = -1
+    for begin, end in joints:
+        reach = begin - _GLUE_REACH
+        lo = 0 if reach <= 0 else mask.rfind(b".", 0, reach + 1) + 1
+        if hi < 0 or lo > hi:
+            if hi >= 0:
+                pieces.append(data[cursor:hi])
+                pieces.append(b"|")
+                out += hi - cursor + 1
+            cursor = lo
+        stop = mask.find(b".", min(size, end + _GLUE_REACH))
+        hi = max(hi, size if stop < 0 else stop)
+        piece = data[cursor:begin]
+        pieces.append(piece)
+        out += len(piece)
+        spaces.append(out)
+        pieces.append(b" ")
+        out += 1
+        cursor = end
+    pieces.append(data[cursor:hi])
+    return b"".join(pieces), spaces
+
+
+_GLUE_REACH = 40  # bytes kept either side of a joint (the words before a run: "phone")
+# On the readings skeleton: what can be inside a digit run (digits, X, separators and a
+# generous rest), never cut.
+_RUN_MASK = bytes.maketrans(bytes(range(256)), bytes(
+    ord("r") if chr(c) in "0X udo/p" else ord(".") for c in range(256)))
+
+
+_AS_DIGITS = bytes.maketrans(b"OoIl", b"0011")
+# A word of digits and those letters with at least one of each, optionally ending in the check
+# character: nothing else of a word may be a letter ("Hello123", "lol" stay as they are).
+_LETTERED_WORD = re.compile(rb"(?<![aLX0])[0L]*(?:0L|L0)[0L]*X?(?![aLX0])")
+
+
+def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
+    """`data` with O/o/I/l as digits inside words of digits ("11O1O1199OO3O71233",
+    "139l2345678"); None when no such word exists (two byte searches decide that).
+    `skeleton`: data.translate(_READINGS_SKELETON)."""
+    if skeleton.find(b"0L") < 0 and skeleton.find(b"L0") < 0:
+        return None
+    pieces: list[bytes] = []
+    last = 0
+    for m in _LETTERED_WORD.finditer(skeleton):
+        pieces.append(data[last:m.start()])
+        pieces.append(data[m.start():m.end()].translate(_AS_DIGITS))
+        last = m.end()
+    if not pieces:
+        return None
+    pieces.append(data[last:])
+    return b"".join(pieces)
 
 
 def _runs(data: bytes) -> Iterator[tuple[int, int]]:

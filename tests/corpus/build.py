@@ -84,6 +84,17 @@ ID_SPELLINGS: dict[str, str] = {
     "cn-financial-traditional": ID18.translate(str.maketrans("0123456789", "零壹貳參肆伍陸柒捌玖")),
     "cn-numerals-grouped": groups(ID18, " ").translate(str.maketrans("0123456789",
                                                                      "〇一二三四五六七八九")),
+    "cn-radio-numerals": ID18.translate(str.maketrans("0123456789", "洞幺两三四五六拐八勾")),
+    "letter-o-for-zero": ID18.replace("0", "O"),
+    "letters-l-and-o": ID18.replace("1", "l").replace("0", "o"),
+    "cyrillic-o": ID18.replace("0", "\u041e"),
+    "dingbat-digits": ID18.translate(str.maketrans("0123456789", "\u24ff\u2780\u2781\u2782\u2783"
+                                                                 "\u2784\u2785\u2786\u2787\u2788")),
+    "negative-circled": ID18.translate(str.maketrans("0123456789", "\u24ff\u2776\u2777\u2778"
+                                                                   "\u2779\u277a\u277b\u277c"
+                                                                   "\u277d\u277e")),
+    "comma-parts": groups(ID18, ", "),
+    "colon-parts": groups(ID18, ":"),
 }
 PHONE_SPELLINGS: dict[str, str] = {
     "bare": MOBILE,
@@ -105,6 +116,9 @@ PHONE_SPELLINGS: dict[str, str] = {
         str.maketrans("0123456789", "〇一二三四五六七八九")),
     "cn-numerals-mixed": "".join(c if i % 2 else "〇一二三四五六七八九"[int(c)]
                                  for i, c in enumerate(MOBILE)),
+    "cn-radio-numerals": "手机" + MOBILE.translate(str.maketrans("0123456789", "洞幺两三四五六拐八勾")),
+    "digit-by-digit": " ".join(MOBILE),
+    "letter-l-for-one": MOBILE.replace("1", "l"),
 }
 
 
@@ -285,6 +299,37 @@ def special_cases() -> Iterator[tuple[str, str, str, list[tuple[str, str]], byte
     yield "negative", "base64-image", "/v1/face", JSON_H, js({"image_base64": image}), "sg", ""
 
 
+def split_cases() -> Iterator[tuple[str, str, str, list[tuple[str, str]], bytes, str, str]]:
+    """An identifier split over the fields or parts of one request (class `split`), and the
+    numbers side by side that must not join (class `negative`)."""
+    area, born, rest = ID18[:6], ID18[6:14], ID18[14:]
+    form = [("Content-Type", "application/x-www-form-urlencoded")]
+    text = [("Content-Type", "text/plain; charset=utf-8")]
+    yield "split", "json-fields", "/v1/verify", JSON_H, js({"id_a": area, "id_b": born, "id_c": rest}), "cn", ""
+    yield "split", "json-numbers", "/v1/verify", JSON_H, f'{{"a":{area},"b":{born},"c":{rest}}}'.encode(), "cn", "unquoted numbers"
+    yield "split", "json-nested", "/v1/verify", JSON_H, js({"a": {"x": area}, "b": [{"y": born}], "c": {"z": [rest]}}), "cn", ""
+    yield "split", "json-array", "/v1/verify", JSON_H, js({"id": [area, born, rest]}), "cn", ""
+    yield "split", "json-characters", "/v1/verify", JSON_H, js({"id": list(ID18)}), "cn", "one character per item"
+    yield "split", "json-fours", "/v1/verify", JSON_H, js({"id": [ID18[i:i + 4] for i in range(0, 18, 4)]}), "cn", ""
+    yield "split", "json-php-keys", "/v1/verify", form, f"id[0]={area}&id[1]={born}&id[2]={rest}".encode(), "cn", ""
+    yield "split", "form-fields", "/v1/verify", form, f"a={area}&b={born}&c={rest}".encode(), "cn", ""
+    yield "split", "multipart-parts", *_mp([([field("a")], area.encode()), ([field("b")], born.encode()), ([field("c")], rest.encode())]), "cn", ""
+    yield "split", "query-params", f"/v1/lookup?a={area}&b={born}&c={rest}", [], b"", "cn", ""
+    yield "split", "path-and-query", f"/v1/subjects/{area}?born={born}&rest={rest}", [], b"", "cn", ""
+    yield "split", "headers", "/v1/verify", [("X-Id-Area", area), ("X-Id-Born", born), ("X-Id-Rest", rest)], b"", "cn", ""
+    yield "split", "xml-elements", "/v1/batch", [("Content-Type", "application/xml")], f"<id><a>{area}</a><b>{born}</b><c>{rest}</c></id>".encode(), "cn", ""
+    yield "split", "yaml-lines", "/v1/batch", [("Content-Type", "application/yaml")], f"area: {area}\nborn: {born}\nrest: {rest}\n".encode(), "cn", ""
+    yield "split", "labelled-sentence", "/v1/notes", text, f"身份证前六位：{area}，出生日期：{born}，后四位：{rest}".encode(), "cn", ""
+    yield "split", "csv-row", "/v1/batch", [("Content-Type", "text/csv")], f"name,area,born,rest\nzhang,{area},{born},{rest}\n".encode(), "cn", ""
+    yield "split", "phone-fields", "/v1/verify", JSON_H, js({"phone_1": MOBILE[:3], "phone_2": MOBILE[3:7], "phone_3": MOBILE[7:]}), "cn", ""
+    yield "split", "hex-text", "/v1/verify", JSON_H, js({"blob": f"id={ID18}".encode().hex()}), "cn", "hex-encoded text"
+    yield "negative", "landmarks", "/v1/face", JSON_H, js({"landmarks": [[412 + 7 * i % 300, 233 + 13 * i % 400] for i in range(106)]}), "sg", "int arrays"
+    yield "negative", "pixel-rows", "/v1/face", JSON_H, js({"rows": [[(i * 37 + j * 11) % 10000 for j in range(16)] for i in range(16)]}), "sg", ""
+    yield "negative", "digit-flags", "/v1/face", JSON_H, js({"flags": [int(c) for c in "31415926535897932384626433832795028841971693993751"]}), "sg", "50 digits, one per item"
+    yield "negative", "scores", "/v1/face", JSON_H, js({"scores": [round(0.001 * i, 3) for i in range(200)]}), "sg", ""
+    yield "negative", "timestamps", "/v1/face", JSON_H, js({"t": [1732896000 + 17 * i for i in range(50)]}), "sg", ""
+
+
 ADDRESS_FORMS = {
     "ipv4-mapped": "::ffff:" + CN_OVERRIDE,
     "ipv4-mapped-bracket-port": "[::ffff:cb00:71c9]:443",
@@ -321,6 +366,8 @@ def rows() -> Iterator[Row]:
             yield row("phone-spelling", f"{spelling}@{carrier_name}", *grid[carrier_name](text),
                       "cn")
     for cls, name, target, headers, body, expect, note in special_cases():
+        yield row(cls, name, target, headers, body, expect, note)
+    for cls, name, target, headers, body, expect, note in split_cases():
         yield row(cls, name, target, headers, body, expect, note)
     for name, address in ADDRESS_FORMS.items():
         yield row("address", name, "/v1/verify", JSON_H, js({}), "cn", client=address)
