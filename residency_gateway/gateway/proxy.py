@@ -639,7 +639,15 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
         # so a slow body never holds back the status. (aiohttp >= 3.11 reads this; older
         # versions ignore it and send the head at once.)
         response._send_headers_immediately = False
-    reuse = False
+    held = True  # the upstream connection is ours until the whole answer is in hand
+
+    def let_go() -> None:
+        # The answer is read whole: the connection goes back to the pool now, before a slow
+        # client takes the rest (as nginx's proxy buffering frees its upstreams).
+        nonlocal held
+        held = False
+        client.release(upstream, reuse=True)
+
     try:
         try:
             await response.prepare(request)
@@ -671,6 +679,9 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                         request.transport.close()
                 return response
             t.bytes_down += len(chunk)
+            last = not chunk or upstream.at_end
+            if last:
+                let_go()
             transport = request.transport
             try:
                 # A small write into an empty send buffer cannot wait for the client (no
@@ -679,7 +690,7 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                             and len(chunk) <= _UNTIMED_WRITE
                             and not transport.get_write_buffer_size()
                             else asyncio.timeout(idle)):
-                    if not chunk or upstream.at_end:  # the last bytes go out with the end mark
+                    if last:  # the last bytes go out with the end mark
                         await response.write_eof(chunk)
                         break
                     await response.write(chunk)
@@ -694,7 +705,7 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                 rt.metrics.client_errors.labels(kind="disconnected").inc()
                 return response
         t.outcome = "completed"
-        reuse = True
     finally:
-        client.release(upstream, reuse=reuse)
+        if held:
+            client.release(upstream, reuse=False)
     return response

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -759,6 +760,56 @@ async def test_a_client_that_stops_reading_does_not_hold_the_upstream_connection
     assert 0 < done[0]["bytes_down"] < 1_000_000_000
     assert not gw.runtime.active.upstreams["sg"].client.inuse
     w.transport.abort()
+
+
+@pytest.mark.parametrize("size", [200_000, 30_000_000])
+async def test_a_slow_reader_holds_no_upstream_connection_once_the_answer_is_in_hand(
+        make_gateway, raw, size):
+    """A client that takes a 200 KB answer slowly holds no upstream connection: once the whole
+    answer is read off it (the connection buffers 256 KiB, the sockets more), the connection
+    goes back to the pool before the last bytes go to the client, so slow readers cannot hold
+    every connection of a base; the client still gets every byte, in order. An answer too big
+    to hold (30 MB) streams at the client's pace on its connection."""
+    body = bytes(range(256)) * (size // 256) + b"e" * (size % 256)
+
+    async def script(reader, writer, n):
+        while await up_request(reader, script) is not None:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + body)
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
+
+    up = await serve(raw, script)
+    gw = await sg_gateway(make_gateway, up.url)
+    pool = gw.runtime.active.upstreams["sg"].client
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a client that takes little
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", gw.running.proxy_port))
+    r, w = await asyncio.open_connection(sock=sock)
+    w.transport.pause_reading()
+    w.write(b"GET /v1/result HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+            b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
+    for _ in range(100):
+        if up.requests and not pool.inuse:
+            break
+        await asyncio.sleep(0.02)
+    held = bool(pool.inuse)
+    w.transport.resume_reading()
+    head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 10)
+    got = await asyncio.wait_for(r.readexactly(size), 30)
+    assert head.startswith(b"HTTP/1.1 200 ") and got == body
+    [done] = await gw.completions(1)
+    assert done["outcome"] == "completed" and done["bytes_down"] == size
+    if size <= 256 * 1024:
+        assert not held  # back in the pool before the client took the answer
+        w.write(b"GET /v1/again HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+                b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
+        await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 10)
+        assert await asyncio.wait_for(r.readexactly(size), 30) == body
+        assert len(set(up.on_connection)) == 1  # the second reused the freed connection
+    else:
+        assert held  # 30 MB are not held in memory: the connection streams them
+    w.close()
 
 
 def _dns_pki(tmp_path):
