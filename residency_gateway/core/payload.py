@@ -50,9 +50,11 @@ from residency_gateway.core.scanner import (
     Token,
     ascii_digits,
     digit_run_spans,
+    has_said_digit,
     is_digit_like,
     may_hold_identifier,
     normalise,
+    says_digits,
     tokens,
 )
 from residency_gateway.core.values import (
@@ -1002,7 +1004,7 @@ def _plainly_nothing(text: str) -> bool:
     if not text.isascii():
         return False
     data = text.encode()
-    if ascii_digits(data) >= 8 or _ESCAPE_BYTES.search(data):
+    if ascii_digits(data) >= 8 or _ESCAPE_BYTES.search(data) or says_digits(data):
         return False
     return data.translate(_B64_SKELETON).find(_B64_MIN) < 0
 
@@ -1043,12 +1045,13 @@ def redact_path(path: str) -> str:
     for start, end in digit_run_spans(path.encode()):
         first = path.count("/", 0, start)
         crossed.update(range(first, first + path.count("/", start, end) + 1))
-    return "/".join("{redacted}" if i in crossed or may_hold_identifier(s) else s
-                    for i, s in enumerate(segments))
+    said = says_digits(path.encode())  # "/one/three/nine/..."
+    return "/".join("{redacted}" if i in crossed or may_hold_identifier(s) or (
+        said and has_said_digit(s)) else s for i, s in enumerate(segments))
 
 
 def _has_digit(text: str) -> bool:
-    return any(is_digit_like(c) for c in normalise(text)) or any(
+    return any(is_digit_like(c) for c in normalise(text)) or has_said_digit(text) or any(
         any(is_digit_like(c) for c in normalise(d)) for d in derived_views(text))
 
 

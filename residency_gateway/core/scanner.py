@@ -504,6 +504,13 @@ def _split_id_ok(sizes: list[int], whole: bool) -> bool:
     return any(cuts <= allowed for allowed in _ID_CUTS)
 
 
+def _with_check(sizes: list[int], last: str) -> list[int]:
+    """Group sizes with a final check character X counted in the group before it ("3X")."""
+    if last in ("X", "x") and max(sizes) > 1:  # (not when split one per character)
+        return [*sizes[:-2], sizes[-2] + 1]
+    return sizes
+
+
 def _id_windows(groups: list[str], first_generation: bool) -> Iterator[tuple[int, int, str]]:
     """For joined fields: the windows of _windows that are 18 characters long and split as
     _ID_CUTS says (and 15 with `first_generation`: _grouping_ok decides those), found from
@@ -520,7 +527,7 @@ def _id_windows(groups: list[str], first_generation: bool) -> Iterator[tuple[int
             for length in ((15, 18) if first_generation else (18,)):
                 j = ends.get(total + length)
                 if j is not None and "X" not in groups[i:j] and "x" not in groups[i:j] and (
-                        length == 15 or _split_id_ok(sizes[i:j + 1],
+                        length == 15 or _split_id_ok(_with_check(sizes[i:j + 1], groups[j]),
                                                      i == 0 and j == len(groups) - 1)):
                     yield i, j, "".join(groups[i:j + 1])
         total += sizes[i]
@@ -550,7 +557,11 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
 def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:
     """`data` read with letters that stand for digits as digits, and with the fields of a
     structure (or the labelled parts of a sentence) joined (with where they were joined: see
-    _tokens), each reading only when it differs."""
+    _tokens), each reading only when it differs; and with digits said in words as digits."""
+    said = _said(data)
+    if said is not None:
+        yield said, None
+        data = said
     if ascii_digits(data) < 2:
         return  # an identifier split or misspelled still shows two digits somewhere
     skeleton = data.translate(_READINGS_SKELETON)
@@ -562,6 +573,98 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:
     glued = _glued(data, skeleton)
     if glued is not None:
         yield glued
+
+
+# Digits said in English (transcripts of calls and voice notes, forms filled in words): "one
+# three nine, double one ...". A run of seven words or more (digits may mix in) is a number.
+_SAID_DIGITS = {"zero": "0", "oh": "0", "nought": "0", "nil": "0", "one": "1", "two": "2",
+                "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                "eight": "8", "nine": "9"}
+_SAID_REPEAT = {"double": 2, "triple": 3}
+_SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (*_SAID_DIGITS, *_SAID_REPEAT))
+              + rb"|[0-9]+)")
+_SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[ \t\r\n,.;:/_-]+" + _SAID_WORD
+                       + rb"){6,}(?![a-z0-9])")
+
+
+def _said_table() -> bytes:
+    table = bytearray(b"." * 256)
+    letters = set("".join(w for w in _SAID_DIGITS if w not in ("nought", "nil")))
+    for letter in letters:
+        table[ord(letter)] = table[ord(letter.upper())] = ord("w")
+    for c in b" \t\r\n,.;:/_-":
+        table[c] = ord("w")
+    return bytes(table)
+
+
+# Seven said digits hold four words in a row at least (13 characters or more, all letters of
+# those words, no a, b, c, d, j, k, l, m, p, q, y, or separators), even with digits among
+# them: a byte table and one search rule out most text; a stretch found must hold three digit
+# words before the whole text is read.
+_SAID_TABLE = _said_table()
+_SAID_STRETCH = b"w" * 13
+_SAID_WORDS = frozenset(w.encode() for w in _SAID_DIGITS)
+_NOT_LETTERS = re.compile(rb"[^a-z]+")
+
+
+def says_digits(data: bytes) -> bool:
+    """Whether `data` may hold digits said in words (four digit words or more in a row, three
+    of them digit words): text that could hold an identifier with no digit in it."""
+    return _said_somewhere(data)
+
+
+def has_said_digit(text: str) -> bool:
+    """A digit word ("one", "Nine") among the words of `text`."""
+    return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(text.lower().encode()))
+
+
+def _said_somewhere(data: bytes) -> bool:
+    skeleton = data.translate(_SAID_TABLE)
+    pos = skeleton.find(_SAID_STRETCH)
+    while pos >= 0:
+        end = skeleton.find(b".", pos)
+        end = len(skeleton) if end < 0 else end
+        words = _NOT_LETTERS.split(data[pos:end].lower())
+        if sum(w in _SAID_WORDS for w in words) >= 3:
+            return True
+        pos = skeleton.find(_SAID_STRETCH, end)
+    return False
+
+
+def _said(data: bytes) -> bytes | None:
+    """`data` with each run of digits said in words written in digits ("one three nine one
+    two three four five six seven eight" -> "13912345678"; a comma or full stop between
+    words stays a separator); None when there is none."""
+    if not _said_somewhere(data):
+        return None
+    lower = data.lower()
+    pieces: list[bytes] = []
+    last = 0
+    for m in _SAID_RUN.finditer(lower):
+        pieces.append(data[last:m.start()])
+        pieces.append(_said_digits(m.group()))
+        last = m.end()
+    if not pieces:
+        return None
+    pieces.append(data[last:])
+    return b"".join(pieces)
+
+
+def _said_digits(run: bytes) -> bytes:
+    out: list[str] = []
+    repeat = 1
+    for word in re.split(rb"([,.;:])|[ \t\r\n/_-]+", run):
+        if not word:
+            continue
+        text = word.decode()
+        if text in _SAID_REPEAT:
+            repeat = _SAID_REPEAT[text]
+        elif text in ",.;:":
+            out.append(" ")
+        else:
+            out.append((_SAID_DIGITS.get(text) or text) * repeat)
+            repeat = 1
+    return "".join(out).strip().encode()
 
 
 _CN_ANY = re.compile(f"[{CN_NUMERAL_CHARS}]")
@@ -838,8 +941,10 @@ def may_hold_identifier(text: str) -> bool:
     """Seven or more digits in all, however spelled (fullwidth, other scripts) or punctuated:
     the text could hold (part of) an identifier, so it is never copied into a record or log."""
     if text.isascii():
-        return ascii_digits(text.encode("ascii")) >= REDACT_DIGITS
-    return sum(is_digit_like(c) for c in normalise(text)) >= REDACT_DIGITS
+        data = text.encode("ascii")
+        return ascii_digits(data) >= REDACT_DIGITS or says_digits(data)
+    return (sum(is_digit_like(c) for c in normalise(text)) >= REDACT_DIGITS
+            or says_digits(text.encode("utf-8", "replace")))
 
 
 def is_digit_like(ch: str) -> bool:

@@ -45,6 +45,7 @@ CN_OVERRIDE = "203.0.113.201"  # tests.helpers.BASE_MAP cidr_overrides: 203.0.11
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) * 16
 FULLWIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+SAID = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 def _gz(data: bytes) -> bytes:
@@ -93,6 +94,7 @@ ID_SPELLINGS: dict[str, str] = {
     "negative-circled": ID18.translate(str.maketrans("0123456789", "\u24ff\u2776\u2777\u2778"
                                                                    "\u2779\u277a\u277b\u277c"
                                                                    "\u277d\u277e")),
+    "said-in-english": " ".join(SAID[int(c)] for c in ID18),
     "comma-parts": groups(ID18, ", "),
     "colon-parts": groups(ID18, ":"),
 }
@@ -118,6 +120,8 @@ PHONE_SPELLINGS: dict[str, str] = {
                                  for i, c in enumerate(MOBILE)),
     "cn-radio-numerals": "手机" + MOBILE.translate(str.maketrans("0123456789", "洞幺两三四五六拐八勾")),
     "digit-by-digit": " ".join(MOBILE),
+    "said-in-english": "call me on one three nine, double one two three, four five six seven",
+    "said-mixed": "Tel one three nine 1234 five six seven eight",
     "letter-l-for-one": MOBILE.replace("1", "l"),
 }
 
