@@ -763,15 +763,21 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
     hi = -1
     for begin, end in joints:
         reach = begin - _GLUE_REACH
-        lo = 0 if reach <= 0 else mask.rfind(b".", 0, reach + 1) + 1
-        if hi < 0 or lo > hi:
-            if hi >= 0:
+        # Searched only when this joint may start a new neighbourhood, and forward only past
+        # the current one: a run of many joints (an array of small numbers) is read once, not
+        # once per joint (that was quadratic).
+        if hi < 0 or reach >= hi:
+            lo = 0 if reach <= 0 else mask.rfind(b".", max(0, hi), reach + 1) + 1
+            if hi >= 0 and lo > hi:
                 pieces.append(data[cursor:hi])
                 pieces.append(b"|")
                 out += hi - cursor + 1
-            cursor = lo
-        stop = mask.find(b".", min(size, end + _GLUE_REACH))
-        hi = max(hi, size if stop < 0 else stop)
+                cursor = lo
+            elif hi < 0:
+                cursor = lo
+        if end + _GLUE_REACH > hi:
+            stop = mask.find(b".", min(size, end + _GLUE_REACH))
+            hi = max(hi, size if stop < 0 else stop)
         piece = data[cursor:begin]
         pieces.append(piece)
         out += len(piece)
