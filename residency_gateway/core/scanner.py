@@ -672,8 +672,12 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if resident_ids:
             for i, j, joined in windows:
                 strict = fields is not None and not id_word
+                # In joined fields the ID word does not excuse the grouping: records such as
+                # {"id": 747445, "parent": 69704835, ...} hold 15 digits with a valid yymmdd
+                # in any cut (1 + 6 + 8); a first-generation ID split over fields is split
+                # by its parts.
                 if len(joined) == 15 and (strict or not _grouping_ok(
-                        tuple(sizes[i:j + 1]), joined, False, id_word)):
+                        tuple(sizes[i:j + 1]), joined, False, id_word and fields is None)):
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
@@ -687,12 +691,30 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 # bounding box), unless a phone word or a prefix says what it is.
                 whole = (i == 0 and j == len(groups) - 1) or lead or phone_word or \
                     joined.startswith(("86", "00"))
+                if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
+                                                               plus):
+                    continue
                 if not any(used[i:j + 1]) and whole and _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, lead, phone_word):
                     token = _phone_token(joined, start, lead)
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
+
+
+def _joined_phone_ok(sizes: list[int], joined: str, lead: bool, plus: bool) -> bool:
+    """For joined fields: a plus sign is the country code of the first field, so no window
+    after it is a mainland number ({"phone": "+49", "number": [1375, 737, 9161]}); and a 86 or
+    0086 prefix is a field of its own (or part of one whole number), not the start of another
+    number's first field ([861, 368, 8952] + "523...": 86 13688952523)."""
+    if plus and not lead:
+        return False
+    if lead:
+        return True
+    for prefix, size in (("0086", 15), ("86", 13)):
+        if len(joined) == size and joined.startswith(prefix):
+            return sizes[0] in (len(prefix), size)
+    return True
 
 
 # -- other readings -----------------------------------------------------------------------
