@@ -478,6 +478,8 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
         skeleton = data.translate(_B64_SKELETON)
     for start, end in _b64_runs(skeleton):
         whole = data[start:end]
+        if whole[:2] in (b"0x", b"0X") and not whole[2:].translate(None, _HEX):
+            whole = whole[2:]  # 0x-prefixed hex ("0x313130...")
         if whole.islower() and (len(whole) % 2 or whole.translate(None, _HEX)):
             continue  # words and snake_case keys: the common case, decided in C
         candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)

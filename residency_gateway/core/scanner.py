@@ -755,11 +755,11 @@ _READINGS_SKELETON = _readings_skeleton()
 # (letters, digits, underscores, dashes; `c[]`, `id[1]` too) counts only before a k, so prose
 # does not glue. Punctuation comes first, so at most digits the match fails at once, and possessive
 # quantifiers never backtrack (linear in the text).
-_GLUE_TAG = rb"o/?[aXLu][a0XLu]{0,39}+/?p"
+_GLUE_TAG = rb"o/?[aXLu][a0XLuk q/d]{0,63}+p"  # <ns:b>, <p n="2">, <br/>
 # (a label before a single mark: the quote that opens a key is the key's; a label first only
 # after a space, as in `110101\nb: 1990...`)
-_GLUE_KEY = rb"(?:q[^q]{0,64}+q|[aXLu][a0XLuop]{0,39}+) *+k"
-_GLUE_ATOM = rb"(?:" + _GLUE_KEY + rb"|" + _GLUE_TAG + rb"|[pkoq])"
+_GLUE_KEY = rb"(?:q[^q]{0,64}+q|[aXLu][a0XLuopd]{0,39}+) *+k"  # p.id.1=
+_GLUE_ATOM = rb"(?:" + _GLUE_KEY + rb"|" + _GLUE_TAG + rb"|[pkoq]|u(?= ))"  # YAML `- "b"`
 # A number with a fraction ("0.994", "2016.03.07") is a measure or a date, never a piece of an
 # identifier: no glue touches one (which also keeps JSON full of scores cheap to read).
 _GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq]|" + _GLUE_TAG + rb")| ++" + _GLUE_KEY +
@@ -774,6 +774,12 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
     it joins and _GLUE_REACH bytes either side, never cut inside a run), neighbourhoods apart
     by a `|`: the rest of the text reads as before. `skeleton`: data.translate(_READINGS_SKELETON).
     """
+    if b"null" in data or b"true" in data or b"false" in data:
+        # JSON null/true/false between parts are field boundaries like the commas around them
+        marked = bytearray(skeleton)
+        for m in _JSON_WORDS.finditer(data):
+            marked[m.start():m.end()] = b"p" * (m.end() - m.start())
+        skeleton = bytes(marked)
     joints = [m.span(1) for m in _GLUE.finditer(skeleton)]
     if not joints:
         return None
@@ -811,6 +817,7 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
     return b"".join(pieces), spaces
 
 
+_JSON_WORDS = re.compile(rb"(?<![A-Za-z0-9_])(?:null|true|false)(?![A-Za-z0-9_])")
 _GLUE_REACH = 40  # bytes kept either side of a joint (the words before a run: "phone")
 # On the readings skeleton: what can be inside a digit run (digits, X, separators and a
 # generous rest), never cut.
