@@ -110,3 +110,11 @@ def test_long_array_of_small_numbers_is_read_in_linear_time():
     large_time = _seconds(large, "application/json")
     assert large_time < 2.0
     assert large_time < 8 * max(small_time, 0.01) * 2
+
+
+def test_path_segment_then_query_when_the_path_does_not_end_in_a_digit():
+    from residency_gateway.core.payload import scan_request_line
+
+    # "/ids/110101?..." was joined with its query (the target view), "/ids/110101/x?..." not
+    found = scan_request_line(f"/u/{A}/x", f"b={B}&c={C}&d={D}", key=KEY, today=TODAY)
+    assert found.ids
