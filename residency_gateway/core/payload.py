@@ -955,8 +955,9 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
     base: list[tuple[str, str]] = [("path", path)]
     if query:
         base.append(("query", query))
-        if path[-1:].isdigit():
-            base.append(("target", f"{path}?{query}"))  # "/ids/110101?rest=19900307..."
+        if any(c.isdigit() for c in path):
+            # "/ids/110101?rest=19900307...", "/ids/110101/x?rest=19900307..."
+            base.append(("target", f"{path}?{query}"))
     fields: list[str] = []
     for name, value in headers:
         lname = name.lower()

@@ -762,7 +762,7 @@ _GLUE_KEY = rb"(?:q[^q]{0,64}+q|[aXLu][a0XLuopd]{0,39}+) *+k"  # p.id.1=
 _GLUE_ATOM = rb"(?:" + _GLUE_KEY + rb"|" + _GLUE_TAG + rb"|[pkoq]|u(?= ))"  # YAML `- "b"`
 # A number with a fraction ("0.994", "2016.03.07") is a measure or a date, never a piece of an
 # identifier: no glue touches one (which also keeps JSON full of scores cheap to read).
-_GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq]|" + _GLUE_TAG + rb")| ++" + _GLUE_KEY +
+_GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq/]|" + _GLUE_TAG + rb")| ++" + _GLUE_KEY +
                    rb")(?: *+" + _GLUE_ATOM + rb"){0,15}+ *+)(?=0++(?!d0)|X(?![a0XLu]))")
 
 
