@@ -118,3 +118,13 @@ def test_path_segment_then_query_when_the_path_does_not_end_in_a_digit():
     # "/ids/110101?..." was joined with its query (the target view), "/ids/110101/x?..." not
     found = scan_request_line(f"/u/{A}/x", f"b={B}&c={C}&d={D}", key=KEY, today=TODAY)
     assert found.ids
+
+
+def test_phone_word_does_not_excuse_any_cut_of_joined_fields():
+    # "tel=1&ts=3552867690": a flag and a timestamp joined read as 1 3552867690 (a mobile)
+    from residency_gateway.core.payload import scan_request_line
+
+    found = scan_request_line("/img", "tel=1&ts=3552867690", key=KEY, today=TODAY)
+    assert not any(p.jurisdiction == "CN" for p in found.phones)
+    assert not cn_found('{"tel": 1, "ts": 3552867690}')
+    assert not cn_found('{"phone_count": 1, "updated": 3552867690}')
