@@ -703,7 +703,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
 
 
 def _joined_phone_ok(sizes: list[int], joined: str, lead: bool, plus: bool) -> bool:
-    """For joined fields: a plus sign is the country code of the first field, so no window
+    """For joined fields, a phone number's window: a plus sign is the country code of the
+    first field, so no window
     after it is a mainland number ({"phone": "+49", "number": [1375, 737, 9161]}); and a 86 or
     0086 prefix is a field of its own (or part of one whole number), not the start of another
     number's first field ([861, 368, 8952] + "523...": 86 13688952523)."""
@@ -712,9 +713,12 @@ def _joined_phone_ok(sizes: list[int], joined: str, lead: bool, plus: bool) -> b
     if lead:
         return True
     for prefix, size in (("0086", 15), ("86", 13)):
-        if len(joined) == size and joined.startswith(prefix):
-            return sizes[0] in (len(prefix), size)
-    return True
+        if len(joined) == size and joined.startswith(prefix) and sizes[0] not in (len(prefix),
+                                                                                 size):
+            return False
+    # and split as people split a mobile (3-4-4, 3-8, 7-4, digit by digit): with a phone word
+    # any cut passed ("tel=1&ts=3552867690" read as 13552867690)
+    return _grouping_ok(tuple(sizes), joined, False)
 
 
 # -- other readings -----------------------------------------------------------------------
