@@ -480,6 +480,8 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
         skeleton = data.translate(_B64_SKELETON)
     for start, end in _b64_runs(skeleton):
         whole = data[start:end]
+        if whole[:2] in (b"0x", b"0X") and not whole[2:].translate(None, _HEX):
+            whole = whole[2:]  # 0x-prefixed hex ("0x313130...")
         if whole.islower() and (len(whole) % 2 or whole.translate(None, _HEX)):
             continue  # words and snake_case keys: the common case, decided in C
         candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)
@@ -955,8 +957,9 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
     base: list[tuple[str, str]] = [("path", path)]
     if query:
         base.append(("query", query))
-        if path[-1:].isdigit():
-            base.append(("target", f"{path}?{query}"))  # "/ids/110101?rest=19900307..."
+        if any(c.isdigit() for c in path):
+            # "/ids/110101?rest=19900307...", "/ids/110101/x?rest=19900307..."
+            base.append(("target", f"{path}?{query}"))
     fields: list[str] = []
     for name, value in headers:
         lname = name.lower()

@@ -775,8 +775,12 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if resident_ids:
             for i, j, joined in windows:
                 strict = fields is not None and not id_word
+                # In joined fields the ID word does not excuse the grouping: records such as
+                # {"id": 747445, "parent": 69704835, ...} hold 15 digits with a valid yymmdd
+                # in any cut (1 + 6 + 8); a first-generation ID split over fields is split
+                # by its parts.
                 if len(joined) == 15 and (strict or not _grouping_ok(
-                        tuple(sizes[i:j + 1]), joined, False, id_word)):
+                        tuple(sizes[i:j + 1]), joined, False, id_word and fields is None)):
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
@@ -790,12 +794,34 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 # bounding box), unless a phone word or a prefix says what it is.
                 whole = (i == 0 and j == len(groups) - 1) or lead or phone_word or \
                     joined.startswith(("86", "00"))
+                if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
+                                                               plus):
+                    continue
                 if not any(used[i:j + 1]) and whole and _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, lead, phone_word):
                     token = _phone_token(joined, start, lead)
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
+
+
+def _joined_phone_ok(sizes: list[int], joined: str, lead: bool, plus: bool) -> bool:
+    """For joined fields, a phone number's window: a plus sign is the country code of the
+    first field, so no window
+    after it is a mainland number ({"phone": "+49", "number": [1375, 737, 9161]}); and a 86 or
+    0086 prefix is a field of its own (or part of one whole number), not the start of another
+    number's first field ([861, 368, 8952] + "523...": 86 13688952523)."""
+    if plus and not lead:
+        return False
+    if lead:
+        return True
+    for prefix, size in (("0086", 15), ("86", 13)):
+        if len(joined) == size and joined.startswith(prefix) and sizes[0] not in (len(prefix),
+                                                                                 size):
+            return False
+    # and split as people split a mobile (3-4-4, 3-8, 7-4, digit by digit): with a phone word
+    # any cut passed ("tel=1&ts=3552867690" read as 13552867690)
+    return _grouping_ok(tuple(sizes), joined, False)
 
 
 # -- other readings -----------------------------------------------------------------------
@@ -836,14 +862,14 @@ _READINGS_SKELETON = _readings_skeleton()
 # (letters, digits, underscores, dashes; `c[]`, `id[1]` too) counts only before a k, so prose
 # does not glue. Punctuation comes first, so at most digits the match fails at once, and possessive
 # quantifiers never backtrack (linear in the text).
-_GLUE_TAG = rb"o/?[aXLu][a0XLu]{0,39}+/?p"
+_GLUE_TAG = rb"o/?[aXLu][a0XLuk q/d]{0,63}+p"  # <ns:b>, <p n="2">, <br/>
 # (a label before a single mark: the quote that opens a key is the key's; a label first only
 # after a space, as in `110101\nb: 1990...`)
-_GLUE_KEY = rb"(?:q[^q]{0,64}+q|[aXLu][a0XLuop]{0,39}+) *+k"
-_GLUE_ATOM = rb"(?:" + _GLUE_KEY + rb"|" + _GLUE_TAG + rb"|[pkoq])"
+_GLUE_KEY = rb"(?:q[^q]{0,64}+q|[aXLu][a0XLuopd]{0,39}+) *+k"  # p.id.1=
+_GLUE_ATOM = rb"(?:" + _GLUE_KEY + rb"|" + _GLUE_TAG + rb"|[pkoq]|u(?= ))"  # YAML `- "b"`
 # A number with a fraction ("0.994", "2016.03.07") is a measure or a date, never a piece of an
 # identifier: no glue touches one (which also keeps JSON full of scores cheap to read).
-_GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq]|" + _GLUE_TAG + rb")| ++" + _GLUE_KEY +
+_GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq/]|" + _GLUE_TAG + rb")| ++" + _GLUE_KEY +
                    rb")(?: *+" + _GLUE_ATOM + rb"){0,15}+ *+)(?=0++(?!d0)|X(?![a0XLu]))")
 
 
@@ -855,6 +881,12 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
     it joins and _GLUE_REACH bytes either side, never cut inside a run), neighbourhoods apart
     by a `|`: the rest of the text reads as before. `skeleton`: data.translate(_READINGS_SKELETON).
     """
+    if b"null" in data or b"true" in data or b"false" in data:
+        # JSON null/true/false between parts are field boundaries like the commas around them
+        marked = bytearray(skeleton)
+        for m in _JSON_WORDS.finditer(data):
+            marked[m.start():m.end()] = b"p" * (m.end() - m.start())
+        skeleton = bytes(marked)
     joints = [m.span(1) for m in _GLUE.finditer(skeleton)]
     if not joints:
         return None
@@ -866,15 +898,21 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
     hi = -1
     for begin, end in joints:
         reach = begin - _GLUE_REACH
-        lo = 0 if reach <= 0 else mask.rfind(b".", 0, reach + 1) + 1
-        if hi < 0 or lo > hi:
-            if hi >= 0:
+        # Searched only when this joint may start a new neighbourhood, and forward only past
+        # the current one: a run of many joints (an array of small numbers) is read once, not
+        # once per joint (that was quadratic).
+        if hi < 0 or reach >= hi:
+            lo = 0 if reach <= 0 else mask.rfind(b".", max(0, hi), reach + 1) + 1
+            if hi >= 0 and lo > hi:
                 pieces.append(data[cursor:hi])
                 pieces.append(b"|")
                 out += hi - cursor + 1
-            cursor = lo
-        stop = mask.find(b".", min(size, end + _GLUE_REACH))
-        hi = max(hi, size if stop < 0 else stop)
+                cursor = lo
+            elif hi < 0:
+                cursor = lo
+        if end + _GLUE_REACH > hi:
+            stop = mask.find(b".", min(size, end + _GLUE_REACH))
+            hi = max(hi, size if stop < 0 else stop)
         piece = data[cursor:begin]
         pieces.append(piece)
         out += len(piece)
@@ -886,6 +924,7 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
     return b"".join(pieces), spaces
 
 
+_JSON_WORDS = re.compile(rb"(?<![A-Za-z0-9_])(?:null|true|false)(?![A-Za-z0-9_])")
 _GLUE_REACH = 40  # bytes kept either side of a joint (the words before a run: "phone")
 # On the readings skeleton: what can be inside a digit run (digits, X, separators and a
 # generous rest), never cut.
