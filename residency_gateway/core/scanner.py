@@ -511,10 +511,27 @@ def _with_check(sizes: list[int], last: str) -> list[int]:
     return sizes
 
 
-def _id_windows(groups: list[str], first_generation: bool) -> Iterator[tuple[int, int, str]]:
+def _structure_bounds(data: bytes, start: int, end: int) -> frozenset[int]:
+    """Indexes of the groups of the run [start, end) that follow the start or end of an array
+    or object (a joint _glued marked with a vertical tab)."""
+    if b"\v" not in data[start:end]:
+        return frozenset()
+    bounds = set()
+    last = start
+    for k, m in enumerate(_GROUPS.finditer(data, start, end)):
+        if k and b"\v" in data[last:m.start()]:
+            bounds.add(k)
+        last = m.end()
+    return frozenset(bounds)
+
+
+def _id_windows(groups: list[str], first_generation: bool,
+                bounds: frozenset[int] = frozenset()) -> Iterator[tuple[int, int, str]]:
     """For joined fields: the windows of _windows that are 18 characters long and split as
     _ID_CUTS says (and 15 with `first_generation`: _grouping_ok decides those), found from
-    prefix sums (long runs of joined fields have many groups)."""
+    prefix sums (long runs of joined fields have many groups). One character per group is an
+    ID only as a whole: the whole run, or an array of its own (`bounds`: the groups after the
+    start or end of an array or object)."""
     sizes = [len(g) for g in groups]
     ends: dict[int, int] = {}
     total = 0
@@ -527,8 +544,11 @@ def _id_windows(groups: list[str], first_generation: bool) -> Iterator[tuple[int
             for length in ((15, 18) if first_generation else (18,)):
                 j = ends.get(total + length)
                 if j is not None and "X" not in groups[i:j] and "x" not in groups[i:j] and (
-                        length == 15 or _split_id_ok(_with_check(sizes[i:j + 1], groups[j]),
-                                                     i == 0 and j == len(groups) - 1)):
+                        length == 15 or _split_id_ok(
+                            _with_check(sizes[i:j + 1], groups[j]),
+                            (i == 0 or i in bounds) and (j == len(groups) - 1
+                                                         or j + 1 in bounds)
+                            and not any(i < k <= j for k in bounds))):
                     yield i, j, "".join(groups[i:j + 1])
         total += sizes[i]
 
@@ -765,7 +785,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         phone_word = _context(data, start, _PHONE_WORDS)
         id_word = _context(data, start, _ID_WORDS)
         if fields is not None and not (plus or phone_word):
-            windows = list(_id_windows(groups, id_word))  # no phone here: see above
+            windows = list(_id_windows(groups, id_word, _structure_bounds(data, start, end)))
         else:
             windows = list(_windows(groups, plus))
         if not windows:
@@ -917,13 +937,15 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
         pieces.append(piece)
         out += len(piece)
         spaces.append(out)
-        pieces.append(b" ")
+        # (where an array or object starts or ends: a vertical tab, which separates as a space)
+        pieces.append(b"\v" if _BRACKETS.search(data, begin, end) else b" ")
         out += 1
         cursor = end
     pieces.append(data[cursor:hi])
     return b"".join(pieces), spaces
 
 
+_BRACKETS = re.compile(rb"[\[\]{}]")
 _JSON_WORDS = re.compile(rb"(?<![A-Za-z0-9_])(?:null|true|false)(?![A-Za-z0-9_])")
 _GLUE_REACH = 40  # bytes kept either side of a joint (the words before a run: "phone")
 # On the readings skeleton: what can be inside a digit run (digits, X, separators and a

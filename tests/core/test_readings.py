@@ -31,7 +31,7 @@ def _full_glue(data: bytes) -> tuple[bytes, list[int]]:
     for m in scanner._GLUE.finditer(skeleton):
         out += data[last:m.start(1)]
         spaces.append(len(out))
-        out += b" "
+        out += b"\v" if re.search(rb"[\[\]{}]", data[m.start(1):m.end(1)]) else b" "
         last = m.end(1)
     return out + data[last:], spaces
 
@@ -98,9 +98,13 @@ def test_an_id_split_as_people_split_it_is_found_in_any_structure(cut, shape, bo
 
 
 def test_an_array_of_single_digits_is_an_id_only_as_a_whole():
-    """Character by character is how an ID is split into an array; eighteen digits taken
-    from the middle of a longer array of digits are not an ID."""
+    """Character by character is how an ID is split into an array (of its own, whatever
+    stands around it); eighteen digits taken from the middle of a longer array of digits, or
+    from one-digit fields of many objects, are not an ID."""
     assert ids(json.dumps({"id": list(ID18)})) == {ID18}
+    assert ids(json.dumps({"n": 5, "id": [int(c) for c in ID18], "m": [7]})) == {ID18}
+    assert ids(json.dumps([{"v": int(c)} for c in "3" + ID18 + "5"])) == set()
+    assert ids(json.dumps([[int(c)] for c in ID18])) == set()
     assert ids(json.dumps({"id": list("11010519491231002x")})) == {"11010519491231002X"}
     assert ids(json.dumps({"flags": [int(c) for c in "3" + ID18 + "5"]})) == set()
 
