@@ -565,6 +565,11 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
         for reading, fields in _other_readings(data):
             yield from _tokens(reading, today, resident_ids, phones, budget, fields)
         return
+    if _RLO in data:
+        # A right-to-left override shows the characters after it in reverse: what a reader
+        # sees ("332170300991101011" shown as an ID) is read too.
+        yield from tokens(_as_shown(data), today=today, resident_ids=resident_ids,
+                          phones=phones, budget=budget)
     data = _prepared(data)
     yield from _tokens(data, today, resident_ids, phones, budget)
     spelled = _numerals_spelled(data)
@@ -572,6 +577,17 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
         yield from _tokens(spelled, today, resident_ids, phones, budget)
     for reading, fields in _other_readings(data):
         yield from _tokens(reading, today, resident_ids, phones, budget, fields)
+
+
+_RLO = "\u202e".encode()
+_OVERRIDDEN = re.compile("\u202e([^\u202a-\u202e\u2066-\u2069\n]*)")
+
+
+def _as_shown(data: bytes) -> bytes:
+    """UTF-8 `data` with each right-to-left override's text (to the next directional
+    formatting character or line end) in the order it is displayed."""
+    text = data.decode("utf-8", "replace")
+    return _OVERRIDDEN.sub(lambda m: m.group(1)[::-1], text).encode("utf-8", "replace")
 
 
 def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:

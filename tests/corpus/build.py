@@ -95,6 +95,7 @@ ID_SPELLINGS: dict[str, str] = {
                                                                    "\u2779\u277a\u277b\u277c"
                                                                    "\u277d\u277e")),
     "said-in-english": " ".join(SAID[int(c)] for c in ID18),
+    "rtl-override": "\u202e" + ID18[::-1] + "\u202c",
     "comma-parts": groups(ID18, ", "),
     "colon-parts": groups(ID18, ":"),
 }
@@ -120,6 +121,7 @@ PHONE_SPELLINGS: dict[str, str] = {
                                  for i, c in enumerate(MOBILE)),
     "cn-radio-numerals": "手机" + MOBILE.translate(str.maketrans("0123456789", "洞幺两三四五六拐八勾")),
     "digit-by-digit": " ".join(MOBILE),
+    "rtl-override": "\u202e" + MOBILE[::-1],
     "said-in-english": "call me on one three nine, double one two three, four five six seven",
     "said-mixed": "Tel one three nine 1234 five six seven eight",
     "letter-l-for-one": MOBILE.replace("1", "l"),
