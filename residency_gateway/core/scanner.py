@@ -580,14 +580,47 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
 
 
 _RLO = "\u202e".encode()
-_OVERRIDDEN = re.compile("\u202e([^\u202a-\u202e\u2066-\u2069\n]*)")
+# Directional formatting characters and paragraph ends, as `_as_shown` walks them.
+_BIDI_MARKS = re.compile("[\u202a-\u202e\u2066-\u2069\n\r\u2029\x1c-\x1e\x85]")
 
 
 def _as_shown(data: bytes) -> bytes:
-    """UTF-8 `data` with each right-to-left override's text (to the next directional
-    formatting character or line end) in the order it is displayed."""
+    """UTF-8 `data` with each right-to-left override's text in the order it is displayed: to
+    the PDF that closes it (nested overrides stay within it, the whole stretch reversed), to
+    another embedding, override or isolate, or to the paragraph's end. A PDI ends it only when
+    an isolate is open (an unmatched PDI is ignored)."""
     text = data.decode("utf-8", "replace")
-    return _OVERRIDDEN.sub(lambda m: m.group(1)[::-1], text).encode("utf-8", "replace")
+    out: list[str] = []
+    pos = start = depth = isolates = 0
+    for m in _BIDI_MARKS.finditer(text):
+        c = m.group()
+        if depth:
+            if c == "\u202e":
+                depth += 1
+                continue
+            if c == "\u202c" and depth > 1:
+                depth -= 1
+                continue
+            if c == "\u2069" and not isolates:
+                continue
+            out.append(text[start:m.start()].replace("\u202e", "")[::-1])
+            pos, depth = m.start(), 0
+            if c == "\u202c":
+                continue
+        if c == "\u202e":
+            out.append(text[pos:m.start()])
+            start, depth = m.end(), 1
+        elif c in "\u2066\u2067\u2068":
+            isolates += 1
+        elif c == "\u2069":
+            isolates = max(0, isolates - 1)
+        elif c in "\n\r\u2029\x1c\x1d\x1e\x85":
+            isolates = 0
+    if depth:
+        out.append(text[start:].replace("\u202e", "")[::-1])
+    else:
+        out.append(text[pos:])
+    return "".join(out).encode("utf-8", "replace")
 
 
 def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:
@@ -613,22 +646,24 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:
 
 # Digits said in English (transcripts of calls and voice notes, forms filled in words): "one
 # three nine, double one ...". A run of seven words or more (digits may mix in) is a number.
-_SAID_DIGITS = {"zero": "0", "oh": "0", "nought": "0", "nil": "0", "one": "1", "two": "2",
+_SAID_DIGITS = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0", "one": "1", "two": "2",
                 "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                 "eight": "8", "nine": "9"}
-_SAID_REPEAT = {"double": 2, "triple": 3}
+_SAID_REPEAT = {"double": 2, "triple": 3, "treble": 3}
+_SAID_SEPARATORS = b" \t\r\n,.;:/_()[]|\"'-"
 _SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (*_SAID_DIGITS, *_SAID_REPEAT))
               + rb"|[0-9]+)")
-_SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[ \t\r\n,.;:/_-]+" + _SAID_WORD
-                       + rb"){6,}(?![a-z0-9])")
+_SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[ \t\r\n,.;:/_()\[\]|\"'-]+"
+                       + _SAID_WORD + rb"){6,}(?![a-z0-9])")
 
 
 def _said_table() -> bytes:
     table = bytearray(b"." * 256)
-    letters = set("".join(w for w in _SAID_DIGITS if w not in ("nought", "nil")))
-    for letter in letters:
+    # Every letter of every word (double, triple, nil too: "one double three double eight
+    # ..." has no long stretch otherwise), and digits, which may stand among the words.
+    for letter in set("".join((*_SAID_DIGITS, *_SAID_REPEAT))):
         table[ord(letter)] = table[ord(letter.upper())] = ord("w")
-    for c in b" \t\r\n,.;:/_-":
+    for c in b"0123456789" + _SAID_SEPARATORS:
         table[c] = ord("w")
     return bytes(table)
 
@@ -687,19 +722,34 @@ def _said(data: bytes) -> bytes | None:
 
 
 def _said_digits(run: bytes) -> bytes:
+    """A run of said digits written in digits. Two numbers in a row keep what parts them when
+    either has two digits or more: "rooms 17 8 89 10 9 7 23" stays apart though digit words
+    stand elsewhere in the text."""
     out: list[str] = []
     repeat = 1
-    for word in re.split(rb"([,.;:])|[ \t\r\n/_-]+", run):
-        if not word:
+    last = ""  # the number last written, "" after a word
+    parted = False  # a comma or full stop since the last word
+    sep = ""
+    for n, piece in enumerate(re.split(rb"([,.;:]|[ \t\r\n/_()\[\]|\"'-]+)", run)):
+        text = piece.decode()
+        if n % 2:
+            sep += text
+            parted = parted or any(c in ",.;:" for c in text)
             continue
-        text = word.decode()
+        if not text:
+            continue
         if text in _SAID_REPEAT:
             repeat = _SAID_REPEAT[text]
-        elif text in ",.;:":
+            sep = ""
+            continue
+        digits = (_SAID_DIGITS.get(text) or text) * repeat
+        if last and text.isdigit() and (len(last) > 1 or len(text) > 1):
+            out.append(sep)
+        elif parted:
             out.append(" ")
-        else:
-            out.append((_SAID_DIGITS.get(text) or text) * repeat)
-            repeat = 1
+        out.append(digits)
+        last = text if text.isdigit() else ""
+        repeat, parted, sep = 1, False, ""
     return "".join(out).strip().encode()
 
 
