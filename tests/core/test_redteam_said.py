@@ -71,6 +71,16 @@ def test_said_words_elsewhere_do_not_glue_numbers_together():
         assert not has_id(text), text
 
 
+def test_a_number_before_a_full_stop_does_not_join_the_said_digits_after_it():
+    # A Singapore number ending a sentence, then counting or a song: "1813. ONE, TWO, ..."
+    # was read "1813 1 2 3 4 5 6 7 8", the mainland mobile 18131234567.
+    for text in ("Singapore 407921, tel 6929 1813. ONE, TWO, THREE, FOUR, FIVE, SIX, SEVEN!",
+                 "tel 8940 1754. Oh oh oh, oh oh oh oh, one more time",
+                 "tel 8940 1754\nOh oh oh, oh oh oh oh, one more time"):
+        assert not cn_mobile(text), text
+    assert cn_mobile("call 139, one two three four, five six seven eight")
+
+
 def test_a_nested_override_is_shown_whole():
     # "\u202eA\u202eB" is displayed as reverse(AB): the inner override stays right to left.
     shown = ID18[::-1]
