@@ -722,34 +722,37 @@ def _said(data: bytes) -> bytes | None:
 
 
 def _said_digits(run: bytes) -> bytes:
-    """A run of said digits written in digits. Two numbers in a row keep what parts them when
-    either has two digits or more: "rooms 17 8 89 10 9 7 23" stays apart though digit words
-    stand elsewhere in the text."""
+    """A run of said digits written in digits; a comma or full stop between words becomes a
+    space. Two numbers in a row keep what parts them when either has two digits or more
+    ("rooms 17 8 89 10 9 7 23" stays apart though digit words stand elsewhere in the text),
+    and a number and a word parted by a full stop, colon or line end stay apart ("tel 6929
+    1813. ONE, TWO, ...", "... 1754. Oh oh oh"): a bar no reading joins over marks it."""
     out: list[str] = []
     repeat = 1
-    last = ""  # the number last written, "" after a word
-    parted = False  # a comma or full stop since the last word
+    last = None  # the number last written (str), or "" after a word, None at the start
     sep = ""
     for n, piece in enumerate(re.split(rb"([,.;:]|[ \t\r\n/_()\[\]|\"'-]+)", run)):
         text = piece.decode()
         if n % 2:
             sep += text
-            parted = parted or any(c in ",.;:" for c in text)
             continue
         if not text:
             continue
         if text in _SAID_REPEAT:
             repeat = _SAID_REPEAT[text]
-            sep = ""
             continue
         digits = (_SAID_DIGITS.get(text) or text) * repeat
-        if last and text.isdigit() and (len(last) > 1 or len(text) > 1):
-            out.append(sep)
-        elif parted:
-            out.append(" ")
+        numeral = text.isdigit()
+        if last is not None:
+            if last and numeral and (len(last) > 1 or len(text) > 1):
+                out.append(sep)
+            elif (last or numeral) and any(c in ".;:\r\n" for c in sep):
+                out.append(sep + "|")
+            elif any(c in ",.;:" for c in sep):
+                out.append(" ")
         out.append(digits)
-        last = text if text.isdigit() else ""
-        repeat, parted, sep = 1, False, ""
+        last = text if numeral else ""
+        repeat, sep = 1, ""
     return "".join(out).strip().encode()
 
 
