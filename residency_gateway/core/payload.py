@@ -957,15 +957,16 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
     base: list[tuple[str, str]] = [("path", path)]
     if query:
         base.append(("query", query))
-        if any(c.isdigit() for c in path):
-            # "/ids/110101?rest=19900307...", "/ids/110101/x?rest=19900307..."
+        if any(c.isdigit() for c in path) or has_said_digit(path):
+            # "/ids/110101?rest=19900307...", "/ids/110101/x?rest=19900307..." (or said)
             base.append(("target", f"{path}?{query}"))
     fields: list[str] = []
     for name, value in headers:
         lname = name.lower()
         if lname not in skip and not lname.startswith("x-residency-"):
             base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
-            if len(value) <= MAX_FIELD_BYTES and any(c.isdigit() for c in value):
+            if len(value) <= MAX_FIELD_BYTES and (any(c.isdigit() for c in value)
+                                                  or says_digits(value.encode("utf-8", "replace"))):
                 fields.append(f"{lname}: {value}")
     if len(fields) > 1:
         # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...).

@@ -702,23 +702,36 @@ def _said_somewhere(data: bytes) -> bool:
     return False
 
 
+# A whole field said in four words or more ({"a": "one one oh one oh one", "b": ...}, a=...&,
+# "name: value, ..."): part of an identifier split over fields, which the joined-fields
+# reading then finds as it finds digits.
+_SAID_FIELD = re.compile(rb"(?<=[\"'=:/?>])[ \t]*(" + _SAID_WORD + rb"(?:[ \t-]+" + _SAID_WORD
+                         + rb"){3,})[ \t]*(?=[\"'&<\n,/?]|$)")
+
+
 def _said(data: bytes) -> bytes | None:
     """`data` with each run of digits said in words written in digits ("one three nine one
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
-    words stays a separator); None when there is none."""
+    words stays a separator), and each whole field said in four words or more; None when
+    there is none."""
     if not _said_somewhere(data):
         return None
-    lower = data.lower()
-    pieces: list[bytes] = []
-    last = 0
-    for m in _SAID_RUN.finditer(lower):
-        pieces.append(data[last:m.start()])
-        pieces.append(_said_digits(m.group()))
-        last = m.end()
-    if not pieces:
-        return None
-    pieces.append(data[last:])
-    return b"".join(pieces)
+    changed = False
+    for rule, group in ((_SAID_RUN, 0), (_SAID_FIELD, 1)):
+        lower = data.lower()
+        pieces: list[bytes] = []
+        last = 0
+        for m in rule.finditer(lower):
+            if group and not _NOT_LETTERS.sub(b"", m.group(group)):
+                continue  # numbers only: nothing said
+            pieces.append(data[last:m.start(group)])
+            pieces.append(_said_digits(m.group(group)))
+            last = m.end(group)
+        if pieces:
+            pieces.append(data[last:])
+            data = b"".join(pieces)
+            changed = True
+    return data if changed else None
 
 
 def _said_digits(run: bytes) -> bytes:
