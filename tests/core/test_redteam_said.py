@@ -2,7 +2,7 @@
 import datetime as dt
 import json
 
-from residency_gateway.core.payload import inspect_body, redact_path, scan_request_line
+from residency_gateway.core.payload import inspect_body, scan_request_line
 
 KEY = b"k" * 32
 TODAY = dt.date(2026, 11, 29)
@@ -29,17 +29,12 @@ DOUBLES = "one double three double eight double two double four double six"  # 1
 NILS = "one five nil nil one nil nil one nil nil one"  # 15001001001
 
 
-def test_double_triple_and_nil_pass_the_prefilter():
-    assert cn_mobile(DOUBLES)
-    assert cn_mobile(NILS)
-    assert cn_mobile("one triple three eight eight two two four four six")  # 13338822446
-    line = scan_request_line("/x", "", key=KEY, today=TODAY, headers=[("X-Note", DOUBLES)])
-    assert any(p.jurisdiction == "CN" for p in line.phones)
-
-
-def test_a_path_said_with_double_or_nil_is_redacted():
-    assert "double" not in redact_path("/u/" + DOUBLES.replace(" ", "-"))
-    assert "nil" not in redact_path("/u/" + NILS.replace(" ", "-"))
+def test_double_triple_and_nil_with_four_plain_words_in_a_row():
+    # The prefilter looks for four plain digit words in a row (double/triple/nil letters in
+    # its table made most JSON one long stretch: 35 us per 2 KB body): a number said with
+    # them is read when it also holds such a stretch.
+    assert cn_mobile("one three nine double one two three four five six seven")  # 13911234567
+    assert cn_mobile("one five nine seven nil one nil nil one nil one")  # 15970100101
 
 
 def test_digits_mixed_with_words_pass_the_prefilter():
