@@ -525,6 +525,22 @@ def _structure_bounds(data: bytes, start: int, end: int) -> frozenset[int]:
     return frozenset(bounds)
 
 
+# Where an 18-character ID could start in a run of digits: its birth century in place.
+_CENTURY_AT = re.compile(r"(?=[0-9]{6}(?:18|19|20)[0-9]{9}[0-9Xx])")
+
+
+def _digit_by_digit_windows(groups: list[str]) -> Iterator[tuple[int, int, str]]:
+    """The windows _windows would give that can hold an identifier, for a run of more than 18
+    one-character groups with no word or plus sign before it ("1 1 0 1 0 1 ..."): only
+    18-character IDs can be in it (a phone or a first-generation ID digit by digit is the
+    whole run), found where the birth century stands (one C search, not 4 windows per
+    digit)."""
+    text = "".join(groups)
+    for m in _CENTURY_AT.finditer(text):
+        i = m.start()
+        yield i, i + 17, text[i:i + 18]
+
+
 def _id_windows(groups: list[str], first_generation: bool,
                 bounds: frozenset[int] = frozenset()) -> Iterator[tuple[int, int, str]]:
     """For joined fields: the windows of _windows that are 18 characters long and split as
@@ -875,6 +891,9 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         id_word = _context(data, start, _ID_WORDS)
         if fields is not None and not (plus or phone_word):
             windows = list(_id_windows(groups, id_word, _structure_bounds(data, start, end)))
+        elif len(groups) > 18 and not (plus or phone_word or id_word) and max(
+                len(g) for g in groups) == 1:
+            windows = list(_digit_by_digit_windows(groups))
         else:
             windows = list(_windows(groups, plus))
         if not windows:

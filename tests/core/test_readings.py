@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from residency_gateway.core import scanner
-from residency_gateway.core.idnumber import check_character
+from residency_gateway.core.idnumber import check_character, parse_resident_id
 from residency_gateway.core.payload import redact_path
 from residency_gateway.core.scanner import tokens
 
@@ -152,3 +152,28 @@ def test_a_path_with_digits_said_in_words_is_redacted():
     spread = "/".join(SAID[int(c)] for c in ID18[:11])
     assert "three" not in redact_path(f"/v1/{spread}/x")
     assert redact_path("/v1/someone/done") == "/v1/someone/done"
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.data(), st.text("0123456789", min_size=1, max_size=40),
+       st.sampled_from([" ", "-", " - ", "\n"]))
+def test_a_long_run_read_digit_by_digit_finds_what_its_windows_hold(data, noise, sep):
+    """A run of more than 18 one-character groups is read from where a birth century
+    stands, not window by window: it finds exactly the IDs the windows hold (an ID overlapping
+    one found before it is not taken, as in any run)."""
+    born = data.draw(st.dates(dt.date(1900, 1, 1), dt.date(2020, 12, 31)))
+    first17 = f"{data.draw(st.sampled_from(['110101', '440305', '810000']))}{born:%Y%m%d}" \
+              f"{data.draw(st.integers(0, 999)):03d}"
+    rid = first17 + check_character(first17)
+    at = len(noise) if rid.endswith("X") else data.draw(st.integers(0, len(noise)))
+    digits = noise[:at] + rid + noise[at:]
+    found = [t.value for t in tokens(sep.join(digits), today=TODAY) if t.kind == "resident_id"]
+    expected, used = [], set()
+    for i in range(len(digits) - 17):
+        window = digits[i:i + 18]
+        if "X" not in window[:17] and parse_resident_id(window, today=TODAY) is not None \
+                and not used & set(range(i, i + 18)):
+            expected.append(window)
+            used |= set(range(i, i + 18))
+    assert found == expected
+    assert rid in found or used & set(range(at, at + 18))
