@@ -19,6 +19,11 @@ and ids in records and logs. It is a scanner over normalised text, not a tree wa
    code, real 19YY birth date), and phones: a bare mainland mobile (1[3-9] + 9 digits), the
    same after `86`/`0086`/`+86`, and any `+CC`/`00CC` international number, validated against
    libphonenumber's metadata (`phonenumbers`). IDs win over phones for the same digits.
+4. **Read again** where the text could hide an identifier otherwise: Chinese numerals that
+   touch digits or stand in groups, as digits; text after a right-to-left override, as shown;
+   digits said in English, as digits (`_said`); letters typed for digits (O/o/I/l) inside
+   words of digits (`_lettered`); and the fields of a structure joined where they meet
+   between digits (`_glued`), where only what proves itself is taken (see `_tokens`).
 
 Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 4
 letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
