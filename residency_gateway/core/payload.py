@@ -976,7 +976,9 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
         if _plainly_nothing(text):
             continue
         views.append((label, text))
-        derived = list(derived_views(text, plus=label != "path"))
+        # (`+` is a space in a query, not in the joined headers: "x-phone: +1 (325) 935-3974"
+        # read as "x-phone:  1 325 ..." is a mainland mobile by the phone word)
+        derived = list(derived_views(text, plus=label not in ("path", "headers")))
         if label == "path" and any(c in text for c in ";,:="):
             # Matrix parameters and lists split a value over ';' ',' ':' in a path.
             derived.append(text.translate(_PATH_PUNCTUATION))

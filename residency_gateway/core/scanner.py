@@ -530,6 +530,18 @@ def _structure_bounds(data: bytes, start: int, end: int) -> frozenset[int]:
     return frozenset(bounds)
 
 
+def _field_starts(data: bytes, start: int, end: int, spaces: list[int]) -> frozenset[int]:
+    """Indexes of the groups of the run [start, end) that follow a joint of _glued (one of the
+    sorted `spaces`): where a field begins."""
+    starts = set()
+    last = start
+    for k, m in enumerate(_GROUPS.finditer(data, start, end)):
+        if k and _joins(spaces, last, m.start()):
+            starts.add(k)
+        last = m.end()
+    return frozenset(starts)
+
+
 # Where an 18-character ID could start in a run of digits: its birth century in place.
 _CENTURY_AT = re.compile(r"(?=[0-9]{6}(?:18|19|20)[0-9]{9}[0-9Xx])")
 
@@ -547,13 +559,21 @@ def _digit_by_digit_windows(groups: list[str]) -> Iterator[tuple[int, int, str]]
 
 
 def _id_windows(groups: list[str], first_generation: bool,
-                bounds: frozenset[int] = frozenset()) -> Iterator[tuple[int, int, str]]:
+                bounds: frozenset[int] = frozenset(),
+                fields: frozenset[int] | None = None) -> Iterator[tuple[int, int, str]]:
     """For joined fields: the windows of _windows that are 18 characters long and split as
     _ID_CUTS says (and 15 with `first_generation`: _grouping_ok decides those), found from
     prefix sums (long runs of joined fields have many groups). One character per group is an
     ID only as a whole: the whole run, or an array of its own (`bounds`: the groups after the
-    start or end of an array or object)."""
+    start or end of an array or object). With `fields` (the groups that begin a field), a
+    window is whole fields, two or more: a piece of a field is not a piece of an ID split over
+    fields (the year of "2025-10-07T15:35:09Z", the first group of "780-522-9174"), and one
+    field alone is read as it was before joining (an IMEI after another key's "id")."""
     sizes = [len(g) for g in groups]
+    # inside[k]: how many fields begin at groups 1..k (a window i..j spans a joint when
+    # inside[j] > inside[i])
+    inside = list(itertools.accumulate(k in fields for k in range(len(groups)))) \
+        if fields is not None else []
     ends: dict[int, int] = {}
     total = 0
     for last, size in enumerate(sizes):
@@ -564,6 +584,10 @@ def _id_windows(groups: list[str], first_generation: bool,
         if group not in ("X", "x"):
             for length in ((15, 18) if first_generation else (18,)):
                 j = ends.get(total + length)
+                if j is not None and fields is not None and not (
+                        (i == 0 or i in fields) and (j == len(groups) - 1 or j + 1 in fields)
+                        and inside[j] > inside[i]):
+                    continue
                 if j is not None and "X" not in groups[i:j] and "x" not in groups[i:j] and (
                         length == 15 or _split_id_ok(
                             _with_check(sizes[i:j + 1], groups[j]),
@@ -895,7 +919,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         phone_word = _context(data, start, _PHONE_WORDS)
         id_word = _context(data, start, _ID_WORDS)
         if fields is not None and not (plus or phone_word):
-            windows = list(_id_windows(groups, id_word, _structure_bounds(data, start, end)))
+            windows = list(_id_windows(groups, id_word, _structure_bounds(data, start, end),
+                                       _field_starts(data, start, end, fields)))
         elif len(groups) > 18 and not (plus or phone_word or id_word) and max(
                 len(g) for g in groups) == 1:
             windows = list(_digit_by_digit_windows(groups))
