@@ -626,7 +626,9 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
 
 _RLO = "\u202e".encode()
 # Directional formatting characters and paragraph ends, as `_as_shown` walks them.
-_BIDI_MARKS = re.compile("[\u202a-\u202e\u2066-\u2069\n\r\u2029\x1c-\x1e\x85]")
+# (and a double quote: an override inside one JSON or CSV value is shown within that value
+# by whatever displays it, not over the fields after it)
+_BIDI_MARKS = re.compile("[\u202a-\u202e\u2066-\u2069\n\r\u2029\x1c-\x1e\x85\"]")
 
 
 def _as_shown(data: bytes) -> bytes:
