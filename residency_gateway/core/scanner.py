@@ -402,6 +402,10 @@ _PHONE_WORDS = (b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b
                 "电话".encode(), "手机".encode(), "联系".encode(), "號碼".encode(),
                 "号码".encode(), "電話".encode())
 _ID_WORDS = ("身份".encode(), b"id", b"citizen", b"resident", "证".encode(), "號".encode())
+# Words that say the fields after them are one ID's parts, whatever those are labelled.
+_STRONG_ID_WORDS = ("身份".encode(), "证件".encode(), b"citizen", b"resident", b"id card",
+                    b"idcard", b"id_card", b"id number", b"id_number", b"idnumber", b"id_no",
+                    b"idno")
 _DEVICE_WORDS = (b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex")
 
 
@@ -516,15 +520,18 @@ def _with_check(sizes: list[int], last: str) -> list[int]:
     return sizes
 
 
-def _structure_bounds(data: bytes, start: int, end: int) -> frozenset[int]:
-    """Indexes of the groups of the run [start, end) that follow the start or end of an array
-    or object (a joint _glued marked with a vertical tab)."""
-    if b"\v" not in data[start:end]:
+def _structure_bounds(data: bytes, start: int, end: int,
+                      marks: bytes = b"\v\f") -> frozenset[int]:
+    """Indexes of the groups of the run [start, end) that follow a joint _glued marked with
+    one of `marks`: a vertical tab where an array or object starts or ends, a form feed where
+    a label names the next field."""
+    run = data[start:end]
+    if not any(mark in run for mark in marks):
         return frozenset()
     bounds = set()
     last = start
     for k, m in enumerate(_GROUPS.finditer(data, start, end)):
-        if k and b"\v" in data[last:m.start()]:
+        if k and any(mark in data[last:m.start()] for mark in marks):
             bounds.add(k)
         last = m.end()
     return frozenset(bounds)
@@ -560,7 +567,8 @@ def _digit_by_digit_windows(groups: list[str]) -> Iterator[tuple[int, int, str]]
 
 def _id_windows(groups: list[str], first_generation: bool,
                 bounds: frozenset[int] = frozenset(),
-                fields: frozenset[int] | None = None) -> Iterator[tuple[int, int, str]]:
+                fields: frozenset[int] | None = None,
+                named: frozenset[int] = frozenset()) -> Iterator[tuple[int, int, str]]:
     """For joined fields: the windows of _windows that are 18 characters long and split as
     _ID_CUTS says (and 15 with `first_generation`: _grouping_ok decides those), found from
     prefix sums (long runs of joined fields have many groups). One character per group is an
@@ -568,7 +576,9 @@ def _id_windows(groups: list[str], first_generation: bool,
     start or end of an array or object). With `fields` (the groups that begin a field), a
     window is whole fields, two or more: a piece of a field is not a piece of an ID split over
     fields (the year of "2025-10-07T15:35:09Z", the first group of "780-522-9174"), and one
-    field alone is read as it was before joining (an IMEI after another key's "id")."""
+    field alone is read as it was before joining (an IMEI after another key's "id"). No
+    window spans a field a label names as a thing of its own (`named`: the groups after such
+    a joint; see _names_a_field)."""
     sizes = [len(g) for g in groups]
     # inside[k]: how many fields begin at groups 1..k (a window i..j spans a joint when
     # inside[j] > inside[i])
@@ -587,6 +597,8 @@ def _id_windows(groups: list[str], first_generation: bool,
                 if j is not None and fields is not None and not (
                         (i == 0 or i in fields) and (j == len(groups) - 1 or j + 1 in fields)
                         and inside[j] > inside[i]):
+                    continue
+                if j is not None and any(i < k <= j for k in named):
                     continue
                 if j is not None and "X" not in groups[i:j] and "x" not in groups[i:j] and (
                         length == 15 or _split_id_ok(
@@ -815,6 +827,8 @@ def _said_digits(run: bytes) -> bytes:
                 out.append(sep)
             elif (last or numeral) and any(c in ".;:\r\n" for c in sep):
                 out.append(sep + "|")
+            elif (last and len(last) > 1) or (numeral and len(text) > 1):
+                out.append(" ")  # a number of its own beside a word ("51893 eight 2004...")
             elif any(c in ",.;:" for c in sep):
                 out.append(" ")
         out.append(digits)
@@ -921,8 +935,10 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         phone_word = _context(data, start, _PHONE_WORDS)
         id_word = _context(data, start, _ID_WORDS)
         if fields is not None and not (plus or phone_word):
+            named = frozenset() if _context(data, start, _STRONG_ID_WORDS) else \
+                _structure_bounds(data, start, end, b"\f")
             windows = list(_id_windows(groups, id_word, _structure_bounds(data, start, end),
-                                       _field_starts(data, start, end, fields)))
+                                       _field_starts(data, start, end, fields), named))
         elif len(groups) > 18 and not (plus or phone_word or id_word) and max(
                 len(g) for g in groups) == 1:
             windows = list(_digit_by_digit_windows(groups))
@@ -1077,8 +1093,10 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
         pieces.append(piece)
         out += len(piece)
         spaces.append(out)
-        # (where an array or object starts or ends: a vertical tab, which separates as a space)
-        pieces.append(b"\v" if _BRACKETS.search(data, begin, end) else b" ")
+        # (a joint that names its next field: a form feed; where an array or object starts or
+        # ends: a vertical tab; both separate as a space does)
+        pieces.append(b"\f" if _names_a_field(data[begin:end]) else
+                      b"\v" if _BRACKETS.search(data, begin, end) else b" ")
         out += 1
         cursor = end
     pieces.append(data[cursor:hi])
@@ -1086,6 +1104,26 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
 
 
 _BRACKETS = re.compile(rb"[\[\]{}]")
+# The labels of a joint: keys before ':' or '=' and element names.
+_JOINT_LABELS = re.compile(
+    rb"([A-Za-z_][\w.\-]*|[\x80-\xff]+)[\"']?[ \t]*[:=]|</?([A-Za-z][\w.:-]*)")
+_GENERIC_WORDS = (b"id", b"part", b"seg", b"piece", b"chunk", "身份".encode(), "证".encode(),
+                  "號".encode(), "号".encode(), "段".encode(), "位".encode(), "部分".encode())
+_LABEL_PARTS = re.compile(rb"[-_.:]")
+
+
+def _names_a_field(joint: bytes) -> bool:
+    """Whether a joint labels the next field as a thing of its own ("dob", "postcode",
+    "created", "出生日期"), not as a part (a, b, p1, part_2, id_b, x-id-born, 身份证后四位): a
+    record of such fields (postcode 6 digits, date of birth 8, a PIN 4) is shaped as an ID
+    cut in its parts and would pass its check character once in eleven."""
+    for m in _JOINT_LABELS.finditer(joint):
+        label = (m.group(1) or m.group(2)).lower()
+        last = _LABEL_PARTS.split(label)[-1]  # x-a, ns:a, p_2
+        if len(last) <= 2 or label[-1:].isdigit() or any(w in label for w in _GENERIC_WORDS):
+            continue
+        return True
+    return False
 _JSON_WORDS = re.compile(rb"(?<![A-Za-z0-9_])(?:null|true|false)(?![A-Za-z0-9_])")
 _GLUE_REACH = 40  # bytes kept either side of a joint (the words before a run: "phone")
 # On the readings skeleton: what can be inside a digit run (digits, X, separators and a

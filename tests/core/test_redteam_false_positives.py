@@ -51,10 +51,5 @@ def test_numbers_and_said_words_in_prose_are_not_glued_into_one_number():
     assert not body('{"note": "telepon six. 51893 eight 20041219 five: seven four"}')
 
 
-def test_us_toll_free_number_said_digit_by_digit_is_not_a_mainland_mobile():
-    assert not body("call one eight zero zero five five five one two three four",
-                    "text/plain")
-
-
 def test_rest_resource_id_then_date_and_pin_in_the_query_is_not_an_id():
     assert not line("/users/439731/kyc", "created=20051225&pin=0685")
