@@ -313,6 +313,21 @@ async def test_a_stale_connection_closed_unanswered_is_retried_once_without_a_bo
     await pool.close()
 
 
+def ask(path: bytes, tenant: bytes = b"acme") -> bytes:
+    """A GET request head for the gateway, from a Singapore client behind the trusted proxy."""
+    return (b"GET %s HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: %s\r\n"
+            b"X-Forwarded-For: 198.51.100.10\r\n\r\n") % (path, tenant)
+
+
+async def through_gateway(make_gateway, raw, script: Script):  # type: ignore[no-untyped-def]
+    """A raw upstream running `script`, a gateway whose region sg is it, and a client
+    connection to that gateway: (gateway, reader, writer)."""
+    up = await serve(raw, script)
+    gw = await sg_gateway(make_gateway, up.url)
+    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+    return gw, r, w
+
+
 async def sg_gateway(make_gateway, url: str, **limits: float):  # type: ignore[no-untyped-def]
     """A gateway whose region sg (where the test's traffic goes) is `url`, with `limits`."""
     def edit(m):  # type: ignore[no-untyped-def]
@@ -960,21 +975,17 @@ async def test_an_answer_head_is_relayed_before_a_slow_body_and_whole_answers_st
                 writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
             await writer.drain()
 
-    up = await serve(raw, script)
-    gw = await sg_gateway(make_gateway, up.url)
-    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
-    ask = (b"GET %s HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
-           b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
-    w.write(ask % b"/v1/slow")
+    gw, r, w = await through_gateway(make_gateway, raw, script)
+    w.write(ask(b"/v1/slow"))
     head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)  # the body is held back
     assert head.startswith(b"HTTP/1.1 200 ") and b"Content-Length: 5" in head
     release.set()
     assert await asyncio.wait_for(r.readexactly(5), 5) == b"hello"
-    w.write(ask % b"/v1/whole")
+    w.write(ask(b"/v1/whole"))
     head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)
     assert head.startswith(b"HTTP/1.1 201 ") and b"X-Residency-Region: sg" in head
     assert await asyncio.wait_for(r.readexactly(2), 5) == b"ok"
-    w.write(ask % b"/v1/chunked")
+    w.write(ask(b"/v1/chunked"))
     head = await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)
     assert b"Transfer-Encoding: chunked" in head
     body = await asyncio.wait_for(r.readuntil(b"0\r\n\r\n"), 5)
@@ -1023,15 +1034,11 @@ async def test_the_gateway_invents_no_content_type_and_names_no_versions(make_ga
             writer.write(b"HTTP/1.1 200 OK\r\n" + server + b"Content-Length: 2\r\n\r\nok")
             await writer.drain()
 
-    up = await serve(raw, script)
-    gw = await sg_gateway(make_gateway, up.url)
-    r, w = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
-    ask = (b"GET %s HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: %s\r\n"
-           b"X-Forwarded-For: 198.51.100.10\r\n\r\n")
+    gw, r, w = await through_gateway(make_gateway, raw, script)
     heads = []
     for path, tenant in ((b"/v1/plain", b"acme"), (b"/v1/named", b"acme"),
                          (b"/v1/refused", b"nobody")):
-        w.write(ask % (path, tenant))
+        w.write(ask(path, tenant))
         head = (await asyncio.wait_for(r.readuntil(b"\r\n\r\n"), 5)).decode().lower()
         length = int(head.split("content-length: ")[1].split("\r\n")[0])
         await r.readexactly(length)
