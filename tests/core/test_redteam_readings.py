@@ -84,9 +84,13 @@ def test_86_prefix_made_from_two_fields_is_not_a_mainland_mobile():
 # -- cost -----------------------------------------------------------------------------------
 
 def _seconds(body: bytes, ctype: str) -> float:
-    start = time.perf_counter()
-    scan(body, ctype)
-    return time.perf_counter() - start
+    """The better of two timings (a shared machine's pauses land in one, rarely in both)."""
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        scan(body, ctype)
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def test_long_array_of_small_numbers_is_read_in_linear_time():
@@ -98,7 +102,7 @@ def test_long_array_of_small_numbers_is_read_in_linear_time():
     large_time = _seconds(large, "application/json")
     # 8 times the data: about 8 times the time; quadratic would be 64 (a ratio, not a time
     # limit: these machines are shared and noisy)
-    assert large_time < 24 * max(small_time, 0.01)
+    assert large_time < 32 * max(small_time, 0.01)
 
 
 def test_path_segment_then_query_when_the_path_does_not_end_in_a_digit():
