@@ -712,8 +712,8 @@ _SAID_REPEAT = {"double": 2, "triple": 3, "treble": 3}
 _SAID_SEPARATORS = b" \t\r\n,.;:/_()[]|\"'-"
 _SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (*_SAID_DIGITS, *_SAID_REPEAT))
               + rb"|[0-9]+)")
-_SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[ \t\r\n,.;:/_()\[\]|\"'-]+"
-                       + _SAID_WORD + rb"){6,}(?![a-z0-9])")
+_SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[" + re.escape(_SAID_SEPARATORS)
+                       + rb"]+" + _SAID_WORD + rb"){6,}(?![a-z0-9])")
 
 
 def _said_table() -> bytes:
@@ -740,10 +740,6 @@ _SAID_WORDS = frozenset(w.encode() for w in _SAID_DIGITS)
 _NOT_LETTERS = re.compile(rb"[^a-z]+")
 
 
-def says_digits(data: bytes) -> bool:
-    """Whether `data` may hold digits said in words (four digit words or more in a row, three
-    of them digit words): text that could hold an identifier with no digit in it."""
-    return _said_somewhere(data)
 
 
 def has_said_digit(text: str) -> bool:
@@ -751,7 +747,10 @@ def has_said_digit(text: str) -> bool:
     return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(text.lower().encode()))
 
 
-def _said_somewhere(data: bytes) -> bool:
+def says_digits(data: bytes) -> bool:
+    """Whether `data` may hold digits said in words (a stretch of four words or more made of
+    digit words, digits and separators, two of them digit words): text that could hold an
+    identifier with no digit in it."""
     skeleton = data.translate(_SAID_TABLE)
     pos = skeleton.find(_SAID_STRETCH)
     while pos >= 0:
@@ -780,7 +779,7 @@ def _said(data: bytes) -> bytes | None:
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
     words stays a separator), and each whole field said in four words or more; None when
     there is none."""
-    if not _said_somewhere(data):
+    if not says_digits(data):
         return None
     changed = False
     for rule, group in ((_SAID_RUN, 0), (_SAID_FIELD, 1)):

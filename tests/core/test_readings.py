@@ -196,3 +196,13 @@ def test_a_record_shaped_as_an_id_cut_in_its_parts_is_not_one(keys, code, born, 
             "form": "&".join(f"{k}={v}" for k, v in zip(keys, values, strict=True)),
             "yaml": "".join(f"{k}: {v}\n" for k, v in zip(keys, values, strict=True))}[shape]
     assert ids(body) == set()
+
+
+def test_part_labels_join_and_labels_of_things_of_their_own_do_not():
+    """The labels README names: part labels join fields into one run, labels that name a
+    field as a thing of its own mark a record."""
+    for label in ("a", "p1", "part_2", "id_b", "x-id-born", "ns:a", "身份证后四位", "第2段"):
+        assert not scanner._names_a_field(f'", "{label}": "'.encode()), label
+    for label in ("dob", "postcode", "created", "出生日期"):
+        assert scanner._names_a_field(f'", "{label}": "'.encode()), label
+    assert not scanner._names_a_field(b"</a><b>") and scanner._names_a_field(b"</dob><pin>")
