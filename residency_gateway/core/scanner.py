@@ -398,21 +398,24 @@ _MOBILE_GROUPINGS = frozenset({(11,), (3, 4, 4), (3, 8), (7, 4), (1,) * 11})
 _FIRST_GEN_GROUPINGS = frozenset({(15,), (6, 6, 3), (6, 9), (6, 2, 2, 2, 3), (12, 3)})
 
 
-_PHONE_WORDS = (b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b"wechat",
-                "电话".encode(), "手机".encode(), "联系".encode(), "號碼".encode(),
-                "号码".encode(), "電話".encode())
-_ID_WORDS = ("身份".encode(), b"id", b"citizen", b"resident", "证".encode(), "號".encode())
+def _any_of(*words: str | bytes) -> re.Pattern[bytes]:
+    """One search for any of `words` (lower case; UTF-8 for text)."""
+    return re.compile(b"|".join(re.escape(w if isinstance(w, bytes) else w.encode())
+                                for w in words))
+
+
+_PHONE_WORDS = _any_of(b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b"wechat",
+                       "电话", "手机", "联系", "號碼", "号码", "電話")
+_ID_WORDS = _any_of("身份", b"id", b"citizen", b"resident", "证", "號")
 # Words that say the fields after them are one ID's parts, whatever those are labelled.
-_STRONG_ID_WORDS = ("身份".encode(), "证件".encode(), b"citizen", b"resident", b"id card",
-                    b"idcard", b"id_card", b"id number", b"id_number", b"idnumber", b"id_no",
-                    b"idno")
-_DEVICE_WORDS = (b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex")
+_STRONG_ID_WORDS = _any_of("身份", "证件", b"citizen", b"resident", b"id card", b"idcard",
+                           b"id_card", b"id number", b"id_number", b"idnumber", b"id_no", b"idno")
+_DEVICE_WORDS = _any_of(b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex")
 
 
-def _context(data: bytes, start: int, words: tuple[bytes, ...]) -> bool:
+def _context(data: bytes, start: int, words: re.Pattern[bytes]) -> bool:
     """One of `words` in the 24 bytes before a run (case-insensitive for ASCII)."""
-    before = data[max(0, start - 24):start].lower()
-    return any(w in before for w in words)
+    return words.search(data[max(0, start - 24):start].lower()) is not None
 
 
 def _grouping_ok(sizes: tuple[int, ...], candidate: str, plus: bool,
@@ -1108,7 +1111,9 @@ _JOINT_LABELS = re.compile(
     rb"([A-Za-z_][\w.\-]*|[\x80-\xff]+)[\"']?[ \t]*[:=]|</?([A-Za-z][\w.:-]*)")
 _GENERIC_WORDS = (b"id", b"part", b"seg", b"piece", b"chunk", "身份".encode(), "证".encode(),
                   "號".encode(), "号".encode(), "段".encode(), "位".encode(), "部分".encode())
-_LABEL_PARTS = re.compile(rb"[-_.:]")
+_GENERIC = re.compile(b"|".join(re.escape(w) for w in _GENERIC_WORDS))
+# A label whose last part (after - _ . :) is two characters or fewer: x-a, ns:b, p_2, id
+_SHORT_LAST_PART = re.compile(rb"(?:\A|[-_.:])[^-_.:]{0,2}\Z")
 
 
 def _names_a_field(joint: bytes) -> bool:
@@ -1116,10 +1121,9 @@ def _names_a_field(joint: bytes) -> bool:
     "created", "出生日期"), not as a part (a, b, p1, part_2, id_b, x-id-born, 身份证后四位): a
     record of such fields (postcode 6 digits, date of birth 8, a PIN 4) is shaped as an ID
     cut in its parts and would pass its check character once in eleven."""
-    for m in _JOINT_LABELS.finditer(joint):
-        label = (m.group(1) or m.group(2)).lower()
-        last = _LABEL_PARTS.split(label)[-1]  # x-a, ns:a, p_2
-        if len(last) <= 2 or label[-1:].isdigit() or any(w in label for w in _GENERIC_WORDS):
+    for key, element in _JOINT_LABELS.findall(joint):
+        label = (key or element).lower()
+        if label[-1:].isdigit() or _SHORT_LAST_PART.search(label) or _GENERIC.search(label):
             continue
         return True
     return False
