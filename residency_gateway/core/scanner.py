@@ -715,8 +715,10 @@ _SAID_REPEAT = {"double": 2, "triple": 3, "treble": 3}
 _SAID_SEPARATORS = b" \t\r\n,.;:/_()[]|\"'-"
 _SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (*_SAID_DIGITS, *_SAID_REPEAT))
               + rb"|[0-9]+)")
+# (an ID's check character X may end a run, as a word of its own: "..., seven, X")
 _SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[" + re.escape(_SAID_SEPARATORS)
-                       + rb"]+" + _SAID_WORD + rb"){6,}(?![a-z0-9])")
+                       + rb"]+" + _SAID_WORD + rb"){6,}(?:[" + re.escape(_SAID_SEPARATORS)
+                       + rb"]+x(?![a-z0-9-]))?(?![a-z0-9])")
 
 
 def _said_table() -> bytes:
@@ -745,15 +747,126 @@ _NOT_LETTERS = re.compile(rb"[^a-z]+")
 
 
 
+# Digit words run together ("onethreenine", "OneThreeNine"): a word made of two digit words
+# or more (no English word is; "o" is left out: "ooh" is a word).
+_SAID_GLUED = re.compile(rb"(?<![A-Za-z])(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+                         rb"{2,}(?![A-Za-z])", re.IGNORECASE)
+_SAID_PARTS = re.compile(rb"zero|oh|one|two|three|four|five|six|seven|eight|nine")
+_GLUED_WORD = re.compile(rb"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine){3,}")
+# Letters of digit words only (no separator, no digit): nine in a row or more are where three
+# digit words run together could be ("oneonesix"); each such word is then checked whole.
+_GLUED_TABLE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("w") if chr(c).lower() in "zeroonetwothreefourfivesixseveneightnineoh" else ord(".")
+    for c in range(256)))
+_GLUED_STRETCH = b"w" * 9
+
+
+def _says_glued(data: bytes) -> bool:
+    """A word of three digit words run together or more ("onethreenine") in `data`."""
+    skeleton = data.translate(_GLUED_TABLE)
+    pos = skeleton.find(_GLUED_STRETCH)
+    while pos >= 0:
+        end = skeleton.find(b".", pos)
+        end = len(skeleton) if end < 0 else end
+        if (pos == 0 or not data[pos - 1:pos].isalpha()) and (
+                end == len(data) or not data[end:end + 1].isalpha()) and \
+                _GLUED_WORD.fullmatch(data[pos:end].lower()):
+            return True
+        pos = skeleton.find(_GLUED_STRETCH, end)
+    return False
+
+# Digits said in Mandarin and written in pinyin (transcripts, forms filled in Latin letters):
+# "yao san jiu yi er san si wu liu qi ba" is 13912345678 (yao, the 1 of phone numbers; liang
+# for 2), with tone marks or without, spaced or run together. Seven syllables in a row or
+# more are read as the English words (so the runs of said digits hold them): single
+# syllables are names and words (Liu, Wu, Yi), seven digit syllables in a row are neither.
+# (Not the radio operators' dong, guai and gou for 0, 7 and 9: with their letter d in the
+# prefilter's table, most English prose made stretches to rule out.)
+_PINYIN_DIGITS = {"ling": "zero", "yao": "one", "yi": "one", "er": "two", "liang": "two",
+                  "san": "three", "si": "four", "wu": "five", "liu": "six", "qi": "seven",
+                  "ba": "eight", "jiu": "nine"}
+_PINYIN_SYLLABLE = (rb"(?:" + b"|".join(w.encode() for w in sorted(_PINYIN_DIGITS, key=len,
+                                                                    reverse=True)) + rb")")
+# (a tone may be written as a number after its syllable: "yao1 san1 jiu3")
+_PINYIN_RUN = re.compile(rb"(?<![A-Za-z0-9])" + _PINYIN_SYLLABLE + rb"[1-5]?(?:[ \t,;/_\-'\"]*"
+                         + _PINYIN_SYLLABLE + rb"[1-5]?){6,}(?:[ \t,;/_\-'\"]*x)?(?![A-Za-z0-9])",
+                         re.IGNORECASE)
+_PINYIN_PARTS = re.compile(_PINYIN_SYLLABLE, re.IGNORECASE)
+# The tone-marked vowels, for reading pinyin only.
+_TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙ",
+                          "aaaaeeeeiiiioooouuuuuuuuuAAAAEEEEIIIIOOOOUUUU")
+_TONE_MARKED = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙ]")
+
+
+def _pinyin_table() -> bytes:
+    table = bytearray(b"." * 256)
+    for letter in set("".join(_PINYIN_DIGITS)):
+        table[ord(letter)] = table[ord(letter.upper())] = ord("w")
+    for c in b" \t,;/_-'\"12345":
+        table[c] = ord("w")
+    for c in (*b"\xc3\xc4\xc5\xc7", *range(0x80, 0xC0)):  # tone-marked vowels, as UTF-8
+        table[c] = ord("w")
+    return bytes(table)
+
+
+_PINYIN_TABLE = _pinyin_table()
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_PINYIN_STRETCH = b"w" * 14  # seven syllables of two letters at least
+
+
+def _toneless(data: bytes) -> bytes:
+    """UTF-8 `data` with pinyin's tone marks taken off (only when it holds one)."""
+    if data.isascii():
+        return data
+    text = data.decode("utf-8", "replace")
+    if _TONE_MARKED.search(text) is None:
+        return data
+    return text.translate(_TONELESS).encode("utf-8", "replace")
+
+
+def _says_pinyin(data: bytes) -> bool:
+    """Four pinyin digit syllables or more in a row somewhere in `data` (tones taken off)."""
+    skeleton = data.translate(_PINYIN_TABLE)
+    pos = skeleton.find(_PINYIN_STRETCH)
+    while pos >= 0:
+        end = skeleton.find(b".", pos)
+        end = len(skeleton) if end < 0 else end
+        piece = _toneless(data[max(0, pos - 1):end + 1])  # (the byte before: a word's?)
+        # (most stretches are JSON punctuation around a key or two: too few letters)
+        if len(piece) - len(piece.translate(None, _ASCII_LETTERS)) >= 14 and \
+                _PINYIN_RUN.search(piece) is not None:
+            return True
+        pos = skeleton.find(_PINYIN_STRETCH, end)
+    return False
+
+
+def _in_english(data: bytes) -> bytes:
+    """`data` with pinyin digit runs as English digit words and digit words run together
+    apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules."""
+    data = _toneless(data)
+    if _says_pinyin(data):
+        data = _PINYIN_RUN.sub(lambda m: b" ".join(
+            _PINYIN_DIGITS[w.lower().decode()].encode()
+            for w in _PINYIN_PARTS.findall(m.group())) + (
+                b" x" if m.group()[-1:] in b"xX" else b""), data)
+    return _SAID_GLUED.sub(lambda m: b" ".join(_SAID_PARTS.findall(m.group().lower())), data)
+
+
 def has_said_digit(text: str) -> bool:
-    """A digit word ("one", "Nine") among the words of `text`."""
-    return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(text.lower().encode()))
+    """A digit word ("one", "Nine", "onethree") among the words of `text`, or four pinyin
+    digit syllables in a row."""
+    data = text.lower().encode()
+    return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(data)) or \
+        _SAID_GLUED.search(data) is not None or _says_pinyin(data)
 
 
 def says_digits(data: bytes) -> bool:
     """Whether `data` may hold digits said in words (a stretch of four words or more made of
-    digit words, digits and separators, two of them digit words): text that could hold an
+    digit words, digits and separators, two of them digit words; digit words run together
+    count as words) or four pinyin digit syllables in a row: text that could hold an
     identifier with no digit in it."""
+    if _says_pinyin(data) or _says_glued(data):
+        return True
     skeleton = data.translate(_SAID_TABLE)
     pos = skeleton.find(_SAID_STRETCH)
     while pos >= 0:
@@ -784,6 +897,7 @@ def _said(data: bytes) -> bytes | None:
     there is none."""
     if not says_digits(data):
         return None
+    data = _in_english(data)
     changed = False
     for rule, group in ((_SAID_RUN, 0), (_SAID_FIELD, 1)):
         lower = data.lower()
@@ -822,6 +936,9 @@ def _said_digits(run: bytes) -> bytes:
         if text in _SAID_REPEAT:
             repeat = _SAID_REPEAT[text]
             continue
+        if text == "x":  # the check character, which ends the run
+            out.append("X")
+            break
         digits = (_SAID_DIGITS.get(text) or text) * repeat
         numeral = text.isdigit()
         if last is not None:
@@ -966,11 +1083,19 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
         if phones and (phone_word or plus or fields is None):
+            # A group that is the end of a word ("/v1/139...", "rev2 139 ...") or the start
+            # of one, or a last X (no phone number has one), is not the number's: the whole
+            # number may leave it out.
+            first = 1 if start and data[start - 1:start].isalpha() else 0
+            last = len(groups) - (2 if groups[-1] in ("X", "x") or data[
+                end:end + 1].isalpha() else 1)
             for i, j, joined in windows:
                 lead = i == 0 and plus
                 # A bare mobile joined from groups is the whole run (not 3 of 4 numbers of a
                 # bounding box), unless a phone word or a prefix says what it is.
-                whole = (i == 0 and j == len(groups) - 1) or lead or phone_word or \
+                # (one unbroken group is a number of its own, whatever stands beside it:
+                # "13912345678 2026", "0 13912345678")
+                whole = (i <= first and j >= last) or i == j or lead or phone_word or \
                     joined.startswith(("86", "00"))
                 if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
                                                                plus):

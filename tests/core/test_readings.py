@@ -206,3 +206,20 @@ def test_part_labels_join_and_labels_of_things_of_their_own_do_not():
     for label in ("dob", "postcode", "created", "出生日期"):
         assert scanner._names_a_field(f'", "{label}": "'.encode()), label
     assert not scanner._names_a_field(b"</a><b>") and scanner._names_a_field(b"</dob><pin>")
+
+
+def test_a_group_glued_to_a_word_is_not_part_of_the_number_beside_it():
+    """"/v1/13912345678": the 1 of v1 is the word's, and the run "1/13912345678" (12 digits,
+    not a mobile as a whole) hid the mobile after it; so did a version or a code after it
+    and a trailing X (no phone number has a check character)."""
+    for text in (b"/v1/13912345678", b"/api/v2/139-1234-5678", b"rev2 139 1234 5678",
+                 b"139 1234 5678 2b", b"/v3/13912345678/x2", b"/v3/13912345678/X",
+                 b"/v1/one/three/nine/one/two/three/four/five/six/seven/eight"):
+        assert {t.value for t in tokens(text, today=TODAY)} == {"+8613912345678"}, text
+    # groups of their own around a mobile in groups make the run another number (a box)...
+    assert {t.value for t in tokens(b"box 12 139 1234 5678 3", today=TODAY)} == set()
+    # ...but one unbroken mobile is a number of its own, whatever stands beside it (a number
+    # before or after it hid it: "0 13912345678", "13912345678 2026")
+    for text in (b"0 13912345678", b"note 7 13912345678", b"13912345678 5",
+                 b"13912345678 2026", b"12 13912345678"):
+        assert {t.value for t in tokens(text, today=TODAY)} == {"+8613912345678"}, text
