@@ -622,8 +622,9 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
     if data.isascii():
         yield from _tokens(data, today, resident_ids, phones, budget)
-        for reading, fields in _other_readings(data):
-            yield from _tokens(reading, today, resident_ids, phones, budget, fields)
+        for reading, fields, phones_too in _other_readings(data):
+            yield from _tokens(reading, today, resident_ids, phones and phones_too, budget,
+                               fields)
         return
     if _RLO in data:
         # A right-to-left override shows the characters after it in reverse: what a reader
@@ -635,8 +636,8 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     spelled = _numerals_spelled(data)
     if spelled is not None:
         yield from _tokens(spelled, today, resident_ids, phones, budget)
-    for reading, fields in _other_readings(data):
-        yield from _tokens(reading, today, resident_ids, phones, budget, fields)
+    for reading, fields, phones_too in _other_readings(data):
+        yield from _tokens(reading, today, resident_ids, phones and phones_too, budget, fields)
 
 
 _RLO = "\u202e".encode()
@@ -685,25 +686,94 @@ def _as_shown(data: bytes) -> bytes:
     return "".join(out).encode("utf-8", "replace")
 
 
-def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:
+def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None, bool]]:
     """`data` read with letters that stand for digits as digits, and with the fields of a
     structure (or the labelled parts of a sentence) joined (with where they were joined: see
-    _tokens), each reading only when it differs; and with digits said in words as digits."""
+    _tokens), each reading only when it differs; with digits said in words as digits; and
+    the numbers after an ID word joined (for IDs only: the third item says whether phone
+    numbers are read too)."""
     said = _said(data)
     if said is not None:
-        yield said, None
+        yield said, None, True
         data = said
     if ascii_digits(data) < 2:
         return  # an identifier split or misspelled still shows two digits somewhere
     skeleton = data.translate(_READINGS_SKELETON)
     lettered = _lettered(data, skeleton)
     if lettered is not None:
-        yield lettered, None
+        yield lettered, None, True
         data = lettered
         skeleton = data.translate(_READINGS_SKELETON)
     glued = _glued(data, skeleton)
     if glued is not None:
-        yield glued
+        yield glued[0], glued[1], True
+    if ascii_digits(data) >= 15:
+        told = _told_id(data)
+        if told is not None:
+            yield told, None, False
+
+
+# An ID told in parts after a word that says it is one, the parts labelled in words with no
+# colon ("身份证号码前六位110101，出生日期19900307，顺序码123，校验码3", "身份证前六位是110101，中间
+# 八位是...", "citizen ID: first six 110101, born 19900307, last four 1233"): the numbers that
+# follow the word, each within _TOLD_GAP bytes of the one before, are tried joined (an
+# 18-character ID proves itself: birth date and check character). JSON keys ("id":) are not
+# such words: records keyed by id hold numbers side by side by design.
+# (each found with a byte search in the lower-cased text, then its form checked there)
+_TOLD_ANCHORS = ("身份".encode(), "证件".encode(), b"citizen", b"resident")
+_TOLD_ID_WORD = re.compile(rb"id(?:[ _-]?(?:card|number|no)|(?=[ :]|\xef\xbc\x9a))")
+_TOLD_PART = re.compile(rb"[0-9]+[Xx]?|(?<![A-Za-z])[Xx](?![A-Za-z])")  # (a lone X: checks)
+_TOLD_COUNT = re.compile("[ \t]*(?:digits?|numbers?|characters?|chars?|位|个|位数)".encode(),
+                         re.IGNORECASE)
+_TOLD_RANGE = re.compile("[ \t]*(?:到|至|-|~|to )".encode())
+_TOLD_NOT_BEFORE = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+_SEPARATORS_BYTES = _SEPARATORS.encode()
+_TOLD_GAP = 48  # bytes of words between two parts ("，出生日期（年月日）是")
+_TOLD_PARTS = 6
+
+
+def _told_id(data: bytes) -> bytes | None:
+    """For each ID word in `data`, the parts after it joined: "id 110101 19900307 1233"
+    lines, one per word; None when none."""
+    lower = data.lower()
+    # "id" a word of its own, not the end of another word ("request_id"); a JSON key "id"
+    # (followed by its quote) is not such a word
+    words = [m.span() for m in _TOLD_ID_WORD.finditer(lower)
+             if not (m.start() and lower[m.start() - 1] in _TOLD_NOT_BEFORE)]
+    for anchor in _TOLD_ANCHORS:
+        pos = lower.find(anchor)
+        while pos >= 0:
+            words.append((pos, pos + len(anchor)))
+            pos = lower.find(anchor, pos + len(anchor))
+    lines: list[bytes] = []
+    end = 0
+    digits = data.translate(_SKELETON)  # digits as 0: where a part could start, found in C
+    for start, stop in sorted(words):
+        if start < end or digits.find(b"0", stop, stop + _TOLD_GAP) < 0:
+            continue  # "citizen ID", "身份证件": one word, read once; or no number after it
+        parts: list[bytes] = []
+        end = kept = stop
+        plain = True  # only separators between the parts: one run, read as it is already
+        while len(parts) < _TOLD_PARTS:
+            part = _TOLD_PART.search(data, end, end + _TOLD_GAP)
+            if part is None:
+                break
+            if data[part.start() - 1:part.start()] == b"." or data[part.end():part.end() + 1] \
+                    == b"." and data[part.end() + 1:part.end() + 2].isdigit():
+                break  # a fraction or a dotted date: a measure, not a part
+            end = part.end()
+            if part.group() in (b"X", b"x") and sum(len(p) for p in parts) != 17:
+                continue  # a lone X is the check character after 17 digits, or nothing
+            if _TOLD_COUNT.match(data, end) is not None or (
+                    len(part.group()) <= 2 and _TOLD_RANGE.match(data, end)):
+                continue  # "the first 6 digits", "第7到14位": where a part is, not a part
+            if parts and data[kept:part.start()].strip(_SEPARATORS_BYTES):
+                plain = False
+            parts.append(part.group())
+            kept = end
+        if len(parts) > 1 and not plain and sum(len(p) for p in parts) >= 18:
+            lines.append(b"id " + b" ".join(parts))
+    return b"\n".join(lines) if lines else None
 
 
 # Digits said in English (transcripts of calls and voice notes, forms filled in words): "one
