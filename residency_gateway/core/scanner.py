@@ -714,11 +714,12 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None, bool
 
 
 # An ID told in parts after a word that says it is one, the parts labelled in words with no
-# colon ("身份证号码前六位110101，出生日期19900307，顺序码123，校验码3", "身份证前六位是110101，中间
-# 八位是...", "citizen ID: first six 110101, born 19900307, last four 1233"): the numbers that
-# follow the word, each within _TOLD_GAP bytes of the one before, are tried joined (an
-# 18-character ID proves itself: birth date and check character). JSON keys ("id":) are not
-# such words: records keyed by id hold numbers side by side by design.
+# colon ("身份证号码前六位110101, 出生日期19900307, 顺序码123, 校验码3" with fullwidth commas,
+# "身份证前六位是110101, 中间八位是...", "citizen ID: first six 110101, born 19900307, last
+# four 1233"): the numbers that follow the word, each within _TOLD_GAP bytes of the one
+# before, are tried joined (an 18-character ID proves itself: birth date, province and check
+# character). A JSON key "id" is not such a word: records keyed by id hold numbers side by
+# side by design.
 # (each found with a byte search in the lower-cased text, then its form checked there)
 _TOLD_ANCHORS = ("身份".encode(), "证件".encode(), b"citizen", b"resident")
 _TOLD_ID_WORD = re.compile(rb"id(?:[ _-]?(?:card|number|no)|(?=[ :]|\xef\xbc\x9a))")
@@ -728,7 +729,7 @@ _TOLD_COUNT = re.compile("[ \t]*(?:digits?|numbers?|characters?|chars?|位|个|�
 _TOLD_RANGE = re.compile("[ \t]*(?:到|至|-|~|to )".encode())
 _TOLD_NOT_BEFORE = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
 _SEPARATORS_BYTES = _SEPARATORS.encode()
-_TOLD_GAP = 48  # bytes of words between two parts ("，出生日期（年月日）是")
+_TOLD_GAP = 48  # bytes of words between two parts (", 出生日期(年月日)是" in fullwidth)
 _TOLD_PARTS = 6
 
 
@@ -758,8 +759,9 @@ def _told_id(data: bytes) -> bytes | None:
             part = _TOLD_PART.search(data, end, end + _TOLD_GAP)
             if part is None:
                 break
-            if data[part.start() - 1:part.start()] == b"." or data[part.end():part.end() + 1] \
-                    == b"." and data[part.end() + 1:part.end() + 2].isdigit():
+            if data[part.start() - 1:part.start()] == b"." or (
+                    data[part.end():part.end() + 1] == b"."
+                    and data[part.end() + 1:part.end() + 2].isdigit()):
                 break  # a fraction or a dotted date: a measure, not a part
             end = part.end()
             if part.group() in (b"X", b"x") and sum(len(p) for p in parts) != 17:

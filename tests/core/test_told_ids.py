@@ -1,5 +1,5 @@
 """An ID told in parts after a word that says it is one, each part labelled in words and no
-colon between ("身份证号码前六位110101，出生日期19900307，顺序码123，校验码3"): the told-ID
+colon between ("身份证号码前六位110101, 出生日期19900307, ..." with fullwidth commas): the told-ID
 reading joins the numbers after the word."""
 
 from __future__ import annotations
