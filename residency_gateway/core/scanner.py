@@ -783,10 +783,18 @@ def _told_id(data: bytes) -> bytes | None:
 _SAID_DIGITS = {"zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0", "one": "1", "two": "2",
                 "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                 "eight": "8", "nine": "9"}
+# Numbers said in pairs ("one thirty-nine, twelve thirty-four, fifty-six seventy-eight"): a
+# teen is two digits, a tens word its digit and the unit after it (or 0: "twenty oh five").
+_SAID_TEENS = {"ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13",
+               "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
+               "eighteen": "18", "nineteen": "19"}
+_SAID_TENS = {"twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6",
+              "seventy": "7", "eighty": "8", "ninety": "9"}
+_SAID_UNITS = frozenset(("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"))
 _SAID_REPEAT = {"double": 2, "triple": 3, "treble": 3}
 _SAID_SEPARATORS = b" \t\r\n,.;:/_()[]|\"'-"
-_SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (*_SAID_DIGITS, *_SAID_REPEAT))
-              + rb"|[0-9]+)")
+_SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (
+    *_SAID_DIGITS, *_SAID_TEENS, *_SAID_TENS, *_SAID_REPEAT)) + rb"|[0-9]+)")
 # (an ID's check character X may end a run, as a word of its own: "..., seven, X")
 _SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[" + re.escape(_SAID_SEPARATORS)
                        + rb"]+" + _SAID_WORD + rb"){6,}(?:[" + re.escape(_SAID_SEPARATORS)
@@ -799,7 +807,9 @@ def _said_table() -> bytes:
     # the separators of running text. Not the letters of double/triple/nil/nought (with them,
     # and with quotes and brackets, most JSON is one long stretch: 35 us per 2 KB body to rule
     # out, measured under load): a number said with those needs four plain words in a row.
-    for letter in set("zeroonetwothreefourfivesixseveneightnineoh"):
+    # (and y for the tens words: "fifty-six seventy-eight"; not the l of eleven and twelve,
+    # whose stretches the words beside them make: with l, "OCR result for" was one)
+    for letter in set("zeroonetwothreefourfivesixseveneightnineoh" "y"):
         table[ord(letter)] = table[ord(letter.upper())] = ord("w")
     for c in b"0123456789 \t\r\n,.;/_-()[]|\"'":
         table[c] = ord("w")
@@ -813,7 +823,11 @@ def _said_table() -> bytes:
 _SAID_TABLE = _said_table()
 _SAID_STRETCH = b"w" * 13
 _DIGIT_RUNS = re.compile(rb"[0-9]+")
-_SAID_WORDS = frozenset(w.encode() for w in _SAID_DIGITS)
+_SAID_WORDS = frozenset(w.encode() for w in (*_SAID_DIGITS, *_SAID_TEENS, *_SAID_TENS))
+# A piece of every digit word, or "o" a word of its own
+_SAID_PIECE = re.compile(rb"zero|one|two|thre|four|five|six|seven|eight|nine|oh|nil|nought|ty|"
+                         rb"teen|ten")
+_LONE_O = re.compile(rb"(?<![a-z])o(?![a-z])")
 _NOT_LETTERS = re.compile(rb"[^a-z]+")
 
 
@@ -935,7 +949,7 @@ def has_said_digit(text: str) -> bool:
 def says_digits(data: bytes) -> bool:
     """Whether `data` may hold digits said in words (a stretch of four words or more made of
     digit words, digits and separators, two of them digit words; digit words run together
-    count as words) or four pinyin digit syllables in a row: text that could hold an
+    count as words) or seven pinyin digit syllables in a row: text that could hold an
     identifier with no digit in it."""
     if _says_pinyin(data) or _says_glued(data):
         return True
@@ -945,7 +959,10 @@ def says_digits(data: bytes) -> bool:
         end = skeleton.find(b".", pos)
         end = len(skeleton) if end < 0 else end
         stretch = data[pos:end].lower()
-        if stretch == stretch.upper():  # no letter: dates, numbers (decided in C)
+        if stretch == stretch.upper() or (_SAID_PIECE.search(stretch) is None
+                                          and _LONE_O.search(stretch) is None):
+            # no letter (dates, numbers), or no piece of a digit word ("retry using the"):
+            # decided in C
             pos = skeleton.find(_SAID_STRETCH, end)
             continue
         said = sum(w in _SAID_WORDS for w in _NOT_LETTERS.split(stretch))
@@ -998,6 +1015,7 @@ def _said_digits(run: bytes) -> bytes:
     repeat = 1
     last = None  # the number last written (str), or "" after a word, None at the start
     sep = ""
+    tens = -1  # where a tens word's digits were written, while a unit may follow it
     for n, piece in enumerate(re.split(rb"([,.;:]|[ \t\r\n/_()\[\]|\"'-]+)", run)):
         text = piece.decode()
         if n % 2:
@@ -1005,14 +1023,20 @@ def _said_digits(run: bytes) -> bytes:
             continue
         if not text:
             continue
+        if tens >= 0 and text in _SAID_UNITS and not any(c in ",.;:" for c in sep):
+            out[tens] = out[tens][0] + _SAID_DIGITS[text]  # "thirty-four": 34
+            tens, sep = -1, ""
+            continue
+        tens = -1
         if text in _SAID_REPEAT:
             repeat = _SAID_REPEAT[text]
             continue
         if text == "x":  # the check character, which ends the run
             out.append("X")
             break
-        digits = (_SAID_DIGITS.get(text) or text) * repeat
-        numeral = text.isdigit()
+        said = _SAID_TENS[text] + "0" if text in _SAID_TENS else _SAID_TEENS.get(text)
+        digits = said or (_SAID_DIGITS.get(text) or text) * repeat
+        numeral = said is None and text.isdigit()
         if last is not None:
             if last and numeral and (len(last) > 1 or len(text) > 1):
                 out.append(sep)
@@ -1023,6 +1047,8 @@ def _said_digits(run: bytes) -> bytes:
             elif any(c in ",.;:" for c in sep):
                 out.append(" ")
         out.append(digits)
+        if text in _SAID_TENS:
+            tens = len(out) - 1
         last = text if numeral else ""
         repeat, sep = 1, ""
     return "".join(out).strip().encode()

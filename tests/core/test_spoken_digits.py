@@ -140,3 +140,48 @@ def test_the_prefilters_rule_out_ordinary_bodies_cheaply():
                                     "issued_by": "Singapore ICA", "legality": 0.99})):
         assert not scanner._says_pinyin(text.encode())
         assert not scanner._says_glued(text.encode())
+
+
+TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen")
+TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+
+
+def said_pair(pair: str, hyphen: str) -> str:
+    """Two digits as an English speaker says them in a phone number ("34": thirty-four)."""
+    tens, unit = int(pair[0]), int(pair[1])
+    if tens == 0:
+        return f"oh {SAID[unit]}"
+    if tens == 1:
+        return TEENS[unit]
+    return TENS[tens] + (hyphen + SAID[unit] if unit else "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.randoms(use_true_random=False), st.sampled_from(["-", " "]),
+       st.sampled_from([", ", " "]))
+def test_a_mobile_said_in_pairs_is_read(rng, hyphen, between):
+    number = mobile(rng)
+    # "one thirty-nine, twelve thirty-four, fifty-six seventy-eight": the first digit alone,
+    # the rest in pairs, paused where the digits are grouped (3-4-4)
+    pairs = [said_pair(number[i:i + 2], hyphen) for i in range(1, 11, 2)]
+    said = between.join((f"{SAID[int(number[0])]} {pairs[0]}", " ".join(pairs[1:3]),
+                         " ".join(pairs[3:5])))
+    assert number in _mobiles_of(f"call me on {said} please"), said
+
+
+def _mobiles_of(text: str) -> set[str]:
+    return {t.value[3:] for t in scanner.tokens(text, today=TODAY)
+            if t.kind == "phone" and t.jurisdiction == "CN"}
+
+
+def test_numbers_in_words_in_prose_stay_words():
+    for text in ("in twenty twenty four we had twelve staff, forty desks and ten rooms",
+                 "fifteen of the twenty applicants were over thirty; eleven were under twenty",
+                 "twenty oh five"):
+        assert scanner._said(text.encode()) is None, text
+
+
+def test_the_prefilter_keeps_stretches_with_only_o_for_zero():
+    # the piece check that rules out "retry using the" must not rule out o's among digits
+    assert scanner._said(b"call 1 3 9 o o 1 2 3 4 5 6 now") == b"call 13900123456 now"
