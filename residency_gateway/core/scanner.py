@@ -1093,10 +1093,11 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 lead = i == 0 and plus
                 # A bare mobile joined from groups is the whole run (not 3 of 4 numbers of a
                 # bounding box), unless a phone word or a prefix says what it is.
-                # (one unbroken group is a number of its own, whatever stands beside it:
-                # "13912345678 2026", "0 13912345678")
-                whole = (i <= first and j >= last) or i == j or lead or phone_word or \
-                    joined.startswith(("86", "00"))
+                # (one unbroken group is a number of its own when it stands apart as a word:
+                # "13912345678 2026", "0 13912345678"; see _own_number)
+                whole = (i <= first and j >= last) or lead or phone_word or \
+                    joined.startswith(("86", "00")) or (
+                        i == j and _own_number(data, start, end, groups, i))
                 if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
                                                                plus):
                     continue
@@ -1106,6 +1107,32 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
+
+
+_SPACES = re.compile(rb"[ \t\r\n\f\v]")
+
+
+def _own_number(data: bytes, start: int, end: int, groups: list[str], i: int) -> bool:
+    """Whether unbroken group `i` of the run data[start:end] is a number of its own beside
+    the others ("0 13912345678", "13912345678 2026"): set off from each neighbouring group by
+    whitespace (not the integer part of an amount, "15012345678.50", nor the part of a
+    reference joined by a dash, slash, dot or underscore, "INV-2026-15012345678",
+    "scan_20261029_15012345678.jpg"), and not the national number after a country code
+    other than 86 written without its plus ("0049 15112345678", "55 13991234567": a German or
+    Brazilian mobile)."""
+    spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+    if len(spans) != len(groups):
+        return False
+    if i > 0 and _SPACES.search(data, spans[i - 1][1], spans[i][0]) is None:
+        return False
+    if i + 1 < len(spans) and _SPACES.search(data, spans[i][1], spans[i + 1][0]) is None:
+        return False
+    if i > 0:
+        code = groups[i - 1][2:] if groups[i - 1].startswith("00") else groups[i - 1]
+        if 1 <= len(code) <= 3 and code[0] != "0" and code != "86" and \
+                _international("+" + code + groups[i]) is not None:
+            return False
+    return True
 
 
 def _joined_phone_ok(sizes: list[int], joined: str, lead: bool, plus: bool) -> bool:
