@@ -840,12 +840,38 @@ def _says_pinyin(data: bytes) -> bool:
     return False
 
 
+# A list's separators (JSON arrays, CSV, "a; b", "a / b"), and a word written as a name is
+# (capitalised, or in capitals as passports and OCR give it; a tone number may follow).
+_LIST_SEPARATORS = re.compile(rb"[,;/\"]+")
+_NAME_WORD = re.compile(rb"(?:[A-Z][a-z]*|[A-Z]+)[1-5]?")
+
+
+def _pinyin_names(run: bytes) -> bool:
+    """Whether a run of pinyin digit syllables is a list of names ("Yao Si Qi", "Liu Yi Ling",
+    "Liang Wu", "WU YILING": directors, household members): items between list separators,
+    each of two or three syllables (the first and last one to three: the run may begin or end
+    inside a name, "Tan Wei Yi"), every word written as a name is. A number said in pinyin is
+    one item, or one syllable an item ("Yao", "San", ...), or grouped as numbers are (three
+    and four syllables: "Yao San Jiu, Yao Er San Si, ...")."""
+    items = [item.strip(b" \t-'_") for item in _LIST_SEPARATORS.split(run)]
+    items = [item for item in items if item]
+    if len(items) < 3:
+        return False  # (two items of three syllables at most are too few for a number)
+    for n, item in enumerate(items):
+        syllables = len(_PINYIN_PARTS.findall(item))
+        least = 1 if n in (0, len(items) - 1) else 2
+        if not least <= syllables <= 3 or not all(
+                _NAME_WORD.fullmatch(w) for w in re.split(rb"[ \t\-'_]+", item)):
+            return False
+    return True
+
+
 def _in_english(data: bytes) -> bytes:
     """`data` with pinyin digit runs as English digit words and digit words run together
     apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules."""
     data = _toneless(data)
     if _says_pinyin(data):
-        data = _PINYIN_RUN.sub(lambda m: b" ".join(
+        data = _PINYIN_RUN.sub(lambda m: m.group() if _pinyin_names(m.group()) else b" ".join(
             _PINYIN_DIGITS[w.lower().decode()].encode()
             for w in _PINYIN_PARTS.findall(m.group())) + (
                 b" x" if m.group()[-1:] in b"xX" else b""), data)

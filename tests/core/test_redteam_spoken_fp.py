@@ -5,7 +5,8 @@ customer's data to China).
 - one unbroken 11-digit group beside other numbers is a number of its own only when it stands
   apart as a word: not the integer part of an amount ("15012345678.50" IDR), not part of a
   reference joined by dashes, slashes, dots or underscores ("INV-2026-15012345678"), not the
-  national number after a foreign country code written without its plus ("0049 15112345678")."""
+  national number after a foreign country code written without its plus ("0049 15112345678");
+- a list of names in pinyin ("Yao Si Qi", "Liu Yi Ling", ...) is names, not digits said."""
 
 from __future__ import annotations
 
@@ -71,3 +72,35 @@ def test_an_unbroken_mobile_set_apart_by_spaces_is_still_read():
     for text in ("0 13912345678", "13912345678 2026", "order 12 13912345678 paid",
                  "1 13912345678", "0086 13912345678", "86 13912345678"):
         assert {t.value for t in tokens(text, today=TODAY)} == {"+8613912345678"}, text
+
+
+SURNAMES = ("Liu", "Wu", "Yao", "Liang", "Qi", "Yi")
+GIVEN = ("Yi", "Ling", "Si", "Qi", "Yao", "Wu", "Liang", "Er", "San", "Jiu", "Ba", "Liu")
+
+
+def test_a_list_of_names_in_pinyin_is_not_a_number():
+    # names made of the syllables of digits only (the worst case): directors, household
+    assert not mainland(json.dumps(
+        {"directors": ["Yao Si Qi", "Liu Yi Ling", "Liang Wu", "Wu Yi Ling"]}))
+    rng = random.Random(4)
+    for _ in range(1500):
+        style = rng.randrange(3)
+        names = []
+        for _ in range(rng.randint(3, 8)):
+            given = [rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))]
+            name = rng.choice(SURNAMES) + " " + (
+                "".join(given).capitalize() if style == 1 else " ".join(given))
+            names.append(name.upper() if style == 2 else name)
+        for body, content_type in ((json.dumps({"ubo": names}), "application/json"),
+                                   (", ".join(names), "text/plain"),
+                                   ("; ".join(names), "text/plain"),
+                                   (json.dumps({"x": ["Tan Wei"] + names}), "application/json")):
+            assert not mainland(body, content_type), body
+
+
+def test_a_number_said_in_pinyin_in_a_list_is_still_read():
+    said = ["Yao", "San", "Jiu", "Yao", "Er", "San", "Si", "Wu", "Liu", "Qi", "Ba"]
+    for body in (json.dumps({"x": said}), json.dumps({"x": ", ".join(said)}),
+                 json.dumps({"x": "Yao San Jiu, Yao Er San Si, Wu Liu Qi Ba"}),
+                 json.dumps({"x": "YAO SAN JIU YAO ER SAN SI WU LIU QI BA"})):
+        assert mainland(body), body
