@@ -840,9 +840,9 @@ def _says_pinyin(data: bytes) -> bool:
     return False
 
 
-# A list's separators (JSON arrays, CSV, "a; b", "a / b"), and a word written as a name is
-# (capitalised, or in capitals as passports and OCR give it; a tone number may follow).
-_LIST_SEPARATORS = re.compile(rb"[,;/\"]+")
+# A list's separators (JSON arrays, CSV, TSV, "a; b", "a / b"), and a word written as a name
+# is (capitalised, or in capitals as passports and OCR give it; a tone number may follow).
+_LIST_SEPARATORS = re.compile(rb"[,;/\"\t]+")
 _NAME_WORD = re.compile(rb"(?:[A-Z][a-z]*|[A-Z]+)[1-5]?")
 
 
@@ -853,7 +853,7 @@ def _pinyin_names(run: bytes) -> bool:
     inside a name, "Tan Wei Yi"), every word written as a name is. A number said in pinyin is
     one item, or one syllable an item ("Yao", "San", ...), or grouped as numbers are (three
     and four syllables: "Yao San Jiu, Yao Er San Si, ...")."""
-    items = [item.strip(b" \t-'_") for item in _LIST_SEPARATORS.split(run)]
+    items = [item.strip(b" -'_") for item in _LIST_SEPARATORS.split(run)]
     items = [item for item in items if item]
     if len(items) < 3:
         return False  # (two items of three syllables at most are too few for a number)
@@ -861,7 +861,7 @@ def _pinyin_names(run: bytes) -> bool:
         syllables = len(_PINYIN_PARTS.findall(item))
         least = 1 if n in (0, len(items) - 1) else 2
         if not least <= syllables <= 3 or not all(
-                _NAME_WORD.fullmatch(w) for w in re.split(rb"[ \t\-'_]+", item)):
+                _NAME_WORD.fullmatch(w) for w in re.split(rb"[ \-'_]+", item)):
             return False
     return True
 

@@ -94,6 +94,7 @@ def test_a_list_of_names_in_pinyin_is_not_a_number():
         for body, content_type in ((json.dumps({"ubo": names}), "application/json"),
                                    (", ".join(names), "text/plain"),
                                    ("; ".join(names), "text/plain"),
+                                   ("\t".join(names), "text/tab-separated-values"),
                                    (json.dumps({"x": ["Tan Wei"] + names}), "application/json")):
             assert not mainland(body, content_type), body
 
@@ -102,5 +103,6 @@ def test_a_number_said_in_pinyin_in_a_list_is_still_read():
     said = ["Yao", "San", "Jiu", "Yao", "Er", "San", "Si", "Wu", "Liu", "Qi", "Ba"]
     for body in (json.dumps({"x": said}), json.dumps({"x": ", ".join(said)}),
                  json.dumps({"x": "Yao San Jiu, Yao Er San Si, Wu Liu Qi Ba"}),
+                 json.dumps({"x": "\t".join(said)}),
                  json.dumps({"x": "YAO SAN JIU YAO ER SAN SI WU LIU QI BA"})):
         assert mainland(body), body
