@@ -916,6 +916,9 @@ _SAID_FIELD = re.compile(rb"(?<=[\"'=:/?>])[ \t]*(" + _SAID_WORD + rb"(?:[ \t-]+
                          + rb"){3,})[ \t]*(?=[\"'&<\n,/?]|$)")
 
 
+_SAID_LETTER = re.compile(rb"[a-wyz]")
+
+
 def _said(data: bytes) -> bytes | None:
     """`data` with each run of digits said in words written in digits ("one three nine one
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
@@ -930,8 +933,11 @@ def _said(data: bytes) -> bytes | None:
         pieces: list[bytes] = []
         last = 0
         for m in rule.finditer(lower):
-            if group and not _NOT_LETTERS.sub(b"", m.group(group)):
-                continue  # numbers only: nothing said
+            if _SAID_LETTER.search(m.group(group)) is None:
+                # numbers only (a check character X is no word): nothing said. (Read, the
+                # separators of [1, 3, 9, 1, 2, ...], a survey's answers, would be spaces
+                # when anything else in the text says digits, pinyin names too: a mobile)
+                continue
             pieces.append(data[last:m.start(group)])
             pieces.append(_said_digits(m.group(group)))
             last = m.end(group)

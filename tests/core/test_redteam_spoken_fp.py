@@ -106,3 +106,19 @@ def test_a_number_said_in_pinyin_in_a_list_is_still_read():
                  json.dumps({"x": "\t".join(said)}),
                  json.dumps({"x": "YAO SAN JIU YAO ER SAN SI WU LIU QI BA"})):
         assert mainland(body), body
+
+
+def test_numbers_alone_are_not_rewritten_when_something_else_in_the_body_says_digits():
+    # Pinyin names (seven syllables) or a glued digit word anywhere made the said-digits
+    # reading run on the whole body, which wrote [1, 3, 9, 1, 2, ...] as spaced digits: a
+    # mobile read digit by digit. A survey's answers, ratings, a PIN pad's layout.
+    rng = random.Random(5)
+    for _ in range(300):
+        answers = [int(rng.choice("13")), rng.choice([3, 5, 8, 9])] + [
+            rng.randrange(10) for _ in range(9)]
+        for other in ({"names": ["Liu Yi Ling", "Wu Si Qi", "Yao San"]},
+                      {"ref": "oneoneone"}, {"comment": "one or two, three at most"}):
+            body = json.dumps({**other, "answers": answers})
+            assert not mainland(body), body
+    # said digits among them are still read
+    assert mainland(json.dumps({"m": "one three nine 1 2 3 4 5 6 7 8"}))
