@@ -37,7 +37,7 @@ def test_an_amount_with_decimals_is_not_a_mobile():
     for _ in range(200):
         n, cents = eleven(rng), f"{rng.randrange(100):02d}"
         for body in (json.dumps({"amount": f"{n}.{cents}", "currency": "IDR"}),
-                     '{"balance": %s.0, "currency": "VND"}' % n,  # a float as JSON writes it
+                     json.dumps({"balance": float(n), "currency": "VND"}),  # 1...8.0
                      json.dumps({"score": f"0.{n}"})):
             assert not mainland(body), body
         assert not mainland(f"Total transfer Rp {n}.{cents} to BCA", "text/plain")
@@ -95,7 +95,7 @@ def test_a_list_of_names_in_pinyin_is_not_a_number():
                                    (", ".join(names), "text/plain"),
                                    ("; ".join(names), "text/plain"),
                                    ("\t".join(names), "text/tab-separated-values"),
-                                   (json.dumps({"x": ["Tan Wei"] + names}), "application/json")):
+                                   (json.dumps({"x": ["Tan Wei", *names]}), "application/json")):
             assert not mainland(body, content_type), body
 
 
