@@ -926,12 +926,38 @@ def _says_pinyin(data: bytes) -> bool:
     return False
 
 
+# A list's separators (JSON arrays, CSV, TSV, "a; b", "a / b"), and a word written as a name
+# is (capitalised, or in capitals as passports and OCR give it; a tone number may follow).
+_LIST_SEPARATORS = re.compile(rb"[,;/\"\t]+")
+_NAME_WORD = re.compile(rb"(?:[A-Z][a-z]*|[A-Z]+)[1-5]?")
+
+
+def _pinyin_names(run: bytes) -> bool:
+    """Whether a run of pinyin digit syllables is a list of names ("Yao Si Qi", "Liu Yi Ling",
+    "Liang Wu", "WU YILING": directors, household members): items between list separators,
+    each of two or three syllables (the first and last one to three: the run may begin or end
+    inside a name, "Tan Wei Yi"), every word written as a name is. A number said in pinyin is
+    one item, or one syllable an item ("Yao", "San", ...), or grouped as numbers are (three
+    and four syllables: "Yao San Jiu, Yao Er San Si, ...")."""
+    items = [item.strip(b" -'_") for item in _LIST_SEPARATORS.split(run)]
+    items = [item for item in items if item]
+    if len(items) < 3:
+        return False  # (two items of three syllables at most are too few for a number)
+    for n, item in enumerate(items):
+        syllables = len(_PINYIN_PARTS.findall(item))
+        least = 1 if n in (0, len(items) - 1) else 2
+        if not least <= syllables <= 3 or not all(
+                _NAME_WORD.fullmatch(w) for w in re.split(rb"[ \-'_]+", item)):
+            return False
+    return True
+
+
 def _in_english(data: bytes) -> bytes:
     """`data` with pinyin digit runs as English digit words and digit words run together
     apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules."""
     data = _toneless(data)
     if _says_pinyin(data):
-        data = _PINYIN_RUN.sub(lambda m: b" ".join(
+        data = _PINYIN_RUN.sub(lambda m: m.group() if _pinyin_names(m.group()) else b" ".join(
             _PINYIN_DIGITS[w.lower().decode()].encode()
             for w in _PINYIN_PARTS.findall(m.group())) + (
                 b" x" if m.group()[-1:] in b"xX" else b""), data)
@@ -979,6 +1005,9 @@ _SAID_FIELD = re.compile(rb"(?<=[\"'=:/?>])[ \t]*(" + _SAID_WORD + rb"(?:[ \t-]+
                          + rb"){3,})[ \t]*(?=[\"'&<\n,/?]|$)")
 
 
+_SAID_LETTER = re.compile(rb"[a-wyz]")
+
+
 def _said(data: bytes) -> bytes | None:
     """`data` with each run of digits said in words written in digits ("one three nine one
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
@@ -993,8 +1022,11 @@ def _said(data: bytes) -> bytes | None:
         pieces: list[bytes] = []
         last = 0
         for m in rule.finditer(lower):
-            if group and not _NOT_LETTERS.sub(b"", m.group(group)):
-                continue  # numbers only: nothing said
+            if _SAID_LETTER.search(m.group(group)) is None:
+                # numbers only (a check character X is no word): nothing said. (Read, the
+                # separators of [1, 3, 9, 1, 2, ...], a survey's answers, would be spaces
+                # when anything else in the text says digits, pinyin names too: a mobile)
+                continue
             pieces.append(data[last:m.start(group)])
             pieces.append(_said_digits(m.group(group)))
             last = m.end(group)
@@ -1191,10 +1223,11 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 lead = i == 0 and plus
                 # A bare mobile joined from groups is the whole run (not 3 of 4 numbers of a
                 # bounding box), unless a phone word or a prefix says what it is.
-                # (one unbroken group is a number of its own, whatever stands beside it:
-                # "13912345678 2026", "0 13912345678")
-                whole = (i <= first and j >= last) or i == j or lead or phone_word or \
-                    joined.startswith(("86", "00"))
+                # (one unbroken group is a number of its own when it stands apart as a word:
+                # "13912345678 2026", "0 13912345678"; see _own_number)
+                whole = (i <= first and j >= last) or lead or phone_word or \
+                    joined.startswith(("86", "00")) or (
+                        i == j and _own_number(data, start, end, groups, i))
                 if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
                                                                plus):
                     continue
@@ -1204,6 +1237,32 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
+
+
+_SPACES = re.compile(rb"[ \t\r\n\f\v]")
+
+
+def _own_number(data: bytes, start: int, end: int, groups: list[str], i: int) -> bool:
+    """Whether unbroken group `i` of the run data[start:end] is a number of its own beside
+    the others ("0 13912345678", "13912345678 2026"): set off from each neighbouring group by
+    whitespace (not the integer part of an amount, "15012345678.50", nor the part of a
+    reference joined by a dash, slash, dot or underscore, "INV-2026-15012345678",
+    "scan_20261029_15012345678.jpg"), and not the national number after a country code
+    other than 86 written without its plus ("0049 15112345678", "55 13991234567": a German or
+    Brazilian mobile)."""
+    spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+    if len(spans) != len(groups):
+        return False
+    if i > 0 and _SPACES.search(data, spans[i - 1][1], spans[i][0]) is None:
+        return False
+    if i + 1 < len(spans) and _SPACES.search(data, spans[i][1], spans[i + 1][0]) is None:
+        return False
+    if i > 0:
+        code = groups[i - 1][2:] if groups[i - 1].startswith("00") else groups[i - 1]
+        if 1 <= len(code) <= 3 and code[0] != "0" and code != "86" and \
+                _international("+" + code + groups[i]) is not None:
+            return False
+    return True
 
 
 def _joined_phone_ok(sizes: list[int], joined: str, lead: bool, plus: bool) -> bool:
