@@ -2,7 +2,8 @@
 share, so both reach the same verdict on the same request.
 
 - A body whose first bytes carry a binary media signature (and no Content-Encoding) streams
-  uninspected and unbuffered, whatever its declared type (`payload.binary_signature`).
+  uninspected and unbuffered, whatever its declared type (`payload.binary_signature`); the
+  text in those first bytes (metadata) is read.
 - Any other body up to `payload.max_inspect_bytes` is read whole and inspected.
 - Over the limit it is refused (413), except a multipart body when the map says
   `oversize_multipart: stream`: it is forwarded with its fields uninspected, and the record
@@ -20,6 +21,8 @@ from residency_gateway.core.payload import (
     InspectOptions,
     binary_signature,
     inspect_body,
+    media_texts,
+    scan_views,
     shown_type,
     structured,
 )
@@ -46,9 +49,19 @@ def streamed_media(head: bytes, content_encoding: str, content_type: str = "") -
     return binary_signature(head[:SIGNATURE_BYTES])
 
 
-def media_scan(media: str, content_type: str) -> PayloadScan:
-    return PayloadScan(False, note=f"{shown_type(content_type)} body with a {media} signature "
-                       "streamed uninspected")
+def media_scan(media: str, content_type: str, head: bytes, *, key: bytes, today: dt.date,
+               conf: PayloadInspection) -> PayloadScan:
+    """A media body streams uninspected; the text in its first bytes (EXIF and XMP metadata,
+    a JPEG comment, PNG text chunks: where a camera, an app or a client writes words) is
+    read as any text is."""
+    note = (f"{shown_type(content_type)} body with a {media} signature streamed uninspected "
+            f"(its text metadata in the first {len(head)} bytes read)")
+    texts = media_texts(head)
+    if not texts:
+        return PayloadScan(False, note=note)
+    found = scan_views([("body/metadata", texts)], key=key, today=today, options=options(conf),
+                       inspected=False, note=note)
+    return found if found.error is None else PayloadScan(False, note=note)
 
 
 def oversize_scan(content_type: str, size: int | None, conf: PayloadInspection) -> PayloadScan:
@@ -69,7 +82,8 @@ def scan_held_body(body: bytes | None, content_type: str, content_encoding: str,
         return PayloadScan(False, note="no body")
     media = streamed_media(body, content_encoding, content_type)
     if media is not None:
-        return media_scan(media, content_type)
+        return media_scan(media, content_type, body[:SIGNATURE_BYTES], key=key, today=today,
+                          conf=rmap.payload)
     conf = rmap.payload
     if len(body) > conf.max_inspect_bytes:
         return oversize_scan(content_type, len(body), conf)

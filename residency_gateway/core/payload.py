@@ -160,6 +160,20 @@ _PRINTABLE = frozenset(range(32, 127)) | {9, 10, 13}
 SIGNATURE_BYTES = 4096  # what `binary_signature` needs to see (or the whole body if shorter)
 
 
+# Text inside binary media: runs of printable ASCII (EXIF strings, XMP, a JPEG comment, PNG
+# tEXt) and of UTF-16LE (EXIF UserComment, Windows XP tags), eight characters or more.
+_ASCII_STRINGS = re.compile(rb"[\t\n\r\x20-\x7e]{8,}")
+_UTF16_STRINGS = re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00){8,}")
+
+
+def media_texts(data: bytes) -> bytes:
+    """The text runs in binary `data`, one per line (b"" when none)."""
+    runs = _ASCII_STRINGS.findall(data)
+    if b"\x00" in data:
+        runs += [r.decode("utf-16-le").encode() for r in _UTF16_STRINGS.findall(data)]
+    return b"\n".join(runs)
+
+
 def text_like(sample: bytes) -> bool:
     """Mostly printable ASCII: text that a signature was put in front of (a polyglot)."""
     return len(sample) >= 16 and sum(c in _PRINTABLE for c in sample) >= 0.95 * len(sample)
@@ -714,7 +728,11 @@ class _Inspection:
             self.produce(len(data))
         media = None if structured(content_type) else binary_signature(data[:SIGNATURE_BYTES])
         if media:
-            self.notes.append(f"{label}: {media} signature, not inspected")
+            self.notes.append(f"{label}: {media} signature, not inspected (its text metadata in "
+                              f"the first {SIGNATURE_BYTES} bytes read)")
+            texts = media_texts(data[:SIGNATURE_BYTES])
+            if texts:
+                self.view(f"{label}/metadata", texts)
             return
         archive = _archive(data)
         if archive == "zip":

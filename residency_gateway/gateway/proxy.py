@@ -134,7 +134,8 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
         return PayloadScan(False, note="no body"), NO_BODY
     media = streamed_media(head, cenc, ctype)
     if media is not None:
-        return media_scan(media, ctype), (Body(complete=head) if whole else Body(prefix=head))
+        scan = media_scan(media, ctype, head, key=key, today=today, conf=conf)
+        return scan, (Body(complete=head) if whole else Body(prefix=head))
     if declared is not None and declared > conf.max_inspect_bytes:
         scan = oversize_scan(ctype, declared, conf)
         return scan, (NO_BODY if scan.error else Body(prefix=head))

@@ -458,3 +458,16 @@ async def test_rfc7239_forwarded_header_when_the_map_says_so(make_gateway, backe
     assert (status, problem["reason"]) == (451, "unknown_origin")  # the peer is 127.0.0.1
     status, _, problem = await gw.post(headers={"Forwarded": "for=_hidden"}, json_body={})
     assert (status, problem["reason"]) == (451, "unknown_origin")
+
+
+async def test_an_id_in_a_jpeg_comment_routes_the_streamed_image_to_cn(make_gateway, backends):
+    # the image itself streams uninspected; the text in its first bytes (a JPEG comment,
+    # EXIF, XMP) is read before the decision
+    body = (JPEG[:20] + b"\xff\xfe\x00\x20" + f"id {ADULT_ID}   ".encode()[:30]
+            + JPEG[20:] * 200)
+    gw = await make_gateway()
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=body,
+                                     headers={"Content-Type": "image/jpeg"})
+    assert (status, reply["region"]) == (200, "cn")
+    [req] = only(backends, "cn")
+    assert req["sha256"] == sha256(body)  # forwarded byte for byte
