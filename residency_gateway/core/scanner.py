@@ -444,6 +444,8 @@ def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
         national = candidate[2:]
     elif size == 15 and candidate.startswith("0086") and not plus:
         national = candidate[4:]
+    elif size == 12 and not plus and candidate.startswith("01"):
+        national = candidate[1:]  # the trunk prefix 0 once dialled before a non-local mobile
     if national is not None and _BARE_MOBILE.fullmatch(national) and _cn_mobile(national):
         return Token("phone", "+86" + national, offset, "CN", mobile=True)
     international: str | None = None
@@ -455,7 +457,9 @@ def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
         return None
     found = _international(international)
     if found is None:
-        return None
+        # A plus sign typed before a number that is no international one ("+13912345678":
+        # no +1 number; "+008613912345678"): the number as it would read without it.
+        return _phone_token(candidate, offset, False) if plus else None
     return Token("phone", international, offset, found[0], mobile=found[1])
 
 
