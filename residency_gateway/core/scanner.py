@@ -705,9 +705,36 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:
         yield lettered, None
         data = lettered
         skeleton = data.translate(_READINGS_SKELETON)
+    unmarked = _unmarked(data)
+    if unmarked is not None:
+        yield unmarked, None
+        data = unmarked
+        skeleton = data.translate(_READINGS_SKELETON)
     glued = _glued(data, skeleton)
     if glued is not None:
         yield glued
+
+
+# Inline markup between two digits, which a page or a chat shows as nothing between them:
+# HTML text-level elements and comments ("<b>139</b>12345678", "139<!-- -->12345678",
+# "139<wbr>12345678") and Markdown emphasis and code marks ("**139**12345678", "`139`1234...").
+# A line break (<br>) shows as one, which joins digit groups as a newline does. Elements that
+# show a number of their own (<sup>, <sub>, table cells, blocks) are not inline marks here.
+_INLINE_MARKS = re.compile(
+    rb"(?<=[0-9])(?:</?(?:b|i|u|s|em|strong|span|font|small|big|mark|code|kbd|tt|samp|var|ins"
+    rb"|del|strike|a|abbr|bdi|bdo|nobr|wbr|br)(?:[ \t/][^<>]{0,200})?>|<!--[^<>]{0,200}?-->"
+    rb"|\*\*|~~|`)+(?=[0-9Xx])", re.IGNORECASE)
+_LINE_BREAK = re.compile(rb"<br[ \t/>]", re.IGNORECASE)
+
+
+def _unmarked(data: bytes) -> bytes | None:
+    """`data` with inline markup between digits removed (a line break as a newline); None when
+    there is none (byte searches decide most texts)."""
+    if b"<" not in data and b"*" not in data and b"`" not in data and b"~" not in data:
+        return None  # (one-byte searches: memchr; "__" joins already, as a separator)
+    out, count = _INLINE_MARKS.subn(
+        lambda m: b"\n" if _LINE_BREAK.search(m.group()) else b"", data)
+    return out if count else None
 
 
 # Digits said in English (transcripts of calls and voice notes, forms filled in words): "one

@@ -46,3 +46,35 @@ def test_valid_international_numbers_keep_their_country(text: str) -> None:
 @pytest.mark.parametrize("text", ["012345678901", "order 010012345678"])
 def test_twelve_digits_starting_01_that_hold_no_mobile(text: str) -> None:
     assert not _cn_phone(text)
+
+
+def _cn_id(text: str, content_type: str = "text/plain") -> bool:
+    scan = inspect_body(text.encode(), content_type=content_type, key=KEY, today=TODAY)
+    return bool(scan.ids)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/html", "text/markdown"])
+@pytest.mark.parametrize("text", [
+    "<b>139</b>12345678", "<p>手机：<strong>139</strong>1234 5678</p>",
+    "<span>139</span><span>12345678</span>", "139<!-- -->12345678", "139<wbr>12345678",
+    "139<br>1234<br/>5678", "**139**12345678", "`139`12345678", "~~139~~12345678",
+    '<a href="#">139</a>1234<span style="x">5678</span>',
+])
+def test_inline_markup_between_digits_of_a_mobile(text: str, content_type: str) -> None:
+    assert _cn_phone(text, content_type)
+
+
+@pytest.mark.parametrize("text", [
+    "<span>110101</span><span>199003071233</span>", "`110101`199003071233",
+    "110101<!-- -->199003071233", "110101<wbr>199003071233",
+])
+def test_inline_markup_between_digits_of_an_id(text: str) -> None:
+    assert _cn_id(text)
+
+
+@pytest.mark.parametrize("text", [
+    "<sup>139</sup>12345678",  # a superscript shows a number of its own
+    "2**10 = 1024, 3**7 = 2187",
+])
+def test_markup_that_is_not_inline_text_joins_nothing(text: str) -> None:
+    assert not _cn_phone(text)
