@@ -1127,7 +1127,9 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 # (one unbroken group is a number of its own, whatever stands beside it:
                 # "13912345678 2026", "0 13912345678")
                 whole = (i <= first and j >= last) or i == j or lead or phone_word or \
-                    joined.startswith(("86", "00"))
+                    joined.startswith(("86", "00")) or (
+                        j - i == 2 and sizes[i:j + 1] == [3, 4, 4]
+                        and _set_apart(data, start, end, i, j))
                 if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
                                                                plus):
                     continue
@@ -1137,6 +1139,25 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
+
+
+def _set_apart(data: bytes, start: int, end: int, first: int, last: int) -> bool:
+    """Whether groups first..last of the run [start, end) are joined by one separator that
+    differs from the separators to the groups beside them (or those beside them are joined by
+    another): a mobile written 3-4-4 next to another number ("1. 139 1234 5678", "0
+    139-1234-5678", "139-1234-5678 0", "2026-11-29 139 1234 5678"), not three of the numbers
+    of an array that one separator joins ("box 12 139 1234 5678 3")."""
+    spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+    inner = {data[spans[k - 1][1]:spans[k][0]] for k in range(first + 1, last + 1)}
+    if len(inner) != 1:
+        return False
+    def sep(k: int) -> bytes | None:  # between groups k and k + 1
+        return data[spans[k][1]:spans[k + 1][0]] if 0 <= k < len(spans) - 1 else None
+
+    # each side: the separator to the next group, or that group's to the one past it (the
+    # group beside is a piece of another number: "2026-11-29 139 1234 5678")
+    return all(side[0] is None or not inner.issuperset(s for s in side if s is not None)
+               for side in ((sep(first - 1), sep(first - 2)), (sep(last), sep(last + 1))))
 
 
 def _joined_phone_ok(sizes: list[int], joined: str, lead: bool, plus: bool) -> bool:

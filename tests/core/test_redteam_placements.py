@@ -78,3 +78,19 @@ def test_inline_markup_between_digits_of_an_id(text: str) -> None:
 ])
 def test_markup_that_is_not_inline_text_joins_nothing(text: str) -> None:
     assert not _cn_phone(text)
+
+
+@pytest.mark.parametrize("text", [
+    "1. 139 1234 5678", "1) 139 1234 5678", "2. 139-1234-5678", "0 139-1234-5678",
+    "139-1234-5678 0", "2026-11-29 139 1234 5678", "139 1234 5678 2026-11-29",
+    "139.1234.5678 2",
+])
+def test_a_mobile_in_groups_set_apart_from_the_number_beside_it(text: str) -> None:
+    assert _cn_phone(text)
+
+
+@pytest.mark.parametrize("text", [
+    "box 12 139 1234 5678 3", "1 2 139 1234 5678 3 4", "a 12.139.1234.5678",
+])
+def test_a_mobile_shape_inside_an_array_of_one_separator_is_not_a_mobile(text: str) -> None:
+    assert not _cn_phone(text)
