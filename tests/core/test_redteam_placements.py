@@ -94,3 +94,15 @@ def test_a_mobile_in_groups_set_apart_from_the_number_beside_it(text: str) -> No
 ])
 def test_a_mobile_shape_inside_an_array_of_one_separator_is_not_a_mobile(text: str) -> None:
     assert not _cn_phone(text)
+
+
+@pytest.mark.parametrize("text", ["110101、19900307、1233", "身份证：110101、19900307、1233。",
+                                  "110101､19900307､1233"])
+def test_the_ideographic_enumeration_comma_parts_an_id_as_a_comma_does(text: str) -> None:
+    assert _cn_id(text)
+
+
+def test_a_list_with_ideographic_commas_is_no_identifier() -> None:
+    text = "1、2、3、4、5、6、7、8、9、10、11、12；编号、20261129、0001"
+    scan = inspect_body(text.encode(), content_type="text/plain", key=KEY, today=TODAY)
+    assert not scan.ids and not scan.phones
