@@ -223,6 +223,11 @@ def _prepared(data: bytes) -> bytes:
         # The ideographic enumeration comma is a list's comma: "110101、19900307、1233" is
         # read as "110101,19900307,1233" is (str.replace: C speed, same length).
         text = text.replace("\u3001", ",")
+    if "\u00d7" in text:
+        # The multiplication sign typed (from a symbol palette) for the check character X:
+        # "44030619851231105×" (here, not in _fold_char: its lead byte C3 starts every
+        # accented Latin letter, which would all pay for the per-character fold).
+        text = text.replace("\u00d7", "X")
     out = text.encode("utf-8", "replace")
     if _needs_folding(text, out):
         # Before the numerals are read: a zero-width character, variation selector or

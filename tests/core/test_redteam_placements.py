@@ -106,3 +106,13 @@ def test_a_list_with_ideographic_commas_is_no_identifier() -> None:
     text = "1、2、3、4、5、6、7、8、9、10、11、12；编号、20261129、0001"
     scan = inspect_body(text.encode(), content_type="text/plain", key=KEY, today=TODAY)
     assert not scan.ids and not scan.phones
+
+
+def test_the_multiplication_sign_typed_for_the_check_character() -> None:
+    from residency_gateway.core.idnumber import check_character
+
+    base = next(b for b in (f"44030619851231{s}" for s in range(100, 1000))
+                if check_character(b) == "X")
+    assert _cn_id(base + "\u00d7")
+    assert _cn_id(f"身份证号：{base}\u00d7。")
+    assert not _cn_id("1920\u00d71080 and 3840\u00d72160")
