@@ -1126,7 +1126,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             # A group that is the end of a word ("/v1/139...", "rev2 139 ...") or the start
             # of one, or a last X (no phone number has one), is not the number's: the whole
             # number may leave it out.
-            first = 1 if start and data[start - 1:start].isalpha() else 0
+            first = 1 if start and (data[start - 1:start].isalpha() or data[
+                max(0, start - 3):start].endswith(_AMOUNT_MARKS)) else 0
             last = len(groups) - (2 if groups[-1] in ("X", "x") or data[
                 end:end + 1].isalpha() else 1)
             for i, j, joined in windows:
@@ -1148,6 +1149,11 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
+
+
+# A group glued after one of these is an amount or an item number ("¥200 139 1234 5678",
+# "#12 139-1234-5678"), not the start of the number beside it (UTF-8, after NFKC).
+_AMOUNT_MARKS = tuple(c.encode() for c in "$\u00a5\u00a3\u20ac\u20b9#")
 
 
 def _set_apart(data: bytes, start: int, end: int, first: int, last: int) -> bool:

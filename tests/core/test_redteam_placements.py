@@ -116,3 +116,13 @@ def test_the_multiplication_sign_typed_for_the_check_character() -> None:
     assert _cn_id(base + "\u00d7")
     assert _cn_id(f"身份证号：{base}\u00d7。")
     assert not _cn_id("1920\u00d71080 and 3840\u00d72160")
+
+
+@pytest.mark.parametrize("text", ["¥200 139 1234 5678", "￥200 139 1234 5678",
+                                  "$12 139 1234 5678", "€5 139 1234 5678", "#3 139 1234 5678"])
+def test_an_amount_or_item_number_before_a_mobile_in_groups(text: str) -> None:
+    assert _cn_phone(text)
+
+
+def test_an_amount_before_an_array_of_one_separator_is_still_an_array() -> None:
+    assert not _cn_phone("¥12 139 1234 5678 3")
