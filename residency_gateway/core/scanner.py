@@ -727,22 +727,41 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None]]:
 # Inline markup between two digits, which a page or a chat shows as nothing between them:
 # HTML text-level elements and comments ("<b>139</b>12345678", "139<!-- -->12345678",
 # "139<wbr>12345678") and Markdown emphasis and code marks ("**139**12345678", "`139`1234...").
-# A line break (<br>) shows as one, which joins digit groups as a newline does. Elements that
-# show a number of their own (<sup>, <sub>, table cells, blocks) are not inline marks here.
+# A line break (<br>) and the edge of a block or table cell show as a line break, which joins
+# digit groups as a newline does ("<p>139</p><p>1234 5678</p>" reads as "139\n1234 5678",
+# under the grouping rules of any digit run). Elements that show a number of their own
+# (<sup>, <sub>) are not marks here.
 _INLINE_MARKS = re.compile(
     rb"(?<=[0-9])(?:</?(?:b|i|u|s|em|strong|span|font|small|big|mark|code|kbd|tt|samp|var|ins"
-    rb"|del|strike|a|abbr|bdi|bdo|nobr|wbr|br)(?:[ \t/][^<>]{0,200})?>|<!--[^<>]{0,200}?-->"
-    rb"|\*\*|~~|`)+(?=[0-9Xx])", re.IGNORECASE)
-_LINE_BREAK = re.compile(rb"<br[ \t/>]", re.IGNORECASE)
+    rb"|del|strike|a|abbr|bdi|bdo|nobr|wbr|br|p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote)"
+    rb"(?:[ \t/][^<>]{0,200})?>|<!--[^<>]{0,200}?-->|\*\*|~~|`|[ \t\r\n])++(?=[0-9Xx])",
+    re.IGNORECASE)
+_LINE_BREAK = re.compile(
+    rb"<(?:br|/?(?:p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote))[ \t/>]", re.IGNORECASE)
 
 
 def _unmarked(data: bytes) -> bytes | None:
-    """`data` with inline markup between digits removed (a line break as a newline); None when
-    there is none (byte searches decide most texts)."""
+    """`data` with markup between digits read as a page shows it (see _INLINE_MARKS): removed,
+    a space where whitespace stood around it, a newline for a line break or a block's edge;
+    None when there is none (byte searches decide most texts). Linear: one possessive match
+    per digit, each mark bounded."""
     if b"<" not in data and b"*" not in data and b"`" not in data and b"~" not in data:
         return None  # (one-byte searches: memchr; "__" joins already, as a separator)
-    out, count = _INLINE_MARKS.subn(
-        lambda m: b"\n" if _LINE_BREAK.search(m.group()) else b"", data)
+    count = 0
+
+    def mark(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        text = m.group()
+        if text.strip(b" \t\r\n"):
+            count += 1  # (whitespace alone is a separator already: kept as it is)
+        else:
+            return text
+        if _LINE_BREAK.search(text):
+            return b"\n"
+        # (a page shows whitespace around marks as one space: "139 <b>1234</b>" is "139 1234")
+        return b" " if len(text.translate(None, b" \t\r\n")) < len(text) else b""
+
+    out = _INLINE_MARKS.sub(mark, data)
     return out if count else None
 
 

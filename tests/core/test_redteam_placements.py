@@ -126,3 +126,37 @@ def test_an_amount_or_item_number_before_a_mobile_in_groups(text: str) -> None:
 
 def test_an_amount_before_an_array_of_one_separator_is_still_an_array() -> None:
     assert not _cn_phone("¥12 139 1234 5678 3")
+
+
+@pytest.mark.parametrize("text", [
+    "<p>139</p><p>1234 5678</p>", "<div>139</div>\n<div>1234</div>\n<div>5678</div>",
+    "<tr><td>139</td><td>1234</td><td>5678</td></tr>", "139 <b>1234</b> 5678",
+    "<li>139 1234 5678</li><li>2</li>",
+])
+def test_block_edges_between_digits_read_as_line_breaks(text: str) -> None:
+    assert _cn_phone(text, "text/html")
+
+
+@pytest.mark.parametrize("text", [
+    "<td>12</td><td>139</td><td>1234</td><td>5678</td><td>3</td>",  # a row of numbers
+    "1 <b>3912345678</b>",  # whitespace around a mark stays a space
+])
+def test_markup_keeps_the_grouping_a_page_shows(text: str) -> None:
+    assert not _cn_phone(text, "text/html")
+
+
+def test_unmarking_is_linear() -> None:
+    import time
+
+    from residency_gateway.core import scanner
+
+    def took(n: int) -> float:
+        data = b"1 <b>" * n + b"1" + b" " * n + b"<a"
+        best = float("inf")
+        for _ in range(2):
+            t = time.perf_counter()
+            scanner._unmarked(data)
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    assert took(80_000) < 32 * took(10_000) + 0.01
