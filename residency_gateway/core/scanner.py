@@ -219,6 +219,16 @@ def _prepared(data: bytes) -> bytes:
     """UTF-8 `data` normalised: NFKC always (C, microseconds); the per-character folding only
     when a character it changes is present (found by byte searches)."""
     text = nfkc(data.decode("utf-8", "replace"))
+    if "\u3001" in text:
+        # The ideographic enumeration comma is a list's comma: "110101、19900307、1233" is
+        # read as "110101,19900307,1233" is (str.replace: C speed, same length).
+        text = text.replace("\u3001", ",")
+    if "\u00d7" in text:
+        # The multiplication sign (U+00D7) typed from a symbol palette for the check
+        # character X: "44030619851231105" and the sign (here, not in _fold_char: its lead
+        # byte C3 starts every accented Latin letter, which would all pay for the
+        # per-character fold).
+        text = text.replace("\u00d7", "X")
     out = text.encode("utf-8", "replace")
     if _needs_folding(text, out):
         # Before the numerals are read: a zero-width character, variation selector or
@@ -444,6 +454,8 @@ def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
         national = candidate[2:]
     elif size == 15 and candidate.startswith("0086") and not plus:
         national = candidate[4:]
+    elif size == 12 and not plus and candidate.startswith("01"):
+        national = candidate[1:]  # the trunk prefix 0 once dialled before a non-local mobile
     if national is not None and _BARE_MOBILE.fullmatch(national) and _cn_mobile(national):
         return Token("phone", "+86" + national, offset, "CN", mobile=True)
     international: str | None = None
@@ -455,7 +467,9 @@ def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
         return None
     found = _international(international)
     if found is None:
-        return None
+        # A plus sign typed before a number that is no international one ("+13912345678":
+        # no +1 number; "+008613912345678"): the number as it would read without it.
+        return _phone_token(candidate, offset, False) if plus else None
     return Token("phone", international, offset, found[0], mobile=found[1])
 
 
@@ -704,6 +718,11 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None, bool
         yield lettered, None, True
         data = lettered
         skeleton = data.translate(_READINGS_SKELETON)
+    unmarked = _unmarked(data)
+    if unmarked is not None:
+        yield unmarked, None, True
+        data = unmarked
+        skeleton = data.translate(_READINGS_SKELETON)
     glued = _glued(data, skeleton)
     if glued is not None:
         yield glued[0], glued[1], True
@@ -776,6 +795,47 @@ def _told_id(data: bytes) -> bytes | None:
         if len(parts) > 1 and not plain and sum(len(p) for p in parts) >= 18:
             lines.append(b"id " + b" ".join(parts))
     return b"\n".join(lines) if lines else None
+
+
+# Inline markup between two digits, which a page or a chat shows as nothing between them:
+# HTML text-level elements and comments ("<b>139</b>12345678", "139<!-- -->12345678",
+# "139<wbr>12345678") and Markdown emphasis and code marks ("**139**12345678", "`139`1234...").
+# A line break (<br>) and the edge of a block or table cell show as a line break, which joins
+# digit groups as a newline does ("<p>139</p><p>1234 5678</p>" reads as "139\n1234 5678",
+# under the grouping rules of any digit run). Elements that show a number of their own
+# (<sup>, <sub>) are not marks here.
+_INLINE_MARKS = re.compile(
+    rb"(?<=[0-9])(?:</?(?:b|i|u|s|em|strong|span|font|small|big|mark|code|kbd|tt|samp|var|ins"
+    rb"|del|strike|a|abbr|bdi|bdo|nobr|wbr|br|p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote)"
+    rb"(?:[ \t/][^<>]{0,200})?>|<!--[^<>]{0,200}?-->|\*\*|~~|`|[ \t\r\n])++(?=[0-9Xx])",
+    re.IGNORECASE)
+_LINE_BREAK = re.compile(
+    rb"<(?:br|/?(?:p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote))[ \t/>]", re.IGNORECASE)
+
+
+def _unmarked(data: bytes) -> bytes | None:
+    """`data` with markup between digits read as a page shows it (see _INLINE_MARKS): removed,
+    a space where whitespace stood around it, a newline for a line break or a block's edge;
+    None when there is none (byte searches decide most texts). Linear: one possessive match
+    per digit, each mark bounded."""
+    if b"<" not in data and b"*" not in data and b"`" not in data and b"~" not in data:
+        return None  # (one-byte searches: memchr; "__" joins already, as a separator)
+    count = 0
+
+    def mark(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        text = m.group()
+        if text.strip(b" \t\r\n"):
+            count += 1  # (whitespace alone is a separator already: kept as it is)
+        else:
+            return text
+        if _LINE_BREAK.search(text):
+            return b"\n"
+        # (a page shows whitespace around marks as one space: "139 <b>1234</b>" is "139 1234")
+        return b" " if len(text.translate(None, b" \t\r\n")) < len(text) else b""
+
+    out = _INLINE_MARKS.sub(mark, data)
+    return out if count else None
 
 
 # Digits said in English (transcripts of calls and voice notes, forms filled in words): "one
@@ -1216,7 +1276,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             # A group that is the end of a word ("/v1/139...", "rev2 139 ...") or the start
             # of one, or a last X (no phone number has one), is not the number's: the whole
             # number may leave it out.
-            first = 1 if start and data[start - 1:start].isalpha() else 0
+            first = 1 if start and (data[start - 1:start].isalpha() or data[
+                max(0, start - 3):start].endswith(_AMOUNT_MARKS)) else 0
             last = len(groups) - (2 if groups[-1] in ("X", "x") or data[
                 end:end + 1].isalpha() else 1)
             for i, j, joined in windows:
@@ -1224,10 +1285,13 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 # A bare mobile joined from groups is the whole run (not 3 of 4 numbers of a
                 # bounding box), unless a phone word or a prefix says what it is.
                 # (one unbroken group is a number of its own when it stands apart as a word:
-                # "13912345678 2026", "0 13912345678"; see _own_number)
+                # "13912345678 2026", "0 13912345678", see _own_number; so is a mobile written
+                # 3-4-4 whose separator sets it apart, see _set_apart)
                 whole = (i <= first and j >= last) or lead or phone_word or \
                     joined.startswith(("86", "00")) or (
-                        i == j and _own_number(data, start, end, groups, i))
+                        i == j and _own_number(data, start, end, groups, i)) or (
+                        j - i == 2 and sizes[i:j + 1] == [3, 4, 4]
+                        and _set_apart(data, start, end, i, j))
                 if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
                                                                plus):
                     continue
@@ -1263,6 +1327,30 @@ def _own_number(data: bytes, start: int, end: int, groups: list[str], i: int) ->
                 _international("+" + code + groups[i]) is not None:
             return False
     return True
+
+
+# A group glued after one of these is an amount or an item number ("¥200 139 1234 5678",
+# "#12 139-1234-5678"), not the start of the number beside it (UTF-8, after NFKC).
+_AMOUNT_MARKS = tuple(c.encode() for c in "$\u00a5\u00a3\u20ac\u20b9#")
+
+
+def _set_apart(data: bytes, start: int, end: int, first: int, last: int) -> bool:
+    """Whether groups first..last of the run [start, end) are joined by one separator that
+    differs from the separators to the groups beside them (or those beside them are joined by
+    another): a mobile written 3-4-4 next to another number ("1. 139 1234 5678", "0
+    139-1234-5678", "139-1234-5678 0", "2026-11-29 139 1234 5678"), not three of the numbers
+    of an array that one separator joins ("box 12 139 1234 5678 3")."""
+    spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+    inner = {data[spans[k - 1][1]:spans[k][0]] for k in range(first + 1, last + 1)}
+    if len(inner) != 1:
+        return False
+    def sep(k: int) -> bytes | None:  # between groups k and k + 1
+        return data[spans[k][1]:spans[k + 1][0]] if 0 <= k < len(spans) - 1 else None
+
+    # each side: the separator to the next group, or that group's to the one past it (the
+    # group beside is a piece of another number: "2026-11-29 139 1234 5678")
+    return all(side[0] is None or not inner.issuperset(s for s in side if s is not None)
+               for side in ((sep(first - 1), sep(first - 2)), (sep(last), sep(last + 1))))
 
 
 def _joined_phone_ok(sizes: list[int], joined: str, lead: bool, plus: bool) -> bool:
