@@ -416,10 +416,12 @@ def _any_of(*words: str | bytes) -> re.Pattern[bytes]:
 
 _PHONE_WORDS = _any_of(b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b"wechat",
                        "电话", "手机", "联系", "號碼", "号码", "電話")
-_ID_WORDS = _any_of("身份", b"id", b"citizen", b"resident", "证", "號")
+# (with the traditional forms Hong Kong, Macau and Taiwan write: 身分證, 證件)
+_ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "證", "號")
 # Words that say the fields after them are one ID's parts, whatever those are labelled.
-_STRONG_ID_WORDS = _any_of("身份", "证件", b"citizen", b"resident", b"id card", b"idcard",
-                           b"id_card", b"id number", b"id_number", b"idnumber", b"id_no", b"idno")
+_STRONG_ID_WORDS = _any_of("身份", "身分", "证件", "證件", b"citizen", b"resident", b"id card",
+                           b"idcard", b"id_card", b"id number", b"id_number", b"idnumber",
+                           b"id_no", b"idno")
 _DEVICE_WORDS = _any_of(b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex")
 
 
@@ -740,7 +742,8 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None, bool
 # character). A JSON key "id" is not such a word: records keyed by id hold numbers side by
 # side by design.
 # (each found with a byte search in the lower-cased text, then its form checked there)
-_TOLD_ANCHORS = ("身份".encode(), "证件".encode(), b"citizen", b"resident")
+_TOLD_ANCHORS = ("身份".encode(), "身分".encode(), "证件".encode(), "證件".encode(), b"citizen",
+                 b"resident")
 _TOLD_ID_WORD = re.compile(rb"id(?:[ _-]?(?:card|number|no)|(?=[ :]|\xef\xbc\x9a))")
 _TOLD_PART = re.compile(rb"[0-9]+[Xx]?|(?<![A-Za-z])[Xx](?![A-Za-z])")  # (a lone X: checks)
 _TOLD_COUNT = re.compile("[ \t]*(?:digits?|numbers?|characters?|chars?|位|个|位数)".encode(),

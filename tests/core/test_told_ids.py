@@ -93,3 +93,13 @@ def test_random_numbers_after_id_words_rarely_make_an_id():
             rng.choice([1, 2, 3, 4, 4, 6, 6, 8, 8, 5]))) for _ in range(rng.randrange(2, 6))]
         hits += bool(ids(rng.choice(words) + " " + ", ".join(parts)))
     assert hits <= 10
+
+
+def test_the_traditional_forms_of_the_id_words_say_it_too():
+    # Hong Kong, Macau and Taiwan write 身分證 and 證件 (a mainland ID in their text still is one)
+    rid = "11010519491231002X"
+    for text in (f"身分證號碼前六位{rid[:6]}，出生日期{rid[6:14]}，順序碼{rid[14:17]}，校驗碼X",
+                 f"證件號碼前六位是{rid[:6]}，中間八位是{rid[6:14]}，最後四位是{rid[14:]}",
+                 f'{{"身分證前六位": "{rid[:6]}", "出生日期": "{rid[6:14]}", '
+                 f'"後四位": "{rid[14:]}"}}'):
+        assert id_values(text) == {rid}, text
