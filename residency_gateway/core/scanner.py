@@ -415,7 +415,8 @@ def _any_of(*words: str | bytes) -> re.Pattern[bytes]:
 
 
 _PHONE_WORDS = _any_of(b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b"wechat",
-                       "电话", "手机", "联系", "號碼", "号码", "電話")
+                       "电话", "手机", "联系", "號碼", "号码", "電話", "手機", "聯絡", "聯繫",
+                       "聯系")
 # (with the traditional forms Hong Kong, Macau and Taiwan write: 身分證, 證件)
 _ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "證", "號")
 # Words that say the fields after them are one ID's parts, whatever those are labelled.

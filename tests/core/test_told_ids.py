@@ -103,3 +103,9 @@ def test_the_traditional_forms_of_the_id_words_say_it_too():
                  f'{{"身分證前六位": "{rid[:6]}", "出生日期": "{rid[6:14]}", '
                  f'"後四位": "{rid[14:]}"}}'):
         assert id_values(text) == {rid}, text
+
+
+def test_the_traditional_phone_words_say_a_phone_too():
+    for text in ("手機：139 1234 5678 2", '{"手機": [139, 1234, 5678]}', "聯絡 139-1234-5678 x"):
+        assert {t.value for t in tokens(text, today=TODAY) if t.kind == "phone"} == {
+            "+8613912345678"}, text
