@@ -822,6 +822,38 @@ _LINE_BREAK = re.compile(
     rb"<(?:br|/?(?:p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote))[ \t/>]", re.IGNORECASE)
 
 
+_CELL_EDGE = re.compile(rb"</?t[dh][ \t/>]", re.IGNORECASE)
+_ROW_START = re.compile(rb"<tr[ \t>]", re.IGNORECASE)
+_ROW_END = re.compile(rb"</tr[ \t>]", re.IGNORECASE)
+_TAG = re.compile(rb"<[^<>]{0,200}>")
+_ROW_REACH = 400  # bytes looked at either side of a cell edge for its row's other cells
+
+
+def _labelled_row(data: bytes, start: int, end: int) -> bool:
+    """Whether the table row around the cell edge data[start:end] holds words besides the
+    numbers ("<tr><td>Ramen</td><td>162</td><td>9461</td><td>7894</td></tr>": quantity,
+    price and amount columns, or "Total" and three sums), other than a phone word: its
+    numbers are columns, not one number written across cells
+    ("<tr><td>139</td><td>1234</td><td>5678</td></tr>", "<td>Tel</td><td>139</td>..." are).
+    Bounded: _ROW_REACH bytes either side."""
+    lo = max(0, start - _ROW_REACH)
+    before = data[lo:start]
+    rows = list(_ROW_START.finditer(before))
+    if rows:
+        before = before[rows[-1].end():]
+    after = data[end:end + _ROW_REACH]
+    row_end = _ROW_END.search(after)
+    if row_end is not None:
+        after = after[:row_end.start()]
+    words = _TAG.sub(b" ", before + b" " + after)
+    if not any(c in _ASCII_LETTERS_SET or c >= 0x80 for c in words):
+        return False
+    return _PHONE_WORDS.search(words.lower()) is None
+
+
+_ASCII_LETTERS_SET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
 def _unmarked(data: bytes) -> bytes | None:
     """`data` with markup between digits read as a page shows it (see _INLINE_MARKS): removed,
     a space where whitespace stood around it, a newline for a line break or a block's edge;
@@ -839,6 +871,9 @@ def _unmarked(data: bytes) -> bytes | None:
         else:
             return text
         if _LINE_BREAK.search(text):
+            if _CELL_EDGE.search(text) and _labelled_row(data, m.start(), m.end()):
+                count -= 1
+                return text  # columns of a data row: kept apart as the page shows them
             return b"\n"
         # (a page shows whitespace around marks as one space: "139 <b>1234</b>" is "139 1234")
         return b" " if len(text.translate(None, b" \t\r\n")) < len(text) else b""

@@ -148,3 +148,32 @@ def test_the_trunk_rule_rate_it_was_removed_for():
     numbers = ["".join(rng.choice("0123456789") for _ in range(12)) for _ in range(20000)]
     assert sum(n.startswith("01") and _cn_mobile(n[1:]) for n in numbers) > 50
     assert not any(mainland(f"account {n}") for n in numbers[:2000])
+
+
+@pytest.mark.parametrize("html", [
+    "<table><tr><td>Ramen</td><td>162</td><td>9461</td><td>7894</td></tr></table>",
+    "<tr><th>Total</th><td>176</td><td>8232</td><td>1793</td></tr>",
+    "<tr><td>162</td><td>9461</td><td>7894</td><td>Ramen</td></tr>",
+    '<tr><td class="sku">Cable</td><td>153</td><td>5318</td><td>6811</td></tr>',
+])
+def test_the_number_columns_of_a_labelled_table_row_are_not_one_number(html: str) -> None:
+    assert not mainland(html, "text/html")
+
+
+def test_receipt_tables_stay_foreign():
+    rng = random.Random(44)
+    for _ in range(300):
+        rows = "".join(
+            f"<tr><td>{rng.choice(['Coffee', 'Nasi Lemak', 'Onigiri', 'Cable'])}</td>"
+            f"<td>{rng.randrange(100, 999)}</td><td>{rng.randrange(1000, 9999)}</td>"
+            f"<td>{rng.randrange(1000, 9999)}</td></tr>" for _ in range(3))
+        assert not mainland(f"<table>{rows}</table>", "text/html"), rows
+
+
+@pytest.mark.parametrize("html", [
+    "<tr><td>139</td><td>1234</td><td>5678</td></tr>",
+    "<tr><td>Tel</td><td>139</td><td>1234</td><td>5678</td></tr>",
+    "<tr><td>手机</td><td>139</td><td>1234</td><td>5678</td></tr>",
+])
+def test_a_mobile_written_across_cells_is_still_read(html: str) -> None:
+    assert mainland(html, "text/html")
