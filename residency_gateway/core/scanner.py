@@ -845,7 +845,31 @@ def _labelled_row(data: bytes, start: int, end: int) -> bool:
     row_end = _ROW_END.search(after)
     if row_end is not None:
         after = after[:row_end.start()]
-    words = _TAG.sub(b" ", before + b" " + after)
+    return _worded(before + b" " + after)
+
+
+_BLOCK_START = re.compile(rb"<(?:p|div|li|h[1-6]|dd|dt|pre|blockquote)[ \t>]", re.IGNORECASE)
+_BLOCK_END = re.compile(rb"</(?:p|div|li|h[1-6]|dd|dt|pre|blockquote)[ \t>]", re.IGNORECASE)
+
+
+def _labelled_blocks(data: bytes, start: int, end: int) -> bool:
+    """Whether the blocks either side of the block edge data[start:end] hold words besides
+    their numbers, other than a phone word ("<p>Order 159</p><p>4049 0290</p>": an order
+    number and another line, not "<p>139</p><p>1234 5678</p>"). Bounded as _labelled_row."""
+    before = data[max(0, start - _ROW_REACH):start]
+    opened = list(_BLOCK_START.finditer(before))
+    if opened:
+        before = before[opened[-1].end():]
+    after = data[end:end + _ROW_REACH]
+    closed = _BLOCK_END.search(after)
+    if closed is not None:
+        after = after[:closed.start()]
+    return _worded(before + b" " + after)
+
+
+def _worded(html: bytes) -> bool:
+    """Words in `html`'s text (tags left out) other than a phone word."""
+    words = _TAG.sub(b" ", html)
     if not any(c in _ASCII_LETTERS_SET or c >= 0x80 for c in words):
         return False
     return _PHONE_WORDS.search(words.lower()) is None
@@ -871,9 +895,10 @@ def _unmarked(data: bytes) -> bytes | None:
         else:
             return text
         if _LINE_BREAK.search(text):
-            if _CELL_EDGE.search(text) and _labelled_row(data, m.start(), m.end()):
+            if (_labelled_row(data, m.start(), m.end()) if _CELL_EDGE.search(text)
+                    else _labelled_blocks(data, m.start(), m.end())):
                 count -= 1
-                return text  # columns of a data row: kept apart as the page shows them
+                return text  # columns of a data row, labelled blocks: kept apart
             return b"\n"
         # (a page shows whitespace around marks as one space: "139 <b>1234</b>" is "139 1234")
         return b" " if len(text.translate(None, b" \t\r\n")) < len(text) else b""

@@ -177,3 +177,18 @@ def test_receipt_tables_stay_foreign():
 ])
 def test_a_mobile_written_across_cells_is_still_read(html: str) -> None:
     assert mainland(html, "text/html")
+
+
+@pytest.mark.parametrize("html", [
+    "<p>Order 159</p><p>4049 0290</p>",
+    "<h2>Invoice 171</h2><div>7613 0627</div>",
+    "<li>Qty 151</li><li>9373 8544</li>",
+])
+def test_labelled_blocks_are_not_one_number(html: str) -> None:
+    assert not mainland(html, "text/html")
+
+
+@pytest.mark.parametrize("html", ["<p>139</p><p>1234 5678</p>", "<p>Tel: 139</p><p>1234 5678</p>",
+                                  "<p>手机 139</p><p>1234 5678</p>"])
+def test_a_mobile_across_blocks_is_still_read(html: str) -> None:
+    assert mainland(html, "text/html")
