@@ -825,57 +825,55 @@ _LINE_BREAK = re.compile(
 _CELL_EDGE = re.compile(rb"</?t[dh][ \t/>]", re.IGNORECASE)
 _ROW_START = re.compile(rb"<tr[ \t>]", re.IGNORECASE)
 _ROW_END = re.compile(rb"</tr[ \t>]", re.IGNORECASE)
-_TAG = re.compile(rb"<[^<>]{0,200}>")
-_ROW_REACH = 400  # bytes looked at either side of a cell edge for its row's other cells
-
-
-def _labelled_row(data: bytes, start: int, end: int) -> bool:
-    """Whether the table row around the cell edge data[start:end] holds words besides the
-    numbers ("<tr><td>Ramen</td><td>162</td><td>9461</td><td>7894</td></tr>": quantity,
-    price and amount columns, or "Total" and three sums), other than a phone word: its
-    numbers are columns, not one number written across cells
-    ("<tr><td>139</td><td>1234</td><td>5678</td></tr>", "<td>Tel</td><td>139</td>..." are).
-    Bounded: _ROW_REACH bytes either side."""
-    lo = max(0, start - _ROW_REACH)
-    before = data[lo:start]
-    rows = list(_ROW_START.finditer(before))
-    if rows:
-        before = before[rows[-1].end():]
-    after = data[end:end + _ROW_REACH]
-    row_end = _ROW_END.search(after)
-    if row_end is not None:
-        after = after[:row_end.start()]
-    return _worded(before + b" " + after)
-
-
 _BLOCK_START = re.compile(rb"<(?:p|div|li|h[1-6]|dd|dt|pre|blockquote)[ \t>]", re.IGNORECASE)
 _BLOCK_END = re.compile(rb"</(?:p|div|li|h[1-6]|dd|dt|pre|blockquote)[ \t>]", re.IGNORECASE)
+_TAG = re.compile(rb"<[^<>]{0,200}>")
+_ROW_REACH = 120  # bytes looked at either side of an edge for its row's or blocks' words
+# A letter in the text between tags (after a tag's end: what precedes the first one may be
+# the rest of a tag cut by the window, and is left out)
+_TEXT_LETTER = re.compile(rb">[^<>]*?[A-Za-z\x80-\xff]")
 
 
-def _labelled_blocks(data: bytes, start: int, end: int) -> bool:
-    """Whether the blocks either side of the block edge data[start:end] hold words besides
-    their numbers, other than a phone word ("<p>Order 159</p><p>4049 0290</p>": an order
-    number and another line, not "<p>139</p><p>1234 5678</p>"). Bounded as _labelled_row."""
-    before = data[max(0, start - _ROW_REACH):start]
-    opened = list(_BLOCK_START.finditer(before))
-    if opened:
-        before = before[opened[-1].end():]
-    after = data[end:end + _ROW_REACH]
-    closed = _BLOCK_END.search(after)
-    if closed is not None:
-        after = after[:closed.start()]
-    return _worded(before + b" " + after)
+class _Edges:
+    """Where rows and blocks start and end in a page, found once (four linear searches), so
+    that each edge between digits finds its row or blocks by bisection."""
 
+    def __init__(self, data: bytes):
+        self.data = data
+        self.row_starts = [m.start() for m in _ROW_START.finditer(data)]
+        self.row_ends = [m.start() for m in _ROW_END.finditer(data)]
+        self.block_starts = [m.start() for m in _BLOCK_START.finditer(data)]
+        self.block_ends = [m.start() for m in _BLOCK_END.finditer(data)]
+        # where text (between tags) holds a letter: most edges have none near them
+        self.letters = [m.end() - 1 for m in _TEXT_LETTER.finditer(data)]
+        self.known: dict[tuple[int, int], bool] = {}  # whole rows and blocks decided
 
-def _worded(html: bytes) -> bool:
-    """Words in `html`'s text (tags left out) other than a phone word."""
-    words = _TAG.sub(b" ", html)
-    if not any(c in _ASCII_LETTERS_SET or c >= 0x80 for c in words):
-        return False
-    return _PHONE_WORDS.search(words.lower()) is None
-
-
-_ASCII_LETTERS_SET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    def labelled(self, start: int, end: int, cell: bool) -> bool:
+        """Whether the row around the cell edge data[start:end] (`cell`), or the blocks either
+        side of the block edge, hold words besides their numbers, other than a phone word:
+        "<tr><td>Ramen</td><td>162</td><td>9461</td><td>7894</td></tr>" (quantity, price and
+        amount columns, or "Total" and three sums), "<p>Order 159</p><p>4049 0290</p>": its
+        numbers are columns or lines, not one number written across cells or blocks (as
+        "<tr><td>139</td><td>1234</td><td>5678</td></tr>", "<p>Tel: 139</p><p>1234 5678</p>"
+        are). Bounded: _ROW_REACH bytes either side."""
+        starts, ends = (self.row_starts, self.row_ends) if cell else (
+            self.block_starts, self.block_ends)
+        k = bisect.bisect_right(starts, start) - 1
+        lo = max(start - _ROW_REACH, starts[k] if k >= 0 else 0, 0)
+        k = bisect.bisect_left(ends, end)
+        hi = min(end + _ROW_REACH, ends[k] if k < len(ends) else len(self.data))
+        k = bisect.bisect_left(self.letters, lo)
+        if k == len(self.letters) or self.letters[k] >= hi:
+            return False  # no letter in the text near: numbers alone (most edges)
+        whole = (lo, hi) if lo > start - _ROW_REACH and hi < end + _ROW_REACH else None
+        if whole is not None and whole in self.known:
+            return self.known[whole]  # (another edge of the same row: the same words)
+        html = self.data[lo:start] + b"<>" + self.data[end:hi]
+        found = _TEXT_LETTER.search(html) is not None and _PHONE_WORDS.search(
+            _TAG.sub(b" ", html[html.find(b"<"):]).lower()) is None
+        if whole is not None:
+            self.known[whole] = found
+        return found
 
 
 def _unmarked(data: bytes) -> bytes | None:
@@ -886,17 +884,19 @@ def _unmarked(data: bytes) -> bytes | None:
     if b"<" not in data and b"*" not in data and b"`" not in data and b"~" not in data:
         return None  # (one-byte searches: memchr; "__" joins already, as a separator)
     count = 0
+    edges: _Edges | None = None
 
     def mark(m: re.Match[bytes]) -> bytes:
-        nonlocal count
+        nonlocal count, edges
         text = m.group()
         if text.strip(b" \t\r\n"):
             count += 1  # (whitespace alone is a separator already: kept as it is)
         else:
             return text
         if _LINE_BREAK.search(text):
-            if (_labelled_row(data, m.start(), m.end()) if _CELL_EDGE.search(text)
-                    else _labelled_blocks(data, m.start(), m.end())):
+            if edges is None:
+                edges = _Edges(data)
+            if edges.labelled(m.start(), m.end(), _CELL_EDGE.search(text) is not None):
                 count -= 1
                 return text  # columns of a data row, labelled blocks: kept apart
             return b"\n"
