@@ -446,7 +446,12 @@ def _grouping_ok(sizes: tuple[int, ...], candidate: str, plus: bool,
     return sizes in _MOBILE_GROUPINGS or (candidate.startswith("00") and len(sizes) <= 4)
 
 
-def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
+def _phone_token(candidate: str, offset: int, plus: bool, trunk: bool = False,
+                 reread: bool = True) -> Token | None:
+    """A phone number `candidate` (digits joined); `trunk`: a 12-digit number starting 01 may
+    be a mobile after the trunk prefix 0 (said to be a phone number: see _trunk_ok);
+    `reread` False: after a plus, a number that is no valid international one is not read
+    without the plus (its country code was written apart: see _code_apart)."""
     if not candidate.isdigit():
         return None
     size = len(candidate)
@@ -457,7 +462,7 @@ def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
         national = candidate[2:]
     elif size == 15 and candidate.startswith("0086") and not plus:
         national = candidate[4:]
-    elif size == 12 and not plus and candidate.startswith("01"):
+    elif size == 12 and not plus and trunk and candidate.startswith("01"):
         national = candidate[1:]  # the trunk prefix 0 once dialled before a non-local mobile
     if national is not None and _BARE_MOBILE.fullmatch(national) and _cn_mobile(national):
         return Token("phone", "+86" + national, offset, "CN", mobile=True)
@@ -472,7 +477,7 @@ def _phone_token(candidate: str, offset: int, plus: bool) -> Token | None:
     if found is None:
         # A plus sign typed before a number that is no international one ("+13912345678":
         # no +1 number; "+008613912345678"): the number as it would read without it.
-        return _phone_token(candidate, offset, False) if plus else None
+        return _phone_token(candidate, offset, False, trunk) if plus and reread else None
     return Token("phone", international, offset, found[0], mobile=found[1])
 
 
@@ -641,7 +646,7 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
         yield from _tokens(data, today, resident_ids, phones, budget)
         for reading, fields, phones_too in _other_readings(data):
             yield from _tokens(reading, today, resident_ids, phones and phones_too, budget,
-                               fields)
+                               fields, phones_too)
         return
     if _RLO in data:
         # A right-to-left override shows the characters after it in reverse: what a reader
@@ -654,7 +659,8 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     if spelled is not None:
         yield from _tokens(spelled, today, resident_ids, phones, budget)
     for reading, fields, phones_too in _other_readings(data):
-        yield from _tokens(reading, today, resident_ids, phones and phones_too, budget, fields)
+        yield from _tokens(reading, today, resident_ids, phones and phones_too, budget, fields,
+                           phones_too)
 
 
 _RLO = "\u202e".encode()
@@ -707,8 +713,8 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None, bool
     """`data` read with letters that stand for digits as digits, and with the fields of a
     structure (or the labelled parts of a sentence) joined (with where they were joined: see
     _tokens), each reading only when it differs; with digits said in words as digits; and
-    the numbers after an ID word joined (for IDs only: the third item says whether phone
-    numbers are read too)."""
+    the numbers after an ID word joined (for 18-character IDs only: the third item says
+    whether phone numbers and first-generation IDs are read too)."""
     said = _said(data)
     if said is not None:
         yield said, None, True
@@ -783,9 +789,12 @@ def _told_id(data: bytes) -> bytes | None:
             if part is None:
                 break
             if data[part.start() - 1:part.start()] == b"." or (
-                    data[part.end():part.end() + 1] == b"."
-                    and data[part.end() + 1:part.end() + 2].isdigit()):
-                break  # a fraction or a dotted date: a measure, not a part
+                    data[part.end():part.end() + 1] in (b".", b":")
+                    and data[part.end() + 1:part.end() + 2].isdigit()) or (
+                    data[part.start() - 1:part.start()] == b":"
+                    and data[part.start() - 2:part.start() - 1].isdigit()):
+                break  # a fraction, a dotted date or a time ("2020:12:09 10:18", as EXIF
+                # writes a timestamp): a measure, not a part
             end = part.end()
             if part.group() in (b"X", b"x") and sum(len(p) for p in parts) != 17:
                 continue  # a lone X is the check character after 17 digits, or nothing
@@ -817,6 +826,60 @@ _LINE_BREAK = re.compile(
     rb"<(?:br|/?(?:p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote))[ \t/>]", re.IGNORECASE)
 
 
+_CELL_EDGE = re.compile(rb"</?t[dh][ \t/>]", re.IGNORECASE)
+_ROW_START = re.compile(rb"<tr[ \t>]", re.IGNORECASE)
+_ROW_END = re.compile(rb"</tr[ \t>]", re.IGNORECASE)
+_BLOCK_START = re.compile(rb"<(?:p|div|li|h[1-6]|dd|dt|pre|blockquote)[ \t>]", re.IGNORECASE)
+_BLOCK_END = re.compile(rb"</(?:p|div|li|h[1-6]|dd|dt|pre|blockquote)[ \t>]", re.IGNORECASE)
+_TAG = re.compile(rb"<[^<>]{0,200}>")
+_ROW_REACH = 120  # bytes looked at either side of an edge for its row's or blocks' words
+# A letter in the text between tags (after a tag's end: what precedes the first one may be
+# the rest of a tag cut by the window, and is left out)
+_TEXT_LETTER = re.compile(rb">[^<>]*?[A-Za-z\x80-\xff]")
+
+
+class _Edges:
+    """Where rows and blocks start and end in a page, found once (four linear searches), so
+    that each edge between digits finds its row or blocks by bisection."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.row_starts = [m.start() for m in _ROW_START.finditer(data)]
+        self.row_ends = [m.start() for m in _ROW_END.finditer(data)]
+        self.block_starts = [m.start() for m in _BLOCK_START.finditer(data)]
+        self.block_ends = [m.start() for m in _BLOCK_END.finditer(data)]
+        # where text (between tags) holds a letter: most edges have none near them
+        self.letters = [m.end() - 1 for m in _TEXT_LETTER.finditer(data)]
+        self.known: dict[tuple[int, int], bool] = {}  # whole rows and blocks decided
+
+    def labelled(self, start: int, end: int, cell: bool) -> bool:
+        """Whether the row around the cell edge data[start:end] (`cell`), or the blocks either
+        side of the block edge, hold words besides their numbers, other than a phone word:
+        "<tr><td>Ramen</td><td>162</td><td>9461</td><td>7894</td></tr>" (quantity, price and
+        amount columns, or "Total" and three sums), "<p>Order 159</p><p>4049 0290</p>": its
+        numbers are columns or lines, not one number written across cells or blocks (as
+        "<tr><td>139</td><td>1234</td><td>5678</td></tr>", "<p>Tel: 139</p><p>1234 5678</p>"
+        are). Bounded: _ROW_REACH bytes either side."""
+        starts, ends = (self.row_starts, self.row_ends) if cell else (
+            self.block_starts, self.block_ends)
+        k = bisect.bisect_right(starts, start) - 1
+        lo = max(start - _ROW_REACH, starts[k] if k >= 0 else 0, 0)
+        k = bisect.bisect_left(ends, end)
+        hi = min(end + _ROW_REACH, ends[k] if k < len(ends) else len(self.data))
+        k = bisect.bisect_left(self.letters, lo)
+        if k == len(self.letters) or self.letters[k] >= hi:
+            return False  # no letter in the text near: numbers alone (most edges)
+        whole = (lo, hi) if lo > start - _ROW_REACH and hi < end + _ROW_REACH else None
+        if whole is not None and whole in self.known:
+            return self.known[whole]  # (another edge of the same row: the same words)
+        html = self.data[lo:start] + b"<>" + self.data[end:hi]
+        found = _TEXT_LETTER.search(html) is not None and _PHONE_WORDS.search(
+            _TAG.sub(b" ", html[html.find(b"<"):]).lower()) is None
+        if whole is not None:
+            self.known[whole] = found
+        return found
+
+
 def _unmarked(data: bytes) -> bytes | None:
     """`data` with markup between digits read as a page shows it (see _INLINE_MARKS): removed,
     a space where whitespace stood around it, a newline for a line break or a block's edge;
@@ -825,15 +888,21 @@ def _unmarked(data: bytes) -> bytes | None:
     if b"<" not in data and b"*" not in data and b"`" not in data and b"~" not in data:
         return None  # (one-byte searches: memchr; "__" joins already, as a separator)
     count = 0
+    edges: _Edges | None = None
 
     def mark(m: re.Match[bytes]) -> bytes:
-        nonlocal count
+        nonlocal count, edges
         text = m.group()
         if text.strip(b" \t\r\n"):
             count += 1  # (whitespace alone is a separator already: kept as it is)
         else:
             return text
         if _LINE_BREAK.search(text):
+            if edges is None:
+                edges = _Edges(data)
+            if edges.labelled(m.start(), m.end(), _CELL_EDGE.search(text) is not None):
+                count -= 1
+                return text  # columns of a data row, labelled blocks: kept apart
             return b"\n"
         # (a page shows whitespace around marks as one space: "139 <b>1234</b>" is "139 1234")
         return b" " if len(text.translate(None, b" \t\r\n")) < len(text) else b""
@@ -1197,12 +1266,16 @@ def _numerals_spelled(data: bytes) -> bytes | None:
 
 
 def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
-            budget: Budget | None, fields: list[int] | None = None) -> Iterator[Token]:
+            budget: Budget | None, fields: list[int] | None = None,
+            first_generation: bool = True) -> Iterator[Token]:
     """tokens() of prepared `data` (ASCII, or UTF-8 normalised by _prepared). `fields`: where
     _glued joined the fields of a structure, whose numbers sit side by side by design
     (counters, coordinates, amounts): there only what proves itself is taken, an 18-character
     ID (its check character), and a first-generation ID or a phone with a word or plus sign
-    before it saying what it is; a run that joins no fields is the reading before: skipped."""
+    before it saying what it is; a run that joins no fields is the reading before: skipped.
+    `first_generation` False: 15-digit IDs are not read (the numbers told after an ID word,
+    joined: a 15-digit ID has no check character, and a passport number, a date and a phone
+    after "ID" join to 15 digits with a valid yymmdd in one cut of ten)."""
     if ascii_digits(data) < 8:
         return  # fewer than 8 digits in all: no identifier (decided in C)
     spend = budget.spend if budget is not None else None
@@ -1237,9 +1310,12 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 spend(1)
             first_gen_device = len(groups[0]) == 15 and _context(data, start, _DEVICE_WORDS)
             token = _id_token(groups[0].upper(), start, today) if (
-                resident_ids and not first_gen_device) else None
+                resident_ids and not first_gen_device
+                and (first_generation or len(groups[0]) != 15)) else None
             if token is None and phones:
-                token = _phone_token(groups[0], start, plus)
+                token = _phone_token(groups[0], start, plus, len(groups[0]) == 12 and groups[
+                    0].startswith("01") and _trunk_ok(data, start, end),
+                    reread=not (plus and _signed_amount(data, start, end)))
             if token is not None:
                 yield token
             continue
@@ -1261,6 +1337,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             continue
         used = [False] * len(groups)
         sizes = [len(g) for g in groups]
+        code_apart = plus and (_code_apart(groups) or _signed_amount(
+            data, start, start + len(groups[0])))  # (a run starts with its first group)
         if resident_ids:
             for i, j, joined in windows:
                 strict = fields is not None and not id_word
@@ -1268,7 +1346,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 # {"id": 747445, "parent": 69704835, ...} hold 15 digits with a valid yymmdd
                 # in any cut (1 + 6 + 8); a first-generation ID split over fields is split
                 # by its parts.
-                if len(joined) == 15 and (strict or not _grouping_ok(
+                if len(joined) == 15 and (strict or not first_generation or not _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, False, id_word and fields is None)):
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
@@ -1301,13 +1379,56 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     continue
                 if not any(used[i:j + 1]) and whole and _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, lead, phone_word):
-                    token = _phone_token(joined, start, lead)
+                    token = _phone_token(joined, start, lead, reread=not (lead and code_apart))
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
 
 
 _SPACES = re.compile(rb"[ \t\r\n\f\v]")
+
+
+# Words before a number, and currencies after it, that say a plus sign is an amount's sign
+# ("amount +13843301970 IDR", "balance: +13681921664 VND", "+15012345678.50"): no phone's.
+_AMOUNT_WORDS = _any_of(b"amount", b"balance", b"total", b"credit", b"debit", b"price",
+                        b"sum", b"saldo", b"jumlah", b"nominal", b"change", b"delta", b"diff",
+                        b"payment", b"paid", b"fee", b"salary", b"income", "金额", "余额")
+_CURRENCY_AFTER = re.compile(rb"[ \t]*(?:[A-Z]{3}(?![A-Za-z])|[.,][0-9]|rp|rm|sgd|idr|vnd|myr|"
+                             rb"yen|won|dong|rupiah|ringgit|baht|peso|dollars?|euros?)",
+                             re.IGNORECASE)
+
+
+def _signed_amount(data: bytes, start: int, end: int) -> bool:
+    """Whether the plus before the number data[start:end] is the sign of an amount: an amount
+    word before it, or a currency or a decimal part after it. Such a number is not read
+    without its plus as a mainland mobile (see _phone_token's `reread`)."""
+    return _context(data, start, _AMOUNT_WORDS) or _CURRENCY_AFTER.match(data, end) is not None
+
+
+def _code_apart(groups: list[str]) -> bool:
+    """Whether the first group after a plus is a country code other than 86 written apart
+    from the rest ("+1 (535) 804-6326", "+1 734 022 5998", "+44 20 ..."): a number whose
+    writer says which country it is in; when it is no valid number of that country (an area
+    code libphonenumber does not know yet, a typo, a placeholder) it is still that country's,
+    not a mainland mobile read without its plus (+1 and ten digits are eleven digits starting
+    1, and one unknown US or Canadian number in two is a mainland mobile that way)."""
+    code = groups[0]
+    return len(groups) > 1 and len(code) <= 3 and code[0] != "0" and code != "86" and \
+        bool(_plans(int(code)))
+# Words before a number that say it is dialled (with _PHONE_WORDS): a mobile after the trunk
+# prefix 0 is read after one of these, or as the whole text.
+_DIAL_WORDS = _any_of(b"call", b"dial", b"ring", b"sms", b"text me", b"hp", "拨", "致电", "打")
+
+
+def _trunk_ok(data: bytes, start: int, end: int) -> bool:
+    """Whether the 12-digit number data[start:end] starting 01 may be a mainland mobile after
+    the trunk prefix 0 ("013912345678"): it is the whole text, or a phone word or a word of
+    dialling comes before it. Twelve-digit numbers are account numbers, references, Japanese
+    My Numbers and camera serials ("account 019128013488", "Ref 019075461804"), one in 180 of
+    them a mobile after a 0."""
+    return not (data[:start].strip() or data[end:].strip(b" \t\r\n.,;:!?\"'")) or \
+        _context(data, start, _PHONE_WORDS) or _context(data, start, _DIAL_WORDS)
+
 
 
 def _own_number(data: bytes, start: int, end: int, groups: list[str], i: int) -> bool:

@@ -88,4 +88,4 @@ def test_media_without_text_and_random_binary_find_nothing():
 
 def test_media_texts_are_runs_of_eight_characters_or_more():
     assert media_texts(b"\x00\x01abc\x02hello world\x03" + "wide text".encode("utf-16-le")) \
-        == b"hello world\nwide text"
+        == b"hello world;\nwide text"
