@@ -940,9 +940,10 @@ def _said_table() -> bytes:
     # the separators of running text. Not the letters of double/triple/nil/nought (with them,
     # and with quotes and brackets, most JSON is one long stretch: 35 us per 2 KB body to rule
     # out, measured under load): a number said with those needs four plain words in a row.
-    # (and y for the tens words: "fifty-six seventy-eight"; not the l of eleven and twelve,
-    # whose stretches the words beside them make: with l, "OCR result for" was one)
-    for letter in set("zeroonetwothreefourfivesixseveneightnineoh" "y"):
+    # (and the y and l of the tens words and of eleven and twelve: "fifty-six seventy-eight",
+    # "one fifty, eleven oh zero, ...": stretches such as "OCR result for" that these letters
+    # add cost ~4 us per 2 KB KYC body, each ruled out in C by the piece search)
+    for letter in set("zeroonetwothreefourfivesixseveneightnineoh" "yl"):
         table[ord(letter)] = table[ord(letter.upper())] = ord("w")
     for c in b"0123456789 \t\r\n,.;/_-()[]|\"'":
         table[c] = ord("w")
