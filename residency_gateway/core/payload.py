@@ -32,6 +32,7 @@ import lzma
 import quopri
 import re
 import struct
+import tarfile
 import urllib.parse
 import warnings
 import zipfile
@@ -295,6 +296,26 @@ def decode_content(data: bytes, content_encoding: str, *, limit: int, ratio: int
                                 "Content-Encoding not supported for inspection")
         data = decompress(data, coding, limit=limit, ratio=ratio)
     return data
+
+
+def gzip_header_text(data: bytes) -> bytes:
+    """FNAME and FCOMMENT of the first gzip member's header (RFC 1952 s.2.3), b"" if none."""
+    if len(data) < 10 or data[:3] != b"\x1f\x8b\x08":
+        return b""
+    flags, pos = data[3], 10
+    if flags & 4:  # FEXTRA
+        if len(data) < 12:
+            return b""
+        pos = 12 + data[10] + 256 * data[11]
+    found: list[bytes] = []
+    for bit in (8, 16):  # FNAME, FCOMMENT: zero-terminated
+        if flags & bit:
+            end = data.find(b"\0", pos, pos + 65536)
+            if end < 0:
+                return b"\n".join(found)
+            found.append(data[pos:end])
+            pos = end + 1
+    return b"\n".join(found)
 
 
 def _archive(data: bytes) -> str | None:
@@ -723,6 +744,8 @@ class _Inspection:
                                 f"{label}: nested more than {MAX_NESTING} levels")
         opts = self.options
         if declared_encoding:
+            if data.startswith(b"\x1f\x8b"):
+                self._gzip_names(label, data, depth)
             data = decode_content(data, declared_encoding, limit=opts.max_inspect_bytes,
                                   ratio=opts.max_decompression_ratio)
             self.produce(len(data))
@@ -741,6 +764,8 @@ class _Inspection:
         if archive in ("7z", "rar"):
             raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
                                 f"{label}: {archive} archive cannot be inspected")
+        if archive == "gzip":
+            self._gzip_names(label, data, depth)
         if archive is not None:
             try:
                 inner = decompress(data, archive, limit=opts.max_inspect_bytes,
@@ -756,6 +781,8 @@ class _Inspection:
                 self.produce(len(inner))
                 self.body(f"{label}/{archive}", inner, "", depth + 1)
                 return
+        if data[257:262] == b"ustar":
+            self._tar(label, data, depth)
         ctype = content_type.split(";")[0].strip().lower()
         if ctype.startswith("message/") and depth < MAX_NESTING:
             # An enclosed message (RFC 2046 s.5.2): its headers and its body, decoded.
@@ -819,6 +846,36 @@ class _Inspection:
         self.body(label, data, part.headers.get("content-type", "text/plain"), depth,
                   part.headers.get("content-encoding", ""))
 
+    def _gzip_names(self, label: str, data: bytes, depth: int) -> None:
+        """The original file name and comment of a gzip member (RFC 1952 FNAME, FCOMMENT):
+        what `gunzip -N` or an upload handler names the file."""
+        text = gzip_header_text(data)
+        if text:
+            self.add_text(f"{label}/gzip-name", text, "latin-1", depth=depth + 1)
+
+    def _tar(self, label: str, data: bytes, depth: int) -> None:
+        """The members of a (ustar/pax/GNU) tar archive, each inspected as a body: a member can
+        be compressed or encoded where the raw archive text does not show it. (Names and pax
+        headers are plain text in the archive, read with it.) An archive tarfile cannot read
+        is left to the raw text reading."""
+        opts = self.options
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+                for n, info in enumerate(archive):
+                    if n >= MAX_ZIP_MEMBERS:
+                        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                            f"{label}: more than {MAX_ZIP_MEMBERS} tar members")
+                    if not info.isfile() or not info.size:
+                        continue
+                    fh = archive.extractfile(info)
+                    if fh is None:
+                        continue
+                    content = fh.read(opts.max_inspect_bytes + 1)
+                    self.produce(len(content))
+                    self.body(f"{label}/tar[{n}]", content, "", depth + 1)
+        except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeDecodeError):
+            return
+
     def _zip(self, label: str, data: bytes, depth: int) -> None:
         opts = self.options
         try:
@@ -827,6 +884,13 @@ class _Inspection:
                 if len(members) > MAX_ZIP_MEMBERS:
                     raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                         f"{label}: more than {MAX_ZIP_MEMBERS} zip members")
+                # What an unpacking receiver keeps besides the content: member names (a scan
+                # saved as "110101199003071233.jpg"), member comments, the archive comment.
+                names = [archive.comment] + [i.filename.encode("utf-8", "replace") + b"\n"
+                                             + i.comment for i in members]
+                listing = b"\n".join(n for n in names if n)
+                if listing:
+                    self.add_text(f"{label}/zip-names", listing, None, depth=depth + 1)
                 total = 0
                 for n, info in enumerate(members):
                     if info.file_size == 0 and info.compress_size == 0:

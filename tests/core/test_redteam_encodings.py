@@ -1,0 +1,111 @@
+"""Red-team round D: mislabelled, duplicated, encoded and compressed payloads.
+
+Each case is an identifier a plausible receiver would still read (it unpacks the archive,
+honours the declared charset, decodes the protocol's encoding); the gateway must find it or
+refuse the body."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import io
+import json
+import tarfile
+import zipfile
+import zlib
+
+import pytest
+
+from residency_gateway.core.payload import inspect_body
+
+ID = "110101199003071233"
+MOBILE = "13912345678"
+KEY = b"k" * 32
+TODAY = dt.date(2026, 11, 29)
+
+
+def scan(body: bytes, content_type: str = "application/json", content_encoding: str = ""):
+    return inspect_body(body, content_type=content_type, content_encoding=content_encoding,
+                        key=KEY, today=TODAY)
+
+
+def found(body: bytes, content_type: str = "application/json", content_encoding: str = "",
+          ) -> set[str]:
+    r = scan(body, content_type, content_encoding)
+    assert r.error is None, r.note
+    kinds = {"id" for i in r.ids if i.area_jurisdiction == "CN"}
+    return kinds | {"mobile" for p in r.phones if p.jurisdiction == "CN"}
+
+
+def kind_of(value: str) -> str:
+    return "id" if value == ID else "mobile"
+
+
+def doc(value: str) -> bytes:
+    return json.dumps({"name": "a", "v": value}).encode()
+
+
+def zipped(name: str, content: bytes = b"hello", comment: bytes = b"",
+           member_comment: bytes = b"") -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo(name)
+        info.comment = member_comment
+        archive.writestr(info, content)
+        archive.comment = comment
+    return out.getvalue()
+
+
+def tarred(name: str, content: bytes, mode: str = "w") -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as archive:  # type: ignore[call-overload]
+        info = tarfile.TarInfo(name)
+        info.size = len(content)
+        archive.addfile(info, io.BytesIO(content))
+    return out.getvalue()
+
+
+def gzip_named(name: str, content: bytes = b"x") -> bytes:
+    out = io.BytesIO()
+    with gzip.GzipFile(filename=name, fileobj=out, mode="wb", mtime=0) as fh:
+        fh.write(content)
+    return out.getvalue()
+
+
+# -- archives: what an unpacking receiver keeps besides the content ----------------------------
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("make", [
+    lambda v: zipped(v + ".jpg"),
+    lambda v: zipped(v, b""),
+    lambda v: zipped("a.txt", comment=v.encode()),
+    lambda v: zipped("a.txt", member_comment=v.encode()),
+], ids=["member-name", "empty-member-name", "archive-comment", "member-comment"])
+def test_zip_names_and_comments(make, value):
+    assert kind_of(value) in found(make(value), "application/zip")
+    wrapped = json.dumps({"file": base64.b64encode(make(value)).decode()}).encode()
+    assert kind_of(value) in found(wrapped)
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+def test_gzip_original_file_name(value):
+    body = gzip_named(value + ".json")
+    assert kind_of(value) in found(body, "application/gzip")
+    assert kind_of(value) in found(body, "text/plain", "gzip")
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+def test_compressed_tar_member(value):
+    assert kind_of(value) in found(tarred("a.json.gz", gzip.compress(doc(value))),
+                                   "application/x-tar")
+    assert kind_of(value) in found(tarred("a.json.z", zlib.compress(doc(value)), "w:gz"),
+                                   "application/gzip")
+
+
+def test_plain_archives_stay_clean():
+    assert found(zipped("scan_0001.jpg", b"\xff\xd8\xff\xe0" + bytes(64),
+                        comment=b"created 2026-11-29")) == set()
+    assert found(tarred("report-2026-11-29.txt", b"total 1234.50 EUR"), "application/x-tar") \
+        == set()
+    assert found(gzip_named("invoice_20261129.json", doc("none")), "application/gzip") == set()
