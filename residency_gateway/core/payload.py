@@ -395,6 +395,11 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
         # The declared charset is one more reading, never the only one: receivers (JSON ones
         # by RFC 8259) often ignore it. An unknown name (or one with a NUL) adds nothing.
         declared = _declared_reading(data, charset)
+        if declared is None and not data.isascii():
+            # A name Python lacks (IBM1047, x-IBM037, ebcdic-...) that a receiver (Java, ICU)
+            # knows: the EBCDIC family shares its digits (0xF0-0xF9), which are no digits
+            # in any ASCII-based charset.
+            declared = data.decode("cp037", "replace")
         if declared is not None and declared != texts[0]:
             texts.append(declared)
     if b"\x00" in data:
@@ -409,7 +414,14 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
     if utf8 is False:
         # Not UTF-8 and not labelled: what a lenient receiver would guess (fullwidth digits
         # are two bytes in these legacy CJK charsets).
-        texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis", "big5"))
+        texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis", "big5",
+                                                                 "cp037"))
+    if b"\x1b" in data and not charset:
+        # ISO-2022 (7-bit, shifted by escape sequences): what a charset detector names it.
+        for codec, marks in (("iso-2022-jp", (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")),
+                             ("iso-2022-kr", (b"\x1b$)C",))):
+            if any(m in data for m in marks):
+                texts.append(data.decode(codec, "replace"))
     return texts
 
 

@@ -109,3 +109,31 @@ def test_plain_archives_stay_clean():
     assert found(tarred("report-2026-11-29.txt", b"total 1234.50 EUR"), "application/x-tar") \
         == set()
     assert found(gzip_named("invoice_20261129.json", doc("none")), "application/gzip") == set()
+
+
+# -- charsets -------------------------------------------------------------------------------
+
+def fullwidth(value: str) -> str:
+    return "".join(chr(0xFF10 + int(c)) for c in value)
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("content_type", [
+    "text/plain; charset=IBM1047", "text/plain; charset=x-ebcdic-international",
+    "application/octet-stream", "text/plain",
+])
+def test_ebcdic_under_a_name_python_lacks_or_none(content_type, value):
+    assert kind_of(value) in found(f"id {value}".encode("cp037"), content_type)
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+def test_unlabelled_iso_2022(value):
+    body = f"番号 {fullwidth(value)}".encode("iso-2022-jp")
+    assert kind_of(value) in found(body, "text/plain")
+    assert kind_of(value) in found(f"번호 {fullwidth(value)}".encode("iso-2022-kr"), "text/plain")
+
+
+def test_ebcdic_reading_adds_no_finding_to_latin_text():
+    body = "Þórður Ásgeirsson, Reykjavík, kt. ððððð".encode("latin-1")
+    assert found(body, "text/plain") == set()
+    assert found(body, "text/plain; charset=x-unknown") == set()
