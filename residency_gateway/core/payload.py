@@ -25,6 +25,8 @@ import bz2
 import contextlib
 import datetime as dt
 import email.header
+import email.message
+import email.utils
 import html
 import io
 import json
@@ -817,8 +819,12 @@ class _Inspection:
                     self.view(f"{label}/pdf[{n}]/text", shown)
         if ctype.startswith("multipart/"):
             parts = split_multipart(data, content_type)
+            # HTML's `_charset_` field names the charset of the other fields (receivers such
+            # as Sling and Spring's CharacterEncodingFilter setups honour it).
+            form_charset = next((p.body.strip()[:40].decode("latin-1") for p in parts if _param(
+                p.headers.get("content-disposition", ""), "name") == "_charset_"), None)
             for n, part in enumerate(parts):
-                self.part(f"{label}/part[{n}]", part, depth + 1)
+                self.part(f"{label}/part[{n}]", part, depth + 1, form_charset)
             fields = _short_fields(parts)
             if fields:
                 # An identifier split over fields: "a: 110101, b: 19900307, c: 1233" (the
@@ -835,8 +841,19 @@ class _Inspection:
         self.add_text(label, data, charset_of(content_type),
                       plus=ctype == "application/x-www-form-urlencoded", depth=depth)
 
-    def part(self, label: str, part: _Part, depth: int) -> None:
+    def part(self, label: str, part: _Part, depth: int, form_charset: str | None = None
+             ) -> None:
         data = part.body
+        disposition = part.headers.get("content-disposition", "")
+        if "*" in disposition and len(disposition) <= 2048:
+            # RFC 2231 parameters: continuations (filename*0="110101"; filename*1="1990...")
+            # and charset'lang'percent values, as an email or form parser joins them.
+            with contextlib.suppress(Exception):
+                message = email.message.Message()
+                message["content-disposition"] = disposition
+                self.view(f"{label}/disposition", " ".join(
+                    email.utils.collapse_rfc2231_value(v) for _, v in
+                    message.get_params(header="content-disposition", failobj=[])))
         # "base64 (comment)": the token, not the comment (RFC 2045 s.6.1 allows comments).
         cte = (part.headers.get("content-transfer-encoding", "").lower().split() or [""])[0]
         for value in part.headers.values():
@@ -855,7 +872,8 @@ class _Inspection:
                 data = quopri.decodestring(data)
         except (binascii.Error, ValueError):
             raise PayloadError(f"{label}: invalid {cte} content") from None
-        self.body(label, data, part.headers.get("content-type", "text/plain"), depth,
+        default = f"text/plain; charset={form_charset}" if form_charset else "text/plain"
+        self.body(label, data, part.headers.get("content-type", default), depth,
                   part.headers.get("content-encoding", ""))
 
     def _gzip_names(self, label: str, data: bytes, depth: int) -> None:

@@ -137,3 +137,34 @@ def test_ebcdic_reading_adds_no_finding_to_latin_text():
     body = "Þórður Ásgeirsson, Reykjavík, kt. ððððð".encode("latin-1")
     assert found(body, "text/plain") == set()
     assert found(body, "text/plain; charset=x-unknown") == set()
+
+
+# -- multipart: parameters and charsets a form parser honours ------------------------------------
+
+def multipart(*parts: tuple[str, bytes], boundary: str = "XyZ") -> bytes:
+    out = b""
+    for head, body in parts:
+        out += f"--{boundary}\r\n{head}\r\n\r\n".encode() + body + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+JPEG = b"\xff\xd8\xff\xe0" + bytes(100)
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("disposition", [
+    'form-data; name="scan"; filename*0="{a}"; filename*1="{b}.jpg"',
+    "form-data; name=\"scan\"; filename*0*=UTF-8''{a}; filename*1*={pb}",
+], ids=["continuation", "encoded-continuation"])
+def test_rfc2231_filename_continuations(disposition, value):
+    a, b = value[:6], value[6:]
+    pb = "".join(f"%{ord(c):02X}" for c in b)
+    body = multipart((disposition.format(a=a, b=b, pb=pb), JPEG))
+    assert kind_of(value) in found(body, "multipart/form-data; boundary=XyZ")
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+def test_form_charset_field(value):
+    body = multipart(('Content-Disposition: form-data; name="_charset_"', b"IBM037"),
+                     ('Content-Disposition: form-data; name="v"', f"id {value}".encode("cp037")))
+    assert kind_of(value) in found(body, "multipart/form-data; boundary=XyZ")
