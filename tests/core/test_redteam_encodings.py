@@ -159,7 +159,7 @@ JPEG = b"\xff\xd8\xff\xe0" + bytes(100)
 def test_rfc2231_filename_continuations(disposition, value):
     a, b = value[:6], value[6:]
     pb = "".join(f"%{ord(c):02X}" for c in b)
-    body = multipart((disposition.format(a=a, b=b, pb=pb), JPEG))
+    body = multipart(("Content-Disposition: " + disposition.format(a=a, b=b, pb=pb), JPEG))
     assert kind_of(value) in found(body, "multipart/form-data; boundary=XyZ")
 
 
