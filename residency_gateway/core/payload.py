@@ -457,10 +457,63 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
                 yield raw.decode(codec, "replace")
     elif plus and "+" in text:
         yield text.replace("+", " ")
+    if "%" in text and ("%u" in text or "%U" in text):
+        # JavaScript escape() / IIS: %uXXXX, which unescape() and some servers decode.
+        wide = _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
+        if wide != text:
+            yield wide
     if "&" in text:
         unescaped = html.unescape(text)
         if unescaped != text:
             yield unescaped
+    if "<" in text and ("<!" in text or "<?" in text):
+        flat = xml_text(text)
+        if flat != text:
+            yield flat
+
+
+_PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
+_XML_ENTITY = re.compile(r"""<!ENTITY\s+([A-Za-z_][\w.-]{0,63})\s+(?:"([^"<]{0,4096})"|'([^'<]{0,4096})')\s*>""")
+MAX_XML_ENTITIES = 64
+
+
+def _cut(text: str, start: str, end: str, keep: bool) -> str:
+    """`text` with each `start`...`end` section removed (or only its markers when `keep`);
+    an unclosed section is left as it is. Linear: str.find from where the last one ended."""
+    out: list[str] = []
+    pos = 0
+    while (i := text.find(start, pos)) >= 0:
+        j = text.find(end, i + len(start))
+        if j < 0:
+            break
+        out.append(text[pos:i])
+        if keep:
+            out.append(text[i + len(start):j])
+        pos = j + len(end)
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def xml_text(text: str) -> str:
+    """The character data an XML parser reports: CDATA sections as their content, comments
+    and processing instructions gone (`110101<![CDATA[199003]]><?pi?>071233` is one text
+    node), internal entities (`<!ENTITY a "110101">` ... `&a;`) expanded as parsers do by
+    default, within a bound."""
+    flat = _cut(_cut(_cut(text, "<![CDATA[", "]]>", True), "<!--", "-->", False), "<?", "?>",
+                False)
+    if "<!ENTITY" in text:
+        entities = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+                    for _, m in zip(range(MAX_XML_ENTITIES), _XML_ENTITY.finditer(text))}
+        if entities:
+            pattern = re.compile(r"&(" + "|".join(map(re.escape, entities)) + r");")
+            for _ in range(2):  # an entity that refers to another
+                grown = pattern.sub(lambda m: entities[m.group(1)], flat)
+                if grown == flat or len(grown) > 4 * len(text) + 4096:
+                    break
+                flat = grown
+    return flat
 
 
 def derived_views(text: str, *, plus: bool = False, depth: int = 4,
@@ -564,6 +617,26 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 continue
             if binary_signature(raw[:SIGNATURE_BYTES]) is None and _could_be_text(raw):
                 yield raw
+            elif len(raw) > 8 and raw[0] & 6 != 6:
+                inflated = _raw_inflated(raw)
+                if inflated:
+                    yield inflated
+
+
+MAX_RAW_INFLATE = 1024 * 1024
+
+
+def _raw_inflated(raw: bytes) -> bytes:
+    """A base64 token that is raw DEFLATE (RFC 1951, no zlib header: SAML's HTTP-Redirect
+    binding, some mobile SDKs) inflated, when it is a whole stream of text; else b""."""
+    d = zlib.decompressobj(-15)
+    try:
+        out = d.decompress(raw, min(MAX_RAW_INFLATE, len(raw) * 1000))
+    except zlib.error:
+        return b""
+    if not d.eof or not out or d.unconsumed_tail:
+        return b""
+    return out if _could_be_text(out) and not _archive(out) else b""
 
 
 def _could_be_text(raw: bytes) -> bool:

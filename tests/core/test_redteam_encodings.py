@@ -168,3 +168,38 @@ def test_form_charset_field(value):
     body = multipart(('Content-Disposition: form-data; name="_charset_"', b"IBM037"),
                      ('Content-Disposition: form-data; name="v"', f"id {value}".encode("cp037")))
     assert kind_of(value) in found(body, "multipart/form-data; boundary=XyZ")
+
+
+# -- nested encodings ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("make", [
+    lambda v: f"<a>{v[:6]}<![CDATA[{v[6:12]}]]>{v[12:]}</a>",
+    lambda v: "<a>" + "".join(f"<![CDATA[{c}]]>" for c in v) + "</a>",
+    lambda v: f"<a>{v[:6]}<?pi x?>{v[6:]}</a>",
+    lambda v: f'<!DOCTYPE a [<!ENTITY e "{v[:8]}"><!ENTITY f "{v[8:]}">]><a>&e;&f;</a>',
+    lambda v: ('<!DOCTYPE a [<!ENTITY e "' + "".join(f"&#{ord(c)};" for c in v[:8])
+               + f'">]><a>&e;{v[8:]}</a>'),
+], ids=["cdata-split", "cdata-each", "pi-split", "entities", "entity-charrefs"])
+def test_xml_character_data(make, value):
+    assert kind_of(value) in found(make(value).encode(), "application/xml")
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+def test_percent_u_escapes(value):
+    body = ("v=" + "".join(f"%u{ord(c):04X}" for c in value)).encode()
+    assert kind_of(value) in found(body, "text/plain")
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+def test_base64_of_raw_deflate(value):
+    """SAML HTTP-Redirect binding: base64(raw DEFLATE(xml))."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    token = base64.b64encode(c.compress(f"<r><p>{value}</p></r>".encode()) + c.flush())
+    assert kind_of(value) in found(json.dumps({"SAMLRequest": token.decode()}).encode())
+
+
+def test_xml_views_add_nothing_to_plain_documents():
+    body = (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY co "ACME 2026">]><a>'
+            b"<![CDATA[price: 1234]]><!-- 5678 --><b>&co; 90</b></a>")
+    assert found(body, "application/xml") == set()
