@@ -203,3 +203,33 @@ def test_xml_views_add_nothing_to_plain_documents():
     body = (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY co "ACME 2026">]><a>'
             b"<![CDATA[price: 1234]]><!-- 5678 --><b>&co; 90</b></a>")
     assert found(body, "application/xml") == set()
+
+
+# -- JSON numbers a parser reads as integers ----------------------------------------------------
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("spelling", [
+    lambda v: f"{v[0]}.{v[1:]}e{len(v) - 1}", lambda v: f"{v[0]}.{v[1:]}E+{len(v) - 1}",
+    lambda v: f"{v[:2]}.{v[2:]}e{len(v) - 2}",
+], ids=["scientific", "scientific-plus", "scientific-two"])
+def test_json_number_in_scientific_notation(spelling, value):
+    body = ('{"name": "a", "mobile": %s}' % spelling(value)).encode()
+    assert kind_of(value) in found(body)
+
+
+def test_json_amounts_and_versions_stay_amounts():
+    body = (b'{"amount": 13912345678.5, "v": "1.3912345678e10x", "ratio": 0.0, '
+            b'"total": 1.391234e6, "build": "v1.3912345678e10", "small": 1.3912345678e-10}')
+    assert found(body) == set()
+
+
+# -- uuencoded parts --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("cte", ["x-uuencode", "uuencode", "x-uue"])
+def test_uuencoded_part(cte, value):
+    import binascii
+    encoded = b"begin 644 id.txt\n" + binascii.b2a_uu(f"id {value}".encode()) + b"`\nend\n"
+    body = multipart((f'Content-Disposition: form-data; name="v"\r\n'
+                      f"Content-Transfer-Encoding: {cte}", encoded))
+    assert kind_of(value) in found(body, "multipart/form-data; boundary=XyZ")
