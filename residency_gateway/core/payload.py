@@ -301,6 +301,19 @@ def decode_content(data: bytes, content_encoding: str, *, limit: int, ratio: int
     return data
 
 
+def rfc2231_params(value: str) -> str:
+    """The parameters of a header value with RFC 2231 continuations (filename*0="110101";
+    filename*1="1990...") and charset'lang'percent values joined as an email or form parser
+    joins them, space-separated; "" when it cannot be parsed."""
+    try:
+        message = email.message.Message()
+        message["x"] = value
+        return " ".join(email.utils.collapse_rfc2231_value(v)
+                        for _, v in message.get_params(header="x", failobj=[]))
+    except Exception:  # noqa: BLE001 - a value the email package cannot parse adds nothing
+        return ""
+
+
 def uudecoded(data: bytes) -> bytes:
     """A uuencoded part (Content-Transfer-Encoding: x-uuencode, as Python's email decodes
     it): the lines between `begin` and `end`, a line that does not decode skipped."""
@@ -963,14 +976,9 @@ class _Inspection:
         data = part.body
         disposition = part.headers.get("content-disposition", "")
         if "*" in disposition and len(disposition) <= 2048:
-            # RFC 2231 parameters: continuations (filename*0="110101"; filename*1="1990...")
-            # and charset'lang'percent values, as an email or form parser joins them.
-            with contextlib.suppress(Exception):
-                message = email.message.Message()
-                message["content-disposition"] = disposition
-                self.view(f"{label}/disposition", " ".join(
-                    email.utils.collapse_rfc2231_value(v) for _, v in
-                    message.get_params(header="content-disposition", failobj=[])))
+            joined = rfc2231_params(disposition)
+            if joined:
+                self.view(f"{label}/disposition", joined)
         # "base64 (comment)": the token, not the comment (RFC 2045 s.6.1 allows comments).
         cte = (part.headers.get("content-transfer-encoding", "").lower().split() or [""])[0]
         for value in part.headers.values():
@@ -1203,6 +1211,28 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
         # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...).
         base.append(("headers", ", ".join(fields)))
     views: list[tuple[str, str | bytes]] = []
+    for label, text in list(base):
+        if not text.isascii():
+            # Bytes that are not UTF-8 (kept as surrogate escapes by the HTTP parser): a
+            # header or target in GBK/GB18030, Shift_JIS or Big5, as a receiver decoding it so
+            # reads it (fullwidth digits are two bytes in each).
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raw = text.encode("utf-8", "surrogateescape")
+                base.extend((f"{label}~{n}", t) for n, t in
+                            enumerate(decode_text(raw, None)[1:], 1))
+        if "=?" in text and "?=" in text and len(text) <= 2048:
+            # RFC 2047 encoded words (B and Q), as mail-derived header parsers decode them.
+            with contextlib.suppress(Exception):
+                words = email.header.decode_header(text)
+                base.append((f"{label}/encoded-words", "".join(
+                    (_declared_reading(w, c or "utf-8") or w.decode("utf-8", "replace"))
+                    if isinstance(w, bytes) else w for w, c in words)))
+        if "*" in text and label.startswith("header") and len(text) <= 2048:
+            disposition = rfc2231_params(text)
+            if disposition:
+                base.append((f"{label}/params", disposition))
     for label, text in base:
         if _plainly_nothing(text):
             continue

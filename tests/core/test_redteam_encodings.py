@@ -233,3 +233,33 @@ def test_uuencoded_part(cte, value):
     body = multipart((f'Content-Disposition: form-data; name="v"\r\n'
                       f"Content-Transfer-Encoding: {cte}", encoded))
     assert kind_of(value) in found(body, "multipart/form-data; boundary=XyZ")
+
+
+# -- the request line and headers ----------------------------------------------------------------
+
+def line_found(path: str, query: str = "", headers: list[tuple[str, str]] | None = None
+               ) -> set[str]:
+    from residency_gateway.core.payload import scan_request_line
+    r = scan_request_line(path, query, key=KEY, today=TODAY, headers=headers or [])
+    assert r.error is None
+    return ({"id" for i in r.ids if i.area_jurisdiction == "CN"}
+            | {"mobile" for p in r.phones if p.jurisdiction == "CN"})
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("codec", ["gb18030", "shift_jis", "big5"])
+def test_legacy_charset_bytes_in_a_header_or_target(codec, value):
+    """Non-UTF-8 bytes reach the gateway as surrogate escapes (aiohttp decodes headers as
+    UTF-8 with surrogateescape); a receiver decoding GBK reads fullwidth digits."""
+    raw = f"ID {fullwidth(value)}".encode(codec).decode("utf-8", "surrogateescape")
+    assert kind_of(value) in line_found("/a", "", [("X-Name", raw)])
+    assert kind_of(value) in line_found("/a/" + raw, "q=" + raw)
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("header", [
+    lambda v: ("X-Name", "=?UTF-8?Q?" + "".join(f"={ord(c):02X}" for c in v) + "?="),
+    lambda v: ("Content-Disposition", f'attachment; filename*0="{v[:6]}"; filename*1="{v[6:]}"'),
+], ids=["encoded-word-q", "rfc2231-continuation"])
+def test_header_value_encodings(header, value):
+    assert kind_of(value) in line_found("/a", "", [header(value)])
