@@ -599,23 +599,17 @@ def _b64_table() -> bytes:
     table = bytearray(b"." * 256)
     for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-":
         table[c] = ord("a")
+    for c in b" \t\r\n":
+        table[c] = ord(" ")  # where a wrapped token may continue (_b64_tokens)
     return bytes(table)
 
 
 _B64_SKELETON = _b64_table()
 _B64_MIN = b"a" * 15  # unpadded base64 of 11 bytes: the shortest text holding a phone
 _B64_REST = re.compile(rb"a*")
-_B64_WRAPPED = re.compile(rb"a{60,76}\.\.?a")  # a full base64 line, a line break, more
+_B64_WRAPPED = re.compile(rb"a{60,76}  ?a")  # a full base64 line, a line break, more
 
 
-def _b64_runs(skeleton: bytes) -> Iterator[tuple[int, int]]:
-    """Runs of 15+ base64 characters, found with memmem-speed searches (a regex would try
-    a match at every letter of ordinary text)."""
-    pos = skeleton.find(_B64_MIN)
-    while pos >= 0:
-        end = _B64_REST.match(skeleton, pos + 15).end()  # type: ignore[union-attr]
-        yield pos, end
-        pos = skeleton.find(_B64_MIN, end)
 _DIGIT_BYTES = b"0123456789"
 _HEX = b"0123456789ABCDEFabcdef"
 
@@ -633,8 +627,7 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
         # MIME-wrapped base64 (76-column lines): the lines joined are one token.
         data = re.sub(rb"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/])", b"", data)
         skeleton = data.translate(_B64_SKELETON)
-    for start, end in _b64_runs(skeleton):
-        whole = data[start:end]
+    for whole in _b64_tokens(data, skeleton):
         if whole[:2] in (b"0x", b"0X") and not whole[2:].translate(None, _HEX):
             whole = whole[2:]  # 0x-prefixed hex ("0x313130...")
         if whole.islower() and (len(whole) % 2 or whole.translate(None, _HEX)):
@@ -690,6 +683,48 @@ def _raw_inflated(raw: bytes) -> bytes:
     if not d.eof or not out or d.unconsumed_tail:
         return b""
     return out if _could_be_text(out) and not _archive(out) else b""
+
+
+_B64_WRAP = b"a" * 16 + b" "
+
+
+def _b64_tokens(data: bytes, skeleton: bytes) -> Iterator[bytes]:
+    """The runs of 15+ base64 characters of `data` (found with memmem-speed searches: a regex
+    would try a match at every letter of ordinary text), then each token wrapped at a fixed
+    width (lines or space-separated groups of one length, 16 characters or more, the last
+    one shorter) joined: what a lenient decoder (Python's, Java's MIME decoder, Node's)
+    reads."""
+    start = skeleton.find(_B64_MIN)
+    while start >= 0:
+        end = _B64_REST.match(skeleton, start + 15).end()  # type: ignore[union-attr]
+        yield data[start:end]
+        start = skeleton.find(_B64_MIN, end)
+    pos = skeleton.find(_B64_WRAP)
+    while pos >= 0:
+        # A run of 16+ that a space or line break ends: the first line of a wrapped token?
+        end = pos + 16
+        if data[pos:end].islower() or data[pos:end].isupper():
+            # A word ("second-generation "): base64 lines mix cases (decided in C).
+            pos = skeleton.find(_B64_WRAP, end + 1)
+            continue
+        start = max(skeleton.rfind(b".", 0, end), skeleton.rfind(b" ", 0, end)) + 1
+        width = end - start
+        pieces = [data[start:end]]
+        while width <= 1024:
+            gap = 2 if data.startswith(b"\r\n", end) else 1
+            if skeleton[end:end + gap] != b" " * gap:
+                break
+            nxt = _B64_REST.match(skeleton, end + gap).end()  # type: ignore[union-attr]
+            size = nxt - end - gap
+            if not size or size > width:
+                break
+            pieces.append(data[end + gap:nxt])
+            end = nxt
+            if size < width:
+                break  # the last line
+        if len(pieces) > 1:
+            yield b"".join(pieces)
+        pos = skeleton.find(_B64_WRAP, max(end, pos + 17))
 
 
 def _could_be_text(raw: bytes) -> bool:

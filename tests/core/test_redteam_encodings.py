@@ -263,3 +263,22 @@ def test_legacy_charset_bytes_in_a_header_or_target(codec, value):
 ], ids=["encoded-word-q", "rfc2231-continuation"])
 def test_header_value_encodings(header, value):
     assert kind_of(value) in line_found("/a", "", [header(value)])
+
+
+# -- base64 wrapped at other widths -------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("width", [16, 20, 32, 40, 57, 64, 72, 76, 100, 128])
+@pytest.mark.parametrize("sep", ["\n", "\r\n", " "], ids=["lf", "crlf", "space"])
+def test_base64_wrapped_at_any_width(sep, width, value):
+    for pad in (0, 1, 2, 5):
+        token = base64.b64encode(json.dumps({"note": "x" * (40 + pad), "v": value}).encode())
+        wrapped = sep.join(token[i:i + width].decode() for i in range(0, len(token), width))
+        assert kind_of(value) in found(wrapped.encode(), "text/plain")
+        assert kind_of(value) in found(json.dumps({"file": wrapped}).encode())
+
+
+def test_wrapped_words_are_not_base64():
+    body = ("Reconciliation completedSuccessfully ThirteenNineTwelve34 5678 "
+            "AccountNumberIsHidden Pending 13912 FollowUpWithCustomer").encode()
+    assert found(body, "text/plain") == set()
