@@ -611,6 +611,8 @@ _B64_WRAPPED = re.compile(rb"a{60,76}  ?a")  # a full base64 line, a line break,
 
 
 _DIGIT_BYTES = b"0123456789"
+_BASE32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_DIGIT_RUN = re.compile(rb"[0-9]{3}")  # base32 decoded: text worth reading holds digits
 _HEX = b"0123456789ABCDEFabcdef"
 
 
@@ -646,6 +648,18 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                                             f"more than {MAX_BASE64_TOKENS} base64 tokens")
                     yield raw
                     continue
+            if len(token) >= 18 and token.isupper() and not token.translate(None, _BASE32):
+                # Base32 (RFC 4648: upper case and 2-7), 11 bytes or more: kept when it
+                # decodes to text (upper-case words decode to bytes that are not).
+                with contextlib.suppress(binascii.Error, ValueError):
+                    raw = base64.b32decode(token + b"=" * (-len(token) % 8))
+                    if raw.isascii() and _DIGIT_RUN.search(raw):
+                        tried += 1
+                        if tried > MAX_BASE64_TOKENS:
+                            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                                f"more than {MAX_BASE64_TOKENS} base64 tokens")
+                        yield raw
+                continue
             # Digits alone (a bare ID or phone number) decode to bytes whose first of every
             # three is 0xD3 or above and whose second is never a digit: no digit run.
             if len(token) < 15 or token.islower() or token.isupper() or token.isdigit() or \

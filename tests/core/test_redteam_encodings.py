@@ -282,3 +282,20 @@ def test_wrapped_words_are_not_base64():
     body = ("Reconciliation completedSuccessfully ThirteenNineTwelve34 5678 "
             "AccountNumberIsHidden Pending 13912 FollowUpWithCustomer").encode()
     assert found(body, "text/plain") == set()
+
+
+# -- base32 ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+@pytest.mark.parametrize("padded", [True, False])
+def test_base32(padded, value):
+    for raw in (value.encode(), doc(value)):
+        token = base64.b32encode(raw).decode()
+        token = token if padded else token.rstrip("=")
+        assert kind_of(value) in found(json.dumps({"d": token}).encode())
+
+
+def test_upper_case_words_are_not_base32():
+    body = json.dumps({"status": "SECONDGENERATIONRESIDENTCARD", "code": "ABCDEFGHIJKLMNOPQRST",
+                       "region": "GUANGDONGPROVINCE"}).encode()
+    assert found(body) == set()
