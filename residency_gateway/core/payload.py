@@ -314,6 +314,19 @@ def rfc2231_params(value: str) -> str:
         return ""
 
 
+def _zip_unicode_extras(extra: bytes) -> bytes:
+    """The Info-ZIP Unicode Path (0x7075) and Unicode Comment (0x6375) extra fields: the
+    name and comment that unzip, 7-Zip and libarchive show in place of the header's."""
+    out = b""
+    pos = 0
+    while pos + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, pos)
+        if kind in (0x7075, 0x6375) and size > 5:
+            out += b"\n" + extra[pos + 9:pos + 4 + size]
+        pos += 4 + size
+    return out
+
+
 def uudecoded(data: bytes) -> bytes:
     """A uuencoded part (Content-Transfer-Encoding: x-uuencode, as Python's email decodes
     it): the lines between `begin` and `end`, a line that does not decode skipped."""
@@ -1093,7 +1106,8 @@ class _Inspection:
                 # What an unpacking receiver keeps besides the content: member names (a scan
                 # saved as "110101199003071233.jpg"), member comments, the archive comment.
                 names = [archive.comment] + [i.filename.encode("utf-8", "replace") + b"\n"
-                                             + i.comment for i in members]
+                                             + i.comment + _zip_unicode_extras(i.extra)
+                                             for i in members]
                 listing = b"\n".join(n for n in names if n)
                 if listing:
                     self.add_text(f"{label}/zip-names", listing, None, depth=depth + 1)

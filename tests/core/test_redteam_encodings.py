@@ -299,3 +299,16 @@ def test_upper_case_words_are_not_base32():
     body = json.dumps({"status": "SECONDGENERATIONRESIDENTCARD", "code": "ABCDEFGHIJKLMNOPQRST",
                        "region": "GUANGDONGPROVINCE"}).encode()
     assert found(body) == set()
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+def test_zip_unicode_path_extra_field(value):
+    """unzip, 7-Zip and libarchive name the file by the Info-ZIP Unicode Path field."""
+    import struct
+    name = f"{value}.txt".encode()
+    info = zipfile.ZipInfo("a.txt")
+    info.extra = struct.pack("<HHBI", 0x7075, 5 + len(name), 1, zlib.crc32(b"a.txt")) + name
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(info, b"hello")
+    assert kind_of(value) in found(out.getvalue(), "application/zip")
