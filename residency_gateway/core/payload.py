@@ -227,8 +227,17 @@ def _zlib_stream(data: bytes, wbits: int, limit: int) -> Iterator[bytes]:
         raise zlib.error("truncated stream")
 
 
-def _chunked(fn: Callable[[bytes, int], bytes], data: bytes, limit: int) -> Iterator[bytes]:
-    yield fn(data, limit + 1)
+def _streams(factory: Callable[[], bz2.BZ2Decompressor | lzma.LZMADecompressor], magic: bytes,
+             data: bytes, limit: int) -> Iterator[bytes]:
+    """Each of the concatenated streams of a bzip2 or xz file, as `bzip2 -d`, `xz -d` and
+    Python's bz2/lzma.decompress read them all (each decompressor stops after one). What
+    follows the last stream (padding, junk) is ignored as before."""
+    while True:
+        d = factory()
+        yield d.decompress(data, limit + 1)
+        data = d.unused_data.lstrip(b"\0") if d.eof else b""  # xz stream padding
+        if not data.startswith(magic):
+            return
 
 
 def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
@@ -249,11 +258,10 @@ def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
             reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
             return _bounded(cap, iter(lambda: reader.read(65536), b""), what)
         if coding == "bzip2":
-            bz = bz2.BZ2Decompressor()
-            return _bounded(cap, _chunked(bz.decompress, data, cap), what)
+            return _bounded(cap, _streams(bz2.BZ2Decompressor, b"BZh", data, cap), what)
         if coding == "xz":
-            xz = lzma.LZMADecompressor()
-            return _bounded(cap, _chunked(xz.decompress, data, cap), what)
+            return _bounded(cap, _streams(lzma.LZMADecompressor, b"\xfd7zXZ\x00", data, cap),
+                            what)
     except Uninspectable as exc:
         if cap < limit:
             raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,

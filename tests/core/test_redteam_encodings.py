@@ -312,3 +312,15 @@ def test_zip_unicode_path_extra_field(value):
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr(info, b"hello")
     assert kind_of(value) in found(out.getvalue(), "application/zip")
+
+
+@pytest.mark.parametrize("value", [ID, MOBILE])
+def test_concatenated_bzip2_and_xz_streams(value):
+    """bzip2 -d, xz -d and Python's bz2/lzma.decompress read every stream of a file."""
+    import bz2
+    import lzma
+    body = doc(value)
+    assert kind_of(value) in found(bz2.compress(body[:10]) + bz2.compress(body[10:]),
+                                   "application/x-bzip2")
+    assert kind_of(value) in found(lzma.compress(body[:10]) + bytes(4) + lzma.compress(body[10:]),
+                                   "application/x-xz")
