@@ -742,7 +742,12 @@ def _b64_tokens(data: bytes, skeleton: bytes) -> Iterator[bytes]:
             # A word ("second-generation "): base64 lines mix cases (decided in C).
             pos = skeleton.find(_B64_WRAP, end + 1)
             continue
-        start = max(skeleton.rfind(b".", 0, end), skeleton.rfind(b" ", 0, end)) + 1
+        # (bounded look-back: a line is at most 1024 wide; linear over any body)
+        low = max(0, end - 1026)
+        start = max(skeleton.rfind(b".", low, end), skeleton.rfind(b" ", low, end)) + 1
+        if not start and low:
+            pos = skeleton.find(_B64_WRAP, end + 1)
+            continue
         width = end - start
         pieces = [data[start:end]]
         while width <= 1024:

@@ -324,3 +324,17 @@ def test_concatenated_bzip2_and_xz_streams(value):
                                    "application/x-bzip2")
     assert kind_of(value) in found(lzma.compress(body[:10]) + bytes(4) + lzma.compress(body[10:]),
                                    "application/x-xz")
+
+
+def test_wrapped_base64_search_is_linear():
+    """A body of mixed-case runs with no '.' anywhere: the look-back for a line's start is
+    bounded (it once scanned back to the body's start at every run)."""
+    import time
+    from residency_gateway.core.payload import _base64_texts
+    small = b"AbcdEfghIjklMnop AbcdEfghIjklMnopQ " * 5000
+    t0 = time.perf_counter()
+    list(_base64_texts(small))
+    t1 = time.perf_counter()
+    list(_base64_texts(small * 8))
+    t2 = time.perf_counter()
+    assert t2 - t1 < 30 * (t1 - t0) + 0.05
