@@ -724,16 +724,17 @@ def _raw_inflated(raw: bytes) -> bytes:
 _B64_WRAP = b"a" * 16 + b" "
 
 
-def _b64_tokens(data: bytes, skeleton: bytes) -> Iterator[bytes]:
+def _b64_tokens(data: bytes, skeleton: bytes) -> list[bytes]:
     """The runs of 15+ base64 characters of `data` (found with memmem-speed searches: a regex
     would try a match at every letter of ordinary text), then each token wrapped at a fixed
     width (lines or space-separated groups of one length, 16 characters or more, the last
     one shorter) joined: what a lenient decoder (Python's, Java's MIME decoder, Node's)
     reads."""
+    found: list[bytes] = []  # a list, not a generator: one frame, not one per token
     start = skeleton.find(_B64_MIN)
     while start >= 0:
         end = _B64_REST.match(skeleton, start + 15).end()  # type: ignore[union-attr]
-        yield data[start:end]
+        found.append(data[start:end])
         start = skeleton.find(_B64_MIN, end)
     pos = skeleton.find(_B64_WRAP)
     while pos >= 0:
@@ -764,8 +765,9 @@ def _b64_tokens(data: bytes, skeleton: bytes) -> Iterator[bytes]:
             if size < width:
                 break  # the last line
         if len(pieces) > 1:
-            yield b"".join(pieces)
+            found.append(b"".join(pieces))
         pos = skeleton.find(_B64_WRAP, max(end, pos + 17))
+    return found
 
 
 def _could_be_text(raw: bytes) -> bool:
@@ -1306,7 +1308,8 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
                 base.append((f"{label}/encoded-words", "".join(
                     (_declared_reading(w, c or "utf-8") or w.decode("utf-8", "replace"))
                     if isinstance(w, bytes) else w for w, c in words)))
-        if "*" in text and label.startswith("header") and len(text) <= 2048:
+        if "*" in text and label.startswith("header:") and len(text) <= 2048 and \
+                _RFC2231.search(text) and ("%" in text or ascii_digits(text.encode()) >= 4):
             disposition = rfc2231_params(text)
             if disposition:
                 base.append((f"{label}/params", disposition))
@@ -1339,6 +1342,7 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
 
 
 _ESCAPE_BYTES = re.compile(rb"[%&\\+]")
+_RFC2231 = re.compile(r"\*(?:[0-9]{1,3}\*?)?=")  # filename*=, filename*0=, filename*1*=
 
 
 def _plainly_nothing(text: str) -> bool:
