@@ -24,7 +24,10 @@ import binascii
 import bz2
 import contextlib
 import datetime as dt
+import decimal
 import email.header
+import email.message
+import email.utils
 import html
 import io
 import json
@@ -32,6 +35,7 @@ import lzma
 import quopri
 import re
 import struct
+import tarfile
 import urllib.parse
 import warnings
 import zipfile
@@ -226,8 +230,17 @@ def _zlib_stream(data: bytes, wbits: int, limit: int) -> Iterator[bytes]:
         raise zlib.error("truncated stream")
 
 
-def _chunked(fn: Callable[[bytes, int], bytes], data: bytes, limit: int) -> Iterator[bytes]:
-    yield fn(data, limit + 1)
+def _streams(factory: Callable[[], bz2.BZ2Decompressor | lzma.LZMADecompressor], magic: bytes,
+             data: bytes, limit: int) -> Iterator[bytes]:
+    """Each of the concatenated streams of a bzip2 or xz file, as `bzip2 -d`, `xz -d` and
+    Python's bz2/lzma.decompress read them all (each decompressor stops after one). What
+    follows the last stream (padding, junk) is ignored as before."""
+    while True:
+        d = factory()
+        yield d.decompress(data, limit + 1)
+        data = d.unused_data.lstrip(b"\0") if d.eof else b""  # xz stream padding
+        if not data.startswith(magic):
+            return
 
 
 def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
@@ -248,11 +261,10 @@ def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
             reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
             return _bounded(cap, iter(lambda: reader.read(65536), b""), what)
         if coding == "bzip2":
-            bz = bz2.BZ2Decompressor()
-            return _bounded(cap, _chunked(bz.decompress, data, cap), what)
+            return _bounded(cap, _streams(bz2.BZ2Decompressor, b"BZh", data, cap), what)
         if coding == "xz":
-            xz = lzma.LZMADecompressor()
-            return _bounded(cap, _chunked(xz.decompress, data, cap), what)
+            return _bounded(cap, _streams(lzma.LZMADecompressor, b"\xfd7zXZ\x00", data, cap),
+                            what)
     except Uninspectable as exc:
         if cap < limit:
             raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
@@ -298,6 +310,66 @@ def decode_content(data: bytes, content_encoding: str, *, limit: int, ratio: int
                                 "Content-Encoding not supported for inspection")
         data = decompress(data, coding, limit=limit, ratio=ratio)
     return data
+
+
+def rfc2231_params(value: str) -> str:
+    """The parameters of a header value with RFC 2231 continuations (filename*0="110101";
+    filename*1="1990...") and charset'lang'percent values joined as an email or form parser
+    joins them, space-separated; "" when it cannot be parsed."""
+    try:
+        message = email.message.Message()
+        message["x"] = value
+        return " ".join(email.utils.collapse_rfc2231_value(v)
+                        for _, v in message.get_params(header="x", failobj=[]))
+    except Exception:  # noqa: BLE001 - a value the email package cannot parse adds nothing
+        return ""
+
+
+def _zip_unicode_extras(extra: bytes) -> bytes:
+    """The Info-ZIP Unicode Path (0x7075) and Unicode Comment (0x6375) extra fields: the
+    name and comment that unzip, 7-Zip and libarchive show in place of the header's."""
+    out = b""
+    pos = 0
+    while pos + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, pos)
+        if kind in (0x7075, 0x6375) and size > 5:
+            out += b"\n" + extra[pos + 9:pos + 4 + size]
+        pos += 4 + size
+    return out
+
+
+def uudecoded(data: bytes) -> bytes:
+    """A uuencoded part (Content-Transfer-Encoding: x-uuencode, as Python's email decodes
+    it): the lines between `begin` and `end`, a line that does not decode skipped."""
+    out: list[bytes] = []
+    lines = data.splitlines()
+    start = next((i + 1 for i, line in enumerate(lines) if line.startswith(b"begin ")), 0)
+    for line in lines[start:]:
+        if line.strip() == b"end":
+            break
+        with contextlib.suppress(binascii.Error):
+            out.append(binascii.a2b_uu(line))
+    return b"".join(out)
+
+
+def gzip_header_text(data: bytes) -> bytes:
+    """FNAME and FCOMMENT of the first gzip member's header (RFC 1952 s.2.3), b"" if none."""
+    if len(data) < 10 or data[:3] != b"\x1f\x8b\x08":
+        return b""
+    flags, pos = data[3], 10
+    if flags & 4:  # FEXTRA
+        if len(data) < 12:
+            return b""
+        pos = 12 + data[10] + 256 * data[11]
+    found: list[bytes] = []
+    for bit in (8, 16):  # FNAME, FCOMMENT: zero-terminated
+        if flags & bit:
+            end = data.find(b"\0", pos, pos + 65536)
+            if end < 0:
+                return b"\n".join(found)
+            found.append(data[pos:end])
+            pos = end + 1
+    return b"\n".join(found)
 
 
 def _archive(data: bytes) -> str | None:
@@ -377,6 +449,11 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
         # The declared charset is one more reading, never the only one: receivers (JSON ones
         # by RFC 8259) often ignore it. An unknown name (or one with a NUL) adds nothing.
         declared = _declared_reading(data, charset)
+        if declared is None and not data.isascii():
+            # A name Python lacks (IBM1047, x-IBM037, ebcdic-...) that a receiver (Java, ICU)
+            # knows: the EBCDIC family shares its digits (0xF0-0xF9), which are no digits
+            # in any ASCII-based charset.
+            declared = data.decode("cp037", "replace")
         if declared is not None and declared != texts[0]:
             texts.append(declared)
     if b"\x00" in data:
@@ -391,7 +468,14 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
     if utf8 is False:
         # Not UTF-8 and not labelled: what a lenient receiver would guess (fullwidth digits
         # are two bytes in these legacy CJK charsets).
-        texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis", "big5"))
+        texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis", "big5",
+                                                                 "cp037"))
+    if b"\x1b" in data and not charset:
+        # ISO-2022 (7-bit, shifted by escape sequences): what a charset detector names it.
+        for codec, marks in (("iso-2022-jp", (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")),
+                             ("iso-2022-kr", (b"\x1b$)C",))):
+            if any(m in data for m in marks):
+                texts.append(data.decode(codec, "replace"))
     return texts
 
 
@@ -425,10 +509,89 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
                 yield raw.decode(codec, "replace")
     elif plus and "+" in text:
         yield text.replace("+", " ")
+    if "%" in text and ("%u" in text or "%U" in text):
+        # JavaScript escape() / IIS: %uXXXX, which unescape() and some servers decode.
+        wide = _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
+        if wide != text:
+            yield wide
     if "&" in text:
         unescaped = html.unescape(text)
         if unescaped != text:
             yield unescaped
+    if "<" in text and ("<!" in text or text.find("<?", 1) >= 0):
+        # (a document's `<?xml ...?>` declaration alone changes nothing worth a view)
+        flat = xml_text(text)
+        if flat != text:
+            yield flat
+
+
+_PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
+_XML_ENTITY = re.compile(r"""<!ENTITY\s+([A-Za-z_][\w.-]{0,63})\s+(?:"([^"<]{0,4096})"|'([^'<]{0,4096})')\s*>""")
+MAX_XML_ENTITIES = 64
+
+
+def _cut(text: str, start: str, end: str, keep: bool) -> str:
+    """`text` with each `start`...`end` section removed (or only its markers when `keep`);
+    an unclosed section is left as it is. Linear: str.find from where the last one ended."""
+    out: list[str] = []
+    pos = 0
+    while (i := text.find(start, pos)) >= 0:
+        j = text.find(end, i + len(start))
+        if j < 0:
+            break
+        out.append(text[pos:i])
+        if keep:
+            out.append(text[i + len(start):j])
+        pos = j + len(end)
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def xml_text(text: str) -> str:
+    """The character data an XML parser reports: CDATA sections as their content, comments
+    and processing instructions gone (`110101<![CDATA[199003]]><?pi?>071233` is one text
+    node), internal entities (`<!ENTITY a "110101">` ... `&a;`) expanded as parsers do by
+    default, within a bound."""
+    flat = _cut(_cut(_cut(text, "<![CDATA[", "]]>", True), "<!--", "-->", False), "<?", "?>",
+                False)
+    if "<!ENTITY" in text:
+        entities = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+                    for _, m in zip(range(MAX_XML_ENTITIES), _XML_ENTITY.finditer(text))}
+        if entities:
+            pattern = re.compile(r"&(" + "|".join(map(re.escape, entities)) + r");")
+            for _ in range(2):  # an entity that refers to another
+                grown = pattern.sub(lambda m: entities[m.group(1)], flat)
+                if grown == flat or len(grown) > len(text) + 65536:  # no entity bomb
+                    break
+                flat = grown
+    return flat
+
+
+# A JSON number in scientific notation ("1.3912345678e10", which a parser reads as the integer
+# 13912345678; no common serializer writes an 11- to 18-digit integer so). "13912345678.0" is
+# left an amount (test_redteam_spoken_fp: a float balance). The prefilter starts with a literal,
+# which the regex engine finds at memchr speed.
+_JSON_FRACTION = re.compile(r"\.\d{6,}[eE]\+?\d")
+_JSON_NUMBER = re.compile(r"\d{1,3}\.\d{1,40}[eE]\+?\d{1,2}(?![\w.])")
+
+
+def json_integers(text: str) -> str:
+    """`text` with each JSON number in scientific notation of integral value (7 to 20 digits)
+    written as the integer a parser gives (1.3912345678e10 is 13912345678)."""
+    def integer(m: re.Match[str]) -> str:
+        number = m.group()
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "._"):
+            return number  # a version, a word: not a number a parser reads
+        with contextlib.suppress(decimal.InvalidOperation, ValueError, OverflowError):
+            value = decimal.Decimal(number)
+            if value == value.to_integral_value():
+                whole = str(int(value))
+                if 7 <= len(whole.lstrip("-")) <= 20:
+                    return whole
+        return number
+    return _JSON_NUMBER.sub(integer, text)
 
 
 def derived_views(text: str, *, plus: bool = False, depth: int = 4,
@@ -461,24 +624,20 @@ def _b64_table() -> bytes:
     table = bytearray(b"." * 256)
     for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-":
         table[c] = ord("a")
+    for c in b" \t\r\n":
+        table[c] = ord(" ")  # where a wrapped token may continue (_b64_tokens)
     return bytes(table)
 
 
 _B64_SKELETON = _b64_table()
 _B64_MIN = b"a" * 15  # unpadded base64 of 11 bytes: the shortest text holding a phone
 _B64_REST = re.compile(rb"a*")
-_B64_WRAPPED = re.compile(rb"a{60,76}\.\.?a")  # a full base64 line, a line break, more
+_B64_WRAPPED = re.compile(rb"a{60,76}  ?a")  # a full base64 line, a line break, more
 
 
-def _b64_runs(skeleton: bytes) -> Iterator[tuple[int, int]]:
-    """Runs of 15+ base64 characters, found with memmem-speed searches (a regex would try
-    a match at every letter of ordinary text)."""
-    pos = skeleton.find(_B64_MIN)
-    while pos >= 0:
-        end = _B64_REST.match(skeleton, pos + 15).end()  # type: ignore[union-attr]
-        yield pos, end
-        pos = skeleton.find(_B64_MIN, end)
 _DIGIT_BYTES = b"0123456789"
+_BASE32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_DIGIT_RUN = re.compile(rb"[0-9]{3}")  # base32 decoded: text worth reading holds digits
 _HEX = b"0123456789ABCDEFabcdef"
 
 
@@ -495,8 +654,7 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
         # MIME-wrapped base64 (76-column lines): the lines joined are one token.
         data = re.sub(rb"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/])", b"", data)
         skeleton = data.translate(_B64_SKELETON)
-    for start, end in _b64_runs(skeleton):
-        whole = data[start:end]
+    for whole in _b64_tokens(data, skeleton):
         if whole[:2] in (b"0x", b"0X") and not whole[2:].translate(None, _HEX):
             whole = whole[2:]  # 0x-prefixed hex ("0x313130...")
         if whole.islower() and (len(whole) % 2 or whole.translate(None, _HEX)):
@@ -515,6 +673,18 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                                             f"more than {MAX_BASE64_TOKENS} base64 tokens")
                     yield raw
                     continue
+            if len(token) >= 18 and token.isupper() and not token.translate(None, _BASE32):
+                # Base32 (RFC 4648: upper case and 2-7), 11 bytes or more: kept when it
+                # decodes to text (upper-case words decode to bytes that are not).
+                with contextlib.suppress(binascii.Error, ValueError):
+                    raw = base64.b32decode(token + b"=" * (-len(token) % 8))
+                    if raw.isascii() and _DIGIT_RUN.search(raw):
+                        tried += 1
+                        if tried > MAX_BASE64_TOKENS:
+                            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                                f"more than {MAX_BASE64_TOKENS} base64 tokens")
+                        yield raw
+                continue
             # Digits alone (a bare ID or phone number) decode to bytes whose first of every
             # three is 0xD3 or above and whose second is never a digit: no digit run.
             if len(token) < 15 or token.islower() or token.isupper() or token.isdigit() or \
@@ -532,6 +702,75 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 continue
             if binary_signature(raw[:SIGNATURE_BYTES]) is None and _could_be_text(raw):
                 yield raw
+            elif len(raw) > 8 and raw[0] & 6 != 6:
+                inflated = _raw_inflated(raw)
+                if inflated:
+                    yield inflated
+
+
+MAX_RAW_INFLATE = 1024 * 1024
+
+
+def _raw_inflated(raw: bytes) -> bytes:
+    """A base64 token that is raw DEFLATE (RFC 1951, no zlib header: SAML's HTTP-Redirect
+    binding, some mobile SDKs) inflated, when it is a whole stream of text; else b""."""
+    d = zlib.decompressobj(-15)
+    try:
+        out = d.decompress(raw, min(MAX_RAW_INFLATE, len(raw) * 1000))
+    except zlib.error:
+        return b""
+    if not d.eof or not out or d.unconsumed_tail:
+        return b""
+    return out if _could_be_text(out) and not _archive(out) else b""
+
+
+_B64_WRAP = b"a" * 16 + b" "
+
+
+def _b64_tokens(data: bytes, skeleton: bytes) -> list[bytes]:
+    """The runs of 15+ base64 characters of `data` (found with memmem-speed searches: a regex
+    would try a match at every letter of ordinary text), then each token wrapped at a fixed
+    width (lines or space-separated groups of one length, 16 characters or more, the last
+    one shorter) joined: what a lenient decoder (Python's, Java's MIME decoder, Node's)
+    reads."""
+    found: list[bytes] = []  # a list, not a generator: one frame, not one per token
+    start = skeleton.find(_B64_MIN)
+    while start >= 0:
+        end = _B64_REST.match(skeleton, start + 15).end()  # type: ignore[union-attr]
+        found.append(data[start:end])
+        start = skeleton.find(_B64_MIN, end)
+    pos = skeleton.find(_B64_WRAP)
+    while pos >= 0:
+        # A run of 16+ that a space or line break ends: the first line of a wrapped token?
+        end = pos + 16
+        if data[pos:end].islower() or data[pos:end].isupper():
+            # A word ("second-generation "): base64 lines mix cases (decided in C).
+            pos = skeleton.find(_B64_WRAP, end + 1)
+            continue
+        # (bounded look-back: a line is at most 1024 wide; linear over any body)
+        low = max(0, end - 1026)
+        start = max(skeleton.rfind(b".", low, end), skeleton.rfind(b" ", low, end)) + 1
+        if not start and low:
+            pos = skeleton.find(_B64_WRAP, end + 1)
+            continue
+        width = end - start
+        pieces = [data[start:end]]
+        while width <= 1024:
+            gap = 2 if data.startswith(b"\r\n", end) else 1
+            if skeleton[end:end + gap] != b" " * gap:
+                break
+            nxt = _B64_REST.match(skeleton, end + gap).end()  # type: ignore[union-attr]
+            size = nxt - end - gap
+            if not size or size > width:
+                break
+            pieces.append(data[end + gap:nxt])
+            end = nxt
+            if size < width:
+                break  # the last line
+        if len(pieces) > 1:
+            found.append(b"".join(pieces))
+        pos = skeleton.find(_B64_WRAP, max(end, pos + 17))
+    return found
 
 
 def _could_be_text(raw: bytes) -> bool:
@@ -704,6 +943,10 @@ class _Inspection:
         for n, text in enumerate(decode_text(data, charset)):
             name = label if n == 0 else f"{label}~{n}"
             self.view(name, data if n == 0 and data.isascii() else text)
+            if n == 0 and text[:64].lstrip()[:1] in ("{", "[") and _JSON_FRACTION.search(text):
+                integral = json_integers(text)
+                if integral != text:
+                    self.view(f"{name}/numbers", integral)
             for m, derived in enumerate(derived_views(text, plus=plus, strict=True)):
                 self.view(f"{name}+{m}", derived)
                 texts.append(derived.encode("utf-8", "replace"))
@@ -726,6 +969,8 @@ class _Inspection:
                                 f"{label}: nested more than {MAX_NESTING} levels")
         opts = self.options
         if declared_encoding:
+            if data.startswith(b"\x1f\x8b"):
+                self._gzip_names(label, data, depth)
             data = decode_content(data, declared_encoding, limit=opts.max_inspect_bytes,
                                   ratio=opts.max_decompression_ratio)
             self.produce(len(data))
@@ -744,6 +989,8 @@ class _Inspection:
         if archive in ("7z", "rar"):
             raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
                                 f"{label}: {archive} archive cannot be inspected")
+        if archive == "gzip":
+            self._gzip_names(label, data, depth)
         if archive is not None:
             try:
                 inner = decompress(data, archive, limit=opts.max_inspect_bytes,
@@ -759,6 +1006,8 @@ class _Inspection:
                 self.produce(len(inner))
                 self.body(f"{label}/{archive}", inner, "", depth + 1)
                 return
+        if data[257:262] == b"ustar":
+            self._tar(label, data, depth)
         ctype = content_type.split(";")[0].strip().lower()
         if ctype.startswith("message/") and depth < MAX_NESTING:
             # An enclosed message (RFC 2046 s.5.2): its headers and its body, decoded.
@@ -781,8 +1030,12 @@ class _Inspection:
                     self.view(f"{label}/pdf[{n}]/text", shown)
         if ctype.startswith("multipart/"):
             parts = split_multipart(data, content_type)
+            # HTML's `_charset_` field names the charset of the other fields (receivers such
+            # as Sling and Spring's CharacterEncodingFilter setups honour it).
+            form_charset = next((p.body.strip()[:40].decode("latin-1") for p in parts if _param(
+                p.headers.get("content-disposition", ""), "name") == "_charset_"), None)
             for n, part in enumerate(parts):
-                self.part(f"{label}/part[{n}]", part, depth + 1)
+                self.part(f"{label}/part[{n}]", part, depth + 1, form_charset)
             fields = _short_fields(parts)
             if fields:
                 # An identifier split over fields: "a: 110101, b: 19900307, c: 1233" (the
@@ -799,8 +1052,14 @@ class _Inspection:
         self.add_text(label, data, charset_of(content_type),
                       plus=ctype == "application/x-www-form-urlencoded", depth=depth)
 
-    def part(self, label: str, part: _Part, depth: int) -> None:
+    def part(self, label: str, part: _Part, depth: int, form_charset: str | None = None
+             ) -> None:
         data = part.body
+        disposition = part.headers.get("content-disposition", "")
+        if "*" in disposition and len(disposition) <= 2048:
+            joined = rfc2231_params(disposition)
+            if joined:
+                self.view(f"{label}/disposition", joined)
         # "base64 (comment)": the token, not the comment (RFC 2045 s.6.1 allows comments).
         cte = (part.headers.get("content-transfer-encoding", "").lower().split() or [""])[0]
         for value in part.headers.values():
@@ -815,12 +1074,45 @@ class _Inspection:
         try:
             if cte == "base64":
                 data = base64.b64decode(re.sub(rb"\s+", b"", data), validate=False)
+            elif cte in ("x-uuencode", "uuencode", "x-uue"):
+                data = uudecoded(data)
             elif cte == "quoted-printable":
                 data = quopri.decodestring(data)
         except (binascii.Error, ValueError):
             raise PayloadError(f"{label}: invalid {cte} content") from None
-        self.body(label, data, part.headers.get("content-type", "text/plain"), depth,
+        default = f"text/plain; charset={form_charset}" if form_charset else "text/plain"
+        self.body(label, data, part.headers.get("content-type", default), depth,
                   part.headers.get("content-encoding", ""))
+
+    def _gzip_names(self, label: str, data: bytes, depth: int) -> None:
+        """The original file name and comment of a gzip member (RFC 1952 FNAME, FCOMMENT):
+        what `gunzip -N` or an upload handler names the file."""
+        text = gzip_header_text(data)
+        if text:
+            self.add_text(f"{label}/gzip-name", text, "latin-1", depth=depth + 1)
+
+    def _tar(self, label: str, data: bytes, depth: int) -> None:
+        """The members of a (ustar/pax/GNU) tar archive, each inspected as a body: a member can
+        be compressed or encoded where the raw archive text does not show it. (Names and pax
+        headers are plain text in the archive, read with it.) An archive tarfile cannot read
+        is left to the raw text reading."""
+        opts = self.options
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+                for n, info in enumerate(archive):
+                    if n >= MAX_ZIP_MEMBERS:
+                        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                            f"{label}: more than {MAX_ZIP_MEMBERS} tar members")
+                    if not info.isfile() or not info.size:
+                        continue
+                    fh = archive.extractfile(info)
+                    if fh is None:
+                        continue
+                    content = fh.read(opts.max_inspect_bytes + 1)
+                    self.produce(len(content))
+                    self.body(f"{label}/tar[{n}]", content, "", depth + 1)
+        except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeDecodeError):
+            return
 
     def _zip(self, label: str, data: bytes, depth: int) -> None:
         opts = self.options
@@ -830,6 +1122,14 @@ class _Inspection:
                 if len(members) > MAX_ZIP_MEMBERS:
                     raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                         f"{label}: more than {MAX_ZIP_MEMBERS} zip members")
+                # What an unpacking receiver keeps besides the content: member names (a scan
+                # saved as "110101199003071233.jpg"), member comments, the archive comment.
+                names = [archive.comment] + [i.filename.encode("utf-8", "replace") + b"\n"
+                                             + i.comment + _zip_unicode_extras(i.extra)
+                                             for i in members]
+                listing = b"\n".join(n for n in names if n)
+                if listing:
+                    self.add_text(f"{label}/zip-names", listing, None, depth=depth + 1)
                 total = 0
                 for n, info in enumerate(members):
                     if info.file_size == 0 and info.compress_size == 0:
@@ -993,6 +1293,29 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
         # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...).
         base.append(("headers", ", ".join(fields)))
     views: list[tuple[str, str | bytes]] = []
+    for label, text in list(base):
+        if not text.isascii():
+            # Bytes that are not UTF-8 (kept as surrogate escapes by the HTTP parser): a
+            # header or target in GBK/GB18030, Shift_JIS or Big5, as a receiver decoding it so
+            # reads it (fullwidth digits are two bytes in each).
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raw = text.encode("utf-8", "surrogateescape")
+                base.extend((f"{label}~{n}", t) for n, t in
+                            enumerate(decode_text(raw, None)[1:], 1))
+        if "=?" in text and "?=" in text and len(text) <= 2048:
+            # RFC 2047 encoded words (B and Q), as mail-derived header parsers decode them.
+            with contextlib.suppress(Exception):
+                words = email.header.decode_header(text)
+                base.append((f"{label}/encoded-words", "".join(
+                    (_declared_reading(w, c or "utf-8") or w.decode("utf-8", "replace"))
+                    if isinstance(w, bytes) else w for w, c in words)))
+        if "*" in text and label.startswith("header:") and len(text) <= 2048 and \
+                _RFC2231.search(text) and ("%" in text or ascii_digits(text.encode()) >= 4):
+            disposition = rfc2231_params(text)
+            if disposition:
+                base.append((f"{label}/params", disposition))
     for label, text in base:
         if _plainly_nothing(text):
             continue
@@ -1022,6 +1345,7 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
 
 
 _ESCAPE_BYTES = re.compile(rb"[%&\\+]")
+_RFC2231 = re.compile(r"\*(?:[0-9]{1,3}\*?)?=")  # filename*=, filename*0=, filename*1*=
 
 
 def _plainly_nothing(text: str) -> bool:

@@ -1101,7 +1101,7 @@ def _in_english(data: bytes) -> bytes:
 def has_said_digit(text: str) -> bool:
     """A digit word ("one", "Nine", "onethree") among the words of `text`, or four pinyin
     digit syllables in a row."""
-    data = text.lower().encode()
+    data = text.lower().encode("utf-8", "surrogateescape")  # undecodable request bytes
     return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(data)) or \
         _SAID_GLUED.search(data) is not None or _says_pinyin(data)
 
