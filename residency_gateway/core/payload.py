@@ -321,7 +321,7 @@ def rfc2231_params(value: str) -> str:
         message["x"] = value
         return " ".join(email.utils.collapse_rfc2231_value(v)
                         for _, v in message.get_params(header="x", failobj=[]))
-    except Exception:  # noqa: BLE001 - a value the email package cannot parse adds nothing
+    except Exception:  # a value the email package cannot parse adds nothing
         return ""
 
 
@@ -526,7 +526,8 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
 
 
 _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
-_XML_ENTITY = re.compile(r"""<!ENTITY\s+([A-Za-z_][\w.-]{0,63})\s+(?:"([^"<]{0,4096})"|'([^'<]{0,4096})')\s*>""")
+_XML_ENTITY = re.compile(
+    r"""<!ENTITY\s+([A-Za-z_][\w.-]{0,63})\s+(?:"([^"<]{0,4096})"|'([^'<]{0,4096})')\s*>""")
 MAX_XML_ENTITIES = 64
 
 
@@ -558,7 +559,8 @@ def xml_text(text: str) -> str:
                 False)
     if "<!ENTITY" in text:
         entities = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
-                    for _, m in zip(range(MAX_XML_ENTITIES), _XML_ENTITY.finditer(text))}
+                    for _, m in zip(range(MAX_XML_ENTITIES), _XML_ENTITY.finditer(text),
+                                    strict=False)}
         if entities:
             pattern = re.compile(r"&(" + "|".join(map(re.escape, entities)) + r");")
             for _ in range(2):  # an entity that refers to another

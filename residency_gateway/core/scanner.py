@@ -929,8 +929,10 @@ _SAID_SEPARATORS = b" \t\r\n,.;:/_()[]|\"'-"
 _SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (
     *_SAID_DIGITS, *_SAID_TEENS, *_SAID_TENS, *_SAID_REPEAT)) + rb"|[0-9]+)")
 # (an ID's check character X may end a run, as a word of its own: "..., seven, X")
+# (six words or more: said in pairs, "one fifty, ten ten, ten ten" is eleven digits in six;
+# a run written is kept only when it holds seven digits or more)
 _SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[" + re.escape(_SAID_SEPARATORS)
-                       + rb"]+" + _SAID_WORD + rb"){6,}(?:[" + re.escape(_SAID_SEPARATORS)
+                       + rb"]+" + _SAID_WORD + rb"){5,}(?:[" + re.escape(_SAID_SEPARATORS)
                        + rb"]+x(?![a-z0-9-]))?(?![a-z0-9])")
 
 
@@ -1161,8 +1163,11 @@ def _said(data: bytes) -> bytes | None:
                 # separators of [1, 3, 9, 1, 2, ...], a survey's answers, would be spaces
                 # when anything else in the text says digits, pinyin names too: a mobile)
                 continue
+            written = _said_digits(m.group(group))
+            if not group and ascii_digits(written) < 7:
+                continue  # six digit words: six digits, no identifier
             pieces.append(data[last:m.start(group)])
-            pieces.append(_said_digits(m.group(group)))
+            pieces.append(written)
             last = m.end(group)
         if pieces:
             pieces.append(data[last:])

@@ -213,7 +213,7 @@ def test_xml_views_add_nothing_to_plain_documents():
     lambda v: f"{v[:2]}.{v[2:]}e{len(v) - 2}",
 ], ids=["scientific", "scientific-plus", "scientific-two"])
 def test_json_number_in_scientific_notation(spelling, value):
-    body = ('{"name": "a", "mobile": %s}' % spelling(value)).encode()
+    body = ('{"name": "a", "mobile": ' + spelling(value) + "}").encode()
     assert kind_of(value) in found(body)
 
 
@@ -279,8 +279,8 @@ def test_base64_wrapped_at_any_width(sep, width, value):
 
 
 def test_wrapped_words_are_not_base64():
-    body = ("Reconciliation completedSuccessfully ThirteenNineTwelve34 5678 "
-            "AccountNumberIsHidden Pending 13912 FollowUpWithCustomer").encode()
+    body = (b"Reconciliation completedSuccessfully ThirteenNineTwelve34 5678 "
+            b"AccountNumberIsHidden Pending 13912 FollowUpWithCustomer")
     assert found(body, "text/plain") == set()
 
 
@@ -328,13 +328,19 @@ def test_concatenated_bzip2_and_xz_streams(value):
 
 def test_wrapped_base64_search_is_linear():
     """A body of mixed-case runs with no '.' anywhere: the look-back for a line's start is
-    bounded (it once scanned back to the body's start at every run)."""
+    bounded (it once scanned back to the body's start at every run). Best of three timings
+    each; 8x the data may take 30x (quadratic would be 64x)."""
     import time
+
     from residency_gateway.core.payload import _base64_texts
+
+    def best(data: bytes) -> float:
+        times = []
+        for _ in range(3):
+            began = time.perf_counter()
+            list(_base64_texts(data))
+            times.append(time.perf_counter() - began)
+        return min(times)
+
     small = b"AbcdEfghIjklMnop AbcdEfghIjklMnopQ " * 5000
-    t0 = time.perf_counter()
-    list(_base64_texts(small))
-    t1 = time.perf_counter()
-    list(_base64_texts(small * 8))
-    t2 = time.perf_counter()
-    assert t2 - t1 < 30 * (t1 - t0) + 0.05
+    assert best(small * 8) < 30 * best(small) + 0.05

@@ -192,3 +192,11 @@ def test_a_number_said_with_eleven_and_twelve_between_its_words():
     # at every one of them (found by the pair-said property test)
     assert scanner._said(b"call me on one fifty, eleven oh zero, eleven oh zero please") == \
         b"call me on 150 1100 1100 please"
+
+
+def test_a_number_said_in_pairs_may_take_six_words():
+    # eleven digits said in six words (a run once needed seven words)
+    assert scanner._said(b"call me on one fifty, ten ten, ten ten please") == \
+        b"call me on 150 1010 1010 please"
+    # six plain digit words are six digits: left as they are
+    assert scanner._said(b"the codes one two three four five six were used") is None
