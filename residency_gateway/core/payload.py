@@ -586,6 +586,11 @@ def json_integers(text: str) -> str:
         number = m.group()
         if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "._"):
             return number  # a version, a word: not a number a parser reads
+        mantissa = number[:number.find("e") if "e" in number else number.find("E")]
+        if len(mantissa.replace(".", "").strip("0")) < 8:
+            # A rounded quantity (1.8e10, printf's 1.523457e+10, numpy's 1.8000...e+10): a
+            # writer of an identifier (Java's Double.toString) writes all its digits.
+            return number
         with contextlib.suppress(decimal.InvalidOperation, ValueError, OverflowError):
             value = decimal.Decimal(number)
             if value == value.to_integral_value():
