@@ -71,7 +71,7 @@ _SKELETON = _skeleton_table()
 _COARSE = re.compile(rb"0[0 X]{7,}")  # cheap first pass: where runs of 8+ could be
 # Exact runs (at least 8 characters): digit groups joined by up to 8 separators (a line wrapped
 # and indented inside a digit group still joins).
-_RUN = re.compile(rb"0(?:0| {1,8}(?=[0X])){7,}X?")
+_RUN = re.compile(rb"0(?:0| {1,8}(?=[0X])){7,}+X?")  # possessive: no backtracking stack
 _GROUPS = re.compile(rb"[0-9]+|[Xx]")
 # A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
 _DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")

@@ -92,3 +92,17 @@ def test_an_entity_referenced_many_times_is_not_written_out() -> None:
     assert peak < 40 * len(body), peak
     assert scan(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "110101">]><r>&a;19900307'
                 b'1233</r>', "application/xml").ids
+
+
+@pytest.mark.parametrize("unit", ["10 10 ", "139 1234 5678 ", "ID card: 1 2 "])
+def test_a_long_run_of_groups_takes_memory_in_proportion(unit: str) -> None:
+    # the digit-run regex kept a backtracking frame per group: ~160 bytes per byte of a
+    # run ("10 10 10 ...": 1.4 GB for an 8 MiB body); possessive, it keeps none
+    body = (unit * (256 * 1024 // len(unit))).encode()
+    tracemalloc.start()
+    try:
+        scan(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 160 * len(body), peak / len(body)
