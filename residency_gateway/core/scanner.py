@@ -73,6 +73,9 @@ _COARSE = re.compile(rb"0[0 X]{7,}")  # cheap first pass: where runs of 8+ could
 # and indented inside a digit group still joins).
 _RUN = re.compile(rb"0(?:0| {1,8}(?=[0X])){7,}+X?")  # possessive: no backtracking stack
 _GROUPS = re.compile(rb"[0-9]+|[Xx]")
+_DIGIT_SKELETON = bytes.maketrans(b"0123456789", b"0000000000").translate(
+    bytes.maketrans(bytes(c for c in range(256) if c not in b"0123456789"),
+                    b"." * (256 - 10)))  # digits as 0, all else as "."
 # A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
 _DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 # Runs inside these are skipped (see module docstring).
@@ -1298,6 +1301,15 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if fields is not None and digits < 15 and not (
                 plus or (phones and _context(data, start, _PHONE_WORDS))):
             continue  # joined fields: only an ID, or a phone said to be one (see above)
+        if spend is not None and digits > budget.remaining // 4:
+            # a run of more digit groups than the budget has left is refused before its
+            # groups are listed (a list of millions of strings: ~100 bytes per byte of a
+            # run such as "1<1<1<..."), as spend(len(groups) * 4) below would refuse it
+            noise = _noise_start(data, start, end)
+            cut = end if noise is None or noise <= start else noise
+            if (b"." + data[start:cut].translate(_DIGIT_SKELETON)).count(b".0") * 4 > \
+                    budget.remaining and (noise is None or noise > start):
+                raise BudgetExceeded
         groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
         if len(groups) == 4 and _DOTTED_QUAD.fullmatch(data, start, end):
             continue

@@ -106,3 +106,16 @@ def test_a_long_run_of_groups_takes_memory_in_proportion(unit: str) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 160 * len(body), peak / len(body)
+
+
+def test_a_run_over_the_budget_is_refused_before_its_groups_are_listed() -> None:
+    # 1 MiB of "1 1 1 ...": half a million groups, over the budget; listed first (~150 MB)
+    body = b"1 " * (512 * 1024)
+    tracemalloc.start()
+    try:
+        result = scan(body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.error is not None and result.error.value == "payload_too_complex_to_inspect"
+    assert peak < 40 * len(body), peak / len(body)
