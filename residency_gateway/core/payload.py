@@ -215,17 +215,33 @@ def _bounded(limit: int, chunks: Iterable[bytes], what: str) -> bytes:
     return bytes(out)
 
 
+# Input is fed to a decompressor in chunks this size: at the end of a stream it copies what
+# it was given and did not read (unused_data), so handed the whole rest of the body, a body
+# of thousands of tiny concatenated members copied that rest once per member (quadratic).
+_FEED = 4096
+_NOT_NUL = re.compile(rb"[^\0]")
+
+
 def _zlib_stream(data: bytes, wbits: int, limit: int) -> Iterator[bytes]:
+    view = memoryview(data)
+    pos = 0
     d = zlib.decompressobj(wbits)
-    pending = data
-    while pending:
+    pending: bytes | memoryview = b""
+    while True:
+        if not pending:
+            if pos >= len(data):
+                break
+            pending = view[pos:pos + _FEED]
+            pos += len(pending)
         yield d.decompress(pending, 65536)
         pending = d.unconsumed_tail
-        if d.eof and d.unused_data and wbits in (31, 47):
-            # Concatenated gzip members (RFC 1952 s.2.2): each one is part of the body.
-            pending, d = d.unused_data, zlib.decompressobj(wbits)
-        elif d.eof:
-            return
+        if d.eof:
+            rest = d.unused_data
+            if wbits in (31, 47) and (rest or pos < len(data)):
+                # Concatenated gzip members (RFC 1952 s.2.2): each one is part of the body.
+                pending, d = rest, zlib.decompressobj(wbits)
+            else:
+                return
     if not d.eof:
         raise zlib.error("truncated stream")
 
@@ -234,13 +250,22 @@ def _streams(factory: Callable[[], bz2.BZ2Decompressor | lzma.LZMADecompressor],
              data: bytes, limit: int) -> Iterator[bytes]:
     """Each of the concatenated streams of a bzip2 or xz file, as `bzip2 -d`, `xz -d` and
     Python's bz2/lzma.decompress read them all (each decompressor stops after one). What
-    follows the last stream (padding, junk) is ignored as before."""
+    follows the last stream (padding, junk) is ignored as before. Fed in chunks (see
+    _FEED): linear in the number of streams."""
+    view = memoryview(data)
+    pos = 0
     while True:
         d = factory()
-        yield d.decompress(data, limit + 1)
-        data = d.unused_data.lstrip(b"\0") if d.eof else b""  # xz stream padding
-        if not data.startswith(magic):
+        while not d.eof and pos < len(data):
+            chunk = view[pos:pos + _FEED]
+            yield d.decompress(chunk, limit + 1)  # more than limit: refused by _bounded
+            pos += len(chunk) - (len(d.unused_data) if d.eof else 0)
+        if not d.eof:
             return
+        m = _NOT_NUL.search(data, pos)  # xz stream padding
+        if m is None or not data.startswith(magic, m.start()):
+            return
+        pos = m.start()
 
 
 def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
@@ -564,11 +589,32 @@ def xml_text(text: str) -> str:
         if entities:
             pattern = re.compile(r"&(" + "|".join(map(re.escape, entities)) + r");")
             for _ in range(2):  # an entity that refers to another
-                grown = pattern.sub(lambda m: entities[m.group(1)], flat)
-                if grown == flat or len(grown) > len(text) + 65536:  # no entity bomb
+                grown = _expanded(flat, pattern, entities, len(text) + 65536)
+                if grown is None or grown == flat:  # no entity bomb
                     break
                 flat = grown
     return flat
+
+
+def _expanded(flat: str, pattern: re.Pattern[str], entities: dict[str, str],
+              limit: int) -> str | None:
+    """`flat` with its entity references replaced, or None as soon as the text written
+    passes `limit` characters (the bound holds while expanding: a 4 KB entity referenced a
+    million times is never written out, 1.3 GB for a 1 MB body)."""
+    out: list[str] = []
+    size = pos = 0
+    for m in pattern.finditer(flat):
+        value = entities[m.group(1)]
+        size += m.start() - pos + len(value)
+        if size > limit:
+            return None
+        out.append(flat[pos:m.start()])
+        out.append(value)
+        pos = m.end()
+    if not out:
+        return flat
+    out.append(flat[pos:])
+    return "".join(out)
 
 
 # A JSON number in scientific notation ("1.3912345678e10", which a parser reads as the integer

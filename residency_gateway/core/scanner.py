@@ -71,8 +71,11 @@ _SKELETON = _skeleton_table()
 _COARSE = re.compile(rb"0[0 X]{7,}")  # cheap first pass: where runs of 8+ could be
 # Exact runs (at least 8 characters): digit groups joined by up to 8 separators (a line wrapped
 # and indented inside a digit group still joins).
-_RUN = re.compile(rb"0(?:0| {1,8}(?=[0X])){7,}X?")
+_RUN = re.compile(rb"0(?:0| {1,8}(?=[0X])){7,}+X?")  # possessive: no backtracking stack
 _GROUPS = re.compile(rb"[0-9]+|[Xx]")
+_DIGIT_SKELETON = bytes.maketrans(b"0123456789", b"0000000000").translate(
+    bytes.maketrans(bytes(c for c in range(256) if c not in b"0123456789"),
+                    b"." * (256 - 10)))  # digits as 0, all else as "."
 # A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
 _DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
 # Runs inside these are skipped (see module docstring).
@@ -1298,6 +1301,15 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if fields is not None and digits < 15 and not (
                 plus or (phones and _context(data, start, _PHONE_WORDS))):
             continue  # joined fields: only an ID, or a phone said to be one (see above)
+        if spend is not None and digits > budget.remaining // 4:
+            # a run of more digit groups than the budget has left is refused before its
+            # groups are listed (a list of millions of strings: ~100 bytes per byte of a
+            # run such as "1<1<1<..."), as spend(len(groups) * 4) below would refuse it
+            noise = _noise_start(data, start, end)
+            cut = end if noise is None or noise <= start else noise
+            if (b"." + data[start:cut].translate(_DIGIT_SKELETON)).count(b".0") * 4 > \
+                    budget.remaining and (noise is None or noise > start):
+                raise BudgetExceeded
         groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
         if len(groups) == 4 and _DOTTED_QUAD.fullmatch(data, start, end):
             continue
@@ -1368,6 +1380,17 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 max(0, start - 3):start].endswith(_AMOUNT_MARKS)) else 0
             last = len(groups) - (2 if groups[-1] in ("X", "x") or data[
                 end:end + 1].isalpha() else 1)
+            # the groups' spans, found once per run when a window needs them (found per
+            # window, a run of thousands of groups was quadratic: 9.9 s for 128 KB of
+            # "one fifty, ten ten, ten ten, ...")
+            found_spans: list[list[tuple[int, int]]] = []
+
+            def spans(start: int = start, end: int = end,
+                      found: list[list[tuple[int, int]]] = found_spans) -> list[tuple[int, int]]:
+                if not found:
+                    found.append([m.span() for m in _GROUPS.finditer(data, start, end)])
+                return found[0]
+
             for i, j, joined in windows:
                 lead = i == 0 and plus
                 # A bare mobile joined from groups is the whole run (not 3 of 4 numbers of a
@@ -1377,9 +1400,9 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 # 3-4-4 whose separator sets it apart, see _set_apart)
                 whole = (i <= first and j >= last) or lead or phone_word or \
                     joined.startswith(("86", "00")) or (
-                        i == j and _own_number(data, start, end, groups, i)) or (
+                        i == j and _own_number(data, spans(), groups, i)) or (
                         j - i == 2 and sizes[i:j + 1] == [3, 4, 4]
-                        and _set_apart(data, start, end, i, j))
+                        and _set_apart(data, spans(), i, j))
                 if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
                                                                plus):
                     continue
@@ -1437,15 +1460,14 @@ def _trunk_ok(data: bytes, start: int, end: int) -> bool:
 
 
 
-def _own_number(data: bytes, start: int, end: int, groups: list[str], i: int) -> bool:
+def _own_number(data: bytes, spans: list[tuple[int, int]], groups: list[str], i: int) -> bool:
     """Whether unbroken group `i` of the run data[start:end] is a number of its own beside
     the others ("0 13912345678", "13912345678 2026"): set off from each neighbouring group by
     whitespace (not the integer part of an amount, "15012345678.50", nor the part of a
     reference joined by a dash, slash, dot or underscore, "INV-2026-15012345678",
     "scan_20261029_15012345678.jpg"), and not the national number after a country code
     other than 86 written without its plus ("0049 15112345678", "55 13991234567": a German or
-    Brazilian mobile)."""
-    spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+    Brazilian mobile). `spans`: the groups' spans in `data`."""
     if len(spans) != len(groups):
         return False
     if i > 0 and _SPACES.search(data, spans[i - 1][1], spans[i][0]) is None:
@@ -1465,13 +1487,13 @@ def _own_number(data: bytes, start: int, end: int, groups: list[str], i: int) ->
 _AMOUNT_MARKS = tuple(c.encode() for c in "$\u00a5\u00a3\u20ac\u20b9#")
 
 
-def _set_apart(data: bytes, start: int, end: int, first: int, last: int) -> bool:
+def _set_apart(data: bytes, spans: list[tuple[int, int]], first: int, last: int) -> bool:
     """Whether groups first..last of the run [start, end) are joined by one separator that
     differs from the separators to the groups beside them (or those beside them are joined by
     another): a mobile written 3-4-4 next to another number ("1. 139 1234 5678", "0
     139-1234-5678", "139-1234-5678 0", "2026-11-29 139 1234 5678"), not three of the numbers
-    of an array that one separator joins ("box 12 139 1234 5678 3")."""
-    spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+    of an array that one separator joins ("box 12 139 1234 5678 3"). `spans`: the groups'
+    spans in `data`."""
     inner = {data[spans[k - 1][1]:spans[k][0]] for k in range(first + 1, last + 1)}
     if len(inner) != 1:
         return False
