@@ -1301,7 +1301,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if fields is not None and digits < 15 and not (
                 plus or (phones and _context(data, start, _PHONE_WORDS))):
             continue  # joined fields: only an ID, or a phone said to be one (see above)
-        if spend is not None and digits > budget.remaining // 4:
+        if budget is not None and digits > budget.remaining // 4:
             # a run of more digit groups than the budget has left is refused before its
             # groups are listed (a list of millions of strings: ~100 bytes per byte of a
             # run such as "1<1<1<..."), as spend(len(groups) * 4) below would refuse it
