@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     inspect_offload_bytes: int = Field(default=64 * 1024, ge=0)
     inspect_timeout_s: float = Field(default=10.0, gt=0, le=600)
     inspect_workers: int | None = Field(default=None, ge=1, le=64)
+    # What one worker's inspection may allocate (MiB, above what the worker holds at its
+    # start; 0: no cap). Past it the body is refused (422) in that worker alone. An 8 MiB KYC
+    # JSON body needs ~60; keep workers x this under the container's memory limit.
+    inspect_memory_mib: int = Field(default=256, ge=0, le=65536)
     # The event loop `serve` runs on: uvloop (libuv; the default where it is installed) or
     # the standard library's asyncio loop.
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"

@@ -9,7 +9,9 @@ holds the GIL between the interpreter's 5 ms switches), and by no more than sche
 a worker process.
 
 Each job runs in its own process (forked from a forkserver that has the inspection code loaded)
-with a wall-clock limit: a job past its limit is killed alone, so one hostile body can never
+with a wall-clock limit and a memory cap (inspect_memory_mib: an allocation past it fails in
+that job, a refusal, before the container's limit kills the gateway): a job past its limit is
+killed alone, so one hostile body can never
 take other clients' inspections down with it (a shared pool can only be killed whole). The
 number of concurrent jobs is bounded; the limit counts from the job's start, not its queueing.
 """
@@ -22,6 +24,7 @@ import datetime as dt
 import functools
 import multiprocessing
 import os
+import resource
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
@@ -37,12 +40,35 @@ INLINE_VIEW_BYTES = 1024 * 1024  # bytes decoding may produce inline
 QUEUE_PER_WORKER = 4  # inspections that may wait for a worker, per worker; more: 503
 
 
-def _child(send: Connection, args: tuple[Any, ...]) -> None:
-    body, content_type, content_encoding, key, today, options = args
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at what it uses now plus `extra` bytes: past it an
+    allocation fails (MemoryError) in this job alone, instead of the job growing until the
+    kernel, or the container's memory limit, kills whatever it picks (the whole gateway)."""
     try:
-        send.send(inspect_body(body, content_type=content_type,
-                               content_encoding=content_encoding, key=key, today=today,
-                               options=options))
+        with open("/proc/self/statm") as f:
+            in_use = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = in_use + extra
+        if hard == resource.RLIM_INFINITY or cap < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (OSError, ValueError):
+        pass  # no /proc (not Linux): the time limit still bounds the job
+
+
+def _child(send: Connection, args: tuple[Any, ...]) -> None:
+    body, content_type, content_encoding, key, today, options, memory = args
+    try:
+        if memory:
+            _limit_memory(memory)
+        try:
+            found = inspect_body(body, content_type=content_type,
+                                 content_encoding=content_encoding, key=key, today=today,
+                                 options=options)
+        except MemoryError:
+            found = PayloadScan(False, note="inspection needs more memory than "
+                                "inspect_memory_mib allows",
+                                error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+        send.send(found)
     finally:
         send.close()
 
@@ -60,9 +86,10 @@ def _noop() -> None:
 
 class Inspector:
     def __init__(self, *, threshold: int = 64 * 1024, timeout_s: float = 10.0,
-                 workers: int | None = None):
+                 workers: int | None = None, memory_bytes: int = 256 * 1024 * 1024):
         self.threshold = threshold
         self.timeout_s = timeout_s
+        self.memory_bytes = memory_bytes  # what one job may allocate (0: no cap)
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self._ctx = multiprocessing.get_context("forkserver")
         # Workers fork from a server that has the inspection code loaded (no import per job).
@@ -130,7 +157,7 @@ class Inspector:
         slots = self._slots
         job = asyncio.get_running_loop().run_in_executor(
             self._threads, self._run, _child,
-            (body, content_type, content_encoding, key, today, options))
+            (body, content_type, content_encoding, key, today, options, self.memory_bytes))
         # The slot is held until the job's thread returns, even when this request is cancelled
         # (a client that gives up cannot make room for more processes than `workers`).
         job.add_done_callback(lambda _: slots.release())

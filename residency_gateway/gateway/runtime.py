@@ -271,7 +271,8 @@ class Runtime:
                  mainland_trail=mainland)
         rt.inspector = Inspector(threshold=settings.inspect_offload_bytes,
                                  timeout_s=settings.inspect_timeout_s,
-                                 workers=settings.inspect_workers)
+                                 workers=settings.inspect_workers,
+                                 memory_bytes=settings.inspect_memory_mib * 1024 * 1024)
         for problem in rt.keys.check():
             log.error("pseudonym_key_unusable", problem=problem)
         rt._keep_good_geo()

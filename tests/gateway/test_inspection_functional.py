@@ -99,3 +99,27 @@ async def test_a_full_inspection_queue_refuses_with_503_not_uninspected(make_gat
         else:
             assert reply["region"] == "cn"
     assert all(b.requests == [] for r, b in backends.items() if r != "cn")
+
+
+async def test_an_inspection_past_its_memory_cap_is_refused_and_the_gateway_serves(
+        make_gateway, backends):
+    """A body whose inspection would take far more memory than the body (8 MiB of a JSON array
+    of digits took ~1 GB) fails its allocation in its own worker: a 422, not a container
+    killed for its memory limit. The cap is set low here to make an ordinary large body
+    reach it; with the cap off the same body is inspected (same gateway settings)."""
+    body = json.dumps([random.Random(3).randrange(10) for _ in range(400_000)]).encode()
+    gw = await make_gateway(lambda m: m.update(payload={"max_inspect_bytes": 4 * 1024 * 1024,
+                                                        "inspect_budget": 50_000_000}),
+                            inspect_offload_bytes=1024, inspect_memory_mib=16)
+    status, _, problem = await gw.post(xff=ADDR["SG"], data=io.BytesIO(body),
+                                       headers={"Content-Type": "application/json"})
+    assert (status, problem["reason"]) == (422, "payload_too_complex_to_inspect")
+    assert all(not b.requests for b in backends.values())
+    status, _, reply = await gw.post(xff=ADDR["SG"], json_body={"ok": 1})
+    assert (status, reply["region"]) == (200, "sg")
+    uncapped = await make_gateway(lambda m: m.update(payload={
+        "max_inspect_bytes": 4 * 1024 * 1024, "inspect_budget": 50_000_000}),
+        inspect_offload_bytes=1024, inspect_memory_mib=0)
+    status, _, reply = await uncapped.post(xff=ADDR["SG"], data=io.BytesIO(body),
+                                           headers={"Content-Type": "application/json"})
+    assert (status, reply["region"]) == (200, "sg")
