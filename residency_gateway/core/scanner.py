@@ -647,7 +647,7 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
     if data.isascii():
         yield from _tokens(data, today, resident_ids, phones, budget)
-        for reading, fields, phones_too in _other_readings(data):
+        for reading, fields, phones_too in _other_readings(data, budget):
             yield from _tokens(reading, today, resident_ids, phones and phones_too, budget,
                                fields, phones_too)
         return
@@ -661,7 +661,7 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     spelled = _numerals_spelled(data)
     if spelled is not None:
         yield from _tokens(spelled, today, resident_ids, phones, budget)
-    for reading, fields, phones_too in _other_readings(data):
+    for reading, fields, phones_too in _other_readings(data, budget):
         yield from _tokens(reading, today, resident_ids, phones and phones_too, budget, fields,
                            phones_too)
 
@@ -712,13 +712,14 @@ def _as_shown(data: bytes) -> bytes:
     return "".join(out).encode("utf-8", "replace")
 
 
-def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None, bool]]:
+def _other_readings(data: bytes, budget: Budget | None = None
+                    ) -> Iterator[tuple[bytes, list[int] | None, bool]]:
     """`data` read with letters that stand for digits as digits, and with the fields of a
     structure (or the labelled parts of a sentence) joined (with where they were joined: see
     _tokens), each reading only when it differs; with digits said in words as digits; and
     the numbers after an ID word joined (for 18-character IDs only: the third item says
     whether phone numbers and first-generation IDs are read too)."""
-    said = _said(data)
+    said = _said(data, budget)
     if said is not None:
         yield said, None, True
         data = said
@@ -735,7 +736,7 @@ def _other_readings(data: bytes) -> Iterator[tuple[bytes, list[int] | None, bool
         yield unmarked, None, True
         data = unmarked
         skeleton = data.translate(_READINGS_SKELETON)
-    glued = _glued(data, skeleton)
+    glued = _glued(data, skeleton, budget)
     if glued is not None:
         yield glued[0], glued[1], True
     if ascii_digits(data) >= 15:
@@ -1091,16 +1092,31 @@ def _pinyin_names(run: bytes) -> bool:
     return True
 
 
-def _in_english(data: bytes) -> bytes:
+def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
     """`data` with pinyin digit runs as English digit words and digit words run together
-    apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules."""
+    apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules.
+    Each run spends from `budget` before it is rewritten (a Python step per syllable)."""
+    spend = budget.spend if budget is not None else None
+
+    def english(m: re.Match[bytes]) -> bytes:
+        run = m.group()
+        if spend is not None:
+            spend(len(run) // 2)
+        if _pinyin_names(run):
+            return run
+        return b" ".join(_PINYIN_DIGITS[w.lower().decode()].encode()
+                         for w in _PINYIN_PARTS.findall(run)) + (
+            b" x" if run[-1:] in b"xX" else b"")
+
+    def apart(m: re.Match[bytes]) -> bytes:
+        if spend is not None:
+            spend(len(m.group()) // 2)
+        return b" ".join(_SAID_PARTS.findall(m.group().lower()))
+
     data = _toneless(data)
     if _says_pinyin(data):
-        data = _PINYIN_RUN.sub(lambda m: m.group() if _pinyin_names(m.group()) else b" ".join(
-            _PINYIN_DIGITS[w.lower().decode()].encode()
-            for w in _PINYIN_PARTS.findall(m.group())) + (
-                b" x" if m.group()[-1:] in b"xX" else b""), data)
-    return _SAID_GLUED.sub(lambda m: b" ".join(_SAID_PARTS.findall(m.group().lower())), data)
+        data = _PINYIN_RUN.sub(english, data)
+    return _SAID_GLUED.sub(apart, data)
 
 
 def has_said_digit(text: str) -> bool:
@@ -1147,14 +1163,14 @@ _SAID_FIELD = re.compile(rb"(?<=[\"'=:/?>])[ \t]*(" + _SAID_WORD + rb"(?:[ \t-]+
 _SAID_LETTER = re.compile(rb"[a-wyz]")
 
 
-def _said(data: bytes) -> bytes | None:
+def _said(data: bytes, budget: Budget | None = None) -> bytes | None:
     """`data` with each run of digits said in words written in digits ("one three nine one
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
     words stays a separator), and each whole field said in four words or more; None when
     there is none."""
     if not says_digits(data):
         return None
-    data = _in_english(data)
+    data = _in_english(data, budget)
     changed = False
     for rule, group in ((_SAID_RUN, 0), (_SAID_FIELD, 1)):
         lower = data.lower()
@@ -1166,6 +1182,10 @@ def _said(data: bytes) -> bytes | None:
                 # separators of [1, 3, 9, 1, 2, ...], a survey's answers, would be spaces
                 # when anything else in the text says digits, pinyin names too: a mobile)
                 continue
+            if budget is not None:
+                # writing a run costs a Python step per word: spent before, so a run of
+                # tens of thousands of words is refused inline at once (and read by a worker)
+                budget.spend(len(m.group(group)) // 2)
             written = _said_digits(m.group(group))
             if not group and ascii_digits(written) < 7:
                 continue  # six digit words: six digits, no identifier
@@ -1574,7 +1594,8 @@ _GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq/]|" + _GLUE_TAG + rb")| ++" 
                    rb")(?: *+" + _GLUE_ATOM + rb"){0,15}+ *+)(?=0++(?!d0)|X(?![a0XLu]))")
 
 
-def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
+def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
+           ) -> tuple[bytes, list[int]] | None:
     """The places of `data` where fields meet between digits, each with the field boundary
     replaced by one space (so the scan joins an ID split over JSON fields, array items, form
     fields or labelled parts of a sentence as it joins digit groups), and where those spaces
@@ -1589,6 +1610,8 @@ def _glued(data: bytes, skeleton: bytes) -> tuple[bytes, list[int]] | None:
             marked[m.start():m.end()] = b"p" * (m.end() - m.start())
         skeleton = bytes(marked)
     joints = [m.span(1) for m in _GLUE.finditer(skeleton)]
+    if budget is not None:
+        budget.spend(len(joints))  # a Python step each: "1<1<1<..." is refused inline at once
     if not joints:
         return None
     mask = skeleton.translate(_RUN_MASK)

@@ -6,6 +6,8 @@ import io
 import json
 import random
 
+import pytest
+
 from tests.helpers import ADDR, ADULT_ID
 
 
@@ -123,3 +125,17 @@ async def test_an_inspection_past_its_memory_cap_is_refused_and_the_gateway_serv
     status, _, reply = await uncapped.post(xff=ADDR["SG"], data=io.BytesIO(body),
                                            headers={"Content-Type": "application/json"})
     assert (status, reply["region"]) == (200, "sg")
+
+
+@pytest.mark.parametrize("body", [b"one " * 16384, b"yi" * 32768, b"fifty " * 10000,
+                                  b"1<" * 32768], ids=["said", "pinyin", "tens", "markup"])
+async def test_small_bodies_whose_readings_cost_a_step_per_word_go_to_a_worker(
+        make_gateway, backends, body):
+    """Said digits, pinyin and joints are rewritten a Python step per word: a 64 KiB body of
+    them took 20-50 ms on the event loop. Their work is spent from the budget before it is
+    done, so the inline inspection gives up at once and a worker reads the body."""
+    gw = await make_gateway(inspect_offload_bytes=64 * 1024)
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=body,
+                                     headers={"Content-Type": "text/plain"})
+    assert (status, reply["region"]) == (200, "sg")  # read whole by the worker: no identifier
+    assert gw.runtime.inspector.jobs == 1
