@@ -78,8 +78,9 @@ class Settings(BaseSettings):
     inspect_timeout_s: float = Field(default=10.0, gt=0, le=600)
     inspect_workers: int | None = Field(default=None, ge=1, le=64)
     # What one worker's inspection may allocate (MiB, above what the worker holds at its
-    # start; 0: no cap). Past it the body is refused (422) in that worker alone. An 8 MiB KYC
-    # JSON body needs ~60; keep workers x this under the container's memory limit.
+    # start; 0: no cap). Past it the body is refused (422) in that worker alone. An 8 MiB body
+    # (KYC JSON, JSON with a base64 image) fits in 128, not in 96; keep serve workers x
+    # inspect workers x this (plus ~75 MiB a process) under the container's memory limit.
     inspect_memory_mib: int = Field(default=256, ge=0, le=65536)
     # The event loop `serve` runs on: uvloop (libuv; the default where it is installed) or
     # the standard library's asyncio loop.
