@@ -75,3 +75,15 @@ def test_camel_case_tokens_without_digits_stay_clean():
                                 "Basic " + base64.b64encode(b"alice:CorrectHorseBattery").decode())])
     assert not line("/x", "", [("Authorization",
                                 "Basic " + base64.b64encode(b"user:20240101").decode())])
+
+
+def test_base64_at_every_alignment_in_credentials_cookies_and_query():
+    import urllib.parse
+    for number in (ID, "13912345678", "110101900307123", "44030419851231002X"):
+        for prefix in ("", "a", "ab", "abc:", "user:", '{"id":"'):
+            raw = (prefix + number).encode()
+            for token in (base64.b64encode(raw).decode(),
+                          base64.urlsafe_b64encode(raw).decode().rstrip("=")):
+                assert line("/x", "", [("Authorization", f"Basic {token}")]), (prefix, number)
+                assert line("/x", "", [("Cookie", "s=" + urllib.parse.quote(token))])
+                assert line("/x", "t=" + urllib.parse.quote(token)), (prefix, number)
