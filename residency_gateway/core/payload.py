@@ -705,6 +705,14 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
     after a slash is also tried without its leading path part."""
     skeleton = data.translate(_B64_SKELETON)
     tried = 0
+
+    def one_more() -> None:  # a token decoded: counted against MAX_BASE64_TOKENS
+        nonlocal tried
+        tried += 1
+        if tried > MAX_BASE64_TOKENS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"more than {MAX_BASE64_TOKENS} base64 tokens")
+
     if b"\n" in data and _B64_WRAPPED.search(skeleton):
         # MIME-wrapped base64 (76-column lines): the lines joined are one token.
         data = re.sub(rb"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/])", b"", data)
@@ -722,10 +730,7 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 # is an ordinary body).
                 raw = bytes.fromhex(token.decode("ascii"))
                 if binary_signature(raw[:SIGNATURE_BYTES]) is None and _could_be_text(raw):
-                    tried += 1
-                    if tried > MAX_BASE64_TOKENS:
-                        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
-                                            f"more than {MAX_BASE64_TOKENS} base64 tokens")
+                    one_more()
                     yield raw
                     continue
             if len(token) >= 18 and token.isupper() and not token.translate(None, _BASE32):
@@ -734,10 +739,7 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 with contextlib.suppress(binascii.Error, ValueError):
                     raw = base64.b32decode(token + b"=" * (-len(token) % 8))
                     if raw.isascii() and _DIGIT_RUN.search(raw):
-                        tried += 1
-                        if tried > MAX_BASE64_TOKENS:
-                            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
-                                                f"more than {MAX_BASE64_TOKENS} base64 tokens")
+                        one_more()
                         yield raw
                 continue
             # Digits alone (a bare ID or phone number) decode to bytes whose first of every
@@ -749,10 +751,7 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 # when it starts two bytes into a group: "user:110101199003071233" is
                 # "dXNlcjoxMTAxMDExOTkwMDMwNzEyMzM"; such runs are let through by their shape)
                 continue
-            tried += 1
-            if tried > MAX_BASE64_TOKENS:
-                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
-                                    f"more than {MAX_BASE64_TOKENS} base64 tokens")
+            one_more()
             token = token.replace(b"-", b"+").replace(b"_", b"/")
             token += b"=" * (-len(token) % 4)
             try:

@@ -987,19 +987,24 @@ _GLUED_TABLE = bytes.maketrans(bytes(range(256)), bytes(
 _GLUED_STRETCH = b"w" * 9
 
 
-def _says_glued(data: bytes) -> bool:
-    """A word of three digit words run together or more ("onethreenine") in `data`."""
-    skeleton = data.translate(_GLUED_TABLE)
-    pos = skeleton.find(_GLUED_STRETCH)
+def _stretches(data: bytes, table: bytes, least: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each stretch of `data` whose bytes `table` maps to "w", at least
+    len(`least`) long (`least` is that many "w"): found with byte searches, in C."""
+    skeleton = data.translate(table)
+    pos = skeleton.find(least)
     while pos >= 0:
         end = skeleton.find(b".", pos)
         end = len(skeleton) if end < 0 else end
-        if (pos == 0 or not data[pos - 1:pos].isalpha()) and (
-                end == len(data) or not data[end:end + 1].isalpha()) and \
-                _GLUED_WORD.fullmatch(data[pos:end].lower()):
-            return True
-        pos = skeleton.find(_GLUED_STRETCH, end)
-    return False
+        yield pos, end
+        pos = skeleton.find(least, end)
+
+
+def _says_glued(data: bytes) -> bool:
+    """A word of three digit words run together or more ("onethreenine") in `data`."""
+    return any((pos == 0 or not data[pos - 1:pos].isalpha())
+               and (end == len(data) or not data[end:end + 1].isalpha())
+               and _GLUED_WORD.fullmatch(data[pos:end].lower()) is not None
+               for pos, end in _stretches(data, _GLUED_TABLE, _GLUED_STRETCH))
 
 # Digits said in Mandarin and written in pinyin (transcripts, forms filled in Latin letters):
 # "yao san jiu yi er san si wu liu qi ba" is 13912345678 (yao, the 1 of phone numbers; liang
@@ -1051,18 +1056,13 @@ def _toneless(data: bytes) -> bytes:
 
 
 def _says_pinyin(data: bytes) -> bool:
-    """Four pinyin digit syllables or more in a row somewhere in `data` (tones taken off)."""
-    skeleton = data.translate(_PINYIN_TABLE)
-    pos = skeleton.find(_PINYIN_STRETCH)
-    while pos >= 0:
-        end = skeleton.find(b".", pos)
-        end = len(skeleton) if end < 0 else end
+    """Seven pinyin digit syllables or more in a row somewhere in `data` (tones taken off)."""
+    for pos, end in _stretches(data, _PINYIN_TABLE, _PINYIN_STRETCH):
         piece = _toneless(data[max(0, pos - 1):end + 1])  # (the byte before: a word's?)
         # (most stretches are JSON punctuation around a key or two: too few letters)
         if len(piece) - len(piece.translate(None, _ASCII_LETTERS)) >= 14 and \
                 _PINYIN_RUN.search(piece) is not None:
             return True
-        pos = skeleton.find(_PINYIN_STRETCH, end)
     return False
 
 
@@ -1134,22 +1134,16 @@ def says_digits(data: bytes) -> bool:
     identifier with no digit in it."""
     if _says_pinyin(data) or _says_glued(data):
         return True
-    skeleton = data.translate(_SAID_TABLE)
-    pos = skeleton.find(_SAID_STRETCH)
-    while pos >= 0:
-        end = skeleton.find(b".", pos)
-        end = len(skeleton) if end < 0 else end
+    for pos, end in _stretches(data, _SAID_TABLE, _SAID_STRETCH):
         stretch = data[pos:end].lower()
         if stretch == stretch.upper() or (_SAID_PIECE.search(stretch) is None
                                           and _LONE_O.search(stretch) is None):
             # no letter (dates, numbers), or no piece of a digit word ("retry using the"):
             # decided in C
-            pos = skeleton.find(_SAID_STRETCH, end)
             continue
         said = sum(w in _SAID_WORDS for w in _NOT_LETTERS.split(stretch))
         if said >= 2 and said + len(_DIGIT_RUNS.findall(stretch)) >= 3:
             return True
-        pos = skeleton.find(_SAID_STRETCH, end)
     return False
 
 
