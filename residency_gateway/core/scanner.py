@@ -1120,7 +1120,7 @@ def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
 
 
 def has_said_digit(text: str) -> bool:
-    """A digit word ("one", "Nine", "onethree") among the words of `text`, or four pinyin
+    """A digit word ("one", "Nine", "onethree") among the words of `text`, or seven pinyin
     digit syllables in a row."""
     data = text.lower().encode("utf-8", "surrogateescape")  # undecodable request bytes
     return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(data)) or \
