@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from residency_gateway.core.inspection import scan_held_body
 from residency_gateway.core.origin import GeoLookup
-from residency_gateway.core.payload import PLACEMENT_MARKER, scan_request_line
+from residency_gateway.core.payload import PLACEMENT_MARKER, NothingSeen, scan_request_line
 from residency_gateway.core.policy import RequestFacts, decide, redirect_stands_without_body
 from residency_gateway.core.values import Decision, PayloadScan
 from residency_gateway.regionmap.schema import RegionMap
@@ -41,13 +41,14 @@ EMPTY_LINE_SCAN = PayloadScan(False)  # what scan_request_line finds in a plain 
 
 
 def with_line_scan(facts: RequestFacts, query: str, rmap: RegionMap, key: bytes,
-                   today: dt.date) -> RequestFacts:
-    """The facts with identifiers in the path, query and header values as payload signals."""
+                   today: dt.date, memo: NothingSeen | None = None) -> RequestFacts:
+    """The facts with identifiers in the path, query and header values as payload signals
+    (texts in `memo` were read by an earlier request with nothing found)."""
     ident = rmap.tenant_identification
     line = scan_request_line(facts.path, query, key=key, today=today, headers=facts.headers,
                              resident_ids=rmap.payload.resident_id,
                              phones=rmap.payload.mobile_phone,
-                             skip_headers=(ident.header, ident.api_key_header))
+                             skip_headers=(ident.header, ident.api_key_header), memo=memo)
     if line == EMPTY_LINE_SCAN:
         return facts  # nothing found: merging would change nothing
     return replace(facts, payload=facts.payload.merged(line))

@@ -28,10 +28,13 @@ import decimal
 import email.header
 import email.message
 import email.utils
+import functools
+import hashlib
 import html
 import io
 import json
 import lzma
+import os
 import quopri
 import re
 import struct
@@ -1239,6 +1242,11 @@ def findings(found: Iterable[tuple[str, Token]], *, key: bytes, max_subjects: in
     return tuple(ids), tuple(phones), counts
 
 
+_TOO_COMPLEX = PayloadScan(False, note="inspection needs more work than "
+                           "payload.inspect_budget allows",
+                           error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+
+
 def scan_views(views: Iterable[tuple[str, str | bytes]], *, key: bytes, today: dt.date,
                options: InspectOptions, inspected: bool, note: str) -> PayloadScan:
     budget = Budget(options.budget)
@@ -1249,10 +1257,14 @@ def scan_views(views: Iterable[tuple[str, str | bytes]], *, key: bytes, today: d
                                 phones=options.phones, budget=budget):
                 found.append((label, token))
     except BudgetExceeded:
-        return PayloadScan(False, note="inspection needs more work than payload.inspect_budget "
-                           "allows", error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+        return _TOO_COMPLEX
     if not found:
         return PayloadScan(inspected, note=note)  # the common case: nothing to pseudonymise
+    return _scanned(found, key=key, options=options, inspected=inspected, note=note)
+
+
+def _scanned(found: list[tuple[str, Token]], *, key: bytes, options: InspectOptions,
+             inspected: bool, note: str) -> PayloadScan:
     ids, phones, counts = findings(found, key=key, max_subjects=options.max_subjects)
     return PayloadScan(inspected, ids, phones, note, counts=tuple(sorted(counts.items())))
 
@@ -1329,14 +1341,17 @@ _PATH_PUNCTUATION = str.maketrans(";,:=", "    ")
 PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway placement)
 
 
-def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]] = (),
-                       skip_headers: Iterable[str] = ()) -> list[tuple[str, str | bytes]]:
-    """The path, query string and inspectable header values, each with its decodings."""
+def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
+                  skip_headers: Iterable[str]) -> list[tuple[str, str]]:
+    """The texts of a request line to read, each with its label: the path, query string and
+    inspectable header values, the joinings a receiver makes of them (repeated parameters,
+    repeated headers, short fields side by side), and what a receiver decodes from one
+    (non-UTF-8 bytes, encoded words, RFC 2231 parameters)."""
     skip = PROTOCOL_HEADERS | {h.lower() for h in skip_headers}
     base: list[tuple[str, str]] = [("path", path)]
     if query:
         base.append(("query", query))
-        if any(c.isdigit() for c in path) or has_said_digit(path):
+        if _any_digit(path) or has_said_digit(path):
             # "/ids/110101?rest=19900307...", "/ids/110101/x?rest=19900307..." (or said)
             base.append(("target", f"{path}?{query}"))
     if query and ascii_digits(query.encode("utf-8", "replace")) >= 6:
@@ -1352,7 +1367,7 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
         lname = name.lower()
         if lname not in skip and not lname.startswith("x-residency-"):
             base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
-            if len(value) <= MAX_FIELD_BYTES and (any(c.isdigit() for c in value)
+            if len(value) <= MAX_FIELD_BYTES and (_any_digit(value)
                                                   or says_digits(value.encode("utf-8", "replace"))):
                 fields.append(f"{lname}: {value}")
                 repeated.setdefault(lname, []).append(value)
@@ -1365,7 +1380,6 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
     if len(fields) > 1:
         # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...).
         base.append(("headers", ", ".join(fields)))
-    views: list[tuple[str, str | bytes]] = []
     for label, text in list(base):
         if not text.isascii():
             # Bytes that are not UTF-8 (kept as surrogate escapes by the HTTP parser): a
@@ -1389,32 +1403,82 @@ def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]]
             disposition = rfc2231_params(text)
             if disposition:
                 base.append((f"{label}/params", disposition))
-    for label, text in base:
-        if _plainly_nothing(text):
-            continue
-        views.append((label, text))
-        # (`+` is a space in a query, not in the joined headers: "x-phone: +1 (325) 935-3974"
-        # read as "x-phone:  1 325 ..." is a mainland mobile by the phone word)
-        derived = list(derived_views(text, plus=label not in ("path", "headers")))
-        if label == "path" and any(c in text for c in ";,:="):
-            # Matrix parameters and lists split a value over ';' ',' ':' in a path.
-            derived.append(text.translate(_PATH_PUNCTUATION))
-        views.extend((f"{label}+{n}", d) for n, d in enumerate(derived))
-        for item in (text, *derived):
-            with contextlib.suppress(Uninspectable):
-                for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
-                    if raw.isascii() and not _archive(raw) and not _ESCAPE_BYTES.search(raw):
-                        # Plain text (a JWT's claims): read as it is.
-                        if ascii_digits(raw):
-                            views.append((f"{label}/base64[{n}]", raw))
-                        continue
-                    # The token through the whole body pipeline (zlib session cookies,
-                    # UTF-16, nested base64, ...), within a small budget of its own.
-                    work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
-                    with contextlib.suppress(PayloadError, Uninspectable):
-                        work.body(f"{label}/base64[{n}]", raw, "", 1)
-                    views.extend(work.views)
+    return base
+
+
+def _entry_views(label: str, text: str) -> list[tuple[str, str | bytes]]:
+    """One text of the request line with its decodings (percent, escapes, base64 tokens run
+    through the body pipeline, ...), labelled; none when it plainly holds nothing. Depends on
+    the label only as `_entry_kind` says."""
+    if _plainly_nothing(text):
+        return []
+    views: list[tuple[str, str | bytes]] = [(label, text)]
+    # (`+` is a space in a query, not in the joined headers: "x-phone: +1 (325) 935-3974"
+    # read as "x-phone:  1 325 ..." is a mainland mobile by the phone word)
+    derived = list(derived_views(text, plus=label not in ("path", "headers")))
+    if label == "path" and any(c in text for c in ";,:="):
+        # Matrix parameters and lists split a value over ';' ',' ':' in a path.
+        derived.append(text.translate(_PATH_PUNCTUATION))
+    views.extend((f"{label}+{n}", d) for n, d in enumerate(derived))
+    for item in (text, *derived):
+        with contextlib.suppress(Uninspectable):
+            for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
+                if raw.isascii() and not _archive(raw) and not _ESCAPE_BYTES.search(raw):
+                    # Plain text (a JWT's claims): read as it is.
+                    if ascii_digits(raw):
+                        views.append((f"{label}/base64[{n}]", raw))
+                    continue
+                # The token through the whole body pipeline (zlib session cookies,
+                # UTF-16, nested base64, ...), within a small budget of its own.
+                work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
+                with contextlib.suppress(PayloadError, Uninspectable):
+                    work.body(f"{label}/base64[{n}]", raw, "", 1)
+                views.extend(work.views)
     return views
+
+
+def _entry_kind(label: str) -> str:
+    """What of an entry's label changes what `_entry_views` reads (the rest only names)."""
+    return label if label in ("path", "headers") else ""
+
+
+def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]] = (),
+                       skip_headers: Iterable[str] = ()) -> list[tuple[str, str | bytes]]:
+    """The path, query string and inspectable header values, each with its decodings."""
+    return [view for label, text in _line_entries(path, query, headers, skip_headers)
+            for view in _entry_views(label, text)]
+
+
+class NothingSeen:
+    """Request-line texts already read in full with nothing found, and the scan work each
+    cost, so that the next request carrying the same User-Agent, Cookie or bearer token is
+    not read again (a browser or SDK sends the same header values on every request; reading
+    a JWT and a session cookie costs ~0.3 ms). Only texts where nothing was found are kept,
+    and only as keyed digests (BLAKE2b under a per-process random key): the memo holds no
+    header value, token or identifier. A hit charges the recorded work to the request's
+    budget, so a request's outcome (found, nothing, too complex) is the same with or without
+    the memo. Bounded: at `size` entries the oldest goes first (a client sending a new value
+    each time only finds the memo empty)."""
+
+    def __init__(self, size: int = 16384) -> None:
+        self.size = size
+        self._key = os.urandom(32)
+        self._seen: dict[bytes, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def digest(self, kind: str, text: str, context: bytes) -> bytes:
+        return hashlib.blake2b(b"%s%s\0%s" % (context, kind.encode(), text.encode(
+            "utf-8", "surrogatepass")), key=self._key, digest_size=16).digest()
+
+    def cost(self, digest: bytes) -> int | None:
+        return self._seen.get(digest)
+
+    def add(self, digest: bytes, cost: int) -> None:
+        if len(self._seen) >= self.size:
+            del self._seen[next(iter(self._seen))]
+        self._seen[digest] = cost
 
 
 def _grouped_params(query: str) -> str:
@@ -1453,8 +1517,17 @@ def _plainly_nothing(text: str) -> bool:
 
 
 _LABEL = re.compile(r"[a-z0-9-]{1,64}")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
+def _any_digit(text: str) -> bool:
+    """Whether `text` has a character str.isdigit calls a digit (a regex search when ASCII)."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(c.isdigit() for c in text)
+
+
+@functools.lru_cache(maxsize=1024)
 def _safe_label(name: str) -> bool:
     return bool(_LABEL.fullmatch(name)) and not may_hold_identifier(name)
 
@@ -1464,13 +1537,34 @@ _NOTHING_IN_LINE = PayloadScan(False)  # what scan_views finds in no views
 
 def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
                       headers: Iterable[tuple[str, str]] = (), resident_ids: bool = True,
-                      phones: bool = True, skip_headers: Iterable[str] = ()) -> PayloadScan:
-    """Identifiers in the path, query string or header values are signals like a body's."""
-    views = request_line_views(path, query, headers, skip_headers)
-    if not views:
-        return _NOTHING_IN_LINE  # the common case: no value could hold an identifier
+                      phones: bool = True, skip_headers: Iterable[str] = (),
+                      memo: NothingSeen | None = None) -> PayloadScan:
+    """Identifiers in the path, query string or header values are signals like a body's.
+    With a `memo`, texts an earlier request read with nothing found are not read again."""
     options = InspectOptions(resident_ids=resident_ids, phones=phones)
-    return scan_views(views, key=key, today=today, options=options, inspected=False, note="")
+    budget = Budget(options.budget)
+    context = f"{today.isoformat()} {int(resident_ids)}{int(phones)} ".encode()
+    found: list[tuple[str, Token]] = []
+    try:
+        for label, text in _line_entries(path, query, headers, skip_headers):
+            digest = None
+            if memo is not None:
+                digest = memo.digest(_entry_kind(label), text, context)
+                cost = memo.cost(digest)
+                if cost is not None:
+                    budget.spend(cost)
+                    continue
+            before, count = budget.remaining, len(found)
+            for view_label, view in _entry_views(label, text):
+                found.extend((view_label, token) for token in tokens(
+                    view, today=today, resident_ids=resident_ids, phones=phones, budget=budget))
+            if digest is not None and len(found) == count:
+                memo.add(digest, before - budget.remaining)  # type: ignore[union-attr]
+    except BudgetExceeded:
+        return _TOO_COMPLEX
+    if not found:
+        return _NOTHING_IN_LINE  # the common case: no value could hold an identifier
+    return _scanned(found, key=key, options=options, inspected=False, note="")
 
 
 def redact_path(path: str) -> str:

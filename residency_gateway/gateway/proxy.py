@@ -337,7 +337,7 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
     who = tenant_of(facts, rmap, active.geo)
     key = rt.keys.get(who.tenant) if who.tenant is not None else None
     if key is not None:
-        facts = with_line_scan(facts, query, rmap, key, now.date())
+        facts = with_line_scan(facts, query, rmap, key, now.date(), rt.line_memo)
     if key is not None and here and rmap.placement.redirects:
         # A redirect that the body cannot change is decided before a byte of it is read.
         early = decide(facts, rmap, active.loaded.version, active.geo, now, decision_id,

@@ -20,6 +20,7 @@ from residency_gateway.audit.keys import PseudonymKeys
 from residency_gateway.audit.signing import SigningKeyError, load_signer
 from residency_gateway.audit.trail import Trail, TrailUnavailable
 from residency_gateway.core.origin import GeoLookup
+from residency_gateway.core.payload import NothingSeen
 from residency_gateway.core.policy import china_region
 from residency_gateway.core.safetext import safe_text
 from residency_gateway.core.values import MAINLAND
@@ -134,6 +135,8 @@ class Runtime:
     readiness_logged: tuple[str, ...] | None = None  # the reasons last logged (None: never)
     listening: bool = False  # both listeners bound (before that, readiness is not reported)
     inspector: Inspector = field(default_factory=Inspector)
+    # Request-line texts read with nothing found (keyed digests only): see NothingSeen.
+    line_memo: NothingSeen = field(default_factory=NothingSeen)
 
     @property
     def trails(self) -> list[Trail]:
