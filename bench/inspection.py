@@ -6,6 +6,7 @@ inspection corpus, and how long a concurrent small request waits while the gatew
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import json
 import random
@@ -17,7 +18,12 @@ import aiohttp
 
 from bench.common import demo_setup
 from residency_gateway.core.idnumber import check_character
-from residency_gateway.core.payload import InspectOptions, inspect_body
+from residency_gateway.core.payload import (
+    InspectOptions,
+    NothingSeen,
+    inspect_body,
+    scan_request_line,
+)
 from residency_gateway.gateway.app import start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.settings import Settings
@@ -55,6 +61,30 @@ def kyc_body(with_identifiers: bool) -> bytes:
     return json.dumps(fields, ensure_ascii=False).encode()
 
 
+def client_headers() -> list[tuple[str, str]]:
+    """What a mobile browser or SDK sends beside the body on every request: User-Agent,
+    Accept*, a cookie (analytics + session) and a bearer JWT (claims, signature)."""
+    def b64(obj: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    jwt = ".".join((b64({"alg": "RS256", "typ": "JWT", "kid": "k-2026-11"}), b64({
+        "sub": "tenant-acme/user-5f3a9c", "iss": "https://auth.example.com/", "aud": "kyc-api",
+        "iat": 1764460800, "exp": 1764464400, "scope": "kyc:verify face:compare"}),
+        base64.urlsafe_b64encode(random.Random(7).randbytes(256)).rstrip(b"=").decode()))
+    session = base64.b64encode(random.Random(8).randbytes(48)).decode()
+    return [
+        ("User-Agent", "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UD1A.230803.041) "
+                       "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.39 Mobile "
+                       "Safari/537.36"),
+        ("Accept", "application/json, text/plain, */*"),
+        ("Accept-Language", "en-SG,en;q=0.9,zh-CN;q=0.8"),
+        ("Accept-Encoding", "gzip, deflate, br"),
+        ("Cookie", f"_ga=GA1.2.1234567890.1764460800; _gid=GA1.2.987654321.1764460800; "
+                   f"session={session}"),
+        ("Authorization", f"Bearer {jwt}"),
+    ]
+
+
 def cjk_punctuated(body: bytes) -> bytes:
     """The same body as OCR of a Chinese card writes it: fullwidth digits, brackets, commas and
     colons and the ideographic full stop in its Chinese values (the slow path of NFKC)."""
@@ -85,6 +115,15 @@ def bench_scan(n: int) -> None:
             body, content_type="application/json", key=KEY, today=TODAY, options=opts), n)
         print(f"2 KB JSON {label:24s} {len(body)} B  json.loads {base:6.1f} us   "
               f"inspection {scan:6.1f} us median   x{scan / base:5.2f} of json.loads")
+    headers = client_headers()
+    memo = NothingSeen()
+    bare = median_us(lambda: scan_request_line("/v1/compare", "", key=KEY, today=TODAY), n)
+    cold = median_us(lambda: scan_request_line("/v1/compare", "", key=KEY, today=TODAY,
+                                               headers=headers), n)
+    warm = median_us(lambda: scan_request_line("/v1/compare", "", key=KEY, today=TODAY,
+                                               headers=headers, memo=memo), n)
+    print(f"request line with {len(headers)} client headers: {cold:6.1f} us read in full, "
+          f"{warm:6.1f} us with the memo (x{warm / cold:.2f}); no headers {bare:6.1f} us")
     from tests.corpus import load
 
     cases = [c for c in load() if c.body]

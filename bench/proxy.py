@@ -3,13 +3,15 @@ nginx `proxy_pass` (1 worker, the same keep-alive settings) and through `residen
 serve` (a child process, as operators run it, with the real trail), measured by `wrk`,
 interleaved and repeated, in one run.
 
-Scenarios: 2 KB KYC JSON without and with identifiers (32 connections), 1 connection latency,
-20 MB binary uploads that start with an MP4 header (they stream), and 2 processes (nginx with 2
-workers against `serve --workers 2` on one port). Printed: req/s, p50/p99, CPU microseconds
-per request (utime + stime from /proc/<pid>/stat of the measured server's process tree), RSS,
-and ratios to nginx; every response must be 2xx (a Lua `response()` hook counts the others) and
-`residency-gateway audit verify` must pass on the trail after each gateway scenario. Also the
-fsync time of the data directory (one durable append costs about that).
+Scenarios: 2 KB KYC JSON without and with identifiers (32 connections), the same with the
+headers a mobile browser or SDK sends (User-Agent, Accept*, a cookie, a bearer JWT), 1
+connection latency, 20 MB binary uploads that start with an MP4 header (they stream), and 2
+processes (nginx with 2 workers against `serve --workers 2` on one port). Printed: req/s,
+p50/p99, CPU microseconds per request (utime + stime from /proc/<pid>/stat of the measured
+server's process tree), RSS, and ratios to nginx; every response must be 2xx (a Lua
+`response()` hook counts the others) and `residency-gateway audit verify` must pass on the
+trail after each gateway scenario. Also the fsync time of the data directory (one durable
+append costs about that).
 
 All traffic stays on 127.0.0.1; every wrk run is bounded (`-d`, default 5 s) and every child
 process is stopped by pid when the bench ends. wrk is pinned with `taskset` to CPU 1 and the
@@ -39,7 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.inspection import kyc_body
+from bench.inspection import client_headers, kyc_body
 from residency_gateway.cli.demo import build_geoip, demo_file
 
 ROOT = Path(__file__).parents[1]
@@ -60,6 +62,13 @@ f:close()
 wrk.headers["Content-Type"] = os.getenv("RG_BENCH_CTYPE")
 wrk.headers["X-Tenant-ID"] = "acme"
 wrk.headers["X-Forwarded-For"] = "198.51.100.10"
+local extra = os.getenv("RG_BENCH_HEADERS")
+if extra and extra ~= "" then
+  for line in io.lines(extra) do
+    local name, value = line:match("^([^:]+): (.*)$")
+    if name then wrk.headers[name] = value end
+  end
+end
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 bad = 0
@@ -353,11 +362,12 @@ class Series:
 
 
 def wrk(wrk_bin: str, tmp: Path, url: str, body: Path, ctype: str, conns: int, seconds: float,
-        cpu: str | None) -> subprocess.Popen[str]:
+        cpu: str | None, headers: Path | None = None) -> subprocess.Popen[str]:
     script = tmp / "bench.lua"
     if not script.exists():
         script.write_text(LUA)
-    env = {**os.environ, "RG_BENCH_BODY": str(body), "RG_BENCH_CTYPE": ctype}
+    env = {**os.environ, "RG_BENCH_BODY": str(body), "RG_BENCH_CTYPE": ctype,
+           "RG_BENCH_HEADERS": str(headers or "")}
     cmd = [wrk_bin, "-t1", f"-c{conns}", f"-d{int(seconds)}s", "--timeout", "30s",
            "-s", str(script), url]
     return subprocess.Popen(pinned(cmd, cpu), env=env, stdout=subprocess.PIPE,
@@ -377,17 +387,17 @@ def wrk_result(p: subprocess.Popen[str], seconds: float) -> dict[str, int]:
 
 def measure(wrk_bin: str, tmp: Path, targets: list[tuple[str, int]], pids: list[int],
             body: Path, ctype: str, conns: int, seconds: float, path: str,
-            cpu: str | None) -> Sample:
+            cpu: str | None, headers: Path | None = None) -> Sample:
     """One wrk per target port (connections split between them), all at once."""
     # warm-up: connections, caches, the gateway's upstream pool
     warm = [wrk(wrk_bin, tmp, f"http://127.0.0.1:{port}{path}", body, ctype,
-                max(1, conns // len(targets)), 1, cpu) for _, port in targets]
+                max(1, conns // len(targets)), 1, cpu, headers) for _, port in targets]
     for p in warm:
         wrk_result(p, 1)
     rss0 = rss_kib(pids)
     t0 = cpu_ticks(pids)
     runs = [wrk(wrk_bin, tmp, f"http://127.0.0.1:{port}{path}", body, ctype,
-                max(1, conns // len(targets)), seconds, cpu) for _, port in targets]
+                max(1, conns // len(targets)), seconds, cpu, headers) for _, port in targets]
     peak = rss0
     while any(p.poll() is None for p in runs):
         peak = max(peak, rss_kib(pids))
@@ -467,6 +477,7 @@ class Scenario:
     conns: int
     path: str = "/v1/compare"
     processes: int = 1
+    headers: str | None = None  # file name in tmp: "Name: value" lines wrk adds
 
 
 def report(scenario: Scenario, series: dict[str, Series], rounds: int) -> None:
@@ -492,6 +503,8 @@ def run(args: argparse.Namespace) -> None:
         kyc_plain, kyc_ids = tmp / "kyc.json", tmp / "kyc-ids.json"
         kyc_plain.write_bytes(kyc_body(False))
         kyc_ids.write_bytes(kyc_body(True))
+        (tmp / "client-headers.txt").write_text(
+            "".join(f"{k}: {v}\n" for k, v in client_headers()))
         video = tmp / "upload.mp4"
         with video.open("wb") as f:
             f.write(MP4)
@@ -503,6 +516,8 @@ def run(args: argparse.Namespace) -> None:
             Scenario("2 KB JSON, no identifiers", "kyc.json", "application/json", 32),
             Scenario("2 KB JSON, an ID number and a phone", "kyc-ids.json", "application/json",
                      32),
+            Scenario("2 KB JSON, browser/SDK headers (UA, cookie, bearer JWT)", "kyc.json",
+                     "application/json", 32, headers="client-headers.txt"),
             Scenario("1 connection, 2 KB JSON", "kyc.json", "application/json", 1),
             Scenario(f"{args.upload_mib} MB MP4 uploads (streamed)", "upload.mp4", "video/mp4",
                      4, path="/upload"),
@@ -562,7 +577,8 @@ def run_scenario(args: argparse.Namespace, wrk_bin: str, tmp: Path, sc: Scenario
     for _ in range(args.rounds):
         for name, (ports, pids) in targets.items():
             series[name].samples.append(measure(wrk_bin, tmp, ports, pids, body, sc.ctype,
-                                                sc.conns, args.seconds, sc.path, wcpu))
+                                                sc.conns, args.seconds, sc.path, wcpu,
+                                                tmp / sc.headers if sc.headers else None))
     for p in [nginx, *gateways, *([gw_pg] if gw_pg else [])]:
         p.stop()
         children.remove(p)
