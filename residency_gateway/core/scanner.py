@@ -474,6 +474,12 @@ def _phone_token(candidate: str, offset: int, plus: bool, trunk: bool = False,
         international = "+" + candidate
     elif candidate.startswith("00") and 10 <= size <= 17 and candidate[2] != "0":
         international = "+" + candidate[2:]
+    if international is not None and international.startswith("+860") and (reread or not plus):
+        # The trunk prefix written after the country code ("+86 (0)139 1234 5678", as
+        # numbers of countries that keep one are written, "+86 010 6512 3456", "0086 0
+        # 139..."): no mainland number starts 0 after 86, so no other number reads this way
+        # (but not the signed amount "amount +86013912345678 IDR": see `reread`).
+        international = "+86" + international[4:]
     if international is None:
         return None
     found = _international(international)

@@ -35,6 +35,28 @@ def test_trunk_prefix_zero_before_a_mobile(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "+86 (0)139 1234 5678", "+86(0)13912345678", "+86 (0)13912345678", "(+86)013912345678",
+    "(+86) 013912345678", "+86 013912345678", "+86-0-139-1234-5678", "+860 13912345678",
+    "tel +86 0139 1234 5678", "手机 (+86) 0139-1234-5678", "0086 0 139 1234 5678",
+    "00860 13912345678", '{"phone":"+86(0)13912345678"}',
+    "+86 (0)10 6512 3456", "+86 010 6512 3456",  # landlines too
+])
+def test_trunk_prefix_written_after_the_country_code(text: str) -> None:
+    # As numbers of countries that keep a trunk prefix are written ("+44 (0)20 ..."): no
+    # mainland number starts 0 after 86, so the 0 can only be that prefix.
+    assert _cn_phone(text)
+    trunk = inspect_body(text.encode(), content_type="text/plain", key=KEY, today=TODAY)
+    plain = inspect_body(text.replace("(0)", "").replace("0139", "139").replace(
+        "86 0 ", "86 ").replace("860 ", "86 ").replace("-0-", "-").replace("013912", "13912")
+        .replace("010", "10").encode(), content_type="text/plain", key=KEY, today=TODAY)
+    assert [p.subject for p in trunk.phones] == [p.subject for p in plain.phones]
+
+
+def test_a_signed_amount_after_86_is_no_trunk_prefixed_number() -> None:
+    assert not _cn_phone("amount +86013912345678 IDR")
+
+
+@pytest.mark.parametrize("text", [
     "+14155552671",  # a real US number stays American
     "+442079460958",
 ])
