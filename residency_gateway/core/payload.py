@@ -521,6 +521,16 @@ def _declared_reading(data: bytes, charset: str) -> str | None:
             return None
 
 
+def _raw(text: str) -> bytes:
+    """`text` as the bytes it came from: UTF-8, with undecodable request bytes (surrogate
+    escapes) as they were; any other lone surrogate (an escape such as "\\ud800" undone)
+    as UTF-8 would write it."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
@@ -528,7 +538,9 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         yield urllib.parse.unquote(text, errors="replace")
         if plus and "+" in text:
             yield urllib.parse.unquote_plus(text, errors="replace")
-        raw = urllib.parse.unquote_to_bytes(text.replace("+", " ") if plus else text)
+        # (as bytes: undecodable request bytes are kept as surrogate escapes, and are the
+        # legacy charset's bytes beside the escapes)
+        raw = urllib.parse.unquote_to_bytes(_raw(text.replace("+", " ") if plus else text))
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -1388,7 +1400,7 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
-                raw = text.encode("utf-8", "surrogateescape")
+                raw = _raw(text)
                 base.extend((f"{label}~{n}", t) for n, t in
                             enumerate(decode_text(raw, None)[1:], 1))
         if "=?" in text and "?=" in text and len(text) <= 2048:
@@ -1399,7 +1411,7 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
                     (_declared_reading(w, c or "utf-8") or w.decode("utf-8", "replace"))
                     if isinstance(w, bytes) else w for w, c in words)))
         if "*" in text and label.startswith("header:") and len(text) <= 2048 and \
-                _RFC2231.search(text) and ("%" in text or ascii_digits(text.encode()) >= 4):
+                _RFC2231.search(text) and ("%" in text or ascii_digits(_raw(text)) >= 4):
             disposition = rfc2231_params(text)
             if disposition:
                 base.append((f"{label}/params", disposition))
@@ -1463,7 +1475,7 @@ class NothingSeen:
     def __init__(self, size: int = 16384) -> None:
         self.size = size
         self._key = os.urandom(32)
-        self._seen: dict[bytes, int] = {}
+        self._seen: dict[bytes, tuple[int, int]] = {}
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -1472,13 +1484,14 @@ class NothingSeen:
         return hashlib.blake2b(b"%s%s\0%s" % (context, kind.encode(), text.encode(
             "utf-8", "surrogatepass")), key=self._key, digest_size=16).digest()
 
-    def cost(self, digest: bytes) -> int | None:
+    def work(self, digest: bytes) -> tuple[int, int] | None:
+        """(budget the reading needed left to pass, budget it spent), or None if unseen."""
         return self._seen.get(digest)
 
-    def add(self, digest: bytes, cost: int) -> None:
+    def add(self, digest: bytes, need: int, cost: int) -> None:
         if len(self._seen) >= self.size:
             del self._seen[next(iter(self._seen))]
-        self._seen[digest] = cost
+        self._seen[digest] = (need, cost)
 
 
 def _grouped_params(query: str) -> str:
@@ -1550,16 +1563,21 @@ def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
             digest = None
             if memo is not None:
                 digest = memo.digest(_entry_kind(label), text, context)
-                cost = memo.cost(digest)
-                if cost is not None:
+                seen = memo.work(digest)
+                if seen is not None:
+                    need, cost = seen
+                    if need > budget.remaining:
+                        raise BudgetExceeded  # as reading it with this much left would
                     budget.spend(cost)
                     continue
+                budget.floor = budget.remaining
             before, count = budget.remaining, len(found)
             for view_label, view in _entry_views(label, text):
                 found.extend((view_label, token) for token in tokens(
                     view, today=today, resident_ids=resident_ids, phones=phones, budget=budget))
             if digest is not None and len(found) == count:
-                memo.add(digest, before - budget.remaining)  # type: ignore[union-attr]
+                assert memo is not None and budget.floor is not None
+                memo.add(digest, before - budget.floor, before - budget.remaining)
     except BudgetExceeded:
         return _TOO_COMPLEX
     if not found:

@@ -99,13 +99,32 @@ class BudgetExceeded(Exception):
 
 @dataclass(slots=True)
 class Budget:
-    """Work units (candidate windows examined) a scan may still spend."""
+    """Work units (candidate windows examined) a scan may still spend. With `floor` set (to
+    `remaining`, say), the lowest level the work since has demanded is kept there: what was
+    spent, or asked for by a refusal made before spending (`demand`). A reading that started
+    with `r` left and passed needs `r - floor` to pass again, whatever is left then (the
+    request-line memo records it: see payload.NothingSeen)."""
 
     remaining: int = 2_000_000
+    floor: int | None = None
 
     def spend(self, units: int) -> None:
         self.remaining -= units
+        if self.floor is not None and self.remaining < self.floor:
+            self.floor = self.remaining
         if self.remaining < 0:
+            raise BudgetExceeded
+
+    def exact(self, most: int) -> bool:
+        """Whether a demand of at most `most` units must be worked out and made: it may be
+        more than is left, or demands are being tracked (`floor`)."""
+        return most > self.remaining or self.floor is not None
+
+    def demand(self, units: int) -> None:
+        """Refuse (BudgetExceeded) when `units` are more than is left; spends nothing."""
+        if self.floor is not None and self.remaining - units < self.floor:
+            self.floor = self.remaining - units
+        if units > self.remaining:
             raise BudgetExceeded
 
 
@@ -1321,15 +1340,15 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if fields is not None and digits < 15 and not (
                 plus or (phones and _context(data, start, _PHONE_WORDS))):
             continue  # joined fields: only an ID, or a phone said to be one (see above)
-        if budget is not None and digits > budget.remaining // 4:
+        if budget is not None and budget.exact(digits * 4):
             # a run of more digit groups than the budget has left is refused before its
             # groups are listed (a list of millions of strings: ~100 bytes per byte of a
             # run such as "1<1<1<..."), as spend(len(groups) * 4) below would refuse it
             noise = _noise_start(data, start, end)
             cut = end if noise is None or noise <= start else noise
-            if (b"." + data[start:cut].translate(_DIGIT_SKELETON)).count(b".0") * 4 > \
-                    budget.remaining and (noise is None or noise > start):
-                raise BudgetExceeded
+            if noise is None or noise > start:
+                budget.demand((b"." + data[start:cut].translate(_DIGIT_SKELETON)).count(
+                    b".0") * 4)
         groups = [g.decode() for g in _GROUPS.findall(data, start, end)]
         if len(groups) == 4 and _DOTTED_QUAD.fullmatch(data, start, end):
             continue

@@ -237,6 +237,11 @@ def special_cases() -> Iterator[tuple[str, str, str, list[tuple[str, str]], byte
     yield "escape", "json-unicode-digits", "/v1/verify", JSON_H, ('{"id": "' + "".join(f"\\u{ord(c):04x}" for c in ID18) + '"}').encode(), "cn", ""
     yield "escape", "base64-json", "/v1/verify", JSON_H, js({"claims": base64.b64encode(js({"idno": ID18})).decode()}), "cn", ""
     yield "escape", "base64url-jwt", "/v1/verify", [("Authorization", "Bearer x"), *JSON_H], js({"token": "eyJhbGciOiJub25lIn0." + base64.urlsafe_b64encode(js({"sub": ID18})).decode().rstrip("=") + "."}), "cn", ""
+    # Header bytes that are not UTF-8 (the server keeps them as surrogate escapes) beside
+    # percent escapes: the percent decoding once raised on them (a 500).
+    yield "header-bytes", "percent-beside-undecodable-byte", "/v1/verify", [("X-Ref", "%31\xb3"), *JSON_H], js({}), "sg", ""
+    gbk_id = "".join(f"%{ord(c):02X}" for c in ID18) + "\xd6\xa4\xba\xc5"  # + 证号 in GBK
+    yield "header-bytes", "percent-id-beside-gbk-bytes", "/v1/verify", [("X-Ref", gbk_id), *JSON_H], js({}), "cn", ""
     yield "escape", "double-percent-query", "/v1/lookup?id=" + "".join(f"%25{ord(c):02X}" for c in ID18), [], b"", "cn", ""
     yield "escape", "percent-path", "/v1/subjects/" + "".join(f"%{ord(c):02X}" for c in ID18), [], b"", "cn", ""
     yield "escape", "quoted-printable-part", *_mp([([field("n"), "Content-Transfer-Encoding: quoted-printable"], ("id=3D" + ID18).encode())]), "cn", ""
