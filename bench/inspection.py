@@ -85,6 +85,32 @@ def client_headers() -> list[tuple[str, str]]:
     ]
 
 
+JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+
+
+def photo(size: int, seed: int = 1) -> bytes:
+    """JPEG-shaped: a JFIF head, then `size` entropy-coded (random) bytes."""
+    return JPEG_HEAD + random.Random(seed).randbytes(size) + b"\xff\xd9"
+
+
+def photo_form(size: int = 150_000) -> tuple[bytes, str]:
+    """A face photo and two fields, as a mobile SDK uploads them (multipart/form-data)."""
+    body = (b'--rgbench\r\nContent-Disposition: form-data; name="image"; filename="face.jpg"'
+            b"\r\nContent-Type: image/jpeg\r\n\r\n" + photo(size) + b"\r\n--rgbench\r\n"
+            b'Content-Disposition: form-data; name="biz_token"\r\n\r\ntkn_9f8e7d6c5b4a\r\n'
+            b'--rgbench\r\nContent-Disposition: form-data; name="liveness"\r\n\r\n0.98\r\n'
+            b"--rgbench--\r\n")
+    return body, "multipart/form-data; boundary=rgbench"
+
+
+def face_compare_json(size: int = 150_000) -> bytes:
+    """Two photos as base64 in JSON, as face-compare APIs take them."""
+    return json.dumps({"request_id": "4f1c2a9e-8d7b-4c3e-9a1f-2b6d8e0c5a71",
+                       "image1": base64.b64encode(photo(size, 1)).decode(),
+                       "image2": base64.b64encode(photo(size, 2)).decode(),
+                       "threshold": 0.8}).encode()
+
+
 def cjk_punctuated(body: bytes) -> bytes:
     """The same body as OCR of a Chinese card writes it: fullwidth digits, brackets, commas and
     colons and the ideographic full stop in its Chinese values (the slow path of NFKC)."""
@@ -124,6 +150,16 @@ def bench_scan(n: int) -> None:
                                                headers=headers, memo=memo), n)
     print(f"request line with {len(headers)} client headers: {cold:6.1f} us read in full, "
           f"{warm:6.1f} us with the memo (x{warm / cold:.2f}); no headers {bare:6.1f} us")
+    form, form_type = photo_form()
+    blob = random.Random(3).randbytes(64 * 1024)
+    for label, body, ctype, runs in (
+            ("face photo in a form (150 KB JPEG data)", form, form_type, 20),
+            ("face-compare JSON (2 photos, base64)", face_compare_json(), "application/json", 10),
+            ("opaque 64 KiB blob (octet-stream)", blob, "application/octet-stream", 20)):
+        took = median_us(lambda body=body, ctype=ctype: inspect_body(
+            body, content_type=ctype, key=KEY, today=TODAY, options=opts), runs)
+        print(f"{label:42s} {len(body) / 1024:6.0f} KiB  {took / 1e3:7.2f} ms median  "
+              f"{len(body) / took:6.1f} MB/s")
     from tests.corpus import load
 
     cases = [c for c in load() if c.body]

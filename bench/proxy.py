@@ -5,13 +5,13 @@ interleaved and repeated, in one run.
 
 Scenarios: 2 KB KYC JSON without and with identifiers (32 connections), the same with the
 headers a mobile browser or SDK sends (User-Agent, Accept*, a cookie, a bearer JWT), 1
-connection latency, 20 MB binary uploads that start with an MP4 header (they stream), and 2
-processes (nginx with 2 workers against `serve --workers 2` on one port). Printed: req/s,
-p50/p99, CPU microseconds per request (utime + stime from /proc/<pid>/stat of the measured
-server's process tree), RSS, and ratios to nginx; every response must be 2xx (a Lua
-`response()` hook counts the others) and `residency-gateway audit verify` must pass on the
-trail after each gateway scenario. Also the fsync time of the data directory (one durable
-append costs about that).
+connection latency, face photos uploaded as multipart forms (inspected in worker processes), 20
+MB binary uploads that start with an MP4 header (they stream), and 2 processes (nginx with 2
+workers against `serve --workers 2` on one port). Printed: req/s, p50/p99, CPU microseconds per
+request (utime + stime from /proc/<pid>/stat of the measured server's process tree), RSS, and
+ratios to nginx; every response must be 2xx (a Lua `response()` hook counts the others) and
+`residency-gateway audit verify` must pass on the trail after each gateway scenario. Also the
+fsync time of the data directory (one durable append costs about that).
 
 All traffic stays on 127.0.0.1; every wrk run is bounded (`-d`, default 5 s) and every child
 process is stopped by pid when the bench ends. wrk is pinned with `taskset` to CPU 1 and the
@@ -41,7 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.inspection import client_headers, kyc_body
+from bench.inspection import client_headers, kyc_body, photo_form
 from residency_gateway.cli.demo import build_geoip, demo_file
 
 ROOT = Path(__file__).parents[1]
@@ -503,6 +503,8 @@ def run(args: argparse.Namespace) -> None:
         kyc_plain, kyc_ids = tmp / "kyc.json", tmp / "kyc-ids.json"
         kyc_plain.write_bytes(kyc_body(False))
         kyc_ids.write_bytes(kyc_body(True))
+        form, form_type = photo_form()
+        (tmp / "photo-form.bin").write_bytes(form)
         (tmp / "client-headers.txt").write_text(
             "".join(f"{k}: {v}\n" for k, v in client_headers()))
         video = tmp / "upload.mp4"
@@ -519,6 +521,8 @@ def run(args: argparse.Namespace) -> None:
             Scenario("2 KB JSON, browser/SDK headers (UA, cookie, bearer JWT)", "kyc.json",
                      "application/json", 32, headers="client-headers.txt"),
             Scenario("1 connection, 2 KB JSON", "kyc.json", "application/json", 1),
+            Scenario("face photo forms (multipart, 150 KB JPEG data, inspected)",
+                     "photo-form.bin", form_type, 8, path="/upload"),
             Scenario(f"{args.upload_mib} MB MP4 uploads (streamed)", "upload.mp4", "video/mp4",
                      4, path="/upload"),
             Scenario("2 processes, 2 KB JSON", "kyc.json", "application/json", 32, processes=2),
