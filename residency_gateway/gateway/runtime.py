@@ -136,7 +136,7 @@ class Runtime:
     listening: bool = False  # both listeners bound (before that, readiness is not reported)
     inspector: Inspector = field(default_factory=Inspector)
     # Request-line texts read with nothing found (keyed digests only): see NothingSeen.
-    line_memo: NothingSeen = field(default_factory=NothingSeen)
+    line_memo: NothingSeen = field(default_factory=lambda: NothingSeen(os.urandom(32)))
 
     @property
     def trails(self) -> list[Trail]:

@@ -13,6 +13,7 @@ from residency_gateway.core.payload import NothingSeen, scan_request_line
 from residency_gateway.core.values import Reason
 
 KEY = b"k" * 32
+MEMO_KEY = b"m" * 32  # the digests' key (the gateway draws one per process)
 TODAY = dt.date(2026, 11, 29)
 ID = "110101199003071233"
 
@@ -40,7 +41,7 @@ BROWSER = [
 
 
 def test_ordinary_headers_are_remembered_and_not_read_again():
-    memo = NothingSeen()
+    memo = NothingSeen(MEMO_KEY)
     assert scan(headers=BROWSER, memo=memo) == scan(headers=BROWSER)
     remembered = len(memo)
     assert remembered >= len(BROWSER)  # each value (and the path) read once, nothing found
@@ -49,7 +50,7 @@ def test_ordinary_headers_are_remembered_and_not_read_again():
 
 
 def test_memo_holds_no_header_value():
-    memo = NothingSeen()
+    memo = NothingSeen(MEMO_KEY)
     scan(headers=BROWSER, memo=memo)
     held = b"".join(memo._seen)  # digests only
     for _, value in BROWSER:
@@ -58,7 +59,7 @@ def test_memo_holds_no_header_value():
 
 
 def test_values_with_an_identifier_are_never_remembered():
-    memo = NothingSeen()
+    memo = NothingSeen(MEMO_KEY)
     for _ in range(2):
         found = scan(headers=[("X-Customer", ID), *BROWSER], memo=memo)
         assert [f.area_jurisdiction for f in found.ids] == ["CN"]
@@ -66,7 +67,7 @@ def test_values_with_an_identifier_are_never_remembered():
 
 
 def test_identifier_split_between_a_remembered_value_and_a_new_one():
-    memo = NothingSeen()
+    memo = NothingSeen(MEMO_KEY)
     # Each part alone is clean and is remembered...
     assert not scan(headers=[("X-Id-A", "110101")], memo=memo).ids
     assert not scan(headers=[("X-Id-B", "19900307")], memo=memo).ids
@@ -87,7 +88,7 @@ def test_identifier_split_between_a_remembered_value_and_a_new_one():
 def test_same_text_in_the_path_and_in_a_header_is_read_as_each():
     # A path is read with ';,:=' as separators (matrix parameters); a header value is not:
     # the text remembered as a clean header must not stand for the same text as a path.
-    memo = NothingSeen()
+    memo = NothingSeen(MEMO_KEY)
     for sep in ";,:=":
         text = f"/x{sep}139{sep}1234{sep}5678"
         as_header = scan(path="/", headers=[("X-Ref", text)], memo=memo)
@@ -97,7 +98,7 @@ def test_same_text_in_the_path_and_in_a_header_is_read_as_each():
 
 
 def test_memo_is_per_day_and_per_payload_settings():
-    memo = NothingSeen()
+    memo = NothingSeen(MEMO_KEY)
     young = "110101202612011233"  # born 2026-12-01: not yet born on TODAY, a child after
     young = young[:17] + _check(young[:17])
     before = scan(headers=[("X-Ref", young)], memo=memo)
@@ -119,7 +120,7 @@ def test_remembered_work_still_counts_against_the_budget():
     # A value that is costly to read: read once it is remembered with its cost, and a request
     # repeating it past the inspection budget is refused as too complex with or without it.
     costly = " ".join(["1 2 3 4 5 6 7 8 9 0"] * 20)
-    memo = NothingSeen()
+    memo = NothingSeen(MEMO_KEY)
     one = scan(headers=[("X-Note", costly)], memo=memo)
     assert one.error is None
     (cost,) = [c for _, c in memo._seen.values() if c > 0]
@@ -131,7 +132,7 @@ def test_remembered_work_still_counts_against_the_budget():
 
 
 def test_memo_is_bounded_oldest_first():
-    memo = NothingSeen(size=8)
+    memo = NothingSeen(MEMO_KEY, size=8)
     for i in range(50):
         scan(headers=[("X-Seq", f"value-{i}")], memo=memo)
     assert len(memo) == 8
@@ -158,7 +159,7 @@ def request_lines(draw):
     return path, query, headers
 
 
-SHARED = NothingSeen(size=64)  # across examples: what earlier requests left behind
+SHARED = NothingSeen(MEMO_KEY, size=64)  # across examples: what earlier requests left behind
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))

@@ -25,6 +25,7 @@ from residency_gateway.core.payload import NothingSeen, scan_request_line
 from residency_gateway.core.values import Reason
 
 KEY = b"k" * 32
+MEMO_KEY = b"m" * 32  # the digests' key (the gateway draws one per process)
 TODAY = dt.date(2026, 11, 29)
 ID = "110101199003071233"
 
@@ -62,7 +63,7 @@ def _spent_to(left: int) -> list[tuple[str, str]]:
 def test_remembered_text_read_at_the_end_of_the_budget(last):
     full = [*_spent_to(2), ("X-Forwarded-Host-Ip", last)]
     cold = scan(headers=full)
-    memo = NothingSeen()
+    memo = NothingSeen(MEMO_KEY)
     assert scan(headers=[("X-Forwarded-Host-Ip", last)], memo=memo) == scan(
         headers=[("X-Forwarded-Host-Ip", last)])  # nothing found: remembered
     warm = scan(headers=full, memo=memo)
@@ -77,7 +78,7 @@ def test_one_request_with_a_fresh_memo():
     full = [*_spent_to(2), ("X-Ip", "192.168.100.200")]
     cold = scan(query="192.168.100.200", headers=full)
     assert cold.error == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
-    assert scan(query="192.168.100.200", headers=full, memo=NothingSeen()) == cold
+    assert scan(query="192.168.100.200", headers=full, memo=NothingSeen(MEMO_KEY)) == cold
 
 
 @pytest.mark.parametrize("value", ["%31\udcb3", "1%32%33%33%20\udcb3\udcf6"])
@@ -176,7 +177,7 @@ def _run(seed: int, requests: int, memo: NothingSeen) -> list:
 
 @pytest.mark.parametrize("seed", range(2))
 def test_random_sequences_through_one_shared_memo(seed):
-    failures = _run(seed, 1500, NothingSeen(size=rng_size(seed)))
+    failures = _run(seed, 1500, NothingSeen(MEMO_KEY, size=rng_size(seed)))
     assert not failures, failures[:3]
 
 
@@ -187,5 +188,5 @@ def rng_size(seed: int) -> int:
 @pytest.mark.parametrize("units", [30, 60, 200, 1000])
 def test_random_sequences_at_the_budget_edge(monkeypatch, units):
     _small_budget(monkeypatch, units)
-    failures = _run(100 + units, 1500, NothingSeen(size=256))
+    failures = _run(100 + units, 1500, NothingSeen(MEMO_KEY, size=256))
     assert not failures, failures[:3]
