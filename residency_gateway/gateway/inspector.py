@@ -33,12 +33,16 @@ from typing import Any
 
 import structlog
 
-from residency_gateway.core.payload import InspectOptions, inspect_body
+from residency_gateway.core.payload import InspectOptions, binary_data, inspect_body
 from residency_gateway.core.values import PayloadScan, Reason
 
 log = structlog.get_logger("residency_gateway")
 INLINE_BUDGET = 20_000  # work units (candidate windows) an inline inspection may spend
 INLINE_VIEW_BYTES = 1024 * 1024  # bytes decoding may produce inline
+# Binary bodies (photos in forms, opaque blobs) over this go to a worker whatever their size:
+# finding the text runs in them is C work no budget counts (~10 ms for 60 KB) that would hold
+# the event loop.
+INLINE_BINARY_BYTES = 8 * 1024
 QUEUE_PER_WORKER = 4  # inspections that may wait for a worker, per worker; more: 503
 
 
@@ -144,7 +148,8 @@ class Inspector:
 
     async def inspect(self, body: bytes, *, content_type: str, content_encoding: str,
                       key: bytes, today: dt.date, options: InspectOptions) -> PayloadScan:
-        if len(body) <= self.threshold:
+        if len(body) <= self.threshold and not (
+                len(body) > INLINE_BINARY_BYTES and not content_encoding and binary_data(body)):
             # Inline only while the work stays small: a small body that needs more (64 KiB of
             # "1 1 1 ...", a few KB that decompress or decode into megabytes) goes to a worker
             # with the full budget instead of holding the loop.

@@ -139,3 +139,22 @@ async def test_small_bodies_whose_readings_cost_a_step_per_word_go_to_a_worker(
                                      headers={"Content-Type": "text/plain"})
     assert (status, reply["region"]) == (200, "sg")  # read whole by the worker: no identifier
     assert gw.runtime.inspector.jobs == 1
+
+
+async def test_a_small_photo_form_is_inspected_in_a_worker_and_json_stays_inline(
+        make_gateway, backends):
+    """Finding the text runs in binary is C work no inline budget counts (~10 ms for a 60 KB
+    photo form): a binary body over 8 KiB goes to a worker whatever its size; the field beside
+    the photo is still read."""
+    gw = await make_gateway(inspect_offload_bytes=64 * 1024)
+    photo = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + random.Random(3).randbytes(40_000)
+    form = (b'--B\r\nContent-Disposition: form-data; name="face"; filename="f.jpg"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n" + photo + b'\r\n--B\r\nContent-Disposition: '
+            b'form-data; name="id_number"\r\n\r\n' + ADULT_ID.encode() + b"\r\n--B--\r\n")
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=form,
+                                     headers={"Content-Type": "multipart/form-data; boundary=B"})
+    assert (status, reply["region"]) == (200, "cn")
+    assert gw.runtime.inspector.jobs == 1
+    status, _, reply = await gw.post(xff=ADDR["SG"], json_body={"note": "x" * 20_000})
+    assert (status, reply["region"]) == (200, "sg")
+    assert gw.runtime.inspector.jobs == 1  # text of the same size: inline
