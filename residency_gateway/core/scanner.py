@@ -41,7 +41,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import phonenumbers
@@ -1004,6 +1004,7 @@ _SAID_GLUED = re.compile(rb"(?<![A-Za-z])(?:zero|oh|one|two|three|four|five|six|
                          rb"{2,}(?![A-Za-z])", re.IGNORECASE)
 _SAID_PARTS = re.compile(rb"zero|oh|one|two|three|four|five|six|seven|eight|nine")
 _GLUED_WORD = re.compile(rb"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine){3,}")
+_GLUED_SHORTEST = b"w" * 4  # "ohoh"
 # Letters of digit words only (no separator, no digit): nine in a row or more are where three
 # digit words run together could be ("oneonesix"); each such word is then checked whole.
 _GLUED_TABLE = bytes.maketrans(bytes(range(256)), bytes(
@@ -1141,7 +1142,34 @@ def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
     data = _toneless(data)
     if _says_pinyin(data):
         data = _PINYIN_RUN.sub(english, data)
-    return _SAID_GLUED.sub(apart, data)
+    return _glued_apart(data, apart)
+
+
+_GLUED_WORDS = re.compile(rb"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine){2,}",
+                          re.IGNORECASE)
+
+
+def _glued_apart(data: bytes, apart: Callable[[re.Match[bytes]], bytes]) -> bytes:
+    """_SAID_GLUED.sub(apart, data), found with byte searches: a match is a whole word (letters
+    between non-letters) made of the letters of digit words only, so it is one of the
+    _GLUED_TABLE stretches, with no letter on either side, that is two digit words or more.
+    (The regex over the whole text took ~12 ms per 400 KB of base64 photo data, where most
+    places begin some digit word.)"""
+    pieces: list[bytes] = []
+    last = 0
+    for pos, end in _stretches(data, _GLUED_TABLE, _GLUED_SHORTEST):
+        if data[pos - 1:pos].isalpha() or data[end:end + 1].isalpha():
+            continue
+        m = _GLUED_WORDS.fullmatch(data, pos, end)
+        if m is None:
+            continue
+        pieces.append(data[last:pos])
+        pieces.append(apart(m))
+        last = end
+    if not pieces:
+        return data
+    pieces.append(data[last:])
+    return b"".join(pieces)
 
 
 def has_said_digit(text: str) -> bool:
