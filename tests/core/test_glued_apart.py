@@ -26,3 +26,42 @@ def test_glued_apart_equals_the_regex(pieces):
 @given(st.binary(max_size=200))
 def test_glued_apart_equals_the_regex_on_any_bytes(data):
     assert _glued_apart(data, mark) == _SAID_GLUED.sub(mark, data)
+
+
+# -- the said-digit rules found from the byte before (_SAID_RUN_AT, _SAID_FIELD_AT) ----------
+
+def _matches_before(data: bytes) -> list[tuple[str, int, int]]:
+    """The spans the lookbehind rules find in `data` (as _said searched them before)."""
+    from residency_gateway.core.scanner import _SAID_FIELD, _SAID_RUN
+    lower = data.lower()
+    return [("run", m.start(), m.end()) for m in _SAID_RUN.finditer(lower)] + \
+        [("field", m.start(1), m.end(1)) for m in _SAID_FIELD.finditer(lower)]
+
+
+def _matches_now(data: bytes) -> list[tuple[str, int, int]]:
+    from residency_gateway.core.scanner import _SAID_FIELD_AT, _SAID_RUN_AT
+    lower = b"\n" + data.lower()
+    return [("run", m.start(1) - 1, m.end(1) - 1) for m in _SAID_RUN_AT.finditer(lower)] + \
+        [("field", m.start(1) - 1, m.end(1) - 1) for m in _SAID_FIELD_AT.finditer(lower)]
+
+
+SAID = ["one", "two", "three", "nine", "oh", "o", "double", "twenty", "eleven", "x", "X",
+        "7", "139", " ", ", ", ". ", "-", "/", ":", "=", '"', "'", "?", ">", "&", "<", "\n",
+        "\t", "a", "Q", "_", "(", ")", "|", "é"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(SAID), max_size=40))
+def test_said_rules_from_the_byte_before_find_the_same(pieces):
+    data = "".join(pieces).encode()
+    assert _matches_now(data) == _matches_before(data)
+
+
+def test_said_rules_on_a_base64_photo_body():
+    from bench.inspection import face_compare_json
+    body = face_compare_json(20_000)
+    crafted = body[:5000] + b'", "a": "one two three four five six seven", "b": "/nine/' \
+        b'one/two/three/four/five/six/seven/eight/nine/oh"' + body[5000:]
+    for data in (body, crafted):
+        assert _matches_now(data) == _matches_before(data)
+    assert _matches_now(crafted)
