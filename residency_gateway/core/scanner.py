@@ -1147,6 +1147,11 @@ def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
 
 _GLUED_WORDS = re.compile(rb"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine){2,}",
                           re.IGNORECASE)
+# Letters of digit words "w", other ASCII letters "L", the rest "."
+_GLUED_WORD_TABLE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("w") if w == ord("w") else ord("L") if chr(c).isascii() and chr(c).isalpha() else ord(".")
+    for c, w in zip(range(256), _GLUED_TABLE, strict=True)))
+_GLUED_WHOLE = re.compile(rb"\.(w{4,})(?![wL])")
 
 
 def _glued_apart(data: bytes, apart: Callable[[re.Match[bytes]], bytes]) -> bytes:
@@ -1157,9 +1162,11 @@ def _glued_apart(data: bytes, apart: Callable[[re.Match[bytes]], bytes]) -> byte
     places begin some digit word.)"""
     pieces: list[bytes] = []
     last = 0
-    for pos, end in _stretches(data, _GLUED_TABLE, _GLUED_SHORTEST):
-        if data[pos - 1:pos].isalpha() or data[end:end + 1].isalpha():
-            continue
+    # whole words of digit-word letters, four or more, in the skeleton after one "." (see
+    # _from_the_byte_before): a stretch beside another letter is no word of its own
+    skeleton = b"." + data.translate(_GLUED_WORD_TABLE)
+    for w in _GLUED_WHOLE.finditer(skeleton):
+        pos, end = w.start(1) - 1, w.end(1) - 1
         m = _GLUED_WORDS.fullmatch(data, pos, end)
         if m is None:
             continue
