@@ -191,26 +191,80 @@ def media_texts(data: bytes) -> bytes:
 _CONTROL_BYTES = bytes([*range(1, 9), *range(14, 27), *range(28, 32), 127])
 
 
-def binary_data(data: bytes) -> bool:
+def _many_controls(data: bytes) -> bool:
     controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
     return controls >= 8 and controls * 100 > len(data)
 
 
-# The text runs in binary data (eight characters or more, as `strings` finds them): in its
-# UTF-8 reading (ASCII included); in UTF-16 and UTF-32 of either byte order and alignment
-# (ASCII, Latin with pinyin's tone marks, CJK, CJK punctuation, fullwidth forms: random bytes
-# read that way are mostly other characters; so is a declared UTF-16/32 charset's reading);
-# and in each two-byte legacy CJK charset (GB18030/GBK, Big5, Shift_JIS) the runs with eight
-# digits or more (ASCII, fullwidth or Chinese numerals: no identifier has fewer, and random
-# bytes read in them are mostly CJK). Each reading is decoded in C and searched with one
-# character class (a byte-pattern alternation was ~15 MB/s).
-_TEXT_RUNS = re.compile("[^\x00-\x08\x0e-\x1f\x7f\ufffd]{8,}")
-_WIDE_TEXT_RUNS = re.compile(
-    "[\t\n\r\x20-\x7e\u00a0-\u024f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]{8,}")
+def wide_texts(data: bytes) -> list[str]:
+    """The UTF-16/32 readings of `data` (either byte order; UTF-16 at either alignment) that
+    have few replacement characters and controls (under 1%): text, though a CJK character's
+    code unit often has a C0 byte (and pure CJK text has no NUL byte to show it is UTF-16).
+    (Random bytes are never such: one UTF-16 unit in 32 is a lone surrogate.)"""
+    wide32 = data.count(b"\x00\x00") * 8 >= len(data)
+    found: list[str] = []
+    for codec, width in _WIDE_CODECS:
+        if width == 4 and not wide32:
+            continue  # (decoding random bytes as UTF-32 is slow: nearly every unit replaced)
+        for offset in range(width if width == 2 else 1):
+            piece = data[offset:]
+            text = piece[:len(piece) - len(piece) % width].decode(codec, "replace")
+            if text and (text.count("\ufffd") + len(_CONTROL_CHARS.findall(text))) * 100 <= \
+                    len(text):
+                found.append(text)
+    return found
+
+
+def binary_data(data: bytes) -> bool:
+    """C0 control bytes in more than 1% of `data` (see above), and no clean UTF-16/32 reading."""
+    return _many_controls(data) and not wide_texts(data)
+
+
+# The text in binary data, as `strings` finds it: runs of eight characters or more, in each
+# reading: UTF-8 (ASCII included; a control byte or two inside a run, as text sprinkled with
+# them has, stands for a space); the declared charset; UTF-16 and UTF-32 of either byte
+# order and alignment (letters, digits, punctuation and CJK of the scripts identifiers are
+# written in), the runs holding two digits or more (any script's, fullwidth, circled, Chinese
+# numerals) or eight ASCII letters (digits said in words); EBCDIC (cp037, read whenever the
+# data is no UTF-8, as decode_text reads it), the runs holding four digits or more; ISO-2022
+# where its escapes stand; and each two-byte legacy CJK charset (GB18030/GBK, Big5,
+# Shift_JIS), the runs holding eight digits or numerals (no identifier has fewer; random
+# bytes read in these are mostly CJK). Each reading is decoded in C and searched with one
+# pattern (a byte-pattern alternation was ~15 MB/s).
+_CTL = "\x00-\x08\x0e-\x1f\x7f"
+_CONTROL_CHARS = re.compile(f"[{_CTL}]")
+_TEXT_RUNS = re.compile(f"[^{_CTL}\ufffd]{{8,}}")
+# (in the UTF-8 reading, a control byte or two inside a run: random bytes break there at
+# once on the invalid sequences; a reading that maps every byte, cp037 or GB18030, would
+# make one run of them all)
+_MERGED_RUNS = re.compile(f"[^{_CTL}\ufffd]+(?:[{_CTL}]{{1,2}}[^{_CTL}\ufffd]+)*")
+_WIDE_CLASS = ("\t\n\r\x20-\x7e\u00a0-\u06ff\u0900-\u0e7f\u2000-\u24ff\u2776-\u2793"
+               "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uff00-\uffef"
+               "\U0001d400-\U0001d7ff")
+_WIDE_TEXT_RUNS = re.compile(f"[{_WIDE_CLASS}]{{8,}}")
 _WIDE_CODECS = (("utf-16-le", 2), ("utf-16-be", 2), ("utf-32-le", 4), ("utf-32-be", 4))
 _DBCS_CODECS = ("gb18030", "big5", "shift_jis")
 _DIGITISH = re.compile("[0-9\uff10-\uff19" + CN_NUMERAL_CHARS + "]")
+_ANY_DIGITISH = re.compile("[\\d\u2460-\u24ff\u2776-\u2793" + CN_NUMERAL_CHARS + "]")
+_ASCII_DIGIT_CHARS = re.compile("[0-9]")
+_ASCII_LETTERS_RE = re.compile("[A-Za-z]")
+_ISO2022 = (("iso-2022-jp", (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")),
+            ("iso-2022-kr", (b"\x1b$)C",)))
 _RUN_JOINT = ";\n"  # (each run a field of its own: a newline alone joins digit groups)
+_ESCAPE_CHARS = re.compile(r"[\\%&<+]")  # what _decodings undoes starts with one of these
+
+
+def _runs(text: str, keep: Callable[[str], bool] | None = None, merged: bool = False) -> str:
+    """The runs of `text` (see above), joined; `merged`: controls inside one as spaces."""
+    found = [run for run in _MERGED_RUNS.findall(text) if len(run) >= 8] if merged else \
+        _TEXT_RUNS.findall(text)
+    if keep is not None:
+        found = [run for run in found if keep(run)]
+    return _CONTROL_CHARS.sub(" ", _RUN_JOINT.join(found))
+
+
+def _wide_kept(run: str) -> bool:
+    return len(_ANY_DIGITISH.findall(run)) >= 2 or len(_ASCII_LETTERS_RE.findall(run)) >= 8
 
 
 _ZERO_PAIR = re.compile(b"\x00\x00")
@@ -238,34 +292,32 @@ def _wide32_regions(data: bytes) -> list[bytes]:
 
 def binary_texts(data: bytes, charset: str | None = None) -> list[str]:
     """The texts a reader finds in binary `data`: its runs in each reading (see above), one
-    text per reading, runs one per line (the first: UTF-8, possibly empty); with a declared
-    `charset`, the runs of its reading too (EBCDIC's digits are bytes no other charset reads
-    as digits, and its line end is a C0 control)."""
-    texts = [_RUN_JOINT.join(_TEXT_RUNS.findall(data.decode("utf-8", "replace")))]
+    text per reading, runs one per line (the first: UTF-8, possibly empty)."""
+    texts = [_runs(data.decode("utf-8", "replace"), merged=True)]
     if charset:
         declared = _declared_reading(data, charset)
         if declared is None:
             declared = data.decode("cp037", "replace")  # (as decode_text reads it)
         wide = charset.lower().replace("_", "-").startswith(("utf-16", "utf-32", "ucs"))
-        found = (_WIDE_TEXT_RUNS if wide else _TEXT_RUNS).findall(declared)
-        if found:
-            texts.append(_RUN_JOINT.join(found))
+        texts.append(_RUN_JOINT.join(r for r in _WIDE_TEXT_RUNS.findall(declared)
+                                     if _wide_kept(r)) if wide else _runs(declared))
     # (UTF-32 only where its characters' two zero bytes stand close together: decoding
     # random bytes as UTF-32 replaces nearly every unit, ~10 ms per 300 KB and alignment)
     regions = _wide32_regions(data)
     for codec, width in _WIDE_CODECS:
-        found = [run for piece in ([data] if width == 2 else regions)
-                 for offset in range(width) for run in _WIDE_TEXT_RUNS.findall(
-                     piece[offset:len(piece) - (len(piece) - offset) % width].decode(
-                         codec, "replace"))]
-        if found:
-            texts.append(_RUN_JOINT.join(found))
+        texts.append(_RUN_JOINT.join(
+            run for piece in ([data] if width == 2 else regions) for offset in range(width)
+            for run in _WIDE_TEXT_RUNS.findall(piece[offset:len(piece) - (
+                len(piece) - offset) % width].decode(codec, "replace")) if _wide_kept(run)))
+    texts.append(_runs(data.decode("cp037", "replace"),
+                       lambda run: len(_ASCII_DIGIT_CHARS.findall(run)) >= 4))
+    if b"\x1b" in data:
+        texts.extend(_runs(data.decode(codec, "replace")) for codec, marks in _ISO2022
+                     if any(m in data for m in marks))
     for codec in _DBCS_CODECS:
-        found = [run for run in _TEXT_RUNS.findall(data.decode(codec, "replace"))
-                 if not run.isascii() and len(_DIGITISH.findall(run)) >= 8]
-        if found:
-            texts.append(_RUN_JOINT.join(found))
-    return texts
+        texts.append(_runs(data.decode(codec, "replace"), lambda run: not run.isascii() and len(
+            _DIGITISH.findall(run)) >= 8))
+    return [texts[0], *(t for t in texts[1:] if t)]
 
 
 def text_like(sample: bytes) -> bool:
@@ -1096,27 +1148,47 @@ class _Inspection:
 
     def add_text(self, label: str, data: bytes, charset: str | None, *, plus: bool = False,
                  depth: int = 0) -> None:
-        if binary_data(data):
-            # Binary (an encrypted blob, a proprietary format, a photo in a form's raw
-            # framing): the text inside it, as `strings` finds it, not the whole of it read
-            # in every charset (a 64 KB blob made 95 views of ~70 KB: 3 s; 150 KB, refused).
-            self.notes.append(f"{label}: binary, the text runs in it read")
-            self._add_readings(label, data, binary_texts(data, charset), plus=plus,
-                               depth=depth, strict=False)
-            return
-        self._add_readings(label, data, decode_text(data, charset), plus=plus, depth=depth)
+        readings = None
+        if _many_controls(data):
+            wide = wide_texts(data)
+            if not wide:
+                # Binary (an encrypted blob, a proprietary format, a photo in a form's raw
+                # framing): the text inside it, as `strings` finds it, not the whole of it
+                # read in every charset (a 64 KB blob made 95 views of ~70 KB: 3 s; 150 KB,
+                # refused).
+                self.notes.append(f"{label}: binary, the text runs in it read")
+                self._add_readings(label, data, binary_texts(data, charset), plus=plus,
+                                   depth=depth, runs=True)
+                return
+            readings = decode_text(data, charset)
+            readings += [w for w in wide if w not in readings]  # (UTF-16 CJK: no NUL byte)
+        self._add_readings(label, data, readings or decode_text(data, charset), plus=plus,
+                           depth=depth)
 
     def _add_readings(self, label: str, data: bytes, readings: list[str], *, plus: bool,
-                      depth: int, strict: bool = True) -> None:
+                      depth: int, runs: bool = False) -> None:
+        """Each reading of `data` as a view, with its decodings (percent, escapes, entities,
+        ...) and the base64 tokens in any of them. `runs`: the readings are the text runs of
+        binary data (see binary_texts), each run decoded on its own, the decodings of all of
+        them one view: a run's layers past the limit are refused as a text's are, but escapes
+        scattered over unrelated runs of a blob add up to no combination."""
         texts = [data]
         for n, text in enumerate(readings):
             name = label if n == 0 else f"{label}~{n}"
             self.view(name, data if n == 0 and data.isascii() else text)
+            if runs:
+                decoded = [d for run in text.split(_RUN_JOINT) if _ESCAPE_CHARS.search(run)
+                           for d in derived_views(run, plus=plus, strict=True)]
+                if decoded:
+                    joined = _RUN_JOINT.join(decoded)
+                    self.view(f"{name}+runs", joined)
+                    texts.append(joined.encode("utf-8", "replace"))
+                continue
             if n == 0 and text[:64].lstrip()[:1] in ("{", "[") and _JSON_FRACTION.search(text):
                 integral = json_integers(text)
                 if integral != text:
                     self.view(f"{name}/numbers", integral)
-            for m, derived in enumerate(derived_views(text, plus=plus, strict=strict)):
+            for m, derived in enumerate(derived_views(text, plus=plus, strict=True)):
                 self.view(f"{name}+{m}", derived)
                 texts.append(derived.encode("utf-8", "replace"))
         count = 0
