@@ -522,7 +522,7 @@ def run(args: argparse.Namespace) -> None:
                      "application/json", 32, headers="client-headers.txt"),
             Scenario("1 connection, 2 KB JSON", "kyc.json", "application/json", 1),
             Scenario("face photo forms (multipart, 150 KB JPEG data, inspected)",
-                     "photo-form.bin", form_type, 8, path="/upload"),
+                     "photo-form.bin", form_type, 4, path="/upload"),
             Scenario(f"{args.upload_mib} MB MP4 uploads (streamed)", "upload.mp4", "video/mp4",
                      4, path="/upload"),
             Scenario("2 processes, 2 KB JSON", "kyc.json", "application/json", 32, processes=2),

@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import resource
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
@@ -147,7 +148,12 @@ class Inspector:
             process.close()
 
     async def inspect(self, body: bytes, *, content_type: str, content_encoding: str,
-                      key: bytes, today: dt.date, options: InspectOptions) -> PayloadScan:
+                      key: bytes, today: dt.date, options: InspectOptions,
+                      gone: Callable[[], bool] | None = None) -> PayloadScan:
+        """The scan of `body`, inline or in a worker. `gone`: whether the client has gone
+        away; checked when a worker frees, so a body nobody waits for is not inspected (the
+        server does not cancel a handler whose client left: a client that sent large bodies
+        and hung up would have kept every worker busy and the queue full for the others)."""
         if len(body) <= self.threshold and not (
                 len(body) > INLINE_BINARY_BYTES and not content_encoding and binary_data(body)):
             # Inline only while the work stays small: a small body that needs more (64 KiB of
@@ -174,6 +180,10 @@ class Inspector:
                                error=Reason.INSPECTION_BUSY)
         finally:
             self._waiting -= 1
+        if gone is not None and gone():
+            self._slots.release()
+            return PayloadScan(False, note="the client went away while its body waited for "
+                               "inspection", error=Reason.INSPECTION_BUSY)
         self.jobs += 1
         slots = self._slots
         job = asyncio.get_running_loop().run_in_executor(

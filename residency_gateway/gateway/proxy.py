@@ -146,7 +146,9 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
             scan = oversize_scan(ctype, None, conf)
             return scan, (NO_BODY if scan.error else Body(prefix=body))
     scan = await rt.inspector.inspect(body, content_type=ctype, content_encoding=cenc, key=key,
-                                      today=today, options=options(conf))
+                                      today=today, options=options(conf),
+                                      gone=lambda: request.transport is None
+                                      or request.transport.is_closing())
     return scan, (NO_BODY if scan.error else Body(complete=body))
 
 

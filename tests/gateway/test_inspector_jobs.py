@@ -45,3 +45,26 @@ def test_jobs_do_not_rerun_a_plain_main_script(tmp_path: Path) -> None:
     assert done.stdout.split() == ["3"]  # three jobs ran in worker processes
     lines = marks.read_text().splitlines()
     assert [line.split()[0] for line in lines] == ["__main__"], lines  # the parent's run only
+
+
+async def test_a_body_whose_client_has_gone_is_not_inspected() -> None:
+    """A handler goes on when its client hangs up (the server does not cancel it): a body
+    nobody waits for any more is not given a worker."""
+    import datetime as dt
+
+    from residency_gateway.core.payload import InspectOptions
+    from residency_gateway.core.values import Reason
+    from residency_gateway.gateway.inspector import Inspector
+
+    inspector = Inspector(workers=1, threshold=16)
+    try:
+        body = b"110101199003071233 " * 10
+        kw = {"content_type": "text/plain", "content_encoding": "", "key": b"k" * 32,
+              "today": dt.date(2026, 11, 29), "options": InspectOptions()}
+        gone = await inspector.inspect(body, gone=lambda: True, **kw)
+        assert gone.error == Reason.INSPECTION_BUSY and "went away" in gone.note
+        assert inspector.jobs == 0
+        here = await inspector.inspect(body, gone=lambda: False, **kw)
+        assert here.ids and inspector.jobs == 1  # the slot was given back
+    finally:
+        inspector.close()
