@@ -15,32 +15,19 @@ surrogate escape) raised UnicodeEncodeError in the percent decoding (a 500), mem
 import base64
 import datetime as dt
 import functools
-import json
 import random
 
 import pytest
 
 import residency_gateway.core.payload as payload
-from residency_gateway.core.payload import NothingSeen, scan_request_line
+from residency_gateway.core.payload import NothingSeen
 from residency_gateway.core.values import Reason
-
-KEY = b"k" * 32
-MEMO_KEY = b"m" * 32  # the digests' key (the gateway draws one per process)
-TODAY = dt.date(2026, 11, 29)
-ID = "110101199003071233"
+from tests.core.test_line_memo import ID, JWT, MEMO_KEY, TODAY, _b64
+from tests.core.test_line_memo import scan as _scan
 
 
 def scan(path="/", query="", headers=(), memo=None, **kw):
-    return scan_request_line(path, query, key=KEY, today=kw.pop("today", TODAY),
-                             headers=list(headers), memo=memo, **kw)
-
-
-def _b64(obj) -> str:
-    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-
-JWT = (_b64({"alg": "RS256", "typ": "JWT"}) + "." + _b64({"sub": "user-5f3a9c", "iat": 1764460800})
-       + "." + base64.urlsafe_b64encode(bytes(range(200))).rstrip(b"=").decode())
+    return _scan(path, query, headers, memo, **kw)
 JWT_ID = (_b64({"alg": "HS256"}) + "." + _b64({"sub": "139", "nat": "19900307"}) + "."
           + "c2lnbmF0dXJl")
 
