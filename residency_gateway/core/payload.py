@@ -244,10 +244,17 @@ _WIDE_CLASS = ("\t\n\r\x20-\x7e\u00a0-\u06ff\u0900-\u0e7f\u2000-\u24ff\u2776-\u2
 _WIDE_TEXT_RUNS = re.compile(f"[{_WIDE_CLASS}]{{8,}}")
 _WIDE_CODECS = (("utf-16-le", 2), ("utf-16-be", 2), ("utf-32-le", 4), ("utf-32-be", 4))
 _DBCS_CODECS = ("gb18030", "big5", "shift_jis")
-_DIGITISH = re.compile("[0-9\uff10-\uff19" + CN_NUMERAL_CHARS + "]")
-_ANY_DIGITISH = re.compile("[\\d\u2460-\u24ff\u2776-\u2793" + CN_NUMERAL_CHARS + "]")
-_ASCII_DIGIT_CHARS = re.compile("[0-9]")
-_ASCII_LETTERS_RE = re.compile("[A-Za-z]")
+
+def _at_least(count: int, chars: str) -> re.Pattern[str]:
+    """A pattern whose .match() says a text holds `count` characters of the class `chars` or
+    more (possessive: one pass, no list of matches; runs are checked in tens of thousands)."""
+    return re.compile(f"(?:[^{chars}]*+[{chars}]){{{count}}}")
+
+
+_DBCS_KEPT = _at_least(8, "0-9\uff10-\uff19" + CN_NUMERAL_CHARS)
+_EBCDIC_KEPT = _at_least(4, "0-9")
+_WIDE_DIGITS = _at_least(2, "\\d\u2460-\u24ff\u2776-\u2793" + CN_NUMERAL_CHARS)
+_WIDE_LETTERS = _at_least(8, "A-Za-z")
 _ISO2022 = (("iso-2022-jp", (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")),
             ("iso-2022-kr", (b"\x1b$)C",)))
 _RUN_JOINT = ";\n"  # (each run a field of its own: a newline alone joins digit groups)
@@ -264,7 +271,7 @@ def _runs(text: str, keep: Callable[[str], bool] | None = None, merged: bool = F
 
 
 def _wide_kept(run: str) -> bool:
-    return len(_ANY_DIGITISH.findall(run)) >= 2 or len(_ASCII_LETTERS_RE.findall(run)) >= 8
+    return _WIDE_DIGITS.match(run) is not None or _WIDE_LETTERS.match(run) is not None
 
 
 _ZERO_PAIR = re.compile(b"\x00\x00")
@@ -310,13 +317,13 @@ def binary_texts(data: bytes, charset: str | None = None) -> list[str]:
             for run in _WIDE_TEXT_RUNS.findall(piece[offset:len(piece) - (
                 len(piece) - offset) % width].decode(codec, "replace")) if _wide_kept(run)))
     texts.append(_runs(data.decode("cp037", "replace"),
-                       lambda run: len(_ASCII_DIGIT_CHARS.findall(run)) >= 4))
+                       lambda run: _EBCDIC_KEPT.match(run) is not None))
     if b"\x1b" in data:
         texts.extend(_runs(data.decode(codec, "replace")) for codec, marks in _ISO2022
                      if any(m in data for m in marks))
     for codec in _DBCS_CODECS:
-        texts.append(_runs(data.decode(codec, "replace"), lambda run: not run.isascii() and len(
-            _DIGITISH.findall(run)) >= 8))
+        texts.append(_runs(data.decode(codec, "replace"), lambda run: not run.isascii()
+                           and _DBCS_KEPT.match(run) is not None))
     return [texts[0], *(t for t in texts[1:] if t)]
 
 
