@@ -45,6 +45,9 @@ INLINE_VIEW_BYTES = 1024 * 1024  # bytes decoding may produce inline
 # the event loop.
 INLINE_BINARY_BYTES = 8 * 1024
 QUEUE_PER_WORKER = 4  # inspections that may wait for a worker, per worker; more: 503
+WAIT_SLICE_S = 0.1  # how often a queued inspection looks whether its client is still there
+_CLIENT_GONE = PayloadScan(False, note="the client went away while its body waited for "
+                           "inspection", error=Reason.INSPECTION_BUSY)
 
 
 def _limit_memory(extra: int) -> None:
@@ -171,19 +174,28 @@ class Inspector:
             return PayloadScan(False, note="every inspection worker is busy",
                                error=Reason.INSPECTION_BUSY)
         self._waiting += 1
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
         try:
-            async with asyncio.timeout(self.timeout_s):
-                await self._slots.acquire()
-        except TimeoutError:
-            log.warning("inspection_busy", waiting=self._waiting)
-            return PayloadScan(False, note="no inspection worker became free in time",
-                               error=Reason.INSPECTION_BUSY)
+            while True:
+                # (in slices: a waiter whose client has gone leaves the queue within one,
+                # instead of holding a place others are refused for)
+                try:
+                    async with asyncio.timeout(min(WAIT_SLICE_S, deadline - loop.time())):
+                        await self._slots.acquire()
+                    break
+                except TimeoutError:
+                    if gone is not None and gone():
+                        return _CLIENT_GONE
+                    if loop.time() >= deadline:
+                        log.warning("inspection_busy", waiting=self._waiting)
+                        return PayloadScan(False, note="no inspection worker became free in "
+                                           "time", error=Reason.INSPECTION_BUSY)
         finally:
             self._waiting -= 1
         if gone is not None and gone():
             self._slots.release()
-            return PayloadScan(False, note="the client went away while its body waited for "
-                               "inspection", error=Reason.INSPECTION_BUSY)
+            return _CLIENT_GONE
         self.jobs += 1
         slots = self._slots
         job = asyncio.get_running_loop().run_in_executor(

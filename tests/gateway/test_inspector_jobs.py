@@ -68,3 +68,34 @@ async def test_a_body_whose_client_has_gone_is_not_inspected() -> None:
         assert here.ids and inspector.jobs == 1  # the slot was given back
     finally:
         inspector.close()
+
+
+async def test_a_queued_body_whose_client_has_gone_leaves_the_queue() -> None:
+    """While every worker is busy, a waiting inspection whose client hangs up leaves the queue
+    within a slice, not when a worker frees: it held a place others were refused for."""
+    import asyncio
+    import datetime as dt
+
+    from residency_gateway.core.payload import InspectOptions
+    from residency_gateway.core.values import Reason
+    from residency_gateway.gateway.inspector import Inspector
+
+    inspector = Inspector(workers=1, threshold=16, timeout_s=20)
+    kw = {"content_type": "text/plain", "content_encoding": "", "key": b"k" * 32,
+          "today": dt.date(2026, 11, 29), "options": InspectOptions()}
+    try:
+        inspector._slots = asyncio.Semaphore(1)
+        await inspector._slots.acquire()  # the one worker busy (as with a long job)
+        hung_up = False
+        waiter = asyncio.create_task(inspector.inspect(b"x" * 64, gone=lambda: hung_up, **kw))
+        await asyncio.sleep(0.3)
+        assert not waiter.done() and inspector._waiting == 1
+        hung_up = True
+        left = await asyncio.wait_for(waiter, 2)  # within a slice, the worker still busy
+        assert left.error == Reason.INSPECTION_BUSY and "went away" in left.note
+        assert inspector._waiting == 0 and inspector.jobs == 0
+        inspector._slots.release()
+        here = await inspector.inspect(b"110101199003071233 " * 4, **kw)
+        assert here.ids and inspector.jobs == 1
+    finally:
+        inspector.close()
