@@ -146,7 +146,11 @@ async def test_sigterm_under_load_drops_nothing(tmp_path, geo_db, upstreams, pro
     code = await gw.wait_exit()
     row.recovery_s = round(time.monotonic() - began, 3)
     assert code == 0
-    assert statuses_during_drain and set(statuses_during_drain) == {503}
+    # (a probe sent at the signal's heels may be answered before the loop runs the signal's
+    # handler: at most the first one; from the first 503 on, every probe is 503)
+    assert 503 in statuses_during_drain, statuses_during_drain
+    first = statuses_during_drain.index(503)
+    assert first <= 1 and set(statuses_during_drain[first:]) == {503}, statuses_during_drain
     accepted = [r for r in results if r.status]
     assert accepted and all(r.status == 200 for r in accepted), {r.status for r in results}
     records = await check_invariants(row, accepted, upstreams, gw.data_dir)
