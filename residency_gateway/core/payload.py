@@ -187,7 +187,7 @@ def media_texts(data: bytes) -> bytes:
 # Binary data that is no text in any charset read: C0 control bytes other than tab, line
 # ends, form feeds and escape (and NUL, which UTF-16 text is full of) in more than 1% of it.
 # Random bytes have ~11%; text, even UTF-16 text of Latin script, none. (UTF-16 text of
-# CJK script is binary by this count, and its runs are read below.)
+# CJK script has many by this count: a clean UTF-16/32 reading makes it text, see wide_texts.)
 _CONTROL_BYTES = bytes([*range(1, 9), *range(14, 27), *range(28, 32), 127])
 
 
@@ -244,6 +244,7 @@ _WIDE_CLASS = ("\t\n\r\x20-\x7e\u00a0-\u06ff\u0900-\u0e7f\u2000-\u24ff\u2776-\u2
 _WIDE_TEXT_RUNS = re.compile(f"[{_WIDE_CLASS}]{{8,}}")
 _WIDE_CODECS = (("utf-16-le", 2), ("utf-16-be", 2), ("utf-32-le", 4), ("utf-32-be", 4))
 _DBCS_CODECS = ("gb18030", "big5", "shift_jis")
+
 
 def _at_least(count: int, chars: str) -> re.Pattern[str]:
     """A pattern whose .match() says a text holds `count` characters of the class `chars` or
@@ -643,8 +644,7 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
                                                                  "cp037"))
     if b"\x1b" in data and not charset:
         # ISO-2022 (7-bit, shifted by escape sequences): what a charset detector names it.
-        for codec, marks in (("iso-2022-jp", (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")),
-                             ("iso-2022-kr", (b"\x1b$)C",))):
+        for codec, marks in _ISO2022:
             if any(m in data for m in marks):
                 texts.append(data.decode(codec, "replace"))
     return texts
