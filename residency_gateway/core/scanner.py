@@ -1004,7 +1004,6 @@ _SAID_GLUED = re.compile(rb"(?<![A-Za-z])(?:zero|oh|one|two|three|four|five|six|
                          rb"{2,}(?![A-Za-z])", re.IGNORECASE)
 _SAID_PARTS = re.compile(rb"zero|oh|one|two|three|four|five|six|seven|eight|nine")
 _GLUED_WORD = re.compile(rb"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine){3,}")
-_GLUED_SHORTEST = b"w" * 4  # "ohoh"
 # Letters of digit words only (no separator, no digit): nine in a row or more are where three
 # digit words run together could be ("oneonesix"); each such word is then checked whole.
 _GLUED_TABLE = bytes.maketrans(bytes(range(256)), bytes(
@@ -1155,11 +1154,10 @@ _GLUED_WHOLE = re.compile(rb"\.(w{4,})(?![wL])")
 
 
 def _glued_apart(data: bytes, apart: Callable[[re.Match[bytes]], bytes]) -> bytes:
-    """_SAID_GLUED.sub(apart, data), found with byte searches: a match is a whole word (letters
-    between non-letters) made of the letters of digit words only, so it is one of the
-    _GLUED_TABLE stretches, with no letter on either side, that is two digit words or more.
-    (The regex over the whole text took ~12 ms per 400 KB of base64 photo data, where most
-    places begin some digit word.)"""
+    """_SAID_GLUED.sub(apart, data), found on a letter skeleton: a match is a whole word
+    (letters between non-letters) made of the letters of digit words only, four or more
+    ("ohoh"), that is two digit words or more. (The regex over the whole text took ~12 ms per
+    400 KB of base64 photo data, where most places begin some digit word.)"""
     pieces: list[bytes] = []
     last = 0
     # whole words of digit-word letters, four or more, in the skeleton after one "." (see
