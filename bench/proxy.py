@@ -8,7 +8,8 @@ headers a mobile browser or SDK sends (User-Agent, Accept*, a cookie, a bearer J
 connection latency, face photos uploaded as multipart forms (inspected in worker processes), 20
 MB binary uploads that start with an MP4 header (they stream), and 2 processes (nginx with 2
 workers against `serve --workers 2` on one port). Printed: req/s, p50/p99, CPU microseconds per
-request (utime + stime from /proc/<pid>/stat of the measured server's process tree), RSS, and
+request (utime + stime from /proc/<pid>/stat of the measured server's process tree, and of
+the children it reaped meanwhile: the gateway's inspection jobs), RSS, and
 ratios to nginx; every response must be 2xx (a Lua `response()` hook counts the others) and
 `residency-gateway audit verify` must pass on the trail after each gateway scenario. Also the
 fsync time of the data directory (one durable append costs about that).
@@ -135,7 +136,9 @@ def cpu_ticks(pids: list[int]) -> int:
         for p in _tree(root):
             with contextlib.suppress(OSError):
                 fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+                # utime, stime (fields 14, 15), and cutime, cstime (16, 17): the CPU of
+                # children reaped meanwhile (the gateway's inspection jobs, a process each)
+                total += sum(int(f) for f in fields[11:15])
     return total
 
 
