@@ -1629,13 +1629,6 @@ def _entry_kind(label: str) -> str:
     return label if label in ("path", "headers") else ""
 
 
-def request_line_views(path: str, query: str, headers: Iterable[tuple[str, str]] = (),
-                       skip_headers: Iterable[str] = ()) -> list[tuple[str, str | bytes]]:
-    """The path, query string and inspectable header values, each with its decodings."""
-    return [view for label, text in _line_entries(path, query, headers, skip_headers)
-            for view in _entry_views(label, text)]
-
-
 class NothingSeen:
     """Request-line texts already read in full with nothing found, and the scan work each
     cost, so that the next request carrying the same User-Agent, Cookie or bearer token is

@@ -102,10 +102,6 @@ def _inline(options: InspectOptions) -> InspectOptions:
                                max_view_bytes=min(options.max_view_bytes, INLINE_VIEW_BYTES))
 
 
-def _noop() -> None:
-    return None
-
-
 class Inspector:
     def __init__(self, *, threshold: int = 64 * 1024, timeout_s: float = 10.0,
                  workers: int | None = None, memory_bytes: int = 256 * 1024 * 1024):
@@ -125,21 +121,13 @@ class Inspector:
                                            thread_name_prefix="inspect")
         self.jobs = 0  # inspections run in a worker process (tests and metrics read it)
 
-    async def start(self) -> None:
-        """Start the forkserver before traffic, so the first large body does not pay for it."""
-        await asyncio.get_running_loop().run_in_executor(self._threads, self._run, _noop, ())
-
     def _run(self, target: Any, args: tuple[Any, ...]) -> Any:
         _jobs_skip_main()
         recv, send = self._ctx.Pipe(duplex=False)
-        process = self._ctx.Process(target=target, args=(send, args) if args else (),
-                                    daemon=True)
+        process = self._ctx.Process(target=target, args=(send, args), daemon=True)
         try:
             process.start()
             send.close()
-            if not args:
-                process.join(self.timeout_s)
-                return None
             if not recv.poll(self.timeout_s):
                 raise TimeoutError
             return recv.recv()
@@ -154,9 +142,11 @@ class Inspector:
                       key: bytes, today: dt.date, options: InspectOptions,
                       gone: Callable[[], bool] | None = None) -> PayloadScan:
         """The scan of `body`, inline or in a worker. `gone`: whether the client has gone
-        away; checked when a worker frees, so a body nobody waits for is not inspected (the
-        server does not cancel a handler whose client left: a client that sent large bodies
-        and hung up would have kept every worker busy and the queue full for the others)."""
+        away; checked while the body waits for a worker (every WAIT_SLICE_S) and when one
+        frees, so a body nobody waits for is not inspected (the server does not cancel a
+        handler whose client left: a client that sent large bodies and hung up would have
+        kept every worker busy and the queue full for the others). The forkserver starts
+        with the first job (~0.3 s, once)."""
         if len(body) <= self.threshold and not (
                 len(body) > INLINE_BINARY_BYTES and not content_encoding and binary_data(body)):
             # Inline only while the work stays small: a small body that needs more (64 KiB of
