@@ -13,6 +13,7 @@ import random
 
 import pytest
 
+from bench.inspection import photo
 from residency_gateway.core.payload import (
     InspectOptions,
     _Inspection,
@@ -27,7 +28,6 @@ ID = "110101199003071233"
 MOBILE = "13912345678"
 FULLWIDTH = {ord(c): 0xFF10 + int(c) for c in "0123456789"}
 CONTROLS = bytes(range(1, 9)) * 4  # what makes text binary by the count
-JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 
 
 def scan(body: bytes, content_type: str = "application/octet-stream"):
@@ -39,11 +39,6 @@ def produced(body: bytes, content_type: str) -> int:
     work = _Inspection(InspectOptions())
     work.body("body", body, content_type, 0)
     return work.produced + sum(len(v) for _, v in work.views)
-
-
-def photo(size: int, seed: int = 1) -> bytes:
-    """JPEG-shaped: a JFIF head, then entropy-coded (random) bytes."""
-    return JPEG_HEAD + random.Random(seed).randbytes(size) + b"\xff\xd9"
 
 
 def form(*parts: tuple[str, str | None, bytes]) -> tuple[bytes, str]:
