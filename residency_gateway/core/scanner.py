@@ -973,7 +973,7 @@ def _said_table() -> bytes:
     # out, measured under load): a number said with those needs four plain words in a row.
     # (and the y and l of the tens words and of eleven and twelve: "fifty-six seventy-eight",
     # "one fifty, eleven oh zero, ...": stretches such as "OCR result for" that these letters
-    # add cost ~4 us per 2 KB KYC body, each ruled out in C by the piece search)
+    # add cost ~4 us per 2 KB KYC body, each ruled out in C by counting its digit words)
     for letter in set("zeroonetwothreefourfivesixseveneightnineoh" "yl"):
         table[ord(letter)] = table[ord(letter.upper())] = ord("w")
     for c in b"0123456789 \t\r\n,.;/_-()[]|\"'":
@@ -989,10 +989,9 @@ _SAID_TABLE = _said_table()
 _SAID_STRETCH = b"w" * 13
 _DIGIT_RUNS = re.compile(rb"[0-9]+")
 _SAID_WORDS = frozenset(w.encode() for w in (*_SAID_DIGITS, *_SAID_TEENS, *_SAID_TENS))
-# A piece of every digit word, or "o" a word of its own
-_SAID_PIECE = re.compile(rb"zero|one|two|thre|four|five|six|seven|eight|nine|oh|nil|nought|ty|"
-                         rb"teen|ten")
-_LONE_O = re.compile(rb"(?<![a-z])o(?![a-z])")
+# A digit word standing as a word of its own (lower case): the words of _SAID_WORDS found in C
+_SAID_WHOLE = re.compile(rb"(?<![a-z])(?:" + b"|".join(w.encode() for w in sorted(
+    (*_SAID_DIGITS, *_SAID_TEENS, *_SAID_TENS), key=len, reverse=True)) + rb")(?![a-z])")
 _NOT_LETTERS = re.compile(rb"[^a-z]+")
 
 
@@ -1192,14 +1191,19 @@ def says_digits(data: bytes) -> bool:
     identifier with no digit in it."""
     if _says_pinyin(data) or _says_glued(data):
         return True
-    for pos, end in _stretches(data, _SAID_TABLE, _SAID_STRETCH):
+    skeleton = data.translate(_SAID_TABLE)
+    pos = skeleton.find(_SAID_STRETCH)
+    while pos >= 0:
+        end = skeleton.find(b".", pos)
+        if end < 0:
+            end = len(skeleton)
         stretch = data[pos:end].lower()
-        if stretch == stretch.upper() or (_SAID_PIECE.search(stretch) is None
-                                          and _LONE_O.search(stretch) is None):
-            # no letter (dates, numbers), or no piece of a digit word ("retry using the"):
-            # decided in C
-            continue
-        said = sum(w in _SAID_WORDS for w in _NOT_LETTERS.split(stretch))
+        pos = skeleton.find(_SAID_STRETCH, end)
+        if stretch == stretch.upper():
+            continue  # no letter (dates, numbers): decided in C
+        # the digit words of the stretch, each a whole word ("none", "height" and "quality"
+        # hold none), counted in C
+        said = len(_SAID_WHOLE.findall(stretch))
         if said >= 2 and said + len(_DIGIT_RUNS.findall(stretch)) >= 3:
             return True
     return False

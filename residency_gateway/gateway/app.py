@@ -192,6 +192,9 @@ def _port(site: web.BaseSite) -> int:
     return int(name[1]) if isinstance(name, tuple) else 0  # (a Unix socket has no port)
 
 
+GC_YOUNG_THRESHOLD = 20_000
+
+
 async def serve_forever(rt: Runtime, *, reuse_port: bool = False,
                         admin_socket: Path | None = None) -> int:
     s = rt.settings
@@ -205,6 +208,12 @@ async def serve_forever(rt: Runtime, *, reuse_port: bool = False,
     # allocated instead of ~70k objects (bench: 100 ms pauses, 10% of the CPU under load).
     gc.collect()
     gc.freeze()
+    # Requests allocate and free ~100k container objects a second, nearly all freed by their
+    # reference counts: at the default threshold (700) the young generation was collected
+    # 125 times a second, each walking whatever the requests in flight held at that moment
+    # (0.36-0.40 s of 10 s of CPU under load); at 20,000, 6 collections in 10 s, 0.04-0.07 s
+    # (bench: 2 KB JSON, 32 connections). Cyclic garbage (~280 objects a second) still goes.
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
     log.info("listening", proxy=f"{s.listen_host}:{running.proxy_port}",
              admin=str(admin_socket) if admin_socket else f"{s.admin_host}:{running.admin_port}",
              policy_version=rt.active.loaded.short_version)

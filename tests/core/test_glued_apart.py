@@ -1,10 +1,12 @@
 """The byte-search form of the run-together digit words rewrite (_glued_apart) is the regex
 substitution it replaces, on any text (property test over digit words, other letters,
 digits, separators, case and non-ASCII bytes)."""
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residency_gateway.core.scanner import _SAID_GLUED, _glued_apart
+from residency_gateway.core.scanner import _SAID_GLUED, _SAID_WHOLE, _SAID_WORDS, _glued_apart
 
 PIECES = ["zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight",
           "nine", "ONE", "Three", "nInE", "o", "on", "ne", "thre", "a", "x", "Q", "z", "h",
@@ -65,3 +67,21 @@ def test_said_rules_on_a_base64_photo_body():
     for data in (body, crafted):
         assert _matches_now(data) == _matches_before(data)
     assert _matches_now(crafted)
+
+
+
+# -- the digit words of a stretch counted in C (_SAID_WHOLE, says_digits) -------------------
+
+_NOT_A_LETTER = re.compile(rb"[^a-z]+")
+WORDS = [*SAID, "none", "height", "ten", "fifty", "seventy", "nineteen", "oo", "ohh", "b",
+                "ones", "eighty", "nil", "zero"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=30))
+def test_digit_words_counted_in_c_are_the_words_of_the_stretch(pieces):
+    """_SAID_WHOLE counts exactly the words (maximal letter runs) of a lower-cased stretch
+    that are digit words, as splitting it on what is not a letter did."""
+    stretch = "".join(pieces).lower().encode()
+    assert len(_SAID_WHOLE.findall(stretch)) == sum(
+        w in _SAID_WORDS for w in _NOT_A_LETTER.split(stretch))
