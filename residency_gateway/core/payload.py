@@ -697,6 +697,17 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         wide = _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
         if wide != text:
             yield wide
+    if "=" in text and _QP_MARKS.search(text):
+        # Quoted-printable (RFC 2045 s.6.7) that no header declares: a mail body or MIME
+        # part pasted as it is, soft line breaks and =XX escapes undone as a MIME decoder
+        # undoes them ("13912=\r\n345678", "=31=33=39...", "=E6=89=8B=E6=9C=BA" for 手机).
+        raw = binascii.a2b_qp(_raw(text))
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield raw.decode("utf-8", "replace")
+            for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
+                yield raw.decode(codec, "replace")
     if "&" in text:
         unescaped = html.unescape(text)
         if unescaped != text:
@@ -709,6 +720,9 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
 
 
 _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
+# A soft line break, or two =XX escapes in a row: text that may be quoted-printable (one
+# escape alone is a form's "a=12" or an equation)
+_QP_MARKS = re.compile(r"=\r?\n|=[0-9A-Fa-f]{2}=[0-9A-Fa-f]{2}")
 _XML_ENTITY = re.compile(
     r"""<!ENTITY\s+([A-Za-z_][\w.-]{0,63})\s+(?:"([^"<]{0,4096})"|'([^'<]{0,4096})')\s*>""")
 MAX_XML_ENTITIES = 64

@@ -344,3 +344,33 @@ def test_wrapped_base64_search_is_linear():
 
     small = b"AbcdEfghIjklMnop AbcdEfghIjklMnopQ " * 5000
     assert best(small * 8) < 30 * best(small) + 0.05
+
+
+# -- quoted-printable that no header declares (a mail body or MIME part pasted as it is) ----
+
+def _qp_escaped(text: str) -> str:
+    return "".join(f"={b:02X}" for b in text.encode())
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("call 13912=\r\n345678 tomorrow", "text/plain"),                 # soft line break
+    ("xx 139=\r\n1234=\r\n5678", "text/plain"),                       # two of them
+    ("note: 13912=\n345678", "text/plain"),                           # bare LF
+    (f"v {_qp_escaped(MOBILE)}", "text/plain"),                       # every digit escaped
+    (f"{_qp_escaped('手机')} {_qp_escaped(MOBILE)}".lower(), "text/plain"),  # lower-case hex
+    (json.dumps({"memo": "13912=\r\n345678"}), "application/json"),   # inside a JSON string
+    (f"{_qp_escaped('身份证')}: 110101199=\r\n003071233", "text/plain"),
+    ("=CA=D6=BB=FA 13912=\r\n345678", "text/plain"),                  # GBK escapes beside
+])
+def test_quoted_printable_without_a_header_is_read(body, content_type):
+    value = ID if "110101199" in body else MOBILE
+    assert kind_of(value) in found(body.encode(), content_type)
+
+
+@pytest.mark.parametrize("body", [
+    "amount=12&fee=34&ref=56",             # form fields: one escape-like "=12" each
+    "x = 13912 + 34 = 13946\nok",          # an equation, no soft break
+    "token=ab=cd",                         # two "=XX" in a row that decode to no digits
+])
+def test_text_that_only_looks_quoted_printable_finds_nothing(body):
+    assert found(body.encode(), "text/plain") == set()
