@@ -1759,6 +1759,9 @@ _AS_DIGITS = bytes.maketrans(b"OoIl", b"0011")
 # A word of digits and those letters with at least one of each, optionally ending in the check
 # character: nothing else of a word may be a letter ("Hello123", "lol" stay as they are).
 _LETTERED_WORD = re.compile(rb"(?<![aLX0])[0L]*(?:0L|L0)[0L]*X?(?![aLX0])")
+# (searched from the byte before: base64 photo data is full of digits beside O, o, I and l,
+# and the lookbehind was tried at every byte of it: 5.2 -> 2.2 ms per 391 KiB)
+_LETTERED_WORD_AT = _from_the_byte_before(_LETTERED_WORD, rb"(?<![aLX0])", rb"[^aLX0]", True)
 
 
 def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
@@ -1769,10 +1772,11 @@ def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
         return None
     pieces: list[bytes] = []
     last = 0
-    for m in _LETTERED_WORD.finditer(skeleton):
-        pieces.append(data[last:m.start()])
-        pieces.append(data[m.start():m.end()].translate(_AS_DIGITS))
-        last = m.end()
+    for m in _LETTERED_WORD_AT.finditer(b"." + skeleton):  # (offsets one on)
+        start, end = m.start(1) - 1, m.end(1) - 1
+        pieces.append(data[last:start])
+        pieces.append(data[start:end].translate(_AS_DIGITS))
+        last = end
     if not pieces:
         return None
     pieces.append(data[last:])

@@ -6,7 +6,14 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residency_gateway.core.scanner import _SAID_GLUED, _SAID_WHOLE, _SAID_WORDS, _glued_apart
+from residency_gateway.core.scanner import (
+    _LETTERED_WORD,
+    _LETTERED_WORD_AT,
+    _SAID_GLUED,
+    _SAID_WHOLE,
+    _SAID_WORDS,
+    _glued_apart,
+)
 
 PIECES = ["zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight",
           "nine", "ONE", "Three", "nInE", "o", "on", "ne", "thre", "a", "x", "Q", "z", "h",
@@ -85,3 +92,16 @@ def test_digit_words_counted_in_c_are_the_words_of_the_stretch(pieces):
     stretch = "".join(pieces).lower().encode()
     assert len(_SAID_WHOLE.findall(stretch)) == sum(
         w in _SAID_WORDS for w in _NOT_A_LETTER.split(stretch))
+
+
+# -- letters typed for digits found from the byte before (_LETTERED_WORD_AT, _lettered) ------
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="aLX0u qpkod/.", max_size=60))
+def test_lettered_words_from_the_byte_before_are_the_same(skeleton):
+    """On any readings skeleton, the rule searched from the byte before finds the spans the
+    lookbehind rule found."""
+    data = skeleton.encode()
+    before = [m.span() for m in _LETTERED_WORD.finditer(data)]
+    now = [(m.start(1) - 1, m.end(1) - 1) for m in _LETTERED_WORD_AT.finditer(b"." + data)]
+    assert now == before
