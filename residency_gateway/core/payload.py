@@ -237,7 +237,11 @@ _TEXT_RUNS = re.compile(f"[^{_CTL}\ufffd]{{8,}}")
 # (in the UTF-8 reading, a control byte or two inside a run: random bytes break there at
 # once on the invalid sequences; a reading that maps every byte, cp037 or GB18030, would
 # make one run of them all)
-_MERGED_RUNS = re.compile(f"[^{_CTL}\ufffd]+(?:[{_CTL}]{{1,2}}[^{_CTL}\ufffd]+)*")
+# (a run starts only where eight characters follow with no U+FFFD: random bytes read as UTF-8
+# hold one every few bytes, so most would-be runs are ruled out in C without being listed:
+# 150 KB of JPEG data, 33k short runs found and dropped, 5.9 -> 2.2 ms; a run of eight or
+# more is found whole as before, since it holds no U+FFFD)
+_MERGED_RUNS = re.compile(f"(?=[^\ufffd]{{8}})[^{_CTL}\ufffd]+(?:[{_CTL}]{{1,2}}[^{_CTL}\ufffd]+)*")
 _WIDE_CLASS = ("\t\n\r\x20-\x7e\u00a0-\u06ff\u0900-\u0e7f\u2000-\u24ff\u2776-\u2793"
                "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uff00-\uffef"
                "\U0001d400-\U0001d7ff")

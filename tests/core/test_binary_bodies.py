@@ -10,10 +10,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import random
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.inspection import photo
+from residency_gateway.core import payload
 from residency_gateway.core.payload import (
     InspectOptions,
     _Inspection,
@@ -147,3 +151,19 @@ def test_part_smuggled_inside_a_photo_is_read_by_the_raw_framing():
 def test_binary_texts_of_text_free_bytes_are_small():
     blob = random.Random(9).randbytes(100_000)
     assert sum(len(t) for t in binary_texts(blob)) < len(blob) // 4
+
+
+# -- the merged runs of a UTF-8 reading start only where eight characters hold no U+FFFD -----
+
+_CTL_SAMPLE = "\x01\x02\x07\x1b"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab é" + _CTL_SAMPLE + "\ufffd", max_size=60))
+def test_merged_runs_are_those_of_the_rule_without_the_lookahead(text):
+    """The lookahead only rules out short runs: the runs of eight characters or more are
+    the ones the rule without it finds."""
+    ctl = payload._CONTROL_CHARS.pattern[1:-1]
+    plain = re.compile(f"[^{ctl}\ufffd]+(?:[{ctl}]{{1,2}}[^{ctl}\ufffd]+)*")
+    assert [r for r in payload._MERGED_RUNS.findall(text) if len(r) >= 8] == \
+        [r for r in plain.findall(text) if len(r) >= 8]
