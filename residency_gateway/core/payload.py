@@ -39,6 +39,7 @@ import quopri
 import re
 import struct
 import tarfile
+import unicodedata
 import urllib.parse
 import warnings
 import zipfile
@@ -570,16 +571,25 @@ def _archive(data: bytes) -> str | None:
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"),
          (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
          (b"\xfe\xff", "utf-16-be"))
-_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.)",
-                        re.DOTALL)
+# Round 6: also Perl/Ruby/PHP "\x{31}", Python's "\N{DIGIT ONE}", and a backslash before a
+# line break (a line continuation in JavaScript, Python, C and shell strings: nothing).
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|x\{[0-9a-fA-F]{1,6}\}|N\{[A-Z0-9 -]{1,88}\}"
+                        r"|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|\r\n|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 def _unescape_one(m: re.Match[str]) -> str:
     esc = m.group(1)
-    if esc.startswith("u{"):
+    if esc[1:2] == "{":
+        if esc[0] == "N":
+            try:
+                return unicodedata.lookup(esc[2:-1])
+            except KeyError:
+                return esc
         return chr(min(int(esc[2:-1], 16), 0x10FFFF))
+    if esc in ("\n", "\r", "\r\n"):
+        return ""
     if esc[0] in "ux" and len(esc) > 1:
         return chr(int(esc[1:], 16))
     if esc.isdigit() and esc[0] in "01234567":
@@ -1375,6 +1385,17 @@ class _Inspection:
                         headers[name.strip().lower()] = " ".join(value.split())
                 with contextlib.suppress(PayloadError):
                     self.part(f"{label}/message", _Part(headers, rest), depth + 1)
+        if (ctype in _FOLDED_TYPES or data[:64].lstrip().upper().startswith(
+                (b"BEGIN:VCALENDAR", b"BEGIN:VCARD"))) and _FOLDED_LINE.search(data):
+            # Round 6: iCalendar and vCard lines are folded (RFC 5545 s.3.1, RFC 6350 s.3.2):
+            # a line break and one space or tab are nothing to the receiver, which unfolds
+            # "DESCRIPTION:call 139123\r\n 45678" into one line.
+            self.add_text(f"{label}/unfolded", _FOLDED_LINE.sub(b"", data),
+                          charset_of(content_type), depth=depth)
+        if data[:32].lstrip().startswith(b"{\\rtf"):
+            # Round 6: RTF as a word processor shows it (escapes undone, control words gone):
+            # "139\\'31234", "\\u49?\\u51?..." are digits on the page.
+            self.view(f"{label}/rtf", rtf_text(data.decode("latin-1")))
         if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
@@ -1501,6 +1522,34 @@ class _Inspection:
                 KeyError, OverflowError, UnicodeDecodeError, struct.error) as exc:
             raise PayloadError(f"{label}: zip archive cannot be read "
                                f"({type(exc).__name__})") from None
+
+
+_RTF_UNICODE = re.compile(r"\\u(-?\d{1,6}) ?(?:\\'[0-9a-fA-F]{2}|[^\\{}])?")
+_RTF_BYTES = re.compile(r"(?:\\'[0-9a-fA-F]{2})+")
+_RTF_CODEPAGE = re.compile(r"\\ansicpg(\d{3,5})")
+_RTF_CONTROL = re.compile(r"\\[a-zA-Z]{1,32}(?:-?\d{1,10})? ?|\\[^a-zA-Z]|[{}]")
+
+
+def rtf_text(text: str) -> str:
+    """The text of an RTF document (`text`: its bytes as latin-1): \\uN (with its one fallback
+    character) and \\'hh runs (in the \\ansicpg code page, cp1252 by default) as characters,
+    control words, control symbols and groups' braces removed. Linear: four regex passes."""
+    page = _RTF_CODEPAGE.search(text[:4096])
+    codec = f"cp{page.group(1)}" if page else "cp1252"
+
+    def as_bytes(m: re.Match[str]) -> str:
+        raw = bytes.fromhex(m.group().replace("\\'", ""))
+        try:
+            return raw.decode(codec, "replace")
+        except LookupError:
+            return raw.decode("cp1252", "replace")
+
+    text = _RTF_UNICODE.sub(lambda m: chr(int(m.group(1)) % 65536), text)
+    return _RTF_CONTROL.sub("", _RTF_BYTES.sub(as_bytes, text))
+
+
+_FOLDED_TYPES = frozenset({"text/calendar", "text/vcard", "text/x-vcard", "text/directory"})
+_FOLDED_LINE = re.compile(rb"\r?\n[ \t]")
 
 
 def _order(tokens_: list[tuple[str, Token]]) -> list[tuple[str, Token]]:

@@ -96,6 +96,30 @@ def test_round6_later_spellings_found(body, content_type, kind):
     assert kind in found(body, content_type)
 
 
+GBK_FULLWIDTH = "".join(f"\\'{b:02x}" for b in "１３９１２３４５６７８".encode("gbk"))
+
+
+@pytest.mark.parametrize(("body", "content_type", "kind"), [
+    # a backslash before a line break: a line continuation (JavaScript, Python, C, shell)
+    ("var t = '139123\\\n45678';", "application/javascript", "mobile"),
+    ("echo 110101199\\\r\n003071233", "text/x-sh", "id"),
+    # Perl/Ruby/PHP \x{..}, Python \N{...}
+    ('t="\\x{31}\\x{33}\\x{39}12345678"', "text/plain", "mobile"),
+    ("t='\\N{DIGIT ONE}\\N{DIGIT THREE}\\N{DIGIT NINE}12345678'", "text/x-python", "mobile"),
+    # iCalendar / vCard folded lines (a line break and one space or tab are nothing)
+    ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDESCRIPTION:call 139123\r\n 45678\r\nEND:VEVENT\r\n"
+     "END:VCALENDAR\r\n", "text/calendar", "mobile"),
+    ("BEGIN:VCARD\r\nNOTE:id 110101199\r\n\t003071233\r\nEND:VCARD\r\n", "text/plain", "id"),
+    # RTF as a word processor shows it
+    ("{\\rtf1 tel 139\\'31234 5678}", "application/rtf", "mobile"),
+    ("{\\rtf1 tel \\u49?\\u51?\\u57?12345678}", "application/rtf", "mobile"),
+    ("{\\rtf1\\ansi\\ansicpg936 tel " + GBK_FULLWIDTH + "}", "application/rtf", "mobile"),
+    ("{\\rtf1 id 110101\\b 1990\\b0 0307\\i 1233}", "application/rtf", "id"),
+])
+def test_round6_code_and_document_spellings_found(body, content_type, kind):
+    assert kind in found(body, content_type)
+
+
 def _uint64(prefix: bytes, value: int, order: str = "big") -> bytes:
     return prefix + value.to_bytes(8, order)  # type: ignore[arg-type]
 
@@ -159,6 +183,11 @@ def test_undeclared_utf7():
     ("https://xn--fiqs8s.cn/x/12345678", "text/plain"),
     # base64 of random bytes, of binary with digits
     (json.dumps({"sig": "q83vASNFZ4mrze8BI0Vnia"}), "application/json"),
+    # an ordinary RTF letter, an ordinary calendar entry
+    ("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}\\f0\\fs24 Invoice 2026\\par Total 1,234.56"
+     "\\par Ref 4471-22\\par}", "application/rtf"),
+    ("BEGIN:VCALENDAR\r\nDTSTART:20261129T100000Z\r\nDESCRIPTION:room 12\r\n 34 floor 5\r\n"
+     "END:VCALENDAR\r\n", "text/calendar"),
     # a stylesheet's ordinary escapes
     ('.a::before{content:"\\201C"} .b{content:"\\2014 "}', "text/css"),
 ])
