@@ -742,6 +742,18 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         unescaped = html.unescape(text)
         if unescaped != text:
             yield unescaped
+    if "<" in text and ("<bdo" in text or "<BDO" in text or "bidi-override" in text
+                        or "display:none" in text or "display: none" in text
+                        or "<tspan" in text):
+        # Round 6: markup that changes what a browser shows. <bdo dir="rtl"> and a
+        # `unicode-bidi: bidi-override; direction: rtl` style show their text reversed (as
+        # U+202E ... U+202C, which the scan undoes); an element styled display:none is not
+        # shown ("139<span style="display:none">000</span>12345678"); SVG <tspan>s of one
+        # <text> are one line.
+        shown = _HIDDEN.sub("", _BIDI_OVERRIDE.sub(_bidi_marks, text))
+        shown = _TSPAN.sub("", shown) if "<tspan" in shown else shown
+        if shown != text:
+            yield shown
     if "<" in text and ("<!" in text or text.find("<?", 1) >= 0):
         # (a document's `<?xml ...?>` declaration alone changes nothing worth a view)
         flat = xml_text(text)
@@ -759,6 +771,23 @@ _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
 _QP_MARKS = re.compile(r"=\r?\n|=[0-9A-Fa-f]{2}=[0-9A-Fa-f]{2}|=\?[\w.:-]{1,40}\?[qQ]\?"
                        r"|=3[0-9][0-9]{0,16}=3[0-9]")
 _FORM_NAMES = re.compile(r"(?:^|&)[^&=]{0,256}=")  # a form field's `name=` (see _decodings)
+# (content bounded and without a nested element of the same name: linear, no backtracking
+# past 4 KB)
+_BIDI_OVERRIDE = re.compile(
+    r"<(bdo|[a-zA-Z][\w-]{0,15})(\s[^<>]{0,512}?)>([^<]{0,4096})</\1\s*>", re.IGNORECASE)
+_RTL = re.compile(r"""\bdir\s*=\s*["']?rtl|direction\s*:\s*rtl""", re.IGNORECASE)
+_HIDDEN = re.compile(r"""<([a-zA-Z][\w-]{0,15})\s[^<>]{0,512}?display\s*:\s*none[^<>]{0,512}>"""
+                     r"[^<]{0,4096}</\1\s*>", re.IGNORECASE)
+_TSPAN = re.compile(r"</?tspan\b[^<>]{0,512}>")
+
+
+def _bidi_marks(m: re.Match[str]) -> str:
+    tag, attrs, content = m.group(1), m.group(2), m.group(3)
+    if _RTL.search(attrs) and (tag.lower() == "bdo" or "bidi-override" in attrs):
+        return f"<{tag}{attrs}>\u202e{content}\u202c</{tag}>"
+    return m.group()
+
+
 _TAG_DIGIT = re.compile("[\U000e0030-\U000e0039]")
 # (searched one by one: `in` answers at once for a text with no character past U+FFFF, where
 # the regex reads all of it)

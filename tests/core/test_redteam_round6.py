@@ -120,6 +120,32 @@ def test_round6_code_and_document_spellings_found(body, content_type, kind):
     assert kind in found(body, content_type)
 
 
+@pytest.mark.parametrize(("body", "content_type", "kind"), [
+    # shown reversed by the browser
+    (f'<p>tel <bdo dir="rtl">{MOBILE[::-1]}</bdo></p>', "text/html", "mobile"),
+    (f"<p>id <BDO DIR=RTL>{ID[::-1]}</BDO></p>", "text/html", "id"),
+    (f'<span style="unicode-bidi: bidi-override; direction: rtl">{MOBILE[::-1]}</span>',
+     "text/html", "mobile"),
+    # a decoy the browser does not show
+    ('tel 139<span style="display:none">000</span>12345678', "text/html", "mobile"),
+    # SVG tspans of one text element: one line
+    ("<svg><text><tspan>139</tspan><tspan>1234</tspan><tspan>5678</tspan></text></svg>",
+     "image/svg+xml", "mobile"),
+])
+def test_round6_markup_shown_differently_found(body, content_type, kind):
+    assert kind in found(body, content_type)
+
+
+@pytest.mark.xfail(strict=True, reason="not fixed: CSS layout (flex order, row-reverse, "
+                   "::before content, SVG x positions) reorders or adds text")
+@pytest.mark.parametrize("body", [
+    '<div style="display:flex;flex-direction:row-reverse"><b>5678</b><b>1234</b><b>139</b></div>',
+    '<style>.a::before{content:"139"}</style><span class="a">12345678</span>',
+])
+def test_css_layout(body):
+    assert "mobile" in found(body, "text/html")
+
+
 def _uint64(prefix: bytes, value: int, order: str = "big") -> bytes:
     return prefix + value.to_bytes(8, order)  # type: ignore[arg-type]
 
@@ -188,6 +214,9 @@ def test_undeclared_utf7():
      "\\par Ref 4471-22\\par}", "application/rtf"),
     ("BEGIN:VCALENDAR\r\nDTSTART:20261129T100000Z\r\nDESCRIPTION:room 12\r\n 34 floor 5\r\n"
      "END:VCALENDAR\r\n", "text/calendar"),
+    # ordinary right-to-left text and hidden elements
+    ('<p dir="rtl">\u05e9\u05dc\u05d5\u05dd 12345678</p><bdo dir="rtl">abc</bdo>', "text/html"),
+    ('<div style="display:none">menu</div><p>order 13912 qty 345678</p>', "text/html"),
     # a stylesheet's ordinary escapes
     ('.a::before{content:"\\201C"} .b{content:"\\2014 "}', "text/css"),
 ])
