@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bz2
+import codecs
 import contextlib
 import datetime as dt
 import decimal
@@ -38,6 +39,7 @@ import quopri
 import re
 import struct
 import tarfile
+import unicodedata
 import urllib.parse
 import warnings
 import zipfile
@@ -573,16 +575,25 @@ def _archive(data: bytes) -> str | None:
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"),
          (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
          (b"\xfe\xff", "utf-16-be"))
-_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.)",
-                        re.DOTALL)
+# Round 6: also Perl/Ruby/PHP "\x{31}", Python's "\N{DIGIT ONE}", and a backslash before a
+# line break (a line continuation in JavaScript, Python, C and shell strings: nothing).
+_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|x\{[0-9a-fA-F]{1,6}\}|N\{[A-Z0-9 -]{1,88}\}"
+                        r"|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|\r\n|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 def _unescape_one(m: re.Match[str]) -> str:
     esc = m.group(1)
-    if esc.startswith("u{"):
+    if esc[1:2] == "{":
+        if esc[0] == "N":
+            try:
+                return unicodedata.lookup(esc[2:-1])
+            except KeyError:
+                return esc
         return chr(min(int(esc[2:-1], 16), 0x10FFFF))
+    if esc in ("\n", "\r", "\r\n"):
+        return ""
     if esc[0] in "ux" and len(esc) > 1:
         return chr(int(esc[1:], 16))
     if esc.isdigit() and esc[0] in "01234567":
@@ -705,17 +716,48 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         # Quoted-printable (RFC 2045 s.6.7) that no header declares: a mail body or MIME
         # part pasted as it is, soft line breaks and =XX escapes undone as a MIME decoder
         # undoes them ("13912=\r\n345678", "=31=33=39...", "=E6=89=8B=E6=9C=BA" for 手机).
-        raw = binascii.a2b_qp(_raw(text))
+        # Round 6: in a form, a receiver decodes each field's value, never the whole body: the
+        # `name=` before a value is no escape ("t=1391234=35678" would lose "=13"), so the
+        # names are taken out first (the `&` between values stays).
+        raw = binascii.a2b_qp(_raw(_FORM_NAMES.sub("&", text) if plus else text))
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
+    if not text.isascii() and any(c in text for c in _TAG_DIGITS):
+        # Round 6: the tag digits U+E0030-E0039, invisible (the scan drops them as a human
+        # sees them), which a program or a language model reads as the ASCII digits they
+        # shadow ("ASCII smuggling"): that reading as a view of its own.
+        yield _TAG_DIGIT.sub(lambda m: chr(ord(m.group()) - 0xE0000), text)
+    if "xn--" in text or "XN--" in text:
+        # Round 6: IDNA labels (punycode) as a browser or a mail client shows them: a domain
+        # "xn--..." of Chinese numerals is shown as 一三九一二三四五六七八.
+        shown = _PUNYCODE.sub(_idn_label, text)
+        if shown != text:
+            yield shown
+    if "\\" in text and _CSS_ESCAPE.search(text):
+        # Round 6: CSS escapes (CSS Syntax s.4.3.7: a backslash, 1-6 hex digits, one optional
+        # white space), which a stylesheet or an inline style renders as the characters:
+        # `content: "\\31 \\33 \\39 ..."` shows 139...; undo_escapes reads "\\31" as octal.
+        yield _CSS_ESCAPE.sub(_css_char, text)
     if "&" in text:
         unescaped = html.unescape(text)
         if unescaped != text:
             yield unescaped
+    if "<" in text and ("<bdo" in text or "<BDO" in text or "bidi-override" in text
+                        or "display:none" in text or "display: none" in text
+                        or "<tspan" in text):
+        # Round 6: markup that changes what a browser shows. <bdo dir="rtl"> and a
+        # `unicode-bidi: bidi-override; direction: rtl` style show their text reversed (as
+        # U+202E ... U+202C, which the scan undoes); an element styled display:none is not
+        # shown ("139<span style="display:none">000</span>12345678"); SVG <tspan>s of one
+        # <text> are one line.
+        shown = _HIDDEN.sub("", _BIDI_OVERRIDE.sub(_bidi_marks, text))
+        shown = _TSPAN.sub("", shown) if "<tspan" in shown else shown
+        if shown != text:
+            yield shown
     if "<" in text and ("<!" in text or text.find("<?", 1) >= 0):
         # (a document's `<?xml ...?>` declaration alone changes nothing worth a view)
         flat = xml_text(text)
@@ -725,8 +767,54 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
 
 _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
 # A soft line break, or two =XX escapes in a row: text that may be quoted-printable (one
-# escape alone is a form's "a=12" or an equation)
-_QP_MARKS = re.compile(r"=\r?\n|=[0-9A-Fa-f]{2}=[0-9A-Fa-f]{2}")
+# escape alone is a form's "a=12" or an equation). Round 6 adds: an RFC 2047 Q encoded-word
+# opening ("=?utf-8?q?1391234=35678?=" has one escape), and two escaped digits with only
+# digits between ("1=339=312=334...", every other digit escaped: never two escapes in a row).
+# (Not one escaped digit touching a digit: "device_imei=355271550418177" in a query string is
+# one, and its reading glues the key to the digits.)
+_QP_MARKS = re.compile(r"=\r?\n|=[0-9A-Fa-f]{2}=[0-9A-Fa-f]{2}|=\?[\w.:-]{1,40}\?[qQ]\?"
+                       r"|=3[0-9][0-9]{0,16}=3[0-9]")
+_FORM_NAMES = re.compile(r"(?:^|&)[^&=]{0,256}=")  # a form field's `name=` (see _decodings)
+# (content bounded and without a nested element of the same name: linear, no backtracking
+# past 4 KB)
+_BIDI_OVERRIDE = re.compile(
+    r"<(bdo|[a-zA-Z][\w-]{0,15})(\s[^<>]{0,512}?)>([^<]{0,4096})</\1\s*>", re.IGNORECASE)
+_RTL = re.compile(r"""\bdir\s*=\s*["']?rtl|direction\s*:\s*rtl""", re.IGNORECASE)
+_HIDDEN = re.compile(r"""<([a-zA-Z][\w-]{0,15})\s[^<>]{0,512}?display\s*:\s*none[^<>]{0,512}>"""
+                     r"[^<]{0,4096}</\1\s*>", re.IGNORECASE)
+_TSPAN = re.compile(r"</?tspan\b[^<>]{0,512}>")
+
+
+def _bidi_marks(m: re.Match[str]) -> str:
+    tag, attrs, content = m.group(1), m.group(2), m.group(3)
+    if _RTL.search(attrs) and (tag.lower() == "bdo" or "bidi-override" in attrs):
+        return f"<{tag}{attrs}>\u202e{content}\u202c</{tag}>"
+    return m.group()
+
+
+_TAG_DIGIT = re.compile("[\U000e0030-\U000e0039]")
+# (searched one by one: `in` answers at once for a text with no character past U+FFFF, where
+# the regex reads all of it)
+_TAG_DIGITS = tuple(map(chr, range(0xE0030, 0xE003A)))
+_PUNYCODE = re.compile(r"(?<![\w-])(?:xn|XN)--([A-Za-z0-9-]{1,59})")
+
+
+def _idn_label(m: re.Match[str]) -> str:
+    try:
+        return codecs.decode(m.group(1).encode("ascii"), "punycode")
+    except (UnicodeError, ValueError):
+        return m.group()
+
+
+_CSS_ESCAPE = re.compile(r"\\([0-9A-Fa-f]{1,6})[ \t\n]?")
+
+
+def _css_char(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16)
+    # (CSS reads 0, a surrogate or past U+10FFFF as U+FFFD)
+    return "\ufffd" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else chr(code)
+
+
 _XML_ENTITY = re.compile(
     r"""<!ENTITY\s+([A-Za-z_][\w.-]{0,63})\s+(?:"([^"<]{0,4096})"|'([^'<]{0,4096})')\s*>""")
 MAX_XML_ENTITIES = 64
@@ -796,31 +884,49 @@ def _expanded(flat: str, pattern: re.Pattern[str], entities: dict[str, str],
 # A JSON number in scientific notation ("1.3912345678e10", which a parser reads as the integer
 # 13912345678; no common serializer writes an 11- to 18-digit integer so). "13912345678.0" is
 # left an amount (test_redteam_spoken_fp: a float balance). The prefilter starts with a literal,
-# which the regex engine finds at memchr speed.
-_JSON_FRACTION = re.compile(r"\.\d{6,}[eE]\+?\d")
-_JSON_NUMBER = re.compile(r"\d{1,3}\.\d{1,40}[eE]\+?\d{1,2}(?![\w.])")
+# which the regex engine finds at memchr speed. Round 6: any number of digits before the point
+# and a negative exponent ("13912345.678e3", "139123456.780e-1"): JavaScript's JSON.parse gives
+# 13912345678 for them as well. The fraction and exponent are matched first (from the literal
+# point: a digit-led pattern costs ~30 us on a 2 KB body), the digits before it looked up after.
+_JSON_FRACTION = re.compile(r"\.\d{1,40}[eE][-+]?\d")
+_JSON_NUMBER = re.compile(r"\.\d{1,40}[eE][-+]?\d{1,2}(?![\w.])")
+_JSON_WHOLE = re.compile(r"(?<![\w.])\d{1,40}\Z")  # the digits before the point
 
 
 def json_integers(text: str) -> str:
     """`text` with each JSON number in scientific notation of integral value (7 to 20 digits)
     written as the integer a parser gives (1.3912345678e10 is 13912345678)."""
-    def integer(m: re.Match[str]) -> str:
-        number = m.group()
-        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "._"):
-            return number  # a version, a word: not a number a parser reads
-        mantissa = number[:number.find("e") if "e" in number else number.find("E")]
-        if len(mantissa.replace(".", "").strip("0")) < 8:
-            # A rounded quantity (1.8e10, printf's 1.523457e+10, numpy's 1.8000...e+10): a
-            # writer of an identifier (Java's Double.toString) writes all its digits.
-            return number
-        with contextlib.suppress(decimal.InvalidOperation, ValueError, OverflowError):
-            value = decimal.Decimal(number)
-            if value == value.to_integral_value():
-                whole = str(int(value))
-                if 7 <= len(whole.lstrip("-")) <= 20:
-                    return whole
-        return number
-    return _JSON_NUMBER.sub(integer, text)
+    out: list[str] = []
+    pos = 0
+    for m in _JSON_NUMBER.finditer(text):
+        whole = _JSON_WHOLE.search(text, max(pos, m.start() - 40), m.start())
+        if whole is None:
+            continue  # a version, a word: not a number a parser reads
+        number = text[whole.start():m.end()]
+        integral = _integral(number)
+        if integral is not None:
+            out.append(text[pos:whole.start()])
+            out.append(integral)
+            pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _integral(number: str) -> str | None:
+    mantissa = number[:number.find("e") if "e" in number else number.find("E")]
+    if len(mantissa.replace(".", "").strip("0")) < 8:
+        # A rounded quantity (1.8e10, printf's 1.523457e+10, numpy's 1.8000...e+10): a
+        # writer of an identifier (Java's Double.toString) writes all its digits.
+        return None
+    with contextlib.suppress(decimal.InvalidOperation, ValueError, OverflowError):
+        value = decimal.Decimal(number)
+        if value == value.to_integral_value():
+            whole = str(int(value))
+            if 7 <= len(whole.lstrip("-")) <= 20:
+                return whole
+    return None
 
 
 def derived_views(text: str, *, plus: bool = False, depth: int = 4,
@@ -905,7 +1011,8 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 # which are not text (and cost nothing of the token budget: a list of hashes
                 # is an ordinary body).
                 raw = bytes.fromhex(token.decode("ascii"))
-                if binary_signature(raw[:SIGNATURE_BYTES]) is None and _could_be_text(raw):
+                if binary_signature(raw[:SIGNATURE_BYTES]) is None and (
+                        _could_be_text(raw) or _cjk_text(raw[:MAX_CJK_SNIFF])):
                     one_more()
                     yield raw
                     continue
@@ -934,12 +1041,15 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 raw = base64.b64decode(token, validate=True)
             except (binascii.Error, ValueError):
                 continue
-            if binary_signature(raw[:SIGNATURE_BYTES]) is None and _could_be_text(raw):
+            media = binary_signature(raw[:SIGNATURE_BYTES])
+            if media is None and _could_be_text(raw):
                 yield raw
-            elif len(raw) > 8 and raw[0] & 6 != 6:
-                inflated = _raw_inflated(raw)
-                if inflated:
-                    yield inflated
+                continue
+            inflated = _raw_inflated(raw) if len(raw) > 8 and raw[0] & 6 != 6 else b""
+            if inflated:
+                yield inflated
+            elif media is None and _cjk_text(raw[:MAX_CJK_SNIFF]):
+                yield raw  # Chinese text in GBK or UTF-16 (after the DEFLATE check)
 
 
 MAX_RAW_INFLATE = 1024 * 1024
@@ -1020,6 +1130,26 @@ def _could_be_text(raw: bytes) -> bool:
         # Mostly printable: text behind a few misaligned bytes (a token that took in a word).
         return sum(c in _PRINTABLE for c in raw[:512]) * 4 >= min(len(raw), 512) * 3
     return True
+
+
+MAX_CJK_SNIFF = 4096
+
+
+def _cjk_text(raw: bytes) -> bool:
+    """Round 6: Chinese text that a legacy system (GBK on Chinese Windows, Big5, Shift_JIS) or
+    UTF-16 wrote before base64-encoding it ("手机13912345678" in GBK, fullwidth digits in
+    UTF-16LE, which has no NUL byte): its bytes are neither UTF-8 nor mostly printable ASCII.
+    Kept when it decodes (strictly, for the legacy charsets) to a text holding 8 digits,
+    fullwidth digits or Chinese numerals; random bytes almost never do both."""
+    for codec in _DBCS_CODECS:
+        try:
+            if _DBCS_KEPT.match(raw.decode(codec)):
+                return True
+        except UnicodeDecodeError:
+            continue
+    even = raw[:len(raw) // 2 * 2]
+    return any(_DBCS_KEPT.match(even.decode(codec, "replace"))
+               for codec in ("utf-16-le", "utf-16-be"))
 
 
 _PDF_STREAM = re.compile(rb"stream\r?\n")
@@ -1288,6 +1418,17 @@ class _Inspection:
                         headers[name.strip().lower()] = " ".join(value.split())
                 with contextlib.suppress(PayloadError):
                     self.part(f"{label}/message", _Part(headers, rest), depth + 1)
+        if (ctype in _FOLDED_TYPES or data[:64].lstrip().upper().startswith(
+                (b"BEGIN:VCALENDAR", b"BEGIN:VCARD"))) and _FOLDED_LINE.search(data):
+            # Round 6: iCalendar and vCard lines are folded (RFC 5545 s.3.1, RFC 6350 s.3.2):
+            # a line break and one space or tab are nothing to the receiver, which unfolds
+            # "DESCRIPTION:call 139123\r\n 45678" into one line.
+            self.add_text(f"{label}/unfolded", _FOLDED_LINE.sub(b"", data),
+                          charset_of(content_type), depth=depth)
+        if data[:32].lstrip().startswith(b"{\\rtf"):
+            # Round 6: RTF as a word processor shows it (escapes undone, control words gone):
+            # "139\\'31234", "\\u49?\\u51?..." are digits on the page.
+            self.view(f"{label}/rtf", rtf_text(data.decode("latin-1")))
         if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
@@ -1414,6 +1555,34 @@ class _Inspection:
                 KeyError, OverflowError, UnicodeDecodeError, struct.error) as exc:
             raise PayloadError(f"{label}: zip archive cannot be read "
                                f"({type(exc).__name__})") from None
+
+
+_RTF_UNICODE = re.compile(r"\\u(-?\d{1,6}) ?(?:\\'[0-9a-fA-F]{2}|[^\\{}])?")
+_RTF_BYTES = re.compile(r"(?:\\'[0-9a-fA-F]{2})+")
+_RTF_CODEPAGE = re.compile(r"\\ansicpg(\d{3,5})")
+_RTF_CONTROL = re.compile(r"\\[a-zA-Z]{1,32}(?:-?\d{1,10})? ?|\\[^a-zA-Z]|[{}]")
+
+
+def rtf_text(text: str) -> str:
+    """The text of an RTF document (`text`: its bytes as latin-1): \\uN (with its one fallback
+    character) and \\'hh runs (in the \\ansicpg code page, cp1252 by default) as characters,
+    control words, control symbols and groups' braces removed. Linear: four regex passes."""
+    page = _RTF_CODEPAGE.search(text[:4096])
+    codec = f"cp{page.group(1)}" if page else "cp1252"
+
+    def as_bytes(m: re.Match[str]) -> str:
+        raw = bytes.fromhex(m.group().replace("\\'", ""))
+        try:
+            return raw.decode(codec, "replace")
+        except LookupError:
+            return raw.decode("cp1252", "replace")
+
+    text = _RTF_UNICODE.sub(lambda m: chr(int(m.group(1)) % 65536), text)
+    return _RTF_CONTROL.sub("", _RTF_BYTES.sub(as_bytes, text))
+
+
+_FOLDED_TYPES = frozenset({"text/calendar", "text/vcard", "text/x-vcard", "text/directory"})
+_FOLDED_LINE = re.compile(rb"\r?\n[ \t]")
 
 
 def _order(tokens_: list[tuple[str, Token]]) -> list[tuple[str, Token]]:

@@ -208,9 +208,13 @@ def normalise(text: str) -> str:
 # more in a row are a number ("一三九一二三四五六七八"); fewer are words ("第一", "一二"). Besides
 # U+3007 and 零 to 九: the circle U+25CB typed for U+3007, the financial forms (壹 贰 叁 肆 伍 陆 柒
 # 捌 玖 and the traditional 貳 參 陸), the old forms 弌 弍 弎, and the digits as numbers are
-# read aloud and over radio: 幺 (1), 两/兩 (2), 拐 (7), 勾 (9), 洞 (0).
-CN_NUMERALS = {"0": "\u3007\u25cb零洞", "1": "一壹弌幺", "2": "二贰貳弍两兩", "3": "三叁參弎",
-               "4": "四肆", "5": "五伍", "6": "六陆陸", "7": "七柒拐", "8": "八捌", "9": "九玖勾"}
+# read aloud and over radio: 幺 (1), 两/兩 (2), 拐 (7), 勾 (9), 洞 (0). Round 6: the Suzhou
+# (Hangzhou) numerals U+3021-U+3029 (〡〢〣〤〥〦〧〨〩, still seen in Hong Kong markets and in
+# handwriting), which a Chinese reader reads as digits and no Unicode digit property folds;
+# nothing else uses them.
+CN_NUMERALS = {"0": "\u3007\u25cb零洞", "1": "一壹弌幺\u3021", "2": "二贰貳弍两兩\u3022",
+               "3": "三叁參弎\u3023", "4": "四肆\u3024", "5": "五伍\u3025", "6": "六陆陸\u3026",
+               "7": "七柒拐\u3027", "8": "八捌\u3028", "9": "九玖勾\u3029"}
 CN_NUMERAL_CHARS = "".join(CN_NUMERALS.values())
 _CN_NUMERAL_SET = frozenset(CN_NUMERAL_CHARS)
 _CN_DIGITS = str.maketrans({c: digit for digit, chars in CN_NUMERALS.items() for c in chars})
