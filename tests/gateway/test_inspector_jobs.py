@@ -9,7 +9,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+
+from tests.conftest import live_children
 
 SCRIPT = textwrap.dedent("""
     import asyncio, datetime as dt, os, sys
@@ -39,8 +42,14 @@ def test_jobs_do_not_rerun_a_plain_main_script(tmp_path: Path) -> None:
     script = tmp_path / "entry.py"  # a plain file, as a console script is
     script.write_text(SCRIPT)
     marks = tmp_path / "marks"
+    before = {p.pid for p in live_children()}
     done = subprocess.run([sys.executable, str(script), str(marks)], capture_output=True,
                           text=True, timeout=120, cwd=Path(__file__).parents[2])
+    # The script's forkserver exits once it sees its parent gone (pytest, a subreaper, is its
+    # parent then): waited for here, bounded, so the leak check sees no process left behind.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(p.pid not in before for p in live_children()):
+        time.sleep(0.05)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["3"]  # three jobs ran in worker processes
     lines = marks.read_text().splitlines()
