@@ -166,6 +166,12 @@ def _signature(data: bytes) -> tuple[str, int] | None:
 
 
 _PRINTABLE = frozenset(range(32, 127)) | {9, 10, 13}
+_PRINTABLE_BYTES = bytes(sorted(_PRINTABLE))
+
+
+def _printable(data: bytes) -> int:
+    """How many bytes of `data` are printable ASCII (or tab, LF, CR): counted in C."""
+    return len(data) - len(data.translate(None, _PRINTABLE_BYTES))
 SIGNATURE_BYTES = 4096  # what `binary_signature` needs to see (or the whole body if shorter)
 
 
@@ -336,7 +342,7 @@ def binary_texts(data: bytes, charset: str | None = None) -> list[str]:
 
 def text_like(sample: bytes) -> bool:
     """Mostly printable ASCII: text that a signature was put in front of (a polyglot)."""
-    return len(sample) >= 16 and sum(c in _PRINTABLE for c in sample) >= 0.95 * len(sample)
+    return len(sample) >= 16 and _printable(sample) >= 0.95 * len(sample)
 
 
 def binary_signature(data: bytes) -> str | None:
@@ -731,9 +737,11 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         # sees them), which a program or a language model reads as the ASCII digits they
         # shadow ("ASCII smuggling"): that reading as a view of its own.
         yield _TAG_DIGIT.sub(lambda m: chr(ord(m.group()) - 0xE0000), text)
-    if "xn--" in text or "XN--" in text:
+    if ("x" in text or "X" in text) and ("xn--" in text or "XN--" in text or "Xn--" in text
+                                         or "xN--" in text):
         # Round 6: IDNA labels (punycode) as a browser or a mail client shows them: a domain
-        # "xn--..." of Chinese numerals is shown as 一三九一二三四五六七八.
+        # "xn--..." of Chinese numerals is shown as 一三九一二三四五六七八. (One-character
+        # searches first: a longer one in a CJK text costs ~1 us, a regex ~7 us.)
         shown = _PUNYCODE.sub(_idn_label, text)
         if shown != text:
             yield shown
@@ -796,7 +804,7 @@ _TAG_DIGIT = re.compile("[\U000e0030-\U000e0039]")
 # (searched one by one: `in` answers at once for a text with no character past U+FFFF, where
 # the regex reads all of it)
 _TAG_DIGITS = tuple(map(chr, range(0xE0030, 0xE003A)))
-_PUNYCODE = re.compile(r"(?<![\w-])(?:xn|XN)--([A-Za-z0-9-]{1,59})")
+_PUNYCODE = re.compile(r"(?<![\w-])(?i:xn)--([A-Za-z0-9-]{1,59})")
 
 
 def _idn_label(m: re.Match[str]) -> str:
@@ -1128,7 +1136,7 @@ def _could_be_text(raw: bytes) -> bool:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         # Mostly printable: text behind a few misaligned bytes (a token that took in a word).
-        return sum(c in _PRINTABLE for c in raw[:512]) * 4 >= min(len(raw), 512) * 3
+        return _printable(raw[:512]) * 4 >= min(len(raw), 512) * 3
     return True
 
 
