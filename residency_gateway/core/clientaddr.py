@@ -89,6 +89,12 @@ def parse_ip(text: str) -> IPAddress | None:
         address = ipaddress.ip_address(value)
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        # A zone id (`fe80::1%eth0`) names an interface of the receiving host, not a network:
+        # the address is the same one without it. Kept, it reached the GeoIP reader, which
+        # finds no country for "2001:db8::1%eth0", and a mainland IPv6 client became unknown
+        # (red-team round 6).
+        address = ipaddress.IPv6Address(int(address))
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
@@ -105,13 +111,19 @@ def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     client's IPv4 network: IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d` (RFC 4291
     s.2.5.5.1, deprecated), 6to4 `2002:AABB:CCDD::/48` (RFC 3056), NAT64 `64:ff9b::/96` (RFC 6052)
     and local-use `64:ff9b:1::/48` (RFC 8215, /96 layout), Teredo `2001::/32` (RFC 4380: the
-    client's public address, obfuscated by XOR in the last 32 bits)."""
+    client's public address, obfuscated by XOR in the last 32 bits); and SIIT's IPv4-translated
+    `::ffff:0:a.b.c.d` (RFC 6145)."""
     if not isinstance(address, ipaddress.IPv6Address):
         return None
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
     value = int(address)
     if value >> 32 == 0 and value > 0xFFFF:  # ::a.b.c.d, but not :: or ::1
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if value >> 32 == 0xFFFF0000:
+        # SIIT "IPv4-translated" ::ffff:0:a.b.c.d (RFC 2765 s.2.1, RFC 6145 s.1.3): one more
+        # wrapper of an IPv4 client; unread, it had no country and a mainland client was unknown
+        # (red-team round 6). Nothing else lives in ::ffff:0:0/96.
         return ipaddress.IPv4Address(value & 0xFFFFFFFF)
     if address in _6TO4:
         return ipaddress.IPv4Address((value >> 80) & 0xFFFFFFFF)
@@ -199,7 +211,13 @@ def forwarded_suffix(values: Sequence[str]) -> tuple[list[str], bool]:
     whether that tail is the whole field. A client may write anything to the left of what
     trusted proxies append; only the elements a walk from the right reaches need to parse.
     Linear in the field's length, at most MAX_FORWARDED_ELEMENTS elements."""
-    text = ",".join(values)[-8192:]
+    joined = ",".join(values)
+    text = joined[-8192:]
+    # A field longer than what is read was cut: even when the cut falls on an element boundary
+    # (the leftmost kept piece parses) there is more to the left, so the kept tail is never the
+    # whole field. Taken as whole, a walk through trusted hops ended at the leftmost kept one
+    # and believed it, not knowing the client's element was cut off (red-team round 6).
+    cut = len(joined) > len(text)
     pieces, balanced = _split_from_right(text)
     found: list[str] = []
     for n, piece in enumerate(pieces):
@@ -211,7 +229,7 @@ def forwarded_suffix(values: Sequence[str]) -> tuple[list[str], bool]:
         if parsed is None or len(parsed) != 1:
             return list(reversed(found)), False
         found.append(parsed[0])
-    return list(reversed(found)), balanced and len(pieces) <= MAX_FORWARDED_ELEMENTS
+    return list(reversed(found)), balanced and len(pieces) <= MAX_FORWARDED_ELEMENTS and not cut
 
 
 def _param_value(raw: str) -> str | None:
