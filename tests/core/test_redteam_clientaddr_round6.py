@@ -201,3 +201,16 @@ def test_a_forwarded_field_cut_to_its_tail_is_not_complete():
 def test_the_facts_builder_is_what_the_server_uses():
     facts, _ = request_facts("10.0.0.1", [("X-Forwarded-For", CN4)], "POST", "/")
     assert isinstance(facts, RequestFacts) and facts.header_values("x-forwarded-for") == (CN4,)
+
+
+# --- Not fixed: 64:ff9b:1::/48 used with a shorter RFC 6052 layout ------------------------------
+# RFC 8215 lets an operator use the local-use prefix with any RFC 6052 prefix length; with /48
+# the IPv4 address sits in bits 48-63 and 72-87 (around the u-octet), not in the last 32 bits.
+# The gateway reads only the /96 layout, so 192.0.2.10 behind such a NAT64 is 0.0.0.0: unknown,
+# which a tenant with unknown_origin: overseas sends abroad. Which layout an address uses is not
+# in the address; reading it needs the operator's prefix length in the region map.
+
+@pytest.mark.xfail(strict=True, reason="not fixed: NAT64 local-use prefixes are read only in "
+                   "the /96 layout; the other RFC 6052 layouts need the prefix length as config")
+def test_local_use_nat64_with_a_48_layout_names_its_ipv4_client():
+    assert_stays_in_china(decide_with("64:ff9b:1:c000:2:a00::"))
