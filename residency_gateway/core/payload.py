@@ -1911,6 +1911,15 @@ def _safe_label(name: str) -> bool:
 _NOTHING_IN_LINE = PayloadScan(False)  # what scan_views finds in no views
 
 
+# Red-team round 6 (complexity): the request line was read with a body's full budget
+# (2,000,000 windows, ~2.4 us each) and no bound on its views' bytes. One 8 KB header
+# ("\\u0041 %41 <bdo dir=rtl>1</bdo> &#37;41 1 2 1 2 ...": 33 views of it) held the event
+# loop 4.2 s; eight headers of "... id 1 2 id 1 2" 4.5 s; a 2 KB base64 zlib token inflating
+# to 786 KB of views 0.28 s. A 64 KiB head of digit groups ("12 34 12 34 ...") spends ~85k.
+REQUEST_LINE_BUDGET = 50_000
+REQUEST_LINE_VIEW_BYTES = 256 * 1024
+
+
 def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
                       headers: Iterable[tuple[str, str]] = (), resident_ids: bool = True,
                       phones: bool = True, skip_headers: Iterable[str] = (),
@@ -1918,7 +1927,11 @@ def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
     """Identifiers in the path, query string or header values are signals like a body's.
     With a `memo`, texts an earlier request read with nothing found are not read again."""
     options = InspectOptions(resident_ids=resident_ids, phones=phones)
-    budget = Budget(options.budget)
+    # (the request line is read on the event loop, and no worker takes it over: a budget of
+    # its own, and a bound on the bytes its decodings produce; past either, the request is
+    # refused as too complex to inspect)
+    budget = Budget(min(options.budget, REQUEST_LINE_BUDGET))
+    produced = 0
     context = f"{today.isoformat()} {int(resident_ids)}{int(phones)} ".encode()
     found: list[tuple[str, Token]] = []
     try:
@@ -1935,7 +1948,11 @@ def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
                     continue
                 budget.floor = budget.remaining
             before, count = budget.remaining, len(found)
-            for view_label, view in _entry_views(label, text):
+            views = _entry_views(label, text)
+            produced += sum(len(view) for _, view in views)
+            if produced > REQUEST_LINE_VIEW_BYTES:
+                raise BudgetExceeded  # (before any of them is scanned)
+            for view_label, view in views:
                 found.extend((view_label, token) for token in tokens(
                     view, today=today, resident_ids=resident_ids, phones=phones, budget=budget))
             if digest is not None and len(found) == count:

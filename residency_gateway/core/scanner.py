@@ -167,8 +167,26 @@ _DIGIT_LETTER_LOOKALIKES = {"\u041e": "O", "\u043e": "o", "\u039f": "O", "\u03bf
                             "\u0406": "I", "\u0399": "I", "\u04c0": "I", "\u04cf": "l"}
 
 
+class _FoldTable(dict[int, str]):
+    """_fold_char by code point, for str.translate: a character seen before is looked up in
+    C; a new one asks _fold_char once (at most _FOLD_TABLE_SIZE are kept)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = chr(code) if code < 128 else _fold_char(chr(code))
+        if len(self) < _FOLD_TABLE_SIZE:
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE_SIZE = 8192
+_FOLD_TABLE = _FoldTable()
+
+
 def _fold(text: str) -> str:
-    return "".join(c if c.isascii() else _fold_char(c) for c in text)
+    # (str.translate: a Python step per character of the whole text, as a generator was, cost
+    # ~0.1-0.2 us a character, for each of up to 32 decoded views of a body that one U+202E
+    # sent here: red-team round 6; now ~0.03-0.05 us)
+    return text.translate(_FOLD_TABLE)
 
 
 # Fullwidth ASCII forms and the ideographic space: what Chinese and Japanese text is full of
@@ -775,7 +793,7 @@ def _other_readings(data: bytes, budget: Budget | None = None
     if glued is not None:
         yield glued[0], glued[1], True
     if ascii_digits(data) >= 15:
-        told = _told_id(data)
+        told = _told_id(data, budget)
         if told is not None:
             yield told, None, False
 
@@ -801,9 +819,11 @@ _TOLD_GAP = 48  # bytes of words between two parts (", 出生日期(年月日)�
 _TOLD_PARTS = 6
 
 
-def _told_id(data: bytes) -> bytes | None:
+def _told_id(data: bytes, budget: Budget | None = None) -> bytes | None:
     """For each ID word in `data`, the parts after it joined: "id 110101 19900307 1233"
-    lines, one per word; None when none."""
+    lines, one per word; None when none. A Python step per word and per part looked at is
+    spent from `budget` ("id 1 2 id 1 2 ..." took ~60 ms per 64 KiB view, and a body decoded
+    into 16 such views ~2 s inline; now refused inline, read by a worker)."""
     lower = data.lower()
     # "id" a word of its own, not the end of another word ("request_id"); a JSON key "id"
     # (followed by its quote) is not such a word
@@ -814,6 +834,8 @@ def _told_id(data: bytes) -> bytes | None:
         while pos >= 0:
             words.append((pos, pos + len(anchor)))
             pos = lower.find(anchor, pos + len(anchor))
+    if budget is not None:
+        budget.spend(len(words))
     lines: list[bytes] = []
     end = 0
     digits = data.translate(_SKELETON)  # digits as 0: where a part could start, found in C
@@ -824,6 +846,8 @@ def _told_id(data: bytes) -> bytes | None:
         end = kept = stop
         plain = True  # only separators between the parts: one run, read as it is already
         while len(parts) < _TOLD_PARTS:
+            if budget is not None:
+                budget.spend(1)
             part = _TOLD_PART.search(data, end, end + _TOLD_GAP)
             if part is None:
                 break
