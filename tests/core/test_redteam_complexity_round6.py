@@ -200,3 +200,47 @@ def test_ordinary_headers_are_still_read() -> None:
         "a" * 8000 + " 13912345678")
     assert result.error is None, result.note
     assert result.phones
+
+
+# -- thousands of tiny views (VIEW_OVERHEAD) --------------------------------------------------
+# Base64 tokens each decoding to a few escapes, so to 15-33 derived views of ~50 bytes: 7,500
+# views in 14 KiB took ~270 ms inline (~35 us a view whatever its size) within the byte bound.
+# Each view now counts VIEW_OVERHEAD bytes more against it.
+
+def tiny_tokens(size: int, inner: str) -> bytes:
+    import base64
+
+    out: list[str] = []
+    n = 0
+    while sum(map(len, out)) < size:
+        out.append(base64.b64encode((inner % n).encode()).decode() + " ")
+        n += 1
+    return "".join(out)[:size].encode()
+
+
+def test_thousands_of_tiny_views_are_not_scanned_inline() -> None:
+    from residency_gateway.gateway.inspector import _inline
+
+    inline = _inline(InspectOptions())
+    body = tiny_tokens(14 * 1024, "\\u0041 %%41 <bdo dir=rtl>1</bdo> &#37;41 Ab%d")
+    result = inspect_body(body, content_type="text/plain", key=KEY, today=TODAY, options=inline)
+    assert result.error is not None and result.error.value == "payload_too_complex_to_inspect"
+    whole = inspect_body(body, content_type="text/plain", key=KEY, today=TODAY)
+    assert whole.error is None, whole.note  # a worker reads it
+
+
+def test_a_list_of_plain_base64_tokens_stays_inline() -> None:
+    from residency_gateway.gateway.inspector import _inline
+
+    inline = _inline(InspectOptions())
+    body = tiny_tokens(64 * 1024, "hello world Ab%d 12")
+    result = inspect_body(body, content_type="text/plain", key=KEY, today=TODAY, options=inline)
+    assert result.error is None, result.note
+
+
+def test_a_header_of_tiny_tokens_is_refused() -> None:
+    # 8 KB of base64 tokens, each a few escapes: ~190 ms on the event loop before
+    value = tiny_tokens(8000, "\\u0041 %%41 <bdo dir=rtl>1</bdo> &#37;41 Ab%d").decode()
+    result = line_scan(value)
+    assert result.error is not None and result.error.value == "payload_too_complex_to_inspect"
+    assert line_scan(tiny_tokens(8000, "hello world Ab%d 12").decode()).error is None
