@@ -80,6 +80,7 @@ MAX_BASE64_TOKENS = 4096
 MAX_ZIP_MEMBERS = 1000
 MAX_PDF_STREAMS = 1024
 MAX_DERIVED_VIEWS = 32
+VIEW_OVERHEAD = 64  # bytes a view counts against max_view_bytes besides its own (see view)
 
 
 class PayloadError(ValueError):
@@ -1306,7 +1307,10 @@ class _Inspection:
                                 "decoding the body produces more than the inspection allows")
 
     def view(self, label: str, text: str | bytes) -> None:
-        self.produce(len(text))
+        # (each view counted VIEW_OVERHEAD bytes more: scanning one costs ~35 us whatever its
+        # size, and thousands of tiny ones, base64 tokens each decoding to a few escapes and
+        # so to 15-33 views, took ~270 ms inline within the byte bound: red-team round 6)
+        self.produce(len(text) + VIEW_OVERHEAD)
         self.views.append((label, text))
 
     def add_text(self, label: str, data: bytes, charset: str | None, *, plus: bool = False,
@@ -1911,6 +1915,15 @@ def _safe_label(name: str) -> bool:
 _NOTHING_IN_LINE = PayloadScan(False)  # what scan_views finds in no views
 
 
+# Red-team round 6 (complexity): the request line was read with a body's full budget
+# (2,000,000 windows, ~2.4 us each) and no bound on its views' bytes. One 8 KB header
+# ("\\u0041 %41 <bdo dir=rtl>1</bdo> &#37;41 1 2 1 2 ...": 33 views of it) held the event
+# loop 4.2 s; eight headers of "... id 1 2 id 1 2" 4.5 s; a 2 KB base64 zlib token inflating
+# to 786 KB of views 0.28 s. A 64 KiB head of digit groups ("12 34 12 34 ...") spends ~85k.
+REQUEST_LINE_BUDGET = 50_000
+REQUEST_LINE_VIEW_BYTES = 256 * 1024
+
+
 def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
                       headers: Iterable[tuple[str, str]] = (), resident_ids: bool = True,
                       phones: bool = True, skip_headers: Iterable[str] = (),
@@ -1918,7 +1931,11 @@ def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
     """Identifiers in the path, query string or header values are signals like a body's.
     With a `memo`, texts an earlier request read with nothing found are not read again."""
     options = InspectOptions(resident_ids=resident_ids, phones=phones)
-    budget = Budget(options.budget)
+    # (the request line is read on the event loop, and no worker takes it over: a budget of
+    # its own, and a bound on the bytes its decodings produce; past either, the request is
+    # refused as too complex to inspect)
+    budget = Budget(min(options.budget, REQUEST_LINE_BUDGET))
+    produced = 0
     context = f"{today.isoformat()} {int(resident_ids)}{int(phones)} ".encode()
     found: list[tuple[str, Token]] = []
     try:
@@ -1935,7 +1952,11 @@ def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
                     continue
                 budget.floor = budget.remaining
             before, count = budget.remaining, len(found)
-            for view_label, view in _entry_views(label, text):
+            views = _entry_views(label, text)
+            produced += sum(len(view) + VIEW_OVERHEAD for _, view in views)
+            if produced > REQUEST_LINE_VIEW_BYTES:
+                raise BudgetExceeded  # (before any of them is scanned)
+            for view_label, view in views:
                 found.extend((view_label, token) for token in tokens(
                     view, today=today, resident_ids=resident_ids, phones=phones, budget=budget))
             if digest is not None and len(found) == count:

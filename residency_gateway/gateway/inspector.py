@@ -39,7 +39,13 @@ from residency_gateway.core.values import PayloadScan, Reason
 
 log = structlog.get_logger("residency_gateway")
 INLINE_BUDGET = 20_000  # work units (candidate windows) an inline inspection may spend
-INLINE_VIEW_BYTES = 1024 * 1024  # bytes decoding may produce inline
+# Bytes decoding may produce inline. Each view is scanned whole, and the readings' steps per
+# byte are no candidate windows the budget counts, so this is what bounds the inline scan: a
+# 62 KiB body whose escapes decode into 16 views (~1 MiB) of "one two three x ..." took
+# ~440 ms on the event loop at 1 MiB (red-team round 6, complexity); at 384 KiB ~170 ms, and
+# a body that needs more goes to a worker. (A 64 KiB body and five decoded views of it stay
+# inline; one with three kinds of escape, eight views, goes to a worker.)
+INLINE_VIEW_BYTES = 384 * 1024
 # Binary bodies (photos in forms, opaque blobs) over this go to a worker whatever their size:
 # finding the text runs in them is C work no budget counts (~10 ms for 60 KB) that would hold
 # the event loop.
