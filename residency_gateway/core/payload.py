@@ -1068,10 +1068,16 @@ def _raw_inflated(raw: bytes) -> bytes:
     """A base64 token that is raw DEFLATE (RFC 1951, no zlib header: SAML's HTTP-Redirect
     binding, some mobile SDKs) inflated, when it is a whole stream of text; else b""."""
     d = zlib.decompressobj(-15)
+    limit = min(MAX_RAW_INFLATE, len(raw) * 1000)
     try:
-        out = d.decompress(raw, min(MAX_RAW_INFLATE, len(raw) * 1000))
+        out = d.decompress(raw, limit)
     except zlib.error:
         return b""
+    if d.unconsumed_tail and len(out) >= limit and _could_be_text(out[:SIGNATURE_BYTES]):
+        # A stream of text that inflates past what is read: refused, not skipped (skipped, an
+        # identifier in it went unread; random bytes never inflate this far).
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            "a base64 token inflates past the inspection's limit")
     if not d.eof or not out or d.unconsumed_tail:
         return b""
     return out if _could_be_text(out) and not _archive(out) else b""
@@ -1801,25 +1807,30 @@ def _entry_views(label: str, text: str) -> list[tuple[str, str | bytes]]:
     views: list[tuple[str, str | bytes]] = [(label, text)]
     # (`+` is a space in a query, not in the joined headers: "x-phone: +1 (325) 935-3974"
     # read as "x-phone:  1 325 ..." is a mainland mobile by the phone word)
-    derived = list(derived_views(text, plus=label not in ("path", "headers")))
+    # (strict: a value with more decodings than MAX_DERIVED_VIEWS is refused, not read in
+    # part; a body's are refused so too)
+    derived = list(derived_views(text, plus=label not in ("path", "headers"), strict=True))
     if label == "path" and any(c in text for c in ";,:="):
         # Matrix parameters and lists split a value over ';' ',' ':' in a path.
         derived.append(text.translate(_PATH_PUNCTUATION))
     views.extend((f"{label}+{n}", d) for n, d in enumerate(derived))
+    # A value whose tokens are more than the inspection reads (MAX_BASE64_TOKENS, nesting,
+    # decoded bytes past the token's own bound, an archive that cannot be opened) raises
+    # Uninspectable: the request is refused as a body would be. (It was suppressed, and the
+    # tokens after the limit, or the rest of one token's decodings, went unread.)
     for item in (text, *derived):
-        with contextlib.suppress(Uninspectable):
-            for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
-                if raw.isascii() and not _archive(raw) and not _ESCAPE_BYTES.search(raw):
-                    # Plain text (a JWT's claims): read as it is.
-                    if ascii_digits(raw):
-                        views.append((f"{label}/base64[{n}]", raw))
-                    continue
-                # The token through the whole body pipeline (zlib session cookies,
-                # UTF-16, nested base64, ...), within a small budget of its own.
-                work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
-                with contextlib.suppress(PayloadError, Uninspectable):
-                    work.body(f"{label}/base64[{n}]", raw, "", 1)
-                views.extend(work.views)
+        for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
+            if raw.isascii() and not _archive(raw) and not _ESCAPE_BYTES.search(raw):
+                # Plain text (a JWT's claims): read as it is.
+                if ascii_digits(raw):
+                    views.append((f"{label}/base64[{n}]", raw))
+                continue
+            # The token through the whole body pipeline (zlib session cookies,
+            # UTF-16, nested base64, ...), within a small budget of its own.
+            work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
+            with contextlib.suppress(PayloadError):  # junk that merely looks like an archive
+                work.body(f"{label}/base64[{n}]", raw, "", 1)
+            views.extend(work.views)
     return views
 
 
@@ -1964,6 +1975,8 @@ def scan_request_line(path: str, query: str, *, key: bytes, today: dt.date,
                 memo.add(digest, before - budget.floor, before - budget.remaining)
     except BudgetExceeded:
         return _TOO_COMPLEX
+    except Uninspectable as exc:
+        return PayloadScan(False, note=f"request line refused: {exc.note}", error=exc.reason)
     if not found:
         return _NOTHING_IN_LINE  # the common case: no value could hold an identifier
     return _scanned(found, key=key, options=options, inspected=False, note="")
