@@ -72,7 +72,7 @@ async def backends() -> AsyncIterator[dict[str, Backend]]:
         b = Backend(region)
         # Bodies as sent (no automatic decompression): the tests compare bytes.
         app = web.Application(handler_args={"auto_decompress": False})
-        app.router.add_route("*", "/{tail:.*}", b.handle)
+        app.router.add_route("*", r"/{tail:[\s\S]*}", b.handle)
         b.runner = web.AppRunner(app, access_log=None)
         await b.runner.setup()
         site = web.TCPSite(b.runner, "127.0.0.1", 0)

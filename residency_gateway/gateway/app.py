@@ -39,6 +39,12 @@ async def errors_as_problems(request: web.Request, handler):  # type: ignore[no-
     stack traces out, and only the redacted, escaped path in the log."""
     try:
         return await handler(request)
+    except web.HTTPNotFound:
+        # Only the router raises it: a target in neither origin- nor absolute-form (CONNECT's
+        # authority-form, OPTIONS's "*") never reaches `handle`, so nothing was decided,
+        # recorded or forwarded. Said as a problem, not aiohttp's text/plain 404.
+        return problem(400, "unsupported_request_target", "the request target must be a path "
+                       "(origin-form) or an absolute URL; nothing was forwarded")
     except web.HTTPException:
         raise
     except (asyncio.CancelledError, ConnectionResetError):

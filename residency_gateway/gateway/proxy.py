@@ -238,6 +238,13 @@ async def no_early_continue(request: web.Request) -> None:
     An unsupported Expect is refused by `handle`, with a record, not here."""
 
 
+def _forwarded_host(request: web.Request) -> str:
+    """The host the upstream is told (X-Forwarded-Host): RFC 9112 s.3.2.2, with an
+    absolute-form target its authority replaces Host."""
+    return request.host if request.raw_path.startswith("/") else (
+        request.url.raw_authority or request.host)
+
+
 def _shown_path(request: web.Request) -> str:
     return safe_text(redact_path(request.path), 1024)
 
@@ -331,8 +338,12 @@ async def _handle(request: web.Request, progress: Progress) -> web.StreamRespons
     # The origin-form target: an absolute-form request line (RFC 9112 s.3.2.2) names a host
     # the gateway ignores; only its path and query are decided on and forwarded.
     target = request.rel_url.raw_path_qs
-    facts, query = request_facts(request.remote, request.headers.items(), request.method,
-                                 target)
+    # Host is a routing header the line scan skips, but its value (or an absolute-form
+    # target's authority) goes upstream as X-Forwarded-Host: that value is read like any
+    # other forwarded header, so an identifier in it is decided on, not carried out unread.
+    facts, query = request_facts(request.remote, [*request.headers.items(),
+                                                  ("X-Forwarded-Host", _forwarded_host(request))],
+                                 request.method, target)
     body = NO_BODY
     decision: Decision | None = None
     send_continue = Continue(request)
@@ -495,9 +506,7 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
         if placed:  # the marker is the gateways' business, not the upstream's
             target = path + (f"?{query}" if query else "")
     streaming = body is None and (request.can_read_body or bool(held.prefix))
-    # RFC 9112 s.3.2.2: with an absolute-form target, its authority replaces Host
-    host = request.host if request.raw_path.startswith("/") else (
-        request.url.raw_authority or request.host)
+    host = _forwarded_host(request)  # as read by the line scan in _handle
     loop = asyncio.get_running_loop()
     body_deadline = loop.time() + limits.body_timeout_s
 

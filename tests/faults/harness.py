@@ -60,7 +60,7 @@ class RegionUpstreams:
     async def start(self, regions: list[str]) -> RegionUpstreams:
         for region in regions:
             app = web.Application()
-            app.router.add_route("*", "/{tail:.*}", self._handler(region))
+            app.router.add_route("*", r"/{tail:[\s\S]*}", self._handler(region))
             runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
