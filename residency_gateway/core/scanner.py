@@ -326,6 +326,13 @@ _ALNUM_DASH = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 def _noise_start(data: bytes, start: int, end: int) -> int | None:
     """Where a UUID or long hex token overlapping the run [start, end) begins (looked at
     locally), or None."""
+    span = _noise_span(data, start, end)
+    return None if span is None else span[0]
+
+
+def _noise_span(data: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """(start, end) of the first UUID or long hex token overlapping the run [start, end)
+    (looked at locally), or None."""
     lo, hi = start, end
     while lo > 0 and end - lo < 80 and data[lo - 1] in _ALNUM_DASH:
         lo -= 1
@@ -336,8 +343,27 @@ def _noise_start(data: bytes, start: int, end: int) -> int | None:
     for m in _NOISE.finditer(data, lo, hi):
         if m.start() < end and start < m.end() and (
                 m.group()[8:9] == b"-" or sum(c > 0x39 for c in m.group()) >= 4):
-            return m.start()
+            return m.span()
     return None
+
+
+_DIGIT = re.compile(rb"[0-9]")
+
+
+def _clean_runs(data: bytes) -> Iterator[tuple[int, int]]:
+    """_runs(data), each that begins inside a UUID or long hex token begun again after it:
+    the token's digits are no identifier, the groups after it may be ("<sha256>/13912345678",
+    "<trace id>/<span id>" read whole, the number was missed)."""
+    for start, end in _runs(data):
+        while True:
+            span = _noise_span(data, start, end)
+            if span is None or span[0] > start:
+                yield start, end
+                break
+            after = _DIGIT.search(data, span[1], end)
+            if after is None:
+                break
+            start = after.start()
 
 
 def _cn_mobile_plan() -> re.Pattern[str]:
@@ -1416,7 +1442,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
     if ascii_digits(data) < 8:
         return  # fewer than 8 digits in all: no identifier (decided in C)
     spend = budget.spend if budget is not None else None
-    for start, end in _runs(data):
+    for start, end in _clean_runs(data):
         if fields is not None and not _joins(fields, start, end):
             continue  # as the reading before joining has it
         # digits and a final check character, counted in C (most runs are dates and amounts)
