@@ -321,6 +321,7 @@ def _needs_folding(text: str, data: bytes) -> bool:
 
 
 _ALNUM_DASH = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
+_ALNUM_DASH_BYTES = bytes(sorted(_ALNUM_DASH))
 
 
 def _noise_start(data: bytes, start: int, end: int) -> int | None:
@@ -356,6 +357,13 @@ def _clean_runs(data: bytes) -> Iterator[tuple[int, int]]:
     "<trace id>/<span id>" read whole, the number was missed)."""
     for start, end in _runs(data):
         while True:
+            if not (start and data[start - 1] in _ALNUM_DASH) and (
+                    len(data[start:start + 32].translate(None, _ALNUM_DASH_BYTES)) or
+                    len(data) < start + 32):
+                # (no token of 32 characters or more can overlap the run's start: it would
+                # hold the byte before, or the 32 from the start; decided in C)
+                yield start, end
+                break
             span = _noise_span(data, start, end)
             if span is None or span[0] > start:
                 yield start, end
