@@ -72,3 +72,17 @@ def test_a_mobile_after_a_hash_that_ends_in_digits_is_read():
     # the token's own digits stay no identifier
     assert not scan_request_line("/h/" + "1" * 20 + "abcdef" + "2" * 20, "", key=KEY,
                                  today=TODAY).phones
+
+
+@pytest.mark.parametrize(("value", "found"), [
+    (f"application/json; profile={ID}", True),
+    (f"application/json; boundary={ID}", True),          # not multipart: no body holds it
+    (f'multipart/form-data; charset=utf-8; x="{MOBILE}"', True),
+    ("multipart/form-data; boundary=---------------------------974767299852498929531610575",
+     False),                                             # Firefox's boundary: digits only
+    ("application/json; charset=utf-8", False),
+])
+def test_content_type_parameters_are_read_but_a_multipart_boundary(value, found):
+    scan = scan_request_line("/", "", key=KEY, today=TODAY, headers=[("Content-Type", value)])
+    assert scan.error is None, scan.note
+    assert bool(scan.ids or scan.phones) is found, value
