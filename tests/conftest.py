@@ -21,6 +21,7 @@ import aiohttp
 import psutil
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
 
 from residency_gateway.gateway.app import Running, serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
@@ -129,9 +130,9 @@ class Gateway:
 
     async def post(self, path: str = "/v1/compare", *, tenant: str | None = "acme",
                    xff: str | None = None, json_body: Any = None, data: Any = None,
-                   headers: dict[str, str] | None = None, session: aiohttp.ClientSession | None = None,
+                   headers: Any = None, session: aiohttp.ClientSession | None = None,
                    allow_redirects: bool = True) -> tuple[int, dict[str, str], Any]:
-        hdrs = dict(headers or {})
+        hdrs = CIMultiDict(headers or {})  # (a list of pairs: a header sent more than once)
         if tenant is not None:
             hdrs["X-Tenant-ID"] = tenant
         if xff is not None:

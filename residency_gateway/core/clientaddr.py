@@ -300,19 +300,25 @@ def resolve_client(
         return ClientAddress(None, str(peer_ip), True, 0, f"{header_kind} has no usable element")
     hops = 0
     candidate: IPAddress | None = None
+    walked: list[str] = []  # canonical, right to left
     for raw in reversed(entries):
         hops += 1
         candidate = parse_ip(raw)
         if candidate is None:
             return ClientAddress(None, str(peer_ip), True, hops,
-                                 f"{header_kind} element {hops} from the right is not an address")
+                                 f"{header_kind} element {hops} from the right is not an address",
+                                 tuple(reversed(walked)))
+        walked.append(str(candidate))
         if not is_trusted(candidate, trusted):
-            return ClientAddress(str(candidate), str(peer_ip), True, hops)
+            return ClientAddress(str(candidate), str(peer_ip), True, hops, "",
+                                 tuple(reversed(walked)))
     if not complete:
         return ClientAddress(None, str(peer_ip), True, hops,
-                             f"{header_kind} is malformed beyond the trusted hops")
+                             f"{header_kind} is malformed beyond the trusted hops",
+                             tuple(reversed(walked)))
     # Every hop is a trusted proxy: the leftmost is as far as the chain can be believed.
-    return ClientAddress(str(candidate), str(peer_ip), True, hops, "every hop is a trusted proxy")
+    return ClientAddress(str(candidate), str(peer_ip), True, hops, "every hop is a trusted proxy",
+                         tuple(reversed(walked)))
 
 
 @functools.lru_cache(maxsize=65536)

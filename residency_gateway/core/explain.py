@@ -40,15 +40,24 @@ def request_facts(peer: str | None, headers: Iterable[tuple[str, str]], method: 
 EMPTY_LINE_SCAN = PayloadScan(False)  # what scan_request_line finds in a plain request
 
 
+def credential_headers(rmap: RegionMap) -> tuple[str, ...]:
+    """The headers tenant identification reads (a request goes on only when each names a
+    tenant of the map or matches a tenant's key hash): the line scan need not read them. The
+    ones the mode does not read are client text like any other and are read (with mode
+    api_key, "X-Tenant-ID: <ID>" reached the upstream unread)."""
+    ident = rmap.tenant_identification
+    return {"header": (ident.header,), "api_key": (ident.api_key_header,)}.get(
+        ident.mode, (ident.header, ident.api_key_header))
+
+
 def with_line_scan(facts: RequestFacts, query: str, rmap: RegionMap, key: bytes,
                    today: dt.date, memo: NothingSeen | None = None) -> RequestFacts:
     """The facts with identifiers in the path, query and header values as payload signals
     (texts in `memo` were read by an earlier request with nothing found)."""
-    ident = rmap.tenant_identification
     line = scan_request_line(facts.path, query, key=key, today=today, headers=facts.headers,
                              resident_ids=rmap.payload.resident_id,
                              phones=rmap.payload.mobile_phone,
-                             skip_headers=(ident.header, ident.api_key_header), memo=memo)
+                             skip_headers=credential_headers(rmap), memo=memo)
     if line == EMPTY_LINE_SCAN:
         return facts  # nothing found: merging would change nothing
     return replace(facts, payload=facts.payload.merged(line))

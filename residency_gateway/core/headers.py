@@ -5,13 +5,17 @@
   Proxy-Authorization) are never forwarded.
 - Any client-supplied `X-Residency-*` field is dropped: only the gateway says where data came
   from and where it goes.
-- X-Forwarded-For is appended to when the peer is a trusted proxy and replaced by the peer's
-  address otherwise, so a client cannot plant addresses upstream either.
+- X-Forwarded-For is written by the gateway alone: the chain it vouches for (the client's
+  address and the trusted proxies after it, as the walk from the right read them, canonical)
+  and the peer. From a peer outside trusted_proxies that is the peer alone. Whatever a client
+  wrote left of its own address (or in an X-Forwarded-For beside a trusted `Forwarded`) is not
+  passed on: it cannot be checked, and passed on unread it carried anything, an ID number
+  included, to the upstream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
@@ -34,7 +38,7 @@ def upstream_request_headers(
     headers: Iterable[tuple[str, str]],
     *,
     peer: str | None,
-    peer_trusted: bool,
+    chain: Sequence[str],
     host: str | None,
     residency: dict[str, str],
     keep_content_length: bool,
@@ -42,22 +46,16 @@ def upstream_request_headers(
     items = list(headers)
     drop = HOP_BY_HOP | _connection_tokens(items)
     out: list[tuple[str, str]] = []
-    xff: list[str] = []
     for name, value in items:
         lname = name.lower()
-        if lname in drop or lname.startswith(RESIDENCY_PREFIX):
-            continue
-        if lname == "x-forwarded-for":
-            xff.append(value)
+        if lname in drop or lname.startswith(RESIDENCY_PREFIX) or lname == "x-forwarded-for":
             continue
         if lname in _RECOMPUTED and not (lname == "content-length" and keep_content_length):
             continue
         out.append((name, value))
-    chain = [v for v in xff if peer_trusted]
-    if peer:
-        chain.append(peer)
-    if chain:
-        out.append(("X-Forwarded-For", ", ".join(chain)))
+    hops = [*chain, peer] if peer else list(chain)
+    if hops:
+        out.append(("X-Forwarded-For", ", ".join(hops)))
     if host:
         out.append(("X-Forwarded-Host", host))
     out.extend(residency.items())

@@ -1718,14 +1718,16 @@ def scan_json(body: bytes, *, key: bytes, today: dt.date, resident_ids: bool = T
 
 # -- the request line -----------------------------------------------------------------------
 
-# Headers whose values are framing, client addresses (they would read as phone numbers), trace
-# ids or the API key. Every other header a client sends and the upstream receives (custom X-
-# headers, Cookie, Referer, Origin, User-Agent, Authorization with its base64 or JWT payload,
-# request ids, If-None-Match, Via, the consent reference, ...) is inspected.
+# Headers whose values are framing, or which the gateway rewrites (X-Forwarded-For: only the
+# addresses it read are passed on). The credentials tenant identification reads are skipped by
+# the caller (`skip_headers`), and only those its mode reads. Every other header a client
+# sends and the upstream receives (custom X- headers, Cookie, Referer, Origin, User-Agent,
+# Authorization with its base64 or JWT payload, request ids, If-None-Match, Via, the consent
+# reference, ...) is inspected.
 PROTOCOL_HEADERS = frozenset({
-    "host", "content-length", "content-type", "content-encoding", "transfer-encoding",
+    "host", "content-length", "content-type", "transfer-encoding",
     "connection", "keep-alive", "te", "trailer", "upgrade", "expect",
-    "x-forwarded-for", "x-api-key", "x-tenant-id",
+    "x-forwarded-for",
 })
 # (Trace headers, Baggage, Forwarded and X-Real-IP are read like any other: a client writes
 # them and they reach the upstream as written, so "Baggage: userId=110101..." went abroad
@@ -1744,6 +1746,7 @@ _TRACE_FORMS = {name: re.compile(form) for name, form in {
     "x-amzn-trace-id": r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}(?:;Parent=[0-9a-f]{16})?"
                        r"(?:;Sampled=[01?])?",
 }.items()}
+_LINE_CODINGS = frozenset({*_CODINGS, "identity", ""})
 _PATH_PUNCTUATION = str.maketrans(";,:=", "    ")
 _BOUNDARY_PARAM = re.compile(r"""(?i)(?:^|;)[ \t]*boundary[ \t]*=[ \t]*(?:"[^"]*"|[^;]*)""")
 PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway placement)
@@ -1774,16 +1777,22 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
     repeated: dict[str, list[str]] = {}
     for name, value in headers:
         lname = name.lower()
-        if lname == "content-type" and ";" in value and lname not in named:
-            # The media type's parameters reach the upstream as written ("application/json;
-            # profile=<ID>" went abroad unread: smuggling round 6): read, all but a multipart
-            # boundary, which the body holds too (read there) and which is random, often 25+
-            # digits in a row.
-            media, _, params = value.partition(";")
-            if media.strip().lower().startswith("multipart/"):
-                params = _BOUNDARY_PARAM.sub("", params)
-            if params.strip(" ;\t"):
-                base.append(("header:content-type", params))
+        if lname == "content-type" and lname not in named:
+            # The media type and its parameters reach the upstream as written ("application/
+            # json; profile=<ID>" went abroad unread: smuggling round 6, and so did
+            # "application/vnd.<ID>+json"): read, all but a multipart boundary, which the body
+            # holds too (read there) and which is random, often 25+ digits in a row.
+            if value.strip().lower() not in _COMMON_TYPES:
+                media, semi, params = value.partition(";")
+                if semi and media.strip().lower().startswith("multipart/"):
+                    params = _BOUNDARY_PARAM.sub("", params)
+                if (text := f"{media}; {params}" if semi else media).strip(" ;\t"):
+                    base.append(("header:content-type", text))
+            continue
+        if lname == "content-encoding" and all(
+                c.strip().lower() in _LINE_CODINGS for c in value.split(",")):
+            # (any other coding of a body is refused (415); one on a request with no body was
+            # not, and "Content-Encoding: x<ID>" went abroad unread)
             continue
         if lname not in skip and not lname.startswith("x-residency-") and not (
                 lname in _TRACE_FORMS and _TRACE_FORMS[lname].fullmatch(value)):

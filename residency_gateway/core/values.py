@@ -129,6 +129,11 @@ class ClientAddress:
     via_trusted_proxy: bool
     hops: int
     note: str = ""
+    # The forwarding chain the gateway vouches for, left to right, the peer not included: each
+    # hop a walk from the right reached and parsed (the client's address, then the trusted
+    # proxies after it), in canonical form. What a client wrote left of its own address is not
+    # in it: it cannot be checked, and it reached the upstream unread.
+    chain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -249,12 +249,28 @@ def _shown_path(request: web.Request) -> str:
     return safe_text(redact_path(request.path), 1024)
 
 
+# The methods forwarded (RFC 9110 s.9, PATCH of RFC 5789, QUERY of the IETF httpbis draft).
+# A method is any token, and it reaches the upstream, the record and the log as sent:
+# "ID110101199003071233 /v1/compare" carried an ID number abroad and into the trail. Any other
+# method (TRACE, WebDAV's, a made-up one) is a recorded 501 and shown as "OTHER".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "QUERY"})
+
+
+def _shown_method(request: web.Request) -> str:
+    return request.method if request.method in METHODS else "OTHER"
+
+
 async def handle(request: web.Request) -> web.StreamResponse:
     """Every request gets a record: an unsupported `Expect` is a recorded 417 and any
     exception in the request path a recorded 500 `internal_error` (logged with its type and
     place only, never its message or the raw path, which could hold client data)."""
     progress = Progress(decision_id=uuid4_str())
     try:
+        if request.method not in METHODS:
+            # (RFC 9110 s.15.6.2: a method the server does not support is a 501)
+            return await _shell_refusal(request, progress, 501, "method_not_implemented",
+                                        "the gateway forwards " + ", ".join(sorted(METHODS))
+                                        + " only; nothing was forwarded")
         expect = request.headers.get("Expect", "")
         if expect and expect.lower() != "100-continue":
             # RFC 9110 s.10.1.1: an expectation the server cannot meet gets 417
@@ -279,7 +295,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         rt.metrics.internal_errors.inc()
         log.error("internal_error", error=type(exc).__name__, where=where,
                   decision_id=progress.decision_id, recorded=progress.recorded,
-                  method=safe_text(request.method, 32), path=_shown_path(request))
+                  method=_shown_method(request), path=_shown_path(request))
         if progress.response is not None:  # the answer is already on its way: cut it
             with contextlib.suppress(Exception):
                 if request.transport is not None:
@@ -303,7 +319,7 @@ async def _shell_refusal(request: web.Request, progress: Progress, status: int, 
         decision_id=decision_id, time=dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
         reason=reason, status=status, step=detail,
         request_id=progress.request_id or _request_id(request.headers.get("X-Request-ID", "")),
-        method=request.method, path=_shown_path(request),
+        method=_shown_method(request), path=_shown_path(request),
         policy_version=active.loaded.version,
         geoip_build=active.geo_info.build_date if active.geo_info else None,
         gateway_region=rt.settings.region)
@@ -562,7 +578,7 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
         pool = active.upstreams[region]
         headers = upstream_request_headers(
             request.headers.items(), peer=peer,
-            peer_trusted=decision.client.via_trusted_proxy, host=host,
+            chain=decision.client.chain, host=host,
             residency={**residency, "X-Residency-Region": region},
             keep_content_length=streaming)
         for base in pool.order():

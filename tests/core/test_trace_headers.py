@@ -43,6 +43,13 @@ def test_a_trace_header_in_its_standard_form_is_not_read(name, value):
     ("tracestate", f"vendor=tel:{MOBILE}", "phone"),
     ("forwarded", f"for={ID}", "id"),
     ("x-real-ip", ID, "id"),
+    ("content-type", f"application/vnd.{ID}+json", "id"),
+    ("content-type", f"application/x-{MOBILE}; charset=utf-8", "phone"),
+    ("content-type", f"multipart/form-data; boundary=x; name={ID}", "id"),
+    ("x-tenant-id", ID, "id"),  # (not a credential unless the caller says so: skip_headers)
+    ("x-api-key", ID, "id"),
+    ("content-encoding", f"x{ID}", "id"),
+    ("content-encoding", f"gzip, x-{MOBILE}", "phone"),
 ])
 def test_anything_else_in_them_is_read(name, value, kind):
     scan = scan_request_line("/", "", key=KEY, today=TODAY, headers=[(name, value)])
@@ -86,3 +93,19 @@ def test_content_type_parameters_are_read_but_a_multipart_boundary(value, found)
     scan = scan_request_line("/", "", key=KEY, today=TODAY, headers=[("Content-Type", value)])
     assert scan.error is None, scan.note
     assert bool(scan.ids or scan.phones) is found, value
+
+
+@pytest.mark.parametrize("value", [
+    "image/jp2", "audio/mp4", "video/mp2t", "application/x-pkcs12",
+    "application/vnd.ms-excel.sheet.macroEnabled.12",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "multipart/form-data; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
+    "multipart/form-data; boundary=--------------------------123456789012345678901234",
+    "multipart/mixed; boundary=\"===============1390456789012345678==\"",
+    "application/json; charset=utf-8", "gzip, br", "text/plain; charset=gb18030",
+    "application/vnd.api+json; version=2.1.0", "application/pkcs7-mime; smime-type=enveloped-data",
+])
+def test_ordinary_media_types_read_as_nothing(value):
+    name = "content-encoding" if value == "gzip, br" else "content-type"
+    scan = scan_request_line("/", "", key=KEY, today=TODAY, headers=[(name, value)])
+    assert scan.error is None and not scan.ids and not scan.phones, value

@@ -102,6 +102,9 @@ async def test_forged_headers_do_not_pass_through_nginx(nginx, backends):
     assert decision["tenant"] == "keyed"
     assert decision["origin"]["client_prefix"] == "127.0.0.0/24"
     assert backends["sg"].requests[0]["headers"]["X-Residency-Origin"] == "SG"
+    # nginx appends the client's address to what it wrote; only that address and nginx's reach
+    # the upstream, not the client's own words left of it
+    assert backends["sg"].requests[0]["headers"]["X-Forwarded-For"] == "127.0.0.2, 127.0.0.1"
 
 
 async def test_large_upload_streams_through_nginx_and_gateway(nginx, backends):

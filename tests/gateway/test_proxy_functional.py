@@ -460,6 +460,82 @@ async def test_rfc7239_forwarded_header_when_the_map_says_so(make_gateway, backe
     assert (status, problem["reason"]) == (451, "unknown_origin")
 
 
+async def test_client_words_in_forwarding_headers_never_reach_the_upstream(make_gateway,
+                                                                          backends):
+    """Behind a trusted load balancer, X-Forwarded-For is "<what the client sent>, <client>":
+    the client's part was forwarded unread, and an ID number in it reached SG. Only the
+    addresses the gateway read and vouches for are passed on, in either header setting."""
+    gw = await make_gateway()
+    lefts = [ADULT_ID, f"{ADULT_ID}, 8.8.8.8", CN_MOBILE, f"tel:+86{CN_MOBILE}",
+             f"{ADULT_ID[:6]} {ADULT_ID[6:]}", "unknown"]
+    for left in lefts:
+        status, _, body = await gw.post(xff=f"{left}, {ADDR['SG']}", json_body={"image": "x"})
+        assert (status, body["region"]) == (200, "sg"), left
+    # the same, as two header lines
+    status, _, body = await gw.post(headers=[("X-Forwarded-For", ADULT_ID),
+                                             ("X-Forwarded-For", ADDR["SG"])], json_body={})
+    assert (status, body["region"]) == (200, "sg")
+    sent = only(backends, "sg")
+    assert [r["headers"]["X-Forwarded-For"] for r in sent] == \
+        [f"{ADDR['SG']}, 127.0.0.1"] * (len(lefts) + 1)
+    assert not any(ADULT_ID[:6] in str(r) or CN_MOBILE in str(r) for r in sent)
+    backends["sg"].requests.clear()
+
+    gw = await make_gateway(lambda m: m.update(client_address_header="forwarded"))
+    status, _, body = await gw.post(
+        xff=ADULT_ID, json_body={},
+        headers={"Forwarded": f'for="[2001:DB8:81:0::5]:4711", for={ADDR["SG"]}'})
+    assert (status, body["region"]) == (200, "sg")
+    [req] = only(backends, "sg")
+    # (the SG hop is the client: the JP6 address left of it is the client's own word)
+    assert req["headers"]["X-Forwarded-For"] == f"{ADDR['SG']}, 127.0.0.1"
+    assert ADULT_ID[:6] not in str(req)
+
+
+async def test_a_credential_header_the_mode_does_not_read_is_inspected(make_gateway, backends):
+    gw = await make_gateway(lambda m: m.update(tenant_identification={"mode": "api_key"}))
+    status, _, body = await gw.post(tenant=None, xff=ADDR["SG"], json_body={},
+                                    headers={"X-Api-Key": "key-keyed-1", "X-Tenant-ID": ADULT_ID})
+    assert (status, body["region"]) == (200, "cn")
+    only(backends, "cn")
+
+
+async def test_a_method_outside_the_known_ones_is_not_forwarded(make_gateway, backends):
+    """A method is any token, and it would go upstream, into the record and into the log as
+    sent. aiohttp's C parser admits only the methods llhttp knows (a made-up one with an ID
+    number in it is its 400); of those, the ones the gateway does not forward (TRACE, WebDAV's,
+    PURGE, ...) are a recorded 501, shown as OTHER. (With the pure-Python parser any token
+    passes the parser, and this check is the one that holds.)"""
+    gw = await make_gateway()
+    odd = ("TRACE", "PROPFIND", "PURGE", "MKCOL", "LINK", "SEARCH", "REPORT")
+    for method in (*odd, f"ID{ADULT_ID}", "post"):
+        reader, writer = await asyncio.open_connection("127.0.0.1", gw.running.proxy_port)
+        writer.write((f"{method} /v1/compare HTTP/1.1\r\nHost: x\r\nX-Tenant-ID: acme\r\n"
+                      f"X-Forwarded-For: {ADDR['SG']}\r\nContent-Length: 2\r\n\r\n{{}}"
+                      ).encode())
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        if method in odd:
+            assert head.startswith(b"HTTP/1.1 501"), (method, head)
+            assert b"application/problem+json" in head
+            assert json.loads(body)["reason"] == "method_not_implemented"
+        else:
+            assert head.split(b" ", 2)[1] == b"400", (method, head)
+    assert all(not b.requests for b in backends.values())
+    records = [r for r in gw.records() if r["type"] == "decision"]
+    assert [r["method"] for r in records] == ["OTHER"] * len(odd)
+    assert ADULT_ID[:6] not in gw.trail_text()
+    # the known ones go on
+    for method in ("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"):
+        async with gw.session.request(method, gw.url + "/v1/compare", headers={
+                "X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"]}) as r:
+            assert r.status == 200, method
+    assert [r["method"] for r in only(backends, "sg")] == [
+        "GET", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"]
+
+
 async def test_an_id_in_a_jpeg_comment_routes_the_streamed_image_to_cn(make_gateway, backends):
     # the image itself streams uninspected; the text in its first bytes (a JPEG comment,
     # EXIF, XMP) is read before the decision
