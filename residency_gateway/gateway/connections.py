@@ -7,9 +7,13 @@
   closed, before a byte of its request is read (so nothing needs a record);
 - errors of the accept loop (EMFILE and friends) are logged at most once per second.
 
+- what aiohttp's own parser refuses (a malformed request line or header, a body longer than
+  its framing, ...) is answered as RFC 9457 problem+json that quotes nothing of the request.
+
 aiohttp has no header timeout or connection cap of its own; this wraps its protocol factory
 and reads two attributes of its RequestHandler (`_request_count`, `_request_in_progress`),
-stable across aiohttp 3.x.
+stable across aiohttp 3.x; its handlers are a subclass overriding `handle_error`, the hook
+aiohttp documents for it.
 """
 
 from __future__ import annotations
@@ -22,9 +26,12 @@ from typing import Any, cast
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
 
 from residency_gateway.core.safetext import safe_text
+from residency_gateway.gateway.problem import problem
+from residency_gateway.gateway.responses import SERVER_NAME
 from residency_gateway.observability import Metrics
 
 log = structlog.get_logger("residency_gateway")
@@ -46,6 +53,43 @@ class _Refuse(asyncio.Protocol):
         transport.close()
 
 
+class ProblemHandler(RequestHandler):
+    """aiohttp's connection handler, answering what it refuses itself as problem+json.
+
+    aiohttp's own answer to a request its parser refuses was a text/plain 400 that quoted the
+    refused bytes back ("Invalid header value char ... b'X-Id: 110101...'") and named the
+    Python and aiohttp versions. Here the answer says only the error's kind, as the log line
+    does (aiohttp's own log line, a traceback quoting the bytes, is not made: see also
+    observability._ParserRefusals). Nothing was decided or forwarded, so there is no record:
+    the request never became one."""
+
+    __slots__ = ("_metrics",)
+    _metrics: Metrics
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500,
+                     exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        if request.writer.output_size > 0:  # (as aiohttp: the connection is broken)
+            raise ConnectionError("a response was already sent; cannot send another")
+        kind = type(exc).__name__ if exc is not None else "none"
+        if isinstance(exc, HttpProcessingError) or status == 400:
+            reason = "malformed_http_request"
+            detail = (f"the request is not well-formed HTTP/1.1 ({kind}); nothing was "
+                      "decided or forwarded")
+            self._metrics.client_errors.labels(kind="malformed_http").inc()
+            log.warning("request_refused_by_parser", status=status, error=kind)
+        else:  # (the proxy handler answers its own failures; this is the last resort)
+            reason = "internal_error"
+            detail = "the gateway failed on this request; nothing was forwarded"
+            log.error("unhandled_error", status=status, error=kind)
+        if status not in (400, 413, 431, 500, 501, 504):
+            status = 400
+        response = problem(status, reason, detail)
+        response.headers["Server"] = SERVER_NAME
+        response.force_close()
+        return response
+
+
 class ConnectionGuard:
     """A protocol factory around aiohttp's `Server`: cap and header timeout."""
 
@@ -61,7 +105,9 @@ class ConnectionGuard:
         if len(self.server._connections) >= self.max_connections and not self._make_room():
             self.metrics.connections_refused.inc()
             return _Refuse()
-        handler = self.server()
+        server = self.server
+        handler = ProblemHandler(server, loop=server._loop, **server._kwargs)
+        handler._metrics = self.metrics
         # (RequestHandler has __slots__ without __weakref__: the timer holds it until it fires)
         self._loop.call_later(self.header_timeout_s, self._header_deadline, handler)
         return handler

@@ -15,8 +15,10 @@ TITLES = {
     307: "Temporary Redirect",
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 408: "Request Timeout",
     422: "Unprocessable Content", 404: "Not Found", 413: "Content Too Large",
-    415: "Unsupported Media Type", 451: "Unavailable For Legal Reasons", 500: "Internal Error",
-    502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout",
+    415: "Unsupported Media Type", 417: "Expectation Failed",
+    431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
+    500: "Internal Error", 501: "Not Implemented", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout",
 }
 
 
