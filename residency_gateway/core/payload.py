@@ -51,6 +51,7 @@ import brotli
 import orjson
 import zstandard
 
+from residency_gateway.core import serialized
 from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.scanner import (
     CN_NUMERAL_CHARS,
@@ -1059,6 +1060,9 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 yield inflated
             elif media is None and _cjk_text(raw[:MAX_CJK_SNIFF]):
                 yield raw  # Chinese text in GBK or UTF-16 (after the DEFLATE check)
+            elif media is None and (kind := serialized.sniffed(raw)) and serialized.tree_text(
+                    kind, raw, stream=False) is not None:
+                yield raw  # a MessagePack, CBOR or BSON document (read as one by `body`)
 
 
 MAX_RAW_INFLATE = 1024 * 1024
@@ -1474,8 +1478,23 @@ class _Inspection:
             validate_json(data)
         elif ctype == "application/x-www-form-urlencoded":
             validate_form(data)
+        elif not ctype.startswith("text/"):
+            self._serialized(label, data, ctype)
         self.add_text(label, data, charset_of(content_type),
                       plus=ctype == "application/x-www-form-urlencoded", depth=depth)
+
+    def _serialized(self, label: str, data: bytes, ctype: str) -> None:
+        """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the
+        receiver decodes it: integers are binary there, unread by any text reading."""
+        kind = serialized.declared(ctype)
+        text = serialized.tree_text(kind, data) if kind else None
+        if kind and text is None:
+            raise PayloadError(f"body is not the {kind} its Content-Type declares")
+        if kind is None:
+            kind = serialized.sniffed(data)
+            text = serialized.tree_text(kind, data, stream=False) if kind else None
+        if text:
+            self.view(f"{label}/{kind}", text)
 
     def part(self, label: str, part: _Part, depth: int, form_charset: str | None = None
              ) -> None:

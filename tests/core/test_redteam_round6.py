@@ -146,31 +146,7 @@ def test_css_layout(body):
     assert "mobile" in found(body, "text/html")
 
 
-def _uint64(prefix: bytes, value: int, order: str = "big") -> bytes:
-    return prefix + value.to_bytes(8, order)  # type: ignore[arg-type]
-
-
-def _varint(n: int) -> bytes:
-    out = b""
-    while True:
-        low, n = n & 0x7F, n >> 7
-        if not n:
-            return out + bytes([low])
-        out += bytes([low | 0x80])
-
-
-@pytest.mark.xfail(strict=True, reason="not fixed: integers in binary serializations "
-                   "(MessagePack, CBOR, BSON, protobuf) are not decoded")
-@pytest.mark.parametrize(("body", "content_type"), [
-    (_uint64(b"\x81\xa5phone\xcf", int(MOBILE)), "application/msgpack"),
-    (_uint64(b"\xa1\x65phone\x1b", int(MOBILE)), "application/cbor"),
-    (b"\x14\x00\x00\x00\x12p\x00" + int(MOBILE).to_bytes(8, "little") + b"\x00",
-     "application/bson"),
-    (b"\x08" + _varint(int(MOBILE)), "application/x-protobuf"),
-    (_uint64(b"\x81\xa2id\xcf", int(ID)), "application/msgpack"),
-])
-def test_binary_serialized_integers(body, content_type):
-    assert found(body, content_type)
+# (integers in binary serializations: fixed, tests/core/test_serialized.py)
 
 
 @pytest.mark.xfail(strict=True, reason="not fixed: a JSON number in scientific notation "

@@ -1,0 +1,227 @@
+"""Binary serializations read as their receiver reads them. Pure.
+
+MessagePack, CBOR, BSON and protobuf keep integers as binary numbers: a mobile sent as the
+uint64 13912345678 is eight bytes no text reading finds (red-team round 6). A body that
+declares one of these types, or that decodes whole as a MessagePack, CBOR or BSON document
+(sniffed only where the decode is strict: the whole body one document, the right first byte
+or length), is decoded and written out as a JSON-like text ("{phone: 13912345678}") that the
+scanner reads beside the raw bytes. A body that declares a type and does not decode as it is
+malformed (a receiver could not read it either), as a declared JSON body is.
+
+Protobuf has no schema here: its wire format is walked (field numbers, varints, fixed
+64/32-bit numbers, length-delimited fields read as nested messages where they parse whole,
+else as bytes), with a varint read both plain and zigzag (sint64). It is decoded only when
+declared: random bytes often parse as a few protobuf fields.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+from typing import Any
+
+import bson
+import cbor2
+import msgpack
+
+MSGPACK_TYPES = frozenset({"application/msgpack", "application/x-msgpack",
+                           "application/vnd.msgpack"})
+CBOR_TYPES = frozenset({"application/cbor", "application/cbor-seq"})
+BSON_TYPES = frozenset({"application/bson", "application/x-bson"})
+PROTOBUF_TYPES = frozenset({"application/protobuf", "application/x-protobuf",
+                            "application/vnd.google.protobuf", "application/x-google-protobuf",
+                            "application/octet-stream+protobuf"})
+MAX_DEPTH = 32  # nested containers written out; deeper ones are malformed here
+MAX_ITEMS = 200_000  # values written out, all containers together
+
+
+def declared(ctype: str) -> str | None:
+    if ctype in MSGPACK_TYPES or ctype.endswith("+msgpack"):
+        return "msgpack"
+    if ctype in CBOR_TYPES or ctype.endswith("+cbor"):
+        return "cbor"
+    if ctype in BSON_TYPES or ctype.endswith("+bson"):
+        return "bson"
+    if ctype in PROTOBUF_TYPES or ctype.endswith("+protobuf") or ctype.endswith("+proto"):
+        return "protobuf"
+    return None
+
+
+def sniffed(data: bytes) -> str | None:
+    """The serialization a body of no declared one starts like (a map at the top, or BSON's
+    length prefix); whether it decodes whole is for `tree_text` to say."""
+    if len(data) < 2:
+        return None
+    first = data[0]
+    if 0x81 <= first <= 0x8F or first in (0xDE, 0xDF):
+        return "msgpack"
+    if 0xA1 <= first <= 0xBB or first == 0xBF or (first == 0xD9 and data[1] == 0xD9):
+        return "cbor"  # (a map; or the self-described CBOR tag 55799)
+    if len(data) >= 5 and int.from_bytes(data[:4], "little") == len(data) and data[-1] == 0:
+        return "bson"
+    return None
+
+
+def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
+    """The decoded document as a JSON-like text; None when `data` is not one whole document
+    of `kind` (or one nested deeper than MAX_DEPTH, or of more than MAX_ITEMS values).
+    `stream`: a MessagePack stream or CBOR sequence of documents is one too (declared types
+    only: random bytes are a MessagePack stream of small integers)."""
+    try:
+        if kind == "msgpack":  # (one document, or a stream of them)
+            unpacker = msgpack.Unpacker(raw=False, strict_map_key=False,
+                                        unicode_errors="surrogateescape",
+                                        max_buffer_size=max(len(data), 1))
+            unpacker.feed(data)
+            items: list[Any] = list(unpacker)
+            if unpacker.tell() != len(data) or not items or (len(items) > 1 and not stream):
+                return None
+            tree: Any = items[0] if len(items) == 1 else items
+        elif kind == "cbor":  # (one item, or a CBOR sequence, RFC 8742)
+            source = io.BytesIO(data)
+            decoder = cbor2.CBORDecoder(source)
+            items = []
+            while source.tell() < len(data):  # (cbor2.loads ignores what follows one item)
+                items.append(decoder.decode())
+            if not items or (len(items) > 1 and not stream):
+                return None
+            tree = items[0] if len(items) == 1 else items
+        elif kind == "bson":
+            tree = bson.decode(data)
+        else:
+            tree = _protobuf(data, 0)
+    except Exception:  # (msgpack's ExtraData and FormatError, cbor2's CBORDecodeError,
+        # bson's InvalidBSON, RecursionError, ...: any failure is "not one")
+        return None
+    if tree is None:
+        return None
+    out: list[str] = []
+    try:
+        _write(tree, out, 0, [0])
+    except _TooMuch:
+        return None
+    return "".join(out)
+
+
+class _TooMuch(Exception):
+    pass
+
+
+def _write(value: Any, out: list[str], depth: int, count: list[int]) -> None:
+    count[0] += 1
+    if count[0] > MAX_ITEMS or depth > MAX_DEPTH:
+        raise _TooMuch
+    if isinstance(value, dict):
+        out.append("{")
+        for n, (k, v) in enumerate(value.items()):
+            if n:
+                out.append(", ")
+            _write(k, out, depth + 1, count)
+            out.append(": ")
+            _write(v, out, depth + 1, count)
+        out.append("}")
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        out.append("[")
+        for n, v in enumerate(value):
+            if n:
+                out.append(", ")
+            _write(v, out, depth + 1, count)
+        out.append("]")
+    elif value is None:
+        out.append("null")
+    elif isinstance(value, bool):
+        out.append(str(value).lower())
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, float):
+        # (a number a sender typed as a double: 13912345678.0 is the integer a receiver shows)
+        out.append(str(int(value)) if math.isfinite(value) and value.is_integer()
+                   and abs(value) < 1e21 else repr(value))
+    elif isinstance(value, str):
+        out.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        out.append('"' + bytes(value).decode("utf-8", "replace") + '"')
+    elif isinstance(value, _Field):
+        out.append(f"f{value.number}=")
+        _write(value.value, out, depth + 1, count)
+    else:  # tagged values, dates, ObjectIds, Decimal128, ...: as their receiver prints them
+        tag_value = getattr(value, "value", None)
+        if tag_value is not None and not isinstance(tag_value, (str, int, float)):
+            _write(tag_value, out, depth + 1, count)
+        else:
+            out.append('"' + str(value).replace('"', '\\"') + '"')
+
+
+class _Field:
+    __slots__ = ("number", "value")
+
+    def __init__(self, number: int, value: Any):
+        self.number = number
+        self.value = value
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int] | None:
+    value = shift = 0
+    while i < len(data) and shift < 70:
+        byte = data[i]
+        value |= (byte & 0x7F) << shift
+        i += 1
+        if not byte & 0x80:
+            return value, i
+        shift += 7
+    return None
+
+
+def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
+    """The fields of a protobuf message that `data` is whole; None if it is not one."""
+    if depth > MAX_DEPTH:
+        return None
+    fields: list[_Field] = []
+    i = 0
+    while i < len(data):
+        key = _varint(data, i)
+        if key is None:
+            return None
+        tag, i = key
+        number, wire = tag >> 3, tag & 7
+        if number == 0 or number > 536_870_911:
+            return None
+        if wire == 0:
+            got = _varint(data, i)
+            if got is None:
+                return None
+            value, i = got
+            value &= (1 << 64) - 1
+            signed = value - (1 << 64) if value >> 63 else value
+            zigzag = (value >> 1) ^ -(value & 1)
+            fields.append(_Field(number, [signed, zigzag] if zigzag != signed else signed))
+        elif wire == 1:
+            if i + 8 > len(data):
+                return None
+            raw = data[i:i + 8]
+            i += 8
+            fields.append(_Field(number, [int.from_bytes(raw, "little", signed=True),
+                                          struct.unpack("<d", raw)[0]]))
+        elif wire == 5:
+            if i + 4 > len(data):
+                return None
+            raw = data[i:i + 4]
+            i += 4
+            fields.append(_Field(number, [int.from_bytes(raw, "little", signed=True),
+                                          struct.unpack("<f", raw)[0]]))
+        elif wire == 2:
+            got = _varint(data, i)
+            if got is None:
+                return None
+            size, i = got
+            if i + size > len(data):
+                return None
+            chunk = data[i:i + size]
+            i += size
+            # (a string may parse as fields too: both readings)
+            nested = _protobuf(chunk, depth + 1) if chunk else None
+            fields.append(_Field(number, [nested, chunk] if nested else chunk))
+        else:  # groups (3, 4) are deprecated; 6 and 7 do not exist
+            return None
+    return fields
