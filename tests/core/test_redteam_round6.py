@@ -149,9 +149,9 @@ def test_css_layout(body):
 # (integers in binary serializations: fixed, tests/core/test_serialized.py)
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: a JSON number in scientific notation "
-                   "without a point is not read (the prefilter needs the literal point)")
-@pytest.mark.parametrize("body", ['{"t":139123456780e-1}', '{"t":1101011990030712330e-1}'])
+@pytest.mark.parametrize("body", ['{"t":139123456780e-1}', '{"t":1101011990030712330e-1}',
+                                  '{"t":13912345678E0}', '[1391234567800000e-5]',
+                                  '{"t":1.3912345678e10}'])
 def test_scientific_without_point(body):
     assert found(body)
 
@@ -177,6 +177,10 @@ def test_undeclared_utf7():
     ("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUE3Q=\n-----END CERTIFICATE-----\n",
      "application/x-pem-file"),
     ("sig=QUJDMTM=\n12345678901\n", "text/plain"),
+    # exponents of ordinary numbers, with and without a point
+    ('{"t": 12345678e3, "u": 1.5e10, "v": "12345678901e2", "w": 99999999e-3}',
+     "application/json"),
+    ('{"big": 123456789012e5, "small": 20261129e-3}', "application/json"),
     (json.dumps({"url": "https://s3.example.com/o?X-Amz-Expires=3600&X-Amz-Signature=3d3f31"
                         "&X-Amz-Credential=AKIA1234567890%2F20261129"}), "application/json"),
     # a subdivision flag (tag letters) before an ordinary number; an ordinary IDN
