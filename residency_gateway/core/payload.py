@@ -734,6 +734,14 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
+    if "+A" in text and _UTF7.search(text):
+        # UTF-7 (RFC 2152) that no charset names: "+ADEAMwA5ADE-" is 1391 to a receiver that
+        # sniffs it (IE, old mail clients). A segment of at most 64 characters that the text
+        # around ends (a base64 run of an image goes on: not UTF-7), read where it decodes to
+        # two ASCII digits or more (random base64 at a run's end almost never does).
+        shown = _UTF7.sub(_utf7_segment, text)
+        if shown != text:
+            yield shown
     if not text.isascii() and any(c in text for c in _TAG_DIGITS):
         # Round 6: the tag digits U+E0030-E0039, invisible (the scan drops them as a human
         # sees them), which a program or a language model reads as the ASCII digits they
@@ -776,6 +784,18 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
 
 
 _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
+_UTF7 = re.compile(r"\+A[A-Za-z0-9+/]{2,64}(?![A-Za-z0-9+/])-?")
+_TWO_DIGITS = re.compile(r"[0-9].*[0-9]", re.DOTALL)
+
+
+def _utf7_segment(m: re.Match[str]) -> str:
+    segment = m.group()
+    try:
+        shown = (segment if segment.endswith("-") else segment + "-").encode(
+            "ascii").decode("utf-7")
+    except (UnicodeError, ValueError):
+        return segment
+    return shown if _TWO_DIGITS.search(shown) else segment
 # A soft line break, or two =XX escapes in a row: text that may be quoted-printable (one
 # escape alone is a form's "a=12" or an equation). Round 6 adds: an RFC 2047 Q encoded-word
 # opening ("=?utf-8?q?1391234=35678?=" has one escape), and two escaped digits with only

@@ -156,10 +156,21 @@ def test_scientific_without_point(body):
     assert found(body)
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: UTF-7 that no charset declares "
-                   "(only a sniffing receiver reads it)")
-def test_undeclared_utf7():
-    assert "mobile" in found(b"tel +ADEAMwA5ADEAMgAzADQANQA2ADcAOA-", "text/plain")
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"tel +ADEAMwA5ADEAMgAzADQANQA2ADcAOA-", "text/plain"),
+    (b"tel +ADEAMwA5ADEAMgAzADQANQA2ADcAOA", "text/plain"),   # (no closing dash)
+    (b"tel 139+ADEAMgAzADQ-5678", "text/plain"),                # part of a number
+    (b'{"t": "+ADEAMwA5ADEAMgAzADQANQA2ADcAOA-"}', "application/json"),
+    (b"t=%2BADEAMwA5ADEAMgAzADQANQA2ADcAOA-", "application/x-www-form-urlencoded"),
+])
+def test_undeclared_utf7(body, content_type):
+    assert "mobile" in found(body, content_type)
+
+
+def test_base64_with_plus_a_is_not_utf7():
+    blob = base64.b64encode(bytes(range(256)) * 64 + b"+A" * 50).decode()
+    assert "+A" in blob
+    assert found(json.dumps({"img": blob, "n": "a+ADE-b"}), "application/json") == set()
 
 
 # -- false positives of the headerless quoted-printable reading --------------------------------
