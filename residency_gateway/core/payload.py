@@ -1775,8 +1775,11 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             base.append(("query/grouped", grouped))
     fields: list[str] = []
     repeated: dict[str, list[str]] = {}
+    names: list[str] = []
     for name, value in headers:
         lname = name.lower()
+        if not lname.startswith("x-residency-"):
+            names.append(lname)
         if lname == "content-type" and lname not in named:
             # The media type and its parameters reach the upstream as written ("application/
             # json; profile=<ID>" went abroad unread: smuggling round 6, and so did
@@ -1807,6 +1810,11 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             # HTTP/2 sends one cookie a field, with "; "; any other with ", ").
             base.append((f"header:{lname}/joined" if _safe_label(lname) else "header/joined",
                          ("; " if lname == "cookie" else ", ").join(values)))
+    if names and may_hold_identifier(all_names := ", ".join(names)):
+        # A field's name reaches the upstream as written too ("X-110101199003071233: 1" went
+        # abroad unread: red team round 7): the names are read when, together, they could
+        # hold an identifier (seven digits, or digits said in words).
+        base.append(("header-names", all_names))
     if len(fields) > 1:
         # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...).
         base.append(("headers", ", ".join(fields)))
