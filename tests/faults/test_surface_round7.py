@@ -224,6 +224,23 @@ HELD: dict[str, tuple[bytes, list[int], int]] = {
     "multipart_boundary_not_the_body": (request(
         body=_multipart(b"abc"), content_type=b"multipart/form-data; boundary=" + ID),
         [400], 0),
+    # the boundary parameter is read in the header too (fixed in this round: it was skipped
+    # as "held by the body", which a GET, an empty body or a second parameter is not)
+    "multipart_boundary_no_body": (request(
+        method=b"GET", body=None, content_type=b"multipart/form-data; boundary=" + ID),
+        [200], 0),
+    "multipart_boundary_empty_body": (request(
+        body=b"", content_type=b"multipart/form-data; boundary=" + ID), [200], 0),
+    "multipart_boundary_second_param": (request(
+        body=_multipart(b"abc"), content_type=b"multipart/form-data; boundary=abc; boundary="
+        + ID), [200], 0),
+    "multipart_boundary_trailing_text": (request(
+        body=_multipart(b"abc"), content_type=b"multipart/form-data; boundary=abc " + ID),
+        [200], 0),
+    "multipart_firefox_boundary_clean": (request(
+        body=_multipart(b"-" * 27 + b"974767299852498929531610575"),
+        content_type=b"multipart/form-data; boundary=" + b"-" * 27
+        + b"974767299852498929531610575"), [200], 1),
     # targets: non-ASCII bytes are refused by the parser (h1client would drop them and join
     # the digits around them); every other odd form is read
     "path_non_ascii_cut": (request(target=b"/v1/11010119\xff9003071233"), [400], 0),
@@ -271,22 +288,13 @@ async def test_held(name, gw, raw_ups):
 
 # Leaks: client bytes that reach SG unread. Each is a strict xfail until fixed.
 LEAKS: dict[str, tuple[bytes, str]] = {
+    "header_name_then_value": (request(b"X-110101: 199003071233"),
+                               "an ID cut between a header's name and its value: the name "
+                               "and the value are each read, the 'name: value' joining only "
+                               "when two or more fields have digits"),
     "header_names_split": (request(b"X-110101: a", b"X-19900307: a", b"X-1233: a"),
                            "an ID cut over three header NAMES reaches SG (the joined-fields "
                            "reading covers values only)"),
-    "multipart_boundary_no_body": (request(
-        method=b"GET", body=None, content_type=b"multipart/form-data; boundary=" + ID),
-        "the multipart boundary is exempt from the header scan because 'the body holds it', "
-        "but a GET has no body: Content-Type carries the ID to SG unread"),
-    "multipart_boundary_empty_body": (request(
-        body=b"", content_type=b"multipart/form-data; boundary=" + ID),
-        "boundary exemption with Content-Length: 0: nothing in the body to read it in"),
-    "multipart_boundary_second_param": (request(
-        body=_multipart(b"abc"), content_type=b"multipart/form-data; boundary=abc; boundary="
-        + ID), "every boundary= parameter is exempt, not only the one the body is framed by"),
-    "multipart_boundary_trailing_text": (request(
-        body=_multipart(b"abc"), content_type=b"multipart/form-data; boundary=abc " + ID),
-        "the exemption runs to the next ';': text after the boundary token is skipped too"),
 }
 
 
