@@ -1815,8 +1815,9 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
         # abroad unread: red team round 7): the names are read when, together, they could
         # hold an identifier (seven digits, or digits said in words).
         base.append(("header-names", all_names))
-    if len(fields) > 1:
-        # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...).
+    if len(fields) > 1 or (fields and _any_digit(fields[0].partition(":")[0])):
+        # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...), or
+        # between one's name and its value ("X-110101: 199003071233": red team round 7).
         base.append(("headers", ", ".join(fields)))
     for label, text in list(base):
         if not text.isascii():
