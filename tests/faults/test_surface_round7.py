@@ -270,6 +270,11 @@ HELD: dict[str, tuple[bytes, list[int], int]] = {
     "header_name_then_value": (request(b"X-110101: 199003071233"), [200], 0),
     "header_name_pipelined": (request(b"X-Note: a").replace(b"Connection: close\r\n", b"")
                               + request(b"X-" + ID + b": a"), [200, 200], 1),
+    # past the request line's budget the request is refused, never forwarded unread
+    "line_over_budget": (request(*[b"X-N%d: " % i + b"1 2 " * 1500 for i in range(20)]),
+                         [422], 0),
+    # a client address the gateway did not vouch for is not passed on
+    "xff_with_id": (request(b"X-Forwarded-For: " + ID + b", " + SG), [200], 1),
     # credentials: a second tenant or key value is ambiguity, refused
     "tenant_twice": (request(b"X-Tenant-ID: " + ID), [400], 0),
     "api_key_unknown": (request(b"X-Api-Key: " + ID), [403], 0),
