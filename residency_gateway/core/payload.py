@@ -1797,7 +1797,6 @@ _TRACE_FORMS = {name: re.compile(form) for name, form in {
 }.items()}
 _LINE_CODINGS = frozenset({*_CODINGS, "identity", ""})
 _PATH_PUNCTUATION = str.maketrans(";,:=", "    ")
-_BOUNDARY_PARAM = re.compile(r"""(?i)(?:^|;)[ \t]*boundary[ \t]*=[ \t]*(?:"[^"]*"|[^;]*)""")
 PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway placement)
 
 
@@ -1824,17 +1823,21 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             base.append(("query/grouped", grouped))
     fields: list[str] = []
     repeated: dict[str, list[str]] = {}
+    names: list[str] = []
     for name, value in headers:
         lname = name.lower()
+        if not lname.startswith("x-residency-"):
+            names.append(lname)
         if lname == "content-type" and lname not in named:
             # The media type and its parameters reach the upstream as written ("application/
             # json; profile=<ID>" went abroad unread: smuggling round 6, and so did
-            # "application/vnd.<ID>+json"): read, all but a multipart boundary, which the body
-            # holds too (read there) and which is random, often 25+ digits in a row.
+            # "application/vnd.<ID>+json"): read, a multipart boundary included. (It was
+            # skipped as "held by the body, read there"; but a GET or an empty body holds
+            # none, a second boundary parameter or text after the token is in no body, and
+            # each carried an ID to SG unread: red team round 7. A random boundary costs one
+            # read the memo cannot spare, ~80 us, beside the multipart body's own.)
             if value.strip().lower() not in _COMMON_TYPES:
                 media, semi, params = value.partition(";")
-                if semi and media.strip().lower().startswith("multipart/"):
-                    params = _BOUNDARY_PARAM.sub("", params)
                 if (text := f"{media}; {params}" if semi else media).strip(" ;\t"):
                     base.append(("header:content-type", text))
             continue
@@ -1856,8 +1859,14 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             # HTTP/2 sends one cookie a field, with "; "; any other with ", ").
             base.append((f"header:{lname}/joined" if _safe_label(lname) else "header/joined",
                          ("; " if lname == "cookie" else ", ").join(values)))
-    if len(fields) > 1:
-        # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...).
+    if names and may_hold_identifier(all_names := ", ".join(names)):
+        # A field's name reaches the upstream as written too ("X-110101199003071233: 1" went
+        # abroad unread: red team round 7): the names are read when, together, they could
+        # hold an identifier (seven digits, or digits said in words).
+        base.append(("header-names", all_names))
+    if len(fields) > 1 or (fields and _any_digit(fields[0].partition(":")[0])):
+        # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...), or
+        # between one's name and its value ("X-110101: 199003071233": red team round 7).
         base.append(("headers", ", ".join(fields)))
     for label, text in list(base):
         if not text.isascii():

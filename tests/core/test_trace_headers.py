@@ -86,10 +86,12 @@ def test_a_mobile_after_a_hash_that_ends_in_digits_is_read():
     (f"application/json; boundary={ID}", True),          # not multipart: no body holds it
     (f'multipart/form-data; charset=utf-8; x="{MOBILE}"', True),
     ("multipart/form-data; boundary=---------------------------974767299852498929531610575",
-     False),                                             # Firefox's boundary: digits only
+     False),                                             # Firefox's boundary: read, nothing
+    (f"multipart/form-data; boundary={ID}", True),       # a GET or empty body holds none
+    (f"multipart/form-data; boundary=abc; boundary={ID}", True),
     ("application/json; charset=utf-8", False),
 ])
-def test_content_type_parameters_are_read_but_a_multipart_boundary(value, found):
+def test_content_type_parameters_are_read_a_multipart_boundary_too(value, found):
     scan = scan_request_line("/", "", key=KEY, today=TODAY, headers=[("Content-Type", value)])
     assert scan.error is None, scan.note
     assert bool(scan.ids or scan.phones) is found, value
