@@ -1795,6 +1795,7 @@ _TRACE_FORMS = {name: re.compile(form) for name, form in {
     "x-amzn-trace-id": r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}(?:;Parent=[0-9a-f]{16})?"
                        r"(?:;Sampled=[01?])?",
 }.items()}
+_ASCII_DIGIT_GROUP = re.compile(r"[0-9]+")
 _LINE_CODINGS = frozenset({*_CODINGS, "identity", ""})
 _PATH_PUNCTUATION = str.maketrans(";,:=", "    ")
 PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway placement)
@@ -1824,10 +1825,14 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
     fields: list[str] = []
     repeated: dict[str, list[str]] = {}
     names: list[str] = []
+    numbered: list[tuple[str, str]] = []  # headers whose name holds a digit
     for name, value in headers:
         lname = name.lower()
         if not lname.startswith("x-residency-"):
             names.append(lname)
+            if _any_digit(lname) and lname not in skip and len(value) <= MAX_FIELD_BYTES and not (
+                    lname in _TRACE_FORMS and _TRACE_FORMS[lname].fullmatch(value)):
+                numbered.append((lname, value))
         if lname == "content-type" and lname not in named:
             # The media type and its parameters reach the upstream as written ("application/
             # json; profile=<ID>" went abroad unread: smuggling round 6, and so did
@@ -1864,6 +1869,16 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
         # abroad unread: red team round 7): the names are read when, together, they could
         # hold an identifier (seven digits, or digits said in words).
         base.append(("header-names", all_names))
+        # The digit groups of the names as one list: "X-110101: a", "X-19900307: a",
+        # "X-1233: a" is one ID cut over three names (red team round 7).
+        groups = [g for n in names for g in _ASCII_DIGIT_GROUP.findall(n)]
+        if len(groups) > 1:
+            base.append(("header-names/digits", ", ".join(groups)))
+    for lname, value in numbered:
+        # A name's digits before its value, as the receiver of the field may join them
+        # ("X-139: 1234 5678" is 139 1234 5678: red team round 7).
+        base.append(("header-names/value", " ".join(
+            [*_ASCII_DIGIT_GROUP.findall(lname), value])))
     if len(fields) > 1 or (fields and _any_digit(fields[0].partition(":")[0])):
         # An identifier split over headers ("X-Id-A: 110101", "X-Id-B: 19900307", ...), or
         # between one's name and its value ("X-110101: 199003071233": red team round 7).
