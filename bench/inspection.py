@@ -186,7 +186,6 @@ async def bench_loop_delay(tmp: Path, upstream_url: str) -> None:
     rt = Runtime.create(Settings(region_map=[maps], geoip_db=geo,
                                  data_dir=tmp / "delay-data", listen_host="127.0.0.1",
                                  log_id="bench-delay", log_level="warning"))
-    await rt.inspector.start()
     running = await start(rt, host="127.0.0.1", port=0, admin_host="127.0.0.1", admin_port=0)
     url = f"http://127.0.0.1:{running.proxy_port}"
     rng = random.Random(1)
