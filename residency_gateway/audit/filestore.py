@@ -233,11 +233,26 @@ class FileTrail(Trail):
             if written != len(data):
                 raise OSError(f"short write ({written} of {len(data)} bytes)")
             os.fsync(self._fd)
+            self._check_still_linked()
         except OSError:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, before)
             raise
         self._segment_size = before + len(data)
+
+    def _check_still_linked(self) -> None:
+        """The segment's path must still name the file written to: an entry in a segment
+        deleted (or renamed away) under the gateway would vanish when the file is closed, so
+        it is not durable (no record, no transfer)."""
+        assert self._fd is not None
+        path = self.dir / segment_name(self._segment)
+        held = os.fstat(self._fd)
+        try:
+            named = path.stat()
+        except FileNotFoundError:
+            named = None
+        if named is None or (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino):
+            raise OSError(f"{path}: the segment being written was deleted or replaced")
 
     async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
         await self._run(_append_durable, self.dir / "checkpoints.jsonl", canonical(cp) + b"\n")
