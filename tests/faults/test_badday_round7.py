@@ -75,9 +75,6 @@ async def test_active_segment_deleted_while_running_moves_no_unrecorded_data(
     assert all(s.decision_id in decided for s in upstreams.seen[forwarded:])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BREAK: serve --workers 1 with a truncated signing key dies with a SigningKeyError "
-    "traceback, not one line (invariant 4)"))
 async def test_signing_key_truncated_at_start_is_one_clear_line(tmp_path, geo_db, upstreams,
                                                               procs):
     """The signing key file cut short (a restore from a broken backup): `serve` (one process,
