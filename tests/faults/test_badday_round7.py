@@ -7,8 +7,13 @@ processes, loopback only."""
 from __future__ import annotations
 
 import asyncio
+import resource
+import signal
+import subprocess
+import sys
 
 import aiohttp
+import pytest
 
 from tests.faults.harness import (
     SG_HEADERS,
@@ -186,3 +191,46 @@ async def test_reload_of_a_map_sending_mainland_abroad_is_refused_and_old_map_se
         assert all(r.status == 200 for r in got)
     assert {s.region for s in upstreams.seen if s.origin == "CN"} == {"cn"}
     assert await gw.terminate() == 0
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BREAK: a reload that swaps in the new map, then fails to publish a rotated signing key "
+    "(disk full), answers 422 'the last good one stays' while the new map routes traffic"))
+async def test_reload_with_key_rotation_on_a_full_disk_reports_what_is_in_force(
+        tmp_path, geo_db, upstreams, procs):
+    """`keys generate` then a reload back to a map version the trail already stored, on a disk
+    that is full (RLIMIT_FSIZE 1): the map needs no new file, the new key's public key does.
+    The answer must match what serves afterwards."""
+
+    def no_sigxfsz() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    map_path = write_map_for(tmp_path, upstreams)
+    gw: GatewayProc = await procs(tmp_path, map_path, geo_db, env=ADMIN_ENV,
+                                  preexec=no_sigxfsz).start()
+
+    def to_jp(data: dict) -> None:
+        data["tenants"]["acme"]["overseas_region"] = "jp"
+
+    write_map(map_path, fault_map(upstreams, to_jp))
+    assert (await admin_reload(gw))[0] == 200
+    made = subprocess.run([sys.executable, "-m", "residency_gateway", "keys", "generate",
+                           "--data-dir", str(gw.data_dir)], capture_output=True, timeout=30)
+    assert made.returncode == 0, made.stderr
+    assert gw.proc is not None
+    resource.prlimit(gw.proc.pid, resource.RLIMIT_FSIZE, (1, resource.RLIM_INFINITY))
+    write_map(map_path, fault_map(upstreams))  # back to the first version (sg)
+    status, answer = await admin_reload(gw)
+    resource.prlimit(gw.proc.pid, resource.RLIMIT_FSIZE,
+                     (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    upstreams.seen.clear()
+    got = await load(gw.url, total=4, concurrency=1, mainland_every=1000)
+    assert [r.status for r in got] == [200] * 4
+    went = {s.region for s in upstreams.seen if s.origin != "CN"}
+    if status == 200:
+        assert went == {"sg"}, went
+    else:
+        assert went == {"jp"}, f"reload answered {status} ({answer[:200]}) but traffic went {went}"
+    assert await gw.terminate() == 0
+    errors, _ = await trail_records(gw.data_dir)
+    assert errors == []
