@@ -13,7 +13,6 @@ import subprocess
 import sys
 
 import aiohttp
-import pytest
 
 from tests.faults.harness import (
     SG_HEADERS,
@@ -193,9 +192,6 @@ async def test_reload_of_a_map_sending_mainland_abroad_is_refused_and_old_map_se
     assert await gw.terminate() == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BREAK: a reload that swaps in the new map, then fails to publish a rotated signing key "
-    "(disk full), answers 422 'the last good one stays' while the new map routes traffic"))
 async def test_reload_with_key_rotation_on_a_full_disk_reports_what_is_in_force(
         tmp_path, geo_db, upstreams, procs):
     """`keys generate` then a reload back to a map version the trail already stored, on a disk
