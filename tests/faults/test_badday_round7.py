@@ -7,6 +7,8 @@ processes, loopback only."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import resource
 import signal
 import subprocess
@@ -280,3 +282,37 @@ async def test_half_written_map_copied_in_place_never_routes_mainland_abroad(
     abroad = [s for s in upstreams.seen if s.region not in ("cn", "cn2")]
     assert abroad == [], f"{len(abroad)} requests from a CN-pinned range went to " \
                          f"{sorted({s.region for s in abroad})} (statuses during: {during})"
+
+
+async def test_pseudonym_key_that_is_a_fifo_takes_down_only_its_tenant(tmp_path, geo_db,
+                                                                       upstreams, procs):
+    """`keys/pseudonym/bank.key` is a named pipe nobody writes (not a regular file). bank's
+    requests get a clear 503 pseudonym_key_unavailable; acme keeps being served."""
+    gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db).start()
+    assert all(r.status == 200 for r in await load(gw.url, total=4, concurrency=2))
+    keys = gw.data_dir / "keys" / "pseudonym"
+    keys.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(keys / "bank.key")
+    bank = {"X-Tenant-ID": "bank", "X-Forwarded-For": "198.51.100.10"}
+    statuses: list[int] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=4)) as s:
+
+        async def one(headers: dict[str, str]) -> None:
+            try:
+                async with s.post(gw.url + "/v1/compare", json={}, headers=headers) as r:
+                    await r.read()
+                    statuses.append(r.status)
+            except (TimeoutError, aiohttp.ClientError):
+                statuses.append(0)
+
+        try:
+            await asyncio.wait_for(one(bank), timeout=5)
+            bank_status = statuses.pop()
+            acme = await load(gw.url, total=6, concurrency=2, timeout_s=4)
+        finally:
+            with contextlib.suppress(OSError):  # unblock a reader stuck on the pipe
+                fd = os.open(keys / "bank.key", os.O_WRONLY | os.O_NONBLOCK)
+                os.close(fd)
+    assert [r.status for r in acme] == [200] * 6, [r.status for r in acme]
+    assert bank_status == 503, bank_status
+    assert await gw.terminate() == 0
