@@ -319,11 +319,6 @@ async def test_pseudonym_key_that_is_a_fifo_takes_down_only_its_tenant(tmp_path,
     assert await gw.terminate() == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BREAK: a segment rotation that fails (no inode for the new file) leaves FileTrail._fd "
-    "pointing at the closed old descriptor; the retry closes it again and the number is "
-    "reused: a client's HTTP answer was written into seg-000003.jsonl, the trail no longer "
-    "parses, a client lost its answer (invariants 2, 3, 5)"))
 async def test_inode_exhaustion_at_segment_rotation_never_mixes_trail_and_sockets(
         tmp_path, geo_db, upstreams, procs):
     """The data directory runs out of inodes (a small tmpfs) just as the trail must open its
