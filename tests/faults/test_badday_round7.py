@@ -355,3 +355,59 @@ async def test_inode_exhaustion_at_segment_rotation_never_mixes_trail_and_socket
     finally:
         gw.reap()
         subprocess.run(["umount", "-l", str(data)], capture_output=True)
+
+
+class AbroadGatewayProc(GatewayProc):
+    """The gateway as it runs in Singapore (`--region sg`), with a China-resident trail."""
+
+    def spawn(self) -> None:
+        real = subprocess.Popen
+
+        def popen(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+            i = args.index("--region")
+            return real([*args[:i + 1], "sg", *args[i + 2:]], **kwargs)  # type: ignore[call-overload]
+
+        subprocess.Popen = popen  # type: ignore[assignment,misc]
+        try:
+            super().spawn()
+        finally:
+            subprocess.Popen = real  # type: ignore[misc]
+
+
+async def test_mainland_trail_down_abroad_refuses_mainland_only_and_records_nothing_abroad(
+        tmp_path, geo_db, upstreams, pg_dsn):
+    """A gateway in sg writes mainland-origin records to a China-resident PostgreSQL store.
+    That store goes away: mainland requests get 503 and nothing of theirs moves or is
+    recorded in the sg trail instead; overseas traffic goes on; the store comes back: mainland
+    traffic is recorded in China and forwarded to cn again."""
+    from tests.faults.test_trail_faults_functional import pg_proxy_for, proxied
+
+    proxy = await pg_proxy_for(pg_dsn)
+    gw = AbroadGatewayProc(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                           env={"RG_AUDIT_MAINLAND_STORE": proxied(pg_dsn, proxy.port)})
+    try:
+        await gw.start()
+        ok = await load(gw.url, total=8, concurrency=2)
+        assert all(r.status == 200 for r in ok)
+        await proxy.stop()
+        forwarded = len(upstreams.seen)
+        down = await load(gw.url, total=20, concurrency=2)
+        mainland = [r.status for r in down if r.mainland]
+        overseas = [r.status for r in down if not r.mainland]
+        assert set(mainland) == {503}, mainland
+        assert set(overseas) == {200}, overseas
+        assert all(s.origin != "CN" for s in upstreams.seen[forwarded:])
+        await proxy.resume()
+        await answers_again(gw.url, bound_s=15, headers={"X-Tenant-ID": "acme",
+                                                         "X-Forwarded-For": "192.0.2.10"})
+        assert await gw.terminate() == 0
+    finally:
+        gw.reap()
+        await proxy.stop()
+    _, here = await trail_records(gw.data_dir)
+    assert not [r for r in here if r.get("origin", {}).get("jurisdiction") == "CN"
+                or r.get("origin") == "CN"]
+    errors, china = await trail_records(gw.data_dir, pg_dsn)
+    assert errors == []
+    decided = {r["decision_id"] for r in here + china if r["type"] == "decision"}
+    assert all(s.decision_id in decided for s in upstreams.seen)
