@@ -411,3 +411,53 @@ async def test_mainland_trail_down_abroad_refuses_mainland_only_and_records_noth
     assert errors == []
     decided = {r["decision_id"] for r in here + china if r["type"] == "decision"}
     assert all(s.decision_id in decided for s in upstreams.seen)
+
+
+async def test_upstream_that_closes_after_the_request_head_is_never_replayed_elsewhere(
+        tmp_path, geo_db, upstreams, procs):
+    """sg and cn accept, read the request head and drop the connection. POST and PUT
+    (idempotent), overseas and mainland: 502 upstream_error, recorded with the one region
+    tried; the request is not replayed to a fallback (jp, cn2) nor anywhere else."""
+    heads: list[bytes] = []
+
+    async def drop_after_head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        data = b""
+        try:
+            while b"\r\n\r\n" not in data:
+                chunk = await reader.read(65536)
+                if not chunk:
+                    return  # a health probe's TCP connect
+                data += chunk
+            heads.append(data.split(b"\r\n", 1)[0])
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(drop_after_head, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+    def both_drop(data: dict) -> None:
+        data["regions"]["sg"]["upstreams"] = [url]
+        data["regions"]["cn"]["upstreams"] = [url]
+
+    try:
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams, both_drop),
+                                      geo_db).start()
+        statuses = []
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as s:
+            for method in ("POST", "PUT"):
+                for headers in (SG_HEADERS, {"X-Tenant-ID": "acme",
+                                             "X-Forwarded-For": "192.0.2.10"}):
+                    async with s.request(method, gw.url + "/v1/compare", json={"x": 1},
+                                         headers=headers) as r:
+                        await r.read()
+                        statuses.append(r.status)
+        assert statuses == [502] * 4
+        assert len(heads) == 4 and upstreams.seen == []
+        assert await gw.terminate() == 0
+    finally:
+        server.close()
+        await server.wait_closed()
+    _, records = await trail_records(gw.data_dir)
+    done = [r for r in records if r["type"] == "completion"]
+    assert [(r["outcome"], r["attempts"]) for r in done] == [
+        ("upstream_error", ["sg"]), ("upstream_error", ["cn"])] * 2
