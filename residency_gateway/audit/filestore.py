@@ -201,16 +201,25 @@ class FileTrail(Trail):
                 os.fsync(fh.fileno())
 
     def _open_segment(self, index: int) -> None:
+        """Open segment `index` and make it the one written. The old descriptor is closed
+        only once the new one is open and its name durable: after a failure (no space, no
+        inode) the trail keeps a descriptor it owns, never the number of a closed one (which
+        the next socket or file would take, to be written to or closed by the retry)."""
+        path = self.dir / segment_name(index)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            size = os.fstat(fd).st_size
+            if not size:  # new (or left empty by a failed attempt): make its name durable
+                _fsync_dir(self.dir)
+        except BaseException:
+            os.close(fd)
+            raise
         if self._fd is not None:
             os.close(self._fd)
-        path = self.dir / segment_name(index)
-        existed = path.exists()
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self._fd = fd
         self._segment = index
-        self._segment_size = os.fstat(self._fd).st_size
+        self._segment_size = size
         self._segment_opened = time.time()
-        if not existed:
-            _fsync_dir(self.dir)
 
     # -- writing ----------------------------------------------------------------------------
     def _should_rotate(self, nbytes: int) -> bool:
@@ -233,11 +242,26 @@ class FileTrail(Trail):
             if written != len(data):
                 raise OSError(f"short write ({written} of {len(data)} bytes)")
             os.fsync(self._fd)
+            self._check_still_linked()
         except OSError:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, before)
             raise
         self._segment_size = before + len(data)
+
+    def _check_still_linked(self) -> None:
+        """The segment's path must still name the file written to: an entry in a segment
+        deleted (or renamed away) under the gateway would vanish when the file is closed, so
+        it is not durable (no record, no transfer)."""
+        assert self._fd is not None
+        path = self.dir / segment_name(self._segment)
+        held = os.fstat(self._fd)
+        try:
+            named = path.stat()
+        except FileNotFoundError:
+            named = None
+        if named is None or (named.st_dev, named.st_ino) != (held.st_dev, held.st_ino):
+            raise OSError(f"{path}: the segment being written was deleted or replaced")
 
     async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
         await self._run(_append_durable, self.dir / "checkpoints.jsonl", canonical(cp) + b"\n")

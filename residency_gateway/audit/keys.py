@@ -14,8 +14,10 @@ replaced.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 from pathlib import Path
 
 
@@ -54,6 +56,27 @@ def _write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
         os.close(dfd)
 
 
+def _read_key(path: Path) -> bytes:
+    """The bytes of a key file. Only a regular file (a symlink to one is fine) is read, and
+    at most 64 KiB of it: a named pipe or a device would block or never end, on the event
+    loop (FileNotFoundError when it does not exist, else OSError)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks = []
+        size = 0
+        while size < 65536:
+            chunk = os.read(fd, 65536 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 class PseudonymKeys:
     def __init__(self, directory: Path):
         self.dir = Path(directory) / "pseudonym"
@@ -67,7 +90,7 @@ class PseudonymKeys:
             return self._cache[tenant]
         path = self.path(tenant)
         try:
-            key = path.read_bytes()
+            key = _read_key(path)
         except FileNotFoundError:
             key = b""
         except OSError as exc:
@@ -97,7 +120,7 @@ class PseudonymKeys:
         problems = []
         for path in sorted(self.dir.glob("*.key")) if self.dir.is_dir() else []:
             try:
-                size = len(path.read_bytes())
+                size = len(_read_key(path))
             except OSError as exc:
                 problems.append(f"{path}: unreadable: {exc.strerror}")
                 continue

@@ -101,7 +101,12 @@ def load_signer(directory: Path, *, create: bool = True) -> Signer:
         if not create:
             raise SigningKeyError(f"{directory}: no current signing key")
         return generate(directory)
-    kid = current.read_text().strip()
+    try:
+        kid = current.read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SigningKeyError(f"{current}: cannot read the current key id: {exc}") from exc
+    if not kid or not all(c in "0123456789abcdef" for c in kid):
+        raise SigningKeyError(f"{current}: expected a key id (hex digits), found {kid[:40]!r}")
     try:
         key = serialization.load_pem_private_key((directory / f"{kid}.key").read_bytes(), None)
     except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as exc:

@@ -321,6 +321,7 @@ def _listen_error(exc: Exception) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from residency_gateway.audit.signing import SigningKeyError
     from residency_gateway.gateway.app import ListenError, serve_forever
     from residency_gateway.gateway.runtime import Runtime, effective_workers, worker_log_id
 
@@ -367,7 +368,7 @@ def serve(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             return 1
-        except GeoDatabaseError as exc:
+        except (GeoDatabaseError, SigningKeyError, OSError) as exc:  # as the workers' parent
             print(f"residency-gateway: {exc}", file=sys.stderr)
             return 1
         try:

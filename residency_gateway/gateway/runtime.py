@@ -340,7 +340,15 @@ class Runtime:
             if trail.signer.key_id != signer.key_id:
                 previous = trail.signer.key_id
                 trail.signer = signer
-                await trail.rotated_key()
+                try:
+                    await trail.rotated_key()
+                except Exception as exc:  # the map is already in force: this must not undo
+                    # the reload's answer; the next checkpoint is signed with the new key, and
+                    # its public key is stored beside the log again at the next start
+                    log.error("signing_key_rotation_incomplete", log_id=trail.log_id,
+                              key_id=signer.key_id, error=type(exc).__name__,
+                              detail=safe_text(str(exc), 300))
+                    continue
                 log.info("signing_key_rotated", log_id=trail.log_id, previous=previous,
                          key_id=signer.key_id)
 
