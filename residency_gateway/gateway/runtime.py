@@ -118,6 +118,36 @@ def preflight(settings: Settings) -> None:
         make_mainland_trail(settings, Metrics(), loaded)  # raises when the store is required
 
 
+Fingerprint = tuple[tuple[str, int, int, int], ...]  # (path, mtime ns, size, inode) each
+
+
+def files_fingerprint(settings: Settings) -> Fingerprint:
+    paths: list[Path] = []
+    for p in settings.region_map:
+        paths.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+    if settings.geoip_db is not None:
+        paths.append(settings.geoip_db)
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+            out.append((str(p), st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            out.append((str(p), -1, -1, -1))
+    return tuple(out)
+
+
+def changed_in_place(before: Fingerprint, now: Fingerprint,
+                     geoip_db: Path | None) -> tuple[str, ...]:
+    """The map files of `now` that are the same file (inode) as in `before` with another size
+    or modification time: written over in place, so possibly still being written."""
+    was = {path: (mtime, size, ino) for path, mtime, size, ino in before}
+    skip = str(geoip_db) if geoip_db is not None else None
+    return tuple(path for path, mtime, size, ino in now
+                 if path != skip and ino != -1 and path in was and was[path][2] == ino
+                 and was[path][:2] != (mtime, size))
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -137,6 +167,8 @@ class Runtime:
     inspector: Inspector = field(default_factory=Inspector)
     # Request-line texts read with nothing found (keyed digests only): see NothingSeen.
     line_memo: NothingSeen = field(default_factory=lambda: NothingSeen(os.urandom(32)))
+    # The map and GeoIP files as they were when the snapshot in force was read (see watch).
+    loaded_files: Fingerprint = ()
 
     @property
     def trails(self) -> list[Trail]:
@@ -225,29 +257,39 @@ class Runtime:
 
     async def watch(self) -> None:
         """Reload when the region map files or the GeoIP DB change on disk (geoipupdate
-        replaces the DB in place, or a copy lands over it)."""
-        seen = self._fingerprint()
+        replaces the DB in place, or a copy lands over it), once the change has settled (the
+        files are the same at two polls in a row).
+
+        A map file changed *in place* (same inode, new size or time: `cp`, `cat >`, an
+        editor that overwrites) is not loaded by the watcher: its first part can be a valid
+        map, and one cut before its `cidr_overrides` sent a range the map pins to CN abroad
+        until the copy completed (bad-day round 7). It is logged (`region_map_changed_in_
+        place`) and counted (`rg_reloads_total{result="deferred"}`) until SIGHUP or POST
+        /admin/reload loads it, or it is replaced by a rename (mv, an atomic write). A GeoIP
+        DB checks itself (a cut MMDB does not open), so it is loaded either way."""
+        attempted: Fingerprint | None = None
+        pending: Fingerprint | None = None
+        warned: tuple[str, ...] = ()
         while True:
             await asyncio.sleep(self.settings.reload_poll_s)
-            now = self._fingerprint()
-            if now != seen:
-                seen = now
-                await self.reload("file_change")
-
-    def _fingerprint(self) -> tuple[tuple[str, int, int, int], ...]:
-        paths: list[Path] = []
-        for p in self.settings.region_map:
-            paths.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
-        if self.settings.geoip_db is not None:
-            paths.append(self.settings.geoip_db)
-        out = []
-        for p in paths:
-            try:
-                st = p.stat()
-                out.append((str(p), st.st_mtime_ns, st.st_size, st.st_ino))
-            except OSError:
-                out.append((str(p), -1, -1, -1))
-        return tuple(out)
+            now = files_fingerprint(self.settings)
+            if now == self.loaded_files or now == attempted:
+                pending = None
+                continue
+            in_place = changed_in_place(self.loaded_files, now, self.settings.geoip_db)
+            if in_place:
+                if in_place != warned:
+                    warned = in_place
+                    self.metrics.reloads.labels(what="file_change", result="deferred").inc()
+                    log.warning("region_map_changed_in_place", files=[
+                        safe_text(p, 300) for p in in_place], hint="not loaded: replace map "
+                        "files by rename, or reload with SIGHUP or POST /admin/reload")
+                continue
+            if now != pending:  # not settled: look again at the next poll
+                pending = now
+                continue
+            attempted, pending, warned = now, None, ()
+            await self.reload("file_change")
 
     @property
     def geo_cache(self) -> Path:
@@ -264,6 +306,7 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, metrics: Metrics | None = None) -> Runtime:
         metrics = metrics or Metrics()
+        files = files_fingerprint(settings)
         loaded = load_region_map(*settings.region_map)
         check_gateway_region(settings, loaded)
         geo, info = open_geo_at_start(settings)
@@ -272,6 +315,7 @@ class Runtime:
         rt = cls(settings, metrics, trail, PseudonymKeys(settings.keys_dir),
                  Active(loaded, geo, info, Upstreams(loaded.rmap.regions, loaded.rmap.limits)),
                  mainland_trail=mainland)
+        rt.loaded_files = files
         rt.inspector = Inspector(threshold=settings.inspect_offload_bytes,
                                  timeout_s=settings.inspect_timeout_s,
                                  workers=settings.inspect_workers,
@@ -300,6 +344,7 @@ class Runtime:
                 return False, f"{type(exc).__name__}: {exc}"
 
     async def _reload(self, what: str, old: Active) -> tuple[bool, str]:
+        files = files_fingerprint(self.settings)
         try:
             loaded = load_region_map(*self.settings.region_map)
             check_gateway_region(self.settings, loaded)
@@ -315,6 +360,7 @@ class Runtime:
         upstreams = old.upstreams if same_upstreams else Upstreams(loaded.rmap.regions,
                                                                    loaded.rmap.limits)
         self.active = Active(loaded, geo, info, upstreams)
+        self.loaded_files = files
         if not same_upstreams:
             self.retired.append(old.upstreams)  # closed on shutdown; in-flight may use them
         self._keep_good_geo()

@@ -236,11 +236,6 @@ async def test_reload_with_key_rotation_on_a_full_disk_reports_what_is_in_force(
     assert errors == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BREAK: a region map copied over in place is loaded by the file watcher the moment it "
-    "changes; a half-written copy that happens to parse (cut before cidr_overrides) is put "
-    "in force, and traffic the map pins to CN goes to sg until the copy completes "
-    "(invariant 1)"))
 async def test_half_written_map_copied_in_place_never_routes_mainland_abroad(
         tmp_path, geo_db, upstreams, procs):
     """A map copied over in place by a slow writer (a network copy, `cat > file`): for a

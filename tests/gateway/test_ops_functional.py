@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client import generate_latest
 
 from residency_gateway.cli import main
 from tests.helpers import ADDR, ADULT_ID, BASE_MAP, CHILD_ID, metric_value, sha256, write_map
@@ -125,7 +126,14 @@ async def test_reload_under_load_swaps_good_maps_and_refuses_bad_ones(make_gatew
             region["upstreams"] = [backends[rid].url]
             region["allow_plaintext"] = True
         data["tenants"]["acme"]["pins"] = {"JP": "jp"}
+        # (written in place, it is not loaded by the watcher: a half-written copy can be a
+        # valid map; it waits for an explicit reload, and says so)
         write_map(gw.map_path, data)
+        await wait_for(lambda: 'rg_reloads_total{result="deferred",what="file_change"}'
+                       in generate_latest(rt.metrics.registry).decode())
+        assert rt.active.loaded.version == first
+        # by rename (mv, an atomic write), it is
+        write_map(gw.map_path.with_suffix(".new"), data).replace(gw.map_path)
         await wait_for(lambda: rt.active.loaded.version != first)
         await wait_for(lambda: len(backends["jp"].requests) > 5)
         second = rt.active.loaded.version
