@@ -37,11 +37,13 @@ import maxminddb
 import maxminddb.errors
 
 from residency_gateway.core.values import GeoAnswer
+from residency_gateway.files import read_regular
 
 CACHE_SIZE = 65536  # addresses; the oldest half is dropped when full
 _PROBES = ("1.1.1.1", "8.8.8.8", "2001:4860:4860::8888", "192.0.2.1", "203.0.113.1")
 _SAMPLE = 256  # networks of the DB itself looked up before it is trusted
 LAST_GOOD = "last-good"  # <cache>/last-good names the private copy of the last good DB
+MAX_DB_BYTES = 1024 * 1024 * 1024  # (GeoIP2-City is ~70 MB; a file past this is no GeoIP DB)
 
 
 class GeoDatabaseError(Exception):
@@ -101,7 +103,7 @@ class GeoDatabase:
     def _copy(self, source: Path, cache_dir: Path) -> Path:
         """A private, immutable copy of `source` (read once, checked not to change meanwhile)."""
         before = source.stat()
-        data = source.read_bytes()
+        data = read_regular(source, MAX_DB_BYTES)
         after = source.stat()
         if (before.st_size, before.st_mtime_ns, before.st_ino) != (
                 after.st_size, after.st_mtime_ns, after.st_ino) or len(data) != after.st_size:

@@ -14,11 +14,11 @@ replaced.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import secrets
-import stat
 from pathlib import Path
+
+from residency_gateway.files import read_regular
 
 
 class KeyUnavailable(ValueError):
@@ -57,24 +57,8 @@ def _write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
 
 
 def _read_key(path: Path) -> bytes:
-    """The bytes of a key file. Only a regular file (a symlink to one is fine) is read, and
-    at most 64 KiB of it: a named pipe or a device would block or never end, on the event
-    loop (FileNotFoundError when it does not exist, else OSError)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        chunks = []
-        size = 0
-        while size < 65536:
-            chunk = os.read(fd, 65536 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    """A key file's bytes: a regular file of at most 64 KiB (see files.read_regular)."""
+    return read_regular(path, 65536)
 
 
 class PseudonymKeys:

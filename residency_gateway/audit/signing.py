@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from residency_gateway.audit.records import canonical
+from residency_gateway.files import read_regular
 
 
 class SigningKeyError(Exception):
@@ -102,13 +103,14 @@ def load_signer(directory: Path, *, create: bool = True) -> Signer:
             raise SigningKeyError(f"{directory}: no current signing key")
         return generate(directory)
     try:
-        kid = current.read_text("utf-8").strip()
+        kid = read_regular(current, 4096).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise SigningKeyError(f"{current}: cannot read the current key id: {exc}") from exc
     if not kid or not all(c in "0123456789abcdef" for c in kid):
         raise SigningKeyError(f"{current}: expected a key id (hex digits), found {kid[:40]!r}")
     try:
-        key = serialization.load_pem_private_key((directory / f"{kid}.key").read_bytes(), None)
+        key = serialization.load_pem_private_key(read_regular(directory / f"{kid}.key", 65536),
+                                                 None)
     except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise SigningKeyError(f"{directory}/{kid}.key: {exc}") from exc
     if not isinstance(key, Ed25519PrivateKey):
@@ -139,7 +141,7 @@ def load_public_keys(paths: Iterable[Path]) -> dict[str, Ed25519PublicKey]:
         files = sorted(path.glob("*.pub")) if path.is_dir() else [path]
         for f in files:
             try:
-                text = f.read_bytes()
+                text = read_regular(f, 1 << 20)
             except OSError as exc:
                 raise SigningKeyError(f"{f}: {exc}") from exc
             out.update(public_keys_from_pem(text, str(f)))

@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from residency_gateway.files import read_regular
 from residency_gateway.regionmap import invariants
 from residency_gateway.regionmap.names import did_you_mean
 from residency_gateway.regionmap.schema import RegionMap
@@ -140,10 +141,13 @@ def _files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+MAX_MAP_FILE_BYTES = 16 * 1024 * 1024  # (a map with every tenant and override fits in 1 MiB)
+
+
 def _parse_file(path: Path) -> tuple[Any, _Located]:
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_MAP_FILE_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         located = _Located(name, _Loader(""))
         located.issues.append(ConfigIssue(name, 1, "<file>", f"cannot read: {exc}"))
