@@ -82,6 +82,16 @@ async def test_active_segment_deleted_while_running_moves_no_unrecorded_data(
     assert all(s.decision_id in decided for s in upstreams.seen[forwarded:])
 
 
+async def start_fails_in_one_line(gw: GatewayProc, tmp_path, needle: str) -> None:
+    """The gateway started on a broken file exits 1 with a line naming it, no traceback."""
+    gw.log_path = tmp_path / "gw2.log"
+    gw.spawn()
+    assert await gw.wait_exit(30) == 1
+    text = gw.log_path.read_text()
+    assert "Traceback" not in text, text[-1500:]
+    assert needle in text
+
+
 async def test_signing_key_truncated_at_start_is_one_clear_line(tmp_path, geo_db, upstreams,
                                                               procs):
     """The signing key file cut short (a restore from a broken backup): `serve` (one process,
@@ -94,13 +104,7 @@ async def test_signing_key_truncated_at_start_is_one_clear_line(tmp_path, geo_db
     kid = (keys / "current").read_text().strip()
     key_file = keys / f"{kid}.key"
     key_file.write_bytes(key_file.read_bytes()[:40])
-    gw2: GatewayProc = procs(tmp_path, map_path, geo_db)
-    gw2.log_path = tmp_path / "gw2.log"
-    gw2.spawn()
-    assert await gw2.wait_exit(30) == 1
-    text = gw2.log_path.read_text()
-    assert "Traceback" not in text, text[-1500:]
-    assert f"{kid}.key" in text
+    await start_fails_in_one_line(procs(tmp_path, map_path, geo_db), tmp_path, f"{kid}.key")
 
 
 async def test_signing_key_current_reencoded_at_start_is_one_clear_line(tmp_path, geo_db,
@@ -112,13 +116,7 @@ async def test_signing_key_current_reencoded_at_start_is_one_clear_line(tmp_path
     assert await gw.terminate() == 0
     current = gw.data_dir / "keys" / "signing" / "current"
     current.write_bytes(current.read_text().encode("utf-16"))
-    gw2: GatewayProc = procs(tmp_path, map_path, geo_db)
-    gw2.log_path = tmp_path / "gw2.log"
-    gw2.spawn()
-    assert await gw2.wait_exit(30) == 1
-    text = gw2.log_path.read_text()
-    assert "Traceback" not in text, text[-1500:]
-    assert "current" in text
+    await start_fails_in_one_line(procs(tmp_path, map_path, geo_db), tmp_path, "current")
 
 
 async def test_reload_with_a_broken_signing_key_never_reports_refused_while_serving_the_new_map(

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.faults.test_smuggling_round6 import exchange, statuses
 from tests.helpers import ADDR, ADULT_ID, JPEG
 
 ID = ADULT_ID.encode()
@@ -102,30 +103,6 @@ async def gw(make_gateway, raw_ups):
         for r, u in raw_ups.items():
             data["regions"][r]["upstreams"] = [u.url]
     return await make_gateway(edit)
-
-
-async def exchange(port: int, data: bytes, *, wait_s: float = 1.0) -> bytes:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    out = b""
-    try:
-        writer.write(data)
-        await writer.drain()
-        while True:
-            try:
-                chunk = await asyncio.wait_for(reader.read(65536),
-                                               timeout=wait_s if out else 10.0)
-            except TimeoutError:
-                break
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        writer.close()
-    return out
-
-
-def statuses(data: bytes) -> list[int]:
-    return [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", data)]
 
 
 def request(*extra: bytes, method: bytes = b"POST", target: bytes = b"/v1/compare",
