@@ -196,20 +196,14 @@ def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
             signed = value - (1 << 64) if value >> 63 else value
             zigzag = (value >> 1) ^ -(value & 1)
             fields.append(_Field(number, [signed, zigzag] if zigzag != signed else signed))
-        elif wire == 1:
-            if i + 8 > len(data):
+        elif wire in (1, 5):  # fixed64 (or a double), fixed32 (or a float)
+            width = 8 if wire == 1 else 4
+            if i + width > len(data):
                 return None
-            raw = data[i:i + 8]
-            i += 8
+            raw = data[i:i + width]
+            i += width
             fields.append(_Field(number, [int.from_bytes(raw, "little", signed=True),
-                                          struct.unpack("<d", raw)[0]]))
-        elif wire == 5:
-            if i + 4 > len(data):
-                return None
-            raw = data[i:i + 4]
-            i += 4
-            fields.append(_Field(number, [int.from_bytes(raw, "little", signed=True),
-                                          struct.unpack("<f", raw)[0]]))
+                                          struct.unpack("<d" if wire == 1 else "<f", raw)[0]]))
         elif wire == 2:
             got = _varint(data, i)
             if got is None:
