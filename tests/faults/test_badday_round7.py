@@ -336,7 +336,11 @@ async def test_inode_exhaustion_at_segment_rotation_never_mixes_trail_and_socket
             for n in range(10_000):
                 (filler / str(n)).touch()
         full = await load(gw.url, total=30, concurrency=2)
-        assert {r.status for r in full} == {503}, [r.status for r in full]
+        # (an entry or two may still fit in the open segment, durably: 200; from the first
+        # commit that needs the next segment on, 503 until inodes are free)
+        statuses = [r.status for r in full]
+        assert set(statuses) <= {200, 503} and statuses.count(503) >= 25, statuses
+        assert statuses[-5:] == [503] * 5, statuses
         shutil.rmtree(filler)
         after = await load(gw.url, total=30, concurrency=2)
         assert [r.status for r in after] == [200] * 30
