@@ -40,10 +40,12 @@ class FileSource:
     def __init__(self, path: Path):
         path = Path(path)
         self._only: str | None = None
-        if (path / "checkpoints.jsonl").exists() or list_segments(path):
+        self.root = path
+        # A log directory holds a checkpoint chain or segments; a trail directory holds log
+        # directories. A stray checkpoints.jsonl or seg-*.jsonl dropped beside the logs must not
+        # turn the trail into one (empty) log and hide every real one from verify.
+        if ((path / "checkpoints.jsonl").exists() or list_segments(path)) and not self.logs():
             self.root, self._only = path.parent, path.name
-        else:
-            self.root = path
 
     def logs(self) -> list[str]:
         if self._only:
