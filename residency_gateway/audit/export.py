@@ -532,7 +532,12 @@ def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None,
         findings.append(Finding("store", "no --public-key given: trusting the keys stored beside "
                                 "the logs", "warning"))
     total = 0
-    for log_id in source.logs():
+    logs = source.logs()
+    if not logs:
+        # An emptied trail directory (or a wrong path) verifies nothing: never VALID.
+        findings.append(Finding("store", "no log found: nothing was verified (an emptied or "
+                                "wrong trail directory?)"))
+    for log_id in logs:
         try:
             findings.extend(Finding(loc, msg) for loc, msg in source.structure(log_id))
             chain: ChainResult = verify_chain(log_id, source.checkpoints(log_id), keys)

@@ -153,7 +153,7 @@ async def test_a_stray_checkpoints_file_at_the_trail_root_does_not_hide_the_logs
 
 async def test_a_stray_segment_at_the_trail_root_does_not_hide_the_logs(store: Path,
                                                                         signer: Signer):
-    rewrite_entries(store, lambda lines: lines[:-1] + [lines[-1].replace(b"2026", b"2027", 1)])
+    rewrite_entries(store, lambda lines: [*lines[:-1], lines[-1].replace(b"2026", b"2027", 1)])
     (store / "seg-000001.jsonl").write_bytes(b"")
     assert store_errors(store, keys_of(signer))
 
