@@ -56,8 +56,10 @@ from residency_gateway.audit.verify import (
     verify_witnessed,
     witnessed,
 )
+from residency_gateway.files import open_regular, read_regular
 
 BUNDLE_FORMAT = "residency-gateway-export/1"
+MANIFEST_LIMIT = 1 << 30  # a file list, counts and filters: far below this for any bundle
 
 
 @dataclass
@@ -122,7 +124,7 @@ class ExportResult:
 
 
 def _sha256(path: Path) -> str:
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
@@ -349,9 +351,9 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None,
     findings: list[Finding] = []
     manifest_path = bundle / "manifest.json"
     try:
-        raw = manifest_path.read_bytes()
+        raw = read_regular(manifest_path, MANIFEST_LIMIT)
         manifest = json.loads(raw)
-        sig_text = (bundle / "manifest.sig").read_bytes()
+        sig_text = read_regular(bundle / "manifest.sig", 4096)
         signature = base64.b64decode(sig_text.strip(), validate=True)
     except (OSError, ValueError) as exc:
         return [Finding(str(manifest_path), f"manifest or signature unreadable: {exc}")]
@@ -413,7 +415,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, bytes]]:
     """(location, line) of each non-empty line, read as a stream."""
     if not path.exists():
         return
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         for i, raw in enumerate(fh, start=1):
             line = raw.rstrip(b"\n")
             if line:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,6 +23,7 @@ from residency_gateway.audit.filestore import (
     segment_index,
 )
 from residency_gateway.audit.signing import load_public_keys
+from residency_gateway.files import open_regular
 
 
 class Source(Protocol):
@@ -69,8 +71,11 @@ class FileSource:
         out = [(f"{log_id}/checkpoints.jsonl:{n}", cp)
                for n, cp in read_checkpoints(self.root / log_id)]
         if path.exists():
-            data = path.read_bytes()
-            if data and not data.endswith(b"\n"):  # a last line without newline
+            with open_regular(path) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                fh.seek(max(size - 1, 0))
+                last = fh.read(1)
+            if last and last != b"\n":  # a last line without newline
                 out.append((f"{log_id}/checkpoints.jsonl:end", {"type": "torn"}))
         return out
 
