@@ -50,6 +50,7 @@ from residency_gateway.audit.sources import Source
 from residency_gateway.audit.verify import (
     ChainResult,
     Finding,
+    checkpoint_item,
     verify_chain,
     verify_consistency_chain,
     verify_entries,
@@ -428,11 +429,7 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
     findings: list[Finding] = []
     chain_items = []
     for loc, line in _read_jsonl(ldir / "checkpoints.jsonl"):
-        try:
-            item = json.loads(line)
-            chain_items.append((loc, item if isinstance(item, dict) else {"type": "unparseable"}))
-        except ValueError:
-            chain_items.append((loc, {"type": "unparseable"}))
+        chain_items.append((loc, checkpoint_item(line)))
     chain = verify_chain(log_id, chain_items, keys)
     findings.extend(chain.findings)
     proofs_c = {}

@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from residency_gateway.audit.filestore import (
     iter_lines,
     list_segments,
-    read_checkpoints,
     segment_index,
 )
 from residency_gateway.audit.signing import load_public_keys
+from residency_gateway.audit.verify import checkpoint_item
 from residency_gateway.files import open_regular
 
 
@@ -68,9 +68,10 @@ class FileSource:
 
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
         path = self.root / log_id / "checkpoints.jsonl"
-        out = [(f"{log_id}/checkpoints.jsonl:{n}", cp)
-               for n, cp in read_checkpoints(self.root / log_id)]
+        out = []
         if path.exists():
+            out = [(f"{log_id}/checkpoints.jsonl:{n}", checkpoint_item(line))
+                   for n, line in iter_lines(path)]
             with open_regular(path) as fh:
                 size = os.fstat(fh.fileno()).st_size
                 fh.seek(max(size - 1, 0))
@@ -158,7 +159,7 @@ class PgSource:
             after = rows[-1][0]
 
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(f"{log_id}@checkpoint={idx}", json.loads(body))
+        return [(f"{log_id}@checkpoint={idx}", checkpoint_item(body.encode()))
                 for idx, body in self.data["logs"][log_id]["checkpoints"]]
 
     def cosigned(self, log_id: str) -> list[tuple[str, str]]:

@@ -51,6 +51,24 @@ class ChainResult:
     findings: list[Finding]
 
 
+def checkpoint_item(line: bytes) -> dict[str, Any]:
+    """A stored checkpoint chain line as verify_chain reads it: the object, or a marker when
+    the line is not a JSON object or not in the canonical form the gateway writes (a line with
+    a duplicated key or other spacing parses to the signed object, yet says something else to
+    another reader)."""
+    try:
+        item = json.loads(line)
+    except ValueError:
+        return {"type": "unparseable"}
+    if not isinstance(item, dict):
+        return {"type": "unparseable"}
+    try:
+        same = canonical(item) == line
+    except (ValueError, TypeError):
+        same = False
+    return item if same else {"type": "noncanonical"}
+
+
 def verify_chain(log_id: str, items: Iterable[tuple[str, dict[str, Any]]],
                  keys: dict[str, Ed25519PublicKey]) -> ChainResult:
     findings: list[Finding] = []
@@ -65,6 +83,11 @@ def verify_chain(log_id: str, items: Iterable[tuple[str, dict[str, Any]]],
             findings.append(Finding(loc, "checkpoint line is not valid JSON or not complete "
                                     "(modified, or torn by a crash the gateway has not yet "
                                     "recovered from)"))
+            continue
+        if kind == "noncanonical":
+            findings.append(Finding(loc, "checkpoint line is not in the canonical JSON form the "
+                                    "gateway writes (edited: a duplicated key, spacing or "
+                                    "escapes)"))
             continue
         label = f"checkpoint #{idx}" if kind == "checkpoint" else f"{kind} event #{idx}"
         problem = verify_signed(cp, keys)
