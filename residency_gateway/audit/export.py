@@ -51,6 +51,7 @@ from residency_gateway.audit.verify import (
     ChainResult,
     Finding,
     checkpoint_item,
+    unchecked_witnessed,
     verify_chain,
     verify_consistency_chain,
     verify_entries,
@@ -448,6 +449,10 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
         findings.extend(more)
     entries_path = ldir / "entries.jsonl"
     expected = info.get("entries") if isinstance(info.get("entries"), int) else None
+    if not complete:
+        # A filtered bundle's proofs lead into its own checkpoints only: a witnessed tree that
+        # none of them is cannot be tied to them.
+        findings.extend(unchecked_witnessed(log_id, extra))
     if complete:
         full, _ = verify_entries(log_id, track(_read_jsonl(entries_path), f"verify {log_id}",
                                                expected),

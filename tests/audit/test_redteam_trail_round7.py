@@ -299,6 +299,58 @@ async def test_entries_after_the_last_checkpoint_are_reported(tmp_path: Path, si
         or errors(findings)
 
 
+async def test_a_malleated_signature_encoding_on_the_last_checkpoint_is_detected(
+        store: Path, signer: Signer):
+    """Base64 has spare bits: the last checkpoint's `signature` (no later `prev` covers it)
+    could be re-encoded to a different string with the same bytes and still verify VALID."""
+    path = store / LOG / "checkpoints.jsonl"
+    lines = path.read_bytes().splitlines()
+    cp = json.loads(lines[-1])
+    sig = cp["signature"]
+    assert sig.endswith("==")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = alphabet.index(sig[-3])
+    cp["signature"] = sig[:-3] + alphabet[last ^ 1] + "=="
+    assert base64.b64decode(cp["signature"]) == base64.b64decode(sig)
+    lines[-1] = canonical(cp)
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    assert store_errors(store, keys_of(signer))
+
+
+def with_cosigned(store: Path, notes: list[str]) -> None:
+    (store / LOG / "cosigned.jsonl").write_bytes(
+        b"".join(canonical({"note": n}) + b"\n" for n in notes))
+
+
+def offline_witness() -> WitnessCheck:
+    return WitnessCheck([Verifier(WITNESS, COSIGNATURE_V1, witness_key().public_key())], 1)
+
+
+async def test_rollback_is_detected_offline_by_the_cosignatures_kept_beside_the_log(
+        store: Path, signer: Signer):
+    with_cosigned(store, [cosigned(cp) for cp in cps_of(store)[1:]])
+    rollback(store, 3)
+    found = store_errors(store, keys_of(signer), offline_witness())
+    assert any("rolled back" in e for e in found), found
+
+
+@pytest.mark.xfail(strict=True, reason="UNDETECTED (by design, documented): with witness keys "
+                   "but no witness URL, verify sees only the cosignatures kept in the store; "
+                   "cutting cosigned.jsonl back with the trail leaves VALID")
+async def test_rollback_with_cosigned_cut_back_too_offline(store: Path, signer: Signer):
+    cps = cps_of(store)
+    rollback(store, 3)
+    with_cosigned(store, [cosigned(cp) for cp in cps[1:3]])
+    assert store_errors(store, keys_of(signer), offline_witness())
+
+
+async def test_a_forged_cosignature_is_detected(store: Path, signer: Signer):
+    bogus = Ed25519PrivateKey.from_private_bytes(b"x" * 32)
+    with_cosigned(store, [cosigned(cps_of(store)[-1], bogus)])
+    found = store_errors(store, keys_of(signer), offline_witness())
+    assert found, found
+
+
 # == Trusted keys =============================================================================
 
 @pytest.mark.xfail(strict=True, reason="UNDETECTED: `--public-key <dir>` trusts every *.pub in "
@@ -370,6 +422,15 @@ async def test_a_forked_filtered_bundle_is_caught_by_an_online_witness(tmp_path:
     found = errors(verify_bundle(tmp_path / "bundle", keys_of(signer),
                                  online_witness([cosigned(witnessed_cp)])))
     assert found
+
+
+async def test_an_honest_filtered_bundle_and_store_stay_valid_with_an_online_witness(
+        store: Path, signer: Signer, tmp_path: Path):
+    """No false alarm: the witness cosigned one of the log's own checkpoints."""
+    witness = online_witness([cosigned(cps_of(store)[3]), cosigned(cps_of(store)[-1])])
+    assert store_errors(store, keys_of(signer), witness) == []
+    export_bundle(FileSource(store), tmp_path / "bundle", Filters(tenant="acme"), signer)
+    assert errors(verify_bundle(tmp_path / "bundle", keys_of(signer), witness)) == []
 
 
 @pytest.mark.xfail(strict=True, reason="UNDETECTED (by design): a filtered export proves each "
@@ -470,3 +531,83 @@ async def test_binary_garbage_and_a_huge_line_are_invalid(store: Path, signer: S
     r = cli_verify(["--store", str(store), "--public-key", str(signer_dir(signer, store))],
                    timeout=120)
     assert r.returncode == 1 and r.stdout.startswith(b"INVALID"), r
+
+
+# == PostgreSQL ===============================================================================
+
+async def pg_exec(dsn: str, *statements: tuple[str, tuple[Any, ...]]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute("ALTER TABLE rg_trail_entries DISABLE TRIGGER USER")
+            await conn.execute("ALTER TABLE rg_trail_checkpoints DISABLE TRIGGER USER")
+            for sql, args in statements:
+                await conn.execute(sql, *args)
+            await conn.execute("ALTER TABLE rg_trail_entries ENABLE TRIGGER USER")
+            await conn.execute("ALTER TABLE rg_trail_checkpoints ENABLE TRIGGER USER")
+    finally:
+        await conn.close()
+
+
+async def pg_filled(pg_dsn: str, signer: Signer) -> None:
+    from residency_gateway.audit.pgstore import PgTrail
+
+    await fill(PgTrail(pg_dsn, LOG, signer, checkpoint_every=10), sample_records(40))
+
+
+async def pg_errors(pg_dsn: str, signer: Signer) -> list[str]:
+    from residency_gateway.audit.sources import PgSource
+
+    return errors(verify_store(await PgSource.aload(pg_dsn), keys_of(signer))[0])
+
+
+async def test_pg_a_row_copied_past_a_gap_in_seq_is_detected(pg_dsn: str, signer: Signer):
+    await pg_filled(pg_dsn, signer)
+    await pg_exec(pg_dsn, ("INSERT INTO rg_trail_entries (log_id, seq, line) SELECT log_id, "
+                           "1000, line FROM rg_trail_entries WHERE log_id = $1 AND seq = 10",
+                           (LOG,)))
+    assert any("appears after" in e for e in await pg_errors(pg_dsn, signer))
+
+
+async def test_pg_rows_renumbered_to_reorder_them_is_detected(pg_dsn: str, signer: Signer):
+    await pg_filled(pg_dsn, signer)
+    await pg_exec(pg_dsn,
+                  ("UPDATE rg_trail_entries SET seq = -1 WHERE log_id = $1 AND seq = 5", (LOG,)),
+                  ("UPDATE rg_trail_entries SET seq = 5 WHERE log_id = $1 AND seq = 6", (LOG,)),
+                  ("UPDATE rg_trail_entries SET seq = 6 WHERE log_id = $1 AND seq = -1", (LOG,)))
+    assert await pg_errors(pg_dsn, signer)
+
+
+async def test_pg_a_non_canonical_checkpoint_body_is_detected(pg_dsn: str, signer: Signer):
+    await pg_filled(pg_dsn, signer)
+    await pg_exec(pg_dsn, ("UPDATE rg_trail_checkpoints SET body = '{\"tree_size\":1,' || "
+                           "substr(body, 2) WHERE log_id = $1 AND idx = 2", (LOG,)))
+    assert any("canonical" in e for e in await pg_errors(pg_dsn, signer))
+
+
+async def test_pg_an_entry_of_another_log_under_this_log_id_is_detected(pg_dsn: str,
+                                                                          signer: Signer):
+    await pg_filled(pg_dsn, signer)
+    await pg_exec(pg_dsn, ("UPDATE rg_trail_entries SET line = convert_to(replace(convert_from("
+                           "line, 'UTF8'), '\"log_id\":\"gw-a\"', '\"log_id\":\"gw-b\"'), "
+                           "'UTF8') WHERE log_id = $1 AND seq = 3", (LOG,)))
+    assert await pg_errors(pg_dsn, signer)
+
+
+@pytest.mark.xfail(strict=True, reason="UNDETECTED (by design without witnesses): DELETE of the "
+                   "newest rows and checkpoints (as a superuser, triggers off) is a consistent "
+                   "older trail")
+async def test_pg_delete_of_the_newest_rows_and_checkpoints(pg_dsn: str, signer: Signer):
+    await pg_filled(pg_dsn, signer)
+    from residency_gateway.audit.sources import PgSource
+
+    src = await PgSource.aload(pg_dsn)
+    keep = src.checkpoints(LOG)[2][1]
+    await pg_exec(pg_dsn,
+                  ("DELETE FROM rg_trail_checkpoints WHERE log_id = $1 AND idx > $2",
+                   (LOG, keep["index"])),
+                  ("DELETE FROM rg_trail_entries WHERE log_id = $1 AND seq >= $2",
+                   (LOG, keep["tree_size"])))
+    assert await pg_errors(pg_dsn, signer)
