@@ -459,6 +459,29 @@ async def test_the_key_holder_omitting_a_record_from_a_filtered_export(store: Pa
     assert errors(verify_bundle(out, keys_of(signer)))
 
 
+@pytest.mark.xfail(strict=True, reason="UNDETECTED (by design: deleting a pseudonym key "
+                   "crypto-shreds): an insider who swaps a tenant's pseudonym key file makes a "
+                   "right-of-access export (--subject) find none of that person's records; the "
+                   "bundle holds 0 entries and verifies VALID, nothing says a key changed")
+async def test_a_swapped_pseudonym_key_empties_a_subject_export(store: Path, signer: Signer,
+                                                                tmp_path: Path):
+    from residency_gateway.audit.keys import PseudonymKeys
+    from residency_gateway.cli.audit import subject_pseudonyms
+    from tests.audit.conftest import PSEUDONYM_KEY
+    from tests.helpers import ADULT_ID
+
+    keys = tmp_path / "pkeys"
+    (keys / "pseudonym").mkdir(parents=True)
+    (keys / "pseudonym" / "acme.key").write_bytes(PSEUDONYM_KEY)
+    honest = Filters(subject_pseudonyms=subject_pseudonyms(ADULT_ID, PseudonymKeys(keys)))
+    assert export_bundle(FileSource(store), tmp_path / "honest", honest, signer).selected > 0
+    (keys / "pseudonym" / "acme.key").write_bytes(b"z" * 32)  # the insider's swap
+    swapped = Filters(subject_pseudonyms=subject_pseudonyms(ADULT_ID, PseudonymKeys(keys)))
+    result = export_bundle(FileSource(store), tmp_path / "bundle", swapped, signer)
+    found = errors(verify_bundle(tmp_path / "bundle", keys_of(signer)))
+    assert result.selected > 0 or found
+
+
 # == Bundles, no key ==========================================================================
 
 async def test_a_log_added_to_a_bundle_is_detected(store: Path, signer: Signer, tmp_path: Path):
