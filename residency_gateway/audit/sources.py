@@ -42,12 +42,19 @@ class FileSource:
     def __init__(self, path: Path):
         path = Path(path)
         self._only: str | None = None
+        self._ambiguous: str | None = None
         self.root = path
         # A log directory holds a checkpoint chain or segments; a trail directory holds log
-        # directories. A stray checkpoints.jsonl or seg-*.jsonl dropped beside the logs must not
-        # turn the trail into one (empty) log and hide every real one from verify.
-        if ((path / "checkpoints.jsonl").exists() or list_segments(path)) and not self.logs():
-            self.root, self._only = path.parent, path.name
+        # directories. An honest store is never both: a stray checkpoints.jsonl or seg-*.jsonl
+        # dropped beside the logs (or a stray log directory inside a log) must not make verify
+        # check an empty decoy and skip the real logs, so it is named as an error.
+        if (path / "checkpoints.jsonl").exists() or list_segments(path):
+            if not self.logs():
+                self.root, self._only = path.parent, path.name
+            else:
+                self._ambiguous = (f"{path} holds both a log's files (checkpoints.jsonl or "
+                                   "seg-*.jsonl) and log directories: stray files (tampering?); "
+                                   "the directories are verified as logs")
 
     def logs(self) -> list[str]:
         if self._only:
@@ -95,7 +102,7 @@ class FileSource:
 
     def structure(self, log_id: str) -> list[tuple[str, str]]:
         segs = [segment_index(s) for s in list_segments(self.root / log_id)]
-        out = []
+        out = [] if self._ambiguous is None else [(str(self.root), self._ambiguous)]
         purged = {s["name"] for _, cp in self.checkpoints(log_id) if cp.get("type") == "purge"
                   for s in cp.get("segments", [])}
         first = min(segs) if segs else 1

@@ -158,6 +158,18 @@ async def test_a_stray_segment_at_the_trail_root_does_not_hide_the_logs(store: P
     assert store_errors(store, keys_of(signer))
 
 
+async def test_a_decoy_log_directory_inside_the_verified_log_is_named(store: Path,
+                                                                       signer: Signer):
+    """The auditor points --store at one log directory; a decoy log directory made inside it
+    must not become what is verified instead."""
+    rewrite_entries(store, lambda lines: forge_tenant(lines, 5))
+    (store / LOG / "decoy").mkdir()
+    (store / LOG / "decoy" / "checkpoints.jsonl").write_bytes(b"")
+    r = cli_verify(["--store", str(store / LOG), "--public-key",
+                    str(signer_dir(signer, store))])
+    assert r.returncode == 1 and r.stdout.startswith(b"INVALID"), r.stdout
+
+
 async def test_an_emptied_trail_directory_is_not_valid(store: Path, signer: Signer):
     """`rm -rf trail/*`: nothing is left to verify, which must not read VALID."""
     for child in store.iterdir():
