@@ -333,16 +333,26 @@ class WitnessCheck:
     witnesses: list[Verifier]
     quorum: int = 1
     ask: Callable[[str], list[tuple[str, str]]] | None = None
+    asked: int = 0  # how many witnesses `ask` asks (those with a URL)
 
     def check(self, log_id: str, chain: ChainResult, notes: list[tuple[str, str]],
               keys: dict[str, Ed25519PublicKey]) -> tuple[list[Finding], dict[int, str]]:
         if not self.witnesses:
             return [], {}
+        findings: list[Finding] = []
         if self.ask is not None:
-            notes = [*notes, *self.ask(log_id)]
-        seen, findings = witnessed(log_id, notes, keys, self.witnesses)
-        more, extra = verify_witnessed(log_id, chain, seen, self.quorum)
-        return [*findings, *more], extra
+            answers = self.ask(log_id)
+            need = min(self.quorum, self.asked)
+            if len(answers) < need:
+                # Only a witness's own answer shows the newest size it cosigned: the
+                # cosignatures kept in the store or bundle can be cut back with the trail.
+                findings.append(Finding(log_id, f"roll-back not ruled out: {len(answers)} of "
+                                        f"the {self.asked} witnesses asked answered, "
+                                        f"{need} needed"))
+            notes = [*notes, *answers]
+        seen, more = witnessed(log_id, notes, keys, self.witnesses)
+        more2, extra = verify_witnessed(log_id, chain, seen, self.quorum)
+        return [*findings, *more, *more2], extra
 
 def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None,
                   witness_check: WitnessCheck | None = None) -> list[Finding]:

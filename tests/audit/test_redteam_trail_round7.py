@@ -92,7 +92,7 @@ def online_witness(notes: list[str]) -> WitnessCheck:
         return [(f"witness {WITNESS}", n) for n in notes
                 if n.startswith(origin_of(log_id) + "\n")]
 
-    return WitnessCheck([verifier], 1, ask)
+    return WitnessCheck([verifier], 1, ask, 1)
 
 
 def rechain(lines: list[bytes]) -> list[bytes]:
@@ -354,6 +354,19 @@ async def test_rollback_with_cosigned_cut_back_too_offline(store: Path, signer: 
     rollback(store, 3)
     with_cosigned(store, [cosigned(cp) for cp in cps[1:3]])
     assert store_errors(store, keys_of(signer), offline_witness())
+
+
+async def test_rollback_while_the_witness_url_is_unreachable(store: Path, signer: Signer):
+    """A witness given with a URL that did not answer was only a warning: with cosigned.jsonl
+    cut back along with the trail (still meeting the quorum), a roll-back verified VALID,
+    exit 0, though the auditor asked for the online check that would have caught it."""
+    cps = cps_of(store)
+    rollback(store, 3)
+    with_cosigned(store, [cosigned(cps[2])])
+    vkey = Verifier(WITNESS, COSIGNATURE_V1, witness_key().public_key()).vkey()
+    r = cli_verify(["--store", str(store), "--public-key", str(signer_dir(signer, store)),
+                    "--witness", f"{vkey} http://127.0.0.1:9"])
+    assert r.returncode != 0, (r.stdout, r.stderr)
 
 
 async def test_a_forged_cosignature_is_detected(store: Path, signer: Signer):
