@@ -301,79 +301,35 @@ async def test_rollback_is_detected_by_an_online_witness(store: Path, signer: Si
     assert any("rolled back: witnesses saw size" in e for e in found), found
 
 
-async def test_entries_after_the_last_checkpoint_are_reported(tmp_path: Path, signer: Signer):
-    """By design: entries newer than the last checkpoint are unsigned; verify must at least
-    say how many there are (a warning)."""
-    root = await build(tmp_path / "trail", signer, sample_records(30))
-    rewrite_entries(root, lambda lines: rechain([*lines, lines[-1]]))
-    findings, _ = verify_store(FileSource(root), keys_of(signer))
-    assert any(f.severity == "warning" and "not yet covered" in f.message for f in findings) \
-        or errors(findings)
+@pytest.mark.xfail(strict=True, reason="UNDETECTED (by design): a forged entry appended after "
+                   "the last signed checkpoint, correctly chained, is only a warning ('1 entries "
+                   "after the last signed checkpoint are not yet covered'); VALID, exit 0")
+async def test_a_forged_entry_appended_after_the_last_checkpoint(store: Path, signer: Signer):
+    def append(lines: list[bytes]) -> list[bytes]:
+        obj = json.loads(lines[-1])
+        obj["seq"] += 1
+        obj["record"]["tenant"] = "forged"
+        return rechain([*lines, canonical(obj)])
+
+    rewrite_entries(store, append)
+    findings, _ = verify_store(FileSource(store), keys_of(signer))
+    assert any(f.severity == "warning" and "not yet covered" in f.message for f in findings)
+    assert errors(findings)
 
 
-async def test_a_malleated_signature_encoding_on_the_last_checkpoint_is_detected(
-        store: Path, signer: Signer):
-    """Base64 has spare bits: the last checkpoint's `signature` (no later `prev` covers it)
-    could be re-encoded to a different string with the same bytes and still verify VALID."""
-    path = store / LOG / "checkpoints.jsonl"
-    lines = path.read_bytes().splitlines()
-    cp = json.loads(lines[-1])
-    sig = cp["signature"]
-    assert sig.endswith("==")
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    last = alphabet.index(sig[-3])
-    cp["signature"] = sig[:-3] + alphabet[last ^ 1] + "=="
-    assert base64.b64decode(cp["signature"]) == base64.b64decode(sig)
-    lines[-1] = canonical(cp)
-    path.write_bytes(b"".join(line + b"\n" for line in lines))
-    assert store_errors(store, keys_of(signer))
-
-
-def with_cosigned(store: Path, notes: list[str]) -> None:
-    (store / LOG / "cosigned.jsonl").write_bytes(
-        b"".join(canonical({"note": n}) + b"\n" for n in notes))
-
-
-def offline_witness() -> WitnessCheck:
-    return WitnessCheck([Verifier(WITNESS, COSIGNATURE_V1, witness_key().public_key())], 1)
-
-
-async def test_rollback_is_detected_offline_by_the_cosignatures_kept_beside_the_log(
-        store: Path, signer: Signer):
-    with_cosigned(store, [cosigned(cp) for cp in cps_of(store)[1:]])
-    rollback(store, 3)
-    found = store_errors(store, keys_of(signer), offline_witness())
-    assert any("rolled back" in e for e in found), found
-
-
-@pytest.mark.xfail(strict=True, reason="UNDETECTED (by design, documented): with witness keys "
-                   "but no witness URL, verify sees only the cosignatures kept in the store; "
-                   "cutting cosigned.jsonl back with the trail leaves VALID")
-async def test_rollback_with_cosigned_cut_back_too_offline(store: Path, signer: Signer):
-    cps = cps_of(store)
-    rollback(store, 3)
-    with_cosigned(store, [cosigned(cp) for cp in cps[1:3]])
-    assert store_errors(store, keys_of(signer), offline_witness())
-
-
-async def test_rollback_while_the_witness_url_is_unreachable(store: Path, signer: Signer):
-    """A witness given with a URL that did not answer was only a warning: with cosigned.jsonl
-    cut back along with the trail (still meeting the quorum), a roll-back verified VALID,
-    exit 0, though the auditor asked for the online check that would have caught it."""
-    cps = cps_of(store)
-    rollback(store, 3)
-    with_cosigned(store, [cosigned(cps[2])])
-    vkey = Verifier(WITNESS, COSIGNATURE_V1, witness_key().public_key()).vkey()
-    r = cli_verify(["--store", str(store), "--public-key", str(signer_dir(signer, store)),
-                    "--witness", f"{vkey} http://127.0.0.1:9"])
-    assert r.returncode != 0, (r.stdout, r.stderr)
-
-
-async def test_a_forged_cosignature_is_detected(store: Path, signer: Signer):
-    bogus = Ed25519PrivateKey.from_private_bytes(b"x" * 32)
-    with_cosigned(store, [cosigned(cps_of(store)[-1], bogus)])
-    found = store_errors(store, keys_of(signer), offline_witness())
-    assert found, found
+async def test_an_attacker_key_kept_beside_the_log_is_not_trusted(store: Path, signer: Signer,
+                                                                  tmp_path: Path):
+    """verify never trusts `<trail>/<log>/keys/*.pub`: a rewritten trail re-signed by a key the
+    insider put there is signed by an unknown key."""
+    attacker = generate(tmp_path / "attacker")
+    records = sample_records(60)
+    records[5]["tenant"] = "forged"
+    forged = await build(tmp_path / "forged", attacker, records)
+    shutil.rmtree(store / LOG)
+    shutil.copytree(forged / LOG, store / LOG)
+    assert (store / LOG / "keys" / f"{attacker.key_id}.pub").exists()
+    r = cli_verify(["--store", str(store), "--public-key", str(signer_dir(signer, store))])
+    assert r.returncode == 1 and b"signed by unknown key" in r.stdout, r.stdout
 
 
 # == Trusted keys =============================================================================
