@@ -50,14 +50,18 @@ from residency_gateway.audit.sources import Source
 from residency_gateway.audit.verify import (
     ChainResult,
     Finding,
+    checkpoint_item,
+    unchecked_witnessed,
     verify_chain,
     verify_consistency_chain,
     verify_entries,
     verify_witnessed,
     witnessed,
 )
+from residency_gateway.files import open_regular, read_regular
 
 BUNDLE_FORMAT = "residency-gateway-export/1"
+MANIFEST_LIMIT = 1 << 30  # a file list, counts and filters: far below this for any bundle
 
 
 @dataclass
@@ -122,7 +126,7 @@ class ExportResult:
 
 
 def _sha256(path: Path) -> str:
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
@@ -329,16 +333,26 @@ class WitnessCheck:
     witnesses: list[Verifier]
     quorum: int = 1
     ask: Callable[[str], list[tuple[str, str]]] | None = None
+    asked: int = 0  # how many witnesses `ask` asks (those with a URL)
 
     def check(self, log_id: str, chain: ChainResult, notes: list[tuple[str, str]],
               keys: dict[str, Ed25519PublicKey]) -> tuple[list[Finding], dict[int, str]]:
         if not self.witnesses:
             return [], {}
+        findings: list[Finding] = []
         if self.ask is not None:
-            notes = [*notes, *self.ask(log_id)]
-        seen, findings = witnessed(log_id, notes, keys, self.witnesses)
-        more, extra = verify_witnessed(log_id, chain, seen, self.quorum)
-        return [*findings, *more], extra
+            answers = self.ask(log_id)
+            need = min(self.quorum, self.asked)
+            if len(answers) < need:
+                # Only a witness's own answer shows the newest size it cosigned: the
+                # cosignatures kept in the store or bundle can be cut back with the trail.
+                findings.append(Finding(log_id, f"roll-back not ruled out: {len(answers)} of "
+                                        f"the {self.asked} witnesses asked answered, "
+                                        f"{need} needed"))
+            notes = [*notes, *answers]
+        seen, more = witnessed(log_id, notes, keys, self.witnesses)
+        more2, extra = verify_witnessed(log_id, chain, seen, self.quorum)
+        return [*findings, *more, *more2], extra
 
 def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None,
                   witness_check: WitnessCheck | None = None) -> list[Finding]:
@@ -349,9 +363,9 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None,
     findings: list[Finding] = []
     manifest_path = bundle / "manifest.json"
     try:
-        raw = manifest_path.read_bytes()
+        raw = read_regular(manifest_path, MANIFEST_LIMIT)
         manifest = json.loads(raw)
-        sig_text = (bundle / "manifest.sig").read_bytes()
+        sig_text = read_regular(bundle / "manifest.sig", 4096)
         signature = base64.b64decode(sig_text.strip(), validate=True)
     except (OSError, ValueError) as exc:
         return [Finding(str(manifest_path), f"manifest or signature unreadable: {exc}")]
@@ -413,7 +427,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, bytes]]:
     """(location, line) of each non-empty line, read as a stream."""
     if not path.exists():
         return
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         for i, raw in enumerate(fh, start=1):
             line = raw.rstrip(b"\n")
             if line:
@@ -426,11 +440,7 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
     findings: list[Finding] = []
     chain_items = []
     for loc, line in _read_jsonl(ldir / "checkpoints.jsonl"):
-        try:
-            item = json.loads(line)
-            chain_items.append((loc, item if isinstance(item, dict) else {"type": "unparseable"}))
-        except ValueError:
-            chain_items.append((loc, {"type": "unparseable"}))
+        chain_items.append((loc, checkpoint_item(line)))
     chain = verify_chain(log_id, chain_items, keys)
     findings.extend(chain.findings)
     proofs_c = {}
@@ -449,6 +459,10 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
         findings.extend(more)
     entries_path = ldir / "entries.jsonl"
     expected = info.get("entries") if isinstance(info.get("entries"), int) else None
+    if not complete:
+        # A filtered bundle's proofs lead into its own checkpoints only: a witnessed tree that
+        # none of them is cannot be tied to them.
+        findings.extend(unchecked_witnessed(log_id, extra))
     if complete:
         full, _ = verify_entries(log_id, track(_read_jsonl(entries_path), f"verify {log_id}",
                                                expected),
@@ -532,7 +546,12 @@ def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None,
         findings.append(Finding("store", "no --public-key given: trusting the keys stored beside "
                                 "the logs", "warning"))
     total = 0
-    for log_id in source.logs():
+    logs = source.logs()
+    if not logs:
+        # An emptied trail directory (or a wrong path) verifies nothing: never VALID.
+        findings.append(Finding("store", "no log found: nothing was verified (an emptied or "
+                                "wrong trail directory?)"))
+    for log_id in logs:
         try:
             findings.extend(Finding(loc, msg) for loc, msg in source.structure(log_id))
             chain: ChainResult = verify_chain(log_id, source.checkpoints(log_id), keys)

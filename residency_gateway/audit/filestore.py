@@ -30,6 +30,7 @@ from residency_gateway.audit.chain import GENESIS
 from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.trail import Entry, Recovered, Trail, TrailUnavailable, rebuild
+from residency_gateway.files import open_regular
 
 
 def segment_name(index: int) -> str:
@@ -46,7 +47,7 @@ def list_segments(log_dir: Path) -> list[Path]:
 
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """(line number, bytes without newline) for each complete line of a file."""
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         for number, raw in enumerate(fh, start=1):
             if not raw.endswith(b"\n"):
                 return

@@ -69,9 +69,14 @@ def verify_signed(body: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> st
         return f"signed by unknown key {key_id}"
     unsigned = {k: v for k, v in body.items() if k != "signature"}
     try:
-        public.verify(base64.b64decode(sig, validate=True), canonical(unsigned))
+        raw = base64.b64decode(sig, validate=True)
+        public.verify(raw, canonical(unsigned))
     except (InvalidSignature, ValueError):
         return f"bad signature (key {key_id})"
+    if base64.b64encode(raw).decode() != sig:
+        # Base64 has spare bits: only the encoding the signer wrote is accepted, or the newest
+        # checkpoint (no later `prev` covers it) could be edited and still verify.
+        return f"signature is not in its canonical base64 form (key {key_id})"
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,10 +19,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from residency_gateway.audit.filestore import (
     iter_lines,
     list_segments,
-    read_checkpoints,
     segment_index,
 )
 from residency_gateway.audit.signing import load_public_keys
+from residency_gateway.audit.verify import checkpoint_item
+from residency_gateway.files import open_regular
 
 
 class Source(Protocol):
@@ -40,10 +42,19 @@ class FileSource:
     def __init__(self, path: Path):
         path = Path(path)
         self._only: str | None = None
+        self._ambiguous: str | None = None
+        self.root = path
+        # A log directory holds a checkpoint chain or segments; a trail directory holds log
+        # directories. An honest store is never both: a stray checkpoints.jsonl or seg-*.jsonl
+        # dropped beside the logs (or a stray log directory inside a log) must not make verify
+        # check an empty decoy and skip the real logs, so it is named as an error.
         if (path / "checkpoints.jsonl").exists() or list_segments(path):
-            self.root, self._only = path.parent, path.name
-        else:
-            self.root = path
+            if not self.logs():
+                self.root, self._only = path.parent, path.name
+            else:
+                self._ambiguous = (f"{path} holds both a log's files (checkpoints.jsonl or "
+                                   "seg-*.jsonl) and log directories: stray files (tampering?); "
+                                   "the directories are verified as logs")
 
     def logs(self) -> list[str]:
         if self._only:
@@ -64,11 +75,15 @@ class FileSource:
 
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
         path = self.root / log_id / "checkpoints.jsonl"
-        out = [(f"{log_id}/checkpoints.jsonl:{n}", cp)
-               for n, cp in read_checkpoints(self.root / log_id)]
+        out = []
         if path.exists():
-            data = path.read_bytes()
-            if data and not data.endswith(b"\n"):  # a last line without newline
+            out = [(f"{log_id}/checkpoints.jsonl:{n}", checkpoint_item(line))
+                   for n, line in iter_lines(path)]
+            with open_regular(path) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                fh.seek(max(size - 1, 0))
+                last = fh.read(1)
+            if last and last != b"\n":  # a last line without newline
                 out.append((f"{log_id}/checkpoints.jsonl:end", {"type": "torn"}))
         return out
 
@@ -87,7 +102,7 @@ class FileSource:
 
     def structure(self, log_id: str) -> list[tuple[str, str]]:
         segs = [segment_index(s) for s in list_segments(self.root / log_id)]
-        out = []
+        out = [] if self._ambiguous is None else [(str(self.root), self._ambiguous)]
         purged = {s["name"] for _, cp in self.checkpoints(log_id) if cp.get("type") == "purge"
                   for s in cp.get("segments", [])}
         first = min(segs) if segs else 1
@@ -151,7 +166,7 @@ class PgSource:
             after = rows[-1][0]
 
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
-        return [(f"{log_id}@checkpoint={idx}", json.loads(body))
+        return [(f"{log_id}@checkpoint={idx}", checkpoint_item(body.encode()))
                 for idx, body in self.data["logs"][log_id]["checkpoints"]]
 
     def cosigned(self, log_id: str) -> list[tuple[str, str]]:

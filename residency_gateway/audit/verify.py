@@ -51,6 +51,24 @@ class ChainResult:
     findings: list[Finding]
 
 
+def checkpoint_item(line: bytes) -> dict[str, Any]:
+    """A stored checkpoint chain line as verify_chain reads it: the object, or a marker when
+    the line is not a JSON object or not in the canonical form the gateway writes (a line with
+    a duplicated key or other spacing parses to the signed object, yet says something else to
+    another reader)."""
+    try:
+        item = json.loads(line)
+    except ValueError:
+        return {"type": "unparseable"}
+    if not isinstance(item, dict):
+        return {"type": "unparseable"}
+    try:
+        same = canonical(item) == line
+    except (ValueError, TypeError):
+        same = False
+    return item if same else {"type": "noncanonical"}
+
+
 def verify_chain(log_id: str, items: Iterable[tuple[str, dict[str, Any]]],
                  keys: dict[str, Ed25519PublicKey]) -> ChainResult:
     findings: list[Finding] = []
@@ -65,6 +83,11 @@ def verify_chain(log_id: str, items: Iterable[tuple[str, dict[str, Any]]],
             findings.append(Finding(loc, "checkpoint line is not valid JSON or not complete "
                                     "(modified, or torn by a crash the gateway has not yet "
                                     "recovered from)"))
+            continue
+        if kind == "noncanonical":
+            findings.append(Finding(loc, "checkpoint line is not in the canonical JSON form the "
+                                    "gateway writes (edited: a duplicated key, spacing or "
+                                    "escapes)"))
             continue
         label = f"checkpoint #{idx}" if kind == "checkpoint" else f"{kind} event #{idx}"
         problem = verify_signed(cp, keys)
@@ -226,6 +249,7 @@ def verify_entries(log_id: str, entries: Iterable[tuple[str, bytes]], chain: Cha
             frontier = Frontier.from_json(through + 1, cp["frontier"])
             expected, prev = through + 1, str(cp["last_leaf"])
     count = 0
+    checked: set[int] = set()
     for loc, line in entries:
         count += 1
         try:
@@ -257,9 +281,13 @@ def verify_entries(log_id: str, entries: Iterable[tuple[str, bytes]], chain: Cha
             findings.append(Finding(loc, f"Merkle root over entries 0..{seq} differs from the "
                                     f"signed checkpoint #{hit[1]['index']} ({hit[0]})"))
         want = extra.get(frontier.size) if seq + 1 == frontier.size else None
+        if want is not None:
+            checked.add(frontier.size)
         if want is not None and frontier.root().hex() != want:
             findings.append(Finding(loc, f"fork: Merkle root over entries 0..{seq} differs from "
                                     "the one witnesses cosigned at that size"))
+    if not partial:
+        findings.extend(unchecked_witnessed(log_id, set(extra) - checked))
     if chain.checkpoints and not partial:
         loc, last = chain.checkpoints[-1]
         if int(last["tree_size"]) > frontier.size:
@@ -273,6 +301,16 @@ def verify_entries(log_id: str, entries: Iterable[tuple[str, bytes]], chain: Cha
     elif not chain.checkpoints and count and not partial:
         findings.append(Finding(log_id, "no signed checkpoint covers this log", "warning"))
     return findings, count
+
+
+def unchecked_witnessed(log_id: str, sizes: Iterable[int]) -> list[Finding]:
+    """Witnessed sizes that neither a checkpoint of the trail nor its entries could be checked
+    against. An honest log's witnesses only cosign its own checkpoints, so such a size means
+    the trail's signed checkpoints were replaced (a fork re-signed with the log key) or the
+    entries that would show it are gone."""
+    return [Finding(log_id, f"fork not ruled out: witnesses cosigned a checkpoint at size "
+                    f"{size}, which no checkpoint here has and no entries here can be checked "
+                    "against (checkpoints re-signed by the log key?)") for size in sorted(sizes)]
 
 
 def verify_consistency_chain(log_id: str, chain: ChainResult,

@@ -84,7 +84,8 @@ def _witness_check(trust: Trust, problems: list[str]) -> WitnessCheck | None:
         problems.extend(trouble)
         return notes
 
-    return WitnessCheck(trust.witnesses, trust.quorum, ask if trust.witness_urls else None)
+    return WitnessCheck(trust.witnesses, trust.quorum, ask if trust.witness_urls else None,
+                        len(trust.witness_urls))
 
 
 def _result(findings: list[Finding]) -> str:

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from residency_gateway.audit.export import verify_store
 from residency_gateway.audit.note import COSIGNATURE_V1, ED25519, Verifier, origin_of
+from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import Signer, key_id_of
 from residency_gateway.audit.sources import FileSource
 from residency_gateway.audit.trust import TrustError, load_trust
@@ -62,7 +63,7 @@ async def test_a_checkpoint_whose_note_disagrees_with_its_json_is_named(file_sto
     # Re-sign the JSON (the operator has the key) around the note of another checkpoint.
     cps[1]["note"] = cps[2]["note"]
     cps[1] = signer.sign({k: v for k, v in cps[1].items() if k not in ("signature", "key_id")})
-    path.write_text("".join(json.dumps(cp) + "\n" for cp in cps))
+    path.write_text("".join(canonical(cp).decode() + "\n" for cp in cps))
     findings, _ = verify_store(FileSource(root), {signer.key_id: signer.public})
     assert any("signed note does not match" in str(f) for f in findings), findings
 

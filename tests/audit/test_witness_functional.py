@@ -20,6 +20,7 @@ from residency_gateway.audit.export import Filters, export_bundle
 from residency_gateway.audit.filestore import list_segments
 from residency_gateway.audit.merkle import consistency_proof, root_of
 from residency_gateway.audit.note import ED25519, Verifier, checkpoint_note, origin_of
+from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import Signer, generate
 from residency_gateway.audit.sources import FileSource
 from residency_gateway.audit.witness import origin_hash, submission_body
@@ -111,7 +112,7 @@ def roll_back(log_dir: Path) -> tuple[int, int]:
     keep = max(i for i, cp in enumerate(cps) if 0 < cp["tree_size"] <= newest - 6)
     size = cps[keep]["tree_size"]
     (log_dir / "checkpoints.jsonl").write_text(
-        "".join(json.dumps(cp) + "\n" for cp in cps[:keep + 1]))
+        "".join(canonical(cp).decode() + "\n" for cp in cps[:keep + 1]))
     lines = [line for seg in list_segments(log_dir) for line in seg.read_bytes().splitlines()]
     for seg in list_segments(log_dir)[1:]:
         seg.unlink()
