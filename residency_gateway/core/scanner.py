@@ -1184,6 +1184,68 @@ def _pinyin_names(run: bytes) -> bool:
     return True
 
 
+# Digits said in Malay and Indonesian (forms filled in words, transcripts of calls in
+# Singapore, Malaysia and Indonesia): "satu tiga sembilan satu dua tiga empat ..." is
+# 13912345678 (kosong or nol for 0, lapan in Malay and delapan in Indonesian for 8), spaced
+# or run together. Seven words in a row or more are read as the English words (so the runs of
+# said digits hold them, digits mixed in too); fewer are words ("lima", "satu dua tiga").
+_MALAY_DIGITS = {"kosong": "zero", "nol": "zero", "satu": "one", "dua": "two",
+                 "tiga": "three", "empat": "four", "lima": "five", "enam": "six",
+                 "tujuh": "seven", "delapan": "eight", "lapan": "eight", "sembilan": "nine"}
+_MALAY_WORD = (rb"(?:" + b"|".join(w.encode() for w in sorted(_MALAY_DIGITS, key=len,
+                                                               reverse=True)) + rb")")
+# (each word ends a word or runs into the next: a run that ends inside a longer word stops
+# before it instead of failing, so a long run is never read again from each of its words;
+# seven words, numbers may stand between them)
+_MALAY_ITEM = _MALAY_WORD + rb"(?:(?![A-Za-z])|(?=" + _MALAY_WORD + rb"))"
+_MALAY_GAP = rb"[" + re.escape(_SAID_SEPARATORS) + rb"]*+"
+_MALAY_RUN = re.compile(rb"(?<![A-Za-z0-9])" + _MALAY_ITEM + rb"(?:" + _MALAY_GAP +
+                        rb"(?:[0-9]++(?![A-Za-z])" + _MALAY_GAP + rb")*+" + _MALAY_ITEM +
+                        rb"){6,}+", re.IGNORECASE)
+_MALAY_PARTS = re.compile(_MALAY_WORD, re.IGNORECASE)
+# The letters of the words (either case), digits and separators: seven words are 21 of them
+# in a row at least; a byte table and one search find where such runs could be (in C), and
+# only there is the pattern tried (base64 photo data holds "satu" and "dua" by chance).
+_MALAY_TABLE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("w") if chr(c).lower() in set("".join(_MALAY_DIGITS)) or chr(c) in "0123456789" or
+    c in _SAID_SEPARATORS else ord(".") for c in range(256)))
+_MALAY_STRETCH = b"w" * 21
+
+
+def _malay_runs(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each stretch of `data` that holds a run of Malay digit words. (Every
+    identifier said in them holds a "satu" or a "dua": a mobile starts with 1, an ID's birth
+    year with 19 or 20. Two byte searches rule out most text in C: prose holds stretches.)"""
+    lower = data.lower()
+    if b"satu" not in lower and b"dua" not in lower:
+        return
+    for pos, end in _stretches(data, _MALAY_TABLE, _MALAY_STRETCH):
+        if _MALAY_RUN.search(data, pos, end) is not None:
+            yield pos, end
+
+
+def _says_malay(data: bytes) -> bool:
+    """Seven Malay or Indonesian digit words or more in a row somewhere in `data`."""
+    return next(_malay_runs(data), None) is not None
+
+
+def _malay_in_english(data: bytes, budget: Budget | None = None) -> bytes:
+    """`data` with runs of Malay or Indonesian digit words as English digit words."""
+    pieces: list[bytes] = []
+    last = 0
+    for pos, end in _malay_runs(data):
+        for m in _MALAY_RUN.finditer(data, pos, end):
+            if budget is not None:
+                budget.spend(len(m.group()) // 2)  # (a Python step per word)
+            pieces.append(data[last:m.start()])
+            pieces.append(_MALAY_PARTS.sub(
+                lambda w: b" " + _MALAY_DIGITS[w.group().lower().decode()].encode() + b" ",
+                m.group()))
+            last = m.end()
+    pieces.append(data[last:])
+    return b"".join(pieces)
+
+
 def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
     """`data` with pinyin digit runs as English digit words and digit words run together
     apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules.
@@ -1208,6 +1270,8 @@ def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
     data = _toneless(data)
     if _says_pinyin(data):
         data = _PINYIN_RUN.sub(english, data)
+    if _says_malay(data):
+        data = _malay_in_english(data, budget)
     return _glued_apart(data, apart)
 
 
@@ -1249,7 +1313,7 @@ def has_said_digit(text: str) -> bool:
     digit syllables in a row."""
     data = text.lower().encode("utf-8", "surrogateescape")  # undecodable request bytes
     return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(data)) or \
-        _SAID_GLUED.search(data) is not None or _says_pinyin(data)
+        _SAID_GLUED.search(data) is not None or _says_pinyin(data) or _says_malay(data)
 
 
 def says_digits(data: bytes) -> bool:
@@ -1257,7 +1321,7 @@ def says_digits(data: bytes) -> bool:
     digit words, digits and separators, two of them digit words; digit words run together
     count as words) or seven pinyin digit syllables in a row: text that could hold an
     identifier with no digit in it."""
-    if _says_pinyin(data) or _says_glued(data):
+    if _says_pinyin(data) or _says_glued(data) or _says_malay(data):
         return True
     skeleton = data.translate(_SAID_TABLE)
     pos = skeleton.find(_SAID_STRETCH)
