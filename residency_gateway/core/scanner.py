@@ -826,10 +826,61 @@ def _other_readings(data: bytes, budget: Budget | None = None
     glued = _glued(data, skeleton, budget)
     if glued is not None:
         yield glued[0], glued[1], True
+    keys = _keys(data, skeleton)
+    if keys is not None:
+        glued = _glued(keys, keys.translate(_READINGS_SKELETON), budget)
+        if glued is not None:
+            yield glued[0], glued[1], True
     if ascii_digits(data) >= 15:
         told = _told_id(data, budget)
         if told is not None:
             yield told, None, False
+
+
+# The names of a structure's fields, where two or more are numbers: JSON keys
+# ({"110101": null, "19900307": null, "1233": null}) and multipart field and file names
+# (name="110101", filename="19900307.jpg"). The values between them are no field boundary
+# _glued reads (text, or numbers of their own), so an identifier split over the names alone
+# was missed; they are read again as an array of the names, under the rules of joined fields.
+_JSON_KEY = re.compile(rb'"((?:[^"\\\r\n]|\\.){0,64}+)"[ \t\r\n]*+:')
+_QUOTED_VALUE = re.compile(rb'="([^"\r\n]{0,64}+)"')  # name="...", filename="..."
+_NUMBER_KEY = re.compile(rb"[0-9]+[Xx]?(?:\.[A-Za-z0-9]{1,5})?")
+_MAX_KEYS = 4096  # names read at most (more: the first ones)
+# On the readings skeleton: a key ending in a digit ('9":', '9" :')
+_KEY_HINT = re.compile(rb"0q ?k")
+
+
+def _keys(data: bytes, skeleton: bytes) -> bytes | None:
+    """The names of `data`'s fields (JSON keys, multipart names) as JSON arrays, and its file
+    names (without their extensions) as another, when two or more are numbers; None otherwise
+    (a byte search rules out most text: a digit, a quote and a colon in a row, or '="').
+    (Each pattern starts with a literal, which the regex engine skips to in C: the text may
+    be a 400 KB JSON of base64 photos.)"""
+    lists: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
+    numbers = 0
+    finds = []
+    if _KEY_HINT.search(skeleton) is not None:
+        finds.append(_JSON_KEY.finditer(data))
+    if b'="' in data:
+        finds.append(_QUOTED_VALUE.finditer(data))
+    for m in itertools.islice(itertools.chain(*finds), _MAX_KEYS):
+        kind = 0
+        if m.re is _QUOTED_VALUE:
+            label = data[max(0, m.start() - 9):m.start()].lower()
+            if label.endswith(b"filename"):
+                kind = 2
+            elif label.endswith(b"name") and not label[-5:-4].isalpha():
+                kind = 1
+            else:
+                continue
+        name = m.group(1)
+        if _NUMBER_KEY.fullmatch(name):
+            numbers += 1
+            name = name.partition(b".")[0]
+        lists[kind].append(name)
+    if numbers < 2:
+        return None
+    return b"\nfiles\n".join(b'["' + b'","'.join(n) + b'"]' for n in lists if n)
 
 
 # An ID told in parts after a word that says it is one, the parts labelled in words with no

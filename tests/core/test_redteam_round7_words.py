@@ -238,6 +238,29 @@ def jwt(claims: dict) -> str:
     return b64url(b'{"alg":"HS256"}') + "." + b64url(json.dumps(claims).encode()) + ".sig"
 
 
+# Missed before round 7: the values between the keys (text, null, numbers of their own) are
+# no field boundary the joined-fields reading crosses.
+@pytest.mark.parametrize(("body", "content_type"), [
+    ('{"110101": null, "19900307": null, "1233": null}', JSON),
+    ('{"110101":"","19900307":"","1233":""}', JSON),
+    ('{"110101": "a", "19900307": "b", "1233": "c"}', JSON),
+    ('{"110101": 1, "19900307": 2, "1233": 3}', JSON),
+    ('{"110101": {}, "19900307": [], "1233": true}', JSON),
+    ('{"x": {"1101": 0, "0119": 0, "9003": 0, "0712": 0, "33": 0}}', JSON),
+    ('{"tel": {"139": "", "1234": "", "5678": ""}}', JSON),
+    (multipart([('form-data; name="110101"', "x"), ('form-data; name="19900307"', "y"),
+                ('form-data; name="1233"', "z")]), MULTIPART),
+    (multipart([('form-data; name="tel"', "x"), ('form-data; name="139"', "x"),
+                ('form-data; name="1234"', "y"), ('form-data; name="5678"', "z")]), MULTIPART),
+    (multipart([('form-data; name="a"; filename="110101.jpg"', "x"),
+                ('form-data; name="b"; filename="19900307.jpg"', "y"),
+                ('form-data; name="c"; filename="1233.png"', "z")]), MULTIPART),
+], ids=["json-null", "json-empty", "json-text", "json-numbers", "json-mixed", "json-fours",
+        "json-tel", "multipart-names", "multipart-tel-names", "multipart-filenames"])
+def test_identifier_spread_over_names(body, content_type):
+    assert found(body, content_type)
+
+
 @pytest.mark.parametrize(("body", "content_type"), [
     # placements that held: attributes, CSV with a header, GraphQL, data: URIs, JWTs nested
     ('<p a="110101" b="19900307" c="1233"/>', "application/xml"),
