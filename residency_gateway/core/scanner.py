@@ -77,7 +77,9 @@ _DIGIT_SKELETON = bytes.maketrans(b"0123456789", b"0000000000").translate(
     bytes.maketrans(bytes(c for c in range(256) if c not in b"0123456789"),
                     b"." * (256 - 10)))  # digits as 0, all else as "."
 # A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
-_DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+# (each part at most 255: "13.912.345.678", a mobile with thousands dots, is no address)
+_OCTET = rb"(?:25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"
+_DOTTED_QUAD = re.compile(_OCTET + (rb"\." + _OCTET) * 3)
 # Runs inside these are skipped (see module docstring).
 _NOISE = re.compile(
     rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
