@@ -159,9 +159,14 @@ def _fold_char(c: str) -> str:
         return "-"
     if c in _X_LOOKALIKES:
         return "X"
+    if c in _ARABIC_SEPARATORS:
+        return _ARABIC_SEPARATORS[c]
     return _DIGIT_LETTER_LOOKALIKES.get(c, c)
 
 
+# The Arabic thousands and decimal separators, as the comma and full stop they stand for
+# ("١٣٬٩١٢٬٣٤٥٬٦٧٨" is "13,912,345,678").
+_ARABIC_SEPARATORS = {"\u066c": ",", "\u066b": "."}
 _BLANKS = frozenset("\u2800\ufffc\U0001d159")  # look like nothing: Braille blank, object mark
 _X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, Greek, Roman X
 # Cyrillic and Greek letters that look like the O and I read as 0 and 1 (see _lettered).
@@ -833,6 +838,9 @@ def _other_readings(data: bytes, budget: Budget | None = None
         glued = _glued(keys, keys.translate(_READINGS_SKELETON), budget)
         if glued is not None:
             yield glued[0], glued[1], True
+    thousands = _thousands(data, skeleton)
+    if thousands is not None:
+        yield thousands, None, True
     if ascii_digits(data) >= 15:
         told = _told_id(data, budget)
         if told is not None:
@@ -883,6 +891,36 @@ def _keys(data: bytes, skeleton: bytes) -> bytes | None:
     if numbers < 2:
         return None
     return b"\nfiles\n".join(b'["' + b'","'.join(n) + b'"]' for n in lists if n)
+
+
+# A mobile formatted as a number with thousands separators (a spreadsheet's phone column set
+# to "number", pasted or exported): "13,912,345,678", Indian "13,91,23,45,678", Swiss
+# "13'912'345'678" (the Arabic U+066C folds to the comma). Read, with spaces for its
+# separators, after a phone word only and standing alone: not an item of a list or array (no
+# digit, comma, full stop, apostrophe or bracket before it, no separator and digit after it),
+# since an amount or four numbers of a box are so written too.
+_THOUSANDS = re.compile(rb"(?<![0-9,.'\[(])1[3-9](?:([,'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}"
+                        rb"|,[0-9]{2},[0-9]{2},[0-9]{2},[0-9]{3})(?![0-9]|[,.'][0-9])")
+
+
+def _thousands(data: bytes, skeleton: bytes) -> bytes | None:
+    """`data` with each mobile written with thousands separators after a phone word written
+    with spaces for them; None when there is none (two byte searches on the readings
+    skeleton rule out most text: three digits after a comma or apostrophe after two)."""
+    if skeleton.find(b"00p000") < 0 and skeleton.find(b"00q000") < 0:
+        return None
+    pieces: list[bytes] = []
+    last = 0
+    for m in _THOUSANDS.finditer(data):
+        if not _context(data, m.start(), _PHONE_WORDS):
+            continue
+        pieces.append(data[last:m.start()])
+        pieces.append(m.group().replace(b",", b" ").replace(b"'", b" "))
+        last = m.end()
+    if not pieces:
+        return None
+    pieces.append(data[last:])
+    return b"".join(pieces)
 
 
 # An ID told in parts after a word that says it is one, the parts labelled in words with no
