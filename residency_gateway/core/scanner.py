@@ -77,7 +77,9 @@ _DIGIT_SKELETON = bytes.maketrans(b"0123456789", b"0000000000").translate(
     bytes.maketrans(bytes(c for c in range(256) if c not in b"0123456789"),
                     b"." * (256 - 10)))  # digits as 0, all else as "."
 # A dotted quad is an IPv4 address, not a phone number ("138.10.138.100").
-_DOTTED_QUAD = re.compile(rb"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+# (each part at most 255: "13.912.345.678", a mobile with thousands dots, is no address)
+_OCTET = rb"(?:25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"
+_DOTTED_QUAD = re.compile(_OCTET + (rb"\." + _OCTET) * 3)
 # Runs inside these are skipped (see module docstring).
 _NOISE = re.compile(
     rb"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
@@ -157,9 +159,14 @@ def _fold_char(c: str) -> str:
         return "-"
     if c in _X_LOOKALIKES:
         return "X"
+    if c in _ARABIC_SEPARATORS:
+        return _ARABIC_SEPARATORS[c]
     return _DIGIT_LETTER_LOOKALIKES.get(c, c)
 
 
+# The Arabic thousands and decimal separators, as the comma and full stop they stand for
+# ("١٣٬٩١٢٬٣٤٥٬٦٧٨" is "13,912,345,678").
+_ARABIC_SEPARATORS = {"\u066c": ",", "\u066b": "."}
 _BLANKS = frozenset("\u2800\ufffc\U0001d159")  # look like nothing: Braille blank, object mark
 _X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, Greek, Roman X
 # Cyrillic and Greek letters that look like the O and I read as 0 and 1 (see _lettered).
@@ -826,10 +833,94 @@ def _other_readings(data: bytes, budget: Budget | None = None
     glued = _glued(data, skeleton, budget)
     if glued is not None:
         yield glued[0], glued[1], True
+    keys = _keys(data, skeleton)
+    if keys is not None:
+        glued = _glued(keys, keys.translate(_READINGS_SKELETON), budget)
+        if glued is not None:
+            yield glued[0], glued[1], True
+    thousands = _thousands(data, skeleton)
+    if thousands is not None:
+        yield thousands, None, True
     if ascii_digits(data) >= 15:
         told = _told_id(data, budget)
         if told is not None:
             yield told, None, False
+
+
+# The names of a structure's fields, where two or more are numbers: JSON keys
+# ({"110101": null, "19900307": null, "1233": null}) and multipart field and file names
+# (name="110101", filename="19900307.jpg"). The values between them are no field boundary
+# _glued reads (text, or numbers of their own), so an identifier split over the names alone
+# was missed; they are read again as an array of the names, under the rules of joined fields.
+_JSON_KEY = re.compile(rb'"((?:[^"\\\r\n]|\\.){0,64}+)"[ \t\r\n]*+:')
+_QUOTED_VALUE = re.compile(rb'="([^"\r\n]{0,64}+)"')  # name="...", filename="..."
+_NUMBER_KEY = re.compile(rb"[0-9]+[Xx]?(?:\.[A-Za-z0-9]{1,5})?")
+_MAX_KEYS = 4096  # names read at most (more: the first ones)
+# On the readings skeleton: a key ending in a digit ('9":', '9" :')
+_KEY_HINT = re.compile(rb"0q ?k")
+
+
+def _keys(data: bytes, skeleton: bytes) -> bytes | None:
+    """The names of `data`'s fields (JSON keys, multipart names) as JSON arrays, and its file
+    names (without their extensions) as another, when two or more are numbers; None otherwise
+    (a byte search rules out most text: a digit, a quote and a colon in a row, or '="').
+    (Each pattern starts with a literal, which the regex engine skips to in C: the text may
+    be a 400 KB JSON of base64 photos.)"""
+    lists: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
+    numbers = 0
+    finds = []
+    if _KEY_HINT.search(skeleton) is not None:
+        finds.append(_JSON_KEY.finditer(data))
+    if b'="' in data:
+        finds.append(_QUOTED_VALUE.finditer(data))
+    for m in itertools.islice(itertools.chain(*finds), _MAX_KEYS):
+        kind = 0
+        if m.re is _QUOTED_VALUE:
+            label = data[max(0, m.start() - 9):m.start()].lower()
+            if label.endswith(b"filename"):
+                kind = 2
+            elif label.endswith(b"name") and not label[-5:-4].isalpha():
+                kind = 1
+            else:
+                continue
+        name = m.group(1)
+        if _NUMBER_KEY.fullmatch(name):
+            numbers += 1
+            name = name.partition(b".")[0]
+        lists[kind].append(name)
+    if numbers < 2:
+        return None
+    return b"\nfiles\n".join(b'["' + b'","'.join(n) + b'"]' for n in lists if n)
+
+
+# A mobile formatted as a number with thousands separators (a spreadsheet's phone column set
+# to "number", pasted or exported): "13,912,345,678", Indian "13,91,23,45,678", Swiss
+# "13'912'345'678" (the Arabic U+066C folds to the comma). Read, with spaces for its
+# separators, after a phone word only and standing alone: not an item of a list or array (no
+# digit, comma, full stop, apostrophe or bracket before it, no separator and digit after it),
+# since an amount or four numbers of a box are so written too.
+_THOUSANDS = re.compile(rb"(?<![0-9,.'\[(])1[3-9](?:([,'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}"
+                        rb"|,[0-9]{2},[0-9]{2},[0-9]{2},[0-9]{3})(?![0-9]|[,.'][0-9])")
+
+
+def _thousands(data: bytes, skeleton: bytes) -> bytes | None:
+    """`data` with each mobile written with thousands separators after a phone word written
+    with spaces for them; None when there is none (two byte searches on the readings
+    skeleton rule out most text: three digits after a comma or apostrophe after two)."""
+    if skeleton.find(b"00p000") < 0 and skeleton.find(b"00q000") < 0:
+        return None
+    pieces: list[bytes] = []
+    last = 0
+    for m in _THOUSANDS.finditer(data):
+        if not _context(data, m.start(), _PHONE_WORDS):
+            continue
+        pieces.append(data[last:m.start()])
+        pieces.append(m.group().replace(b",", b" ").replace(b"'", b" "))
+        last = m.end()
+    if not pieces:
+        return None
+    pieces.append(data[last:])
+    return b"".join(pieces)
 
 
 # An ID told in parts after a word that says it is one, the parts labelled in words with no
@@ -1184,6 +1275,68 @@ def _pinyin_names(run: bytes) -> bool:
     return True
 
 
+# Digits said in Malay and Indonesian (forms filled in words, transcripts of calls in
+# Singapore, Malaysia and Indonesia): "satu tiga sembilan satu dua tiga empat ..." is
+# 13912345678 (kosong or nol for 0, lapan in Malay and delapan in Indonesian for 8), spaced
+# or run together. Seven words in a row or more are read as the English words (so the runs of
+# said digits hold them, digits mixed in too); fewer are words ("lima", "satu dua tiga").
+_MALAY_DIGITS = {"kosong": "zero", "nol": "zero", "satu": "one", "dua": "two",
+                 "tiga": "three", "empat": "four", "lima": "five", "enam": "six",
+                 "tujuh": "seven", "delapan": "eight", "lapan": "eight", "sembilan": "nine"}
+_MALAY_WORD = (rb"(?:" + b"|".join(w.encode() for w in sorted(_MALAY_DIGITS, key=len,
+                                                               reverse=True)) + rb")")
+# (each word ends a word or runs into the next: a run that ends inside a longer word stops
+# before it instead of failing, so a long run is never read again from each of its words;
+# seven words, numbers may stand between them)
+_MALAY_ITEM = _MALAY_WORD + rb"(?:(?![A-Za-z])|(?=" + _MALAY_WORD + rb"))"
+_MALAY_GAP = rb"[" + re.escape(_SAID_SEPARATORS) + rb"]*+"
+_MALAY_RUN = re.compile(rb"(?<![A-Za-z0-9])" + _MALAY_ITEM + rb"(?:" + _MALAY_GAP +
+                        rb"(?:[0-9]++(?![A-Za-z])" + _MALAY_GAP + rb")*+" + _MALAY_ITEM +
+                        rb"){6,}+", re.IGNORECASE)
+_MALAY_PARTS = re.compile(_MALAY_WORD, re.IGNORECASE)
+# The letters of the words (either case), digits and separators: seven words are 21 of them
+# in a row at least; a byte table and one search find where such runs could be (in C), and
+# only there is the pattern tried (base64 photo data holds "satu" and "dua" by chance).
+_MALAY_TABLE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("w") if chr(c).lower() in set("".join(_MALAY_DIGITS)) or chr(c) in "0123456789" or
+    c in _SAID_SEPARATORS else ord(".") for c in range(256)))
+_MALAY_STRETCH = b"w" * 21
+
+
+def _malay_runs(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each stretch of `data` that holds a run of Malay digit words. (Every
+    identifier said in them holds a "satu" or a "dua": a mobile starts with 1, an ID's birth
+    year with 19 or 20. Two byte searches rule out most text in C: prose holds stretches.)"""
+    lower = data.lower()
+    if b"satu" not in lower and b"dua" not in lower:
+        return
+    for pos, end in _stretches(data, _MALAY_TABLE, _MALAY_STRETCH):
+        if _MALAY_RUN.search(data, pos, end) is not None:
+            yield pos, end
+
+
+def _says_malay(data: bytes) -> bool:
+    """Seven Malay or Indonesian digit words or more in a row somewhere in `data`."""
+    return next(_malay_runs(data), None) is not None
+
+
+def _malay_in_english(data: bytes, budget: Budget | None = None) -> bytes:
+    """`data` with runs of Malay or Indonesian digit words as English digit words."""
+    pieces: list[bytes] = []
+    last = 0
+    for pos, end in _malay_runs(data):
+        for m in _MALAY_RUN.finditer(data, pos, end):
+            if budget is not None:
+                budget.spend(len(m.group()) // 2)  # (a Python step per word)
+            pieces.append(data[last:m.start()])
+            pieces.append(_MALAY_PARTS.sub(
+                lambda w: b" " + _MALAY_DIGITS[w.group().lower().decode()].encode() + b" ",
+                m.group()))
+            last = m.end()
+    pieces.append(data[last:])
+    return b"".join(pieces)
+
+
 def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
     """`data` with pinyin digit runs as English digit words and digit words run together
     apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules.
@@ -1208,6 +1361,8 @@ def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
     data = _toneless(data)
     if _says_pinyin(data):
         data = _PINYIN_RUN.sub(english, data)
+    if _says_malay(data):
+        data = _malay_in_english(data, budget)
     return _glued_apart(data, apart)
 
 
@@ -1249,7 +1404,7 @@ def has_said_digit(text: str) -> bool:
     digit syllables in a row."""
     data = text.lower().encode("utf-8", "surrogateescape")  # undecodable request bytes
     return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(data)) or \
-        _SAID_GLUED.search(data) is not None or _says_pinyin(data)
+        _SAID_GLUED.search(data) is not None or _says_pinyin(data) or _says_malay(data)
 
 
 def says_digits(data: bytes) -> bool:
@@ -1257,7 +1412,7 @@ def says_digits(data: bytes) -> bool:
     digit words, digits and separators, two of them digit words; digit words run together
     count as words) or seven pinyin digit syllables in a row: text that could hold an
     identifier with no digit in it."""
-    if _says_pinyin(data) or _says_glued(data):
+    if _says_pinyin(data) or _says_glued(data) or _says_malay(data):
         return True
     skeleton = data.translate(_SAID_TABLE)
     pos = skeleton.find(_SAID_STRETCH)
