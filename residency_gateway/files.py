@@ -8,10 +8,10 @@ everyone (bad-day round 7: a pseudonym key that was a FIFO hung every tenant).""
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 from pathlib import Path
-from typing import BinaryIO
 
 
 def read_regular(path: Path, limit: int) -> bytes:
@@ -36,7 +36,7 @@ def read_regular(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
-def open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path) -> io.BufferedReader:
     """`path` opened for reading as a binary stream, if it is a regular file (a symlink to one
     is fine); OSError otherwise. The open never blocks: a trail segment, a checkpoint chain or
     a bundle file replaced by a named pipe or a link to /dev/zero is refused, not read forever
@@ -45,7 +45,7 @@ def open_regular(path: Path) -> BinaryIO:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
-        return os.fdopen(fd, "rb")
+        return io.BufferedReader(io.FileIO(fd, "rb", closefd=True))
     except BaseException:
         os.close(fd)
         raise
