@@ -25,7 +25,7 @@ import json
 import mmap
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -533,7 +533,8 @@ def _parse_proof(loc: str, line: bytes, findings: list[Finding]) -> dict[str, An
 
 
 def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None,
-                 witness_check: WitnessCheck | None = None) -> tuple[list[Finding], int]:
+                 witness_check: WitnessCheck | None = None, *,
+                 expected: Sequence[str] = ()) -> tuple[list[Finding], int]:
     from residency_gateway.audit.signing import SigningKeyError
 
     findings: list[Finding] = []
@@ -547,6 +548,13 @@ def verify_store(source: Source, trusted: dict[str, Ed25519PublicKey] | None,
                                 "the logs", "warning"))
     total = 0
     logs = source.logs()
+    for log_id in expected:
+        if log_id not in logs:
+            # (a whole log deleted leaves every other one consistent: only a list of the logs
+            # that must exist shows it; witnesses are asked only about logs that are there)
+            findings.append(Finding(f"log {log_id}", "missing: the auditor expects this log "
+                                    "(--expect-log / trust file `log`), and the store does not "
+                                    "hold it"))
     if not logs:
         # An emptied trail directory (or a wrong path) verifies nothing: never VALID.
         findings.append(Finding("store", "no log found: nothing was verified (an emptied or "

@@ -7,6 +7,8 @@ one statement a line (`#` starts a comment):
     public-key <path>              a PEM public key file or directory (relative to the file)
     witness <vkey> [<url>]         a witness cosigner key (type 0x04), and where to ask it
     witness-quorum <n>             how many witnesses must have cosigned (default 1)
+    log <log id>                   a log the store must hold (deleting a whole log, one
+                                   worker's, is otherwise invisible to verify)
 Errors name `file:line: key: message`.
 """
 
@@ -34,12 +36,21 @@ class Trust:
     witnesses: list[Verifier] = field(default_factory=list)
     witness_urls: dict[str, str] = field(default_factory=dict)  # witness name -> URL
     quorum: int = 1
+    expected_logs: list[str] = field(default_factory=list)  # logs the store must hold
 
     def add_log_vkey(self, text: str, where: str) -> None:
         v = _vkey(text, where, "log-key")
         if v.sig_type != ED25519:
             raise TrustError(f"{where}: log-key: not a log key (signature type 0x01)")
         self.log_keys[key_id_of(v.public)] = v.public
+
+    def add_expected_log(self, text: str, where: str) -> None:
+        log_id = text.strip()
+        if not log_id or any(c.isspace() or c in "/\\" for c in log_id):
+            raise TrustError(f"{where}: log: expected one log id (a trail directory's name), "
+                             f"found {text!r}")
+        if log_id not in self.expected_logs:
+            self.expected_logs.append(log_id)
 
     def add_witness(self, text: str, where: str) -> None:
         parts = text.split()
@@ -64,7 +75,8 @@ def _vkey(text: str, where: str, key: str) -> Verifier:
 
 def load_trust(*, public_keys: list[Path] | None = None, log_keys: list[str] | None = None,
                witnesses: list[str] | None = None, quorum: int | None = None,
-               trust_file: Path | None = None) -> Trust:
+               trust_file: Path | None = None, expected_logs: list[str] | None = None
+               ) -> Trust:
     trust = Trust()
     if trust_file is not None:
         _read_file(trust, trust_file)
@@ -76,6 +88,8 @@ def load_trust(*, public_keys: list[Path] | None = None, log_keys: list[str] | N
         trust.add_log_vkey(text, "--log-key")
     for text in witnesses or []:
         trust.add_witness(text, "--witness")
+    for log_id in expected_logs or []:
+        trust.add_expected_log(log_id, "--expect-log")
     if quorum is not None:
         trust.quorum = quorum
     if trust.quorum < 1 or (trust.witnesses and trust.quorum > len(trust.witnesses)):
@@ -105,13 +119,15 @@ def _read_file(trust: Trust, path: Path) -> None:
                 raise TrustError(f"{where}: public-key: {exc}") from None
         elif word == "witness":
             trust.add_witness(rest, where)
+        elif word == "log":
+            trust.add_expected_log(rest, where)
         elif word == "witness-quorum":
             if not rest.isdigit():
                 raise TrustError(f"{where}: witness-quorum: {rest!r} is not a number")
             trust.quorum = int(rest)
         else:
             raise TrustError(f"{where}: {word}: unknown statement (log-key, public-key, "
-                             "witness, witness-quorum)")
+                             "witness, witness-quorum, log)")
 
 
 def fetch_latest(url: str, origin: str, timeout_s: float = 10.0) -> str:

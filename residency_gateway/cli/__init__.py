@@ -224,7 +224,10 @@ def _trust_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--witness-quorum", type=int, help="witnesses that must have cosigned "
                    "(default 1)")
     p.add_argument("--trust", type=Path, help="trust file (log-key, public-key, witness, "
-                   "witness-quorum lines)")
+                   "witness-quorum, log lines)")
+    p.add_argument("--expect-log", action="append", metavar="LOG_ID",
+                   help="a log the store must hold (repeatable): a whole log deleted, one "
+                   "worker's, is otherwise not seen")
 
 
 def _store_arg(p: argparse.ArgumentParser) -> None:

@@ -68,7 +68,7 @@ def subject_pseudonyms(value: str, keys: PseudonymKeys) -> frozenset[str]:
 def _trust(args: argparse.Namespace) -> Trust:
     return load_trust(public_keys=args.public_key, log_keys=args.log_key,
                       witnesses=args.witness, quorum=args.witness_quorum,
-                      trust_file=args.trust)
+                      trust_file=args.trust, expected_logs=args.expect_log)
 
 
 UNTRUSTED_NO_KEY = ("no trusted log key given (--public-key, --log-key or --trust): keys found "
@@ -124,7 +124,8 @@ def _verify(args: argparse.Namespace) -> int:
         findings = verify_bundle(args.bundle, trust.log_keys, check)
     else:
         source = open_source(args.store)
-        findings, count = verify_store(source, trust.log_keys, check)
+        findings, count = verify_store(source, trust.log_keys, check,
+                                       expected=trust.expected_logs)
         what = f"{args.store} ({count} entries in {_logs_named(source.logs())})"
     findings = [*(Finding("witnesses", p, "warning") for p in problems), *findings]
     if args.json:
@@ -185,7 +186,8 @@ def run(args: argparse.Namespace) -> int:
             trust = _trust(args)
             if trust.log_keys:
                 findings, _ = verify_store(source, trust.log_keys,
-                                           _witness_check(trust, []))
+                                           _witness_check(trust, []),
+                                           expected=trust.expected_logs)
                 errors = [f for f in findings if f.severity == "error"]
                 verified = "VALID" if not errors else f"INVALID: {errors[0]}"
             else:

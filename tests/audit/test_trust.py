@@ -38,6 +38,8 @@ def test_a_trust_file_gives_log_keys_witnesses_and_a_quorum(tmp_path: Path, sign
     (f"witness {WITNESS.vkey()} ftp://x", "trust.txt:2: witness: 'ftp://x' is not an http"),
     ("witness-quorum two", "trust.txt:2: witness-quorum: 'two' is not a number"),
     ("trust-everyone yes", "trust.txt:2: trust-everyone: unknown statement"),
+    ("log gw-a/../x", "trust.txt:2: log: expected one log id"),
+    ("log", "trust.txt:2: log: expected one log id"),
     (f"witness {WITNESS.vkey()}\nwitness-quorum 2", "witness quorum 2 must be between 1 and"),
 ])
 def test_bad_trust_statements_name_file_line_and_key(tmp_path: Path, line: str, message: str):
@@ -53,6 +55,25 @@ async def test_bad_trust_file_exits_2(tmp_path: Path, file_store, capsys):
     (tmp_path / "t.txt").write_text("nonsense\n")
     assert main(["audit", "verify", "--store", str(root), "--trust", str(tmp_path / "t.txt")]) == 2
     assert "t.txt:1: nonsense: unknown statement" in capsys.readouterr().err
+
+
+async def test_the_logs_a_store_must_hold_come_from_the_cli_or_the_trust_file(
+        tmp_path: Path, file_store, capsys):
+    """`--expect-log` and trust-file `log` lines: a log the auditor names that the store does
+    not hold (one worker's, deleted whole) is INVALID, exit 1; the others verify as before."""
+    root = await file_store(12)  # one log, gw-a
+    key = str(tmp_path / "signing")
+    assert main(["audit", "verify", "--store", str(root), "--public-key", key,
+                 "--expect-log", "gw-a"]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", "--store", str(root), "--public-key", key,
+                 "--expect-log", "gw-a", "--expect-log", "gw-b"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("INVALID") and "gw-b" in out and "missing" in out
+    (tmp_path / "t.txt").write_text(f"public-key {key}\nlog gw-a\nlog gw-b\n")
+    assert main(["audit", "verify", "--store", str(root), "--trust", str(tmp_path / "t.txt")]) \
+        == 1
+    assert load_trust(trust_file=tmp_path / "t.txt").expected_logs == ["gw-a", "gw-b"]
 
 
 async def test_a_checkpoint_whose_note_disagrees_with_its_json_is_named(file_store, tmp_path,
