@@ -12,8 +12,8 @@ import urllib.parse
 
 import pytest
 
-from residency_gateway.core.payload import inspect_body
 from residency_gateway.core.scanner import may_hold_identifier
+from tests.core.test_redteam_round6 import found as round6_found
 
 ID = "110101199003071233"
 MOBILE = "13912345678"
@@ -26,12 +26,7 @@ MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 
 
 def found(body: bytes | str, content_type: str = JSON) -> set[str]:
-    if isinstance(body, str):
-        body = body.encode()
-    r = inspect_body(body, content_type=content_type, key=KEY, today=TODAY)
-    assert r.error is None, r.note
-    kinds = {"id" for i in r.ids if i.area_jurisdiction == "CN"}
-    return kinds | {"mobile" for p in r.phones if p.jurisdiction == "CN"}
+    return round6_found(body, content_type)
 
 
 def said(value: str, words: list[str], sep: str = " ") -> str:
@@ -107,36 +102,19 @@ def test_ordinary_malay_and_indonesian_text_stays_clean(body):
 # ordinary words (Korean 이, 사, 오; Japanese に, ご, さん), so a reading would need the care
 # the pinyin names rule took; not done this round.
 
-@pytest.mark.xfail(strict=True, reason="MISS: Japanese kana or romaji digit readings "
-                   "(いち さん きゅう ..., イチ サン キュウ ..., ichi san kyuu ...) are not read")
-@pytest.mark.parametrize("words", [HIRAGANA, KATAKANA, ROMAJI],
-                         ids=["hiragana", "katakana", "romaji"])
-def test_digits_said_in_japanese_kana(words):
-    assert "mobile" in found("電話 " + said(MOBILE, words), TEXT)
-
-
-@pytest.mark.xfail(strict=True, reason="MISS: Sino-Korean digit syllables in Hangul "
-                   "(일 삼 구 일 이 ...) are not read")
-def test_digits_said_in_korean():
-    assert "mobile" in found("전화 " + said(MOBILE, KOREAN), TEXT)
-
-
-@pytest.mark.xfail(strict=True, reason="MISS: Thai digit words (หนึ่ง สาม เก้า ...) are "
-                   "not read")
-def test_digits_said_in_thai_words():
-    assert "mobile" in found("โทร " + said(MOBILE, THAI_WORDS), TEXT)
-
-
-@pytest.mark.xfail(strict=True, reason="MISS: Vietnamese digit words (một ba chín ...) are "
-                   "not read")
-def test_digits_said_in_vietnamese():
-    assert "mobile" in found("sđt " + said(MOBILE, VIETNAMESE), TEXT)
-
-
-@pytest.mark.xfail(strict=True, reason="MISS: Tagalog digit words (isa tatlo siyam ...) are "
-                   "not read")
-def test_digits_said_in_tagalog():
-    assert "mobile" in found("tel " + said(MOBILE, TAGALOG), TEXT)
+@pytest.mark.parametrize(("before", "words"), [
+    pytest.param(before, words, id=name, marks=pytest.mark.xfail(strict=True, reason=reason))
+    for name, before, words, reason in [
+        ("hiragana", "電話 ", HIRAGANA, "MISS: Japanese kana digit readings (いち さん ...)"),
+        ("katakana", "電話 ", KATAKANA, "MISS: Japanese kana digit readings (イチ サン ...)"),
+        ("romaji", "電話 ", ROMAJI, "MISS: Japanese romaji digit readings (ichi san ...)"),
+        ("korean", "전화 ", KOREAN, "MISS: Sino-Korean digit syllables in Hangul (일 삼 ...)"),
+        ("thai", "โทร ", THAI_WORDS, "MISS: Thai digit words (หนึ่ง สาม เก้า ...)"),
+        ("vietnamese", "sđt ", VIETNAMESE, "MISS: Vietnamese digit words (một ba chín ...)"),
+        ("tagalog", "tel ", TAGALOG, "MISS: Tagalog digit words (isa tatlo siyam ...)"),
+    ]])
+def test_digits_said_in_other_languages_of_the_region(before, words):
+    assert "mobile" in found(before + said(MOBILE, words), TEXT)
 
 
 def test_thai_digits_are_digits():
