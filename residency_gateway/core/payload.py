@@ -1828,11 +1828,13 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
     numbered: list[tuple[str, str]] = []  # headers whose name holds a digit
     for name, value in headers:
         lname = name.lower()
-        if not lname.startswith("x-residency-"):
-            names.append(lname)
-            if _any_digit(lname) and lname not in skip and len(value) <= MAX_FIELD_BYTES and not (
-                    lname in _TRACE_FORMS and _TRACE_FORMS[lname].fullmatch(value)):
-                numbered.append((lname, value))
+        if lname.startswith("x-residency-"):
+            continue  # (dropped: only the gateway's own reach the upstream)
+        names.append(lname)
+        read = lname not in skip and not (
+            lname in _TRACE_FORMS and _TRACE_FORMS[lname].fullmatch(value))
+        if read and _any_digit(lname) and len(value) <= MAX_FIELD_BYTES:
+            numbered.append((lname, value))
         if lname == "content-type" and lname not in named:
             # The media type and its parameters reach the upstream as written ("application/
             # json; profile=<ID>" went abroad unread: smuggling round 6, and so did
@@ -1851,8 +1853,7 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             # (any other coding of a body is refused (415); one on a request with no body was
             # not, and "Content-Encoding: x<ID>" went abroad unread)
             continue
-        if lname not in skip and not lname.startswith("x-residency-") and not (
-                lname in _TRACE_FORMS and _TRACE_FORMS[lname].fullmatch(value)):
+        if read:
             base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
             if len(value) <= MAX_FIELD_BYTES and (_any_digit(value)
                                                   or says_digits(value.encode("utf-8", "replace"))):
