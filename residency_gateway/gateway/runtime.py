@@ -36,7 +36,13 @@ from residency_gateway.geo import (
     remember_good,
 )
 from residency_gateway.observability import Metrics
-from residency_gateway.regionmap.load import ConfigError, LoadedMap, canonical_json, load_region_map
+from residency_gateway.regionmap.load import (
+    ConfigError,
+    LoadedMap,
+    canonical_json,
+    load_region_map,
+    map_files,
+)
 from residency_gateway.settings import Settings
 
 log = structlog.get_logger("residency_gateway")
@@ -122,9 +128,7 @@ Fingerprint = tuple[tuple[str, int, int, int], ...]  # (path, mtime ns, size, in
 
 
 def files_fingerprint(settings: Settings) -> Fingerprint:
-    paths: list[Path] = []
-    for p in settings.region_map:
-        paths.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+    paths = map_files(settings.region_map)
     if settings.geoip_db is not None:
         paths.append(settings.geoip_db)
     out = []

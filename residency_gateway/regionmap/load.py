@@ -130,7 +130,9 @@ def _dotted(loc: Iterable[str | int]) -> str:
     return out
 
 
-def _files(paths: Iterable[str | Path]) -> list[Path]:
+def map_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files a region map is read from: each file given, and each directory's *.yaml and
+    *.yml (the reload watcher watches exactly these)."""
     files: list[Path] = []
     for raw in paths:
         p = Path(raw)
@@ -293,7 +295,7 @@ def policy_version(rmap: RegionMap) -> str:
 
 def load_region_map(*paths: str | Path) -> LoadedMap:
     """Load, merge, validate and check a region map. Raises ConfigError listing every problem."""
-    files = _files(paths)
+    files = map_files(paths)
     first = str(files[0]) if files else (str(paths[0]) if paths else "<none>")
     if not files:
         raise ConfigError([ConfigIssue(first, 1, "<file>", "no region map files found")])
