@@ -102,6 +102,13 @@ class RawUpstream:
         except (ConnectionError, asyncio.IncompleteReadError):
             if n in self.on_connection:
                 self.closed_by_peer += 1
+        except RuntimeError:
+            # uvloop's write on a transport the peer has closed raises RuntimeError ("the
+            # handler is closed") where asyncio's raises ConnectionError: the same fact
+            if not writer.transport.is_closing():
+                raise
+            if n in self.on_connection:
+                self.closed_by_peer += 1
         except asyncio.CancelledError:
             pass  # close(): the test is over (swallowed: start_server's callback would log it)
         finally:
