@@ -251,8 +251,10 @@ class Trail(abc.ABC):
         loop = asyncio.get_running_loop()
         last_cp_time = loop.time()
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self.checkpoint_interval_s)
+            if not self._wakeup.is_set():  # (else at once: no wait_for task and timer)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(),
+                                           timeout=self.checkpoint_interval_s)
             self._wakeup.clear()
             if self._lazy_timer is not None:
                 self._lazy_timer.cancel()

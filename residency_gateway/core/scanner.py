@@ -1959,11 +1959,14 @@ _GENERIC = re.compile(b"|".join(re.escape(w) for w in _GENERIC_WORDS))
 _SHORT_LAST_PART = re.compile(rb"(?:\A|[-_.:])[^-_.:]{0,2}\Z")
 
 
+@functools.lru_cache(maxsize=4096)
 def _names_a_field(joint: bytes) -> bool:
     """Whether a joint labels the next field as a thing of its own ("dob", "postcode",
     "created", "出生日期"), not as a part (a, b, p1, part_2, id_b, x-id-born, 身份证后四位): a
     record of such fields (postcode 6 digits, date of birth 8, a PIN 4) is shaped as an ID
-    cut in its parts and would pass its check character once in eleven."""
+    cut in its parts and would pass its check character once in eleven.
+    (Remembered: the joints of one API's bodies are its few field names, over and over, and
+    the labels' regex and checks cost ~1 us each; a joint is at most ~1 KB.)"""
     for key, element in _JOINT_LABELS.findall(joint):
         label = (key or element).lower()
         if label[-1:].isdigit() or _SHORT_LAST_PART.search(label) or _GENERIC.search(label):
