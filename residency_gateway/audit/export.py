@@ -160,6 +160,9 @@ def export_bundle(source: Source, out: Path, filters: Filters, signer: Signer, *
     if any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty")
     result = ExportResult(out, 0)
+    # When the store was read: what witnesses cosigned after it may be missing from the bundle
+    # (the log grew since), what they cosigned before it may not (verify_witnessed).
+    as_of = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     keys_used = {signer.key_id: signer.public}
     store_keys = source.public_keys()
     versions: set[str] = set()
@@ -193,6 +196,7 @@ def export_bundle(source: Source, out: Path, filters: Filters, signer: Signer, *
     manifest = {
         "format": BUNDLE_FORMAT,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "as_of": as_of,
         "filters": filters.to_json(),
         "complete": filters.complete,
         "logs": result.logs,
@@ -336,7 +340,10 @@ class WitnessCheck:
     asked: int = 0  # how many witnesses `ask` asks (those with a URL)
 
     def check(self, log_id: str, chain: ChainResult, notes: list[tuple[str, str]],
-              keys: dict[str, Ed25519PublicKey]) -> tuple[list[Finding], dict[int, str]]:
+              keys: dict[str, Ed25519PublicKey], *, snapshot: float | None = None
+              ) -> tuple[list[Finding], dict[int, str]]:
+        """`snapshot`: a bundle's, when the store was read (Unix seconds; see
+        verify_witnessed); None for a store, which must hold all that witnesses saw."""
         if not self.witnesses:
             return [], {}
         findings: list[Finding] = []
@@ -351,8 +358,9 @@ class WitnessCheck:
                                         f"{need} needed"))
             notes = [*notes, *answers]
         seen, more = witnessed(log_id, notes, keys, self.witnesses)
-        more2, extra = verify_witnessed(log_id, chain, seen, self.quorum)
+        more2, extra = verify_witnessed(log_id, chain, seen, self.quorum, snapshot=snapshot)
         return [*findings, *more, *more2], extra
+
 
 def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None,
                   witness_check: WitnessCheck | None = None) -> list[Finding]:
@@ -415,12 +423,26 @@ def verify_bundle(bundle: Path, trusted: dict[str, Ed25519PublicKey] | None,
         try:
             findings.extend(_verify_bundle_log(bundle / "logs" / log_id, log_id, info,
                                                bool(manifest.get("complete")), keys,
-                                               witness_check))
+                                               witness_check, _snapshot(manifest)))
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             # Whatever shape the damage takes, it is reported, never a crash.
             findings.append(Finding(f"logs/{log_id}", f"malformed bundle content "
                                     f"({type(exc).__name__}: {exc})"))
     return findings
+
+
+def _snapshot(manifest: dict[str, Any]) -> float | None:
+    """When the bundle's store was read (`as_of`; bundles written before it was recorded:
+    `created`, when the export ended), in Unix seconds; None when neither is a time (then
+    the bundle is held to a store's rule: it must reach every size witnesses cosigned)."""
+    for name in ("as_of", "created"):
+        value = manifest.get(name)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                when = dt.datetime.fromisoformat(value)
+                if when.tzinfo is not None:
+                    return when.timestamp()
+    return None
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -436,7 +458,8 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, bytes]]:
 
 def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: bool,
                        keys: dict[str, Ed25519PublicKey],
-                       witness_check: WitnessCheck | None = None) -> list[Finding]:
+                       witness_check: WitnessCheck | None = None,
+                       snapshot: float | None = None) -> list[Finding]:
     findings: list[Finding] = []
     chain_items = []
     for loc, line in _read_jsonl(ldir / "checkpoints.jsonl"):
@@ -455,7 +478,7 @@ def _verify_bundle_log(ldir: Path, log_id: str, info: dict[str, Any], complete: 
     if witness_check is not None:
         notes = [(loc, str(json.loads(line).get("note"))) for loc, line in
                  _read_jsonl(ldir / "cosigned.jsonl")]
-        more, extra = witness_check.check(log_id, chain, notes, keys)
+        more, extra = witness_check.check(log_id, chain, notes, keys, snapshot=snapshot)
         findings.extend(more)
     entries_path = ldir / "entries.jsonl"
     expected = info.get("entries") if isinstance(info.get("entries"), int) else None

@@ -9,6 +9,7 @@ exported entry and consistency proofs between checkpoints. Each problem names it
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 from collections.abc import Iterable
@@ -194,10 +195,19 @@ def witnessed(log_id: str, notes: Iterable[tuple[str, str]],
     return out, findings
 
 
-def verify_witnessed(log_id: str, chain: ChainResult, seen: list[Witnessed], quorum: int
+def verify_witnessed(log_id: str, chain: ChainResult, seen: list[Witnessed], quorum: int,
+                     *, snapshot: float | None = None
                      ) -> tuple[list[Finding], dict[int, str]]:
     """Roll-back and fork checks against what trusted witnesses cosigned. Returns findings and
-    the witnessed roots by size that the entries must still be checked against."""
+    the witnessed roots by size that the entries must still be checked against.
+
+    `snapshot`: the trail is a bundle whose store was read then (Unix time). A store must
+    reach every size a witness cosigned; a bundle only those cosigned before its snapshot
+    (the log goes on growing after an export). A bundle behind a witness is a prefix of the
+    log that witness saw when that witness cosigned the bundle's newest checkpoint: a witness
+    cosigns a larger size only with a consistency proof from the last it cosigned, so it has
+    checked the growth in between. When it never cosigned that checkpoint, nothing ties the
+    bundle's tail to the witnessed log (a fork re-signed by the key holder looks the same)."""
     findings: list[Finding] = []
     newest: dict[str, Witnessed] = {}
     for w in seen:
@@ -208,12 +218,15 @@ def verify_witnessed(log_id: str, chain: ChainResult, seen: list[Witnessed], quo
     if len(newest) < quorum:
         findings.append(Finding(log_id, f"not witnessed: {len(newest)} of the {quorum} "
                                 "witnesses required cosigned a checkpoint of this log"))
-    if newest:
+    if newest and snapshot is not None:
+        findings.extend(_bundle_behind(log_id, have, roots.get(have), seen, newest, snapshot))
+    elif newest:
         top = max(newest.values(), key=lambda w: w.size)
         if top.size > have:
             names = ", ".join(sorted(w.witness for w in newest.values() if w.size == top.size))
             findings.append(Finding(log_id, f"rolled back: witnesses saw size {top.size} "
                                     f"({names}), but the trail ends at size {have}"))
+    if newest:
         sizes = sorted((w.size for w in newest.values()), reverse=True)
         if len(sizes) >= quorum and have > sizes[quorum - 1]:
             findings.append(Finding(log_id, f"the newest checkpoint (size {have}) is not yet "
@@ -228,6 +241,45 @@ def verify_witnessed(log_id: str, chain: ChainResult, seen: list[Witnessed], quo
         elif known is None and w.size <= have:
             extra[w.size] = w.root
     return findings, extra
+
+
+def _bundle_behind(log_id: str, have: int, root: str | None, seen: list[Witnessed],
+                   newest: dict[str, Witnessed], snapshot: float) -> list[Finding]:
+    """The witnesses whose newest size is past a bundle's newest checkpoint (`have`, `root`),
+    judged as verify_witnessed says."""
+    findings: list[Finding] = []
+    when = _utc(snapshot)
+    for w in sorted(newest.values(), key=lambda w: (w.size, w.witness)):
+        if w.size <= have:
+            continue
+        if w.timestamp + 1 <= snapshot:  # (a cosignature's time is in whole seconds)
+            findings.append(Finding(log_id, f"rolled back: witnesses saw size {w.size} "
+                                    f"({w.witness}, cosigned {_utc(w.timestamp)}), but the "
+                                    f"trail ends at size {have} (this bundle's store was read "
+                                    f"{when})"))
+        elif root is not None and any(
+                s.size == have and s.root == root and (s.witness == w.witness or (
+                    newest[s.witness].size, newest[s.witness].root) == (w.size, w.root))
+                for s in seen):
+            # (it cosigned the bundle's newest checkpoint, or another witness did that has
+            # since cosigned the same tree as this one)
+            findings.append(Finding(log_id, f"the log has grown since this bundle's store was "
+                                    f"read ({when}): {w.witness} cosigned size {w.size} "
+                                    f"{_utc(w.timestamp)}, after this bundle's newest "
+                                    f"checkpoint (size {have}), which it cosigned too",
+                                    "warning"))
+        else:
+            findings.append(Finding(log_id, f"fork not ruled out: {w.witness} has cosigned "
+                                    f"size {w.size} since this bundle's store was read "
+                                    f"({when}), but not this bundle's newest checkpoint (size "
+                                    f"{have}): nothing ties the bundle's tail to the witnessed "
+                                    "log (export again once the newest checkpoint is "
+                                    "witnessed)"))
+    return findings
+
+
+def _utc(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).isoformat(timespec="seconds")
 
 
 def verify_entries(log_id: str, entries: Iterable[tuple[str, bytes]], chain: ChainResult,

@@ -145,7 +145,10 @@ async def test_witnesses_catch_a_rolled_back_trail_and_bundle(make_gateway, witn
     assert f"rolled back: witnesses saw size {witnessed}" in out, out
     assert f"ends at size {size}" in out
 
-    # The operator exports the rolled-back trail and signs the bundle: still caught.
+    # The operator exports the rolled-back trail and signs the bundle: still caught, since the
+    # witnesses cosigned the larger size before the bundle's store was read (a cosignature's
+    # time is in whole seconds: the export starts a second after it).
+    await asyncio.sleep(1.1)
     export_bundle(FileSource(root), tmp_path / "bundle", Filters(), signer)
     assert main(["audit", "verify", "--bundle", str(tmp_path / "bundle"), "--public-key",
                  key]) == 0
@@ -301,3 +304,75 @@ async def test_a_postgresql_trail_is_witnessed_with_proofs_read_from_the_databas
         await runner.cleanup()
     source = await PgSource.aload(pg_dsn)
     assert max(int(n.split("\n")[1]) for _, n in source.cosigned("pg-a")) == 23
+
+
+async def grow_until_witnessed(gw, w1, w2, past: int) -> int:
+    """More traffic until both witnesses have cosigned a size past `past`; that size."""
+    for _ in range(8):
+        status, _, _ = await gw.post(xff=ADDR["SG"], json_body={})
+        assert status == 200
+    async with aiohttp.ClientSession() as s:
+        for _ in range(600):  # bounded
+            sizes = [await w.latest(s, "test0") for w in (w1, w2)]
+            if all(size is not None and size > past for size in sizes):
+                return min(sizes)
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"the witnesses never cosigned past {past}: {sizes}")
+
+
+async def test_a_bundle_exported_before_the_log_grew_still_verifies_with_online_witnesses(
+        make_gateway, witnesses, tmp_path, capsys):
+    """An auditor's bundle of last month is not a roll-back: the log goes on growing after an
+    export. The witnesses that cosigned the bundle's newest checkpoint vouch for the growth
+    since (they cosign a larger size only with a consistency proof)."""
+    signer, w1, w2, gw = await witnessed_gateway(make_gateway, witnesses, tmp_path)
+    root = gw.data_dir / "trail"
+    key = str(gw.data_dir / "keys" / "signing")
+    trust = ["--public-key", key, "--witness", f"{w1.vkey} {w1.url}",
+             "--witness", f"{w2.vkey} {w2.url}", "--witness-quorum", "2"]
+    old = export_bundle(FileSource(root), tmp_path / "old", Filters(), signer)
+    exported = json.loads((tmp_path / "old" / "logs" / "test0" / "checkpoints.jsonl")
+                          .read_text().splitlines()[-1])["tree_size"]
+    assert old.selected >= exported
+    grown = await grow_until_witnessed(gw, w1, w2, exported)
+    capsys.readouterr()
+    assert main(["audit", "verify", "--bundle", str(tmp_path / "old"), *trust, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["result"] == "VALID", result
+    assert any("the log has grown since" in w["message"] and f"size {exported}" in w["message"]
+               for w in result["warnings"]), result
+    # The store itself still must reach what the witnesses saw, and does.
+    assert main(["audit", "verify", "--store", str(root), *trust]) == 0, capsys.readouterr()
+    assert grown > exported
+
+
+async def test_a_bundle_whose_newest_checkpoint_no_witness_cosigned_is_not_tied_to_the_log(
+        make_gateway, witnesses, tmp_path, capsys):
+    """A bundle ending at a checkpoint no witness cosigned, behind what the witnesses cosigned
+    since: its tail may be a fork re-signed by the key holder, and nothing here can tell."""
+    import shutil
+
+    signer, w1, w2, gw = await witnessed_gateway(make_gateway, witnesses, tmp_path)
+    root = gw.data_dir / "trail"
+    key = str(gw.data_dir / "keys" / "signing")
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("LOCK"))
+    cps = [json.loads(line) for line in (copy / "test0" / "checkpoints.jsonl").read_text()
+           .splitlines()]
+    newest = cps[-1]["tree_size"]
+    cos = copy / "test0" / "cosigned.jsonl"
+    cos.write_text("".join(line + "\n" for line in cos.read_text().splitlines()
+                           if json.loads(line)["tree_size"] < newest))
+    export_bundle(FileSource(copy), tmp_path / "bundle", Filters(), signer)
+    trust = ["--public-key", key, "--witness", f"{w1.vkey} {w1.url}",
+             "--witness", f"{w2.vkey} {w2.url}", "--witness-quorum", "2"]
+    capsys.readouterr()
+    # Offline, the kept cosignatures (of earlier checkpoints) are all there is: valid.
+    assert main(["audit", "verify", "--bundle", str(tmp_path / "bundle"), "--public-key", key,
+                 "--witness", w1.vkey, "--witness", w2.vkey, "--witness-quorum", "2"]) == 0
+    await grow_until_witnessed(gw, w1, w2, newest)
+    capsys.readouterr()
+    assert main(["audit", "verify", "--bundle", str(tmp_path / "bundle"), *trust, "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert any("fork not ruled out" in e["message"] and f"size {newest}" in e["message"]
+               for e in result["errors"]), result
