@@ -94,8 +94,15 @@ class _Located:
         self.loader = loader
         self.lines: dict[Loc, tuple[str, int]] = {}
         self.issues: list[ConfigIssue] = []
+        self.built = 0  # values built, aliases expanded (see MAX_MAP_VALUES)
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.built += 1
+        if self.built > MAX_MAP_VALUES or len(loc) > MAX_MAP_DEPTH:
+            raise _TooLarge(node, loc, "holds more than "
+                            f"{MAX_MAP_VALUES:,} values (aliases of aliases?)"
+                            if self.built > MAX_MAP_VALUES else
+                            f"nested deeper than {MAX_MAP_DEPTH} levels")
         self.lines.setdefault(loc, (self.file, node.start_mark.line + 1))
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
@@ -121,6 +128,20 @@ class _Located:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self.loader.construct_object(node, deep=True)
+
+
+# A region map is a few levels deep and a few thousand values big. YAML aliases repeat a value
+# without writing it again, and aliases of aliases ("billion laughs": nine lines) expand to
+# 10^9 values: the build hung, at reload on the event loop too (config red team). A flow
+# collection 5,000 brackets deep overflowed the parser's recursion (a traceback, no file:line).
+MAX_MAP_VALUES = 200_000
+MAX_MAP_DEPTH = 32
+
+
+class _TooLarge(Exception):
+    def __init__(self, node: yaml.Node, loc: Loc, what: str):
+        super().__init__(what)
+        self.line, self.where, self.what = node.start_mark.line + 1, _dotted(loc), what
 
 
 def _dotted(loc: Iterable[str | int]) -> str:
@@ -174,6 +195,15 @@ def _parse_file(path: Path) -> tuple[Any, _Located]:
         return None, located
     except yaml.YAMLError as exc:
         located.issues.append(ConfigIssue(name, 1, "<yaml>", str(exc)))
+        return None, located
+    except _TooLarge as exc:
+        located.issues.append(ConfigIssue(name, exc.line, exc.where or "<root>",
+                                          f"the map {exc.what}"))
+        return None, located
+    except RecursionError:
+        # (PyYAML's parser recurses once per nesting level: the line is not known)
+        located.issues.append(ConfigIssue(name, 1, "<yaml>", "nested too deeply to parse "
+                                          f"(a region map is at most {MAX_MAP_DEPTH} levels)"))
         return None, located
     finally:
         loader.dispose()

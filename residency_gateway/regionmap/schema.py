@@ -32,6 +32,23 @@ HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
+# IPv6 forms that carry a client's IPv4 address (core.clientaddr.embedded_ipv4 reads them).
+EMBEDDED_IPV4_SPACES = tuple((ipaddress.IPv6Network(net), form) for net, form in (
+    ("::ffff:0:0/96", "IPv4-mapped"), ("::ffff:0:0:0/96", "SIIT IPv4-translated"),
+    ("::/96", "IPv4-compatible"),
+    ("2002::/16", "6to4"), ("64:ff9b::/96", "NAT64"), ("64:ff9b:1::/48", "local-use NAT64"),
+    ("2001::/32", "Teredo")))
+
+
+def _as_ipv4(net: ipaddress.IPv6Network) -> str:
+    """": write <the IPv4 network>" for an IPv4-mapped or -compatible network of /8 or
+    narrower (a hint to trust or pin all of IPv4 would be worse than none); else ""."""
+    if net.prefixlen < 104:
+        return ""
+    v4 = ipaddress.IPv4Network((int(net.network_address) & 0xFFFFFFFF, net.prefixlen - 96))
+    return f": write {v4}"
+
+
 def _network(value: object) -> object:
     # The stdlib's parse, with an error that says what is wrong (host bits, octet, prefix).
     return parse_network(value) if isinstance(value, str) else value
@@ -72,7 +89,14 @@ class Region(Strict):
     def _urls(cls, urls: list[str]) -> list[str]:
         for url in urls:
             scheme, sep, rest = url.partition("://")
-            if not sep or scheme not in ("http", "https") or not rest or "@" in rest.split("/")[0]:
+            authority = rest.split("/")[0]
+            if "@" in authority:
+                # (the credentials are not repeated: this message reaches terminals, CI logs
+                # and the gateway's own log at reload)
+                shown = f"{scheme}{sep}<userinfo>@{authority.rpartition('@')[2]}"
+                raise ValueError(f"upstream {shown!r} carries credentials (user:password@): "
+                                 "give mTLS (tls.client_cert) or put them nowhere in the map")
+            if not sep or scheme not in ("http", "https") or not rest:
                 raise ValueError(f"upstream {url!r} must be an http:// or https:// base URL")
         return [u.rstrip("/") for u in urls]
 
@@ -121,6 +145,21 @@ class CidrOverride(Strict):
     network: Network
     jurisdiction: Jurisdiction
     note: str = ""
+
+    @field_validator("network")
+    @classmethod
+    def _not_embedded(cls, net: ipaddress.IPv4Network | ipaddress.IPv6Network
+                      ) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+        # A client address of these IPv6 forms is read as the IPv4 address it carries before
+        # any override is matched: an override written in such a form matches nothing, and
+        # a CN pin so written pinned no one (config red team).
+        for space, form in EMBEDDED_IPV4_SPACES:
+            if isinstance(net, ipaddress.IPv6Network) and net.subnet_of(space):
+                hint = _as_ipv4(net) if form in ("IPv4-mapped", "IPv4-compatible") else ""
+                raise ValueError(f"{net} is {form} space ({space}), whose client addresses "
+                                 "are matched as the IPv4 address they carry: this override "
+                                 f"would match no one{hint}")
+        return net
 
 
 class TenantIdentification(Strict):
@@ -212,6 +251,18 @@ class RegionMap(Strict):
     tenants: dict[TenantId, Tenant] = {}
     cidr_overrides: list[CidrOverride] = []
     trusted_proxies: list[Network] = []
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_not_mapped(cls, nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+                            ) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        mapped = ipaddress.IPv6Network("::ffff:0:0/96")
+        for net in nets:
+            if isinstance(net, ipaddress.IPv6Network) and net.subnet_of(mapped):
+                raise ValueError(f"{net} is IPv4-mapped space: a peer connecting so is read "
+                                 f"as its IPv4 address, which this entry never matches"
+                                 f"{_as_ipv4(net)}")
+        return nets
     # The header the trusted load balancers set. Only that one is read, so a client cannot
     # smuggle a second kind of forwarding header past a proxy that only appends the first.
     client_address_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
