@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bench.common import demo_setup
+from bench.common import demo_setup, one_server_map
 from residency_gateway.audit.chain import GENESIS
 from residency_gateway.audit.filestore import FileTrail
 from residency_gateway.audit.merkle import Frontier
@@ -162,10 +162,7 @@ def bench_core(tmp: Path, n: int) -> None:
 
     print("== decision core (one core, no I/O)")
     geo = GeoDatabase(build_geoip(demo_file("demo-networks.csv"), tmp / "core-geo.mmdb"))
-    text = demo_file("demo-region-map.yaml")
-    for r in ("cn", "sg", "id", "jp"):
-        text = text.replace("{" + r + "_port}", "1")
-    (tmp / "core.yaml").write_text(text)
+    (tmp / "core.yaml").write_text(one_server_map("http://127.0.0.1:1"))
     lm = load_region_map(tmp / "core.yaml")
     facts = RequestFacts(peer="127.0.0.1", headers=(
         ("x-tenant-id", "acme"), ("x-forwarded-for", "198.51.100.10"),

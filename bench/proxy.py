@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.common import one_server_map
 from bench.inspection import client_headers, kyc_body, photo_form
 from residency_gateway.cli.demo import build_geoip, demo_file
 
@@ -295,9 +296,7 @@ def gateway_config(tmp: Path, backend_port: int) -> tuple[Path, Path]:
     geo = tmp / "geo.mmdb"
     if not geo.exists():
         build_geoip(demo_file("demo-networks.csv"), geo)
-    text = demo_file("demo-region-map.yaml")
-    for r in ("cn", "sg", "id", "jp"):
-        text = text.replace("{" + r + "_port}", str(backend_port))
+    text = one_server_map(f"http://127.0.0.1:{backend_port}")
     maps = tmp / "maps"
     maps.mkdir(exist_ok=True)
     (maps / "bench.yaml").write_text(text)

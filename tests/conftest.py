@@ -378,9 +378,14 @@ class GatewayProcess:
 
 
 def map_for(upstream: str, edit: MapEdit | None = None) -> dict[str, Any]:
+    """BASE_MAP with every region served by `upstream` (a loopback URL): the CN regions name
+    it `localhost`, since a map whose CN region names a server of an overseas region is
+    refused (the check cannot see that two names are one server)."""
     data = copy.deepcopy(BASE_MAP)
     for region in data["regions"].values():
-        region["upstreams"] = [upstream]
+        cn = region["jurisdiction"] == "CN"
+        region["upstreams"] = [upstream.replace("//127.0.0.1:", "//localhost:") if cn
+                               else upstream]
         region["allow_plaintext"] = True
     if edit is not None:
         edit(data)

@@ -6,7 +6,11 @@ defence in depth). Each problem names the key path so the loader can print file:
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import socket
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from residency_gateway.regionmap.names import did_you_mean
 from residency_gateway.regionmap.schema import MAINLAND, RegionMap
@@ -32,6 +36,32 @@ def check(rmap: RegionMap) -> list[Problem]:
                                     f"{did_you_mean(rid, regions)}"))
             return False
         return True
+
+    # A server named by a CN region and by an overseas one (a copied line, a typo): mainland
+    # data sent to the CN region reaches a machine that also serves abroad, by failover too
+    # (config red team: `cn-sh: upstreams: [https://kyc-sg...]` loaded). Compared by host as
+    # a client connects (case, a trailing dot, the port, the path and the spelling of an
+    # address do not make another machine); on loopback, where tests and demos run every
+    # region on one machine, by host and port. Two names of one address cannot be seen here.
+    abroad: dict[tuple[str, int], str] = {}
+    for rid, region in regions.items():
+        if region.jurisdiction != MAINLAND:
+            for url in (*region.upstreams, region.public_endpoint):
+                if (where := _endpoint(url)) is not None:
+                    abroad.setdefault(where, rid)
+    for rid, region in regions.items():
+        if region.jurisdiction != MAINLAND:
+            continue
+        named: list[tuple[Loc, str | None]] = [
+            (("regions", rid, "upstreams", i), url) for i, url in enumerate(region.upstreams)]
+        named.append((("regions", rid, "public_endpoint"), region.public_endpoint))
+        for loc, url in named:
+            other = abroad.get(_endpoint(url) or ("", -1))
+            if other is not None:
+                problems.append(Problem(loc, f"{_host_port(url)} is also a server of region "
+                                        f"{other!r} ({regions[other].jurisdiction}): "
+                                        "mainland-origin data sent to CN region "
+                                        f"{rid!r} would reach a server outside China"))
 
     for rid, region in regions.items():
         for i, url in enumerate(region.upstreams):
@@ -114,6 +144,40 @@ def check(rmap: RegionMap) -> list[Problem]:
                     f"{b.network} overlaps cidr_overrides[{i}] {a.network} with the same "
                     "jurisdiction; one of them is redundant", severity="warning"))
     return problems
+
+
+def _endpoint(url: str | None) -> tuple[str, int] | None:
+    """The machine a client connects to for `url`: (host, 0), the host lower-cased without a
+    trailing dot and an address in its canonical form; on loopback (host, port), the
+    scheme's default port filled in. None when there is no host to compare."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.rstrip(".")
+    with contextlib.suppress(ValueError):
+        host = str(ipaddress.ip_address(host))  # (2001:DB8::1 and 2001:db8:0::1 are one)
+    if all(c in "0123456789abcdefx." for c in host):
+        # an IPv4 address in a form connect() accepts too: 127.1, 2130706433, 0x7f.0.0.1
+        with contextlib.suppress(OSError):
+            host = socket.inet_ntoa(socket.inet_aton(host))
+    loopback = host == "localhost"
+    with contextlib.suppress(ValueError):
+        loopback = ipaddress.ip_address(host).is_loopback
+    return host, (port or (443 if parts.scheme == "https" else 80)) if loopback else 0
+
+
+def _host_port(url: str | None) -> str:
+    where = _endpoint(url)
+    if where is None:
+        return "?"
+    host = f"[{where[0]}]" if ":" in where[0] else where[0]
+    return f"{host}:{where[1]}" if where[1] else f"host {host}"
 
 
 def errors(rmap: RegionMap) -> list[Problem]:

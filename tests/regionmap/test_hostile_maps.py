@@ -100,3 +100,60 @@ def test_a_trusted_proxy_in_ipv4_mapped_form_is_refused(tmp_path, proxy, hint):
     else:  # no hint to trust all of IPv4
         assert not any("write 0.0.0.0" in e for e in found), found
     assert ipaddress.ip_network(proxy.split("/")[0] + "/128")  # (the test's own input is valid)
+
+
+@pytest.mark.parametrize("cn_url", [
+    "https://sg.example.test",  # a copied line
+    "https://SG.Example.Test./v2",  # case, a trailing dot, a path: the same server
+    "https://sg.example.test:443",  # the default port written out
+])
+def test_a_cn_region_naming_an_overseas_server_is_refused(tmp_path, cn_url):
+    """Mainland data sent to the CN region (or failing over to it) would reach a server that
+    serves Singapore: invariant 1 by config."""
+    found = errors(tmp_path, GOOD.replace("upstreams: [https://cn.example.test]",
+                                          f"upstreams: ['{cn_url}']"))
+    assert any("regions.cn.upstreams[0]" in e and "also a server of region 'sg' (SG)" in e
+               for e in found), found
+
+
+@pytest.mark.parametrize(("cn_url", "sg_url"), [
+    ("http://127.1:8080", "http://127.0.0.1:8080"),  # IPv4 shorthand
+    ("http://2130706433:8080", "http://127.0.0.1:8080"),  # one number
+    ("http://[2001:DB8::1]:8443", "http://[2001:db8:0::1]:8443"),  # IPv6 spellings
+])
+def test_one_address_spelled_twice_is_one_server(tmp_path, cn_url, sg_url):
+    text = GOOD.replace("upstreams: [https://cn.example.test]",
+                        f"upstreams: ['{cn_url}']\n    allow_plaintext: true").replace(
+        "upstreams: [https://sg.example.test]",
+        f"upstreams: ['{sg_url}']\n    allow_plaintext: true")
+    found = errors(tmp_path, text)
+    assert any("regions.cn.upstreams[0]" in e and "also a server of region 'sg'" in e
+               for e in found), found
+
+
+def test_a_cn_public_endpoint_abroad_is_refused(tmp_path):
+    text = GOOD.replace("upstreams: [https://sg.example.test]",
+                        "upstreams: [https://sg.example.test]\n"
+                        "    public_endpoint: https://kyc.example.sg").replace(
+        "upstreams: [https://cn.example.test]",
+        "upstreams: [https://cn.example.test]\n    public_endpoint: https://kyc.example.sg/")
+    found = errors(tmp_path, text)
+    assert any("regions.cn.public_endpoint" in e for e in found), found
+
+
+def test_another_port_of_an_overseas_host_is_the_same_machine(tmp_path):
+    found = errors(tmp_path, GOOD.replace("upstreams: [https://cn.example.test]",
+                                          "upstreams: ['https://sg.example.test:8443']"))
+    assert any("regions.cn.upstreams[0]" in e and "also a server of region 'sg'" in e
+               for e in found), found
+
+
+def test_on_loopback_each_port_is_a_server_of_its_own(tmp_path):
+    # (tests and demos run every region on one machine: there a port is the server)
+    text = GOOD.replace("upstreams: [https://cn.example.test]",
+                        "upstreams: ['http://127.0.0.1:8001']\n    allow_plaintext: true"
+                        ).replace("upstreams: [https://sg.example.test]",
+                                  "upstreams: ['http://127.0.0.1:8002']\n"
+                                  "    allow_plaintext: true")
+    loaded = load_text(tmp_path, text)
+    assert loaded.rmap.regions["cn"].upstreams == ["http://127.0.0.1:8001"]
