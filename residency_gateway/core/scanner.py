@@ -21,9 +21,10 @@ and ids in records and logs. It is a scanner over normalised text, not a tree wa
    libphonenumber's metadata (`phonenumbers`). IDs win over phones for the same digits.
 4. **Read again** where the text could hide an identifier otherwise: Chinese numerals that
    touch digits or stand in groups, as digits; text after a right-to-left override, as shown;
-   digits said in English, as digits (`_said`); letters typed for digits (O/o/I/l) inside
-   words of digits (`_lettered`); and the fields of a structure joined where they meet
-   between digits (`_glued`), where only what proves itself is taken (see `_tokens`).
+   digits said in words, as digits (`_said`: English, pinyin, Malay, Japanese, Korean, Thai,
+   Vietnamese, Tagalog); letters typed for digits (O/o/I/l) inside words of digits
+   (`_lettered`); and the fields of a structure joined where they meet between digits
+   (`_glued`), where only what proves itself is taken (see `_tokens`).
 
 Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 4
 letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
@@ -1410,7 +1411,7 @@ _SAID_X_WORD = _alternation(list(_SAID_X))
 # in Korean runs into the word after it, "...육칠팔입니다". The first word of a run begins a
 # word: the character before its first is no letter or digit.)
 _LATIN_END = f"(?:(?![{_LATIN_LETTER}])|(?={_LATIN_WORD}))"
-_OTHER_GAP = r"[\s,;\-、・]*+"
+_OTHER_GAP = r"[\s,;\-/_、・]*+"
 _OTHER_RUN = re.compile(
     f"(?:{_alternation(_LATIN_WORDS, f'(?<![{_LATIN_LETTER}0-9].)')}{_LATIN_END}|"
     f"{_SCRIPT_WORD})(?:{_OTHER_GAP}(?:[0-9]++{_OTHER_GAP})*+"
@@ -1420,8 +1421,8 @@ _OTHER_PARTS = re.compile(f"{_SAID_X_WORD}|{_SCRIPT_WORD}|{_LATIN_WORD}")
 _ASCII_WORDS = [w for w in _LATIN_WORDS if w.isascii()]
 _ASCII_END = "(?:(?![a-z])|(?=" + _alternation(_ASCII_WORDS) + "))"
 _OTHER_ASCII_RUN = re.compile((
-    _alternation(_ASCII_WORDS, "(?<![a-z0-9].)") + _ASCII_END + r"(?:[ \t\r\n,;\-]*+"
-    r"(?:[0-9]++[ \t\r\n,;\-]*+)*+" + _alternation(_ASCII_WORDS) + _ASCII_END + "){6,}+"
+    _alternation(_ASCII_WORDS, "(?<![a-z0-9].)") + _ASCII_END + r"(?:[ \t\r\n,;\-/_]*+"
+    r"(?:[0-9]++[ \t\r\n,;\-/_]*+)*+" + _alternation(_ASCII_WORDS) + _ASCII_END + "){6,}+"
 ).encode())
 _KATAKANA_AS_HIRAGANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
 
@@ -1455,11 +1456,10 @@ def _other_bytes(words: list[str]) -> set[int]:
     return {c for word in words for form in _other_forms(word) for c in form.encode()}
 
 
-# What stands between the words of a run: not quotes, colons or brackets (JSON's
-# punctuation), nor full stops, slashes or underscores (decimals, dates, paths, base64): a
-# number said in these languages is one value, its words spaced, with commas or hyphens, or
-# run together.
-_OTHER_SEPARATORS = b" \t\r\n,;-"
+# What stands between the words of a run: spaces, commas, hyphens, slashes and underscores
+# (a path's segments, a name's parts); not quotes, colons or brackets (JSON's punctuation:
+# a number said in these languages is one value), nor full stops (decimals, dates).
+_OTHER_SEPARATORS = b" \t\r\n,;-/_"
 
 
 _HALFWIDTH_KATAKANA = _halfwidth_katakana()
@@ -1497,69 +1497,69 @@ _OTHER_TABLES = ((_OTHER_TABLE, _OTHER_STRETCH), (_TAGALOG_TABLE, _TAGALOG_STRET
                  (_ROMAJI_TABLE, _OTHER_STRETCH), (_VIETNAMESE_TABLE, _OTHER_STRETCH))
 
 
-def _written_run(words: list[str], least: int) -> re.Pattern[str]:
-    """`least` characters in a row or more of `words` (as they may be written, see
-    _other_forms), digits and separators."""
-    chars = {c for word in words for form in _other_forms(word) for c in form}
-    return re.compile("[" + re.escape("".join(sorted(chars))) + "0-9" +
-                      re.escape(_OTHER_SEPARATORS.decode() + _OTHER_MARKS) + f"]{{{least},}}")
-
-
 # Text with characters other than ASCII where the table finds a stretch is decoded and read
 # again more closely: the table takes the UTF-8 of all kana, Hangul and Vietnamese letters
 # alike (their bytes after the first are shared), so Japanese, Korean and Vietnamese prose
-# makes stretches. Kana, Hangul and Thai are read in UTF-16 (UTF-32 when there are
-# characters beyond the BMP: a character is then four bytes), with a byte table of the code
-# points of their digit words' characters (one whose bytes are not both the table's breaks a
-# stretch: few other characters' are); seven words and four more digits or words are eleven
-# characters at least (a word one character or more). Vietnamese (and
-# romaji's ū) in runs of their words' letters (a character class, in C), eighteen at least
-# (two letters a word or more).
-def _script_table(words: list[str]) -> bytes:
+# makes stretches. The text is read in UTF-16 (UTF-32 when it has characters beyond the
+# BMP: a character is then four bytes), with a byte table of the code points of one
+# language's digit words (a character whose bytes are not all the table's breaks a stretch:
+# few others' are), only for the languages whose UTF-8 lead bytes are there (kana E3,
+# halfwidth EF; Hangul EA-ED; Thai E0; Vietnamese's letters and NFD marks C3, C4, C6, CC,
+# CD, E1; romaji's ū). Seven words and four more digits or words are eleven characters at
+# least in kana, Hangul or Thai (a word one character or more), eighteen in romaji or
+# Vietnamese (two letters or more), twenty-five in Tagalog (three).
+def _wide_table(words: list[str]) -> bytes:
     chars = {c for word in words for form in _other_forms(word) for c in form}
     keep = {b for c in {*chars, *"0123456789", *_OTHER_SEPARATORS.decode(), *_OTHER_MARKS}
             for b in c.encode("utf-32-le")}
     return bytes(ord("w") if c in keep else ord(".") for c in range(256))
 
 
-# (each script's table where its UTF-8 lead bytes are: kana E3, halfwidth EF; Hangul EA-ED;
-# Thai E0)
-_SCRIPT_TABLES = ((b"\xe3\xef", _script_table([*_KANA_DIGITS, "えっくす"])),
-                  (b"\xea\xeb\xec\xed", _script_table([*_HANGUL_DIGITS, "엑스"])),
-                  (b"\xe0", _script_table([*_THAI_DIGITS, *_THAI_WORDS])))
-_VIETNAMESE_RUN = _written_run(list(_VIETNAMESE_DIGITS), 18)
-_ROMAJI_RUN = _written_run(list(_ROMAJI_DIGITS), 18)
-_TAGALOG_RUN = _written_run(list(_TAGALOG_DIGITS), 25)
+_KANA_WIDE = (_wide_table([*_KANA_DIGITS, "えっくす"]), 11)
+_HANGUL_WIDE = (_wide_table([*_HANGUL_DIGITS, "엑스"]), 11)
+_THAI_WIDE = (_wide_table([*_THAI_DIGITS, *_THAI_WORDS]), 11)
+_VIETNAMESE_WIDE = (_wide_table(list(_VIETNAMESE_DIGITS)), 18)
+_ROMAJI_WIDE = (_wide_table(list(_ROMAJI_DIGITS)), 18)
+_TAGALOG_WIDE = (_wide_table(list(_TAGALOG_DIGITS)), 25)
 _MARKED_LEADS = b"\xc3\xc4\xc6\xcc\xcd\xe1"  # (Latin letters with marks, NFD marks)
+
+
+def _wide_tables(data: bytes, latin: bool) -> Iterator[tuple[bytes, int]]:
+    """The tables (and least run, in characters) of the languages UTF-8 `data` may be in:
+    the Latin ones all if `latin`; else romaji and Vietnamese only where marked letters are
+    (written in ASCII, they are read in ASCII stretches: see _latin_said)."""
+    if b"\xe3" in data or b"\xef" in data:
+        yield _KANA_WIDE
+    if len(data.translate(None, b"\xea\xeb\xec\xed")) < len(data):
+        yield _HANGUL_WIDE
+    if b"\xe0" in data:
+        yield _THAI_WIDE
+    if latin or len(data.translate(None, _MARKED_LEADS)) < len(data):
+        yield _VIETNAMESE_WIDE
+    if latin or b"\xc5\xab" in data or b"\xc5\xaa" in data or b"\xcc\x84" in data:
+        yield _ROMAJI_WIDE  # (kyū)
+    if latin:
+        yield _TAGALOG_WIDE
 
 
 def _written_said(text: str, latin: bool = False) -> bool:
     """Whether decoded `text` holds a run of digits said in Japanese, Korean, Thai or
-    Vietnamese, or romaji with ū (or, if `latin`, any Latin one), each run read with the
-    character before it. (Romaji, Vietnamese and Tagalog written in ASCII are read in
-    ASCII stretches: see _latin_said.)"""
+    Vietnamese, or romaji with ū (or, if `latin`, in any Latin alphabet), each run read
+    with the character before it."""
     def said(first: int, last: int) -> bool:
-        piece = text[max(0, first - 1):last].encode("utf-8", "surrogateescape")
-        return _OTHER_RUN.search(_other_text(piece)) is not None
+        piece = _other_text(text[max(0, first - 1):last].encode("utf-8", "surrogateescape"))
+        # (seven words at all before seven in a row: the pattern, tried again from each word
+        # of a run that fails, is slow on prose full of digit words, as Vietnamese is)
+        return len(_OTHER_PARTS.findall(piece)) >= 7 and _OTHER_RUN.search(piece) is not None
 
     data = text.encode("utf-8", "surrogateescape")
     wide = text.encode("utf-16-le", "surrogatepass")
     width = 2
     if len(wide) > 2 * len(text):
         wide, width = text.encode("utf-32-le", "surrogatepass"), 4
-    if any(said(pos // width, (end + width - 1) // width)
-           for leads, table in _SCRIPT_TABLES if any(lead in data for lead in leads)
-           for pos, end in _stretches(wide, table, b"w" * (11 * width))):
-        return True
-    if latin:
-        runs = [_VIETNAMESE_RUN, _ROMAJI_RUN, _TAGALOG_RUN]
-    else:
-        runs = []
-        if len(data.translate(None, _MARKED_LEADS)) < len(data):
-            runs.append(_VIETNAMESE_RUN)
-        if "ū" in text or "Ū" in text or "\u0304" in text:
-            runs.append(_ROMAJI_RUN)  # (kyū)
-    return any(said(m.start(), m.end()) for run in runs for m in run.finditer(text))
+    return any(said(pos // width, (end + width - 1) // width)
+               for table, least in _wide_tables(data, latin)
+               for pos, end in _stretches(wide, table, b"w" * (least * width)))
 
 
 # UTF-8 that _other_text must normalise (NFD marks, halfwidth forms)
@@ -1582,14 +1582,16 @@ def _other_text(piece: bytes) -> str:
     return text
 
 
-_IN_A_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/")
+_IN_A_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/-_")
 
 
 def _within_a_word(piece: bytes) -> bool:
     """Whether an ASCII stretch (`piece`: read with the byte before it) is one word that
-    begins before it, as base64 data is (+ and / taken for letters): no run begins in it."""
-    return piece[0] in _IN_A_WORD and \
-        len(piece.translate(None, _OTHER_SEPARATORS)) == len(piece)
+    begins before it, as base64 data is: no run begins in it. (Base64's / and base64url's
+    - and _ are one in 64 of its characters; between said words they are one in five.)"""
+    if piece[0] not in _IN_A_WORD or len(piece.translate(None, b" \t\r\n,;")) < len(piece):
+        return False
+    return (len(piece) - len(piece.translate(None, b"/-_"))) * 8 < len(piece)
 
 
 def _other_run_in(data: bytes, pos: int, end: int, floor: int = 0) -> tuple[int, str] | None:
@@ -1639,10 +1641,13 @@ def _latin_said(data: bytes, ascii: bool, tables: tuple[tuple[bytes, bytes], ...
     for pos, end in _merged(spans) if len(spans) > 1 else spans:
         # (the stretches are ASCII; the byte before, for the lookbehind, a space when it is
         # not: "電話ichi ..." begins a word)
+        piece = data[pos:end]
+        if len(piece) - len(piece.translate(None, _ASCII_LETTERS)) < 14:
+            continue  # (seven words are fourteen letters at least)
         before = data[pos - 1:pos] if pos else b""
         if not (ascii or before.isascii()):
             before = b" "
-        if _OTHER_ASCII_RUN.search((before + data[pos:end]).lower()) is not None:
+        if _OTHER_ASCII_RUN.search((before + piece).lower()) is not None:
             return True
     return False
 
@@ -1669,7 +1674,9 @@ def _says_other(data: bytes) -> bool:
         end = len(skeleton) if end < 0 else end
         piece = data[max(0, pos - 1):end]
         if ascii or piece.isascii():
-            if not latin and not (pos and _within_a_word(piece)):
+            # (seven words are fourteen letters at least: not numbers, not base64 data)
+            if not latin and len(piece) - len(piece.translate(None, _ASCII_LETTERS)) >= 14 \
+                    and not (pos and _within_a_word(piece)):
                 latin = True
                 if ascii:
                     break
@@ -1681,8 +1688,13 @@ def _says_other(data: bytes) -> bool:
         elif _other_run_in(data, pos, end) is not None:
             return True
         pos = skeleton.find(_OTHER_STRETCH, end)
-    # (Tagalog's letters are not all the first table's: its own table, always)
-    return _latin_said(data, ascii, _OTHER_LATIN if latin else _OTHER_LATIN[:1])
+    if latin:
+        return _latin_said(data, ascii, _OTHER_LATIN)
+    # (Tagalog's letters are not all the first table's: its own table, always; inline, as
+    # most bodies have no stretch of it)
+    if data.translate(_TAGALOG_TABLE).find(_TAGALOG_STRETCH) < 0:
+        return False
+    return _latin_said(data, ascii, _OTHER_LATIN[:1])
 
 
 def _other_in_english(data: bytes, budget: Budget | None = None) -> bytes:
@@ -1711,8 +1723,9 @@ def _other_in_english(data: bytes, budget: Budget | None = None) -> bytes:
 
 
 def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
-    """`data` with pinyin digit runs as English digit words and digit words run together
-    apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules.
+    """`data` with pinyin digit runs (and Malay, Japanese, Korean, Thai, Vietnamese and
+    Tagalog ones) as English digit words and digit words run together apart ("yao san jiu",
+    "いちさんきゅう" and "onethreenine" -> "one three nine"), for the said-digits rules.
     Each run spends from `budget` before it is rewritten (a Python step per syllable)."""
     spend = budget.spend if budget is not None else None
 
@@ -1776,7 +1789,7 @@ def _glued_apart(data: bytes, apart: Callable[[re.Match[bytes]], bytes]) -> byte
 
 def has_said_digit(text: str) -> bool:
     """A digit word ("one", "Nine", "onethree") among the words of `text`, or seven pinyin
-    digit syllables in a row."""
+    digit syllables in a row (or Malay, Japanese, Korean, Thai, Vietnamese, Tagalog words)."""
     data = text.lower().encode("utf-8", "surrogateescape")  # undecodable request bytes
     return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(data)) or \
         _SAID_GLUED.search(data) is not None or _says_pinyin(data) or _says_malay(data) or \
@@ -1786,8 +1799,9 @@ def has_said_digit(text: str) -> bool:
 def says_digits(data: bytes) -> bool:
     """Whether `data` may hold digits said in words (a stretch of four words or more made of
     digit words, digits and separators, two of them digit words; digit words run together
-    count as words) or seven pinyin digit syllables in a row: text that could hold an
-    identifier with no digit in it."""
+    count as words) or seven pinyin digit syllables in a row (or Malay, Japanese, Korean,
+    Thai, Vietnamese or Tagalog digit words): text that could hold an identifier with no
+    digit in it."""
     if _says_pinyin(data) or _says_glued(data) or _says_malay(data) or _says_other(data):
         return True
     skeleton = data.translate(_SAID_TABLE)

@@ -11,17 +11,20 @@ import unicodedata
 
 import pytest
 
+from residency_gateway.core.payload import redact_path, scan_request_line
 from residency_gateway.core.scanner import may_hold_identifier, says_digits
 from tests.core.test_redteam_round7_words import (
     HIRAGANA,
     ID,
     KATAKANA,
+    KEY,
     KOREAN,
     MOBILE,
     ROMAJI,
     TAGALOG,
     TEXT,
     THAI_WORDS,
+    TODAY,
     VIETNAMESE,
     found,
     kind_of,
@@ -129,6 +132,21 @@ def test_latin_words_in_capitals(value, language, case):
 ])
 def test_said_digits_in_sentences(body):
     assert "mobile" in found(body, TEXT)
+
+
+@pytest.mark.parametrize("sep", ["/", "-", "_"], ids=["segments", "hyphens", "underscores"])
+@pytest.mark.parametrize("language", ["romaji", "vietnamese-toneless", "tagalog", "hiragana",
+                                      "korean", "vietnamese"])
+def test_said_digits_in_a_path_and_a_header(language, sep):
+    _, words = LANGUAGES[language]
+    path = "/v1/subjects/" + said(MOBILE, words, sep)
+    assert any(p.jurisdiction == "CN" for p in scan_request_line(
+        path, "", key=KEY, today=TODAY).phones)
+    hits = scan_request_line("/v1/verify", "", key=KEY, today=TODAY,
+                             headers=[("X-Contact", said(MOBILE, words))])
+    assert any(p.jurisdiction == "CN" for p in hits.phones)
+    if sep == "-":  # (a path with other characters than ASCII is redacted more widely)
+        assert redact_path(path).endswith("/subjects/{redacted}")
 
 
 def test_mixed_katakana_and_hiragana_and_digits():
