@@ -1582,16 +1582,36 @@ def _other_text(piece: bytes) -> str:
     return text
 
 
-_IN_A_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/-_")
-
-
-def _within_a_word(piece: bytes) -> bool:
-    """Whether an ASCII stretch (`piece`: read with the byte before it) is one word that
-    begins before it, as base64 data is: no run begins in it. (Base64's / and base64url's
-    - and _ are one in 64 of its characters; between said words they are one in five.)"""
-    if piece[0] not in _IN_A_WORD or len(piece.translate(None, b" \t\r\n,;")) < len(piece):
+def _one_word(piece: bytes) -> bool:
+    """Whether an ASCII stretch is one word, as base64 data is (its / and base64url's - and _
+    are one in 64 of its characters; between said words they are one in five or so)."""
+    if len(piece.translate(None, b" \t\r\n,;")) < len(piece):
         return False
-    return (len(piece) - len(piece.translate(None, b"/-_"))) * 8 < len(piece)
+    return (len(piece) - len(piece.translate(None, b"/-_"))) * 5 < len(piece)
+
+
+_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _no_word_begins(piece: bytes) -> bool:
+    """Whether no word begins in an ASCII stretch (`piece`: with the byte before it): one
+    word that began before it, no / - _ in it (most stretches of base64 data)."""
+    return piece[0] in _ALNUM and len(piece.translate(None, b" \t\r\n,;/-_")) == len(piece)
+
+
+def _opens_latin(piece: bytes, pos: int) -> bool:
+    """Whether an ASCII stretch the first table finds (`piece`: with the byte before it, at
+    `pos`) may hold a run in romaji or Vietnamese, so that their own tables are passed over
+    the text: fourteen letters or more (seven words), and words apart, or one word in which
+    the pattern finds a run (digit words run together). Base64 data is one word, most often
+    begun before the stretch: it opens none (else each photo paid two passes more)."""
+    if len(piece) - len(piece.translate(None, _ASCII_LETTERS)) < 14:
+        return False
+    if not _one_word(piece):
+        return True
+    if pos and _no_word_begins(piece):
+        return False
+    return _OTHER_ASCII_RUN.search(piece.lower()) is not None
 
 
 def _other_run_in(data: bytes, pos: int, end: int, floor: int = 0) -> tuple[int, str] | None:
@@ -1656,6 +1676,9 @@ def _latin_said(data: bytes, ascii: bool, tables: tuple[tuple[bytes, bytes], ...
 # Vietnamese's letters (E1 BA/BB, C4, C6; CC, CD: NFD marks): a stretch with one is of text
 # in them, which is mostly stretches: the whole text is decoded and read at once. (C3, which
 # begins é, ô and á, is Latin-1 text's too, names in English: its stretches one by one.)
+# (the UTF-8 lead bytes the first table takes: of kana, Hangul, Thai, Vietnamese's letters;
+# each looked for with memchr, a class of them searched for with a regex is 2 ns a byte)
+_TABLE_LEADS = [bytes((c,)) for c in range(0xC0, 0x100) if _OTHER_TABLE[c] == ord("w")]
 _WHOLE_TEXT_LEADS = b"\xe0\xe3\xef\xea\xeb\xec\xed\xe1\xc4\xc6\xcc\xcd"
 _OTHER_LATIN = ((_TAGALOG_TABLE, _TAGALOG_STRETCH), (_ROMAJI_TABLE, _OTHER_STRETCH),
                 (_VIETNAMESE_TABLE, _OTHER_STRETCH))
@@ -1674,12 +1697,26 @@ def _says_other(data: bytes) -> bool:
         end = len(skeleton) if end < 0 else end
         piece = data[max(0, pos - 1):end]
         if ascii or piece.isascii():
-            # (seven words are fourteen letters at least: not numbers, not base64 data)
-            if not latin and len(piece) - len(piece.translate(None, _ASCII_LETTERS)) >= 14 \
-                    and not (pos and _within_a_word(piece)):
+            if not latin and _opens_latin(piece, pos):
                 latin = True
                 if ascii:
                     break
+            if latin:
+                # only stretches with other characters are left to read here: on to the
+                # next UTF-8 lead byte of the table's (text in English with a few others,
+                # é, —, ─, has few or none)
+                pos = -1
+                i = end
+                while (i := min((at for lead in _TABLE_LEADS if (at := data.find(lead, i)) >= 0),
+                                default=-1)) >= 0:
+                    start = skeleton.rfind(b".", 0, i) + 1
+                    stop = skeleton.find(b".", i)
+                    stop = len(skeleton) if stop < 0 else stop
+                    if stop - start >= len(_OTHER_STRETCH):
+                        pos = start
+                        break
+                    i = stop
+                continue
         elif len(piece.translate(None, _WHOLE_TEXT_LEADS)) < len(piece):
             if _written_said(data.decode("utf-8", "surrogateescape")):
                 return True
