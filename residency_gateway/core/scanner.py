@@ -1605,13 +1605,11 @@ def _opens_latin(piece: bytes, pos: int) -> bool:
     the text: fourteen letters or more (seven words), and words apart, or one word in which
     the pattern finds a run (digit words run together). Base64 data is one word, most often
     begun before the stretch: it opens none (else each photo paid two passes more)."""
+    if pos and _no_word_begins(piece):
+        return False  # (first: most stretches of base64 data)
     if len(piece) - len(piece.translate(None, _ASCII_LETTERS)) < 14:
         return False
-    if not _one_word(piece):
-        return True
-    if pos and _no_word_begins(piece):
-        return False
-    return _OTHER_ASCII_RUN.search(piece.lower()) is not None
+    return not _one_word(piece) or _OTHER_ASCII_RUN.search(piece.lower()) is not None
 
 
 def _other_run_in(data: bytes, pos: int, end: int, floor: int = 0) -> tuple[int, str] | None:
@@ -1759,11 +1757,13 @@ def _other_in_english(data: bytes, budget: Budget | None = None) -> bytes:
     return b"".join(pieces)
 
 
-def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
+def _in_english(data: bytes, budget: Budget | None = None, other: bool = True) -> bytes:
     """`data` with pinyin digit runs (and Malay, Japanese, Korean, Thai, Vietnamese and
     Tagalog ones) as English digit words and digit words run together apart ("yao san jiu",
     "いちさんきゅう" and "onethreenine" -> "one three nine"), for the said-digits rules.
-    Each run spends from `budget` before it is rewritten (a Python step per syllable)."""
+    Each run spends from `budget` before it is rewritten (a Python step per syllable).
+    `other`: whether _says_other found runs of the other languages (their stretches are
+    read again only then: the four tables' passes over base64 photo data cost ~4 ms)."""
     spend = budget.spend if budget is not None else None
 
     def english(m: re.Match[bytes]) -> bytes:
@@ -1782,7 +1782,8 @@ def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
         return b" ".join(_SAID_PARTS.findall(m.group().lower()))
 
     # (first: the tone marks pinyin's reading takes off are Vietnamese's too, "làm" as "lam")
-    data = _other_in_english(data, budget)
+    if other:
+        data = _other_in_english(data, budget)
     data = _toneless(data)
     if _says_pinyin(data):
         data = _PINYIN_RUN.sub(english, data)
@@ -1839,7 +1840,13 @@ def says_digits(data: bytes) -> bool:
     count as words) or seven pinyin digit syllables in a row (or Malay, Japanese, Korean,
     Thai, Vietnamese or Tagalog digit words): text that could hold an identifier with no
     digit in it."""
-    if _says_pinyin(data) or _says_glued(data) or _says_malay(data) or _says_other(data):
+    return _says_other(data) or _says_words(data)
+
+
+def _says_words(data: bytes) -> bool:
+    """says_digits but for _says_other: English digit words (apart or run together),
+    pinyin and Malay."""
+    if _says_pinyin(data) or _says_glued(data) or _says_malay(data):
         return True
     skeleton = data.translate(_SAID_TABLE)
     pos = skeleton.find(_SAID_STRETCH)
@@ -1891,9 +1898,10 @@ def _said(data: bytes, budget: Budget | None = None) -> bytes | None:
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
     words stays a separator), and each whole field said in four words or more; None when
     there is none."""
-    if not says_digits(data):
+    other = _says_other(data)  # (once: it is passed on)
+    if not other and not _says_words(data):
         return None
-    data = _in_english(data, budget)
+    data = _in_english(data, budget, other)
     changed = False
     for rule in (_SAID_RUN_AT, _SAID_FIELD_AT):
         lower = b"\n" + data.lower()  # (offsets in it are one on: see _from_the_byte_before)
