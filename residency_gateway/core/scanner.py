@@ -21,9 +21,10 @@ and ids in records and logs. It is a scanner over normalised text, not a tree wa
    libphonenumber's metadata (`phonenumbers`). IDs win over phones for the same digits.
 4. **Read again** where the text could hide an identifier otherwise: Chinese numerals that
    touch digits or stand in groups, as digits; text after a right-to-left override, as shown;
-   digits said in English, as digits (`_said`); letters typed for digits (O/o/I/l) inside
-   words of digits (`_lettered`); and the fields of a structure joined where they meet
-   between digits (`_glued`), where only what proves itself is taken (see `_tokens`).
+   digits said in words, as digits (`_said`: English, pinyin, Malay, Japanese, Korean, Thai,
+   Vietnamese, Tagalog); letters typed for digits (O/o/I/l) inside words of digits
+   (`_lettered`); and the fields of a structure joined where they meet between digits
+   (`_glued`), where only what proves itself is taken (see `_tokens`).
 
 Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 4
 letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
@@ -1337,10 +1338,432 @@ def _malay_in_english(data: bytes, budget: Budget | None = None) -> bytes:
     return b"".join(pieces)
 
 
-def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
-    """`data` with pinyin digit runs as English digit words and digit words run together
-    apart ("yao san jiu" and "onethreenine" -> "one three nine"), for the said-digits rules.
-    Each run spends from `budget` before it is rewritten (a Python step per syllable)."""
+# Digits said in the other languages of the region and its neighbours: Japanese (kana,
+# hiragana or katakana, halfwidth too, and romaji), Korean (the Sino-Korean syllables in
+# Hangul), Thai, Vietnamese (with its diacritics or without) and Tagalog. "いち さん きゅう ...",
+# "일삼구일이삼사오육칠팔", "một ba chín ..." and "isa tatlo siyam ..." are 13912345678 to a reader,
+# spaced, run together or with digits mixed in. Each word alone is an ordinary word (Japanese
+# に and ご are particles, さん the "Mr" of Tanaka-san; Korean 이 is "this", 일 "work";
+# Vietnamese "ba" is "father", "năm" "year", "không" "not"): as with pinyin and Malay, seven
+# digit words in a row or more are read as the English words (so the runs of said digits hold
+# them); fewer are words. Alternative readings are digits too: し/よん 4, しち/なな 7, く/きゅう 9,
+# れい/ぜろ/まる 0; Korean 공/영/빵 0; Vietnamese linh 0, tư 4, lăm 5, bẩy 7; Thai โท, the 2 of
+# phone numbers. (Vietnamese is read with its diacritics as written, or without any: "làm"
+# and "từ", "do" and "from", are no digits, "lam" and "tu" written without marks are.)
+_KANA_DIGITS = {"ぜろ": "zero", "れい": "zero", "まる": "zero", "いち": "one", "に": "two",
+                "さん": "three", "よん": "four", "し": "four", "ご": "five", "ろく": "six",
+                "なな": "seven", "しち": "seven", "はち": "eight", "きゅう": "nine",
+                "きゅー": "nine", "きゅ-": "nine", "く": "nine"}  # (ー is folded to "-")
+_HANGUL_DIGITS = {"공": "zero", "영": "zero", "빵": "zero", "일": "one", "이": "two",
+                  "삼": "three", "사": "four", "오": "five", "육": "six", "륙": "six",
+                  "칠": "seven", "팔": "eight", "구": "nine"}
+# Thai as the normalised text holds it: its vowel and tone marks are combining marks, which
+# the fold removes (หนึ่ง is read as หนง); every Thai stretch is read without them.
+_THAI_MARKS = dict.fromkeys([0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)])
+_THAI_WORDS = {"ศูนย์": "zero", "หนึ่ง": "one", "สอง": "two", "โท": "two", "สาม": "three",
+               "สี่": "four", "ห้า": "five", "หก": "six", "เจ็ด": "seven", "แปด": "eight",
+               "เก้า": "nine"}
+_THAI_DIGITS = {w.translate(_THAI_MARKS): e for w, e in _THAI_WORDS.items()}
+# the check character X said: エックス (read as えっくす), 엑스
+_SAID_X = {"えっくす": "x", "엑스": "x"}
+_ROMAJI_DIGITS = {"zero": "zero", "rei": "zero", "maru": "zero", "ichi": "one", "ni": "two",
+                  "san": "three", "yon": "four", "shi": "four", "go": "five", "roku": "six",
+                  "nana": "seven", "shichi": "seven", "hachi": "eight", "kyuu": "nine",
+                  "kyū": "nine", "kyu": "nine", "ku": "nine"}
+_VIETNAMESE_DIGITS = {"không": "zero", "linh": "zero", "một": "one", "mốt": "one",
+                      "hai": "two", "ba": "three", "bốn": "four", "tư": "four", "năm": "five",
+                      "lăm": "five", "sáu": "six", "bảy": "seven", "bẩy": "seven",
+                      "tám": "eight", "chín": "nine",
+                      "khong": "zero", "mot": "one", "bon": "four", "tu": "four",
+                      "nam": "five", "lam": "five", "sau": "six", "bay": "seven",
+                      "tam": "eight", "chin": "nine"}
+_TAGALOG_DIGITS = {"sero": "zero", "isa": "one", "dalawa": "two", "tatlo": "three",
+                   "apat": "four", "lima": "five", "anim": "six", "pito": "seven",
+                   "walo": "eight", "siyam": "nine"}
+_OTHER_DIGITS = {**_KANA_DIGITS, **_HANGUL_DIGITS, **_THAI_DIGITS, **_SAID_X,
+                 **_ROMAJI_DIGITS, **_VIETNAMESE_DIGITS, **_TAGALOG_DIGITS}
+_LATIN_LETTER = "a-z\u00c0-\u024f\u1e00-\u1eff"  # (text is lowered before it is matched)
+
+
+def _alternation(words: list[str], boundary: str = "") -> str:
+    """A pattern of `words` grouped by their first character ("b(?:ay|a)"), each branch a
+    literal first: the engine skips in C to where a word could begin, and tries one branch
+    for each first character there, not one for each word. `boundary`, a lookbehind, is
+    checked after the first character (where it cannot keep the skip from working)."""
+    firsts: dict[str, list[str]] = {}
+    for word in words:
+        firsts.setdefault(word[0], []).append(word[1:])
+    return "(?:" + "|".join(re.escape(first) + boundary + "(?:" + "|".join(
+        re.escape(rest) for rest in sorted(rests, key=len, reverse=True)) + ")"
+        for first, rests in firsts.items()) + ")"
+
+
+_LATIN_WORDS = [*_ROMAJI_DIGITS, *_VIETNAMESE_DIGITS, *_TAGALOG_DIGITS]
+# (Korean 이 after a syllable that ends in a consonant is also the subject particle and the
+# copula: "...칠 팔이에요" is "...7 8 it is", not "...7 8 2". 이 with 에, 예, 었, 였, 다, 야, 고,
+# 며 or 라 after it is read so.)
+_SCRIPT_WORD = _alternation([*_KANA_DIGITS, *_HANGUL_DIGITS, *_THAI_DIGITS]).replace(
+    "이(?:)", "이(?![에예었였다야고며라])")
+_LATIN_WORD = _alternation(_LATIN_WORDS)
+_SAID_X_WORD = _alternation(list(_SAID_X))
+# (a Latin word ends a word or runs into the next, as Malay's; kana, Hangul and Thai words
+# have no boundary to keep: Japanese and Thai are written without spaces, and a number said
+# in Korean runs into the word after it, "...육칠팔입니다". The first word of a run begins a
+# word: the character before its first is no letter or digit.)
+_LATIN_END = f"(?:(?![{_LATIN_LETTER}])|(?={_LATIN_WORD}))"
+_OTHER_GAP = r"[\s,;\-/_、・]*+"
+_OTHER_RUN = re.compile(
+    f"(?:{_alternation(_LATIN_WORDS, f'(?<![{_LATIN_LETTER}0-9].)')}{_LATIN_END}|"
+    f"{_SCRIPT_WORD})(?:{_OTHER_GAP}(?:[0-9]++{_OTHER_GAP})*+"
+    f"(?:{_LATIN_WORD}{_LATIN_END}|{_SCRIPT_WORD})){{6,}}+(?:{_OTHER_GAP}{_SAID_X_WORD})?")
+_OTHER_PARTS = re.compile(f"{_SAID_X_WORD}|{_SCRIPT_WORD}|{_LATIN_WORD}")
+# The same for ASCII text (most stretches are: prose, JSON), on its bytes lowered.
+_ASCII_WORDS = [w for w in _LATIN_WORDS if w.isascii()]
+_ASCII_END = "(?:(?![a-z])|(?=" + _alternation(_ASCII_WORDS) + "))"
+_OTHER_ASCII_RUN = re.compile((
+    _alternation(_ASCII_WORDS, "(?<![a-z0-9].)") + _ASCII_END + r"(?:[ \t\r\n,;\-/_]*+"
+    r"(?:[0-9]++[ \t\r\n,;\-/_]*+)*+" + _alternation(_ASCII_WORDS) + _ASCII_END + "){6,}+"
+).encode())
+_KATAKANA_AS_HIRAGANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
+
+
+def _halfwidth_katakana() -> dict[str, str]:
+    """Fullwidth katakana (and a voiced one, ゴ) -> the halfwidth form NFKC makes it from."""
+    forms: dict[str, str] = {}
+    for c in range(0xFF66, 0xFF9E):
+        for mark in ("", "\uff9e", "\uff9f"):
+            half = chr(c) + mark
+            full = unicodedata.normalize("NFKC", half)
+            if len(full) == 1:
+                forms.setdefault(full, half)
+    return forms
+
+
+def _other_forms(word: str) -> set[str]:
+    """`word` as it may be written: katakana for kana (full or halfwidth); Thai with its
+    marks or without; Latin in either case, NFC or NFD."""
+    if all(0x3041 <= ord(c) <= 0x3096 for c in word if c != "-"):
+        katakana = "".join(chr(ord(c) + 0x60) if c != "-" else c for c in word)
+        return {word, katakana, "".join(_HALFWIDTH_KATAKANA.get(c, c) for c in katakana)}
+    if not all(c.isascii() or 0xC0 <= ord(c) <= 0x1EFF for c in word):
+        return {word, word.translate(_THAI_MARKS)}  # (Hangul, Thai: no case, no NFD)
+    forms = {word, word.upper(), word.title()}
+    return forms | {unicodedata.normalize("NFD", form) for form in forms}
+
+
+def _other_bytes(words: list[str]) -> set[int]:
+    """The bytes of `words` as they may be written (see _other_forms)."""
+    return {c for word in words for form in _other_forms(word) for c in form.encode()}
+
+
+# What stands between the words of a run: spaces, commas, hyphens, slashes and underscores
+# (a path's segments, a name's parts); not quotes, colons or brackets (JSON's punctuation:
+# a number said in these languages is one value), nor full stops (decimals, dates).
+_OTHER_SEPARATORS = b" \t\r\n,;-/_"
+
+
+_HALFWIDTH_KATAKANA = _halfwidth_katakana()
+
+
+def _other_table(words: list[str], extra: str = "") -> bytes:
+    keep = _other_bytes(words) | set(extra.encode()) | set(b"0123456789") | set(_OTHER_SEPARATORS)
+    return bytes(ord("w") if c in keep else ord(".") for c in range(256))
+
+
+# Where a run could be, found in C as _MALAY_TABLE finds Malay's. A byte table for the
+# letters of the romaji and Vietnamese words (d, f, p, w, which English is full of, are none
+# of them) with Vietnamese's marked letters, and the bytes of the kana, Hangul and Thai words
+# (whose UTF-8 lead bytes are no Chinese character's: Chinese text makes no stretch, and an
+# ASCII body pays nothing for them); and one for Tagalog's (c, h, u, g are none of them). A
+# said mobile is seven words at least and four more digits or words: 18 bytes in a row at
+# least (romaji "ni", "go" and Vietnamese "ba", "tu" are two letters; a kana, Hangul or Thai
+# word three bytes or more), 25 in Tagalog (three letters or more). Each table costs a pass
+# over every body (~1 us per 2 KB): two, not one for each language. But English prose makes
+# three times as many stretches of romaji's and Vietnamese's letters together as of either's
+# (t, l and b are Vietnamese's, e, r and z romaji's), and the pattern costs ~20 ns a byte of
+# them: where the first table finds ASCII stretches, the two languages' own tables are
+# passed over the text and the pattern is tried on their stretches only.
+# (and what stands between such words or for digits: 、・ー, the ideographic space, the
+# fullwidth comma and digits)
+_OTHER_MARKS = "\u3001\u30fb\u30fc\u3000\uff0c" + "".join(chr(0xFF10 + d) for d in range(10))
+_OTHER_TABLE = _other_table([*_ROMAJI_DIGITS, *_VIETNAMESE_DIGITS, *_KANA_DIGITS,
+                             *_HANGUL_DIGITS, *_THAI_WORDS, *_SAID_X], _OTHER_MARKS)
+_TAGALOG_TABLE = _other_table(list(_TAGALOG_DIGITS))
+_ROMAJI_TABLE = _other_table([w for w in _ROMAJI_DIGITS if w.isascii()])
+_VIETNAMESE_TABLE = _other_table([w for w in _VIETNAMESE_DIGITS if w.isascii()])
+_OTHER_STRETCH = b"w" * 18
+_TAGALOG_STRETCH = b"w" * 25
+_OTHER_TABLES = ((_OTHER_TABLE, _OTHER_STRETCH), (_TAGALOG_TABLE, _TAGALOG_STRETCH),
+                 (_ROMAJI_TABLE, _OTHER_STRETCH), (_VIETNAMESE_TABLE, _OTHER_STRETCH))
+
+
+# Text with characters other than ASCII where the table finds a stretch is decoded and read
+# again more closely: the table takes the UTF-8 of all kana, Hangul and Vietnamese letters
+# alike (their bytes after the first are shared), so Japanese, Korean and Vietnamese prose
+# makes stretches. The text is read in UTF-16 (UTF-32 when it has characters beyond the
+# BMP: a character is then four bytes), with a byte table of the code points of one
+# language's digit words (a character whose bytes are not all the table's breaks a stretch:
+# few others' are), only for the languages whose UTF-8 lead bytes are there (kana E3,
+# halfwidth EF; Hangul EA-ED; Thai E0; Vietnamese's letters and NFD marks C3, C4, C6, CC,
+# CD, E1; romaji's ū). Seven words and four more digits or words are eleven characters at
+# least in kana, Hangul or Thai (a word one character or more), eighteen in romaji or
+# Vietnamese (two letters or more), twenty-five in Tagalog (three).
+def _wide_table(words: list[str]) -> bytes:
+    chars = {c for word in words for form in _other_forms(word) for c in form}
+    keep = {b for c in {*chars, *"0123456789", *_OTHER_SEPARATORS.decode(), *_OTHER_MARKS}
+            for b in c.encode("utf-32-le")}
+    return bytes(ord("w") if c in keep else ord(".") for c in range(256))
+
+
+_KANA_WIDE = (_wide_table([*_KANA_DIGITS, "えっくす"]), 11)
+_HANGUL_WIDE = (_wide_table([*_HANGUL_DIGITS, "엑스"]), 11)
+_THAI_WIDE = (_wide_table([*_THAI_DIGITS, *_THAI_WORDS]), 11)
+_VIETNAMESE_WIDE = (_wide_table(list(_VIETNAMESE_DIGITS)), 18)
+_ROMAJI_WIDE = (_wide_table(list(_ROMAJI_DIGITS)), 18)
+_TAGALOG_WIDE = (_wide_table(list(_TAGALOG_DIGITS)), 25)
+_MARKED_LEADS = b"\xc3\xc4\xc6\xcc\xcd\xe1"  # (Latin letters with marks, NFD marks)
+
+
+def _wide_tables(data: bytes, latin: bool) -> Iterator[tuple[bytes, int]]:
+    """The tables (and least run, in characters) of the languages UTF-8 `data` may be in:
+    the Latin ones all if `latin`; else romaji and Vietnamese only where marked letters are
+    (written in ASCII, they are read in ASCII stretches: see _latin_said)."""
+    if b"\xe3" in data or b"\xef" in data:
+        yield _KANA_WIDE
+    if len(data.translate(None, b"\xea\xeb\xec\xed")) < len(data):
+        yield _HANGUL_WIDE
+    if b"\xe0" in data:
+        yield _THAI_WIDE
+    if latin or len(data.translate(None, _MARKED_LEADS)) < len(data):
+        yield _VIETNAMESE_WIDE
+    if latin or b"\xc5\xab" in data or b"\xc5\xaa" in data or b"\xcc\x84" in data:
+        yield _ROMAJI_WIDE  # (kyū)
+    if latin:
+        yield _TAGALOG_WIDE
+
+
+def _written_said(text: str, latin: bool = False) -> bool:
+    """Whether decoded `text` holds a run of digits said in Japanese, Korean, Thai or
+    Vietnamese, or romaji with ū (or, if `latin`, in any Latin alphabet), each run read
+    with the character before it."""
+    def said(first: int, last: int) -> bool:
+        piece = _other_text(text[max(0, first - 1):last].encode("utf-8", "surrogateescape"))
+        # (seven words at all before seven in a row: the pattern, tried again from each word
+        # of a run that fails, is slow on prose full of digit words, as Vietnamese is)
+        return len(_OTHER_PARTS.findall(piece)) >= 7 and _OTHER_RUN.search(piece) is not None
+
+    data = text.encode("utf-8", "surrogateescape")
+    wide = text.encode("utf-16-le", "surrogatepass")
+    width = 2
+    if len(wide) > 2 * len(text):
+        wide, width = text.encode("utf-32-le", "surrogatepass"), 4
+    return any(said(pos // width, (end + width - 1) // width)
+               for table, least in _wide_tables(data, latin)
+               for pos, end in _stretches(wide, table, b"w" * (least * width)))
+
+
+# UTF-8 that _other_text must normalise (NFD marks, halfwidth forms)
+_NFKC_BYTES = re.compile(rb"[\xcc\xcd\xef]")
+
+
+def _other_text(piece: bytes) -> str:
+    """Text as the words are matched: NFKC (halfwidth katakana, NFD Vietnamese), lower case,
+    kana as hiragana, Thai without its marks (undecodable bytes kept as they are). Each step
+    only when the text holds what it changes (byte searches, in C)."""
+    text = piece.decode("utf-8", "surrogateescape")
+    if _NFKC_BYTES.search(piece) is not None:
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
+    if b"\xe3\x82" in piece or b"\xe3\x83" in piece or b"\xef\xbd" in piece or \
+            b"\xef\xbe" in piece:
+        text = text.translate(_KATAKANA_AS_HIRAGANA)
+    if b"\xe0\xb8" in piece or b"\xe0\xb9" in piece:
+        text = text.translate(_THAI_MARKS)
+    return text
+
+
+def _one_word(piece: bytes) -> bool:
+    """Whether an ASCII stretch is one word, as base64 data is (its / and base64url's - and _
+    are one in 64 of its characters; between said words they are one in five or so)."""
+    if len(piece.translate(None, b" \t\r\n,;")) < len(piece):
+        return False
+    return (len(piece) - len(piece.translate(None, b"/-_"))) * 5 < len(piece)
+
+
+_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _no_word_begins(piece: bytes) -> bool:
+    """Whether no word begins in an ASCII stretch (`piece`: with the byte before it): one
+    word that began before it, no / - _ in it (most stretches of base64 data)."""
+    return piece[0] in _ALNUM and len(piece.translate(None, b" \t\r\n,;/-_")) == len(piece)
+
+
+def _opens_latin(piece: bytes, pos: int) -> bool:
+    """Whether an ASCII stretch the first table finds (`piece`: with the byte before it, at
+    `pos`) may hold a run in romaji or Vietnamese, so that their own tables are passed over
+    the text: fourteen letters or more (seven words), and words apart, or one word in which
+    the pattern finds a run (digit words run together). Base64 data is one word, most often
+    begun before the stretch: it opens none (else each photo paid two passes more)."""
+    if pos and _no_word_begins(piece):
+        return False  # (first: most stretches of base64 data)
+    if len(piece) - len(piece.translate(None, _ASCII_LETTERS)) < 14:
+        return False
+    return not _one_word(piece) or _OTHER_ASCII_RUN.search(piece.lower()) is not None
+
+
+def _other_run_in(data: bytes, pos: int, end: int, floor: int = 0) -> tuple[int, str] | None:
+    """Where the text of the stretch [pos, end) of `data` begins and the text as
+    _other_text reads it, when the stretch holds a run of digits said in Japanese, Korean,
+    Thai, Vietnamese or Tagalog; None otherwise. (Read with the byte before it, after
+    `floor`: a Latin word that begins inside another word, "xichi", is none.)"""
+    piece = data[pos:end]
+    if piece.isascii():
+        before = data[pos - 1:pos] if pos > floor else b""
+        if before.isascii():
+            lower = (before + piece).lower()
+            found = _OTHER_ASCII_RUN.search(lower) is not None
+            return (pos - len(before), lower.decode()) if found else None
+        lower = piece.lower()  # ("電話ichi ...": a word begins after another script's)
+        return (pos, lower.decode()) if _OTHER_ASCII_RUN.search(b" " + lower) else None
+    start = max(floor, pos - 1)
+    piece = data[start:end]
+    if not _written_said(piece.decode("utf-8", "surrogateescape"), True):
+        return None
+    return start, _other_text(piece)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(start, end) spans, sorted, those that overlap merged."""
+    merged: list[tuple[int, int]] = []
+    for pos, end in sorted(spans):
+        if merged and pos <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((pos, end))
+    return merged
+
+
+def _latin_said(data: bytes, ascii: bool, tables: tuple[tuple[bytes, bytes], ...]) -> bool:
+    """A run of digits said in romaji, Vietnamese or Tagalog in an ASCII stretch of `data`
+    that one of `tables` (ASCII only) finds (the stretches of all merged, each read once)."""
+    spans = []
+    for table, least in tables:
+        skeleton = data.translate(table)
+        pos = skeleton.find(least)
+        while pos >= 0:  # (_stretches inline: most bodies have none, and all pay this)
+            end = skeleton.find(b".", pos)
+            end = len(skeleton) if end < 0 else end
+            spans.append((pos, end))
+            pos = skeleton.find(least, end)
+    for pos, end in _merged(spans) if len(spans) > 1 else spans:
+        # (the stretches are ASCII; the byte before, for the lookbehind, a space when it is
+        # not: "電話ichi ..." begins a word)
+        piece = data[pos:end]
+        if len(piece) - len(piece.translate(None, _ASCII_LETTERS)) < 14:
+            continue  # (seven words are fourteen letters at least)
+        before = data[pos - 1:pos] if pos else b""
+        if not (ascii or before.isascii()):
+            before = b" "
+        if _OTHER_ASCII_RUN.search((before + piece).lower()) is not None:
+            return True
+    return False
+
+
+# The UTF-8 lead bytes of kana (E3, halfwidth EF), Hangul (EA-ED), Thai (E0) and of
+# Vietnamese's letters (E1 BA/BB, C4, C6; CC, CD: NFD marks): a stretch with one is of text
+# in them, which is mostly stretches: the whole text is decoded and read at once. (C3, which
+# begins é, ô and á, is Latin-1 text's too, names in English: its stretches one by one.)
+# (the UTF-8 lead bytes the first table takes: of kana, Hangul, Thai, Vietnamese's letters;
+# each looked for with memchr, a class of them searched for with a regex is 2 ns a byte)
+_TABLE_LEADS = [bytes((c,)) for c in range(0xC0, 0x100) if _OTHER_TABLE[c] == ord("w")]
+_WHOLE_TEXT_LEADS = b"\xe0\xe3\xef\xea\xeb\xec\xed\xe1\xc4\xc6\xcc\xcd"
+_OTHER_LATIN = ((_TAGALOG_TABLE, _TAGALOG_STRETCH), (_ROMAJI_TABLE, _OTHER_STRETCH),
+                (_VIETNAMESE_TABLE, _OTHER_STRETCH))
+
+
+def _says_other(data: bytes) -> bool:
+    """Seven digit words or more in a row in Japanese, Korean, Thai, Vietnamese or Tagalog."""
+    if len(data) < len(_OTHER_STRETCH):
+        return False
+    ascii = data.isascii()
+    latin = False  # (an ASCII stretch: read in romaji's and Vietnamese's own, below)
+    skeleton = data.translate(_OTHER_TABLE)
+    pos = skeleton.find(_OTHER_STRETCH)
+    while pos >= 0:
+        end = skeleton.find(b".", pos)
+        end = len(skeleton) if end < 0 else end
+        piece = data[max(0, pos - 1):end]
+        if ascii or piece.isascii():
+            if not latin and _opens_latin(piece, pos):
+                latin = True
+                if ascii:
+                    break
+            if latin:
+                # only stretches with other characters are left to read here: on to the
+                # next UTF-8 lead byte of the table's (text in English with a few others,
+                # é, —, ─, has few or none)
+                pos = -1
+                i = end
+                while (i := min((at for lead in _TABLE_LEADS if (at := data.find(lead, i)) >= 0),
+                                default=-1)) >= 0:
+                    start = skeleton.rfind(b".", 0, i) + 1
+                    stop = skeleton.find(b".", i)
+                    stop = len(skeleton) if stop < 0 else stop
+                    if stop - start >= len(_OTHER_STRETCH):
+                        pos = start
+                        break
+                    i = stop
+                continue
+        elif len(piece.translate(None, _WHOLE_TEXT_LEADS)) < len(piece):
+            if _written_said(data.decode("utf-8", "surrogateescape")):
+                return True
+            latin = True  # (and its ASCII stretches read as any are)
+            break
+        elif _other_run_in(data, pos, end) is not None:
+            return True
+        pos = skeleton.find(_OTHER_STRETCH, end)
+    if latin:
+        return _latin_said(data, ascii, _OTHER_LATIN)
+    # (Tagalog's letters are not all the first table's: its own table, always; inline, as
+    # most bodies have no stretch of it)
+    if data.translate(_TAGALOG_TABLE).find(_TAGALOG_STRETCH) < 0:
+        return False
+    return _latin_said(data, ascii, _OTHER_LATIN[:1])
+
+
+def _other_in_english(data: bytes, budget: Budget | None = None) -> bytes:
+    """`data` with runs of digits said in Japanese, Korean, Thai, Vietnamese or Tagalog as
+    English digit words (each stretch that holds one written as _other_text reads it; the
+    stretches of all tables merged where they overlap: a run may be read partly in two)."""
+    def english(m: re.Match[str]) -> str:
+        if budget is not None:
+            budget.spend(len(m.group()) // 2)  # (a Python step per word)
+        return _OTHER_PARTS.sub(lambda w: " " + _OTHER_DIGITS.get(w.group(), w.group()) + " ",
+                                m.group())
+
+    pieces: list[bytes] = []
+    last = 0
+    for pos, end in _merged([span for table, least in _OTHER_TABLES
+                             for span in _stretches(data, table, least)]):
+        found = _other_run_in(data, pos, end, last)
+        if found is not None:
+            pieces.append(data[last:found[0]])
+            pieces.append(_OTHER_RUN.sub(english, found[1]).encode("utf-8", "surrogateescape"))
+            last = end
+    if not pieces:
+        return data
+    pieces.append(data[last:])
+    return b"".join(pieces)
+
+
+def _in_english(data: bytes, budget: Budget | None = None, other: bool = True) -> bytes:
+    """`data` with pinyin digit runs (and Malay, Japanese, Korean, Thai, Vietnamese and
+    Tagalog ones) as English digit words and digit words run together apart ("yao san jiu",
+    "いちさんきゅう" and "onethreenine" -> "one three nine"), for the said-digits rules.
+    Each run spends from `budget` before it is rewritten (a Python step per syllable).
+    `other`: whether _says_other found runs of the other languages (their stretches are
+    read again only then: the four tables' passes over base64 photo data cost ~4 ms)."""
     spend = budget.spend if budget is not None else None
 
     def english(m: re.Match[bytes]) -> bytes:
@@ -1358,6 +1781,9 @@ def _in_english(data: bytes, budget: Budget | None = None) -> bytes:
             spend(len(m.group()) // 2)
         return b" ".join(_SAID_PARTS.findall(m.group().lower()))
 
+    # (first: the tone marks pinyin's reading takes off are Vietnamese's too, "làm" as "lam")
+    if other:
+        data = _other_in_english(data, budget)
     data = _toneless(data)
     if _says_pinyin(data):
         data = _PINYIN_RUN.sub(english, data)
@@ -1401,17 +1827,25 @@ def _glued_apart(data: bytes, apart: Callable[[re.Match[bytes]], bytes]) -> byte
 
 def has_said_digit(text: str) -> bool:
     """A digit word ("one", "Nine", "onethree") among the words of `text`, or seven pinyin
-    digit syllables in a row."""
+    digit syllables in a row (or Malay, Japanese, Korean, Thai, Vietnamese, Tagalog words)."""
     data = text.lower().encode("utf-8", "surrogateescape")  # undecodable request bytes
     return any(w in _SAID_WORDS for w in _NOT_LETTERS.split(data)) or \
-        _SAID_GLUED.search(data) is not None or _says_pinyin(data) or _says_malay(data)
+        _SAID_GLUED.search(data) is not None or _says_pinyin(data) or _says_malay(data) or \
+        _says_other(data)
 
 
 def says_digits(data: bytes) -> bool:
     """Whether `data` may hold digits said in words (a stretch of four words or more made of
     digit words, digits and separators, two of them digit words; digit words run together
-    count as words) or seven pinyin digit syllables in a row: text that could hold an
-    identifier with no digit in it."""
+    count as words) or seven pinyin digit syllables in a row (or Malay, Japanese, Korean,
+    Thai, Vietnamese or Tagalog digit words): text that could hold an identifier with no
+    digit in it."""
+    return _says_other(data) or _says_words(data)
+
+
+def _says_words(data: bytes) -> bool:
+    """says_digits but for _says_other: English digit words (apart or run together),
+    pinyin and Malay."""
     if _says_pinyin(data) or _says_glued(data) or _says_malay(data):
         return True
     skeleton = data.translate(_SAID_TABLE)
@@ -1464,9 +1898,10 @@ def _said(data: bytes, budget: Budget | None = None) -> bytes | None:
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
     words stays a separator), and each whole field said in four words or more; None when
     there is none."""
-    if not says_digits(data):
+    other = _says_other(data)  # (once: it is passed on)
+    if not other and not _says_words(data):
         return None
-    data = _in_english(data, budget)
+    data = _in_english(data, budget, other)
     changed = False
     for rule in (_SAID_RUN_AT, _SAID_FIELD_AT):
         lower = b"\n" + data.lower()  # (offsets in it are one on: see _from_the_byte_before)

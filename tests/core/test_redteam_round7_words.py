@@ -95,24 +95,23 @@ def test_ordinary_malay_and_indonesian_text_stays_clean(body):
     assert found(body, TEXT) == set()
 
 
-# -- other languages: misses left ---------------------------------------------------------
+# -- other languages ------------------------------------------------------------------------
 # A KYC form in Japan, Korea, Thailand, Vietnam or the Philippines is filled in with digits
 # (the forms ask for them, and ASR writes digits); Japanese kanji numerals are read as
 # Chinese numerals already. Words in these scripts are single syllables that are also
-# ordinary words (Korean 이, 사, 오; Japanese に, ご, さん), so a reading would need the care
-# the pinyin names rule took; not done this round.
+# ordinary words (Korean 이, 사, 오; Japanese に, ご, さん). Missed in round 7 (strict xfails);
+# read since round 8 as pinyin is, seven digit words in a row (tests/core/
+# test_redteam_round8_words.py covers the class: spellings, readings, forms, prose).
 
 @pytest.mark.parametrize(("before", "words"), [
-    pytest.param(before, words, id=name, marks=pytest.mark.xfail(strict=True, reason=reason))
-    for name, before, words, reason in [
-        ("hiragana", "電話 ", HIRAGANA, "MISS: Japanese kana digit readings (いち さん ...)"),
-        ("katakana", "電話 ", KATAKANA, "MISS: Japanese kana digit readings (イチ サン ...)"),
-        ("romaji", "電話 ", ROMAJI, "MISS: Japanese romaji digit readings (ichi san ...)"),
-        ("korean", "전화 ", KOREAN, "MISS: Sino-Korean digit syllables in Hangul (일 삼 ...)"),
-        ("thai", "โทร ", THAI_WORDS, "MISS: Thai digit words (หนึ่ง สาม เก้า ...)"),
-        ("vietnamese", "sđt ", VIETNAMESE, "MISS: Vietnamese digit words (một ba chín ...)"),
-        ("tagalog", "tel ", TAGALOG, "MISS: Tagalog digit words (isa tatlo siyam ...)"),
-    ]])
+    pytest.param("電話 ", HIRAGANA, id="hiragana"),
+    pytest.param("電話 ", KATAKANA, id="katakana"),
+    pytest.param("電話 ", ROMAJI, id="romaji"),
+    pytest.param("전화 ", KOREAN, id="korean"),
+    pytest.param("โทร ", THAI_WORDS, id="thai"),
+    pytest.param("sđt ", VIETNAMESE, id="vietnamese"),
+    pytest.param("tel ", TAGALOG, id="tagalog"),
+])
 def test_digits_said_in_other_languages_of_the_region(before, words):
     assert "mobile" in found(before + said(MOBILE, words), TEXT)
 
