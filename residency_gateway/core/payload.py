@@ -1041,10 +1041,12 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
     for whole in _b64_tokens(data, skeleton):
         if whole[:2] in (b"0x", b"0X") and not whole[2:].translate(None, _HEX):
             whole = whole[2:]  # 0x-prefixed hex ("0x313130...")
-        if whole.islower() and (len(whole) % 2 or whole.translate(None, _HEX)):
-            continue  # words and snake_case keys: the common case, decided in C
         candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)
         for token in candidates:
+            if token.islower() and (len(token) % 2 or token.translate(None, _HEX)):
+                # words and snake_case keys: the common case, decided in C (per candidate:
+                # decided for the whole, "/v1/<hex of an ID>" skipped the hex after a path)
+                continue
             if len(token) >= 16 and not len(token) % 2 and not token.translate(None, _HEX):
                 # Hex-encoded text ("313130..." is "110..."): hashes decode to random bytes,
                 # which are not text (and cost nothing of the token budget: a list of hashes
@@ -1060,12 +1062,21 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 # decodes to text (upper-case words decode to bytes that are not).
                 with contextlib.suppress(binascii.Error, ValueError):
                     raw = base64.b32decode(token + b"=" * (-len(token) % 8))
-                    if raw.isascii() and _DIGIT_RUN.search(raw):
+                    if raw.isascii() and (_DIGIT_RUN.search(raw) or _wraps_token(raw)):
                         one_more()
                         yield raw
                 continue
             # Digits alone (a bare ID or phone number) decode to bytes whose first of every
             # three is 0xD3 or above and whose second is never a digit: no digit run.
+            if len(token) >= 20 and token.translate(None, _DIGIT_BYTES) == token and \
+                    not token.islower() and not token.isupper() and \
+                    _wraps_token(raw := _b64_plain(token)):
+                # Base64 of base64 text has few digits, and three layers often none: such a
+                # token was skipped as a word. It is read when it decodes to a token itself
+                # (a word decodes to bytes that are none: decided without counting it).
+                one_more()
+                yield raw
+                continue
             if len(token) < 15 or token.islower() or token.isupper() or token.isdigit() or (
                     token.translate(None, _DIGIT_BYTES) == token
                     and not _B64_DIGIT_TRIPLES.search(token)):
@@ -1163,6 +1174,24 @@ def _b64_tokens(data: bytes, skeleton: bytes) -> list[bytes]:
             found.append(b"".join(pieces))
         pos = skeleton.find(_B64_WRAP, max(end, pos + 17))
     return found
+
+
+_TOKEN_TEXT = re.compile(rb"[A-Za-z0-9+/_=-]{15,}")
+
+
+def _wraps_token(raw: bytes) -> bool:
+    """Whether decoded `raw` is itself a base64 (or base32, hex) token of 15 characters or
+    more: a layer of an encoding in an encoding."""
+    return _TOKEN_TEXT.fullmatch(raw.strip()) is not None
+
+
+def _b64_plain(token: bytes) -> bytes:
+    """`token` decoded as base64 (standard or URL-safe, padding added), b"" when it is not."""
+    try:
+        return base64.b64decode(token.replace(b"-", b"+").replace(b"_", b"/")
+                                + b"=" * (-len(token) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
 
 
 def _could_be_text(raw: bytes) -> bool:
@@ -1939,8 +1968,11 @@ def _entry_views(label: str, text: str) -> list[tuple[str, str | bytes]]:
     # tokens after the limit, or the rest of one token's decodings, went unread.)
     for item in (text, *derived):
         for n, raw in enumerate(_base64_texts(item.encode("utf-8", "replace"))):
-            if raw.isascii() and not _archive(raw) and not _ESCAPE_BYTES.search(raw):
-                # Plain text (a JWT's claims): read as it is.
+            if raw.isascii() and not _archive(raw) and not _ESCAPE_BYTES.search(raw) and \
+                    raw.translate(_B64_SKELETON).find(_B64_MIN) < 0:
+                # Plain text (a JWT's claims): read as it is. (Text that holds a token of its
+                # own goes through the pipeline below, which decodes it too: base64 of the
+                # base64 of an ID in a path or X-Request-ID reached SG.)
                 if ascii_digits(raw):
                     views.append((f"{label}/base64[{n}]", raw))
                 continue
@@ -2109,7 +2141,8 @@ def redact_path(path: str) -> str:
         return path
     segments = path.split("/")
     if not path.isascii() or "%" in path or "&" in path or "\\" in path:
-        return "/".join("{redacted}" if _has_digit(s) else s for s in segments)
+        return "/".join("{redacted}" if _has_digit(s) or encoded_identifier(s) else s
+                        for s in segments)
     # Plain ASCII: the segments a digit run of 7+ digits crosses ("/110101/199003/071233"),
     # and those holding 7+ digits on their own ("id:110101:199003:071233").
     crossed: set[int] = set()
@@ -2117,8 +2150,50 @@ def redact_path(path: str) -> str:
         first = path.count("/", 0, start)
         crossed.update(range(first, first + path.count("/", start, end) + 1))
     said = says_digits(path.encode())  # "/one/three/nine/..."
+    # (and those with a base64, base32 or hex token that decodes to one: encoded_identifier)
     return "/".join("{redacted}" if i in crossed or may_hold_identifier(s) or (
-        said and has_said_digit(s)) else s for i, s in enumerate(segments))
+        said and has_said_digit(s)) or encoded_identifier(s) else s
+        for i, s in enumerate(segments))
+
+
+def encoded_identifier(text: str, depth: int = 2) -> bool:
+    """Whether a base64, base32 or hex token in `text` decodes to text that could hold an
+    identifier (see may_hold_identifier; tokens in tokens, `depth` layers): a path segment or
+    request id "MTEwMTAxMTk5MDAzMDcxMjMz" is an ID number to anyone who decodes it, so it is
+    never shown in a record or log as sent (it was, in both). Too many tokens to try: True."""
+    if depth <= 0 or len(text) < 15:
+        return False
+    for m in _ENCODED_TOKEN.finditer(text):
+        for raw in _token_decodings(m.group()):
+            try:
+                decoded = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue  # (what a random token decodes to: no text to read)
+            if may_hold_identifier(decoded) or encoded_identifier(decoded, depth - 1):
+                return True
+    return False
+
+
+# (15 base64 characters are 11 bytes, the shortest that hold a mobile; the request line's
+# own inspection reads further: compressed, UTF-16, CBOR... A shown path or id only needs
+# what a glance decodes, cheaply: paths with tokens are common.)
+_ENCODED_TOKEN = re.compile(r"[A-Za-z0-9+/_=-]{15,}")
+
+
+def _token_decodings(token: str) -> Iterator[bytes]:
+    """What base64 (standard or URL-safe, padded or not), base32 or hex `token` decodes to."""
+    bare = token.rstrip("=")
+    if len(bare) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in bare):
+        yield bytes.fromhex(bare)
+    if all(c in _BASE32_CHARS for c in bare):
+        with contextlib.suppress(binascii.Error, ValueError):
+            yield base64.b32decode(bare + "=" * (-len(bare) % 8))
+    with contextlib.suppress(binascii.Error, ValueError):
+        yield base64.b64decode(bare.replace("-", "+").replace("_", "/") + "=" * (-len(bare) % 4),
+                               validate=True)
+
+
+_BASE32_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
 
 def _has_digit(text: str) -> bool:
@@ -2127,8 +2202,8 @@ def _has_digit(text: str) -> bool:
 
 
 def _may_hold(text: str) -> bool:
-    if may_hold_identifier(text):
+    if may_hold_identifier(text) or any(encoded_identifier(s) for s in text.split("/")):
         return True
     if text.isascii() and "%" not in text and "&" not in text and "\\" not in text:
         return False  # no encoding to undo (derived_views would find none): the common path
-    return any(may_hold_identifier(d) for d in derived_views(text))
+    return any(may_hold_identifier(d) or encoded_identifier(d) for d in derived_views(text))

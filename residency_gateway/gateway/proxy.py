@@ -41,7 +41,12 @@ from residency_gateway.core.inspection import (
     oversize_scan,
     streamed_media,
 )
-from residency_gateway.core.payload import PLACEMENT_MARKER, SIGNATURE_BYTES, redact_path
+from residency_gateway.core.payload import (
+    PLACEMENT_MARKER,
+    SIGNATURE_BYTES,
+    encoded_identifier,
+    redact_path,
+)
 from residency_gateway.core.policy import (
     decide,
     redirect_stands_without_body,
@@ -213,7 +218,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 def _request_id(given: str) -> str:
     """A caller's X-Request-ID is kept only if it cannot be a personal identifier."""
-    if _REQUEST_ID.match(given) and not may_hold_identifier(given):
+    if _REQUEST_ID.match(given) and not may_hold_identifier(given) and \
+            not encoded_identifier(given):
         return given
     return uuid4_hex()
 
