@@ -625,6 +625,22 @@ def charset_of(content_type: str) -> str | None:
     return None
 
 
+def later_charsets(content_type: str) -> list[str]:
+    """Round 8: the charset parameters after the first (`charset_of`) that name another
+    charset. Parsers disagree on a parameter given twice (aiohttp and the email package take
+    the first, a dict-building parser such as Werkzeug's the last): each is a reading."""
+    if content_type.count("=") < 2:
+        return []
+    first = charset_of(content_type)
+    names: list[str] = []
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        value = value.strip().strip('"').strip()
+        if name.strip().lower() == "charset" and value and value != first and value not in names:
+            names.append(value)
+    return names
+
+
 def decode_text(data: bytes, charset: str | None) -> list[str]:
     """The texts a receiver could read from `data`: in the declared charset when Python knows
     it, else by BOM, else UTF-8; UTF-16 as well when NUL bytes suggest it. Undecodable bytes
@@ -669,12 +685,14 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
                                                                  "cp037"))
         if b"\xc0" in data or b"\xc1" in data or b"\xe0\x80" in data:
             texts.append(_overlong_ascii(data).decode("utf-8", "replace"))  # (see _OVERLONG)
-    if b"\x1b" in data and not charset:
+    # (round 8: whatever charset is declared, as the other readings are: a receiver that
+    # takes the last of two charset parameters, or sniffs, reads what the first one hid)
+    if b"\x1b" in data:
         # ISO-2022 (7-bit, shifted by escape sequences): what a charset detector names it.
         for codec, marks in _ISO2022:
             if any(m in data for m in marks):
                 texts.append(data.decode(codec, "replace"))
-    if b"~{" in data and not charset:
+    if b"~{" in data:
         # Round 8: HZ (RFC 1843), the 7-bit GB2312 of old mail and Usenet, which a charset
         # detector names as ISO-2022 is named: "~{#1#3#9...~}" is fullwidth 139... (its
         # bytes read as ASCII show "#1#3#9", no digit run).
@@ -957,14 +975,14 @@ def _expanded(flat: str, pattern: re.Pattern[str], entities: dict[str, str],
 # both are numbers a parser reads as the integer, round 6; the second is looked for in the
 # bytes with every digit made 0: a regex led by a digit class costs ~90 us per 2 KB, this ~2)
 _JSON_FRACTION = re.compile(r"\.\d{1,40}[eE][-+]?\d")
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+# (and E as e: one search, not two; round 8, ~1.6 us a 2 KB body, which pays for its readings)
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
 _JSON_NUMBER = re.compile(r"(?:\.\d{1,40}|(?<=\d{7})\d)[eE][-+]?\d{1,2}(?![\w.])")
 _JSON_WHOLE = re.compile(r"(?<![\w.])\d{1,40}\Z")  # the digits before the point
 
 
 def _long_mantissa(data: bytes) -> bool:
-    zeroed = data.translate(_DIGITS_AS_ZERO)
-    return b"00000000e" in zeroed or b"00000000E" in zeroed
+    return b"00000000e" in data.translate(_DIGITS_AS_ZERO)
 
 
 def json_integers(text: str) -> str:
@@ -1022,6 +1040,14 @@ def _radix_decimal(m: re.Match[str]) -> str:
     return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
 
 
+_YAML_OCTAL = re.compile(rb"(?<![\w.])0[0-7_]{10,22}(?![\w.])")
+
+
+def _yaml_octal(m: re.Match[bytes]) -> bytes:
+    decimal_ = str(int(m.group().replace(b"_", b""), 8)).encode()
+    return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
+
+
 def radix_integers(text: str) -> str:
     """`text` with each hex, octal or binary integer literal of an identifier's length
     written in decimal (see _RADIX); `text` itself when it has none."""
@@ -1038,21 +1064,36 @@ def radix_integers(text: str) -> str:
 _BYTE_ARRAY = re.compile(r"\[[ \t\r\n]*+((?:[0-9]{1,3}[ \t\r\n]*+,[ \t\r\n]*+){10,}[0-9]{1,3})"
                          r"[ \t\r\n]*+\]")
 _NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The first bytes of a gzip, zlib, bzip2, xz or zstd stream, percent-encoded (letters and
+# digits left as they are: quote() leaves "x" and "BZh" alone), at the start of a value.
+_PERCENT_ARCHIVE = re.compile(r"(?<![^=&?;])(?:%1[Ff]%8[Bb]|x%(?:01|5[Ee]|9[Cc]|[Dd][Aa])"
+                              r"|BZh[1-9]|%[Ff][Dd]7zXZ%00|%28%[Bb]5%2[Ff]%[Ff][Dd])")
 
 
-def byte_arrays(text: str) -> Iterator[bytes]:
-    """The byte arrays in `text` (see _BYTE_ARRAY) that hold text or an archive."""
+def _utf16_text(raw: bytes) -> bool:
+    """UTF-16 by its BOM, or ASCII text in UTF-16 without one: every other byte zero, the
+    others printable (an array of zeros or a sparse vector is neither)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    half = len(raw) // 2
+    return any(raw[zero::2].count(0) >= half and _NOT_TEXT.search(raw[1 - zero::2]) is None
+               for zero in (0, 1))
+
+
+def byte_arrays(text: str) -> Iterator[tuple[bytes, bool]]:
+    """The byte arrays in `text` (see _BYTE_ARRAY) that hold text or an archive, each with
+    whether it is plain UTF-8 text (read as it is) or must be opened as a body would be."""
     for m in _BYTE_ARRAY.finditer(text):
         values = [int(v) for v in m.group(1).split(",")]
         if max(values) > 255:
             continue
         raw = bytes(values)
-        if _archive(raw) or _cjk_text(raw[:MAX_CJK_SNIFF]):
-            yield raw
+        if _archive(raw) or _cjk_text(raw[:MAX_CJK_SNIFF]) or _utf16_text(raw):
+            yield raw, False
         elif _NOT_TEXT.search(raw) is None:
             with contextlib.suppress(UnicodeDecodeError):
                 raw.decode("utf-8")
-                yield raw
+                yield raw, True
 
 
 def derived_views(text: str, *, plus: bool = False, depth: int = 4,
@@ -1477,6 +1518,11 @@ class _Inspection:
                     self.view(f"{name}+runs", joined)
                     texts.append(joined.encode("utf-8", "replace"))
                 continue
+            if n > 0 or data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+                # Round 8: a reading that is not the bytes as sent (UTF-16/32, a declared or
+                # legacy charset, EBCDIC) is searched for base64 and hex tokens too: a UTF-16
+                # JSON body's base64 field was never decoded (its bytes hold no token).
+                texts.append(text.encode("utf-8", "replace"))
             # (a mantissa with a point is read in every text by _decodings, round 8; here the
             # JSON body's long mantissas without one, "139123456780e-1")
             if n == 0 and text[:64].lstrip()[:1] in ("{", "[") and _long_mantissa(data) and (
@@ -1488,11 +1534,16 @@ class _Inspection:
                 radix = radix_integers(text)
                 if radix != text:
                     self.view(f"{name}/radix", radix)
-                if "[" in text:
-                    self._byte_arrays(name, text, depth)
+                if "[" in text and (arrays := self._byte_arrays(name, text, depth)):
+                    texts.append(arrays)
             for m, derived in enumerate(derived_views(text, plus=plus, strict=True)):
                 self.view(f"{name}+{m}", derived)
                 texts.append(derived.encode("utf-8", "replace"))
+                if "[" in derived and (  # round 8: a byte array in a form field, JSON string...
+                        arrays := self._byte_arrays(f"{name}+{m}", derived, depth)):
+                    texts.append(arrays)
+            if "%" in text and _PERCENT_ARCHIVE.search(text):
+                self._percent_archives(name, text, plus, depth)
         count = 0
         for item in texts:
             for raw in _base64_texts(item):
@@ -1505,11 +1556,38 @@ class _Inspection:
                     self.body(f"{label}/base64[{count}]", raw, "", depth + 1)
                 count += 1
 
-    def _byte_arrays(self, label: str, text: str, depth: int) -> None:
-        """The byte arrays in `text` that hold text, each read as a body of its own (gzip,
-        UTF-16, GBK, nested base64 ...): one decoded token each against MAX_BASE64_TOKENS."""
-        for n, raw in enumerate(byte_arrays(text)):
+    def _percent_archives(self, label: str, text: str, plus: bool, depth: int) -> None:
+        """Round 8: compressed data percent-encoded in a form field or query parameter (what
+        requests and curl --data-urlencode make of a bytes value; PHP's $_POST keeps its
+        bytes and gzdecode reads it), each read as a body of its own: its text view is
+        lossy (bytes that are no UTF-8) and held no readable digit."""
+        for n, m in enumerate(_PERCENT_ARCHIVE.finditer(text)):
             if n >= MAX_BASE64_TOKENS:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"more than {MAX_BASE64_TOKENS} percent-encoded archives")
+            end = text.find("&", m.start())
+            value = text[m.start():end if end >= 0 else len(text)]
+            raw = urllib.parse.unquote_to_bytes(_raw(value.replace("+", " ") if plus else value))
+            if raw in self.seen_tokens:
+                continue
+            self.seen_tokens.add(raw)
+            self.produce(len(raw))
+            with contextlib.suppress(PayloadError):
+                self.body(f"{label}/percent[{n}]", raw, "", depth + 1)
+
+    def _byte_arrays(self, label: str, text: str, depth: int) -> bytes:
+        """The byte arrays in `text`: those of plain text read as one view (returned, for
+        the base64 search), each other one (gzip, UTF-16, GBK ...) as a body of its own,
+        one decoded token each against MAX_BASE64_TOKENS. (Plain text opened as a body was
+        decoded every way, ~0.1 ms an array: 3,000 arrays of ages took 0.3 s more.)"""
+        plain: list[bytes] = []
+        opened = 0
+        for raw, is_plain in byte_arrays(text):
+            if is_plain:
+                plain.append(raw)
+                continue
+            opened += 1
+            if opened > MAX_BASE64_TOKENS:
                 raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                     f"more than {MAX_BASE64_TOKENS} byte arrays")
             if raw in self.seen_tokens:
@@ -1517,7 +1595,12 @@ class _Inspection:
             self.seen_tokens.add(raw)
             self.produce(len(raw))
             with contextlib.suppress(PayloadError):
-                self.body(f"{label}/bytes[{n}]", raw, "", depth + 1)
+                self.body(f"{label}/bytes[{opened - 1}]", raw, "", depth + 1)
+        if not plain:
+            return b""
+        joined = _RUN_JOINT.encode().join(plain)
+        self.view(f"{label}/bytes", joined)
+        return joined
 
     def body(self, label: str, data: bytes, content_type: str, depth: int,
              declared_encoding: str = "") -> None:
@@ -1617,16 +1700,26 @@ class _Inspection:
             validate_json(data)
         elif ctype == "application/x-www-form-urlencoded":
             validate_form(data)
-            if ascii_digits(data) >= 6 and (grouped := _grouped_params(data.decode("ascii"))):
-                # Round 8: repeated fields as a framework binds them, one list per name in
-                # index order, as the query string's are (a form posted with
-                # "id[2]=1233&id[0]=110101&id[1]=19900307" was read only in the order sent).
-                self.add_text(f"{label}/grouped", grouped.encode(), None, plus=True,
-                              depth=depth)
+            if b"]=" in data or b"%5D=" in data or b"%5d=" in data:
+                reordered = _grouped_params(data.decode("ascii"), reordered_only=True)
+                if reordered:
+                    # Round 8: fields indexed out of order as a framework binds them, one
+                    # list per name in index order, as the query string's are read (a form
+                    # "id[2]=1233&id[0]=110101&id[1]=19900307" was read only as sent; fields
+                    # in the order sent are read so in the body itself).
+                    self.add_text(f"{label}/grouped", reordered.encode(), None, plus=True,
+                                  depth=depth)
         elif not ctype.startswith("text/"):
             self._serialized(label, data, ctype)
+        if ctype.endswith("yaml") and _YAML_OCTAL.search(data):
+            # Round 8: YAML 1.1 (PyYAML, SnakeYAML, Ruby's Psych) reads an integer with a
+            # leading 0 as octal: "phone: 0147524140516" is 13912345678 to the receiver.
+            self.view(f"{label}/octal", _YAML_OCTAL.sub(_yaml_octal, data))
         self.add_text(label, data, charset_of(content_type),
                       plus=ctype == "application/x-www-form-urlencoded", depth=depth)
+        for n, charset in enumerate(later_charsets(content_type)):
+            self.add_text(f"{label}~charset[{n}]", data, charset,
+                          plus=ctype == "application/x-www-form-urlencoded", depth=depth)
 
     def _serialized(self, label: str, data: bytes, ctype: str) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the
@@ -2051,6 +2144,11 @@ def _entry_views(label: str, text: str) -> list[tuple[str, str | bytes]]:
     radix = radix_integers(text)
     if radix != text:  # round 8: "X-Phone: 0x33D4C0B4E", "?tel=0o147...", as a body's
         views.append((f"{label}/radix", radix))
+    if "%" in text and _PERCENT_ARCHIVE.search(text):
+        # round 8: "?d=%1F%8B%08..." (gzip bytes percent-encoded), as a body's
+        work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
+        work._percent_archives(label, text, label not in ("path", "headers"), 1)
+        views.extend(work.views)
     # A value whose tokens are more than the inspection reads (MAX_BASE64_TOKENS, nesting,
     # decoded bytes past the token's own bound, an archive that cannot be opened) raises
     # Uninspectable: the request is refused as a body would be. (It was suppressed, and the
@@ -2109,9 +2207,10 @@ class NothingSeen:
         self._seen[digest] = (need, cost)
 
 
-def _grouped_params(query: str) -> str:
+def _grouped_params(query: str, reordered_only: bool = False) -> str:
     """The parameters named more than once (after percent-decoding the name and dropping
-    a trailing "[]" or "[n]"), each as name=v1,v2,... in index order; "" when none is."""
+    a trailing "[]" or "[n]"), each as name=v1,v2,... in index order; "" when none is.
+    `reordered_only`: only those whose index order is not the order sent."""
     groups: dict[str, list[tuple[int, int, str]]] = {}
     for n, param in enumerate(p for p in re.split(r"[&;]", query) if p):
         name, _, value = param.partition("=")
@@ -2125,7 +2224,8 @@ def _grouped_params(query: str) -> str:
             name = name[:bracket]
         groups.setdefault(name, []).append((index, n, value))
     return " ".join(f"{name}=" + ",".join(v for _, _, v in sorted(items))
-                    for name, items in groups.items() if len(items) > 1)
+                    for name, items in groups.items() if len(items) > 1 and (
+                        not reordered_only or sorted(items) != items))
 
 
 _ESCAPE_BYTES = re.compile(rb"[%&\\+]")

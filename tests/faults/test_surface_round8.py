@@ -12,6 +12,8 @@ import asyncio
 import base64
 import gzip
 import json
+import urllib.parse
+import zlib
 
 import pytest
 
@@ -94,6 +96,21 @@ CARRIES: dict[str, bytes] = {
     "body_yaml_scientific": request(body=b"t: 1.3912345678e+10", content_type=b"application/yaml"),
     "query_overlong_utf8": request(target=b"/v1/compare?t=" + b"".join(
         b"%%C0%%%02X" % (0x80 | c) for c in MOBILE)),
+    # a charset declared twice (a dict-building parser keeps the last); HZ under another label
+    "body_second_charset": request(body="电话１３９１２３４５６７８".encode("punycode"),
+                                   content_type=b"text/plain; charset=utf-8; charset=punycode"),
+    "body_hz_labelled_utf8": request(body="电话１３９１２３４５６７８".encode("hz"),
+                                     content_type=b"text/plain; charset=utf-8"),
+    # base64 inside a UTF-16 body (its bytes hold no token); compressed bytes percent-encoded
+    "body_utf16_json_base64": request(body=json.dumps({"d": base64.b64encode(
+        b"tel " + MOBILE).decode()}).encode("utf-16")),
+    "body_form_percent_gzip": request(body=b"a=1&d=" + urllib.parse.quote_from_bytes(
+        gzip.compress(b'{"id":"' + ID + b'"}'), safe="").encode(),
+        content_type=b"application/x-www-form-urlencoded"),
+    "query_percent_gzip": request(target=b"/v1/compare?d=" + urllib.parse.quote_from_bytes(
+        gzip.compress(b"tel " + MOBILE), safe="").encode()),
+    "cookie_percent_zlib": request(b"Cookie: s=" + urllib.parse.quote_from_bytes(
+        zlib.compress(b"tel " + MOBILE), safe="").encode()),
     # form fields bound in index order
     "body_form_index_order": request(body=b"id[2]=1233&id[0]=110101&id[1]=19900307",
                                      content_type=b"application/x-www-form-urlencoded"),
