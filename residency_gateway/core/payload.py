@@ -692,7 +692,7 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
         for codec, marks in _ISO2022:
             if any(m in data for m in marks):
                 texts.append(data.decode(codec, "replace"))
-    if b"~{" in data:
+    if b"~" in data and b"~{" in data:  # (one byte first: memchr speed)
         # Round 8: HZ (RFC 1843), the 7-bit GB2312 of old mail and Usenet, which a charset
         # detector names as ISO-2022 is named: "~{#1#3#9...~}" is fullwidth 139... (its
         # bytes read as ASCII show "#1#3#9", no digit run).
@@ -1032,6 +1032,10 @@ def _integral(number: str) -> str | None:
 _RADIX = re.compile(r"0(?<![\w.]0)(?:[xX](?:_?[0-9a-fA-F]){8,16}|[oO](?:_?[0-7]){11,21}"
                     r"|[bB](?:_?[01]){33,60})[nuUlL]{0,3}(?![\w.])")
 _RADIX_HINT = re.compile(r"0[xXoObB]")
+# Hex alone where no code or configuration is declared (every other body, the request line):
+# "0o" and "0b" are literals of those languages only, and their hint costs ~1 us per 2 KB.
+_RADIX_HEX = re.compile(r"0(?<![\w.]0)[xX](?:_?[0-9a-fA-F]){8,16}[nuUlL]{0,3}(?![\w.])")
+_CODE_TYPE = re.compile(r"yaml|toml|json5|javascript|ecmascript|python|x-c\b|java|rust|go\b")
 _RADIX_LENGTHS = frozenset({11, 13, 18})
 
 
@@ -1048,12 +1052,16 @@ def _yaml_octal(m: re.Match[bytes]) -> bytes:
     return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
 
 
-def radix_integers(text: str) -> str:
-    """`text` with each hex, octal or binary integer literal of an identifier's length
-    written in decimal (see _RADIX); `text` itself when it has none."""
-    if _RADIX_HINT.search(text) is None:  # (~0.9 us per 2 KB; six `in` tests cost ~10)
+def radix_integers(text: str, all_bases: bool = False) -> str:
+    """`text` with each hex (`all_bases`: also octal or binary) integer literal of an
+    identifier's length written in decimal (see _RADIX); `text` itself when it has none."""
+    if all_bases:
+        if _RADIX_HINT.search(text) is None:  # (~0.9 us per 2 KB; six `in` tests cost ~10)
+            return text
+        return _RADIX.sub(_radix_decimal, text)
+    if ("x" not in text and "X" not in text) or _RADIX_HEX.search(text) is None:
         return text
-    return _RADIX.sub(_radix_decimal, text)
+    return _RADIX_HEX.sub(_radix_decimal, text)
 
 
 # Round 8: text serialized as an array of its bytes: Node's JSON.stringify of a Buffer
@@ -1711,10 +1719,15 @@ class _Inspection:
                                   depth=depth)
         elif not ctype.startswith("text/"):
             self._serialized(label, data, ctype)
-        if ctype.endswith("yaml") and _YAML_OCTAL.search(data):
-            # Round 8: YAML 1.1 (PyYAML, SnakeYAML, Ruby's Psych) reads an integer with a
-            # leading 0 as octal: "phone: 0147524140516" is 13912345678 to the receiver.
-            self.view(f"{label}/octal", _YAML_OCTAL.sub(_yaml_octal, data))
+        if _CODE_TYPE.search(ctype):
+            # Round 8: code and configuration read "0o..." and "0b..." literals too
+            code = data.decode("utf-8", "replace")
+            if (radix := radix_integers(code, all_bases=True)) != code:
+                self.view(f"{label}/radix", radix)
+            if ctype.endswith("yaml") and _YAML_OCTAL.search(data):
+                # YAML 1.1 (PyYAML, SnakeYAML, Ruby's Psych) reads an integer with a leading
+                # 0 as octal: "phone: 0147524140516" is 13912345678 to the receiver.
+                self.view(f"{label}/octal", _YAML_OCTAL.sub(_yaml_octal, data))
         self.add_text(label, data, charset_of(content_type),
                       plus=ctype == "application/x-www-form-urlencoded", depth=depth)
         for n, charset in enumerate(later_charsets(content_type)):
@@ -2013,7 +2026,7 @@ PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway p
 def _names_may_hold(names: str) -> bool:
     """may_hold_identifier of a request's header names, remembered: a client sends the same
     names on every request (the check was ~1.5% of a request's CPU under load)."""
-    return may_hold_identifier(names)
+    return may_hold_identifier(names) or _RADIX_HEX.search(names) is not None  # (round 8)
 
 
 def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
@@ -2144,10 +2157,18 @@ def _entry_views(label: str, text: str) -> list[tuple[str, str | bytes]]:
     radix = radix_integers(text)
     if radix != text:  # round 8: "X-Phone: 0x33D4C0B4E", "?tel=0o147...", as a body's
         views.append((f"{label}/radix", radix))
-    if "%" in text and _PERCENT_ARCHIVE.search(text):
-        # round 8: "?d=%1F%8B%08..." (gzip bytes percent-encoded), as a body's
+    if "~{" in text and text.isascii():  # round 8: an HZ value ("~{#1#3#9...~}"), as a body's
+        views.append((f"{label}/hz", text.encode("ascii").decode("hz", "replace")))
+    arrays = "[" in text or any("[" in d for d in derived)
+    if arrays or ("%" in text and _PERCENT_ARCHIVE.search(text)):
+        # round 8: "?d=%1F%8B%08..." (gzip bytes percent-encoded) and byte arrays
+        # ("X-Data: [49,51,57,...]", percent-encoded in a cookie), as a body's
         work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
-        work._percent_archives(label, text, label not in ("path", "headers"), 1)
+        if "%" in text and _PERCENT_ARCHIVE.search(text):
+            work._percent_archives(label, text, label not in ("path", "headers"), 1)
+        for n, item in enumerate((text, *derived) if arrays else ()):
+            if "[" in item:
+                work._byte_arrays(f"{label}~{n}", item, 1)  # (its views: work.views)
         views.extend(work.views)
     # A value whose tokens are more than the inspection reads (MAX_BASE64_TOKENS, nesting,
     # decoded bytes past the token's own bound, an archive that cannot be opened) raises
@@ -2240,7 +2261,7 @@ def _plainly_nothing(text: str) -> bool:
         return False
     data = text.encode()
     if ascii_digits(data) >= 8 or _ESCAPE_BYTES.search(data) or says_digits(data) or (
-            _RADIX_HINT.search(text) and _RADIX.search(text)):
+            _RADIX_HEX.search(text)):
         return False
     return data.translate(_B64_SKELETON).find(_B64_MIN) < 0
 

@@ -46,7 +46,7 @@ CARRIES: dict[str, bytes] = {
     # integer literals in another base (YAML, TOML, JSON5, Python, JS), in every place
     "header_hex_mobile": request(b"X-Phone: " + HEX_MOBILE),
     "header_hex_id": request(b"X-Ref: " + HEX_ID),
-    "header_octal_mobile": request(b"X-Phone: 0o" + format(int(MOBILE), "o").encode()),
+    "header_upper_hex_mobile": request(b"X-Phone: " + HEX_MOBILE.upper().replace(b"0X", b"0x")),
     "query_hex_mobile": request(target=b"/v1/compare?tel=" + HEX_MOBILE),
     "path_hex_id": request(target=b"/v1/subjects/" + HEX_ID),
     "cookie_hex_mobile": request(b"Cookie: sid=abc; tel=" + HEX_MOBILE),
@@ -111,6 +111,16 @@ CARRIES: dict[str, bytes] = {
         gzip.compress(b"tel " + MOBILE), safe="").encode()),
     "cookie_percent_zlib": request(b"Cookie: s=" + urllib.parse.quote_from_bytes(
         zlib.compress(b"tel " + MOBILE), safe="").encode()),
+    # a header value in HZ (its '#'-separated digits are no run); a header name in hex
+    "header_value_hz": request(b"X-Note: " + "电话１３９１２３４５６７８".encode("hz")),
+    "header_name_hex": request(b"X-" + HEX_MOBILE + b": a"),
+    # byte arrays in a header and a cookie
+    "header_byte_array": request(b"X-Data: " + _bytes_array(MOBILE)),
+    "cookie_node_buffer": request(b"Cookie: d=" + urllib.parse.quote(json.dumps(
+        {"type": "Buffer", "data": list(b"tel " + MOBILE)})).encode()),
+    # decimal numbers of a binary serialization (CBOR tag 4: Decimal('13912345678.0'))
+    "body_cbor_decimal_fraction": request(body=b"\xa1\x61t\xc4\x82\x20\x1b" + (
+        10 * int(MOBILE)).to_bytes(8, "big"), content_type=b"application/cbor"),
     # form fields bound in index order
     "body_form_index_order": request(body=b"id[2]=1233&id[0]=110101&id[1]=19900307",
                                      content_type=b"application/x-www-form-urlencoded"),
@@ -179,6 +189,18 @@ HELD: dict[str, tuple[bytes, list[int], int]] = {
                                                  .encode("punycode") + b".test"), [200], 0),
     "content_encoding_gzip_twice": (request(b"Content-Encoding: gzip, gzip", body=gzip.compress(
         gzip.compress(b'{"id":"' + ID + b'"}'))), [200], 0),
+    # the tenant header must name a tenant as it is (no trailing text, no other spelling)
+    "tenant_with_trailing_mobile": (request().replace(b"X-Tenant-ID: acme", b"X-Tenant-ID: acme "
+                                                      + MOBILE), [403], 0),
+    "tenant_with_parameter": (request().replace(b"X-Tenant-ID: acme", b"X-Tenant-ID: acme;"
+                                                + MOBILE), [403], 0),
+    "tenant_upper_case": (request().replace(b"X-Tenant-ID: acme", b"X-Tenant-ID: ACME"), [403], 0),
+    # hop-by-hop fields and their tokens are not forwarded
+    "connection_token": (request().replace(b"Connection: close", b"Connection: close, " + ID),
+                         [200], 1),
+    "te_parameter": (request(b"TE: trailers;q=" + ID), [200], 1),
+    "connection_named_header": (request(b"X-Note: " + ID).replace(
+        b"Connection: close", b"Connection: close, X-Note"), [200], 0),
     "target_asterisk_with_body": (request(method=b"OPTIONS", target=b"*", body=b'{"id":"' + ID
                                           + b'"}'), [400], 0),
 }
