@@ -1966,8 +1966,13 @@ _BRACKETS = re.compile(rb"[\[\]{}]")
 _JOINT_LABELS = re.compile(
     rb"([A-Za-z_][\w.\-]*|[\x80-\xff]+)[\"']?[ \t]*[:=]|</?([A-Za-z][\w.:-]*)")
 _GENERIC_WORDS = (b"id", b"part", b"seg", b"piece", b"chunk", "身份".encode(), "证".encode(),
-                  "號".encode(), "号".encode(), "段".encode(), "位".encode(), "部分".encode())
-_GENERIC = re.compile(b"|".join(re.escape(w) for w in _GENERIC_WORDS))
+                  "號".encode(), "号".encode(), "段".encode(), "位".encode(), "部分".encode(),
+                  # round 8: labels that say the field goes on from the one before
+                  "其余".encode(), "剩余".encode(), "后缀".encode(), "前缀".encode())
+# (round 8, as whole words: "interest" and "detail" name fields of their own)
+_CONTINUATION_WORDS = (b"rest", b"remainder", b"remaining", b"suffix", b"prefix", b"tail")
+_GENERIC = re.compile(b"|".join(re.escape(w) for w in _GENERIC_WORDS) + b"|(?<![a-z])(?:"
+                      + b"|".join(_CONTINUATION_WORDS) + b")(?![a-z])")
 # A label whose last part (after - _ . :) is two characters or fewer: x-a, ns:b, p_2, id
 _SHORT_LAST_PART = re.compile(rb"(?:\A|[-_.:])[^-_.:]{0,2}\Z")
 
