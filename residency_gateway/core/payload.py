@@ -683,7 +683,7 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
         # are two bytes in these legacy CJK charsets).
         texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis", "big5",
                                                                  "cp037"))
-        if b"\xc0" in data or b"\xc1" in data or b"\xe0\x80" in data:
+        if _OVERLONG_DIGITS.search(data):
             texts.append(_overlong_ascii(data).decode("utf-8", "replace"))  # (see _OVERLONG)
     # (round 8: whatever charset is declared, as the other readings are: a receiver that
     # takes the last of two charset parameters, or sniffs, reads what the first one hid)
@@ -728,6 +728,9 @@ def _raw(text: str) -> bytes:
 # decoders refuse and lenient ones (old IIS, Java's modified UTF-8 readers, hand-written
 # decoders) read as the ASCII character it spells: two- and three-byte forms, as ASCII.
 _OVERLONG = re.compile(rb"[\xc0\xc1][\x80-\xbf]|\xe0[\x80\x81][\x80-\xbf]")
+# (the reading is made only where four overlong digits stand in a row: GBK text is full of
+# C0/C1 lead bytes, and a reading of all of it for them cost a 60 KB GBK body ~40%)
+_OVERLONG_DIGITS = re.compile(rb"(?:\xc0[\xb0-\xb9]|\xe0\x80[\xb0-\xb9]){4}")
 
 
 def _overlong_ascii(raw: bytes) -> bytes:
@@ -738,14 +741,6 @@ def _overlong_ascii(raw: bytes) -> bytes:
 def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
-    if _JSON_FRACTION.search(text) is not None:
-        # Round 8: a number in scientific notation anywhere a receiver parses numbers, not
-        # only in a JSON body (YAML, CSV, XML, a form field or query parameter, a header,
-        # JSON inside any of them): "t: 1.3912345678e+10" is 13912345678 to a YAML loader
-        # and to float() (as json_integers writes it; rounded quantities are left alone).
-        integral = json_integers(text)
-        if integral != text:
-            yield integral
     if "%" in text and _PERCENT.search(text):
         yield urllib.parse.unquote(text, errors="replace")
         if plus and "+" in text:
@@ -759,7 +754,7 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             # Escapes of a legacy CJK charset (GBK/GB18030 forms, Shift_JIS, Big5).
             for codec in ("gb18030", "shift_jis", "big5"):
                 yield raw.decode(codec, "replace")
-            if b"\xc0" in raw or b"\xc1" in raw or b"\xe0\x80" in raw:
+            if _OVERLONG_DIGITS.search(raw):
                 yield _overlong_ascii(raw).decode("utf-8", "replace")
         if b"\x00" in raw:
             # Round 8: escapes of UTF-16 or UTF-32 text (a form posted with charset=utf-16,
@@ -1102,6 +1097,19 @@ def byte_arrays(text: str) -> Iterator[tuple[bytes, bool]]:
             with contextlib.suppress(UnicodeDecodeError):
                 raw.decode("utf-8")
                 yield raw, True
+
+
+def scientific(text: str) -> str | None:
+    """Round 8: `text` with its numbers in scientific notation written as integers (see
+    json_integers), wherever a receiver parses numbers, not only in a JSON body (YAML, CSV,
+    XML, a form field or query parameter, a header, JSON inside any of them): "t:
+    1.3912345678e+10" is 13912345678 to a YAML loader and to float(); None when nothing
+    changes. A view of its own beside each text and decoding, not one more decoding (that
+    would double the combinations a text's escapes make, against MAX_DERIVED_VIEWS)."""
+    if _JSON_FRACTION.search(text) is None:
+        return None
+    integral = json_integers(text)
+    return integral if integral != text else None
 
 
 def derived_views(text: str, *, plus: bool = False, depth: int = 4,
@@ -1526,13 +1534,13 @@ class _Inspection:
                     self.view(f"{name}+runs", joined)
                     texts.append(joined.encode("utf-8", "replace"))
                 continue
-            if n > 0 or data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+            if n > 0 or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
                 # Round 8: a reading that is not the bytes as sent (UTF-16/32, a declared or
                 # legacy charset, EBCDIC) is searched for base64 and hex tokens too: a UTF-16
                 # JSON body's base64 field was never decoded (its bytes hold no token).
                 texts.append(text.encode("utf-8", "replace"))
-            # (a mantissa with a point is read in every text by _decodings, round 8; here the
-            # JSON body's long mantissas without one, "139123456780e-1")
+            # (a mantissa with a point is read in every text and decoding by scientific(), round
+            # 8; here the JSON body's long mantissas without one, "139123456780e-1")
             if n == 0 and text[:64].lstrip()[:1] in ("{", "[") and _long_mantissa(data) and (
                     _JSON_FRACTION.search(text) is None):
                 integral = json_integers(text)
@@ -1544,9 +1552,13 @@ class _Inspection:
                     self.view(f"{name}/radix", radix)
                 if "[" in text and (arrays := self._byte_arrays(name, text, depth)):
                     texts.append(arrays)
+            if (numbers := scientific(text)) is not None:
+                self.view(f"{name}/numbers", numbers)
             for m, derived in enumerate(derived_views(text, plus=plus, strict=True)):
                 self.view(f"{name}+{m}", derived)
                 texts.append(derived.encode("utf-8", "replace"))
+                if (numbers := scientific(derived)) is not None:
+                    self.view(f"{name}+{m}/numbers", numbers)
                 if "[" in derived and (  # round 8: a byte array in a form field, JSON string...
                         arrays := self._byte_arrays(f"{name}+{m}", derived, depth)):
                     texts.append(arrays)
@@ -2154,6 +2166,9 @@ def _entry_views(label: str, text: str) -> list[tuple[str, str | bytes]]:
         # Matrix parameters and lists split a value over ';' ',' ':' in a path.
         derived.append(text.translate(_PATH_PUNCTUATION))
     views.extend((f"{label}+{n}", d) for n, d in enumerate(derived))
+    for n, item in enumerate((text, *derived)):
+        if (numbers := scientific(item)) is not None:  # round 8: "X-N: 1.3912345678e10"
+            views.append((f"{label}~{n}/numbers", numbers))
     radix = radix_integers(text)
     if radix != text:  # round 8: "X-Phone: 0x33D4C0B4E", "?tel=0o147...", as a body's
         views.append((f"{label}/radix", radix))

@@ -506,3 +506,15 @@ def test_first_generation_id_as_hex():
                    "a query string read it too")
 def test_long_mantissa_without_a_point_outside_json():
     assert found("t: 139123456780e-1", "application/yaml")
+
+
+def test_a_scientific_number_beside_escapes_adds_no_decoding_layer():
+    """The scientific-notation reading is a view beside each text and decoding, never one
+    more decoding: as one (an earlier form of this round's fix), it doubled the combinations
+    of a text's escapes and refused this body, which is read in full, as more encoding layers
+    than the inspection allows."""
+    from residency_gateway.core.payload import inspect_body
+    body = '{"a": "\\u0025\\u0034\\u0031 %2526 &amp;#37; a+b", "v": "1.23456789e10"}'
+    r = inspect_body(body.encode(), content_type="application/json", key=b"k" * 32,
+                     today=dt.date(2026, 11, 29))
+    assert r.error is None, r.note
