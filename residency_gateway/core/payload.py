@@ -626,19 +626,20 @@ def charset_of(content_type: str) -> str | None:
 
 
 def later_charsets(content_type: str) -> list[str]:
-    """Round 8: the charset parameters after the first (`charset_of`) that name another
-    charset. Parsers disagree on a parameter given twice (aiohttp and the email package take
-    the first, a dict-building parser such as Werkzeug's the last): each is a reading."""
+    """Round 8: the last charset parameter, when it names another charset than the first
+    (`charset_of`). Parsers disagree on a parameter given twice (aiohttp and the email
+    package take the first, a dict-building parser such as Werkzeug's the last): both are
+    readings. (The last only: one more reading per parameter would let a header of many
+    multiply the work on a small body.)"""
     if content_type.count("=") < 2:
         return []
     first = charset_of(content_type)
-    names: list[str] = []
+    last = None
     for param in content_type.split(";")[1:]:
         name, _, value = param.partition("=")
-        value = value.strip().strip('"').strip()
-        if name.strip().lower() == "charset" and value and value != first and value not in names:
-            names.append(value)
-    return names
+        if name.strip().lower() == "charset":
+            last = value.strip().strip('"').strip() or None
+    return [last] if last is not None and last != first else []
 
 
 def decode_text(data: bytes, charset: str | None) -> list[str]:

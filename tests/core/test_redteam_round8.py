@@ -347,6 +347,10 @@ def test_the_same_charset_twice_is_one_reading():
     assert later_charsets("text/plain; charset=utf-8; charset=utf-8") == []
     assert later_charsets('text/plain; charset="utf-8"; format=flowed') == []
     assert later_charsets("text/plain; charset=utf-8; charset=gbk; charset=gbk") == ["gbk"]
+    # (the last only, whatever comes between: many parameters add one reading, not many)
+    assert later_charsets("text/plain; charset=utf-8; " + "; ".join(
+        f"charset=cp{n}" for n in range(400, 500)) + "; charset=gbk") == ["gbk"]
+    assert later_charsets("text/plain; charset=gbk; charset=big5; charset=gbk") == []
 
 
 # -- tokens inside readings that are not the bytes as sent ------------------------------
