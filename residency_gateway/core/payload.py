@@ -585,8 +585,10 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"),
          (b"\xfe\xff", "utf-16-be"))
 # Round 6: also Perl/Ruby/PHP "\x{31}", Python's "\N{DIGIT ONE}", and a backslash before a
 # line break (a line continuation in JavaScript, Python, C and shell strings: nothing).
+# Round 8: Python's, C's and C++'s eight-digit "\U00000031" (it was read as a "U").
 _JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|x\{[0-9a-fA-F]{1,6}\}|N\{[A-Z0-9 -]{1,88}\}"
-                        r"|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-7]{1,3}|\r\n|.)", re.DOTALL)
+                        r"|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|[0-7]{1,3}|\r\n|.)",
+                        re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 
@@ -602,8 +604,8 @@ def _unescape_one(m: re.Match[str]) -> str:
         return chr(min(int(esc[2:-1], 16), 0x10FFFF))
     if esc in ("\n", "\r", "\r\n"):
         return ""
-    if esc[0] in "ux" and len(esc) > 1:
-        return chr(int(esc[1:], 16))
+    if esc[0] in "uxU" and len(esc) > 1:
+        return chr(min(int(esc[1:], 16), 0x10FFFF))
     if esc.isdigit() and esc[0] in "01234567":
         return chr(int(esc, 8))
     return _SIMPLE_ESCAPES.get(esc, esc)
@@ -621,6 +623,23 @@ def charset_of(content_type: str) -> str | None:
         if name.strip().lower() == "charset":
             return value.strip().strip('"').strip() or None
     return None
+
+
+def later_charsets(content_type: str) -> list[str]:
+    """Round 8: the last charset parameter, when it names another charset than the first
+    (`charset_of`). Parsers disagree on a parameter given twice (aiohttp and the email
+    package take the first, a dict-building parser such as Werkzeug's the last): both are
+    readings. (The last only: one more reading per parameter would let a header of many
+    multiply the work on a small body.)"""
+    if content_type.count("=") < 2:
+        return []
+    first = charset_of(content_type)
+    last = None
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            last = value.strip().strip('"').strip() or None
+    return [last] if last is not None and last != first else []
 
 
 def decode_text(data: bytes, charset: str | None) -> list[str]:
@@ -665,11 +684,20 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
         # are two bytes in these legacy CJK charsets).
         texts.extend(data.decode(codec, "replace") for codec in ("gb18030", "shift_jis", "big5",
                                                                  "cp037"))
-    if b"\x1b" in data and not charset:
+        if _OVERLONG_DIGITS.search(data):
+            texts.append(_overlong_ascii(data).decode("utf-8", "replace"))  # (see _OVERLONG)
+    # (round 8: whatever charset is declared, as the other readings are: a receiver that
+    # takes the last of two charset parameters, or sniffs, reads what the first one hid)
+    if b"\x1b" in data:
         # ISO-2022 (7-bit, shifted by escape sequences): what a charset detector names it.
         for codec, marks in _ISO2022:
             if any(m in data for m in marks):
                 texts.append(data.decode(codec, "replace"))
+    if b"~" in data and b"~{" in data:  # (one byte first: memchr speed)
+        # Round 8: HZ (RFC 1843), the 7-bit GB2312 of old mail and Usenet, which a charset
+        # detector names as ISO-2022 is named: "~{#1#3#9...~}" is fullwidth 139... (its
+        # bytes read as ASCII show "#1#3#9", no digit run).
+        texts.append(data.decode("hz", "replace"))
     return texts
 
 
@@ -697,6 +725,20 @@ def _raw(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")
 
 
+# Round 8: overlong UTF-8 ("%C0%B1" for "1", the %c0%af of path traversals), which strict
+# decoders refuse and lenient ones (old IIS, Java's modified UTF-8 readers, hand-written
+# decoders) read as the ASCII character it spells: two- and three-byte forms, as ASCII.
+_OVERLONG = re.compile(rb"[\xc0\xc1][\x80-\xbf]|\xe0[\x80\x81][\x80-\xbf]")
+# (the reading is made only where four overlong digits stand in a row: GBK text is full of
+# C0/C1 lead bytes, and a reading of all of it for them cost a 60 KB GBK body ~40%)
+_OVERLONG_DIGITS = re.compile(rb"(?:\xc0[\xb0-\xb9]|\xe0\x80[\xb0-\xb9]){4}")
+
+
+def _overlong_ascii(raw: bytes) -> bytes:
+    return _OVERLONG.sub(lambda m: bytes([((m.group()[-2] & 0x1F) << 6 | m.group()[-1] & 0x3F)
+                                          & 0x7F]), raw)
+
+
 def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
@@ -713,6 +755,13 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             # Escapes of a legacy CJK charset (GBK/GB18030 forms, Shift_JIS, Big5).
             for codec in ("gb18030", "shift_jis", "big5"):
                 yield raw.decode(codec, "replace")
+            if _OVERLONG_DIGITS.search(raw):
+                yield _overlong_ascii(raw).decode("utf-8", "replace")
+        if b"\x00" in raw:
+            # Round 8: escapes of UTF-16 or UTF-32 text (a form posted with charset=utf-16,
+            # "%31%00%33%00..."): its ASCII digits with the zero bytes between them dropped,
+            # whatever the byte order and wherever the field starts.
+            yield raw.replace(b"\x00", b"").decode("utf-8", "replace")
     elif plus and "+" in text:
         yield text.replace("+", " ")
     if "%" in text and ("%u" in text or "%U" in text):
@@ -922,14 +971,14 @@ def _expanded(flat: str, pattern: re.Pattern[str], entities: dict[str, str],
 # both are numbers a parser reads as the integer, round 6; the second is looked for in the
 # bytes with every digit made 0: a regex led by a digit class costs ~90 us per 2 KB, this ~2)
 _JSON_FRACTION = re.compile(r"\.\d{1,40}[eE][-+]?\d")
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+# (and E as e: one search, not two; round 8, ~1.6 us a 2 KB body, which pays for its readings)
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
 _JSON_NUMBER = re.compile(r"(?:\.\d{1,40}|(?<=\d{7})\d)[eE][-+]?\d{1,2}(?![\w.])")
 _JSON_WHOLE = re.compile(r"(?<![\w.])\d{1,40}\Z")  # the digits before the point
 
 
 def _long_mantissa(data: bytes) -> bool:
-    zeroed = data.translate(_DIGITS_AS_ZERO)
-    return b"00000000e" in zeroed or b"00000000E" in zeroed
+    return b"00000000e" in data.translate(_DIGITS_AS_ZERO)
 
 
 def json_integers(text: str) -> str:
@@ -966,6 +1015,102 @@ def _integral(number: str) -> str | None:
             if 7 <= len(whole.lstrip("-")) <= 20:
                 return whole
     return None
+
+
+# Round 8: an integer literal in another base (YAML 1.2, TOML, JSON5, Python, JavaScript and C
+# read "0x33D4C0B4E" as 13912345678; "0o" octal and "0b" binary too; TOML and Python allow
+# underscores between digits), written as the decimal a parser gives. Only values of the
+# lengths an identifier has (a mobile, with 86, a resident ID): a hex colour, a flag mask or
+# a pointer ("0x7ffee3b1c9a0", fifteen decimal digits) is left as it is. Longer hex tokens
+# (hashes, addresses) do not match at all.
+# (led by the literal 0, the lookbehind after it: a leading lookbehind costs ~25 us per 2 KB)
+# (a BigInt's n and C's U/L suffixes end a literal too: 0x187287507ec3301n, 0x33D4C0B4EULL)
+_RADIX = re.compile(r"0(?<![\w.]0)(?:[xX](?:_?[0-9a-fA-F]){8,16}|[oO](?:_?[0-7]){11,21}"
+                    r"|[bB](?:_?[01]){33,60})[nuUlL]{0,3}(?![\w.])")
+_RADIX_HINT = re.compile(r"0[xXoObB]")
+# Hex alone where no code or configuration is declared (every other body, the request line):
+# "0o" and "0b" are literals of those languages only, and their hint costs ~1 us per 2 KB.
+_RADIX_HEX = re.compile(r"0(?<![\w.]0)[xX](?:_?[0-9a-fA-F]){8,16}[nuUlL]{0,3}(?![\w.])")
+_CODE_TYPE = re.compile(r"yaml|toml|json5|javascript|ecmascript|python|x-c\b|java|rust|go\b")
+_RADIX_LENGTHS = frozenset({11, 13, 18})
+
+
+def _radix_decimal(m: re.Match[str]) -> str:
+    decimal_ = str(int(m.group().rstrip("nuUlL").replace("_", ""), 0))
+    return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
+
+
+_YAML_OCTAL = re.compile(rb"(?<![\w.])0[0-7_]{10,22}(?![\w.])")
+
+
+def _yaml_octal(m: re.Match[bytes]) -> bytes:
+    decimal_ = str(int(m.group().replace(b"_", b""), 8)).encode()
+    return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
+
+
+def radix_integers(text: str, all_bases: bool = False) -> str:
+    """`text` with each hex (`all_bases`: also octal or binary) integer literal of an
+    identifier's length written in decimal (see _RADIX); `text` itself when it has none."""
+    if all_bases:
+        if _RADIX_HINT.search(text) is None:  # (~0.9 us per 2 KB; six `in` tests cost ~10)
+            return text
+        return _RADIX.sub(_radix_decimal, text)
+    if ("x" not in text and "X" not in text) or _RADIX_HEX.search(text) is None:
+        return text
+    return _RADIX_HEX.sub(_radix_decimal, text)
+
+
+# Round 8: text serialized as an array of its bytes: Node's JSON.stringify of a Buffer
+# ({"type": "Buffer", "data": [49, 51, 57, ...]}), Python's list(bytes), a Uint8Array or a
+# Java byte[] written by hand. Eleven items or more (a phone's digits), each 0-255; kept when
+# the bytes are text or a compressed stream, and then read as a base64 token's bytes are
+# (face embeddings quantized to uint8 are not text and are not read).
+_BYTE_ARRAY = re.compile(r"\[[ \t\r\n]*+((?:[0-9]{1,3}[ \t\r\n]*+,[ \t\r\n]*+){10,}[0-9]{1,3})"
+                         r"[ \t\r\n]*+\]")
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The first bytes of a gzip, zlib, bzip2, xz or zstd stream, percent-encoded (letters and
+# digits left as they are: quote() leaves "x" and "BZh" alone), at the start of a value.
+_PERCENT_ARCHIVE = re.compile(r"(?<![^=&?;])(?:%1[Ff]%8[Bb]|x%(?:01|5[Ee]|9[Cc]|[Dd][Aa])"
+                              r"|BZh[1-9]|%[Ff][Dd]7zXZ%00|%28%[Bb]5%2[Ff]%[Ff][Dd])")
+
+
+def _utf16_text(raw: bytes) -> bool:
+    """UTF-16 by its BOM, or ASCII text in UTF-16 without one: every other byte zero, the
+    others printable (an array of zeros or a sparse vector is neither)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    half = len(raw) // 2
+    return any(raw[zero::2].count(0) >= half and _NOT_TEXT.search(raw[1 - zero::2]) is None
+               for zero in (0, 1))
+
+
+def byte_arrays(text: str) -> Iterator[tuple[bytes, bool]]:
+    """The byte arrays in `text` (see _BYTE_ARRAY) that hold text or an archive, each with
+    whether it is plain UTF-8 text (read as it is) or must be opened as a body would be."""
+    for m in _BYTE_ARRAY.finditer(text):
+        values = [int(v) for v in m.group(1).split(",")]
+        if max(values) > 255:
+            continue
+        raw = bytes(values)
+        if _archive(raw) or _cjk_text(raw[:MAX_CJK_SNIFF]) or _utf16_text(raw):
+            yield raw, False
+        elif _NOT_TEXT.search(raw) is None:
+            with contextlib.suppress(UnicodeDecodeError):
+                raw.decode("utf-8")
+                yield raw, True
+
+
+def scientific(text: str) -> str | None:
+    """Round 8: `text` with its numbers in scientific notation written as integers (see
+    json_integers), wherever a receiver parses numbers, not only in a JSON body (YAML, CSV,
+    XML, a form field or query parameter, a header, JSON inside any of them): "t:
+    1.3912345678e+10" is 13912345678 to a YAML loader and to float(); None when nothing
+    changes. A view of its own beside each text and decoding, not one more decoding (that
+    would double the combinations a text's escapes make, against MAX_DERIVED_VIEWS)."""
+    if _JSON_FRACTION.search(text) is None:
+        return None
+    integral = json_integers(text)
+    return integral if integral != text else None
 
 
 def derived_views(text: str, *, plus: bool = False, depth: int = 4,
@@ -1419,14 +1564,36 @@ class _Inspection:
                     self.view(f"{name}+runs", joined)
                     texts.append(joined.encode("utf-8", "replace"))
                 continue
-            if n == 0 and text[:64].lstrip()[:1] in ("{", "[") and (
-                    _JSON_FRACTION.search(text) or _long_mantissa(data)):
+            if n > 0 or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                # Round 8: a reading that is not the bytes as sent (UTF-16/32, a declared or
+                # legacy charset, EBCDIC) is searched for base64 and hex tokens too: a UTF-16
+                # JSON body's base64 field was never decoded (its bytes hold no token).
+                texts.append(text.encode("utf-8", "replace"))
+            # (a mantissa with a point is read in every text and decoding by scientific(), round
+            # 8; here the JSON body's long mantissas without one, "139123456780e-1")
+            if n == 0 and text[:64].lstrip()[:1] in ("{", "[") and _long_mantissa(data) and (
+                    _JSON_FRACTION.search(text) is None):
                 integral = json_integers(text)
                 if integral != text:
                     self.view(f"{name}/numbers", integral)
+            if n == 0:
+                radix = radix_integers(text)
+                if radix != text:
+                    self.view(f"{name}/radix", radix)
+                if "[" in text and (arrays := self._byte_arrays(name, text, depth)):
+                    texts.append(arrays)
+            if (numbers := scientific(text)) is not None:
+                self.view(f"{name}/numbers", numbers)
             for m, derived in enumerate(derived_views(text, plus=plus, strict=True)):
                 self.view(f"{name}+{m}", derived)
                 texts.append(derived.encode("utf-8", "replace"))
+                if (numbers := scientific(derived)) is not None:
+                    self.view(f"{name}+{m}/numbers", numbers)
+                if "[" in derived and (  # round 8: a byte array in a form field, JSON string...
+                        arrays := self._byte_arrays(f"{name}+{m}", derived, depth)):
+                    texts.append(arrays)
+            if "%" in text and _PERCENT_ARCHIVE.search(text):
+                self._percent_archives(name, text, plus, depth)
         count = 0
         for item in texts:
             for raw in _base64_texts(item):
@@ -1438,6 +1605,52 @@ class _Inspection:
                 with contextlib.suppress(PayloadError):
                     self.body(f"{label}/base64[{count}]", raw, "", depth + 1)
                 count += 1
+
+    def _percent_archives(self, label: str, text: str, plus: bool, depth: int) -> None:
+        """Round 8: compressed data percent-encoded in a form field or query parameter (what
+        requests and curl --data-urlencode make of a bytes value; PHP's $_POST keeps its
+        bytes and gzdecode reads it), each read as a body of its own: its text view is
+        lossy (bytes that are no UTF-8) and held no readable digit."""
+        for n, m in enumerate(_PERCENT_ARCHIVE.finditer(text)):
+            if n >= MAX_BASE64_TOKENS:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"more than {MAX_BASE64_TOKENS} percent-encoded archives")
+            end = text.find("&", m.start())
+            value = text[m.start():end if end >= 0 else len(text)]
+            raw = urllib.parse.unquote_to_bytes(_raw(value.replace("+", " ") if plus else value))
+            if raw in self.seen_tokens:
+                continue
+            self.seen_tokens.add(raw)
+            self.produce(len(raw))
+            with contextlib.suppress(PayloadError):
+                self.body(f"{label}/percent[{n}]", raw, "", depth + 1)
+
+    def _byte_arrays(self, label: str, text: str, depth: int) -> bytes:
+        """The byte arrays in `text`: those of plain text read as one view (returned, for
+        the base64 search), each other one (gzip, UTF-16, GBK ...) as a body of its own,
+        one decoded token each against MAX_BASE64_TOKENS. (Plain text opened as a body was
+        decoded every way, ~0.1 ms an array: 3,000 arrays of ages took 0.3 s more.)"""
+        plain: list[bytes] = []
+        opened = 0
+        for raw, is_plain in byte_arrays(text):
+            if is_plain:
+                plain.append(raw)
+                continue
+            opened += 1
+            if opened > MAX_BASE64_TOKENS:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"more than {MAX_BASE64_TOKENS} byte arrays")
+            if raw in self.seen_tokens:
+                continue
+            self.seen_tokens.add(raw)
+            self.produce(len(raw))
+            with contextlib.suppress(PayloadError):
+                self.body(f"{label}/bytes[{opened - 1}]", raw, "", depth + 1)
+        if not plain:
+            return b""
+        joined = _RUN_JOINT.encode().join(plain)
+        self.view(f"{label}/bytes", joined)
+        return joined
 
     def body(self, label: str, data: bytes, content_type: str, depth: int,
              declared_encoding: str = "") -> None:
@@ -1537,10 +1750,31 @@ class _Inspection:
             validate_json(data)
         elif ctype == "application/x-www-form-urlencoded":
             validate_form(data)
+            if b"]=" in data or b"%5D=" in data or b"%5d=" in data:
+                reordered = _grouped_params(data.decode("ascii"), reordered_only=True)
+                if reordered:
+                    # Round 8: fields indexed out of order as a framework binds them, one
+                    # list per name in index order, as the query string's are read (a form
+                    # "id[2]=1233&id[0]=110101&id[1]=19900307" was read only as sent; fields
+                    # in the order sent are read so in the body itself).
+                    self.add_text(f"{label}/grouped", reordered.encode(), None, plus=True,
+                                  depth=depth)
         elif not ctype.startswith("text/"):
             self._serialized(label, data, ctype)
+        if _CODE_TYPE.search(ctype):
+            # Round 8: code and configuration read "0o..." and "0b..." literals too
+            code = data.decode("utf-8", "replace")
+            if (radix := radix_integers(code, all_bases=True)) != code:
+                self.view(f"{label}/radix", radix)
+            if ctype.endswith("yaml") and _YAML_OCTAL.search(data):
+                # YAML 1.1 (PyYAML, SnakeYAML, Ruby's Psych) reads an integer with a leading
+                # 0 as octal: "phone: 0147524140516" is 13912345678 to the receiver.
+                self.view(f"{label}/octal", _YAML_OCTAL.sub(_yaml_octal, data))
         self.add_text(label, data, charset_of(content_type),
                       plus=ctype == "application/x-www-form-urlencoded", depth=depth)
+        for n, charset in enumerate(later_charsets(content_type)):
+            self.add_text(f"{label}~charset[{n}]", data, charset,
+                          plus=ctype == "application/x-www-form-urlencoded", depth=depth)
 
     def _serialized(self, label: str, data: bytes, ctype: str) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the
@@ -1834,7 +2068,7 @@ PLACEMENT_MARKER = "rg_placed"  # query parameter a redirect adds (see gateway p
 def _names_may_hold(names: str) -> bool:
     """may_hold_identifier of a request's header names, remembered: a client sends the same
     names on every request (the check was ~1.5% of a request's CPU under load)."""
-    return may_hold_identifier(names)
+    return may_hold_identifier(names) or _RADIX_HEX.search(names) is not None  # (round 8)
 
 
 def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
@@ -1962,6 +2196,25 @@ def _entry_views(label: str, text: str) -> list[tuple[str, str | bytes]]:
         # Matrix parameters and lists split a value over ';' ',' ':' in a path.
         derived.append(text.translate(_PATH_PUNCTUATION))
     views.extend((f"{label}+{n}", d) for n, d in enumerate(derived))
+    for n, item in enumerate((text, *derived)):
+        if (numbers := scientific(item)) is not None:  # round 8: "X-N: 1.3912345678e10"
+            views.append((f"{label}~{n}/numbers", numbers))
+    radix = radix_integers(text)
+    if radix != text:  # round 8: "X-Phone: 0x33D4C0B4E", "?tel=0o147...", as a body's
+        views.append((f"{label}/radix", radix))
+    if "~{" in text and text.isascii():  # round 8: an HZ value ("~{#1#3#9...~}"), as a body's
+        views.append((f"{label}/hz", text.encode("ascii").decode("hz", "replace")))
+    arrays = "[" in text or any("[" in d for d in derived)
+    if arrays or ("%" in text and _PERCENT_ARCHIVE.search(text)):
+        # round 8: "?d=%1F%8B%08..." (gzip bytes percent-encoded) and byte arrays
+        # ("X-Data: [49,51,57,...]", percent-encoded in a cookie), as a body's
+        work = _Inspection(InspectOptions(max_view_bytes=4 * 1024 * 1024))
+        if "%" in text and _PERCENT_ARCHIVE.search(text):
+            work._percent_archives(label, text, label not in ("path", "headers"), 1)
+        for n, item in enumerate((text, *derived) if arrays else ()):
+            if "[" in item:
+                work._byte_arrays(f"{label}~{n}", item, 1)  # (its views: work.views)
+        views.extend(work.views)
     # A value whose tokens are more than the inspection reads (MAX_BASE64_TOKENS, nesting,
     # decoded bytes past the token's own bound, an archive that cannot be opened) raises
     # Uninspectable: the request is refused as a body would be. (It was suppressed, and the
@@ -2023,9 +2276,10 @@ class NothingSeen:
         self._seen[digest] = (need, cost)
 
 
-def _grouped_params(query: str) -> str:
+def _grouped_params(query: str, reordered_only: bool = False) -> str:
     """The parameters named more than once (after percent-decoding the name and dropping
-    a trailing "[]" or "[n]"), each as name=v1,v2,... in index order; "" when none is."""
+    a trailing "[]" or "[n]"), each as name=v1,v2,... in index order; "" when none is.
+    `reordered_only`: only those whose index order is not the order sent."""
     groups: dict[str, list[tuple[int, int, str]]] = {}
     for n, param in enumerate(p for p in re.split(r"[&;]", query) if p):
         name, _, value = param.partition("=")
@@ -2039,7 +2293,8 @@ def _grouped_params(query: str) -> str:
             name = name[:bracket]
         groups.setdefault(name, []).append((index, n, value))
     return " ".join(f"{name}=" + ",".join(v for _, _, v in sorted(items))
-                    for name, items in groups.items() if len(items) > 1)
+                    for name, items in groups.items() if len(items) > 1 and (
+                        not reordered_only or sorted(items) != items))
 
 
 _ESCAPE_BYTES = re.compile(rb"[%&\\+]")
@@ -2053,7 +2308,8 @@ def _plainly_nothing(text: str) -> bool:
     if not text.isascii():
         return False
     data = text.encode()
-    if ascii_digits(data) >= 8 or _ESCAPE_BYTES.search(data) or says_digits(data):
+    if ascii_digits(data) >= 8 or _ESCAPE_BYTES.search(data) or says_digits(data) or (
+            _RADIX_HEX.search(text)):
         return False
     return data.translate(_B64_SKELETON).find(_B64_MIN) < 0
 

@@ -52,7 +52,7 @@ from residency_gateway.core.idnumber import check_character, parse_resident_id
 # Separators people and machines put between digit groups: whitespace, dash, dot, slash,
 # underscore, brackets; after NFKC, Unicode dashes, minus and middle dots are folded into "-".
 _ASCII_SEP = b" \t\r\n\f\v-./_()"
-_UNICODE_SEP = re.compile("[\u00b7\u2010-\u2015\u2212\u2027\u2219\u22c5\u30fb\u30fc\uff65"
+_UNICODE_SEP = re.compile("[\u00b7\u2010-\u2015\u2022\u2212\u2027\u2219\u22c5\u30fb\u30fc\uff65"
                           "\u115f\u1160\u3164\uffa0]")  # and the Hangul fillers (blank)
 
 
@@ -170,6 +170,14 @@ def _fold_char(c: str) -> str:
 _ARABIC_SEPARATORS = {"\u066c": ",", "\u066b": "."}
 _BLANKS = frozenset("\u2800\ufffc\U0001d159")  # look like nothing: Braille blank, object mark
 _X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, Greek, Roman X
+# Round 8: the crosses a symbol keyboard or palette offers for the check character (the ballot
+# and multiplication X dingbats, saltire, box-drawing and vector-product crosses, the cross
+# mark emoji, negative circled and squared X), and letters of other scripts that are drawn as
+# an X (Cyrillic ha with descender and with hook, Coptic khi, Lisu and Latin chi, Bopomofo U,
+# Tifinagh yach, the Canadian syllabics chi sign): "11010119900307109\u2715" is read with X.
+_X_LOOKALIKES |= frozenset("\u2715\u2716\u2717\u2718\u2613\u2573\u2a2f\u274c\u274e"
+                           "\U0001f167\U0001f187\u04b2\u04b3\u04fc\u04fd\u04fe\u04ff"
+                           "\u2cac\u2cad\ua4eb\uab53\u3128\u2d5d\u166d")
 # Cyrillic and Greek letters that look like the O and I read as 0 and 1 (see _lettered).
 _DIGIT_LETTER_LOOKALIKES = {"\u041e": "O", "\u043e": "o", "\u039f": "O", "\u03bf": "o",
                             "\u0406": "I", "\u0399": "I", "\u04c0": "I", "\u04cf": "l"}
@@ -281,6 +289,10 @@ def _prepared(data: bytes) -> bytes:
         # byte C3 starts every accented Latin letter, which would all pay for the
         # per-character fold).
         text = text.replace("\u00d7", "X")
+    if "\u4e42" in text:
+        # Round 8: the ideograph 乂, which Chinese net writing uses for the letter X (a CJK
+        # lead byte: the per-character fold would run for all Chinese text).
+        text = text.replace("\u4e42", "X")
     out = text.encode("utf-8", "replace")
     if _needs_folding(text, out):
         # Before the numerals are read: a zero-width character, variation selector or
@@ -314,7 +326,8 @@ _LEADS = _lead_table()
 # whose punctuation starts with these leads too, several times faster than a byte alternation).
 _FOLD_CHARS = re.compile(
     "[\u200b-\u2010\u2012-\u2015\u2027-\u202e\u2060-\u2064\u2066-\u206f\u20d0-\u20f0"
-    "\u2169\u2179\u2212\u2219\u22c5\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u2800\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u2e17\u2e1a"
+    "\u2169\u2179\u2212\u2219\u22c5\u2022\u2573\u2613\u2715-\u2718\u274c\u274e\u2a2f\u2cac\u2cad"
+    "\u2d5d\u3128\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u2800\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u2e17\u2e1a"
     "\u2e3a-\u2e3b\u2e40\u2e5d\u301c\u302a-\u3030\u3099-\u309a\u30a0\u30fb-\u30fc"
     "\u3164\ufb1e\ufe00-\ufe0f\ufe20-\ufe2f\ufeff\uffa0\ufff9-\ufffc]")
 
@@ -2388,8 +2401,13 @@ _BRACKETS = re.compile(rb"[\[\]{}]")
 _JOINT_LABELS = re.compile(
     rb"([A-Za-z_][\w.\-]*|[\x80-\xff]+)[\"']?[ \t]*[:=]|</?([A-Za-z][\w.:-]*)")
 _GENERIC_WORDS = (b"id", b"part", b"seg", b"piece", b"chunk", "身份".encode(), "证".encode(),
-                  "號".encode(), "号".encode(), "段".encode(), "位".encode(), "部分".encode())
-_GENERIC = re.compile(b"|".join(re.escape(w) for w in _GENERIC_WORDS))
+                  "號".encode(), "号".encode(), "段".encode(), "位".encode(), "部分".encode(),
+                  # round 8: labels that say the field goes on from the one before
+                  "其余".encode(), "剩余".encode(), "后缀".encode(), "前缀".encode())
+# (round 8, as whole words: "interest" and "detail" name fields of their own)
+_CONTINUATION_WORDS = (b"rest", b"remainder", b"remaining", b"suffix", b"prefix", b"tail")
+_GENERIC = re.compile(b"|".join(re.escape(w) for w in _GENERIC_WORDS) + b"|(?<![a-z])(?:"
+                      + b"|".join(_CONTINUATION_WORDS) + b")(?![a-z])")
 # A label whose last part (after - _ . :) is two characters or fewer: x-a, ns:b, p_2, id
 _SHORT_LAST_PART = re.compile(rb"(?:\A|[-_.:])[^-_.:]{0,2}\Z")
 

@@ -16,6 +16,7 @@ declared: random bytes often parse as a few protobuf fields.
 
 from __future__ import annotations
 
+import decimal
 import io
 import math
 import struct
@@ -138,6 +139,12 @@ def _write(value: Any, out: list[str], depth: int, count: list[int]) -> None:
         # (a number a sender typed as a double: 13912345678.0 is the integer a receiver shows)
         out.append(str(int(value)) if math.isfinite(value) and value.is_integer()
                    and abs(value) < 1e21 else repr(value))
+    elif isinstance(value, decimal.Decimal) or callable(getattr(value, "to_decimal", None)):
+        # Round 8: a CBOR decimal fraction (tag 4) or BSON Decimal128 of integral value,
+        # "13912345678.0" as printed, is the integer as a double of it is (above).
+        number = value if isinstance(value, decimal.Decimal) else value.to_decimal()
+        out.append(str(int(number)) if number.is_finite() and number == number.to_integral_value()
+                   and abs(number) < 10 ** 21 else str(number))
     elif isinstance(value, str):
         out.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
     elif isinstance(value, (bytes, bytearray, memoryview)):
