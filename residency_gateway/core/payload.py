@@ -1215,10 +1215,11 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
             # three is 0xD3 or above and whose second is never a digit: no digit run.
             if len(token) >= 20 and token.translate(None, _DIGIT_BYTES) == token and \
                     not token.islower() and not token.isupper() and \
-                    _wraps_token(raw := _b64_plain(token)):
-                # Base64 of base64 text has few digits, and three layers often none: such a
-                # token was skipped as a word. It is read when it decodes to a token itself
-                # (a word decodes to bytes that are none: decided without counting it).
+                    _ascii_text(raw := _b64_plain(token)):
+                # Base64 of base64 text has few digits, and three layers often none; base64 of
+                # '{"data":[49,51,57,...]}' has none: such a token was skipped as a word. It is
+                # read when it decodes to ASCII text (a word decodes to bytes that are not:
+                # decided without counting it against the budget).
                 one_more()
                 yield raw
                 continue
@@ -1328,6 +1329,12 @@ def _wraps_token(raw: bytes) -> bool:
     """Whether decoded `raw` is itself a base64 (or base32, hex) token of 15 characters or
     more: a layer of an encoding in an encoding."""
     return _TOKEN_TEXT.fullmatch(raw.strip()) is not None
+
+
+def _ascii_text(raw: bytes) -> bool:
+    """Decoded bytes that are ASCII text (printable, or spaces): what a token of letters
+    only decodes to when it is base64 of text, and almost never when it is a word."""
+    return bool(raw) and raw.isascii() and _printable(raw) * 4 >= len(raw) * 3
 
 
 def _b64_plain(token: bytes) -> bytes:
