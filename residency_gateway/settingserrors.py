@@ -75,6 +75,14 @@ def describe(exc: ValidationError, flags: Mapping[str, str] | None = None) -> li
         name = flags.get(field, env_name(field))
         value = err.get("input")
         shown = "(hidden)" if "SecretStr" in str(fields[field].annotation) else _shown(value)
+        if len(loc) > 1 and shown != "(hidden)":
+            # inside a structured value (RG_WITNESSES='[{"url": 1}]'): where, and pydantic's
+            # own words for it ("RG_WITNESSES=1: expected a JSON list" named neither)
+            where = name + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])
+            line = f"{where}={shown}: {message}"
+            if line not in out:
+                out.append(line)
+            continue
         if err.get("type") == "value_error":
             out.append(f"{name}={shown}: {message}")
         else:

@@ -20,6 +20,9 @@ from residency_gateway.cli import main
      "database's postgresql:// DSN)"),
     ({"RG_REGION_MAP": "[x"}, "RG_REGION_MAP='[x': expected paths separated by commas, or a "
      "JSON list of paths"),
+    # inside a structured value: where, not "expected a JSON list" of a list
+    ({"RG_WITNESSES": '[1]'}, "RG_WITNESSES[0]=1: Input should be a valid dictionary or "
+     "instance of WitnessEndpoint"),
 ])
 def test_bad_settings_are_one_line_naming_the_variable_value_and_what_is_allowed(
         monkeypatch, capsys, env, line):
@@ -209,3 +212,11 @@ async def test_audit_export_with_a_tenant_no_decision_names_says_which_there_are
     assert main(["audit", "export", "--data-dir", str(data), "--tenant", "acme",
                  "--out", str(tmp_path / "bundle2")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_each_bad_part_of_a_structured_setting_is_named(monkeypatch, capsys):
+    monkeypatch.setenv("RG_WITNESSES", '[{"url": 1}]')
+    assert main(["serve", "--geoip-db", "x.mmdb"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "residency-gateway: bad setting RG_WITNESSES[0].url=1: Input should be a valid string",
+        'residency-gateway: bad setting RG_WITNESSES[0].vkey={"url": 1}: Field required']
