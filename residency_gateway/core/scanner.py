@@ -2446,21 +2446,58 @@ _LETTERED_WORD = re.compile(rb"(?<![aLX0])(?:0++L|L++0)[0L]*+X?+(?![aLX0])")
 _LETTERED_WORD_AT = _from_the_byte_before(_LETTERED_WORD, rb"(?<![aLX0])", rb"[^aLX0]", True)
 
 
+# The other letters ID-card OCR reads for digits (S/s 5, B 8, Z/z 2, G/b 6, q/g 9, T 7, A 4,
+# D 0). Unlike O/o/I/l they are common beside digits in ordinary text (ISO times "29T10:00Z",
+# "3D", "A4", "B2B", hex): a word holding one is read only when it has an identifier's
+# length (a mobile, 86 and a mobile, a first-generation or an 18-character ID) and at least
+# seven digits, so short codes and times make no view at all, and "ID110101199003071233"
+# (20) stays a word and its ID (missed before round 9: "110101199OO3O7IZ33", "1S9123456T8").
+_OCR_LETTERS = b"SsBZzGbqgTAD"
+_OCR_LENGTHS = frozenset({11, 13, 15, 18})
+_AS_OCR_DIGITS = bytes.maketrans(b"OoIl" + _OCR_LETTERS, b"0011" + b"558226699740")
+# (found as stretches of word bytes, with byte searches in C: a regex over the whole text for
+# words that hold both a digit and a letter cost ~25 us per 2 KB JSON, its times and codes)
+_OCR_WORD_TABLE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("w") if c in b"0123456789XxOoIl" + _OCR_LETTERS else ord(".") for c in range(256)))
+_OCR_LEAST = b"w" * min(_OCR_LENGTHS)
+_ASCII_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _ocr_words(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of each word of `data` that is digits and OCR letters (at least one of
+    _OCR_LETTERS), of an identifier's length, with seven digits or more, and a check X at
+    most at its end."""
+    words = []
+    for start, end in _stretches(data, _OCR_WORD_TABLE, _OCR_LEAST):
+        word = data[start:end]
+        if (end - start not in _OCR_LENGTHS or (start and data[start - 1] in _ASCII_ALNUM)
+                or (end < len(data) and data[end] in _ASCII_ALNUM)
+                or len(word.translate(None, _OCR_LETTERS)) == len(word)
+                or ascii_digits(word) < 7 or b"X" in word[:-1] or b"x" in word[:-1]):
+            continue
+        words.append((start, end))
+    return words
+
+
 def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
     """`data` with O/o/I/l as digits inside words of digits ("11O1O1199OO3O71233",
-    "139l2345678"); None when no such word exists (two byte searches decide that).
+    "139l2345678"), and the other OCR letters in words of an identifier's length (see
+    _OCR_LETTERS); None when no such word exists (byte searches decide that).
     `skeleton`: data.translate(_READINGS_SKELETON)."""
-    if skeleton.find(b"0L") < 0 and skeleton.find(b"L0") < 0:
+    words = _ocr_words(data)
+    if skeleton.find(b"0L") >= 0 or skeleton.find(b"L0") >= 0:
+        # (an O/o/I/l word is never inside an OCR word: it stands apart from letters)
+        words.extend((m.start(1) - 1, m.end(1) - 1)  # (offsets one on)
+                     for m in _LETTERED_WORD_AT.finditer(b"." + skeleton))
+        words.sort()
+    if not words:
         return None
     pieces: list[bytes] = []
     last = 0
-    for m in _LETTERED_WORD_AT.finditer(b"." + skeleton):  # (offsets one on)
-        start, end = m.start(1) - 1, m.end(1) - 1
+    for start, end in words:
         pieces.append(data[last:start])
-        pieces.append(data[start:end].translate(_AS_DIGITS))
+        pieces.append(data[start:end].translate(_AS_OCR_DIGITS))
         last = end
-    if not pieces:
-        return None
     pieces.append(data[last:])
     return b"".join(pieces)
 

@@ -1,0 +1,94 @@
+"""Red-team round 9: spellings and placements not tried before: letters ID-card OCR reads for
+digits beyond O/o/I/l, dictation words, identifiers split over parts in new ways, and
+duplicated or mislabelled fields. Misses not fixed are strict xfails."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.core.test_redteam_round6 import found
+
+ID = "110101199003071233"
+MOBILE = "13912345678"
+ID_X = "11010519491231002X"  # (valid with the check character X)
+
+
+def j(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def ocr(text: str, table: dict[str, str]) -> str:
+    return "".join(table.get(c, c) for c in text)
+
+
+# -- letters OCR reads for digits, beyond O/o/I/l --------------------------------------------
+# Missed before round 9: only O/o/I/l were read inside words of digits. ID-card OCR (and people
+# copying its output) also writes S/s for 5, B for 8, Z/z for 2, G/b for 6, q/g for 9, T for 7,
+# A for 4, D for 0; a receiver that post-corrects OCR (the usual step before a KYC check)
+# reads the identifier. (110101199003071233 holds no 4, 5, 6 or 8: those are tried on a
+# mobile and on an ID that holds them.)
+OCR_CONFUSIONS = {"S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "b": "6",
+                  "q": "9", "g": "9", "T": "7", "A": "4", "D": "0"}
+ID_ALL = "440524198608154566"  # (valid; holds 0, 1, 2, 4, 5, 6, 8, 9)
+
+
+@pytest.mark.parametrize("letter", sorted(OCR_CONFUSIONS))
+def test_ocr_letters_in_a_mobile(letter):
+    digit = OCR_CONFUSIONS[letter]
+    assert "mobile" in found(j({"tel": ocr("13912345678" if digit != "0" else "13902345608",
+                                            {digit: letter})}))
+
+
+@pytest.mark.parametrize("letter", sorted(OCR_CONFUSIONS))
+def test_ocr_letters_in_an_id(letter):
+    digit = OCR_CONFUSIONS[letter]
+    value = ID if digit in ID[:-1] else ID_ALL
+    if digit not in value[:-1]:
+        pytest.skip("no such digit")
+    assert "id" in found(j({"ocr": ocr(value, {digit: letter})}))
+    assert "id" in found("公民身份号码 " + ocr(value, {digit: letter}), "text/plain")
+
+
+def test_an_id_glued_between_letters_is_still_its_id():
+    # "ID" + ID (20 characters) is no OCR word: the ID inside it is read as before
+    assert "id" in found(j({"ref": "ID" + ID + "Z"}))
+    assert "id" in found(j({"ref": "ID" + ID}))
+
+
+def test_ocr_letters_mixed_with_o_and_l():
+    assert "id" in found(j({"n": "11O1O1199OO3O7IZ33"}))
+    assert "mobile" in found(j({"n": "l39lZ345G78"}))
+    assert "id" in found(j({"n": "11O1O5l949l23lOOZX"}))  # and the check character X
+
+
+@pytest.mark.parametrize("body", [
+    # ISO times, sizes, paper, codes: words with these letters and digits, short
+    j({"t": "2026-11-29T12:00:00.123Z", "b": "20261129T120000Z", "paper": "A4", "v": "3D"}),
+    j({"sku": "B2B-13912", "model": "G7X", "size": "T1000", "zip": "SW1A 2AA"}),
+    # hex and base64 (digits and these letters, of any length)
+    j({"sha": "1b2d3a4f5e6c7b8a9d0e1f2a3b4c5d6e7f8a9b0c", "short": "3b1bd2a",
+       "b64": "Zm9vYmFyMTIzNDU2Nzg5MA==", "etag": "W/\"5d41402abc4b2a76b9719d911017c592\""}),
+    # a UK VAT number, a UPS tracking number, a part number: letters and digits of other length
+    j({"vat": "GB123456789", "ups": "1Z999AA10123456784", "part": "SB1234567890Z"}),
+    # English words, ordinary prose with numbers
+    "Deposit 2500 SGD at 3pm; gate B12, seat 34A. Bags: 2 x 23kg. Zip 94107.",
+])
+def test_ocr_letters_in_ordinary_text_stay_clean(body):
+    assert found(body, "application/json" if body.startswith("{") else "text/plain") == set()
+
+
+@pytest.mark.xfail(strict=True, reason="MISS: '|' and '!' for 1 are not read: '|' separates "
+                   "fields (pipe-delimited records, Markdown tables) and reading it as 1 "
+                   "would hide the digits of the fields beside it")
+@pytest.mark.parametrize("glyph", ["|", "!"])
+def test_pipe_or_bang_for_one(glyph):
+    assert "mobile" in found(j({"tel": MOBILE.replace("1", glyph)}))
+
+
+@pytest.mark.xfail(strict=True, reason="MISS: OCR letters in a word shorter than an "
+                   "identifier ('139 1Z34 S678') are not read: times, sizes and codes are "
+                   "words of that shape")
+def test_ocr_letters_in_grouped_digits():
+    assert "mobile" in found(j({"tel": "139 1Z34 S678"}))
