@@ -586,6 +586,21 @@ def _phone_token(candidate: str, offset: int, plus: bool, trunk: bool = False,
     return Token("phone", international, offset, found[0], mobile=found[1])
 
 
+def _zero_padded(number: str, offset: int, today: dt.date, resident_ids: bool,
+                 phones: bool) -> Token | None:
+    """An 18-digit ID or a mobile zero-filled to a fixed width ("0110101199003071233",
+    "000000013912345678": a bank or COBOL record's numeric field, a zero-padded column), as a
+    receiver that reads the field as a number reads it (missed before round 9: one unbroken
+    number is read at its own length only). A mobile needs three zeros or more: "00" is an
+    international prefix, "0" the trunk prefix (see _phone_token), each read as such."""
+    value = number.lstrip("0")
+    if resident_ids and len(value) == 18:
+        return _id_token(value, offset, today)
+    if phones and len(value) == 11 and len(number) - len(value) >= 3:
+        return _phone_token(value, offset, False)
+    return None
+
+
 def _plus_before(data: bytes, start: int) -> bool:
     """`+86 ...`, `(+86)...`, `+ 86`: a plus sign just before the run (brackets/space between)."""
     i = start - 1
@@ -2099,6 +2114,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 token = _phone_token(groups[0], start, plus, len(groups[0]) == 12 and groups[
                     0].startswith("01") and _trunk_ok(data, start, end),
                     reread=not (plus and _signed_amount(data, start, end)))
+            if token is None and groups[0].startswith("0") and len(groups[0]) > 12:
+                token = _zero_padded(groups[0], start, today, resident_ids, phones)
             if token is not None:
                 yield token
             continue

@@ -92,3 +92,34 @@ def test_pipe_or_bang_for_one(glyph):
                    "words of that shape")
 def test_ocr_letters_in_grouped_digits():
     assert "mobile" in found(j({"tel": "139 1Z34 S678"}))
+
+
+# -- identifiers zero-filled to a fixed width ------------------------------------------------
+# Missed before round 9: one unbroken number is read at its own length only, so an ID or a
+# mobile zero-filled to a record's width (a bank or COBOL numeric field, a zero-padded CSV
+# column) was no identifier; a receiver that reads the field as a number reads it.
+@pytest.mark.parametrize(("body", "content_type", "kind"), [
+    (j({"id": "0" + ID}), "application/json", "id"),
+    (j({"id": "00" + ID}), "application/json", "id"),
+    ("acct,holder_id\n0001,00000" + ID + "\n", "text/csv", "id"),
+    (j({"tel": "000" + MOBILE}), "application/json", "mobile"),
+    (j({"tel": MOBILE.zfill(20)}), "application/json", "mobile"),
+    ("msisdn=" + MOBILE.zfill(15) + "&x=1", "application/x-www-form-urlencoded", "mobile"),
+    ("<r><n>" + MOBILE.zfill(18) + "</n></r>", "application/xml", "id_or_mobile"),
+])
+def test_zero_filled_identifiers(body, content_type, kind):
+    kinds = found(body, content_type)
+    assert kinds & ({"id", "mobile"} if kind == "id_or_mobile" else {kind})
+
+
+@pytest.mark.parametrize("body", [
+    # zero-filled amounts, counters, references and flags of every width
+    j({"amount": "000000000012345", "seq": "0000000000000000001", "ref": "00000000000000000000",
+       "acct": "000123456789012345678", "n": "0000000099999999999"}),
+    # two zeros before an international number (the 00 prefix), a trunk 0 with no phone word
+    j({"intl": "0013912345678", "n": "013912345678"}),
+    # a zero-filled 18-digit number that is no ID (bad check character, bad date)
+    j({"a": "0" + ID[:-1] + "4", "b": "00110101199013071233"}),
+])
+def test_zero_filled_ordinary_numbers_stay_clean(body):
+    assert found(body) == set()
