@@ -255,6 +255,10 @@ _CN_DIGITS = str.maketrans({c: digit for digit, chars in CN_NUMERALS.items() for
 _CN_NUMERALS = re.compile(f"[{CN_NUMERAL_CHARS}]{{7,}}")
 
 
+_CN_TIMES = {"两": 2, "兩": 2, "二": 2, "三": 3, "四": 4}
+_CN_REPEAT = re.compile(f"([{''.join(_CN_TIMES)}])\u4e2a([{CN_NUMERAL_CHARS}0-9])")
+
+
 _SEPARATORS = " \t\r\n./_()-"  # after NFKC and the fold, separators are ASCII
 
 
@@ -289,6 +293,11 @@ def _prepared(data: bytes) -> bytes:
         # byte C3 starts every accented Latin letter, which would all pay for the
         # per-character fold).
         text = text.replace("\u00d7", "X")
+    if "\u4e2a" in text and _CN_REPEAT.search(text):
+        # Round 9: a digit said with how many times it comes, as numbers are dictated in
+        # Chinese: "一三九两个一二三..." is 139 11 23... (三个八: 888); written out, the
+        # numerals are read as any others (missed before: 个 broke the run).
+        text = _CN_REPEAT.sub(lambda m: m.group(2) * _CN_TIMES[m.group(1)], text)
     if "\u4e42" in text:
         # Round 8: the ideograph 乂, which Chinese net writing uses for the letter X (a CJK
         # lead byte: the per-character fold would run for all Chinese text).
@@ -1148,8 +1157,11 @@ _SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (
 # (an ID's check character X may end a run, as a word of its own: "..., seven, X")
 # (six words or more: said in pairs, "one fifty, ten ten, ten ten" is eleven digits in six;
 # a run written is kept only when it holds seven digits or more)
+# (and "and" between groups, as numbers are dictated: "one three nine and one two three four
+# and ...", missed before round 9: the word ended the run)
 _SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[" + re.escape(_SAID_SEPARATORS)
-                       + rb"]+" + _SAID_WORD + rb"){5,}(?:[" + re.escape(_SAID_SEPARATORS)
+                       + rb"]+(?:and[" + re.escape(_SAID_SEPARATORS) + rb"]+)?" + _SAID_WORD
+                       + rb"){5,}(?:[" + re.escape(_SAID_SEPARATORS)
                        + rb"]+x(?![a-z0-9-]))?(?![a-z0-9])")
 
 
@@ -1982,6 +1994,9 @@ def _said_digits(run: bytes) -> bytes:
             tens, sep = -1, ""
             continue
         tens = -1
+        if text == "and":  # (between groups: a pause)
+            sep += " "
+            continue
         if text in _SAID_REPEAT:
             repeat = _SAID_REPEAT[text]
             continue

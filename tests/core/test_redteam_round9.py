@@ -123,3 +123,44 @@ def test_zero_filled_identifiers(body, content_type, kind):
 ])
 def test_zero_filled_ordinary_numbers_stay_clean(body):
     assert found(body) == set()
+
+
+# -- dictation words ---------------------------------------------------------------------------
+# Held before round 9: double/triple/treble, "two-double-three", "oh" for zero, 幺/洞/拐/两.
+# Missed: "and" between the groups of a number said in English (the word ended the run), and
+# the Chinese count of a repeated digit (两个一: "two ones", 三个八: 888; 个 broke the run).
+@pytest.mark.parametrize(("body", "kind"), [
+    (j({"t": "one three nine and one two three four and five six seven eight"}), "mobile"),
+    (j({"t": "One three nine, and one two three four, and five six seven eight."}), "mobile"),
+    (j({"t": "一三九两个一二三四五六七"}), "mobile"),
+    (j({"t": "手机幺三九三个八二三四五六"}), "mobile"),
+    (j({"t": "两个幺洞幺洞幺幺两个九两个洞三洞七幺二两个三"}), "id"),
+    (j({"t": "一三九两个1二三四五六七"}), "mobile"),
+    # held: a sample of what earlier rounds read
+    (j({"t": "one three nine double one two three four five six seven"}), "mobile"),
+    (j({"t": "one three nine two-double-three four five six seven eight"}), "mobile"),
+    (j({"t": "幺三九洞幺二三四五六七"}), "mobile"),
+])
+def test_dictation_words(body, kind):
+    assert kind in found(body)
+
+
+@pytest.mark.parametrize("body", [
+    # counts and prose with "and", and with 两个/三个 before a numeral
+    "Count one, two, three and four, five, six and seven, then stop.",
+    "I have one dog and two cats and three fish and four birds and five hens.",
+    "Between one and two hundred and thirty and forty people came.",
+    "我买了两个一百元的礼品卡，三个八折优惠券，四个五星评价。",
+    "三个一组，两个二等奖，两个一样的，共计13件。",
+    j({"desc": "两个一级分类、三个二级分类", "qty": 2, "price": 139.5}),
+])
+def test_dictation_words_in_ordinary_text_stay_clean(body):
+    assert found(body, "application/json" if body.startswith("{") else "text/plain") == set()
+
+
+@pytest.mark.xfail(strict=True, reason="MISS: digits with 'double'/'triple' and fewer than four "
+                   "digit words in a row ('1 3 9 double 1 2 3 ...') never pass the said-digits "
+                   "prefilter (double/triple letters are left out of its table for cost: see "
+                   "tests/core/test_redteam_said.py)")
+def test_digits_and_double_without_words():
+    assert "mobile" in found(j({"t": "1 3 9 double 1 2 3 4 5 6 7"}))
