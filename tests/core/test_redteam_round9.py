@@ -164,3 +164,68 @@ def test_dictation_words_in_ordinary_text_stay_clean(body):
                    "tests/core/test_redteam_said.py)")
 def test_digits_and_double_without_words():
     assert "mobile" in found(j({"t": "1 3 9 double 1 2 3 4 5 6 7"}))
+
+
+# -- identifiers split over parts in new ways ------------------------------------------------
+# Missed before round 9: parts in JSON keys and values in turn (the joined-fields reading took
+# each number key for the label of the value after it; the names reading holds keys only), and
+# parts in attributes of nested or sibling elements (a tag is one joint, whatever it holds).
+@pytest.mark.parametrize(("body", "content_type"), [
+    ('{"110101": "19900307", "1233": 1}', "application/json"),
+    ('[{"110101": "19900307"}, {"1233": ""}]', "application/json"),
+    ('{"110101": {"19900307": "1233"}}', "application/json"),
+    ('<p a="110101"><q b="19900307"/><r c="1233"/></p>', "application/xml"),
+    ('<p a="110101"><q b="19900307"></q><r c="1233"></r></p>', "application/xml"),
+    ('<r><p a="110101"/><q b="19900307"/><s c="1233"/></r>', "application/xml"),
+    ('<p a="110101">19900307<r c="1233"/></p>', "text/html"),
+    # held: a sample of placements earlier rounds read
+    ('<p a="110101" b="19900307" c="1233"/>', "application/xml"),
+    ('{"110101": {"19900307": {"1233": null}}}', "application/json"),
+    ("a,b,c\n110101,19900307,1233\n", "text/csv"),
+    ("<table><tr><td>110101</td></tr><tr><td>19900307</td></tr><tr><td>1233</td></tr></table>",
+     "text/html"),
+    (j([int(c) for c in ID]), "application/json"),
+    ('{"id":"x","id":"' + ID + '"}', "application/json"),  # the duplicate key parsers keep
+])
+def test_identifier_split_over_keys_values_and_attributes(body, content_type):
+    assert "id" in found(body, content_type)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    # objects keyed by numbers with numbers as values: years, status codes, counters
+    ('{"2019": 1100, "2020": 19900307, "404": 12, "500": 3, "1233": 8}', "application/json"),
+    ('{"110101": "Dongcheng", "110102": "Xicheng", "110105": "Chaoyang"}', "application/json"),
+    ('[{"1": 0.5}, {"2": 0.25}, {"3": 19900307}, {"4": 1233}]', "application/json"),
+    # markup with numbers in attributes: sizes, coordinates, ids, numbered items
+    ('<img width="1920" height="1080" data-id="1101011"><svg viewBox="0 0 1990 307">'
+     '<rect x="12" y="33" width="110101" height="199003"/></svg>', "text/html"),
+    ('<r><p n="1">x</p><p n="2">y</p><p n="3">z</p></r>', "application/xml"),
+    ('<row id="110101" ts="1764410000"/><row id="110102" ts="1764410060"/>', "application/xml"),
+])
+def test_numbers_in_keys_and_attributes_stay_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+@pytest.mark.xfail(strict=True, reason="MISS: single digits each in an object of its own "
+                   "([{\"d\": \"1\"}, {\"d\": \"1\"}, ...]): each object bounds a structure, and "
+                   "a digit-per-item ID is read only as one whole array")
+def test_digits_each_in_an_object_of_their_own():
+    assert "id" in found(j({"digits": [{"v": c} for c in ID]}))
+
+
+@pytest.mark.xfail(strict=True, reason="MISS: labelled parts in another order than the "
+                   "ID's ('last 4: 1233, first 6: 110101, birth: 19900307'): the parts are "
+                   "joined as they stand; putting them in order by label needs a label grammar")
+@pytest.mark.parametrize("body", [
+    "last 4: 1233, first 6: 110101, birth: 19900307",
+    j({"last4": "1233", "area": "110101", "dob": "19900307"}),
+])
+def test_labelled_parts_out_of_order(body):
+    assert "id" in found(body, "application/json" if body.startswith("{") else "text/plain")
+
+
+@pytest.mark.xfail(strict=True, reason="MISS: a key and a value of different objects with a "
+                   "decoy value between ([{\"110101\": \"x\"}, {\"19900307\": \"1233\"}]): a "
+                   "word between parts ends the joined fields")
+def test_parts_with_a_word_value_between():
+    assert "id" in found('[{"a": "1", "110101": "x"}, {"19900307": "1233"}]')
