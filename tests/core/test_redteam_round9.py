@@ -229,3 +229,31 @@ def test_labelled_parts_out_of_order(body):
                    "word between parts ends the joined fields")
 def test_parts_with_a_word_value_between():
     assert "id" in found('[{"a": "1", "110101": "x"}, {"19900307": "1233"}]')
+
+
+@pytest.mark.xfail(strict=True, reason="MISS: parts in rows of a label and a value (a two-column "
+                   "key,value CSV, an HTML table of <th>label</th><td>part</td> rows): a label "
+                   "ends the joined fields unless a ':' or '=' follows it, and labelled rows are "
+                   "kept apart so receipts and reports do not join")
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("part,value\narea,110101\nbirth,19900307\nseq,1233\n", "text/csv"),
+    ("<table><tr><th>area</th><td>110101</td></tr><tr><th>birth</th><td>19900307</td></tr>"
+     "<tr><th>seq</th><td>1233</td></tr></table>", "text/html"),
+])
+def test_parts_in_label_value_rows(body, content_type):
+    assert "id" in found(body, content_type)
+
+
+# -- duplicated and mislabelled fields (held) -------------------------------------------------
+@pytest.mark.parametrize(("body", "kind"), [
+    ('{"id": "x", "id": "' + ID + '"}', "id"),  # parsers keep the last duplicate
+    ('{"tel": "' + MOBILE + '", "tel": "x"}', "mobile"),  # ...or the first
+    (j({"amount": int(ID)}), "id"),
+    (j({"timestamp": MOBILE}), "mobile"),
+    (j({"uuid": ID}), "id"),
+    ('{"amount": -13912345678}', "mobile"),
+    (j({"ref": "ID" + ID + "Z", "code": "abc" + ID + "xyz", "k": "user_" + ID + "_v2"}), "id"),
+    (j({"x": "tel" + MOBILE + "ext"}), "mobile"),
+])
+def test_duplicated_and_mislabelled_fields(body, kind):
+    assert kind in found(body)
