@@ -255,6 +255,10 @@ _CN_DIGITS = str.maketrans({c: digit for digit, chars in CN_NUMERALS.items() for
 _CN_NUMERALS = re.compile(f"[{CN_NUMERAL_CHARS}]{{7,}}")
 
 
+_CN_TIMES = {"两": 2, "兩": 2, "二": 2, "三": 3, "四": 4}
+_CN_REPEAT = re.compile(f"([{''.join(_CN_TIMES)}])\u4e2a([{CN_NUMERAL_CHARS}0-9])")
+
+
 _SEPARATORS = " \t\r\n./_()-"  # after NFKC and the fold, separators are ASCII
 
 
@@ -289,6 +293,11 @@ def _prepared(data: bytes) -> bytes:
         # byte C3 starts every accented Latin letter, which would all pay for the
         # per-character fold).
         text = text.replace("\u00d7", "X")
+    if "\u4e2a" in text and _CN_REPEAT.search(text):
+        # Round 9: a digit said with how many times it comes, as numbers are dictated in
+        # Chinese: "一三九两个一二三..." is 139 11 23... (三个八: 888); written out, the
+        # numerals are read as any others (missed before: 个 broke the run).
+        text = _CN_REPEAT.sub(lambda m: m.group(2) * _CN_TIMES[m.group(1)], text)
     if "\u4e42" in text:
         # Round 8: the ideograph 乂, which Chinese net writing uses for the letter X (a CJK
         # lead byte: the per-character fold would run for all Chinese text).
@@ -586,6 +595,21 @@ def _phone_token(candidate: str, offset: int, plus: bool, trunk: bool = False,
     return Token("phone", international, offset, found[0], mobile=found[1])
 
 
+def _zero_padded(number: str, offset: int, today: dt.date, resident_ids: bool,
+                 phones: bool) -> Token | None:
+    """An 18-digit ID or a mobile zero-filled to a fixed width ("0110101199003071233",
+    "000000013912345678": a bank or COBOL record's numeric field, a zero-padded column), as a
+    receiver that reads the field as a number reads it (missed before round 9: one unbroken
+    number is read at its own length only). A mobile needs three zeros or more: "00" is an
+    international prefix, "0" the trunk prefix (see _phone_token), each read as such."""
+    value = number.lstrip("0")
+    if resident_ids and len(value) == 18:
+        return _id_token(value, offset, today)
+    if phones and len(value) == 11 and len(number) - len(value) >= 3:
+        return _phone_token(value, offset, False)
+    return None
+
+
 def _plus_before(data: bytes, start: int) -> bool:
     """`+86 ...`, `(+86)...`, `+ 86`: a plus sign just before the run (brackets/space between)."""
     i = start - 1
@@ -847,7 +871,18 @@ def _other_readings(data: bytes, budget: Budget | None = None
     glued = _glued(data, skeleton, budget)
     if glued is not None:
         yield glued[0], glued[1], True
-    keys = _keys(data, skeleton)
+    key_hint = _KEY_HINT.search(skeleton) is not None  # (once: both readings of keys need it)
+    as_values = _keys_as_values(data) if key_hint else None
+    if as_values is not None:
+        glued = _glued(as_values, as_values.translate(_READINGS_SKELETON), budget)
+        if glued is not None:
+            yield glued[0], glued[1], True
+    attributes = _attribute_values(data)
+    if attributes is not None:
+        glued = _glued(attributes, attributes.translate(_READINGS_SKELETON), budget)
+        if glued is not None:
+            yield glued[0], glued[1], True
+    keys = _keys(data, skeleton, key_hint)
     if keys is not None:
         glued = _glued(keys, keys.translate(_READINGS_SKELETON), budget)
         if glued is not None:
@@ -874,7 +909,42 @@ _MAX_KEYS = 4096  # names read at most (more: the first ones)
 _KEY_HINT = re.compile(rb"0q ?k")
 
 
-def _keys(data: bytes, skeleton: bytes) -> bytes | None:
+# A JSON key that is a number, read as a value: {"110101": "19900307", "1233": 1} and
+# [{"110101": "19900307"}, {"1233": ""}] hold an ID over keys and values in turn. As keys,
+# the joined-fields reading takes each number key for the label of the value after it, and the
+# names reading (_keys) holds the keys alone (missed before round 9).
+_NUMBER_KEY_COLON = re.compile(rb'"([0-9]++[Xx]?)"([ \t\r\n]*+):')
+
+
+# Markup with each tag written as its attribute values, as quoted items:
+# <p a="110101"><q b="19900307"/><r c="1233"/></p> holds an ID over attributes of nested and
+# sibling elements, which the joined-fields reading steps over with their tags (a tag is one
+# joint, whatever its attributes hold: `<p n="2">` numbers its element). Missed before round
+# 9 (the attributes of one element were read). Only text with `="` and a digit after pays.
+_TAG_ATTRIBUTES = re.compile(rb"<[A-Za-z][^<>]{0,200}+>")
+_ATTRIBUTE_VALUE = re.compile(rb'="([^"<>]{0,64}+)"')
+
+
+def _attribute_values(data: bytes) -> bytes | None:
+    """`data` with each tag that has a quoted attribute written as its values (`"v1","v2"`,
+    one space around); None when no attribute value holds a digit."""
+    if _ATTR_DIGIT.search(data) is None:  # (a regex: `b'="' in data` takes 3x longer)
+        return None
+    return _TAG_ATTRIBUTES.sub(lambda m: b' "' + b'","'.join(
+        _ATTRIBUTE_VALUE.findall(m.group())) + b'" ' if b'="' in m.group() else m.group(), data)
+
+
+_ATTR_DIGIT = re.compile(rb'="[0-9]')
+
+
+def _keys_as_values(data: bytes) -> bytes | None:
+    """`data` with each JSON key that is a number written as an array item (`"110101":` as
+    `"110101",`); None when there is none (called only where _KEY_HINT is found)."""
+    out = _NUMBER_KEY_COLON.sub(rb'"\1"\2,', data)
+    return out if out != data else None
+
+
+def _keys(data: bytes, skeleton: bytes, hint: bool | None = None) -> bytes | None:
     """The names of `data`'s fields (JSON keys, multipart names) as JSON arrays, and its file
     names (without their extensions) as another, when two or more are numbers; None otherwise
     (a byte search rules out most text: a digit, a quote and a colon in a row, or '="').
@@ -883,7 +953,7 @@ def _keys(data: bytes, skeleton: bytes) -> bytes | None:
     lists: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
     numbers = 0
     finds = []
-    if _KEY_HINT.search(skeleton) is not None:
+    if (_KEY_HINT.search(skeleton) is not None) if hint is None else hint:
         finds.append(_JSON_KEY.finditer(data))
     if b'="' in data:
         finds.append(_QUOTED_VALUE.finditer(data))
@@ -1133,8 +1203,11 @@ _SAID_WORD = (rb"(?:" + b"|".join(w.encode() for w in (
 # (an ID's check character X may end a run, as a word of its own: "..., seven, X")
 # (six words or more: said in pairs, "one fifty, ten ten, ten ten" is eleven digits in six;
 # a run written is kept only when it holds seven digits or more)
+# (and "and" between groups, as numbers are dictated: "one three nine and one two three four
+# and ...", missed before round 9: the word ended the run)
 _SAID_RUN = re.compile(rb"(?<![a-z0-9])" + _SAID_WORD + rb"(?:[" + re.escape(_SAID_SEPARATORS)
-                       + rb"]+" + _SAID_WORD + rb"){5,}(?:[" + re.escape(_SAID_SEPARATORS)
+                       + rb"]+(?:and[" + re.escape(_SAID_SEPARATORS) + rb"]+)?" + _SAID_WORD
+                       + rb"){5,}(?:[" + re.escape(_SAID_SEPARATORS)
                        + rb"]+x(?![a-z0-9-]))?(?![a-z0-9])")
 
 
@@ -1967,6 +2040,9 @@ def _said_digits(run: bytes) -> bytes:
             tens, sep = -1, ""
             continue
         tens = -1
+        if text == "and":  # (between groups: a pause)
+            sep += " "
+            continue
         if text in _SAID_REPEAT:
             repeat = _SAID_REPEAT[text]
             continue
@@ -2099,6 +2175,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 token = _phone_token(groups[0], start, plus, len(groups[0]) == 12 and groups[
                     0].startswith("01") and _trunk_ok(data, start, end),
                     reread=not (plus and _signed_amount(data, start, end)))
+            if token is None and groups[0].startswith("0") and len(groups[0]) > 12:
+                token = _zero_padded(groups[0], start, today, resident_ids, phones)
             if token is not None:
                 yield token
             continue
@@ -2446,21 +2524,58 @@ _LETTERED_WORD = re.compile(rb"(?<![aLX0])(?:0++L|L++0)[0L]*+X?+(?![aLX0])")
 _LETTERED_WORD_AT = _from_the_byte_before(_LETTERED_WORD, rb"(?<![aLX0])", rb"[^aLX0]", True)
 
 
+# The other letters ID-card OCR reads for digits (S/s 5, B 8, Z/z 2, G/b 6, q/g 9, T 7, A 4,
+# D 0). Unlike O/o/I/l they are common beside digits in ordinary text (ISO times "29T10:00Z",
+# "3D", "A4", "B2B", hex): a word holding one is read only when it has an identifier's
+# length (a mobile, 86 and a mobile, a first-generation or an 18-character ID) and at least
+# seven digits, so short codes and times make no view at all, and "ID110101199003071233"
+# (20) stays a word and its ID (missed before round 9: "110101199OO3O7IZ33", "1S9123456T8").
+_OCR_LETTERS = b"SsBZzGbqgTAD"
+_OCR_LENGTHS = frozenset({11, 13, 15, 18})
+_AS_OCR_DIGITS = bytes.maketrans(b"OoIl" + _OCR_LETTERS, b"0011" + b"558226699740")
+# (found as stretches of word bytes, with byte searches in C: a regex over the whole text for
+# words that hold both a digit and a letter cost ~25 us per 2 KB JSON, its times and codes)
+_OCR_WORD_TABLE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("w") if c in b"0123456789XxOoIl" + _OCR_LETTERS else ord(".") for c in range(256)))
+_OCR_LEAST = b"w" * min(_OCR_LENGTHS)
+_ASCII_ALNUM = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _ocr_words(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of each word of `data` that is digits and OCR letters (at least one of
+    _OCR_LETTERS), of an identifier's length, with seven digits or more, and a check X at
+    most at its end."""
+    words = []
+    for start, end in _stretches(data, _OCR_WORD_TABLE, _OCR_LEAST):
+        word = data[start:end]
+        if (end - start not in _OCR_LENGTHS or (start and data[start - 1] in _ASCII_ALNUM)
+                or (end < len(data) and data[end] in _ASCII_ALNUM)
+                or len(word.translate(None, _OCR_LETTERS)) == len(word)
+                or ascii_digits(word) < 7 or b"X" in word[:-1] or b"x" in word[:-1]):
+            continue
+        words.append((start, end))
+    return words
+
+
 def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
     """`data` with O/o/I/l as digits inside words of digits ("11O1O1199OO3O71233",
-    "139l2345678"); None when no such word exists (two byte searches decide that).
+    "139l2345678"), and the other OCR letters in words of an identifier's length (see
+    _OCR_LETTERS); None when no such word exists (byte searches decide that).
     `skeleton`: data.translate(_READINGS_SKELETON)."""
-    if skeleton.find(b"0L") < 0 and skeleton.find(b"L0") < 0:
+    words = _ocr_words(data)
+    if skeleton.find(b"0L") >= 0 or skeleton.find(b"L0") >= 0:
+        # (an O/o/I/l word is never inside an OCR word: it stands apart from letters)
+        words.extend((m.start(1) - 1, m.end(1) - 1)  # (offsets one on)
+                     for m in _LETTERED_WORD_AT.finditer(b"." + skeleton))
+        words.sort()
+    if not words:
         return None
     pieces: list[bytes] = []
     last = 0
-    for m in _LETTERED_WORD_AT.finditer(b"." + skeleton):  # (offsets one on)
-        start, end = m.start(1) - 1, m.end(1) - 1
+    for start, end in words:
         pieces.append(data[last:start])
-        pieces.append(data[start:end].translate(_AS_DIGITS))
+        pieces.append(data[start:end].translate(_AS_OCR_DIGITS))
         last = end
-    if not pieces:
-        return None
     pieces.append(data[last:])
     return b"".join(pieces)
 

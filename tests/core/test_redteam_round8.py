@@ -490,9 +490,7 @@ def test_words_containing_them_still_name_fields_of_their_own(body):
     assert found(body) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: an ID cut over a key, the key of a nested object "
-                   "and that key's value, {\"110101\": {\"19900307\": \"1233\"}} (keys alone, or "
-                   "key then array, are read)")
+# (round 8's strict xfail; read since round 9: number keys as values, _keys_as_values)
 def test_key_then_nested_key_then_value():
     assert found('{"110101": {"19900307": "1233"}}')
 
