@@ -155,11 +155,9 @@ async def make_gateway(tmp_path: Path, backends: dict[str, Backend], geo_db: Pat
 
     async def make(edit: MapEdit | None = None, *, down: tuple[str, ...] = (),
                    **settings: Any) -> Gateway:
-        data = copy.deepcopy(BASE_MAP)
-        for rid, region in data["regions"].items():
-            url = f"http://127.0.0.1:{free_port()}" if rid in down else backends[rid].url
-            region["upstreams"] = [url]
-            region["allow_plaintext"] = True
+        data = map_of_backends(backends)
+        for rid in down:
+            data["regions"][rid]["upstreams"] = [f"http://127.0.0.1:{free_port()}"]
         if edit is not None:
             edit(data)
         n = len(started)
@@ -375,6 +373,18 @@ class GatewayProcess:
         if self.proc.poll() is None:
             self.proc.terminate()
         return int(self.proc.wait(timeout=60))
+
+
+def map_of_backends(backends: dict[str, Backend], edit: MapEdit | None = None
+                    ) -> dict[str, Any]:
+    """BASE_MAP with each region served by its own loopback backend (plaintext)."""
+    data = copy.deepcopy(BASE_MAP)
+    for rid, region in data["regions"].items():
+        region["upstreams"] = [backends[rid].url]
+        region["allow_plaintext"] = True
+    if edit is not None:
+        edit(data)
+    return data
 
 
 def map_for(upstream: str, edit: MapEdit | None = None) -> dict[str, Any]:

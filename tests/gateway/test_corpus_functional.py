@@ -10,16 +10,15 @@ in the trail or the gateway's log.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import GatewayProcess
+from tests.conftest import GatewayProcess, map_of_backends
 from tests.core.test_corpus import CASES, explained, verdict, wire_headers
 from tests.corpus.build import ID15, ID18, ID_X, MOBILE
-from tests.helpers import BASE_MAP, write_map
+from tests.helpers import write_map
 
 pytestmark = pytest.mark.slow
 
@@ -44,11 +43,8 @@ async def send(port: int, case, request_id: str) -> int:
 
 async def test_every_corpus_shape_through_a_real_gateway(tmp_path: Path, backends, geo_db,
                                                         processes):
-    data = copy.deepcopy(BASE_MAP)
-    for rid, region in data["regions"].items():
-        region["upstreams"] = [backends[rid].url]
-        region["allow_plaintext"] = True
-    gw = GatewayProcess(processes, write_map(tmp_path / "map.yaml", data), geo_db,
+    gw = GatewayProcess(processes, write_map(tmp_path / "map.yaml", map_of_backends(backends)),
+                        geo_db,
                         tmp_path / "data")
     await gw.start()
     failures: list[str] = []

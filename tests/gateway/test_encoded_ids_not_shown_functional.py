@@ -6,7 +6,6 @@ both showed it as sent)."""
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from pathlib import Path
 
@@ -15,9 +14,9 @@ import pytest
 
 from residency_gateway.core.payload import redact_path
 from residency_gateway.gateway.proxy import _request_id
-from tests.conftest import GatewayProcess
+from tests.conftest import GatewayProcess, map_of_backends
 from tests.corpus.build import ID18, MOBILE
-from tests.helpers import ADDR, BASE_MAP, write_map
+from tests.helpers import ADDR, write_map
 
 
 def encodings(secret: str) -> dict[str, str]:
@@ -53,11 +52,8 @@ def test_tokens_that_decode_to_no_identifier_are_shown(ordinary):
 
 async def test_encoded_identifiers_in_path_and_request_id_stay_out_of_trail_and_log(
         tmp_path: Path, backends, geo_db, processes):
-    data = copy.deepcopy(BASE_MAP)
-    for rid, region in data["regions"].items():
-        region["upstreams"] = [backends[rid].url]
-        region["allow_plaintext"] = True
-    gw = GatewayProcess(processes, write_map(tmp_path / "map.yaml", data), geo_db,
+    gw = GatewayProcess(processes, write_map(tmp_path / "map.yaml", map_of_backends(backends)),
+                        geo_db,
                         tmp_path / "data")
     await gw.start()
     try:

@@ -12,7 +12,8 @@ import pytest
 from prometheus_client import generate_latest
 
 from residency_gateway.cli import main
-from tests.helpers import ADDR, ADULT_ID, BASE_MAP, CHILD_ID, metric_value, sha256, write_map
+from tests.conftest import map_of_backends
+from tests.helpers import ADDR, ADULT_ID, CHILD_ID, metric_value, sha256, write_map
 
 MAXMIND_BAD = Path(__file__).parents[3] / "shared" / "testdata" / "maxmind" / "bad-data"
 
@@ -121,10 +122,7 @@ async def test_reload_under_load_swaps_good_maps_and_refuses_bad_ones(make_gatew
     try:
         await wait_for(lambda: len(results) > 20)
         # 1. a good map (acme now pins JP data to jp) is picked up from disk
-        data = json.loads(json.dumps(BASE_MAP))
-        for rid, region in data["regions"].items():
-            region["upstreams"] = [backends[rid].url]
-            region["allow_plaintext"] = True
+        data = map_of_backends(backends)
         data["tenants"]["acme"]["pins"] = {"JP": "jp"}
         # (written in place, it is not loaded by the watcher: a half-written copy can be a
         # valid map; it waits for an explicit reload, and says so)
