@@ -1604,14 +1604,20 @@ class _Inspection:
         count = 0
         for item in texts:
             for raw in _base64_texts(item):
-                if raw in self.seen_tokens:
-                    continue
-                self.seen_tokens.add(raw)
-                self.produce(len(raw))
-                # Decoded junk that merely looks like an archive is not a refusal.
-                with contextlib.suppress(PayloadError):
-                    self.body(f"{label}/base64[{count}]", raw, "", depth + 1)
-                count += 1
+                if self._decoded(f"{label}/base64[{count}]", raw, depth):
+                    count += 1
+
+    def _decoded(self, label: str, raw: bytes, depth: int) -> bool:
+        """Read bytes decoded from a token (base64, percent-encoded archive, byte array) as a
+        body one level deeper, once per distinct value; False when it was read already."""
+        if raw in self.seen_tokens:
+            return False
+        self.seen_tokens.add(raw)
+        self.produce(len(raw))
+        # Decoded junk that merely looks like an archive is not a refusal.
+        with contextlib.suppress(PayloadError):
+            self.body(label, raw, "", depth + 1)
+        return True
 
     def _percent_archives(self, label: str, text: str, plus: bool, depth: int) -> None:
         """Round 8: compressed data percent-encoded in a form field or query parameter (what
@@ -1625,12 +1631,7 @@ class _Inspection:
             end = text.find("&", m.start())
             value = text[m.start():end if end >= 0 else len(text)]
             raw = urllib.parse.unquote_to_bytes(_raw(value.replace("+", " ") if plus else value))
-            if raw in self.seen_tokens:
-                continue
-            self.seen_tokens.add(raw)
-            self.produce(len(raw))
-            with contextlib.suppress(PayloadError):
-                self.body(f"{label}/percent[{n}]", raw, "", depth + 1)
+            self._decoded(f"{label}/percent[{n}]", raw, depth)
 
     def _byte_arrays(self, label: str, text: str, depth: int) -> bytes:
         """The byte arrays in `text`: those of plain text read as one view (returned, for
@@ -1647,12 +1648,7 @@ class _Inspection:
             if opened > MAX_BASE64_TOKENS:
                 raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                     f"more than {MAX_BASE64_TOKENS} byte arrays")
-            if raw in self.seen_tokens:
-                continue
-            self.seen_tokens.add(raw)
-            self.produce(len(raw))
-            with contextlib.suppress(PayloadError):
-                self.body(f"{label}/bytes[{opened - 1}]", raw, "", depth + 1)
+            self._decoded(f"{label}/bytes[{opened - 1}]", raw, depth)
         if not plain:
             return b""
         joined = _RUN_JOINT.encode().join(plain)
@@ -2400,12 +2396,14 @@ def redact_path(path: str) -> str:
     """The request path as records and logs may show it: when the path could hold an
     identifier (seven digits in all, however spelled, percent-encoded or spread over
     segments), every segment with a digit becomes `{redacted}`."""
-    if not _may_hold(path):
-        return path
     segments = path.split("/")
+    # (the segments with a base64, base32 or hex token that decodes to one: decoded once)
+    encoded = {i for i, s in enumerate(segments) if encoded_identifier(s)}
+    if not encoded and not _may_hold(path):
+        return path
     if not path.isascii() or "%" in path or "&" in path or "\\" in path:
-        return "/".join("{redacted}" if _has_digit(s) or encoded_identifier(s) else s
-                        for s in segments)
+        return "/".join("{redacted}" if i in encoded or _has_digit(s) else s
+                        for i, s in enumerate(segments))
     # Plain ASCII: the segments a digit run of 7+ digits crosses ("/110101/199003/071233"),
     # and those holding 7+ digits on their own ("id:110101:199003:071233").
     crossed: set[int] = set()
@@ -2413,10 +2411,8 @@ def redact_path(path: str) -> str:
         first = path.count("/", 0, start)
         crossed.update(range(first, first + path.count("/", start, end) + 1))
     said = says_digits(path.encode())  # "/one/three/nine/..."
-    # (and those with a base64, base32 or hex token that decodes to one: encoded_identifier)
-    return "/".join("{redacted}" if i in crossed or may_hold_identifier(s) or (
-        said and has_said_digit(s)) or encoded_identifier(s) else s
-        for i, s in enumerate(segments))
+    return "/".join("{redacted}" if i in crossed or i in encoded or may_hold_identifier(s) or (
+        said and has_said_digit(s)) else s for i, s in enumerate(segments))
 
 
 def encoded_identifier(text: str, depth: int = 2) -> bool:
@@ -2465,7 +2461,10 @@ def _has_digit(text: str) -> bool:
 
 
 def _may_hold(text: str) -> bool:
-    if may_hold_identifier(text) or any(encoded_identifier(s) for s in text.split("/")):
+    """Whether `text` could hold an identifier, as written or decoded (percent, escapes),
+    with what each of those decodings' tokens decode to; the path's own tokens are decided
+    by redact_path (once)."""
+    if may_hold_identifier(text):
         return True
     if text.isascii() and "%" not in text and "&" not in text and "\\" not in text:
         return False  # no encoding to undo (derived_views would find none): the common path
