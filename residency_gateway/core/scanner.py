@@ -1925,8 +1925,9 @@ def says_digits(data: bytes) -> bool:
     digit words, digits and separators, two of them digit words; digit words run together
     count as words) or seven pinyin digit syllables in a row (or Malay, Japanese, Korean,
     Thai, Vietnamese or Tagalog digit words): text that could hold an identifier with no
-    digit in it."""
-    return _says_other(data) or _says_words(data)
+    digit in it; or a run of single digits and digit words of any of those languages, fewer
+    words than seven (see _MIXED_RUN)."""
+    return _says_other(data) or _says_words(data) or _mixed_said(data) is not None
 
 
 def _says_words(data: bytes) -> bool:
@@ -1948,6 +1949,11 @@ def _says_words(data: bytes) -> bool:
         # hold none), counted in C
         said = len(_SAID_WHOLE.findall(stretch))
         if said >= 2 and said + len(_DIGIT_RUNS.findall(stretch)) >= 3:
+            return True
+        if said == 1 and len(_DIGIT_RUNS.findall(stretch)) >= 3:
+            # one digit word among digits ("1 3 9 1 2 3 4 five 6 7 8", a field "1 1 0 1 0
+            # one"): a run, or a whole field of four words, may hold it (missed before:
+            # the stretch needed two digit words)
             return True
     return False
 
@@ -1979,16 +1985,173 @@ _SAID_RUN_AT = _from_the_byte_before(_SAID_RUN, rb"(?<![a-z0-9])", rb"[^a-z0-9]"
 _SAID_FIELD_AT = _from_the_byte_before(_SAID_FIELD, rb"(?<=[\"'=:/?>])", rb"[\"'=:/?>]", False)
 
 
+# Digit words of any of the languages read here mixed with single digits, fewer than seven
+# words ("1 3 9 1 dua 3 4 5 6 7 8", "yao 3 9 1 2 3 4 5 6 7 8", "1 3 9 いち 2 3 ...", "1-3-9-1-2-
+# 3-4-5-6-7-팔"): each language's own rule reads seven words in a row (fewer are ordinary
+# words: "lima", "ba", "năm"), and pinyin's none with digits between (missed before). A run of
+# seven tokens or more, each a single digit or a digit word, parted by separators (kana, Hangul
+# and Thai words may touch digits: those scripts are written without spaces), with a digit
+# and a word at least, is read with its words as the English ones (where the English rules
+# then write it in digits). Numbers of two digits or more are no token: "năm 2024" (the
+# year 2024), "lima 5 ekor" stay words. A word that is a digit in two languages (ba: 3 in
+# Vietnamese, 8 in pinyin; san, lima, go, ni, tu, ...) is read in each language that has
+# every word of its run, each reading apart (after a bar, which no reading joins over).
+def _mixed_words() -> tuple[dict[str, list[str]], list[str], list[str]]:
+    english = {w: w for w in _SAID_DIGITS}
+    languages = [english, _PINYIN_DIGITS, _MALAY_DIGITS, _ROMAJI_DIGITS, _VIETNAMESE_DIGITS,
+                 _TAGALOG_DIGITS, _KANA_DIGITS, _HANGUL_DIGITS, _THAI_DIGITS]
+    meaning: dict[str, list[str]] = {}  # a form, lowered -> its English word in each language
+    for n, table in enumerate(languages):
+        for word, said in table.items():
+            for form in _other_forms(word):
+                key = form.lower()
+                if f"{n}:{said}" not in meaning.setdefault(key, []):
+                    meaning[key].append(f"{n}:{said}")
+    latin = sorted((w for w in meaning if all(
+        c.isascii() or 0xC0 <= ord(c) <= 0x24F or 0x1E00 <= ord(c) <= 0x1EFF
+        or 0x300 <= ord(c) <= 0x36F for c in w)), key=len, reverse=True)
+    script = sorted((w for w in meaning if w not in latin), key=len, reverse=True)
+    return meaning, latin, script
+
+
+_MIXED_MEANING, _MIXED_LATIN, _MIXED_SCRIPT = _mixed_words()
+_MIXED_GAP = "(?:[ \t\r\n,;\\-/_\u30fb\u3000]*+)"
+_MIXED_WORD = ("(?<![a-z0-9\u00c0-\u024f\u1e00-\u1eff])(?:"
+               + "|".join(re.escape(w) for w in _MIXED_LATIN)
+               + ")(?![a-z0-9\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f])|(?:"
+               + "|".join(re.escape(w) for w in _MIXED_SCRIPT) + ")")
+_MIXED_TOKEN = f"(?:(?<![0-9])[0-9](?![0-9])|{_MIXED_WORD})"
+_MIXED_RUN = re.compile(f"{_MIXED_TOKEN}(?:{_MIXED_GAP}{_MIXED_TOKEN}){{6,}}+"
+                        f"(?:{_MIXED_GAP}x(?![a-z0-9]))?")
+_MIXED_PARTS = re.compile(f"[0-9]|{_MIXED_WORD}")
+# On a byte table: digits 0, separators and the bytes of other scripts s (kana, Hangul, Thai,
+# marked letters, which may touch digits), the rest a. A single digit with an s on both
+# sides is where a run could be; only there, and only where a word stands next to it
+# (letters, nothing else, between separators: not a JSON key, "day":), is the text decoded
+# and the pattern tried. (One pattern, "s0s", searched in C: four took 5 us per 2 KB.)
+_MIXED_TABLE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("0") if chr(c) in "0123456789" else ord("s") if chr(c) in " \t\r\n,;-/_" or c >= 0x80
+    else ord("a") for c in range(256)))
+_MIXED_AFTER = re.compile(rb"[ \t\r\n,;\-/_]*+([A-Za-z\x80-\xff]++)")
+_MIXED_REACH = 400  # bytes either side of a digit read for its run
+
+
+def _mixed_said(data: bytes, budget: Budget | None = None) -> bytes | None:
+    """`data` with each run of single digits and digit words of any language read here (see
+    _MIXED_RUN) as digits and English words; None when there is none."""
+    skeleton = b"s" + data.translate(_MIXED_TABLE) + b"s"  # (offsets in it one on)
+    pos = skeleton.find(b"s0s")
+    if pos < 0:
+        return None  # no single digit apart (decided in C: most text)
+    windows: list[tuple[int, int]] = []
+    while pos >= 0:
+        at = pos  # the digit, in data
+        pos = skeleton.find(b"s0s", pos + 2)
+        if budget is not None:
+            budget.spend(1)
+        if windows and at < windows[-1][1] - _MIXED_REACH // 2:
+            continue  # read with the window before
+        beside = []
+        after = _MIXED_AFTER.match(data, at + 1)
+        if after is not None:
+            beside.append(after.group(1))
+        before = _MIXED_AFTER.match(data[max(0, at - 64):at][::-1])
+        if before is not None:
+            beside.append(before.group(1)[::-1])
+        if not any(_mixed_word_in(word) for word in beside):
+            continue
+        windows.append((max(0, at - _MIXED_REACH), min(len(data), at + 1 + _MIXED_REACH)))
+    if not windows:
+        return None
+    runs: list[tuple[int, int, list[bytes]]] = []  # (start, end, its readings) in data
+    for lo, hi in _merged(windows):
+        while lo > 0 and 0x80 <= data[lo] < 0xC0:
+            lo -= 1  # (whole characters: offsets in the text are kept in bytes)
+        while hi < len(data) and 0x80 <= data[hi] < 0xC0:
+            hi += 1
+        text = data[lo:hi].decode("utf-8", "replace")
+        lower = _mixed_text(text)
+        if len(lower) != len(text):
+            continue  # (a character that lowers to two: no offsets to keep; none of the words)
+        for m in _MIXED_RUN.finditer(lower):
+            parts = _MIXED_PARTS.findall(m.group())
+            if all(p.isdigit() for p in parts) or not any(p.isdigit() for p in parts):
+                continue  # no word (digits alone), or no digit (each language's own rule)
+            if budget is not None:
+                budget.spend(len(parts))
+            start = lo + len(text[:m.start()].encode("utf-8", "replace"))
+            end = start + len(text[m.start():m.end()].encode("utf-8", "replace"))
+            runs.append((start, end, _mixed_readings(m.group())))
+    if not runs:
+        return None
+    pieces: list[bytes] = []
+    extra: list[bytes] = []
+    last = 0
+    for start, end, readings in runs:
+        if start < last:
+            continue
+        pieces.append(data[last:start])
+        pieces.append(readings[0])
+        extra.extend(readings[1:])
+        last = end
+    pieces.append(data[last:])
+    return b"".join(pieces) + b"".join(b" | " + r for r in extra)
+
+
+def _mixed_word_in(chunk: bytes) -> bool:
+    """Whether the letters beside a digit are a digit word, or hold one of kana, Hangul or
+    Thai (written without spaces)."""
+    if chunk.isascii():
+        return chunk.lower().decode() in _MIXED_MEANING
+    # (kana E3, Hangul EA-ED, Thai E0: Chinese text, E4-E9, holds none of their words, and
+    # a Vietnamese word is 12 bytes at most)
+    scripts = len(chunk.translate(None, b"\xe0\xe3\xea\xeb\xec\xed")) < len(chunk)
+    if not scripts and len(chunk) > 12:
+        return False
+    text = _mixed_text(chunk.decode("utf-8", "replace"))
+    return text in _MIXED_MEANING or (scripts and _MIXED_PARTS.search(text) is not None)
+
+
+def _mixed_text(text: str) -> str:
+    """Text as the mixed runs are matched: lower case, pinyin's tone marks off (each
+    character one character: offsets are kept)."""
+    text = text.lower()
+    return text.translate(_TONELESS) if _TONE_MARKED.search(text) else text
+
+
+def _mixed_readings(run: str) -> list[bytes]:
+    """A run's words as English digit words, once for each language that has every word of
+    it (each word's first language when none has all)."""
+    words = [w for w in _MIXED_PARTS.findall(run) if not w.isdigit()]
+    common: set[str] | None = None
+    for word in words:
+        langs = {m.split(":")[0] for m in _MIXED_MEANING.get(word, [])}
+        common = langs if common is None else common & langs
+    out = []
+    for lang in sorted(common, key=int) if common else [None]:
+        def said(m: re.Match[str], lang: str | None = lang) -> str:
+            if m.group().isdigit():
+                return m.group()
+            meanings = _MIXED_MEANING.get(m.group(), ["0:zero"])
+            pick = next((x for x in meanings if x.split(":")[0] == lang), meanings[0])
+            return " " + pick.split(":")[1] + " "
+        out.append(_MIXED_PARTS.sub(said, run).encode("utf-8", "replace"))
+    return out
+
+
 def _said(data: bytes, budget: Budget | None = None) -> bytes | None:
     """`data` with each run of digits said in words written in digits ("one three nine one
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
     words stays a separator), and each whole field said in four words or more; None when
     there is none."""
     other = _says_other(data)  # (once: it is passed on)
-    if not other and not _says_words(data):
+    mixed = _mixed_said(data, budget)
+    if mixed is not None:
+        data = mixed
+    elif not other and not _says_words(data):
         return None
     data = _in_english(data, budget, other)
-    changed = False
+    changed = mixed is not None
     for rule in (_SAID_RUN_AT, _SAID_FIELD_AT):
         lower = b"\n" + data.lower()  # (offsets in it are one on: see _from_the_byte_before)
         pieces: list[bytes] = []
