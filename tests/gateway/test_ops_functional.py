@@ -524,7 +524,8 @@ async def test_an_edit_then_an_immediate_reload_loads_within_the_settle_window(
     ok, detail = await rt.reload("sighup")
     took = time.monotonic() - t0
     assert ok and rt.active.loaded.rmap.tenants["acme"].pins == {"JP": "jp"}, detail
-    assert SETTLE_WINDOW_S <= took < SETTLE_WINDOW_S + 0.3, took
+    # the window plus the read and swap (a few ms; room for a busy CI machine)
+    assert SETTLE_WINDOW_S <= took < SETTLE_WINDOW_S + 0.5, took
     data["tenants"]["acme"]["pins"] = {"JP": "jp", "ID": "id"}
     write_map(gw.map_path, data)
     old = time.time() - 10
