@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,55 @@ def changed_in_place(before: Fingerprint, now: Fingerprint,
                  and was[path][:2] != (mtime, size))
 
 
+# Reading maps that may still be being written (bad day: files replaced in place). An explicit
+# reload (SIGHUP, POST /admin/reload) can arrive while a map file is still being written in
+# place: a script that writes the file and signals at once, a config tool that writes slowly.
+# The part on disk can be a valid map (one cut before its cidr_overrides sends a range the map
+# pins to CN abroad), and a file can change between its read and its fingerprint, or between
+# the reads of two files of a split map. So a reload reads the files only once they have held
+# still, and throws away any read during which one of them changed.
+SETTLE_WINDOW_S = 0.3  # a map file modified less than this before now is watched this long
+SETTLE_BOUND_S = 2.0  # a reload waits at most about this long for the files to hold still
+# A whole-second mtime may have been cut by a coarse filesystem (1 s: ext3, HFS+, some NFS and
+# SMB servers; 2 s: FAT): the write may have happened up to this much later than it says.
+COARSE_MTIME_NS = 2_000_000_000
+
+
+def settling(files: Fingerprint, now_ns: int, geoip_db: Path | None,
+             window_s: float = SETTLE_WINDOW_S) -> tuple[str, ...]:
+    """The map files of `files` modified less than `window_s` before `now_ns` (the wall
+    clock), or after it (a file server whose clock is ahead of ours): possibly still being
+    written. The GeoIP DB is left out: it checks itself (a cut MMDB does not open)."""
+    skip = str(geoip_db) if geoip_db is not None else None
+    window = int(window_s * 1e9)
+    out = []
+    for path, mtime, _size, ino in files:
+        if path == skip or ino == -1:
+            continue
+        latest = mtime + (COARSE_MTIME_NS if mtime % 1_000_000_000 == 0 else 0)
+        if now_ns - latest < window:
+            out.append(path)
+    return tuple(out)
+
+
+def changed_files(before: Fingerprint, after: Fingerprint) -> tuple[str, ...]:
+    """The files of either fingerprint that appeared, went, or changed between the two."""
+    was = {path: rest for path, *rest in before}
+    now = {path: rest for path, *rest in after}
+    return tuple(sorted(p for p in was.keys() | now.keys() if was.get(p) != now.get(p)))
+
+
+class FilesStillChanging(Exception):
+    """The map (or GeoIP) files kept changing for SETTLE_BOUND_S: the reload is refused."""
+
+    def __init__(self, files: tuple[str, ...]):
+        self.files = files
+        super().__init__("\n".join(
+            f"{safe_text(f, 300)} changed while being read; still being written? (the last "
+            f"good map stays; the files must hold still for {SETTLE_WINDOW_S} s: write map "
+            "files by rename)" for f in files))
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -269,8 +319,9 @@ class Runtime:
         map, and one cut before its `cidr_overrides` sent a range the map pins to CN abroad
         until the copy completed (bad-day round 7). It is logged (`region_map_changed_in_
         place`) and counted (`rg_reloads_total{result="deferred"}`) until SIGHUP or POST
-        /admin/reload loads it, or it is replaced by a rename (mv, an atomic write). A GeoIP
-        DB checks itself (a cut MMDB does not open), so it is loaded either way."""
+        /admin/reload loads it (once it holds still: `_read_settled`), or it is replaced by a
+        rename (mv, an atomic write). A GeoIP DB checks itself (a cut MMDB does not open), so
+        it is loaded either way."""
         attempted: Fingerprint | None = None
         pending: Fingerprint | None = None
         warned: tuple[str, ...] = ()
@@ -336,7 +387,9 @@ class Runtime:
             self.metrics.geoip_build.set(self.active.geo_info.build_epoch)
 
     async def reload(self, what: str = "all") -> tuple[bool, str]:
-        """Load, validate, swap. A bad map or DB is refused and the last good one stays."""
+        """Load (once the files hold still), validate, swap. A bad map or DB, or files still
+        changing after SETTLE_BOUND_S, is refused and the last good one stays. One at a
+        time (reload_lock): a SIGHUP storm queues, each reload bounded."""
         async with self.reload_lock:
             old = self.active
             try:
@@ -348,11 +401,12 @@ class Runtime:
                 return False, f"{type(exc).__name__}: {exc}"
 
     async def _reload(self, what: str, old: Active) -> tuple[bool, str]:
-        files = files_fingerprint(self.settings)
         try:
-            loaded = load_region_map(*self.settings.region_map)
-            check_gateway_region(self.settings, loaded)
-            geo, info = open_geo(self.settings.geoip_db, self.geo_cache)
+            files, (loaded, geo, info) = await self._read_settled()
+        except FilesStillChanging as exc:
+            self.metrics.reloads.labels(what=what, result="refused").inc()
+            log.error("reload_refused", what=what, error=str(exc).splitlines())
+            return False, str(exc)
         except (ConfigError, GeoDatabaseError) as exc:
             self.metrics.reloads.labels(what=what, result="refused").inc()
             log.error("reload_refused", what=what, error=str(exc).splitlines()[:20])
@@ -377,6 +431,57 @@ class Runtime:
                  previous=old.loaded.short_version,
                  geoip_build=info.build_date if info else None)
         return True, loaded.version
+
+    async def _read_settled(self) -> tuple[Fingerprint, tuple[LoadedMap, GeoLookup,
+                                                             GeoInfo | None]]:
+        """The map and GeoIP DB read from files that held still, with their fingerprint.
+
+        A map file modified less than SETTLE_WINDOW_S ago is watched for that long (a second
+        stat, so neither a coarse mtime nor a skewed clock decides alone) before it is read;
+        the files are fingerprinted before and after the read, and a read during which any
+        of them changed is thrown away (never a mix of two versions, never a map that
+        disagrees with the fingerprint the watcher compares against) and tried again after
+        the window. Files still changing after SETTLE_BOUND_S: FilesStillChanging. Reading
+        and parsing run in a thread, so the event loop keeps serving; the caller holds
+        reload_lock, so reloads do not overlap."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + SETTLE_BOUND_S
+        moving: tuple[str, ...] = ()
+        while True:
+            before = files_fingerprint(self.settings)
+            fresh = settling(before, time.time_ns(), self.settings.geoip_db)
+            if fresh or moving:
+                if loop.time() + SETTLE_WINDOW_S > give_up:
+                    raise FilesStillChanging(moving or fresh)
+                log.info("reload_waiting_for_files", settle_s=SETTLE_WINDOW_S,
+                         files=[safe_text(p, 300) for p in moving or fresh])
+                await asyncio.sleep(SETTLE_WINDOW_S)
+                now = files_fingerprint(self.settings)
+                if now != before:
+                    moving = changed_files(before, now)
+                    continue
+            try:
+                read = await loop.run_in_executor(None, self._read_files)
+            except (ConfigError, GeoDatabaseError):  # a file cut mid-write, maybe
+                after = files_fingerprint(self.settings)
+                if after == before:
+                    raise
+                moving = changed_files(before, after)
+                continue
+            after = files_fingerprint(self.settings)
+            if after == before:
+                return before, read
+            moving = changed_files(before, after)
+            geo = read[1]
+            if isinstance(geo, GeoDatabase):  # never served: close it now
+                geo.close()
+
+    def _read_files(self) -> tuple[LoadedMap, GeoLookup, GeoInfo | None]:
+        """Read, parse and check the map, open the GeoIP DB (blocking: run in a thread)."""
+        loaded = load_region_map(*self.settings.region_map)
+        check_gateway_region(self.settings, loaded)
+        geo, info = open_geo(self.settings.geoip_db, self.geo_cache)
+        return loaded, geo, info
 
     async def _rotate_signer(self) -> None:
         """`keys generate` made a new key current: sign from now on with it, and say so with a

@@ -143,7 +143,10 @@ class GatewayProc:
                  "--data-dir", str(self.data_dir), "--region", "cn",
                  "--workers", "1"],  # one process: the faults hit the process that records
                 stdout=subprocess.DEVNULL, stderr=log_file, cwd=self.workdir,
-                env={**os.environ, "RG_LOG_FORMAT": "json", "RG_LOG_ID": self.log_id,
+                # this checkout's code, not whatever the virtualenv's editable install names
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+                     "RG_LOG_FORMAT": "json", "RG_LOG_ID": self.log_id,
                      "RG_DRAIN_DELAY_S": "0.5", "RG_HEALTH_INTERVAL_S": "0.5",
                      "RG_RELOAD_POLL_S": "0.2", **self.env},
                 preexec_fn=pre)

@@ -18,6 +18,7 @@ import sys
 import aiohttp
 import pytest
 
+from residency_gateway.regionmap.load import load_region_map
 from tests.faults.harness import (
     SG_HEADERS,
     GatewayProc,
@@ -278,6 +279,64 @@ async def test_half_written_map_copied_in_place_never_routes_mainland_abroad(
                          f"{sorted({s.region for s in abroad})} (statuses during: {during})"
 
 
+async def test_half_written_map_with_sighup_sent_at_once_is_never_loaded(
+        tmp_path, geo_db, upstreams, procs):
+    """The operator's script writes the map in place and sends SIGHUP at once, and the write
+    stalls mid-file (0.2 s, less than the 0.3 s settle window) where its first part is a
+    valid map without the CN override of 203.0.113.200/29. The reload waits for the file to
+    hold still and loads the whole map: no request from that range goes abroad, before,
+    during or after, and the new map is the one in force."""
+
+    def overrides_last(data: dict) -> None:
+        data["cidr_overrides"] = data.pop("cidr_overrides")
+
+    def acme_to_jp(data: dict) -> None:
+        overrides_last(data)
+        data["tenants"]["acme"]["overseas_region"] = "jp"
+
+    map_path = write_map_for(tmp_path, upstreams, overrides_last)
+    new = write_map(tmp_path / "next.yaml", fault_map(upstreams, acme_to_jp))
+    text = new.read_text()
+    head = text[: text.index("cidr_overrides:")]
+    version = load_region_map(new).short_version
+    gw: GatewayProc = await procs(tmp_path, map_path, geo_db).start()
+    pinned = {"X-Tenant-ID": "acme", "X-Forwarded-For": "203.0.113.201"}
+    done = asyncio.Event()
+    statuses: list[int] = []
+
+    async def from_pinned_range() -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as s:
+            while not done.is_set():
+                async with s.post(gw.url + "/v1/compare", json={}, headers=pinned) as r:
+                    await r.read()
+                    statuses.append(r.status)
+                await asyncio.sleep(0.01)
+
+    sender = asyncio.create_task(from_pinned_range())
+    await asyncio.sleep(0.3)
+    with map_path.open("r+") as fh:  # in place, as `cat > map.yaml; kill -HUP` does
+        fh.truncate(0)
+        fh.write(head)
+        fh.flush()
+        gw.signal(signal.SIGHUP)
+        await asyncio.sleep(0.2)  # the writer stalls
+        fh.write(text[len(head):])
+    for _ in range(100):
+        if any(e.get("event") == "reloaded" for e in gw.log_events()):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    done.set()
+    await sender
+    assert await gw.terminate() == 0
+    reloads = [e for e in gw.log_events() if e.get("event") in ("reloaded", "reload_refused")]
+    assert [(e["event"], e.get("policy_version")) for e in reloads] == [("reloaded", version)]
+    assert statuses and set(statuses) == {200}, statuses
+    abroad = [s for s in upstreams.seen if s.region not in ("cn", "cn2")]
+    assert abroad == [], f"{len(abroad)} requests from a CN-pinned range went to " \
+                         f"{sorted({s.region for s in abroad})}"
+
+
 async def test_pseudonym_key_that_is_a_fifo_takes_down_only_its_tenant(tmp_path, geo_db,
                                                                        upstreams, procs):
     """`keys/pseudonym/bank.key` is a named pipe nobody writes (not a regular file). bank's
@@ -459,3 +518,4 @@ async def test_upstream_that_closes_after_the_request_head_is_never_replayed_els
     done = [r for r in records if r["type"] == "completion"]
     assert [(r["outcome"], r["attempts"]) for r in done] == [
         ("upstream_error", ["sg"]), ("upstream_error", ["cn"])] * 2
+

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import json
+import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 from prometheus_client import generate_latest
+from structlog.testing import capture_logs
 
 from residency_gateway.cli import main
+from residency_gateway.gateway.runtime import SETTLE_BOUND_S, SETTLE_WINDOW_S
+from residency_gateway.regionmap import load as load_module
+from residency_gateway.regionmap.load import LoadedMap, load_region_map
 from tests.conftest import map_of_backends
-from tests.helpers import ADDR, ADULT_ID, CHILD_ID, metric_value, sha256, write_map
+from tests.helpers import (
+    ADDR,
+    ADULT_ID,
+    CHILD_ID,
+    decide_for,
+    metric_value,
+    sha256,
+    write_map,
+)
 
 MAXMIND_BAD = Path(__file__).parents[3] / "shared" / "testdata" / "maxmind" / "bad-data"
 
@@ -346,3 +364,226 @@ async def test_readiness_failures_are_logged_once_per_transition_with_the_reason
             assert r.status == 200
     events = [(e["event"], e.get("reasons")) for e in logs if e["event"] in {"ready", "not_ready"}]
     assert events == [("not_ready", ["no reachable upstream in region(s) sg"]), ("ready", None)]
+
+
+# --- Reloads of map files still being written in place (bad day: files replaced in place) ---
+# An explicit reload reads a map file only once it has held still for SETTLE_WINDOW_S, never
+# uses a read during which a file changed, and gives up after about SETTLE_BOUND_S. The map
+# written below holds its CN cidr_overrides entry (203.0.113.200/29: GeoIP says US) last, so
+# its first part is a valid map that sends that range abroad.
+PINNED = "203.0.113.201"
+PAUSE_S = 0.2  # the writer's stall between the halves: less than the settle window
+
+
+def write_map_text(path: Path, text: str) -> Path:
+    path.write_text(text, "utf-8")
+    return path
+
+
+def overrides_last(data: dict) -> None:
+    data["cidr_overrides"] = data.pop("cidr_overrides")
+
+
+def pinned_to_china(lm: LoadedMap) -> bool:
+    return decide_for(lm, xff=PINNED).region in ("cn", "cn2")
+
+
+def next_map(backends) -> dict:
+    """The map the operator writes next: acme pins JP data to jp, CN overrides last."""
+    data = map_of_backends(backends, overrides_last)
+    data["tenants"]["acme"]["pins"] = {"JP": "jp"}
+    return data
+
+
+class Watch:
+    """Every map that is active, sampled each millisecond while the test runs."""
+
+    def __init__(self, rt) -> None:
+        self.rt, self.seen = rt, {rt.active.loaded.version: rt.active.loaded}
+        self.task = asyncio.create_task(self.run())
+
+    async def run(self) -> None:
+        while True:
+            lm = self.rt.active.loaded
+            self.seen.setdefault(lm.version, lm)
+            await asyncio.sleep(0.001)
+
+    async def stop(self) -> dict[str, LoadedMap]:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        lm = self.rt.active.loaded
+        self.seen.setdefault(lm.version, lm)
+        return self.seen
+
+
+def write_in_place(path: Path, parts: list[str], pause_s: float, started: threading.Event
+                   ) -> threading.Thread:
+    """A writer in another thread (as another process would be): truncate `path` in place,
+    write each part with `pause_s` between them."""
+
+    def run() -> None:
+        with path.open("r+") as fh:
+            fh.truncate(0)
+            for i, part in enumerate(parts):
+                if i:
+                    time.sleep(pause_s)
+                fh.write(part)
+                fh.flush()
+                started.set()
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+@pytest.mark.parametrize("reload_after_s", [0.0, 0.1])
+async def test_a_map_written_in_two_halves_is_never_active_half_written(
+        make_gateway, backends, tmp_path, reload_after_s):
+    """The writer stalls between the halves for less than the settle window; a reload issued
+    at once or in the middle of the stall waits for the whole map and loads it: the half
+    (valid, without the CN override) is never active, not for a millisecond."""
+    assert PAUSE_S < SETTLE_WINDOW_S
+    gw = await make_gateway(reload_poll_s=3600)
+    rt = gw.runtime
+    text = yaml.safe_dump(next_map(backends), sort_keys=False)
+    head = text[: text.index("cidr_overrides:")]
+    half = load_region_map(write_map_text(tmp_path / "half.yaml", head))
+    assert not pinned_to_china(half), "the half map must be valid and matter"
+    whole = load_region_map(write_map_text(tmp_path / "whole.yaml", text))
+    assert pinned_to_china(whole) and pinned_to_china(rt.active.loaded)
+    watch, started = Watch(rt), threading.Event()
+    writer = write_in_place(gw.map_path, [head, text[len(head):]], PAUSE_S, started)
+    try:
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(reload_after_s)
+        assert gw.map_path.read_text() == head  # the reload arrives during the stall
+        ok, detail = await rt.reload("sighup")
+    finally:
+        await asyncio.to_thread(writer.join)
+    seen = await watch.stop()
+    assert ok, detail
+    assert detail == whole.version and rt.active.loaded.version == whole.version
+    assert half.version not in seen
+    assert all(pinned_to_china(lm) for lm in seen.values())
+
+
+async def test_a_map_that_keeps_changing_is_refused_and_the_last_good_one_stays(
+        make_gateway, backends):
+    """A file rewritten in place every 50 ms for longer than the bound: the reload gives up
+    after about SETTLE_BOUND_S, says which file and why, counts a refusal, keeps the map."""
+    gw = await make_gateway(reload_poll_s=3600)
+    rt = gw.runtime
+    before = rt.active.loaded.version
+    text = yaml.safe_dump(next_map(backends), sort_keys=False)
+    stop = threading.Event()
+
+    def churn() -> None:
+        i = 0
+        while not stop.is_set():
+            with gw.map_path.open("r+") as fh:
+                fh.truncate(0)
+                fh.write(text + "#" * (i % 7) + "\n")
+            i += 1
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=churn)
+    writer.start()
+    try:
+        t0 = time.monotonic()
+        with capture_logs() as logs:
+            ok, detail = await rt.reload("sighup")
+        took = time.monotonic() - t0
+    finally:
+        stop.set()
+        await asyncio.to_thread(writer.join)
+    assert not ok
+    assert f"{gw.map_path} changed while being read; still being written?" in detail, detail
+    assert SETTLE_BOUND_S - SETTLE_WINDOW_S <= took <= SETTLE_BOUND_S + 1.0, took
+    assert rt.active.loaded.version == before
+    refused = [e for e in logs if e["event"] == "reload_refused"]
+    assert len(refused) == 1 and refused[0]["log_level"] == "error"
+    assert "still being written?" in refused[0]["error"][0]
+    text_metrics = generate_latest(rt.metrics.registry).decode()
+    assert metric_value(text_metrics, "rg_reloads_total", result="refused", what="sighup") == 1
+    ok, detail = await rt.reload("sighup")  # once it holds still, it loads
+    assert ok, detail
+
+
+async def test_an_edit_then_an_immediate_reload_loads_within_the_settle_window(
+        make_gateway, backends):
+    """`vim map.yaml && kill -HUP`: the file was written a moment ago, so the reload watches
+    it for SETTLE_WINDOW_S (0.3 s), then loads it; a file last written earlier is loaded
+    without waiting."""
+    gw = await make_gateway(reload_poll_s=3600)
+    rt = gw.runtime
+    data = next_map(backends)
+    write_map(gw.map_path, data)
+    t0 = time.monotonic()
+    ok, detail = await rt.reload("sighup")
+    took = time.monotonic() - t0
+    assert ok and rt.active.loaded.rmap.tenants["acme"].pins == {"JP": "jp"}, detail
+    # the window plus the read and swap (a few ms; room for a busy CI machine)
+    assert SETTLE_WINDOW_S <= took < SETTLE_WINDOW_S + 0.5, took
+    data["tenants"]["acme"]["pins"] = {"JP": "jp", "ID": "id"}
+    write_map(gw.map_path, data)
+    old = time.time() - 10
+    os.utime(gw.map_path, (old, old))  # as if written 10 s ago
+    t0 = time.monotonic()
+    ok, detail = await rt.reload("sighup")
+    took = time.monotonic() - t0
+    assert ok and "ID" in rt.active.loaded.rmap.tenants["acme"].pins, detail
+    assert took < SETTLE_WINDOW_S, took
+
+
+async def test_a_split_map_with_a_file_changing_during_the_read_is_never_loaded_as_a_mix(
+        make_gateway, backends, tmp_path, monkeypatch):
+    """A map split over two files; both are rewritten (in place) after the first was read
+    and before the second is: that read (old first file, new second file) is thrown away
+    and the files read again, so the map in force is the old pair or the new pair, never a
+    mix."""
+    gw = await make_gateway(reload_poll_s=3600)
+    rt = gw.runtime
+    one = map_of_backends(backends)
+    overrides = {"cidr_overrides": one.pop("cidr_overrides")}
+    two, overrides2 = copy.deepcopy(one), copy.deepcopy(overrides)
+    two["tenants"]["acme"]["pins"] = {"JP": "jp"}
+    overrides2["cidr_overrides"].append({"network": "127.0.0.3/32", "jurisdiction": "SG"})
+    split = tmp_path / "split"
+    split.mkdir()
+    a, b = write_map(split / "a.yaml", one), write_map(split / "b.yaml", overrides)
+    rt.settings.region_map = [split]
+    old = time.time() - 10
+    for f in (a, b):
+        os.utime(f, (old, old))
+    ok, first = await rt.reload("test")
+    assert ok, first
+
+    def versions(left: dict, right: dict) -> str:
+        d = tmp_path / f"v{len(list(tmp_path.iterdir()))}"
+        d.mkdir()
+        write_map(d / "a.yaml", left)
+        write_map(d / "b.yaml", right)
+        return load_region_map(d).version
+
+    mix, new = versions(one, overrides2), versions(two, overrides2)
+    assert len({first, mix, new}) == 3
+    real_read = load_module.read_regular
+    rewrites = []
+
+    def read_then_rewrite(path: Path, limit: int) -> bytes:
+        data = real_read(path, limit)
+        if path == a and not rewrites:  # the operator's tool, between the two reads
+            rewrites.append(path)
+            write_map(a, two)
+            write_map(b, overrides2)
+        return data
+
+    monkeypatch.setattr(load_module, "read_regular", read_then_rewrite)
+    watch = Watch(rt)
+    ok, detail = await rt.reload("test")
+    seen = await watch.stop()
+    assert rewrites == [a]
+    assert ok and detail == new, detail
+    assert mix not in seen and set(seen) == {first, new}
