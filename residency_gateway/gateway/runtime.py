@@ -39,6 +39,7 @@ from residency_gateway.geo import (
 from residency_gateway.observability import Metrics
 from residency_gateway.regionmap.load import (
     ConfigError,
+    ConfigIssue,
     LoadedMap,
     canonical_json,
     load_region_map,
@@ -116,7 +117,7 @@ def preflight(settings: Settings) -> None:
     region map, the gateway's region, the GeoIP DB (or its last good copy), the mainland
     store rule; and the signing key made once, so workers never race to create one. Raises
     ConfigError, GeoDatabaseError, SigningKeyError, OSError as `create` would."""
-    loaded = load_region_map(*settings.region_map)
+    _, loaded = load_settled(settings)
     check_gateway_region(settings, loaded)
     open_geo_at_start(settings)
     load_signer(settings.signing_keys_dir)
@@ -191,15 +192,49 @@ def changed_files(before: Fingerprint, after: Fingerprint) -> tuple[str, ...]:
     return tuple(sorted(p for p in was.keys() | now.keys() if was.get(p) != now.get(p)))
 
 
-class FilesStillChanging(Exception):
-    """The map (or GeoIP) files kept changing for SETTLE_BOUND_S: the reload is refused."""
+class FilesStillChanging(ConfigError):
+    """The map (or GeoIP) files kept changing for SETTLE_BOUND_S: the reload is refused (at
+    start: the gateway does not start). Each file as `file:1: (file): message`."""
 
     def __init__(self, files: tuple[str, ...]):
         self.files = files
-        super().__init__("\n".join(
-            f"{safe_text(f, 300)} changed while being read; still being written? (the last "
-            f"good map stays; the files must hold still for {SETTLE_WINDOW_S} s: write map "
-            "files by rename)" for f in files))
+        super().__init__([ConfigIssue(
+            safe_text(f, 300), 1, "(file)", "changed while being read; still being written? "
+            f"(the last good map stays; the files must hold still for {SETTLE_WINDOW_S} s: "
+            "write map files by rename)") for f in files])
+
+
+def load_settled(settings: Settings) -> tuple[Fingerprint, LoadedMap]:
+    """At start (blocking, before the event loop serves): the region map read from files
+    that held still, with their fingerprint, by the rule reloads follow (see
+    Runtime._read_settled): a gateway started while a map file is still being written in
+    place (a deploy that writes the map and starts the service at once) waits for it, and
+    never starts on its first part. FilesStillChanging after SETTLE_BOUND_S."""
+    give_up = time.monotonic() + SETTLE_BOUND_S
+    moving: tuple[str, ...] = ()
+    while True:
+        before = files_fingerprint(settings)
+        fresh = settling(before, time.time_ns(), settings.geoip_db)
+        if fresh or moving:
+            if time.monotonic() + SETTLE_WINDOW_S > give_up:
+                raise FilesStillChanging(moving or fresh)
+            time.sleep(SETTLE_WINDOW_S)
+            now = files_fingerprint(settings)
+            if now != before:
+                moving = changed_files(before, now)
+                continue
+        try:
+            loaded = load_region_map(*settings.region_map)
+        except ConfigError:
+            after = files_fingerprint(settings)
+            if after == before:
+                raise
+            moving = changed_files(before, after)
+            continue
+        after = files_fingerprint(settings)
+        if after == before:
+            return before, loaded
+        moving = changed_files(before, after)
 
 
 @dataclass
@@ -361,8 +396,7 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings, metrics: Metrics | None = None) -> Runtime:
         metrics = metrics or Metrics()
-        files = files_fingerprint(settings)
-        loaded = load_region_map(*settings.region_map)
+        files, loaded = load_settled(settings)
         check_gateway_region(settings, loaded)
         geo, info = open_geo_at_start(settings)
         trail = make_trail(settings, metrics)

@@ -19,7 +19,12 @@ from prometheus_client import generate_latest
 from structlog.testing import capture_logs
 
 from residency_gateway.cli import main
-from residency_gateway.gateway.runtime import SETTLE_BOUND_S, SETTLE_WINDOW_S
+from residency_gateway.gateway.runtime import (
+    SETTLE_BOUND_S,
+    SETTLE_WINDOW_S,
+    FilesStillChanging,
+    load_settled,
+)
 from residency_gateway.regionmap import load as load_module
 from residency_gateway.regionmap.load import LoadedMap, load_region_map
 from tests.conftest import map_of_backends
@@ -499,7 +504,8 @@ async def test_a_map_that_keeps_changing_is_refused_and_the_last_good_one_stays(
         stop.set()
         await asyncio.to_thread(writer.join)
     assert not ok
-    assert f"{gw.map_path} changed while being read; still being written?" in detail, detail
+    assert f"{gw.map_path}:1: (file): changed while being read; still being written?" in \
+        detail, detail
     assert SETTLE_BOUND_S - SETTLE_WINDOW_S <= took <= SETTLE_BOUND_S + 1.0, took
     assert rt.active.loaded.version == before
     refused = [e for e in logs if e["event"] == "reload_refused"]
@@ -587,3 +593,49 @@ async def test_a_split_map_with_a_file_changing_during_the_read_is_never_loaded_
     assert rewrites == [a]
     assert ok and detail == new, detail
     assert mix not in seen and set(seen) == {first, new}
+
+
+async def test_a_gateway_started_while_its_map_is_written_in_place_waits_for_the_whole_map(
+        make_gateway, backends, tmp_path):
+    """At start too (Runtime.create, the workers' preflight): a deploy that writes the map in
+    place and starts the service at once never starts on its first part (valid, without the
+    CN override); and a map that keeps changing stops the start with file:line."""
+    gw = await make_gateway(reload_poll_s=3600)
+    settings = gw.runtime.settings
+    text = yaml.safe_dump(next_map(backends), sort_keys=False)
+    head = text[: text.index("cidr_overrides:")]
+    assert not pinned_to_china(load_region_map(write_map_text(tmp_path / "half.yaml", head)))
+    started = threading.Event()
+    writer = write_in_place(gw.map_path, [head, text[len(head):]], PAUSE_S, started)
+    try:
+        await asyncio.to_thread(started.wait)
+        assert gw.map_path.read_text() == head  # the start comes during the stall
+        files, loaded = await asyncio.to_thread(load_settled, settings)
+    finally:
+        await asyncio.to_thread(writer.join)
+    assert pinned_to_china(loaded)
+    assert loaded.version == load_region_map(gw.map_path).version
+    assert {p: m for p, m, _, _ in files}[str(gw.map_path)] == \
+        gw.map_path.stat().st_mtime_ns
+
+    stop = threading.Event()
+
+    def churn() -> None:
+        i = 0
+        while not stop.is_set():
+            with gw.map_path.open("r+") as fh:
+                fh.truncate(0)
+                fh.write(text + "#" * (i % 7) + "\n")
+            i += 1
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=churn)
+    writer.start()
+    try:
+        with pytest.raises(FilesStillChanging) as caught:
+            await asyncio.to_thread(load_settled, settings)
+    finally:
+        stop.set()
+        await asyncio.to_thread(writer.join)
+    assert str(caught.value).startswith(
+        f"{gw.map_path}:1: (file): changed while being read; still being written?")
