@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +84,13 @@ def loaded(data: dict[str, Any] | None = None) -> LoadedMap:
 
 
 def write_map(path: Path, data: dict[str, Any]) -> Path:
+    """`data` written as a map file dated a second back, as a deployed map is: a start or a
+    reload waits SETTLE_WINDOW_S for a file modified just now (see gateway/runtime.py), which
+    the tests that are about that write fresh files for. (Each write still gets its own
+    mtime: the watcher sees every change.)"""
     path.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    back = time.time_ns() - 1_000_000_000
+    os.utime(path, ns=(back, back))
     return path
 
 

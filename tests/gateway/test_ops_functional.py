@@ -482,7 +482,7 @@ async def test_a_map_that_keeps_changing_is_refused_and_the_last_good_one_stays(
     rt = gw.runtime
     before = rt.active.loaded.version
     text = yaml.safe_dump(next_map(backends), sort_keys=False)
-    stop = threading.Event()
+    stop, churning = threading.Event(), threading.Event()
 
     def churn() -> None:
         i = 0
@@ -490,12 +490,14 @@ async def test_a_map_that_keeps_changing_is_refused_and_the_last_good_one_stays(
             with gw.map_path.open("r+") as fh:
                 fh.truncate(0)
                 fh.write(text + "#" * (i % 7) + "\n")
+            churning.set()
             i += 1
             time.sleep(0.05)
 
     writer = threading.Thread(target=churn)
     writer.start()
     try:
+        await asyncio.to_thread(churning.wait)  # (the map was written a second back)
         t0 = time.monotonic()
         with capture_logs() as logs:
             ok, detail = await rt.reload("sighup")
@@ -525,7 +527,7 @@ async def test_an_edit_then_an_immediate_reload_loads_within_the_settle_window(
     gw = await make_gateway(reload_poll_s=3600)
     rt = gw.runtime
     data = next_map(backends)
-    write_map(gw.map_path, data)
+    write_map_text(gw.map_path, yaml.safe_dump(data, sort_keys=False))  # (written just now)
     t0 = time.monotonic()
     ok, detail = await rt.reload("sighup")
     took = time.monotonic() - t0
@@ -618,7 +620,7 @@ async def test_a_gateway_started_while_its_map_is_written_in_place_waits_for_the
     assert {p: m for p, m, _, _ in files}[str(gw.map_path)] == \
         gw.map_path.stat().st_mtime_ns
 
-    stop = threading.Event()
+    stop, churning = threading.Event(), threading.Event()
 
     def churn() -> None:
         i = 0
@@ -626,12 +628,14 @@ async def test_a_gateway_started_while_its_map_is_written_in_place_waits_for_the
             with gw.map_path.open("r+") as fh:
                 fh.truncate(0)
                 fh.write(text + "#" * (i % 7) + "\n")
+            churning.set()
             i += 1
-            time.sleep(0.05)
+            time.sleep(0.02)
 
     writer = threading.Thread(target=churn)
     writer.start()
     try:
+        await asyncio.to_thread(churning.wait)  # (the start comes once the churn has begun)
         with pytest.raises(FilesStillChanging) as caught:
             await asyncio.to_thread(load_settled, settings)
     finally:
