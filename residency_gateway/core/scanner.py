@@ -1996,29 +1996,85 @@ _SAID_FIELD_AT = _from_the_byte_before(_SAID_FIELD, rb"(?<=[\"'=:/?>])", rb"[\"'
 # year 2024), "lima 5 ekor" stay words. A word that is a digit in two languages (ba: 3 in
 # Vietnamese, 8 in pinyin; san, lima, go, ni, tu, ...) is read in each language that has
 # every word of its run, each reading apart (after a bar, which no reading joins over).
+# Languages read only in such runs (words among digits), not in runs of words alone: Cantonese
+# (Jyutping and Yale, without tones), Hokkien, native Korean numbers, Spanish, Portuguese,
+# French, German, Italian, Russian, Hindi (Latin and Devanagari) and Arabic.
+_MORE_DIGITS: dict[str, dict[str, str]] = {
+    "Cantonese": {"ling": "zero", "jat": "one", "yat": "one", "ji": "two", "yih": "two",
+                  "saam": "three", "sei": "four", "ng": "five", "luk": "six", "luhk": "six",
+                  "cat": "seven", "chat": "seven", "baat": "eight", "gau": "nine"},
+    "Hokkien": {"khong": "zero", "it": "one", "ji": "two", "li": "two", "nng": "two",
+                "sam": "three", "sann": "three", "si": "four", "go": "five", "goo": "five",
+                "lak": "six", "chhit": "seven", "tshit": "seven", "peh": "eight",
+                "pat": "eight", "kau": "nine"},
+    "Korean": {"하나": "one", "한": "one", "둘": "two", "두": "two", "셋": "three", "세": "three",
+               "넷": "four", "네": "four", "다섯": "five", "여섯": "six", "일곱": "seven",
+               "여덟": "eight", "아홉": "nine"},
+    "Spanish": {"cero": "zero", "uno": "one", "una": "one", "dos": "two", "tres": "three",
+                "cuatro": "four", "cinco": "five", "seis": "six", "siete": "seven",
+                "ocho": "eight", "nueve": "nine"},
+    "Portuguese": {"zero": "zero", "um": "one", "uma": "one", "dois": "two", "duas": "two",
+                   "três": "three", "tres": "three", "quatro": "four", "cinco": "five",
+                   "seis": "six", "meia": "six", "sete": "seven", "oito": "eight",
+                   "nove": "nine"},
+    "French": {"zéro": "zero", "zero": "zero", "un": "one", "une": "one", "deux": "two",
+               "trois": "three", "quatre": "four", "cinq": "five", "six": "six",
+               "sept": "seven", "huit": "eight", "neuf": "nine"},
+    "German": {"null": "zero", "eins": "one", "ein": "one", "zwei": "two", "zwo": "two",
+               "drei": "three", "vier": "four", "fünf": "five", "funf": "five",
+               "fuenf": "five", "sechs": "six", "sieben": "seven", "acht": "eight",
+               "neun": "nine"},
+    "Italian": {"zero": "zero", "uno": "one", "due": "two", "tre": "three",
+                "quattro": "four", "cinque": "five", "sei": "six", "sette": "seven",
+                "otto": "eight", "nove": "nine"},
+    "Russian": {"ноль": "zero", "нуль": "zero", "один": "one", "одна": "one", "два": "two",
+                "две": "two", "три": "three", "четыре": "four", "пять": "five",
+                "шесть": "six", "семь": "seven", "восемь": "eight", "девять": "nine"},
+    "Hindi": {"shunya": "zero", "shoonya": "zero", "ek": "one", "do": "two", "teen": "three",
+              "tin": "three", "char": "four", "chaar": "four", "paanch": "five",
+              "panch": "five", "chhah": "six", "chhe": "six", "saat": "seven",
+              "aath": "eight", "nau": "nine", "शून्य": "zero", "एक": "one", "दो": "two",
+              "तीन": "three", "चार": "four", "पांच": "five", "पाँच": "five", "छह": "six",
+              "छः": "six", "सात": "seven", "आठ": "eight", "नौ": "nine"},
+    "Arabic": {"صفر": "zero", "واحد": "one", "اثنان": "two", "اثنين": "two",
+               "ثلاثة": "three", "ثلاث": "three", "أربعة": "four", "اربعة": "four",
+               "أربع": "four", "خمسة": "five", "خمس": "five", "ستة": "six", "ست": "six",
+               "سبعة": "seven", "سبع": "seven", "ثمانية": "eight", "ثمان": "eight",
+               "تسعة": "nine", "تسع": "nine"},
+}
+# Letters of the scripts written with spaces between words (a word of them is bounded as a
+# Latin one is): Latin with marks, combining marks, Cyrillic, Arabic, Devanagari.
+_SPACED_LETTERS = "\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f\u0400-\u04ff\u0600-\u06ff\u0900-\u097f"
+
+
 def _mixed_words() -> tuple[dict[str, list[str]], list[str], list[str]]:
     english = {w: w for w in _SAID_DIGITS}
     languages = [english, _PINYIN_DIGITS, _MALAY_DIGITS, _ROMAJI_DIGITS, _VIETNAMESE_DIGITS,
-                 _TAGALOG_DIGITS, _KANA_DIGITS, _HANGUL_DIGITS, _THAI_DIGITS]
+                 _TAGALOG_DIGITS, _KANA_DIGITS, _HANGUL_DIGITS, _THAI_DIGITS,
+                 *_MORE_DIGITS.values()]
     meaning: dict[str, list[str]] = {}  # a form, lowered -> its English word in each language
     for n, table in enumerate(languages):
         for word, said in table.items():
-            for form in _other_forms(word):
+            forms = _other_forms(word)
+            # (and without its combining marks, as the fold may leave Devanagari or Arabic;
+            # and as the scanner's normalisation leaves it: U+043E is Latin o there)
+            forms |= {"".join(c for c in f if not unicodedata.combining(c)) for f in forms}
+            forms |= {_prepared(f.encode()).decode() for f in forms if not f.isascii()}
+            for form in forms:
                 key = form.lower()
                 if f"{n}:{said}" not in meaning.setdefault(key, []):
                     meaning[key].append(f"{n}:{said}")
-    latin = sorted((w for w in meaning if all(
-        c.isascii() or 0xC0 <= ord(c) <= 0x24F or 0x1E00 <= ord(c) <= 0x1EFF
-        or 0x300 <= ord(c) <= 0x36F for c in w)), key=len, reverse=True)
+    spaced = re.compile(f"[a-z0-9{_SPACED_LETTERS}]+")
+    latin = sorted((w for w in meaning if spaced.fullmatch(w)), key=len, reverse=True)
     script = sorted((w for w in meaning if w not in latin), key=len, reverse=True)
     return meaning, latin, script
 
 
 _MIXED_MEANING, _MIXED_LATIN, _MIXED_SCRIPT = _mixed_words()
 _MIXED_GAP = "(?:[ \t\r\n,;\\-/_\u30fb\u3000]*+)"
-_MIXED_WORD = ("(?<![a-z0-9\u00c0-\u024f\u1e00-\u1eff])(?:"
+_MIXED_WORD = (f"(?<![a-z0-9{_SPACED_LETTERS}])(?:"
                + "|".join(re.escape(w) for w in _MIXED_LATIN)
-               + ")(?![a-z0-9\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f])|(?:"
+               + f")(?![a-z0-9{_SPACED_LETTERS}])|(?:"
                + "|".join(re.escape(w) for w in _MIXED_SCRIPT) + ")")
 _MIXED_TOKEN = f"(?:(?<![0-9])[0-9](?![0-9])|{_MIXED_WORD})"
 _MIXED_RUN = re.compile(f"{_MIXED_TOKEN}(?:{_MIXED_GAP}{_MIXED_TOKEN}){{6,}}+"

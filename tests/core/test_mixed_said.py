@@ -1,7 +1,9 @@
 """Digit words mixed with single digits, fewer words than a language's own rule reads ("1 3 9 1
 dua 3 4 5 6 7 8", "yao 3 9 1 2 3 4 5 6 7 8", "1 3 9 いち 2 3 4 5 6 7 8"). Before, one English
 word among digits, and any word of the other languages in a run of fewer than seven (pinyin:
-any digit at all between its syllables) left the identifier unread. Each language and each
+any digit at all between its syllables) left the identifier unread; and the words of
+Cantonese, Hokkien, native Korean, Spanish, Portuguese, French, German, Italian, Russian, Hindi
+and Arabic were read nowhere (they are read among digits only). Each language and each
 number of words is tried at random places, with the separators a run may have, from fixed
 seeds; and what is not a number said stays clean."""
 
@@ -46,6 +48,9 @@ LANGUAGES = {
     "Thai": words_of(scanner._THAI_WORDS),
     "Vietnamese": words_of(scanner._VIETNAMESE_DIGITS),
     "Tagalog": words_of(scanner._TAGALOG_DIGITS),
+    **{name: words_of(table) for name, table in scanner._MORE_DIGITS.items()},
+    "Russian, capitals": {d: w.upper()
+                          for d, w in words_of(scanner._MORE_DIGITS["Russian"]).items()},
 }
 SEPARATORS = [" ", "-", ", ", " / ", "_", "  "]
 
