@@ -1449,20 +1449,99 @@ def _pdf_shown_text(stream: bytes) -> str:
     return "".join(parts)
 
 
+# A stream's dictionary ends just before its `stream` keyword; its filters, one name or an
+# array of them, are applied in order (`[/ASCII85Decode /FlateDecode]`: A85, then inflate).
+_PDF_FILTERS = re.compile(rb"/Filter\s*(\[[^\]]{0,200}\]|/[A-Za-z0-9]{1,40})")
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9]{1,40})")
+_PDF_END = re.compile(rb"\r?\n?endstream")
+_PDF_STREAM_MAX = 1_048_576  # bytes of one stream read
+
+
+def _pdf_filters(data: bytes, at: int) -> list[bytes]:
+    """The filter names of the stream whose `stream` keyword starts at `at` (its dictionary
+    in the 2 KB before it, after the last `<<` that opens it)."""
+    head = data[max(0, at - 2048):at]
+    start = head.rfind(b"obj")
+    found = _PDF_FILTERS.findall(head, max(0, start))
+    # (the last /Filter before the keyword: its own dictionary's)
+    return _PDF_NAME.findall(found[-1]) if found else []
+
+
+def _pdf_decoded(raw: bytes, filters: list[bytes], limit: int) -> bytes | None:
+    """`raw` through `filters` (Flate, ASCIIHex, ASCII85, RunLength and their abbreviations),
+    at most `limit` bytes; None at a filter not read here (LZW, images' DCT and others) or
+    a stream that does not decode."""
+    out = raw
+    for name in filters:
+        try:
+            if name in (b"FlateDecode", b"Fl"):
+                d = zlib.decompressobj()
+                out = d.decompress(out, limit + 1)
+            elif name in (b"ASCIIHexDecode", b"AHx"):
+                hexa = re.sub(rb"[^0-9A-Fa-f]", b"", out.split(b">", 1)[0])
+                out = bytes.fromhex((hexa + b"0" * (len(hexa) % 2)).decode())
+            elif name in (b"ASCII85Decode", b"A85"):
+                body = out.strip()
+                body = body[2:] if body.startswith(b"<~") else body
+                out = base64.a85decode(re.sub(rb"\s+", b"", body.split(b"~>", 1)[0]))
+            elif name in (b"RunLengthDecode", b"RL"):
+                out = _run_length(out, limit)
+            else:
+                return None
+        except (zlib.error, ValueError):
+            return None
+        if len(out) > limit:
+            return out[:limit + 1]
+    return out
+
+
+def _run_length(data: bytes, limit: int) -> bytes:
+    """PDF's RunLengthDecode (PackBits), at most `limit` + 1 bytes."""
+    out = bytearray()
+    i = 0
+    while i < len(data) and len(out) <= limit:
+        n = data[i]
+        if n == 128:
+            break
+        if n < 128:
+            out += data[i + 1:i + 2 + n]
+            i += 2 + n
+        else:
+            out += data[i + 1:i + 2] * (257 - n)
+            i += 2
+    return bytes(out)
+
+
 def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
-    """The Flate-compressed content streams of a PDF (where its text layer lives), inflated
-    within `limit` bytes in all; more streams or output than that is refused."""
+    """The content streams of a PDF (where its text layer lives), decoded through their
+    filters (Flate, ASCIIHex, ASCII85, RunLength, chained) or as written when they have
+    none, within `limit` bytes in all; more streams or output than that is refused. (Round
+    10: streams with no filter, or ASCII85 or hex before Flate, were not read; an ID in a
+    kerned TJ array of an uncompressed stream reached SG.)"""
     total = 0
     view = memoryview(data)
     for count, m in enumerate(_PDF_STREAM.finditer(data)):
         if count >= MAX_PDF_STREAMS:
             raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                 f"more than {MAX_PDF_STREAMS} PDF streams")
-        d = zlib.decompressobj()
-        try:
-            out = d.decompress(view[m.end():m.end() + 1_048_576], limit - total + 1)
-        except zlib.error:
-            continue
+        filters = _pdf_filters(data, m.start())
+        if not filters:
+            d = zlib.decompressobj()
+            try:  # (a Flate stream whose dictionary was not found: as before)
+                out = d.decompress(view[m.end():m.end() + _PDF_STREAM_MAX], limit - total + 1)
+            except zlib.error:
+                out = b""
+            if not out:
+                end = _PDF_END.search(data, m.end(), m.end() + _PDF_STREAM_MAX)
+                out = bytes(view[m.end():end.start() if end else m.end() + _PDF_STREAM_MAX])
+                out = out[:limit - total + 1]
+        else:
+            end = _PDF_END.search(data, m.end(), m.end() + _PDF_STREAM_MAX)
+            raw = bytes(view[m.end():end.start() if end else m.end() + _PDF_STREAM_MAX])
+            decoded = _pdf_decoded(raw, filters, limit - total)
+            if decoded is None:
+                continue
+            out = decoded
         total += len(out)
         if total > limit:
             raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
@@ -1771,6 +1850,12 @@ class _Inspection:
             # Round 6: RTF as a word processor shows it (escapes undone, control words gone):
             # "139\\'31234", "\\u49?\\u51?..." are digits on the page.
             self.view(f"{label}/rtf", rtf_text(data.decode("latin-1")))
+        if _OFFICE_TEXT.search(data) is not None:
+            # Round 10: the text runs of a word processor's XML (OOXML w:t, DrawingML a:t, ODF
+            # text:span, a spreadsheet's shared strings) are one text within a paragraph:
+            # "<w:t>110101199</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>003071233</w:t>" shows
+            # as one ID in Word (missed before: two fields of an XML document).
+            self.view(f"{label}/office-text", office_text(data))
         if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
@@ -1939,6 +2024,22 @@ _RTF_UNICODE = re.compile(r"\\u(-?\d{1,6}) ?(?:\\'[0-9a-fA-F]{2}|[^\\{}])?")
 _RTF_BYTES = re.compile(r"(?:\\'[0-9a-fA-F]{2})+")
 _RTF_CODEPAGE = re.compile(r"\\ansicpg(\d{3,5})")
 _RTF_CONTROL = re.compile(r"\\[a-zA-Z]{1,32}(?:-?\d{1,10})? ?|\\[^a-zA-Z]|[{}]")
+
+
+_OFFICE_TEXT = re.compile(rb"<(?:w:t|a:t|text:span|text:p|text:h)[ >]|<si><r>")
+# Where a shown line ends: a paragraph, a shared string, a line break; a tab shows as one.
+_OFFICE_BREAK = re.compile(rb"</(?:w:p|a:p|text:p|text:h|si|w:tc|a:tc|table:table-cell)>"
+                           rb"|<(?:w:br|w:cr|a:br|text:line-break)\b[^<>]{0,200}>")
+_OFFICE_TAB = re.compile(rb"<(?:w:tab|text:tab)\b[^<>]{0,200}>")
+_ANY_TAG = re.compile(rb"<[^<>]{0,4096}>")
+
+
+def office_text(data: bytes) -> str:
+    """The text of an office document's XML as a reader shows it: the runs of a paragraph
+    joined (every tag inside it gone), a line for each paragraph, cell or break, entities
+    decoded."""
+    text = _OFFICE_TAB.sub(b"\t", _OFFICE_BREAK.sub(b"\n", data))
+    return html.unescape(_ANY_TAG.sub(b"", text).decode("utf-8", "replace"))
 
 
 def rtf_text(text: str) -> str:
