@@ -1995,7 +1995,7 @@ _SAID_FIELD_AT = _from_the_byte_before(_SAID_FIELD, rb"(?<=[\"'=:/?>])", rb"[\"'
 # then write it in digits). Numbers of two digits or more are no token: "năm 2024" (the
 # year 2024), "lima 5 ekor" stay words. A word that is a digit in two languages (ba: 3 in
 # Vietnamese, 8 in pinyin; san, lima, go, ni, tu, ...) is read in each language that has
-# every word of its run, each reading apart (after a bar, which no reading joins over).
+# every word of its run, each reading apart (after a tilde, which no reading joins over).
 # Languages read only in such runs (words among digits), not in runs of words alone: Cantonese
 # (Jyutping and Yale, without tones), Hokkien, native Korean numbers, Spanish, Portuguese,
 # French, German, Italian, Russian, Hindi (Latin and Devanagari) and Arabic.
@@ -2148,10 +2148,12 @@ def _mixed_said(data: bytes, budget: Budget | None = None) -> bytes | None:
             continue
         pieces.append(data[last:start])
         pieces.append(readings[0])
-        extra.extend(readings[1:])
+        extra.extend(r for r in readings[1:] if r != readings[0] and r not in extra)
         last = end
     pieces.append(data[last:])
-    return b"".join(pieces) + b"".join(b" | " + r for r in extra)
+    # (each other reading after a tilde: no reading's separator, so no run of said digits
+    # or of digit groups joins two readings; a bar, a said-digits separator, did)
+    return b"".join(pieces) + b"".join(b" ~ " + r for r in extra)
 
 
 def _mixed_word_in(chunk: bytes) -> bool:

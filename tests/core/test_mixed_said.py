@@ -100,6 +100,20 @@ def test_words_that_are_digits_in_two_languages_are_read_in_each():
         assert "mobile" in found(json.dumps({"t": text})), text
 
 
+@pytest.mark.parametrize("text", [
+    "1 3 9 1 2 ba 4 5 6 7 8", "1 3 9 1 2 3 4 5 6 7 ba",  # Vietnamese 3, pinyin 8
+    "1 3 9 1 2 3 4 cinco 6 7 8",  # Spanish and Portuguese alike: one reading, not two
+    "1 1 0 1 0 1 1 9 9 0 0 ba 0 7 1 2 3 3",  # the second reading is the ID's
+])
+def test_ambiguous_words_in_plain_text_and_headers(text):
+    """Each language's reading stands apart: two readings side by side were joined into one
+    22-digit run by the said-digits rules (a bar between them is one of their separators)."""
+    kind = "id" if len(text.split()) == 18 else "mobile"
+    assert kind in found(text, "text/plain")
+    scan = scan_request_line("/v1/x", "", key=KEY, today=TODAY, headers=[("X-Note", text)])
+    assert scan.ids if kind == "id" else [p for p in scan.phones if p.jurisdiction == "CN"]
+
+
 def test_kana_touching_digits():
     assert "mobile" in found(json.dumps({"t": "いち3きゅう1に3よん5ろく7はち"}, ensure_ascii=False))
     assert "mobile" in found(json.dumps({"t": "1 3 9 1 2 3 4 5 6 7 はち"}, ensure_ascii=False))
