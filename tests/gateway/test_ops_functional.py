@@ -643,3 +643,35 @@ async def test_a_gateway_started_while_its_map_is_written_in_place_waits_for_the
         await asyncio.to_thread(writer.join)
     assert str(caught.value).startswith(
         f"{gw.map_path}:1: (file): changed while being read; still being written?")
+
+
+async def test_an_explain_of_a_large_body_does_not_hold_the_proxy(make_gateway):
+    """POST /admin/explain inspects its body in a thread (one explain at a time), not on the
+    event loop: requests through the proxy keep being answered while a body that takes most
+    of a second to inspect is explained (invariant 5; before, they waited for it whole)."""
+    import random
+
+    from pydantic import SecretStr
+
+    gw = await make_gateway()
+    gw.runtime.settings.admin_token = SecretStr("t0k")
+    rng = random.Random(1)
+    numbers = [f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" for _ in range(45_000)]
+    spec = {"ip": ADDR["SG"], "tenant": "acme", "body": numbers, "path": "/v1/batch"}
+    began = time.monotonic()
+    explaining = asyncio.create_task(gw.session.post(
+        gw.admin + "/admin/explain", headers={"Authorization": "Bearer t0k"}, json=spec))
+    waits: list[float] = []
+    while not explaining.done():
+        t0 = time.monotonic()
+        status, _, _ = await gw.post(xff=ADDR["SG"], json_body={"ocr": "nothing"})
+        waits.append(time.monotonic() - t0)
+        assert status == 200
+        await asyncio.sleep(0.01)
+    took = time.monotonic() - began
+    async with await explaining as r:
+        assert r.status == 200
+        record = await r.json()
+        assert record["destination"]["jurisdiction"] == "CN", record
+    assert took > 0.3, took  # (long enough to tell: the body costs that much to read)
+    assert len(waits) >= 3 and max(waits) < took / 2, (max(waits), took, len(waits))
