@@ -2104,11 +2104,12 @@ _SAID_FIELD_AT = _from_the_byte_before(_SAID_FIELD, rb"(?<=[\"'=:/?>])", rb"[\"'
 # words: "lima", "ba", "năm"), and pinyin's none with digits between (missed before). A run of
 # seven tokens or more, each a single digit or a digit word, parted by separators (kana, Hangul
 # and Thai words may touch digits: those scripts are written without spaces), with a digit
-# and a word at least, is read with its words as the English ones (where the English rules
-# then write it in digits). Numbers of two digits or more are no token: "năm 2024" (the
-# year 2024), "lima 5 ekor" stay words. A word that is a digit in two languages (ba: 3 in
-# Vietnamese, 8 in pinyin; san, lima, go, ni, tu, ...) is read in each language that has
-# every word of its run, each reading apart (after a tilde, which no reading joins over).
+# and a word at least, is written in digits (see _mixed_readings; as English words before
+# round 10, which the English rules then kept apart at a full stop or line end). Numbers of
+# two digits or more are no token: "năm 2024" (the year 2024), "lima 5 ekor" stay words. A
+# word that is a digit in two languages (ba: 3 in Vietnamese, 8 in pinyin; san, lima, go,
+# ni, tu, ...) is read in each language that has every word of its run, each reading apart
+# (after a bar, which no reading joins over).
 # Languages read only in such runs (words among digits), not in runs of words alone: Cantonese
 # (Jyutping and Yale, without tones), Hokkien, native Korean numbers, Spanish, Portuguese,
 # French, German, Italian, Russian, Hindi (Latin and Devanagari) and Arabic.
@@ -2160,11 +2161,16 @@ _MORE_DIGITS: dict[str, dict[str, str]] = {
 _SPACED_LETTERS = "\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f\u0400-\u04ff\u0600-\u06ff\u0900-\u097f"
 
 
+# Malay's other zero, read among digits only (its seven-word rule's byte table has no f or r;
+# missed before round 10)
+_MIXED_MALAY = {"sifar": "zero"}
+
+
 def _mixed_words() -> tuple[dict[str, list[str]], list[str], list[str]]:
     english = {w: w for w in _SAID_DIGITS}
     languages = [english, _PINYIN_DIGITS, _MALAY_DIGITS, _ROMAJI_DIGITS, _VIETNAMESE_DIGITS,
                  _TAGALOG_DIGITS, _KANA_DIGITS, _HANGUL_DIGITS, _THAI_DIGITS,
-                 *_MORE_DIGITS.values()]
+                 *_MORE_DIGITS.values(), _MIXED_MALAY]
     meaning: dict[str, list[str]] = {}  # a form, lowered -> its English word in each language
     for n, table in enumerate(languages):
         for word, said in table.items():
@@ -2184,38 +2190,83 @@ def _mixed_words() -> tuple[dict[str, list[str]], list[str], list[str]]:
 
 
 _MIXED_MEANING, _MIXED_LATIN, _MIXED_SCRIPT = _mixed_words()
-_MIXED_GAP = "(?:[ \t\r\n,;\\-/_\u30fb\u3000]*+)"
+# (separators: those of running text, and the punctuation a run's tokens may wear: full stops
+# and brackets ("1. 3. 9.", "(dua)"), quotes and bars (JSON arrays ["1", "3", "dua", ...],
+# [1, 3, "nine", ...], table cells), and markup tags between tokens ("<p>1</p><p>dua</p>",
+# "1 3 9 <b>dua</b> ..."); missed before round 10 where the English rule did not read them)
+_MIXED_SEPARATORS = " \t\r\n,;\\-/_.|()\\[\\]\"'\u30fb\u3000"
+_MIXED_TAG = "</?[a-z][^<>]{0,60}>"
+_MIXED_GAP = f"(?:(?:[{_MIXED_SEPARATORS}]|{_MIXED_TAG})*+)"
+# Korean's attributive numerals (한, 두, 세, 네: "one", "two" before a counter) are everyday
+# words too: not right after a digit, where they are a counter ("3세", aged 3; "1세, 3세, 5세"
+# was a mobile), nor as a quoted value of their own ("네", yes: an answer in a JSON list)
+_MIXED_ATTRIBUTIVE = ("한", "두", "세", "네")
 _MIXED_WORD = (f"(?<![a-z0-9{_SPACED_LETTERS}])(?:"
                + "|".join(re.escape(w) for w in _MIXED_LATIN)
                + f")(?![a-z0-9{_SPACED_LETTERS}])|(?:"
-               + "|".join(re.escape(w) for w in _MIXED_SCRIPT) + ")")
+               + "|".join(re.escape(w) for w in _MIXED_SCRIPT if w not in _MIXED_ATTRIBUTIVE)
+               + ")|(?<![0-9\"'])(?:" + "|".join(_MIXED_ATTRIBUTIVE) + ")(?![\"'])")
 _MIXED_TOKEN = f"(?:(?<![0-9])[0-9](?![0-9])|{_MIXED_WORD})"
+# An ID's check character X may end a run, as a letter or said in the languages read here
+# (Spanish equis, Tagalog ekis, Malay eks, Italian ics, iks, Russian икс, Japanese, Korean,
+# Chinese 叉: missed before round 10)
+# (and a run of digits alone that ends so: "1 1 0 ... 0 2 equis")
+_MIXED_X_WORDS = frozenset(("equis", "ekis", "eks", "ics", "iks", "икс", "エックス", "えっくす",
+                            "엑스", "叉"))
+_MIXED_X = (f"(?:(?:x|equis|ekis|eks|ics|iks|икс)(?![a-z0-9{_SPACED_LETTERS}])"
+            "|エックス|えっくす|엑스|叉)")
 _MIXED_RUN = re.compile(f"{_MIXED_TOKEN}(?:{_MIXED_GAP}{_MIXED_TOKEN}){{6,}}+"
-                        f"(?:{_MIXED_GAP}x(?![a-z0-9]))?")
+                        f"(?:{_MIXED_GAP}{_MIXED_X})?")
+_MIXED_X_END = re.compile(f"{_MIXED_X}$")
 _MIXED_PARTS = re.compile(f"[0-9]|{_MIXED_WORD}")
+# (the tokens of a run, past its tags: <li> holds no token, li being a word of Hokkien)
+_MIXED_TAGS_AND_PARTS = re.compile(f"{_MIXED_TAG}|[0-9]|{_MIXED_WORD}")
+
+
+# (what in a run the English rules do not read over: see _mixed_readings)
+_MIXED_UNREAD = re.compile("[.;\r\n<]")
+_MIXED_PAUSE = re.compile("[,;.|\r\n]")
+
+
+def _mixed_parts(run: str) -> list[str]:
+    return [p for p in _MIXED_TAGS_AND_PARTS.findall(run) if not p.startswith("<")]
 # On a byte table: digits 0, separators and the bytes of other scripts s (kana, Hangul, Thai,
 # marked letters, which may touch digits), the rest a. A single digit with an s on both
 # sides is where a run could be; only there, and only where a word stands next to it
 # (letters, nothing else, between separators: not a JSON key, "day":), is the text decoded
 # and the pattern tried. (One pattern, "s0s", searched in C: four took 5 us per 2 KB.)
 _MIXED_TABLE = bytes.maketrans(bytes(range(256)), bytes(
-    ord("0") if chr(c) in "0123456789" else ord("s") if chr(c) in " \t\r\n,;-/_" or c >= 0x80
-    else ord("a") for c in range(256)))
-_MIXED_AFTER = re.compile(rb"[ \t\r\n,;\-/_]*+([A-Za-z\x80-\xff]++)")
+    ord("0") if chr(c) in "0123456789"
+    else ord("s") if chr(c) in " \t\r\n,;-/_.|()[]\"'<>" or c >= 0x80
+    else ord("a") if chr(c).isalpha() else ord("p") for c in range(256)))
+# A single digit apart ("s0s", found in C) but not one with a digit or other punctuation just
+# past the separator on both sides, as a JSON number has ("blur": 0.02): that stands beside no
+# word (with the full stop among the separators, each float took a Python step, 0.3 us)
+_MIXED_GATE = re.compile(rb"s0(?=s)(?:(?!s[0p])|(?<![0p]s0))")
+# The letters after a digit, past separators and tags; and, on the reversed text, before it
+_MIXED_AFTER = re.compile(rb"(?:[ \t\r\n,;\-/_.|()\[\]\"']|</?[A-Za-z][^<>]{0,60}>)*+"
+                          rb"([A-Za-z\x80-\xff]++)")
+_MIXED_BEFORE = re.compile(rb"(?:[ \t\r\n,;\-/_.|()\[\]\"']|>[^<>]{0,60}[A-Za-z]/?<)*+"
+                           rb"([A-Za-z\x80-\xff]++)")
 _MIXED_REACH = 400  # bytes either side of a digit read for its run
 
 
 def _mixed_said(data: bytes, budget: Budget | None = None) -> bytes | None:
     """`data` with each run of single digits and digit words of any language read here (see
-    _MIXED_RUN) as digits and English words; None when there is none."""
-    skeleton = b"s" + data.translate(_MIXED_TABLE) + b"s"  # (offsets in it one on)
-    pos = skeleton.find(b"s0s")
-    if pos < 0:
-        return None  # no single digit apart (decided in C: most text)
+    _MIXED_RUN) read (see _mixed_readings); None when there is none."""
+    parts = _mixed_said_parts(data, budget)
+    return None if parts is None else parts[0] + parts[1]
+
+
+def _mixed_said_parts(data: bytes, budget: Budget | None = None
+                      ) -> tuple[bytes, bytes] | None:
+    """_mixed_said as `data` with the runs' words as English words (for the English rules) and
+    the readings in digits, each after a bar (which the English rules must not read: a said
+    run read over the bar joined the readings' digits)."""
+    skeleton = b"s" + data.translate(_MIXED_TABLE) + b"ss"  # (offsets in it one on)
     windows: list[tuple[int, int]] = []
-    while pos >= 0:
-        at = pos  # the digit, in data
-        pos = skeleton.find(b"s0s", pos + 2)
+    for gate in _MIXED_GATE.finditer(skeleton):
+        at = gate.start()  # the digit, in data
         if budget is not None:
             budget.spend(1)
         if windows and at < windows[-1][1] - _MIXED_REACH // 2:
@@ -2224,15 +2275,15 @@ def _mixed_said(data: bytes, budget: Budget | None = None) -> bytes | None:
         after = _MIXED_AFTER.match(data, at + 1)
         if after is not None:
             beside.append(after.group(1))
-        before = _MIXED_AFTER.match(data[max(0, at - 64):at][::-1])
+        before = _MIXED_BEFORE.match(data[max(0, at - 128):at][::-1])
         if before is not None:
             beside.append(before.group(1)[::-1])
         if not any(_mixed_word_in(word) for word in beside):
             continue
         windows.append((max(0, at - _MIXED_REACH), min(len(data), at + 1 + _MIXED_REACH)))
     if not windows:
-        return None
-    runs: list[tuple[int, int, list[bytes]]] = []  # (start, end, its readings) in data
+        return None  # (no single digit apart, decided in C: most text; or none beside a word)
+    runs: list[tuple[int, int, tuple[list[bytes], list[bytes]]]] = []  # (start, end, readings)
     for lo, hi in _merged(windows):
         while lo > 0 and 0x80 <= data[lo] < 0xC0:
             lo -= 1  # (whole characters: offsets in the text are kept in bytes)
@@ -2243,9 +2294,11 @@ def _mixed_said(data: bytes, budget: Budget | None = None) -> bytes | None:
         if len(lower) != len(text):
             continue  # (a character that lowers to two: no offsets to keep; none of the words)
         for m in _MIXED_RUN.finditer(lower):
-            parts = _MIXED_PARTS.findall(m.group())
-            if all(p.isdigit() for p in parts) or not any(p.isdigit() for p in parts):
-                continue  # no word (digits alone), or no digit (each language's own rule)
+            parts = _mixed_parts(m.group())
+            if not any(p.isdigit() for p in parts):
+                continue  # no digit (each language's own rule)
+            if all(p.isdigit() for p in parts) and m.group()[-1] in "x0123456789":
+                continue  # no word (digits alone, or with the letter X: the digit rules)
             if budget is not None:
                 budget.spend(len(parts))
             start = lo + len(text[:m.start()].encode("utf-8", "replace"))
@@ -2255,32 +2308,35 @@ def _mixed_said(data: bytes, budget: Budget | None = None) -> bytes | None:
         return None
     pieces: list[bytes] = []
     extra: list[bytes] = []
+    in_digits: list[bytes] = []
     last = 0
-    for start, end, readings in runs:
+    for start, end, (english, digits) in runs:
         if start < last:
             continue
         pieces.append(data[last:start])
-        pieces.append(readings[0])
-        extra.extend(r for r in readings[1:] if r != readings[0] and r not in extra)
+        pieces.append(english[0])
+        extra.extend(r for r in english[1:] if r != english[0] and r not in extra)
+        in_digits.extend(digits)
         last = end
     pieces.append(data[last:])
-    # (each other reading after a tilde: no reading's separator, so no run of said digits
-    # or of digit groups joins two readings; a bar, a said-digits separator, did)
-    return b"".join(pieces) + b"".join(b" ~ " + r for r in extra)
+    # (a line end in the bar: the English rules join said digits over " | " alone)
+    return (b"".join(pieces) + b"".join(b" |\n" + r for r in extra),
+            b"".join(b" |\n" + r for r in in_digits))
 
 
 def _mixed_word_in(chunk: bytes) -> bool:
     """Whether the letters beside a digit are a digit word, or hold one of kana, Hangul or
     Thai (written without spaces)."""
     if chunk.isascii():
-        return chunk.lower().decode() in _MIXED_MEANING
+        return chunk.lower().decode() in _MIXED_MEANING or chunk.lower().decode() in _MIXED_X_WORDS
     # (kana E3, Hangul EA-ED, Thai E0: Chinese text, E4-E9, holds none of their words, and
     # a Vietnamese word is 12 bytes at most)
     scripts = len(chunk.translate(None, b"\xe0\xe3\xea\xeb\xec\xed")) < len(chunk)
     if not scripts and len(chunk) > 12:
         return False
     text = _mixed_text(chunk.decode("utf-8", "replace"))
-    return text in _MIXED_MEANING or (scripts and _MIXED_PARTS.search(text) is not None)
+    return (text in _MIXED_MEANING or text in _MIXED_X_WORDS
+            or (scripts and _MIXED_PARTS.search(text) is not None))
 
 
 def _mixed_text(text: str) -> str:
@@ -2290,24 +2346,52 @@ def _mixed_text(text: str) -> str:
     return text.translate(_TONELESS) if _TONE_MARKED.search(text) else text
 
 
-def _mixed_readings(run: str) -> list[bytes]:
-    """A run's words as English digit words, once for each language that has every word of
-    it (each word's first language when none has all)."""
-    words = [w for w in _MIXED_PARTS.findall(run) if not w.isdigit()]
+def _mixed_readings(run: str) -> tuple[list[bytes], list[bytes]]:
+    """A run's words as English digit words (which the English rules then write in digits),
+    once for each language that has every word of it (each word's first language when none
+    has all). And where the English rules would not read it (a full stop, semicolon or line
+    end after a word: their bar; tags between tokens), the run also with each word as its
+    digit where it stands, as if typed in digits, which the digit rules read as they read
+    digits ("1.3.9.1.2...", "1\n3\n9\n...", "<p>1</p><p>2</p>...": missed before round 10).
+    An ID's check character said in words is written X."""
+    parts = _mixed_parts(run)
     common: set[str] | None = None
-    for word in words:
-        langs = {m.split(":")[0] for m in _MIXED_MEANING.get(word, [])}
-        common = langs if common is None else common & langs
-    out = []
+    for word in parts:
+        if not word.isdigit():
+            langs = {m.split(":")[0] for m in _MIXED_MEANING.get(word, [])}
+            common = langs if common is None else common & langs
+    check = _MIXED_X_END.search(run)
+    if check is not None:
+        run = run[:check.start()] + " X"
+    english: list[bytes] = []
+    in_digits: list[bytes] = []
     for lang in sorted(common, key=int) if common else [None]:
-        def said(m: re.Match[str], lang: str | None = lang) -> str:
-            if m.group().isdigit():
-                return m.group()
-            meanings = _MIXED_MEANING.get(m.group(), ["0:zero"])
-            pick = next((x for x in meanings if x.split(":")[0] == lang), meanings[0])
-            return " " + pick.split(":")[1] + " "
-        out.append(_MIXED_PARTS.sub(said, run).encode("utf-8", "replace"))
-    return out
+        def said(word: str, lang: str | None = lang) -> str:
+            if word.isdigit() or word.startswith("<"):
+                return word
+            meanings = _MIXED_MEANING.get(word, ["0:zero"])
+            pick = next((m for m in meanings if m.split(":")[0] == lang), meanings[0])
+            return pick.split(":")[1]
+        english.append(_MIXED_TAGS_AND_PARTS.sub(
+            lambda m: m.group() if m.group()[0] in "<0123456789" else f" {said(m.group())} ",
+            run).encode())
+        if _MIXED_UNREAD.search(run):
+            in_digits.append(_MIXED_TAGS_AND_PARTS.sub(
+                lambda m: _SAID_DIGITS.get(said(m.group()), m.group()), run).encode())
+        if "<" in run and len(parts) <= 18:
+            # (between tags, which the digit rules read over in HTML only: <d>1</d><d>3</d>...
+            # in XML or in a JSON string, the digits together, a pause a space)
+            out = []
+            last = 0
+            for piece in _MIXED_TAGS_AND_PARTS.finditer(run):
+                if piece.group().startswith("<"):
+                    continue
+                if _MIXED_PAUSE.search(run, last, piece.start()):
+                    out.append(" ")
+                out.append(_SAID_DIGITS.get(said(piece.group()), piece.group()))
+                last = piece.end()
+            in_digits.append(("".join(out) + (" X" if check is not None else "")).encode())
+    return english, list(dict.fromkeys(in_digits))
 
 
 def _said(data: bytes, budget: Budget | None = None) -> bytes | None:
@@ -2316,9 +2400,10 @@ def _said(data: bytes, budget: Budget | None = None) -> bytes | None:
     words stays a separator), and each whole field said in four words or more; None when
     there is none."""
     other = _says_other(data)  # (once: it is passed on)
-    mixed = _mixed_said(data, budget)
+    mixed = _mixed_said_parts(data, budget)
+    in_digits = b""
     if mixed is not None:
-        data = mixed
+        data, in_digits = mixed
     elif not other and not _says_words(data):
         return None
     data = _in_english(data, budget, other)
@@ -2348,7 +2433,7 @@ def _said(data: bytes, budget: Budget | None = None) -> bytes | None:
             pieces.append(data[last:])
             data = b"".join(pieces)
             changed = True
-    return data if changed else None
+    return data + in_digits if changed else None
 
 
 def _said_digits(run: bytes) -> bytes:
