@@ -89,15 +89,29 @@ class Trickler:
             while chunk := await self.r.read(self.step):
                 self.got += chunk
                 head_end = self.got.find(b"\r\n\r\n")
-                if head_end >= 0 and len(self.got) - head_end - 4 >= self.size:
+                if head_end >= 0 and (
+                        self.got.endswith(b"\r\n0\r\n\r\n")
+                        if b"chunked" in self.got[:head_end].lower()
+                        else len(self.got) - head_end - 4 >= self.size):
                     break
                 await asyncio.sleep(self.pause)
         return bytes(self.got)
 
 
 def split_answer(raw: bytes) -> tuple[bytes, bytes]:
+    """(head, body), the body's chunked framing taken off."""
     head, _, body = raw.partition(b"\r\n\r\n")
-    return head, body
+    if b"transfer-encoding: chunked" not in head.lower():
+        return head, body
+    out, rest = bytearray(), body
+    while rest:
+        size_line, _, rest = rest.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            break
+        out += rest[:size]
+        rest = rest[size + 2:]
+    return head, bytes(out)
 
 
 async def until(check: Any, timeout: float = 5.0) -> bool:
@@ -116,10 +130,12 @@ async def until(check: Any, timeout: float = 5.0) -> bool:
 BIG = 4_000_000
 
 
-@pytest.mark.parametrize("buffer", [5_000_000, 0])
+@pytest.mark.parametrize(("buffer", "mode"), [(5_000_000, "cl"), (5_000_000, "chunked"),
+                                              (0, "cl")])
 async def test_slow_readers_of_answers_within_the_buffer_hold_no_upstream_connection(
-        make_gateway, upstream, buffer):
-    """Two clients trickle a 4 MB answer (1 KiB every 20 ms) on a base limited to 2
+        make_gateway, upstream, buffer, mode):
+    """Two clients trickle a 4 MB answer (1 KiB every 20 ms; by length or chunked) on a base
+    limited to 2
     connections: read ahead of them (response_buffer_bytes 5 MB), their connections go back to
     the pool at once, and other requests to the same base go on them while the tricklers are
     still reading. Without read-ahead (0) they hold both connections and the others wait past
@@ -129,7 +145,7 @@ async def test_slow_readers_of_answers_within_the_buffer_hold_no_upstream_connec
                        connect_timeout_s=0.5, client_idle_timeout_s=5,
                        client_min_rate_bytes_s=0, response_buffer_bytes=buffer)
     pool = gw.runtime.active.upstreams["sg"].client
-    slow = [await slow_client(gw, f"/{size}/cl") for _ in range(2)]
+    slow = [await slow_client(gw, f"/{size}/{mode}") for _ in range(2)]
     tricklers = [Trickler(r, w, size, 1024, 0.02) for r, w in slow]
     readers = [asyncio.create_task(t.run()) for t in tricklers]
     try:
