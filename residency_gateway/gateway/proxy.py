@@ -809,7 +809,7 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
             return response
         while True:
             if rest is not None:
-                chunk, last = b"".join(rest), True
+                chunk, last, rest = b"".join(rest), True, []  # (not held twice)
             else:
                 try:
                     chunk = await upstream.read()
