@@ -20,6 +20,13 @@ It replaces aiohttp's ClientSession in the request path and keeps what the proxy
   handshake together (`TimeoutError`); `read_timeout_s` bounds each wait for the upstream once
   the request is sent: the head, then every gap in the body (`UpstreamTimeout`), and also a
   wait for the upstream to take more of a streamed request body.
+- Read-ahead: a connection buffers 256 KiB of an answer before it stops reading from the
+  upstream; `Conn.hold_up_to(n)` lets it read on while the whole answer so far is at most `n`
+  bytes (the proxy's response buffering, charged to a `ReadAhead` budget), and `on_done` tells
+  the caller at once when the answer is complete, so it can take the rest and free the
+  connection before a slow client has read it.
+- Limits: at most `per_base` (LIMIT_PER_BASE) busy connections per base URL and `per_region`
+  (LIMIT_PER_REGION) per region (limits.upstream_connections_per_* in the map).
 - A connection goes back to the pool only when its response was read to the end, the request
   was sent whole and both sides allow keep-alive; idle connections close after 30 s. A request
   without body bytes sent on a reused connection that the upstream closed before answering
@@ -33,7 +40,7 @@ import contextlib
 import re
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol, cast
 
 import httptools
@@ -114,6 +121,26 @@ def _utf8(s: str) -> bool:
     return True
 
 
+class ReadAhead:
+    """Bytes that answers may be read ahead of their clients, across all responses of a process
+    (limits.response_buffers_total_bytes): a response that cannot have its share streams at its
+    client's pace instead, so no number of slow clients grows memory past the cap."""
+
+    def __init__(self) -> None:
+        self.used = 0
+        self.peak = 0  # the most ever taken at once (for tests and operators)
+
+    def take(self, n: int, cap: int) -> bool:
+        if self.used + n > cap:
+            return False
+        self.used += n
+        self.peak = max(self.peak, self.used)
+        return True
+
+    def give(self, n: int) -> None:
+        self.used -= n
+
+
 class Base:
     """One base URL of a region, parsed once: where to connect and what to put in the head."""
 
@@ -185,6 +212,9 @@ class Conn(asyncio.Protocol):
         self.content_length: int | None = None
         self.chunks: list[bytes] = []
         self.buffered = 0
+        self.received = 0  # body bytes of this answer received so far
+        self.hold = 0  # read on past HIGH_WATER while the answer so far is at most this
+        self.on_done: Callable[[], None] | None = None  # called once when the answer is whole
         self.head_done = False
         self.done = False
         self.sent = False
@@ -217,20 +247,40 @@ class Conn(asyncio.Protocol):
         """The next body bytes, b"" at the end."""
         while True:
             if self.chunks:
-                chunks = self.chunks
-                data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                self.chunks = []
-                self.buffered = 0
-                if self._read_paused and self.transport is not None and not self.closed:
-                    self._read_paused = False
-                    self._last = self.loop.time()
-                    self.transport.resume_reading()
-                return data
+                chunks = self.take()
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
             if self.done:
                 return b""
             if self.error is not None:
                 raise self.error
             await self._wait()
+
+    def take(self) -> list[bytes]:
+        """Every body byte buffered now (the caller holds them from here on)."""
+        chunks = self.chunks
+        self.chunks = []
+        self.buffered = 0
+        self._resume()
+        return chunks
+
+    def hold_up_to(self, n: int) -> None:
+        """Read on past HIGH_WATER while the whole answer so far is at most `n` bytes."""
+        self.hold = n
+        if self.received <= n:
+            self._resume()
+
+    def _resume(self) -> None:
+        if self._read_paused and self.transport is not None and not self.closed:
+            self._read_paused = False
+            self._last = self.loop.time()
+            self.transport.resume_reading()
+
+    def answer_whole(self) -> None:
+        """Call `on_done` (once) if the answer is complete."""
+        hook = self.on_done
+        if hook is not None and self.done and self.error is None and self.active:
+            self.on_done = None
+            hook()
 
     async def drain(self) -> None:
         """Wait until the upstream takes more of the request (at most read_timeout_s idle)."""
@@ -297,6 +347,7 @@ class Conn(asyncio.Protocol):
     def finish(self) -> None:
         """End of the exchange (the pool decides whether the connection stays)."""
         self.active = False
+        self.on_done = None
         self._timing = False  # the timer, if armed, goes quiet when it fires
         self.chunks = []
 
@@ -352,10 +403,13 @@ class Conn(asyncio.Protocol):
         if not self.head_done and self._head_bytes > MAX_HEAD:
             self.fail(BadResponse("response head too large"))
             return
-        if self.buffered > HIGH_WATER and not self._read_paused and self.transport is not None:
+        if (self.buffered > HIGH_WATER and self.received > self.hold
+                and not self._read_paused and self.transport is not None):
             self._read_paused = True
             self.transport.pause_reading()
         self._wake()
+        if self.done:
+            self.answer_whole()
 
     def eof_received(self) -> bool | None:
         return None  # close; connection_lost says whether the answer was complete
@@ -378,6 +432,8 @@ class Conn(asyncio.Protocol):
         if self._drain is not None and not self._drain.done():
             self._drain.set_result(None)
         self.base.pool.lost(self)
+        if self.done:
+            self.answer_whole()
 
     def pause_writing(self) -> None:
         self._write_paused = True
@@ -455,6 +511,7 @@ class Conn(asyncio.Protocol):
         if not self._ignore:
             self.chunks.append(body)
             self.buffered += len(body)
+            self.received += len(body)
 
     def on_message_complete(self) -> None:
         if self._interim or self._ignore:
@@ -464,16 +521,19 @@ class Conn(asyncio.Protocol):
 
 
 class Pool:
-    """The connections of one region: at most LIMIT_PER_BASE busy per base URL and
-    LIMIT_PER_REGION per region; beyond that a request waits (within connect_timeout_s)."""
+    """The connections of one region: at most `per_base` busy per base URL and `per_region`
+    per region; beyond that a request waits (within connect_timeout_s)."""
 
     def __init__(self, urls: list[str], ctx: ssl.SSLContext | None,
-                 server_hostname: str | None, connect_timeout: float, read_timeout: float):
+                 server_hostname: str | None, connect_timeout: float, read_timeout: float, *,
+                 per_base: int = LIMIT_PER_BASE, per_region: int = LIMIT_PER_REGION):
         self.bases = [Base(u, self, ctx) for u in urls]
         self.by_url = {b.url: b for b in self.bases}
         self.server_hostname = server_hostname
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.per_base = per_base
+        self.per_region = per_region
         self.busy = 0
         self.inuse: set[Conn] = set()
         self.waiters: deque[tuple[Base, asyncio.Future[None]]] = deque()
@@ -488,10 +548,10 @@ class Pool:
             if fut.done():
                 self.waiters.popleft()
                 continue
-            if wbase.busy >= LIMIT_PER_BASE or self.busy >= LIMIT_PER_REGION:
+            if wbase.busy >= self.per_base or self.busy >= self.per_region:
                 # the head of the queue still waits for its base: wake the first that can go
                 for i, (b, f) in enumerate(self.waiters):
-                    if not f.done() and b.busy < LIMIT_PER_BASE and self.busy < LIMIT_PER_REGION:
+                    if not f.done() and b.busy < self.per_base and self.busy < self.per_region:
                         del self.waiters[i]
                         self._hand(b, f)
                         break
@@ -508,7 +568,7 @@ class Pool:
     async def _slot(self, base: Base, deadline: float) -> None:
         # Every queued request waits for a limit that still holds (a freed slot goes to the
         # first that can take it), so a request within both limits may go at once.
-        if base.busy < LIMIT_PER_BASE and self.busy < LIMIT_PER_REGION:
+        if base.busy < self.per_base and self.busy < self.per_region:
             base.busy += 1
             self.busy += 1
             return
@@ -530,7 +590,7 @@ class Pool:
     def _take_idle(self, base: Base) -> Conn | None:
         """The fast path, without a coroutine: a kept connection when the limits allow."""
         idle = base.idle
-        if not idle or base.busy >= LIMIT_PER_BASE or self.busy >= LIMIT_PER_REGION:
+        if not idle or base.busy >= self.per_base or self.busy >= self.per_region:
             return None
         now = idle[-1].loop.time()
         while idle:

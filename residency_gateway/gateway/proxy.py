@@ -16,7 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import fcntl
 import re
+import socket
+import struct
+import sys
+import termios
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -75,7 +80,7 @@ from residency_gateway.gateway.responses import Relayed
 from residency_gateway.gateway.runtime import Active, Runtime
 from residency_gateway.gateway.upstream import RegionPool
 from residency_gateway.observability import request_logger
-from residency_gateway.regionmap.schema import RegionMap
+from residency_gateway.regionmap.schema import Limits, RegionMap
 
 log = structlog.get_logger("residency_gateway")
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
@@ -637,7 +642,7 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
                        f"({tried}); no failover beyond what the residency rules allow",
                        decision_id=decision.decision_id)
     return await _relay(request, pool.client, upstream, t, decision, rt, progress,
-                        idle=limits.client_idle_timeout_s)
+                        limits=limits)
 
 
 _CLIENT_WRITE_ERRORS = (ConnectionError, OSError, aiohttp.ClientConnectionResetError)
@@ -650,16 +655,57 @@ _CLIENT_BODY_OUTCOMES: dict[type[BaseException], tuple[str, str | None]] = {
 _UNTIMED_WRITE = 16384  # well under the transport's high-water mark, with the head
 
 
+def _unacknowledged(transport: asyncio.BaseTransport) -> int:
+    """Bytes in the kernel's send queue of a client connection that its peer has not
+    acknowledged (Linux SIOCOUTQ): without them, the kernel's buffers (up to tcp_wmem's
+    4 MiB) would count as taken by a client that took nothing. 0 where unknown."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or transport.is_closing():
+        return 0
+    try:
+        return int.from_bytes(fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, bytes(4)),
+                              sys.byteorder, signed=True)
+    except (OSError, ValueError):
+        return 0
+
+
+def _reset(transport: asyncio.Transport) -> None:
+    """Cut a client connection with a reset (SO_LINGER 0, nginx's reset_timedout_connection):
+    a plain close leaves the unsent answer in the kernel's send queue (MiBs), still going out
+    to the client at its pace after the gateway gave up on it."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+class ClientTooSlow(Exception):
+    """The client took none of the answer for client_idle_timeout_s, or took it slower than
+    limits.client_min_rate_bytes_s allows."""
+
+
 async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer,
                  decision: Decision, rt: Runtime, progress: Progress | None = None, *,
-                 idle: float = 60.0) -> web.StreamResponse:
+                 limits: Limits) -> web.StreamResponse:
     """Stream the upstream's answer; a failure is the upstream's or the client's, never
     confused (a client that goes away is not an upstream error). The upstream connection goes
-    back to the pool only if its answer was read whole and the client took all of it.
+    back to the pool only if its answer was read whole and the client took all of it, or the
+    gateway holds the rest.
 
-    A client that takes none of the answer for `idle` seconds (limits.client_idle_timeout_s)
-    is cut (`client_timeout`): otherwise it would hold its upstream connection, and a pool
-    slot, for as long as it likes (a few such clients hold every connection of a base)."""
+    A slow client must not hold its upstream connection, a pool slot (a few such clients
+    would hold every connection of a base: limits.upstream_connections_per_base):
+    - an answer of at most limits.response_buffer_bytes is read whole off the upstream ahead
+      of a client that is behind, in memory, within limits.response_buffers_total_bytes for
+      the process, and its connection goes back to the pool at once (nginx's proxy
+      buffering, without its temporary files: payloads never touch the disk); a bigger answer,
+      or one that finds that budget spent, streams at the client's pace;
+    - the gateway waits for a client to take the answer at most client_idle_timeout_s in a
+      row without a byte taken, and in all at most client_idle_timeout_s plus one second per
+      client_min_rate_bytes_s bytes taken (Apache mod_reqtimeout's MinRate); past either the
+      client is cut (`client_timeout`) and the upstream connection closed. Time spent waiting
+      for the upstream is not the client's: it does not count."""
+    idle, min_rate = limits.client_idle_timeout_s, limits.client_min_rate_bytes_s
     t.status = upstream.status
     out = {"X-Residency-Region": t.region or "", "X-Residency-Decision": decision.decision_id}
     response = Relayed(status=upstream.status, reason=upstream.reason,
@@ -673,7 +719,12 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
         # so a slow body never holds back the status. (aiohttp >= 3.11 reads this; older
         # versions ignore it and send the head at once.)
         response._send_headers_immediately = False
+    loop = asyncio.get_running_loop()
     held = True  # the upstream connection is ours until the whole answer is in hand
+    rest: list[bytes] | None = None  # the end of the answer, taken off a freed connection
+    reserved = 0  # bytes of rt.read_ahead this answer may hold
+    handed = 0  # answer bytes handed to the client's connection
+    waited = 0.0  # seconds spent waiting for the client to take them
 
     def let_go() -> None:
         # The answer is read whole: the connection goes back to the pool now, before a slow
@@ -681,6 +732,71 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
         nonlocal held
         held = False
         client.release(upstream, reuse=True)
+
+    def detach() -> None:
+        # (Conn.on_done) the answer became whole while the client is behind: hold the rest
+        # here and free the connection now, not once the client has caught up.
+        nonlocal rest
+        rest = upstream.take()
+        let_go()
+
+    def read_ahead() -> None:
+        """The client is behind: read on ahead of it if the whole answer can be held."""
+        nonlocal reserved
+        cap = limits.response_buffer_bytes
+        size = upstream.content_length if (upstream.content_length is not None and
+                                           not upstream.has_transfer_encoding) else cap
+        if reserved or size > cap or upstream.received > size:
+            return  # too big to hold: it streams at the client's pace
+        if rt.read_ahead.take(size, limits.response_buffers_total_bytes):
+            reserved = size
+            upstream.hold_up_to(size)
+
+    def taken() -> int:
+        """Answer bytes the client has taken: handed to its connection, acknowledged."""
+        transport = request.transport
+        if transport is None:
+            return handed
+        return handed - transport.get_write_buffer_size() - _unacknowledged(transport)
+
+    async def paced(data: bytes) -> None:
+        """Hand `data` to the client, then wait until its connection is back under its
+        low-water mark, within the rule (else ClientTooSlow); meanwhile read ahead."""
+        nonlocal handed, waited
+        await response.hand(data)
+        handed += len(data)
+        if request.transport is None or not request.protocol.writing_paused:
+            return  # the client is not behind
+        if held:
+            read_ahead()
+            upstream.on_done = detach
+            upstream.answer_whole()  # (at once if it is whole already)
+        start = last = loop.time()
+        seen = taken()
+        # A task, so that the wait can be looked at and resumed: a cancelled aiohttp drain
+        # leaves its waiter cancelled for the next one.
+        drain = asyncio.ensure_future(response.drained())
+        try:
+            while True:
+                now = loop.time()
+                if (got := taken()) > seen:
+                    seen, last = got, now
+                left = last + idle - now
+                if min_rate:
+                    left = min(left, idle + got / min_rate - waited - (now - start))
+                if left <= 0:
+                    raise ClientTooSlow
+                if (await asyncio.wait((drain,), timeout=left))[0]:
+                    drain.result()
+                    return
+        finally:
+            waited += loop.time() - start
+            if held:
+                upstream.on_done = None
+            if not drain.done():
+                drain.cancel()
+            elif not drain.cancelled():
+                drain.exception()  # (retrieved: a connection lost as the client was cut)
 
     try:
         try:
@@ -692,47 +808,56 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
             rt.metrics.client_errors.labels(kind="disconnected").inc()
             return response
         while True:
-            try:
-                chunk = await upstream.read()
-            except (UpstreamError, TimeoutError) as exc:
-                failed = upstream.body_failure
-                if failed is not None:  # the client's upload failed, and the exchange with it
-                    t.outcome, kind = _CLIENT_BODY_OUTCOMES.get(
-                        type(failed), ("client_disconnected", "disconnected"))
-                    if kind is not None:
-                        rt.metrics.client_errors.labels(kind=kind).inc()
-                else:
-                    t.outcome = ("upstream_timeout" if isinstance(
-                        exc, UpstreamTimeout | TimeoutError) else "upstream_body_error")
-                    rt.metrics.upstream_errors.labels(region=t.region or "none",
-                                                      kind="body").inc()
-                    log.warning("upstream_body_error", decision_id=decision.decision_id,
-                                error=type(exc).__name__)
-                with contextlib.suppress(Exception):
-                    if request.transport is not None:
-                        request.transport.close()
-                return response
+            if rest is not None:
+                chunk, last, rest = b"".join(rest), True, []  # (not held twice)
+            else:
+                try:
+                    chunk = await upstream.read()
+                except (UpstreamError, TimeoutError) as exc:
+                    failed = upstream.body_failure
+                    if failed is not None:  # the client's upload failed, and the exchange
+                        t.outcome, kind = _CLIENT_BODY_OUTCOMES.get(
+                            type(failed), ("client_disconnected", "disconnected"))
+                        if kind is not None:
+                            rt.metrics.client_errors.labels(kind=kind).inc()
+                    else:
+                        t.outcome = ("upstream_timeout" if isinstance(
+                            exc, UpstreamTimeout | TimeoutError) else "upstream_body_error")
+                        rt.metrics.upstream_errors.labels(region=t.region or "none",
+                                                          kind="body").inc()
+                        log.warning("upstream_body_error", decision_id=decision.decision_id,
+                                    error=type(exc).__name__)
+                    with contextlib.suppress(Exception):
+                        if request.transport is not None:
+                            request.transport.close()
+                    return response
+                last = not chunk or upstream.at_end
+                if last:
+                    let_go()
             t.bytes_down += len(chunk)
-            last = not chunk or upstream.at_end
-            if last:
-                let_go()
             transport = request.transport
             try:
-                # A small write into an empty send buffer cannot wait for the client (no
-                # timer: the common small answer); any other write may, for at most `idle`.
-                async with (contextlib.nullcontext() if transport is not None
-                            and len(chunk) <= _UNTIMED_WRITE
-                            and not transport.get_write_buffer_size()
-                            else asyncio.timeout(idle)):
+                if (transport is not None and len(chunk) <= _UNTIMED_WRITE
+                        and not transport.get_write_buffer_size()):
+                    # A small write into an empty send buffer cannot wait for the client
+                    # (no timer: the common small answer).
                     if last:  # the last bytes go out with the end mark
                         await response.write_eof(chunk)
                         break
                     await response.write(chunk)
-            except TimeoutError:  # (an OSError: before _CLIENT_WRITE_ERRORS)
+                    handed += len(chunk)
+                    continue
+                await paced(chunk)
+                if last:
+                    # (under the low-water mark now: the end mark cannot wait)
+                    async with asyncio.timeout(idle):
+                        await response.write_eof()
+                    break
+            except (TimeoutError, ClientTooSlow):  # (an OSError: before _CLIENT_WRITE_ERRORS)
                 t.outcome = "client_timeout"
                 rt.metrics.client_errors.labels(kind="timeout").inc()
                 if request.transport is not None:
-                    request.transport.abort()  # close() would wait for it to read the rest
+                    _reset(request.transport)  # close() would wait for it to read the rest
                 return response
             except _CLIENT_WRITE_ERRORS:
                 t.outcome = "client_disconnected"
@@ -742,4 +867,6 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
     finally:
         if held:
             client.release(upstream, reuse=False)
+        if reserved:
+            rt.read_ahead.give(reserved)
     return response

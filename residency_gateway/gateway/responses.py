@@ -11,7 +11,7 @@ takes back a Content-Type the upstream did not send.
 from __future__ import annotations
 
 from aiohttp import hdrs, web
-from aiohttp.http import SERVER_SOFTWARE
+from aiohttp.http import SERVER_SOFTWARE, StreamWriter
 
 SERVER_NAME = "residency-gateway"
 
@@ -21,6 +21,23 @@ class Relayed(web.StreamResponse):
     Content-Type, and leaves without one."""
 
     untyped = False
+
+    async def hand(self, data: bytes) -> None:
+        """Give `data` to the client's connection without waiting for the client to take it
+        (`write` would wait once the connection's buffer is past its high-water mark)."""
+        writer = self._payload_writer
+        assert writer is not None and not self._eof_sent
+        if isinstance(writer, StreamWriter):
+            await writer.write(data, drain=False)
+        else:  # (no other writer serves HTTP/1.1 answers today)
+            await writer.write(data)
+
+    async def drained(self) -> None:
+        """Wait until the client's connection is back under its low-water mark (aiohttp's
+        drain: cancelling the wait loses nothing; StreamResponse.drain is deprecated)."""
+        writer = self._payload_writer
+        assert writer is not None
+        await writer.drain()
 
 
 async def house_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:

@@ -25,6 +25,7 @@ from residency_gateway.core.payload import NothingSeen
 from residency_gateway.core.policy import china_region
 from residency_gateway.core.safetext import safe_text
 from residency_gateway.core.values import MAINLAND
+from residency_gateway.gateway.h1client import ReadAhead
 from residency_gateway.gateway.inspector import Inspector
 from residency_gateway.gateway.supervisor import Supervisor
 from residency_gateway.gateway.upstream import Upstreams
@@ -254,6 +255,8 @@ class Runtime:
     readiness_logged: tuple[str, ...] | None = None  # the reasons last logged (None: never)
     listening: bool = False  # both listeners bound (before that, readiness is not reported)
     inspector: Inspector = field(default_factory=Inspector)
+    # Answers read ahead of slow clients, across this process (limits.response_buffer*).
+    read_ahead: ReadAhead = field(default_factory=ReadAhead)
     # Request-line texts read with nothing found (keyed digests only): see NothingSeen.
     line_memo: NothingSeen = field(default_factory=lambda: NothingSeen(os.urandom(32)))
     # The map and GeoIP files as they were when the snapshot in force was read (see watch).

@@ -39,7 +39,9 @@ class RegionPool:
         needs_tls = any(u.startswith("https://") for u in self.urls)
         self.client = Pool(self.urls, ssl_context(region) if needs_tls else None,
                            self.server_hostname, limits.connect_timeout_s,
-                           limits.read_timeout_s)
+                           limits.read_timeout_s,
+                           per_base=limits.upstream_connections_per_base,
+                           per_region=limits.upstream_connections_per_region)
         self.bases = self.client.bases
         self._next = itertools.cycle(range(len(self.bases)))
         self.healthy: dict[str, bool] = {}

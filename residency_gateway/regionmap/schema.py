@@ -222,6 +222,32 @@ class Limits(Strict):
         description="Total time a client has to send its whole request body, from the start of "
                     "the request: a slow trickle that never idles long still ends (408 "
                     "client_timeout)")
+    client_min_rate_bytes_s: int = Field(
+        default=4096, ge=0, le=1024 * 1024 * 1024,
+        description="While the gateway waits for a client to take an answer, it waits at most "
+                    "client_idle_timeout_s plus one second per this many bytes the client has "
+                    "taken (Apache mod_reqtimeout's MinRate, applied to the answer); past that "
+                    "the client is cut (client_timeout), so a client that trickles cannot "
+                    "hold an upstream connection for as long as it likes. 0: no rate, only "
+                    "the idle rule")
+    response_buffer_bytes: int = Field(
+        default=1024 * 1024, ge=0, le=64 * 1024 * 1024,
+        description="An answer up to this size is read whole off its upstream connection ahead "
+                    "of a slow client, in memory (never on disk), and the connection goes back "
+                    "to the pool at once (nginx's proxy buffering); a larger answer streams at "
+                    "the client's pace")
+    response_buffers_total_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, le=16 * 1024 * 1024 * 1024,
+        description="The memory all answers read ahead of their clients may take at once, per "
+                    "gateway process; an answer that finds none left streams at its client's "
+                    "pace")
+    upstream_connections_per_base: int = Field(
+        default=128, ge=1, le=100_000,
+        description="Busy connections to one upstream URL at most; more requests wait for one "
+                    "within connect_timeout_s (504)")
+    upstream_connections_per_region: int = Field(
+        default=256, ge=1, le=100_000,
+        description="Busy connections to one region's upstreams at most")
 
 
 PlacementMode = Literal["forward", "redirect"]

@@ -174,8 +174,8 @@ async def serve(raw, script: Script) -> RawUpstream:
 
 
 def pool_for(up: RawUpstream, *, read_timeout: float = 2.0, connect_timeout: float = 2.0,
-             prefix: str = "") -> Pool:
-    return Pool([up.url + prefix], None, None, connect_timeout, read_timeout)
+             prefix: str = "", per_base: int = h1client.LIMIT_PER_BASE) -> Pool:
+    return Pool([up.url + prefix], None, None, connect_timeout, read_timeout, per_base=per_base)
 
 
 async def fetch(pool: Pool, method: str = "GET", target: str = "/x", *,
@@ -552,8 +552,7 @@ async def test_an_early_answer_ends_the_upload_and_the_connection(raw):
     await pool.close()
 
 
-async def test_pool_limits_queue_requests_within_the_connect_timeout(raw, monkeypatch):
-    monkeypatch.setattr(h1client, "LIMIT_PER_BASE", 2)
+async def test_pool_limits_queue_requests_within_the_connect_timeout(raw):
 
     async def script(reader, writer, n):
         while await up_request(reader, script) is not None:
@@ -562,11 +561,11 @@ async def test_pool_limits_queue_requests_within_the_connect_timeout(raw, monkey
             await writer.drain()
 
     up = await serve(raw, script)
-    pool = pool_for(up, connect_timeout=10)
+    pool = pool_for(up, connect_timeout=10, per_base=2)
     results = await asyncio.gather(*(fetch(pool) for _ in range(6)))
     assert [r[2] for r in results] == [b"ok"] * 6
     assert up.most_open == 2 and pool.busy == 0
-    short = pool_for(up, connect_timeout=0.25)
+    short = pool_for(up, connect_timeout=0.25, per_base=2)
     outcome = await asyncio.gather(*(fetch(short) for _ in range(4)), return_exceptions=True)
     assert sum(isinstance(r, TimeoutError) for r in outcome) == 2  # waited past the bound
     assert short.busy == 0 and not short.waiters

@@ -68,6 +68,12 @@ def test_rule_sending_cn_data_to_sg_fails_with_file_and_line(tmp_path):
     ("trusted_proxies: [10.0.0.0/8]", "trusted_proxies: [10.0.0.300/8]", 14, "trusted_proxies[0]",
      ""),
     ("version: 1", "version: 2", 1, "version", "Input should be 1"),
+    ("trusted_proxies: [10.0.0.0/8]", "trusted_proxies: [10.0.0.0/8]\nlimits:\n"
+     "  response_buffer_bytes: -1", 16, "limits.response_buffer_bytes",
+     "greater than or equal to 0"),
+    ("trusted_proxies: [10.0.0.0/8]", "trusted_proxies: [10.0.0.0/8]\nlimits:\n"
+     "  upstream_connections_per_base: 0", 16, "limits.upstream_connections_per_base",
+     "greater than or equal to 1"),
 ])
 def test_broken_maps_name_file_line_and_key(tmp_path, old, new, line, key, fragment):
     assert old in GOOD
