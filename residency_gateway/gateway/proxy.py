@@ -660,13 +660,16 @@ def _unacknowledged(transport: asyncio.BaseTransport) -> int:
     acknowledged (Linux SIOCOUTQ): without them, the kernel's buffers (up to tcp_wmem's
     4 MiB) would count as taken by a client that took nothing. 0 where unknown."""
     sock = transport.get_extra_info("socket")
-    if sock is None or transport.is_closing():
+    if sock is None or transport.is_closing() or _OUTQ is None:
         return 0
     try:
-        return int.from_bytes(fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, bytes(4)),
+        return int.from_bytes(fcntl.ioctl(sock.fileno(), _OUTQ, bytes(4)),
                               sys.byteorder, signed=True)
     except (OSError, ValueError):
         return 0
+
+
+_OUTQ = getattr(termios, "TIOCOUTQ", None)  # (Linux; elsewhere the kernel's queue counts)
 
 
 def _reset(transport: asyncio.Transport) -> None:
