@@ -1033,6 +1033,15 @@ _TOLD_GAP = 48  # bytes of words between two parts (", 出生日期(年月日)�
 _TOLD_PARTS = 6
 
 
+def _a_measure(data: bytes, start: int, end: int) -> bool:
+    """Whether the number data[start:end] is part of a fraction, a dotted date or a time
+    ("2020:12:09 10:18", as EXIF writes a timestamp): a measure, not a part of a number
+    told in parts."""
+    return data[start - 1:start] == b"." or (
+        data[end:end + 1] in (b".", b":") and data[end + 1:end + 2].isdigit()) or (
+        data[start - 1:start] == b":" and data[start - 2:start - 1].isdigit())
+
+
 def _told_id(data: bytes, budget: Budget | None = None) -> bytes | None:
     """For each ID word in `data`, the parts after it joined: "id 110101 19900307 1233"
     lines, one per word; None when none. A Python step per word and per part looked at is
@@ -1065,13 +1074,8 @@ def _told_id(data: bytes, budget: Budget | None = None) -> bytes | None:
             part = _TOLD_PART.search(data, end, end + _TOLD_GAP)
             if part is None:
                 break
-            if data[part.start() - 1:part.start()] == b"." or (
-                    data[part.end():part.end() + 1] in (b".", b":")
-                    and data[part.end() + 1:part.end() + 2].isdigit()) or (
-                    data[part.start() - 1:part.start()] == b":"
-                    and data[part.start() - 2:part.start() - 1].isdigit()):
-                break  # a fraction, a dotted date or a time ("2020:12:09 10:18", as EXIF
-                # writes a timestamp): a measure, not a part
+            if _a_measure(data, part.start(), part.end()):
+                break
             end = part.end()
             if part.group() in (b"X", b"x") and sum(len(p) for p in parts) != 17:
                 continue  # a lone X is the check character after 17 digits, or nothing
@@ -1136,12 +1140,8 @@ def _told_mobile(data: bytes, budget: Budget | None = None) -> bytes | None:
             part = _TOLD_MOBILE_PART.search(data, end, end + _TOLD_GAP)
             if part is None:
                 break
-            if data[part.start() - 1:part.start()] == b"." or (
-                    data[part.end():part.end() + 1] in (b".", b":")
-                    and data[part.end() + 1:part.end() + 2].isdigit()) or (
-                    data[part.start() - 1:part.start()] == b":"
-                    and data[part.start() - 2:part.start() - 1].isdigit()):
-                break  # a fraction, a dotted date, a time: a measure, not a part
+            if _a_measure(data, part.start(), part.end()):
+                break
             end = part.end()
             if _TOLD_COUNT.match(data, end) is not None:
                 continue  # "the last 4 digits", "后4位": where a part is, not a part

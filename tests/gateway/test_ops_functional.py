@@ -474,6 +474,34 @@ async def test_a_map_written_in_two_halves_is_never_active_half_written(
     assert all(pinned_to_china(lm) for lm in seen.values())
 
 
+class Churn:
+    """A writer in another thread (as another process would be) that rewrites `path` in place
+    every `every_s` seconds, a little differently each time, until stopped."""
+
+    def __init__(self, path: Path, text: str, every_s: float) -> None:
+        self.path, self.text, self.every_s = path, text, every_s
+        self.stopping, self.churning = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+
+    def run(self) -> None:
+        i = 0
+        while not self.stopping.is_set():
+            with self.path.open("r+") as fh:
+                fh.truncate(0)
+                fh.write(self.text + "#" * (i % 7) + "\n")
+            self.churning.set()
+            i += 1
+            time.sleep(self.every_s)
+
+    async def begun(self) -> None:
+        await asyncio.to_thread(self.churning.wait)
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        await asyncio.to_thread(self.thread.join)
+
+
 async def test_a_map_that_keeps_changing_is_refused_and_the_last_good_one_stays(
         make_gateway, backends):
     """A file rewritten in place every 50 ms for longer than the bound: the reload gives up
@@ -482,29 +510,15 @@ async def test_a_map_that_keeps_changing_is_refused_and_the_last_good_one_stays(
     rt = gw.runtime
     before = rt.active.loaded.version
     text = yaml.safe_dump(next_map(backends), sort_keys=False)
-    stop, churning = threading.Event(), threading.Event()
-
-    def churn() -> None:
-        i = 0
-        while not stop.is_set():
-            with gw.map_path.open("r+") as fh:
-                fh.truncate(0)
-                fh.write(text + "#" * (i % 7) + "\n")
-            churning.set()
-            i += 1
-            time.sleep(0.05)
-
-    writer = threading.Thread(target=churn)
-    writer.start()
+    churn = Churn(gw.map_path, text, 0.05)
     try:
-        await asyncio.to_thread(churning.wait)  # (the map was written a second back)
+        await churn.begun()  # (the map was written a second back)
         t0 = time.monotonic()
         with capture_logs() as logs:
             ok, detail = await rt.reload("sighup")
         took = time.monotonic() - t0
     finally:
-        stop.set()
-        await asyncio.to_thread(writer.join)
+        await churn.stop()
     assert not ok
     assert f"{gw.map_path}:1: (file): changed while being read; still being written?" in \
         detail, detail
@@ -620,27 +634,13 @@ async def test_a_gateway_started_while_its_map_is_written_in_place_waits_for_the
     assert {p: m for p, m, _, _ in files}[str(gw.map_path)] == \
         gw.map_path.stat().st_mtime_ns
 
-    stop, churning = threading.Event(), threading.Event()
-
-    def churn() -> None:
-        i = 0
-        while not stop.is_set():
-            with gw.map_path.open("r+") as fh:
-                fh.truncate(0)
-                fh.write(text + "#" * (i % 7) + "\n")
-            churning.set()
-            i += 1
-            time.sleep(0.02)
-
-    writer = threading.Thread(target=churn)
-    writer.start()
+    churn = Churn(gw.map_path, text, 0.02)
     try:
-        await asyncio.to_thread(churning.wait)  # (the start comes once the churn has begun)
+        await churn.begun()  # (the start comes once the churn has begun)
         with pytest.raises(FilesStillChanging) as caught:
             await asyncio.to_thread(load_settled, settings)
     finally:
-        stop.set()
-        await asyncio.to_thread(writer.join)
+        await churn.stop()
     assert str(caught.value).startswith(
         f"{gw.map_path}:1: (file): changed while being read; still being written?")
 
