@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 	bash scripts/bench-setup.sh
 	$(BIN)/python -m bench.proxy
+	$(BIN)/python -m bench.frontends
 
 # Side by side with nginx (wrk and nginx from apt when absent). Bounded: ~5 s a measurement.
 bench-proxy: $(STAMP)
