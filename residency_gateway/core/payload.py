@@ -363,7 +363,14 @@ def binary_signature(data: bytes) -> str | None:
 
 # -- compression ----------------------------------------------------------------------------
 
-_ARCHIVES_REFUSED = ((b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "rar"))
+# Archives and compressed formats not decoded here: a body (or a base64 token) in one is
+# refused, never forwarded unread. (Round 10: lz4, lzip, snappy's framing and Unix compress
+# passed as opaque bytes, whatever they held.)
+_ARCHIVES_REFUSED = ((b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "rar"),
+                     (b"\x04\x22\x4d\x18", "lz4"), (b"\x02\x21\x4c\x18", "lz4"),
+                     (b"LZIP\x01", "lzip"), (b"LZIP\x00", "lzip"),
+                     (b"\xff\x06\x00\x00sNaPpY", "snappy"))
+_REFUSED_NAMES = frozenset(name for _, name in _ARCHIVES_REFUSED) | {"compress"}
 
 
 def _bounded(limit: int, chunks: Iterable[bytes], what: str) -> bytes:
@@ -620,6 +627,9 @@ def _archive(data: bytes) -> str | None:
     for magic, name in _ARCHIVES_REFUSED:
         if data.startswith(magic):
             return name
+    if data.startswith(b"\x1f\x9d") and len(data) > 3 and not data[2] & 0x60 and \
+            9 <= data[2] & 0x1F <= 16:
+        return "compress"  # Unix compress (.Z, LZW): its flags byte, 9 to 16 bits a code
     return None
 
 
@@ -1803,7 +1813,7 @@ class _Inspection:
         if archive == "zip":
             self._zip(label, data, depth)
             return
-        if archive in ("7z", "rar"):
+        if archive in _REFUSED_NAMES:
             raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
                                 f"{label}: {archive} archive cannot be inspected")
         if archive == "gzip":

@@ -70,3 +70,24 @@ def test_random_and_media_bytes_are_not_taken_for_lzma():
 def test_an_lzma_bomb_is_refused_not_forwarded_unread():
     r = scan(alone(b"0" * (64 << 20)), "application/octet-stream")
     assert r.error is not None
+
+
+@pytest.mark.parametrize("head", [
+    b"\x04\x22\x4d\x18\x64\x40\xa7", b"\x02\x21\x4c\x18", b"LZIP\x01\x0c",
+    b"\xff\x06\x00\x00sNaPpY", b"\x1f\x9d\x90"], ids=["lz4", "lz4-legacy", "lzip", "snappy",
+                                                    "compress"])
+@pytest.mark.parametrize("where", ["body", "base64"])
+def test_formats_not_decoded_are_refused_not_forwarded_unread(head, where):
+    data = head + random.Random(3).randbytes(2000)
+    body = data if where == "body" else json.dumps(
+        {"d": base64.b64encode(data).decode()}).encode()
+    r = scan(body, "application/octet-stream" if where == "body" else "application/json")
+    assert r.error is not None and "cannot be inspected" in r.note, r.note
+
+
+def test_random_bytes_that_begin_as_compress_flags_do_not():
+    # (a 1F 9D start with reserved bits set, or an impossible code width, is not .Z)
+    for third in (0x60, 0x08, 0x11):
+        r = scan(b"\x1f\x9d" + bytes([third]) + random.Random(4).randbytes(500),
+                 "application/octet-stream")
+        assert r.error is None
