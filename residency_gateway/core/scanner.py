@@ -2040,7 +2040,8 @@ def says_digits(data: bytes) -> bool:
     Thai, Vietnamese or Tagalog digit words): text that could hold an identifier with no
     digit in it; or a run of single digits and digit words of any of those languages, fewer
     words than seven (see _MIXED_RUN)."""
-    return _says_other(data) or _says_words(data) or _mixed_said(data) is not None
+    return _says_other(data) or _says_words(data) or _mixed_said(data) is not None or \
+        _more_said(data) is not None
 
 
 def _says_words(data: bytes) -> bool:
@@ -2121,7 +2122,8 @@ _MORE_DIGITS: dict[str, dict[str, str]] = {
                 "sam": "three", "sann": "three", "si": "four", "go": "five", "goo": "five",
                 "lak": "six", "chhit": "seven", "tshit": "seven", "peh": "eight",
                 "pat": "eight", "kau": "nine"},
-    "Korean": {"하나": "one", "한": "one", "둘": "two", "두": "two", "셋": "three", "세": "three",
+    "Korean": {"공": "zero", "영": "zero",  # (no native zero: the Sino-Korean ones)
+               "하나": "one", "한": "one", "둘": "two", "두": "two", "셋": "three", "세": "three",
                "넷": "four", "네": "four", "다섯": "five", "여섯": "six", "일곱": "seven",
                "여덟": "eight", "아홉": "nine"},
     "Spanish": {"cero": "zero", "uno": "one", "una": "one", "dos": "two", "tres": "three",
@@ -2394,20 +2396,110 @@ def _mixed_readings(run: str) -> tuple[list[bytes], list[bytes]]:
     return english, list(dict.fromkeys(in_digits))
 
 
+# Runs of seven words or more in the languages read among digits only until round 10
+# ("jat saam gau jat ji ...", "один три девять ...", "하나 셋 아홉 ..."), read as the English
+# words. Each language is looked for only where the text holds its word for 1 or 2 (a mobile
+# begins with 1, an ID's year with 19 or 20: every identifier said in it holds one of them),
+# and a script's words only where its UTF-8 lead bytes are (one pass, in C). A byte search
+# costs ~1 us per 2 KB whatever it finds, so only languages whose gate is found in a few such
+# steps are read so: Cantonese in Jyutping (after a memchr for j: jat, ji), Russian, Hindi in
+# Devanagari, Arabic and native Korean. Spanish, Portuguese, French, German, Italian, Yale
+# Cantonese, Hokkien and Latin-script Hindi words for 1 and 2 ("uno", "dos", "un", "due",
+# "yat", "it", "do", "ek") are in most text, or cost a search each: their words are read
+# among digits only (see _MIXED_RUN).
+_MORE_GATES: dict[str, tuple[bytes, tuple[str, ...]]] = {  # lead bytes, words for 1 and 2
+    "Cantonese": (b"j", ("jat", "ji")),
+    "Russian": (b"\xd0\xd1", ("один", "одна", "два", "две")),
+    "Hindi": (b"\xe0", ("एक", "दो")),
+    "Arabic": (b"\xd8\xd9\xda\xdb", ("واحد", "اثنان", "اثنين")),
+    "Korean": (b"\xea\xeb\xec\xed", ("하나", "둘")),
+}
+# (each gate word as it may be written: capitals, a capital first, and as the scanner's
+# normalisation leaves it, where Cyrillic O is the Latin letter)
+_MORE_GATE_FORMS = {lang: tuple({f.encode() for w in words for f in (
+    w, w.upper(), w.title(), _prepared(w.upper().encode()).decode(),
+    _prepared(w.title().encode()).decode(), _prepared(w.encode()).decode())})
+    for lang, (_, words) in _MORE_GATES.items()}
+_MORE_NOT_LEADS = bytes(c for c in range(256) if bytes((c,)) not in b"".join(
+    lead for lang, (lead, _) in _MORE_GATES.items() if lang != "Cantonese"))
+
+
+def _more_runs() -> dict[str, tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]]:
+    out = {}
+    for lang in _MORE_GATES:
+        meaning: dict[str, str] = {}
+        for word, said in _MORE_DIGITS[lang].items():
+            forms = _other_forms(word)
+            forms |= {"".join(c for c in f if not unicodedata.combining(c)) for f in forms}
+            forms |= {_prepared(f.encode()).decode() for f in forms if not f.isascii()}
+            for form in forms:
+                meaning.setdefault(form.lower(), said)
+        words = "|".join(re.escape(w) for w in sorted(meaning, key=len, reverse=True))
+        tone = "[1-6]?" if lang == "Cantonese" else ""  # (Jyutping's tones: "jat1 saam1")
+        if lang == "Korean":  # (written without spaces too: no bounds)
+            word = f"(?:{words})"
+        else:
+            word = (f"(?<![a-z0-9{_SPACED_LETTERS}])(?:{words}){tone}"
+                    f"(?![a-z0-9{_SPACED_LETTERS}])")
+        out[lang] = (re.compile(f"{word}(?:{_MIXED_GAP}{word}){{6,}}+"),
+                     re.compile(f"({words}){tone}"), meaning)
+    return out
+
+
+_MORE_RUNS = _more_runs()
+
+
+def _more_said(data: bytes, budget: Budget | None = None) -> bytes | None:
+    """`data` followed by each run of seven digit words or more in the languages of
+    _MORE_GATES, as English digit words; None when there is none."""
+    lower = data.lower()
+    languages = []
+    if b"j" in lower and (b"jat" in lower or b"ji" in lower):
+        languages.append("Cantonese")
+    if not lower.isascii() and (leads := lower.translate(None, _MORE_NOT_LEADS)):
+        languages += [lang for lang, (lead, _) in _MORE_GATES.items()
+                      if lang != "Cantonese" and any(c in lead for c in leads[:64])
+                      and any(g in data for g in _MORE_GATE_FORMS[lang])]
+    if not languages:
+        return None
+    low = data.decode("utf-8", "replace").lower()
+    runs: list[str] = []
+    for lang in languages:
+        pattern, parts, meaning = _MORE_RUNS[lang]
+
+        def english(w: re.Match[str], meaning: dict[str, str] = meaning) -> str:
+            return f" {meaning[w.group(1)]} "
+
+        for m in pattern.finditer(low):
+            if budget is not None:
+                budget.spend(len(m.group()) // 2)  # (a Python step per word)
+            # each word as its English one, what parts them kept ("один, три": "one, three",
+            # a list of digits as the English rules read one)
+            runs.append(parts.sub(english, m.group()))
+    if not runs:
+        return None
+    # (after the text, each after a bar and a line end: in place, a Cantonese reading of
+    # "ling ling ..." took the words a pinyin run "yi san jiu ling ..." is read with)
+    return data + "".join(" |\n" + r for r in runs).encode("utf-8", "replace")
+
+
 def _said(data: bytes, budget: Budget | None = None) -> bytes | None:
     """`data` with each run of digits said in words written in digits ("one three nine one
     two three four five six seven eight" -> "13912345678"; a comma or full stop between
     words stays a separator), and each whole field said in four words or more; None when
     there is none."""
     other = _says_other(data)  # (once: it is passed on)
+    more = _more_said(data, budget)
+    if more is not None:
+        data = more
     mixed = _mixed_said_parts(data, budget)
     in_digits = b""
     if mixed is not None:
         data, in_digits = mixed
-    elif not other and not _says_words(data):
+    elif more is None and not other and not _says_words(data):
         return None
     data = _in_english(data, budget, other)
-    changed = mixed is not None
+    changed = mixed is not None or more is not None
     for rule in (_SAID_RUN_AT, _SAID_FIELD_AT):
         lower = b"\n" + data.lower()  # (offsets in it are one on: see _from_the_byte_before)
         pieces: list[bytes] = []
