@@ -1426,7 +1426,7 @@ def _cjk_text(raw: bytes) -> bool:
                for codec in ("utf-16-le", "utf-16-be"))
 
 
-_PDF_STREAM = re.compile(rb"stream\r?\n")
+_PDF_STREAM = re.compile(rb"stream(?:\r?\n|\r)")  # (a lone CR too: readers take it)
 # A literal string stops at the next "(" as well as its ")": a run of unclosed "(" costs one
 # step each, not a scan to the end each (linear, not quadratic).
 _PDF_STRING = re.compile(rb"\((?:\\.|[^\\()])*\)|<([0-9A-Fa-f\s]{1,4096})>", re.DOTALL)
@@ -1523,12 +1523,21 @@ _PDF_END = re.compile(rb"\r?\n?endstream")
 _PDF_STREAM_MAX = 1_048_576  # bytes of one stream read
 
 
-def _pdf_filters(data: bytes, at: int) -> list[bytes]:
-    """The filter names of the stream whose `stream` keyword starts at `at` (its dictionary
-    in the 2 KB before it, after the last `<<` that opens it)."""
-    head = data[max(0, at - 2048):at]
-    start = head.rfind(b"obj")
-    found = _PDF_FILTERS.findall(head, max(0, start))
+def _pdf_dictionary(data: bytes, at: int, floor: int) -> bytes:
+    """The dictionary of the stream whose `stream` keyword starts at `at`: from its object's
+    `obj` in the 2 KB before it, or (round 11: a dictionary padded past 2 KB hid its /Filter)
+    back to `floor`, the end of the stream before (so all streams' look-backs read the PDF
+    once at most)."""
+    head = data[max(floor, at - 2048):at]
+    if b"obj" not in head and at - 2048 > floor:
+        head = data[floor:at]
+    return head[max(0, head.rfind(b"obj")):]
+
+
+def _pdf_filters(data: bytes, at: int, floor: int = 0) -> list[bytes]:
+    """The filter names of the stream whose `stream` keyword starts at `at` (in its
+    dictionary: see _pdf_dictionary)."""
+    found = _PDF_FILTERS.findall(_pdf_dictionary(data, at, floor))
     # (the last /Filter before the keyword: its own dictionary's)
     return [_PDF_NAME_ESCAPE.sub(lambda e: bytes.fromhex(e.group(1).decode()), name)
             for name in _PDF_NAME.findall(found[-1])] if found else []
@@ -1544,13 +1553,13 @@ _PDF_PARAM = re.compile(rb"/(Columns|Colors|BitsPerComponent)\s+(\d{1,6})")
 MAX_PDF_PREDICTED = 256 * 1024
 
 
-def _pdf_predicted(data: bytes, at: int, out: bytes, spent: list[int]) -> bytes:
+def _pdf_predicted(data: bytes, at: int, out: bytes, spent: list[int], floor: int = 0
+                   ) -> bytes:
     """`out` (a stream inflated) with the PNG predictor of the dictionary before `at` undone;
     `out` as it is with none, a TIFF predictor, an image or an xref stream. `spent[0]`
     counts the bytes undone byte by byte for the whole PDF: past MAX_PDF_PREDICTED the PDF
     is refused (Uninspectable), as with too many streams."""
-    head = data[max(0, at - 2048):at]
-    head = head[max(0, head.rfind(b"obj")):]
+    head = _pdf_dictionary(data, at, floor)
     predictor = _PDF_PREDICTOR.search(head)
     if predictor is None or int(predictor.group(1)) < 10 or b"/Image" in head or (
             b"/XRef" in head):
@@ -1644,11 +1653,13 @@ def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
     total = 0
     predicted = [0]  # (bytes whose prediction was undone in Python)
     view = memoryview(data)
+    floor = 0  # (where the stream before ended: a dictionary is looked for after it)
     for count, m in enumerate(_PDF_STREAM.finditer(data)):
         if count >= MAX_PDF_STREAMS:
             raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                 f"more than {MAX_PDF_STREAMS} PDF streams")
-        filters = _pdf_filters(data, m.start())
+        prev, floor = floor, m.end()
+        filters = _pdf_filters(data, m.start(), prev)
         if not filters:
             d = zlib.decompressobj()
             try:  # (a Flate stream whose dictionary was not found: as before)
@@ -1665,8 +1676,8 @@ def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
             decoded = _pdf_decoded(raw, filters, limit - total)
             if decoded is None:
                 continue
-            out = _pdf_predicted(data, m.start(), decoded, predicted) if filters[-1] in (
-                b"FlateDecode", b"Fl") else decoded
+            out = _pdf_predicted(data, m.start(), decoded, predicted, prev) if filters[
+                -1] in (b"FlateDecode", b"Fl") else decoded
         total += len(out)
         if total > limit:
             raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,

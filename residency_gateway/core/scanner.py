@@ -1184,9 +1184,10 @@ _TOLD_JOINERS = frozenset(b"""and then next after followed follow following by p
 _TOLD_WORD_EDGES = re.compile(rb"^[^A-Za-z]*?([A-Za-z]+)|([A-Za-z]+)[^A-Za-z]*$")
 _TOLD_AMOUNT = re.compile("(?:[$\u00a5\u20ac\u00a3\uffe5]|rmb|usd|cny)[ \t]*$".encode(),
                           re.IGNORECASE)
-# Chinese measure words right after a number: it counts something ("139 人", "1234 条消息")
+# Chinese measure words right after a number: it counts something ("139 人", "1234 条消息"),
+# or is a place in an address ("139室", "139号楼")
 _TOLD_QUANTITY = re.compile("[ \t]*(?:{})".format("|".join(
-    "人个条次件元块分秒天年月日台辆本张页份套箱名家笔项岁米克斤万千百亿")).encode())
+    "人个条次件元块分秒天年月日台辆本张页份套箱名家笔项岁米克斤万千百亿室楼层栋幢弄路街")).encode())
 
 
 def _told_gap(gap: bytes) -> bool:
@@ -1195,8 +1196,19 @@ def _told_gap(gap: bytes) -> bool:
         return False
     if len(gap) > 2 * _TOLD_GAP:
         return False
-    return all(word.lower() in _TOLD_JOINERS
-               for m in _TOLD_WORD_EDGES.finditer(gap) for word in m.groups() if word)
+    if not all(word.lower() in _TOLD_JOINERS
+               for m in _TOLD_WORD_EDGES.finditer(gap) for word in m.groups() if word):
+        return False
+    return gap.isascii() or all(
+        c in _TOLD_JOINING_HAN for c in gap.decode("utf-8", "ignore") if "\u4e00" <= c <= "\u9fff")
+
+
+# The Chinese characters of words that join told parts (然后, 接着, 中间, 尾号, 最后是, 后面,
+# 开头, 再加上, 第二段, 剩下的, ...): a gap with any other ("库存", "邮编", "销量": a label)
+# joins none.
+_TOLD_JOINING_HAN = frozenset(
+    "的了呢吧啊哦嗯还有就再又加上和跟与及以然后接着下来最前中间尾末头开结部分段号码数字位"
+    "一二三四五六七八第是为剩其余补全隐藏星打边面半續续後號碼數後面開頭結間剩餘")
 
 
 # A number fills a mask only when labelled as its digits (the middle, hidden or missing ones),

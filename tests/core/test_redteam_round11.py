@@ -69,6 +69,8 @@ def zipped(members: dict[str, str | bytes]) -> bytes:
     "order number 139 qty 1234 sku 5678",
     "电话会议 139 人参加，1234 条消息，5678 次浏览",
     "phone bill: 139 then $1234 then 5678",
+    "联系我们：办公室139室，邮编1234，传真5678",  # a room, labels between
+    "手机型号139，库存1234，销量5678",  # Chinese labels: stock, sales
 ])
 def test_counts_codes_and_amounts_are_no_told_parts(text):
     assert found(j(text)) == set(), text
@@ -87,6 +89,12 @@ def test_counts_codes_and_amounts_are_no_told_parts(text):
     f"text me: {A}, next four {B}, final four {C}",
     f"my number is {A} and then {B} and {C} thanks",
     f"phone: {A} (first three) {B} (middle four) {C} (last four)",
+    f"手机号{A}，后边是{B}，最后是{C}",
+    f"手机{A}打头，接着{B}，然后{C}",
+    f"手機號碼{A}，中間{B}，尾號{C}",
+    f"我的电话{A}，第二段{B}，第三段{C}",
+    f"手机号码：{A}，再加上{B}，剩下的是{C}",
+    f"电话号码前三位{A}，中间四位{B}，后四位{C}",
 ])
 def test_told_mobiles_still_read(text):
     assert "mobile" in found(j(text)), text
@@ -134,6 +142,19 @@ def test_pdf_filter_names_with_escapes():
     body = pdf(kerned(MOBILE).hex().encode() + b">", "/ASCII#48exDecode")
     assert "mobile" in found(body, PDF)
     body = pdf(zlib.compress(kerned(MOBILE)), "/#46l#61teDecode")
+    assert "mobile" in found(body, PDF)
+
+
+def test_pdf_stream_keyword_with_a_lone_cr():
+    body = (b"%PDF-1.4\n1 0 obj\n<< /Filter /FlateDecode >>\nstream\r"
+            + zlib.compress(kerned(MOBILE)) + b"\nendstream\nendobj\n%%EOF\n")
+    assert "mobile" in found(body, PDF)
+
+
+def test_pdf_dictionary_padded_past_2_kb():
+    head = b"<< /Filter /ASCIIHexDecode /Pad (" + b"x" * 3000 + b") >>"
+    body = pdf(b"", "").replace(b"<< /Length 0 >>\nstream\n", head + b"\nstream\n"
+                                + kerned(MOBILE).hex().encode() + b">")
     assert "mobile" in found(body, PDF)
 
 
