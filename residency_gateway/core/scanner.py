@@ -1149,6 +1149,8 @@ def _told_mobile(data: bytes, budget: Budget | None = None) -> bytes | None:
             end = part.end()
             if _TOLD_COUNT.match(data, end) is not None:
                 continue  # "the last 4 digits", "后4位": where a part is, not a part
+            if parts and data[part.start() - 1] in _TOLD_WORD_BYTES:
+                continue  # (a digit of a word or a key: "middle4", "part_2")
             if _TOLD_QUANTITY.match(data, end) is not None:
                 break  # "139 人", "1234 条": a count
             gap = data[kept:part.start()]
@@ -1181,6 +1183,8 @@ _TOLD_JOINERS = frozenset(b"""and then next after followed follow following by p
     area rest dash space hyphen to at on in of it its s my me you that this one ones four three
     digits digit part group block bit remaining comes come again more also oh um uh so now
     starting starts start begins beginning before stars star hidden masked missing""".split())
+_TOLD_JSON_KEY = re.compile(rb'"[^"]{0,40}+"[ \t]*+:')
+_TOLD_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _TOLD_WORD_EDGES = re.compile(rb"^[^A-Za-z]*?([A-Za-z]+)|([A-Za-z]+)[^A-Za-z]*$")
 _TOLD_AMOUNT = re.compile("(?:[$\u00a5\u20ac\u00a3\uffe5]|rmb|usd|cny)[ \t]*$".encode(),
                           re.IGNORECASE)
@@ -1196,6 +1200,9 @@ def _told_gap(gap: bytes) -> bool:
         return False
     if len(gap) > 2 * _TOLD_GAP:
         return False
+    if b'":' in gap:  # (JSON keys that name no field of their own, "note2", "b", "part_2",
+        # are the structure's, not words of the text; "total", "qty" are labels: kept)
+        gap = _TOLD_JSON_KEY.sub(lambda k: k.group() if _names_a_field(k.group()) else b" ", gap)
     if not all(word.lower() in _TOLD_JOINERS
                for m in _TOLD_WORD_EDGES.finditer(gap) for word in m.groups() if word):
         return False
@@ -1263,11 +1270,14 @@ def _told_mobile_digits(parts: list[bytes], plain: bool, before: list[bytes]
 # A line break (<br>) and the edge of a block or table cell show as a line break, which joins
 # digit groups as a newline does ("<p>139</p><p>1234 5678</p>" reads as "139\n1234 5678",
 # under the grouping rules of any digit run). Elements that show a number of their own
-# (<sup>, <sub>) are not marks here.
+# (<sup>, <sub>) are not marks here. Nor is a run of three or more asterisks: a mask, empty
+# emphasis that shows as it is (round 11: "139****5678" was read as 1395678, and the field
+# beside it, {"mobile": "139****5678", "code": "4821"}, joined to it as a mobile).
 _INLINE_MARKS = re.compile(
     rb"(?<=[0-9])(?:</?(?:b|i|u|s|em|strong|span|font|small|big|mark|code|kbd|tt|samp|var|ins"
     rb"|del|strike|a|abbr|bdi|bdo|nobr|wbr|br|p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote)"
-    rb"(?:[ \t/][^<>]{0,200})?>|<!--[^<>]{0,200}?-->|\*\*|~~|`|[ \t\r\n])++(?=[0-9Xx])",
+    rb"(?:[ \t/][^<>]{0,200})?>|<!--[^<>]{0,200}?-->|(?<!\*)\*\*(?!\*)|~~|`|[ \t\r\n])++"
+    rb"(?=[0-9Xx])",
     re.IGNORECASE)
 _LINE_BREAK = re.compile(
     rb"<(?:br|/?(?:p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote))[ \t/>]", re.IGNORECASE)
@@ -2916,6 +2926,10 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
     joints = [m.span(1) for m in _GLUE.finditer(skeleton)]
     if budget is not None:
         budget.spend(len(joints))  # a Python step each: "1<1<1<..." is refused inline at once
+    if b"***" in data or b"###" in data:
+        # (round 11: a mask is no field boundary: "139****5678" was glued as "139 5678", and
+        # with the field after it ({"mobile": "139****5678", "code": "4821"}) made a mobile)
+        joints = [j for j in joints if _MASK_JOINT.fullmatch(data, *j) is None]
     if not joints:
         return None
     mask = skeleton.translate(_RUN_MASK)
@@ -2956,6 +2970,7 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
 
 
 _BRACKETS = re.compile(rb"[\[\]{}]")
+_MASK_JOINT = re.compile(rb"[ \-.]?(?:\*{3,}|#{3,})[ \-.]?")
 # The labels of a joint: keys before ':' or '=' and element names.
 _JOINT_LABELS = re.compile(
     rb"([A-Za-z_][\w.\-]*|[\x80-\xff]+)[\"']?[ \t]*[:=]|</?([A-Za-z][\w.:-]*)")

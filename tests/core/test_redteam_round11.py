@@ -100,6 +100,35 @@ def test_told_mobiles_still_read(text):
     assert "mobile" in found(j(text)), text
 
 
+@pytest.mark.parametrize("record", [
+    {"mobile": "139****5678", "code": "4821"},  # a login: the masked phone and its SMS code
+    {"masked_phone": "139****5678", "sms_code": "4821"},
+    {"user": "a", "mobile": "139****5678", "verify": "4821"},
+    {"mobile": "139****5678", "n": 4821},
+    {"mobile": "139###5678", "pin": "482"},
+])
+def test_a_mask_is_no_field_boundary(record):
+    """The field-gluing reading took a mask for a boundary ("139 5678") and glued the next
+    number field to it: 1395678 + 4821 made a mobile."""
+    assert found(json.dumps(record)) == set(), record
+
+
+def test_told_across_fields_with_generic_keys():
+    record = {"t1": f"my phone is {A}", "t2": f"then {B}", "t3": f"then {C}"}
+    assert "mobile" in found(json.dumps(record))
+    record = {"mobile_masked": f"{A}****{C}", "mobile_middle4": B}
+    assert "mobile" in found(json.dumps(record))
+
+
+@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE (pre-existing, field gluing, not "
+                   "_told_mobile): number fields named for themselves are glued with a form "
+                   "feed, which the mobile rules read as a space: {'phone_count': 139, 'total':"
+                   " 1234, 'pending': 5678} is read 139 1234 5678. Changing how named fields "
+                   "part a mobile touches every structure reading: left to a round of its own")
+def test_named_number_fields_read_as_a_mobile():
+    assert found(json.dumps({"phone_count": 139, "total": 1234, "pending": 5678})) == set()
+
+
 # -- told mobiles: still missed ---------------------------------------------------------------
 
 @pytest.mark.xfail(strict=True, reason="MISS: parts told out of order, each labelled by its "
