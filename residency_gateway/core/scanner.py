@@ -1220,9 +1220,14 @@ _TOLD_JOINING_HAN = frozenset(
 
 # A number fills a mask only when labelled as its digits (the middle, hidden or missing ones),
 # in the _FILL_REACH bytes before it.
-_FILL_LABEL = _any_of(b"middle", b"mid", b"hidden", b"missing", b"masked", b"rest", b"fill",
-                      b"blank", b"star", b"covered", "中间", "隐藏", "补全", "缺", "星号",
-                      "遮", "打码", "完整", "省略", "空", "隱藏", "補全", "中間")
+# (Latin labels as whole words: "interest", "arrest", "midnight" are none; the mask itself
+# told equal to a number: "**** = 1234", "xxxx: 1234")
+_FILL_LABEL = re.compile(
+    rb"(?<![a-z])(?:middle|hidden|missing|masked|rest|fill|filled|blank|blanked|stars?|starred"
+    rb"|covered)(?![a-z])|(?:\*{3,}|x{3,}|#{3,}|(?:\xe2\x80\xa2){3,}|(?:\xe2\x97\x8f){3,})[ \t]*"
+    rb"(?:=|:|\xef\xbc\x9a|is |are )|" + "|".join((
+        "中间(?!件)", "隐藏", "补全", "缺", "星号", "遮", "打码", "完整", "省略", "空", "隱藏",
+        "補全", "中間")).encode())
 _FILL_REACH = 32
 
 

@@ -69,6 +69,11 @@ def zipped(members: dict[str, str | bytes]) -> bytes:
     "order number 139 qty 1234 sku 5678",
     "电话会议 139 人参加，1234 条消息，5678 次浏览",
     "phone bill: 139 then $1234 then 5678",
+    "Interest due 4821. Phone 139****5678",  # labels are whole words ("rest")
+    "Phone 139****5678, arrest record 4821",
+    "midnight 2359 call 139****5678",
+    "mobile 139****5678 (mid-2024)",
+    "手机 139****5678 登录，中间件版本 1234",  # middleware, not the middle
     "联系我们：办公室139室，邮编1234，传真5678",  # a room, labels between
     "手机型号139，库存1234，销量5678",  # Chinese labels: stock, sales
 ])
@@ -90,6 +95,8 @@ def test_counts_codes_and_amounts_are_no_told_parts(text):
     f"my number is {A} and then {B} and {C} thanks",
     f"phone: {A} (first three) {B} (middle four) {C} (last four)",
     f"手机号{A}，后边是{B}，最后是{C}",
+    f"手机{A}****{C} (****={B})",
+    f"phone {A}xxxx{C}, xxxx: {B}",
     f"手机{A}打头，接着{B}，然后{C}",
     f"手機號碼{A}，中間{B}，尾號{C}",
     f"我的电话{A}，第二段{B}，第三段{C}",
