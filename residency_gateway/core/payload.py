@@ -1436,7 +1436,7 @@ def _cjk_text(raw: bytes) -> bool:
                for codec in ("utf-16-le", "utf-16-be"))
 
 
-_PDF_STREAM = re.compile(rb"stream\r?\n")
+_PDF_STREAM = re.compile(rb"stream(?:\r?\n|\r)")  # (a lone CR too: readers take it)
 # A literal string stops at the next "(" as well as its ")": a run of unclosed "(" costs one
 # step each, not a scan to the end each (linear, not quadratic).
 _PDF_STRING = re.compile(rb"\((?:\\.|[^\\()])*\)|<([0-9A-Fa-f\s]{1,4096})>", re.DOTALL)
@@ -1444,37 +1444,169 @@ MAX_PDF_TEXT_STREAM = 1024 * 1024
 
 
 def _pdf_shown_text(stream: bytes) -> str:
-    """The strings a content stream shows, in order and joined (TJ arrays with kerning, split
-    Tj operators, hex strings, UTF-16BE strings with a BOM): text as a reader lays it out.
-    Glyph ids of CID fonts (mapped only through the font's ToUnicode CMap) are not text."""
+    """The strings a content stream shows, in order (TJ arrays with kerning, split Tj
+    operators, hex strings, UTF-16BE strings with a BOM): text as a reader lays it out.
+    Glyph ids of CID fonts (mapped only through the font's ToUnicode CMap) are not text.
+    Round 11: strings are joined where a reader sees them touch (kerning, glyphs placed one by
+    one), parted by a space where the text moves on along its line by more than the strings
+    shown since could fill (table columns: "(Qty) Tj 100 0 Td (1) Tj 100 0 Td (39) Tj") or a
+    TJ array leaves an em or more, and by a line end where it moves to another line."""
     parts: list[str] = []
+    x = y = lx = ly = 0.0  # (where the last string was shown; the line's start, for Td)
+    size, shown, last = 12.0, 0, 0
     for m in _PDF_STRING.finditer(stream):
+        between = stream[last:m.start()]
+        last = m.end()
+        if between.strip():
+            gap = ""
+            for op in _PDF_TEXT_MOVE.finditer(between):
+                if op.group("tf") is not None:
+                    size = abs(_pdf_number(op.group("tf"))) or size
+                    continue
+                if op.group("kern") is not None:
+                    if _pdf_number(op.group("kern")) <= -1000 and not gap:
+                        gap = " "
+                    continue
+                if op.group() == b"BT":  # (the text matrix starts anew)
+                    lx = ly = 0.0
+                    continue
+                if op.group("tx") is not None:
+                    lx, ly = lx + _pdf_number(op.group("tx")), ly + _pdf_number(op.group("ty"))
+                elif op.group("e") is not None:
+                    scale = abs(_pdf_number(op.group("a"))) or 1.0
+                    lx, ly = _pdf_number(op.group("e")) / scale, _pdf_number(op.group("f")) / scale
+                else:  # (T*: the next line)
+                    ly -= size
+                if ly != y:
+                    gap = "\n"
+                elif (lx - x > size * max(shown, 1) or lx < x) and not gap:
+                    gap = " "
+                x, y, shown = lx, ly, 0
+            if gap and parts:
+                parts.append(gap)
+        if parts and stream[m.end():m.end() + 8].lstrip()[:1] in (b"'", b'"'):
+            parts.append("\n")  # (shown by ' or ": on the next line)
         if m.group(1) is not None:
             raw = bytes.fromhex(re.sub(rb"\s+", b"", m.group(1)).decode() + (
                 "0" if len(re.sub(rb"\s+", b"", m.group(1))) % 2 else ""))
         else:
-            raw = re.sub(rb"\\(.)", rb"\1", m.group()[1:-1])
-        parts.append(raw[2:].decode("utf-16-be", "replace") if raw.startswith(b"\xfe\xff")
-                     else raw.decode("latin-1"))
+            raw = _PDF_ESCAPE.sub(_pdf_unescape, m.group()[1:-1])
+        text = (raw[2:].decode("utf-16-be", "replace") if raw.startswith(b"\xfe\xff")
+                else raw.decode("latin-1"))
+        shown += len(text)
+        parts.append(text)
     return "".join(parts)
+
+
+# What moves the text between two strings: Td/TD (by tx ty), Tm (to e f, scaled by a), T*
+# (the next line), BT (the matrix anew), a TJ array's kerning (in thousandths of an em,
+# rightwards when negative), and Tf (the font size, the em the moves are measured by).
+_PDF_NUM = rb"[-+]?(?:\d{1,9}(?:\.\d{0,9})?|\.\d{1,9})"
+_PDF_TEXT_MOVE = re.compile(
+    rb"(?P<tx>" + _PDF_NUM + rb")\s+(?P<ty>" + _PDF_NUM + rb")\s+T[dD]"
+    rb"|(?P<a>" + _PDF_NUM + rb")\s+(?:" + _PDF_NUM + rb"\s+){3}(?P<e>" + _PDF_NUM
+    + rb")\s+(?P<f>" + _PDF_NUM + rb")\s+Tm"
+    rb"|(?P<tf>" + _PDF_NUM + rb")\s+Tf|T\*|\bBT\b|^\s*(?P<kern>" + _PDF_NUM + rb")\s*$")
+_PDF_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.DOTALL)
+_PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\n": b""}
+
+
+def _pdf_number(text: bytes) -> float:
+    return float(text)
+
+
+def _pdf_unescape(m: re.Match[bytes]) -> bytes:
+    """A literal string's escape: \\ddd (octal), \\n and the others, a line end (nothing)."""
+    code = m.group(1)
+    if code[:1].isdigit():
+        return bytes([int(code, 8) & 255])
+    return _PDF_ESCAPES.get(code, code)
 
 
 # A stream's dictionary ends just before its `stream` keyword; its filters, one name or an
 # array of them, are applied in order (`[/ASCII85Decode /FlateDecode]`: A85, then inflate).
-_PDF_FILTERS = re.compile(rb"/Filter\s*(\[[^\]]{0,200}\]|/[A-Za-z0-9]{1,40})")
-_PDF_NAME = re.compile(rb"/([A-Za-z0-9]{1,40})")
+_PDF_FILTERS = re.compile(rb"/Filter\s*(\[[^\]]{0,200}\]|/[A-Za-z0-9#]{1,40})")
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]{1,40})")
+# A name may spell any of its characters as #xx (PDF 1.2+): /Fl#61teDecode is /FlateDecode.
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PDF_END = re.compile(rb"\r?\n?endstream")
 _PDF_STREAM_MAX = 1_048_576  # bytes of one stream read
 
 
-def _pdf_filters(data: bytes, at: int) -> list[bytes]:
-    """The filter names of the stream whose `stream` keyword starts at `at` (its dictionary
-    in the 2 KB before it, after the last `<<` that opens it)."""
-    head = data[max(0, at - 2048):at]
-    start = head.rfind(b"obj")
-    found = _PDF_FILTERS.findall(head, max(0, start))
+def _pdf_dictionary(data: bytes, at: int, floor: int) -> bytes:
+    """The dictionary of the stream whose `stream` keyword starts at `at`: from its object's
+    `obj` in the 2 KB before it, or (round 11: a dictionary padded past 2 KB hid its /Filter)
+    back to `floor`, the end of the stream before (so all streams' look-backs read the PDF
+    once at most)."""
+    head = data[max(floor, at - 2048):at]
+    if b"obj" not in head and at - 2048 > floor:
+        head = data[floor:at]
+    return head[max(0, head.rfind(b"obj")):]
+
+
+def _pdf_filters(data: bytes, at: int, floor: int = 0) -> list[bytes]:
+    """The filter names of the stream whose `stream` keyword starts at `at` (in its
+    dictionary: see _pdf_dictionary)."""
+    found = _PDF_FILTERS.findall(_pdf_dictionary(data, at, floor))
     # (the last /Filter before the keyword: its own dictionary's)
-    return _PDF_NAME.findall(found[-1]) if found else []
+    return [_PDF_NAME_ESCAPE.sub(lambda e: bytes.fromhex(e.group(1).decode()), name)
+            for name in _PDF_NAME.findall(found[-1])] if found else []
+
+
+# Round 11: a Flate stream's /DecodeParms may name a predictor (PNG 10-15: a filter-type
+# byte before each row of /Columns samples; TIFF 2): the inflated bytes are then differences,
+# not the text ("\x00BT (1391\x002345..." with type-0 rows, or nothing readable with Sub/Up).
+_PDF_PREDICTOR = re.compile(rb"/Predictor\s+(\d{1,3})")
+_PDF_PARAM = re.compile(rb"/(Columns|Colors|BitsPerComponent)\s+(\d{1,6})")
+# Bytes of a PDF's streams whose prediction is undone byte by byte in Python (~0.3 s a MB at
+# worst), in all: more is refused (text streams are small; images and xref streams pass).
+MAX_PDF_PREDICTED = 256 * 1024
+
+
+def _pdf_predicted(data: bytes, at: int, out: bytes, spent: list[int], floor: int = 0
+                   ) -> bytes:
+    """`out` (a stream inflated) with the PNG predictor of the dictionary before `at` undone;
+    `out` as it is with none, a TIFF predictor, an image or an xref stream. `spent[0]`
+    counts the bytes undone byte by byte for the whole PDF: past MAX_PDF_PREDICTED the PDF
+    is refused (Uninspectable), as with too many streams."""
+    head = _pdf_dictionary(data, at, floor)
+    predictor = _PDF_PREDICTOR.search(head)
+    if predictor is None or int(predictor.group(1)) < 10 or b"/Image" in head or (
+            b"/XRef" in head):
+        return out
+    params = {k: int(v) for k, v in _PDF_PARAM.findall(head)}
+    bpp = max(1, params.get(b"Colors", 1) * params.get(b"BitsPerComponent", 8) // 8)
+    width = params.get(b"Columns", 1) * bpp
+    if not 0 < width <= 65536:
+        return out
+    rows = [out[i:i + 1 + width] for i in range(0, len(out), width + 1)]
+    if all(row[:1] == b"\x00" for row in rows):  # (no prediction: the bytes as they are)
+        return b"".join(row[1:] for row in rows)
+    spent[0] += len(out)
+    if spent[0] > MAX_PDF_PREDICTED:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"more than {MAX_PDF_PREDICTED} bytes of PDF streams predicted")
+    done = bytearray()
+    prior = bytearray(width)
+    for row in rows:
+        kind, line = row[0], bytearray(row[1:].ljust(width, b"\x00"))
+        for i in range(width):
+            left = line[i - bpp] if i >= bpp else 0
+            up, corner = prior[i], (prior[i - bpp] if i >= bpp else 0)
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc
+                                      else corner)) & 255
+        done += line[:len(row) - 1]
+        prior = line
+    return bytes(done)
 
 
 def _pdf_decoded(raw: bytes, filters: list[bytes], limit: int) -> bytes | None:
@@ -1529,12 +1661,15 @@ def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
     10: streams with no filter, or ASCII85 or hex before Flate, were not read; an ID in a
     kerned TJ array of an uncompressed stream reached SG.)"""
     total = 0
+    predicted = [0]  # (bytes whose prediction was undone in Python)
     view = memoryview(data)
+    floor = 0  # (where the stream before ended: a dictionary is looked for after it)
     for count, m in enumerate(_PDF_STREAM.finditer(data)):
         if count >= MAX_PDF_STREAMS:
             raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                 f"more than {MAX_PDF_STREAMS} PDF streams")
-        filters = _pdf_filters(data, m.start())
+        prev, floor = floor, m.end()
+        filters = _pdf_filters(data, m.start(), prev)
         if not filters:
             d = zlib.decompressobj()
             try:  # (a Flate stream whose dictionary was not found: as before)
@@ -1551,7 +1686,8 @@ def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
             decoded = _pdf_decoded(raw, filters, limit - total)
             if decoded is None:
                 continue
-            out = decoded
+            out = _pdf_predicted(data, m.start(), decoded, predicted, prev) if filters[
+                -1] in (b"FlateDecode", b"Fl") else decoded
         total += len(out)
         if total > limit:
             raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
@@ -1866,6 +2002,10 @@ class _Inspection:
             # "<w:t>110101199</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>003071233</w:t>" shows
             # as one ID in Word (missed before: two fields of an XML document).
             self.view(f"{label}/office-text", office_text(data))
+            if b"<w:delText" in data:
+                # Round 11: a revision's deleted text (w:delText) is gone from the document as
+                # accepted: "139<del>999</del><ins>12345678</ins>" shows 13912345678.
+                self.view(f"{label}/office-accepted", office_text(_OFFICE_DELETED.sub(b"", data)))
         if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
@@ -2036,10 +2176,16 @@ _RTF_CODEPAGE = re.compile(r"\\ansicpg(\d{3,5})")
 _RTF_CONTROL = re.compile(r"\\[a-zA-Z]{1,32}(?:-?\d{1,10})? ?|\\[^a-zA-Z]|[{}]")
 
 
-_OFFICE_TEXT = re.compile(rb"<(?:w:t|a:t|text:span|text:p|text:h)[ >]|<si><r>")
-# Where a shown line ends: a paragraph, a shared string, a line break; a tab shows as one.
-_OFFICE_BREAK = re.compile(rb"</(?:w:p|a:p|text:p|text:h|si|w:tc|a:tc|table:table-cell)>"
+# (round 11: also a field's code split over runs, w:instrText ('HYPERLINK "tel:139..."'), and
+# a spreadsheet's inline strings, <c t="inlineStr"><is><r><t>)
+_OFFICE_TEXT = re.compile(rb"<(?:w:t|a:t|text:span|text:p|text:h|w:instrText)[ >]|<si><r>|<is>")
+# Where a shown line ends: a paragraph, a shared string, a line break; a tab shows as one. A
+# table's cell ends with " |\n" (round 11: with a line end alone, "139", "1234", "5678" in
+# three cells of a row were read as a mobile, which the digit rules read over line ends).
+_OFFICE_CELL = re.compile(rb"</(?:w:tc|a:tc|table:table-cell|table:covered-table-cell|c)>")
+_OFFICE_BREAK = re.compile(rb"</(?:w:p|a:p|text:p|text:h|si)>"
                            rb"|<(?:w:br|w:cr|a:br|text:line-break)\b[^<>]{0,200}>")
+_OFFICE_DELETED = re.compile(rb"<w:delText\b[^<>]{0,200}>[^<]*</w:delText>")
 _OFFICE_TAB = re.compile(rb"<(?:w:tab|text:tab)\b[^<>]{0,200}>")
 _ANY_TAG = re.compile(rb"<[^<>]{0,4096}>")
 
@@ -2048,7 +2194,7 @@ def office_text(data: bytes) -> str:
     """The text of an office document's XML as a reader shows it: the runs of a paragraph
     joined (every tag inside it gone), a line for each paragraph, cell or break, entities
     decoded."""
-    text = _OFFICE_TAB.sub(b"\t", _OFFICE_BREAK.sub(b"\n", data))
+    text = _OFFICE_TAB.sub(b"\t", _OFFICE_BREAK.sub(b"\n", _OFFICE_CELL.sub(b" |\n", data)))
     return html.unescape(_ANY_TAG.sub(b"", text).decode("utf-8", "replace"))
 
 

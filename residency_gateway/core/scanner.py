@@ -1117,7 +1117,10 @@ def _told_mobile(data: bytes, budget: Budget | None = None) -> bytes | None:
     seven digits that begins as a mobile does, or one masked: a regex led by a literal "1",
     in C), then a phone word in the _TOLD_GAP bytes before it; a Python step per first part
     and per part is spent from `budget`. (A search for the phone words over the whole text
-    cost ~40 us per 2 KB body.)"""
+    cost ~40 us per 2 KB body.) Round 11: a number counted or priced ("139 calls, 1234
+    items", "1234 条", "qty 1234", "¥1234") is no part, and a mask is filled only by a
+    number labelled as its digits ("中间四位是1234", "middle: 1234"), not by a code, a year or
+    an amount beside it ("139****5678, 验证码 4821")."""
     lines: list[bytes] = []
     end = 0
     for first in _TOLD_FIRST.finditer(data):
@@ -1132,6 +1135,7 @@ def _told_mobile(data: bytes, budget: Budget | None = None) -> bytes | None:
             continue
         anchor = max(0, start - _TOLD_GAP) + words[-1]  # (the last phone word before it)
         parts: list[bytes] = []
+        fillers: list[bytes] = []  # (numbers labelled as a mask's digits)
         end = kept = start
         plain = True
         while len(parts) < 4:
@@ -1145,20 +1149,91 @@ def _told_mobile(data: bytes, budget: Budget | None = None) -> bytes | None:
             end = part.end()
             if _TOLD_COUNT.match(data, end) is not None:
                 continue  # "the last 4 digits", "后4位": where a part is, not a part
-            if parts and data[kept:part.start()].strip(_SEPARATORS_BYTES):
+            if parts and data[part.start() - 1] in _TOLD_WORD_BYTES:
+                continue  # (a digit of a word or a key: "middle4", "part_2")
+            if _TOLD_QUANTITY.match(data, end) is not None:
+                break  # "139 人", "1234 条": a count
+            gap = data[kept:part.start()]
+            if parts and gap.strip(_SEPARATORS_BYTES):  # (words between: checked)
+                if _FILL_LABEL.search(gap[-_FILL_REACH:].lower()) is not None:
+                    fillers.append(part.group())
+                elif not _told_gap(gap):
+                    break  # "139 calls, then 1234 items", "qty 1234", "¥1234": counts, amounts
                 plain = False
             parts.append(part.group())
             kept = end
+        if plain and not any(_MASK.search(p) for p in parts):
+            continue  # (parts with separators alone: one run, read by the digit rules)
         before = [m.group() for m in _LONE_NUMBER.finditer(
-            data, max(0, anchor - 2 * _TOLD_GAP), anchor)][-1:]  # (a mask's part told first)
-        mobile = _told_mobile_digits(parts, plain, before)
+            data, max(0, anchor - 2 * _TOLD_GAP), anchor)
+            if _FILL_LABEL.search(data[max(0, m.start() - _FILL_REACH):m.start()].lower())
+            ][-1:]  # (a mask's part told first, labelled)
+        mobile = _told_mobile_digits(parts, plain, fillers + before)
         if mobile is not None:
             lines.append(b"tel " + mobile)
     return b"\n".join(lines) if lines else None
 
 
+# What stands between two told parts: its first and last words (Latin letters) are words
+# that join parts ("and then", "followed by", "ending", "middle") or none; a label or a unit
+# ("ways", "qty", "total", "items") says the numbers are counts. Nor does the next part
+# follow a currency sign.
+_TOLD_JOINERS = frozenset(b"""and then next after followed follow following by plus is are was
+    were be or the with ending ends end last lastly finally final middle mid first second third
+    area rest dash space hyphen to at on in of it its s my me you that this one ones four three
+    digits digit part group block bit remaining comes come again more also oh um uh so now
+    starting starts start begins beginning before stars star hidden masked missing""".split())
+_TOLD_JSON_KEY = re.compile(rb'"[^"]{0,40}+"[ \t]*+:')
+_TOLD_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_TOLD_WORD_EDGES = re.compile(rb"^[^A-Za-z]*?([A-Za-z]+)|([A-Za-z]+)[^A-Za-z]*$")
+_TOLD_AMOUNT = re.compile("(?:[$\u00a5\u20ac\u00a3\uffe5]|rmb|usd|cny)[ \t]*$".encode(),
+                          re.IGNORECASE)
+# Chinese measure words right after a number: it counts something ("139 人", "1234 条消息"),
+# or is a place in an address ("139室", "139号楼")
+_TOLD_QUANTITY = re.compile("[ \t]*(?:{})".format("|".join(
+    "人个条次件元块分秒天年月日台辆本张页份套箱名家笔项岁米克斤万千百亿室楼层栋幢弄路街")).encode())
+
+
+def _told_gap(gap: bytes) -> bool:
+    """Whether `gap` (the text between two told parts) may join them (see above)."""
+    if _TOLD_AMOUNT.search(gap) is not None:
+        return False
+    if len(gap) > 2 * _TOLD_GAP:
+        return False
+    if b'":' in gap:  # (JSON keys that name no field of their own, "note2", "b", "part_2",
+        # are the structure's, not words of the text; "total", "qty" are labels: kept)
+        gap = _TOLD_JSON_KEY.sub(lambda k: k.group() if _names_a_field(k.group()) else b" ", gap)
+    if not all(word.lower() in _TOLD_JOINERS
+               for m in _TOLD_WORD_EDGES.finditer(gap) for word in m.groups() if word):
+        return False
+    return gap.isascii() or all(
+        c in _TOLD_JOINING_HAN for c in gap.decode("utf-8", "ignore") if "\u4e00" <= c <= "\u9fff")
+
+
+# The Chinese characters of words that join told parts (然后, 接着, 中间, 尾号, 最后是, 后面,
+# 开头, 再加上, 第二段, 剩下的, ...): a gap with any other ("库存", "邮编", "销量": a label)
+# joins none.
+_TOLD_JOINING_HAN = frozenset(
+    "的了呢吧啊哦嗯还有就再又加上和跟与及以然后接着下来最前中间尾末头开结部分段号码数字位"
+    "一二三四五六七八第是为剩其余补全隐藏星打边面半續续後號碼數後面開頭結間剩餘")
+
+
+# A number fills a mask only when labelled as its digits (the middle, hidden or missing ones),
+# in the _FILL_REACH bytes before it.
+# (Latin labels as whole words: "interest", "arrest", "midnight" are none; the mask itself
+# told equal to a number: "**** = 1234", "xxxx: 1234")
+_FILL_LABEL = re.compile(
+    rb"(?<![a-z])(?:middle|hidden|missing|masked|rest|fill|filled|blank|blanked|stars?|starred"
+    rb"|covered)(?![a-z])|(?:\*{3,}|x{3,}|#{3,}|(?:\xe2\x80\xa2){3,}|(?:\xe2\x97\x8f){3,})[ \t]*"
+    rb"(?:=|:|\xef\xbc\x9a|is |are )|" + "|".join((
+        "中间(?!件)", "隐藏", "补全", "缺", "星号", "遮", "打码", "完整", "省略", "空", "隱藏",
+        "補全", "中間")).encode())
+_FILL_REACH = 32
+
+
 _TOLD_FIRST = re.compile(
-    "1[3-9][0-9](?:[0-9]{4}(?![0-9])|(?![0-9])|[ \\-.]?[*xX\u00d7#\u2022\u25cf]{3,5})".encode())
+    "1[3-9][0-9](?:[0-9]{4}(?![0-9])|(?![0-9])|[0-9]{0,4}[ \\-.]?[*xX\u00d7#\u2022\u25cf]{3,5})"
+    .encode())  # (round 11: 1391***5678 too, the mask after 4 to 7 digits)
 _ASCII_DIGITS = frozenset(b"0123456789")
 
 
@@ -1167,8 +1242,8 @@ _LONE_NUMBER = re.compile(rb"(?<![0-9])[0-9]{3,5}(?![0-9])")
 
 def _told_mobile_digits(parts: list[bytes], plain: bool, before: list[bytes]
                         ) -> bytes | None:
-    """The mainland mobile that told parts make (a mask filled by a later part, or by the
-    number told just before the phone word, `before`), or None."""
+    """The mainland mobile that told parts make (a mask filled by a part labelled as its
+    digits, or by such a number told just before the phone word: `before`), or None."""
     masked = next((i for i, p in enumerate(parts) if _MASK.search(p)), None)
     if masked is not None:
         head, mask, tail = _MASK.split(parts[masked], 1)[0], _MASK.search(
@@ -1176,8 +1251,7 @@ def _told_mobile_digits(parts: list[bytes], plain: bool, before: list[bytes]
         assert mask is not None
         head, tail = head.strip(b" -."), tail.strip(b" -.")
         size = len(mask.group())
-        filler = next((p for p in parts[masked + 1:] + parts[:masked] + before
-                       if p.isdigit() and len(p) == size), None)
+        filler = next((p for p in before if p.isdigit() and len(p) == size), None)
         if filler is None:
             return None
         number = head + filler + tail
@@ -1201,11 +1275,14 @@ def _told_mobile_digits(parts: list[bytes], plain: bool, before: list[bytes]
 # A line break (<br>) and the edge of a block or table cell show as a line break, which joins
 # digit groups as a newline does ("<p>139</p><p>1234 5678</p>" reads as "139\n1234 5678",
 # under the grouping rules of any digit run). Elements that show a number of their own
-# (<sup>, <sub>) are not marks here.
+# (<sup>, <sub>) are not marks here. Nor is a run of three or more asterisks: a mask, empty
+# emphasis that shows as it is (round 11: "139****5678" was read as 1395678, and the field
+# beside it, {"mobile": "139****5678", "code": "4821"}, joined to it as a mobile).
 _INLINE_MARKS = re.compile(
     rb"(?<=[0-9])(?:</?(?:b|i|u|s|em|strong|span|font|small|big|mark|code|kbd|tt|samp|var|ins"
     rb"|del|strike|a|abbr|bdi|bdo|nobr|wbr|br|p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote)"
-    rb"(?:[ \t/][^<>]{0,200})?>|<!--[^<>]{0,200}?-->|\*\*|~~|`|[ \t\r\n])++(?=[0-9Xx])",
+    rb"(?:[ \t/][^<>]{0,200})?>|<!--[^<>]{0,200}?-->|(?<!\*)\*\*(?!\*)|~~|`|[ \t\r\n])++"
+    rb"(?=[0-9Xx])",
     re.IGNORECASE)
 _LINE_BREAK = re.compile(
     rb"<(?:br|/?(?:p|div|li|td|th|tr|h[1-6]|dd|dt|pre|blockquote))[ \t/>]", re.IGNORECASE)
@@ -2946,6 +3023,10 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
     joints = [m.span(1) for m in _GLUE.finditer(skeleton)]
     if budget is not None:
         budget.spend(len(joints))  # a Python step each: "1<1<1<..." is refused inline at once
+    if (b"*" in data and b"***" in data) or (b"#" in data and b"###" in data):  # (memchr first)
+        # (round 11: a mask is no field boundary: "139****5678" was glued as "139 5678", and
+        # with the field after it ({"mobile": "139****5678", "code": "4821"}) made a mobile)
+        joints = [j for j in joints if _MASK_JOINT.fullmatch(data, *j) is None]
     if not joints:
         return None
     mask = skeleton.translate(_RUN_MASK)
@@ -2986,6 +3067,7 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
 
 
 _BRACKETS = re.compile(rb"[\[\]{}]")
+_MASK_JOINT = re.compile(rb"[ \-.]?(?:\*{3,}|#{3,})[ \-.]?")
 # The labels of a joint: keys before ':' or '=' and element names.
 _JOINT_LABELS = re.compile(
     rb"([A-Za-z_][\w.\-]*|[\x80-\xff]+)[\"']?[ \t]*[:=]|</?([A-Za-z][\w.:-]*)")
