@@ -1125,8 +1125,9 @@ def _told_mobile(data: bytes, budget: Budget | None = None) -> bytes | None:
     end = 0
     for first in _TOLD_FIRST.finditer(data):
         start = first.start()
-        if start < end or (start and data[start - 1] in _ASCII_DIGITS):
-            continue
+        if start < end or (start and data[start - 1] in _ASCII_DIGITS) or \
+                _PLAIN_MOBILE.match(data, start) is not None:
+            continue  # (a mobile written as one, "139 1234 5678": the digit rules read it)
         if budget is not None:
             budget.spend(1)
         words = [w.start() for w in _TOLD_MOBILE_WORDS.finditer(
@@ -1231,6 +1232,7 @@ _FILL_LABEL = re.compile(
 _FILL_REACH = 32
 
 
+_PLAIN_MOBILE = re.compile(rb"1[3-9][0-9](?:[ \-.]?[0-9]{4}){2}(?![0-9])")
 _TOLD_FIRST = re.compile(
     "1[3-9][0-9](?:[0-9]{4}(?![0-9])|(?![0-9])|[0-9]{0,4}[ \\-.]?[*xX\u00d7#\u2022\u25cf]{3,5})"
     .encode())  # (round 11: 1391***5678 too, the mask after 4 to 7 digits)
@@ -2350,15 +2352,12 @@ def _mixed_said_parts(data: bytes, budget: Budget | None = None
             budget.spend(1)
         if windows and at < windows[-1][1] - _MIXED_REACH // 2:
             continue  # read with the window before
-        beside = []
+        # (the letters after the digit, then those before it, each only when needed)
         after = _MIXED_AFTER.match(data, at + 1)
-        if after is not None:
-            beside.append(after.group(1))
-        before = _MIXED_BEFORE.match(data[max(0, at - 128):at][::-1])
-        if before is not None:
-            beside.append(before.group(1)[::-1])
-        if not any(_mixed_word_in(word) for word in beside):
-            continue
+        if after is None or not _mixed_word_in(after.group(1)):
+            before = _MIXED_BEFORE.match(data[max(0, at - 128):at][::-1])
+            if before is None or not _mixed_word_in(before.group(1)[::-1]):
+                continue
         windows.append((max(0, at - _MIXED_REACH), min(len(data), at + 1 + _MIXED_REACH)))
     if not windows:
         return None  # (no single digit apart, decided in C: most text; or none beside a word)
@@ -2407,7 +2406,8 @@ def _mixed_word_in(chunk: bytes) -> bool:
     """Whether the letters beside a digit are a digit word, or hold one of kana, Hangul or
     Thai (written without spaces)."""
     if chunk.isascii():
-        return chunk.lower().decode() in _MIXED_MEANING or chunk.lower().decode() in _MIXED_X_WORDS
+        word = chunk.lower().decode()
+        return word in _MIXED_MEANING or word in _MIXED_X_WORDS
     # (kana E3, Hangul EA-ED, Thai E0: Chinese text, E4-E9, holds none of their words, and
     # a Vietnamese word is 12 bytes at most)
     scripts = len(chunk.translate(None, b"\xe0\xe3\xea\xeb\xec\xed")) < len(chunk)
