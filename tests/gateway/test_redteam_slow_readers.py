@@ -58,6 +58,9 @@ async def odd_answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
             if mode != b"chunked":
                 writer.close()
                 return
+        elif mode == b"long":  # the body runs past its Content-Length: a forged answer
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + body
+                         + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL!")
         elif mode in (b"short", b"stall"):
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size
                          + body[:size // 2])
@@ -216,9 +219,16 @@ async def test_paused_clients_past_the_global_cap_leave_others_served(make_gatew
 
 
 async def test_shutdown_with_paused_clients_gives_everything_back(make_gateway, odd):
-    gw = await gateway(make_gateway, odd.url, client_idle_timeout_s=30,
-                       client_min_rate_bytes_s=0)
-    slow = [await slow_client(gw, f"/{s}/cl") for s in (600_000, 3_000_000)]
+    """Stopping with a paused client on a read-ahead answer and one on a streamed answer
+    bigger than the kernel holds: the budget and the slots come back, and the streamed one is
+    recorded as interrupted, not completed."""
+    def edit(m: dict[str, Any]) -> None:
+        m["regions"]["sg"]["upstreams"] = [odd.url]
+        m["limits"] = {"client_idle_timeout_s": 30, "client_min_rate_bytes_s": 0,
+                       "response_buffer_bytes": 5_000_000}
+
+    gw = await make_gateway(edit, shutdown_grace_s=1)
+    slow = [await slow_client(gw, f"/{s}/cl") for s in (4_000_000, 16_000_000)]
     try:
         assert await until(lambda: len(odd.requests) == 2)
         await asyncio.sleep(0.2)
@@ -226,6 +236,10 @@ async def test_shutdown_with_paused_clients_gives_everything_back(make_gateway, 
         with contextlib.suppress(Exception):
             await asyncio.wait_for(gw.running.stop(), 20)
         assert rt.read_ahead.used == 0
+        pool = rt.active.upstreams["sg"].client
+        assert pool.busy == 0 and not pool.inuse
+        outcomes = sorted(c["outcome"] for c in gw.records() if c["type"] == "completion")
+        assert outcomes == ["interrupted_by_shutdown"] * 2, outcomes
     finally:
         for _, w in slow:
             w.transport.abort()
@@ -278,6 +292,27 @@ async def test_a_paused_client_cut_for_idling_gives_its_read_ahead_back(make_gat
         [done] = await gw.completions(1)
         assert done["outcome"] in (("client_timeout",) if size > 2_000_000
                                    else ("client_timeout", "completed"))
+        assert await until(lambda: settled(gw))
+    finally:
+        w.transport.abort()
+
+
+async def test_a_body_longer_than_its_length_reaches_no_other_request(make_gateway, odd):
+    """The upstream sends a forged second answer after a 600 KB body that a paused client
+    has read ahead of it; the next request, on the only connection of the base, gets its own
+    answer."""
+    gw = await gateway(make_gateway, odd.url, upstream_connections_per_base=1,
+                       client_idle_timeout_s=5, client_min_rate_bytes_s=0,
+                       response_buffer_bytes=5_000_000)
+    r, w = await slow_client(gw, "/4000000/long")
+    try:
+        assert await until(lambda: len(odd.requests) == 1)
+        async with gw.session.get(gw.url + "/2000/cl", headers={
+                "X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"]}) as resp:
+            assert resp.status == 200 and await resp.read() == body_of(2000)
+        head, body = split_answer(await asyncio.wait_for(
+            Trickler(r, w, 4_000_000, 65536, 0).run(), 30))
+        assert body == body_of(4_000_000)
         assert await until(lambda: settled(gw))
     finally:
         w.transport.abort()
