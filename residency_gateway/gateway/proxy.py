@@ -842,12 +842,15 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
             try:
                 if (transport is not None and len(chunk) <= _UNTIMED_WRITE
                         and not transport.get_write_buffer_size()):
-                    # A small write into an empty send buffer cannot wait for the client
-                    # (no timer: the common small answer).
-                    if last:  # the last bytes go out with the end mark
-                        await response.write_eof(chunk)
-                        break
-                    await response.write(chunk)
+                    # A small write into an empty send buffer: it waits for the client only
+                    # if the head that goes out with it is big (up to MAX_HEAD, 256 KiB) and
+                    # the kernel's buffers are small (a real network), and then at most
+                    # client_idle_timeout_s: aiohttp's drain has no limit of its own.
+                    async with asyncio.timeout(idle):
+                        if last:  # the last bytes go out with the end mark
+                            await response.write_eof(chunk)
+                            break
+                        await response.write(chunk)
                     handed += len(chunk)
                     continue
                 await paced(chunk)

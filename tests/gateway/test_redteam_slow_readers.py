@@ -58,6 +58,10 @@ async def odd_answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
             if mode != b"chunked":
                 writer.close()
                 return
+        elif mode == b"bighead":  # a head of about 200 KB and a small body
+            fields = b"".join(b"X-Pad-%d: %b\r\n" % (i, b"p" * 8000) for i in range(25))
+            writer.write(b"HTTP/1.1 200 OK\r\n" + fields
+                         + b"Content-Length: %d\r\n\r\n" % size + body)
         elif mode == b"long":  # the body runs past its Content-Length: a forged answer
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + body
                          + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL!")
@@ -314,5 +318,22 @@ async def test_a_body_longer_than_its_length_reaches_no_other_request(make_gatew
             Trickler(r, w, 4_000_000, 65536, 0).run(), 30))
         assert body == body_of(4_000_000)
         assert await until(lambda: settled(gw))
+    finally:
+        w.transport.abort()
+
+
+async def test_a_big_head_and_small_body_to_a_client_that_reads_nothing_is_cut(
+        make_gateway, odd):
+    """A 200 KB head and a 10-byte body to a client that reads nothing, on a client
+    connection whose kernel send buffer is small (as on a real network; accepted sockets
+    inherit the listener's SO_SNDBUF): the gateway does not wait for it without a limit."""
+    gw = await gateway(make_gateway, odd.url, client_idle_timeout_s=0.5)
+    for sock in gw.running.listener.sockets:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    r, w = await slow_client(gw, "/10/bighead")
+    try:
+        assert await until(lambda: any(c["type"] == "completion" for c in gw.records()), 8)
+        [done] = await gw.completions(1)
+        assert done["outcome"] == "client_timeout"
     finally:
         w.transport.abort()
