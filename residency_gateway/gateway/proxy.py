@@ -724,6 +724,8 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
         response._send_headers_immediately = False
     loop = asyncio.get_running_loop()
     held = True  # the upstream connection is ours until the whole answer is in hand
+    # (the head's size as it goes out, about: what the first small write carries with it)
+    head_bytes = sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 64
     rest: list[bytes] | None = None  # the end of the answer, taken off a freed connection
     reserved = 0  # bytes of rt.read_ahead this answer may hold
     handed = 0  # answer bytes handed to the client's connection
@@ -845,12 +847,15 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                     # A small write into an empty send buffer: it waits for the client only
                     # if the head that goes out with it is big (up to MAX_HEAD, 256 KiB) and
                     # the kernel's buffers are small (a real network), and then at most
-                    # client_idle_timeout_s: aiohttp's drain has no limit of its own.
-                    async with asyncio.timeout(idle):
+                    # client_idle_timeout_s: aiohttp's drain has no limit of its own. (No
+                    # timer with a common head: the small answer's fast path.)
+                    async with (asyncio.timeout(idle) if head_bytes + len(chunk) >
+                                _UNTIMED_WRITE else contextlib.nullcontext()):
                         if last:  # the last bytes go out with the end mark
                             await response.write_eof(chunk)
                             break
                         await response.write(chunk)
+                    head_bytes = 0  # (sent)
                     handed += len(chunk)
                     continue
                 await paced(chunk)
