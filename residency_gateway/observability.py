@@ -158,6 +158,16 @@ class Metrics:
                                            "fast 503 at the connection cap", registry=r)
         self.connections_closed = Counter("rg_connections_closed", "Connections closed by the "
                                           "gateway", ["reason"], registry=r)
+        self.read_ahead = Counter("rg_read_ahead", "Answers to a client that fell behind: "
+                                  "read ahead in memory (result=held, their upstream "
+                                  "connection freed at once) or found no room the first time "
+                                  "(result=streamed: too big, or the process's budget spent; "
+                                  "tried again while the client stays behind)",
+                                  ["result"], registry=r)
+        self.read_ahead_bytes = Gauge("rg_read_ahead_bytes", "Answer bytes this process holds "
+                                      "ahead of slow clients (at most limits."
+                                      "response_buffers_total_bytes)", registry=r,
+                                      multiprocess_mode="livesum")
         self.task_failures = Counter("rg_task_failures", "Background task crashes (restarted "
                                      "with backoff by the supervisor)", ["task"], registry=r)
         self.ready = Gauge("rg_ready", "1 when the gateway is ready to take traffic", registry=r,

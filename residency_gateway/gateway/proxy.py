@@ -728,6 +728,7 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
     head_bytes = sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 64
     rest: list[bytes] | None = None  # the end of the answer, taken off a freed connection
     reserved = 0  # bytes of rt.read_ahead this answer may hold
+    streamed = False  # whether read_ahead found no room for this answer (counted once)
     handed = 0  # answer bytes handed to the client's connection
     waited = 0.0  # seconds spent waiting for the client to take them
 
@@ -747,15 +748,22 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
 
     def read_ahead() -> None:
         """The client is behind: read on ahead of it if the whole answer can be held."""
-        nonlocal reserved
+        nonlocal reserved, streamed
+        if reserved:
+            return
         cap = limits.response_buffer_bytes
         size = upstream.content_length if (upstream.content_length is not None and
                                            not upstream.has_transfer_encoding) else cap
-        if reserved or size > cap or upstream.received > size:
-            return  # too big to hold: it streams at the client's pace
-        if rt.read_ahead.take(size, limits.response_buffers_total_bytes):
+        if size <= cap and upstream.received <= size and rt.read_ahead.take(
+                size, limits.response_buffers_total_bytes):
             reserved = size
             upstream.hold_up_to(size)
+            rt.metrics.read_ahead.labels(result="held").inc()
+            rt.metrics.read_ahead_bytes.set(rt.read_ahead.used)
+        elif not streamed:  # too big to hold, or the budget spent: it streams at the
+            # client's pace (tried again each time the client is behind: room may free)
+            streamed = True
+            rt.metrics.read_ahead.labels(result="streamed").inc()
 
     def taken() -> int:
         """Answer bytes the client has taken: handed to its connection, acknowledged."""
@@ -880,4 +888,5 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
             client.release(upstream, reuse=False)
         if reserved:
             rt.read_ahead.give(reserved)
+            rt.metrics.read_ahead_bytes.set(rt.read_ahead.used)
     return response

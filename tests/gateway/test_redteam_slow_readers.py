@@ -337,3 +337,30 @@ async def test_a_big_head_and_small_body_to_a_client_that_reads_nothing_is_cut(
         assert done["outcome"] == "client_timeout"
     finally:
         w.transport.abort()
+
+
+
+async def test_read_ahead_is_counted_and_its_bytes_shown(make_gateway, odd):
+    """rg_read_ahead_total{result="held"} counts an answer held ahead of a slow client and
+    rg_read_ahead_bytes what is held now: its size while held, 0 once it is done."""
+    from prometheus_client import generate_latest
+
+    from tests.helpers import metric_value
+
+    size = 4_000_000
+    gw = await gateway(make_gateway, odd.url, client_idle_timeout_s=5,
+                       client_min_rate_bytes_s=0, response_buffer_bytes=5_000_000)
+    metrics = gw.runtime.metrics
+    r, w = await slow_client(gw, f"/{size}/cl")
+    pool = gw.runtime.active.upstreams["sg"].client
+    assert await until(lambda: len(odd.requests) == 1 and not pool.inuse)
+    text = generate_latest(metrics.registry).decode()
+    assert metric_value(text, "rg_read_ahead_total", result="held") == 1
+    assert metric_value(text, "rg_read_ahead_bytes") == size
+    w.transport.resume_reading()
+    await r.read(10000)
+    w.close()
+    await gw.completions(1)
+    assert await until(lambda: settled(gw))
+    text = generate_latest(metrics.registry).decode()
+    assert metric_value(text, "rg_read_ahead_bytes") == 0
