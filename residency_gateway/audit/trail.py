@@ -251,10 +251,14 @@ class Trail(abc.ABC):
         loop = asyncio.get_running_loop()
         last_cp_time = loop.time()
         while True:
-            if not self._wakeup.is_set():  # (else at once: no wait_for task and timer)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(),
-                                           timeout=self.checkpoint_interval_s)
+            if not self._wakeup.is_set():  # (else at once: no timer)
+                # A timer that sets the event, not wait_for: wait_for wraps the wait in a new
+                # task each time, and at one connection the writer waits once per request.
+                timer = loop.call_later(self.checkpoint_interval_s, self._wakeup.set)
+                try:
+                    await self._wakeup.wait()
+                finally:
+                    timer.cancel()
             self._wakeup.clear()
             if self._lazy_timer is not None:
                 self._lazy_timer.cancel()
