@@ -252,9 +252,28 @@ _TEXT_RUNS = re.compile(f"[^{_CTL}\ufffd]{{8,}}")
 # 150 KB of JPEG data, 33k short runs found and dropped, 5.9 -> 2.2 ms; a run of eight or
 # more is found whole as before, since it holds no U+FFFD)
 _MERGED_RUNS = re.compile(f"(?=[^\ufffd]{{8}})[^{_CTL}\ufffd]+(?:[{_CTL}]{{1,2}}[^{_CTL}\ufffd]+)*")
-_WIDE_CLASS = ("\t\n\r\x20-\x7e\u00a0-\u06ff\u0900-\u0e7f\u2000-\u24ff\u2776-\u2793"
-               "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uff00-\uffef"
-               "\U0001d400-\U0001d7ff")
+_WIDE_RANGES = ((0x09, 0x0a), (0x0d, 0x0d), (0x20, 0x7e), (0xa0, 0x6ff), (0x900, 0xe7f),
+                (0x2000, 0x24ff), (0x2776, 0x2793), (0x3000, 0x30ff), (0x3400, 0x4dbf),
+                (0x4e00, 0x9fff), (0xac00, 0xd7a3), (0xff00, 0xffef), (0x1d400, 0x1d7ff))
+
+
+def _class_of(ranges: Iterable[tuple[int, int]]) -> str:
+    """A regex character class body for the inclusive code point ranges."""
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                   for a, b in ranges)
+
+
+def _complement(ranges: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    out, nxt = [], 0
+    for a, b in ranges:
+        if a > nxt:
+            out.append((nxt, a - 1))
+        nxt = b + 1
+    return [*out, (nxt, 0x10FFFF)] if nxt <= 0x10FFFF else out
+
+
+_WIDE_CLASS = _class_of(_WIDE_RANGES)
+_NOT_WIDE = _class_of(_complement(_WIDE_RANGES))
 _WIDE_TEXT_RUNS = re.compile(f"[{_WIDE_CLASS}]{{8,}}")
 _WIDE_CODECS = (("utf-16-le", 2), ("utf-16-be", 2), ("utf-32-le", 4), ("utf-32-be", 4))
 _DBCS_CODECS = ("gb18030", "big5", "shift_jis")
@@ -266,23 +285,98 @@ def _at_least(count: int, chars: str) -> re.Pattern[str]:
     return re.compile(f"(?:[^{chars}]*+[{chars}]){{{count}}}")
 
 
-_DBCS_KEPT = _at_least(8, "0-9\uff10-\uff19" + CN_NUMERAL_CHARS)
+_DBCS_DIGITS = "0-9\uff10-\uff19" + CN_NUMERAL_CHARS
+_DBCS_KEPT = _at_least(8, _DBCS_DIGITS)
 _EBCDIC_KEPT = _at_least(4, "0-9")
-_WIDE_DIGITS = _at_least(2, "\\d\u2460-\u24ff\u2776-\u2793" + CN_NUMERAL_CHARS)
+_WIDE_DIGIT_CHARS = "\\d\u2460-\u24ff\u2776-\u2793" + CN_NUMERAL_CHARS
+_WIDE_DIGITS = _at_least(2, _WIDE_DIGIT_CHARS)
 _WIDE_LETTERS = _at_least(8, "A-Za-z")
+
+
+def _within_a_run(count: int, chars: str, not_run: str) -> re.Pattern[str]:
+    """A pattern that matches `count` characters of the class `chars` with only other run
+    characters (none of the class `not_run`) between them: it matches inside every run that
+    holds `count` of them, and never across two runs, provided no character of `chars` is of
+    `not_run` (for _kept_runs). It starts with a plain class, which the engine skips to in C
+    (a lookahead first, or an alternation, was slower than listing every run)."""
+    return re.compile(f"[{chars}](?:[^{not_run}{chars}]*+[{chars}]){{{count - 1}}}")
+
+
+_DBCS_WITHIN = _within_a_run(8, _DBCS_DIGITS, f"{_CTL}\ufffd")
+_EBCDIC_WITHIN = _within_a_run(4, "0-9", f"{_CTL}\ufffd")
+
+
+def _wide_digit_class() -> str:
+    """_WIDE_DIGIT_CHARS within _WIDE_RANGES, as a class of its own (a digit no run holds,
+    Myanmar's, would start a match that takes the next run's first digit)."""
+    wide = "".join(chr(c) for a, b in _WIDE_RANGES for c in range(a, b + 1))
+    found = sorted({ord(c) for c in re.findall(f"[{_WIDE_DIGIT_CHARS}]", wide)})
+    ranges: list[tuple[int, int]] = []
+    for c in found:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    return _class_of(ranges)
+
+
+_WIDE_WITHIN = (_within_a_run(2, _wide_digit_class(), _NOT_WIDE),
+                _within_a_run(8, "A-Za-z", _NOT_WIDE))
 _ISO2022 = (("iso-2022-jp", (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")),
             ("iso-2022-kr", (b"\x1b$)C",)))
 _RUN_JOINT = ";\n"  # (each run a field of its own: a newline alone joins digit groups)
 _ESCAPE_CHARS = re.compile(r"[\\%&<+]")  # what _decodings undoes starts with one of these
 
 
-def _runs(text: str, keep: Callable[[str], bool] | None = None, merged: bool = False) -> str:
-    """The runs of `text` (see above), joined; `merged`: controls inside one as spaces."""
+def _runs(text: str, keep: Callable[[str], bool] | None = None, merged: bool = False,
+          kept: re.Pattern[str] | None = None) -> str:
+    """The runs of `text` (see above), joined; `merged`: controls inside one as spaces.
+    `kept`: a pattern that matches inside every run `keep` keeps (see _kept_runs)."""
+    if kept is not None and keep is not None:
+        return _RUN_JOINT.join(_kept_runs(text, (kept,), _NOT_RUN, keep))
     found = [run for run in _MERGED_RUNS.findall(text) if len(run) >= 8] if merged else \
         _TEXT_RUNS.findall(text)
     if keep is not None:
         found = [run for run in found if keep(run)]
     return _CONTROL_CHARS.sub(" ", _RUN_JOINT.join(found))
+
+
+def _kept_runs(text: str, kept: tuple[re.Pattern[str], ...], apart: re.Pattern[str],
+               keep: Callable[[str], bool]) -> list[str]:
+    """The runs of eight characters or more of `text` (maximal stretches with no character
+    of `apart`) that `keep` keeps, in order: the same list as filtering every run, found from
+    the matches of the `kept` patterns, which lie within one run each and, one or another,
+    match in every run `keep` keeps. Random bytes read in a legacy charset or as UTF-16 make
+    tens of thousands of runs, each a string and a call: the raw body of a form with a
+    150 KB photo (read as binary) took ~80 ms, about half of it in listing runs."""
+    out: list[str] = []
+    taken = 0  # where the last run listed ends (a character of `apart`, or the end)
+    found = [m.start() for m in kept[0].finditer(text)] if len(kept) == 1 else \
+        sorted(m.start() for pattern in kept for m in pattern.finditer(text))
+    for at in found:
+        if at < taken:
+            continue  # inside the run just listed
+        stop = apart.search(text, at)
+        end = len(text) if stop is None else stop.start()
+        # the run's start: after the last character of `apart` before the match (searched
+        # in growing windows back to the last run: a few characters in random data)
+        start, width = -1, 64
+        while start < 0:
+            lo = max(taken, at - width)
+            for sep in apart.finditer(text, lo, at):
+                start = sep.end()
+            if start < 0 and lo == taken:
+                start = taken
+            width *= 4
+        taken = end
+        run = text[start:end]
+        if len(run) >= 8 and keep(run):
+            out.append(run)
+    return out
+
+
+_NOT_RUN = re.compile(f"[{_CTL}\ufffd]")
+_NOT_WIDE_RUN = re.compile(f"[{_NOT_WIDE}]")
 
 
 def _wide_kept(run: str) -> bool:
@@ -321,24 +415,25 @@ def binary_texts(data: bytes, charset: str | None = None) -> list[str]:
         if declared is None:
             declared = data.decode("cp037", "replace")  # (as decode_text reads it)
         wide = charset.lower().replace("_", "-").startswith(("utf-16", "utf-32", "ucs"))
-        texts.append(_RUN_JOINT.join(r for r in _WIDE_TEXT_RUNS.findall(declared)
-                                     if _wide_kept(r)) if wide else _runs(declared))
+        texts.append(_RUN_JOINT.join(_kept_runs(declared, _WIDE_WITHIN, _NOT_WIDE_RUN,
+                                                _wide_kept)) if wide else _runs(declared))
     # (UTF-32 only where its characters' two zero bytes stand close together: decoding
     # random bytes as UTF-32 replaces nearly every unit, ~10 ms per 300 KB and alignment)
     regions = _wide32_regions(data)
     for codec, width in _WIDE_CODECS:
         texts.append(_RUN_JOINT.join(
             run for piece in ([data] if width == 2 else regions) for offset in range(width)
-            for run in _WIDE_TEXT_RUNS.findall(piece[offset:len(piece) - (
-                len(piece) - offset) % width].decode(codec, "replace")) if _wide_kept(run)))
+            for run in _kept_runs(piece[offset:len(piece) - (len(piece) - offset) % width]
+                                  .decode(codec, "replace"), _WIDE_WITHIN, _NOT_WIDE_RUN,
+                                  _wide_kept)))
     texts.append(_runs(data.decode("cp037", "replace"),
-                       lambda run: _EBCDIC_KEPT.match(run) is not None))
+                       lambda run: _EBCDIC_KEPT.match(run) is not None, kept=_EBCDIC_WITHIN))
     if b"\x1b" in data:
         texts.extend(_runs(data.decode(codec, "replace")) for codec, marks in _ISO2022
                      if any(m in data for m in marks))
     for codec in _DBCS_CODECS:
         texts.append(_runs(data.decode(codec, "replace"), lambda run: not run.isascii()
-                           and _DBCS_KEPT.match(run) is not None))
+                           and _DBCS_KEPT.match(run) is not None, kept=_DBCS_WITHIN))
     return [texts[0], *(t for t in texts[1:] if t)]
 
 
