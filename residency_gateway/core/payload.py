@@ -1112,7 +1112,7 @@ def _expanded(flat: str, pattern: re.Pattern[str], entities: dict[str, str],
 
 # A JSON number in scientific notation ("1.3912345678e10", which a parser reads as the integer
 # 13912345678; no common serializer writes an 11- to 18-digit integer so). "13912345678.0" is
-# left an amount (test_redteam_spoken_fp: a float balance). The prefilter starts with a literal,
+# read too (zero_fractions, below). The prefilter starts with a literal,
 # which the regex engine finds at memchr speed. Round 6: any number of digits before the point
 # and a negative exponent ("13912345.678e3", "139123456.780e-1"): JavaScript's JSON.parse gives
 # 13912345678 for them as well. The fraction and exponent are matched first (from the literal
@@ -1257,10 +1257,35 @@ def scientific(text: str) -> str | None:
     1.3912345678e+10" is 13912345678 to a YAML loader and to float(); None when nothing
     changes. A view of its own beside each text and decoding, not one more decoding (that
     would double the combinations a text's escapes make, against MAX_DERIVED_VIEWS)."""
-    if _JSON_FRACTION.search(text) is None:
-        return None
-    integral = json_integers(text)
+    integral = json_integers(text) if _JSON_FRACTION.search(text) is not None else text
+    if ".0" in text:
+        integral = zero_fractions(integral)
     return integral if integral != text else None
+
+
+# A number written with a fraction of one zero, "13912345678.0": how Python, pandas (a phone
+# column with a missing value is float64; astype(str) and to_json write it so) and Java write
+# a float of integral value, which JSON.parse, YAML and float() read as the integer. Read as
+# that integer wherever numbers are read, as the integer itself is (round 13: a mobile so
+# written was read only after a phone word). Two zeros or more ("13912345678.00") is how an
+# amount is written, and stays one. (Led by the literal point: found at memchr speed.)
+_ZERO_FRACTION = re.compile(r"\.0(?![\w.])")
+
+
+def zero_fractions(text: str) -> str:
+    """`text` with each number of 7 to 20 digits followed by ".0" written without it."""
+    out: list[str] = []
+    pos = 0
+    for m in _ZERO_FRACTION.finditer(text):
+        whole = _JSON_WHOLE.search(text, max(pos, m.start() - 21), m.start())
+        if whole is None or not 7 <= len(whole.group()) <= 20:
+            continue  # a version ("v1.0"), a short number, a date part: left as written
+        out.append(text[pos:m.start()])
+        pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def derived_views(text: str, *, plus: bool = False, depth: int = 4,

@@ -37,7 +37,7 @@ def test_an_amount_with_decimals_is_not_a_mobile():
     for _ in range(200):
         n, cents = eleven(rng), f"{rng.randrange(100):02d}"
         for body in (json.dumps({"amount": f"{n}.{cents}", "currency": "IDR"}),
-                     json.dumps({"balance": float(n), "currency": "VND"}),  # 1...8.0
+                     json.dumps({"balance": f"{n}.00", "currency": "VND"}),
                      json.dumps({"score": f"0.{n}"})):
             assert not mainland(body), body
         assert not mainland(f"Total transfer Rp {n}.{cents} to BCA", "text/plain")
