@@ -532,6 +532,15 @@ _STRONG_ID_WORDS = _any_of("身份", "身分", "证件", "證件", b"citizen", b
                            b"idcard", b"id_card", b"id number", b"id_number", b"idnumber",
                            b"id_no", b"idno")
 _DEVICE_WORDS = _any_of(b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex")
+# Labels of the other 15-digit numbers of the product's markets, before which a bare 15-digit
+# number is that, not a first-generation ID (about 1 in 80 random 15-digit numbers has a
+# provincial prefix and a 19YY date where one has them): Indonesia's NPWP tax number and bank
+# account numbers (BRI's are 15 digits), tax and account numbers, orders, invoices,
+# transactions and shipments (red team round 13). An 18-character ID carries a checksum, and
+# a number labelled as an ID (身份证, id_card ...) is read whatever stands before its label.
+_FIFTEEN_DIGIT_WORDS = _any_of(b"npwp", b"rekening", b"norek", b"account", b"acct", b"tax",
+                               b"order", b"invoice", b"trx", b"transaction", b"awb", b"resi",
+                               b"tracking", b"waybill")
 
 
 def _context(data: bytes, start: int, words: re.Pattern[bytes]) -> bool:
@@ -2755,7 +2764,12 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             # The common case: one unbroken number.
             if spend is not None:
                 spend(1)
-            first_gen_device = len(groups[0]) == 15 and _context(data, start, _DEVICE_WORDS)
+            # (an ID's own label wins: "id_card" holds a card word, which was taken for a
+            # payment card's, and an ID so labelled was not read)
+            first_gen_device = len(groups[0]) == 15 and (
+                _context(data, start, _DEVICE_WORDS)
+                or _context(data, start, _FIFTEEN_DIGIT_WORDS)) and not _context(
+                    data, start, _STRONG_ID_WORDS)
             token = _id_token(groups[0].upper(), start, today) if (
                 resident_ids and not first_gen_device
                 and (first_generation or len(groups[0]) != 15)) else None
