@@ -524,7 +524,22 @@ def _any_of(*words: str | bytes) -> re.Pattern[bytes]:
 
 _PHONE_WORDS = _any_of(b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b"wechat",
                        "电话", "手机", "联系", "號碼", "号码", "電話", "手機", "聯絡", "聯繫",
-                       "聯系")
+                       "聯系",
+                       # (round 13: the labels of the product's own markets and of Chinese
+                       # schemas: MSISDN; Indonesian/Malay nomor HP, ponsel, bimbit; Japanese
+                       # keitai; Korean; Vietnamese so dien thoai (SĐT); Thai; pinyin shouji,
+                       # dianhua and their initials (sjh 手机号, lxdh 联系电话); Spanish and
+                       # Portuguese celular, movil)
+                       b"msisdn", b"no_hp", b"nohp", b"no hp", b"no. hp", b"nomor_hp",
+                       b"nomorhp", b"nomor hp", b"ponsel", b"bimbit", "携帯", "휴대폰",
+                       "핸드폰", "전화", b"sdt", b"dien thoai", b"dien_thoai", b"dienthoai",
+                       "โทร", b"shouji", b"dianhua", b"sjh", b"lxdh", b"celular", b"movil",
+                       # (as the text is read: the long vowel mark as a dash, Thai without
+                       # its vowel marks; the case of non-ASCII letters is kept, so each
+                       # Vietnamese and Spanish word in its cases)
+                       "ケ-タイ", "け-たい", "มอถอ",
+                       *{c.encode().lower() for w in ("sđt", "điện thoại", "móvil")
+                         for c in (w, w.title(), w.upper(), w.capitalize())})
 # (with the traditional forms Hong Kong, Macau and Taiwan write: 身分證, 證件)
 _ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "證", "號")
 # Words that say the fields after them are one ID's parts, whatever those are labelled.
