@@ -154,6 +154,10 @@ def _fold_char(c: str) -> str:
         return ""
     if cat == "Nd":
         return str(unicodedata.digit(c, 0))
+    if cat == "Cn":
+        for zero in _NEWER_ZEROS:  # (unassigned here: see _NEWER_ZEROS)
+            if 0 <= ord(c) - zero <= 9:
+                return str(ord(c) - zero)
     if cat == "No" and unicodedata.digit(c, None) is not None:
         return str(unicodedata.digit(c))  # digits NFKC keeps: dingbat ➀ and ❶, Ethiopic ፩
     if cat in ("Pd", "Zs", "Zl", "Zp") or _UNICODE_SEP.match(c):
@@ -165,10 +169,23 @@ def _fold_char(c: str) -> str:
     return _DIGIT_LETTER_LOOKALIKES.get(c, c)
 
 
+# The zeros of the decimal digits added after Unicode 14, this Python's Unicode database, where
+# they are unassigned (Cn): a receiver on Python 3.12+, current ICU or Java reads them as
+# digits (int("\U00011f51\U00011f53") is 13). Unicode 15: Kawi, Nag Mundari; Unicode 16:
+# Garay, Sunuwar, Myanmar Pao and Eastern Pwo Karen, Gurung Khema, Kirat Rai, outlined
+# digits (Symbols for Legacy Computing Supplement), Ol Onal (red team round 13).
+_NEWER_ZEROS = (0x11F50, 0x1E4F0, 0x10D40, 0x11BF0, 0x116D0, 0x116DA, 0x16130, 0x16D70,
+                0x1CCF0, 0x1E5F1)
+# (only unassigned characters are looked up here: on a Python that knows them, they are Nd)
+
+
 # The Arabic thousands and decimal separators, as the comma and full stop they stand for
 # ("١٣٬٩١٢٬٣٤٥٬٦٧٨" is "13,912,345,678").
 _ARABIC_SEPARATORS = {"\u066c": ",", "\u066b": "."}
 _BLANKS = frozenset("\u2800\ufffc\U0001d159")  # look like nothing: Braille blank, object mark
+# Round 13: the Arabic tatweel (kashida), which only stretches the line between letters and
+# which Arabic normalizers remove ("١ـ٣ـ٩..." is 139...)
+_BLANKS |= frozenset("\u0640")
 _X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, Greek, Roman X
 # Round 8: the crosses a symbol keyboard or palette offers for the check character (the ballot
 # and multiplication X dingbats, saltire, box-drawing and vector-product crosses, the cross
@@ -177,7 +194,9 @@ _X_LOOKALIKES = frozenset("\u0425\u0445\u03a7\u03c7\u2169\u2179")  # Cyrillic, G
 # Tifinagh yach, the Canadian syllabics chi sign): "11010119900307109\u2715" is read with X.
 _X_LOOKALIKES |= frozenset("\u2715\u2716\u2717\u2718\u2613\u2573\u2a2f\u274c\u274e"
                            "\U0001f167\U0001f187\u04b2\u04b3\u04fc\u04fd\u04fe\u04ff"
-                           "\u2cac\u2cad\ua4eb\uab53\u3128\u2d5d\u166d")
+                           "\u2cac\u2cad\ua4eb\uab53\u3128\u2d5d\u166d"
+                           # (round 13: the n-ary times operator, the ballot box with X)
+                           "\u2a09\u2612")
 # Cyrillic and Greek letters that look like the O and I read as 0 and 1 (see _lettered).
 _DIGIT_LETTER_LOOKALIKES = {"\u041e": "O", "\u043e": "o", "\u039f": "O", "\u03bf": "o",
                             "\u0406": "I", "\u0399": "I", "\u04c0": "I", "\u04cf": "l"}
@@ -302,6 +321,10 @@ def _prepared(data: bytes) -> bytes:
         # Round 8: the ideograph 乂, which Chinese net writing uses for the letter X (a CJK
         # lead byte: the per-character fold would run for all Chinese text).
         text = text.replace("\u4e42", "X")
+    if "\u53c9" in text:
+        # Round 13: 叉 ("cross"), how Chinese speech-to-text writes the check character said
+        # aloud ("...1 0 9 叉"); elsewhere (叉子, 交叉) an X beside no digits reads as nothing.
+        text = text.replace("\u53c9", "X")
     out = text.encode("utf-8", "replace")
     if _needs_folding(text, out):
         # Before the numerals are read: a zero-width character, variation selector or
@@ -335,7 +358,8 @@ _LEADS = _lead_table()
 # whose punctuation starts with these leads too, several times faster than a byte alternation).
 _FOLD_CHARS = re.compile(
     "[\u200b-\u2010\u2012-\u2015\u2027-\u202e\u2060-\u2064\u2066-\u206f\u20d0-\u20f0"
-    "\u2169\u2179\u2212\u2219\u22c5\u2022\u2573\u2613\u2715-\u2718\u274c\u274e\u2a2f\u2cac\u2cad"
+    "\u2169\u2179\u2212\u2219\u22c5\u2022\u2573\u2612\u2613\u2715-\u2718\u274c\u274e\u2a09\u2a2f"
+    "\u2cac\u2cad"
     "\u2d5d\u3128\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u2800\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u2e17\u2e1a"
     "\u2e3a-\u2e3b\u2e40\u2e5d\u301c\u302a-\u3030\u3099-\u309a\u30a0\u30fb-\u30fc"
     "\u3164\ufb1e\ufe00-\ufe0f\ufe20-\ufe2f\ufeff\uffa0\ufff9-\ufffc]")
@@ -801,6 +825,11 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
     separators, is read a second time with every numeral as its digit: an ID or mobile
     dictated in groups ("一三九 一二三四 五六七八") or mixed with digits ("一3九1二3四5六7八")."""
     data = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
+    if b"\x00" in data:
+        # Round 13: NUL between characters, which receivers strip before storing (PostgreSQL
+        # text refuses it, sanitizers remove it): "1\x003\x009..." is read without them too.
+        yield from tokens(data.replace(b"\x00", b""), today=today, resident_ids=resident_ids,
+                          phones=phones, budget=budget)
     if data.isascii():
         yield from _tokens(data, today, resident_ids, phones, budget)
         for reading, fields, phones_too in _other_readings(data, budget):
