@@ -1337,6 +1337,18 @@ _DIGIT_RUN = re.compile(rb"[0-9]{3}")  # base32 decoded: text worth reading hold
 _HEX = b"0123456789ABCDEFabcdef"
 
 
+_BASE32_LOWER = _BASE32.lower()
+
+
+def _base32_text(token: bytes, one_more: Callable[[], None]) -> Iterator[bytes]:
+    """What upper-case base32 `token` decodes to, when that is text worth reading."""
+    with contextlib.suppress(binascii.Error, ValueError):
+        raw = base64.b32decode(token + b"=" * (-len(token) % 8))
+        if raw.isascii() and (_DIGIT_RUN.search(raw) or _wraps_token(raw)):
+            one_more()
+            yield raw
+
+
 def _base64_texts(data: bytes) -> Iterator[bytes]:
     """Base64 (standard or URL-safe) and hex tokens of 16+ characters, decoded, that are not
     media.
@@ -1366,6 +1378,11 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
             if token.islower() and (len(token) % 2 or token.translate(None, _HEX)):
                 # words and snake_case keys: the common case, decided in C (per candidate:
                 # decided for the whole, "/v1/<hex of an ID>" skipped the hex after a path)
+                if len(token) >= 18 and not token.translate(None, _BASE32_LOWER):
+                    # Round 13: base32 in lower case (DNS labels, onion-style names and CIDs
+                    # write it so; decoders take either case). A long word decodes to bytes
+                    # that are no text, decided in C before it counts as a token.
+                    yield from _base32_text(token.upper(), one_more)
                 continue
             if len(token) >= 16 and not len(token) % 2 and not token.translate(None, _HEX):
                 # Hex-encoded text ("313130..." is "110..."): hashes decode to random bytes,
@@ -1380,11 +1397,7 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
             if len(token) >= 18 and token.isupper() and not token.translate(None, _BASE32):
                 # Base32 (RFC 4648: upper case and 2-7), 11 bytes or more: kept when it
                 # decodes to text (upper-case words decode to bytes that are not).
-                with contextlib.suppress(binascii.Error, ValueError):
-                    raw = base64.b32decode(token + b"=" * (-len(token) % 8))
-                    if raw.isascii() and (_DIGIT_RUN.search(raw) or _wraps_token(raw)):
-                        one_more()
-                        yield raw
+                yield from _base32_text(token, one_more)
                 continue
             # Digits alone (a bare ID or phone number) decode to bytes whose first of every
             # three is 0xD3 or above and whose second is never a digit: no digit run.
@@ -2866,9 +2879,9 @@ def _token_decodings(token: str) -> Iterator[bytes]:
     bare = token.rstrip("=")
     if len(bare) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in bare):
         yield bytes.fromhex(bare)
-    if all(c in _BASE32_CHARS for c in bare):
+    if all(c in _BASE32_CHARS for c in bare.upper()):  # (either case, as decoders take it)
         with contextlib.suppress(binascii.Error, ValueError):
-            yield base64.b32decode(bare + "=" * (-len(bare) % 8))
+            yield base64.b32decode(bare.upper() + "=" * (-len(bare) % 8))
     with contextlib.suppress(binascii.Error, ValueError):
         yield base64.b64decode(bare.replace("-", "+").replace("_", "/") + "=" * (-len(bare) % 4),
                                validate=True)
