@@ -892,6 +892,12 @@ def _overlong_ascii(raw: bytes) -> bytes:
 def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
+        if _QUOTED_PAIR_DIGIT.search(text):
+            # Round 13: quoted-pairs (RFC 9110 s.5.6.4, RFC 5322), a backslash before any
+            # character in a quoted-string, which a Cookie or Forwarded parser (Python's
+            # SimpleCookie, RFC 7239's) takes off: '"1\\3\\9..."' is 139...; undo_escapes
+            # reads "\\3" as an octal escape.
+            yield _QUOTED_PAIR.sub(r"\1", text)
     if "%" in text and _PERCENT.search(text):
         yield urllib.parse.unquote(text, errors="replace")
         if plus and "+" in text:
@@ -1323,6 +1329,8 @@ def _b64_table() -> bytes:
     return bytes(table)
 
 
+_QUOTED_PAIR_DIGIT = re.compile(r"\\[0-9]")
+_QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 _B64_SKELETON = _b64_table()
 _B64_MIN = b"a" * 15  # unpadded base64 of 11 bytes: the shortest text holding a phone
 _B64_REST = re.compile(rb"a*")
