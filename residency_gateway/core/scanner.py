@@ -952,6 +952,44 @@ def _other_readings(data: bytes, budget: Budget | None = None
         told = _told_mobile(marked, budget)
         if told is not None:
             yield told, None, True
+    if any(mask in marked for mask in _ID_MASKS) and (
+            filled := _masked_ids_filled(marked)) is not None:
+        yield filled, None, False
+
+
+# Round 13: an ID shown masked as Chinese apps show one, its birth date hidden
+# ("110101********1233", # or x for *), with that birth date told or sent beside it ("中间八位是
+# 19900307", {"birthday": "1990-03-07"}): together they are the whole ID. Each masked ID is
+# filled with each date of the text; only a fill whose check character holds is an ID (the
+# scan decides), so a date that belongs to something else is mostly ruled out, and the area
+# code the mask leaves shown is a mainland one all the same.
+_ID_MASKS = (b"********", b"########", b"xxxxxxxx", b"XXXXXXXX")  # (memmem searches first)
+_MASKED_ID = re.compile(rb"(?<![0-9])([1-9][0-9]{5}) ?(?:\*{8}|#{8}|[xX]{8}) ?"
+                        rb"([0-9]{3}[0-9Xx])(?![0-9])")
+_TOLD_DATE = re.compile(rb"(?<![0-9])(19[0-9]{2}|20[0-9]{2})(?:(0[1-9]|1[0-2])"
+                        rb"(0[1-9]|[12][0-9]|3[01])|([-/.]|\xe5\xb9\xb4) ?(0?[1-9]|1[0-2]) ?"
+                        rb"(?:[-/.]|\xe6\x9c\x88) ?(0?[1-9]|[12][0-9]|3[01]))(?![0-9])")
+_MASKED_NEAREST = 32  # dates tried per masked ID, the nearest first
+_MASKED_MOST = 8  # masked IDs filled
+_MASKED_REACH = 2048  # bytes either side of a masked ID where its date is looked for
+
+
+def _masked_ids_filled(data: bytes) -> bytes | None:
+    """Each masked ID of `data` filled with each of the dates told nearest it (within
+    _MASKED_REACH bytes), as a list of 18-character candidates for the scan; None when there
+    is no masked ID or no date near one."""
+    fills: dict[bytes, None] = {}
+    for _, m in zip(range(_MASKED_MOST), _MASKED_ID.finditer(data), strict=False):
+        at, area, rest = m.start(), m.group(1), m.group(2).upper()
+        dates = [(abs(d.start() - at), d.group(1) + (d.group(2) or d.group(5)).rjust(2, b"0")
+                  + (d.group(3) or d.group(6)).rjust(2, b"0"))
+                 for d in _TOLD_DATE.finditer(data, max(0, at - _MASKED_REACH),
+                                              at + _MASKED_REACH)]
+        for _, date in sorted(dates)[:_MASKED_NEAREST]:
+            fills[area + date + rest] = None
+    if not fills:
+        return None
+    return b" |\n".join(fills)
 
 
 # The names of a structure's fields, where two or more are numbers: JSON keys

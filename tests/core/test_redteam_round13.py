@@ -646,20 +646,31 @@ def test_a_trunk_zero_mobile_outside_text(where):
         assert "mobile" in line_found("/v1/u/" + value)
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: an ID shown masked (110101********1233, how "
-                   "Chinese apps display one) with its hidden birth date told or sent beside it "
-                   "is the whole ID; the mask rule exists for mobiles ('139****5678, 中间四位是"
-                   "1234') but not for IDs, and KYC records often carry a masked ID and a birth "
-                   "date field together")
+# Fixed after round 13 (scanner._masked_ids_filled): a masked ID filled with the dates told
+# near it; a fill whose check character holds is the ID.
 @pytest.mark.parametrize("body", [
     j("身份证：110101********1233，中间八位是19900307"),
     j("身份证 110101********1233 出生日期 19900307"),
     j("身份证号110101********1233，出生日期1990年3月7日"),
     json.dumps({"id_no": "110101********1233", "birthday": "1990-03-07"}),
     json.dumps({"id_card_number": "110101********1233", "date_of_birth": "19900307"}),
+    json.dumps({"id": "110101########1233", "dob": "1990/3/7"}),
+    json.dumps({"id": "110101xxxxxxxx1233", "dob": "1990.03.07", "created": "2026-11-29"}),
+    json.dumps({"id": "11010119900307109X"[:6] + "*" * 8 + "109x", "born": "1990-03-07"}),
 ])
 def test_a_masked_id_with_its_birth_date_told(body):
     assert "id" in found(body)
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"id_no": "110101********1233"}),  # masked alone: no identifier
+    json.dumps({"id_no": "110101********1233", "created": "2026-11-29"}),  # no fill holds
+    json.dumps({"card": "6222********1234", "date": "2026-11-29"}),  # a masked bank card
+    # (a date that is not the birth date fills the mask with a holding check character one
+    # time in eleven, and reads as an ID: the area code the mask shows is a mainland one)
+])
+def test_a_masked_id_without_its_birth_date_stays_masked(body):
+    assert found(body) == set()
 
 
 @pytest.mark.xfail(strict=True, reason="MISS: ID parts split by the ASCII information "
