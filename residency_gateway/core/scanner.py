@@ -3068,7 +3068,10 @@ def _readings_skeleton() -> bytes:
         table[c] = ord("a")
     for chars, mark in ((b"0123456789", "0"), (b"Xx", "X"), (LETTER_DIGITS.encode(), "L"),
                         (b"_-", "u"), (b"\"'", "q"), (b" \t\r\n\f\v", " "),
-                        (b",;&|]})>+*#~?", "p"), (b":=", "k"), (b"[{(<", "o"), (b"/", "/"),
+                        # (round 13: the ASCII information separators, FS GS RS US, of RFC
+                        # 7464 JSON text sequences and fixed-format exports, and HL7's ^)
+                        (b",;&|]})>+*#~?\x1c\x1d\x1e\x1f^", "p"), (b":=", "k"),
+                        (b"[{(<", "o"), (b"/", "/"),
                         (b".", "d")):
         for c in chars:
             table[c] = ord(mark)

@@ -673,11 +673,8 @@ def test_a_masked_id_without_its_birth_date_stays_masked(body):
     assert found(body) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: ID parts split by the ASCII information "
-                   "separators (RS, US, GS, FS: the separators of RFC 7464 JSON text sequences, "
-                   "GS1 and fixed-format exports) or HL7's caret are not joined as a comma, tab "
-                   "or line break is; application/json-seq records are not joined as NDJSON "
-                   "lines are")
+# Fixed after round 13: the ASCII information separators and HL7's caret part fields as a
+# comma does (scanner._readings_skeleton).
 @pytest.mark.parametrize(("body", "content_type"), [
     ('\x1e"110101"\n\x1e"19900307"\n\x1e"1233"\n', "application/json-seq"),
     ('\x1e{"id":"110101"}\n\x1e{"id":"19900307"}\n\x1e{"id":"1233"}\n',
