@@ -189,8 +189,8 @@ def test_mobile_with_thousands_separators(body):
     assert "mobile" in found(body, TEXT)
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: a mobile with thousands separators and no phone "
-                   "word before it (an amount is so written too)")
+# Missed before: with no phone word before it (fixed: read standing alone as a value, not
+# after an amount word or before a currency or unit; see tests/core/test_xfail_fixes.py).
 def test_mobile_with_thousands_separators_and_no_word():
     assert "mobile" in found('{"contact_no": "x", "value": "13,912,345,678"}', JSON)
 

@@ -158,10 +158,8 @@ def test_dictation_words_in_ordinary_text_stay_clean(body):
     assert found(body, "application/json" if body.startswith("{") else "text/plain") == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: digits with 'double'/'triple' and fewer than four "
-                   "digit words in a row ('1 3 9 double 1 2 3 ...') never pass the said-digits "
-                   "prefilter (double/triple letters are left out of its table for cost: see "
-                   "tests/core/test_redteam_said.py)")
+# Missed before: digits with 'double'/'triple' and no digit word never passed the said-digits
+# prefilter (fixed: byte searches for the words' tails, then a digit-word-digit regex).
 def test_digits_and_double_without_words():
     assert "mobile" in found(j({"t": "1 3 9 double 1 2 3 4 5 6 7"}))
 
