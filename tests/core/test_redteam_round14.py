@@ -569,3 +569,23 @@ def test_amount_query_false_positive(query):
 ])
 def test_decimal_three_eight_false_positive(body, content_type):
     assert found(body, content_type) == set()
+
+
+@pytest.mark.parametrize("value", ["📱13,912,345,678", "☎ 13,912,345,678",
+                                   "13,912,345,678 (WhatsApp)", "WA: 13.912.345.678",
+                                   "Line: 13,912,345,678", "zalo 13.912.345.678",
+                                   "qq 13,912,345,678", "13，912，345，678",
+                                   "百三十九亿千二百三十四万五千六百七十八", "1百39亿12百34万56百78"])
+def test_grouped_with_markers_read(value):
+    assert "mobile" in found(j("x", value))
+
+
+@pytest.mark.xfail(strict=True, reason="MISS (thousands-grouped mobiles with no word): a letter, "
+                   "word or symbol after the groups stops the standing-alone reading, and the "
+                   "phone word after them ('wechat', 'WA', '是我的手机', '☎') does not count; "
+                   "right single quote (U+2019) as the separator is not read either")
+@pytest.mark.parametrize("value", ["13,912,345,678 wechat", "13.912.345.678 WA",
+                                   "13,912,345,678 是我的手机", "13,912,345,678☎",
+                                   "13’912’345’678", "13,912,345,678 ext"])
+def test_grouped_with_word_after_missed(value):
+    assert "mobile" in found(j("x", value))
