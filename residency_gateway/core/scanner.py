@@ -305,8 +305,8 @@ _CN_RUN = b"Lcc" * 7
 # shorter reaches the 10^10 of a mobile's or an ID's digits, and ordinary text ("三个二级分类",
 # "五千元", "一百二十万") is not parsed at all. Kept apart: a number below 10^10; an amount or
 # count (a currency or measure word after it, "元整", "人", "次"; an amount word or currency
-# before it, "金额", "¥"); and, unless a phone or ID word is before it, a round number
-# (nothing below 万: "营收139亿", "139亿1234万"), as figures in prose are.
+# before it, "金额", "¥"); and any number with no phone or ID word before it (figures in
+# prose, sales, populations: red team round 14).
 _CN_PLACE_DIGITS = {c: d for d, chars in CN_NUMERALS.items() for c in chars
                     if c not in "洞幺拐勾" and not "\u3021" <= c <= "\u3029"}
 _CN_PLACE_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000,
@@ -363,12 +363,13 @@ def _cn_place_values(text: str) -> str:
             return run
         if m.start() >= 2 and text[m.start() - 1] in ".,'" and text[m.start() - 2].isdigit():
             return run  # (the digits after a decimal point or a thousands separator)
-        before = text[max(0, m.start() - 8):m.start()].encode().lower()
+        before = text[max(0, m.start() - 12):m.start()].encode().lower()
         if _GROUPED_AMOUNT.search(before) is not None:
             return run
-        if n % 10**4 == 0 and not (_context(before, len(before), _PHONE_WORDS)
-                                   or _context(before, len(before), _ID_WORDS)):
-            return run
+        if not (_context(before, len(before), _PHONE_WORDS)
+                or _context(before, len(before), _ID_WORDS)):
+            return run  # (red team round 14: 売上 "139億1234万5678", a population, an amount
+            # under a word no list holds: read after a phone or ID word only)
         return str(n)
     return _CN_PLACE_RUN.sub(value, text)
 
@@ -624,24 +625,27 @@ def _any_of(*words: str | bytes) -> re.Pattern[bytes]:
                                 for w in words))
 
 
-_PHONE_WORDS = _any_of(b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b"wechat",
-                       "电话", "手机", "联系", "號碼", "号码", "電話", "手機", "聯絡", "聯繫",
-                       "聯系",
-                       # (round 13: the labels of the product's own markets and of Chinese
-                       # schemas: MSISDN; Indonesian/Malay nomor HP, ponsel, bimbit; Japanese
-                       # keitai; Korean; Vietnamese so dien thoai (SĐT); Thai; pinyin shouji,
-                       # dianhua and their initials (sjh 手机号, lxdh 联系电话); Spanish and
-                       # Portuguese celular, movil)
-                       b"msisdn", b"no_hp", b"nohp", b"no hp", b"no. hp", b"nomor_hp",
-                       b"nomorhp", b"nomor hp", b"ponsel", b"bimbit", "携帯", "휴대폰",
-                       "핸드폰", "전화", b"sdt", b"dien thoai", b"dien_thoai", b"dienthoai",
-                       "โทร", b"shouji", b"dianhua", b"sjh", b"lxdh", b"celular", b"movil",
-                       # (as the text is read: the long vowel mark as a dash, Thai without
-                       # its vowel marks; the case of non-ASCII letters is kept, so each
-                       # Vietnamese and Spanish word in its cases)
-                       "ケ-タイ", "け-たい", "มอถอ",
-                       *{c.encode().lower() for w in ("sđt", "điện thoại", "móvil")
-                         for c in (w, w.title(), w.upper(), w.capitalize())})
+_PHONE_WORDS = re.compile(_any_of(
+    b"tel", b"phone", b"mobile", b"cell", b"contact", b"whatsapp", b"wechat", "电话", "手机",
+    "联系", "號碼", "号码", "電話", "手機", "聯絡", "聯繫", "聯系",
+    # (round 13: the labels of the product's own markets and of Chinese schemas: MSISDN;
+    # Indonesian/Malay nomor HP, ponsel, bimbit; Japanese keitai bangou; Korean; Vietnamese so
+    # dien thoai; Thai; pinyin shouji, dianhua and their initials (sjh 手机号, lxdh 联系电话);
+    # Spanish and Portuguese celular. Round 14: whole words only where a word holds one, so
+    # 携帯品, 전화위복 and โทรทัศน์ (television) say nothing.)
+    b"msisdn", b"no_hp", b"nohp", b"no hp", b"no. hp", b"nomor_hp", b"nomorhp", b"nomor hp",
+    b"ponsel", b"bimbit", "携帯番号", "휴대폰", "핸드폰", "전화번호", b"dien thoai", b"dien_thoai",
+    b"dienthoai", b"shouji", b"dianhua", b"sjh", b"lxdh", b"celular",
+    # (as the text is read: the long vowel mark as a dash, Thai without its vowel marks; the
+    # case of non-ASCII letters is kept, so each Vietnamese word in its cases)
+    "ケ-タイ", "け-たい", "มอถอ", "โทรศพท", "เบอรโทร",
+    *{c.encode().lower() for c in ("điện thoại", "Điện thoại", "Điện Thoại", "ĐIỆN THOẠI")},
+).pattern + (
+    # (round 14: not inside a word, "usdt", "automóvil")
+    rb"|(?<![a-z])(?:sdt|s\xc4\x91t|s\xc4\x90t|movil|m\xc3\xb3vil|m\xc3\x93vil)"
+    # (messengers a number is given for, and the phone signs: zalo, QQ, WA; ☎ ✆ 📱 📞)
+    rb"|zalo|(?<![a-z])(?:qq|wa)(?![a-z])|\xe2\x98\x8e|\xe2\x9c\x86|\xf0\x9f\x93\xb1"
+    rb"|\xf0\x9f\x93\x9e"))
 # (with the traditional forms Hong Kong, Macau and Taiwan write: 身分證, 證件)
 _ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "證", "號")
 # Words that say the fields after them are one ID's parts, whatever those are labelled.
@@ -655,9 +659,12 @@ _DEVICE_WORDS = _any_of(b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial",
 # account numbers (BRI's are 15 digits), tax and account numbers, orders, invoices,
 # transactions and shipments (red team round 13). An 18-character ID carries a checksum, and
 # a number labelled as an ID (身份证, id_card ...) is read whatever stands before its label.
-_FIFTEEN_DIGIT_WORDS = _any_of(b"npwp", b"rekening", b"norek", b"account", b"acct", b"tax",
-                               b"order", b"invoice", b"trx", b"transaction", b"awb", b"resi",
-                               b"tracking", b"waybill")
+_FIFTEEN_DIGIT_WORDS = _any_of(b"npwp", b"rekening", b"norek", b"no_rek", b"account", b"acct",
+                               b"acc_no", b"accno", b"tax", b"pajak", b"order", b"invoice",
+                               b"faktur", b"trx", b"transaction", b"transaksi", b"pesanan",
+                               b"awb", b"resi", b"tracking", b"waybill", b"tai_khoan",
+                               b"taikhoan", "tài khoản", b"stk", b"don_hang", b"donhang",
+                               "đơn hàng", "口座", "注文", "請求")
 
 
 def _context(data: bytes, start: int, words: re.Pattern[bytes]) -> bool:
@@ -1061,11 +1068,14 @@ _MASKED_REACH = 2048  # bytes either side of a masked ID where its date is looke
 
 
 def _masked_ids_filled(data: bytes) -> bytes | None:
-    """Each masked ID of `data` filled with each of the dates told nearest it (within
-    _MASKED_REACH bytes), as a list of 18-character candidates for the scan; None when there
+    """Each masked ID of `data` after an ID word filled with each of the dates told nearest it
+    (within _MASKED_REACH bytes), as a list of 18-character candidates for the scan; None when there
     is no masked ID or no date near one."""
     fills: dict[bytes, None] = {}
     for _, m in zip(range(_MASKED_MOST), _MASKED_ID.finditer(data), strict=False):
+        if not _context(data, m.start(), _ID_WORDS):
+            continue  # (round 14: a bank card masked 622202********1234 beside a statement's
+            # dates, one in eleven holding: a masked ID is filled after an ID word only)
         at, area, rest = m.start(), m.group(1), m.group(2).upper()
         dates = [(abs(d.start() - at), d.group(1) + (d.group(2) or d.group(5)).rjust(2, b"0")
                   + (d.group(3) or d.group(6)).rjust(2, b"0"))
@@ -1162,23 +1172,18 @@ def _keys(data: bytes, skeleton: bytes, hint: bool | None = None) -> bytes | Non
 # A mobile formatted as a number with thousands separators (a spreadsheet's phone column set
 # to "number", pasted or exported): "13,912,345,678", Indian "13,91,23,45,678", Swiss
 # "13'912'345'678" (the Arabic U+066C folds to the comma). Read, with spaces for its
-# separators, after a phone word when standing alone: not an item of a list or array (no
+# separators, after a phone word only and standing alone: not an item of a list or array (no
 # digit, comma, full stop, apostrophe or bracket before it, no separator and digit after it),
 # since an amount or four numbers of a box are so written too.
 _THOUSANDS = re.compile(rb"(?<![0-9,.'\[(])1[3-9](?:([,'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}"
                         rb"|,[0-9]{2},[0-9]{2},[0-9]{2},[0-9]{3})(?![0-9]|[,.'][0-9])")
-# With no phone word (round 7's miss), the same number is read as the bare mobile its digits
-# make (13912345678 is one with no word) when it stands alone as a value: its separators
-# commas, apostrophes, full stops or spaces (NFKC makes no-break and thin spaces spaces), one
-# kind throughout, and neither an amount nor a count, so none of: a number, list comma,
-# bracket or sign before it (after spaces); a digit, letter or symbol after it (a currency
-# or unit: "13,912,345,678 IDR", "元"); a currency or amount word in the _AMOUNT_REACH bytes
-# before it on its line ("Total:", "Rp", "$", "金额", "المبلغ"); nor a dotted quad that is an
-# IPv4 address ("15.120.240.180").
-# (four byte searches of the readings skeleton, which one regex costs twice: 2 us per 2 KB)
-_GROUPED_GATES = (b"00p000", b"00q000", b"000d000", b"000 000")
-_GROUPED = re.compile(rb"1[3-9](?:([,'. ])[0-9]{3}\1[0-9]{3}\1[0-9]{3}"
-                      rb"|,[0-9]{2},[0-9]{2},[0-9]{2},[0-9]{3})")
+# Not read with no phone word (round 7; read for a while after round 13, taken back after red
+# team round 14): a list of amount words cannot tell an amount from a mobile so written.
+# Indonesian and Vietnamese amounts of 13-19 billion (a small firm's turnover, a loan: omzet,
+# pinjaman, doanh thu; 売上 in yen) are written with the same separators under words no list
+# holds, in CSV columns under a header a line away, in arrays; keeping them in China breaks
+# their own residency rules, as often as a spreadsheet's phone column is sent unlabelled.
+# Amount words, for the numerals with place units (_cn_place_values):
 _GROUPED_AMOUNT = re.compile(
     rb"total|amount|balance|price|payment|salary|income|revenue|budget|deposit|withdraw|credit"
     rb"|debit|capital|quantity|population|count|bytes|views|"  # (in camelCase keys too)
@@ -1192,64 +1197,25 @@ _GROUPED_AMOUNT = re.compile(
         "利润", "利潤", "资产", "資產", "成本", "预算", "預算", "资本", "資本", "금액", "잔액",
         "원", "ราคา", "ยอด", "บาท", "المبلغ", "مبلغ", "الإجمالي", "السعر", "ريال", "درهم",
         "tổng", "giá", "số tiền")).encode())
-_AMOUNT_REACH = 24
-_BEFORE_GROUPED = frozenset(b"0123456789[(+-")
-_GROUP_SPACES = b" \t"
-
-
-def _stands_alone(data: bytes, start: int, end: int, sep: bytes) -> bool:
-    """Whether a mobile written in groups at data[start:end] (parted by `sep`) stands alone as
-    a value, no amount or count (see _GROUPED)."""
-    if sep == b"." and _DOTTED_QUAD.fullmatch(data, start, end) is not None:
-        return False
-    before = data[max(0, start - 64):start].rstrip(_GROUP_SPACES)  # (a slice: bounded)
-    if before:
-        last = before[-1]
-        if last in _BEFORE_GROUPED or last in b".'" or (
-                last == ord(",") and before[:-1].rstrip(_GROUP_SPACES)[-1:].isdigit()):
-            return False
-    after = data[end:end + 8].lstrip(_GROUP_SPACES)
-    if after:
-        first = after[0]
-        if first < 0x80:
-            if chr(first).isalnum() or first in b"$#%" or (
-                    first in b",.'" and after[1:2].isdigit()):
-                return False
-        else:
-            c = after[:4].decode("utf-8", "ignore")[:1]
-            if not c or unicodedata.category(c)[0] not in "PZ":
-                return False
-    window = data[max(0, start - _AMOUNT_REACH):start]
-    window = window[window.rfind(b"\n") + 1:].lower()
-    return _GROUPED_AMOUNT.search(window) is None
 
 
 def _thousands(data: bytes, skeleton: bytes, budget: Budget | None = None) -> bytes | None:
-    """`data` with each mobile written with thousands separators: after a phone word written
-    with spaces for them, standing alone with no word written as the bare mobile; None when
-    there is none (byte searches of the readings skeleton rule out most text: a group of
-    three digits after a comma or apostrophe, or after a full stop or space and three); a
+    """`data` with each mobile written with thousands separators after a phone word written
+    with spaces for them; None when there is none (two byte searches on the readings
+    skeleton rule out most text: three digits after a comma or apostrophe after two); a
     Python step per number found is spent from `budget`."""
-    if all(skeleton.find(gate) < 0 for gate in _GROUPED_GATES):
+    if skeleton.find(b"00p000") < 0 and skeleton.find(b"00q000") < 0:
         return None
     pieces: list[bytes] = []
     last = 0
-    for m in _GROUPED.finditer(data):
+    for m in _THOUSANDS.finditer(data):
         if budget is not None:
             budget.spend(1)
-        start, end = m.start(), m.end()
-        if _context(data, start, _PHONE_WORDS):
-            told = _THOUSANDS.match(data, start)  # (its lookbehind sees the bytes before)
-            if told is None or told.end() != end:
-                continue
-            reading = m.group().replace(b",", b" ").replace(b"'", b" ")
-        elif _stands_alone(data, start, end, m.group(1) or b","):
-            reading = m.group().translate(None, b",'. ")
-        else:
+        if not _context(data, m.start(), _PHONE_WORDS):
             continue
-        pieces.append(data[last:start])
-        pieces.append(reading)
-        last = end
+        pieces.append(data[last:m.start()])
+        pieces.append(m.group().replace(b",", b" ").replace(b"'", b" "))
+        last = m.end()
     if not pieces:
         return None
     pieces.append(data[last:])
@@ -3228,8 +3194,16 @@ def _trunk_ok(data: bytes, start: int, end: int) -> bool:
     dialling comes before it. Twelve-digit numbers are account numbers, references, Japanese
     My Numbers and camera serials ("account 019128013488", "Ref 019075461804"), one in 180 of
     them a mobile after a 0."""
-    return not (data[:start].strip() or data[end:].strip(b" \t\r\n.,;:!?\"'")) or \
-        _context(data, start, _PHONE_WORDS) or _context(data, start, _DIAL_WORDS)
+    if not (data[:start].strip() or data[end:].strip(b" \t\r\n.,;:!?\"'")):
+        return True
+    # (a word before another number labels that one: "SĐT: 0912345678, CCCD: 015090012345"
+    # is a Vietnamese ID card after a phone, red team round 14)
+    window = data[max(0, start - 32):start]  # (a Thai or Korean label is 3 bytes a letter)
+    other = window.translate(_SKELETON).rfind(b"0000")
+    if other >= 0:
+        window = window[other + 4:]
+    window = window.lower()
+    return _PHONE_WORDS.search(window) is not None or _DIAL_WORDS.search(window) is not None
 
 
 

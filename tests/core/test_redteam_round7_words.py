@@ -189,8 +189,10 @@ def test_mobile_with_thousands_separators(body):
     assert "mobile" in found(body, TEXT)
 
 
-# Missed before: with no phone word before it (fixed: read standing alone as a value, not
-# after an amount word or before a currency or unit; see tests/core/test_xfail_fixes.py).
+@pytest.mark.xfail(strict=True, reason="POLICY: a mobile with thousands separators and no "
+                   "phone word before it is not read: an amount is so written too, and IDR/VND "
+                   "amounts of 13-19 billion under words no list holds are common (read for a "
+                   "while after round 13, taken back after red team round 14)")
 def test_mobile_with_thousands_separators_and_no_word():
     assert "mobile" in found('{"contact_no": "x", "value": "13,912,345,678"}', JSON)
 

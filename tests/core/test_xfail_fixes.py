@@ -30,27 +30,22 @@ def arabic(text: str) -> str:
 
 # -- round 7: thousands separators, no phone word --------------------------------------------
 
+# (read with no word for a while; after red team round 14 only after a phone word, as round 7
+# had it: IDR/VND/JPY amounts of 13-19 billion under words no list holds were read as mobiles.
+# tests/core/test_redteam_round14.py pins the no-word spellings as a strict xfail.)
 @pytest.mark.parametrize("body,content_type", [
-    ('{"contact_no": "x", "value": "13,912,345,678"}', JSON),
-    ('{"v": "15,012,345,678"}', JSON),
-    ('{"v": "18.612.345.678"}', JSON),
-    ('{"v": "13 912 345 678"}', JSON),
-    ('{"v": "13\u00a0912\u00a0345\u00a0678"}', JSON),  # no-break space
-    ('{"v": "13\u2009912\u2009345\u2009678"}', JSON),  # thin space
-    ('{"v": "13\u202f912\u202f345\u202f678"}', JSON),  # narrow no-break space
-    ('{"v": "19\'912\'345\'678"}', JSON),  # Swiss
-    ('{"v": "13,91,23,45,678"}', JSON),  # Indian
-    ('["17,712,345,678"]', JSON),
-    ("13,912,345,678", TEXT),
-    ("Li 13,912,345,678\n", TEXT),
-    ("13,912,345,678。", TEXT),
-    ("13\uff0c912\uff0c345\uff0c678", TEXT),  # fullwidth commas
-    ("\uff11\uff13,\uff19\uff11\uff12,\uff13\uff14\uff15,\uff16\uff17\uff18", TEXT),
-    ("x " + arabic("13٬912٬345٬678"), TEXT),  # Arabic-Indic digits, Arabic separator
-    ("13٬912٬345٬678", TEXT),
-    ('name,x\n"Li","16,612,345,678"\n', "text/csv"),
+    ('{"contact_no": "x", "mobile": "13,912,345,678"}', JSON),
+    ('{"tel": "15,012,345,678"}', JSON),
+    ('{"phone": "19\'912\'345\'678"}', JSON),  # Swiss
+    ('{"phone": "13,91,23,45,678"}', JSON),  # Indian
+    ("tel 13,912,345,678", TEXT),
+    ("手机 13,912,345,678。", TEXT),
+    ("电话 13\uff0c912\uff0c345\uff0c678", TEXT),  # fullwidth commas
+    ("tel \uff11\uff13,\uff19\uff11\uff12,\uff13\uff14\uff15,\uff16\uff17\uff18", TEXT),
+    ("tel " + arabic("13٬912٬345٬678"), TEXT),  # Arabic-Indic digits, Arabic separator
+    ('name,mobile\n"Li","16,612,345,678"\n', "text/csv"),
 ])
-def test_grouped_mobile_with_no_word(body, content_type):
+def test_grouped_mobile_after_a_phone_word(body, content_type):
     assert "mobile" in found(body, content_type), body
 
 
@@ -74,17 +69,17 @@ def test_amounts_counts_and_addresses_stay_clean(body):
 # -- round 8: Chinese numerals with place units ----------------------------------------------
 
 @pytest.mark.parametrize("body,kind", [
-    ("一百三十九亿一千二百三十四万五千六百七十八", "mobile"),
+    ("电话 一百三十九亿一千二百三十四万五千六百七十八", "mobile"),
     ("电话 壹佰叁拾玖亿壹仟贰佰叁拾肆万伍仟陆佰柒拾捌", "mobile"),
-    ("壹佰叁拾玖億壹仟貳佰叁拾肆萬伍仟陸佰柒拾捌", "mobile"),  # traditional
+    ("電話 壹佰叁拾玖億壹仟貳佰叁拾肆萬伍仟陸佰柒拾捌", "mobile"),  # traditional
     ("他的号码是一百三十九亿一千二百三十四万五千六百七十八。", "mobile"),
-    ("一百五十亿两千三百四十五万六千七百八十九", "mobile"),  # 两
-    ("一百三十九亿〇一十二万〇八百〇八", "mobile"),  # 〇 gaps
-    ("一百三十九亿零一十二万零八百零八", "mobile"),  # 零 gaps
-    ("139亿1234万5678", "mobile"),  # digits among the units
+    ("手机 一百五十亿两千三百四十五万六千七百八十九", "mobile"),  # 两
+    ("手机 一百三十九亿〇一十二万〇八百〇八", "mobile"),  # 〇 gaps
+    ("手机 一百三十九亿零一十二万零八百零八", "mobile"),  # 零 gaps
+    ("tel 139亿1234万5678", "mobile"),  # digits among the units
     ("手机：139亿1234万5678", "mobile"),
     ("电话 一百三十九亿一千二百三十四万", "mobile"),  # round, after a phone word
-    ("十一亿零一百零一万一千九百九十亿零三百零七万一千二百三十三", "id"),  # 亿 within 亿
+    ("身份证 十一亿零一百零一万一千九百九十亿零三百零七万一千二百三十三", "id"),  # 亿 within 亿
     ("身份证号 十一亿零一百零一万一千九百九十亿零三百零七万一千二百三十三", "id"),
 ])
 def test_place_unit_numerals_read_as_their_number(body, kind):
@@ -102,6 +97,8 @@ def test_place_unit_numerals_read_as_their_number(body, kind):
     "公司营收139亿元，同比增长", "公司营收一百三十九亿，同比增长", "全国人口十四亿一千二百万人",
     "净利润13.9亿元", "营收139.1234567亿", "一亿两千万", "两千亿", "三个二级分类",
     "价格一百二十万", "第一百三十九条", "一三九亿",
+    # (no phone or ID word before it: a figure, red team round 14)
+    "一百三十九亿一千二百三十四万五千六百七十八", "139亿1234万5678",
 ])
 def test_place_unit_amounts_and_counts_stay_clean(body):
     assert found(body, TEXT) == set(), body
