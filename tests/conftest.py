@@ -116,14 +116,18 @@ class Gateway:
             out.extend(json.loads(line)["record"] for line in seg.read_text().splitlines())
         return out
 
-    async def completions(self, count: int) -> list[dict[str, Any]]:
-        """Completion records are written after the response ends: wait for `count` of them."""
-        for _ in range(200):
+    async def completions(self, count: int, timeout_s: float = 10.0) -> list[dict[str, Any]]:
+        """Completion records are written after the response ends: wait for `count` of them
+        (up to `timeout_s`: on a loaded 2-core machine a 3 MB answer to a paused client took
+        2.2 s to end, past the 2 s this waited before)."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
             done = [r for r in self.records() if r["type"] == "completion"]
             if len(done) >= count:
                 return done
+            if asyncio.get_running_loop().time() >= deadline:
+                raise AssertionError(f"expected {count} completion records")
             await asyncio.sleep(0.01)
-        raise AssertionError(f"expected {count} completion records")
 
     def trail_text(self) -> str:
         return "".join(p.read_text() for p in (self.data_dir / "trail").glob("*/seg-*.jsonl"))
