@@ -215,6 +215,7 @@ class Conn(asyncio.Protocol):
         self.received = 0  # body bytes of this answer received so far
         self.hold = 0  # read on past HIGH_WATER while the answer so far is at most this
         self.on_done: Callable[[], None] | None = None  # called once when the answer is whole
+        self.on_failed: Callable[[], None] | None = None  # called once when the exchange fails
         self.head_done = False
         self.done = False
         self.sent = False
@@ -275,6 +276,14 @@ class Conn(asyncio.Protocol):
             self._last = self.loop.time()
             self.transport.resume_reading()
 
+    def tell_failed(self) -> None:
+        """Call `on_failed` (once) if the exchange failed: a caller waiting on something
+        else (its client, while the answer is read ahead) learns of it at once."""
+        hook = self.on_failed
+        if hook is not None and self.error is not None:
+            self.on_failed = None
+            hook()
+
     def answer_whole(self) -> None:
         """Call `on_done` (once) if the answer is complete."""
         hook = self.on_done
@@ -318,6 +327,7 @@ class Conn(asyncio.Protocol):
             self.error = exc
         self.keep_alive = False
         self._wake()
+        self.tell_failed()
         if self._drain is not None and not self._drain.done():
             self._drain.set_result(None)
         self.abort()
@@ -429,6 +439,7 @@ class Conn(asyncio.Protocol):
                                                             if exc else ""),
                     nothing_received=not self.got_bytes)
         self._wake()
+        self.tell_failed()
         if self._drain is not None and not self._drain.done():
             self._drain.set_result(None)
         self.base.pool.lost(self)

@@ -688,6 +688,11 @@ class ClientTooSlow(Exception):
     limits.client_min_rate_bytes_s allows."""
 
 
+class UpstreamCut(Exception):
+    """The upstream's answer failed (cut, timed out) while the gateway read it ahead of a
+    client that is behind: the client can never have it whole, so it waits no longer."""
+
+
 async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer,
                  decision: Decision, rt: Runtime, progress: Progress | None = None, *,
                  limits: Limits) -> web.StreamResponse:
@@ -780,10 +785,16 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
         handed += len(data)
         if request.transport is None or not request.protocol.writing_paused:
             return  # the client is not behind
+        failed: asyncio.Future[None] = loop.create_future()
         if held:
             read_ahead()
             upstream.on_done = detach
             upstream.answer_whole()  # (at once if it is whole already)
+            # (a cut answer ends the wait at once: found only when the client took its bytes,
+            # a paused client whose kernel acknowledged 2 KB every 5 s held the handler, and
+            # its completion record, for as long as it liked with no minimum rate)
+            upstream.on_failed = lambda: None if failed.done() else failed.set_result(None)
+            upstream.tell_failed()
         start = last = loop.time()
         seen = taken()
         # A task, so that the wait can be looked at and resumed: a cancelled aiohttp drain
@@ -791,6 +802,8 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
         drain = asyncio.ensure_future(response.drained())
         try:
             while True:
+                if failed.done():
+                    raise UpstreamCut
                 now = loop.time()
                 if (got := taken()) > seen:
                     seen, last = got, now
@@ -799,13 +812,15 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                     left = min(left, idle + got / min_rate - waited - (now - start))
                 if left <= 0:
                     raise ClientTooSlow
-                if (await asyncio.wait((drain,), timeout=left))[0]:
+                if drain in (await asyncio.wait((drain, failed), timeout=left,
+                                                return_when=asyncio.FIRST_COMPLETED))[0]:
                     drain.result()
                     return
         finally:
             waited += loop.time() - start
             if held:
                 upstream.on_done = None
+                upstream.on_failed = None
             if not drain.done():
                 drain.cancel()
             elif not drain.cancelled():
@@ -872,6 +887,14 @@ async def _relay(request: web.Request, client: Pool, upstream: Conn, t: Transfer
                     async with asyncio.timeout(idle):
                         await response.write_eof()
                     break
+            except UpstreamCut:
+                t.outcome = "upstream_body_error"
+                rt.metrics.upstream_errors.labels(region=t.region or "none", kind="body").inc()
+                log.warning("upstream_body_error", decision_id=decision.decision_id,
+                            error=type(upstream.error).__name__)
+                if request.transport is not None:
+                    _reset(request.transport)  # (it is behind: close() would wait for it)
+                return response
             except (TimeoutError, ClientTooSlow):  # (an OSError: before _CLIENT_WRITE_ERRORS)
                 t.outcome = "client_timeout"
                 rt.metrics.client_errors.labels(kind="timeout").inc()

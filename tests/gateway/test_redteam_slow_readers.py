@@ -276,11 +276,34 @@ async def test_answers_of_unknown_size_around_the_cap_reach_paused_clients_whole
 
 
 async def test_a_chunked_answer_cut_by_its_upstream_under_a_paused_client(make_gateway, odd):
+    # (read ahead whole: streamed at the paused client's pace, whether the cut is seen at once
+    # hung on how much of the 3 MB the kernel's buffers took, ~2.8 MB on one machine, and a
+    # paused client's kernel acknowledged 2 KB every 5 s, which the idle rule alone, with no
+    # minimum rate, counts as taking)
     gw = await gateway(make_gateway, odd.url, client_idle_timeout_s=5,
-                       client_min_rate_bytes_s=0)
+                       client_min_rate_bytes_s=0, response_buffer_bytes=5_000_000)
     r, w = await slow_client(gw, "/3000000/chunkcut")
     try:
         [done] = await gw.completions(1)
+        assert done["outcome"] == "upstream_body_error"
+        assert await until(lambda: settled(gw))
+    finally:
+        w.transport.abort()
+
+
+@pytest.mark.parametrize("size", [300_000, 3_000_000])
+async def test_a_cut_answer_held_ahead_ends_at_once_whatever_the_client_does(make_gateway, odd,
+                                                                            size):
+    # The upstream cuts an answer the gateway reads ahead of a paused client: the client can
+    # never have it whole, so the gateway ends it at once (upstream_body_error, recorded, the
+    # read-ahead given back), not once the client takes its bytes or idles out: with no
+    # minimum rate and a long idle time, that was as long as the client liked (a paused
+    # client's kernel acknowledging 2 KB every few seconds counts as taking).
+    gw = await gateway(make_gateway, odd.url, client_idle_timeout_s=60,
+                       client_min_rate_bytes_s=0, response_buffer_bytes=5_000_000)
+    r, w = await slow_client(gw, f"/{size}/chunkcut")
+    try:
+        [done] = await gw.completions(1, timeout_s=5)
         assert done["outcome"] == "upstream_body_error"
         assert await until(lambda: settled(gw))
     finally:
