@@ -1056,12 +1056,22 @@ def _other_readings(data: bytes, budget: Budget | None = None
 # filled with each date of the text; only a fill whose check character holds is an ID (the
 # scan decides), so a date that belongs to something else is mostly ruled out, and the area
 # code the mask leaves shown is a mainland one all the same.
-_ID_MASKS = (b"********", b"########", b"xxxxxxxx", b"XXXXXXXX")  # (memmem searches first)
-_MASKED_ID = re.compile(rb"(?<![0-9])([1-9][0-9]{5}) ?(?:\*{8}|#{8}|[xX]{8}) ?"
-                        rb"([0-9]{3}[0-9Xx])(?![0-9])")
+# (the masks as the text is read: * # x _ ?, the black circle, asterisk operator, heavy and
+# low asterisks, and the bullet or middle dot folded to dashes; round 14)
+_MASK_RUNS = (b"*", b"#", b"x", b"X", b"_", b"?", b"-", "\u25cf".encode(), "\u2217".encode(),
+              "\u2731".encode(), "\u204e".encode())
+_ID_MASKS = tuple(m * 8 for m in _MASK_RUNS)  # (memmem searches first)
+_MASKED_ID = re.compile(rb"(?<![0-9])([1-9][0-9]{5})[ -]?(?:"
+                        + b"|".join(b"(?:" + re.escape(m) + b"){8}" for m in _MASK_RUNS)
+                        + rb")[ -]?([0-9]{3}[0-9Xx])(?![0-9])")
 _TOLD_DATE = re.compile(rb"(?<![0-9])(19[0-9]{2}|20[0-9]{2})(?:(0[1-9]|1[0-2])"
-                        rb"(0[1-9]|[12][0-9]|3[01])|([-/.]|\xe5\xb9\xb4) ?(0?[1-9]|1[0-2]) ?"
-                        rb"(?:[-/.]|\xe6\x9c\x88) ?(0?[1-9]|[12][0-9]|3[01]))(?![0-9])")
+                        rb"(0[1-9]|[12][0-9]|3[01])|([-/._ ]|\xe5\xb9\xb4) ?(0?[1-9]|1[0-2]) ?"
+                        rb"(?:[-/._ ]|\xe6\x9c\x88) ?(0?[1-9]|[12][0-9]|3[01]))(?![0-9])")
+# (a date with the year last: day first as Singapore, Indonesia and Vietnam write it, or month
+# first; both readings are tried, the check character decides; round 14)
+_TOLD_DATE_YEAR_LAST = re.compile(rb"(?<![0-9])(0?[1-9]|[12][0-9]|3[01])([-/.])"
+                                  rb"(0?[1-9]|[12][0-9]|3[01])\2(19[0-9]{2}|20[0-9]{2})"
+                                  rb"(?![0-9])")
 _MASKED_NEAREST = 32  # dates tried per masked ID, the nearest first
 _MASKED_MOST = 8  # masked IDs filled
 _MASKED_REACH = 2048  # bytes either side of a masked ID where its date is looked for
@@ -1077,10 +1087,14 @@ def _masked_ids_filled(data: bytes) -> bytes | None:
             continue  # (round 14: a bank card masked 622202********1234 beside a statement's
             # dates, one in eleven holding: a masked ID is filled after an ID word only)
         at, area, rest = m.start(), m.group(1), m.group(2).upper()
+        lo, hi = max(0, at - _MASKED_REACH), at + _MASKED_REACH
         dates = [(abs(d.start() - at), d.group(1) + (d.group(2) or d.group(5)).rjust(2, b"0")
                   + (d.group(3) or d.group(6)).rjust(2, b"0"))
-                 for d in _TOLD_DATE.finditer(data, max(0, at - _MASKED_REACH),
-                                              at + _MASKED_REACH)]
+                 for d in _TOLD_DATE.finditer(data, lo, hi)]
+        for d in _TOLD_DATE_YEAR_LAST.finditer(data, lo, hi):
+            first, second = d.group(1).rjust(2, b"0"), d.group(3).rjust(2, b"0")
+            dates += [(abs(d.start() - at), d.group(4) + month + day)
+                      for day, month in ((first, second), (second, first)) if month <= b"12"]
         for _, date in sorted(dates)[:_MASKED_NEAREST]:
             fills[area + date + rest] = None
     if not fills:
