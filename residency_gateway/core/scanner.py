@@ -281,14 +281,17 @@ _CN_REPEAT = re.compile(f"([{''.join(_CN_TIMES)}])\u4e2a([{CN_NUMERAL_CHARS}0-9]
 _SEPARATORS = " \t\r\n./_()-"  # after NFKC and the fold, separators are ASCII
 
 
-def _cn_skeleton() -> bytes:
+def _cn_skeleton(chars: str = CN_NUMERAL_CHARS, digits: bytes = b"0123456789"
+                 + _SEPARATORS.encode()) -> bytes:
+    """A byte table: the UTF-8 lead bytes of `chars` -> L, their other bytes -> c, `digits`
+    (ASCII digits and separators) -> d, the rest -> ."""
     table = bytearray(b"." * 256)
-    for ch in CN_NUMERAL_CHARS:
+    for ch in chars:
         lead, *rest = ch.encode()
         table[lead] = ord("L")
         for b in rest:
             table[b] = ord("c")
-    for b in b"0123456789" + _SEPARATORS.encode():
+    for b in digits:
         table[b] = ord("d")
     return bytes(table)
 
@@ -1419,17 +1422,7 @@ _CN_TOLD_RUN = re.compile(f"(?<![{CN_NUMERAL_CHARS}])(?:[{_CN_TOLD_CHARS}]{{7,8}
                           f"|[{_CN_TOLD_CHARS}]{{3,4}})(?![{CN_NUMERAL_CHARS}])")
 
 
-def _cn_told_skeleton() -> bytes:
-    table = bytearray(b"." * 256)
-    for ch in _CN_TOLD_CHARS:
-        lead, *rest = ch.encode()
-        table[lead] = ord("L")
-        for b in rest:
-            table[b] = ord("c")
-    return bytes(table)
-
-
-_CN_TOLD_SKELETON = _cn_told_skeleton()
+_CN_TOLD_SKELETON = _cn_skeleton(_CN_TOLD_CHARS, b"")
 
 
 def _told_numerals(data: bytes) -> bytes:
