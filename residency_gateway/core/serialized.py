@@ -12,6 +12,12 @@ Protobuf has no schema here: its wire format is walked (field numbers, varints, 
 64/32-bit numbers, length-delimited fields read as nested messages where they parse whole,
 else as bytes), with a varint read both plain and zigzag (sint64). It is decoded only when
 declared: random bytes often parse as a few protobuf fields.
+
+ASN.1 DER (X.509 certificates, CSRs, PKCS#7 and CMS, CRLs): the tags of SEQUENCE (0x30) and SET
+(0x31) are the ASCII digits 0 and 1, so a value that ends a string runs on into the next
+element's tag ("110101199003071233" + "0..."): an ID in a certificate subject's serialNumber
+went unread (red-team round 15). A body that is one whole DER element with a SEQUENCE at the
+top is walked, its strings and integers written out apart.
 """
 
 from __future__ import annotations
@@ -61,6 +67,8 @@ def sniffed(data: bytes) -> str | None:
         return "cbor"  # (a map; or the self-described CBOR tag 55799)
     if len(data) >= 5 and int.from_bytes(data[:4], "little") == len(data) and data[-1] == 0:
         return "bson"
+    if first == 0x30 and _der_header(data, 0) is not None:
+        return "der"  # (a SEQUENCE first: whether all of it is DER is tree_text's to say)
     return None
 
 
@@ -90,6 +98,8 @@ def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
             tree = items[0] if len(items) == 1 else items
         elif kind == "bson":
             tree = bson.decode(data)
+        elif kind == "der":
+            tree = _der(data, 0, [0])
         else:
             tree = _protobuf(data, 0)
     except Exception:  # (msgpack's ExtraData and FormatError, cbor2's CBORDecodeError,
@@ -226,3 +236,93 @@ def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
         else:  # groups (3, 4) are deprecated; 6 and 7 do not exist
             return None
     return fields
+
+
+# ASN.1 universal string types, as their receivers decode them (BMPString is UTF-16BE,
+# UniversalString UTF-32BE; the others are ASCII or UTF-8 in practice)
+_DER_STRINGS = {0x0C: "utf-8", 0x12: "ascii", 0x13: "ascii", 0x14: "latin-1", 0x16: "ascii",
+                0x1A: "ascii", 0x1B: "latin-1", 0x1E: "utf-16-be", 0x1C: "utf-32-be",
+                0x19: "latin-1", 0x15: "latin-1"}
+
+
+def _der_header(data: bytes, i: int) -> tuple[int, int, int] | None:
+    """(tag, start of the content, end of the content) of the element at `i`, the end -1 for
+    BER's indefinite length (constructed only: its content ends with two zero bytes); None
+    where there is none (a multi-byte tag, an overlong length, past the end)."""
+    if i + 2 > len(data):
+        return None
+    tag, size = data[i], data[i + 1]
+    if tag & 0x1F == 0x1F:
+        return None  # (high tag numbers: not in the structures read here)
+    i += 2
+    if size == 0x80:
+        return (tag, i, -1) if tag & 0x20 else None
+    if size & 0x80:
+        count = size & 0x7F
+        if not 1 <= count <= 4 or i + count > len(data):
+            return None
+        size = int.from_bytes(data[i:i + count], "big")
+        i += count
+    if i + size > len(data):
+        return None
+    return tag, i, i + size
+
+
+def _der(data: bytes, depth: int, count: list[int]) -> list[Any] | None:
+    """The elements of `data`, a whole run of DER (or BER) elements, as values; None when
+    `data` is not one (a last line break aside)."""
+    got = _der_run(data, 0, len(data), depth, count, False)
+    if got is None and (stop := len(data.rstrip())) < len(data):
+        got = _der_run(data, 0, stop, depth, count, False)  # (a file's last line break)
+    return None if got is None else got[0]
+
+
+def _der_run(data: bytes, i: int, stop: int, depth: int, count: list[int], until_end: bool
+             ) -> tuple[list[Any], int] | None:
+    """The elements from `i` to `stop` (or, `until_end`, to the end-of-contents octets of an
+    indefinite length) as values (strings, integers, nested lists; an OCTET or BIT STRING or
+    an implicitly tagged value that is DER itself, as certificate extensions are, nested too),
+    and where they end; None where they are not elements."""
+    if depth > MAX_DEPTH:
+        return None
+    out: list[Any] = []
+    while i < stop:
+        if until_end and data[i:i + 2] == b"\0\0":
+            return out, i + 2
+        count[0] += 1
+        if count[0] > MAX_ITEMS:
+            return None
+        head = _der_header(data, i)
+        if head is None:
+            return None
+        tag, start, end = head
+        if end > stop:
+            return None
+        if end < 0:  # BER's indefinite length
+            got = _der_run(data, start, stop, depth + 1, count, True)
+            if got is None:
+                return None
+            nested, i = got
+            out.append(nested)
+            continue
+        i = end
+        content = data[start:end]
+        if tag & 0x20:  # constructed: SEQUENCE, SET, [n] EXPLICIT
+            got = _der_run(data, start, end, depth + 1, count, False)
+            if got is None:
+                return None
+            out.append(got[0])
+        elif tag in _DER_STRINGS:
+            out.append(content.decode(_DER_STRINGS[tag], "replace"))
+        elif tag == 0x02 and 0 < len(content) <= 64:
+            out.append(int.from_bytes(content, "big", signed=True))
+        elif tag in (0x03, 0x04) or tag & 0xC0:
+            # OCTET STRING, BIT STRING (its first byte the unused bits) and implicitly tagged
+            # values: DER inside (an extension's value), or bytes read as text
+            inner = content[1:] if tag == 0x03 else content
+            walked = _der(inner, depth + 1, count) if inner[:1] in (b"0", b"1") else None
+            out.append(walked if walked is not None else inner)
+        # (BOOLEAN, NULL, OIDs, times: nothing of a person's)
+    if until_end:
+        return None  # (no end-of-contents octets)
+    return out, i

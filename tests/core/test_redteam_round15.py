@@ -316,29 +316,22 @@ def test_xfcc_subject_text_found():
     assert "id" in line_found("/", "", headers)
 
 
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: the ID in an X.509 certificate's subject "
-                   "serialNumber (DER, PEM, base64 in JSON): a DER tag byte after it is the digit "
-                   "'0' or '1', so the printable run has 19+ digits; the receiver's X.509 parser "
-                   "reads the ID")
 @pytest.mark.parametrize("make", [
     lambda: (pem(), "application/x-pem-file"),
     lambda: (der(), "application/pkix-cert"),
     lambda: (j("signer_cert", pem()), JSON),
     lambda: (j("cert", base64.b64encode(der()).decode()), JSON),
 ], ids=["pem", "der", "pem-in-json", "base64-in-json"])
-def test_certificate_subject_serial_missed(make):
+def test_certificate_subject_serial_found(make):
     body, content_type = make()
     assert "id" in found(body, content_type)
 
 
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: a client certificate forwarded by the load "
-                   "balancer (nginx $ssl_client_escaped_cert, Envoy XFCC Cert=) whose subject "
-                   "serialNumber is an ID number")
 @pytest.mark.parametrize("header", [
     lambda: ("X-Client-Cert", urllib.parse.quote(pem())),
     lambda: ("X-Forwarded-Client-Cert", f'Hash=abc;Cert="{urllib.parse.quote(pem())}"'),
 ], ids=["nginx", "envoy"])
-def test_forwarded_client_certificate_missed(header):
+def test_forwarded_client_certificate_found(header):
     assert "id" in line_found("/", "", [header()])
 
 
