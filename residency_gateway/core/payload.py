@@ -889,6 +889,18 @@ def _overlong_ascii(raw: bytes) -> bytes:
                                           & 0x7F]), raw)
 
 
+# (RFC 3966 s.3: local-number-digits, visual separators, the parameters before the context)
+_TEL_CONTEXT = re.compile(r"(?<![0-9A-Za-z])([0-9A-Fa-f*#][0-9A-Fa-f*#\-.()\s]*)"
+                          r"((?:;[A-Za-z0-9\-]+(?:=[^;@,\s\"'<>&]{0,64})?){0,8}?)"
+                          r";phone-context=(\+[0-9][0-9\-.()\s]*)", re.IGNORECASE)
+
+
+def _tel_global(m: re.Match[str]) -> str:
+    """The global number a local one under a numeric phone-context is: the context's digits,
+    then the local number's."""
+    return m.group(3) + m.group(1) + m.group(2)
+
+
 def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
@@ -939,6 +951,11 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
+    if "context=" in text.lower() and (shown := _TEL_CONTEXT.sub(_tel_global, text)) != text:
+        # Round 15: a local number with its prefix as an RFC 3966 phone-context (tel: URIs,
+        # SIP's user=phone): "tel:1234-5678;phone-context=+86-139" is +86 139 1234 5678 to
+        # the parser that dials it.
+        yield shown
     if "+A" in text and _UTF7.search(text):
         # UTF-7 (RFC 2152) that no charset names: "+ADEAMwA5ADE-" is 1391 to a receiver that
         # sniffs it (IE, old mail clients). A segment of at most 64 characters that the text

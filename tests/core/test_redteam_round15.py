@@ -260,14 +260,11 @@ def test_gsm7_packed_user_data_missed(text):
 
 # MISS: a local number with its prefix given as a tel: URI phone-context (RFC 3966 s.5.1.5:
 # the context may be the global-number digits the local number is dialled under).
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: tel: URI whose phone-context holds the "
-                   "country code and mobile prefix (tel:1234-5678;phone-context=+86-139); an "
-                   "RFC 3966 parser makes the global number +86 139 1234 5678")
 @pytest.mark.parametrize(("body", "content_type"), [
     (j("contact", "tel:1234-5678;phone-context=+86-139"), JSON),
     ("Contact: <tel:12345678;phone-context=+86139>", TEXT),
 ])
-def test_tel_uri_phone_context_missed(body, content_type):
+def test_tel_uri_phone_context_found(body, content_type):
     assert "mobile" in found(body, content_type)
 
 
