@@ -895,6 +895,45 @@ _TEL_CONTEXT = re.compile(r"(?<![0-9A-Za-z])([0-9A-Fa-f*#][0-9A-Fa-f*#\-.()\s]*)
                           r";phone-context=(\+[0-9][0-9\-.()\s]*)", re.IGNORECASE)
 
 
+# EMVCo merchant-presented QR (and its national profiles): the payload format indicator
+# "000201" first, then fields of ID, length and value, the printable characters a QR holds
+_EMV_QR = re.compile(r"(?<![0-9A-Za-z])000201[\x20-\x7e\u00a0-\uffff]{8,2048}")
+# the fields that hold fields: merchant account information, additional data, language
+# templates, unreserved templates
+_EMV_TEMPLATES = frozenset({*range(2, 52), 62, 64, *range(80, 100)})
+
+
+def _emv_fields(text: str, depth: int, out: list[str]) -> int:
+    """The values of the EMV TLV fields `text` starts with, appended to `out` (a template's
+    own fields in turn, where its value is fields whole); how far the fields reach."""
+    i = 0
+    while i + 4 <= len(text):
+        tag, size = text[i:i + 2], text[i + 2:i + 4]
+        if not (tag.isascii() and tag.isdigit() and size.isascii() and size.isdigit()):
+            break
+        end = i + 4 + int(size)
+        if end > len(text) or end == i + 4:
+            break
+        value = text[i + 4:end]
+        inner: list[str] = []
+        # (a template's fields as far as they parse, and the rest: a lenient reader's)
+        reach = _emv_fields(value, 1, inner) if not depth and int(tag) in _EMV_TEMPLATES else 0
+        if 0 < reach < len(value):
+            inner.append(value[reach:])
+        out.extend(inner or [value])
+        i = end
+    return i
+
+
+def _emv_fields_apart(m: re.Match[str]) -> str:
+    text = m.group()
+    values: list[str] = []
+    reach = _emv_fields(text, 0, values)
+    if len(values) < 3:
+        return text
+    return "\n".join(values) + "\n" + text[reach:]
+
+
 def _tel_global(m: re.Match[str]) -> str:
     """The global number a local one under a numeric phone-context is: the context's digits,
     then the local number's."""
@@ -955,6 +994,11 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         # Round 15: a local number with its prefix as an RFC 3966 phone-context (tel: URIs,
         # SIP's user=phone): "tel:1234-5678;phone-context=+86-139" is +86 139 1234 5678 to
         # the parser that dials it.
+        yield shown
+    if "000201" in text and (shown := _EMV_QR.sub(_emv_fields_apart, text)) != text:
+        # Round 15: an EMVCo QR payload (PayNow, QRIS, JPQR, ...), every field a two-digit tag
+        # and a two-digit length glued to its value: its values apart, as the payment app
+        # that parses it has them ("...0111" "13912345678" "5303156...").
         yield shown
     if "+A" in text and _UTF7.search(text):
         # UTF-7 (RFC 2152) that no charset names: "+ADEAMwA5ADE-" is 1391 to a receiver that

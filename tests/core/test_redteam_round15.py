@@ -337,17 +337,14 @@ def test_forwarded_client_certificate_found(header):
 # field is a two-digit tag and a two-digit length before its value, so a number stored in one
 # is glued to the digits around it. A payment app (and the gateway's tenant) reads the TLV.
 
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: a mobile or ID as the value of an EMVCo "
-                   "QR field (tag+length digits glued before it, the next tag after it); the "
-                   "payment receiver parses the TLV and holds the mainland identifier")
 @pytest.mark.parametrize(("qr", "kind"), [
     ("00020101021226380009SG.PAYNOW010100214+86139123456780301052040000530370254041.005802SG"
      "5902AB6009SINGAPORE6304A1B2", "mobile"),
-    ("000201010212" + "2629" + "0011cn.example" + "0111" + MOBILE + "5303156" + "6304A1B2",
+    ("000201010212" + "2629" + "0010cn.example" + "0111" + MOBILE + "5303156" + "6304A1B2",
      "mobile"),
     ("000201" + "0118" + ID + "5802CN6304A1B2", "id"),
 ], ids=["paynow-proxy", "merchant-account", "id-field"])
-def test_emv_qr_tlv_missed(qr, kind):
+def test_emv_qr_tlv_found(qr, kind):
     assert kind in found(j("qr_payload", qr))
 
 

@@ -50,3 +50,51 @@ def test_the_context_is_read_in_the_query_and_headers():
 ])
 def test_other_contexts_stay_clean(body):
     assert not found(body, TEXT)
+
+
+# ---------------------------------------------------------------------------------------------
+# EMVCo QR payloads: every field a two-digit tag and length glued to its value
+
+def tlv(tag: str, value: str) -> str:
+    return f"{tag}{len(value):02d}{value}"
+
+
+def qr(*fields: str) -> str:
+    return tlv("00", "01") + tlv("01", "12") + "".join(fields) + "6304ABCD"
+
+
+SG_PAYNOW = tlv("26", tlv("00", "SG.PAYNOW") + tlv("01", "2") + tlv("02", "201234567K")
+                + tlv("03", "0"))
+ID_QRIS = tlv("26", tlv("00", "ID.CO.QRIS.WWW") + tlv("01", "9360001234567890123")
+              + tlv("02", "ID1020000000001") + tlv("03", "UMI"))
+COMMON = tlv("52", "5411") + tlv("53", "360") + tlv("54", "139123.00") + tlv("58", "ID")
+MERCHANT = tlv("59", "Toko Sumber Rejeki") + tlv("60", "Jakarta") + tlv("61", "12340")
+
+
+@pytest.mark.parametrize(("payload", "kind"), [
+    (qr(tlv("26", tlv("00", "SG.PAYNOW") + tlv("01", "0") + tlv("02", "+86" + MOBILE)),
+        COMMON), "mobile"),
+    (qr(tlv("26", tlv("00", "SG.PAYNOW") + tlv("01", "0") + tlv("02", "86" + MOBILE)),
+        COMMON), "mobile"),
+    (qr(ID_QRIS, COMMON, MERCHANT, tlv("62", tlv("02", MOBILE) + tlv("07", "A01"))), "mobile"),
+    (qr(COMMON, tlv("62", tlv("06", ID))), "id"),
+    (qr(COMMON, tlv("64", tlv("00", "ZH") + tlv("01", "张三") + tlv("02", MOBILE))), "mobile"),
+    (qr(COMMON, tlv("80", tlv("00", "jp.example") + tlv("01", ID))), "id"),
+    # (a template whose declared length runs past its fields: what parses, then the rest)
+    (qr(tlv("26", tlv("00", "SG.PAYNOW") + tlv("02", "+86" + MOBILE) + "03"), COMMON),
+     "mobile"),
+], ids=["paynow-plus86", "paynow-86", "qris-additional-data", "additional-data-id",
+        "language-template", "unreserved-template", "lenient-template"])
+def test_emv_qr_values_are_read_apart(payload, kind):
+    assert kind in found(j("qr", payload))
+    assert kind in found(payload, TEXT)
+    assert kind in line_found("/pay", "qr=" + payload)
+
+
+@pytest.mark.parametrize("payload", [
+    qr(SG_PAYNOW, COMMON.replace("ID", "SG"), tlv("59", "Example Pte"), tlv("60", "Singapore")),
+    qr(ID_QRIS, COMMON, MERCHANT),
+    qr(ID_QRIS, COMMON, MERCHANT, tlv("62", tlv("01", "INV-2026-1129") + tlv("07", "T0001"))),
+])
+def test_ordinary_payment_qr_codes_stay_clean(payload):
+    assert not found(j("qr", payload))
