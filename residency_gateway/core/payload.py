@@ -934,6 +934,40 @@ def _emv_fields_apart(m: re.Match[str]) -> str:
     return "\n".join(values) + "\n" + text[reach:]
 
 
+_CHUNKED_HEAD = re.compile(r"transfer-encoding[ \t]*:[^\r\n]*chunked[^\r\n]*\r?\n"
+                           r"(?:[^\r\n]+\r?\n)*?\r?\n", re.IGNORECASE)
+_CHUNK_SIZE = re.compile(r"([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?\r?\n")
+
+
+def _dechunked(text: str) -> str:
+    """`text` with the chunked coding of each HTTP message in it (a head that says
+    Transfer-Encoding: chunked, then its body) undone, as far as its chunks are whole."""
+    out: list[str] = []
+    pos = 0
+    for head in _CHUNKED_HEAD.finditer(text):
+        if head.start() < pos:
+            continue
+        i = head.end()
+        out.append(text[pos:i])
+        while (size := _CHUNK_SIZE.match(text, i)) is not None:
+            n = int(size.group(1), 16)
+            start = size.end()
+            if n == 0:
+                i = start  # (the last chunk: its line is no text of the message's)
+                break
+            if start + n > len(text):
+                break
+            out.append(text[start:start + n])
+            i = start + n
+            if text.startswith("\r\n", i):
+                i += 2
+            elif text.startswith("\n", i):
+                i += 1
+        pos = i
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _tel_global(m: re.Match[str]) -> str:
     """The global number a local one under a numeric phone-context is: the context's digits,
     then the local number's."""
@@ -990,10 +1024,16 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
-    if "context=" in text.lower() and (shown := _TEL_CONTEXT.sub(_tel_global, text)) != text:
+    if "=+" in text and (shown := _TEL_CONTEXT.sub(_tel_global, text)) != text:
         # Round 15: a local number with its prefix as an RFC 3966 phone-context (tel: URIs,
         # SIP's user=phone): "tel:1234-5678;phone-context=+86-139" is +86 139 1234 5678 to
         # the parser that dials it.
+        yield shown
+    if ("\n\n" in text or "\n\r\n" in text) and "chunked" in text.lower() and (
+            shown := _dechunked(text)) != text:
+        # Round 15: an HTTP message inside the body (a $batch part of application/http, a
+        # message/http body, a captured exchange) in chunked coding: each chunk-size line
+        # falls between the digits, and the receiver that runs the batch takes them off.
         yield shown
     if "000201" in text and (shown := _EMV_QR.sub(_emv_fields_apart, text)) != text:
         # Round 15: an EMVCo QR payload (PayNow, QRIS, JPQR, ...), every field a two-digit tag

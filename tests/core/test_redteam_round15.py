@@ -288,16 +288,12 @@ def test_chunked_id_in_batch_found():
     assert "id" in found(body, "multipart/mixed; boundary=b")
 
 
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: chunked coding inside an embedded HTTP "
-                   "message ($batch application/http part, message/http): the chunk-size line "
-                   "('\\r\\n7\\r\\n') between the digits is taken off by the receiver that "
-                   "executes the batch")
 @pytest.mark.parametrize(("body", "content_type"), [
     (BATCH.format(chunks=chunked("ph 1391", "2345678")), "multipart/mixed; boundary=b"),
     ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked("ph 1391", "2345678")
      + "0\r\n\r\n", "message/http"),
 ])
-def test_chunked_inside_embedded_http_missed(body, content_type):
+def test_chunked_inside_embedded_http_found(body, content_type):
     assert "mobile" in found(body, content_type)
 
 

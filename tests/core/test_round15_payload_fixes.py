@@ -98,3 +98,35 @@ def test_emv_qr_values_are_read_apart(payload, kind):
 ])
 def test_ordinary_payment_qr_codes_stay_clean(payload):
     assert not found(j("qr", payload))
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunked coding inside an HTTP message carried in the body
+
+def chunks(*pieces: str, eol: str = "\r\n", ext: str = "") -> str:
+    return "".join(f"{len(p.encode()):X}{ext}{eol}{p}{eol}" for p in pieces) + f"0{eol}{eol}"
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("POST /u HTTP/1.1\r\ntransfer-encoding: CHUNKED\r\nHost: a\r\n\r\n"
+     + chunks("tel 139", "1234", "5678"), "message/http"),
+    ("POST /u HTTP/1.1\ntransfer-encoding: gzip, chunked\n\n"
+     + chunks("tel 1391", "2345678", eol="\n"), "message/http"),
+    ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+     + chunks("id 1101011990", "03071233", ext=";name=x"), TEXT),
+    (j("captured", "POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+       + chunks("ph 1391", "2345678")), JSON),
+    ("--b\r\nContent-Type: application/http\r\n\r\nPOST /a HTTP/1.1\r\nTransfer-Encoding: "
+     "chunked\r\n\r\n" + chunks("x") + "\r\n--b\r\nContent-Type: application/http\r\n\r\n"
+     "POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks("ph 139", "12345678")
+     + "\r\n--b--\r\n", "multipart/mixed; boundary=b"),
+], ids=["upper-case-three-chunks", "lf-only", "extension", "json-string", "second-part"])
+def test_chunked_messages_in_the_body_are_read_dechunked(body, content_type):
+    kind = "id" if "id 1101" in body else "mobile"
+    assert kind in found(body, content_type)
+
+
+def test_a_chunked_message_of_ordinary_numbers_stays_clean():
+    body = ("POST /orders HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + chunks('{"qty": 12, ', '"sku": "A-1391", ', '"total": 2345}'))
+    assert not found(body, "message/http")
