@@ -18,8 +18,10 @@ It replaces aiohttp's ClientSession in the request path and keeps what the proxy
   Anything else malformed is `BadResponse` (the proxy's 502).
 - Timeouts: `connect_timeout_s` bounds waiting for a pool slot, the TCP connect and the TLS
   handshake together (`TimeoutError`); `read_timeout_s` bounds each wait for the upstream once
-  the request is sent: the head, then every gap in the body (`UpstreamTimeout`), and also a
-  wait for the upstream to take more of a streamed request body.
+  the request is sent: the whole head (interim 1xx answers and a head trickled a byte at a
+  time do not move that deadline: bad-day round 9), then every gap in the body
+  (`UpstreamTimeout`), and also a wait for the upstream to take more of a streamed request
+  body.
 - Read-ahead: a connection buffers 256 KiB of an answer before it stops reading from the
   upstream; `Conn.hold_up_to(n)` lets it read on while the whole answer so far is at most `n`
   bytes (the proxy's response buffering, charged to a `ReadAhead` budget), and `on_done` tells
@@ -199,6 +201,7 @@ class Conn(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._timing = False
         self._last = 0.0
+        self._head_due = 0.0
         self.begin(True)
         self.active = False
 
@@ -226,6 +229,7 @@ class Conn(asyncio.Protocol):
         self.body_failure: BaseException | None = None
         self.got_bytes = False
         self._head_bytes = 0
+        self._field_bytes = 0  # the fields of this exchange's heads, interim ones included
         self._reason = b""
         self._cl: bytes | None = None
         self._te: bytes | None = None
@@ -234,9 +238,11 @@ class Conn(asyncio.Protocol):
         self._ignore = False
 
     def request_sent(self) -> None:
-        """The whole request is out: from now on the upstream has read_timeout_s per wait."""
+        """The whole request is out: from now on the upstream has read_timeout_s for its whole
+        head (1xx answers included), then per wait."""
         self.sent = True
         self._time(True)
+        self._head_due = self._last + self.read_timeout
 
     async def head(self) -> None:
         while not self.head_done:
@@ -347,6 +353,13 @@ class Conn(asyncio.Protocol):
             return
         now = self.loop.time()
         due = self._last + self.read_timeout
+        if self.sent and not self.head_done:
+            # the head as a whole: bytes that trickle in, or interim answers, do not extend it
+            if now >= self._head_due:
+                self.fail(UpstreamTimeout(
+                    f"no response head from the upstream within {self.read_timeout} s"))
+                return
+            due = min(due, self._head_due)
         if self._read_paused and self._drain is None:  # we hold the upstream back: not its fault
             due = now + self.read_timeout
         elif now >= due:
@@ -476,6 +489,11 @@ class Conn(asyncio.Protocol):
             return  # a chunked body's trailer fields are not forwarded (nor were they before)
         if len(name) + len(value) > MAX_FIELD:
             raise BadResponse("header field too long")
+        self._field_bytes += len(name) + len(value) + 4
+        if self._field_bytes > MAX_HEAD:
+            # (counted by field as well as by read: a head that ends within the read that
+            # crosses the bound got through at up to twice it; interim heads count too)
+            raise BadResponse("response head too large")
         if len(self.headers) >= MAX_HEADERS:
             raise BadResponse("too many header fields")
         value = value.rstrip(b" \t")

@@ -551,11 +551,6 @@ async def test_bytes_after_content_length_never_answer_the_next_request(raw_gw):
     assert await gw.terminate() == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "round 9: an upstream that sends a 1xx interim answer every 50 ms and never a final one "
-    "holds the request, its client and a pool slot far past read_timeout_s (2 s here): each "
-    "byte resets the read timer and only MAX_HEAD (256 KiB of interim heads, ~8 min at this "
-    "rate, hours at one per read_timeout) ends it; invariants 4 and 5"))
 async def test_endless_interim_answers_are_bounded(raw_gw):
     """The upstream answers `102 Processing` every 50 ms, forever, and never a final status.
     The request must end within the read timeout's order (2 s here) with a 504 or 502
@@ -581,11 +576,6 @@ async def trickled_head(w: asyncio.StreamWriter) -> bool:
     return False
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "round 9: an upstream that trickles its response head one byte every 0.5 s holds the "
-    "request past read_timeout_s (2 s here): the head is bounded per gap, not as a whole, "
-    "so a slow upstream ties up the client and a pool slot until MAX_HEAD (256 KiB, days "
-    "at this rate); invariants 4 and 5"))
 async def test_trickled_upstream_head_is_bounded(raw_gw):
     """The upstream sends its status line and then one header byte every 0.5 s, never
     finishing the head. The request must end within the read timeout's order with a 504/502

@@ -402,6 +402,74 @@ async def test_an_endless_head_is_cut_at_its_bound(raw):
     await pool.close()
 
 
+async def test_a_head_that_ends_within_the_read_that_crosses_its_bound_is_refused(raw):
+    # (bad-day round 9: counted only by read, a head of up to twice MAX_HEAD that ended within
+    # the read crossing the bound got through as a 200)
+    fields = b"".join(b"X-F%d: %s\r\n" % (n, b"v" * 4000) for n in range(80))
+    assert h1client.MAX_HEAD < len(fields) < 2 * h1client.MAX_HEAD
+
+    async def script(reader, writer, n):
+        await up_request(reader, script)
+        writer.write(b"HTTP/1.1 200 OK\r\n" + fields + b"Content-Length: 2\r\n\r\nok")
+        await writer.drain()
+        await asyncio.sleep(1)
+
+    up = await serve(raw, script)
+    pool = pool_for(up)
+    with pytest.raises(BadResponse, match="head too large"):
+        await fetch(pool)
+    await pool.close()
+
+
+@pytest.mark.parametrize("trickle", [
+    [b"HTTP/1.1 102 Processing\r\n\r\n"] * 100,  # interim answers, never a final one
+    [b"HTTP/1.1 200 OK\r\n"] + [b"X"] * 100,  # a head one byte at a time
+    [b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-A: "] + [b"1"] * 100,
+], ids=["interim", "byte-by-byte", "interim-then-trickle"])
+async def test_the_whole_head_is_bounded_by_the_read_timeout(raw, trickle):
+    # (bad-day round 9: every byte moved the timer, so a head trickled at one byte per read
+    # timeout, or endless 1xx answers, held the request and its connection for hours)
+    async def script(reader, writer, n):
+        await up_request(reader, script)
+        with contextlib.suppress(ConnectionError):
+            for piece in trickle:
+                writer.write(piece)
+                await writer.drain()
+                await asyncio.sleep(0.05)
+
+    up = await serve(raw, script)
+    pool = pool_for(up, read_timeout=0.5)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    with pytest.raises(UpstreamTimeout, match="head"):
+        await fetch(pool)
+    assert 0.45 < loop.time() - began < 1.5
+    await pool.close()
+
+
+async def test_a_slow_but_steady_body_is_not_cut_by_the_head_deadline(raw):
+    async def script(reader, writer, n):
+        await up_request(reader, script)
+        writer.write(b"HTTP/1.1 102 Processing\r\n\r\n")
+        await asyncio.sleep(0.2)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+        for _ in range(10):  # 1.5 s of body, a byte every 0.15 s: each gap within 0.5 s
+            await asyncio.sleep(0.15)
+            writer.write(b"x")
+            await writer.drain()
+        await asyncio.sleep(1)
+
+    up = await serve(raw, script)
+    pool = pool_for(up, read_timeout=0.5)
+    conn = await pool.request(pool.bases[0], "GET", "/x", [], sent=Sent())
+    got = b""
+    while chunk := await conn.read():
+        got += chunk
+    assert got == b"x" * 10
+    pool.release(conn)
+    await pool.close()
+
+
 @pytest.mark.parametrize("answer", [
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n100\r\nshort",
     b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort",
