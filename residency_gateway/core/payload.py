@@ -1480,7 +1480,7 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
         # MIME-wrapped base64 (76-column lines): the lines joined are one token.
         data = re.sub(rb"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/])", b"", data)
         skeleton = data.translate(_B64_SKELETON)
-    for whole in _b64_tokens(data, skeleton):
+    for whole in dict.fromkeys(_b64_tokens(data, skeleton)):  # (each token once: a word repeats)
         if whole[:2] in (b"0x", b"0X") and not whole[2:].translate(None, _HEX):
             whole = whole[2:]  # 0x-prefixed hex ("0x313130...")
         candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)
