@@ -934,38 +934,58 @@ def _emv_fields_apart(m: re.Match[str]) -> str:
     return "\n".join(values) + "\n" + text[reach:]
 
 
-_CHUNKED_HEAD = re.compile(r"transfer-encoding[ \t]*:[^\r\n]*chunked[^\r\n]*\r?\n"
-                           r"(?:[^\r\n]+\r?\n)*?\r?\n", re.IGNORECASE)
-_CHUNK_SIZE = re.compile(r"([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?\r?\n")
+_CHUNKED_HEAD = re.compile(rb"transfer-encoding[ \t]*:[^\r\n]*chunked[^\r\n]*\r?\n"
+                           rb"(?:[^\r\n]+\r?\n)*?\r?\n", re.IGNORECASE)
+# (leading zeros of any length, as llhttp and nginx take them)
+_CHUNK_SIZE = re.compile(rb"0{0,256}([0-9A-Fa-f]{1,8})[ \t]*(?:;[^\r\n]*)?\r?\n")
 
 
-def _dechunked(text: str) -> str:
-    """`text` with the chunked coding of each HTTP message in it (a head that says
-    Transfer-Encoding: chunked, then its body) undone, as far as its chunks are whole."""
-    out: list[str] = []
+def _dechunked(data: bytes) -> bytes:
+    """`data` with the chunked coding of each HTTP message in it (a head that says
+    Transfer-Encoding: chunked, then its body) undone, as far as its chunks are whole. Sizes
+    count bytes: text is dechunked as its UTF-8 bytes (a chunk of Chinese text counted in
+    characters lost its place: red team round 16)."""
+    out: list[bytes] = []
     pos = 0
-    for head in _CHUNKED_HEAD.finditer(text):
+    for head in _CHUNKED_HEAD.finditer(data):
         if head.start() < pos:
             continue
-        i = head.end()
-        out.append(text[pos:i])
-        while (size := _CHUNK_SIZE.match(text, i)) is not None:
-            n = int(size.group(1), 16)
-            start = size.end()
-            if n == 0:
-                i = start  # (the last chunk: its line is no text of the message's)
-                break
-            if start + n > len(text):
-                break
-            out.append(text[start:start + n])
-            i = start + n
-            if text.startswith("\r\n", i):
-                i += 2
-            elif text.startswith("\n", i):
-                i += 1
-        pos = i
-    out.append(text[pos:])
-    return "".join(out)
+        out.append(data[pos:head.end()])
+        pos = _dechunk_body(data, head.end(), out)
+        out.append(b"\r\n")  # (what follows the message stays on a line of its own)
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+_CHUNK_TRAILER = re.compile(rb"(?:[!-9;-~]{1,256}:[^\r\n]{0,8192}\r?\n){0,64}\r?\n")
+
+
+def _dechunk_body(data: bytes, i: int, out: list[bytes]) -> int:
+    """The chunks of a chunked body starting at `i`, as far as they are whole, appended to
+    `out`; where they end (after the last chunk's line)."""
+    while (size := _CHUNK_SIZE.match(data, i)) is not None:
+        n = int(size.group(1), 16)
+        start = size.end()
+        if n == 0:
+            # the last chunk, its trailer fields and the blank line that ends them: no text
+            # of the message's body (a gzip body with them after it is no gzip stream)
+            end = _CHUNK_TRAILER.match(data, start)
+            return end.end() if end is not None else start
+        if start + n > len(data):
+            break
+        out.append(data[start:start + n])
+        i = start + n
+        if data.startswith(b"\r\n", i):
+            i += 2
+        elif data.startswith(b"\n", i):
+            i += 1
+    return i
+
+
+def _dechunked_text(text: str) -> str:
+    raw = _raw(text)
+    shown = _dechunked(raw)
+    return text if shown == raw else shown.decode("utf-8", "surrogateescape")
 
 
 def _tel_global(m: re.Match[str]) -> str:
@@ -1030,7 +1050,7 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         # the parser that dials it.
         yield shown
     if ("\n\n" in text or "\n\r\n" in text) and "chunked" in text.lower() and (
-            shown := _dechunked(text)) != text:
+            shown := _dechunked_text(text)) != text:
         # Round 15: an HTTP message inside the body (a $batch part of application/http, a
         # message/http body, a captured exchange) in chunked coding: each chunk-size line
         # falls between the digits, and the receiver that runs the batch takes them off.
@@ -2215,8 +2235,9 @@ class _Inspection:
         if data[257:262] == b"ustar":
             self._tar(label, data, depth)
         ctype = content_type.split(";")[0].strip().lower()
-        if ctype.startswith("message/") and depth < MAX_NESTING:
-            # An enclosed message (RFC 2046 s.5.2): its headers and its body, decoded.
+        if (ctype.startswith("message/") or ctype == "application/http") and depth < MAX_NESTING:
+            # An enclosed message (RFC 2046 s.5.2; an OData/Google $batch part): its headers
+            # and its body, decoded.
             head, sep, rest = data.partition(b"\r\n\r\n")
             if not sep:
                 head, sep, rest = data.partition(b"\n\n")
@@ -2226,6 +2247,11 @@ class _Inspection:
                     name, colon, value = line.decode("latin-1").partition(":")
                     if colon:
                         headers[name.strip().lower()] = " ".join(value.split())
+                if "chunked" in headers.get("transfer-encoding", "").lower():
+                    # (round 16: a gzip body in chunks is whole only dechunked)
+                    pieces: list[bytes] = []
+                    end = _dechunk_body(rest, 0, pieces)
+                    rest = b"".join(pieces) + rest[end:]
                 with contextlib.suppress(PayloadError):
                     self.part(f"{label}/message", _Part(headers, rest), depth + 1)
         if (ctype in _FOLDED_TYPES or data[:64].lstrip().upper().startswith(
@@ -2249,6 +2275,13 @@ class _Inspection:
                 # Round 11: a revision's deleted text (w:delText) is gone from the document as
                 # accepted: "139<del>999</del><ins>12345678</ins>" shows 13912345678.
                 self.view(f"{label}/office-accepted", office_text(_OFFICE_DELETED.sub(b"", data)))
+        if (b"\n\n" in data or b"\n\r\n" in data) and b"chunked" in data.lower() and (
+                dechunked := _dechunked(data)) != data:
+            # Round 16: an HTTP message in the body in chunked coding, read as its bytes
+            # dechunked (sizes count bytes; an enclosed message/http or application/http
+            # body is dechunked by its own head, below, and a gzip one is whole again there)
+            self.add_text(f"{label}/dechunked", dechunked, charset_of(content_type),
+                          depth=depth + 1)
         if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
             for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)

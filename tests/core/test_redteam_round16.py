@@ -402,28 +402,20 @@ def test_chunked_spellings_found(body, content_type):
 
 # MISS: chunk sizes count bytes; the reading counts characters, so a chunk with CJK text in it
 # is cut short and every later chunk-size line stays between the digits.
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: a chunked body with Chinese text "
-                   "before the number: sizes are UTF-8 byte counts, the dechunking counts "
-                   "characters and loses its place (any CJK KYC form posted chunked)")
 @pytest.mark.parametrize("pieces", [("姓名张三，号码1391", "2345678"), ("张三 1391", "2345678"),
                                     ("张三 11010119", "9003071233")])
-def test_chunked_cjk_byte_sizes_missed(pieces):
+def test_chunked_cjk_byte_sizes_found(pieces):
     assert found(HEAD + chunks(*pieces), MSG)
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: an embedded message with "
-                   "Content-Encoding: gzip and chunked; the same gzip body with a "
-                   "Content-Length is read, the chunked one is not gunzipped")
-def test_chunked_gzip_body_missed():
+def test_chunked_gzip_body_found():
     gz = gzip.compress(b"tel " + MOBILE.encode())
     body = (b"POST /u HTTP/1.1\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
             + b"%X\r\n" % len(gz) + gz + b"\r\n0\r\n\r\n")
     assert "mobile" in found(body, MSG)
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: chunk sizes zero-padded past eight "
-                   "digits (000000000A); llhttp and nginx take leading zeros of any length")
-def test_chunked_long_zero_padding_missed():
+def test_chunked_long_zero_padding_found():
     assert "mobile" in found(HEAD + chunks("ph 1391", "2345678", size="{:010X}"), MSG)
 
 

@@ -130,3 +130,25 @@ def test_a_chunked_message_of_ordinary_numbers_stays_clean():
     body = ("POST /orders HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
             + chunks('{"qty": 12, ', '"sku": "A-1391", ', '"total": 2345}'))
     assert not found(body, "message/http")
+
+
+def test_a_gzip_body_in_chunks_inside_a_batch_part_is_read():
+    import gzip
+
+    gz = gzip.compress(b"tel " + MOBILE.encode())
+    part = (b"POST /u HTTP/1.1\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + b"%x\r\n" % 5 + gz[:5] + b"\r\n" + b"%x\r\n" % (len(gz) - 5) + gz[5:]
+            + b"\r\n0\r\nX-Trailer: 1\r\n\r\n")
+    body = (b"--b\r\nContent-Type: application/http\r\n\r\n" + part + b"\r\n--b--\r\n")
+    assert "mobile" in found(body, "multipart/mixed; boundary=b")
+
+
+@pytest.mark.parametrize("body", [
+    "POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot chunks at all\r\n",
+    "POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFF\r\nshort\r\n",
+    "Transfer-Encoding: chunked\r\n\r\n" * 200,
+])
+def test_a_broken_chunked_message_is_read_as_it_is_and_never_refused(body):
+    assert not found(body, "message/http")
+    assert not found("--b\r\nContent-Type: application/http\r\n\r\n" + body + "\r\n--b--\r\n",
+                     "multipart/mixed; boundary=b")
