@@ -903,23 +903,41 @@ _EMV_QR = re.compile(r"(?<![0-9A-Za-z])000201[\x20-\x7e\u00a0-\uffff]{8,2048}")
 _EMV_TEMPLATES = frozenset({*range(2, 52), 62, 64, *range(80, 100)})
 
 
-def _emv_fields(text: str, depth: int, out: list[str]) -> int:
-    """The values of the EMV TLV fields `text` starts with, appended to `out` (a template's
-    own fields in turn, where its value is fields whole); how far the fields reach."""
+MAX_EMV_DEPTH = 4  # templates within templates read apart
+
+
+def _emv_fields(text: str, depth: int, out: list[str], by_bytes: bool = False) -> int:
+    """The values of the EMV TLV fields `text` starts with, appended to `out`; how far the
+    fields reach. A template's own fields are read in turn (a lenient reader's: as far as
+    they parse, then the rest); below the top, a value that is fields whole (templates in
+    templates: 62 -> 50 -> 01) is read both as it is and as its fields. `by_bytes`: lengths
+    count UTF-8 bytes (a generator's common bug with a CJK merchant name; wallets read on)."""
     i = 0
     while i + 4 <= len(text):
         tag, size = text[i:i + 2], text[i + 2:i + 4]
         if not (tag.isascii() and tag.isdigit() and size.isascii() and size.isdigit()):
             break
         end = i + 4 + int(size)
+        if by_bytes and not text.isascii():
+            # (the characters whose UTF-8 bytes the length counts; ASCII: one each)
+            want, end = int(size), i + 4
+            while want > 0 and end < len(text):
+                want -= len(text[end].encode("utf-8", "surrogatepass"))
+                end += 1
+            if want:
+                break
         if end > len(text) or end == i + 4:
             break
         value = text[i + 4:end]
         inner: list[str] = []
-        # (a template's fields as far as they parse, and the rest: a lenient reader's)
-        reach = _emv_fields(value, 1, inner) if not depth and int(tag) in _EMV_TEMPLATES else 0
-        if 0 < reach < len(value):
-            inner.append(value[reach:])
+        if depth < MAX_EMV_DEPTH and (depth or int(tag) in _EMV_TEMPLATES):
+            reach = _emv_fields(value, depth + 1, inner, by_bytes)
+            if not depth and 0 < reach < len(value):
+                inner.append(value[reach:])
+            elif depth and reach < len(value):
+                inner = []  # (below the top, only a value that is fields whole)
+            elif depth:
+                inner.insert(0, value)
         out.extend(inner or [value])
         i = end
     return i
@@ -931,7 +949,13 @@ def _emv_fields_apart(m: re.Match[str]) -> str:
     reach = _emv_fields(text, 0, values)
     if len(values) < 3:
         return text
-    return "\n".join(values) + "\n" + text[reach:]
+    shown = "\n".join(values) + "\n" + text[reach:]
+    if not text.isascii():
+        by_bytes: list[str] = []
+        reach = _emv_fields(text, 0, by_bytes, by_bytes=True)
+        if by_bytes != values and len(by_bytes) >= 3:
+            shown += "\n\n" + "\n".join(by_bytes) + "\n" + text[reach:]
+    return shown
 
 
 _CHUNKED_HEAD = re.compile(rb"transfer-encoding[ \t]*:[^\r\n]*chunked[^\r\n]*\r?\n"

@@ -304,14 +304,11 @@ def test_emv_qr_percent_encoded_in_query_found():
 
 # MISS: a template inside a template (62's payment-system-specific templates 50-99, a PayNow
 # account's own sub-template): only one level of templates is read apart.
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: a mobile in a template nested in a "
-                   "template (62 -> 50 -> 01, 26 -> 05 -> 01): the inner fields stay glued "
-                   "('0111' + mobile), a wallet parses every level")
 @pytest.mark.parametrize("payload", [
     qr(QRIS, COMMON, MERCHANT, qf("62", qf("50", qf("00", "id.dana") + qf("01", MOBILE)))),
     qr(qf("26", qf("00", "SG.PAYNOW") + qf("05", qf("01", MOBILE) + qf("02", "x"))), COMMON),
 ], ids=["62-50", "26-05"])
-def test_emv_nested_templates_missed(payload):
+def test_emv_nested_templates_found(payload):
     assert "mobile" in found(j("qr", payload))
 
 
@@ -321,10 +318,7 @@ def byte_counted(name: str, extra: str) -> str:
     return qr(COMMON, f"59{len(name.encode()):02d}{name}", qf("60", "City"), extra)
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: a QR whose CJK merchant name length "
-                   "is counted in bytes, then a mobile field: after the name the fields are no "
-                   "longer read apart and the mobile is glued to its tag and length digits")
-def test_emv_byte_counted_name_then_mobile_missed():
+def test_emv_byte_counted_name_then_mobile_found():
     assert "mobile" in found(j("qr", byte_counted("张三便利店", qf("62", qf("02", MOBILE)))))
 
 

@@ -152,3 +152,14 @@ def test_a_broken_chunked_message_is_read_as_it_is_and_never_refused(body):
     assert not found(body, "message/http")
     assert not found("--b\r\nContent-Type: application/http\r\n\r\n" + body + "\r\n--b--\r\n",
                      "multipart/mixed; boundary=b")
+
+
+@pytest.mark.parametrize(("payload", "kind"), [
+    (qr(COMMON, tlv("62", tlv("50", tlv("00", "id.dana") + tlv("01", tlv("01", MOBILE))))),
+     "mobile"),  # three levels
+    (qr(COMMON, tlv("26", tlv("00", "SG.PAYNOW") + tlv("05", tlv("01", ID)))), "id"),
+    (qr(COMMON, "5915张三便利店" + tlv("60", "City") + tlv("62", tlv("02", MOBILE))), "mobile"),
+    (qr(COMMON, "5912山田商店" + tlv("62", tlv("02", "+86" + MOBILE))), "mobile"),
+], ids=["three-levels", "sub-template-id", "name-in-bytes", "name-in-bytes-plus"])
+def test_emv_nested_templates_and_byte_lengths_are_read(payload, kind):
+    assert kind in found(j("qr", payload))
