@@ -655,7 +655,18 @@ _ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "
 _STRONG_ID_WORDS = _any_of("身份", "身分", "证件", "證件", b"citizen", b"resident", b"id card",
                            b"idcard", b"id_card", b"id number", b"id_number", b"idnumber",
                            b"id_no", b"idno")
-_DEVICE_WORDS = _any_of(b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex")
+_DEVICE_WORDS = re.compile(_any_of(
+    b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex",
+    # (round 15: American Express spelled out)
+    b"american express", b"americanexpress", b"american_express", b"american-express",
+).pattern + (
+    # Round 15: the names IMSIs go by where the label is not "imsi": Android's
+    # TelephonyManager.getSubscriberId() (subscriberId, sim_subscriber_id), the 3GPP SUPI and
+    # subscriber identity (MCC 510 Indonesia and 440 Japan begin Sichuan and Guangdong area
+    # codes), a bare "sub"; whole words only ("subscription", "subtotal", "substation" say
+    # nothing), and as ever a 15-digit number only: an 18-character ID has its check character
+    rb"|(?<![a-z])(?:sub|supi|subscriber(?:s|[ _-]?(?:id|ids|identity|number|no|num))?)"
+    rb"(?![a-z])"))
 # Labels of the other 15-digit numbers of the product's markets, before which a bare 15-digit
 # number is that, not a first-generation ID (about 1 in 80 random 15-digit numbers has a
 # provincial prefix and a 19YY date where one has them): Indonesia's NPWP tax number and bank
@@ -668,6 +679,26 @@ _FIFTEEN_DIGIT_WORDS = _any_of(b"npwp", b"rekening", b"norek", b"no_rek", b"acco
                                b"awb", b"resi", b"tracking", b"waybill", b"tai_khoan",
                                b"taikhoan", "tài khoản", b"stk", b"don_hang", b"donhang",
                                "đơn hàng", "口座", "注文", "請求")
+
+
+def _luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check of a payment card number holds."""
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        n = int(c) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _amex_card(sizes: list[int], joined: str, data: bytes, start: int) -> bool:
+    """Whether 15 digits joined from groups are clearly an American Express card number:
+    34/37 (Anhui and Shandong area codes) and Luhn-valid, and grouped 4-6-5 as the card is
+    embossed or after a card word ("AMEX", "card"), with no ID word before them (round 15). A
+    bare, unbroken 15-digit number stays a first-generation ID: missing a Shandong ID is
+    worse than pinning a card payment to China."""
+    return (joined[:2] in ("34", "37") and _luhn_ok(joined)
+            and (sizes == [4, 6, 5] or _context(data, start, _DEVICE_WORDS))
+            and not _context(data, start, _STRONG_ID_WORDS))
 
 
 def _context(data: bytes, start: int, words: re.Pattern[bytes]) -> bool:
@@ -3112,6 +3143,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 # by its parts.
                 if len(joined) == 15 and (strict or not first_generation or not _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, False, id_word and fields is None)):
+                    continue
+                if len(joined) == 15 and _amex_card(sizes[i:j + 1], joined, data, start):
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)

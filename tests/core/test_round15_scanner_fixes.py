@@ -1,0 +1,125 @@
+"""Red team round 15's scanner classes, fixed as classes: more spellings of each than the
+round's own tests (tests/core/test_redteam_round15.py), and the false-positive guards that
+must stay clean: IMSIs under the subscriber labels, American Express card numbers, Cyrillic
+look-alikes of digits, Braille digits, Korean place-unit numerals, digit words alone in Tamil
+and the big European languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.core.test_redteam_round6 import found
+from tests.core.test_redteam_round13 import line_found
+
+ID = "110101199003071233"
+FIRST_GEN = "110101900307123"  # Beijing Dongcheng, 1990-03-07
+MOBILE = "13912345678"
+JSON = "application/json"
+TEXT = "text/plain"
+
+
+def j(key: str, value: object) -> str:
+    return json.dumps({key: value}, ensure_ascii=False)
+
+
+def luhn(prefix: str) -> str:
+    for d in "0123456789":
+        total = 0
+        for i, c in enumerate(reversed(prefix + d)):
+            n = int(c) * (2 if i % 2 else 1)
+            total += n - 9 if n > 9 else n
+        if total % 10 == 0:
+            return prefix + d
+    raise AssertionError(prefix)
+
+
+# =============================================================================================
+# IMSIs under the names Android and telecom APIs give them
+
+IMSIS = ["510104900307123", "440103900307123", "510112900307123", "440201900307123"]
+
+
+@pytest.mark.parametrize("imsi", IMSIS)
+@pytest.mark.parametrize("key", ["subscriberId", "subscriber_id", "SubscriberID", "subscriber",
+                                 "sim_subscriber_id", "subscriber-number", "supi", "sub",
+                                 "subscriberIdentity"])
+def test_imsi_under_subscriber_labels_clean(key, imsi):
+    assert found(j(key, imsi)) == set()
+
+
+@pytest.mark.parametrize("query", ["sub=440103900307123", "subscriber_id=510104900307123",
+                                   "subscriberId=440103900307123&mcc=440"])
+def test_imsi_in_query_clean(query):
+    assert line_found("/", query) == set()
+
+
+def test_imsi_in_text_clean():
+    assert found("SIM subscriber id: 510104900307123 (Telkomsel)", TEXT) == set()
+
+
+@pytest.mark.parametrize("key", ["subscription", "substation", "subtotal_id", "subject",
+                                 "suburb", "id", "resident"])
+def test_first_generation_id_under_other_words_still_read(key):
+    assert "id" in found(j(key, FIRST_GEN))
+
+
+@pytest.mark.parametrize("key", ["subscriberId", "sub", "supi"])
+def test_18_character_id_under_subscriber_labels_still_read(key):
+    assert "id" in found(j(key, ID))
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"subscriber": {"id_card": FIRST_GEN}}),
+    "subscriber resident id number " + FIRST_GEN,
+])
+def test_id_labelled_as_such_after_subscriber_still_read(body):
+    assert "id" in found(body, JSON if body.startswith("{") else TEXT)
+
+
+# =============================================================================================
+# American Express card numbers: 34/37, Luhn-valid, grouped 4-6-5 or after a card word
+
+AMEX = luhn("37010290030712")  # also a valid first-generation ID (Jinan, 1990-03-07)
+
+
+def amex_465(number: str, sep: str = " ") -> str:
+    return sep.join((number[:4], number[4:10], number[10:]))
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (f"Paid with AMEX {amex_465(AMEX)}", TEXT),
+    (f"Paid with AMEX {amex_465(AMEX, '-')}", TEXT),
+    (f"paid {amex_465(AMEX)} thank you", TEXT),
+    (j("paid_with", amex_465(AMEX)), JSON),
+    (f"American Express {AMEX[:6]} {AMEX[6:12]} {AMEX[12:]}", TEXT),
+    (j("american_express", AMEX), JSON),
+    (j("AMEX", AMEX), JSON),
+    (f"card ending {amex_465(AMEX)}", TEXT),
+])
+def test_amex_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+def test_a_34_card_grouped_is_clean():
+    number = luhn("34010219003071")
+    assert found(f"paid {amex_465(number)}", TEXT) == set()
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    # not Luhn-valid: no card, a first-generation ID said to be one
+    (f"ID {FIRST_GEN[:6]} {FIRST_GEN[6:12]} {FIRST_GEN[12:]}", TEXT),
+    # an ID word wins over the grouping
+    (f"身份证 {amex_465(AMEX)}", TEXT),
+    (j("id_card", amex_465(AMEX)), JSON),
+    # unlabelled and unbroken: read (policy; see test_redteam_round15)
+    (j("value", AMEX), JSON),
+    (f"ID {AMEX[:6]} {AMEX[6:12]} {AMEX[12:]}", TEXT),
+])
+def test_ids_shaped_as_amex_still_read(body, content_type):
+    assert "id" in found(body, content_type)
+
+
+def test_a_15_digit_order_number_clean():
+    assert found(j("order_no", "370102900307121")) == set()
