@@ -377,6 +377,38 @@ def _cn_place_values(text: str) -> str:
     return _CN_PLACE_RUN.sub(value, text)
 
 
+# Round 15: Braille digits. After the number sign (U+283C) the cells of the letters a-j are
+# the digits 1-9 and 0 (literary braille, UEB and the older codes alike: "⠼⠁⠉⠊" is 139), and
+# a number goes on over the numeric space, comma and decimal point (⠐ ⠂ ⠲) to the next digit
+# cell; in Nemeth code (and North American computer braille) the digits are the lower cells
+# (⠂⠆⠒⠲⠢⠖⠶⠦⠔⠴ for 1-9, 0), after the number sign too. A hyphen (⠤) between numbers so read is
+# a dash, and the letter x (⠭, after a capital or grade 1 sign or none) ending one the check
+# character. Without the number sign, the cells are letters and punctuation: not read. A screen
+# reader or braille display reads the number out, so the scan reads it as digits.
+_BRAILLE_UPPER = "⠚⠁⠃⠉⠙⠑⠋⠛⠓⠊"  # 0-9: j a-i
+_BRAILLE_LOWER = "⠴⠂⠆⠒⠲⠢⠖⠶⠦⠔"  # 0-9 (Nemeth)
+_BRAILLE_NUMBER = re.compile(f"\u283c(?:[{_BRAILLE_UPPER}]++(?:[\u2810\u2802\u2832]"
+                             f"[{_BRAILLE_UPPER}]++)*+(?:[\u2820\u2830]?\u282d)?"
+                             f"|[{_BRAILLE_LOWER}]++)")
+_BRAILLE_AS_DIGITS = str.maketrans({
+    **{c: str(d) for d, c in enumerate(_BRAILLE_UPPER)},
+    "\u2810": " ", "\u2802": ",", "\u2832": ".", "\u2820": "", "\u2830": "", "\u282d": "X"})
+_BRAILLE_LOWER_AS_DIGITS = str.maketrans({c: str(d) for d, c in enumerate(_BRAILLE_LOWER)})
+_BRAILLE_HYPHEN = re.compile("(?<=[0-9])\u2824(?=[0-9])")
+
+
+def _braille_number(m: re.Match[str]) -> str:
+    cells = m.group()[1:]
+    return cells.translate(_BRAILLE_AS_DIGITS if cells[0] in _BRAILLE_UPPER
+                           else _BRAILLE_LOWER_AS_DIGITS)
+
+
+def _braille_digits(text: str) -> str:
+    """`text` with each Braille number (see above) in ASCII digits."""
+    read = _BRAILLE_NUMBER.sub(_braille_number, text)
+    return read if "\u2824" not in read else _BRAILLE_HYPHEN.sub("-", read)
+
+
 def _prepared(data: bytes) -> bytes:
     """UTF-8 `data` normalised: NFKC always (C, microseconds); the per-character folding only
     when a character it changes is present (found by byte searches)."""
@@ -404,6 +436,8 @@ def _prepared(data: bytes) -> bytes:
         # Round 13: 叉 ("cross"), how Chinese speech-to-text writes the check character said
         # aloud ("...1 0 9 叉"); elsewhere (叉子, 交叉) an X beside no digits reads as nothing.
         text = text.replace("\u53c9", "X")
+    if "\u283c" in text:
+        text = _braille_digits(text)
     out = text.encode("utf-8", "replace")
     if _needs_folding(text, out):
         # Before the numerals are read: a zero-width character, variation selector or

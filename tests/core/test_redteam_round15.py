@@ -439,8 +439,6 @@ def test_cyrillic_digit_lookalikes_missed(value):
 
 
 # MISS: Braille (number sign then the letter cells a-j).
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: a mobile in Unicode Braille cells after "
-                   "the number sign (⠼⠁⠉⠊...); a screen reader or braille display reads it out")
 def test_braille_digits_missed():
     assert "mobile" in found(j("x", "⠼⠁⠉⠊⠁⠃⠉⠙⠑⠋⠛⠓"))
 

@@ -123,3 +123,49 @@ def test_ids_shaped_as_amex_still_read(body, content_type):
 
 def test_a_15_digit_order_number_clean():
     assert found(j("order_no", "370102900307121")) == set()
+
+
+# =============================================================================================
+# Braille digits: the number sign, then the cells a-j (UEB, literary) or the lower cells (Nemeth)
+
+UEB = "⠚⠁⠃⠉⠙⠑⠋⠛⠓⠊"  # 0-9
+NEMETH = "⠴⠂⠆⠒⠲⠢⠖⠶⠦⠔"  # 0-9
+
+
+def ueb(number: str) -> str:
+    return "⠼" + "".join(UEB[int(c)] for c in number)
+
+
+def nemeth(number: str) -> str:
+    return "⠼" + "".join(NEMETH[int(c)] for c in number)
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    (ueb(MOBILE), "mobile"),
+    (ueb("139") + "⠤" + ueb("1234") + "⠤" + ueb("5678"), "mobile"),
+    (" ".join((ueb("139"), ueb("1234"), ueb("5678"))), "mobile"),
+    (ueb("139") + "⠐" + ueb("1234")[1:] + "⠐" + ueb("5678")[1:], "mobile"),  # numeric space
+    (ueb("86") + " " + ueb(MOBILE), "mobile"),
+    (nemeth(MOBILE), "mobile"),
+    (ueb(ID), "id"),
+    (ueb("11010119900307109") + "⠭", "id"),
+    (ueb("11010119900307109") + "⠰⠭", "id"),
+    (ueb(FIRST_GEN[:6]) + " " + ueb(FIRST_GEN[6:12]) + " " + ueb(FIRST_GEN[12:]), "id"),
+])
+def test_braille_numbers_read(value, kind):
+    assert kind in found(j("x", value))
+
+
+def test_braille_in_text_read():
+    assert "mobile" in found("⠞⠑⠇⠒ " + ueb(MOBILE), TEXT)
+
+
+@pytest.mark.parametrize("value", [
+    "⠁⠉⠊⠁⠃⠉⠙⠑⠋⠛⠓",  # the letters a-j without the number sign: "acia bcde fgh"
+    "⠁⠉⠊⠁⠃⠉⠙⠑⠋⠛⠓⠁⠉⠊⠁⠃⠉⠙⠑⠋⠛⠓⠚",
+    "⠂⠒⠔⠂⠆⠒⠲⠢⠖⠶⠦",  # lower cells, punctuation, without the number sign
+    "⠠⠓⠑⠇⠇⠕ ⠺⠕⠗⠇⠙ ⠼⠃⠚⠃⠋",  # "Hello world 2026"
+    ueb("139") + " " + ueb("2026"),
+])
+def test_braille_without_a_number_clean(value):
+    assert found(j("x", value)) == set()
