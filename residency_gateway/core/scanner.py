@@ -3543,11 +3543,63 @@ def _ocr_words(data: bytes) -> list[tuple[int, int]]:
     return words
 
 
+# Round 15: letters of other scripts drawn as digits, or as the Latin OCR letters above (the
+# same evasion typed on a Russian or Greek keyboard: "1\u0417912\u041745678" with Cyrillic
+# Ze, Che for 4, be for 6): Cyrillic Ze (both cases), Abkhaz dze and Latin ezh for 3, Che for
+# 4, be (both cases) for 6, dze (as S) for 5, Ve (as B) for 8, Te (as T) for 7, A for 4,
+# Ukrainian i for 1; Greek Beta 8, Tau 7, Alpha 4, Zeta 2. (The O and I of both scripts are
+# folded to the Latin letters: see _DIGIT_LETTER_LOOKALIKES.) Under
+# the OCR letters' guard: a whole word (no letter or digit of any script beside it) of an
+# identifier's length, seven ASCII digits or more, a check X only last; so Russian and Greek
+# words and codes stay as they are. Only text holding one of their
+# UTF-8 lead bytes (byte searches, in C) is decoded and searched.
+_SCRIPT_LOOKALIKES = {"\u0417": "3", "\u0437": "3", "\u04e0": "3", "\u04e1": "3",
+                      "\u01b7": "3", "\u0292": "3", "\u0427": "4", "\u0447": "4",
+                      "\u0431": "6", "\u0411": "6", "\u0405": "5", "\u0455": "5",
+                      "\u0412": "8", "\u0422": "7", "\u0410": "4", "\u0456": "1",
+                      "\u0392": "8", "\u03a4": "7", "\u0391": "4", "\u0396": "2"}
+_SCRIPT_LOOKALIKE_LEADS = tuple(sorted({c.encode()[:1] for c in _SCRIPT_LOOKALIKES}))
+_SCRIPT_LOOKALIKE_CHARS = "".join(_SCRIPT_LOOKALIKES)
+_SCRIPT_LOOKALIKE_ANY = re.compile(f"[{_SCRIPT_LOOKALIKE_CHARS}]")
+_SCRIPT_LOOKALIKE_WORD = re.compile(
+    f"(?<![^\\W_])[0-9XxOoIl{_OCR_LETTERS.decode()}{_SCRIPT_LOOKALIKE_CHARS}]{{11,18}}"
+    f"(?![^\\W_])")
+_SCRIPT_AS_DIGITS = str.maketrans({**_SCRIPT_LOOKALIKES, **{
+    chr(a): chr(b) for a, b in zip(b"OoIl" + _OCR_LETTERS, b"0011" + b"558226699740",
+                                   strict=True)}})
+
+
+def _script_lookalikes(data: bytes) -> bytes | None:
+    """`data` with the words of digits and Cyrillic or Greek look-alikes of digits (see
+    above) in digits; None when there is none."""
+    if not any(lead in data for lead in _SCRIPT_LOOKALIKE_LEADS):
+        return None
+    text = data.decode("utf-8", "replace")
+    if _SCRIPT_LOOKALIKE_ANY.search(text) is None:
+        return None
+
+    def read(m: re.Match[str]) -> str:
+        word = m.group()
+        if (len(word) not in _OCR_LENGTHS or _SCRIPT_LOOKALIKE_ANY.search(word) is None
+                or sum(c in "0123456789" for c in word) < 7 or "X" in word[:-1]
+                or "x" in word[:-1]):
+            return word
+        return word.translate(_SCRIPT_AS_DIGITS)
+
+    read_text = _SCRIPT_LOOKALIKE_WORD.sub(read, text)
+    return None if read_text == text else read_text.encode("utf-8", "replace")
+
+
 def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
     """`data` with O/o/I/l as digits inside words of digits ("11O1O1199OO3O71233",
     "139l2345678"), and the other OCR letters in words of an identifier's length (see
-    _OCR_LETTERS); None when no such word exists (byte searches decide that).
+    _OCR_LETTERS), and their Cyrillic and Greek look-alikes (see _SCRIPT_LOOKALIKES); None
+    when no such word exists (byte searches decide that).
     `skeleton`: data.translate(_READINGS_SKELETON)."""
+    looked = None if data.isascii() else _script_lookalikes(data)
+    if looked is not None:
+        data = looked
+        skeleton = data.translate(_READINGS_SKELETON)
     words = _ocr_words(data)
     if skeleton.find(b"0L") >= 0 or skeleton.find(b"L0") >= 0:
         # (an O/o/I/l word is never inside an OCR word: it stands apart from letters)
@@ -3555,7 +3607,7 @@ def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
                      for m in _LETTERED_WORD_AT.finditer(b"." + skeleton))
         words.sort()
     if not words:
-        return None
+        return looked
     pieces: list[bytes] = []
     last = 0
     for start, end in words:

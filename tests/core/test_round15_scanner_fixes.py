@@ -169,3 +169,50 @@ def test_braille_in_text_read():
 ])
 def test_braille_without_a_number_clean(value):
     assert found(j("x", value)) == set()
+
+
+# =============================================================================================
+# Cyrillic and Greek look-alikes of digits, under the OCR letters' guard (a whole word of an
+# identifier's length with seven digits or more)
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ("1З912З45678", "mobile"), ("1з912з45678", "mobile"),  # Ze, capital and small
+    ("139123Ч5678", "mobile"), ("139123ч5678", "mobile"),  # Che
+    ("13912345б78", "mobile"), ("13912345Б78", "mobile"),  # Be
+    ("1391234Ѕ678", "mobile"), ("1391234ѕ678", "mobile"),  # Dze (S)
+    ("139123456Т8", "mobile"), ("1391234567В", "mobile"),  # Te (T 7), Ve (B 8)
+    ("139123А5678", "mobile"), ("і3912345678", "mobile"),  # A 4, Ukrainian i 1
+    ("1Ӡ912Ӡ45678", "mobile"), ("1Ʒ912Ʒ45678", "mobile"),  # Abkhaz dze, Latin ezh
+    ("1391Ζ345678", "mobile"), ("139123456Τ8", "mobile"),  # Greek Zeta 2, Tau 7
+    ("139123Α5678", "mobile"), ("1391234567Β", "mobile"),  # Greek Alpha 4, Beta 8
+    ("1З9І2З45б78", "mobile"), ("1З9I2З4S678", "mobile"),  # with the folded and Latin ones
+    ("8613912З45678", "mobile"),
+    ("11010119900З071233", "id"), ("110101199ОО3О7123З", "id"),
+    ("110101900З07123", "id"),
+])
+def test_script_lookalikes_read(value, kind):
+    assert kind in found(j("tel", value))
+
+
+def test_script_lookalikes_in_text_read():
+    assert "mobile" in found("Мой номер: 1З912З45678, звоните", TEXT)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("Заказ №1391234 от 12.03.2024, сумма 5 678 руб.", TEXT),
+    ("Звоните: 8 (495) 123-45-67, обработка заявки 3 дня", TEXT),
+    (j("адрес", "г. Москва, ул. Зорге, д. 5, кв. 78, индекс 125252"), JSON),
+    (j("note", "Заказ 2024 обработан, Ч1 Б2 В3 Т4 А5"), JSON),
+    (j("code", "ЗБ-1391-2345"), JSON),
+    (j("code", "БВ139123456ЧЗА"), JSON),  # a word longer than an identifier
+    (j("code", "ЗЗЗЗЗЗЗ1391"), JSON),  # too few digits
+    ("Ζ 139 ΑΒΓ 12345 Τ", TEXT),
+    (j("греческий", "ΑΒΓΔΕΖΗΘ 2024"), JSON),
+])
+def test_russian_and_greek_text_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+def test_lookalike_beside_a_letter_not_read():
+    # (as the Latin OCR letters: a look-alike inside a word of letters is that word's)
+    assert found(j("x", "тел1З912З45678ок")) == set()
