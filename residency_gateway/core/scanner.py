@@ -367,7 +367,7 @@ def _cn_place_values(text: str) -> str:
         if m.start() >= 2 and text[m.start() - 1] in ".,'" and text[m.start() - 2].isdigit():
             return run  # (the digits after a decimal point or a thousands separator)
         before = text[max(0, m.start() - 12):m.start()].encode().lower()
-        if _AMOUNT_WORDS.search(before) is not None:
+        if _PLACE_AMOUNT_WORDS.search(before) is not None:
             return run
         if not (_context(before, len(before), _PHONE_WORDS)
                 or _context(before, len(before), _ID_WORDS)):
@@ -1265,8 +1265,9 @@ _THOUSANDS = re.compile(rb"(?<![0-9,.'\[(])1[3-9](?:([,'])[0-9]{3}\1[0-9]{3}\1[0
 # pinjaman, doanh thu; 売上 in yen) are written with the same separators under words no list
 # holds, in CSV columns under a header a line away, in arrays; keeping them in China breaks
 # their own residency rules, as often as a spreadsheet's phone column is sent unlabelled.
-# Amount words, before which numerals with place units are an amount (_cn_place_values):
-_AMOUNT_WORDS = re.compile(
+# Amount words, before which numerals with place units are an amount (_cn_place_values; not
+# _AMOUNT_WORDS, the signed amounts' shorter list, which this one's name shadowed for a while):
+_PLACE_AMOUNT_WORDS = re.compile(
     rb"total|amount|balance|price|payment|salary|income|revenue|budget|deposit|withdraw|credit"
     rb"|debit|capital|quantity|population|count|bytes|views|"  # (in camelCase keys too)
     rb"(?<![a-z])(?:sum|amt|bal|cost|fee|fees|paid|pay|payout|sales|limit|loan|cash|fund|funds"
