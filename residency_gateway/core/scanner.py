@@ -353,28 +353,85 @@ def _cn_place_value(run: str) -> int:
     return total + section + number
 
 
+def _place_value_read(text: str, m: re.Match[str], run: str,
+                      after: re.Pattern[str] = _CN_PLACE_AFTER,
+                      words: re.Pattern[str] | None = None) -> str:
+    """The digits of the number that the numerals with place units `run` (matched as `m` in
+    `text`, in Chinese numerals) make, or the match as it stands: below 10^10, an amount or
+    count (a measure word `after` it, an amount word before it), or with no phone or ID word
+    (or one of `words`) before it."""
+    if len(run) > _CN_PLACE_LONGEST:
+        return m.group()  # (an 18-digit ID said in full is some 40 characters; parsing a
+        # longer run would grow its integer for nothing)
+    n = _cn_place_value(run)
+    if n < 10**10 or after.match(text, m.end()) is not None:
+        return m.group()
+    if m.start() >= 2 and text[m.start() - 1] in ".,'" and text[m.start() - 2].isdigit():
+        return m.group()  # (the digits after a decimal point or a thousands separator)
+    said = text[max(0, m.start() - 12):m.start()]
+    before = said.encode().lower()
+    if _PLACE_AMOUNT_WORDS.search(before) is not None:
+        return m.group()
+    if not (_context(before, len(before), _PHONE_WORDS)
+            or _context(before, len(before), _ID_WORDS)
+            or (words is not None and words.search(said) is not None)):
+        return m.group()  # (red team round 14: 売上 "139億1234万5678", a population, an
+        # amount under a word no list holds: read after a phone or ID word only)
+    return str(n)
+
+
 def _cn_place_values(text: str) -> str:
     """`text` with each run of numerals with place units that holds 亿 and makes a number of
     ten digits or more as that number's digits (see above)."""
+    return _CN_PLACE_RUN.sub(lambda m: _place_value_read(text, m, m.group()), text)
+
+
+# Round 15's miss: the same in Sino-Korean numerals written in Hangul (139억 1234만 5678 as
+# "백삼십구억 천이백삼십사만 오천육백칠십팔"; 억 10^8, 만 10^4, 천 백 십;
+# 영/공 0, 육 or 륙 6), spaced after 억 and 만 as Korean
+# spacing writes it, digits among them too: read as the Chinese numerals they stand for, under
+# the same rules (a run holding 억, a number of ten digits or more, not an amount or count,
+# and only after a phone or ID word, here Korean ones too). Each syllable is an everyday word
+# or part of one (일 work, 이 this, 사 company, 구 district, 만 only, 억 in 기억 memory), hence
+# the gate; and a run that ends in a digit and 이 before another syllable ends in a word
+# ("...칠십팔이에요": the copula 이), whose syllable is left out.
+_KO_PLACE_DIGITS = {"영": "零", "공": "零", "일": "一", "이": "二", "삼": "三", "사": "四",
+                    "오": "五", "육": "六", "륙": "六", "칠": "七", "팔": "八", "구": "九"}
+_KO_PLACE_UNITS = {"십": "十", "백": "百", "천": "千", "만": "万", "억": "亿"}
+_KO_AS_CN = str.maketrans({**_KO_PLACE_DIGITS, **_KO_PLACE_UNITS})
+_KO_PLACE_BELOW = "0-9{}십백천만".format("".join(_KO_PLACE_DIGITS))  # (all but 억)
+_KO_PLACE_ITEM = f"(?:[{_KO_PLACE_BELOW}]|(?<=만) (?=[{_KO_PLACE_BELOW}]))"
+_KO_PLACE_RUN = re.compile(f"(?<![{_KO_PLACE_BELOW}억])(?:{_KO_PLACE_ITEM}*+억"
+                           f"(?: (?=[{_KO_PLACE_BELOW}]))?)++{_KO_PLACE_ITEM}*+")
+_KO_COPULA = re.compile("[{}]이$".format("".join(_KO_PLACE_DIGITS)))
+_KO_PLACE_AFTER = re.compile("\\s*(?:원|달러|엔|위안|유로|명|개|건|대|권|장|회|배|주|표|평|톤"
+                             "|년|살|세|%)")  # (won, dollars, ... people, items, years, %)
+# (phone, mobile, contact, resident registration, identity card, alien registration; not the
+# idiom 전화위복, nor 번호 alone: 주문번호 and 계좌번호 are order and account numbers)
+_KO_PLACE_WORDS = re.compile("전화(?!위복)|휴대|핸드폰|연락|폰|주민|신분|외국인등록")
+
+
+def _ko_place_values(text: str) -> str:
+    """`text` with each run of Sino-Korean numerals with place units that holds 억 as the
+    number's digits where _place_value_read reads it (see above)."""
     def value(m: re.Match[str]) -> str:
         run = m.group()
-        if len(run) > _CN_PLACE_LONGEST:
-            return run  # (an 18-digit ID said in full is some 40 characters; parsing a longer
-            # run would grow its integer for nothing)
-        n = _cn_place_value(run)
-        if n < 10**10 or _CN_PLACE_AFTER.match(text, m.end()) is not None:
-            return run
-        if m.start() >= 2 and text[m.start() - 1] in ".,'" and text[m.start() - 2].isdigit():
-            return run  # (the digits after a decimal point or a thousands separator)
-        before = text[max(0, m.start() - 12):m.start()].encode().lower()
-        if _PLACE_AMOUNT_WORDS.search(before) is not None:
-            return run
-        if not (_context(before, len(before), _PHONE_WORDS)
-                or _context(before, len(before), _ID_WORDS)):
-            return run  # (red team round 14: 売上 "139億1234万5678", a population, an amount
-            # under a word no list holds: read after a phone or ID word only)
-        return str(n)
-    return _CN_PLACE_RUN.sub(value, text)
+        if (_KO_COPULA.search(run) is not None and m.end() < len(text)
+                and "\uac00" <= text[m.end()] <= "\ud7a3"):
+            return value_of(run[:-1], m.start()) + run[-1]
+        return value_of(run, m.start())
+
+    def value_of(run: str, start: int) -> str:
+        # (the match as _place_value_read reads it: over `text` from `start`)
+        at = _KO_PLACE_AT.match(text, start, start + len(run))
+        assert at is not None
+        return _place_value_read(text, at, run.replace(" ", "").translate(_KO_AS_CN),
+                                 _KO_PLACE_AFTER, _KO_PLACE_WORDS)
+
+    return _KO_PLACE_RUN.sub(value, text)
+
+
+_KO_PLACE_AT = re.compile(".*", re.DOTALL)
 
 
 # Round 15: Braille digits. After the number sign (U+283C) the cells of the letters a-j are
@@ -446,6 +503,9 @@ def _prepared(data: bytes) -> bytes:
         out = text.encode("utf-8", "replace")
     if "亿" in text or "億" in text:
         text = _cn_place_values(text)
+        out = text.encode("utf-8", "replace")
+    if "억" in text:
+        text = _ko_place_values(text)
         out = text.encode("utf-8", "replace")
     # Seven numerals in a row are seven "lead, continuation, continuation" byte triples from
     # a small set: a byte search finds where they could be (C speed), the regex decides.

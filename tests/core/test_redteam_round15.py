@@ -389,9 +389,6 @@ def test_korean_units_with_digits_found():
     assert "mobile" in found(j("tel", "139억1234만5678"))
 
 
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: a mobile in Korean sino numerals with "
-                   "place units (백삼십구억천이백삼십사만오천육백칠십팔), even after a phone word; the "
-                   "Chinese (一百三十九亿...) and Japanese (億/萬) forms are read")
 @pytest.mark.parametrize(("body", "content_type"), [
     (j("전화", "백삼십구억천이백삼십사만오천육백칠십팔"), JSON),
     ("전화번호: 백삼십구억천이백삼십사만오천육백칠십팔", TEXT),

@@ -216,3 +216,41 @@ def test_russian_and_greek_text_clean(body, content_type):
 def test_lookalike_beside_a_letter_not_read():
     # (as the Latin OCR letters: a look-alike inside a word of letters is that word's)
     assert found(j("x", "тел1З912З45678ок")) == set()
+
+
+# =============================================================================================
+# Korean place-unit numerals in Hangul, after a phone or ID word
+
+KO_MOBILE = "백삼십구억천이백삼십사만오천육백칠십팔"
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    (j("전화", KO_MOBILE), "mobile"),
+    (j("phone", "백삼십구억 천이백삼십사만 오천육백칠십팔"), "mobile"),  # Korean spacing
+    ("전화번호는 " + KO_MOBILE + "이에요", "mobile"),  # the copula after it
+    ("전화번호는 " + KO_MOBILE + "입니다.", "mobile"),
+    ("연락처: " + KO_MOBILE, "mobile"),
+    ("핸드폰 번호 백삼십구억천이백삼십사만오천륙백칠십팔", "mobile"),  # 륙 for 6
+    ("휴대폰: 일백삼십구억일천이백삼십사만오천육백칠십팔", "mobile"),  # 일 before each unit
+    ("전화 139억 천이백삼십사만 5678", "mobile"),  # digits among them
+    ("주민번호 백십만천십구억삼십만칠천백이십삼", "id"),  # a first-generation ID
+    ("신분증 번호: 백십만천십구억 삼십만 칠천백이십삼", "id"),
+])
+def test_korean_place_unit_numerals_read(body, kind):
+    assert kind in found(body, JSON if body.startswith("{") else TEXT)
+
+
+@pytest.mark.parametrize("body", [
+    KO_MOBILE,  # no phone or ID word
+    j("매출", KO_MOBILE),  # sales
+    j("금액", KO_MOBILE),  # amount
+    "인구는 " + KO_MOBILE + "명입니다",  # a population, counted
+    "전화 상담 후 " + KO_MOBILE + "원을 입금했습니다",  # won
+    "전화위복이라고 " + KO_MOBILE,  # 전화위복 is no phone word
+    "기억 속의 " + KO_MOBILE,
+    "올해 매출은 삼천이백억 원, 영업이익은 오백억 원으로 전년 대비 이십 퍼센트 늘었다.",
+    "전화번호 안내: 일이삼사 오육칠팔, 이억 명이 이용합니다",
+    "서울시 구로구 오류동 일이삼 번지, 이번 주 일요일 오후 삼시에 만나요. 사십억 년 전 지구",
+])
+def test_korean_prose_with_numbers_clean(body):
+    assert found(body, JSON if body.startswith("{") else TEXT) == set()
