@@ -2626,9 +2626,10 @@ _SAID_FIELD_AT = _from_the_byte_before(_SAID_FIELD, rb"(?<=[\"'=:/?>])", rb"[\"'
 # word that is a digit in two languages (ba: 3 in Vietnamese, 8 in pinyin; san, lima, go,
 # ni, tu, ...) is read in each language that has every word of its run, each reading apart
 # (after a bar, which no reading joins over).
-# Languages read only in such runs (words among digits), not in runs of words alone: Cantonese
-# (Jyutping and Yale, without tones), Hokkien, native Korean numbers, Spanish, Portuguese,
-# French, German, Italian, Russian, Hindi (Latin and Devanagari) and Arabic.
+# Languages read in such runs (words among digits), and until round 15 not in runs of words
+# alone: Cantonese (Jyutping and Yale, without tones), Hokkien, native Korean numbers, Spanish,
+# Portuguese, French, German, Italian, Russian, Hindi (Latin and Devanagari), Arabic and (round
+# 15) Tamil. (Runs of words alone: see _MORE_GATES and _MORE_LATIN.)
 _MORE_DIGITS: dict[str, dict[str, str]] = {
     "Cantonese": {"ling": "zero", "jat": "one", "yat": "one", "ji": "two", "yih": "two",
                   "saam": "three", "sei": "four", "ng": "five", "luk": "six", "luhk": "six",
@@ -2667,6 +2668,13 @@ _MORE_DIGITS: dict[str, dict[str, str]] = {
               "aath": "eight", "nau": "nine", "शून्य": "zero", "एक": "one", "दो": "two",
               "तीन": "three", "चार": "four", "पांच": "five", "पाँच": "five", "छह": "six",
               "छः": "six", "सात": "seven", "आठ": "eight", "नौ": "nine"},
+    # (round 15: Tamil, an official language of Singapore; the formal words and the spoken
+    # ones, ஒண்ணு 1, ரெண்டு 2, மூணு 3, நாலு 4, அஞ்சு 5, and the zeros borrowed: சைபர், ஜீரோ)
+    "Tamil": {"பூஜ்ஜியம்": "zero", "பூஜ்யம்": "zero", "சுழியம்": "zero", "சைபர்": "zero",
+              "ஜீரோ": "zero", "ஒன்று": "one", "ஒண்ணு": "one", "இரண்டு": "two",
+              "ரெண்டு": "two", "மூன்று": "three", "மூணு": "three", "நான்கு": "four",
+              "நாலு": "four", "ஐந்து": "five", "அஞ்சு": "five", "ஆறு": "six", "ஏழு": "seven",
+              "எட்டு": "eight", "ஒன்பது": "nine"},
     "Arabic": {"صفر": "zero", "واحد": "one", "اثنان": "two", "اثنين": "two",
                "ثلاثة": "three", "ثلاث": "three", "أربعة": "four", "اربعة": "four",
                "أربع": "four", "خمسة": "five", "خمس": "five", "ستة": "six", "ست": "six",
@@ -2674,8 +2682,9 @@ _MORE_DIGITS: dict[str, dict[str, str]] = {
                "تسعة": "nine", "تسع": "nine"},
 }
 # Letters of the scripts written with spaces between words (a word of them is bounded as a
-# Latin one is): Latin with marks, combining marks, Cyrillic, Arabic, Devanagari.
-_SPACED_LETTERS = "\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f\u0400-\u04ff\u0600-\u06ff\u0900-\u097f"
+# Latin one is): Latin with marks, combining marks, Cyrillic, Arabic, Devanagari, Tamil.
+_SPACED_LETTERS = ("\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f\u0400-\u04ff\u0600-\u06ff\u0900-\u097f"
+                   "\u0b80-\u0bff")  # (and Tamil: round 15)
 
 
 # Malay's other zero, read among digits only (its seven-word rule's byte table has no f or r;
@@ -2916,17 +2925,45 @@ def _mixed_readings(run: str) -> tuple[list[bytes], list[bytes]]:
 # and a script's words only where its UTF-8 lead bytes are (one pass, in C). A byte search
 # costs ~1 us per 2 KB whatever it finds, so only languages whose gate is found in a few such
 # steps are read so: Cantonese in Jyutping (after a memchr for j: jat, ji), Russian, Hindi in
-# Devanagari, Arabic and native Korean. Spanish, Portuguese, French, German, Italian, Yale
-# Cantonese, Hokkien and Latin-script Hindi words for 1 and 2 ("uno", "dos", "un", "due",
-# "yat", "it", "do", "ek") are in most text, or cost a search each: their words are read
-# among digits only (see _MIXED_RUN).
+# Devanagari, Arabic, native Korean and (round 15) Tamil. Yale Cantonese, Hokkien and
+# Latin-script Hindi words for 1 and 2 ("yat", "it", "do", "ek") are in most text, or cost a
+# search each: their words are read among digits only (see _MIXED_RUN). Spanish, Portuguese,
+# French, German and Italian, whose words for 1 and 2 are as common, are read alone since
+# round 15 behind a gate of their own (see _MORE_LATIN).
 _MORE_GATES: dict[str, tuple[bytes, tuple[str, ...]]] = {  # lead bytes, words for 1 and 2
     "Cantonese": (b"j", ("jat", "ji")),
     "Russian": (b"\xd0\xd1", ("один", "одна", "два", "две")),
     "Hindi": (b"\xe0", ("एक", "दो")),
     "Arabic": (b"\xd8\xd9\xda\xdb", ("واحد", "اثنان", "اثنين")),
     "Korean": (b"\xea\xeb\xec\xed", ("하나", "둘")),
+    "Tamil": (b"\xe0", ("ஒன்று", "ஒண்ணு", "இரண்டு", "ரெண்டு")),
 }
+# Round 15: Spanish, Portuguese, French, German and Italian words alone too (a mobile said in
+# them was missed). Their words for 1 and 2 are in most text ("un", "dos", "ein", "due"), and a
+# byte search for each costs a microsecond per 2 KB, so none is looked for: a byte table of
+# their letters marks words and separators, and one pattern with a literal start (in C) finds
+# seven words in a row of those letters, each of two to seven bytes as a digit word is (English
+# prose breaks on g, j, k and y, on its one-letter words and on its longer words); only there
+# are those languages read as the others are (each one's pattern over the text).
+_MORE_LATIN = ("Spanish", "Portuguese", "French", "German", "Italian")
+_MORE_LATIN_SEPARATORS = b" \t\r\n,;-/_.|()[]\"'=:>"
+_MORE_LATIN_LETTERS = {b for lang in _MORE_LATIN for w in _MORE_DIGITS[lang]
+                       for f in (w, w.upper(), w.title()) for b in f.encode()}
+_MORE_LATIN_TABLE = bytes(
+    ord("w") if c in _MORE_LATIN_LETTERS else ord(" ") if c in _MORE_LATIN_SEPARATORS
+    else ord(".") for c in range(256))
+# (seven words, each after separators; the skeleton is read after a space, so a word at the
+# text's start has one too)
+_MORE_LATIN_SEVEN = re.compile(rb" ww{1,6}+" + rb" ++ww{1,6}+" * 6 + rb"(?!w)")
+# (first, where seven such words could be at all: a stretch of those letters and separators as
+# long as seven words of two letters and their separators, found with one translate and one
+# search; most JSON has none, and the pattern is tried from the first only)
+# (a quote, colon, equals sign or bracket, which only open a run, ends a stretch: in JSON, keys and
+# values of those letters would otherwise make stretches)
+_MORE_LATIN_STRETCH_TABLE = bytes(
+    ord("w") if c in _MORE_LATIN_LETTERS or c in b" \t\r\n,;-/_.|" else ord(".")
+    for c in range(256))
+_MORE_LATIN_LEAST = b"w" * 20
 # (each gate word as it may be written: capitals, a capital first, and as the scanner's
 # normalisation leaves it, where Cyrillic O is the Latin letter)
 _MORE_GATE_FORMS = {lang: tuple({f.encode() for w in words for f in (
@@ -2939,7 +2976,7 @@ _MORE_NOT_LEADS = bytes(c for c in range(256) if bytes((c,)) not in b"".join(
 
 def _more_runs() -> dict[str, tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]]:
     out = {}
-    for lang in _MORE_GATES:
+    for lang in (*_MORE_GATES, *_MORE_LATIN):
         meaning: dict[str, str] = {}
         for word, said in _MORE_DIGITS[lang].items():
             forms = _other_forms(word)
@@ -2973,6 +3010,10 @@ def _more_said(data: bytes, budget: Budget | None = None) -> bytes | None:
         languages += [lang for lang, (lead, _) in _MORE_GATES.items()
                       if lang != "Cantonese" and any(c in lead for c in leads[:64])
                       and any(g in data for g in _MORE_GATE_FORMS[lang])]
+    first = data.translate(_MORE_LATIN_STRETCH_TABLE).find(_MORE_LATIN_LEAST)
+    if first >= 0 and _MORE_LATIN_SEVEN.search(
+            b" " + data[first:].translate(_MORE_LATIN_TABLE)) is not None:
+        languages += _MORE_LATIN
     if not languages:
         return None
     low = data.decode("utf-8", "replace").lower()

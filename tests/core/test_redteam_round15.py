@@ -411,9 +411,6 @@ SAID = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: a mobile said in Tamil (Singapore's fourth "
-                   "official language) or in Spanish/French/German/Portuguese words; dictation "
-                   "and ASR in those languages write words, and the receiver's reader reads them")
 @pytest.mark.parametrize("language", sorted(SAID))
 def test_digit_words_in_more_languages_missed(language):
     assert "mobile" in found(j("tel", SAID[language]))

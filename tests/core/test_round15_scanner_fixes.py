@@ -254,3 +254,92 @@ def test_korean_place_unit_numerals_read(body, kind):
 ])
 def test_korean_prose_with_numbers_clean(body):
     assert found(body, JSON if body.startswith("{") else TEXT) == set()
+
+
+# =============================================================================================
+# Digit words alone (seven or more in a row) in Tamil, Spanish, Portuguese, French, German and
+# Italian
+
+WORDS = {
+    "Tamil": ["பூஜ்ஜியம்", "ஒன்று", "இரண்டு", "மூன்று", "நான்கு", "ஐந்து", "ஆறு", "ஏழு", "எட்டு",
+              "ஒன்பது"],
+    "Tamil, spoken": ["சைபர்", "ஒண்ணு", "ரெண்டு", "மூணு", "நாலு", "அஞ்சு", "ஆறு", "ஏழு", "எட்டு",
+                      "ஒன்பது"],
+    "Spanish": ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho",
+                "nueve"],
+    "Portuguese": ["zero", "um", "dois", "três", "quatro", "cinco", "seis", "sete", "oito",
+                   "nove"],
+    "Brazilian": ["zero", "um", "dois", "tres", "quatro", "cinco", "meia", "sete", "oito",
+                  "nove"],
+    "French": ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"],
+    "German": ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht",
+               "neun"],
+    "German, radio": ["null", "eins", "zwo", "drei", "vier", "fuenf", "sechs", "sieben", "acht",
+                      "neun"],
+    "Italian": ["zero", "uno", "due", "tre", "quattro", "cinque", "sei", "sette", "otto",
+                "nove"],
+}
+
+
+def say(number: str, language: str, sep: str = " ") -> str:
+    return sep.join(WORDS[language][int(c)] for c in number if c.isdigit())
+
+
+@pytest.mark.parametrize("language", sorted(WORDS))
+@pytest.mark.parametrize(("number", "kind"), [(MOBILE, "mobile"), (ID[:17], None)])
+@pytest.mark.parametrize("sep", [" ", ", ", "-"])
+def test_digit_words_alone_read(language, number, kind, sep):
+    text = say(number, language, sep)
+    if kind is None:  # an ID said in words, its check character a digit word too
+        text, kind = say(ID, language, sep), "id"
+    assert kind in found(j("t", text)), text
+
+
+@pytest.mark.parametrize("language", ["Spanish", "French", "German", "Portuguese", "Italian"])
+def test_digit_words_alone_capitalised_and_in_a_sentence(language):
+    assert "mobile" in found(j("t", say(MOBILE, language).upper()))
+    assert "mobile" in found(j("t", say(MOBILE, language).title()))
+    assert "mobile" in found("Tel.: " + say(MOBILE, language) + ". Gracias", TEXT)
+
+
+def test_digit_words_alone_at_the_start_of_a_text():
+    assert "mobile" in found(say(MOBILE, "Spanish"), TEXT)
+    assert "mobile" in found("tel=" + say(MOBILE, "French").replace(" ", "+"),
+                             "application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("text", [
+    # prose with numbers and their words, and fewer than seven digit words in a row
+    "Tengo dos hermanos y una hermana; vivimos en la calle Cinco número 139, piso 3.",
+    "Uno, dos, tres, cuatro, cinco: ¡a jugar! El pedido 13912345 llega el día 5.",
+    "Eu tenho dois irmãos e uma irmã, moramos na rua Sete, número 1391, apartamento 23.",
+    "Um, dois, três, quatro, cinco e seis: conte até seis e ligue 0800 123 456.",
+    "J'ai deux frères et une sœur; un deux trois, nous irons au bois, quatre cinq six.",
+    "Il est neuf heures et demie, le train numéro 6139 part du quai deux.",
+    "Ich habe zwei Brüder und eine Schwester; eins zwei drei vier fünf sechs, los geht's!",
+    "Null Fehler, eins a Qualität: Bestellnummer 139123, Lieferung in drei Tagen.",
+    "Ho due fratelli e una sorella, uno due tre quattro cinque sei, via Roma 139.",
+    "எனக்கு இரண்டு சகோதரர்கள் மற்றும் ஒரு சகோதரி உள்ளனர்; ஒன்று இரண்டு மூன்று நான்கு ஐந்து.",
+    "அவர் ஆறு மணிக்கு வந்தார், ஏழு பேர் இருந்தனர், 2024 ஆம் ஆண்டு.",
+    # English prose of those letters
+    "it is not the one that is sent on the date the order of the case is due",
+    "the cat sat on the mat and it is the one seen at the door",
+])
+def test_prose_in_those_languages_clean(text):
+    assert found(j("t", text)) == set(), text
+    assert found(text, TEXT) == set(), text
+
+
+def test_json_of_short_words_clean():
+    body = json.dumps({"status": "ok", "items": ["un", "deux", "trois", "quatre", "cinq"],
+                       "codes": ["null", "null", "null", "null", "null", "null", "null"],
+                       "note": "sent on due date", "ref": "A-1391"})
+    assert found(body) == set()
+
+
+def test_ascii_json_without_prose_makes_no_such_reading():
+    from residency_gateway.core import scanner
+
+    body = json.dumps({"request_id": "4f1c2a9e", "card_side": "front", "status": "ok",
+                       "count": 3, "items": [{"name": "uno", "value": 1}]}).encode()
+    assert scanner._more_said(body) is None
