@@ -343,3 +343,14 @@ def test_ascii_json_without_prose_makes_no_such_reading():
     body = json.dumps({"request_id": "4f1c2a9e", "card_side": "front", "status": "ok",
                        "count": 3, "items": [{"name": "uno", "value": 1}]}).encode()
     assert scanner._more_said(body) is None
+
+
+@pytest.mark.parametrize("text", ["1 3 9 ஒன்று 2 3 4 5 6 7 8", "1 3 9 1 இரண்டு 3 4 5 6 7 8",
+                                  "ஒண்ணு 3 9 1 2 3 4 5 6 7 8"])
+def test_tamil_words_among_digits_read(text):
+    assert "mobile" in found(j("t", text))
+
+
+def test_tamil_prose_with_digits_clean():
+    text = "அவர் 3 மணிக்கு 5 பேர் 7 நாட்கள் 2 வாரம் 9 மாதம் 1 ஆண்டு 4"
+    assert found(j("t", text)) == set()
