@@ -353,28 +353,117 @@ def _cn_place_value(run: str) -> int:
     return total + section + number
 
 
+def _place_value_read(text: str, m: re.Match[str], run: str,
+                      after: re.Pattern[str] = _CN_PLACE_AFTER,
+                      words: re.Pattern[str] | None = None) -> str:
+    """The digits of the number that the numerals with place units `run` (matched as `m` in
+    `text`, in Chinese numerals) make, or the match as it stands: below 10^10, an amount or
+    count (a measure word `after` it, an amount word before it), or with no phone or ID word
+    (or one of `words`) before it."""
+    if len(run) > _CN_PLACE_LONGEST:
+        return m.group()  # (an 18-digit ID said in full is some 40 characters; parsing a
+        # longer run would grow its integer for nothing)
+    n = _cn_place_value(run)
+    if n < 10**10 or after.match(text, m.end()) is not None:
+        return m.group()
+    if m.start() >= 2 and text[m.start() - 1] in ".,'" and text[m.start() - 2].isdigit():
+        return m.group()  # (the digits after a decimal point or a thousands separator)
+    said = text[max(0, m.start() - 12):m.start()]
+    before = said.encode().lower()
+    if _PLACE_AMOUNT_WORDS.search(before) is not None:
+        return m.group()
+    if not (_context(before, len(before), _PHONE_WORDS)
+            or _context(before, len(before), _ID_WORDS)
+            or (words is not None and words.search(said) is not None)):
+        return m.group()  # (red team round 14: 売上 "139億1234万5678", a population, an
+        # amount under a word no list holds: read after a phone or ID word only)
+    return str(n)
+
+
 def _cn_place_values(text: str) -> str:
     """`text` with each run of numerals with place units that holds 亿 and makes a number of
     ten digits or more as that number's digits (see above)."""
+    return _CN_PLACE_RUN.sub(lambda m: _place_value_read(text, m, m.group()), text)
+
+
+# Round 15's miss: the same in Sino-Korean numerals written in Hangul (139억 1234만 5678 as
+# "백삼십구억 천이백삼십사만 오천육백칠십팔"; 억 10^8, 만 10^4, 천 백 십;
+# 영/공 0, 육 or 륙 6), spaced after 억 and 만 as Korean
+# spacing writes it, digits among them too: read as the Chinese numerals they stand for, under
+# the same rules (a run holding 억, a number of ten digits or more, not an amount or count,
+# and only after a phone or ID word, here Korean ones too). Each syllable is an everyday word
+# or part of one (일 work, 이 this, 사 company, 구 district, 만 only, 억 in 기억 memory), hence
+# the gate; and a run that ends in a digit and 이 before another syllable ends in a word
+# ("...칠십팔이에요": the copula 이), whose syllable is left out.
+_KO_PLACE_DIGITS = {"영": "零", "공": "零", "일": "一", "이": "二", "삼": "三", "사": "四",
+                    "오": "五", "육": "六", "륙": "六", "칠": "七", "팔": "八", "구": "九"}
+_KO_PLACE_UNITS = {"십": "十", "백": "百", "천": "千", "만": "万", "억": "亿"}
+_KO_AS_CN = str.maketrans({**_KO_PLACE_DIGITS, **_KO_PLACE_UNITS})
+_KO_PLACE_BELOW = "0-9{}십백천만".format("".join(_KO_PLACE_DIGITS))  # (all but 억)
+_KO_PLACE_ITEM = f"(?:[{_KO_PLACE_BELOW}]|(?<=만) (?=[{_KO_PLACE_BELOW}]))"
+_KO_PLACE_RUN = re.compile(f"(?<![{_KO_PLACE_BELOW}억])(?:{_KO_PLACE_ITEM}*+억"
+                           f"(?: (?=[{_KO_PLACE_BELOW}]))?)++{_KO_PLACE_ITEM}*+")
+_KO_COPULA = re.compile("[{}]이$".format("".join(_KO_PLACE_DIGITS)))
+_KO_PLACE_AFTER = re.compile("\\s*(?:원|달러|엔|위안|유로|명|개|건|대|권|장|회|배|주|표|평|톤"
+                             "|년|살|세|%)")  # (won, dollars, ... people, items, years, %)
+# (phone, mobile, contact, resident registration, identity card, alien registration; not the
+# idiom 전화위복, nor 번호 alone: 주문번호 and 계좌번호 are order and account numbers)
+_KO_PLACE_WORDS = re.compile("전화(?!위복)|휴대|핸드폰|연락|폰|주민|신분|외국인등록")
+
+
+def _ko_place_values(text: str) -> str:
+    """`text` with each run of Sino-Korean numerals with place units that holds 억 as the
+    number's digits where _place_value_read reads it (see above)."""
     def value(m: re.Match[str]) -> str:
         run = m.group()
-        if len(run) > _CN_PLACE_LONGEST:
-            return run  # (an 18-digit ID said in full is some 40 characters; parsing a longer
-            # run would grow its integer for nothing)
-        n = _cn_place_value(run)
-        if n < 10**10 or _CN_PLACE_AFTER.match(text, m.end()) is not None:
-            return run
-        if m.start() >= 2 and text[m.start() - 1] in ".,'" and text[m.start() - 2].isdigit():
-            return run  # (the digits after a decimal point or a thousands separator)
-        before = text[max(0, m.start() - 12):m.start()].encode().lower()
-        if _AMOUNT_WORDS.search(before) is not None:
-            return run
-        if not (_context(before, len(before), _PHONE_WORDS)
-                or _context(before, len(before), _ID_WORDS)):
-            return run  # (red team round 14: 売上 "139億1234万5678", a population, an amount
-            # under a word no list holds: read after a phone or ID word only)
-        return str(n)
-    return _CN_PLACE_RUN.sub(value, text)
+        if (_KO_COPULA.search(run) is not None and m.end() < len(text)
+                and "\uac00" <= text[m.end()] <= "\ud7a3"):
+            return value_of(run[:-1], m.start()) + run[-1]
+        return value_of(run, m.start())
+
+    def value_of(run: str, start: int) -> str:
+        # (the match as _place_value_read reads it: over `text` from `start`)
+        at = _KO_PLACE_AT.match(text, start, start + len(run))
+        assert at is not None
+        return _place_value_read(text, at, run.replace(" ", "").translate(_KO_AS_CN),
+                                 _KO_PLACE_AFTER, _KO_PLACE_WORDS)
+
+    return _KO_PLACE_RUN.sub(value, text)
+
+
+_KO_PLACE_AT = re.compile(".*", re.DOTALL)
+
+
+# Round 15: Braille digits. After the number sign (U+283C) the cells of the letters a-j are
+# the digits 1-9 and 0 (literary braille, UEB and the older codes alike: "⠼⠁⠉⠊" is 139), and
+# a number goes on over the numeric space, comma and decimal point (⠐ ⠂ ⠲) to the next digit
+# cell; in Nemeth code (and North American computer braille) the digits are the lower cells
+# (⠂⠆⠒⠲⠢⠖⠶⠦⠔⠴ for 1-9, 0), after the number sign too. A hyphen (⠤) between numbers so read is
+# a dash, and the letter x (⠭, after a capital or grade 1 sign or none) ending one the check
+# character. Without the number sign, the cells are letters and punctuation: not read. A screen
+# reader or braille display reads the number out, so the scan reads it as digits.
+_BRAILLE_UPPER = "⠚⠁⠃⠉⠙⠑⠋⠛⠓⠊"  # 0-9: j a-i
+_BRAILLE_LOWER = "⠴⠂⠆⠒⠲⠢⠖⠶⠦⠔"  # 0-9 (Nemeth)
+_BRAILLE_NUMBER = re.compile(f"\u283c(?:[{_BRAILLE_UPPER}]++(?:[\u2810\u2802\u2832]"
+                             f"[{_BRAILLE_UPPER}]++)*+(?:[\u2820\u2830]?\u282d)?"
+                             f"|[{_BRAILLE_LOWER}]++)")
+_BRAILLE_AS_DIGITS = str.maketrans({
+    **{c: str(d) for d, c in enumerate(_BRAILLE_UPPER)},
+    "\u2810": " ", "\u2802": ",", "\u2832": ".", "\u2820": "", "\u2830": "", "\u282d": "X"})
+_BRAILLE_LOWER_AS_DIGITS = str.maketrans({c: str(d) for d, c in enumerate(_BRAILLE_LOWER)})
+_BRAILLE_HYPHEN = re.compile("(?<=[0-9])\u2824(?=[0-9])")
+
+
+def _braille_number(m: re.Match[str]) -> str:
+    cells = m.group()[1:]
+    return cells.translate(_BRAILLE_AS_DIGITS if cells[0] in _BRAILLE_UPPER
+                           else _BRAILLE_LOWER_AS_DIGITS)
+
+
+def _braille_digits(text: str) -> str:
+    """`text` with each Braille number (see above) in ASCII digits."""
+    read = _BRAILLE_NUMBER.sub(_braille_number, text)
+    return read if "\u2824" not in read else _BRAILLE_HYPHEN.sub("-", read)
 
 
 def _prepared(data: bytes) -> bytes:
@@ -404,6 +493,8 @@ def _prepared(data: bytes) -> bytes:
         # Round 13: 叉 ("cross"), how Chinese speech-to-text writes the check character said
         # aloud ("...1 0 9 叉"); elsewhere (叉子, 交叉) an X beside no digits reads as nothing.
         text = text.replace("\u53c9", "X")
+    if "\u283c" in text:
+        text = _braille_digits(text)
     out = text.encode("utf-8", "replace")
     if _needs_folding(text, out):
         # Before the numerals are read: a zero-width character, variation selector or
@@ -412,6 +503,9 @@ def _prepared(data: bytes) -> bytes:
         out = text.encode("utf-8", "replace")
     if "亿" in text or "億" in text:
         text = _cn_place_values(text)
+        out = text.encode("utf-8", "replace")
+    if "억" in text:
+        text = _ko_place_values(text)
         out = text.encode("utf-8", "replace")
     # Seven numerals in a row are seven "lead, continuation, continuation" byte triples from
     # a small set: a byte search finds where they could be (C speed), the regex decides.
@@ -655,7 +749,18 @@ _ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "
 _STRONG_ID_WORDS = _any_of("身份", "身分", "证件", "證件", b"citizen", b"resident", b"id card",
                            b"idcard", b"id_card", b"id number", b"id_number", b"idnumber",
                            b"id_no", b"idno")
-_DEVICE_WORDS = _any_of(b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex")
+_DEVICE_WORDS = re.compile(_any_of(
+    b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex",
+    # (round 15: American Express spelled out)
+    b"american express", b"americanexpress", b"american_express", b"american-express",
+).pattern + (
+    # Round 15: the names IMSIs go by where the label is not "imsi": Android's
+    # TelephonyManager.getSubscriberId() (subscriberId, sim_subscriber_id), the 3GPP SUPI and
+    # subscriber identity (MCC 510 Indonesia and 440 Japan begin Sichuan and Guangdong area
+    # codes), a bare "sub"; whole words only ("subscription", "subtotal", "substation" say
+    # nothing), and as ever a 15-digit number only: an 18-character ID has its check character
+    rb"|(?<![a-z])(?:sub|supi|subscriber(?:s|[ _-]?(?:id|ids|identity|number|no|num))?)"
+    rb"(?![a-z])"))
 # Labels of the other 15-digit numbers of the product's markets, before which a bare 15-digit
 # number is that, not a first-generation ID (about 1 in 80 random 15-digit numbers has a
 # provincial prefix and a 19YY date where one has them): Indonesia's NPWP tax number and bank
@@ -668,6 +773,26 @@ _FIFTEEN_DIGIT_WORDS = _any_of(b"npwp", b"rekening", b"norek", b"no_rek", b"acco
                                b"awb", b"resi", b"tracking", b"waybill", b"tai_khoan",
                                b"taikhoan", "tài khoản", b"stk", b"don_hang", b"donhang",
                                "đơn hàng", "口座", "注文", "請求")
+
+
+def _luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check of a payment card number holds."""
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        n = int(c) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _amex_card(sizes: list[int], joined: str, data: bytes, start: int) -> bool:
+    """Whether 15 digits joined from groups are clearly an American Express card number:
+    34/37 (Anhui and Shandong area codes) and Luhn-valid, and grouped 4-6-5 as the card is
+    embossed or after a card word ("AMEX", "card"), with no ID word before them (round 15). A
+    bare, unbroken 15-digit number stays a first-generation ID: missing a Shandong ID is
+    worse than pinning a card payment to China."""
+    return (joined[:2] in ("34", "37") and _luhn_ok(joined)
+            and (sizes == [4, 6, 5] or _context(data, start, _DEVICE_WORDS))
+            and not _context(data, start, _STRONG_ID_WORDS))
 
 
 def _context(data: bytes, start: int, words: re.Pattern[bytes]) -> bool:
@@ -1200,8 +1325,9 @@ _THOUSANDS = re.compile(rb"(?<![0-9,.'\[(])1[3-9](?:([,'])[0-9]{3}\1[0-9]{3}\1[0
 # pinjaman, doanh thu; 売上 in yen) are written with the same separators under words no list
 # holds, in CSV columns under a header a line away, in arrays; keeping them in China breaks
 # their own residency rules, as often as a spreadsheet's phone column is sent unlabelled.
-# Amount words, before which numerals with place units are an amount (_cn_place_values):
-_AMOUNT_WORDS = re.compile(
+# Amount words, before which numerals with place units are an amount (_cn_place_values; not
+# _AMOUNT_WORDS, the signed amounts' shorter list, which this one's name shadowed for a while):
+_PLACE_AMOUNT_WORDS = re.compile(
     rb"total|amount|balance|price|payment|salary|income|revenue|budget|deposit|withdraw|credit"
     rb"|debit|capital|quantity|population|count|bytes|views|"  # (in camelCase keys too)
     rb"(?<![a-z])(?:sum|amt|bal|cost|fee|fees|paid|pay|payout|sales|limit|loan|cash|fund|funds"
@@ -2500,9 +2626,10 @@ _SAID_FIELD_AT = _from_the_byte_before(_SAID_FIELD, rb"(?<=[\"'=:/?>])", rb"[\"'
 # word that is a digit in two languages (ba: 3 in Vietnamese, 8 in pinyin; san, lima, go,
 # ni, tu, ...) is read in each language that has every word of its run, each reading apart
 # (after a bar, which no reading joins over).
-# Languages read only in such runs (words among digits), not in runs of words alone: Cantonese
-# (Jyutping and Yale, without tones), Hokkien, native Korean numbers, Spanish, Portuguese,
-# French, German, Italian, Russian, Hindi (Latin and Devanagari) and Arabic.
+# Languages read in such runs (words among digits), and until round 15 not in runs of words
+# alone: Cantonese (Jyutping and Yale, without tones), Hokkien, native Korean numbers, Spanish,
+# Portuguese, French, German, Italian, Russian, Hindi (Latin and Devanagari), Arabic and (round
+# 15) Tamil. (Runs of words alone: see _MORE_GATES and _MORE_LATIN.)
 _MORE_DIGITS: dict[str, dict[str, str]] = {
     "Cantonese": {"ling": "zero", "jat": "one", "yat": "one", "ji": "two", "yih": "two",
                   "saam": "three", "sei": "four", "ng": "five", "luk": "six", "luhk": "six",
@@ -2541,6 +2668,13 @@ _MORE_DIGITS: dict[str, dict[str, str]] = {
               "aath": "eight", "nau": "nine", "शून्य": "zero", "एक": "one", "दो": "two",
               "तीन": "three", "चार": "four", "पांच": "five", "पाँच": "five", "छह": "six",
               "छः": "six", "सात": "seven", "आठ": "eight", "नौ": "nine"},
+    # (round 15: Tamil, an official language of Singapore; the formal words and the spoken
+    # ones, ஒண்ணு 1, ரெண்டு 2, மூணு 3, நாலு 4, அஞ்சு 5, and the zeros borrowed: சைபர், ஜீரோ)
+    "Tamil": {"பூஜ்ஜியம்": "zero", "பூஜ்யம்": "zero", "சுழியம்": "zero", "சைபர்": "zero",
+              "ஜீரோ": "zero", "ஒன்று": "one", "ஒண்ணு": "one", "இரண்டு": "two",
+              "ரெண்டு": "two", "மூன்று": "three", "மூணு": "three", "நான்கு": "four",
+              "நாலு": "four", "ஐந்து": "five", "அஞ்சு": "five", "ஆறு": "six", "ஏழு": "seven",
+              "எட்டு": "eight", "ஒன்பது": "nine"},
     "Arabic": {"صفر": "zero", "واحد": "one", "اثنان": "two", "اثنين": "two",
                "ثلاثة": "three", "ثلاث": "three", "أربعة": "four", "اربعة": "four",
                "أربع": "four", "خمسة": "five", "خمس": "five", "ستة": "six", "ست": "six",
@@ -2548,8 +2682,9 @@ _MORE_DIGITS: dict[str, dict[str, str]] = {
                "تسعة": "nine", "تسع": "nine"},
 }
 # Letters of the scripts written with spaces between words (a word of them is bounded as a
-# Latin one is): Latin with marks, combining marks, Cyrillic, Arabic, Devanagari.
-_SPACED_LETTERS = "\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f\u0400-\u04ff\u0600-\u06ff\u0900-\u097f"
+# Latin one is): Latin with marks, combining marks, Cyrillic, Arabic, Devanagari, Tamil.
+_SPACED_LETTERS = ("\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f\u0400-\u04ff\u0600-\u06ff\u0900-\u097f"
+                   "\u0b80-\u0bff")  # (and Tamil: round 15)
 
 
 # Malay's other zero, read among digits only (its seven-word rule's byte table has no f or r;
@@ -2790,17 +2925,45 @@ def _mixed_readings(run: str) -> tuple[list[bytes], list[bytes]]:
 # and a script's words only where its UTF-8 lead bytes are (one pass, in C). A byte search
 # costs ~1 us per 2 KB whatever it finds, so only languages whose gate is found in a few such
 # steps are read so: Cantonese in Jyutping (after a memchr for j: jat, ji), Russian, Hindi in
-# Devanagari, Arabic and native Korean. Spanish, Portuguese, French, German, Italian, Yale
-# Cantonese, Hokkien and Latin-script Hindi words for 1 and 2 ("uno", "dos", "un", "due",
-# "yat", "it", "do", "ek") are in most text, or cost a search each: their words are read
-# among digits only (see _MIXED_RUN).
+# Devanagari, Arabic, native Korean and (round 15) Tamil. Yale Cantonese, Hokkien and
+# Latin-script Hindi words for 1 and 2 ("yat", "it", "do", "ek") are in most text, or cost a
+# search each: their words are read among digits only (see _MIXED_RUN). Spanish, Portuguese,
+# French, German and Italian, whose words for 1 and 2 are as common, are read alone since
+# round 15 behind a gate of their own (see _MORE_LATIN).
 _MORE_GATES: dict[str, tuple[bytes, tuple[str, ...]]] = {  # lead bytes, words for 1 and 2
     "Cantonese": (b"j", ("jat", "ji")),
     "Russian": (b"\xd0\xd1", ("один", "одна", "два", "две")),
     "Hindi": (b"\xe0", ("एक", "दो")),
     "Arabic": (b"\xd8\xd9\xda\xdb", ("واحد", "اثنان", "اثنين")),
     "Korean": (b"\xea\xeb\xec\xed", ("하나", "둘")),
+    "Tamil": (b"\xe0", ("ஒன்று", "ஒண்ணு", "இரண்டு", "ரெண்டு")),
 }
+# Round 15: Spanish, Portuguese, French, German and Italian words alone too (a mobile said in
+# them was missed). Their words for 1 and 2 are in most text ("un", "dos", "ein", "due"), and a
+# byte search for each costs a microsecond per 2 KB, so none is looked for: a byte table of
+# their letters marks words and separators, and one pattern with a literal start (in C) finds
+# seven words in a row of those letters, each of two to seven bytes as a digit word is (English
+# prose breaks on g, j, k and y, on its one-letter words and on its longer words); only there
+# are those languages read as the others are (each one's pattern over the text).
+_MORE_LATIN = ("Spanish", "Portuguese", "French", "German", "Italian")
+_MORE_LATIN_SEPARATORS = b" \t\r\n,;-/_.|()[]\"'=:>"
+_MORE_LATIN_LETTERS = {b for lang in _MORE_LATIN for w in _MORE_DIGITS[lang]
+                       for f in (w, w.upper(), w.title()) for b in f.encode()}
+_MORE_LATIN_TABLE = bytes(
+    ord("w") if c in _MORE_LATIN_LETTERS else ord(" ") if c in _MORE_LATIN_SEPARATORS
+    else ord(".") for c in range(256))
+# (seven words, each after separators; the skeleton is read after a space, so a word at the
+# text's start has one too)
+_MORE_LATIN_SEVEN = re.compile(rb" ww{1,6}+" + rb" ++ww{1,6}+" * 6 + rb"(?!w)")
+# (first, where seven such words could be at all: a stretch of those letters and separators as
+# long as seven words of two letters and their separators, found with one translate and one
+# search; most JSON has none, and the pattern is tried from the first only)
+# (a quote, colon, equals sign or bracket, which only open a run, ends a stretch: in JSON, keys and
+# values of those letters would otherwise make stretches)
+_MORE_LATIN_STRETCH_TABLE = bytes(
+    ord("w") if c in _MORE_LATIN_LETTERS or c in b" \t\r\n,;-/_.|" else ord(".")
+    for c in range(256))
+_MORE_LATIN_LEAST = b"w" * 20
 # (each gate word as it may be written: capitals, a capital first, and as the scanner's
 # normalisation leaves it, where Cyrillic O is the Latin letter)
 _MORE_GATE_FORMS = {lang: tuple({f.encode() for w in words for f in (
@@ -2813,7 +2976,7 @@ _MORE_NOT_LEADS = bytes(c for c in range(256) if bytes((c,)) not in b"".join(
 
 def _more_runs() -> dict[str, tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]]:
     out = {}
-    for lang in _MORE_GATES:
+    for lang in (*_MORE_GATES, *_MORE_LATIN):
         meaning: dict[str, str] = {}
         for word, said in _MORE_DIGITS[lang].items():
             forms = _other_forms(word)
@@ -2847,6 +3010,10 @@ def _more_said(data: bytes, budget: Budget | None = None) -> bytes | None:
         languages += [lang for lang, (lead, _) in _MORE_GATES.items()
                       if lang != "Cantonese" and any(c in lead for c in leads[:64])
                       and any(g in data for g in _MORE_GATE_FORMS[lang])]
+    first = data.translate(_MORE_LATIN_STRETCH_TABLE).find(_MORE_LATIN_LEAST)
+    if first >= 0 and _MORE_LATIN_SEVEN.search(
+            b" " + data[first:].translate(_MORE_LATIN_TABLE)) is not None:
+        languages += _MORE_LATIN
     if not languages:
         return None
     low = data.decode("utf-8", "replace").lower()
@@ -3112,6 +3279,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 # by its parts.
                 if len(joined) == 15 and (strict or not first_generation or not _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, False, id_word and fields is None)):
+                    continue
+                if len(joined) == 15 and _amex_card(sizes[i:j + 1], joined, data, start):
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
@@ -3476,11 +3645,63 @@ def _ocr_words(data: bytes) -> list[tuple[int, int]]:
     return words
 
 
+# Round 15: letters of other scripts drawn as digits, or as the Latin OCR letters above (the
+# same evasion typed on a Russian or Greek keyboard: "1\u0417912\u041745678" with Cyrillic
+# Ze, Che for 4, be for 6): Cyrillic Ze (both cases), Abkhaz dze and Latin ezh for 3, Che for
+# 4, be (both cases) for 6, dze (as S) for 5, Ve (as B) for 8, Te (as T) for 7, A for 4,
+# Ukrainian i for 1; Greek Beta 8, Tau 7, Alpha 4, Zeta 2. (The O and I of both scripts are
+# folded to the Latin letters: see _DIGIT_LETTER_LOOKALIKES.) Under
+# the OCR letters' guard: a whole word (no letter or digit of any script beside it) of an
+# identifier's length, seven ASCII digits or more, a check X only last; so Russian and Greek
+# words and codes stay as they are. Only text holding one of their
+# UTF-8 lead bytes (byte searches, in C) is decoded and searched.
+_SCRIPT_LOOKALIKES = {"\u0417": "3", "\u0437": "3", "\u04e0": "3", "\u04e1": "3",
+                      "\u01b7": "3", "\u0292": "3", "\u0427": "4", "\u0447": "4",
+                      "\u0431": "6", "\u0411": "6", "\u0405": "5", "\u0455": "5",
+                      "\u0412": "8", "\u0422": "7", "\u0410": "4", "\u0456": "1",
+                      "\u0392": "8", "\u03a4": "7", "\u0391": "4", "\u0396": "2"}
+_SCRIPT_LOOKALIKE_LEADS = tuple(sorted({c.encode()[:1] for c in _SCRIPT_LOOKALIKES}))
+_SCRIPT_LOOKALIKE_CHARS = "".join(_SCRIPT_LOOKALIKES)
+_SCRIPT_LOOKALIKE_ANY = re.compile(f"[{_SCRIPT_LOOKALIKE_CHARS}]")
+_SCRIPT_LOOKALIKE_WORD = re.compile(
+    f"(?<![^\\W_])[0-9XxOoIl{_OCR_LETTERS.decode()}{_SCRIPT_LOOKALIKE_CHARS}]{{11,18}}"
+    f"(?![^\\W_])")
+_SCRIPT_AS_DIGITS = str.maketrans({**_SCRIPT_LOOKALIKES, **{
+    chr(a): chr(b) for a, b in zip(b"OoIl" + _OCR_LETTERS, b"0011" + b"558226699740",
+                                   strict=True)}})
+
+
+def _script_lookalikes(data: bytes) -> bytes | None:
+    """`data` with the words of digits and Cyrillic or Greek look-alikes of digits (see
+    above) in digits; None when there is none."""
+    if not any(lead in data for lead in _SCRIPT_LOOKALIKE_LEADS):
+        return None
+    text = data.decode("utf-8", "replace")
+    if _SCRIPT_LOOKALIKE_ANY.search(text) is None:
+        return None
+
+    def read(m: re.Match[str]) -> str:
+        word = m.group()
+        if (len(word) not in _OCR_LENGTHS or _SCRIPT_LOOKALIKE_ANY.search(word) is None
+                or sum(c in "0123456789" for c in word) < 7 or "X" in word[:-1]
+                or "x" in word[:-1]):
+            return word
+        return word.translate(_SCRIPT_AS_DIGITS)
+
+    read_text = _SCRIPT_LOOKALIKE_WORD.sub(read, text)
+    return None if read_text == text else read_text.encode("utf-8", "replace")
+
+
 def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
     """`data` with O/o/I/l as digits inside words of digits ("11O1O1199OO3O71233",
     "139l2345678"), and the other OCR letters in words of an identifier's length (see
-    _OCR_LETTERS); None when no such word exists (byte searches decide that).
+    _OCR_LETTERS), and their Cyrillic and Greek look-alikes (see _SCRIPT_LOOKALIKES); None
+    when no such word exists (byte searches decide that).
     `skeleton`: data.translate(_READINGS_SKELETON)."""
+    looked = None if data.isascii() else _script_lookalikes(data)
+    if looked is not None:
+        data = looked
+        skeleton = data.translate(_READINGS_SKELETON)
     words = _ocr_words(data)
     if skeleton.find(b"0L") >= 0 or skeleton.find(b"L0") >= 0:
         # (an O/o/I/l word is never inside an OCR word: it stands apart from letters)
@@ -3488,7 +3709,7 @@ def _lettered(data: bytes, skeleton: bytes) -> bytes | None:
                      for m in _LETTERED_WORD_AT.finditer(b"." + skeleton))
         words.sort()
     if not words:
-        return None
+        return looked
     pieces: list[bytes] = []
     last = 0
     for start, end in words:
