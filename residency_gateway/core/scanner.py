@@ -757,9 +757,10 @@ _DEVICE_WORDS = re.compile(_any_of(
     # Round 15: the names IMSIs go by where the label is not "imsi": Android's
     # TelephonyManager.getSubscriberId() (subscriberId, sim_subscriber_id), the 3GPP SUPI and
     # subscriber identity (MCC 510 Indonesia and 440 Japan begin Sichuan and Guangdong area
-    # codes), a bare "sub"; whole words only ("subscription", "subtotal", "substation" say
-    # nothing), and as ever a 15-digit number only: an 18-character ID has its check character
-    rb"|(?<![a-z])(?:sub|supi|subscriber(?:s|[ _-]?(?:id|ids|identity|number|no|num))?)"
+    # codes); whole words only ("subscription", "subtotal", "substation" say nothing), and as
+    # ever a 15-digit number only: an 18-character ID has its check character. Not a bare
+    # "sub": a JWT's subject or a form's short name is as often the person's own identifier.
+    rb"|(?<![a-z])(?:supi|subscriber(?:s|[ _-]?(?:id|ids|identity|number|no|num))?)"
     rb"(?![a-z])"))
 # Labels of the other 15-digit numbers of the product's markets, before which a bare 15-digit
 # number is that, not a first-generation ID (about 1 in 80 random 15-digit numbers has a

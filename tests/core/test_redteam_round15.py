@@ -472,6 +472,9 @@ def test_imsi_false_positive(body):
     assert found(body, JSON if body.startswith("{") else TEXT) == set()
 
 
+@pytest.mark.xfail(strict=True, reason="round 15 FP, POLICY: an IMSI under a bare 'sub' is read "
+                   "as a first-generation ID; 'sub' is also a JWT's subject and a form's short "
+                   "name, as often the person's own identifier, so it excuses nothing")
 def test_imsi_query_false_positive():
     assert line_found("/", "sub=440103900307123") == set()
 
