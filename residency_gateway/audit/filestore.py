@@ -26,11 +26,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from residency_gateway.audit.chain import GENESIS
 from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.trail import Entry, Recovered, Trail, TrailUnavailable, rebuild
 from residency_gateway.files import open_regular
+
+log = structlog.get_logger("residency_gateway")
 
 
 def segment_name(index: int) -> str:
@@ -122,13 +126,26 @@ class FileTrail(Trail):
             os.close(self._lock_fd)
             self._lock_fd = None
             raise TrailUnavailable(f"log {self.log_id} is held by another process") from None
+        try:
+            return self._recover()
+        except BaseException:
+            os.close(self._lock_fd)  # (refused: the log is not held by this process)
+            self._lock_fd = None
+            raise
+
+    def _recover(self) -> Recovered:
         self._cut_torn_tail(self.dir / "checkpoints.jsonl")
         checkpoints = [cp for _, cp in read_checkpoints(self.dir)]
         last_cp = checkpoints[-1] if checkpoints else None
         segments = list_segments(self.dir)
         if segments:
             self._cut_torn_tail(segments[-1])
-        frontier, prev = self._recover_frontier(checkpoints, segments)
+        try:
+            frontier, prev = self._recover_frontier(checkpoints, segments)
+        except (ValueError, KeyError, TypeError) as exc:
+            # (an older segment damaged where no checkpoint lets recovery skip it)
+            raise TrailUnavailable(f"log {self.log_id}: an entry cannot be read ({exc}); "
+                                   f"`audit verify --store` names the file and line") from None
         index = segment_index(segments[-1]) if segments else 1
         self._open_segment(index)
         return Recovered(frontier, prev, last_cp)
@@ -182,21 +199,42 @@ class FileTrail(Trail):
         raise TrailUnavailable(f"log {segments[0]} starts at seq {first_seq} with no checkpoint "
                                "at that size to continue from")
 
-    @staticmethod
-    def _cut_torn_tail(path: Path) -> None:
+    def _cut_torn_tail(self, path: Path) -> None:
+        """Cut what a crash left half-written at the end of `path` (a last line without its
+        line break, or damaged lines with no whole record after them: a group commit that was
+        never acknowledged, so no data moved on it). A damaged line with whole records after
+        it is no torn write (a bad sector, a stray edit, tampering): cutting there destroyed
+        every durable record after it (bad-day round 10), so the trail refuses to open and
+        says where, and nothing is cut."""
         if not path.exists():
             return
         good = 0
+        bad_line = 0
+        after = 0  # whole records after the first damaged line
         with path.open("rb") as fh:
-            for raw in fh:
-                if not raw.endswith(b"\n"):
-                    break
-                try:
-                    json.loads(raw)
-                except ValueError:
-                    break
-                good += len(raw)
-        if good != path.stat().st_size:
+            for n, raw in enumerate(fh, 1):
+                ok = raw.endswith(b"\n")
+                if ok:
+                    try:
+                        ok = isinstance(json.loads(raw), dict)
+                    except ValueError:
+                        ok = False
+                if not bad_line:
+                    if ok:
+                        good += len(raw)
+                        continue
+                    bad_line = n
+                elif ok:
+                    after += 1
+        if after:
+            raise TrailUnavailable(
+                f"{path}: line {bad_line} is damaged and {after} whole record(s) follow it: "
+                f"that is no torn write of a crash, so nothing was cut; restore the file from "
+                f"a copy (audit verify names what differs), or move it aside to keep it")
+        size = path.stat().st_size
+        if good != size:
+            log.warning("trail_torn_tail_cut", log_id=self.log_id, file=path.name,
+                        line=bad_line, bytes_cut=size - good)
             with path.open("r+b") as fh:
                 fh.truncate(good)
                 os.fsync(fh.fileno())
