@@ -1068,12 +1068,12 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
-    if "=+" in text and (shown := _TEL_CONTEXT.sub(_tel_global, text)) != text:
+    if "+" in text and "=+" in text and (shown := _TEL_CONTEXT.sub(_tel_global, text)) != text:
         # Round 15: a local number with its prefix as an RFC 3966 phone-context (tel: URIs,
         # SIP's user=phone): "tel:1234-5678;phone-context=+86-139" is +86 139 1234 5678 to
         # the parser that dials it.
         yield shown
-    if ("\n\n" in text or "\n\r\n" in text) and "chunked" in text.lower() and (
+    if "\n" in text and ("\n\n" in text or "\n\r\n" in text) and "chunked" in text.lower() and (
             shown := _dechunked_text(text)) != text:
         # Round 15: an HTTP message inside the body (a $batch part of application/http, a
         # message/http body, a captured exchange) in chunked coding: each chunk-size line
@@ -1393,8 +1393,9 @@ def byte_arrays(text: str) -> Iterator[tuple[bytes, bool]]:
         if max(values) > 255:
             continue
         raw = bytes(values)
-        if _archive(raw) or _cjk_text(raw[:MAX_CJK_SNIFF]) or _utf16_text(raw):
-            yield raw, False
+        if _archive(raw) or _cjk_text(raw[:MAX_CJK_SNIFF]) or _utf16_text(raw) or (
+                serialized.sniffed(raw) == "der"):
+            yield raw, False  # (DER: a certificate as its bytes, walked by `body`; round 16)
         elif _NOT_TEXT.search(raw) is None:
             with contextlib.suppress(UnicodeDecodeError):
                 raw.decode("utf-8")
@@ -1465,6 +1466,42 @@ def derived_views(text: str, *, plus: bool = False, depth: int = 4,
         layer = following
 
 
+_PEM_BEGIN = re.compile(rb"-----BEGIN [A-Z0-9 ]{1,40}-----", re.IGNORECASE)
+MAX_PEM_BLOCKS = 64
+
+
+def _pem_blocks(data: bytes) -> Iterator[bytes]:
+    """What stands between each PEM BEGIN line and the END line after it (found with
+    memmem-speed searches: a lazy regex over what follows each BEGIN was quadratic in
+    BEGINs without an END)."""
+    pos = 0
+    for _ in range(MAX_PEM_BLOCKS):
+        m = _PEM_BEGIN.search(data, pos)
+        if m is None:
+            return
+        end = data.find(b"-----END ", m.end())
+        if end < 0:
+            end = data.find(b"-----end ", m.end())
+        if end < 0:
+            return
+        yield data[m.end():end]
+        pos = end + 9
+_PEM_HEADERS = re.compile(rb"^[ \t]*[A-Za-z][A-Za-z0-9-]{0,63}:[^\r\n]*", re.MULTILINE)
+# Hex bytes parted by one separator throughout ("30:82:03:...", openssl's dumps, "30 82 03"):
+# read when they are DER (as text they would be lists of two-digit numbers: ages 30-39 are
+# the ASCII digits)
+_SEPARATED_HEX = re.compile(rb"(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}([:\- ])(?:[0-9A-Fa-f]{2}\1){30,}"
+                            rb"[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
+
+
+_DER_HEX_START = re.compile(rb"30([: \-])8[12]\1")  # (a certificate's first bytes)
+
+
+def _is_der(raw: bytes) -> bool:
+    return serialized.sniffed(raw) == "der" and serialized.tree_text(
+        "der", raw, stream=False) is not None
+
+
 def _b64_table() -> bytes:
     table = bytearray(b"." * 256)
     for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-":
@@ -1520,6 +1557,23 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
             raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                 f"more than {MAX_BASE64_TOKENS} base64 tokens")
 
+    if b"-----BEGIN " in data or b"-----begin " in data:
+        # Round 16: PEM however it travels: lines indented in a YAML block scalar, line
+        # breaks taken out, headers (Proc-Type) and CRLF; the armour's dashes would otherwise
+        # join the base64 as URL-safe characters
+        for block in _pem_blocks(data):
+            inner = re.sub(rb"[^A-Za-z0-9+/=]", b"", _PEM_HEADERS.sub(b"", block))
+            with contextlib.suppress(binascii.Error, ValueError):
+                raw = base64.b64decode(inner + b"=" * (-len(inner) % 4))
+                if raw and (_is_der(raw) or _could_be_text(raw)):
+                    one_more()
+                    yield raw
+    if _DER_HEX_START.search(data) is not None:
+        for m in _SEPARATED_HEX.finditer(data):
+            raw = bytes.fromhex(m.group().replace(m.group(1), b"").decode("ascii"))
+            if _is_der(raw):
+                one_more()
+                yield raw
     if b"\n" in data and _B64_WRAPPED.search(skeleton):
         # MIME-wrapped base64 (76-column lines): the lines joined are one token.
         data = re.sub(rb"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/])", b"", data)
@@ -1544,7 +1598,8 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 # is an ordinary body).
                 raw = bytes.fromhex(token.decode("ascii"))
                 if binary_signature(raw[:SIGNATURE_BYTES]) is None and (
-                        _could_be_text(raw) or _cjk_text(raw[:MAX_CJK_SNIFF])):
+                        _could_be_text(raw) or _cjk_text(raw[:MAX_CJK_SNIFF])
+                        or _is_der(raw)):  # (a certificate in hex: round 16)
                     one_more()
                     yield raw
                     continue

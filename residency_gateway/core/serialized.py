@@ -25,6 +25,7 @@ from __future__ import annotations
 import decimal
 import io
 import math
+import re
 import struct
 from typing import Any
 
@@ -69,6 +70,8 @@ def sniffed(data: bytes) -> str | None:
         return "bson"
     if first == 0x30 and _der_header(data, 0) is not None:
         return "der"  # (a SEQUENCE first: whether all of it is DER is tree_text's to say)
+    if der_within(data):
+        return "der"  # (a certificate inside other bytes: a TLS message, a framed one)
     return None
 
 
@@ -100,6 +103,8 @@ def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
             tree = bson.decode(data)
         elif kind == "der":
             tree = _der(data, 0, [0])
+            if tree is None:
+                tree = _der_within(data)
         else:
             tree = _protobuf(data, 0)
     except Exception:  # (msgpack's ExtraData and FormatError, cbor2's CBORDecodeError,
@@ -238,6 +243,20 @@ def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
     return fields
 
 
+def _joined_segments(tag: int, values: list[Any]) -> Any:
+    """A BER constructed string (0x33 PrintableString, 0x24 OCTET STRING, ... in segments) as
+    the one string every decoder joins it into (round 16); any other constructed value as its
+    list of values."""
+    if tag & 0xC0 or ((tag & 0x1F) not in _DER_STRINGS and tag & 0x1F not in (0x03, 0x04)):
+        return values
+    parts: list[str] = []
+    for v in values:
+        if isinstance(v, list):
+            v = _joined_segments(tag, v)
+        parts.append(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
+    return "".join(parts)
+
+
 # ASN.1 universal string types, as their receivers decode them (BMPString is UTF-16BE,
 # UniversalString UTF-32BE; the others are ASCII or UTF-8 in practice)
 _DER_STRINGS = {0x0C: "utf-8", 0x12: "ascii", 0x13: "ascii", 0x14: "latin-1", 0x16: "ascii",
@@ -251,10 +270,23 @@ def _der_header(data: bytes, i: int) -> tuple[int, int, int] | None:
     where there is none (a multi-byte tag, an overlong length, past the end)."""
     if i + 2 > len(data):
         return None
-    tag, size = data[i], data[i + 1]
+    tag = data[i]
+    i += 1
     if tag & 0x1F == 0x1F:
-        return None  # (high tag numbers: not in the structures read here)
-    i += 2
+        # a high tag number (EMV's 9F1F, private structures): its bytes while the top bit is
+        # set, at most four (round 16: the whole walk was given up for one)
+        for _ in range(4):
+            if i >= len(data):
+                return None
+            i += 1
+            if not data[i - 1] & 0x80:
+                break
+        else:
+            return None
+    if i >= len(data):
+        return None
+    size = data[i]
+    i += 1
     if size == 0x80:
         return (tag, i, -1) if tag & 0x20 else None
     if size & 0x80:
@@ -266,6 +298,39 @@ def _der_header(data: bytes, i: int) -> tuple[int, int, int] | None:
     if i + size > len(data):
         return None
     return tag, i, i + size
+
+
+MAX_EMBEDDED_DER = 64  # certificates looked for inside other bytes
+# A certificate (or CSR, CMS, key) inside other bytes: a SEQUENCE of two- or one-byte long
+# length whose first element is a SEQUENCE of such a length too (a TLS Certificate message, a
+# length-prefixed frame, a signature appended after it)
+_DER_WITHIN = re.compile(rb"0[\x81\x82][\x00-\xff]{1,2}?0[\x81\x82]")
+
+
+def der_within(data: bytes) -> bool:
+    """Whether `data` holds a certificate-like DER element somewhere (see _DER_WITHIN)."""
+    return _DER_WITHIN.search(data) is not None
+
+
+def _der_within(data: bytes) -> list[Any] | None:
+    """The values of each whole DER element found inside `data` (round 16: bytes around a
+    certificate made the walk give up, and the ID ran on into the next 0x30 tag)."""
+    out: list[Any] = []
+    count = [0]
+    pos = 0
+    for _ in range(MAX_EMBEDDED_DER):
+        m = _DER_WITHIN.search(data, pos)
+        if m is None:
+            break
+        head = _der_header(data, m.start())
+        got = None if head is None or head[2] < 0 else _der_run(
+            data, m.start(), head[2], 0, count, False)
+        if got is None:
+            pos = m.start() + 1
+            continue
+        out.append(got[0])
+        pos = head[2]  # type: ignore[index]
+    return out or None
 
 
 def _der(data: bytes, depth: int, count: list[int]) -> list[Any] | None:
@@ -303,7 +368,7 @@ def _der_run(data: bytes, i: int, stop: int, depth: int, count: list[int], until
             if got is None:
                 return None
             nested, i = got
-            out.append(nested)
+            out.append(_joined_segments(tag, nested))
             continue
         i = end
         content = data[start:end]
@@ -311,7 +376,7 @@ def _der_run(data: bytes, i: int, stop: int, depth: int, count: list[int], until
             got = _der_run(data, start, end, depth + 1, count, False)
             if got is None:
                 return None
-            out.append(got[0])
+            out.append(_joined_segments(tag, got[0]))
         elif tag in _DER_STRINGS:
             out.append(content.decode(_DER_STRINGS[tag], "replace"))
         elif tag == 0x02 and 0 < len(content) <= 64:

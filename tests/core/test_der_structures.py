@@ -105,3 +105,21 @@ def test_the_walk_writes_values_apart_and_refuses_what_is_not_der():
     assert serialized.tree_text("der", b"\x30\x80\x13\x02ab", stream=False) is None  # no EOC
     nested = b"\x30\x80" * 40 + b"\0\0" * 40  # deeper than MAX_DEPTH: not written out
     assert serialized.tree_text("der", nested, stream=False) is None
+
+
+@pytest.mark.parametrize("body", [
+    '{"ages": "31 33 39 31 32 33 34 35 36 37 38 30 31 32 33 34 35 36 37 38 39 30 31 32 33 34 35 '
+    '36 37 38 39 30 31"}',  # two-digit numbers are no hex bytes unless they are DER
+    '{"mac": "' + ":".join(["30", "82"] * 20) + '"}',
+    '{"embedding": ' + str(list(range(48, 58)) * 20).replace(" ", "") + "}",
+    "-----BEGIN CERTIFICATE-----\n" + "QUJD" * 20 + "\n-----END CERTIFICATE-----\n",
+    "-----BEGIN CERTIFICATE-----" * 50,
+])
+def test_hex_lists_byte_arrays_and_pem_armour_alone_stay_clean(body):
+    assert not found(body, "application/json" if body.startswith("{") else "text/plain")
+
+
+def test_a_certificate_as_separated_hex_bytes_is_walked():
+    for sep in (":", " ", "-"):
+        body = '{"dump": "' + der(cert(PERSON)).hex(sep) + '"}'
+        assert "id" in found(body, "application/json")
