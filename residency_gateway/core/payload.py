@@ -1502,6 +1502,23 @@ def _is_der(raw: bytes) -> bool:
         "der", raw, stream=False) is not None
 
 
+_CRUMB = re.compile(r"(.{1,256}?)(C|\.|_|-|)([0-9]{1,3})")
+
+
+def _cookie_crumbs(cookie: str) -> str:
+    """The values of each cookie split into numbered crumbs (names that differ only in a
+    number at the end, after C, a dot, an underscore, a dash or nothing), joined in the
+    number's order, one line each; "" when there are none."""
+    groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for pair in cookie.split(";")[:256]:
+        name, eq, value = pair.strip().partition("=")
+        m = _CRUMB.fullmatch(name) if eq else None
+        if m is not None:
+            groups.setdefault((m.group(1), m.group(2)), []).append((int(m.group(3)), value))
+    return "\n".join("".join(v for _, v in sorted(crumbs)) for crumbs in groups.values()
+                     if len(crumbs) > 1)
+
+
 def _b64_table() -> bytes:
     table = bytearray(b"." * 256)
     for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-":
@@ -2754,6 +2771,7 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             base.append(("query/grouped", grouped))
     fields: list[str] = []
     repeated: dict[str, list[str]] = {}
+    cookies: list[str] = []
     names: list[str] = []
     numbered: list[tuple[str, str]] = []  # headers whose name holds a digit
     for name, value in headers:
@@ -2784,6 +2802,8 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             # not, and "Content-Encoding: x<ID>" went abroad unread)
             continue
         if read:
+            if lname == "cookie":
+                cookies.append(value)
             base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
             if len(value) <= MAX_FIELD_BYTES and (_any_digit(value)
                                                   or says_digits(value.encode("utf-8", "replace"))):
@@ -2795,6 +2815,11 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             # HTTP/2 sends one cookie a field, with "; "; any other with ", ").
             base.append((f"header:{lname}/joined" if _safe_label(lname) else "header/joined",
                          ("; " if lname == "cookie" else ", ").join(values)))
+    if cookies and (crumbs := _cookie_crumbs("; ".join(cookies))):
+        # Round 16: a long cookie split into numbered crumbs (ASP.NET Core's chunking cookie
+        # manager: XC1, XC2, ...; Auth.js: x.0, x.1, ...), which the server joins before it
+        # reads the value: the split can fall inside an ID.
+        base.append(("header:cookie/crumbs", crumbs))
     if names and _names_may_hold(all_names := ", ".join(names)):
         # A field's name reaches the upstream as written too ("X-110101199003071233: 1" went
         # abroad unread: red team round 7): the names are read when, together, they could

@@ -163,3 +163,30 @@ def test_a_broken_chunked_message_is_read_as_it_is_and_never_refused(body):
 ], ids=["three-levels", "sub-template-id", "name-in-bytes", "name-in-bytes-plus"])
 def test_emv_nested_templates_and_byte_lengths_are_read(payload, kind):
     assert kind in found(j("qr", payload))
+
+
+# ---------------------------------------------------------------------------------------------
+# Cookies split into numbered crumbs (round 16)
+
+@pytest.mark.parametrize("names", [
+    (".AspNetCore.Kyc", ".AspNetCore.KycC1", ".AspNetCore.KycC2", ".AspNetCore.KycC3"),
+    ("__Secure-authjs.session-token", "__Secure-authjs.session-token.0",
+     "__Secure-authjs.session-token.1", "__Secure-authjs.session-token.2"),
+    ("s", "s_1", "s_2", "s_3"),
+])
+def test_crumbs_of_a_cookie_are_read_joined_in_order(names):
+    import urllib.parse
+
+    value = urllib.parse.quote(json.dumps({"name": "Zhang San", "idNo": ID}))
+    a, b = value.index("1101") + 5, value.index("1101") + 12
+    head, c1, c2, c3 = names
+    shuffled = f"{c3}={value[b:]}; {head}=chunks-3; {c1}={value[:a]}; x=1; {c2}={value[a:b]}"
+    assert "id" in line_found("/", "", [("Cookie", shuffled)])
+    # (HTTP/2 sends each cookie as a field of its own)
+    fields = [("Cookie", part) for part in shuffled.split("; ")]
+    assert "id" in line_found("/", "", fields)
+
+
+def test_ordinary_numbered_cookies_stay_clean():
+    cookie = "_ga=GA1.1.139123; _ga_1=GS1.1.4567; _gid=GA1.2.8; ab_1=1; ab_2=2; ab_3=3"
+    assert not line_found("/", "", [("Cookie", cookie)])
