@@ -1490,8 +1490,15 @@ _PEM_HEADERS = re.compile(rb"^[ \t]*[A-Za-z][A-Za-z0-9-]{0,63}:[^\r\n]*", re.MUL
 # Hex bytes parted by one separator throughout ("30:82:03:...", openssl's dumps, "30 82 03"):
 # read when they are DER (as text they would be lists of two-digit numbers: ages 30-39 are
 # the ASCII digits)
-_SEPARATED_HEX = re.compile(rb"(?<![0-9A-Fa-f])[0-9A-Fa-f]{2}([:\- ])(?:[0-9A-Fa-f]{2}\1){30,}"
-                            rb"[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
+# Round 13's miss, read since round 16: the same as text, eleven bytes or more, also as a C or
+# JavaScript list ("0x31, 0x33, ..."), as a debug log or a byte array pastes it.
+_SEPARATED_HEX = re.compile(rb"(?<![0-9A-Za-z])(?:0[xX])?[0-9A-Fa-f]{2}(?P<sep>:|-| |, ?)"
+                            rb"(?:(?:0[xX])?[0-9A-Fa-f]{2}(?P=sep)){9,}"
+                            rb"(?:0[xX])?[0-9A-Fa-f]{2}(?![0-9A-Za-z])")
+_HEX_MARKS = re.compile(rb"0[xX]|[:\- ,]")
+_HEX_LETTER = re.compile(rb"[a-fA-F]")
+# (a hex-dumped digit: 3 and a digit, parted as above from the next)
+_HEX_TEXT_START = re.compile(rb"3[0-9](?P<s>[: \-]|, ?0[xX])3[0-9](?P=s)")
 
 
 _DER_HEX_START = re.compile(rb"30([: \-])8[12]\1")  # (a certificate's first bytes)
@@ -1585,10 +1592,15 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 if raw and (_is_der(raw) or _could_be_text(raw)):
                     one_more()
                     yield raw
-    if _DER_HEX_START.search(data) is not None:
+    if _DER_HEX_START.search(data) is not None or _HEX_TEXT_START.search(data) is not None:
         for m in _SEPARATED_HEX.finditer(data):
-            raw = bytes.fromhex(m.group().replace(m.group(1), b"").decode("ascii"))
-            if _is_der(raw):
+            raw = bytes.fromhex(_HEX_MARKS.sub(b"", m.group()).decode("ascii"))
+            if _is_der(raw) or (_could_be_text(raw) and (
+                    m.group("sep") == b":" or b"0x" in m.group() or b"0X" in m.group()
+                    or _HEX_LETTER.search(m.group()) is not None)):
+                # (as text only where colons part the bytes, 0x marks them or a letter shows
+                # the pairs are hex: "31 33 39 ..." or "[31, 33, 39, ...]" alone is as often a
+                # list of ages)
                 one_more()
                 yield raw
     if b"\n" in data and _B64_WRAPPED.search(skeleton):

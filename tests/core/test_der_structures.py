@@ -123,3 +123,21 @@ def test_a_certificate_as_separated_hex_bytes_is_walked():
     for sep in (":", " ", "-"):
         body = '{"dump": "' + der(cert(PERSON)).hex(sep) + '"}'
         assert "id" in found(body, "application/json")
+
+
+@pytest.mark.parametrize("body", [
+    '{"ages": [31, 33, 39, 31, 32, 33, 34, 35, 36, 37, 38]}',
+    '{"ages": "31-33-39-31-32-33-34-35-36-37-38"}',
+    '{"scores": "31 33 39 31 32 33 34 35 36 37 38"}',
+])
+def test_lists_of_two_digit_numbers_are_no_hex_text(body):
+    assert not found(body, "application/json")
+
+
+@pytest.mark.parametrize("text", [
+    ":".join(f"{b:02X}" for b in ("tel " + MOBILE).encode()),
+    ", ".join(f"0x{b:02x}" for b in MOBILE.encode()),
+    " ".join(f"{b:02x}" for b in ("phone: " + MOBILE).encode()),  # (letters: it is hex)
+])
+def test_separated_hex_text_is_read(text):
+    assert "mobile" in found('{"dump": "' + text + '"}', "application/json")
