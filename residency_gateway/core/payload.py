@@ -1664,13 +1664,17 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
             except (binascii.Error, ValueError):
                 continue
             media = binary_signature(raw[:SIGNATURE_BYTES])
-            if media is None and _could_be_text(raw):
-                yield raw
-                continue
+            # (raw DEFLATE first: the stream of a bare ID is ASCII bytes itself, "344\0BCKK...",
+            # and was read as that text only: round 13)
             inflated = _raw_inflated(raw) if len(raw) > 8 and raw[0] & 6 != 6 else b""
             if inflated:
                 yield inflated
-            elif media is None and _cjk_text(raw[:MAX_CJK_SNIFF]):
+            if media is None and _could_be_text(raw):
+                yield raw
+                continue
+            if inflated:
+                continue
+            if media is None and _cjk_text(raw[:MAX_CJK_SNIFF]):
                 yield raw  # Chinese text in GBK or UTF-16 (after the DEFLATE check)
             elif media is None and (kind := serialized.sniffed(raw)) and serialized.tree_text(
                     kind, raw, stream=False) is not None:
@@ -2428,6 +2432,12 @@ class _Inspection:
                                   depth=depth)
         elif not ctype.startswith("text/"):
             self._serialized(label, data, ctype)
+            if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
+                    and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
+                # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
+                # as nothing or as octets: read when it is one whole stream of text.
+                self.produce(len(inflated))
+                self.body(f"{label}/deflate-raw", inflated, "", depth + 1)
         if _CODE_TYPE.search(ctype):
             # Round 8: code and configuration read "0o..." and "0b..." literals too
             code = data.decode("utf-8", "replace")

@@ -772,13 +772,11 @@ def test_base85(token):
     assert found(j(token)) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: raw DEFLATE is read in a base64 token of a "
-                   "document, but not of a bare ID, nor as an undeclared octet-stream body")
 @pytest.mark.parametrize(("body", "content_type"), [
     (j(base64.b64encode(raw_deflate(ID.encode())).decode()), JSON),
     (raw_deflate(DOC), "application/octet-stream"),
 ])
-def test_raw_deflate_unread(body, content_type):
+def test_raw_deflate_read(body, content_type):
     assert "id" in found(body, content_type)
 
 
