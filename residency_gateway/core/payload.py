@@ -1344,6 +1344,20 @@ def _radix_decimal(m: re.Match[str]) -> str:
 _YAML_OCTAL = re.compile(rb"(?<![\w.])0[0-7_]{10,22}(?![\w.])")
 
 
+# (YAML 1.1's int: [-+]?[1-9][0-9_]*(:[0-5]?[0-9])+, as a whole plain scalar: after ": " or
+# "- " or a flow sequence's "[" / ", ", to the line's end, a comment, "," or "]")
+_YAML_SEXAGESIMAL = re.compile(rb"(?<=[:\-\[,] )[-+]?[1-9][0-9_]{0,20}(?::[0-5]?[0-9]){2,12}"
+                               rb"(?=[ \t]*(?:#|,|\]|\r?\n|$))")
+
+
+def _yaml_sexagesimal(m: re.Match[bytes]) -> bytes:
+    value = 0
+    for part in m.group().lstrip(b"+-").replace(b"_", b"").split(b":"):
+        value = value * 60 + int(part)
+    decimal_ = str(value).encode()
+    return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
+
+
 def _yaml_octal(m: re.Match[bytes]) -> bytes:
     decimal_ = str(int(m.group().replace(b"_", b""), 8)).encode()
     return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
@@ -2447,6 +2461,11 @@ class _Inspection:
                 # YAML 1.1 (PyYAML, SnakeYAML, Ruby's Psych) reads an integer with a leading
                 # 0 as octal: "phone: 0147524140516" is 13912345678 to the receiver.
                 self.view(f"{label}/octal", _YAML_OCTAL.sub(_yaml_octal, data))
+            if ctype.endswith("yaml") and b":" in data and _YAML_SEXAGESIMAL.search(data):
+                # Round 13's miss: YAML 1.1 (PyYAML's safe_load) reads base 60 integers
+                # ("17:53:29:0:27:58" is 13912345678) as it reads octal.
+                self.view(f"{label}/sexagesimal",
+                          _YAML_SEXAGESIMAL.sub(_yaml_sexagesimal, data))
         self.add_text(label, data, charset_of(content_type),
                       plus=ctype == "application/x-www-form-urlencoded", depth=depth)
         for n, charset in enumerate(later_charsets(content_type)):
