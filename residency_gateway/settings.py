@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     idle_timeout_s: float = Field(default=75.0, gt=0, le=3600)
     max_connections: int = Field(default=10000, ge=16, le=1_000_000)
     reload_poll_s: float = Field(default=2.0, gt=0, le=3600)
+    # `serve --workers N`: the parent asks each worker's admin socket for /healthz (its event
+    # loop answers at once, whatever its requests and inspections are doing) every
+    # worker_check_interval_s, each ask bounded by it; a worker that misses
+    # worker_check_failures in a row (a hung process: SIGSTOP, a stuck loop) is killed and
+    # started again (default: replaced within about 3 s, plus its start).
+    worker_check_interval_s: float = Field(default=1.0, ge=0.05, le=60)
+    worker_check_failures: int = Field(default=3, ge=1, le=100)
     health_interval_s: float = Field(default=5.0, gt=0, le=3600)
     # Request bodies larger than this are inspected in worker processes, off the event loop;
     # an inspection that takes longer than inspect_timeout_s is refused (422), not forwarded.

@@ -3,7 +3,8 @@ port (loopback by default), so no upstream path is ever shadowed.
 
 `/healthz`, `/readyz`, `/metrics` are open (probes and scrapers). `/admin/config`,
 `/admin/reload` and `/admin/explain` need `Authorization: Bearer <RG_ADMIN_TOKEN>`; without a
-configured token they are refused.
+configured token they are refused. Every error is RFC 9457 problem+json (ADMIN_MIDDLEWARES):
+an unknown path 404, a wrong method 405, a body past ADMIN_MAX_BODY 413.
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ from residency_gateway.audit.keys import KeyUnavailable
 from residency_gateway.audit.records import decision_record
 from residency_gateway.core.explain import explain
 from residency_gateway.core.payload import redact_path
-from residency_gateway.gateway.problem import problem
+from residency_gateway.gateway.problem import problem, problem_middleware
 from residency_gateway.gateway.proxy import RUNTIME
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.regionmap.load import canonical_json
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+ADMIN_MAX_BODY = 1024 ** 2  # an admin request body (an explain's) is at most 1 MiB
+# Both admin apps (one process's, and the parent's with workers): aiohttp's own refusals
+# (404, 405, 413) and anything unhandled as problems, never text/plain.
+ADMIN_MIDDLEWARES = [problem_middleware()]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -127,7 +133,7 @@ async def admin_explain(request: web.Request) -> web.Response:
 
 
 def admin_app(rt: Runtime) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=ADMIN_MIDDLEWARES, client_max_size=ADMIN_MAX_BODY)
     app[RUNTIME] = rt
     app[EXPLAINING] = asyncio.Semaphore(1)
     app.router.add_get("/healthz", healthz)

@@ -15,15 +15,13 @@ import structlog
 from aiohttp import web
 
 from residency_gateway.audit.witnessing import witnessing_for
-from residency_gateway.core.payload import redact_path
-from residency_gateway.core.safetext import safe_text
 from residency_gateway.gateway.admin import admin_app
 from residency_gateway.gateway.connections import (
     RateLimitedLoopErrors,
     connection_cap,
     start_guarded_site,
 )
-from residency_gateway.gateway.problem import problem
+from residency_gateway.gateway.problem import problem, problem_middleware
 from residency_gateway.gateway.proxy import RUNTIME, handle, no_early_continue
 from residency_gateway.gateway.responses import with_house_headers
 from residency_gateway.gateway.runtime import Runtime
@@ -33,27 +31,17 @@ from residency_gateway.regionmap.load import canonical_json
 log = structlog.get_logger("residency_gateway")
 
 
-@web.middleware
-async def errors_as_problems(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    """Last resort (the proxy handler records and answers its own failures): RFC 9457, no
-    stack traces out, and only the redacted, escaped path in the log."""
-    try:
-        return await handler(request)
-    except web.HTTPNotFound:
-        # Only the router raises it: a target in neither origin- nor absolute-form (CONNECT's
-        # authority-form, OPTIONS's "*") never reaches `handle`, so nothing was decided,
-        # recorded or forwarded. Said as a problem, not aiohttp's text/plain 404.
-        return problem(400, "unsupported_request_target", "the request target must be a path "
-                       "(origin-form) or an absolute URL; nothing was forwarded")
-    except web.HTTPException:
-        raise
-    except (asyncio.CancelledError, ConnectionResetError):
-        raise
-    except Exception as exc:
-        log.error("unhandled_error", error=type(exc).__name__,
-                  path=safe_text(redact_path(request.path), 1024))
-        return problem(500, "internal_error", "the gateway failed on this request; nothing was "
-                       "forwarded unless a decision id is attached")
+def _unsupported_target(request: web.Request) -> web.Response:
+    # Only the router raises 404 here: a target in neither origin- nor absolute-form (CONNECT's
+    # authority-form, OPTIONS's "*") never reaches `handle`, so nothing was decided, recorded
+    # or forwarded. Said as a problem, not aiohttp's text/plain 404.
+    return problem(400, "unsupported_request_target", "the request target must be a path "
+                   "(origin-form) or an absolute URL; nothing was forwarded")
+
+
+# Last resort (the proxy handler records and answers its own failures): RFC 9457, no stack
+# traces out, and only the redacted, escaped path in the log.
+errors_as_problems = problem_middleware(not_found=_unsupported_target)
 
 
 def proxy_app(rt: Runtime) -> web.Application:

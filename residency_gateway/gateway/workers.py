@@ -16,15 +16,22 @@ The **parent** never sees a request or a record, so it cannot lose one. It:
 - starts worker 0, then the others once worker 0 is up (so a trail or database problem is
   reported once, and schema creation is not raced);
 - restarts a worker that exits, with backoff (`rg_worker_restarts_total{worker}`, a log line);
+- watches that each worker is alive (`_watchdog`): every `worker_check_interval_s` it asks the
+  worker's admin socket for `/healthz`, which the worker's event loop answers at once whatever
+  its requests do (big inspections run in its inspection processes, uploads are read by the
+  loop between other work); a worker that misses `worker_check_failures` in a row is hung
+  (SIGSTOP, a stuck loop: the kernel would keep handing it its share of new connections), so
+  it is logged (`worker_unresponsive`), SIGKILLed and restarted as any worker that exits;
 - passes SIGHUP on to every worker (each reloads), and SIGTERM/SIGINT (each drains as a single
   gateway does); it exits 0 only when every worker did;
 - serves the one admin port: `/healthz` (the parent is alive), `/readyz` (ready only when every
-  worker answers ready: false while any is down, starting or draining), `/metrics` (every
+  worker answers ready: false while any is down, hung, starting or draining), `/metrics` (every
   worker's metrics added up by prometheus-client's multiprocess mode from files in the run
   directory; counters of a worker that died keep counting in the totals; gauges take the
-  `multiprocess_mode` chosen in observability.Metrics), `/admin/reload` (to every worker;
-  200 only when every worker reloaded), `/admin/config` and `/admin/explain` (answered by one
-  worker: they all load the same files).
+  `multiprocess_mode` chosen in observability.Metrics), `/admin/reload` (to every worker, each
+  answer awaited at most RELOAD_WAIT_S, one fan-out at a time; 200 only when every worker
+  reloaded), `/admin/config` and `/admin/explain` (answered by one worker: they all load the
+  same files). Every error of that app is problem+json, as one process's admin app.
 
 The run directory (the workers' admin sockets and metric files) is a fresh private directory
 made at start (mode 0700, so stale metric files of an earlier run can never be counted) and
@@ -58,7 +65,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from residency_gateway.gateway.admin import refused
+from residency_gateway.gateway.admin import ADMIN_MAX_BODY, ADMIN_MIDDLEWARES, refused
 from residency_gateway.gateway.app import ListenError
 from residency_gateway.gateway.problem import problem
 from residency_gateway.gateway.responses import with_house_headers
@@ -69,7 +76,11 @@ log = structlog.get_logger("residency_gateway")
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 PR_SET_PDEATHSIG = 1
 _PROBE_TIMEOUT_S = 1.0  # a worker that does not answer /readyz within this is not ready
-_FORWARD_TIMEOUT_S = 30.0
+_FORWARD_TIMEOUT_S = 30.0  # /admin/config and /admin/explain (a 1 MiB explain takes seconds)
+# POST /admin/reload waits at most this long for each worker's answer (a reload waits at most
+# runtime.SETTLE_BOUND_S, 2 s, for the files to hold still, then loads them): one that does not
+# answer is named in the problem; its reload may still complete.
+RELOAD_WAIT_S = 5.0
 # After SIGTERM a worker has drain_delay_s + shutdown_grace_s and this long to close its trail
 # before the parent kills it (deploy/k8s: 5 + 25 + 5, inside terminationGracePeriodSeconds 40).
 DRAIN_MARGIN_S = 5.0
@@ -142,6 +153,7 @@ class Worker:
     proc: asyncio.subprocess.Process | None = None
     restarts: int = 0
     up: bool = False  # answered on its admin socket since it was (re)started
+    missed: int = 0  # liveness checks missed in a row (the watchdog's)
     session: aiohttp.ClientSession | None = None
 
     @property
@@ -197,6 +209,10 @@ class Fleet:
     last_ready: bool = False
     last_ready_count: int = 0
     _watchers: list[asyncio.Task[None]] = field(default_factory=list)
+    # POST /admin/reload: one fan-out at a time; requests that come while one runs share the
+    # next one (it starts after they came, so it reads what they wrote): at most two at once
+    _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _next_reload: asyncio.Future[tuple[int, str | None, str, dict[str, Any]]] | None = None
 
     def __post_init__(self) -> None:
         # all of them from the start: not ready until each one answers ready
@@ -248,6 +264,8 @@ class Fleet:
                 await self._failed_start(w)
         self._watchers = [asyncio.create_task(self._watch(w), name=f"worker-{w.index}")
                           for w in self.workers]
+        self._watchers += [asyncio.create_task(self._watchdog(w), name=f"watchdog-{w.index}")
+                           for w in self.workers]
         self._watchers.append(asyncio.create_task(self.keep_fresh(), name="keep_fresh"))
         if os.getpid() == 1:
             self._watchers.append(asyncio.create_task(self.reap_orphans(), name="reaper"))
@@ -290,6 +308,45 @@ class Fleet:
                 self.signal_all(signal.SIGTERM)
             if await self._wait_up(w):
                 log.info("worker_restarted", worker=w.index, pid=w.pid, restarts=w.restarts)
+
+    async def _answers(self, w: Worker, timeout_s: float) -> bool:
+        """Whether the worker's event loop answers `/healthz` on its admin socket in time."""
+        assert w.session is not None
+        try:
+            async with w.session.get("http://worker/healthz",
+                                     timeout=aiohttp.ClientTimeout(total=timeout_s)) as r:
+                await r.read()
+                return r.status == 200
+        except (TimeoutError, aiohttp.ClientError, OSError):
+            return False
+
+    async def _watchdog(self, w: Worker) -> None:
+        """Liveness, not readiness: every `worker_check_interval_s` (each check bounded by it),
+        `/healthz` of a worker that is up. Its event loop answers that at once however busy the
+        worker is (inspections run in its inspection processes, bodies are read between other
+        work), and a worker whose upstreams are down is not ready but alive. A worker that
+        misses `worker_check_failures` checks in a row is hung: SIGKILL, and its watcher
+        (`_watch`) restarts it as any worker that exits (its trail continues from what it wrote
+        durably, as after any kill)."""
+        loop = asyncio.get_running_loop()
+        every_s = self.settings.worker_check_interval_s
+        limit = self.settings.worker_check_failures
+        while not self.draining:
+            began = loop.time()
+            proc = w.proc
+            if not (w.alive and w.up) or proc is None:
+                w.missed = 0  # starting, or exited: its watcher's
+            elif await self._answers(w, every_s):
+                w.missed = 0
+            elif w.proc is proc and w.alive and w.up and not self.draining:
+                w.missed += 1
+                if w.missed >= limit:
+                    log.error("worker_unresponsive", worker=w.index, pid=proc.pid,
+                              missed_checks=w.missed, check_interval_s=every_s)
+                    w.up, w.missed = False, 0
+                    with contextlib.suppress(ProcessLookupError):
+                        proc.kill()
+            await asyncio.sleep(max(0.0, every_s - (loop.time() - began)))
 
     async def keep_fresh(self, every_s: float = 3600.0) -> None:
         """Touch the run directory and what is in it, hourly: temporary-file cleaners
@@ -364,8 +421,9 @@ class Fleet:
                     body = await r.json()
                     return {"worker": w.index, "pid": w.pid, **body, "ready": r.status == 200}
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+                # (a hung worker: the watchdog replaces it within its bound)
                 return {"worker": w.index, "pid": w.pid, "ready": False,
-                        "error": type(exc).__name__}
+                        "error": type(exc).__name__, "missed_checks": w.missed}
 
         answers = list(await asyncio.gather(*(one(w) for w in self.workers)))
         count = sum(1 for a in answers if a["ready"])
@@ -375,7 +433,64 @@ class Fleet:
 
     def _any(self) -> Worker | None:
         live = [w for w in self.workers if w.alive and w.up]
-        return random.choice(live) if live else None
+        answering = [w for w in live if not w.missed] or live  # not one the watchdog doubts
+        return random.choice(answering) if answering else None
+
+    async def reload_all(self) -> tuple[int, str | None, str, dict[str, Any]]:
+        """POST /admin/reload to every worker: (status, problem reason or None, detail, body).
+        One fan-out at a time; a request that comes while one runs joins the next (which
+        starts after it came), so any number of concurrent requests make at most two fan-outs
+        and each waits at most about 2 x RELOAD_WAIT_S."""
+        if self._next_reload is None:
+            self._next_reload = asyncio.ensure_future(self._reload_when_free())
+        return await asyncio.shield(self._next_reload)
+
+    async def _reload_when_free(self) -> tuple[int, str | None, str, dict[str, Any]]:
+        async with self._reload_lock:
+            self._next_reload = None  # later requests join the next fan-out
+            return await self._reload_every_worker()
+
+    async def _reload_every_worker(self) -> tuple[int, str | None, str, dict[str, Any]]:
+        token = self.settings.admin_token
+        headers = {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
+
+        async def one(w: Worker) -> dict[str, Any]:
+            if not (w.alive and w.up) or w.session is None:
+                return {"worker": w.index, "down": True}
+            pid = w.pid
+            try:
+                async with w.session.post("http://worker/admin/reload", headers=headers,
+                                          timeout=aiohttp.ClientTimeout(total=RELOAD_WAIT_S)
+                                          ) as r:
+                    return {"worker": w.index, "pid": pid, "status": r.status,
+                            **_json(await r.read())}
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                return {"worker": w.index, "pid": pid, "answered": False,
+                        "error": type(exc).__name__}
+
+        results = list(await asyncio.gather(*(one(w) for w in self.workers)))
+        refusals = [r for r in results if "status" in r and r["status"] != 200]
+        unanswered = [r["worker"] for r in results if r.get("answered") is False]
+        down = [r["worker"] for r in results if r.get("down")]
+        if not (refusals or unanswered or down):
+            versions = {r.get("policy_version") for r in results}
+            return 200, None, "", {
+                "reloaded": True, "policy_version": versions.pop() if len(versions) == 1
+                else sorted(map(str, versions)), "workers": results}
+        said = []
+        if refusals:
+            said.append("worker " + ", ".join(str(r["worker"]) for r in refusals) +
+                        " refused it")
+        if unanswered:
+            said.append("worker " + ", ".join(map(str, unanswered)) + " did not answer within "
+                        f"{RELOAD_WAIT_S:g} s (its reload may still complete)")
+        if down:
+            said.append("worker " + ", ".join(map(str, down)) + " is down or starting")
+        status, reason = ((int(refusals[0]["status"]), "reload_refused") if refusals else
+                          (503, "worker_unresponsive" if unanswered else "worker_down"))
+        return status, reason, ("not every worker reloaded: " + "; ".join(said) +
+                                "; each one that did uses the new map or DB"), {
+            "workers": results, "unanswered": unanswered, "down": down}
 
     async def forward(self, w: Worker, request: web.Request) -> web.Response:
         assert w.session is not None
@@ -392,7 +507,8 @@ class Fleet:
                            f"({type(exc).__name__})")
 
     def admin_app(self) -> web.Application:
-        app = with_house_headers(web.Application())
+        app = with_house_headers(web.Application(middlewares=ADMIN_MIDDLEWARES,
+                                                 client_max_size=ADMIN_MAX_BODY))
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_FleetCollector(self))
         token = self.settings.admin_token
@@ -423,20 +539,10 @@ class Fleet:
             refusal = refused(request, token)
             if refusal is not None:
                 return refusal
-            live = [w for w in self.workers if w.alive and w.up]
-            answers = await asyncio.gather(*(self.forward(w, request) for w in live))
-            results = [{"worker": w.index, "status": a.status, **_json(a.body)}
-                       for w, a in zip(live, answers, strict=True)]
-            failed = [a for a in answers if a.status != 200]
-            if failed or len(live) < len(self.workers):
-                status = failed[0].status if failed else 503
-                return problem(status, "reload_refused" if failed else "worker_down",
-                               "not every worker reloaded: each one that did uses the new map "
-                               "or DB", workers=results)
-            versions = {r.get("policy_version") for r in results}
-            return web.json_response({"reloaded": True, "policy_version": versions.pop()
-                                      if len(versions) == 1 else sorted(map(str, versions)),
-                                      "workers": results})
+            status, reason, detail, body = await self.reload_all()
+            if reason is None:
+                return web.json_response(body, status=status)
+            return problem(status, reason, detail, **body)
 
         app.router.add_get("/healthz", healthz)
         app.router.add_get("/readyz", readyz)
