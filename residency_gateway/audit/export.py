@@ -46,7 +46,7 @@ from residency_gateway.audit.note import Verifier
 from residency_gateway.audit.progress import track
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.signing import Signer, public_pem
-from residency_gateway.audit.sources import Source
+from residency_gateway.audit.sources import TORN, Source
 from residency_gateway.audit.verify import (
     ChainResult,
     Finding,
@@ -224,9 +224,23 @@ def _export_log(source: Source, log_id: str, chain_items: list[tuple[str, dict[s
     with tempfile.TemporaryFile() as leaf_file:
         with (ldir / "entries.jsonl").open("wb") as fh:
             total = int(anchor["tree_size"]) if anchor else None
-            for _, line in track(source.entries(log_id), f"export {log_id}", total):
-                obj = json.loads(line)
-                seq = int(obj["seq"])
+            entries = iter(track(source.entries(log_id), f"export {log_id}", total))
+            for loc, line in entries:
+                if line == TORN:
+                    if next(entries, None) is None:
+                        # the newest segment's last line, without its line break: a write in
+                        # progress in a live store, or what a crash left (cut at the next
+                        # start, and never acknowledged): no entry; the export ends before it
+                        break
+                    raise ValueError(f"{loc}: a segment that is not the newest ends in a torn "
+                                     "line: run `audit verify --store`, which names it")
+                try:
+                    obj = json.loads(line)
+                    seq = int(obj["seq"])
+                except (ValueError, KeyError, TypeError):
+                    raise ValueError(f"{loc}: the entry is not valid trail JSON (modified or "
+                                     "damaged): run `audit verify --store`, which names what "
+                                     "differs") from None
                 if first_seq is None:
                     first_seq = seq
                 leaf_file.write(leaf_hash(line))

@@ -25,6 +25,8 @@ from residency_gateway.audit.signing import load_public_keys
 from residency_gateway.audit.verify import checkpoint_item
 from residency_gateway.files import open_regular
 
+TORN = b"<torn>"  # what `entries` yields for a last line without its line break
+
 
 class Source(Protocol):
     def logs(self) -> list[str]: ...
@@ -64,14 +66,17 @@ class FileSource:
                       and ((p / "checkpoints.jsonl").exists() or list_segments(p)))
 
     def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]:
+        """Each complete line of each segment, and TORN (at "<segment>:end") after a last line
+        without its line break: torn by a crash or tampered, or, in a live store's newest
+        segment, a write still in progress. (Decided from what was read: a size taken before
+        reading made every append meanwhile look torn, and a live export failed on it.)"""
         for seg in list_segments(self.root / log_id):
-            size = seg.stat().st_size
-            consumed = 0
-            for number, line in iter_lines(seg):
-                consumed += len(line) + 1
-                yield f"{log_id}/{seg.name}:{number}", line
-            if consumed != size:  # a last line without newline: torn or tampered
-                yield f"{log_id}/{seg.name}:end", b"<torn>"
+            with open_regular(seg) as fh:
+                for number, raw in enumerate(fh, start=1):
+                    if not raw.endswith(b"\n"):
+                        yield f"{log_id}/{seg.name}:end", TORN
+                        break
+                    yield f"{log_id}/{seg.name}:{number}", raw[:-1]
 
     def checkpoints(self, log_id: str) -> list[tuple[str, dict[str, Any]]]:
         path = self.root / log_id / "checkpoints.jsonl"

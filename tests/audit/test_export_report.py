@@ -7,6 +7,8 @@ import json
 from collections import Counter
 from html.parser import HTMLParser
 
+import pytest
+
 from residency_gateway.audit.export import Filters, export_bundle, verify_bundle
 from residency_gateway.audit.keys import PseudonymKeys
 from residency_gateway.audit.report import render, summarise
@@ -168,3 +170,30 @@ def test_empty_report_renders():
     html = render(summarise([]), since=None, until=None,
                   generated=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), verified="VALID")
     assert 'id="kpi-total">0<' in html
+
+
+async def test_a_write_in_progress_at_the_tail_is_not_exported_and_the_bundle_verifies(
+        file_store, tmp_path, signer):
+    # (bad-day round 10: a live export failed with "Expecting value" on the torn marker)
+    root = await file_store(40)
+    seg = sorted((root / "gw-a").glob("seg-*.jsonl"))[-1]
+    whole = len(seg.read_bytes().splitlines())
+    with seg.open("ab") as fh:
+        fh.write(b'{"log_id":"gw-a","prev":"ab')  # the writer's next line, half written
+    out = tmp_path / "live"
+    export_bundle(FileSource(root), out, Filters(), signer)
+    assert len(exported(out)) == sum(
+        len(s.read_bytes().splitlines()) for s in (root / "gw-a").glob("seg-*.jsonl")) - 1
+    assert whole > 0
+    assert [f for f in verify_bundle(out, {signer.key_id: signer.public})
+            if f.severity == "error"] == []
+
+
+async def test_a_damaged_entry_fails_the_export_with_its_location(file_store, tmp_path, signer):
+    root = await file_store(40)
+    seg = sorted((root / "gw-a").glob("seg-*.jsonl"))[-1]
+    lines = seg.read_bytes().splitlines(keepends=True)
+    lines[3] = b"#" + lines[3][1:]
+    seg.write_bytes(b"".join(lines))
+    with pytest.raises(ValueError, match=rf"gw-a/{seg.name}:4: the entry is not valid trail"):
+        export_bundle(FileSource(root), tmp_path / "out", Filters(), signer)
