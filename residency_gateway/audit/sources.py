@@ -22,10 +22,8 @@ from residency_gateway.audit.filestore import (
     segment_index,
 )
 from residency_gateway.audit.signing import load_public_keys
-from residency_gateway.audit.verify import checkpoint_item
+from residency_gateway.audit.verify import TORN, checkpoint_item
 from residency_gateway.files import open_regular
-
-TORN = b"<torn>"  # what `entries` yields for a last line without its line break
 
 
 class Source(Protocol):
@@ -66,15 +64,19 @@ class FileSource:
                       and ((p / "checkpoints.jsonl").exists() or list_segments(p)))
 
     def entries(self, log_id: str) -> Iterator[tuple[str, bytes]]:
-        """Each complete line of each segment, and TORN (at "<segment>:end") after a last line
-        without its line break: torn by a crash or tampered, or, in a live store's newest
-        segment, a write still in progress. (Decided from what was read: a size taken before
-        reading made every append meanwhile look torn, and a live export failed on it.)"""
-        for seg in list_segments(self.root / log_id):
+        """Each complete line of each segment; at "<segment>:end", a last line without its line
+        break: in the newest segment TORN (a write still in progress in a live store, or what
+        a crash left, which the gateway cuts at its next start), in an older one the bytes as
+        they are (damage: verify and export name it). Decided from what was read: a size taken
+        before reading made every append meanwhile look torn, and a live export failed on it."""
+        segments = list_segments(self.root / log_id)
+        for k, seg in enumerate(segments):
             with open_regular(seg) as fh:
                 for number, raw in enumerate(fh, start=1):
                     if not raw.endswith(b"\n"):
-                        yield f"{log_id}/{seg.name}:end", TORN
+                        # (in an older segment, a rotated one, the line as it is: damage)
+                        yield f"{log_id}/{seg.name}:end", (
+                            TORN if k == len(segments) - 1 else raw)
                         break
                     yield f"{log_id}/{seg.name}:{number}", raw[:-1]
 

@@ -197,3 +197,22 @@ async def test_a_damaged_entry_fails_the_export_with_its_location(file_store, tm
     seg.write_bytes(b"".join(lines))
     with pytest.raises(ValueError, match=rf"gw-a/{seg.name}:4: the entry is not valid trail"):
         export_bundle(FileSource(root), tmp_path / "out", Filters(), signer)
+
+
+async def test_verify_of_a_store_with_a_write_in_progress_warns_and_a_torn_older_segment_fails(
+        file_store, signer):
+    from residency_gateway.audit.export import verify_store
+
+    root = await file_store(40)
+    keys = {signer.key_id: signer.public}
+    seg = sorted((root / "gw-a").glob("seg-*.jsonl"))[-1]
+    with seg.open("ab") as fh:
+        fh.write(b'{"log_id":"gw-a","prev":"ab')
+    findings, _ = verify_store(FileSource(root), keys)
+    assert [f.severity for f in findings] == ["warning"], findings
+    assert seg.name in findings[0].location and "incomplete" in findings[0].message
+    # the same torn line in a segment that is not the newest: an error
+    newer = seg.with_name(f"seg-{int(seg.stem.split('-')[1]) + 1:06d}.jsonl")
+    newer.write_bytes(b"")
+    findings, _ = verify_store(FileSource(root), keys)
+    assert any(f.severity == "error" and seg.name in f.location for f in findings), findings
