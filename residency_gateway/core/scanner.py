@@ -24,7 +24,8 @@ and ids in records and logs. It is a scanner over normalised text, not a tree wa
    digits said in words, as digits (`_said`: English, pinyin, Malay, Japanese, Korean, Thai,
    Vietnamese, Tagalog); letters typed for digits (O/o/I/l) inside words of digits
    (`_lettered`); and the fields of a structure joined where they meet between digits
-   (`_glued`), where only what proves itself is taken (see `_tokens`).
+   (`_glued`), where only what proves itself is taken (see `_tokens`; the labels of a phone's
+   parts, "country_code", "area_code", say a phone is there as a phone word does).
 
 Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 4
 letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
@@ -3206,7 +3207,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if digits < 11 and not plus:
             continue
         if fields is not None and digits < 15 and not (
-                plus or (phones and _context(data, start, _PHONE_WORDS))):
+                plus or (phones and (_context(data, start, _PHONE_WORDS)
+                                     or _phone_parts(data, start, end, fields)))):
             continue  # joined fields: only an ID, or a phone said to be one (see above)
         if budget is not None and budget.exact(digits * 4):
             # a run of more digit groups than the budget has left is refused before its
@@ -3254,6 +3256,12 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if spend is not None:
             spend(len(groups) * 4)
         phone_word = _context(data, start, _PHONE_WORDS)
+        # (told by the labels of a phone's parts only: a country code other than 86 first)
+        other_code = not phone_word and fields is not None and _phone_parts(
+            data, start, end, fields) and groups[0].lstrip("0") != "86" and _context(
+                data, start, _CALLING_CODE)
+        phone_word = phone_word or (fields is not None and _phone_parts(data, start, end,
+                                                                        fields))
         id_word = _context(data, start, _ID_WORDS)
         if fields is not None and not (plus or phone_word):
             named = frozenset() if _context(data, start, _STRONG_ID_WORDS) else \
@@ -3319,8 +3327,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                         i == j and _own_number(data, spans(), groups, i)) or (
                         j - i == 2 and sizes[i:j + 1] == [3, 4, 4]
                         and _set_apart(data, spans(), i, j))
-                if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
-                                                               plus):
+                if fields is not None and ((other_code and i > 0) or not _joined_phone_ok(
+                        sizes[i:j + 1], joined, lead, plus)):
                     continue
                 if not any(used[i:j + 1]) and whole and _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, lead, phone_word):
@@ -3502,7 +3510,7 @@ _GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq/]|" + _GLUE_TAG + rb")| ++" 
 
 
 def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
-           ) -> tuple[bytes, list[int]] | None:
+           ) -> tuple[bytes, _Joints] | None:
     """The places of `data` where fields meet between digits, each with the field boundary
     replaced by one space (so the scan joins an ID split over JSON fields, array items, form
     fields or labelled parts of a sentence as it joins digit groups), and where those spaces
@@ -3528,7 +3536,7 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
     mask = skeleton.translate(_RUN_MASK)
     size = len(data)
     pieces: list[bytes] = []
-    spaces: list[int] = []
+    spaces = _Joints()
     out = cursor = 0
     hi = -1
     for begin, end in joints:
@@ -3552,6 +3560,8 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
         pieces.append(piece)
         out += len(piece)
         spaces.append(out)
+        if _names_a_phone_part(data[begin:end]):
+            spaces.phone.append(out)
         # (a joint that names its next field: a form feed; where an array or object starts or
         # ends: a vertical tab; both separate as a space does)
         pieces.append(b"\f" if _names_a_field(data[begin:end]) else
@@ -3560,6 +3570,44 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
         cursor = end
     pieces.append(data[cursor:hi])
     return b"".join(pieces), spaces
+
+
+class _Joints(list[int]):
+    """Where _glued joined fields (sorted), and in `phone` those of them whose joint labels the
+    next field as a part of a phone number (`_PHONE_PART_WORDS`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.phone: list[int] = []
+
+
+# Round 16: the labels of the parts of a phone number stored as an object ({"country_code":
+# "86", "area_code": "139", "number": "12345678"}, {"cc": "86", "prefix": "139", ...}), as
+# US-style forms and CRMs keep one: for fields _glued joined, they say what a phone word says
+# (see _phone_parts). Whole words only, and only labels of a phone's parts: "postal_code",
+# "number", "line", a bare "prefix" say nothing (an address or an order is no phone), nor
+# "cc_number" (a card).
+_CALLING_CODE_WORDS = (rb"(?<![a-z0-9])(?:(?:country|calling|dial|dialing|dialling|isd|idd)"
+                       rb"[ _-]?(?:code|prefix)(?![a-z0-9])|cc(?![a-z0-9_]))")
+_PHONE_PART_WORDS = re.compile(
+    _CALLING_CODE_WORDS + rb"|(?<![a-z0-9])(?:(?:area|std|trunk)[ _-]?(?:code|prefix)"
+    rb"|(?:national|subscriber|local|dial)[ _-]?(?:number|num|no)|ndc)(?![a-z0-9])|"
+    + "|".join(("区号", "區號", "市外局番")).encode())
+# (a country code given in the first field that is not 86: no mainland mobile after it)
+_CALLING_CODE = re.compile(_CALLING_CODE_WORDS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_a_phone_part(joint: bytes) -> bool:
+    """Whether a joint of _glued labels the next field as a part of a phone number."""
+    return _PHONE_PART_WORDS.search(joint.lower()) is not None
+
+
+def _phone_parts(data: bytes, start: int, end: int, fields: list[int]) -> bool:
+    """Whether the run [start, end) of joined fields is a phone number's parts by their labels:
+    one before the run (its first field's), or one of the joints inside it."""
+    return _context(data, start, _PHONE_PART_WORDS) or (
+        isinstance(fields, _Joints) and _joins(fields.phone, start, end))
 
 
 _BRACKETS = re.compile(rb"[\[\]{}]")
