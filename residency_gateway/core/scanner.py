@@ -23,9 +23,11 @@ and ids in records and logs. It is a scanner over normalised text, not a tree wa
    touch digits or stand in groups, as digits; text after a right-to-left override, as shown;
    digits said in words, as digits (`_said`: English, pinyin, Malay, Japanese, Korean, Thai,
    Vietnamese, Tagalog); letters typed for digits (O/o/I/l) inside words of digits
-   (`_lettered`); and the fields of a structure joined where they meet between digits
-   (`_glued`), where only what proves itself is taken (see `_tokens`; the labels of a phone's
-   parts, "country_code", "area_code", say a phone is there as a phone word does).
+   (`_lettered`); TeX spacing and grouping between digits taken out (`_tex`); phone-keypad
+   letters of a mobile as digits (`_keypad`); and the fields of a structure joined where they
+   meet between digits (`_glued`), where only what proves itself is taken (see `_tokens`; the
+   labels of a phone's parts, "country_code", "area_code", say a phone is there as a phone
+   word does).
 
 Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 4
 letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
@@ -1138,6 +1140,15 @@ def _other_readings(data: bytes, budget: Budget | None = None
         yield lettered, None, True
         data = lettered
         skeleton = data.translate(_READINGS_SKELETON)
+    hints = data.translate(_HINTS_TABLE, _HINTS_DELETED)
+    if b"\\" in data or _EMPTY_GROUP_HINT.search(hints) is not None:
+        tex = _tex(data)
+        if tex is not None:
+            yield tex, None, True
+    if _KEYPAD_HINT.search(hints) is not None:
+        keypad = _keypad(data)
+        if keypad is not None:
+            yield keypad, None, True
     marked = data  # (for a masked mobile: 139****5678 is no Markdown bold mark)
     unmarked = _unmarked(data)
     if unmarked is not None:
@@ -1794,6 +1805,100 @@ def _unmarked(data: bytes) -> bytes | None:
 
     out = _INLINE_MARKS.sub(mark, data)
     return out if count else None
+
+
+# Round 16: TeX spacing and grouping between digits, which the typeset page does not show as
+# anything but the digits ("$139\\,1234\\,5678$", "139{}1234{}5678", "\\mathrm{139}\\mathrm{1234}
+# ...", "139\\hspace{1pt}1234", "{\\rm 139}{\\rm 1234}"): spacing commands (with their
+# argument or dimension), font and box commands, and braces, between two digits (and one of
+# them at least: spaces and ~ alone are separators already; braces alone, see _tex_joint).
+# Backslashes may be doubled (JSON).
+_TEX_COMMANDS = (
+    rb"thinspace|medspace|thickspace|negthinspace|negmedspace|negthickspace|enspace|enskip|quad"
+    rb"|qquad|space|nobreakspace|nobreak|allowbreak|relax|displaystyle|textstyle|scriptstyle"
+    rb"|mathord|mathrm|mathit|mathbf|mathsf|mathtt|mathnormal|mathup|text|textrm|textit|textbf"
+    rb"|textsf|texttt|textup|textnormal|textmd|mbox|hbox|makebox|operatorname|rm|it|bf|tt|sf"
+    rb"|boldsymbol|bm|num|ensuremath|mathstrut|strut|hfil|hfill|nolinebreak|linebreak|ignorespaces")
+_TEX_ARGUMENT = rb"hspace|hphantom|phantom|mspace|mathclap|mathrlap|mathllap|rlap|llap"
+_TEX_DIMENSION = rb"kern|mkern|hskip|mskip"
+_TEX_BIT = (rb"(?:\\++(?:[,:;!> ]|(?:" + _TEX_COMMANDS + rb")(?![A-Za-z])\*?|(?:"
+            + _TEX_ARGUMENT + rb")(?![A-Za-z])\*?[ \t]*+\{[^{}]{0,24}+\}|(?:" + _TEX_DIMENSION
+            + rb")(?![A-Za-z])[ \t]*+=?[ \t]*+-?(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)[ \t]*+"
+            rb"(?:em|ex|pt|mu|mm|cm|in|sp|bp|pc|dd)(?![A-Za-z]))|[{}])")
+_TEX_JOINT = re.compile(rb"[0-9]((?:[ \t~]*+" + _TEX_BIT + rb")++[ \t~]*+)(?=[0-9])")
+
+
+def _tex(data: bytes) -> bytes | None:
+    """`data` with TeX spacing and grouping between digits taken out (see _TEX_BIT); None
+    when there is none (for most texts _other_readings decides that: see _HINTS_TABLE)."""
+    out = _TEX_JOINT.sub(_tex_joint, data)
+    return out if len(out) != len(data) else None
+
+
+def _tex_joint(m: re.Match[bytes]) -> bytes:
+    """One joint of _TEX_JOINT taken out, if a command or an empty group is in it: braces
+    alone are arguments' ("\\frac{139}{12345678}", "x^{139}{1234}"), not one number's."""
+    joint = m.group(1)
+    return m.group()[:1] if b"\\" in joint or b"{}" in joint else m.group()
+
+
+# Round 16: phone-keypad letters in a mobile (a vanity number, "139-1ADG-JMPT", "+86 1DW 1ADG
+# JMPT": A-C are 2, D-F 3, ... W-Z 9 on every keypad), read as the digits a dialer dials, only
+# where the run is a mainland mobile's by more than its letters: after +86 / 0086 or a phone
+# word, or with the mobile prefix (1[3-9]x) in digits first and grouped as a mobile is (3-4-4,
+# 3-8, 7-4) with four digits at least. Capital letters only, 11 characters (with separators
+# between); a North American 1-800 number ("1-800-FLOWERS") stays as it is. Product codes,
+# plates and booking references are not so shaped (or have lower case, or more letters).
+_KEYPAD_GATE = re.compile(rb"[0-9][ .\-()]{0,2}[A-Z]")  # (a digit, then a capital)
+_KEYPAD_NUMBER = re.compile(rb"(?<![0-9A-Za-z+])(?:(\+ ?86|0086)[ \-.]?\(?)?"
+                            rb"(1(?:[ \-.()]{0,2}[0-9A-Z]){10})(?![0-9A-Za-z])")
+_KEYPAD_DIGITS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"22233344455566677778889999")
+_KEYPAD_NORTH_AMERICAN = re.compile(rb"1[ \-.]?8(?:00|88|77|66|55|44|33)(?:[ \-.]|[A-Z])")
+_KEYPAD_REACH = 24
+
+
+def _keypad(data: bytes) -> bytes | None:
+    """`data` with the keypad letters of a mobile read as digits (see _KEYPAD_NUMBER); None
+    when there is none (for most texts _other_readings decides that: see _HINTS_TABLE)."""
+    out: bytearray | None = None
+    done = 0
+    for gate in _KEYPAD_GATE.finditer(data):
+        if gate.start() < done:
+            continue
+        hi = gate.end() + _KEYPAD_REACH
+        for m in _KEYPAD_NUMBER.finditer(data, max(0, gate.start() - _KEYPAD_REACH), hi):
+            if m.end() >= hi and hi < len(data):
+                continue  # (cut by the window: the run goes on)
+            body = m.group(2)
+            letters = sum(1 for c in body if 65 <= c <= 90)
+            if not letters or m.start(2) > gate.start() + 1 or m.end(2) <= gate.start():
+                continue
+            if m.group(1) is None:
+                if _KEYPAD_NORTH_AMERICAN.match(body):
+                    continue
+                if not _context(data, m.start(), _PHONE_WORDS):
+                    sizes = tuple(len(g) for g in re.split(rb"[ \-.()]+", body))
+                    digits = sum(1 for c in body if 48 <= c <= 57)
+                    if not (body[:3].isdigit() and body[1] in b"3456789"
+                            and sizes in ((3, 4, 4), (3, 8), (7, 4))
+                            and digits >= 4 and letters <= 7):
+                        continue
+            if out is None:
+                out = bytearray(data)
+            out[m.start(2):m.end(2)] = body.translate(_KEYPAD_DIGITS)
+            done = m.end()
+    return bytes(out) if out is not None else None
+
+
+# Where TeX (_tex) or keypad letters (_keypad) could stand between digits, decided in C for
+# the whole text: a backslash (memchr), or on the text with its separators deleted, digits as
+# 0, capitals as A, { } as o c: a digit then two capitals (keypad letters; no ISO "T12:00"),
+# or a digit then an empty group (searches with literals: sre's fast prefix search).
+_HINTS_TABLE = bytes(ord("0") if 48 <= c <= 57 else ord("A") if 65 <= c <= 90 else ord(
+    {123: "o", 125: "c"}.get(c, ".")) for c in range(256))
+_HINTS_DELETED = b" \t.-()~"
+_KEYPAD_HINT = re.compile(rb"0AA")
+_EMPTY_GROUP_HINT = re.compile(rb"0oc")
 
 
 # Digits said in English (transcripts of calls and voice notes, forms filled in words): "one

@@ -57,3 +57,52 @@ def test_phone_parts_found(body):
 ])
 def test_phone_parts_guards_stay_clean(body):
     assert not found(json.dumps(body, ensure_ascii=False))
+
+
+# -- TeX spacing and grouping ------------------------------------------------------------------
+
+@pytest.mark.parametrize("tex", [
+    "139\\hspace{1pt}1234\\hspace*{0.5em}5678", "{\\rm 139}{\\rm 1234}{\\rm 5678}",
+    "139\\kern1pt 1234\\kern.2em5678", "$139\\;1234\\!5678$",
+    "\\text{139}\\,\\text{1234}\\,\\text{5678}", "$1\\,3\\,9\\,1\\,2\\,3\\,4\\,5\\,6\\,7\\,8$",
+    "139\\phantom{0}1234\\phantom{0}5678", "139\\quad 1234\\thinspace 5678",
+    "\\mathbf{139}\\,\\mathbf{1234}\\,\\mathbf{5678}",
+])
+def test_tex_spellings_found(tex):
+    assert "mobile" in found(j("tex", tex))
+    assert "mobile" in found(tex, "application/x-tex")
+
+
+def test_tex_spaced_id_found():
+    assert "id" in found(j("tex", "$110101\\,19900307\\,1233$"))
+
+
+@pytest.mark.parametrize("tex", [
+    "$139\\times 1234 + 5678$", "$x^{139}{1234}5678$", "\\frac{139}{12345678}",
+    "$139 \\cdot 12345678$", "\\section{139}\\label{12345678}", "$2^{10}\\,\\mathrm{kB}$",
+    "\\binom{139}{12345678}",
+])
+def test_tex_guards_stay_clean(tex):
+    assert not found(j("tex", tex))
+
+
+# -- keypad letters -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("note", "139-1ADG-JMPT"), ("note", "call +86 139 1ADG JMPT"), ("note", "+86-1391-ADG-JMPT"),
+    ("phone", "1391ADGJMPT"), ("msg", "my mobile is 139 1234 LOVE"), ("x", "0086 139 1234 JMPT"),
+    ("tel", "+86 (139) 1ADG-JMPT"), ("contact", "139.1ADG.JMPT"),
+])
+def test_keypad_spellings_found(key, value):
+    assert "mobile" in found(j(key, value))
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("sku", "139-ABCD-EFGH"), ("sku", "139ABCD1234"), ("plate", "粤B-139ADG"), ("pnr", "139ABC"),
+    ("phone", "1-800-FLOWERS"), ("phone", "1800FLOWERS"), ("serial", "C02X1391ABCD"),
+    ("model", "SM-G9910ZKA"), ("isbn", "ISBN 139-1ADG-JMP"), ("code", "139-1ADG-JMPTX"),
+    ("ts", "2026-11-29T12:00:00.123Z"), ("vin", "LSVAU2180N2183294"),
+    ("ref", "139-1adg-jmpt"),  # lower case: no keypad word
+])
+def test_keypad_guards_stay_clean(key, value):
+    assert not found(j(key, value))
