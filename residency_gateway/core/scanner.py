@@ -24,10 +24,10 @@ and ids in records and logs. It is a scanner over normalised text, not a tree wa
    digits said in words, as digits (`_said`: English, pinyin, Malay, Japanese, Korean, Thai,
    Vietnamese, Tagalog); letters typed for digits (O/o/I/l) inside words of digits
    (`_lettered`); TeX spacing and grouping between digits taken out (`_tex`); phone-keypad
-   letters of a mobile as digits (`_keypad`); and the fields of a structure joined where they
-   meet between digits (`_glued`), where only what proves itself is taken (see `_tokens`; the
-   labels of a phone's parts, "country_code", "area_code", say a phone is there as a phone
-   word does).
+   letters of a mobile (`_keypad`) and Japanese kun readings after a phone word (`_kun`), as
+   digits; and the fields of a structure joined where they meet between digits (`_glued`),
+   where only what proves itself is taken (see `_tokens`; the labels of a phone's parts,
+   "country_code", "area_code", say a phone is there as a phone word does).
 
 Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 4
 letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
@@ -1121,6 +1121,9 @@ def _other_readings(data: bytes, budget: Budget | None = None
     _tokens), each reading only when it differs; with digits said in words as digits; and
     the numbers after an ID word joined (for 18-character IDs only: the third item says
     whether phone numbers and first-generation IDs are read too)."""
+    kun = _kun(data)  # (before _said: a run of six on readings and a number is none)
+    if kun is not None:
+        yield kun, None, True
     said = _said(data, budget)
     if said is not None:
         yield said, None, True
@@ -1888,6 +1891,73 @@ def _keypad(data: bytes) -> bytes | None:
             out[m.start(2):m.end(2)] = body.translate(_KEYPAD_DIGITS)
             done = m.end()
     return bytes(out) if out is not None else None
+
+
+# Round 16: digits said in Japanese kun readings, the hifumi count (hito/hi, futa/fu, mi, yo,
+# itsu, mu, nana, ya, kokono, to; ひと ふた み よ いつ む なな や ここの とお), mixed with on
+# readings and zeros (rei, maru, zero): seven words or more in a row, only after a phone word
+# (電話, denwa, tel ...: these words are everyday syllables, "mi", "ya", "to"). Gated in C:
+# hiragana in the text, or a stretch of the romaji words' letters (see _KUN_TABLE).
+_KUN_DIGITS = {
+    "rei": "0", "maru": "0", "zero": "0", "to": "0", "too": "0", "tou": "0", "t\u014d": "0",
+    "hito": "1", "hii": "1", "h\u012b": "1", "hi": "1", "ichi": "1", "futa": "2", "fuu": "2",
+    "f\u016b": "2", "fu": "2", "ni": "2", "mi": "3", "san": "3", "yo": "4", "yon": "4",
+    "shi": "4", "itsu": "5", "go": "5", "mu": "6", "roku": "6", "nana": "7", "shichi": "7",
+    "ya": "8", "hachi": "8", "kokono": "9", "kyuu": "9", "kyu": "9", "ku": "9",
+    "れい": "0", "まる": "0", "ぜろ": "0", "とお": "0", "と-": "0", "ひと": "1", "ひい": "1",
+    "ひ-": "1", "いち": "1", "ふた": "2", "ふう": "2", "ふ-": "2", "に": "2", "み": "3",
+    "さん": "3", "よん": "4", "よ": "4", "いつ": "5", "ご": "5", "む": "6", "ろく": "6",
+    "なな": "7", "しち": "7", "や": "8", "はち": "8", "ここの": "9", "きゅう": "9", "きゅ-": "9",
+    "く": "9"}
+_KUN_WORD = "|".join(re.escape(w) for w in sorted(_KUN_DIGITS, key=len, reverse=True))
+_KUN_RUN = re.compile(f"(?<![a-z\u00c0-\u024f])(?:{_KUN_WORD})"
+                      f"(?:[\\s,.、・/_-]*+(?:{_KUN_WORD})){{6,}}(?![a-z\u00c0-\u024f])")
+_KUN_PART = re.compile(_KUN_WORD)
+_KUN_ASCII = frozenset(w.encode() for w in _KUN_DIGITS if w.isascii())
+_KUN_SPACES = bytes.maketrans(b",/_\t-", b"     ")
+_KUN_TABLE = bytes(ord("w") if chr(c) in "hitofuamynskrezcgHITOFUAMYNSKREZCG ,-/_\t" or c in (
+    0xC4, 0xC5, 0xAB, 0x8D) else ord(".") for c in range(256))
+_KUN_STRETCH = b"w" * 20  # seven words of two letters at least, and six marks between
+_KUN_PHONE_WORDS = _any_of(b"denwa", "でんわ", b"keitai", "けいたい", "携帯")
+_KUN_REACH = 40  # bytes before a run where its phone word is looked for
+
+
+def _kun(data: bytes) -> bytes | None:
+    """`data` with each run of Japanese digit words after a phone word written in digits
+    (see _KUN_DIGITS); None when there is none."""
+    if b"\xe3" in data and (b"\xe3\x81" in data or b"\xe3\x82" in data):
+        spans = [(0, len(data))]  # hiragana: the whole text is read
+    else:
+        skeleton = data.translate(_KUN_TABLE)
+        spans = []
+        pos = skeleton.find(_KUN_STRETCH)
+        while pos >= 0:
+            end = skeleton.find(b".", pos)
+            end = len(skeleton) if end < 0 else end
+            spans.append((pos, end))
+            pos = skeleton.find(_KUN_STRETCH, end)
+        if not spans:
+            return None
+        # (four of the words at least: most stretches of _KUN_TABLE's letters are English)
+        spans = [(lo, hi) for lo, hi in spans if sum(
+            w in _KUN_ASCII for w in data[lo:hi].lower().translate(_KUN_SPACES).split()) >= 4]
+    pieces: list[bytes] = []
+    last = 0
+    for lo, hi in spans:
+        text = data[lo:hi].decode("utf-8", "surrogateescape").lower()
+        for m in _KUN_RUN.finditer(text):
+            start = lo + len(text[:m.start()].encode("utf-8", "surrogateescape"))
+            before = data[max(0, start - _KUN_REACH):start].lower()
+            if _PHONE_WORDS.search(before) is None and _KUN_PHONE_WORDS.search(before) is None:
+                continue
+            said = "".join(_KUN_DIGITS[w] for w in _KUN_PART.findall(m.group()))
+            pieces.append(data[last:start])
+            pieces.append(said.encode())
+            last = lo + len(text[:m.end()].encode("utf-8", "surrogateescape"))
+    if not pieces:
+        return None
+    pieces.append(data[last:])
+    return b"".join(pieces)
 
 
 # Where TeX (_tex) or keypad letters (_keypad) could stand between digits, decided in C for

@@ -106,3 +106,34 @@ def test_keypad_spellings_found(key, value):
 ])
 def test_keypad_guards_stay_clean(key, value):
     assert not found(j(key, value))
+
+
+# -- Japanese kun readings ------------------------------------------------------------------------
+
+KUN = ["rei", "hito", "futa", "mi", "yo", "itsu", "mu", "nana", "ya", "kokono"]
+KANA = ["れい", "ひと", "ふた", "み", "よ", "いつ", "む", "なな", "や", "ここの"]
+
+
+@pytest.mark.parametrize(("key", "said"), [
+    ("msg", "電話: " + "".join(KANA[int(c)] for c in MOBILE)),
+    ("msg", "tel " + "-".join(KUN[int(c)] for c in MOBILE)),
+    ("msg", "denwa bangou wa hito mi kokono, hito futa mi yon, itsu mu nana ya desu"),
+    ("msg", "電話番号は ひと み ここの ひと ふた み よん いつ む なな や です"),
+    ("msg", "電話 ひと さん ここの いち に さん よん ご ろく なな はち"),  # kun and on mixed
+    ("phone", "hī mi kokono hī fū mi yo itsu mu nana ya"),
+])
+def test_kun_spellings_found(key, said):
+    assert "mobile" in found(j(key, said))
+
+
+@pytest.mark.parametrize(("key", "said"), [
+    ("msg", "mi ya to hi fu mu yo ni go ku"),  # no phone word
+    ("msg", "ひとふたみよいつむななやここのとお"),
+    ("msg", "kimi no na wa. ya mi to hi no mu yo"),
+    ("denwa", "hito ya mi"),  # fewer than seven words
+    ("lyrics", "hito futa mi yo itsu mu nana ya kokono to"),
+    ("msg", "電話 ひと ふた み よ いつ む 45678"),  # six words and a number: no run
+    ("msg", "denwa hito futa mi yo itsu mu 45678"),
+])
+def test_kun_guards_stay_clean(key, said):
+    assert not found(j(key, said))
