@@ -1126,6 +1126,9 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         shown = _TSPAN.sub("", shown) if "<tspan" in shown else shown
         if shown != text:
             yield shown
+    if "<" in text and ("<text" in text or ":text" in text) and (
+            shown := _svg_text_runs(text)) != text:
+        yield shown
     if "<" in text and ("<!" in text or text.find("<?", 1) >= 0):
         # (a document's `<?xml ...?>` declaration alone changes nothing worth a view)
         flat = xml_text(text)
@@ -1163,6 +1166,48 @@ _RTL = re.compile(r"""\bdir\s*=\s*["']?rtl|direction\s*:\s*rtl""", re.IGNORECASE
 _HIDDEN = re.compile(r"""<([a-zA-Z][\w-]{0,15})\s[^<>]{0,512}?display\s*:\s*none[^<>]{0,512}>"""
                      r"[^<]{0,4096}</\1\s*>", re.IGNORECASE)
 _TSPAN = re.compile(r"</?tspan\b[^<>]{0,512}>")
+
+
+# Round 16: SVG text drawn as separate <text> elements side by side (PDF-to-SVG converters
+# emit one per run or per glyph; an ID card rendered so is one), which a renderer or OCR shows
+# as one line: consecutive <text> elements (nothing but white space between them) of one line
+# (the same y, or no y) read as one text, their contents joined as the <tspan>s of one <text>
+# are. Bounded (attributes 512, contents 256 characters; no nested element but tspans).
+_SVG_TEXT = re.compile(r"<((?:[A-Za-z][\w-]{0,15}:)?text)\b([^<>]{0,512})>((?:[^<]|</?(?:[A-Za-z]"
+                       r"[\w-]{0,15}:)?tspan\b[^<>]{0,512}>){0,256})</\1\s*>")
+_SVG_Y = re.compile(r"""\sy\s*=\s*["']\s*([^"']{0,64}?)\s*["']""")
+_SVG_TSPAN = re.compile(r"</?(?:[A-Za-z][\w-]{0,15}:)?tspan\b[^<>]{0,512}>")
+
+
+def _svg_text_runs(text: str) -> str:
+    """`text` with each line of consecutive SVG <text> elements as one element holding their
+    contents joined (see _SVG_TEXT); `text` itself when there is none."""
+    pieces: list[str] = []
+    last = 0
+    line: list[re.Match[str]] = []
+
+    def close() -> None:
+        nonlocal last
+        if len(line) > 1:
+            pieces.append(text[last:line[0].start()])
+            pieces.append("<text>" + "".join(_SVG_TSPAN.sub("", m.group(3)) for m in line)
+                          + "</text>")
+            last = line[-1].end()
+        line.clear()
+
+    y: str | None = None
+    for m in _SVG_TEXT.finditer(text):
+        m_y = _SVG_Y.search(m.group(2))
+        at = m_y.group(1) if m_y else None
+        if line and (text[line[-1].end():m.start()].strip() or at != y):
+            close()
+        line.append(m)
+        y = at
+    close()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _bidi_marks(m: re.Match[str]) -> str:

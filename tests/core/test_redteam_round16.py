@@ -480,10 +480,9 @@ def test_hostile_spellings_found(body, content_type):
     assert "mobile" in found(body, content_type)
 
 
-# MISS: SVG text drawn as separate <text> runs (PDF-to-SVG converters emit one per run or
-# glyph; an ID-card render is one): the runs are apart in the markup, together on screen.
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: a mobile drawn as separate SVG <text> "
-                   "elements side by side (no phone word); any renderer or OCR shows one number")
+# (was a MISS) SVG text drawn as separate <text> runs (PDF-to-SVG converters emit one per run
+# or glyph; an ID-card render is one): the runs are apart in the markup, together on screen;
+# consecutive <text> elements of one line are read joined.
 @pytest.mark.parametrize("body", [
     '<svg><text x="0">139</text><text x="30">1234</text><text x="70">5678</text></svg>',
     "<svg>\n" + "\n".join(f'<text x="{i * 8}" y="10">{c}</text>' for i, c in enumerate(MOBILE))

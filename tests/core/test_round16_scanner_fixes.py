@@ -137,3 +137,30 @@ def test_kun_spellings_found(key, said):
 ])
 def test_kun_guards_stay_clean(key, said):
     assert not found(j(key, said))
+
+
+# -- SVG <text> runs ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "kind"), [
+    ('<svg xmlns:svg="x"><svg:text x="0" y="5">139</svg:text> <svg:text x="30" y="5">1234'
+     '</svg:text><svg:text x="70" y="5">5678</svg:text></svg>', "mobile"),
+    ('<svg><text x="0" y="10" font-size="9">1101011990</text><text x="90" y="10">03071233'
+     "</text></svg>", "id"),
+    ('<svg><text x="0" y="10">13</text><text x="20" y="10"><tspan>912</tspan>345</text>'
+     '<text x="50" y="10">678</text></svg>', "mobile"),
+    ("<svg>" + "".join(f"<text>{c}</text>" for c in ID) + "</svg>", "id"),
+])
+def test_svg_runs_found(body, kind):
+    assert kind in found(body, SVG)
+
+
+@pytest.mark.parametrize("body", [
+    '<svg><text x="0" y="10">139</text><text x="0" y="30">1234</text>'
+    '<text x="0" y="50">5678</text></svg>',  # three lines
+    '<svg><text x="0" y="300">0</text><text x="50" y="300">100</text>'
+    '<text x="100" y="300">200</text><text x="150" y="300">300</text></svg>',  # an axis
+    '<svg><text x="0" y="10">139</text><rect/><text x="30" y="10">1234</text><line/>'
+    '<text x="70" y="10">5678</text></svg>',  # not consecutive
+])
+def test_svg_guards_stay_clean(body):
+    assert not found(body, SVG)
