@@ -1126,6 +1126,10 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         shown = _TSPAN.sub("", shown) if "<tspan" in shown else shown
         if shown != text:
             yield shown
+    if "(" in text and ("harCode" in text or "odePoint" in text or "HAR(" in text
+                        or "har(" in text or "chr(" in text) and (
+            shown := _char_codes(text)) != text:
+        yield shown
     if "<" in text and ("<text" in text or ":text" in text) and (
             shown := _svg_text_runs(text)) != text:
         yield shown
@@ -1208,6 +1212,57 @@ def _svg_text_runs(text: str) -> str:
         return text
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+# Round 16: characters given by their codes, as code writes them (String.fromCharCode(49, 51,
+# 57, ...), the classic obfuscation of contact details against scrapers; fromCodePoint) and
+# spreadsheets (=CHAR(49)&CHAR(51)&..., UNICHAR; Python's chr(49)+...): read as the
+# characters, as byte arrays are (see byte_arrays). A call's codes become its string; a chain
+# of CHAR(n) joined by & (or +) with string literals and numbers, the string it makes.
+_CHAR_CODE = r"\s*(?:0[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7})\s*"
+_FROM_CHAR_CODE = re.compile(r"(?:\bString\s*\.\s*)?\bfrom(?:CharCode|CodePoint)\s*\(("
+                             + _CHAR_CODE + r"(?:," + _CHAR_CODE + r"){0,255})\)")
+_CHAR_ITEM = (r"(?:(?<![\w.])(?:UNI)?(?:CHAR|char|Char|chr)\s*\(" + _CHAR_CODE + r"\)"
+              r"|\"\"?[^\"&+\r\n]{0,64}\"\"?|'[^'&+\r\n]{0,64}'|[0-9]{1,20})")
+_CHAR_CHAIN = re.compile(_CHAR_ITEM + r"(?:\s*[&+]\s*" + _CHAR_ITEM + r"){1,255}")
+_CHAR_PART = re.compile(r"(?:UNI)?(?:CHAR|char|Char|chr)\s*\((" + _CHAR_CODE + r")\)"
+                        r"|\"\"?([^\"&+\r\n]{0,64})\"\"?|'([^'&+\r\n]{0,64})'|([0-9]{1,20})")
+
+
+def _code_chars(codes: str) -> str | None:
+    """The characters of comma-separated decimal or 0x codes; None when one is no character
+    (or a control character but white space)."""
+    try:
+        chars = "".join(chr(int(c, 16) if c.strip()[:2] in ("0x", "0X") else int(c))
+                        for c in codes.split(","))
+    except (ValueError, OverflowError):
+        return None
+    return chars if chars.isprintable() or not chars.strip("\t\r\n") else None
+
+
+def _char_codes(text: str) -> str:
+    """`text` with character codes read as the characters (see _FROM_CHAR_CODE); `text`
+    itself when there is none."""
+    def call(m: re.Match[str]) -> str:
+        chars = _code_chars(m.group(1))
+        return m.group() if chars is None else chars
+
+    def chain(m: re.Match[str]) -> str:
+        out: list[str] = []
+        for part in _CHAR_PART.finditer(m.group()):
+            if part.group(1) is not None:
+                chars = _code_chars(part.group(1))
+                if chars is None:
+                    return m.group()
+                out.append(chars)
+            else:
+                out.append(part.group(2) or part.group(3) or part.group(4) or "")
+        return "".join(out)
+
+    shown = _FROM_CHAR_CODE.sub(call, text) if "From" in text or "from" in text else text
+    if "har(" in text or "HAR(" in text or "hr(" in text:
+        shown = _CHAR_CHAIN.sub(lambda m: chain(m) if "(" in m.group() else m.group(), shown)
+    return shown
 
 
 def _bidi_marks(m: re.Match[str]) -> str:

@@ -495,27 +495,36 @@ def test_svg_text_runs_missed(body):
 # MISS: code that computes the number (JS arithmetic, String.fromCharCode - the classic
 # anti-scraper obfuscation of contact details -, a template literal; an array join is read).
 @pytest.mark.xfail(strict=True, reason="round 16 MISS: a mobile computed in code "
-                   "(139e8 + 12345678, String.fromCharCode(49,51,57,...), a template literal) "
-                   "even after a phone word; the page or rule engine evaluates it")
+                   "(139e8 + 12345678, a template literal) even after a phone word; the page "
+                   "or rule engine evaluates it")
 @pytest.mark.parametrize(("body", "content_type"), [
     ("const phone = 139e8 + 12345678;", JS),
     (j("expr", "139*1e8+12345678"), JSON),
-    ("var tel = String.fromCharCode(49,51,57,49,50,51,52,53,54,55,56);", JS),
     ("const p = `${139}${12345678}`;", JS),
 ])
 def test_js_computed_numbers_missed(body, content_type):
     assert "mobile" in found(body, content_type)
 
 
+# (was a MISS) String.fromCharCode(49,51,57,...): character codes are read as the characters
+def test_js_char_codes_found():
+    body = "var tel = String.fromCharCode(49,51,57,49,50,51,52,53,54,55,56);"
+    assert "mobile" in found(body, JS)
+
+
 @pytest.mark.xfail(strict=True, reason="round 16 MISS: a spreadsheet formula that computes the "
-                   "mobile (=139*10^8+12345678, =CHAR(49)&CHAR(51)&...); TEXT, MID, SUM and "
-                   "& of literals are read, Excel shows the number either way")
+                   "mobile (=139*10^8+12345678); TEXT, MID, SUM and & of literals are read, "
+                   "Excel shows the number either way")
 @pytest.mark.parametrize("body", [
     "a,b\nZhang,=139*10^8+12345678\n",
-    'a,b\nZhang,=CHAR(49)&CHAR(51)&CHAR(57)&"12345678"\n',
 ])
 def test_spreadsheet_arithmetic_missed(body):
     assert "mobile" in found(body, CSV)
+
+
+# (was a MISS) =CHAR(49)&CHAR(51)&...: a chain of character codes is read as its string
+def test_spreadsheet_char_chain_found():
+    assert "mobile" in found('a,b\nZhang,=CHAR(49)&CHAR(51)&CHAR(57)&"12345678"\n', CSV)
 
 
 # (was a MISS) LaTeX spacing and grouping between digit groups: taken out

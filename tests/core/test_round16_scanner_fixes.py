@@ -164,3 +164,28 @@ def test_svg_runs_found(body, kind):
 ])
 def test_svg_guards_stay_clean(body):
     assert not found(body, SVG)
+
+
+# -- character codes ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "content_type", "kind"), [
+    ("x = String.fromCharCode(" + ", ".join(hex(ord(c)) for c in MOBILE) + ")", JS, "mobile"),
+    ("x = String.fromCodePoint(" + ",".join(str(ord(c)) for c in ID) + ")", JS, "id"),
+    (j("js", "document.write(String.fromCharCode(" + ",".join(str(ord(c)) for c in
+                                                              "tel 13912345678") + "))"),
+     JSON, "mobile"),
+    ("a,b\nZhang,=" + "&".join(f"CHAR({ord(c)})" for c in MOBILE) + "\n", CSV, "mobile"),
+    ("a,b\nZhang,=" + "&".join(f"UNICHAR({ord(c)})" for c in MOBILE) + "\n", CSV, "mobile"),
+    ("p = " + "+".join(f"chr({ord(c)})" for c in MOBILE), "text/x-python", "mobile"),
+])
+def test_char_codes_found(body, content_type, kind):
+    assert kind in found(body, content_type)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("String.fromCharCode(65,66,67)", JS), ("=CHAR(10)&A1", CSV),
+    ("x = String.fromCharCode(1391234, 5678)", JS),
+    ("a,b\nZhang,=CHAR(65)&\"139\"\n", CSV),
+])
+def test_char_codes_guards_stay_clean(body, content_type):
+    assert not found(body, content_type)
