@@ -1126,6 +1126,13 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         shown = _TSPAN.sub("", shown) if "<tspan" in shown else shown
         if shown != text:
             yield shown
+    if "(" in text and ("harCode" in text or "odePoint" in text or "HAR(" in text
+                        or "har(" in text or "chr(" in text) and (
+            shown := _char_codes(text)) != text:
+        yield shown
+    if "<" in text and ("<text" in text or ":text" in text) and (
+            shown := _svg_text_runs(text)) != text:
+        yield shown
     if "<" in text and ("<!" in text or text.find("<?", 1) >= 0):
         # (a document's `<?xml ...?>` declaration alone changes nothing worth a view)
         flat = xml_text(text)
@@ -1163,6 +1170,99 @@ _RTL = re.compile(r"""\bdir\s*=\s*["']?rtl|direction\s*:\s*rtl""", re.IGNORECASE
 _HIDDEN = re.compile(r"""<([a-zA-Z][\w-]{0,15})\s[^<>]{0,512}?display\s*:\s*none[^<>]{0,512}>"""
                      r"[^<]{0,4096}</\1\s*>", re.IGNORECASE)
 _TSPAN = re.compile(r"</?tspan\b[^<>]{0,512}>")
+
+
+# Round 16: SVG text drawn as separate <text> elements side by side (PDF-to-SVG converters
+# emit one per run or per glyph; an ID card rendered so is one), which a renderer or OCR shows
+# as one line: consecutive <text> elements (nothing but white space between them) of one line
+# (the same y, or no y) read as one text, their contents joined as the <tspan>s of one <text>
+# are. Bounded (attributes 512, contents 256 characters; no nested element but tspans).
+_SVG_TEXT = re.compile(r"<((?:[A-Za-z][\w-]{0,15}:)?text)\b([^<>]{0,512})>((?:[^<]|</?(?:[A-Za-z]"
+                       r"[\w-]{0,15}:)?tspan\b[^<>]{0,512}>){0,256})</\1\s*>")
+_SVG_Y = re.compile(r"""\sy\s*=\s*["']\s*([^"']{0,64}?)\s*["']""")
+_SVG_TSPAN = re.compile(r"</?(?:[A-Za-z][\w-]{0,15}:)?tspan\b[^<>]{0,512}>")
+
+
+def _svg_text_runs(text: str) -> str:
+    """`text` with each line of consecutive SVG <text> elements as one element holding their
+    contents joined (see _SVG_TEXT); `text` itself when there is none."""
+    pieces: list[str] = []
+    last = 0
+    line: list[re.Match[str]] = []
+
+    def close() -> None:
+        nonlocal last
+        if len(line) > 1:
+            pieces.append(text[last:line[0].start()])
+            pieces.append("<text>" + "".join(_SVG_TSPAN.sub("", m.group(3)) for m in line)
+                          + "</text>")
+            last = line[-1].end()
+        line.clear()
+
+    y: str | None = None
+    for m in _SVG_TEXT.finditer(text):
+        m_y = _SVG_Y.search(m.group(2))
+        at = m_y.group(1) if m_y else None
+        if line and (text[line[-1].end():m.start()].strip() or at != y):
+            close()
+        line.append(m)
+        y = at
+    close()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+# Round 16: characters given by their codes, as code writes them (String.fromCharCode(49, 51,
+# 57, ...), the classic obfuscation of contact details against scrapers; fromCodePoint) and
+# spreadsheets (=CHAR(49)&CHAR(51)&..., UNICHAR; Python's chr(49)+...): read as the
+# characters, as byte arrays are (see byte_arrays). A call's codes become its string; a chain
+# of CHAR(n) joined by & (or +) with string literals and numbers, the string it makes.
+_CHAR_CODE = r"\s*(?:0[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7})\s*"
+_FROM_CHAR_CODE = re.compile(r"(?:\bString\s*\.\s*)?\bfrom(?:CharCode|CodePoint)\s*\(("
+                             + _CHAR_CODE + r"(?:," + _CHAR_CODE + r"){0,255})\)")
+_CHAR_ITEM = (r"(?:(?<![\w.])(?:UNI)?(?:CHAR|char|Char|chr)\s*\(" + _CHAR_CODE + r"\)"
+              r"|\"\"?[^\"&+\r\n]{0,64}\"\"?|'[^'&+\r\n]{0,64}'|[0-9]{1,20})")
+_CHAR_CHAIN = re.compile(_CHAR_ITEM + r"(?:\s*[&+]\s*" + _CHAR_ITEM + r"){1,255}")
+_CHAR_PART = re.compile(r"(?:UNI)?(?:CHAR|char|Char|chr)\s*\((" + _CHAR_CODE + r")\)"
+                        r"|\"\"?([^\"&+\r\n]{0,64})\"\"?|'([^'&+\r\n]{0,64})'|([0-9]{1,20})")
+
+
+def _code_chars(codes: str) -> str | None:
+    """The characters of comma-separated decimal or 0x codes; None when one is no character
+    (or a control character but white space)."""
+    try:
+        chars = "".join(chr(int(c, 16) if c.strip()[:2] in ("0x", "0X") else int(c))
+                        for c in codes.split(","))
+    except (ValueError, OverflowError):
+        return None
+    return chars if chars.isprintable() or not chars.strip("\t\r\n") else None
+
+
+def _char_codes(text: str) -> str:
+    """`text` with character codes read as the characters (see _FROM_CHAR_CODE); `text`
+    itself when there is none."""
+    def call(m: re.Match[str]) -> str:
+        chars = _code_chars(m.group(1))
+        return m.group() if chars is None else chars
+
+    def chain(m: re.Match[str]) -> str:
+        out: list[str] = []
+        for part in _CHAR_PART.finditer(m.group()):
+            if part.group(1) is not None:
+                chars = _code_chars(part.group(1))
+                if chars is None:
+                    return m.group()
+                out.append(chars)
+            else:
+                out.append(part.group(2) or part.group(3) or part.group(4) or "")
+        return "".join(out)
+
+    shown = _FROM_CHAR_CODE.sub(call, text) if "From" in text or "from" in text else text
+    if "har(" in text or "HAR(" in text or "hr(" in text:
+        shown = _CHAR_CHAIN.sub(lambda m: chain(m) if "(" in m.group() else m.group(), shown)
+    return shown
 
 
 def _bidi_marks(m: re.Match[str]) -> str:

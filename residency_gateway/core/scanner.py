@@ -23,8 +23,11 @@ and ids in records and logs. It is a scanner over normalised text, not a tree wa
    touch digits or stand in groups, as digits; text after a right-to-left override, as shown;
    digits said in words, as digits (`_said`: English, pinyin, Malay, Japanese, Korean, Thai,
    Vietnamese, Tagalog); letters typed for digits (O/o/I/l) inside words of digits
-   (`_lettered`); and the fields of a structure joined where they meet between digits
-   (`_glued`), where only what proves itself is taken (see `_tokens`).
+   (`_lettered`); TeX spacing and grouping between digits taken out (`_tex`); phone-keypad
+   letters of a mobile (`_keypad`) and Japanese kun readings after a phone word (`_kun`), as
+   digits; and the fields of a structure joined where they meet between digits (`_glued`),
+   where only what proves itself is taken (see `_tokens`; the labels of a phone's parts,
+   "country_code", "area_code", say a phone is there as a phone word does).
 
 Runs inside canonical UUIDs and long hexadecimal tokens (32+ hex characters with at least 4
 letters: hashes, trace ids) are skipped: their digits are not identifiers, and without this
@@ -1118,6 +1121,9 @@ def _other_readings(data: bytes, budget: Budget | None = None
     _tokens), each reading only when it differs; with digits said in words as digits; and
     the numbers after an ID word joined (for 18-character IDs only: the third item says
     whether phone numbers and first-generation IDs are read too)."""
+    kun = _kun(data)  # (before _said: a run of six on readings and a number is none)
+    if kun is not None:
+        yield kun, None, True
     said = _said(data, budget)
     if said is not None:
         yield said, None, True
@@ -1137,6 +1143,15 @@ def _other_readings(data: bytes, budget: Budget | None = None
         yield lettered, None, True
         data = lettered
         skeleton = data.translate(_READINGS_SKELETON)
+    hints = data.translate(_HINTS_TABLE, _HINTS_DELETED)
+    if b"\\" in data or _EMPTY_GROUP_HINT.search(hints) is not None:
+        tex = _tex(data)
+        if tex is not None:
+            yield tex, None, True
+    if _KEYPAD_HINT.search(hints) is not None:
+        keypad = _keypad(data)
+        if keypad is not None:
+            yield keypad, None, True
     marked = data  # (for a masked mobile: 139****5678 is no Markdown bold mark)
     unmarked = _unmarked(data)
     if unmarked is not None:
@@ -1793,6 +1808,167 @@ def _unmarked(data: bytes) -> bytes | None:
 
     out = _INLINE_MARKS.sub(mark, data)
     return out if count else None
+
+
+# Round 16: TeX spacing and grouping between digits, which the typeset page does not show as
+# anything but the digits ("$139\\,1234\\,5678$", "139{}1234{}5678", "\\mathrm{139}\\mathrm{1234}
+# ...", "139\\hspace{1pt}1234", "{\\rm 139}{\\rm 1234}"): spacing commands (with their
+# argument or dimension), font and box commands, and braces, between two digits (and one of
+# them at least: spaces and ~ alone are separators already; braces alone, see _tex_joint).
+# Backslashes may be doubled (JSON).
+_TEX_COMMANDS = (
+    rb"thinspace|medspace|thickspace|negthinspace|negmedspace|negthickspace|enspace|enskip|quad"
+    rb"|qquad|space|nobreakspace|nobreak|allowbreak|relax|displaystyle|textstyle|scriptstyle"
+    rb"|mathord|mathrm|mathit|mathbf|mathsf|mathtt|mathnormal|mathup|text|textrm|textit|textbf"
+    rb"|textsf|texttt|textup|textnormal|textmd|mbox|hbox|makebox|operatorname|rm|it|bf|tt|sf"
+    rb"|boldsymbol|bm|num|ensuremath|mathstrut|strut|hfil|hfill|nolinebreak|linebreak|ignorespaces")
+_TEX_ARGUMENT = rb"hspace|hphantom|phantom|mspace|mathclap|mathrlap|mathllap|rlap|llap"
+_TEX_DIMENSION = rb"kern|mkern|hskip|mskip"
+_TEX_BIT = (rb"(?:\\++(?:[,:;!> ]|(?:" + _TEX_COMMANDS + rb")(?![A-Za-z])\*?|(?:"
+            + _TEX_ARGUMENT + rb")(?![A-Za-z])\*?[ \t]*+\{[^{}]{0,24}+\}|(?:" + _TEX_DIMENSION
+            + rb")(?![A-Za-z])[ \t]*+=?[ \t]*+-?(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)[ \t]*+"
+            rb"(?:em|ex|pt|mu|mm|cm|in|sp|bp|pc|dd)(?![A-Za-z]))|[{}])")
+_TEX_JOINT = re.compile(rb"[0-9]((?:[ \t~]*+" + _TEX_BIT + rb")++[ \t~]*+)(?=[0-9])")
+
+
+def _tex(data: bytes) -> bytes | None:
+    """`data` with TeX spacing and grouping between digits taken out (see _TEX_BIT); None
+    when there is none (for most texts _other_readings decides that: see _HINTS_TABLE)."""
+    out = _TEX_JOINT.sub(_tex_joint, data)
+    return out if len(out) != len(data) else None
+
+
+def _tex_joint(m: re.Match[bytes]) -> bytes:
+    """One joint of _TEX_JOINT taken out, if a command or an empty group is in it: braces
+    alone are arguments' ("\\frac{139}{12345678}", "x^{139}{1234}"), not one number's."""
+    joint = m.group(1)
+    return m.group()[:1] if b"\\" in joint or b"{}" in joint else m.group()
+
+
+# Round 16: phone-keypad letters in a mobile (a vanity number, "139-1ADG-JMPT", "+86 1DW 1ADG
+# JMPT": A-C are 2, D-F 3, ... W-Z 9 on every keypad), read as the digits a dialer dials, only
+# where the run is a mainland mobile's by more than its letters: after +86 / 0086 or a phone
+# word, or with the mobile prefix (1[3-9]x) in digits first and grouped as a mobile is (3-4-4,
+# 3-8, 7-4) with four digits at least. Capital letters only, 11 characters (with separators
+# between); a North American 1-800 number ("1-800-FLOWERS") stays as it is. Product codes,
+# plates and booking references are not so shaped (or have lower case, or more letters).
+_KEYPAD_GATE = re.compile(rb"[0-9][ .\-()]{0,2}[A-Z]")  # (a digit, then a capital)
+_KEYPAD_NUMBER = re.compile(rb"(?<![0-9A-Za-z+])(?:(\+ ?86|0086)[ \-.]?\(?)?"
+                            rb"(1(?:[ \-.()]{0,2}[0-9A-Z]){10})(?![0-9A-Za-z])")
+_KEYPAD_DIGITS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"22233344455566677778889999")
+_KEYPAD_NORTH_AMERICAN = re.compile(rb"1[ \-.]?8(?:00|88|77|66|55|44|33)(?:[ \-.]|[A-Z])")
+_KEYPAD_REACH = 24
+
+
+def _keypad(data: bytes) -> bytes | None:
+    """`data` with the keypad letters of a mobile read as digits (see _KEYPAD_NUMBER); None
+    when there is none (for most texts _other_readings decides that: see _HINTS_TABLE)."""
+    out: bytearray | None = None
+    done = 0
+    for gate in _KEYPAD_GATE.finditer(data):
+        if gate.start() < done:
+            continue
+        hi = gate.end() + _KEYPAD_REACH
+        for m in _KEYPAD_NUMBER.finditer(data, max(0, gate.start() - _KEYPAD_REACH), hi):
+            if m.end() >= hi and hi < len(data):
+                continue  # (cut by the window: the run goes on)
+            body = m.group(2)
+            letters = sum(1 for c in body if 65 <= c <= 90)
+            if not letters or m.start(2) > gate.start() + 1 or m.end(2) <= gate.start():
+                continue
+            if m.group(1) is None:
+                if _KEYPAD_NORTH_AMERICAN.match(body):
+                    continue
+                if not _context(data, m.start(), _PHONE_WORDS):
+                    sizes = tuple(len(g) for g in re.split(rb"[ \-.()]+", body))
+                    digits = sum(1 for c in body if 48 <= c <= 57)
+                    if not (body[:3].isdigit() and body[1] in b"3456789"
+                            and sizes in ((3, 4, 4), (3, 8), (7, 4))
+                            and digits >= 4 and letters <= 7):
+                        continue
+            if out is None:
+                out = bytearray(data)
+            out[m.start(2):m.end(2)] = body.translate(_KEYPAD_DIGITS)
+            done = m.end()
+    return bytes(out) if out is not None else None
+
+
+# Round 16: digits said in Japanese kun readings, the hifumi count (hito/hi, futa/fu, mi, yo,
+# itsu, mu, nana, ya, kokono, to; ひと ふた み よ いつ む なな や ここの とお), mixed with on
+# readings and zeros (rei, maru, zero): seven words or more in a row, only after a phone word
+# (電話, denwa, tel ...: these words are everyday syllables, "mi", "ya", "to"). Gated in C:
+# hiragana in the text, or a stretch of the romaji words' letters (see _KUN_TABLE).
+_KUN_DIGITS = {
+    "rei": "0", "maru": "0", "zero": "0", "to": "0", "too": "0", "tou": "0", "t\u014d": "0",
+    "hito": "1", "hii": "1", "h\u012b": "1", "hi": "1", "ichi": "1", "futa": "2", "fuu": "2",
+    "f\u016b": "2", "fu": "2", "ni": "2", "mi": "3", "san": "3", "yo": "4", "yon": "4",
+    "shi": "4", "itsu": "5", "go": "5", "mu": "6", "roku": "6", "nana": "7", "shichi": "7",
+    "ya": "8", "hachi": "8", "kokono": "9", "kyuu": "9", "kyu": "9", "ku": "9",
+    "れい": "0", "まる": "0", "ぜろ": "0", "とお": "0", "と-": "0", "ひと": "1", "ひい": "1",
+    "ひ-": "1", "いち": "1", "ふた": "2", "ふう": "2", "ふ-": "2", "に": "2", "み": "3",
+    "さん": "3", "よん": "4", "よ": "4", "いつ": "5", "ご": "5", "む": "6", "ろく": "6",
+    "なな": "7", "しち": "7", "や": "8", "はち": "8", "ここの": "9", "きゅう": "9", "きゅ-": "9",
+    "く": "9"}
+_KUN_WORD = "|".join(re.escape(w) for w in sorted(_KUN_DIGITS, key=len, reverse=True))
+_KUN_RUN = re.compile(f"(?<![a-z\u00c0-\u024f])(?:{_KUN_WORD})"
+                      f"(?:[\\s,.、・/_-]*+(?:{_KUN_WORD})){{6,}}(?![a-z\u00c0-\u024f])")
+_KUN_PART = re.compile(_KUN_WORD)
+_KUN_ASCII = frozenset(w.encode() for w in _KUN_DIGITS if w.isascii())
+_KUN_SPACES = bytes.maketrans(b",/_\t-", b"     ")
+_KUN_TABLE = bytes(ord("w") if chr(c) in "hitofuamynskrezcgHITOFUAMYNSKREZCG ,-/_\t" or c in (
+    0xC4, 0xC5, 0xAB, 0x8D) else ord(".") for c in range(256))
+_KUN_STRETCH = b"w" * 20  # seven words of two letters at least, and six marks between
+_KUN_PHONE_WORDS = _any_of(b"denwa", "でんわ", b"keitai", "けいたい", "携帯")
+_KUN_REACH = 40  # bytes before a run where its phone word is looked for
+
+
+def _kun(data: bytes) -> bytes | None:
+    """`data` with each run of Japanese digit words after a phone word written in digits
+    (see _KUN_DIGITS); None when there is none."""
+    if b"\xe3" in data and (b"\xe3\x81" in data or b"\xe3\x82" in data):
+        spans = [(0, len(data))]  # hiragana: the whole text is read
+    else:
+        skeleton = data.translate(_KUN_TABLE)
+        spans = []
+        pos = skeleton.find(_KUN_STRETCH)
+        while pos >= 0:
+            end = skeleton.find(b".", pos)
+            end = len(skeleton) if end < 0 else end
+            spans.append((pos, end))
+            pos = skeleton.find(_KUN_STRETCH, end)
+        if not spans:
+            return None
+        # (four of the words at least: most stretches of _KUN_TABLE's letters are English)
+        spans = [(lo, hi) for lo, hi in spans if sum(
+            w in _KUN_ASCII for w in data[lo:hi].lower().translate(_KUN_SPACES).split()) >= 4]
+    pieces: list[bytes] = []
+    last = 0
+    for lo, hi in spans:
+        text = data[lo:hi].decode("utf-8", "surrogateescape").lower()
+        for m in _KUN_RUN.finditer(text):
+            start = lo + len(text[:m.start()].encode("utf-8", "surrogateescape"))
+            before = data[max(0, start - _KUN_REACH):start].lower()
+            if _PHONE_WORDS.search(before) is None and _KUN_PHONE_WORDS.search(before) is None:
+                continue
+            said = "".join(_KUN_DIGITS[w] for w in _KUN_PART.findall(m.group()))
+            pieces.append(data[last:start])
+            pieces.append(said.encode())
+            last = lo + len(text[:m.end()].encode("utf-8", "surrogateescape"))
+    if not pieces:
+        return None
+    pieces.append(data[last:])
+    return b"".join(pieces)
+
+
+# Where TeX (_tex) or keypad letters (_keypad) could stand between digits, decided in C for
+# the whole text: a backslash (memchr), or on the text with its separators deleted, digits as
+# 0, capitals as A, { } as o c: a digit then two capitals (keypad letters; no ISO "T12:00"),
+# or a digit then an empty group (searches with literals: sre's fast prefix search).
+_HINTS_TABLE = bytes(ord("0") if 48 <= c <= 57 else ord("A") if 65 <= c <= 90 else ord(
+    {123: "o", 125: "c"}.get(c, ".")) for c in range(256))
+_HINTS_DELETED = b" \t.-()~"
+_KEYPAD_HINT = re.compile(rb"0AA")
+_EMPTY_GROUP_HINT = re.compile(rb"0oc")
 
 
 # Digits said in English (transcripts of calls and voice notes, forms filled in words): "one
@@ -3206,7 +3382,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if digits < 11 and not plus:
             continue
         if fields is not None and digits < 15 and not (
-                plus or (phones and _context(data, start, _PHONE_WORDS))):
+                plus or (phones and (_context(data, start, _PHONE_WORDS)
+                                     or _phone_parts(data, start, end, fields)))):
             continue  # joined fields: only an ID, or a phone said to be one (see above)
         if budget is not None and budget.exact(digits * 4):
             # a run of more digit groups than the budget has left is refused before its
@@ -3254,6 +3431,12 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if spend is not None:
             spend(len(groups) * 4)
         phone_word = _context(data, start, _PHONE_WORDS)
+        # (told by the labels of a phone's parts only: a country code other than 86 first)
+        other_code = not phone_word and fields is not None and _phone_parts(
+            data, start, end, fields) and groups[0].lstrip("0") != "86" and _context(
+                data, start, _CALLING_CODE)
+        phone_word = phone_word or (fields is not None and _phone_parts(data, start, end,
+                                                                        fields))
         id_word = _context(data, start, _ID_WORDS)
         if fields is not None and not (plus or phone_word):
             named = frozenset() if _context(data, start, _STRONG_ID_WORDS) else \
@@ -3319,8 +3502,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                         i == j and _own_number(data, spans(), groups, i)) or (
                         j - i == 2 and sizes[i:j + 1] == [3, 4, 4]
                         and _set_apart(data, spans(), i, j))
-                if fields is not None and not _joined_phone_ok(sizes[i:j + 1], joined, lead,
-                                                               plus):
+                if fields is not None and ((other_code and i > 0) or not _joined_phone_ok(
+                        sizes[i:j + 1], joined, lead, plus)):
                     continue
                 if not any(used[i:j + 1]) and whole and _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, lead, phone_word):
@@ -3502,7 +3685,7 @@ _GLUE = re.compile(rb"0(?<![0d]0)0*+((?: *+(?:[pkoq/]|" + _GLUE_TAG + rb")| ++" 
 
 
 def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
-           ) -> tuple[bytes, list[int]] | None:
+           ) -> tuple[bytes, _Joints] | None:
     """The places of `data` where fields meet between digits, each with the field boundary
     replaced by one space (so the scan joins an ID split over JSON fields, array items, form
     fields or labelled parts of a sentence as it joins digit groups), and where those spaces
@@ -3528,7 +3711,7 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
     mask = skeleton.translate(_RUN_MASK)
     size = len(data)
     pieces: list[bytes] = []
-    spaces: list[int] = []
+    spaces = _Joints()
     out = cursor = 0
     hi = -1
     for begin, end in joints:
@@ -3552,6 +3735,8 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
         pieces.append(piece)
         out += len(piece)
         spaces.append(out)
+        if _names_a_phone_part(data[begin:end]):
+            spaces.phone.append(out)
         # (a joint that names its next field: a form feed; where an array or object starts or
         # ends: a vertical tab; both separate as a space does)
         pieces.append(b"\f" if _names_a_field(data[begin:end]) else
@@ -3560,6 +3745,44 @@ def _glued(data: bytes, skeleton: bytes, budget: Budget | None = None
         cursor = end
     pieces.append(data[cursor:hi])
     return b"".join(pieces), spaces
+
+
+class _Joints(list[int]):
+    """Where _glued joined fields (sorted), and in `phone` those of them whose joint labels the
+    next field as a part of a phone number (`_PHONE_PART_WORDS`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.phone: list[int] = []
+
+
+# Round 16: the labels of the parts of a phone number stored as an object ({"country_code":
+# "86", "area_code": "139", "number": "12345678"}, {"cc": "86", "prefix": "139", ...}), as
+# US-style forms and CRMs keep one: for fields _glued joined, they say what a phone word says
+# (see _phone_parts). Whole words only, and only labels of a phone's parts: "postal_code",
+# "number", "line", a bare "prefix" say nothing (an address or an order is no phone), nor
+# "cc_number" (a card).
+_CALLING_CODE_WORDS = (rb"(?<![a-z0-9])(?:(?:country|calling|dial|dialing|dialling|isd|idd)"
+                       rb"[ _-]?(?:code|prefix)(?![a-z0-9])|cc(?![a-z0-9_]))")
+_PHONE_PART_WORDS = re.compile(
+    _CALLING_CODE_WORDS + rb"|(?<![a-z0-9])(?:(?:area|std|trunk)[ _-]?(?:code|prefix)"
+    rb"|(?:national|subscriber|local|dial)[ _-]?(?:number|num|no)|ndc)(?![a-z0-9])|"
+    + "|".join(("区号", "區號", "市外局番")).encode())
+# (a country code given in the first field that is not 86: no mainland mobile after it)
+_CALLING_CODE = re.compile(_CALLING_CODE_WORDS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_a_phone_part(joint: bytes) -> bool:
+    """Whether a joint of _glued labels the next field as a part of a phone number."""
+    return _PHONE_PART_WORDS.search(joint.lower()) is not None
+
+
+def _phone_parts(data: bytes, start: int, end: int, fields: list[int]) -> bool:
+    """Whether the run [start, end) of joined fields is a phone number's parts by their labels:
+    one before the run (its first field's), or one of the joints inside it."""
+    return _context(data, start, _PHONE_PART_WORDS) or (
+        isinstance(fields, _Joints) and _joins(fields.phone, start, end))
 
 
 _BRACKETS = re.compile(rb"[\[\]{}]")

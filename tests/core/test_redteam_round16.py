@@ -427,9 +427,8 @@ def test_chunked_cookie_crumbs_found():
     assert "id" in line_found("/", "", [("Cookie", cookie)])
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: a phone number as a structured object "
-                   "(country code, area code, line number apart, as US-style forms and CRMs "
-                   "store it); the receiver formats it whole")
+# (was a MISS: a phone number as a structured object, country code, area code, line number
+# apart, as US-style forms and CRMs store it; the labels of its parts are read as phone words)
 @pytest.mark.parametrize("body", [
     {"phone": {"country_code": "86", "area_code": "139", "number": "12345678"}},
     {"cc": "86", "prefix": "139", "line": "12345678"},
@@ -466,10 +465,9 @@ def test_hostile_spellings_found(body, content_type):
     assert "mobile" in found(body, content_type)
 
 
-# MISS: SVG text drawn as separate <text> runs (PDF-to-SVG converters emit one per run or
-# glyph; an ID-card render is one): the runs are apart in the markup, together on screen.
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: a mobile drawn as separate SVG <text> "
-                   "elements side by side (no phone word); any renderer or OCR shows one number")
+# (was a MISS) SVG text drawn as separate <text> runs (PDF-to-SVG converters emit one per run
+# or glyph; an ID-card render is one): the runs are apart in the markup, together on screen;
+# consecutive <text> elements of one line are read joined.
 @pytest.mark.parametrize("body", [
     '<svg><text x="0">139</text><text x="30">1234</text><text x="70">5678</text></svg>',
     "<svg>\n" + "\n".join(f'<text x="{i * 8}" y="10">{c}</text>' for i, c in enumerate(MOBILE))
@@ -482,32 +480,39 @@ def test_svg_text_runs_missed(body):
 # MISS: code that computes the number (JS arithmetic, String.fromCharCode - the classic
 # anti-scraper obfuscation of contact details -, a template literal; an array join is read).
 @pytest.mark.xfail(strict=True, reason="round 16 MISS: a mobile computed in code "
-                   "(139e8 + 12345678, String.fromCharCode(49,51,57,...), a template literal) "
-                   "even after a phone word; the page or rule engine evaluates it")
+                   "(139e8 + 12345678, a template literal) even after a phone word; the page "
+                   "or rule engine evaluates it")
 @pytest.mark.parametrize(("body", "content_type"), [
     ("const phone = 139e8 + 12345678;", JS),
     (j("expr", "139*1e8+12345678"), JSON),
-    ("var tel = String.fromCharCode(49,51,57,49,50,51,52,53,54,55,56);", JS),
     ("const p = `${139}${12345678}`;", JS),
 ])
 def test_js_computed_numbers_missed(body, content_type):
     assert "mobile" in found(body, content_type)
 
 
+# (was a MISS) String.fromCharCode(49,51,57,...): character codes are read as the characters
+def test_js_char_codes_found():
+    body = "var tel = String.fromCharCode(49,51,57,49,50,51,52,53,54,55,56);"
+    assert "mobile" in found(body, JS)
+
+
 @pytest.mark.xfail(strict=True, reason="round 16 MISS: a spreadsheet formula that computes the "
-                   "mobile (=139*10^8+12345678, =CHAR(49)&CHAR(51)&...); TEXT, MID, SUM and "
-                   "& of literals are read, Excel shows the number either way")
+                   "mobile (=139*10^8+12345678); TEXT, MID, SUM and & of literals are read, "
+                   "Excel shows the number either way")
 @pytest.mark.parametrize("body", [
     "a,b\nZhang,=139*10^8+12345678\n",
-    'a,b\nZhang,=CHAR(49)&CHAR(51)&CHAR(57)&"12345678"\n',
 ])
 def test_spreadsheet_arithmetic_missed(body):
     assert "mobile" in found(body, CSV)
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: LaTeX spacing and grouping between digit "
-                   "groups ($139\\,1234\\,5678$, 139{}1234{}5678, \\mathrm{139}\\mathrm{1234}...): "
-                   "the typeset document shows the mobile; \\num{} and ~ are read")
+# (was a MISS) =CHAR(49)&CHAR(51)&...: a chain of character codes is read as its string
+def test_spreadsheet_char_chain_found():
+    assert "mobile" in found('a,b\nZhang,=CHAR(49)&CHAR(51)&CHAR(57)&"12345678"\n', CSV)
+
+
+# (was a MISS) LaTeX spacing and grouping between digit groups: taken out
 @pytest.mark.parametrize("tex", ["$139\\,1234\\,5678$", "139{}1234{}5678",
                                  "\\mathrm{139}\\mathrm{1234}\\mathrm{5678}"])
 def test_latex_spacing_missed(tex):
@@ -533,17 +538,15 @@ KUN = ["rei", "hito", "futa", "mi", "yo", "itsu", "mu", "nana", "ya", "kokono"]
 KUN_KANA = ["れい", "ひと", "ふた", "み", "よ", "いつ", "む", "なな", "や", "ここの"]
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: a mobile in Japanese kun readings "
-                   "(hito futa mi / ひと ふた み, the hifumi count) after 電話/denwa; on readings "
-                   "(ichi ni san) and goroawase kana are read")
+# (was a MISS) Japanese kun readings (the hifumi count) after a phone word
 @pytest.mark.parametrize("said", [" ".join(KUN[int(c)] for c in MOBILE),
                                   " ".join(KUN_KANA[int(c)] for c in MOBILE)])
 def test_japanese_kun_readings_missed(said):
     assert "mobile" in found(j("denwa", said))
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: phone-keypad vanity letters in a mobile "
-                   "(139-1ADG-JMPT: A/D/G/J/M/P/T are 2-8 on every keypad); a dialer dials it")
+# (was a MISS) phone-keypad vanity letters in a mobile (139-1ADG-JMPT: A/D/G/J/M/P/T are 2-8
+# on every keypad), read where the run is a mainland mobile's by more than its letters
 @pytest.mark.parametrize("tel", ["139-1ADG-JMPT", "+86 1DW 1ADG JMPT"])
 def test_keypad_letters_missed(tel):
     assert "mobile" in found(j("tel", tel))
