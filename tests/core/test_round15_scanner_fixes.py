@@ -12,27 +12,13 @@ import pytest
 
 from tests.core.test_redteam_round6 import found
 from tests.core.test_redteam_round13 import line_found
+from tests.core.test_redteam_round15 import j, luhn
 
 ID = "110101199003071233"
 FIRST_GEN = "110101900307123"  # Beijing Dongcheng, 1990-03-07
 MOBILE = "13912345678"
 JSON = "application/json"
 TEXT = "text/plain"
-
-
-def j(key: str, value: object) -> str:
-    return json.dumps({key: value}, ensure_ascii=False)
-
-
-def luhn(prefix: str) -> str:
-    for d in "0123456789":
-        total = 0
-        for i, c in enumerate(reversed(prefix + d)):
-            n = int(c) * (2 if i % 2 else 1)
-            total += n - 9 if n > 9 else n
-        if total % 10 == 0:
-            return prefix + d
-    raise AssertionError(prefix)
 
 
 # =============================================================================================
