@@ -1181,6 +1181,15 @@ _SVG_TEXT = re.compile(r"<((?:[A-Za-z][\w-]{0,15}:)?text)\b([^<>]{0,512})>((?:[^
                        r"[\w-]{0,15}:)?tspan\b[^<>]{0,512}>){0,256})</\1\s*>")
 _SVG_Y = re.compile(r"""\sy\s*=\s*["']\s*([^"']{0,64}?)\s*["']""")
 _SVG_TSPAN = re.compile(r"</?(?:[A-Za-z][\w-]{0,15}:)?tspan\b[^<>]{0,512}>")
+_SVG_X = re.compile(r"""\sx\s*=\s*["']\s*(-?[0-9]{1,9}(?:\.[0-9]{1,9})?)\s*["']""")
+_SVG_TRANSLATE = re.compile(r"translate\(\s*(-?[0-9]{1,9}(?:\.[0-9]{1,9})?)")
+_SVG_FONT_SIZE = re.compile(r"font-size\s*[=:]\s*[\"']?\s*([0-9]{1,4}(?:\.[0-9]{1,4})?)")
+
+
+def _svg_x(attrs: str) -> float | None:
+    """The x where a <text> element starts, from its x attribute or a translate()."""
+    m = _SVG_X.search(attrs) or _SVG_TRANSLATE.search(attrs)
+    return float(m.group(1)) if m else None
 
 
 def _svg_text_runs(text: str) -> str:
@@ -1200,13 +1209,23 @@ def _svg_text_runs(text: str) -> str:
         line.clear()
 
     y: str | None = None
+    reach: float | None = None  # where the previous element's text could end, when it says
     for m in _SVG_TEXT.finditer(text):
-        m_y = _SVG_Y.search(m.group(2))
+        attrs = m.group(2)
+        m_y = _SVG_Y.search(attrs)
         at = m_y.group(1) if m_y else None
-        if line and (text[line[-1].end():m.start()].strip() or at != y):
+        x = _svg_x(attrs)
+        if line and (text[line[-1].end():m.start()].strip() or at != y or (
+                x is not None and reach is not None and x > reach)):
+            # (round 17: cells of one table row are apart by more than their text's width)
             close()
         line.append(m)
         y = at
+        size = _SVG_FONT_SIZE.search(attrs)
+        # (three quarters of an em a character: digits are about half an em wide)
+        width = (float(size.group(1)) if size else 16.0) * 0.75
+        shown = _SVG_TSPAN.sub("", m.group(3))
+        reach = None if x is None else x + width * (len(shown) + 1)
     close()
     if not pieces:
         return text
@@ -1225,6 +1244,10 @@ _FROM_CHAR_CODE = re.compile(r"(?:\bString\s*\.\s*)?\bfrom(?:CharCode|CodePoint)
 _CHAR_ITEM = (r"(?:(?<![\w.])(?:UNI)?(?:CHAR|char|Char|chr)\s*\(" + _CHAR_CODE + r"\)"
               r"|\"\"?[^\"&+\r\n]{0,64}\"\"?|'[^'&+\r\n]{0,64}'|[0-9]{1,20})")
 _CHAR_CHAIN = re.compile(_CHAR_ITEM + r"(?:\s*[&+]\s*" + _CHAR_ITEM + r"){1,255}")
+_SQL_CHAR = re.compile(r"(?<![\w.])N?(?:CHAR|char|Char)\s*\((" + _CHAR_CODE + r"(?:,"
+                       + _CHAR_CODE + r"){1,255})\)")
+_CONCAT_CHAIN = re.compile(r"(?<![\w.])(?:CONCAT(?:ENATE)?|concat(?:enate)?|Concat)\s*\(\s*("
+                           + _CHAR_ITEM + r"(?:\s*[,;]\s*" + _CHAR_ITEM + r"){1,255})\s*\)")
 _CHAR_PART = re.compile(r"(?:UNI)?(?:CHAR|char|Char|chr)\s*\((" + _CHAR_CODE + r")\)"
                         r"|\"\"?([^\"&+\r\n]{0,64})\"\"?|'([^'&+\r\n]{0,64})'|([0-9]{1,20})")
 
@@ -1262,6 +1285,11 @@ def _char_codes(text: str) -> str:
     shown = _FROM_CHAR_CODE.sub(call, text) if "From" in text or "from" in text else text
     if "har(" in text or "HAR(" in text or "hr(" in text:
         shown = _CHAR_CHAIN.sub(lambda m: chain(m) if "(" in m.group() else m.group(), shown)
+        # Round 17: SQL's CHAR(49,51,...) (many codes in one call) and a spreadsheet's
+        # CONCAT(CHAR(49),CHAR(51),...) (items parted by commas)
+        shown = _SQL_CHAR.sub(call, shown)
+        shown = _CONCAT_CHAIN.sub(lambda m: chain(m) if "(" in m.group(1) else m.group(),
+                                  shown)
     return shown
 
 
@@ -1451,8 +1479,11 @@ _YAML_SEXAGESIMAL = re.compile(rb"(?<=[:\-\[,] )[-+]?[1-9][0-9_]{0,20}(?::[0-5]?
 
 
 def _yaml_sexagesimal(m: re.Match[bytes]) -> bytes:
+    parts = m.group().lstrip(b"+-").replace(b"_", b"").split(b":")
+    if len(parts) in (6, 8) and all(len(p) == 2 for p in parts):
+        return m.group()  # (a MAC or EUI-64 address of decimal-looking bytes: round 17)
     value = 0
-    for part in m.group().lstrip(b"+-").replace(b"_", b"").split(b":"):
+    for part in parts:
         value = value * 60 + int(part)
     decimal_ = str(value).encode()
     return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
@@ -1631,13 +1662,25 @@ def _cookie_crumbs(cookie: str) -> str:
     number at the end, after C, a dot, an underscore, a dash or nothing), joined in the
     number's order, one line each; "" when there are none."""
     groups: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    values: dict[str, str] = {}
     for pair in cookie.split(";")[:256]:
         name, eq, value = pair.strip().partition("=")
+        values[name] = value
         m = _CRUMB.fullmatch(name) if eq else None
         if m is not None:
             groups.setdefault((m.group(1), m.group(2)), []).append((int(m.group(3)), value))
-    return "\n".join("".join(v for _, v in sorted(crumbs)) for crumbs in groups.values()
-                     if len(crumbs) > 1)
+    joined = []
+    for (base, sep), crumbs in groups.items():
+        crumbs.sort()
+        # Chunked, not merely numbered (viewed_1, viewed_2: round 17): ASP.NET names the
+        # count in the base cookie ("chunks-3"), Auth.js counts from .0, and any scheme cuts
+        # at a size (about 4 KB): a crumb of 1 KB or more before the last
+        if len(crumbs) > 1 and (
+                (sep == "C" and values.get(base, "").startswith("chunks-"))
+                or (sep == "." and crumbs[0][0] == 0)
+                or any(len(v) >= 1024 for _, v in crumbs[:-1])):
+            joined.append("".join(v for _, v in crumbs))
+    return "\n".join(joined)
 
 
 def _b64_table() -> bytes:

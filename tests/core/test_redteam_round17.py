@@ -456,9 +456,6 @@ def test_coded_spellings_found(body, content_type):
     assert "mobile" in found(body, content_type)
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 MISS: SQL's CHAR(49,51,...) (MySQL, many "
-                   "codes in one call) and a spreadsheet CONCAT(CHAR(n), ...) are not read: "
-                   "_char_codes takes JS fromCharCode lists and & / + chains only")
 @pytest.mark.parametrize("body", [
     "SELECT CHAR(49,51,57,49,50,51,52,53,54,55,56)",
     "=CONCAT(CHAR(49),CHAR(51),CHAR(57),CHAR(49),CHAR(50),CHAR(51),CHAR(52),CHAR(53),CHAR(54),"
@@ -468,10 +465,6 @@ def test_char_code_calls_found(body):
     assert "mobile" in found(body, TEXT)
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 FP: a MAC address whose bytes are all decimal "
-                   "(17:53:29:00:27:58) in a YAML inventory (Ansible host_vars) is read as a "
-                   "base-60 integer and a mobile: _YAML_SEXAGESIMAL takes six two-digit "
-                   "groups; a MAC's fixed 2-digit groups are no YAML 1.1 int a human writes")
 def test_yaml_mac_address_stays_clean():
     assert found("hosts:\n  web1:\n    mac: 17:53:29:00:27:58\n", YAML) == set()
 
@@ -490,10 +483,6 @@ def test_svg_transformed_runs_found():
     assert "mobile" in found(body, SVG)
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 FP: cells of one table row drawn as separate "
-                   "<text> elements 70 units apart (139 | 1234 | 5678: an id, a count, an "
-                   "amount) are joined with nothing between into a mobile: _svg_text_runs "
-                   "joins by y alone, not by the gap between x positions")
 @pytest.mark.parametrize("cells", [("139", "1234", "5678"), ("Tampines", "139", "1234", "5678")],
                          ids=["row", "labelled-row"])
 def test_svg_table_cells_stay_clean(cells):
@@ -504,10 +493,6 @@ def test_cookie_crumbs_in_two_headers_found():
     assert "mobile" in line_found("/", "", [("Cookie", "t.0=139"), ("Cookie", "t.1=12345678")])
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 FP: numbered cookies of separate values "
-                   "(recently viewed product ids viewed_1, viewed_2) are joined as crumbs of "
-                   "one cookie: _cookie_crumbs joins any name ending in _N, though chunking "
-                   "schemes cut at a fixed size (~4 KB), and a 4-byte first crumb is no chunk")
 def test_numbered_cookies_of_short_values_stay_clean():
     assert line_found("/", "", [("Cookie", "viewed_1=1391; viewed_2=2345678")]) == set()
 
