@@ -162,8 +162,11 @@ def changed_in_place(before: Fingerprint, now: Fingerprint,
 # pins to CN abroad), and a file can change between its read and its fingerprint, or between
 # the reads of two files of a split map. So a reload reads the files only once they have held
 # still, and throws away any read during which one of them changed.
-SETTLE_WINDOW_S = 0.3  # a map file modified less than this before now is watched this long
-SETTLE_BOUND_S = 2.0  # a reload waits at most about this long for the files to hold still
+# A map file modified less than this before now is watched this long. (0.3 s until bad-day
+# round 11: a tool that wrote a map in steps 0.5 s apart had each valid prefix loaded, one
+# without trusted_proxies refusing every client behind the load balancer.)
+SETTLE_WINDOW_S = 1.0
+SETTLE_BOUND_S = 3.0  # a reload waits at most about this long for the files to hold still
 # A whole-second mtime may have been cut by a coarse filesystem (1 s: ext3, HFS+, some NFS and
 # SMB servers; 2 s: FAT): the write may have happened up to this much later than it says.
 COARSE_MTIME_NS = 2_000_000_000

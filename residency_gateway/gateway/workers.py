@@ -78,7 +78,7 @@ PR_SET_PDEATHSIG = 1
 _PROBE_TIMEOUT_S = 1.0  # a worker that does not answer /readyz within this is not ready
 _FORWARD_TIMEOUT_S = 30.0  # /admin/config and /admin/explain (a 1 MiB explain takes seconds)
 # POST /admin/reload waits at most this long for each worker's answer (a reload waits at most
-# runtime.SETTLE_BOUND_S, 2 s, for the files to hold still, then loads them): one that does not
+# runtime.SETTLE_BOUND_S, 3 s, for the files to hold still, then loads them): one that does not
 # answer is named in the problem; its reload may still complete.
 RELOAD_WAIT_S = 5.0
 # After SIGTERM a worker has drain_delay_s + shutdown_grace_s and this long to close its trail

@@ -827,13 +827,6 @@ async def _hup_storm(gw: GatewayProc, done: asyncio.Event) -> None:
         await asyncio.sleep(0.05)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "round 11: the settle rule only waits for the map file to hold still 0.3 s "
-    "(runtime.settling/SETTLE_WINDOW_S); a writer pausing 0.5 s between writes gets each valid "
-    "prefix loaded by the SIGHUP/poll reload: a prefix without trusted_proxies is put in force "
-    "and every client behind the load balancer is refused 403 until the rest arrives "
-    "(never load a half-written map; invariant 4/5). The CN-pinned range is still kept in "
-    "China by the mainland-move guard."))
 @pytest.mark.parametrize("swap", ["in_place", "rename_between"])
 async def test_sighup_storm_while_map_written_in_steps_past_the_settle_window(
         swap, tmp_path, geo_db, upstreams, procs):
