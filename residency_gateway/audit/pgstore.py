@@ -48,6 +48,19 @@ CREATE TRIGGER rg_trail_checkpoints_append_only BEFORE UPDATE OR DELETE ON rg_tr
     FOR EACH ROW EXECUTE FUNCTION rg_trail_append_only();
 """
 _SCHEMA_LOCK = 0x5247_7472  # "RGtr": serialises schema creation across processes
+# Every statement of the trail's connection is bounded (bad-day round 11: a connection gone
+# silent mid-transaction, or a table another session locked, held every request on the
+# append with no end): asyncpg cancels a command past COMMAND_TIMEOUT_S, and the server
+# refuses a wait for a lock past LOCK_TIMEOUT, a statement past STATEMENT_TIMEOUT. The trail
+# is then unavailable (503 trail_unavailable, nothing forwarded) and reconnects.
+COMMAND_TIMEOUT_S = 5.0
+_SERVER_SETTINGS = {"lock_timeout": "3s", "statement_timeout": "4s",
+                    "idle_in_transaction_session_timeout": "10s"}
+_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def _said(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__  # (a TimeoutError says nothing)
 
 
 def _log_lock(log_id: str) -> int:
@@ -87,9 +100,10 @@ class PgTrail(Trail):
         if self._conn is not None and not self._conn.is_closed():
             return self._conn
         try:
-            conn = await asyncpg.connect(self.dsn, timeout=5)
-        except (OSError, asyncpg.PostgresError) as exc:
-            raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
+            conn = await asyncpg.connect(self.dsn, timeout=5, command_timeout=COMMAND_TIMEOUT_S,
+                                         server_settings=_SERVER_SETTINGS)
+        except _DB_ERRORS as exc:
+            raise TrailUnavailable(f"trail database unreachable: {_said(exc)}") from exc
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _log_lock(self.log_id)):
             await conn.close()
             raise TrailUnavailable(f"log {self.log_id} is held by another process")
@@ -140,9 +154,9 @@ class PgTrail(Trail):
                 await conn.executemany(
                     "INSERT INTO rg_trail_entries (log_id, seq, line) VALUES ($1, $2, $3)",
                     [(self.log_id, e.seq, e.line) for e in entries])
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _DB_ERRORS as exc:
             await self._drop()
-            raise TrailUnavailable(f"trail database write failed: {exc}") from exc
+            raise TrailUnavailable(f"trail database write failed: {_said(exc)}") from exc
 
     @_serialized
     async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
@@ -151,9 +165,9 @@ class PgTrail(Trail):
             await conn.execute("INSERT INTO rg_trail_checkpoints (log_id, idx, body) "
                                "VALUES ($1, $2, $3)", self.log_id, cp["index"],
                                canonical(cp).decode())
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _DB_ERRORS as exc:
             await self._drop()
-            raise TrailUnavailable(f"checkpoint write failed: {exc}") from exc
+            raise TrailUnavailable(f"checkpoint write failed: {_said(exc)}") from exc
 
     @_serialized
     async def _stored_after(self, seq: int) -> list[bytes]:
@@ -161,9 +175,9 @@ class PgTrail(Trail):
             conn = await self._connect()
             rows = await conn.fetch("SELECT line FROM rg_trail_entries WHERE log_id=$1 AND "
                                     "seq >= $2 ORDER BY seq", self.log_id, seq)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _DB_ERRORS as exc:
             await self._drop()
-            raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
+            raise TrailUnavailable(f"trail database unreachable: {_said(exc)}") from exc
         return [bytes(r["line"]) for r in rows]
 
     @_serialized
@@ -173,9 +187,9 @@ class PgTrail(Trail):
             body = await conn.fetchval("SELECT body FROM rg_trail_checkpoints WHERE log_id=$1 "
                                        "AND idx >= $2 ORDER BY idx DESC LIMIT 1",
                                        self.log_id, index)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _DB_ERRORS as exc:
             await self._drop()
-            raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
+            raise TrailUnavailable(f"trail database unreachable: {_said(exc)}") from exc
         return None if body is None else dict(json.loads(body))
 
     @_serialized
@@ -196,9 +210,10 @@ class PgTrail(Trail):
         cutoff = now - dt.timedelta(days=retention_days)
         # Its own connection: the purge runs beside the writer and signs an event through it.
         try:
-            conn = await asyncpg.connect(self.dsn, timeout=5)
-        except (OSError, asyncpg.PostgresError) as exc:
-            raise TrailUnavailable(f"trail database unreachable: {exc}") from exc
+            conn = await asyncpg.connect(self.dsn, timeout=5, command_timeout=COMMAND_TIMEOUT_S,
+                                         server_settings=_SERVER_SETTINGS)
+        except _DB_ERRORS as exc:
+            raise TrailUnavailable(f"trail database unreachable: {_said(exc)}") from exc
         try:
             return await self._purge(conn, cutoff, retention_days)
         finally:
@@ -229,9 +244,13 @@ class PgTrail(Trail):
                                self.log_id, boundary)
         return [f"{self.log_id}@seq<{boundary}"]
 
-    async def _drop(self) -> None:
+    async def _drop(self, graceful: bool = False) -> None:
+        """Forget the connection: after a failure at once (a connection gone silent would hold
+        the writer for the graceful close's timeout), at shutdown gracefully."""
         if self._conn is not None:
             try:
+                if not graceful:
+                    raise TimeoutError
                 await self._conn.close(timeout=2)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
                 self._conn.terminate()
@@ -239,7 +258,7 @@ class PgTrail(Trail):
 
     @_serialized
     async def _close(self) -> None:
-        await self._drop()
+        await self._drop(graceful=True)
 
 
 async def read_all(dsn: str) -> dict[str, Any]:

@@ -40,6 +40,10 @@ log = structlog.get_logger("residency_gateway")
 
 # How long a record nobody waits on (a completion) may wait for a commit to share.
 LAZY_DELAY_S = 0.005
+# A caller waits at most this long for its record to be durable: past it, the trail is
+# unavailable for that request (503, nothing forwarded). The record may still be committed
+# later: a decision whose data never moved, as after a crash mid-transfer.
+APPEND_TIMEOUT_S = 5.0
 MIN_RETENTION_DAYS = 180  # Cybersecurity Law art. 21: network logs kept at least six months
 
 
@@ -213,7 +217,15 @@ class Trail(abc.ABC):
         that cannot be encoded: the caller built it and must handle that."""
         # Not shielded: a caller cancelled while it waits cancels only its own future; the
         # entry is committed all the same (the writer skips futures already done).
-        return await self.submit(record)
+        fut = self.submit(record)
+        try:
+            async with asyncio.timeout(APPEND_TIMEOUT_S):
+                return await fut
+        except TimeoutError:
+            # (bad-day round 11: a store that stops answering, a database connection gone
+            # silent or a table another session locked, held every request here with no end)
+            raise TrailUnavailable(f"the trail did not confirm the record within "
+                                   f"{APPEND_TIMEOUT_S:g} s") from None
 
     def submit(self, record: dict[str, Any], *, lazy: bool = False) -> asyncio.Future[Entry]:
         """Queue `record` for the next group commit without waiting: the future resolves once

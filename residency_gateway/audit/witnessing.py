@@ -269,7 +269,14 @@ class Witnessing:
             body = submission_body(old, proof, cp["note"])
             async with self._session.post(w.url.rstrip("/") + "/add-checkpoint",
                                           data=body) as resp:
-                text = await resp.text()
+                # (read to a bound: an endless or huge answer was read whole into memory,
+                # hundreds of MB for one hostile witness: bad-day round 11)
+                raw = bytearray()
+                async for chunk in resp.content.iter_chunked(16384):
+                    raw += chunk
+                    if len(raw) > MAX_WITNESS_ANSWER:
+                        raise WitnessRefusal(f"answer larger than {MAX_WITNESS_ANSWER} bytes")
+                text = raw.decode("utf-8", "replace")
                 if resp.status == 409 and text.strip().isdigit():
                     learnt = int(text.strip())
                     if learnt > size:
@@ -294,6 +301,10 @@ class Witnessing:
                 self._quorum.set()
             return
         raise WitnessRefusal("witness keeps answering 409")
+
+
+# A witness's answer is a few cosignature lines (C2SP tlog-witness), or a tree size
+MAX_WITNESS_ANSWER = 64 * 1024
 
 
 class WitnessRefusal(Exception):

@@ -225,10 +225,6 @@ def entry_seqs_ok(seqs: list[int]) -> bool:
     return seqs == list(range(len(seqs)))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "round 11: a trail connection that goes silent mid-transaction (no FIN/RST) leaves every "
-    "request waiting on Trail.append forever: no statement/command timeout on the asyncpg "
-    "calls, so clients hang instead of a prompt 503 trail_unavailable (invariant 4/5)"))
 async def test_pg_connection_hanging_mid_transaction_is_a_bounded_503(
         tmp_path, geo_db, upstreams, procs, rt11_dsn):
     """The trail's connection goes silent after BEGIN (a half-dead NAT entry, a frozen
@@ -287,10 +283,6 @@ async def test_pg_table_locked_briefly_delays_but_loses_nothing(tmp_path, geo_db
     assert entry_seqs_ok(await entry_seqs(rt11_dsn))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "round 11: with the entries table locked by another session the INSERT blocks without "
-    "bound (no statement_timeout/lock_timeout set by PgTrail, no deadline on Trail.append), so "
-    "every request hangs instead of a prompt 503 trail_unavailable (invariant 4/5)"))
 async def test_pg_table_locked_indefinitely_is_a_bounded_503(tmp_path, geo_db, upstreams,
                                                              procs, rt11_dsn):
     """The lock is never released (a forgotten `BEGIN; LOCK TABLE ...` in a psql session):
@@ -548,11 +540,6 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "round 11: a witness answering an endless body is read whole into memory "
-    "(Witnessing._submit: `await resp.text()`, bounded only by RG_WITNESS_TIMEOUT_S): one "
-    "hostile or broken witness inflates the gateway by hundreds of MB per submission, an OOM "
-    "risk for all traffic (invariant 5)"))
 async def test_a_witness_answering_an_endless_body_does_not_inflate_the_gateway(
         tmp_path, geo_db, upstreams, procs):
     """The witness answers 200 and streams zeros without end. The gateway must stop reading
