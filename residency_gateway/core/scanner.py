@@ -749,9 +749,14 @@ _PHONE_WORDS = re.compile(_any_of(
 # (with the traditional forms Hong Kong, Macau and Taiwan write: 身分證, 證件)
 _ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "證", "號")
 # Words that say the fields after them are one ID's parts, whatever those are labelled.
-_STRONG_ID_WORDS = _any_of("身份", "身分", "证件", "證件", b"citizen", b"resident", b"id card",
-                           b"idcard", b"id_card", b"id number", b"id_number", b"idnumber",
-                           b"id_no", b"idno")
+# Round 17: every spelling of an identity card as whole words (Identity Card, identity_card,
+# ID-Card, "ID. card", idCardNo ...; not "paid card"), so a first-generation ID after one is no
+# payment card's number though "card" is a device word. (Not Indonesia's KTP or kartu
+# identitas: a card of the product's own markets says nothing of China.)
+_STRONG_ID_WORDS = re.compile(_any_of(
+    "身份", "身分", "证件", "證件", b"citizen", b"resident", b"id number", b"id_number",
+    b"idnumber", b"id_no", b"idno").pattern
+    + rb"|(?<![a-z])(?:identity|id)[ ._-]{0,2}card")
 _DEVICE_WORDS = re.compile(_any_of(
     b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex",
     # (round 15: American Express spelled out)
@@ -796,12 +801,17 @@ def _amex_card(sizes: list[int], joined: str, data: bytes, start: int) -> bool:
     worse than pinning a card payment to China."""
     return (joined[:2] in ("34", "37") and _luhn_ok(joined)
             and (sizes == [4, 6, 5] or _context(data, start, _DEVICE_WORDS))
-            and not _context(data, start, _STRONG_ID_WORDS))
+            and not _context(data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH))
 
 
-def _context(data: bytes, start: int, words: re.Pattern[bytes]) -> bool:
-    """One of `words` in the 24 bytes before a run (case-insensitive for ASCII)."""
-    return words.search(data[max(0, start - 24):start].lower()) is not None
+def _context(data: bytes, start: int, words: re.Pattern[bytes], reach: int = 24) -> bool:
+    """One of `words` in the `reach` bytes before a run (case-insensitive for ASCII)."""
+    return words.search(data[max(0, start - reach):start].lower()) is not None
+
+
+# How far back an ID's own label is looked for where a card word would excuse a 15-digit
+# number as a card's ("ID card back side, number ...": round 17).
+_ID_LABEL_REACH = 48
 
 
 def _grouping_ok(sizes: tuple[int, ...], candidate: str, plus: bool,
@@ -3415,7 +3425,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             first_gen_device = len(groups[0]) == 15 and (
                 _context(data, start, _DEVICE_WORDS)
                 or _context(data, start, _FIFTEEN_DIGIT_WORDS)) and not _context(
-                    data, start, _STRONG_ID_WORDS)
+                    data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH)
             token = _id_token(groups[0].upper(), start, today) if (
                 resident_ids and not first_gen_device
                 and (first_generation or len(groups[0]) != 15)) else None
