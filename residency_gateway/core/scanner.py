@@ -1857,17 +1857,19 @@ def _tex_joint(m: re.Match[bytes]) -> bytes:
 
 # Round 16: phone-keypad letters in a mobile (a vanity number, "139-1ADG-JMPT", "+86 1DW 1ADG
 # JMPT": A-C are 2, D-F 3, ... W-Z 9 on every keypad), read as the digits a dialer dials, only
-# where the run is a mainland mobile's by more than its letters: after +86 / 0086 or a phone
-# word, or with the mobile prefix (1[3-9]x) in digits first and grouped as a mobile is (3-4-4,
-# 3-8, 7-4) with four digits at least. Capital letters only, 11 characters (with separators
-# between); a North American 1-800 number ("1-800-FLOWERS") stays as it is. Product codes,
-# plates and booking references are not so shaped (or have lower case, or more letters).
-_KEYPAD_GATE = re.compile(rb"[0-9][ .\-()]{0,2}[A-Z]")  # (a digit, then a capital)
+# where the run is said to be a mainland mobile's by more than its letters: after +86 / 0086
+# or a phone word (round 17: only there; the shape alone, 1[3-9]x first and grouped 3-4-4 /
+# 3-8 / 7-4, is every SKU's, voucher's, tracking number's and order reference's). Capitals or
+# lower case (round 17: "+86 139-1adg-jmpt", typed on a phone), 11 characters (with
+# separators between); a North American 1-800 number ("1-800-FLOWERS") stays as it is.
+_KEYPAD_GATE = re.compile(rb"[0-9][ .\-()]{0,2}[A-Za-z]")  # (a digit, then a letter)
 _KEYPAD_NUMBER = re.compile(rb"(?<![0-9A-Za-z+])(?:(\+ ?86|0086)[ \-.]?\(?)?"
-                            rb"(1(?:[ \-.()]{0,2}[0-9A-Z]){10})(?![0-9A-Za-z])")
-_KEYPAD_DIGITS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"22233344455566677778889999")
-_KEYPAD_NORTH_AMERICAN = re.compile(rb"1[ \-.]?8(?:00|88|77|66|55|44|33)(?:[ \-.]|[A-Z])")
+                            rb"(1(?:[ \-.()]{0,2}[0-9A-Za-z]){10})(?![0-9A-Za-z])")
+_KEYPAD_DIGITS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                                 b"22233344455566677778889999" * 2)
+_KEYPAD_NORTH_AMERICAN = re.compile(rb"1[ \-.]?8(?:00|88|77|66|55|44|33)(?:[ \-.]|[A-Za-z])")
 _KEYPAD_REACH = 24
+_KEYPAD_LOWER_WORD = re.compile(rb"[a-z]{5}")
 
 
 def _keypad(data: bytes) -> bytes | None:
@@ -1883,19 +1885,16 @@ def _keypad(data: bytes) -> bytes | None:
             if m.end() >= hi and hi < len(data):
                 continue  # (cut by the window: the run goes on)
             body = m.group(2)
-            letters = sum(1 for c in body if 65 <= c <= 90)
-            if not letters or m.start(2) > gate.start() + 1 or m.end(2) <= gate.start():
+            # (max < 65: no letter in it; lower case only after the mobile prefix in digits
+            # and in groups of four letters at most, as a keypad word of a 4-4 mobile is:
+            # "tel 1 hour before", "tel 139 hours ago" and "\\overline" are words)
+            if (max(body) < 65 or m.start(2) > gate.start() + 1 or m.end(2) <= gate.start()
+                    or (m.group(1) is None and (_KEYPAD_NORTH_AMERICAN.match(body) or not _context(
+                        data, m.start(), _PHONE_WORDS)))
+                    or (body != body.upper() and not (
+                        body[:3].isdigit() and body[1] in b"3456789"
+                        and _KEYPAD_LOWER_WORD.search(body) is None))):
                 continue
-            if m.group(1) is None:
-                if _KEYPAD_NORTH_AMERICAN.match(body):
-                    continue
-                if not _context(data, m.start(), _PHONE_WORDS):
-                    sizes = tuple(len(g) for g in re.split(rb"[ \-.()]+", body))
-                    digits = sum(1 for c in body if 48 <= c <= 57)
-                    if not (body[:3].isdigit() and body[1] in b"3456789"
-                            and sizes in ((3, 4, 4), (3, 8), (7, 4))
-                            and digits >= 4 and letters <= 7):
-                        continue
             if out is None:
                 out = bytearray(data)
             out[m.start(2):m.end(2)] = body.translate(_KEYPAD_DIGITS)
@@ -1972,12 +1971,13 @@ def _kun(data: bytes) -> bytes | None:
 
 # Where TeX (_tex) or keypad letters (_keypad) could stand between digits, decided in C for
 # the whole text: a backslash (memchr), or on the text with its separators deleted, digits as
-# 0, capitals as A, { } as o c: a digit then two capitals (keypad letters; no ISO "T12:00"),
-# or a digit then an empty group (searches with literals: sre's fast prefix search).
+# 0, capitals as A, lower case as a, { } as o c: a digit then two letters of one case (keypad
+# letters; no ISO "T12:00"), or a digit then an empty group (searches with literals: sre's
+# fast prefix search).
 _HINTS_TABLE = bytes(ord("0") if 48 <= c <= 57 else ord("A") if 65 <= c <= 90 else ord(
-    {123: "o", 125: "c"}.get(c, ".")) for c in range(256))
+    "a") if 97 <= c <= 122 else ord({123: "o", 125: "c"}.get(c, ".")) for c in range(256))
 _HINTS_DELETED = b" \t.-()~"
-_KEYPAD_HINT = re.compile(rb"0AA")
+_KEYPAD_HINT = re.compile(rb"0AA|0aa")
 _EMPTY_GROUP_HINT = re.compile(rb"0oc")
 
 

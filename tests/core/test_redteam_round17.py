@@ -148,10 +148,6 @@ def test_keypad_mobiles_found(body):
     assert "mobile" in found(body, TEXT)
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 FP: codes shaped 3-4-4 / 7-4 / 3-8 with a "
-                   "mobile prefix in digits (SKUs, vouchers, tracking and order references) are "
-                   "read as keypad letters with no phone word anywhere: every SG/ID/JP shop's "
-                   "order traffic pins to China (_keypad's shape rule)")
 @pytest.mark.parametrize(("body", "content_type"), [
     ("Tracking: 139-ABCD-1234", TEXT),
     ("SKU 139-XL45-BLUE", TEXT),
@@ -165,9 +161,6 @@ def test_keypad_shaped_codes_stay_clean(body, content_type):
     assert found(body, content_type) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 MISS: lower-case keypad letters after +86 "
-                   "(a vanity number typed on a phone) are not read: _KEYPAD_NUMBER takes "
-                   "capitals only even where +86 says the run is a mainland number")
 def test_lower_case_keypad_after_plus_86_found():
     assert "mobile" in found("tel +86 139-1adg-jmpt", TEXT)
 

@@ -53,3 +53,43 @@ def test_identity_card_label_reaches_past_a_card_word():
 ])
 def test_payment_cards_after_card_words_stay_clean(body, content_type):
     assert found(body, content_type) == set()
+
+
+# =============================================================================================
+# Keypad letters only after a phone word or +86 / 0086; lower case there too
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("Tracking no. 139-ABCD-1234", TEXT),
+    ("Resi 188-JKTX-0042 dikirim", TEXT),
+    ("SKU 1391ABC5678", TEXT),
+    (j("voucher_code", "1591ABC 5678"), JSON),
+    (j("order_ref", "177-JPNX-2026"), JSON),
+    (j("coupon", "138-SALE-2026"), JSON),
+    ("Ticket 155-KA7Q2M9X", TEXT),
+    ("Parcel 139 ABCD EFGH", TEXT),
+    (j("note", "139-1ADG-JMPT"), JSON),  # (the round-16 shape rule: no phone word, no read)
+])
+def test_keypad_shaped_codes_without_a_phone_word_stay_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("tel +86 139-1adg-jmpt", TEXT),
+    ("+86 139 1adg jmpt", TEXT),
+    ("0086-139-1234-love", TEXT),
+    ("手机 139-1adg-jmpt", TEXT),
+    ("phone: 139 1234 love", TEXT),
+    (j("mobile", "1391234jmpt"), JSON),
+    ("tel 139-1ADG-JMPT", TEXT),
+    ("Tel. +86 139.1ADG.JMPT", TEXT),
+])
+def test_keypad_letters_after_a_phone_word_or_plus_86_found(body, content_type):
+    assert "mobile" in found(body, content_type)
+
+
+@pytest.mark.parametrize("body", [
+    "phone: call 1 hour before", "tel: 139 hours ago", "phone 1 day before you go",
+    "tel 1-800-flowers", "ref 139-1adg-jmpt", "mobile apps: 1password vault",
+])
+def test_lower_case_words_after_a_phone_word_stay_clean(body):
+    assert found(body, TEXT) == set()
