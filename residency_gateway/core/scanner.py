@@ -1831,21 +1831,65 @@ _TEX_COMMANDS = (
     rb"|qquad|space|nobreakspace|nobreak|allowbreak|relax|displaystyle|textstyle|scriptstyle"
     rb"|mathord|mathrm|mathit|mathbf|mathsf|mathtt|mathnormal|mathup|text|textrm|textit|textbf"
     rb"|textsf|texttt|textup|textnormal|textmd|mbox|hbox|makebox|operatorname|rm|it|bf|tt|sf"
-    rb"|boldsymbol|bm|num|ensuremath|mathstrut|strut|hfil|hfill|nolinebreak|linebreak|ignorespaces")
-_TEX_ARGUMENT = rb"hspace|hphantom|phantom|mspace|mathclap|mathrlap|mathllap|rlap|llap"
+    rb"|boldsymbol|bm|num|ensuremath|mathstrut|strut|hfil|hfill|nolinebreak|linebreak|ignorespaces"
+    # (round 17: decorations of their one argument, the digit group itself, whose braces are
+    # bits: \\overline{1234}, \\boxed{139}, \\underline, \\emph, \\mathbb, \\hat ...)
+    rb"|overline|underline|boxed|fbox|framebox|emph|uline|uuline|uwave|sout|xout|hl|ul|st|so"
+    rb"|cancel|bcancel|xcancel|widehat|widetilde|hat|bar|tilde|vec|check|breve|mathring"
+    rb"|overrightarrow|overleftarrow|underbrace|overbrace|smash|mathcal|mathbb|mathfrak|mathscr"
+    rb"|textsc|textsl|textmd|textlf|mathbfit|symbf|symrm|symup|pmb|large|Large|small|footnotesize"
+    rb"|normalsize|huge|Huge|tiny|scriptsize|bfseries|itshape|ttfamily|rmfamily|sffamily|upshape")
+# (round 17: a command's first argument taken with it, the decoration's colour or size, the
+# digit group after it a group: \\textcolor{red}{139}, \\color[rgb]{1,0,0}, \\colorbox{..}{..};
+# \\fcolorbox takes two)
+_TEX_ARGUMENT = (rb"hspace|hphantom|phantom|mspace|mathclap|mathrlap|mathllap|rlap|llap"
+                 rb"|textcolor|color|colorbox|highlight|hlc|raisebox|scalebox")
+_TEX_TWO_ARGUMENTS = rb"fcolorbox|resizebox"
+_TEX_ARG = rb"[ \t]*+\{[^{}]{0,24}+\}"
 _TEX_DIMENSION = rb"kern|mkern|hskip|mskip"
 _TEX_BIT = (rb"(?:\\++(?:[,:;!> ]|(?:" + _TEX_COMMANDS + rb")(?![A-Za-z])\*?|(?:"
-            + _TEX_ARGUMENT + rb")(?![A-Za-z])\*?[ \t]*+\{[^{}]{0,24}+\}|(?:" + _TEX_DIMENSION
+            + _TEX_ARGUMENT + rb")(?![A-Za-z])\*?(?:\[[^\]]{0,16}+\])?" + _TEX_ARG + rb"|(?:"
+            + _TEX_TWO_ARGUMENTS + rb")(?![A-Za-z])\*?(?:\[[^\]]{0,16}+\])?" + _TEX_ARG
+            + _TEX_ARG + rb"|(?:" + _TEX_DIMENSION
             + rb")(?![A-Za-z])[ \t]*+=?[ \t]*+-?(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)[ \t]*+"
             rb"(?:em|ex|pt|mu|mm|cm|in|sp|bp|pc|dd)(?![A-Za-z]))|[{}])")
 _TEX_JOINT = re.compile(rb"[0-9]((?:[ \t~]*+" + _TEX_BIT + rb")++[ \t~]*+)(?=[0-9])")
+# (round 17: a digit group in a command's argument, decorated, coloured or set in a font, is
+# its digits: "$139\\overline{1234}5678$", "\\textcolor{red}{139}", "\\fcolorbox{r}{y}{139}")
+_TEX_DECORATED = re.compile(
+    rb"\\++(?:(?:" + _TEX_COMMANDS + rb")(?![A-Za-z])\*?|(?:" + _TEX_ARGUMENT
+    + rb")(?![A-Za-z])\*?(?:\[[^\]]{0,16}+\])?" + _TEX_ARG + rb"|(?:" + _TEX_TWO_ARGUMENTS
+    + rb")(?![A-Za-z])\*?(?:\[[^\]]{0,16}+\])?" + _TEX_ARG + _TEX_ARG
+    + rb")[ \t]*+\{([0-9][0-9 \t~]{0,23}+)\}")
+
+
+# Round 17: TeX's thousands grouping, a thin (or medium, thick) space or {,} before groups of
+# exactly three digits to the number's end ("13\\,912\\,345\\,678", as siunitx and every paper
+# set a large amount), is a comma: an amount stays an amount as "13,912,345,678" does, while
+# "139\\,1234\\,5678" (groups of four) is still joined.
+# The number whole (not its last groups after a group of other size: "1\\,391\\,23X"), and
+# not one of an ID's lengths (15, 18 digits: an ID so grouped is read as ever).
+_TEX_THOUSANDS = re.compile(rb"(?<![0-9])(?<!\\[,:;])(?<!\{,\})[0-9]{1,3}+(?:(?:\\++[,:;]|\{,\})"
+                            rb"[0-9]{3}+)++(?![0-9])(?!(?:\\++[,:;]|\{,\})[0-9A-Za-z])")
+_TEX_THOUSANDS_MARK = re.compile(rb"\\++[,:;]|\{,\}")
 
 
 def _tex(data: bytes) -> bytes | None:
-    """`data` with TeX spacing and grouping between digits taken out (see _TEX_BIT); None
-    when there is none (for most texts _other_readings decides that: see _HINTS_TABLE)."""
-    out = _TEX_JOINT.sub(_tex_joint, data)
+    """`data` with TeX spacing and grouping between digits taken out (see _TEX_BIT), and its
+    thousands separators as commas (see _TEX_THOUSANDS); None when there is none (for most
+    texts _other_readings decides that: see _HINTS_TABLE)."""
+    out = data
+    if b"\\" in data or b"{,}" in data:
+        out = _TEX_DECORATED.sub(rb"\1", _TEX_THOUSANDS.sub(_tex_thousands, out))
+    out = _TEX_JOINT.sub(_tex_joint, out)
     return out if len(out) != len(data) else None
+
+
+def _tex_thousands(m: re.Match[bytes]) -> bytes:
+    """A number in TeX's thousands grouping (see _TEX_THOUSANDS) with commas between."""
+    text = m.group()
+    out = _TEX_THOUSANDS_MARK.sub(b",", text)
+    return text if len(out) - out.count(b",") in (15, 18) else out
 
 
 def _tex_joint(m: re.Match[bytes]) -> bytes:

@@ -197,19 +197,12 @@ def test_comma_thousands_stay_clean():
     assert found("Capital 13,912,345,678 yen", TEXT) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 FP: TeX's thousands grouping with a thin "
-                   r"space (13\,912\,345\,678, as siunitx and every paper write a large "
-                   "amount) is read as a mobile where the same commas stay clean: _tex takes "
-                   "out \\, between digit groups whatever their sizes (2-3-3-3 is no phone's)")
 @pytest.mark.parametrize("body", [r"Capital $13\,912\,345\,678$ yen",
                                   r"$13\,912\,345\,678$"])
 def test_tex_thousands_stay_clean(body):
     assert found(body, TEXT) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 MISS: \\textcolor{red}{...} and \\overline{...} "
-                   "around digit groups are not taken out (only _TEX_COMMANDS and empty groups "
-                   "are): a highlighted mobile in a LaTeX letter is not read")
 @pytest.mark.parametrize("body", [r"tel \textcolor{red}{139}\textcolor{red}{12345678}",
                                   r"tel $139\overline{1234}5678$"],
                          ids=["textcolor", "overline"])

@@ -93,3 +93,48 @@ def test_keypad_letters_after_a_phone_word_or_plus_86_found(body, content_type):
 ])
 def test_lower_case_words_after_a_phone_word_stay_clean(body):
     assert found(body, TEXT) == set()
+
+
+# =============================================================================================
+# TeX: thousands grouping is a comma; decorations of digit groups are taken out
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (r"Capital $13\;912\;345\;678$ yen", TEXT),
+    (r"Capital $13\:912\:345\:678$ yen", TEXT),
+    (r"Revenue $13{,}912{,}345{,}678$", TEXT),
+    (r"$1\,391\,234\,567$ visitors", TEXT),
+    (r"\SI{13\,912\,345\,678}{\yen}", TEXT),
+    (j("latex", r"$13\,912\,345\,678$"), JSON),
+    (r"$\frac{139}{12345678}$", TEXT),
+    (r"$\overline{139}$ and $\hat{x} = 12345678$", TEXT),
+])
+def test_tex_thousands_and_fractions_stay_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (r"$139\,1234\,5678$", TEXT),
+    (r"tel $139\,12345678$", TEXT),
+    (j("latex", r"$139\,1234\,5678$"), JSON),
+    (r"tel \underline{139}\underline{1234}\underline{5678}", TEXT),
+    (r"tel $\boxed{139}1234\,5678$", TEXT),
+    (r"tel \emph{139}12345678", TEXT),
+    (r"tel \colorbox{yellow}{139}\colorbox{yellow}{12345678}", TEXT),
+    (r"tel \fcolorbox{red}{white}{139}\fcolorbox{red}{white}{12345678}", TEXT),
+    (r"tel \textcolor[rgb]{1,0,0}{139}\textcolor[rgb]{1,0,0}{12345678}", TEXT),
+    (r"tel {\color{red}139}12345678", TEXT),
+    (r"tel $139\mathbb{1234}5678$", TEXT),
+    (r"tel $139\widehat{1234}5678$", TEXT),
+    (j("latex", r"tel \\textcolor{red}{139}\\textcolor{red}{12345678}"), JSON),
+    (r"身份证 \underline{110101}\underline{19900307}\underline{1233}", TEXT),
+])
+def test_tex_spellings_found_round17(body, content_type):
+    assert found(body, content_type)
+
+
+@pytest.mark.parametrize("body", [
+    r"$110\,101\,199\,003\,071\,233$", r"$110\,101\,900\,307\,123$",
+    r"ID $110101\,199003\,071233$", r"tel $13\,912\,345\,678$",
+])
+def test_ids_and_labelled_mobiles_in_tex_groups_of_three_still_found(body):
+    assert found(body, TEXT)
