@@ -3945,6 +3945,11 @@ _SCRIPT_LOOKALIKE_ANY = re.compile(f"[{_SCRIPT_LOOKALIKE_CHARS}]")
 _SCRIPT_LOOKALIKE_WORD = re.compile(
     f"(?<![^\\W_])[0-9XxOoIl{_OCR_LETTERS.decode()}{_SCRIPT_LOOKALIKE_CHARS}]{{11,18}}"
     f"(?![^\\W_])")
+# (phone words of the scripts, for a look-alike first or last in a word: тел, телефон, моб,
+# сотовый, τηλ, τηλέφωνο, κινητό; their o as _prepared has folded it, Latin)
+_SCRIPT_PHONE_WORDS = re.compile("\u0442\u0435\u043b|\u043c[\u043eo]\u0431"
+                                 "|\u0441[\u043eo]\u0442[\u043eo]\u0432"
+                                 "|\u03c4\u03b7\u03bb|\u03ba\u03b9\u03bd\u03b7\u03c4")
 _SCRIPT_AS_DIGITS = str.maketrans({**_SCRIPT_LOOKALIKES, **{
     chr(a): chr(b) for a, b in zip(b"OoIl" + _OCR_LETTERS, b"0011" + b"558226699740",
                                    strict=True)}})
@@ -3965,6 +3970,15 @@ def _script_lookalikes(data: bytes) -> bytes | None:
                 or sum(c in "0123456789" for c in word) < 7 or "X" in word[:-1]
                 or "x" in word[:-1]):
             return word
+        # (round 17: a look-alike first or last only, with no phone or ID word before the
+        # word, is a series letter of a Russian invoice or order number: "1391234567" and Ze;
+        # an 18-character ID carries its check character)
+        if len(word) != 18 and _SCRIPT_LOOKALIKE_ANY.search(word, 1, len(word) - 1) is None:
+            before = text[max(0, m.start() - 24):m.start()].lower()
+            raw = before.encode("utf-8", "replace")
+            if (_PHONE_WORDS.search(raw) is None and _ID_WORDS.search(raw) is None
+                    and _SCRIPT_PHONE_WORDS.search(before) is None):
+                return word
         return word.translate(_SCRIPT_AS_DIGITS)
 
     read_text = _SCRIPT_LOOKALIKE_WORD.sub(read, text)

@@ -261,10 +261,6 @@ def test_lookalike_words_stay_clean(body):
     assert found(body, TEXT) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 FP: a Russian invoice or order number with a "
-                   "Cyrillic series letter after ten digits (1391234567З, 1391234567В) is read "
-                   "as a mobile: _script_lookalikes reads any 11-character word with seven "
-                   "digits, a trailing letter included, with no phone word near")
 @pytest.mark.parametrize("body", ["Счёт № 1391234567З от 01.02.2026",
                                   "Заказ 1391234567В оформлен"], ids=["invoice", "order"])
 def test_cyrillic_series_letters_stay_clean(body):

@@ -138,3 +138,29 @@ def test_tex_spellings_found_round17(body, content_type):
 ])
 def test_ids_and_labelled_mobiles_in_tex_groups_of_three_still_found(body):
     assert found(body, TEXT)
+
+
+# =============================================================================================
+# Cyrillic / Greek look-alikes first or last in a word: series letters unless a word says more
+
+@pytest.mark.parametrize("body", [
+    "Счёт № 1391234567Б от 01.02.2026", "Заказ 1391234567Т оформлен",
+    "Накладная З139123456 от 01.02", "Квитанция 1591234567Ч", "Παραγγελία 1391234567Β",
+    "Договор А1391234567", "Счёт-фактура № 1391234567В",
+])
+def test_series_letters_of_numbers_stay_clean(body):
+    assert found(body, TEXT) == set()
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    ("тел. 1391234567В", "mobile"), ("Телефон: 1391234567В", "mobile"),
+    ("моб. 1391234567З", "mobile"), ("сотовый 1391234567З", "mobile"),
+    ("κινητό 1391234567Β", "mobile"),
+    ("τηλ 1391234567Β", "mobile"), ("tel: і3912345678", "mobile"),
+    ("Номер 1З912345678", "mobile"),  # (inside the word: read with no word before)
+    ("Заказ 139123Ч5678", "mobile"),
+    ("身份证 11010190030712З", "id"),
+    ("Паспорт 11010119900307123З", "id"),  # (18 characters: the check character holds)
+])
+def test_lookalikes_read_where_a_word_says_so(body, kind):
+    assert kind in found(body, TEXT)
