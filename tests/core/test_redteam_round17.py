@@ -298,10 +298,6 @@ def test_korean_phone_numerals_found():
     assert "mobile" in found("전화번호 백삼십구억 천이백삼십사만 오천육백칠십팔", TEXT)
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 FP: a Korean budget (예산) written in "
-                   "place-unit numerals a sentence after '전화 문의' (call us) is read as a "
-                   "mobile: 예산 is no amount word of _PLACE_AMOUNT_WORDS and the phone word "
-                   "is within reach")
 def test_korean_budget_after_call_us_stays_clean():
     assert found("전화 문의. 예산 백삼십구억 천이백삼십사만 오천육백칠십팔", TEXT) == set()
 

@@ -164,3 +164,25 @@ def test_series_letters_of_numbers_stay_clean(body):
 ])
 def test_lookalikes_read_where_a_word_says_so(body, kind):
     assert kind in found(body, TEXT)
+
+
+# =============================================================================================
+# Korean amounts in place-unit numerals after a phone word a sentence before
+
+KO_NUMERALS = "백삼십구억 천이백삼십사만 오천육백칠십팔"
+
+
+@pytest.mark.parametrize("word", ["예산", "가격", "금액", "매출", "자본금", "비용", "총액",
+                                  "합계", "연봉", "대출", "수익", "요금", "지출", "보증금"])
+def test_korean_amounts_after_call_us_stay_clean(word):
+    assert found(f"전화 문의. {word} {KO_NUMERALS}", TEXT) == set()
+
+
+def test_korean_won_amount_stays_clean():
+    assert found(f"전화 문의. {KO_NUMERALS}원", TEXT) == set()
+
+
+@pytest.mark.parametrize("body", [f"전화번호 {KO_NUMERALS}", f"전화번호: {KO_NUMERALS}",
+                                  f"휴대폰 {KO_NUMERALS}"])
+def test_korean_phone_numerals_still_found(body):
+    assert "mobile" in found(body, TEXT)
