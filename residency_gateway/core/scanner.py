@@ -3820,13 +3820,19 @@ class _Joints(list[int]):
 # US-style forms and CRMs keep one: for fields _glued joined, they say what a phone word says
 # (see _phone_parts). Whole words only, and only labels of a phone's parts: "postal_code",
 # "number", "line", a bare "prefix" say nothing (an address or an order is no phone), nor
-# "cc_number" (a card).
-_CALLING_CODE_WORDS = (rb"(?<![a-z0-9])(?:(?:country|calling|dial|dialing|dialling|isd|idd)"
-                       rb"[ _-]?(?:code|prefix)(?![a-z0-9])|cc(?![a-z0-9_]))")
+# "cc_number" (a card). Round 17: "cc" alone as a whole word (not "engine_cc", an engine's
+# displacement, nor "engine cc"), or after a phone's words (country_cc, phone_cc, tel-cc);
+# the Chinese labels of the parts a mainland CRM writes (国家代码, 国际区号, 号段, 号码).
+_CALLING_CODE_WORDS = (
+    rb"(?<![a-z0-9])(?:(?:country|calling|dial|dialing|dialling|isd|idd)[ _-]?(?:code|prefix)"
+    rb"(?![a-z0-9])|(?:country|calling|dial|phone|tel|mobile|intl|isd|idd)[ _-]?cc(?![a-z0-9_]))"
+    rb"|(?<![a-z0-9_])(?<!engine )(?<!engine-)cc(?![a-z0-9_])|"
+    + "|".join(("国家代码", "國家代碼", "国家码", "國家碼", "国际代码", "國際代碼", "国际区号",
+                "國際區號", "国家区号", "國家區號", "国际冠码", "國際冠碼")).encode())
 _PHONE_PART_WORDS = re.compile(
     _CALLING_CODE_WORDS + rb"|(?<![a-z0-9])(?:(?:area|std|trunk)[ _-]?(?:code|prefix)"
     rb"|(?:national|subscriber|local|dial)[ _-]?(?:number|num|no)|ndc)(?![a-z0-9])|"
-    + "|".join(("区号", "區號", "市外局番")).encode())
+    + "|".join(("区号", "區號", "市外局番", "号段", "號段", "号码", "號碼")).encode())
 # (a country code given in the first field that is not 86: no mainland mobile after it)
 _CALLING_CODE = re.compile(_CALLING_CODE_WORDS)
 

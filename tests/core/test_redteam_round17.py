@@ -96,17 +96,10 @@ def test_mainland_phone_part_objects_found(body, content_type):
     assert "mobile" in found(body, content_type)
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 FP: 'engine_cc' (an engine's displacement, "
-                   "an Indonesian motorbike listing) is taken for a calling-code label: "
-                   "_CALLING_CODE_WORDS lets '_' stand before 'cc', and the numbered fields "
-                   "after it are joined as a phone's parts")
 def test_engine_cc_is_no_calling_code():
     assert found(j({"engine_cc": "139", "vin_1": "1234", "vin_2": "5678"})) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 MISS: Chinese labels of a phone's parts other "
-                   "than 区号 (国家代码 / 号段 / 号码), as a mainland CRM names them, are no phone "
-                   "words of parts: the mobile split in three fields is not joined")
 def test_chinese_phone_part_labels_found():
     assert "mobile" in found(j({"国家代码": "86", "号段": "139", "号码": "12345678"}))
 

@@ -5,6 +5,8 @@ thousands, series letters of Russian numbers, Korean amounts, displacement label
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.core.test_redteam_round6 import found
@@ -15,6 +17,12 @@ FIRST_GEN = "110101900307123"  # Beijing Dongcheng, 1990-03-07
 MOBILE = "13912345678"
 JSON = "application/json"
 TEXT = "text/plain"
+
+
+def jd(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 AMEX = luhn("37010290030712")  # also a valid first-generation ID (Jinan, 1990-03-07)
 
 
@@ -186,3 +194,32 @@ def test_korean_won_amount_stays_clean():
                                   f"휴대폰 {KO_NUMERALS}"])
 def test_korean_phone_numerals_still_found(body):
     assert "mobile" in found(body, TEXT)
+
+
+# =============================================================================================
+# Phone parts: "cc" as a whole word only; the Chinese labels of a phone's parts
+
+@pytest.mark.parametrize("body", [
+    jd({"engine_cc": "139", "vin_1": "1234", "vin_2": "5678"}),
+    jd({"engineCc": "139", "part_a": "1234", "part_b": "5678"}),
+    jd({"Engine CC": "139", "stock_1": "1234", "stock_2": "5678"}),
+    jd({"bcc": "139", "a": "1234", "b": "5678"}),
+    jd({"国家代码": "65", "号段": "139", "号码": "12345678"}),
+    jd({"国际区号": "+62", "号段": "139", "号码": "12345678"}),
+])
+def test_not_a_mainland_calling_code_stays_clean(body):
+    assert found(body) == set()
+
+
+@pytest.mark.parametrize("body", [
+    jd({"cc": "86", "a": "139", "b": "1234", "c": "5678"}),
+    jd({"country_cc": "86", "a": "139", "b": "1234", "c": "5678"}),
+    jd({"phoneCc": "86", "a": "139", "b": "1234", "c": "5678"}),
+    jd({"国家代码": "86", "号段": "139", "号码": "12345678"}),
+    jd({"國家代碼": "86", "號段": "139", "號碼": "12345678"}),
+    jd({"国际区号": "+86", "手机号段": "139", "号码": "12345678"}),
+    jd({"国家区号": "0086", "号段": "1391", "尾号": "2345678"}),
+    jd({"国家代码": "86", "号段": "139", "中间": "1234", "尾号": "5678"}),
+])
+def test_mainland_phone_parts_by_their_labels_found(body):
+    assert "mobile" in found(body)
