@@ -3191,14 +3191,17 @@ _MORE_LATIN_TABLE = bytes(
     else ord(".") for c in range(256))
 # (seven words, each after separators; the skeleton is read after a space, so a word at the
 # text's start has one too)
-_MORE_LATIN_SEVEN = re.compile(rb" ww{1,6}+" + rb" ++ww{1,6}+" * 6 + rb"(?!w)")
+# (round 17: a connector of one letter may stand between words, as a number is said aloud:
+# "uno tres nueve uno y dos ...", Portuguese and Italian "e"; "und", "et" are words of the
+# letters already; ~1.5 us more per 2 KB than without)
+_MORE_LATIN_SEVEN = re.compile(rb" ww{1,6}+" + rb" ++(?:[w.] ++)?+ww{1,6}+" * 6 + rb"(?!w)")
 # (first, where seven such words could be at all: a stretch of those letters and separators as
 # long as seven words of two letters and their separators, found with one translate and one
 # search; most JSON has none, and the pattern is tried from the first only)
 # (a quote, colon, equals sign or bracket, which only open a run, ends a stretch: in JSON, keys and
 # values of those letters would otherwise make stretches)
 _MORE_LATIN_STRETCH_TABLE = bytes(
-    ord("w") if c in _MORE_LATIN_LETTERS or c in b" \t\r\n,;-/_.|" else ord(".")
+    ord("w") if c in _MORE_LATIN_LETTERS or c in b" \t\r\n,;-/_.|yY" else ord(".")
     for c in range(256))
 _MORE_LATIN_LEAST = b"w" * 20
 # (each gate word as it may be written: capitals, a capital first, and as the scanner's
@@ -3228,9 +3231,18 @@ def _more_runs() -> dict[str, tuple[re.Pattern[str], re.Pattern[str], dict[str, 
         else:
             word = (f"(?<![a-z0-9{_SPACED_LETTERS}])(?:{words}){tone}"
                     f"(?![a-z0-9{_SPACED_LETTERS}])")
-        out[lang] = (re.compile(f"{word}(?:{_MIXED_GAP}{word}){{6,}}+"),
+        gap = _MIXED_GAP
+        if lang in _MORE_LATIN:  # (round 17: "y", "e", "und", "et" between digit words)
+            gap = f"{_MIXED_GAP}(?:{_MORE_CONNECTORS}{_MIXED_GAP})?"
+        out[lang] = (re.compile(f"{word}(?:{gap}{word}){{6,}}+"),
                      re.compile(f"({words}){tone}"), meaning)
     return out
+
+
+# The words that join digit words said aloud in the Latin languages: Spanish y, Portuguese
+# and Italian e, German und, French et (taken out of a run read: see _more_said).
+_MORE_CONNECTORS = "(?<![a-z])(?:y|e|und|et)(?![a-z])"
+_MORE_CONNECTOR = re.compile(f"[ \t]*+{_MORE_CONNECTORS}")
 
 
 _MORE_RUNS = _more_runs()
@@ -3266,7 +3278,10 @@ def _more_said(data: bytes, budget: Budget | None = None) -> bytes | None:
                 budget.spend(len(m.group()) // 2)  # (a Python step per word)
             # each word as its English one, what parts them kept ("один, три": "one, three",
             # a list of digits as the English rules read one)
-            runs.append(parts.sub(english, m.group()))
+            run = m.group()
+            if lang in _MORE_LATIN:  # (a connector out, as the separators about it are)
+                run = _MORE_CONNECTOR.sub("," if "," in run else "", run)
+            runs.append(parts.sub(english, run))
     if not runs:
         return None
     # (after the text, each after a bar and a line end: in place, a Cantonese reading of

@@ -223,3 +223,30 @@ def test_not_a_mainland_calling_code_stays_clean(body):
 ])
 def test_mainland_phone_parts_by_their_labels_found(body):
     assert "mobile" in found(body)
+
+
+# =============================================================================================
+# Digit words said aloud with a connector between (y, e, und, et)
+
+@pytest.mark.parametrize("body", [
+    "uno tres nueve uno y dos tres cuatro y cinco seis siete ocho",
+    "Mi número: uno, tres, nueve, uno y dos, tres, cuatro y cinco, seis, siete, ocho",
+    "um três nove um e dois três quatro e cinco seis sete oito",
+    "uno tre nove uno e due tre quattro e cinque sei sette otto",
+    "eins drei neun eins und zwei drei vier und fünf sechs sieben acht",
+    "un trois neuf un et deux trois quatre et cinq six sept huit",
+])
+def test_digit_words_with_connectors_found(body):
+    assert "mobile" in found(body, TEXT)
+
+
+@pytest.mark.parametrize("body", [
+    "uno y dos y tres y cuatro y cinco y seis y siete: ¡a contar!",
+    "Tengo dos perros y tres gatos, y cuatro peces y un loro",
+    "un et deux et trois, nous irons au bois",
+    "eins und zwei und drei und vier, fünf und sechs",
+    "Canción: uno, dos, tres, cuatro, cinco, seis, siete, ocho, nueve, diez",
+    "uno e due e tre e quattro e cinque e sei e sette e otto e nove",
+])
+def test_counting_with_connectors_stays_clean(body):
+    assert found(body, TEXT) == set()
