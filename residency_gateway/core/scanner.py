@@ -749,9 +749,14 @@ _PHONE_WORDS = re.compile(_any_of(
 # (with the traditional forms Hong Kong, Macau and Taiwan write: 身分證, 證件)
 _ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "證", "號")
 # Words that say the fields after them are one ID's parts, whatever those are labelled.
-_STRONG_ID_WORDS = _any_of("身份", "身分", "证件", "證件", b"citizen", b"resident", b"id card",
-                           b"idcard", b"id_card", b"id number", b"id_number", b"idnumber",
-                           b"id_no", b"idno")
+# Round 17: every spelling of an identity card as whole words (Identity Card, identity_card,
+# ID-Card, "ID. card", idCardNo ...; not "paid card"), so a first-generation ID after one is no
+# payment card's number though "card" is a device word. (Not Indonesia's KTP or kartu
+# identitas: a card of the product's own markets says nothing of China.)
+_STRONG_ID_WORDS = re.compile(_any_of(
+    "身份", "身分", "证件", "證件", b"citizen", b"resident", b"id number", b"id_number",
+    b"idnumber", b"id_no", b"idno").pattern
+    + rb"|(?<![a-z])(?:identity|id)[ ._-]{0,2}card")
 _DEVICE_WORDS = re.compile(_any_of(
     b"imei", b"imsi", b"meid", b"iccid", b"card", b"serial", b"amex",
     # (round 15: American Express spelled out)
@@ -796,12 +801,17 @@ def _amex_card(sizes: list[int], joined: str, data: bytes, start: int) -> bool:
     worse than pinning a card payment to China."""
     return (joined[:2] in ("34", "37") and _luhn_ok(joined)
             and (sizes == [4, 6, 5] or _context(data, start, _DEVICE_WORDS))
-            and not _context(data, start, _STRONG_ID_WORDS))
+            and not _context(data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH))
 
 
-def _context(data: bytes, start: int, words: re.Pattern[bytes]) -> bool:
-    """One of `words` in the 24 bytes before a run (case-insensitive for ASCII)."""
-    return words.search(data[max(0, start - 24):start].lower()) is not None
+def _context(data: bytes, start: int, words: re.Pattern[bytes], reach: int = 24) -> bool:
+    """One of `words` in the `reach` bytes before a run (case-insensitive for ASCII)."""
+    return words.search(data[max(0, start - reach):start].lower()) is not None
+
+
+# How far back an ID's own label is looked for where a card word would excuse a 15-digit
+# number as a card's ("ID card back side, number ...": round 17).
+_ID_LABEL_REACH = 48
 
 
 def _grouping_ok(sizes: tuple[int, ...], candidate: str, plus: bool,
@@ -1354,7 +1364,13 @@ _PLACE_AMOUNT_WORDS = re.compile(
         "总计", "總計", "总额", "總額", "余额", "餘額", "残高", "价", "價", "费", "費", "款", "元",
         "円", "圆", "圓", "人民币", "大写", "大寫", "额", "額", "值", "收入", "营收", "營收",
         "利润", "利潤", "资产", "資產", "成本", "预算", "預算", "资本", "資本", "금액", "잔액",
-        "원", "ราคา", "ยอด", "บาท", "المبلغ", "مبلغ", "الإجمالي", "السعر", "ريال", "درهم",
+        "원",
+        # (round 17: the Korean amount, price and count words: 예산 budget, 가격 price, 매출
+        # sales, 자본금 capital, 비용 cost ...; a Korean amount said a sentence after "전화
+        # 문의" is no phone number)
+        "예산", "가격", "매출", "자본", "비용", "총액", "합계", "수입", "소득", "급여", "연봉",
+        "대출", "수익", "이익", "단가", "요금", "결제", "인구", "수량", "지출", "보증금",
+        "ราคา", "ยอด", "บาท", "المبلغ", "مبلغ", "الإجمالي", "السعر", "ريال", "درهم",
         "tổng", "giá", "số tiền")).encode())
 
 
@@ -1821,21 +1837,65 @@ _TEX_COMMANDS = (
     rb"|qquad|space|nobreakspace|nobreak|allowbreak|relax|displaystyle|textstyle|scriptstyle"
     rb"|mathord|mathrm|mathit|mathbf|mathsf|mathtt|mathnormal|mathup|text|textrm|textit|textbf"
     rb"|textsf|texttt|textup|textnormal|textmd|mbox|hbox|makebox|operatorname|rm|it|bf|tt|sf"
-    rb"|boldsymbol|bm|num|ensuremath|mathstrut|strut|hfil|hfill|nolinebreak|linebreak|ignorespaces")
-_TEX_ARGUMENT = rb"hspace|hphantom|phantom|mspace|mathclap|mathrlap|mathllap|rlap|llap"
+    rb"|boldsymbol|bm|num|ensuremath|mathstrut|strut|hfil|hfill|nolinebreak|linebreak|ignorespaces"
+    # (round 17: decorations of their one argument, the digit group itself, whose braces are
+    # bits: \\overline{1234}, \\boxed{139}, \\underline, \\emph, \\mathbb, \\hat ...)
+    rb"|overline|underline|boxed|fbox|framebox|emph|uline|uuline|uwave|sout|xout|hl|ul|st|so"
+    rb"|cancel|bcancel|xcancel|widehat|widetilde|hat|bar|tilde|vec|check|breve|mathring"
+    rb"|overrightarrow|overleftarrow|underbrace|overbrace|smash|mathcal|mathbb|mathfrak|mathscr"
+    rb"|textsc|textsl|textmd|textlf|mathbfit|symbf|symrm|symup|pmb|large|Large|small|footnotesize"
+    rb"|normalsize|huge|Huge|tiny|scriptsize|bfseries|itshape|ttfamily|rmfamily|sffamily|upshape")
+# (round 17: a command's first argument taken with it, the decoration's colour or size, the
+# digit group after it a group: \\textcolor{red}{139}, \\color[rgb]{1,0,0}, \\colorbox{..}{..};
+# \\fcolorbox takes two)
+_TEX_ARGUMENT = (rb"hspace|hphantom|phantom|mspace|mathclap|mathrlap|mathllap|rlap|llap"
+                 rb"|textcolor|color|colorbox|highlight|hlc|raisebox|scalebox")
+_TEX_TWO_ARGUMENTS = rb"fcolorbox|resizebox"
+_TEX_ARG = rb"[ \t]*+\{[^{}]{0,24}+\}"
 _TEX_DIMENSION = rb"kern|mkern|hskip|mskip"
 _TEX_BIT = (rb"(?:\\++(?:[,:;!> ]|(?:" + _TEX_COMMANDS + rb")(?![A-Za-z])\*?|(?:"
-            + _TEX_ARGUMENT + rb")(?![A-Za-z])\*?[ \t]*+\{[^{}]{0,24}+\}|(?:" + _TEX_DIMENSION
+            + _TEX_ARGUMENT + rb")(?![A-Za-z])\*?(?:\[[^\]]{0,16}+\])?" + _TEX_ARG + rb"|(?:"
+            + _TEX_TWO_ARGUMENTS + rb")(?![A-Za-z])\*?(?:\[[^\]]{0,16}+\])?" + _TEX_ARG
+            + _TEX_ARG + rb"|(?:" + _TEX_DIMENSION
             + rb")(?![A-Za-z])[ \t]*+=?[ \t]*+-?(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)[ \t]*+"
             rb"(?:em|ex|pt|mu|mm|cm|in|sp|bp|pc|dd)(?![A-Za-z]))|[{}])")
 _TEX_JOINT = re.compile(rb"[0-9]((?:[ \t~]*+" + _TEX_BIT + rb")++[ \t~]*+)(?=[0-9])")
+# (round 17: a digit group in a command's argument, decorated, coloured or set in a font, is
+# its digits: "$139\\overline{1234}5678$", "\\textcolor{red}{139}", "\\fcolorbox{r}{y}{139}")
+_TEX_DECORATED = re.compile(
+    rb"\\++(?:(?:" + _TEX_COMMANDS + rb")(?![A-Za-z])\*?|(?:" + _TEX_ARGUMENT
+    + rb")(?![A-Za-z])\*?(?:\[[^\]]{0,16}+\])?" + _TEX_ARG + rb"|(?:" + _TEX_TWO_ARGUMENTS
+    + rb")(?![A-Za-z])\*?(?:\[[^\]]{0,16}+\])?" + _TEX_ARG + _TEX_ARG
+    + rb")[ \t]*+\{([0-9][0-9 \t~]{0,23}+)\}")
+
+
+# Round 17: TeX's thousands grouping, a thin (or medium, thick) space or {,} before groups of
+# exactly three digits to the number's end ("13\\,912\\,345\\,678", as siunitx and every paper
+# set a large amount), is a comma: an amount stays an amount as "13,912,345,678" does, while
+# "139\\,1234\\,5678" (groups of four) is still joined.
+# The number whole (not its last groups after a group of other size: "1\\,391\\,23X"), and
+# not one of an ID's lengths (15, 18 digits: an ID so grouped is read as ever).
+_TEX_THOUSANDS = re.compile(rb"(?<![0-9])(?<!\\[,:;])(?<!\{,\})[0-9]{1,3}+(?:(?:\\++[,:;]|\{,\})"
+                            rb"[0-9]{3}+)++(?![0-9])(?!(?:\\++[,:;]|\{,\})[0-9A-Za-z])")
+_TEX_THOUSANDS_MARK = re.compile(rb"\\++[,:;]|\{,\}")
 
 
 def _tex(data: bytes) -> bytes | None:
-    """`data` with TeX spacing and grouping between digits taken out (see _TEX_BIT); None
-    when there is none (for most texts _other_readings decides that: see _HINTS_TABLE)."""
-    out = _TEX_JOINT.sub(_tex_joint, data)
+    """`data` with TeX spacing and grouping between digits taken out (see _TEX_BIT), and its
+    thousands separators as commas (see _TEX_THOUSANDS); None when there is none (for most
+    texts _other_readings decides that: see _HINTS_TABLE)."""
+    out = data
+    if b"\\" in data or b"{,}" in data:
+        out = _TEX_DECORATED.sub(rb"\1", _TEX_THOUSANDS.sub(_tex_thousands, out))
+    out = _TEX_JOINT.sub(_tex_joint, out)
     return out if len(out) != len(data) else None
+
+
+def _tex_thousands(m: re.Match[bytes]) -> bytes:
+    """A number in TeX's thousands grouping (see _TEX_THOUSANDS) with commas between."""
+    text = m.group()
+    out = _TEX_THOUSANDS_MARK.sub(b",", text)
+    return text if len(out) - out.count(b",") in (15, 18) else out
 
 
 def _tex_joint(m: re.Match[bytes]) -> bytes:
@@ -1847,17 +1907,19 @@ def _tex_joint(m: re.Match[bytes]) -> bytes:
 
 # Round 16: phone-keypad letters in a mobile (a vanity number, "139-1ADG-JMPT", "+86 1DW 1ADG
 # JMPT": A-C are 2, D-F 3, ... W-Z 9 on every keypad), read as the digits a dialer dials, only
-# where the run is a mainland mobile's by more than its letters: after +86 / 0086 or a phone
-# word, or with the mobile prefix (1[3-9]x) in digits first and grouped as a mobile is (3-4-4,
-# 3-8, 7-4) with four digits at least. Capital letters only, 11 characters (with separators
-# between); a North American 1-800 number ("1-800-FLOWERS") stays as it is. Product codes,
-# plates and booking references are not so shaped (or have lower case, or more letters).
-_KEYPAD_GATE = re.compile(rb"[0-9][ .\-()]{0,2}[A-Z]")  # (a digit, then a capital)
+# where the run is said to be a mainland mobile's by more than its letters: after +86 / 0086
+# or a phone word (round 17: only there; the shape alone, 1[3-9]x first and grouped 3-4-4 /
+# 3-8 / 7-4, is every SKU's, voucher's, tracking number's and order reference's). Capitals or
+# lower case (round 17: "+86 139-1adg-jmpt", typed on a phone), 11 characters (with
+# separators between); a North American 1-800 number ("1-800-FLOWERS") stays as it is.
+_KEYPAD_GATE = re.compile(rb"[0-9][ .\-()]{0,2}[A-Za-z]")  # (a digit, then a letter)
 _KEYPAD_NUMBER = re.compile(rb"(?<![0-9A-Za-z+])(?:(\+ ?86|0086)[ \-.]?\(?)?"
-                            rb"(1(?:[ \-.()]{0,2}[0-9A-Z]){10})(?![0-9A-Za-z])")
-_KEYPAD_DIGITS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"22233344455566677778889999")
-_KEYPAD_NORTH_AMERICAN = re.compile(rb"1[ \-.]?8(?:00|88|77|66|55|44|33)(?:[ \-.]|[A-Z])")
+                            rb"(1(?:[ \-.()]{0,2}[0-9A-Za-z]){10})(?![0-9A-Za-z])")
+_KEYPAD_DIGITS = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                                 b"22233344455566677778889999" * 2)
+_KEYPAD_NORTH_AMERICAN = re.compile(rb"1[ \-.]?8(?:00|88|77|66|55|44|33)(?:[ \-.]|[A-Za-z])")
 _KEYPAD_REACH = 24
+_KEYPAD_LOWER_WORD = re.compile(rb"[a-z]{5}")
 
 
 def _keypad(data: bytes) -> bytes | None:
@@ -1873,19 +1935,16 @@ def _keypad(data: bytes) -> bytes | None:
             if m.end() >= hi and hi < len(data):
                 continue  # (cut by the window: the run goes on)
             body = m.group(2)
-            letters = sum(1 for c in body if 65 <= c <= 90)
-            if not letters or m.start(2) > gate.start() + 1 or m.end(2) <= gate.start():
+            # (max < 65: no letter in it; lower case only after the mobile prefix in digits
+            # and in groups of four letters at most, as a keypad word of a 4-4 mobile is:
+            # "tel 1 hour before", "tel 139 hours ago" and "\\overline" are words)
+            if (max(body) < 65 or m.start(2) > gate.start() + 1 or m.end(2) <= gate.start()
+                    or (m.group(1) is None and (_KEYPAD_NORTH_AMERICAN.match(body) or not _context(
+                        data, m.start(), _PHONE_WORDS)))
+                    or (body != body.upper() and not (
+                        body[:3].isdigit() and body[1] in b"3456789"
+                        and _KEYPAD_LOWER_WORD.search(body) is None))):
                 continue
-            if m.group(1) is None:
-                if _KEYPAD_NORTH_AMERICAN.match(body):
-                    continue
-                if not _context(data, m.start(), _PHONE_WORDS):
-                    sizes = tuple(len(g) for g in re.split(rb"[ \-.()]+", body))
-                    digits = sum(1 for c in body if 48 <= c <= 57)
-                    if not (body[:3].isdigit() and body[1] in b"3456789"
-                            and sizes in ((3, 4, 4), (3, 8), (7, 4))
-                            and digits >= 4 and letters <= 7):
-                        continue
             if out is None:
                 out = bytearray(data)
             out[m.start(2):m.end(2)] = body.translate(_KEYPAD_DIGITS)
@@ -1962,12 +2021,13 @@ def _kun(data: bytes) -> bytes | None:
 
 # Where TeX (_tex) or keypad letters (_keypad) could stand between digits, decided in C for
 # the whole text: a backslash (memchr), or on the text with its separators deleted, digits as
-# 0, capitals as A, { } as o c: a digit then two capitals (keypad letters; no ISO "T12:00"),
-# or a digit then an empty group (searches with literals: sre's fast prefix search).
+# 0, capitals as A, lower case as a, { } as o c: a digit then two letters of one case (keypad
+# letters; no ISO "T12:00"), or a digit then an empty group (searches with literals: sre's
+# fast prefix search).
 _HINTS_TABLE = bytes(ord("0") if 48 <= c <= 57 else ord("A") if 65 <= c <= 90 else ord(
-    {123: "o", 125: "c"}.get(c, ".")) for c in range(256))
+    "a") if 97 <= c <= 122 else ord({123: "o", 125: "c"}.get(c, ".")) for c in range(256))
 _HINTS_DELETED = b" \t.-()~"
-_KEYPAD_HINT = re.compile(rb"0AA")
+_KEYPAD_HINT = re.compile(rb"0AA|0aa")
 _EMPTY_GROUP_HINT = re.compile(rb"0oc")
 
 
@@ -3131,14 +3191,17 @@ _MORE_LATIN_TABLE = bytes(
     else ord(".") for c in range(256))
 # (seven words, each after separators; the skeleton is read after a space, so a word at the
 # text's start has one too)
-_MORE_LATIN_SEVEN = re.compile(rb" ww{1,6}+" + rb" ++ww{1,6}+" * 6 + rb"(?!w)")
+# (round 17: a connector of one letter may stand between words, as a number is said aloud:
+# "uno tres nueve uno y dos ...", Portuguese and Italian "e"; "und", "et" are words of the
+# letters already; ~1.5 us more per 2 KB than without)
+_MORE_LATIN_SEVEN = re.compile(rb" ww{1,6}+" + rb" ++(?:[w.] ++)?+ww{1,6}+" * 6 + rb"(?!w)")
 # (first, where seven such words could be at all: a stretch of those letters and separators as
 # long as seven words of two letters and their separators, found with one translate and one
 # search; most JSON has none, and the pattern is tried from the first only)
 # (a quote, colon, equals sign or bracket, which only open a run, ends a stretch: in JSON, keys and
 # values of those letters would otherwise make stretches)
 _MORE_LATIN_STRETCH_TABLE = bytes(
-    ord("w") if c in _MORE_LATIN_LETTERS or c in b" \t\r\n,;-/_.|" else ord(".")
+    ord("w") if c in _MORE_LATIN_LETTERS or c in b" \t\r\n,;-/_.|yY" else ord(".")
     for c in range(256))
 _MORE_LATIN_LEAST = b"w" * 20
 # (each gate word as it may be written: capitals, a capital first, and as the scanner's
@@ -3168,9 +3231,18 @@ def _more_runs() -> dict[str, tuple[re.Pattern[str], re.Pattern[str], dict[str, 
         else:
             word = (f"(?<![a-z0-9{_SPACED_LETTERS}])(?:{words}){tone}"
                     f"(?![a-z0-9{_SPACED_LETTERS}])")
-        out[lang] = (re.compile(f"{word}(?:{_MIXED_GAP}{word}){{6,}}+"),
+        gap = _MIXED_GAP
+        if lang in _MORE_LATIN:  # (round 17: "y", "e", "und", "et" between digit words)
+            gap = f"{_MIXED_GAP}(?:{_MORE_CONNECTORS}{_MIXED_GAP})?"
+        out[lang] = (re.compile(f"{word}(?:{gap}{word}){{6,}}+"),
                      re.compile(f"({words}){tone}"), meaning)
     return out
+
+
+# The words that join digit words said aloud in the Latin languages: Spanish y, Portuguese
+# and Italian e, German und, French et (taken out of a run read: see _more_said).
+_MORE_CONNECTORS = "(?<![a-z])(?:y|e|und|et)(?![a-z])"
+_MORE_CONNECTOR = re.compile(f"[ \t]*+{_MORE_CONNECTORS}")
 
 
 _MORE_RUNS = _more_runs()
@@ -3206,7 +3278,10 @@ def _more_said(data: bytes, budget: Budget | None = None) -> bytes | None:
                 budget.spend(len(m.group()) // 2)  # (a Python step per word)
             # each word as its English one, what parts them kept ("один, три": "one, three",
             # a list of digits as the English rules read one)
-            runs.append(parts.sub(english, m.group()))
+            run = m.group()
+            if lang in _MORE_LATIN:  # (a connector out, as the separators about it are)
+                run = _MORE_CONNECTOR.sub("," if "," in run else "", run)
+            runs.append(parts.sub(english, run))
     if not runs:
         return None
     # (after the text, each after a bar and a line end: in place, a Cantonese reading of
@@ -3415,7 +3490,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             first_gen_device = len(groups[0]) == 15 and (
                 _context(data, start, _DEVICE_WORDS)
                 or _context(data, start, _FIFTEEN_DIGIT_WORDS)) and not _context(
-                    data, start, _STRONG_ID_WORDS)
+                    data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH)
             token = _id_token(groups[0].upper(), start, today) if (
                 resident_ids and not first_gen_device
                 and (first_generation or len(groups[0]) != 15)) else None
@@ -3760,13 +3835,19 @@ class _Joints(list[int]):
 # US-style forms and CRMs keep one: for fields _glued joined, they say what a phone word says
 # (see _phone_parts). Whole words only, and only labels of a phone's parts: "postal_code",
 # "number", "line", a bare "prefix" say nothing (an address or an order is no phone), nor
-# "cc_number" (a card).
-_CALLING_CODE_WORDS = (rb"(?<![a-z0-9])(?:(?:country|calling|dial|dialing|dialling|isd|idd)"
-                       rb"[ _-]?(?:code|prefix)(?![a-z0-9])|cc(?![a-z0-9_]))")
+# "cc_number" (a card). Round 17: "cc" alone as a whole word (not "engine_cc", an engine's
+# displacement, nor "engine cc"), or after a phone's words (country_cc, phone_cc, tel-cc);
+# the Chinese labels of the parts a mainland CRM writes (国家代码, 国际区号, 号段, 号码).
+_CALLING_CODE_WORDS = (
+    rb"(?<![a-z0-9])(?:(?:country|calling|dial|dialing|dialling|isd|idd)[ _-]?(?:code|prefix)"
+    rb"(?![a-z0-9])|(?:country|calling|dial|phone|tel|mobile|intl|isd|idd)[ _-]?cc(?![a-z0-9_]))"
+    rb"|(?<![a-z0-9_])(?<!engine )(?<!engine-)cc(?![a-z0-9_])|"
+    + "|".join(("国家代码", "國家代碼", "国家码", "國家碼", "国际代码", "國際代碼", "国际区号",
+                "國際區號", "国家区号", "國家區號", "国际冠码", "國際冠碼")).encode())
 _PHONE_PART_WORDS = re.compile(
     _CALLING_CODE_WORDS + rb"|(?<![a-z0-9])(?:(?:area|std|trunk)[ _-]?(?:code|prefix)"
     rb"|(?:national|subscriber|local|dial)[ _-]?(?:number|num|no)|ndc)(?![a-z0-9])|"
-    + "|".join(("区号", "區號", "市外局番")).encode())
+    + "|".join(("区号", "區號", "市外局番", "号段", "號段", "号码", "號碼")).encode())
 # (a country code given in the first field that is not 86: no mainland mobile after it)
 _CALLING_CODE = re.compile(_CALLING_CODE_WORDS)
 
@@ -3891,6 +3972,11 @@ _SCRIPT_LOOKALIKE_ANY = re.compile(f"[{_SCRIPT_LOOKALIKE_CHARS}]")
 _SCRIPT_LOOKALIKE_WORD = re.compile(
     f"(?<![^\\W_])[0-9XxOoIl{_OCR_LETTERS.decode()}{_SCRIPT_LOOKALIKE_CHARS}]{{11,18}}"
     f"(?![^\\W_])")
+# (phone words of the scripts, for a look-alike first or last in a word: тел, телефон, моб,
+# сотовый, τηλ, τηλέφωνο, κινητό; their o as _prepared has folded it, Latin)
+_SCRIPT_PHONE_WORDS = re.compile("\u0442\u0435\u043b|\u043c[\u043eo]\u0431"
+                                 "|\u0441[\u043eo]\u0442[\u043eo]\u0432"
+                                 "|\u03c4\u03b7\u03bb|\u03ba\u03b9\u03bd\u03b7\u03c4")
 _SCRIPT_AS_DIGITS = str.maketrans({**_SCRIPT_LOOKALIKES, **{
     chr(a): chr(b) for a, b in zip(b"OoIl" + _OCR_LETTERS, b"0011" + b"558226699740",
                                    strict=True)}})
@@ -3911,6 +3997,15 @@ def _script_lookalikes(data: bytes) -> bytes | None:
                 or sum(c in "0123456789" for c in word) < 7 or "X" in word[:-1]
                 or "x" in word[:-1]):
             return word
+        # (round 17: a look-alike first or last only, with no phone or ID word before the
+        # word, is a series letter of a Russian invoice or order number: "1391234567" and Ze;
+        # an 18-character ID carries its check character)
+        if len(word) != 18 and _SCRIPT_LOOKALIKE_ANY.search(word, 1, len(word) - 1) is None:
+            before = text[max(0, m.start() - 24):m.start()].lower()
+            raw = before.encode("utf-8", "replace")
+            if (_PHONE_WORDS.search(raw) is None and _ID_WORDS.search(raw) is None
+                    and _SCRIPT_PHONE_WORDS.search(before) is None):
+                return word
         return word.translate(_SCRIPT_AS_DIGITS)
 
     read_text = _SCRIPT_LOOKALIKE_WORD.sub(read, text)

@@ -89,7 +89,7 @@ def test_tex_guards_stay_clean(tex):
 # -- keypad letters -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("key", "value"), [
-    ("note", "139-1ADG-JMPT"), ("note", "call +86 139 1ADG JMPT"), ("note", "+86-1391-ADG-JMPT"),
+    ("note", "tel 139-1ADG-JMPT"), ("note", "call +86 139 1ADG JMPT"), ("note", "+86-1391-ADG-JMPT"),
     ("phone", "1391ADGJMPT"), ("msg", "my mobile is 139 1234 LOVE"), ("x", "0086 139 1234 JMPT"),
     ("tel", "+86 (139) 1ADG-JMPT"), ("contact", "139.1ADG.JMPT"),
 ])
