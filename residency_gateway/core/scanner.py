@@ -1981,11 +1981,15 @@ _KUN_PHONE_WORDS = _any_of(b"denwa", "でんわ", b"keitai", "けいたい", "�
 _KUN_REACH = 40  # bytes before a run where its phone word is looked for
 
 
+_KATA_AS_HIRA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
+
+
 def _kun(data: bytes) -> bytes | None:
     """`data` with each run of Japanese digit words after a phone word written in digits
     (see _KUN_DIGITS); None when there is none."""
-    if b"\xe3" in data and (b"\xe3\x81" in data or b"\xe3\x82" in data):
-        spans = [(0, len(data))]  # hiragana: the whole text is read
+    if b"\xe3" in data and (b"\xe3\x81" in data or b"\xe3\x82" in data
+                            or b"\xe3\x83" in data):
+        spans = [(0, len(data))]  # kana: the whole text is read
     else:
         skeleton = data.translate(_KUN_TABLE)
         spans = []
@@ -2003,7 +2007,9 @@ def _kun(data: bytes) -> bytes | None:
     pieces: list[bytes] = []
     last = 0
     for lo, hi in spans:
-        text = data[lo:hi].decode("utf-8", "surrogateescape").lower()
+        # (katakana as hiragana, as a form's readings field writes them: round 17; each is
+        # three bytes in UTF-8 as its hiragana is, so offsets hold)
+        text = data[lo:hi].decode("utf-8", "surrogateescape").lower().translate(_KATA_AS_HIRA)
         for m in _KUN_RUN.finditer(text):
             start = lo + len(text[:m.start()].encode("utf-8", "surrogateescape"))
             before = data[max(0, start - _KUN_REACH):start].lower()

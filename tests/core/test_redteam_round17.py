@@ -226,9 +226,6 @@ def test_kun_spellings_found(body):
     assert "mobile" in found(body, TEXT)
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 MISS: kun readings in katakana (as a form "
-                   "field for readings is written) are not read: _kun's words are hiragana "
-                   "and romaji only")
 def test_kun_in_katakana_found():
     assert "mobile" in found("電話 ヒト ミ ク ヒト フタ ミ ヨ イツ ム ナナ ヤ", TEXT)
 
