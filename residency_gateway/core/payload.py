@@ -33,6 +33,7 @@ import functools
 import hashlib
 import html
 import io
+import itertools
 import json
 import lzma
 import quopri
@@ -2230,6 +2231,75 @@ def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
 
 # -- structure ------------------------------------------------------------------------------
 
+# The parts of a phone number stored as an object, by role; a key is matched lowered, with its
+# separators taken out (countryCode, country_code, country-code)
+_PHONE_ROLES = (
+    ("country", frozenset({"countrycode", "callingcode", "dialcode", "countrycallingcode", "cc",
+                           "countrydialcode", "idd", "isd", "phonecountrycode", "国家代码",
+                           "国际区号", "国家区号", "國家代碼", "國際區號"})),
+    ("area", frozenset({"areacode", "prefix", "ndc", "trunk", "networkcode", "mobileprefix",
+                        "区号", "區號", "号段", "號段", "市外局番"})),
+    ("number", frozenset({"number", "nationalnumber", "subscribernumber", "localnumber",
+                          "line", "linenumber", "phonenumber", "phone", "mobile", "号码",
+                          "號碼", "电话", "電話"})),
+)
+_FLAT_OBJECT = re.compile(rb"\{[^{}\[\]]{8,1024}+\}")  # (possessive: no backtracking)
+# (on the text lowered: a case-insensitive regex of these cost 18 us a 2 KB body, fifteen
+# byte searches 15 us, these ~5)
+_CJK_BEFORE_MARK = ("区".encode(), "區".encode())
+_CJK_AFTER_MARK = ("段".encode(), "码".encode(), "碼".encode())
+
+
+def _phone_object_hint(data: bytes) -> bool:
+    lowered = data.lower()
+    if b"ode" in lowered or b"refix" in lowered or b"ndc" in lowered or b'"cc"' in lowered:
+        return True
+    if data.isascii():
+        return False
+    # (区号 號段 号码 ...: each 号 or 號 found, and its neighbours looked at)
+    for mark in ("号".encode(), "號".encode()):
+        pos = data.find(mark)
+        while pos >= 0:
+            if data[pos - 3:pos] in _CJK_BEFORE_MARK or data[pos + 3:pos + 6] in _CJK_AFTER_MARK:
+                return True
+            pos = data.find(mark, pos + 3)
+    return "局番".encode() in data
+MAX_PHONE_OBJECTS = 256
+_PHONE_PART_MARKS = str.maketrans("", "", " -()+.\t")
+_KEY_MARKS = str.maketrans("", "", " _-.\t")
+
+
+def phone_objects(data: bytes) -> str | None:
+    """Each flat JSON object of `data` holding two of a phone's parts or more (country code,
+    area code or prefix, number), written as the number its parts make in their roles' order,
+    one a line; None when there is none. (The joined-fields reading joins parts in the order
+    they were written, which a writer sorting keys turns around.)"""
+    if not _phone_object_hint(data):
+        return None
+    lines = []
+    for m in itertools.islice(_FLAT_OBJECT.finditer(data), MAX_PHONE_OBJECTS):
+        try:
+            obj = orjson.loads(m.group())
+        except orjson.JSONDecodeError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        parts: dict[str, str] = {}
+        for key, value in obj.items():
+            digits = str(value).translate(_PHONE_PART_MARKS)
+            if not digits.isascii() or not digits.isdigit():
+                continue
+            name = str(key).translate(_KEY_MARKS).lower()
+            for role, names in _PHONE_ROLES:
+                if name in names and role not in parts:
+                    parts[role] = digits
+        if len(parts) >= 2 and "number" in parts:
+            country = parts.get("country")
+            lines.append(("+" + country if country else "") + parts.get("area", "")
+                         + parts["number"])
+    return "\n".join(lines) if lines else None
+
+
 def validate_json(data: bytes) -> None:
     """Refuse a body that is not JSON. Numbers are not converted (no 4,300-digit int limit)."""
     try:
@@ -2576,6 +2646,10 @@ class _Inspection:
             return
         if ctype == "application/json" or ctype.endswith("+json"):
             validate_json(data)
+            if (phone := phone_objects(data)) is not None:
+                # Round 17: a phone stored as an object of parts, in whatever key order (a
+                # writer that sorts keys puts area_code before country_code before number)
+                self.view(f"{label}/phone-objects", phone)
         elif ctype == "application/x-www-form-urlencoded":
             validate_form(data)
             if b"]=" in data or b"%5D=" in data or b"%5d=" in data:

@@ -104,9 +104,6 @@ def test_chinese_phone_part_labels_found():
     assert "mobile" in found(j({"国家代码": "86", "号段": "139", "号码": "12345678"}))
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 MISS: phone parts stored number-first "
-                   "({number, area_code, country_code}, as a dict sorted by key serializes "
-                   "them) are joined in the wrong order and never form the mobile")
 def test_phone_parts_in_key_order_found():
     assert "mobile" in found(j({"number": "12345678", "area_code": "139",
                                 "country_code": "86"}))

@@ -192,3 +192,27 @@ def test_crumbs_of_a_cookie_are_read_joined_in_order(names):
 def test_ordinary_numbered_cookies_stay_clean():
     cookie = "_ga=GA1.1.139123; _ga_1=GS1.1.4567; _gid=GA1.2.8; ab_1=1; ab_2=2; ab_3=3"
     assert not line_found("/", "", [("Cookie", cookie)])
+
+
+# ---------------------------------------------------------------------------------------------
+# A phone stored as an object of parts, in any key order (round 17: sorted keys put area_code
+# before country_code before number)
+
+@pytest.mark.parametrize("body", [
+    {"area_code": "139", "country_code": "86", "number": "12345678"},
+    {"phone": {"areaCode": "139", "countryCode": "+86", "number": "1234 5678"}},
+    {"line": "12345678", "prefix": "139"},
+    {"号码": "12345678", "号段": "139", "国家代码": "86"},
+])
+def test_phone_objects_are_read_in_their_roles_order(body):
+    assert "mobile" in found(json.dumps(body, sort_keys=True, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("body", [
+    {"area_code": "139", "country_code": "65", "number": "12345678"},
+    {"area_code": "139", "country_code": "62", "number": "12345678"},
+    {"code": "139", "number": "12345678"},  # (no role: code of what?)
+    {"postal_code": "139123", "number": "12", "country_code": "SG"},
+])
+def test_other_countries_phone_objects_and_other_objects_stay_clean(body):
+    assert not found(json.dumps(body, sort_keys=True))
