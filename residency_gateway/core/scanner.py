@@ -814,6 +814,17 @@ def _context(data: bytes, start: int, words: re.Pattern[bytes], reach: int = 24)
 _ID_LABEL_REACH = 48
 
 
+def _a_fraction(data: bytes, start: int, end: int, i: int) -> bool:
+    """Whether group `i` of the run [start, end) is the fraction of a decimal number: a
+    decimal point between it and a group of digits alone before it, and no more groups
+    after it (a dotted mobile or date goes on: "139.1234.5678")."""
+    spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+    if i >= len(spans) or i != len(spans) - 1:
+        return False
+    lo = spans[i][0]
+    return data[lo - 1:lo] == b"." and spans[i - 1][1] == lo - 1
+
+
 def _grouping_ok(sizes: tuple[int, ...], candidate: str, plus: bool,
                  keyword: bool = False) -> bool:
     """Whether a bare number joined from groups of `sizes` reads as a mainland mobile or
@@ -3545,6 +3556,11 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                         tuple(sizes[i:j + 1]), joined, False, id_word and fields is None)):
                     continue
                 if len(joined) == 15 and _amex_card(sizes[i:j + 1], joined, data, start):
+                    continue
+                if len(joined) == 15 and i and _a_fraction(data, start, end, i):
+                    # Round 18: the digits after a decimal point ("brightness":
+                    # 22.646366050515294; a face embedding's floats have 15-17) are no
+                    # first-generation ID: 8 in 20 random 512-float embeddings were read
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)

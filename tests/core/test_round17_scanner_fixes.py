@@ -250,3 +250,22 @@ def test_digit_words_with_connectors_found(body):
 ])
 def test_counting_with_connectors_stays_clean(body):
     assert found(body, TEXT) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Round 18: the fraction of a decimal number is no first-generation ID
+
+@pytest.mark.parametrize("body", [
+    '{"brightness": 22.646366050515294}', '{"s": "0.646366050515294"}',
+    '{"e": [-0.646366050515294, 1.646366050515294]}', "score 22.646366050515294",
+])
+def test_a_fifteen_digit_fraction_stays_clean(body):
+    assert found(body, JSON if body.startswith("{") else TEXT) == set()
+
+
+@pytest.mark.parametrize("body", [
+    "ID 110101900307123", "ID: 110101.900307.123", "110101900307123.0",
+    "身份证 110101.900307123", "tel 139.1234.5678",
+])
+def test_dotted_identifiers_and_zero_fractions_still_read(body):
+    assert found(body, TEXT)
