@@ -47,6 +47,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import brotli
 import orjson
@@ -2269,6 +2270,85 @@ _PHONE_PART_MARKS = str.maketrans("", "", " -()+.\t")
 _KEY_MARKS = str.maketrans("", "", " _-.\t")
 
 
+_OCR_TEXT_KEYS = ("text", "Text", "words", "word", "DetectedText", "char", "detectedText")
+_OCR_HINTS = tuple(b'"' + k.encode() + b'"' for k in _OCR_TEXT_KEYS)
+MAX_OCR_NODES = 200_000
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def _ocr_xy(item: dict[str, Any]) -> tuple[float, float] | None:
+    """Where an OCR object stands (left, top), by the box conventions vendors use."""
+    box = item.get("box") or item.get("bbox") or item.get("Polygon") or item.get("polygon")
+    if isinstance(box, list) and box:
+        first = box[0]
+        if isinstance(first, dict):
+            x, y = _number(first.get("X", first.get("x"))), _number(first.get("Y", first.get("y")))
+        elif isinstance(first, list) and len(first) >= 2:
+            x, y = _number(first[0]), _number(first[1])
+        else:
+            x, y = _number(first), _number(box[1]) if len(box) > 1 else None
+        return None if x is None or y is None else (x, y)
+    for key in ("location", "Location", "BoundingBox", "Geometry"):
+        place = item.get(key)
+        if isinstance(place, dict) and key == "Geometry":
+            place = place.get("BoundingBox")
+        if isinstance(place, dict):
+            x = _number(place.get("left", place.get("Left", place.get("x"))))
+            y = _number(place.get("top", place.get("Top", place.get("y"))))
+            return None if x is None or y is None else (x, y)
+    return None
+
+
+def ocr_word_runs(data: bytes) -> str | None:
+    """The text of each list of OCR objects in JSON `data` (three or more objects holding a
+    short text under a text key), joined as read: characters with nothing between, words with
+    a space; in the list's order, and again from left to right when every object has a box
+    and all stand on one line.
+    None when there is none."""
+    if not any(hint in data for hint in _OCR_HINTS):
+        return None
+    try:
+        tree = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    lines: list[str] = []
+    stack: list[Any] = [tree]
+    seen = 0
+    while stack and seen < MAX_OCR_NODES:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, dict):
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            continue
+        if not isinstance(node, list):
+            continue
+        items: list[tuple[tuple[float, float] | None, str]] = []
+        for element in node:
+            if isinstance(element, dict):
+                text = next((element[k] for k in _OCR_TEXT_KEYS
+                             if isinstance(element.get(k), str)), None)
+                if text is not None and len(text) <= 64:
+                    items.append((_ocr_xy(element), text))
+                stack.append(element)
+            elif isinstance(element, list):
+                stack.append(element)
+        if len(items) < 3:
+            continue
+        joint = "" if all(len(t) == 1 for _, t in items) else " "
+        lines.append(joint.join(t for _, t in items))
+        places = [xy for xy, _ in items]
+        if all(xy is not None for xy in places) and len({xy[1] for xy in places if xy}) == 1:
+            # (from the left, for objects of one line only: the same top; words of several
+            # lines sorted by x alone mixed the lines, round 18's own KTP bodies)
+            lines.append(joint.join(t for _, t in sorted(items, key=lambda it: (it[0] or (
+                0.0, 0.0))[0])))
+    return "\n".join(lines) if lines else None
+
+
 def phone_objects(data: bytes) -> str | None:
     """Each flat JSON object of `data` holding two of a phone's parts or more (country code,
     area code or prefix, number), written as the number its parts make in their roles' order,
@@ -2646,6 +2726,11 @@ class _Inspection:
             return
         if ctype == "application/json" or ctype.endswith("+json"):
             validate_json(data)
+            if (words := ocr_word_runs(data)) is not None:
+                # Round 18: OCR results as lists of character or word objects with their boxes
+                # (Baidu's chars, PaddleOCR, Textract WORD blocks, Rekognition detections): the
+                # box numbers stand between the digits the objects spell
+                self.view(f"{label}/ocr-words", words)
             if (phone := phone_objects(data)) is not None:
                 # Round 17: a phone stored as an object of parts, in whatever key order (a
                 # writer that sorts keys puts area_code before country_code before number)

@@ -390,8 +390,6 @@ def test_hidden_in_request_line_found(path, query, headers, kind):
 # objects spell, in reading order or in the detector's (shuffled) order, goes out unread.
 # (Likely: the JSON walk reads each "text" value apart; nothing joins sibling objects' text.)
 
-@pytest.mark.xfail(strict=True, reason="round 18 MISS: OCR char/word objects with boxes spell "
-                   "the ID or mobile; box numbers stand between the digits")
 @pytest.mark.parametrize(("body", "kind"), [
     (j({"words_result": [{"words": "公民身份号码"}], "chars": boxes(ID)}), "id"),
     (j({"chars": boxes(ID, shuffle=7)}), "id"),
@@ -415,7 +413,7 @@ def test_hidden_in_request_line_found(path, query, headers, kind):
 ], ids=["chars-ordered", "chars-shuffled", "chars-mobile", "chars-mobile-shuffled",
         "chars-no-box", "words-groups", "words-after-label", "words-mobile-after-label",
         "textract-blocks", "rekognition-detections"])
-def test_ocr_word_objects_missed(body, kind):
+def test_ocr_word_objects_found(body, kind):
     assert kind in found(body, JSON)
 
 

@@ -216,3 +216,26 @@ def test_phone_objects_are_read_in_their_roles_order(body):
 ])
 def test_other_countries_phone_objects_and_other_objects_stay_clean(body):
     assert not found(json.dumps(body, sort_keys=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# OCR results as lists of character or word objects with boxes (round 18)
+
+@pytest.mark.parametrize("body", [
+    {"chars": [{"text": c, "box": [10 * i, 5, 9, 12]} for i, c in enumerate("tel 13912345678")]},
+    {"result": {"lines": [{"words": w, "bbox": [[40 * i, 0], [40 * i + 30, 0]]}
+                          for i, w in enumerate(["tel", "139", "1234", "5678"])]}},
+    {"items": [{"word": w, "location": {"left": x, "top": 9}}
+               for w, x in (("5678", 300), ("tel", 10), ("1234", 200), ("139", 100))]},
+])
+def test_ocr_objects_are_read_in_order_and_from_the_left(body):
+    assert "mobile" in found(json.dumps(body))
+
+
+@pytest.mark.parametrize("body", [
+    {"messages": [{"text": "hello"}, {"text": "139"}, {"text": "ok"}, {"text": "12345678"}]},
+    {"words": [{"text": t, "box": [100 * i, 0, 50, 20]} for i, t in
+               enumerate(["Total", "139", "Qty", "1234", "SKU", "5678"])]},
+])
+def test_ordinary_lists_of_text_objects_stay_clean(body):
+    assert not found(json.dumps(body))
