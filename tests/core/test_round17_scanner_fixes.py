@@ -269,3 +269,19 @@ def test_a_fifteen_digit_fraction_stays_clean(body):
 ])
 def test_dotted_identifiers_and_zero_fractions_still_read(body):
     assert found(body, TEXT)
+
+
+@pytest.mark.parametrize("body", [
+    "tel 13912345678", "id a 13912345678", '{"t": "a13912345678"}',  # (short: no hex id)
+    '{"t": "tel-13912345678-ok"}', '{"t": "xyz13912345678xyz"}',  # (no hex token)
+])
+def test_numbers_beside_letters_outside_hex_ids_still_read(body):
+    assert "mobile" in found(body, JSON if body.startswith("{") else TEXT)
+
+
+def test_a_mobiles_digits_inside_a_hex_id_stay_clean():
+    assert found('{"t": "deadbeefcafe13912345678"}', JSON) == set()
+
+
+def test_an_id_inside_a_hex_like_token_keeps_its_check_character():
+    assert "id" in found('{"t": "abcdef110101199003071233"}', JSON)
