@@ -2303,18 +2303,19 @@ def _ocr_xy(item: dict[str, Any]) -> tuple[float, float] | None:
     return None
 
 
-def ocr_word_runs(data: bytes) -> str | None:
+def ocr_word_runs(data: bytes, tree: Any = None) -> str | None:
     """The text of each list of OCR objects in JSON `data` (three or more objects holding a
     short text under a text key), joined as read: characters with nothing between, words with
     a space; in the list's order, and again from left to right when every object has a box
-    and all stand on one line.
-    None when there is none."""
+    and all stand on one line. `tree`: `data` parsed already (validate_json's), else parsed
+    here. None when there is none."""
     if not any(hint in data for hint in _OCR_HINTS):
         return None
-    try:
-        tree = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
+    if tree is None:
+        try:
+            tree = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return None
     lines: list[str] = []
     stack: list[Any] = [tree]
     seen = 0
@@ -2380,17 +2381,18 @@ def phone_objects(data: bytes) -> str | None:
     return "\n".join(lines) if lines else None
 
 
-def validate_json(data: bytes) -> None:
-    """Refuse a body that is not JSON. Numbers are not converted (no 4,300-digit int limit)."""
+def validate_json(data: bytes) -> Any:
+    """Refuse a body that is not JSON. Numbers are not converted (no 4,300-digit int limit).
+    Returns orjson's tree (None where the standard parser decided: orjson refused it)."""
     try:
-        orjson.loads(data)
-        return
+        return orjson.loads(data)
     except orjson.JSONDecodeError:
         pass  # orjson is stricter (64-bit integers, surrogates): ask the standard parser
     try:
         json.loads(data, parse_int=len, parse_float=len, parse_constant=len)
     except (ValueError, RecursionError, UnicodeDecodeError) as exc:
         raise PayloadError(f"body is not valid JSON ({type(exc).__name__})") from None
+    return None
 
 
 def validate_form(data: bytes) -> None:
@@ -2725,8 +2727,8 @@ class _Inspection:
             self.add_text(f"{label}/raw", data, charset_of(content_type))
             return
         if ctype == "application/json" or ctype.endswith("+json"):
-            validate_json(data)
-            if (words := ocr_word_runs(data)) is not None:
+            tree = validate_json(data)
+            if (words := ocr_word_runs(data, tree)) is not None:
                 # Round 18: OCR results as lists of character or word objects with their boxes
                 # (Baidu's chars, PaddleOCR, Textract WORD blocks, Rekognition detections): the
                 # box numbers stand between the digits the objects spell
