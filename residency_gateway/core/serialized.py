@@ -103,8 +103,15 @@ def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
             tree = bson.decode(data)
         elif kind == "der":
             tree = _der(data, 0, [0])
-            if tree is None:
-                tree = _der_within(data)
+            if tree is None or data[0] != 0x30:
+                # Bytes before a certificate (a length prefix, a TLS message's header) that
+                # are not a SEQUENCE walk as DER by chance about once in 150 certificates
+                # (0x00 0x00 is an element, 0x01 0x65 skips into the certificate and the
+                # rest happens to parse): the ID then ran on into the next tag byte. The
+                # certificates found within are read as well.
+                within = _der_within(data)
+                if within is not None:
+                    tree = within if tree is None else [tree, within]
         else:
             tree = _protobuf(data, 0)
     except Exception:  # (msgpack's ExtraData and FormatError, cbor2's CBORDecodeError,
