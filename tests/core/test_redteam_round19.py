@@ -737,3 +737,68 @@ def png_gray(w: int, h: int, pixels: bytes) -> bytes:
 def test_png_of_the_same_scene_stays_clean(content_type):
     # what most SDKs send: the same pixels as a PNG (unfiltered rows, zlib) are clean
     assert kinds(inspected(png_gray(W, H, scene(W, H, 2)), content_type)) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fullwidth digits (what Chinese and Japanese input methods type) inside an escaped value
+
+
+def fullwidth(value: str) -> str:
+    return value.translate({ord(c): 0xFF10 + int(c) for c in "0123456789"})
+
+
+def pct(raw: bytes) -> str:
+    return "".join(f"%{b:02X}" for b in raw)
+
+
+ISO2022_JP = ("電話 " + fullwidth(MOBILE)).encode("iso-2022-jp")
+ISO2022_ID = ("番号 " + fullwidth(ID)).encode("iso-2022-jp")
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (ISO2022_JP, "text/plain"),
+    (b"--b\r\nContent-Disposition: form-data; name=\"n\"\r\nContent-Type: text/plain; "
+     b"charset=ISO-2022-JP\r\n\r\n" + ISO2022_JP + b"\r\n--b--\r\n", MP),
+    ("note=" + pct(("電話 " + fullwidth(MOBILE)).encode("shift_jis")), FORM),
+    ("tel=" + "".join(f"%u{ord(c):04X}" for c in fullwidth(MOBILE)), FORM),
+    (j({"t": "".join(f"%u{ord(c):04X}" for c in "身份证" + fullwidth(ID))}), JSON),
+    (j({"note": ISO2022_ID.decode("latin-1")}), JSON),
+], ids=["iso2022-body", "iso2022-part", "shift-jis-percent", "js-escape-u", "js-escape-u-json",
+        "json-iso2022-id"])
+def test_fullwidth_digits_in_escapes_found(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (ISO-2022 and UTF-16 inside a value): ISO-2022-JP/KR text (fullwidth digits are "
+    "'#1#3#9...' between ESC $ B and ESC ( B) is read as a whole body, but not as the value "
+    "of a JSON string (\\u001b escapes), a form field or a query parameter after "
+    "percent-decoding, even with charset=iso-2022-jp declared; percent-escaped UTF-16 is read "
+    "for ASCII digits (%31%00) but not for fullwidth ones (%11%FF), which is what an IME "
+    "types"))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j({"subject": ISO2022_JP.decode("latin-1")}), JSON),
+    ("note=" + pct(ISO2022_JP), FORM),
+    ("note=" + pct(ISO2022_JP), FORM + "; charset=iso-2022-jp"),
+    ("note=" + pct(fullwidth(MOBILE).encode("iso-2022-jp")), FORM),
+    ("note=" + pct(("전화 " + fullwidth(MOBILE)).encode("iso-2022-kr")), FORM),
+    ("tel=" + pct(fullwidth(MOBILE).encode("utf-16le")), FORM),
+    ("tel=" + pct(fullwidth(MOBILE).encode("utf-16le")), FORM + "; charset=utf-16le"),
+    ("a=1&tel=" + pct(fullwidth(MOBILE).encode("utf-16be")), FORM),
+    (j({"t": pct(("身份证 " + fullwidth(ID)).encode("utf-16le"))}), JSON),
+], ids=["json-iso2022-mobile", "form-iso2022", "form-iso2022-declared",
+        "form-iso2022-digits-only", "form-iso2022-kr", "form-utf16le", "form-utf16le-declared",
+        "form-utf16be", "json-utf16le-percent"])
+def test_fullwidth_digits_in_escaped_values_missed(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (ISO-2022 and UTF-16 inside a value, request line): the same percent-escaped "
+    "ISO-2022-JP or UTF-16 fullwidth digits in a query parameter"))
+@pytest.mark.parametrize("query", [
+    "note=" + pct(ISO2022_JP),
+    "tel=" + pct(fullwidth(MOBILE).encode("utf-16le")),
+], ids=["iso2022", "utf16le"])
+def test_fullwidth_digits_in_escaped_query_missed(query):
+    assert line_found("/", query) & {"id", "mobile"}
