@@ -802,3 +802,143 @@ def test_fullwidth_digits_in_escaped_values_missed(body, content_type):
 ], ids=["iso2022", "utf16le"])
 def test_fullwidth_digits_in_escaped_query_missed(query):
     assert line_found("/", query) & {"id", "mobile"}
+
+
+# ---------------------------------------------------------------------------------------------
+# QR payload encodings: Base45 (RFC 9285, the EU Digital COVID Certificate's "HC1:") and the
+# SMART Health Card numeric mode ("shc:/" + two digits a base64url character)
+
+BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+def base45(data: bytes) -> str:
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        out.append(BASE45[n % 45] + BASE45[n // 45 % 45] + BASE45[n // 2025])
+    if len(data) % 2:
+        out.append(BASE45[data[-1] % 45] + BASE45[data[-1] // 45])
+    return "".join(out)
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def raw_deflate(data: bytes) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def hc1(claims: dict) -> str:
+    import cbor2
+    cose = cbor2.dumps(cbor2.CBORTag(18, [cbor2.dumps({1: -7}), {},
+                                          cbor2.dumps({-260: {1: claims}}), b"s" * 64]))
+    return "HC1:" + base45(zlib.compress(cose))
+
+
+def shc_jws(resource: dict) -> str:
+    head = b64u(j({"alg": "ES256", "zip": "DEF", "kid": "k1"}).encode())
+    payload = j({"iss": "https://issuer.example", "vc": {"credentialSubject": {
+        "fhirBundle": {"entry": [{"resource": resource}]}}}}).encode()
+    return head + "." + b64u(raw_deflate(payload)) + "." + b64u(bytes(range(64)))
+
+
+def shc_numeric(jws: str) -> str:
+    return "shc:/" + "".join(f"{ord(c) - 45:02d}" for c in jws)
+
+
+CN_PATIENT = {"resourceType": "Patient", "identifier": [{"value": ID}],
+              "telecom": [{"system": "phone", "value": MOBILE}]}
+SG_PATIENT = {"resourceType": "Patient", "name": [{"family": "Tan", "given": ["Ah Kow"]}],
+              "birthDate": "1990-03-07", "telecom": [{"system": "phone", "value": "+6591391234"}]}
+
+
+def test_smart_health_card_jws_found():
+    assert found(j({"verifiableCredential": [shc_jws(CN_PATIENT)]})) == {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (QR payload encodings): Base45 (RFC 9285; 'HC1:' EU DCC certificates, zlib + COSE "
+    "+ CBOR) and the SMART Health Card numeric mode (each base64url character as two decimal "
+    "digits, 'shc:/5676...') are not among the decodings in payload._decodings / "
+    "derived_views, so a scanned health or identity QR code posted as its text carries an ID "
+    "and mobile unread; the same SMART Health Card as a JWS is read"))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j({"qr": base45(("tel " + MOBILE).encode())}), JSON),
+    (base45(("ID " + ID).encode()), "text/plain"),
+    (j({"qr": base45(zlib.compress(("身份证 " + ID).encode()))}), JSON),
+    (j({"qr": hc1({"nam": {"fn": "Zhang", "gn": "Wei"}, "dob": "1990-03-07", "id": ID,
+                   "tel": MOBILE})}), JSON),
+    (hc1({"nam": {"fn": "Li", "gn": "Na"}, "tel": MOBILE2}), "text/plain"),
+    (j({"qr": shc_numeric(shc_jws(CN_PATIENT))}), JSON),
+    (shc_numeric(shc_jws(CN_PATIENT)), "text/plain"),
+], ids=["base45-text", "base45-text-plain", "base45-zlib", "hc1-json", "hc1-text",
+        "shc-numeric-json", "shc-numeric-text"])
+def test_qr_payload_encodings_missed(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j({"qr": hc1({"nam": {"fn": "Tan", "gn": "Ah Kow"}, "dob": "1990-03-07",
+                   "tel": "+6591391234"})}), JSON),
+    (j({"qr": shc_numeric(shc_jws(SG_PATIENT))}), JSON),
+    (j({"qr": "HC1:6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N IOP-IA%NFQGRJPC%OQHIZC4.OI1RM8ZA.A5:S9MKN4NN3F85QNCY0O%0VZ001HOC9JU0D0HT0HB2PL/IB*09B9LW4T*8+DCMH0LDK2%K:XFE70*LP$V25$0Q:J:4MO1P0%0L0HD+9E/HY+4J6TH48S%4K.GJ2PT3QY:GQ3TE2I+-CPHN6D7LLK*2HG%89UV-0LZ 2ZJJ524-LH/CJTK96L6SR9MU9DHGZ%P WUQRENS431T1XCNCF+47AY0-IFO0500TGPN8F5G.41Q2E4T8ALW.INSV$ 07UV5SR+BNQHNML7 /KD3TU 4V*CAT3ZGLQMI/XI%ZJNSBBXK2:UG%UJMI:TU+MMPZ5$/PMX19UE4-0HH9CE8L4BBH5YC8K/BG:N1R5"}), JSON),
+], ids=["hc1-sg", "shc-numeric-sg", "base45-like-text"])
+def test_clean_qr_payloads_stay_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Held: split fields of Japanese / Singapore / Indonesian forms, e-tickets, request lines
+
+
+@pytest.mark.parametrize("fields", [
+    {"zip1": "135", "zip2": "0061", "tel1": "03", "tel2": "1234", "tel3": "5678"},
+    {"zip1": "150", "zip2": "0002", "tel1": "090", "tel2": "1391", "tel3": "2345"},
+    {"postal_code_1": "160", "postal_code_2": "0023", "phone_1": "080", "phone_2": "1234",
+     "phone_3": "5678"},
+    {"yubin1": "158", "yubin2": "0094", "denwa1": "03", "denwa2": "3391", "denwa3": "2345"},
+    {"birth_y": "1990", "birth_m": "03", "birth_d": "07", "zip1": "150", "zip2": "0002"},
+    {"card1": "4111", "card2": "1391", "card3": "2345", "card4": "6789", "exp_m": "12",
+     "exp_y": "28"},
+    {"kode_pos": "13910", "rt": "003", "rw": "012", "no_hp": "081234567890"},
+    {"nric": "S1391234D", "postal": "139123", "unit": "#12-345", "hp": "91234567"},
+    {"blk": "139", "street": "Bedok North Ave 3", "unit": "12-345", "postal": "460139"},
+    {"postal": "139123", "blk": "456", "unit_floor": "07", "unit_no": "89"},
+], ids=["jp-zip-landline", "jp-zip-mobile", "jp-postal-phone", "jp-yubin-denwa", "jp-birth",
+        "jp-card", "id-address", "sg-nric-postal", "sg-hdb", "sg-unit"])
+def test_split_form_fields_stay_clean(fields):
+    assert found(j(fields)) == set()
+    assert found(urllib.parse.urlencode(fields), FORM) == set()
+
+
+@pytest.mark.parametrize("value", [
+    "131-2345678901", "1312345678901", "176 2345678901", "157-2345678901/02",
+    "180-2345678901 C1",
+    "M1TAN/AHKOW           ELXKQPZ SINNRTSQ 0638 139Y039K0131 147>5180 O9139BSQ 2A61813912345"
+    "670 1SQ 12345678    Y",
+], ids=["jal-3-10", "jal-unbroken", "emirates-spaced", "qatar-conjunction", "korean-coupon",
+        "boarding-pass-bcbp"])
+def test_e_tickets_and_boarding_passes_stay_clean(value):
+    assert found(j({"ticket_number": value})) == set()
+    assert found(f"E-TICKET NUMBER: {value}  PASSENGER: TANAKA/HANAKO MS", "text/plain") == set()
+
+
+@pytest.mark.parametrize(("path", "query", "headers", "kind"), [
+    ("/v1/users;mobile=13912345678/kyc", "", None, "mobile"),
+    ("/v1/users;cc=86;a=139;b=12345678/kyc", "", None, "mobile"),
+    ("/v1/kyc;jsessionid=ABC;id=" + ID, "", None, "id"),
+    ("/v1/id/110101/19900307/1233", "", None, "id"),
+    ("/v1/u/" + b64u(b'{"m":"13912345678"}'), "", None, "mobile"),
+    ("/", "filter[phone][eq]=" + MOBILE, None, "mobile"),
+    ("/", "$filter=mobile eq '" + MOBILE + "'", None, "mobile"),
+    ("/", "where=%7B%22mobile%22%3A%22" + MOBILE + "%22%7D", None, "mobile"),
+    ("/", "", [("Link", f"<https://x.cn/u?m={MOBILE}>; rel=next")], "mobile"),
+    ("/", "", [("Baggage", f"userId={ID},region=cn")], "id"),
+    ("/", "", [("X-Amz-Meta-Phone", "=?utf-8?b?" + b64(MOBILE) + "?=")], "mobile"),
+], ids=["matrix", "matrix-parts", "matrix-after-session", "path-segments", "path-base64url",
+        "bracket-filter", "odata-filter", "json-where", "link-header", "baggage",
+        "s3-meta-encoded-word"])
+def test_request_line_carriers_found(path, query, headers, kind):
+    assert kind in line_found(path, query, headers)
