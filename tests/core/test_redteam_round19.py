@@ -942,3 +942,92 @@ def test_e_tickets_and_boarding_passes_stay_clean(value):
         "s3-meta-encoded-word"])
 def test_request_line_carriers_found(path, query, headers, kind):
     assert kind in line_found(path, query, headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# PDFs encrypted with an empty user password (permissions only: how banks, telcos and
+# government portals issue statements and e-KTP / My Number printouts, "no copy, no print")
+
+import hashlib  # noqa: E402
+
+PDF_PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+
+
+def rc4(key: bytes, data: bytes) -> bytes:
+    s = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) & 0xFF
+        s[i], s[j] = s[j], s[i]
+    i = j = 0
+    out = bytearray()
+    for b in data:
+        i = (i + 1) & 0xFF
+        j = (j + s[i]) & 0xFF
+        s[i], s[j] = s[j], s[i]
+        out.append(b ^ s[(s[i] + s[j]) & 0xFF])
+    return bytes(out)
+
+
+def encrypted_pdf(content: bytes, title: bytes | None = None, flate: bool = True) -> bytes:
+    """A one-page PDF under the Standard security handler, V1 R2 (RC4, 40-bit; PDF 1.7
+    algorithms 3.1-3.4) with an empty user password: every reader opens it without asking."""
+    perms = -44
+    id0 = hashlib.md5(b"statement-2026-11").digest()
+    owner_key = hashlib.md5((b"owner-secret" + PDF_PAD)[:32]).digest()[:5]
+    o_entry = rc4(owner_key, PDF_PAD)
+    key = hashlib.md5(PDF_PAD + o_entry + perms.to_bytes(4, "little", signed=True)
+                      + id0).digest()[:5]
+    u_entry = rc4(key, PDF_PAD)
+
+    def object_key(number: int) -> bytes:
+        return hashlib.md5(key + number.to_bytes(3, "little") + b"\x00\x00").digest()[:10]
+
+    data = rc4(object_key(4), zlib.compress(content) if flate else content)
+    info = b""
+    if title is not None:
+        info = (b"6 0 obj\n<< /Title <" + rc4(object_key(6), title).hex().encode()
+                + b"> /Producer <" + rc4(object_key(6), b"Bank Statement Engine").hex().encode()
+                + b"> >>\nendobj\n")
+    return (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+            b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"
+            b"\nendobj\n4 0 obj\n<< " + (b"/Filter /FlateDecode " if flate else b"")
+            + b"/Length " + str(len(data)).encode() + b" >>\nstream\n" + data
+            + b"\nendstream\nendobj\n5 0 obj\n<< /Filter /Standard /V 1 /R 2 /O <"
+            + o_entry.hex().encode() + b"> /U <" + u_entry.hex().encode() + b"> /P "
+            + str(perms).encode() + b" >>\nendobj\n" + info + b"trailer\n<< /Root 1 0 R "
+            + (b"/Info 6 0 R " if title is not None else b"") + b"/Encrypt 5 0 R /ID [<"
+            + id0.hex().encode() + b"><" + id0.hex().encode() + b">] >>\n%%EOF\n")
+
+
+STATEMENT = b"BT /F1 10 Tf 72 760 Td (Account holder: ZHANG WEI) Tj 0 -14 Td (Mobile: " \
+    + MOBILE.encode() + b") Tj 0 -14 Td (ID: " + ID.encode() + b") Tj ET"
+
+
+def test_unencrypted_statement_found():
+    assert found(pdf(STATEMENT), PDF) == {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (PDF with an empty user password): a PDF under the Standard security handler with "
+    "no user password (owner password only, to forbid copying or printing) opens in every "
+    "reader without a prompt, but its streams and strings are RC4/AES ciphertext to "
+    "payload._pdf_streams / _pdf_shown_text, which neither derive the key (MD5 of the padding "
+    "string, /O, /P and /ID) nor refuse the body as uninspectable: it is forwarded with the "
+    "ID and mobile unread"))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (encrypted_pdf(STATEMENT), PDF),
+    (encrypted_pdf(STATEMENT), "application/octet-stream"),
+    (encrypted_pdf(STATEMENT, flate=False), PDF),
+    (encrypted_pdf(b"BT (statement) Tj ET", title=b"e-Statement " + ID.encode()), PDF),
+    (j({"file_name": "statement.pdf",
+        "file": base64.b64encode(encrypted_pdf(STATEMENT)).decode()}), JSON),
+    (multipart([("Content-Disposition: form-data; name=\"doc\"; filename=\"statement.pdf\"\r\n"
+                 "Content-Type: application/pdf",
+                 encrypted_pdf(STATEMENT).decode("latin-1"))]).encode("latin-1"), MP),
+], ids=["flate", "octet-stream", "unfiltered", "encrypted-info-title", "base64-in-json",
+        "multipart-upload"])
+def test_empty_user_password_pdf_missed(body, content_type):
+    result = inspected(body if isinstance(body, bytes) else body.encode(), content_type)
+    assert result.error is not None or kinds(result) & {"id", "mobile"}
