@@ -38,6 +38,8 @@ Found (strict xfails):
 - MISS: QR payload encodings: Base45 (EU DCC "HC1:") and SMART Health Card numeric "shc:/".
 - MISS: PDFs encrypted with an empty user password (permissions only) are read as ciphertext;
   with a user password they are forwarded although an encrypted ZIP is refused.
+- MISS: mathematical (astral) digits as surrogate pairs outside JSON: JavaScript escape()'s
+  %uD835%uDFCF pairs in a form, a JSON string or the query, and CESU-8 bytes.
 
 What holds is pinned by ordinary tests; what is missed or wrongly read is a strict xfail whose
 reason says why it matters. Nothing here changes the gateway.
@@ -682,7 +684,8 @@ W, H = 160, 120
     "0-9) or an overexposed one (luma 240-249 is EBCDIC 0-9) under ordinary sensor noise is, "
     "to payload.binary_texts' strings-like reading, runs of random digits cut by punctuation: "
     "mainland mobiles and IDs with valid check digits turn up (22 of 30 seeded 160x120 "
-    "scenes); the same pixels base64-encoded in JSON are read too"))
+    "scenes); the same pixels base64-encoded in JSON are read too, and so is a BMP, whose "
+    "first 4 KB (read for text metadata, as media) are pixels"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (nv21(scene(W, H, 2)), "application/octet-stream"),
     (j({"image_type": "NV21", "width": W, "height": H,
@@ -703,11 +706,11 @@ def test_raw_frames_false_positive(body, content_type):
 @pytest.mark.xfail(strict=True, reason=(
     "FALSE POSITIVE (raw camera frames, rate): 22 of 30 seeded NV21 scenes of 160x120 with a "
     "dim and an overexposed band read as mainland data (payload.binary_texts); seeds 0-7 "
-    "here (kept short: each frame takes ~1 s to inspect)"))
+    "here, stopping at the first (each frame takes ~1-2 s to inspect)"))
 def test_raw_frames_rate():
-    hits = sum(bool(kinds(inspected(nv21(scene(W, H, seed)), "application/octet-stream")))
-               for seed in range(8))
-    assert hits == 0
+    # (stops at the first frame read: 22 of 30 seeds were, measured once)
+    assert not any(kinds(inspected(nv21(scene(W, H, seed)), "application/octet-stream"))
+                   for seed in range(8))
 
 
 def gradient(w: int, h: int, sd: float, seed: int) -> bytes:
@@ -1065,3 +1068,71 @@ def test_encrypted_zip_is_refused():
 def test_password_protected_pdf_forwarded(password):
     result = inspected(encrypted_pdf(STATEMENT, user=password), PDF)
     assert result.error is not None or kinds(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Astral digits (mathematical bold 𝟏𝟑𝟗, U+1D7CE-) as surrogate pairs outside JSON
+
+
+def math_bold(value: str) -> str:
+    return "".join(chr(0x1D7CE + int(c)) for c in value)
+
+
+def js_escape_pairs(value: str, zero: int = 0x1D7CE) -> str:
+    """JavaScript's escape() of astral characters: %uD835%uDFCF, one pair a digit."""
+    out = []
+    for c in value:
+        cp = zero + int(c) - 0x10000
+        out.append(f"%u{0xD800 + (cp >> 10):04X}%u{0xDC00 + (cp & 0x3FF):04X}")
+    return "".join(out)
+
+
+def cesu8(text: str) -> bytes:
+    """CESU-8 / Java's modified UTF-8: each UTF-16 surrogate as three bytes of its own."""
+    out = bytearray()
+    for ch in text:
+        cp = ord(ch)
+        if cp <= 0xFFFF:
+            out += ch.encode()
+            continue
+        cp -= 0x10000
+        for half in (0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF)):
+            out += bytes([0xE0 | half >> 12, 0x80 | (half >> 6) & 0x3F, 0x80 | half & 0x3F])
+    return bytes(out)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j({"t": math_bold(MOBILE)}), JSON),
+    (json.dumps({"t": "ID " + math_bold(ID)}), JSON),
+    ("t=" + urllib.parse.quote(math_bold(MOBILE)), FORM),
+    ("var t='" + "".join(f"\\u{0xD835:04x}\\u{0xDFCE + int(c):04x}" for c in MOBILE) + "';",
+     "application/javascript"),
+], ids=["json-utf8", "json-surrogate-escapes", "form-utf8-percent", "js-u-escapes"])
+def test_astral_digits_found(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (astral digits as surrogate pairs outside JSON): JavaScript's escape() writes "
+    "mathematical digits as %uD835%uDFCF pairs (unescape() and legacy servers join them), and "
+    "CESU-8 / Java's modified UTF-8 writes each surrogate as three bytes; the %u reading takes "
+    "BMP characters only and the byte readings reject encoded surrogates, so NFKC never sees "
+    "the digits (single %uFF11 and UTF-8 𝟏 are read)"))
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("t=" + js_escape_pairs(MOBILE), FORM),
+    ("id=" + js_escape_pairs(ID, 0x1D7F6), FORM),
+    (j({"t": js_escape_pairs(MOBILE)}), JSON),
+    (b'{"t":"' + cesu8(math_bold(MOBILE)) + b'"}', JSON),
+    (b"tel " + cesu8(math_bold(MOBILE)), "text/plain"),
+    (b"ID " + cesu8(math_bold(ID)), "text/plain; charset=utf-8"),
+], ids=["form-pairs", "form-monospace-id", "json-pairs", "cesu8-json", "cesu8-text",
+        "cesu8-id"])
+def test_astral_digits_as_surrogate_pairs_missed(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (astral digits as surrogate pairs outside JSON, request line): %uD835%uDFCF pairs "
+    "in a query parameter"))
+def test_astral_digits_as_surrogate_pairs_in_query_missed():
+    assert line_found("/", "t=" + js_escape_pairs(MOBILE)) & {"mobile"}
