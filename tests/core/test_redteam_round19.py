@@ -43,6 +43,10 @@ Found (strict xfails):
 - MISS: mathematical (astral) digits as surrogate pairs outside JSON: JavaScript escape()'s
   %uD835%uDFCF pairs in a form, a JSON string or the query, and CESU-8 bytes.
 
+End to end through a real gateway (a Singapore client): adjacent encoded-words and a
+permissions-only PDF reach the sg upstream; a Japanese receipt's T-number is pinned to cn; a
+clean gRPC-web+proto request is refused 400.
+
 What holds is pinned by ordinary tests; what is missed or wrongly read is a strict xfail whose
 reason says why it matters. Nothing here changes the gateway.
 """
@@ -71,6 +75,7 @@ from residency_gateway.core.payload import inspect_body
 from residency_gateway.core.values import Reason
 from tests.core.test_redteam_round6 import KEY, TODAY, found
 from tests.core.test_redteam_round13 import line_found
+from tests.helpers import ADDR
 
 ID = "110101199003071233"
 ID2 = "44030419851231002" + check_character("44030419851231002")
@@ -1189,3 +1194,77 @@ def test_japanese_corporate_numbers_false_positive(body, content_type):
 ], ids=["t-13", "t-58", "grouped-86", "round13-shape"])
 def test_other_corporate_numbers_stay_clean(value):
     assert found(j({"invoice_registration_number": value})) == set()
+
+
+def imei(tac_serial: str) -> str:
+    total = 0
+    for i, c in enumerate(reversed(tac_serial)):
+        n = int(c) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return tac_serial + str((10 - total % 10) % 10)
+
+
+@pytest.mark.parametrize("value", [
+    imei("86139123456789"), imei("86158000011112")[:14],
+    "-".join([imei("86770312345678")[:2], imei("86770312345678")[2:8],
+              imei("86770312345678")[8:14], imei("86770312345678")[14]]),
+    " ".join([imei("86183104567890")[:2], imei("86183104567890")[2:8],
+              imei("86183104567890")[8:14], imei("86183104567890")[14]]),
+], ids=["unbroken", "without-check", "aa-bbbbbb-cccccc-d", "spaced"])
+def test_imeis_of_86_tacs_stay_clean(value):
+    # Xiaomi / OPPO / vivo phones sold in Indonesia carry TACs beginning 86
+    assert found(j({"imei": value})) == set()
+    assert found(j({"device": {"model": "Redmi Note 13", "id": value}})) == set()
+    assert found(f"IMEI1: {value}\nIMEI2: 862345678901234", "text/plain") == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# End to end: what the findings do to a Singapore client's request through a real gateway
+
+
+async def test_e2e_plain_mainland_id_is_kept_in_china(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(xff=ADDR["SG"], json_body={"id_number": ID})
+    assert (status, reply["region"]) == (200, "cn")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS end to end (RFC 2047 adjacent encoded-words): a Singapore client's JSON whose "
+    "subject splits a mainland mobile over two encoded-words is forwarded to the sg upstream"))
+async def test_e2e_adjacent_encoded_words_kept_in_china(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(
+        xff=ADDR["SG"], json_body={"from": ew("张伟 手机1391") + " " + ew("2345678")})
+    assert status != 200 or reply["region"] == "cn"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS end to end (PDF with an empty user password): a bank statement PDF holding a "
+    "mainland ID and mobile, encrypted for permissions only, is forwarded to the sg upstream"))
+async def test_e2e_permissions_only_pdf_kept_in_china(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=encrypted_pdf(STATEMENT),
+                                     headers={"Content-Type": PDF})
+    assert status != 200 or reply["region"] == "cn"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE end to end (Japanese invoice registration number): a Singapore client's "
+    "receipt OCR with a Japanese issuer's T-number beginning 86-139 is pinned to cn"))
+async def test_e2e_japanese_receipt_goes_overseas(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(
+        xff=ADDR["SG"], json_body={"issuer": "株式会社サンプル",
+                                   "registration": "T" + corporate_86("1391234"), "total": 1980})
+    assert (status, reply["region"]) == (200, "sg")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE end to end (gRPC-web binary): a clean Singapore gRPC-web request with "
+    "Content-Type application/grpc-web+proto is refused 400 malformed_payload"))
+async def test_e2e_grpc_web_proto_goes_overseas(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=frame(SG_MESSAGE),
+                                     headers={"Content-Type": "application/grpc-web+proto"})
+    assert status == 200, reply
+    assert reply["region"] == "sg"
