@@ -40,6 +40,8 @@ Found (strict xfails):
   with a user password they are forwarded although an encrypted ZIP is refused.
 - FALSE POSITIVE: Japanese corporate numbers and invoice registration numbers (T + 13 digits)
   that begin 86-1[3-9], read as the unbroken 861NN... mobile spelling.
+- MISS: hidden runs in DOCX/ODT (<w:vanish/>, a hidden character style, text:display="none")
+  holding a decoy between the digits the reader shows.
 - MISS: mathematical (astral) digits as surrogate pairs outside JSON: JavaScript escape()'s
   %uD835%uDFCF pairs in a form, a JSON string or the query, and CESU-8 bytes.
 
@@ -172,6 +174,59 @@ def zipped(members: dict[str, str]) -> bytes:
         "xlsx-number-cell", "odt-spans-and-spaces", "odt-tab-line-break", "docx-core-props"])
 def test_office_parts_found(members, kind):
     assert kind in found(zipped(members), ZIP)
+
+
+def docx(paragraph: str, styles: str | None = None) -> bytes:
+    members = {"word/document.xml": "<w:document><w:body><w:p>" + paragraph
+               + "</w:p></w:body></w:document>"}
+    if styles is not None:
+        members["word/styles.xml"] = styles
+    return zipped(members)
+
+
+def run(text: str, props: str = "") -> str:
+    return f"<w:r>{'<w:rPr>' + props + '</w:rPr>' if props else ''}<w:t>{text}</w:t></w:r>"
+
+
+HIDDEN = "<w:vanish/>"
+ODT_HIDDEN_STYLE = ('<office:automatic-styles><style:style style:name="T9" style:family="text">'
+                    '<style:text-properties text:display="none"/></style:style>'
+                    "</office:automatic-styles>")
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    (docx(run("Tel 139") + run("-ext-", HIDDEN) + run("1234") + run("n/a", HIDDEN)
+          + run("5678")), "mobile"),
+    (zipped({"content.xml": "<office:document-content><office:body><office:text><text:p>ID "
+             "1101011990<text:hidden-text text:condition=\"ooow:1\" text:string-value=\"XXXX\" "
+             "text:is-hidden=\"true\"/>03071233</text:p></office:text></office:body>"
+             "</office:document-content>"}), "id"),
+], ids=["docx-hidden-words", "odt-hidden-text-field"])
+def test_hidden_office_text_between_digits_found(body, kind):
+    assert kind in found(body, ZIP)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (hidden runs in office documents): Word does not show a run marked <w:vanish/> "
+    "(directly or through its character style) and Writer does not show a span whose style "
+    "says text:display=\"none\"; payload.office_text keeps their text, so a decoy between the "
+    "digits (XXXX in an ID, where X is a check character, or four extra digits in a mobile) "
+    "breaks the number the reader sees; round 6's display:none decoys are read as shown for "
+    "HTML only"))
+@pytest.mark.parametrize("body", [
+    docx(run("1101011990") + run("XXXX", HIDDEN) + run("03071233")),
+    docx(run("Tel 139") + run("0000", HIDDEN) + run("12345678")),
+    docx(run("139") + run("0000", '<w:rStyle w:val="Hid"/>') + run("12345678"),
+         styles='<w:styles><w:style w:type="character" w:styleId="Hid"><w:rPr><w:vanish/>'
+                "</w:rPr></w:style></w:styles>"),
+    docx(run("身份证 110101") + run("0000", HIDDEN + "<w:specVanish/>") + run("199003071233")),
+    zipped({"content.xml": "<office:document-content>" + ODT_HIDDEN_STYLE + "<office:body>"
+            "<office:text><text:p>Tel 139<text:span text:style-name=\"T9\">0000</text:span>"
+            "12345678</text:p></office:text></office:body></office:document-content>"}),
+], ids=["docx-id-x-decoy", "docx-mobile-digit-decoy", "docx-hidden-style", "docx-spec-vanish",
+        "odt-display-none"])
+def test_hidden_office_text_between_digits_missed(body):
+    assert found(body, ZIP) & {"id", "mobile"}
 
 
 # ---------------------------------------------------------------------------------------------
