@@ -40,6 +40,8 @@ Found (strict xfails):
   with a user password they are forwarded although an encrypted ZIP is refused.
 - FALSE POSITIVE: Japanese corporate numbers and invoice registration numbers (T + 13 digits)
   that begin 86-1[3-9], read as the unbroken 861NN... mobile spelling.
+- MISS: PDF decoys a viewer does not show (rendering mode 3, white fill, size 0, 1% scaling)
+  between the digits, and runs drawn out of reading order on one baseline.
 - MISS: hidden runs in DOCX/ODT (<w:vanish/>, a hidden character style, text:display="none")
   holding a decoy between the digits the reader shows.
 - MISS: mathematical (astral) digits as surrogate pairs outside JSON: JavaScript escape()'s
@@ -135,6 +137,48 @@ def spaced_hex(text: str) -> bytes:
 def test_pdf_text_spellings_found(body, kind):
     assert kind in found(body, PDF)
     assert kind in found(body, "application/octet-stream")
+
+
+@pytest.mark.parametrize("content", [
+    b"/Span <</ActualText (13912345678)>> BDC BT /F1 12 Tf 72 700 Td (xxx) Tj ET EMC",
+    b"/Span <</ActualText <FEFF0031003300390031003200330034003500360037003800>>> BDC "
+    b"BT (x) Tj ET EMC",
+], ids=["actual-text", "actual-text-utf16"])
+def test_pdf_actual_text_found(content):
+    assert "mobile" in found(pdf(content), PDF)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (PDF decoys a viewer does not show): text in rendering mode 3 (invisible), filled "
+    "white, at font size 0 or 1% horizontal scaling sits between the digits in the content "
+    "stream; payload._pdf_shown_text keeps it, so the number the viewer shows "
+    "(13912345678, an ID) is broken by '0000' or 'XXXX' (the PDF analogue of round 6's "
+    "display:none decoys; a scanned PDF's invisible OCR layer must still be read, only as "
+    "text apart)"))
+@pytest.mark.parametrize("content", [
+    b"BT /F1 12 Tf 72 700 Td (Tel 139) Tj 3 Tr (0000) Tj 0 Tr (12345678) Tj ET",
+    b"BT /F1 12 Tf 72 700 Td (ID 1101011990) Tj 3 Tr (XXXX) Tj 0 Tr (03071233) Tj ET",
+    b"BT /F1 12 Tf 72 700 Td (Tel 139) Tj 1 1 1 rg (0000) Tj 0 0 0 rg (12345678) Tj ET",
+    b"BT /F1 12 Tf 72 700 Td (139) Tj /F1 0 Tf (0000) Tj /F1 12 Tf (12345678) Tj ET",
+    b"BT /F1 12 Tf 72 700 Td (139) Tj 1 Tz (0000) Tj 100 Tz (12345678) Tj ET",
+], ids=["invisible-mode", "invisible-x-in-id", "white-fill", "zero-size", "one-percent-scale"])
+def test_pdf_invisible_decoys_missed(content):
+    assert found(pdf(content), PDF) & {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (PDF text drawn out of reading order): a viewer (and copy/paste, pdftotext) puts "
+    "runs on one baseline in order of x; payload._pdf_shown_text keeps content-stream order, "
+    "so '5678' drawn at x=150 before '139 1234 ' at x=72 reads as '5678139 1234' (form "
+    "fillers and table generators draw fields out of order)"))
+@pytest.mark.parametrize("content", [
+    b"BT /F1 12 Tf 1 0 0 1 150 700 Tm (5678) Tj 1 0 0 1 72 700 Tm (139 1234 ) Tj ET",
+    b"BT /F1 12 Tf 1 0 0 1 180 700 Tm (03071233) Tj 1 0 0 1 72 700 Tm (1101011990) Tj ET",
+    b"BT /F1 12 Tf 1 0 0 1 120 700 Tm (1234 5678) Tj ET BT /F1 12 Tf 1 0 0 1 90 700 Tm (139 )"
+    b" Tj ET",
+], ids=["mobile", "id", "two-text-objects"])
+def test_pdf_out_of_order_runs_missed(content):
+    assert found(pdf(content), PDF) & {"id", "mobile"}
 
 
 # ---------------------------------------------------------------------------------------------
