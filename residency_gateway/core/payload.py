@@ -157,10 +157,48 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 
 
+# Netpbm's binary rasters (PGM, PPM, PBM, PAM: raw camera frames and scanner output): the
+# magic, then width, height and (but for PBM) the largest sample value in ASCII, comments
+# allowed, and one white-space byte before the samples (red team round 19: a dim frame's
+# samples 48-57 are ASCII digits, read as runs of mainland mobiles).
+_PNM_HEADER = re.compile(rb"P([456])(?:\s+(?:#[^\n]*\n\s*)*)([0-9]{1,5})\s+(?:#[^\n]*\n\s*)*"
+                         rb"([0-9]{1,5})(?:\s+(?:#[^\n]*\n\s*)*([0-9]{1,5}))?\s")
+_PAM_HEADER = re.compile(rb"P7\n(?:[A-Z]+[ \t][^\n]*\n|#[^\n]*\n)*ENDHDR\n")
+
+
+def _pnm_header(data: bytes) -> int | None:
+    """Where the samples of a binary Netpbm image start (the header's length), or None."""
+    if data[:2] == b"P7":
+        m = _PAM_HEADER.match(data)
+        return m.end() if m and b"WIDTH" in m.group() and b"HEIGHT" in m.group() else None
+    m = _PNM_HEADER.match(data)
+    if m is None or (m.group(1) != b"4") != (m.group(4) is not None):
+        return None
+    if int(m.group(2)) == 0 or int(m.group(3)) == 0 or (
+            m.group(4) is not None and not 0 < int(m.group(4)) <= 65535):
+        return None
+    return m.end()
+
+
+def _metadata_head(data: bytes) -> bytes:
+    """The part of a media file's first bytes that can hold text metadata: a BMP's headers
+    and palette and a Netpbm image's header, not their pixels (round 19: a dim frame's
+    pixels are ASCII digits); other formats' first bytes as they are."""
+    if data[:2] == b"BM" and len(data) >= 14:
+        return data[:max(14, min(int.from_bytes(data[10:14], "little"), len(data)))]
+    if data[:1] == b"P":
+        end = _pnm_header(data)
+        if end is not None:
+            return data[:end]
+    return data
+
+
 def _signature(data: bytes) -> tuple[str, int] | None:
     found = _ftyp(data) or _riff(data)
     if found:
         return found, 12
+    if data[:1] == b"P" and _pnm_header(data) is not None:
+        return "netpbm", 2
     for magic, name in _SIGNATURES:
         if data.startswith(magic):
             if name == "bmp" and data[6:10] != b"\0\0\0\0":
@@ -190,6 +228,7 @@ def media_texts(data: bytes) -> bytes:
     Each run is a field of its own (a serial number, a timestamp, a lens's focal length): the
     semicolon parts the numbers of neighbouring runs, as a newline alone would not (a newline
     joins digit groups: "BodySerial 433170750116" and "187.0 mm" are no 15-digit ID)."""
+    data = _metadata_head(data)
     runs = _ASCII_STRINGS.findall(data)
     if b"\x00" in data:
         runs += [r.decode("utf-16-le").encode() for r in _UTF16_STRINGS.findall(data)]
