@@ -1,7 +1,8 @@
 """Red-team round 6 (complexity): one hostile body whose inline inspection (on the event
 loop, bodies up to 64 KiB) costs far more than its size. No wall-time thresholds: a
 quadratic reading is told from a linear one by the ratio of the time of 8x the data to the
-time of the same construction (best of three, 2 ms floor), and by the regex's own result."""
+time of the same construction (best of three, 2 ms floor; a pair retried twice on a loaded
+machine), and by the regex's own result."""
 
 from __future__ import annotations
 
@@ -30,9 +31,16 @@ def best_of_three(body: bytes, content_type: str) -> float:
 
 def assert_linear(make: Callable[[int], bytes], content_type: str = "text/plain",
                   size: int = 8 * 1024) -> None:
-    small = best_of_three(make(size), content_type)
-    large = best_of_three(make(size * 8), content_type)
-    assert large < 20 * max(small, 2e-3), (small, large)
+    # (up to three pairs, the first within bounds passing: a shared machine under load once
+    # made 8x the data take 28x the time, alone 8.4x; a quadratic reading is 64x every time)
+    tries = []
+    for _ in range(3):
+        small = best_of_three(make(size), content_type)
+        large = best_of_three(make(size * 8), content_type)
+        tries.append((small, large))
+        if large < 20 * max(small, 2e-3):
+            return
+    raise AssertionError(tries)
 
 
 # -- letters typed for digits (_LETTERED_WORD) ----------------------------------------------
