@@ -1,0 +1,503 @@
+"""Bad day in production, round 12: fault classes the suite did not inject yet. The file limit
+lowered under a running gateway (prlimit on its pid: EMFILE for every new socket and file);
+the active segment replaced by a copy of itself (a `sed -i`, a restore by rename); the next
+segment's name taken by a directory; checkpoints.jsonl turned into a directory while running
+and at restart; a Kubernetes ConfigMap's `..data` symlink swapped to a broken map, then to a
+good one; the map or the GeoIP DB replaced by a named pipe, a device or a 2 GiB sparse file;
+the GeoIP private-copy directory full; the pseudonym key directory replaced by a file; 200
+clients stalled mid-body at once; an upstream that sends 100 Continue and then nothing, or
+stalls in the middle of its body; PostgreSQL accepting the trail's reconnects but never
+answering them. Real gateway processes (or real aiohttp upstreams), loopback only, every wait
+bounded. After each fault: every 2xx has its record, nothing reached an upstream without one,
+errors are problem+json, the trail verifies and the gateway serves again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+import pytest
+
+from residency_gateway.cli.demo import build_geoip, demo_file
+from tests.faults.harness import (
+    CN_HEADERS,
+    SG_HEADERS,
+    GatewayProc,
+    Result,
+    Row,
+    answers_again,
+    check_invariants,
+    fault_map,
+    load,
+    trail_records,
+    write_map_for,
+)
+from tests.faults.pgproxy import PgProxy
+from tests.faults.test_badday_round9 import (  # noqa: F401 - raw_gw is a fixture
+    RawUpstream,
+    fill,
+    raw,
+    raw_gw,
+    tiny_tmpfs,
+)
+from tests.helpers import ADDR, write_map
+
+TOKEN = "rt-badday12-token"
+PROBLEM = "application/problem+json"
+LOG_ID = "gw-fault"
+
+
+async def send(url: str, headers: dict[str, str], body: bytes = b'{"x": 1}',
+               path: str = "/v1/compare", timeout_s: float = 10.0,
+               session: aiohttp.ClientSession | None = None
+               ) -> tuple[int, str, str | None, bytes]:
+    """(status, content type, decision id, body); status 0 when the request failed."""
+    async def go(s: aiohttp.ClientSession) -> tuple[int, str, str | None, bytes]:
+        async with s.post(url + path, data=body,
+                          headers={**headers, "Content-Type": "application/json"}) as r:
+            return (r.status, r.headers.get("Content-Type", ""),
+                    r.headers.get("X-Residency-Decision"), await r.read())
+
+    try:
+        if session is not None:
+            return await asyncio.wait_for(go(session), timeout_s)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as s:
+            return await go(s)
+    except (TimeoutError, aiohttp.ClientError):
+        return 0, "", None, b""
+
+
+async def admin_reload(gw: GatewayProc, timeout_s: float = 15) -> tuple[int, str, str, float]:
+    began = time.monotonic()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as s, \
+            s.post(gw.admin + "/admin/reload",
+                   headers={"Authorization": f"Bearer {TOKEN}"}) as r:
+        return (r.status, r.headers.get("Content-Type", ""), await r.text(),
+                time.monotonic() - began)
+
+
+async def readyz(gw: GatewayProc) -> int:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as s, \
+            s.get(gw.admin + "/readyz") as r:
+        return r.status
+
+
+def alive(gw: GatewayProc) -> bool:
+    return gw.proc is not None and gw.proc.poll() is None
+
+
+def trail_dir(gw: GatewayProc) -> Path:
+    return gw.data_dir / "trail" / LOG_ID
+
+
+def segment_files(gw: GatewayProc) -> list[Path]:
+    return sorted(p for p in trail_dir(gw).glob("seg-*.jsonl") if p.is_file())
+
+
+def assert_problems(results: list[tuple[int, str, str | None, bytes]]) -> None:
+    """Every error answer is RFC 9457 problem+json (a 0 is a connection the gateway cut)."""
+    for status, ctype, _, body in results:
+        if status >= 400:
+            assert ctype.startswith(PROBLEM), (status, ctype, body[:200])
+            assert json.loads(body).get("status") == status
+
+
+def as_results(answers: list[tuple[int, str, str | None, bytes]], mainland: bool
+               ) -> list[Result]:
+    return [Result(st, dec, mainland) for st, _, dec, _ in answers]
+
+
+# --- file descriptors: the limit lowered under a running gateway ----------------------------
+
+def fd_count(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def set_nofile(pid: int, soft: int) -> None:
+    hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+
+
+async def test_file_limit_lowered_under_a_running_gateway_refuses_cleanly_and_recovers(
+        tmp_path, geo_db, upstreams, procs):
+    """`prlimit --pid <gw> --nofile=<open now>`: from that moment every new socket and file
+    fails with EMFILE (new client connections, a new upstream connection, a checkpoint file,
+    a new tenant's pseudonym key). Requests on a connection already open are answered 200
+    with their record or a problem+json, never hang past a bound and never move unrecorded;
+    the process stays up and does not flood its log; the limit back, it serves again."""
+    gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                  env={"RG_AUDIT_CHECKPOINT_INTERVAL_S": "0.3"}).start()
+    assert gw.proc is not None
+    answers: list[tuple[int, str, str | None, bytes]] = []
+    conn = aiohttp.TCPConnector(limit=1)
+    async with aiohttp.ClientSession(connector=conn,
+                                     timeout=aiohttp.ClientTimeout(total=10)) as kept:
+        answers.append(await send(gw.url, SG_HEADERS, session=kept))
+        assert answers[0][0] == 200
+        log_before = gw.log_path.stat().st_size
+        set_nofile(gw.proc.pid, fd_count(gw.proc.pid))
+        try:
+            began = time.monotonic()
+            # on the kept connection: overseas (pooled upstream), mainland (new upstream
+            # connection to cn), a tenant first seen (its key file), bank pinned to id
+            for headers in (SG_HEADERS, CN_HEADERS,
+                            {"X-Tenant-ID": "lenient", "X-Forwarded-For": ADDR["SG"]},
+                            {"X-Tenant-ID": "bank", "X-Forwarded-For": ADDR["ID"]},
+                            SG_HEADERS):
+                answers.append(await send(gw.url, headers, session=kept, timeout_s=12))
+            fresh = await asyncio.gather(*(send(gw.url, SG_HEADERS, timeout_s=3)
+                                           for _ in range(5)))
+            assert time.monotonic() - began < 60
+            await asyncio.sleep(2)  # the accept loop meets EMFILE for a while
+            assert alive(gw), gw.log_tail()
+        finally:
+            set_nofile(gw.proc.pid, resource.prlimit(gw.proc.pid,
+                                                     resource.RLIMIT_NOFILE)[1])
+    grown = gw.log_path.stat().st_size - log_before
+    assert grown < 512 * 1024, f"the log grew by {grown} bytes in a few seconds of EMFILE"
+    assert_problems(answers)
+    assert {a[0] for a in fresh} <= {0, 200, 503}, [a[0] for a in fresh]
+    await answers_again(gw.url, bound_s=15)
+    await answers_again(gw.url, bound_s=15, headers=CN_HEADERS)
+    assert await gw.terminate() == 0
+    await check_invariants(Row("nofile lowered live"), as_results(answers, False)
+                           + as_results(list(fresh), False), upstreams, gw.data_dir)
+
+
+# --- the trail's files swapped under a running gateway --------------------------------------
+
+async def test_active_segment_replaced_by_a_copy_of_itself_moves_nothing_unrecorded(
+        tmp_path, geo_db, upstreams, procs):
+    """A tool rewrites the active segment by copy and rename (`sed -i`, a restore script):
+    the same bytes under the same name, another inode. Records appended to the old inode
+    would vanish with it: from then on the gateway must refuse (503 problem, nothing moved);
+    restarted, it continues on the copy and the trail verifies with every forward in it."""
+    env = {"RG_AUDIT_CHECKPOINT_EVERY": "4"}
+    gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                  env=env).start()
+    before = await load(gw.url, total=10, concurrency=2)
+    assert all(r.status == 200 for r in before)
+    for seg in segment_files(gw):
+        tmp = seg.with_name(seg.name + ".sedXXXX")
+        shutil.copy2(seg, tmp)
+        os.replace(tmp, seg)
+    forwarded = len(upstreams.seen)
+    after = [await send(gw.url, SG_HEADERS) for _ in range(4)]
+    after += [await send(gw.url, CN_HEADERS) for _ in range(4)]
+    moved = upstreams.seen[forwarded:]
+    assert moved == [], f"{len(moved)} forwarded with records in a replaced segment"
+    assert {a[0] for a in after} == {503}, [a[0] for a in after]
+    assert_problems(after)
+    assert alive(gw)
+    assert await gw.terminate() == 0
+    gw2: GatewayProc = procs(tmp_path, gw.map_path, geo_db, env=env)
+    await gw2.start()
+    again = await load(gw2.url, total=6, concurrency=2)
+    assert all(r.status == 200 for r in again)
+    assert await gw2.terminate() == 0
+    await check_invariants(Row("segment replaced by copy"), before + again, upstreams,
+                           gw.data_dir)
+
+
+async def test_next_segment_name_taken_by_a_directory_refuses_then_recovers(
+        tmp_path, geo_db, upstreams, procs):
+    """Small segments; the names of the next segments are taken by directories (a restore
+    that made `seg-000002.jsonl/`): rotation cannot open its file. Each request gets 200 with
+    its record or a 503 problem; nothing moves unrecorded; the directories removed, the
+    gateway records and forwards again without a restart and the trail verifies."""
+    env = {"RG_AUDIT_SEGMENT_MAX_BYTES": "4096"}
+    gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                  env=env).start()
+    results = await load(gw.url, total=4, concurrency=1)
+    assert all(r.status == 200 for r in results)
+    current = max(int(p.stem.split("-")[1]) for p in segment_files(gw))
+    blockers = [trail_dir(gw) / f"seg-{i:06d}.jsonl" for i in range(current + 1, current + 4)]
+    for b in blockers:
+        b.mkdir()
+    answers = [await send(gw.url, SG_HEADERS if i % 2 else CN_HEADERS) for i in range(30)]
+    assert_problems(answers)
+    assert {a[0] for a in answers} <= {200, 503}, [a[0] for a in answers]
+    assert 503 in {a[0] for a in answers}, "30 requests of ~1 KiB never needed a rotation?"
+    assert alive(gw)
+    for b in blockers:
+        b.rmdir()
+    await answers_again(gw.url, bound_s=10)
+    after = await load(gw.url, total=10, concurrency=2)
+    assert all(r.status == 200 for r in after), [r.status for r in after]
+    assert await gw.terminate() == 0
+    await check_invariants(Row("next segment is a directory"),
+                           results + as_results(answers, False) + after, upstreams,
+                           gw.data_dir)
+
+
+async def test_checkpoints_file_turned_into_a_directory_while_running_and_at_restart(
+        tmp_path, geo_db, upstreams, procs):
+    """checkpoints.jsonl moved aside and a directory made in its place while the gateway
+    runs (checkpoints every 0.3 s): entries are still durable, so requests get 200 with a
+    record or a 503 problem, never a crash. SIGTERM must end within a bound (its shutdown
+    checkpoint cannot be written). A start with the directory still there is one clear line
+    naming the file (no traceback); the file back, the gateway starts, serves and the trail
+    verifies with every forward in it."""
+    env = {"RG_AUDIT_CHECKPOINT_INTERVAL_S": "0.3"}
+    map_path = write_map_for(tmp_path, upstreams)
+    gw: GatewayProc = await procs(tmp_path, map_path, geo_db, env=env).start()
+    results = await load(gw.url, total=6, concurrency=2)
+    await asyncio.sleep(0.8)
+    cps = trail_dir(gw) / "checkpoints.jsonl"
+    aside = tmp_path / "checkpoints.aside"
+    shutil.move(cps, aside)
+    cps.mkdir()
+    answers = []
+    for i in range(12):
+        answers.append(await send(gw.url, SG_HEADERS if i % 2 else CN_HEADERS))
+        await asyncio.sleep(0.1)
+    assert_problems(answers)
+    assert {a[0] for a in answers} <= {200, 503}, [a[0] for a in answers]
+    assert alive(gw)
+    assert await gw.terminate(timeout_s=40) in (0, 1)
+    gw2: GatewayProc = procs(tmp_path, map_path, geo_db, env=env)
+    gw2.log_path = tmp_path / "gw2.log"
+    gw2.spawn()
+    code = await gw2.wait_exit(30)
+    text = gw2.log_path.read_text(errors="replace")
+    assert code == 1, text[-1500:]
+    assert "Traceback" not in text, text[-3000:]
+    assert "checkpoints.jsonl" in text, text[-1500:]
+    cps.rmdir()
+    shutil.move(aside, cps)
+    gw3: GatewayProc = await procs(tmp_path, map_path, geo_db, env=env).start()
+    after = await load(gw3.url, total=6, concurrency=2)
+    assert all(r.status == 200 for r in after)
+    assert await gw3.terminate() == 0
+    await check_invariants(Row("checkpoints.jsonl became a directory"),
+                           results + as_results(answers, False) + after, upstreams,
+                           gw.data_dir)
+
+
+# --- the region map in a Kubernetes ConfigMap volume ------------------------------------------
+
+def configmap_publish(cfg: Path, stamp: str, files: dict[str, bytes]) -> None:
+    """What the kubelet does: a new timestamped directory, `..data_tmp` pointing at it,
+    renamed over `..data`; the visible names are symlinks through `..data`."""
+    new = cfg / f"..{stamp}"
+    new.mkdir()
+    for name, data in files.items():
+        (new / name).write_bytes(data)
+    tmp = cfg / "..data_tmp"
+    tmp.symlink_to(new.name)
+    os.replace(tmp, cfg / "..data")
+    for name in files:
+        link = cfg / name
+        if not link.is_symlink():
+            link.symlink_to(Path("..data") / name)
+
+
+async def test_configmap_data_symlink_swapped_to_a_broken_then_a_good_map(
+        tmp_path, geo_db, upstreams, procs):
+    """`--config` is a ConfigMap volume: `map.yaml -> ..data/map.yaml`, `..data -> ..<ts>/`.
+    The kubelet swaps `..data` to a map with a YAML syntax error (a bad edit shipped): the watcher refuses
+    it, the last good map routes (mainland in cn). Then it swaps `..data` to a good map that
+    sends acme's overseas traffic to jp: that is a write by rename, so it is loaded without a
+    signal, within a bound, and mainland traffic still stays in cn."""
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    good = (tmp_path / "good.yaml")
+    write_map(good, fault_map(upstreams))
+    configmap_publish(cfg, "2026_11_30_20_00_00.1", {"map.yaml": good.read_bytes()})
+    gw: GatewayProc = await procs(tmp_path, cfg, geo_db,
+                                  env={"RG_RELOAD_POLL_S": "0.2"}).start()
+    assert (await send(gw.url, SG_HEADERS))[0] == 200 and upstreams.seen[-1].region == "sg"
+    broken = good.read_bytes().replace(b"regions:", b"regions: [", 1)  # a YAML syntax error
+    configmap_publish(cfg, "2026_11_30_20_01_00.2", {"map.yaml": broken})
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline and not any(
+            e.get("event") == "reload_refused" for e in gw.log_events()):
+        await asyncio.sleep(0.1)
+    assert any(e.get("event") == "reload_refused" for e in gw.log_events()), gw.log_tail()
+    results = await load(gw.url, total=6, concurrency=2)
+    assert all(r.status == 200 for r in results)
+    assert {(s.origin, s.region) for s in upstreams.seen[-6:]} == {("CN", "cn"), ("SG", "sg")}
+
+    def to_jp(data: dict) -> None:
+        data["tenants"]["acme"]["overseas_region"] = "jp"
+
+    moved = tmp_path / "moved.yaml"
+    write_map(moved, fault_map(upstreams, to_jp))
+    configmap_publish(cfg, "2026_11_30_20_02_00.3", {"map.yaml": moved.read_bytes()})
+    deadline = time.monotonic() + 10
+    region = None
+    while time.monotonic() < deadline:
+        st, _, dec, _ = await send(gw.url, SG_HEADERS)
+        results.append(Result(st, dec, False))
+        region = upstreams.seen[-1].region
+        if region == "jp":
+            break
+        await asyncio.sleep(0.2)
+    assert region == "jp", f"the ConfigMap swap was not loaded within 10 s: {gw.log_tail()}"
+    more = await load(gw.url, total=6, concurrency=2)
+    assert all(s.region == "cn" for s in upstreams.seen if s.origin == "CN")
+    assert await gw.terminate() == 0
+    await check_invariants(Row("configmap ..data swap"), results + more, upstreams,
+                           gw.data_dir)
+
+
+# --- maps and DBs that are not regular files ------------------------------------------------
+
+def _fifo_over(path: Path, tmp: Path) -> None:
+    fifo = tmp / "fifo.tmp"
+    os.mkfifo(fifo)
+    os.replace(fifo, path)
+
+
+def _dev_zero_over(path: Path, tmp: Path) -> None:
+    link = tmp / "zero.link"
+    link.symlink_to("/dev/zero")
+    os.replace(link, path)
+
+
+def _sparse_over(path: Path, tmp: Path) -> None:
+    big = tmp / "big.tmp"
+    with big.open("wb") as fh:
+        fh.truncate(2 << 30)  # 2 GiB of holes, past the 1 GiB (DB) and 16 MiB (map) bounds
+    os.replace(big, path)
+
+
+_HUGE_DB = ("files.read_regular reads up to limit+1 bytes (1 GiB) into memory before it "
+            "refuses a DB whose fstat size already says it is too big: peak RSS > 1 GiB, the "
+            "k8s container limit (deploy/k8s: memory 1Gi) would OOM-kill the pod")
+
+
+@pytest.mark.parametrize(("target", "swap"), [
+    ("map", _fifo_over), ("map", _dev_zero_over), ("map", _sparse_over),
+    ("geoip", _fifo_over), ("geoip", _dev_zero_over),
+    pytest.param("geoip", _sparse_over,
+                 marks=pytest.mark.xfail(strict=True, reason=_HUGE_DB)),
+], ids=["map-fifo", "map-dev-zero", "map-sparse-2GiB", "geoip-fifo", "geoip-dev-zero",
+        "geoip-sparse-2GiB"])
+async def test_map_or_db_replaced_by_a_non_regular_or_huge_file_is_refused_promptly(
+        target, swap, tmp_path, geo_db, upstreams, procs):
+    """The map or the GeoIP DB replaced (by rename) with a named pipe nobody writes, a
+    symlink to /dev/zero, or a 2 GiB sparse file; then SIGHUP-free polling for a while and an
+    admin reload. The reload is refused promptly (422 problem, never a hang of the admin
+    port), the proxy keeps answering 200 within a second meanwhile, the last good map/DB
+    stays (mainland in cn), no background task fails, the process's peak memory stays far below the
+    bound it refuses (a 1 GiB container limit must survive it)."""
+    served = tmp_path / "served.mmdb"
+    shutil.copy(geo_db, served)
+    map_path = write_map_for(tmp_path, upstreams)
+    gw: GatewayProc = await procs(tmp_path, map_path, served,
+                                  env={"RG_ADMIN_TOKEN": TOKEN,
+                                       "RG_RELOAD_POLL_S": "0.2"}).start()
+    assert gw.proc is not None
+    swap(map_path if target == "map" else served, tmp_path)
+    probes: list[tuple[int, str, str | None, bytes]] = []
+    slow: list[float] = []
+
+    async def probe() -> None:
+        for i in range(20):
+            began = time.monotonic()
+            probes.append(await send(gw.url, CN_HEADERS if i % 2 else SG_HEADERS,
+                                     timeout_s=5))
+            slow.append(time.monotonic() - began)
+            await asyncio.sleep(0.1)
+
+    probing = asyncio.create_task(probe())
+    status, ctype, text, took = await admin_reload(gw)
+    await probing
+    assert status == 422, (status, text[:300])
+    assert ctype.startswith(PROBLEM), ctype
+    assert took < 8, f"the reload took {took:.1f} s"
+    assert all(p[0] == 200 for p in probes), [p[0] for p in probes]
+    assert max(slow) < 2.5, f"a proxied request took {max(slow):.1f} s during the reload"
+    assert all(s.region == ("cn" if s.origin == "CN" else "sg") for s in upstreams.seen)
+    assert not [e for e in gw.log_events() if e.get("event") == "task_failed"]
+    peak_kb = int(next(ln.split()[1] for ln in
+                       Path(f"/proc/{gw.proc.pid}/status").read_text().splitlines()
+                       if ln.startswith("VmHWM:")))
+    assert peak_kb < 600 * 1024, f"peak RSS {peak_kb} KiB refusing a file that is too big"
+    assert await readyz(gw) == 200
+    assert await gw.terminate() == 0
+    await check_invariants(Row(f"{target} non-regular"), as_results(probes, False),
+                           upstreams, gw.data_dir)
+
+
+# --- the GeoIP private copy's directory full --------------------------------------------------
+
+async def test_geoip_private_copy_directory_full_refuses_reload_and_keeps_the_last_good_db(
+        tmp_path, geo_db, upstreams, procs):
+    """`<data-dir>/geoip/` (where the gateway keeps its private copy of the DB) is a small
+    filesystem that fills up. A new DB renamed over the configured one cannot be copied:
+    the reload is refused (422 problem), the old DB keeps routing, the trail (elsewhere) keeps
+    recording. Space back, the reload takes the new DB."""
+    served = tmp_path / "served.mmdb"
+    shutil.copy(geo_db, served)
+    csv_text = demo_file("demo-networks.csv").replace("198.51.100.0/26,SG",
+                                                      "198.51.100.0/26,CN")
+    new_db = build_geoip(csv_text, tmp_path / "moved.mmdb")
+    geo_dir = tmp_path / "data" / "geoip"
+    with tiny_tmpfs(geo_dir, "1m"):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), served,
+                                      env={"RG_ADMIN_TOKEN": TOKEN,
+                                           "RG_RELOAD_POLL_S": "3600"}).start()
+        filler = fill(geo_dir)
+        tmp = tmp_path / "incoming.mmdb"
+        shutil.copy(new_db, tmp)
+        tmp.replace(served)
+        status, ctype, text, _ = await admin_reload(gw)
+        assert status == 422, (status, text[:300])
+        assert ctype.startswith(PROBLEM)
+        results = await load(gw.url, total=6, concurrency=2)
+        assert all(r.status == 200 for r in results)
+        assert {(s.origin, s.region) for s in upstreams.seen[-6:]} == {("CN", "cn"),
+                                                                        ("SG", "sg")}
+        assert alive(gw)
+        filler.unlink()
+        status, _, text, _ = await admin_reload(gw)
+        assert status == 200, (status, text[:300])
+        st, _, dec, _ = await send(gw.url, SG_HEADERS)
+        assert st == 200 and upstreams.seen[-1].region == "cn", upstreams.seen[-1]
+        results.append(Result(st, dec, False))
+        assert await gw.terminate() == 0
+    await check_invariants(Row("geoip copy dir full"), results, upstreams, gw.data_dir)
+
+
+# --- the pseudonym key directory replaced by a file ------------------------------------------
+
+async def test_pseudonym_key_directory_replaced_by_a_file_refuses_only_new_tenants(
+        tmp_path, geo_db, upstreams, procs):
+    """`keys/pseudonym/` moved away and a file left in its place (ENOTDIR for every key path):
+    a tenant first seen now gets a clear 503 problem and nothing moves; a tenant whose key is
+    already loaded keeps being served; the directory back, the new tenant is served."""
+    gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams),
+                                  geo_db).start()
+    assert (await send(gw.url, SG_HEADERS))[0] == 200
+    keys = gw.data_dir / "keys" / "pseudonym"
+    aside = tmp_path / "pseudonym.aside"
+    shutil.move(keys, aside)
+    keys.write_bytes(b"not a directory\n")
+    forwarded = len(upstreams.seen)
+    bank = {"X-Tenant-ID": "bank", "X-Forwarded-For": ADDR["SG"]}
+    answers = [await send(gw.url, bank) for _ in range(3)]
+    assert {a[0] for a in answers} == {503}, [a[:2] for a in answers]
+    assert_problems(answers)
+    assert all(s.decision_id != a[2] for s in upstreams.seen for a in answers)
+    assert len(upstreams.seen) == forwarded
+    acme = [await send(gw.url, h) for h in (SG_HEADERS, CN_HEADERS)]
+    assert [a[0] for a in acme] == [200, 200]
+    keys.unlink()
+    shutil.move(aside, keys)
+    await answers_again(gw.url, bound_s=10, headers=bank)
+    assert alive(gw)
+    assert await gw.terminate() == 0
+    await check_invariants(Row("pseudonym dir is a file"),
+                           as_results(answers + acme, False), upstreams, gw.data_dir)
