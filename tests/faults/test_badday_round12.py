@@ -501,3 +501,360 @@ async def test_pseudonym_key_directory_replaced_by_a_file_refuses_only_new_tenan
     assert await gw.terminate() == 0
     await check_invariants(Row("pseudonym dir is a file"),
                            as_results(answers + acme, False), upstreams, gw.data_dir)
+
+
+# --- 200 clients stalled in the middle of their bodies -------------------------------------
+
+async def test_two_hundred_clients_stalled_mid_body_never_starve_a_normal_client(
+        tmp_path, geo_db, upstreams, procs):
+    """200 connections (half mainland, half overseas) each send a request head announcing a
+    64 KiB body, 1 KiB of it, and stall. Mainland ones are decided from their head and may
+    already be streaming to cn, each on an upstream connection. Meanwhile normal clients
+    (mainland and overseas) are each served 200 within 3 s; the stalled ones end with a 408
+    problem (or a cut) after client_idle_timeout_s; nothing reaches an upstream unrecorded,
+    nothing mainland leaves CN, and the trail verifies."""
+    def limits(data: dict) -> None:
+        data["limits"] = {"client_idle_timeout_s": 4.0, "body_timeout_s": 8.0,
+                          "upstream_connections_per_base": 64,
+                          "upstream_connections_per_region": 128}
+
+    gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams, limits),
+                                  geo_db).start()
+    stalled: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    for i in range(200):
+        reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+        origin = ADDR["CN"] if i % 2 == 0 else ADDR["SG"]
+        writer.write(f"POST /v1/compare HTTP/1.1\r\nHost: gw\r\nX-Tenant-ID: acme\r\n"
+                     f"X-Forwarded-For: {origin}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: 65536\r\n\r\n".encode() + b'{"pad": "' + b"a" * 1014)
+        stalled.append((reader, writer))
+    try:
+        for w in (w for _, w in stalled):
+            await w.drain()
+        await asyncio.sleep(0.5)
+        normal: list[tuple[int, str, str | None, bytes]] = []
+        took: list[float] = []
+        for i in range(8):
+            began = time.monotonic()
+            normal.append(await send(gw.url, CN_HEADERS if i % 2 == 0 else SG_HEADERS,
+                                     timeout_s=6))
+            took.append(round(time.monotonic() - began, 2))
+        assert [a[0] for a in normal] == [200] * 8, ([a[:2] for a in normal], took)
+        assert max(took) < 3, took
+
+        async def ending(reader: asyncio.StreamReader) -> bytes:
+            with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+                return await reader.read(4096)
+            return b""
+
+        async with asyncio.timeout(15):
+            ends = await asyncio.gather(*(ending(r) for r, _ in stalled))
+    finally:
+        for _, w in stalled:
+            w.close()
+    heads = [e.split(b"\r\n", 1)[0] for e in ends if e]
+    assert len(heads) >= 190, f"only {len(heads)} of 200 stalled clients got an answer"
+    assert all(h.startswith(b"HTTP/1.1 408") for h in heads), set(heads)
+    assert all(PROBLEM.encode() in e for e in ends if e)
+    assert alive(gw)
+    assert await gw.terminate() == 0
+    await check_invariants(Row("200 stalled mid-body"), as_results(normal, False), upstreams,
+                           gw.data_dir)
+
+
+# --- upstreams that stop half-way -------------------------------------------------------------
+
+async def continue_then_silence(w: asyncio.StreamWriter) -> bool:
+    w.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    await w.drain()
+    await asyncio.sleep(20)
+    return False
+
+
+async def body_stalls(w: asyncio.StreamWriter) -> bool:
+    w.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            b'{"a": "01')
+    await w.drain()
+    await asyncio.sleep(20)
+    return False
+
+
+@pytest.mark.parametrize(("path", "answer", "outcomes"), [
+    ("/continue-silence", continue_then_silence, {"upstream_timeout"}),
+    ("/body-stalls", body_stalls, {"upstream_timeout", "upstream_body_error"}),
+], ids=["100-continue-then-nothing", "body-stalls-mid-way"])
+async def test_upstream_that_stops_half_way_is_bounded_and_recorded(path, answer, outcomes,
+                                                                    raw_gw):
+    """The upstream answers `100 Continue` and then nothing, or sends its head and 9 of 100
+    body bytes and then nothing (read timeout 2 s). The client must know within a bound: a
+    504/502 problem before the answer began, or a cut connection, never a complete 200; the
+    request went once to its own region; the completion record names the upstream's side;
+    the next request is served."""
+    gw, ups, answers = raw_gw
+    answers[path] = answer
+    for headers, host in ((SG_HEADERS, "127.0.0.1"), (CN_HEADERS, "localhost")):
+        before = len(ups.seen)
+        began = time.monotonic()
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=12)) as s, \
+                    s.post(gw.url + path, data=b'{"x": 1}', headers=headers) as r:
+                status, ctype = r.status, r.headers.get("Content-Type", "")
+                body = await r.read()
+                got: object = (status, ctype, body)
+        except aiohttp.ClientPayloadError:
+            got = "cut"
+        took = time.monotonic() - began
+        assert took < 6, f"{took:.1f} s"
+        assert got == "cut" or (got[0] in (502, 504) and got[1].startswith(PROBLEM)), got
+        sent = ups.seen[before:]
+        assert len(sent) == 1 and sent[0][0].startswith(host), sent
+        st, _, _, _ = await send(gw.url, headers, path="/v1/fine")
+        assert st == 200
+    assert await gw.terminate() == 0
+    errors, records = await trail_records(gw.data_dir)
+    assert errors == []
+    got_outcomes = [r["outcome"] for r in records if r["type"] == "completion"]
+    assert set(got_outcomes[0::2]) <= outcomes and len(got_outcomes) == 4, got_outcomes
+
+
+# --- PostgreSQL accepting reconnects and never answering them -------------------------------
+
+class BlackholePgProxy(PgProxy):
+    """While `blackhole` is set, new connections are accepted and never answered (a server
+    frozen mid-startup, a half-dead NAT, a SYN-proxying firewall in front of a dead host)."""
+
+    def __init__(self, host: str, port: int):
+        super().__init__(host, port)
+        self.blackhole = False
+        self.held: list[asyncio.StreamWriter] = []
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.blackhole:
+            self.held.append(writer)
+            return
+        await super()._accept(reader, writer)
+
+    def cut_links(self) -> None:
+        for w in list(self._writers):
+            w.close()
+
+    def release(self) -> None:
+        self.blackhole = False
+        for w in self.held:
+            w.close()
+        self.held.clear()
+
+
+def proxied(dsn: str, port: int) -> str:
+    parts = urlsplit(dsn)
+    user = parts.username or "postgres"
+    auth = f"{user}:{parts.password}@" if parts.password else f"{user}@"
+    return urlunsplit((parts.scheme, f"{auth}127.0.0.1:{port}", parts.path, parts.query, ""))
+
+
+async def test_pg_reconnects_that_hang_at_startup_are_bounded_503s(tmp_path, geo_db, upstreams,
+                                                                   procs, pg_dsn):
+    """The trail's PostgreSQL connection is cut, and every reconnect is accepted by TCP and
+    then never answered (no startup reply). Requests must get a 503 problem within the
+    trail's 5 s bound (not a connect timeout of a minute), nothing moves, the admin port
+    answers; the database answering again, the gateway reconnects by itself and the trail
+    verifies with every forward in it."""
+    parts = urlsplit(pg_dsn)
+    proxy = await BlackholePgProxy(parts.hostname or "127.0.0.1", parts.port or 5432).start()
+    try:
+        env = {"RG_AUDIT_STORE": "postgres", "RG_AUDIT_PG_DSN": proxied(pg_dsn, proxy.port),
+               "RG_AUDIT_CHECKPOINT_INTERVAL_S": "3600"}
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                      env=env).start()
+        results = await load(gw.url, total=6, concurrency=2)
+        assert all(r.status == 200 for r in results)
+        forwarded = len(upstreams.seen)
+        proxy.blackhole = True
+        proxy.cut_links()
+        began = time.monotonic()
+        down = await asyncio.gather(*(send(gw.url, h, timeout_s=12)
+                                      for h in (SG_HEADERS, CN_HEADERS) * 3))
+        first_wave = time.monotonic() - began
+        assert await readyz(gw) in (200, 503)
+        began = time.monotonic()
+        later = await send(gw.url, SG_HEADERS, timeout_s=12)
+        second = time.monotonic() - began
+        assert [a[0] for a in down] + [later[0]] == [503] * 7, [a[:2] for a in down] + [later[:2]]
+        assert_problems([*down, later])
+        assert first_wave < 8 and second < 8, (first_wave, second)
+        assert len(upstreams.seen) == forwarded
+        assert alive(gw)
+        proxy.release()
+        await answers_again(gw.url, bound_s=15)
+        results += await load(gw.url, total=6, concurrency=2)
+        assert await gw.terminate() == 0
+    finally:
+        proxy.release()
+        await proxy.stop()
+    await check_invariants(Row("pg reconnect blackholed"),
+                           results + as_results([*down, later], False), upstreams,
+                           gw.data_dir, pg_dsn)
+
+
+# --- a witness whose disk is full ----------------------------------------------------------
+
+def cosigned_sizes(gw: GatewayProc) -> list[int]:
+    path = trail_dir(gw) / "cosigned.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        note = json.loads(line).get("note", "")
+        out.append(int(note.split("\n")[1]))
+    return out
+
+
+async def witness_latest(url: str, log_id: str) -> int | None:
+    from residency_gateway.audit.note import origin_of
+    from residency_gateway.audit.witness import origin_hash
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as s, \
+            s.get(f"{url}/{origin_hash(origin_of(log_id))}/checkpoint") as r:
+        if r.status != 200:
+            return None
+        return int((await r.text()).split("\n")[1])
+
+
+class WitnessProc:
+    def __init__(self, tmp: Path, data_dir: Path, log_vkey: str):
+        self.data_dir, self.log_vkey, self.tmp = data_dir, log_vkey, tmp
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self.vkey = ""
+
+    async def start(self) -> WitnessProc:
+        import sys
+        cmd = [sys.executable, "-m", "residency_gateway", "witness", "serve", "--name",
+               "rt12.test/w", "--data-dir", str(self.data_dir), "--host", "127.0.0.1",
+               "--port", str(self.port), "--log", self.log_vkey]
+        with (self.tmp / "witness.log").open("ab") as err:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err,
+                                         start_new_session=True)
+        assert self.proc.stdout is not None
+        async with asyncio.timeout(20):
+            line = (await asyncio.to_thread(self.proc.stdout.readline)).decode()
+        assert "listening on" in line, (self.tmp / "witness.log").read_text()[-2000:]
+        self.port = int(line.split("listening on 127.0.0.1:")[1].split()[0])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.vkey = line.split(" vkey ")[1].strip()
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+async def test_a_witness_with_a_full_disk_never_cosigns_what_it_did_not_record(
+        tmp_path, geo_db, upstreams, procs):
+    """The witness's state directory fills up (ENOSPC) while the gateway submits a checkpoint
+    every 0.3 s under traffic. A cosignature the gateway keeps must be for a size the witness
+    recorded durably: whatever cosigned.jsonl holds, the witness (restarted, so only its disk
+    speaks) must say it saw at least that size, or a roll-back could slip past it. Traffic is
+    never slowed; space back, checkpoints are cosigned again."""
+    map_path = write_map_for(tmp_path, upstreams)
+    gw0: GatewayProc = await procs(tmp_path, map_path, geo_db).start()  # makes the signing key
+    assert await gw0.terminate() == 0
+    import sys
+    vkey = subprocess.run([sys.executable, "-m", "residency_gateway", "keys", "vkey",
+                           "--data-dir", str(gw0.data_dir), "--log-id", LOG_ID],
+                          capture_output=True, text=True, timeout=30, check=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+                          ).stdout.split()[-1]
+    wdir = tmp_path / "witness"
+    with tiny_tmpfs(wdir, "1m"):
+        w = await WitnessProc(tmp_path, wdir, vkey).start()
+        try:
+            env = {"RG_WITNESSES": json.dumps([{"url": w.url, "vkey": w.vkey}]),
+                   "RG_WITNESS_QUORUM": "1", "RG_WITNESS_TIMEOUT_S": "1",
+                   "RG_WITNESS_BACKOFF_MAX_S": "0.5", "RG_AUDIT_CHECKPOINT_INTERVAL_S": "0.3"}
+            gw: GatewayProc = await procs(tmp_path, map_path, geo_db, env=env).start()
+            results = await load(gw.url, total=6, concurrency=2)
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline and not cosigned_sizes(gw):
+                await asyncio.sleep(0.2)
+            assert cosigned_sizes(gw), "never cosigned before the fault"
+            filler = fill(wdir)
+            slowest = 0.0
+            for _ in range(6):
+                began = time.monotonic()
+                results += await load(gw.url, total=6, concurrency=2, timeout_s=5)
+                slowest = max(slowest, time.monotonic() - began)
+                await asyncio.sleep(0.4)
+            assert slowest < 3, slowest
+            assert [e for e in gw.log_events() if e.get("event") == "witness_submit_failed"], \
+                "the full disk never made a submission fail: the fault did not hit"
+            # only the witness's disk speaks: restart it (same port) and ask
+            w.stop()
+            await w.start()
+            recorded = await witness_latest(w.url, LOG_ID) or 0
+            kept = max(cosigned_sizes(gw))
+            assert kept <= recorded, (f"the gateway holds a cosignature for size {kept}, the "
+                                      f"witness's disk says {recorded}")
+            filler.unlink()
+            results += await load(gw.url, total=6, concurrency=2)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and max(cosigned_sizes(gw)) <= kept:
+                results += await load(gw.url, total=2, concurrency=1)
+                await asyncio.sleep(0.3)
+            assert max(cosigned_sizes(gw)) > kept, "not cosigned again after space returned"
+            assert await gw.terminate() == 0
+        finally:
+            w.stop()
+    await check_invariants(Row("witness disk full"), results, upstreams, gw.data_dir)
+
+
+# --- the policy store unwritable at a reload ---------------------------------------------------
+
+async def test_reload_when_the_policy_store_cannot_be_written_keeps_maps_auditable(
+        tmp_path, geo_db, upstreams, procs):
+    """`trail/policies/` (the canonical map of every policy version a record names) is a file
+    when a new map is reloaded (ENOTDIR). The reload must be refused (422 problem) with the
+    old version serving, or succeed only with the new version stored: after the fault, every
+    policy version a record names has its map in the store (auditors export it)."""
+    map_path = write_map_for(tmp_path, upstreams)
+    gw: GatewayProc = await procs(tmp_path, map_path, geo_db,
+                                  env={"RG_ADMIN_TOKEN": TOKEN,
+                                       "RG_RELOAD_POLL_S": "3600"}).start()
+    results = await load(gw.url, total=4, concurrency=2)
+    policies = gw.data_dir / "trail" / "policies"
+    aside = tmp_path / "policies.aside"
+    shutil.move(policies, aside)
+    policies.write_bytes(b"")
+
+    def to_jp(data: dict) -> None:
+        data["tenants"]["acme"]["overseas_region"] = "jp"
+
+    new = tmp_path / "new.yaml"
+    write_map(new, fault_map(upstreams, to_jp))
+    new.replace(map_path)
+    status, ctype, text, _ = await admin_reload(gw)
+    st, _, dec, _ = await send(gw.url, SG_HEADERS)
+    results.append(Result(st, dec, False))
+    assert st == 200
+    served = upstreams.seen[-1].region
+    if status == 422:
+        assert ctype.startswith(PROBLEM)
+        assert served == "sg", "refused, yet the new map serves"
+    else:
+        assert status == 200, (status, text[:300])
+        assert served == "jp"
+    policies.unlink()
+    shutil.move(aside, policies)
+    assert await gw.terminate() == 0
+    records = await check_invariants(Row("policy store unwritable"), results, upstreams,
+                                     gw.data_dir)
+    named = {r["policy_version"] for r in records if r.get("policy_version")}
+    stored = {p.stem for p in policies.glob("*.json")}
+    assert named <= stored, f"records name policy versions with no stored map: {named - stored}"
