@@ -917,3 +917,107 @@ async def test_key_rotation_on_a_full_disk_leaves_no_broken_public_key_for_audit
     assert "Traceback" not in exported.stderr
     assert verified.returncode == 0, (verified.stdout[-800:], verified.stderr[-800:])
     assert broken == [], f"public keys left broken beside the log: {broken}"
+
+
+# --- a start on a data dir whose files are not what they should be ---------------------------
+
+def _seg_fifo(gw: GatewayProc) -> str:
+    seg = segment_files(gw)[-1]
+    seg.unlink()
+    os.mkfifo(seg)
+    return seg.name
+
+
+def _seg_dir(gw: GatewayProc) -> str:
+    seg = segment_files(gw)[-1]
+    seg.unlink()
+    seg.mkdir()
+    return seg.name
+
+
+def _checkpoints_fifo(gw: GatewayProc) -> str:
+    cps = trail_dir(gw) / "checkpoints.jsonl"
+    cps.unlink()
+    os.mkfifo(cps)
+    return cps.name
+
+
+def _log_dir_is_a_file(gw: GatewayProc) -> str:
+    shutil.rmtree(trail_dir(gw))
+    trail_dir(gw).write_bytes(b"")
+    return LOG_ID
+
+
+def _policies_is_a_file(gw: GatewayProc) -> str:
+    policies = gw.data_dir / "trail" / "policies"
+    shutil.rmtree(policies)
+    policies.write_bytes(b"")
+    return "policies"
+
+
+def _signing_dir_is_a_file(gw: GatewayProc) -> str:
+    signing = gw.data_dir / "keys" / "signing"
+    shutil.rmtree(signing)
+    signing.write_bytes(b"")
+    return "signing"
+
+
+_FIFO_HANG = ("audit.filestore.FileTrail._cut_torn_tail (run first by _recover at start) opens "
+              "{} with a blocking path.open('rb'), not files.open_regular: on a named pipe the "
+              "start blocks forever, silently (no log line, never ready, never exits)")
+
+
+@pytest.mark.parametrize("sabotage", [
+    pytest.param(_seg_fifo, marks=pytest.mark.xfail(
+        strict=True, reason=_FIFO_HANG.format("the newest segment"))),
+    _seg_dir,
+    pytest.param(_checkpoints_fifo, marks=pytest.mark.xfail(
+        strict=True, reason=_FIFO_HANG.format("checkpoints.jsonl"))),
+    _log_dir_is_a_file, _policies_is_a_file, _signing_dir_is_a_file,
+], ids=["segment-fifo", "segment-dir", "checkpoints-fifo", "log-dir-is-a-file",
+        "policies-is-a-file", "signing-dir-is-a-file"])
+async def test_start_on_a_data_dir_with_the_wrong_kinds_of_files(sabotage, tmp_path, geo_db,
+                                                                 upstreams, procs):
+    """The data dir restored badly while the gateway was stopped: the active segment or the
+    checkpoint chain is a named pipe or a directory, the log's directory or the policy store
+    is a file, the signing key directory is a file. The start must not hang (a FIFO opened
+    for writing blocks forever) nor crash with a traceback: either it refuses with exit 1
+    and one line naming what is wrong, or it starts and records every forward (no data moves
+    unrecorded)."""
+    map_path = write_map_for(tmp_path, upstreams)
+    gw: GatewayProc = await procs(tmp_path, map_path, geo_db).start()
+    results = await load(gw.url, total=4, concurrency=2)
+    assert await gw.terminate() == 0
+    name = sabotage(gw)
+    gw2: GatewayProc = procs(tmp_path, map_path, geo_db)
+    gw2.log_path = tmp_path / "gw2.log"
+    gw2.spawn()
+    assert gw2.proc is not None
+    began = time.monotonic()
+    outcome = None
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as s:
+        while time.monotonic() - began < 10:
+            if gw2.proc.poll() is not None:
+                outcome = "exited"
+                break
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with s.get(gw2.admin + "/readyz") as r:
+                    if r.status == 200:
+                        outcome = "ready"
+                        break
+            await asyncio.sleep(0.1)
+    text = gw2.log_path.read_text(errors="replace")
+    assert outcome is not None, f"neither ready nor exited within 10 s: {text[-1500:]}"
+    assert "Traceback" not in text, text[-3000:]
+    if outcome == "exited":
+        assert gw2.proc.returncode == 1, (gw2.proc.returncode, text[-1500:])
+        assert name in text, text[-1500:]
+        return
+    forwarded = len(upstreams.seen)
+    after = await load(gw2.url, total=4, concurrency=2)
+    assert {r.status for r in after} <= {200, 503}
+    assert await gw2.terminate() == 0
+    errors, records = await trail_records(gw2.data_dir)
+    decided = {r["decision_id"] for r in records if r["type"] == "decision"}
+    assert all(s.decision_id in decided for s in upstreams.seen[forwarded:])
+    del results
