@@ -1021,3 +1021,90 @@ async def test_start_on_a_data_dir_with_the_wrong_kinds_of_files(sabotage, tmp_p
     decided = {r["decision_id"] for r in records if r["type"] == "decision"}
     assert all(s.decision_id in decided for s in upstreams.seen[forwarded:])
     del results
+
+
+# --- files replaced by rename with a surprising mtime ----------------------------------------
+
+@pytest.mark.parametrize(("target", "mtime"), [("map", "past"), ("geoip", "future")])
+async def test_file_replaced_by_rename_with_an_old_or_future_mtime_is_picked_up_once(
+        target, mtime, tmp_path, geo_db, upstreams, procs):
+    """A new map (acme overseas -> jp) or GeoIP DB (198.51.100.0/26 becomes CN) renamed over
+    the served one, its mtime kept from elsewhere: years in the past (`cp -p`, `rsync -t`, a
+    tar extract, a ConfigMap built from an old checkout) or a day in the future (a clock-
+    skewed build host). A rename is a new file: the watcher must load it within a bound
+    (without a signal) and then not reload it again and again."""
+    served = tmp_path / "served.mmdb"
+    shutil.copy(geo_db, served)
+    map_path = write_map_for(tmp_path, upstreams)
+    gw: GatewayProc = await procs(tmp_path, map_path, served,
+                                  env={"RG_RELOAD_POLL_S": "0.2"}).start()
+    assert (await send(gw.url, SG_HEADERS))[0] == 200 and upstreams.seen[-1].region == "sg"
+    incoming = tmp_path / "incoming"
+    if target == "map":
+        def to_jp(data: dict) -> None:
+            data["tenants"]["acme"]["overseas_region"] = "jp"
+        write_map(incoming, fault_map(upstreams, to_jp))
+        want = "jp"
+    else:
+        csv_text = demo_file("demo-networks.csv").replace("198.51.100.0/26,SG",
+                                                          "198.51.100.0/26,CN")
+        build_geoip(csv_text, incoming)
+        want = "cn"
+    stamp = time.time() + (86400 if mtime == "future" else -5 * 365 * 86400)
+    os.utime(incoming, (stamp, stamp))
+    os.replace(incoming, map_path if target == "map" else served)
+    results: list[Result] = []
+    deadline = time.monotonic() + 10
+    region = None
+    while time.monotonic() < deadline:
+        st, _, dec, _ = await send(gw.url, SG_HEADERS)
+        results.append(Result(st, dec, False))
+        region = upstreams.seen[-1].region
+        if region == want:
+            break
+        await asyncio.sleep(0.2)
+    assert region == want, f"not loaded within 10 s: {gw.log_tail(1500)}"
+    loaded_at = len([e for e in gw.log_events() if e.get("event") == "reloaded"])
+    await asyncio.sleep(2)
+    reloads = len([e for e in gw.log_events() if e.get("event") == "reloaded"])
+    assert reloads == loaded_at, f"{reloads - loaded_at} more reloads of an unchanged file"
+    results += await load(gw.url, total=4, concurrency=2)
+    assert await gw.terminate() == 0
+    await check_invariants(Row(f"{target} mtime {mtime}"), results, upstreams, gw.data_dir)
+
+
+# --- the log's LOCK file deleted, then a second gateway on the same data dir --------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "audit.filestore.FileTrail._open_sync flocks trail/<log>/LOCK once and never checks the "
+    "path still names the locked inode (as _check_still_linked does for the segment): after "
+    "LOCK is unlinked a second process locks a new inode, both append to the same segment and "
+    "the hash chain and checkpoint chain fork (verify: 'forks the log', seq out of order)"))
+async def test_lock_file_deleted_then_a_second_gateway_on_the_same_log(tmp_path, geo_db,
+                                                                       upstreams, procs):
+    """A cleanup job (tmpreaper, `find -delete` of empty files) removes `trail/<log>/LOCK`
+    while the gateway runs; then a second gateway starts on the same data dir and log id (a
+    deploy that overlaps, a systemd restart racing the old process). The new LOCK is another
+    inode, so its flock does not see the first one's. Two writers on one chain fork it: one
+    of them must refuse (to start, or to record), so that after both stop the trail verifies
+    and every 200 either answered is in it."""
+    map_path = write_map_for(tmp_path, upstreams)
+    gw1: GatewayProc = await procs(tmp_path, map_path, geo_db).start()
+    results = await load(gw1.url, total=4, concurrency=2)
+    (trail_dir(gw1) / "LOCK").unlink()
+    gw2: GatewayProc = procs(tmp_path, map_path, geo_db)
+    gw2.log_path = tmp_path / "gw2.log"
+    started = True
+    try:
+        await gw2.start(timeout_s=15)
+    except AssertionError:
+        started = False
+    for _ in range(3):
+        results += await load(gw1.url, total=6, concurrency=2)
+        if started:
+            results += await load(gw2.url, total=6, concurrency=2)
+    assert await gw1.terminate() == 0
+    if started:
+        assert await gw2.terminate() == 0
+    await check_invariants(Row("LOCK deleted, second writer"), results, upstreams,
+                           gw1.data_dir)
