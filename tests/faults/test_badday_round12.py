@@ -1108,3 +1108,109 @@ async def test_lock_file_deleted_then_a_second_gateway_on_the_same_log(tmp_path,
         assert await gw2.terminate() == 0
     await check_invariants(Row("LOCK deleted, second writer"), results, upstreams,
                            gw1.data_dir)
+
+
+async def test_pg_session_lost_then_a_second_gateway_takes_the_log(tmp_path, geo_db, upstreams,
+                                                                   procs, pg_dsn):
+    """The PostgreSQL trail's single-writer guard dies with the session. gw1's connection is
+    cut (and stays cut for a while); meanwhile gw2 starts with the same log id and takes the
+    log. When gw1's database comes back it must not resume writing the same chain beside gw2:
+    it refuses (503, nothing moves) or takes the log back only once gw2 is gone. After both
+    stop the trail verifies, each seq once, and every 200 either answered is in it."""
+    parts = urlsplit(pg_dsn)
+    proxy = await PgProxy(parts.hostname or "127.0.0.1", parts.port or 5432).start()
+    env1 = {"RG_AUDIT_STORE": "postgres", "RG_AUDIT_PG_DSN": proxied(pg_dsn, proxy.port),
+            "RG_AUDIT_CHECKPOINT_INTERVAL_S": "0.5"}
+    env2 = {**env1, "RG_AUDIT_PG_DSN": pg_dsn}
+    map_path = write_map_for(tmp_path, upstreams)
+    try:
+        gw1: GatewayProc = await procs(tmp_path, map_path, geo_db, env=env1).start()
+        results = await load(gw1.url, total=4, concurrency=2)
+        await proxy.stop()
+        await asyncio.sleep(0.5)
+        gw2: GatewayProc = procs(tmp_path, map_path, geo_db, env=env2)  # same keys
+        gw2.log_path = tmp_path / "gw2.log"
+        started = True
+        try:
+            await gw2.start(timeout_s=15)
+        except AssertionError:
+            started = False
+        if started:
+            results += await load(gw2.url, total=6, concurrency=2)
+        await proxy.resume()
+        await asyncio.sleep(1.5)  # gw1 reconnects
+        for _ in range(3):
+            results += await load(gw1.url, total=6, concurrency=2)
+            if started:
+                results += await load(gw2.url, total=6, concurrency=2)
+        assert alive(gw1)
+        assert await gw1.terminate() in (0, 1)
+        if started:
+            assert await gw2.terminate() in (0, 1)
+    finally:
+        await proxy.stop()
+    records = await check_invariants(Row("pg lock lost, second writer"), results, upstreams,
+                                     gw1.data_dir, pg_dsn)
+    assert len({r["decision_id"] for r in records if r["type"] == "decision"}) == \
+        len([r for r in records if r["type"] == "decision"])
+
+
+# --- auditors' tools pointed at named pipes ----------------------------------------------------
+
+def cli_bounded(*args: str, timeout_s: float = 12) -> tuple[int | None, str]:
+    """(exit code, stderr+stdout tail); None when it did not end within `timeout_s`."""
+    import sys
+    proc = subprocess.Popen([sys.executable, "-m", "residency_gateway", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout_s)
+        return proc.returncode, out.decode(errors="replace")[-1500:]
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=10)
+        return None, ""
+
+
+@pytest.mark.parametrize("where", [
+    pytest.param("policy", marks=pytest.mark.xfail(strict=True, reason=(
+        "audit.sources.FileSource.policies reads every trail/policies/*.json with "
+        "Path.read_text (blocking open), not files.open_regular: a named pipe there hangs "
+        "`audit export` forever"))),
+    pytest.param("trust", marks=pytest.mark.xfail(strict=True, reason=(
+        "audit.trust._read_file reads the --trust file with Path.read_text: a named "
+        "pipe given as --trust hangs `audit verify` forever instead of a usage error"))),
+    "segment",
+], ids=["policy-fifo-export", "trust-file-fifo-verify", "segment-fifo-verify"])
+async def test_auditor_tools_given_a_named_pipe_answer_promptly(where, tmp_path, geo_db,
+                                                                upstreams, procs):
+    """A named pipe where an auditor's tool reads a file: a policy version in the store
+    (`audit export`), the trust file (`audit verify --trust`), a segment (`audit verify
+    --store`, the documented case). Each must end within a bound with a clear error naming
+    the file (exit 1 or 2, no traceback), never block forever."""
+    gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams),
+                                  geo_db).start()
+    assert all(r.status == 200 for r in await load(gw.url, total=4, concurrency=2))
+    assert await gw.terminate() == 0
+    keys = str(gw.data_dir / "keys" / "signing")
+    if where == "policy":
+        fifo = gw.data_dir / "trail" / "policies" / "0000deadbeef.json"
+        os.mkfifo(fifo)
+        code, out = cli_bounded("audit", "export", "--data-dir", str(gw.data_dir), "--out",
+                                str(tmp_path / "bundle"))
+    elif where == "trust":
+        fifo = tmp_path / "trust.txt"
+        os.mkfifo(fifo)
+        code, out = cli_bounded("audit", "verify", "--store", str(gw.data_dir / "trail"),
+                                "--trust", str(fifo))
+    else:
+        seg = segment_files(gw)[-1]
+        fifo = seg.with_name("seg-000099.jsonl")
+        os.mkfifo(fifo)
+        code, out = cli_bounded("audit", "verify", "--store", str(gw.data_dir / "trail"),
+                                "--public-key", keys)
+    assert code is not None, f"`audit` blocked on the named pipe {fifo.name}"
+    assert code in (1, 2), (code, out)
+    assert "Traceback" not in out, out
+    assert fifo.name in out, out
