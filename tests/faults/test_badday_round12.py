@@ -1207,3 +1207,51 @@ async def test_auditor_tools_given_a_named_pipe_answer_promptly(where, tmp_path,
     assert code in (1, 2), (code, out)
     assert "Traceback" not in out, out
     assert fifo.name in out, out
+
+
+# --- a chunked upload that grows past the body limit while it streams ----------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "gateway.proxy.inspect_body reads a body without Content-Length whole, up to "
+    "payload.max_inspect_bytes, and returns Body(complete=...) without comparing it to "
+    "limits.max_body_bytes (only a declared length and the streaming path are checked), and "
+    "the map accepts max_body_bytes < max_inspect_bytes: a 512 KiB chunked upload under a "
+    "64 KiB limit is forwarded whole, 200"))
+@pytest.mark.parametrize("headers", [CN_HEADERS, SG_HEADERS], ids=["mainland", "overseas"])
+async def test_chunked_upload_past_the_body_limit_never_completes_at_the_upstream(
+        headers, tmp_path, geo_db, upstreams, procs):
+    """max_body_bytes 64 KiB; a chunked upload (no Content-Length, so it cannot be refused
+    up front) of 512 KiB in 8 KiB chunks. A mainland one is decided from its head and may
+    already be streaming to cn. The client must get a 413 problem (or a cut), and the
+    upstream must never see a complete request: a truncated body that ends cleanly would be
+    processed as if it were the whole one, and a limit the map sets must not be ignored
+    silently. The gateway serves the next request."""
+    def limits(data: dict) -> None:
+        data["limits"] = {"max_body_bytes": 65536}
+
+    gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams, limits),
+                                  geo_db).start()
+
+    async def chunks():  # one valid JSON array, 512 KiB
+        yield b"["
+        for _ in range(64):
+            yield b'"' + b"a" * 8188 + b'",'
+            await asyncio.sleep(0.005)
+        yield b'"end"]'
+
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as s, \
+                s.post(gw.url + "/v1/compare", data=chunks(),
+                       headers={**headers, "Content-Type": "application/json"}) as r:
+            got: object = (r.status, r.headers.get("Content-Type", ""), await r.read(),
+                           r.headers.get("X-Residency-Decision"))
+    except (aiohttp.ClientError, ConnectionError):
+        got = "cut"
+    assert got == "cut" or (got[0] == 413 and got[1].startswith(PROBLEM)), got
+    await asyncio.sleep(0.5)
+    assert upstreams.seen == [], f"the upstream took a truncated body as whole: {upstreams.seen}"
+    st, _, dec, _ = await send(gw.url, headers)
+    assert st == 200
+    assert await gw.terminate() == 0
+    await check_invariants(Row("chunked past max_body"), [Result(st, dec, False)], upstreams,
+                           gw.data_dir)
