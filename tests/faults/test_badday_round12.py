@@ -29,6 +29,7 @@ import aiohttp
 import pytest
 
 from residency_gateway.cli.demo import build_geoip, demo_file
+from tests.faults import test_badday_round9 as round9
 from tests.faults.harness import (
     CN_HEADERS,
     SG_HEADERS,
@@ -43,14 +44,10 @@ from tests.faults.harness import (
     write_map_for,
 )
 from tests.faults.pgproxy import PgProxy
-from tests.faults.test_badday_round9 import (  # noqa: F401 - raw_gw is a fixture
-    RawUpstream,
-    fill,
-    raw,
-    raw_gw,
-    tiny_tmpfs,
-)
+from tests.faults.test_badday_round9 import fill, tiny_tmpfs
 from tests.helpers import ADDR, write_map
+
+raw_gw = round9.raw_gw  # the fixture: a gateway whose sg and cn upstreams answer raw bytes
 
 TOKEN = "rt-badday12-token"
 PROBLEM = "application/problem+json"
@@ -120,7 +117,7 @@ def as_results(answers: list[tuple[int, str, str | None, bytes]], mainland: bool
 # --- file descriptors: the limit lowered under a running gateway ----------------------------
 
 def fd_count(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    return sum(1 for _ in Path(f"/proc/{pid}/fd").iterdir())
 
 
 def set_nofile(pid: int, soft: int) -> None:
@@ -190,7 +187,7 @@ async def test_active_segment_replaced_by_a_copy_of_itself_moves_nothing_unrecor
     for seg in segment_files(gw):
         tmp = seg.with_name(seg.name + ".sedXXXX")
         shutil.copy2(seg, tmp)
-        os.replace(tmp, seg)
+        tmp.replace(seg)
     forwarded = len(upstreams.seen)
     after = [await send(gw.url, SG_HEADERS) for _ in range(4)]
     after += [await send(gw.url, CN_HEADERS) for _ in range(4)]
@@ -295,7 +292,7 @@ def configmap_publish(cfg: Path, stamp: str, files: dict[str, bytes]) -> None:
         (new / name).write_bytes(data)
     tmp = cfg / "..data_tmp"
     tmp.symlink_to(new.name)
-    os.replace(tmp, cfg / "..data")
+    tmp.replace(cfg / "..data")
     for name in files:
         link = cfg / name
         if not link.is_symlink():
@@ -356,20 +353,20 @@ async def test_configmap_data_symlink_swapped_to_a_broken_then_a_good_map(
 def _fifo_over(path: Path, tmp: Path) -> None:
     fifo = tmp / "fifo.tmp"
     os.mkfifo(fifo)
-    os.replace(fifo, path)
+    fifo.replace(path)
 
 
 def _dev_zero_over(path: Path, tmp: Path) -> None:
     link = tmp / "zero.link"
     link.symlink_to("/dev/zero")
-    os.replace(link, path)
+    link.replace(path)
 
 
 def _sparse_over(path: Path, tmp: Path) -> None:
     big = tmp / "big.tmp"
     with big.open("wb") as fh:
         fh.truncate(2 << 30)  # 2 GiB of holes, past the 1 GiB (DB) and 16 MiB (map) bounds
-    os.replace(big, path)
+    big.replace(path)
 
 
 _HUGE_DB = ("files.read_regular reads up to limit+1 bytes (1 GiB) into memory before it "
@@ -1052,7 +1049,7 @@ async def test_file_replaced_by_rename_with_an_old_or_future_mtime_is_picked_up_
         want = "cn"
     stamp = time.time() + (86400 if mtime == "future" else -5 * 365 * 86400)
     os.utime(incoming, (stamp, stamp))
-    os.replace(incoming, map_path if target == "map" else served)
+    incoming.replace(map_path if target == "map" else served)
     results: list[Result] = []
     deadline = time.monotonic() + 10
     region = None
