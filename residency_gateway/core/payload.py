@@ -838,6 +838,8 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
                                                                  "cp037"))
         if _OVERLONG_DIGITS.search(data):
             texts.append(_overlong_ascii(data).decode("utf-8", "replace"))  # (see _OVERLONG)
+        if (cesu := _cesu8_reading(data)) is not None:
+            texts.append(cesu)  # (round 19: see _CESU8_PAIR)
     # (round 8: whatever charset is declared, as the other readings are: a receiver that
     # takes the last of two charset parameters, or sniffs, reads what the first one hid)
     if b"\x1b" in data:
@@ -1020,6 +1022,100 @@ def _tel_global(m: re.Match[str]) -> str:
     return m.group(3) + m.group(1) + m.group(2)
 
 
+# Round 19: RFC 2047 encoded-words wherever text is read (a JSON field, a form value, a text
+# body, an inbound-mail webhook's raw headers): adjacent words, apart only by linear white
+# space or touching, are one text once decoded (s.6.2: the space between them is dropped),
+# so "=?utf-8?b?..1391?= =?utf-8?b?..2345678?=" displays as one number. The charset may
+# carry an RFC 2231 language ("utf-8*zh"); the encoded text holds no "?" or white space (so
+# each start scans only up to the next one: linear).
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([BbQq])\?([^?\s]*)\?=")
+_WORD_GAP = re.compile(r"[ \t\r\n]*")
+
+
+def _encoded_word_bytes(kind: str, payload: str) -> bytes:
+    raw = payload.encode("ascii", "replace")
+    if kind in "Bb":
+        raw = raw.rstrip(b"=")
+        with contextlib.suppress(binascii.Error, ValueError):
+            return binascii.a2b_base64(raw + b"=" * (-len(raw) % 4))
+        return b""
+    return binascii.a2b_qp(raw, header=True)
+
+
+def _encoded_word_text(data: bytes, charset: str) -> str:
+    charset = charset.partition("*")[0]
+    return _declared_reading(data, charset) or data.decode("utf-8", "replace")
+
+
+def _encoded_words(text: str) -> str:
+    """`text` with its RFC 2047 encoded-words decoded, adjacent ones (white space alone
+    between them) joined as one text; the bytes of adjacent words of one charset are decoded
+    together (encoders split a character over two words)."""
+    out: list[str] = []
+    pos = 0
+    run: list[tuple[str, bytes]] = []  # (charset, bytes) of the adjacent words so far
+
+    def flush() -> None:
+        for charset, pieces in itertools.groupby(run, key=lambda w: w[0].lower()):
+            out.append(_encoded_word_text(b"".join(b for _, b in pieces), charset))
+        run.clear()
+
+    for m in _ENCODED_WORD.finditer(text):
+        if run and _WORD_GAP.fullmatch(text, pos, m.start()) is None:
+            flush()
+        if not run:
+            out.append(text[pos:m.start()])
+        run.append((m.group(1), _encoded_word_bytes(m.group(2), m.group(3))))
+        pos = m.end()
+    if not run:
+        return text
+    flush()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# Round 19: ISO-2022 text (7-bit, shifted by escape sequences) inside a value: a JSON string
+# with \u001b escapes or a form field after percent-decoding; its fullwidth digits are
+# "#1#3#9" between ESC $ B and ESC ( B (KR: between SO and SI after ESC $ ) C).
+def _iso2022_readings(text: str) -> Iterator[str]:
+    for codec, marks in _ISO2022:
+        if any(m.decode("ascii") in text for m in marks):
+            yield _raw(text).decode(codec, "replace")
+
+
+# Round 19: CESU-8 / Java's modified UTF-8: an astral character as its two UTF-16
+# surrogates, three bytes each (ED A0-AF xx, ED B0-BF xx), which strict UTF-8 decoders
+# refuse and lenient ones (Java's DataInput, MySQL's utf8mb3 readers) join: mathematical
+# digits (U+1D7CE-) are so written.
+_CESU8_PAIR = re.compile(rb"\xed[\xa0-\xaf][\x80-\xbf]\xed[\xb0-\xbf][\x80-\xbf]")
+
+
+def _cesu8_char(m: re.Match[bytes]) -> bytes:
+    b = m.group()
+    high = (b[1] & 0x0F) << 6 | b[2] & 0x3F
+    low = (b[4] & 0x0F) << 6 | b[5] & 0x3F
+    return chr(0x10000 + (high << 10 | low)).encode("utf-8")
+
+
+def _cesu8_reading(data: bytes) -> str | None:
+    if b"\xed" not in data or _CESU8_PAIR.search(data) is None:
+        return None
+    return _CESU8_PAIR.sub(_cesu8_char, data).decode("utf-8", "replace")
+
+
+# Round 19: percent-escaped UTF-16 of fullwidth digits and punctuation (U+FF01-FF1A, what a
+# CJK input method types: "%11%FF%13%FF..." is LE U+FF11 U+FF13 ...) with no zero byte between (the
+# NUL reading is for ASCII digits): each run of four or more such code units, in either
+# byte order, as text. (Not the fullwidth letters: their low bytes are printable ASCII, and
+# "tel=" before a BE run would be read as an LE unit "=\xff" one byte off.)
+_WIDE_FULLWIDTH = re.compile(rb"(?P<le>(?:[\x01-\x1a]\xff){4,})|(?P<be>(?:\xff[\x01-\x1a]){4,})")
+
+
+def _wide_fullwidth(m: re.Match[bytes]) -> bytes:
+    codec = "utf-16-le" if m.group("le") else "utf-16-be"
+    return m.group().decode(codec).encode("utf-8")
+
+
 def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
@@ -1044,6 +1140,10 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
                 yield raw.decode(codec, "replace")
             if _OVERLONG_DIGITS.search(raw):
                 yield _overlong_ascii(raw).decode("utf-8", "replace")
+            if b"\xff" in raw and (wide := _WIDE_FULLWIDTH.sub(_wide_fullwidth, raw)) != raw:
+                yield wide.decode("utf-8", "replace")
+            if (cesu := _cesu8_reading(raw)) is not None:
+                yield cesu
         if b"\x00" in raw:
             # Round 8: escapes of UTF-16 or UTF-32 text (a form posted with charset=utf-16,
             # "%31%00%33%00..."): its ASCII digits with the zero bytes between them dropped,
@@ -1055,7 +1155,10 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         # JavaScript escape() / IIS: %uXXXX, which unescape() and some servers decode.
         wide = _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
         if wide != text:
-            yield wide
+            # (round 19: escape() writes an astral character as its surrogates,
+            # "%uD835%uDFCF", which unescape() joins: joined so too)
+            yield (wide.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+                   if _PERCENT_U_HIGH.search(text) else wide)
     if "=" in text and _QP_MARKS.search(text):
         # Quoted-printable (RFC 2045 s.6.7) that no header declares: a mail body or MIME
         # part pasted as it is, soft line breaks and =XX escapes undone as a MIME decoder
@@ -1070,6 +1173,10 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
+    if "=?" in text and "?=" in text and (shown := _encoded_words(text)) != text:
+        yield shown  # (round 19: see _ENCODED_WORD)
+    if "\x1b" in text:
+        yield from _iso2022_readings(text)  # (round 19)
     if "+" in text and "=+" in text and (shown := _TEL_CONTEXT.sub(_tel_global, text)) != text:
         # Round 15: a local number with its prefix as an RFC 3966 phone-context (tel: URIs,
         # SIP's user=phone): "tel:1234-5678;phone-context=+86-139" is +86 139 1234 5678 to
@@ -1143,6 +1250,7 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
 
 
 _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
+_PERCENT_U_HIGH = re.compile(r"%[uU][dD][89aAbB][0-9A-Fa-f]{2}")  # a high surrogate
 _UTF7 = re.compile(r"\+A[A-Za-z0-9+/]{2,64}(?![A-Za-z0-9+/])-?")
 _TWO_DIGITS = re.compile(r"[0-9].*[0-9]", re.DOTALL)
 
