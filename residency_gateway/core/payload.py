@@ -1076,7 +1076,8 @@ def _encoded_words(text: str) -> str:
 
 # Round 19: ISO-2022 text (7-bit, shifted by escape sequences) inside a value: a JSON string
 # with \u001b escapes or a form field after percent-decoding; its fullwidth digits are
-# "#1#3#9" between ESC $ B and ESC ( B (KR: between SO and SI after ESC $ ) C).
+# "#1#3#9" between ESC $ B and ESC ( B (KR: between SO and SI after ESC $ ) C). HZ (RFC
+# 1843, "~{#1#3#9~}") so too, as a whole body's is read (see decode_text).
 def _iso2022_readings(text: str) -> Iterator[str]:
     for codec, marks in _ISO2022:
         if any(m.decode("ascii") in text for m in marks):
@@ -1148,7 +1149,10 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             # Round 8: escapes of UTF-16 or UTF-32 text (a form posted with charset=utf-16,
             # "%31%00%33%00..."): its ASCII digits with the zero bytes between them dropped,
             # whatever the byte order and wherever the field starts.
-            yield raw.replace(b"\x00", b"").decode("utf-8", "replace")
+            dropped = raw.replace(b"\x00", b"")
+            if b"\xff" in dropped:  # (round 19: UTF-32 of fullwidth digits, "%11%FF%00%00")
+                dropped = _WIDE_FULLWIDTH.sub(_wide_fullwidth, dropped)
+            yield dropped.decode("utf-8", "replace")
     elif plus and "+" in text:
         yield text.replace("+", " ")
     if "%" in text and ("%u" in text or "%U" in text):
@@ -1177,6 +1181,8 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         yield shown  # (round 19: see _ENCODED_WORD)
     if "\x1b" in text:
         yield from _iso2022_readings(text)  # (round 19)
+    if "~" in text and "~{" in text and "~}" in text:
+        yield _raw(text).decode("hz", "replace")  # (round 19: see _iso2022_readings)
     if "+" in text and "=+" in text and (shown := _TEL_CONTEXT.sub(_tel_global, text)) != text:
         # Round 15: a local number with its prefix as an RFC 3966 phone-context (tel: URIs,
         # SIP's user=phone): "tel:1234-5678;phone-context=+86-139" is +86 139 1234 5678 to
