@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import brotli
+import cbor2
 import orjson
 import zstandard
 
@@ -1117,6 +1118,158 @@ def _wide_fullwidth(m: re.Match[bytes]) -> bytes:
     return m.group().decode(codec).encode("utf-8")
 
 
+# Round 19: QR payload encodings posted as the text a scanner app read. Base45 (RFC 9285,
+# the QR alphanumeric mode's alphabet; the EU Digital COVID Certificate is "HC1:" + base45
+# of zlib of a COSE_Sign1 whose payload is CBOR) and the SMART Health Card numeric mode
+# ("shc:/" + two decimal digits a character, each +45 a base64url character of a JWS, which
+# the base64 reading then opens). Ordinary uppercase words and numbers are in the base45
+# alphabet too: a token is read only when it decodes whole to UTF-8 text with digits in it,
+# to zlib of that or of CBOR, or to CBOR (COSE) itself; each bounded.
+_BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_BASE45_VALUE = {c: n for n, c in enumerate(_BASE45)}
+# (a token from its first letter: a run of digits, dates and times is no payload)
+_BASE45_START = re.compile(r"[A-Z][0-9A-Z $%*+./:-]{14,}")
+_BASE45_CHARS = frozenset(_BASE45) - {" "}
+_BASE45_MAP = bytes(0x41 if 0x41 <= c <= 0x5A else 0x61 if c in b"0123456789 $%*+-./:" else 0
+                    for c in range(256))  # (a letter "A", another base45 character "a")
+_BASE45_RUN = b"a" * 15
+
+
+def _base45_candidate(text: str) -> bool:
+    """Whether `text` holds what _BASE45_START finds (a letter and 14 base45 characters),
+    by byte translation (C speed): the regex's search cost a 2 KB JSON body ~1%, every body,
+    and ISO timestamps and date ranges (runs of base45 characters without such a start) are
+    in most of them."""
+    mapped = text.encode("utf-8", "surrogatepass").translate(_BASE45_MAP)
+    flat = mapped.replace(b"A", b"a")
+    i = flat.find(_BASE45_RUN)
+    while i >= 0:
+        end = flat.find(b"\0", i)
+        end = len(flat) if end < 0 else end
+        if mapped.find(b"A", i, end - 14) >= 0:
+            return True
+        i = flat.find(_BASE45_RUN, end)
+    return False
+_SHC_NUMERIC = re.compile(r"(?i:shc:/)(?:[0-9]{1,2}/[0-9]{1,2}/)?([0-9]{2,65536})")
+MAX_QR_CHARS = 65_536  # characters of one token (a QR code holds at most 4,296)
+MAX_QR_INFLATE = 256 * 1024  # bytes one token inflates to
+MAX_QR_RATIO = 32  # ... and at most this many times its compressed bytes
+_QR_TEXT_DIGITS = re.compile(r"(?:\d\D{0,8}){7}")  # decoded text worth a view: seven digits
+
+
+def _base45(token: str) -> bytes | None:
+    if len(token) % 3 == 1 or len(token) > MAX_QR_CHARS:
+        return None
+    out = bytearray()
+    value = _BASE45_VALUE
+    for i in range(0, len(token), 3):
+        group = token[i:i + 3]
+        n = value[group[0]] + value[group[1]] * 45
+        if len(group) == 3:
+            n += value[group[2]] * 2025
+            if n > 0xFFFF:
+                return None
+            out += n.to_bytes(2, "big")
+        elif n > 0xFF:
+            return None
+        else:
+            out.append(n)
+    return bytes(out)
+
+
+def _cose_text(raw: bytes, any_cbor: bool) -> str | None:
+    """A COSE_Sign1 (tag 18, or the bare array of four) as text, its signed payload (CBOR in
+    a byte string) decoded; with `any_cbor` (bytes a zlib checksum vouched for) any CBOR
+    item. (Random bytes of an ordinary base45-alphabet word parse as a small CBOR map now
+    and then, and an integer in one can spell a number: no bare CBOR is taken.)"""
+    if not raw or not (raw[:2] == b"\xd2\x84" or raw[0] == 0x84 or (
+            any_cbor and 0x80 <= raw[0] <= 0xBF)):
+        return None
+    with contextlib.suppress(Exception):
+        item = cbor2.loads(raw)
+        item = getattr(item, "value", item)
+        if isinstance(item, list) and len(item) == 4 and isinstance(item[2], bytes):
+            payload = serialized.tree_text("cbor", item[2], stream=False)
+            if payload is not None:
+                return payload
+    return serialized.tree_text("cbor", raw, stream=False) if any_cbor else None
+
+
+def _qr_bytes_text(raw: bytes, inflated: bool = False) -> str | None:
+    if not inflated and len(raw) > 2 and raw[0] == 0x78 and (raw[0] * 256 + raw[1]) % 31 == 0:
+        with contextlib.suppress(zlib.error):
+            inner = zlib.decompressobj()
+            # (what inflates within the bound: a QR code's payload is a few KB, and its
+            # compression a ratio of 2 or 3; the bound keeps a text of many tokens linear)
+            limit = min(MAX_QR_INFLATE, MAX_QR_RATIO * len(raw))
+            return _qr_bytes_text(inner.decompress(raw, limit), inflated=True)
+        return None
+    if (cose := _cose_text(raw, inflated)) is not None:
+        return cose
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _CONTROL_CHARS.search(text) or not _QR_TEXT_DIGITS.search(text):
+        return None
+    return text
+
+
+def _qr_token(text: str, start: int, end: int) -> str | None:
+    """What the base45 token text[start:end] decodes to (see _BASE45), or None."""
+    token = text[start:end]
+    if (marker := token.find("HC1:")) >= 0:
+        body, before = token[marker + 4:], 0
+    else:
+        # (a space is a base45 character too: one or two before or after the token may be
+        # its first or last, "  B96..." the base45 of "ID ...")
+        body, before = token, min(len(text[max(start - 2, 0):start]) - len(
+            text[max(start - 2, 0):start].rstrip(" ")), 2)
+    after = min(len(text[end:end + 2]) - len(text[end:end + 2].lstrip(" ")), 2)
+    for lead in range(before + 1):
+        for trail in range(after + 1):
+            if (lead + len(body) + trail) % 3 == 1:
+                continue
+            raw = _base45(" " * lead + body + " " * trail)
+            if raw and (shown := _qr_bytes_text(raw)) is not None:
+                return shown
+    return None
+
+
+def _shc_token(m: re.Match[str]) -> str:
+    digits = m.group(1)
+    if len(digits) % 2:
+        return m.group()
+    pairs = [int(digits[i:i + 2]) for i in range(0, len(digits), 2)]
+    if max(pairs) > 77:  # ("z", the last base64url character, is 122 = 77 + 45)
+        return m.group()
+    return "shc:/\n" + "".join(chr(p + 45) for p in pairs) + "\n"
+
+
+def _qr_payloads(text: str) -> str:
+    """`text` with its base45 tokens and SMART Health Card numeric payloads decoded (see
+    _BASE45), each in place of the token (a next layer reads it, not the token again).
+    (Every base45 token is tried: a cap would let a payload hide behind that many ordinary
+    words; the work is linear in the text, most words failing within a few characters, and
+    inflating is bounded by MAX_QR_RATIO.)"""
+    if "shc:/" in text or "SHC:/" in text:
+        text = _SHC_NUMERIC.sub(_shc_token, text)
+    out: list[str] = []
+    pos = 0
+    for m in _BASE45_START.finditer(text):
+        start, end = m.start(), min(m.end(), m.start() + MAX_QR_CHARS)
+        while start > pos and end - start < MAX_QR_CHARS and text[start - 1] in _BASE45_CHARS:
+            start -= 1  # (the digits and signs before its first letter)
+        end = start + len(text[start:end].rstrip(" "))
+        if (shown := _qr_token(text, start, end)) is not None:
+            out += (text[pos:start], "\n", shown, "\n")
+            pos = end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
@@ -1179,6 +1332,9 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
                 yield raw.decode(codec, "replace")
     if "=?" in text and "?=" in text and (shown := _encoded_words(text)) != text:
         yield shown  # (round 19: see _ENCODED_WORD)
+    if ("shc:/" in text or "SHC:/" in text or _base45_candidate(text)) and (
+            shown := _qr_payloads(text)) != text:
+        yield shown  # (round 19: see _BASE45)
     if "\x1b" in text:
         yield from _iso2022_readings(text)  # (round 19)
     if "~" in text and "~{" in text and "~}" in text:

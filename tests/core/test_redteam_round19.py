@@ -954,12 +954,6 @@ def test_smart_health_card_jws_found():
     assert found(j({"verifiableCredential": [shc_jws(CN_PATIENT)]})) == {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (QR payload encodings): Base45 (RFC 9285; 'HC1:' EU DCC certificates, zlib + COSE "
-    "+ CBOR) and the SMART Health Card numeric mode (each base64url character as two decimal "
-    "digits, 'shc:/5676...') are not among the decodings in payload._decodings / "
-    "derived_views, so a scanned health or identity QR code posted as its text carries an ID "
-    "and mobile unread; the same SMART Health Card as a JWS is read"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j({"qr": base45(("tel " + MOBILE).encode())}), JSON),
     (base45(("ID " + ID).encode()), "text/plain"),

@@ -10,6 +10,7 @@ import base64
 import json
 import time
 import urllib.parse
+import zlib
 
 import pytest
 
@@ -243,3 +244,89 @@ def test_views_stay_within_the_layer_limit():
              + "\u001b$B#1\u001b(B ~{#1~} " + pct(fullwidth("1391").encode("utf-16le")))
     views = list(derived_views(urllib.parse.quote(value), plus=True))
     assert len(views) <= 40
+
+
+# ---------------------------------------------------------------------------------------------
+# QR payload encodings: Base45 (RFC 9285, "HC1:") and SMART Health Card numeric ("shc:/")
+
+
+BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+def base45(data: bytes) -> str:
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        out.append(BASE45[n % 45] + BASE45[n // 45 % 45] + BASE45[n // 2025])
+    if len(data) % 2:
+        out.append(BASE45[data[-1] % 45] + BASE45[data[-1] // 45])
+    return "".join(out)
+
+
+def hc1(claims: dict, tagged: bool = True) -> str:
+    import cbor2
+    sign1 = [cbor2.dumps({1: -7}), {}, cbor2.dumps({-260: {1: claims}}), b"s" * 64]
+    cose = cbor2.dumps(cbor2.CBORTag(18, sign1) if tagged else sign1)
+    return "HC1:" + base45(zlib.compress(cose))
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def shc_numeric(payload: dict, chunk: str = "") -> str:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = c.compress(j(payload).encode()) + c.flush()
+    jws = (b64u(j({"alg": "ES256", "zip": "DEF"}).encode()) + "." + b64u(body) + "."
+           + b64u(bytes(64)))
+    return "shc:/" + chunk + "".join(f"{ord(ch) - 45:02d}" for ch in jws)
+
+
+CN = {"id": ID, "tel": MOBILE}
+SG = {"nric": "S1234567D", "tel": "+6591391234", "dob": "1990-03-07"}
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("qr=" + urllib.parse.quote(hc1(CN)), FORM),
+    (j({"qr": hc1(CN, tagged=False)}), JSON),
+    ("Scanned QR: " + hc1(CN) + "\n", "text/plain"),
+    (j({"qr": base45(("电话 " + MOBILE).encode())}), JSON),
+    (j({"qr": base45(zlib.compress(j(CN).encode()))}), JSON),
+    (j({"qr": base45(("  " + ID).encode())}), JSON),  # base45 beginning with spaces
+    (j({"qr": shc_numeric(CN, "1/1/")}), JSON),
+    (j({"qr": shc_numeric(CN).upper()}), JSON),
+    (multipart([("Content-Disposition: form-data; name=\"qr\"", hc1(CN))]), MP),
+], ids=["hc1-form", "hc1-untagged", "hc1-text-prefixed", "base45-cjk", "base45-zlib-json",
+        "base45-leading-spaces", "shc-chunked", "shc-upper", "hc1-multipart"])
+def test_qr_payloads_found(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+def test_qr_payload_in_query_found():
+    assert line_found("/", "qr=" + urllib.parse.quote(hc1(CN))) & {"id", "mobile"}
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j({"qr": hc1(SG)}), JSON),
+    (j({"qr": base45(zlib.compress(j(SG).encode()))}), JSON),
+    (j({"qr": shc_numeric(SG)}), JSON),
+    (j({"address": "BLK 123 ANG MO KIO AVE 3 #10-01 SINGAPORE 560123",
+        "name": "TAN AH KOW", "ref": "INV-2026-11-29-000123", "ts": "2026-11-29T12:00:00.123Z",
+        "note": "JALAN JENDERAL SUDIRMAN KAV. 52-53 JAKARTA SELATAN 12190"}), JSON),
+    ("HELLO WORLD 1234 ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789 $%*+-./: " * 20, "text/plain"),
+    (j({"qr": "shc:/" + "99" * 40}), JSON),  # not base64url characters
+], ids=["hc1-sg", "base45-zlib-sg", "shc-sg", "uppercase-address", "alphabet-text",
+        "shc-out-of-range"])
+def test_qr_look_alikes_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+def test_qr_payloads_bounded():
+    bomb = base45(zlib.compress(b"1" * 10_000_000))  # ~10 KB that inflate to 10 MB
+    start = time.perf_counter()
+    inspected(j({"qr": "HC1:" + bomb}), JSON)
+    inspected(" ".join([bomb] * 40), "text/plain")
+    inspected("A1" + "0123456789" * 100_000, "text/plain")  # one long token of digits
+    inspected(("ABCDEFGHIJKLMNO " * 40_000), "text/plain")  # 640 KB of base45-alphabet words
+    inspected(j({"qr": "shc:/" + "56" * 200_000}), JSON)
+    assert time.perf_counter() - start < 30
