@@ -1106,11 +1106,12 @@ def _cesu8_reading(data: bytes) -> str | None:
 
 
 # Round 19: percent-escaped UTF-16 of fullwidth digits and punctuation (U+FF01-FF1A, what a
-# CJK input method types: "%11%FF%13%FF..." is LE U+FF11 U+FF13 ...) with no zero byte between (the
-# NUL reading is for ASCII digits): each run of four or more such code units, in either
-# byte order, as text. (Not the fullwidth letters: their low bytes are printable ASCII, and
-# "tel=" before a BE run would be read as an LE unit "=\xff" one byte off.)
-_WIDE_FULLWIDTH = re.compile(rb"(?P<le>(?:[\x01-\x1a]\xff){4,})|(?P<be>(?:\xff[\x01-\x1a]){4,})")
+# CJK input method types: "%11%FF%13%FF..." is LE U+FF11 U+FF13 ...) with no zero byte
+# between (the NUL reading is for ASCII digits): each run of four or more such code units,
+# in either byte order, as text. (Not the fullwidth letters: their low bytes are printable
+# ASCII, and "tel=" before a BE run would be read as an LE unit "=\xff" one byte off.)
+_WIDE_FULLWIDTH = re.compile(rb"(?P<le>(?:[\x01-\x1a]\xff){4,})"
+                             rb"|(?P<be>(?:\xff[\x01-\x1a]){4,})")
 
 
 def _wide_fullwidth(m: re.Match[bytes]) -> bytes:
@@ -1135,21 +1136,25 @@ _BASE45_MAP = bytes(0x41 if 0x41 <= c <= 0x5A else 0x61 if c in b"0123456789 $%*
 _BASE45_RUN = b"a" * 15
 
 
-def _base45_candidate(text: str) -> bool:
-    """Whether `text` holds what _BASE45_START finds (a letter and 14 base45 characters),
-    by byte translation (C speed): the regex's search cost a 2 KB JSON body ~1%, every body,
-    and ISO timestamps and date ranges (runs of base45 characters without such a start) are
-    in most of them."""
-    mapped = text.encode("utf-8", "surrogatepass").translate(_BASE45_MAP)
+def _qr_marked(text: str) -> bool:
+    """Whether `text` holds a SMART Health Card's "shc:/" or what _BASE45_START finds (a
+    letter and 14 base45 characters), by byte search and translation (C speed): the regex's
+    search cost a 2 KB JSON body ~1%, every body, and ISO timestamps and date ranges (runs
+    of base45 characters without such a start) are in most of them."""
+    raw = text.encode("utf-8", "surrogatepass")
+    mapped = raw.translate(_BASE45_MAP)
     flat = mapped.replace(b"A", b"a")
     i = flat.find(_BASE45_RUN)
     while i >= 0:
         end = flat.find(b"\0", i)
         end = len(flat) if end < 0 else end
-        if mapped.find(b"A", i, end - 14) >= 0:
-            return True
+        if mapped.find(b"A", i, end - 14) >= 0 or (
+                raw.startswith(b":/", i) and raw[max(i - 3, 0):i] == b"shc"):
+            return True  # (a payload's digits after "shc:/" are a run of their own)
         i = flat.find(_BASE45_RUN, end)
     return False
+
+
 _SHC_NUMERIC = re.compile(r"(?i:shc:/)(?:[0-9]{1,2}/[0-9]{1,2}/)?([0-9]{2,65536})")
 MAX_QR_CHARS = 65_536  # characters of one token (a QR code holds at most 4,296)
 MAX_QR_INFLATE = 256 * 1024  # bytes one token inflates to
@@ -1330,10 +1335,9 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
-    if "=?" in text and "?=" in text and (shown := _encoded_words(text)) != text:
+    if "?" in text and "=?" in text and "?=" in text and (shown := _encoded_words(text)) != text:
         yield shown  # (round 19: see _ENCODED_WORD)
-    if ("shc:/" in text or "SHC:/" in text or _base45_candidate(text)) and (
-            shown := _qr_payloads(text)) != text:
+    if _qr_marked(text) and (shown := _qr_payloads(text)) != text:
         yield shown  # (round 19: see _BASE45)
     if "\x1b" in text:
         yield from _iso2022_readings(text)  # (round 19)
