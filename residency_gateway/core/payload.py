@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import brotli
+import cbor2
 import orjson
 import zstandard
 
@@ -877,6 +878,8 @@ def decode_text(data: bytes, charset: str | None) -> list[str]:
                                                                  "cp037"))
         if _OVERLONG_DIGITS.search(data):
             texts.append(_overlong_ascii(data).decode("utf-8", "replace"))  # (see _OVERLONG)
+        if (cesu := _cesu8_reading(data)) is not None:
+            texts.append(cesu)  # (round 19: see _CESU8_PAIR)
     # (round 8: whatever charset is declared, as the other readings are: a receiver that
     # takes the last of two charset parameters, or sniffs, reads what the first one hid)
     if b"\x1b" in data:
@@ -1059,6 +1062,258 @@ def _tel_global(m: re.Match[str]) -> str:
     return m.group(3) + m.group(1) + m.group(2)
 
 
+# Round 19: RFC 2047 encoded-words wherever text is read (a JSON field, a form value, a text
+# body, an inbound-mail webhook's raw headers): adjacent words, apart only by linear white
+# space or touching, are one text once decoded (s.6.2: the space between them is dropped),
+# so "=?utf-8?b?..1391?= =?utf-8?b?..2345678?=" displays as one number. The charset may
+# carry an RFC 2231 language ("utf-8*zh"); the encoded text holds no "?" or white space (so
+# each start scans only up to the next one: linear).
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([BbQq])\?([^?\s]*)\?=")
+_WORD_GAP = re.compile(r"[ \t\r\n]*")
+
+
+def _encoded_word_bytes(kind: str, payload: str) -> bytes:
+    raw = payload.encode("ascii", "replace")
+    if kind in "Bb":
+        raw = raw.rstrip(b"=")
+        with contextlib.suppress(binascii.Error, ValueError):
+            return binascii.a2b_base64(raw + b"=" * (-len(raw) % 4))
+        return b""
+    return binascii.a2b_qp(raw, header=True)
+
+
+def _encoded_word_text(data: bytes, charset: str) -> str:
+    charset = charset.partition("*")[0]
+    return _declared_reading(data, charset) or data.decode("utf-8", "replace")
+
+
+def _encoded_words(text: str) -> str:
+    """`text` with its RFC 2047 encoded-words decoded, adjacent ones (white space alone
+    between them) joined as one text; the bytes of adjacent words of one charset are decoded
+    together (encoders split a character over two words)."""
+    out: list[str] = []
+    pos = 0
+    run: list[tuple[str, bytes]] = []  # (charset, bytes) of the adjacent words so far
+
+    def flush() -> None:
+        for charset, pieces in itertools.groupby(run, key=lambda w: w[0].lower()):
+            out.append(_encoded_word_text(b"".join(b for _, b in pieces), charset))
+        run.clear()
+
+    for m in _ENCODED_WORD.finditer(text):
+        if run and _WORD_GAP.fullmatch(text, pos, m.start()) is None:
+            flush()
+        if not run:
+            out.append(text[pos:m.start()])
+        run.append((m.group(1), _encoded_word_bytes(m.group(2), m.group(3))))
+        pos = m.end()
+    if not run:
+        return text
+    flush()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# Round 19: ISO-2022 text (7-bit, shifted by escape sequences) inside a value: a JSON string
+# with \u001b escapes or a form field after percent-decoding; its fullwidth digits are
+# "#1#3#9" between ESC $ B and ESC ( B (KR: between SO and SI after ESC $ ) C). HZ (RFC
+# 1843, "~{#1#3#9~}") so too, as a whole body's is read (see decode_text).
+def _iso2022_readings(text: str) -> Iterator[str]:
+    for codec, marks in _ISO2022:
+        if any(m.decode("ascii") in text for m in marks):
+            yield _raw(text).decode(codec, "replace")
+
+
+# Round 19: CESU-8 / Java's modified UTF-8: an astral character as its two UTF-16
+# surrogates, three bytes each (ED A0-AF xx, ED B0-BF xx), which strict UTF-8 decoders
+# refuse and lenient ones (Java's DataInput, MySQL's utf8mb3 readers) join: mathematical
+# digits (U+1D7CE-) are so written.
+_CESU8_PAIR = re.compile(rb"\xed[\xa0-\xaf][\x80-\xbf]\xed[\xb0-\xbf][\x80-\xbf]")
+
+
+def _cesu8_char(m: re.Match[bytes]) -> bytes:
+    b = m.group()
+    high = (b[1] & 0x0F) << 6 | b[2] & 0x3F
+    low = (b[4] & 0x0F) << 6 | b[5] & 0x3F
+    return chr(0x10000 + (high << 10 | low)).encode("utf-8")
+
+
+def _cesu8_reading(data: bytes) -> str | None:
+    if b"\xed" not in data or _CESU8_PAIR.search(data) is None:
+        return None
+    return _CESU8_PAIR.sub(_cesu8_char, data).decode("utf-8", "replace")
+
+
+# Round 19: percent-escaped UTF-16 of fullwidth digits and punctuation (U+FF01-FF1A, what a
+# CJK input method types: "%11%FF%13%FF..." is LE U+FF11 U+FF13 ...) with no zero byte
+# between (the NUL reading is for ASCII digits): each run of four or more such code units,
+# in either byte order, as text. (Not the fullwidth letters: their low bytes are printable
+# ASCII, and "tel=" before a BE run would be read as an LE unit "=\xff" one byte off.)
+_WIDE_FULLWIDTH = re.compile(rb"(?P<le>(?:[\x01-\x1a]\xff){4,})"
+                             rb"|(?P<be>(?:\xff[\x01-\x1a]){4,})")
+
+
+def _wide_fullwidth(m: re.Match[bytes]) -> bytes:
+    codec = "utf-16-le" if m.group("le") else "utf-16-be"
+    return m.group().decode(codec).encode("utf-8")
+
+
+# Round 19: QR payload encodings posted as the text a scanner app read. Base45 (RFC 9285,
+# the QR alphanumeric mode's alphabet; the EU Digital COVID Certificate is "HC1:" + base45
+# of zlib of a COSE_Sign1 whose payload is CBOR) and the SMART Health Card numeric mode
+# ("shc:/" + two decimal digits a character, each +45 a base64url character of a JWS, which
+# the base64 reading then opens). Ordinary uppercase words and numbers are in the base45
+# alphabet too: a token is read only when it decodes whole to UTF-8 text with digits in it,
+# to zlib of that or of CBOR, or to CBOR (COSE) itself; each bounded.
+_BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_BASE45_VALUE = {c: n for n, c in enumerate(_BASE45)}
+# (a token from its first letter: a run of digits, dates and times is no payload)
+_BASE45_START = re.compile(r"[A-Z][0-9A-Z $%*+./:-]{14,}")
+_BASE45_CHARS = frozenset(_BASE45) - {" "}
+_BASE45_MAP = bytes(0x41 if 0x41 <= c <= 0x5A else 0x61 if c in b"0123456789 $%*+-./:" else 0
+                    for c in range(256))  # (a letter "A", another base45 character "a")
+_BASE45_RUN = b"a" * 15
+
+
+def _qr_marked(text: str) -> bool:
+    """Whether `text` holds a SMART Health Card's "shc:/" or what _BASE45_START finds (a
+    letter and 14 base45 characters), by byte search and translation (C speed): the regex's
+    search cost a 2 KB JSON body ~1%, every body, and ISO timestamps and date ranges (runs
+    of base45 characters without such a start) are in most of them."""
+    raw = text.encode("utf-8", "surrogatepass")
+    mapped = raw.translate(_BASE45_MAP)
+    flat = mapped.replace(b"A", b"a")
+    i = flat.find(_BASE45_RUN)
+    while i >= 0:
+        end = flat.find(b"\0", i)
+        end = len(flat) if end < 0 else end
+        if mapped.find(b"A", i, end - 14) >= 0 or (
+                raw.startswith(b":/", i) and raw[max(i - 3, 0):i] == b"shc"):
+            return True  # (a payload's digits after "shc:/" are a run of their own)
+        i = flat.find(_BASE45_RUN, end)
+    return False
+
+
+_SHC_NUMERIC = re.compile(r"(?i:shc:/)(?:[0-9]{1,2}/[0-9]{1,2}/)?([0-9]{2,65536})")
+MAX_QR_CHARS = 65_536  # characters of one token (a QR code holds at most 4,296)
+MAX_QR_INFLATE = 256 * 1024  # bytes one token inflates to
+MAX_QR_RATIO = 32  # ... and at most this many times its compressed bytes
+_QR_TEXT_DIGITS = re.compile(r"(?:\d\D{0,8}){7}")  # decoded text worth a view: seven digits
+
+
+def _base45(token: str) -> bytes | None:
+    if len(token) % 3 == 1 or len(token) > MAX_QR_CHARS:
+        return None
+    out = bytearray()
+    value = _BASE45_VALUE
+    for i in range(0, len(token), 3):
+        group = token[i:i + 3]
+        n = value[group[0]] + value[group[1]] * 45
+        if len(group) == 3:
+            n += value[group[2]] * 2025
+            if n > 0xFFFF:
+                return None
+            out += n.to_bytes(2, "big")
+        elif n > 0xFF:
+            return None
+        else:
+            out.append(n)
+    return bytes(out)
+
+
+def _cose_text(raw: bytes, any_cbor: bool) -> str | None:
+    """A COSE_Sign1 (tag 18, or the bare array of four) as text, its signed payload (CBOR in
+    a byte string) decoded; with `any_cbor` (bytes a zlib checksum vouched for) any CBOR
+    item. (Random bytes of an ordinary base45-alphabet word parse as a small CBOR map now
+    and then, and an integer in one can spell a number: no bare CBOR is taken.)"""
+    if not raw or not (raw[:2] == b"\xd2\x84" or raw[0] == 0x84 or (
+            any_cbor and 0x80 <= raw[0] <= 0xBF)):
+        return None
+    with contextlib.suppress(Exception):
+        item = cbor2.loads(raw)
+        item = getattr(item, "value", item)
+        if isinstance(item, list) and len(item) == 4 and isinstance(item[2], bytes):
+            payload = serialized.tree_text("cbor", item[2], stream=False)
+            if payload is not None:
+                return payload
+    return serialized.tree_text("cbor", raw, stream=False) if any_cbor else None
+
+
+def _qr_bytes_text(raw: bytes, inflated: bool = False) -> str | None:
+    if not inflated and len(raw) > 2 and raw[0] == 0x78 and (raw[0] * 256 + raw[1]) % 31 == 0:
+        with contextlib.suppress(zlib.error):
+            inner = zlib.decompressobj()
+            # (what inflates within the bound: a QR code's payload is a few KB, and its
+            # compression a ratio of 2 or 3; the bound keeps a text of many tokens linear)
+            limit = min(MAX_QR_INFLATE, MAX_QR_RATIO * len(raw))
+            return _qr_bytes_text(inner.decompress(raw, limit), inflated=True)
+        return None
+    if (cose := _cose_text(raw, inflated)) is not None:
+        return cose
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _CONTROL_CHARS.search(text) or not _QR_TEXT_DIGITS.search(text):
+        return None
+    return text
+
+
+def _qr_token(text: str, start: int, end: int) -> str | None:
+    """What the base45 token text[start:end] decodes to (see _BASE45), or None."""
+    token = text[start:end]
+    if (marker := token.find("HC1:")) >= 0:
+        body, before = token[marker + 4:], 0
+    else:
+        # (a space is a base45 character too: one or two before or after the token may be
+        # its first or last, "  B96..." the base45 of "ID ...")
+        body, before = token, min(len(text[max(start - 2, 0):start]) - len(
+            text[max(start - 2, 0):start].rstrip(" ")), 2)
+    after = min(len(text[end:end + 2]) - len(text[end:end + 2].lstrip(" ")), 2)
+    for lead in range(before + 1):
+        for trail in range(after + 1):
+            if (lead + len(body) + trail) % 3 == 1:
+                continue
+            raw = _base45(" " * lead + body + " " * trail)
+            if raw and (shown := _qr_bytes_text(raw)) is not None:
+                return shown
+    return None
+
+
+def _shc_token(m: re.Match[str]) -> str:
+    digits = m.group(1)
+    if len(digits) % 2:
+        return m.group()
+    pairs = [int(digits[i:i + 2]) for i in range(0, len(digits), 2)]
+    if max(pairs) > 77:  # ("z", the last base64url character, is 122 = 77 + 45)
+        return m.group()
+    return "shc:/\n" + "".join(chr(p + 45) for p in pairs) + "\n"
+
+
+def _qr_payloads(text: str) -> str:
+    """`text` with its base45 tokens and SMART Health Card numeric payloads decoded (see
+    _BASE45), each in place of the token (a next layer reads it, not the token again).
+    (Every base45 token is tried: a cap would let a payload hide behind that many ordinary
+    words; the work is linear in the text, most words failing within a few characters, and
+    inflating is bounded by MAX_QR_RATIO.)"""
+    if "shc:/" in text or "SHC:/" in text:
+        text = _SHC_NUMERIC.sub(_shc_token, text)
+    out: list[str] = []
+    pos = 0
+    for m in _BASE45_START.finditer(text):
+        start, end = m.start(), min(m.end(), m.start() + MAX_QR_CHARS)
+        while start > pos and end - start < MAX_QR_CHARS and text[start - 1] in _BASE45_CHARS:
+            start -= 1  # (the digits and signs before its first letter)
+        end = start + len(text[start:end].rstrip(" "))
+        if (shown := _qr_token(text, start, end)) is not None:
+            out += (text[pos:start], "\n", shown, "\n")
+            pos = end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _decodings(text: str, plus: bool) -> Iterator[str]:
     if "\\" in text:
         yield undo_escapes(text)
@@ -1083,18 +1338,28 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
                 yield raw.decode(codec, "replace")
             if _OVERLONG_DIGITS.search(raw):
                 yield _overlong_ascii(raw).decode("utf-8", "replace")
+            if b"\xff" in raw and (wide := _WIDE_FULLWIDTH.sub(_wide_fullwidth, raw)) != raw:
+                yield wide.decode("utf-8", "replace")
+            if (cesu := _cesu8_reading(raw)) is not None:
+                yield cesu
         if b"\x00" in raw:
             # Round 8: escapes of UTF-16 or UTF-32 text (a form posted with charset=utf-16,
             # "%31%00%33%00..."): its ASCII digits with the zero bytes between them dropped,
             # whatever the byte order and wherever the field starts.
-            yield raw.replace(b"\x00", b"").decode("utf-8", "replace")
+            dropped = raw.replace(b"\x00", b"")
+            if b"\xff" in dropped:  # (round 19: UTF-32 of fullwidth digits, "%11%FF%00%00")
+                dropped = _WIDE_FULLWIDTH.sub(_wide_fullwidth, dropped)
+            yield dropped.decode("utf-8", "replace")
     elif plus and "+" in text:
         yield text.replace("+", " ")
     if "%" in text and ("%u" in text or "%U" in text):
         # JavaScript escape() / IIS: %uXXXX, which unescape() and some servers decode.
         wide = _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
         if wide != text:
-            yield wide
+            # (round 19: escape() writes an astral character as its surrogates,
+            # "%uD835%uDFCF", which unescape() joins: joined so too)
+            yield (wide.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+                   if _PERCENT_U_HIGH.search(text) else wide)
     if "=" in text and _QP_MARKS.search(text):
         # Quoted-printable (RFC 2045 s.6.7) that no header declares: a mail body or MIME
         # part pasted as it is, soft line breaks and =XX escapes undone as a MIME decoder
@@ -1109,6 +1374,14 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
+    if "?" in text and "=?" in text and "?=" in text and (shown := _encoded_words(text)) != text:
+        yield shown  # (round 19: see _ENCODED_WORD)
+    if _qr_marked(text) and (shown := _qr_payloads(text)) != text:
+        yield shown  # (round 19: see _BASE45)
+    if "\x1b" in text:
+        yield from _iso2022_readings(text)  # (round 19)
+    if "~" in text and "~{" in text and "~}" in text:
+        yield _raw(text).decode("hz", "replace")  # (round 19: see _iso2022_readings)
     if "+" in text and "=+" in text and (shown := _TEL_CONTEXT.sub(_tel_global, text)) != text:
         # Round 15: a local number with its prefix as an RFC 3966 phone-context (tel: URIs,
         # SIP's user=phone): "tel:1234-5678;phone-context=+86-139" is +86 139 1234 5678 to
@@ -1182,6 +1455,7 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
 
 
 _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
+_PERCENT_U_HIGH = re.compile(r"%[uU][dD][89aAbB][0-9A-Fa-f]{2}")  # a high surrogate
 _UTF7 = re.compile(r"\+A[A-Za-z0-9+/]{2,64}(?![A-Za-z0-9+/])-?")
 _TWO_DIGITS = re.compile(r"[0-9].*[0-9]", re.DOTALL)
 

@@ -329,12 +329,6 @@ SENDGRID_HEADERS = (f"Received: by mx.example.sg\nFrom: {ew('张伟 手机1391')
                     "<zw@example.cn>\nSubject: KYC\n")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (RFC 2047 adjacent encoded-words outside a message): white space between adjacent "
-    "encoded-words is dropped by every mail decoder (RFC 2047 s.6.2), so '=?..?B?..1391?= "
-    "=?..?B?..2345678?=' displays as one number; only a message/rfc822 body joins them: in a "
-    "JSON field, a form value, an inbound-mail webhook's raw 'headers' field or text/plain each "
-    "word is decoded alone and the halves stay apart"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j({"from": ew("张三 139") + " " + ew("12345678")}), JSON),
     (j({"subject": ew("tel 1391") + ew("2345678")}), JSON),
@@ -886,13 +880,6 @@ def test_fullwidth_digits_in_escapes_found(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (ISO-2022 and UTF-16 inside a value): ISO-2022-JP/KR text (fullwidth digits are "
-    "'#1#3#9...' between ESC $ B and ESC ( B) is read as a whole body, but not as the value "
-    "of a JSON string (\\u001b escapes), a form field or a query parameter after "
-    "percent-decoding, even with charset=iso-2022-jp declared; percent-escaped UTF-16 is read "
-    "for ASCII digits (%31%00) but not for fullwidth ones (%11%FF), which is what an IME "
-    "types"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j({"subject": ISO2022_JP.decode("latin-1")}), JSON),
     ("note=" + pct(ISO2022_JP), FORM),
@@ -910,9 +897,6 @@ def test_fullwidth_digits_in_escaped_values_missed(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (ISO-2022 and UTF-16 inside a value, request line): the same percent-escaped "
-    "ISO-2022-JP or UTF-16 fullwidth digits in a query parameter"))
 @pytest.mark.parametrize("query", [
     "note=" + pct(ISO2022_JP),
     "tel=" + pct(fullwidth(MOBILE).encode("utf-16le")),
@@ -975,12 +959,6 @@ def test_smart_health_card_jws_found():
     assert found(j({"verifiableCredential": [shc_jws(CN_PATIENT)]})) == {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (QR payload encodings): Base45 (RFC 9285; 'HC1:' EU DCC certificates, zlib + COSE "
-    "+ CBOR) and the SMART Health Card numeric mode (each base64url character as two decimal "
-    "digits, 'shc:/5676...') are not among the decodings in payload._decodings / "
-    "derived_views, so a scanned health or identity QR code posted as its text carries an ID "
-    "and mobile unread; the same SMART Health Card as a JWS is read"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j({"qr": base45(("tel " + MOBILE).encode())}), JSON),
     (base45(("ID " + ID).encode()), "text/plain"),
@@ -1223,12 +1201,6 @@ def test_astral_digits_found(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (astral digits as surrogate pairs outside JSON): JavaScript's escape() writes "
-    "mathematical digits as %uD835%uDFCF pairs (unescape() and legacy servers join them), and "
-    "CESU-8 / Java's modified UTF-8 writes each surrogate as three bytes; the %u reading takes "
-    "BMP characters only and the byte readings reject encoded surrogates, so NFKC never sees "
-    "the digits (single %uFF11 and UTF-8 𝟏 are read)"))
 @pytest.mark.parametrize(("body", "content_type"), [
     ("t=" + js_escape_pairs(MOBILE), FORM),
     ("id=" + js_escape_pairs(ID, 0x1D7F6), FORM),
@@ -1242,9 +1214,6 @@ def test_astral_digits_as_surrogate_pairs_missed(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (astral digits as surrogate pairs outside JSON, request line): %uD835%uDFCF pairs "
-    "in a query parameter"))
 def test_astral_digits_as_surrogate_pairs_in_query_missed():
     assert line_found("/", "t=" + js_escape_pairs(MOBILE)) & {"mobile"}
 
@@ -1324,9 +1293,6 @@ async def test_e2e_plain_mainland_id_is_kept_in_china(make_gateway, backends):
     assert (status, reply["region"]) == (200, "cn")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS end to end (RFC 2047 adjacent encoded-words): a Singapore client's JSON whose "
-    "subject splits a mainland mobile over two encoded-words is forwarded to the sg upstream"))
 async def test_e2e_adjacent_encoded_words_kept_in_china(make_gateway, backends):
     gw = await make_gateway()
     status, _, reply = await gw.post(
