@@ -2381,6 +2381,58 @@ def phone_objects(data: bytes) -> str | None:
     return "\n".join(lines) if lines else None
 
 
+MAX_PATCH_OPS = 10_000  # JSON Patch operations applied to the document they build
+
+
+def json_patch_document(tree: Any) -> bytes | None:
+    """The JSON of the document an RFC 6902 JSON Patch (a list of {op, path, value} objects)
+    builds from an empty one: each "add" or "replace" value set at its path, objects made on
+    the way, a list where the tokens are indexes or "-" (in index order, appended last); None
+    when `tree` is no patch of two values or more. Bounded: MAX_PATCH_OPS operations, paths
+    of at most serialized.MAX_DEPTH tokens."""
+    if not isinstance(tree, list) or len(tree) < 2 or not isinstance(tree[0], dict) or (
+            "op" not in tree[0] or "path" not in tree[0]):
+        return None
+    root: dict[str, Any] = {}
+    applied = 0
+    for op in itertools.islice(tree, MAX_PATCH_OPS):
+        if not isinstance(op, dict) or op.get("op") not in ("add", "replace") or (
+                "value" not in op) or not isinstance(path := op.get("path"), str):
+            continue
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:]]
+        if not tokens or len(tokens) > serialized.MAX_DEPTH:
+            continue
+        node = root
+        for token in tokens[:-1]:
+            child = node.get(token)
+            if isinstance(child, list):  # (an array set whole, then appended to)
+                child = node[token] = {str(i): v for i, v in enumerate(child)}
+            elif not isinstance(child, dict):
+                child = node[token] = {}
+            node = child
+        last = tokens[-1]
+        node[f"-{len(node)}" if last == "-" else last] = op["value"]
+        applied += 1
+    if applied < 2:
+        return None
+    try:
+        return orjson.dumps(_patched(root, 0))
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+
+
+def _patched(node: Any, depth: int) -> Any:
+    """A document built by json_patch_document as JSON: an object whose keys are all indexes
+    or appended ("-n") a list in index order."""
+    if not isinstance(node, dict) or depth > serialized.MAX_DEPTH:
+        return node
+    values = {k: _patched(v, depth + 1) for k, v in node.items()}
+    if values and all(k.isdigit() or (k[:1] == "-" and k[1:].isdigit()) for k in values):
+        order = sorted(values, key=lambda k: (k[0] == "-", int(k.lstrip("-"))))
+        return [values[k] for k in order]
+    return values
+
+
 def validate_json(data: bytes) -> Any:
     """Refuse a body that is not JSON. Numbers are not converted (no 4,300-digit int limit).
     Returns orjson's tree (None where the standard parser decided: orjson refused it)."""
@@ -2461,6 +2513,40 @@ def _short_fields(parts: list[_Part]) -> bytes:
         name = _param(part.headers.get("content-disposition", ""), "name") or "part"
         fields.append(name.encode("utf-8", "replace") + b": " + body.strip())
     return b", ".join(fields) if len(fields) > 1 else b""
+
+
+MAX_GRPC_MESSAGES = 64  # gRPC messages read as bodies apart; the rest are read together
+MAX_PREFIXED_MEMBERS = 64  # length-prefixed compressed members read in an undeclared body
+_PREFIX_WIDTHS = (4, 2, 1)  # bytes of a length before a member (big- or little-endian)
+
+
+def _member_coding(member: bytes) -> str:
+    """The coding a compressed member (a gRPC message, a length-prefixed record) starts as:
+    gzip, zstd, else deflate (zlib's header, or raw)."""
+    if member[:2] == b"\x1f\x8b":
+        return "gzip"
+    if member[:4] == b"\x28\xb5\x2f\xfd":
+        return "zstd"
+    return "deflate"
+
+
+def _prefixed_member(data: bytes, pos: int) -> tuple[int, int] | None:
+    """(start, end) of the first gzip or zlib member within 8 bytes after `pos` whose length
+    the 1, 2 or 4 bytes just before it give (big- or little-endian; the member ending within
+    `data`); None where there is none."""
+    for start in range(pos + 1, min(pos + 9, len(data) - 10)):
+        head = data[start:start + 3]
+        if head != b"\x1f\x8b\x08" and not (
+                head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0):
+            continue
+        for width in _PREFIX_WIDTHS:
+            if start - width < pos:
+                continue
+            prefix = data[start - width:start]
+            for size in (int.from_bytes(prefix, "big"), int.from_bytes(prefix, "little")):
+                if 10 <= size <= len(data) - start:
+                    return start, start + size
+    return None
 
 
 # -- the inspection -------------------------------------------------------------------------
@@ -2737,6 +2823,12 @@ class _Inspection:
                 # Round 17: a phone stored as an object of parts, in whatever key order (a
                 # writer that sorts keys puts area_code before country_code before number)
                 self.view(f"{label}/phone-objects", phone)
+            if b'"op"' in data and (patched := json_patch_document(tree)) is not None:
+                # Round 19: RFC 6902 operations that each set one part of a value
+                # ("/phone/area_code", "/id/1", "/id/-"): the document their paths build
+                self.view(f"{label}/json-patch", patched.decode())
+                if (phone := phone_objects(patched)) is not None:
+                    self.view(f"{label}/json-patch/phone-objects", phone)
         elif ctype == "application/x-www-form-urlencoded":
             validate_form(data)
             if b"]=" in data or b"%5D=" in data or b"%5d=" in data:
@@ -2749,7 +2841,7 @@ class _Inspection:
                     self.add_text(f"{label}/grouped", reordered.encode(), None, plus=True,
                                   depth=depth)
         elif not ctype.startswith("text/"):
-            self._serialized(label, data, ctype)
+            self._serialized(label, data, ctype, depth)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
@@ -2776,10 +2868,21 @@ class _Inspection:
             self.add_text(f"{label}~charset[{n}]", data, charset,
                           plus=ctype == "application/x-www-form-urlencoded", depth=depth)
 
-    def _serialized(self, label: str, data: bytes, ctype: str) -> None:
+    def _serialized(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the
-        receiver decodes it: integers are binary there, unread by any text reading."""
+        receiver decodes it: integers are binary there, unread by any text reading. gRPC's
+        framed messages each so; a compressed member after a short length prefix inflated."""
         kind = serialized.declared(ctype)
+        if kind in ("grpc", "grpc-web-text"):
+            frames = serialized.grpc_frames(data, text=kind == "grpc-web-text")
+            if frames is not None:
+                self._grpc(label, frames, depth)
+                return
+            # (framing broken: what a receiver makes of it is unknown; read as octets are)
+            kind = None
+            ctype = "application/octet-stream"
+        if ctype in ("", "application/octet-stream"):
+            self._prefixed_members(label, data, depth)
         text = serialized.tree_text(kind, data) if kind else None
         if kind and text is None:
             raise PayloadError(f"body is not the {kind} its Content-Type declares")
@@ -2788,6 +2891,63 @@ class _Inspection:
             text = serialized.tree_text(kind, data, stream=False) if kind else None
         if text:
             self.view(f"{label}/{kind}", text)
+
+    def _grpc(self, label: str, frames: list[tuple[int, bytes]], depth: int) -> None:
+        """Round 19: the messages of a gRPC (or gRPC-web) body, its 5-byte prefixes taken off
+        and compressed ones inflated, each read as protobuf (the message type is unknown: as
+        fields where it parses whole) and as an undeclared octet-stream body is read (the
+        first MAX_GRPC_MESSAGES apart, the rest together). Before, +proto bodies were walked
+        whole as protobuf, and the frame prefix refused every clean request."""
+        if len(frames) > serialized.MAX_GRPC_FRAMES:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"more than {serialized.MAX_GRPC_FRAMES} gRPC frames")
+        opts = self.options
+        messages: list[bytes] = []
+        for flag, message in frames:
+            if flag & 1:
+                coding = _member_coding(message)
+                try:
+                    message = decompress(message, coding, limit=opts.max_inspect_bytes,
+                                         ratio=opts.max_decompression_ratio)
+                except PayloadError:
+                    raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                        f"{label}: a compressed gRPC message that does not "
+                                        "inflate (gzip, deflate, zstd)") from None
+                self.produce(len(message))
+            messages.append(message)
+        fields = [text for m in messages if (text := serialized.tree_text("protobuf", m))]
+        if fields:
+            self.view(f"{label}/grpc/protobuf", "\n".join(fields))
+        rest = messages[MAX_GRPC_MESSAGES:]
+        for n, message in enumerate(messages[:MAX_GRPC_MESSAGES]):
+            with contextlib.suppress(PayloadError):
+                self.body(f"{label}/grpc[{n}]", message, "application/octet-stream", depth + 1)
+        if rest:
+            with contextlib.suppress(PayloadError):
+                self.body(f"{label}/grpc[{MAX_GRPC_MESSAGES}:]", b"\n".join(rest),
+                          "application/octet-stream", depth + 1)
+
+    def _prefixed_members(self, label: str, data: bytes, depth: int) -> None:
+        """Round 19: gzip or zlib members each after a short length prefix (a 4-byte length
+        and a gzip member, a gRPC frame in octets, a record of 1, 2 or 4 bytes' length) in an
+        undeclared body, inflated and read as bodies (at most MAX_PREFIXED_MEMBERS)."""
+        pos = 0
+        for n in range(MAX_PREFIXED_MEMBERS):
+            found = _prefixed_member(data, pos)
+            if found is None:
+                return
+            start, end = found
+            coding = _member_coding(data[start:end])
+            try:
+                inner = decompress(data[start:end], coding, limit=self.options.max_inspect_bytes,
+                                   ratio=self.options.max_decompression_ratio)
+            except PayloadError:
+                inner = _partial(data[start:end], coding, self.options.max_inspect_bytes)
+            if inner:
+                self.produce(len(inner))
+                with contextlib.suppress(PayloadError):
+                    self.body(f"{label}/prefixed[{n}]", inner, "", depth + 1)
+            pos = end
 
     def part(self, label: str, part: _Part, depth: int, form_charset: str | None = None
              ) -> None:

@@ -22,6 +22,7 @@ top is walked, its strings and integers written out apart.
 
 from __future__ import annotations
 
+import base64
 import decimal
 import io
 import math
@@ -45,6 +46,10 @@ MAX_ITEMS = 200_000  # values written out, all containers together
 
 
 def declared(ctype: str) -> str | None:
+    if ctype == "application/grpc" or ctype.startswith(("application/grpc+",
+                                                        "application/grpc-web")):
+        # (before "+proto": application/grpc+proto, grpc-web+proto are framed messages)
+        return "grpc-web-text" if ctype.startswith("application/grpc-web-text") else "grpc"
     if ctype in MSGPACK_TYPES or ctype.endswith("+msgpack"):
         return "msgpack"
     if ctype in CBOR_TYPES or ctype.endswith("+cbor"):
@@ -54,6 +59,61 @@ def declared(ctype: str) -> str | None:
     if ctype in PROTOBUF_TYPES or ctype.endswith("+protobuf") or ctype.endswith("+proto"):
         return "protobuf"
     return None
+
+
+MAX_GRPC_FRAMES = 65_536  # frames taken apart in one body; more is the caller's to refuse
+_B64_CHUNK = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+
+
+def grpc_frames(data: bytes, *, text: bool = False) -> list[tuple[int, bytes]] | None:
+    """The length-prefixed messages of a gRPC or gRPC-web body (round 19), each as (its flag
+    byte, its bytes): a flag byte (bit 0: compressed per grpc-encoding; 0x80: a gRPC-web
+    trailer frame of "key: value" lines), a 4-byte big-endian length, the message. `text`:
+    gRPC-web-text, the frames in base64 (in one or several padded chunks). Empty frames are
+    left out; at most MAX_GRPC_FRAMES + 1 are returned (the caller refuses more). None when
+    the body is not whole frames (the caller reads it as octets)."""
+    if text:
+        data = _grpc_web_text(data)
+        if data is None:
+            return None
+    frames: list[tuple[int, bytes]] = []
+    i = count = 0
+    while i < len(data):
+        if i + 5 > len(data):
+            return None
+        flag = data[i]
+        end = i + 5 + int.from_bytes(data[i + 1:i + 5], "big")
+        if flag & 0x7E or end > len(data):
+            return None
+        if end > i + 5:
+            frames.append((flag, data[i + 5:end]))
+        i = end
+        count += 1
+        if count > MAX_GRPC_FRAMES:
+            break
+    return frames if count else None
+
+
+def _grpc_web_text(data: bytes) -> bytes | None:
+    """gRPC-web-text's base64, each padded chunk decoded on its own (a client may send the
+    frames as several base64 strings one after the other); None when it is not base64."""
+    compact = re.sub(rb"\s+", b"", data)
+    out: list[bytes] = []
+    pos = 0
+    for m in _B64_CHUNK.finditer(compact):
+        if m.start() != pos:
+            return None
+        chunk = m.group()
+        pos = m.end()
+        if len(chunk) % 4:
+            if pos != len(compact) or chunk.endswith(b"="):
+                return None
+            chunk += b"=" * (-len(chunk) % 4)  # (the last chunk unpadded)
+        try:
+            out.append(base64.b64decode(chunk, validate=True))
+        except ValueError:
+            return None
+    return b"".join(out) if pos == len(compact) and out else None
 
 
 def sniffed(data: bytes) -> str | None:
