@@ -2533,20 +2533,34 @@ def _member_coding(member: bytes) -> str:
 def _prefixed_member(data: bytes, pos: int) -> tuple[int, int] | None:
     """(start, end) of the first gzip or zlib member within 8 bytes after `pos` whose length
     the 1, 2 or 4 bytes just before it give (big- or little-endian; the member ending within
-    `data`); None where there is none."""
+    `data`), or of a gzip member there whatever its prefix (to the end); None where there is
+    none."""
     for start in range(pos + 1, min(pos + 9, len(data) - 10)):
         head = data[start:start + 3]
-        if head != b"\x1f\x8b\x08" and not (
-                head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0):
-            continue
-        for width in _PREFIX_WIDTHS:
-            if start - width < pos:
-                continue
-            prefix = data[start - width:start]
-            for size in (int.from_bytes(prefix, "big"), int.from_bytes(prefix, "little")):
-                if 10 <= size <= len(data) - start:
-                    return start, start + size
+        gzip_member = head == b"\x1f\x8b\x08"
+        if gzip_member or (head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0):
+            end = _member_end(data, start, pos)
+            if end is not None:
+                return start, end
+            if gzip_member:  # (gzip's magic is telling: to the end, whatever the prefix says)
+                return start, len(data)
     return None
+
+
+def _member_end(data: bytes, start: int, floor: int) -> int | None:
+    """Where a member at `start` ends by the length the 1, 2 or 4 bytes before it give (not
+    before `floor`); None when none of them gives one that fits."""
+    for width in _PREFIX_WIDTHS:
+        if start - width < floor:
+            continue
+        prefix = data[start - width:start]
+        for size in (int.from_bytes(prefix, "big"), int.from_bytes(prefix, "little")):
+            if 10 <= size <= len(data) - start:
+                return start + size
+    return None
+
+
+_GZIP_MEMBER = re.compile(rb"\x1f\x8b\x08[\x00-\x1f]")  # (magic, deflate, flags)
 
 
 # -- the inspection -------------------------------------------------------------------------
@@ -2812,7 +2826,8 @@ class _Inspection:
             # The raw framing too: whatever a receiver's parser makes of the parts.
             self.add_text(f"{label}/raw", data, charset_of(content_type))
             return
-        if ctype == "application/json" or ctype.endswith("+json"):
+        if (ctype == "application/json" or ctype.endswith("+json")) and (
+                not ctype.startswith("application/grpc")):  # (gRPC+json: framed, below)
             tree = validate_json(data)
             if (words := ocr_word_runs(data, tree)) is not None:
                 # Round 18: OCR results as lists of character or word objects with their boxes
@@ -2874,11 +2889,16 @@ class _Inspection:
         framed messages each so; a compressed member after a short length prefix inflated."""
         kind = serialized.declared(ctype)
         if kind in ("grpc", "grpc-web-text"):
-            frames = serialized.grpc_frames(data, text=kind == "grpc-web-text")
-            if frames is not None:
-                self._grpc(label, frames, depth)
+            got = serialized.grpc_frames(data, text=kind == "grpc-web-text")
+            if got is None:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"more than {serialized.MAX_GRPC_FRAMES} gRPC frames")
+            frames, whole = got
+            if frames:
+                self._grpc(label, frames, depth)  # (the whole frames, as a receiver reads on)
+            if whole:
                 return
-            # (framing broken: what a receiver makes of it is unknown; read as octets are)
+            # (framing broken after them, or no frame at all: read as octets are)
             kind = None
             ctype = "application/octet-stream"
         if ctype in ("", "application/octet-stream"):
@@ -2898,9 +2918,6 @@ class _Inspection:
         fields where it parses whole) and as an undeclared octet-stream body is read (the
         first MAX_GRPC_MESSAGES apart, the rest together). Before, +proto bodies were walked
         whole as protobuf, and the frame prefix refused every clean request."""
-        if len(frames) > serialized.MAX_GRPC_FRAMES:
-            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
-                                f"more than {serialized.MAX_GRPC_FRAMES} gRPC frames")
         opts = self.options
         messages: list[bytes] = []
         for flag, message in frames:
@@ -2915,10 +2932,12 @@ class _Inspection:
                                         "inflate (gzip, deflate, zstd)") from None
                 self.produce(len(message))
             messages.append(message)
-        fields = [text for m in messages if (text := serialized.tree_text("protobuf", m))]
+        rest = messages[MAX_GRPC_MESSAGES:]
+        # (the rest as one message: protobuf messages one after the other are one, merged)
+        fields = [text for m in [*messages[:MAX_GRPC_MESSAGES], b"".join(rest)]
+                  if m and (text := serialized.tree_text("protobuf", m))]
         if fields:
             self.view(f"{label}/grpc/protobuf", "\n".join(fields))
-        rest = messages[MAX_GRPC_MESSAGES:]
         for n, message in enumerate(messages[:MAX_GRPC_MESSAGES]):
             with contextlib.suppress(PayloadError):
                 self.body(f"{label}/grpc[{n}]", message, "application/octet-stream", depth + 1)
@@ -2929,25 +2948,31 @@ class _Inspection:
 
     def _prefixed_members(self, label: str, data: bytes, depth: int) -> None:
         """Round 19: gzip or zlib members each after a short length prefix (a 4-byte length
-        and a gzip member, a gRPC frame in octets, a record of 1, 2 or 4 bytes' length) in an
-        undeclared body, inflated and read as bodies (at most MAX_PREFIXED_MEMBERS)."""
+        and a gzip member, a gRPC frame in octets, records of 1, 2 or 4 bytes' length one
+        after the other), and gzip members anywhere else (to their length prefix, or to the
+        end), in an undeclared body, inflated and read as bodies (MAX_PREFIXED_MEMBERS)."""
+        spans: list[tuple[int, int]] = []
         pos = 0
-        for n in range(MAX_PREFIXED_MEMBERS):
-            found = _prefixed_member(data, pos)
-            if found is None:
-                return
-            start, end = found
-            coding = _member_coding(data[start:end])
+        while len(spans) < MAX_PREFIXED_MEMBERS and (found := _prefixed_member(data, pos)):
+            spans.append(found)
+            pos = found[1]
+        walked = {start for start, _ in spans}
+        for m in _GZIP_MEMBER.finditer(data, 1):
+            if len(spans) >= MAX_PREFIXED_MEMBERS:
+                break
+            if m.start() not in walked:
+                spans.append((m.start(), _member_end(data, m.start(), 0) or len(data)))
+        for n, (start, end) in enumerate(spans):
+            coding = _member_coding(data[start:start + 4])
             try:
                 inner = decompress(data[start:end], coding, limit=self.options.max_inspect_bytes,
                                    ratio=self.options.max_decompression_ratio)
-            except PayloadError:
-                inner = _partial(data[start:end], coding, self.options.max_inspect_bytes)
+            except PayloadError:  # (a length that is no member's: the member as it inflates)
+                inner = _partial(data[start:], coding, self.options.max_inspect_bytes)
             if inner:
                 self.produce(len(inner))
                 with contextlib.suppress(PayloadError):
                     self.body(f"{label}/prefixed[{n}]", inner, "", depth + 1)
-            pos = end
 
     def part(self, label: str, part: _Part, depth: int, form_charset: str | None = None
              ) -> None:

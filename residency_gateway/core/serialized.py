@@ -61,37 +61,40 @@ def declared(ctype: str) -> str | None:
     return None
 
 
-MAX_GRPC_FRAMES = 65_536  # frames taken apart in one body; more is the caller's to refuse
+MAX_GRPC_FRAMES = 16_384  # frames taken apart in one body; more is the caller's to refuse
 _B64_CHUNK = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
 
 
-def grpc_frames(data: bytes, *, text: bool = False) -> list[tuple[int, bytes]] | None:
+def grpc_frames(data: bytes, *, text: bool = False
+                ) -> tuple[list[tuple[int, bytes]], bool] | None:
     """The length-prefixed messages of a gRPC or gRPC-web body (round 19), each as (its flag
     byte, its bytes): a flag byte (bit 0: compressed per grpc-encoding; 0x80: a gRPC-web
-    trailer frame of "key: value" lines), a 4-byte big-endian length, the message. `text`:
-    gRPC-web-text, the frames in base64 (in one or several padded chunks). Empty frames are
-    left out; at most MAX_GRPC_FRAMES + 1 are returned (the caller refuses more). None when
-    the body is not whole frames (the caller reads it as octets)."""
+    trailer frame of "key: value" lines), a 4-byte big-endian length, the message; and
+    whether they are the whole body (False: what follows the last whole frame, or all of it,
+    is no frame; gRPC-web-text that is no base64). `text`: gRPC-web-text, the frames in
+    base64 (in one or several padded chunks). Empty frames are left out. None when there are
+    more than MAX_GRPC_FRAMES frames (empty ones counted: the caller refuses the body)."""
     if text:
-        data = _grpc_web_text(data)
-        if data is None:
-            return None
+        decoded = _grpc_web_text(data)
+        if decoded is None:
+            return [], False
+        data = decoded
     frames: list[tuple[int, bytes]] = []
     i = count = 0
     while i < len(data):
         if i + 5 > len(data):
-            return None
+            return frames, False
         flag = data[i]
         end = i + 5 + int.from_bytes(data[i + 1:i + 5], "big")
         if flag & 0x7E or end > len(data):
-            return None
+            return frames, False
         if end > i + 5:
             frames.append((flag, data[i + 5:end]))
         i = end
         count += 1
         if count > MAX_GRPC_FRAMES:
-            break
-    return frames if count else None
+            return None
+    return frames, count > 0
 
 
 def _grpc_web_text(data: bytes) -> bytes | None:
