@@ -2382,6 +2382,7 @@ def phone_objects(data: bytes) -> str | None:
 
 
 MAX_PATCH_OPS = 10_000  # JSON Patch operations applied to the document they build
+MAX_PATCH_TOKENS = 20_000  # the tokens of their paths, all together
 
 
 def json_patch_document(tree: Any) -> bytes | None:
@@ -2389,17 +2390,22 @@ def json_patch_document(tree: Any) -> bytes | None:
     builds from an empty one: each "add" or "replace" value set at its path, objects made on
     the way, a list where the tokens are indexes or "-" (in index order, appended last); None
     when `tree` is no patch of two values or more. Bounded: MAX_PATCH_OPS operations, paths
-    of at most serialized.MAX_DEPTH tokens."""
+    of at most serialized.MAX_DEPTH tokens, MAX_PATCH_TOKENS tokens in all."""
     if not isinstance(tree, list) or len(tree) < 2 or not isinstance(tree[0], dict) or (
             "op" not in tree[0] or "path" not in tree[0]):
         return None
     root: dict[str, Any] = {}
-    applied = 0
+    applied = spent = 0
     for op in itertools.islice(tree, MAX_PATCH_OPS):
         if not isinstance(op, dict) or op.get("op") not in ("add", "replace") or (
                 "value" not in op) or not isinstance(path := op.get("path"), str):
             continue
+        if path.count("/", 0, 4096) > serialized.MAX_DEPTH:
+            continue
         tokens = [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:]]
+        spent += len(tokens)
+        if spent > MAX_PATCH_TOKENS:
+            break
         if not tokens or len(tokens) > serialized.MAX_DEPTH:
             continue
         node = root
@@ -3186,7 +3192,9 @@ def structured(content_type: str) -> bool:
     ctype = content_type.split(";")[0].strip().lower()
     return (ctype.startswith(("multipart/", "text/")) or ctype in (
         "application/x-www-form-urlencoded", "application/json", "application/xml")
-        or ctype.endswith(("+json", "+xml")))
+        or ctype.endswith(("+json", "+xml"))
+        # (round 19: gRPC frames, whose 4-byte length and first bytes could spell "ftyp")
+        or serialized.declared(ctype) in ("grpc", "grpc-web-text"))
 
 
 _COMMON_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded",

@@ -123,6 +123,19 @@ def test_length_prefixed_members_found(body, content_type):
     assert kinds(result) & {"id", "mobile"}
 
 
+def test_grpc_frame_spelling_a_media_signature_still_read():
+    # (the frame's last length byte "f" and a message starting "typisom": an MP4 signature at
+    # offset 4 of the body, which skipped all inspection)
+    message = b"typisom" + bytes(range(32)) * 8 + CN_TEXT
+    message += b"\0" * (0x166 - len(message))
+    body = frame(message)
+    assert body[4:8] == b"ftyp"
+    for content_type in ("application/grpc", "application/grpc+proto", "application/grpc-web"):
+        result = inspected(body, content_type)
+        assert result.error is None, result.note
+        assert "mobile" in kinds(result)
+
+
 # ---------------------------------------------------------------------------------------------
 # gRPC framing: clean traffic stays clean and is not refused
 
@@ -257,4 +270,14 @@ def test_json_patch_bounded():
     start = time.perf_counter()
     result = inspected(body, JSON_PATCH)
     assert time.perf_counter() - start < 10
+    assert kinds(result) == set()
+
+
+def test_json_patch_many_deep_paths_bounded():
+    ops = [{"op": "add", "path": "/" + "/".join([f"x{n}"] * 30), "value": "1"}
+           for n in range(20_000)]
+    body = json.dumps(ops).encode()
+    start = time.perf_counter()
+    result = inspected(body, JSON_PATCH)
+    assert time.perf_counter() - start < 20
     assert kinds(result) == set()
