@@ -281,3 +281,19 @@ def test_json_patch_many_deep_paths_bounded():
     result = inspected(body, JSON_PATCH)
     assert time.perf_counter() - start < 20
     assert kinds(result) == set()
+
+
+def test_length_prefixed_bomb_refused():
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))
+    result = inspected(struct.pack(">I", len(bomb)) + bomb, "application/octet-stream")
+    assert result.error is Reason.PAYLOAD_TOO_LARGE_TO_INSPECT
+
+
+def test_many_fake_gzip_headers_bounded():
+    junk = bytearray(RNG.randbytes(512 * 1024))
+    for k in range(500):
+        junk[k * 1000 + 10:k * 1000 + 14] = b"\x1f\x8b\x08\x00"
+    start = time.perf_counter()
+    result = inspected(bytes(junk), "application/octet-stream")
+    assert time.perf_counter() - start < 20
+    assert kinds(result) == set()
