@@ -2421,9 +2421,22 @@ def json_patch_document(tree: Any) -> bytes | None:
         applied += 1
     if applied < 2:
         return None
+    doc = _patched(root, 0)
     try:
-        return orjson.dumps(_patched(root, 0))
-    except (TypeError, orjson.JSONEncodeError):
+        return orjson.dumps(doc)
+    except (TypeError, orjson.JSONEncodeError):  # (a lone surrogate, a depth orjson refuses)
+        try:
+            return json.dumps(doc, ensure_ascii=False).encode("utf-8", "replace")
+        except (ValueError, RecursionError):
+            return None
+
+
+def _lenient_json(data: bytes) -> Any:
+    """JSON orjson refused (integers past 64 bits, 1e400) as the standard parser reads it,
+    numbers kept as their digits; None when it is not JSON."""
+    try:
+        return json.loads(data, parse_int=str, parse_float=str, parse_constant=str)
+    except (ValueError, RecursionError, UnicodeDecodeError):
         return None
 
 
@@ -2866,7 +2879,9 @@ class _Inspection:
                 # Round 17: a phone stored as an object of parts, in whatever key order (a
                 # writer that sorts keys puts area_code before country_code before number)
                 self.view(f"{label}/phone-objects", phone)
-            if b'"op"' in data and (patched := json_patch_document(tree)) is not None:
+            if tree is None and data.lstrip()[:1] == b"[":
+                tree = _lenient_json(data)  # (a patch with a number orjson refuses, 1e400)
+            if (patched := json_patch_document(tree)) is not None:
                 # Round 19: RFC 6902 operations that each set one part of a value
                 # ("/phone/area_code", "/id/1", "/id/-"): the document their paths build
                 self.view(f"{label}/json-patch", patched.decode())

@@ -242,8 +242,16 @@ def patch(*pairs: tuple[str, object], op: str = "add") -> str:
     (json.dumps([{"path": "/phone/area_code", "value": "139", "op": "add"},
                  {"value": "12345678", "path": "/phone/number", "op": "add"},
                  {"path": "/phone/country_code", "op": "add", "value": "+86"}]), JSON_PATCH),
+    (patch(("/x", 1), ("/id/0", "110101"), ("/id/1", "19900307"), ("/id/2", "1233"))
+     .replace('"value": 1}', '"value": 1e400}'), JSON_PATCH),  # (orjson refuses it)
+    (patch(("/note", "x"), ("/id/0", "110101"), ("/id/1", "19900307"), ("/id/2", "1233"))
+     .replace('"x"', '"\\ud800"'), JSON_PATCH),  # (a lone surrogate: orjson refuses it)
+    ('[{"\\u006fp": "add", "p\\u0061th": "/phone/country_code", "value": "86"},'
+     ' {"op": "add", "path": "/phone/area_code", "value": "139"},'
+     ' {"op": "add", "path": "/phone/n\\u0075mber", "value": "12345678"}]', JSON_PATCH),
 ], ids=["nested-protojson-names", "escaped-slash", "array-then-appended", "indexes-reversed",
-        "appended-plain-json", "among-test-and-remove", "keys-reordered"])
+        "appended-plain-json", "among-test-and-remove", "keys-reordered", "infinity-aside", "surrogate-aside",
+        "escaped-keys"])
 def test_json_patch_parts_found(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
 
