@@ -13,6 +13,10 @@ Protobuf has no schema here: its wire format is walked (field numbers, varints, 
 else as bytes), with a varint read both plain and zigzag (sint64). It is decoded only when
 declared: random bytes often parse as a few protobuf fields.
 
+gRPC and gRPC-web bodies (application/grpc, grpc+proto, grpc-web, grpc-web-text, ...) are
+length-prefixed messages: `grpc_frames` takes them apart (round 19: the 5-byte prefix read as a
+protobuf field refused every clean +proto request, and compressed messages went uninflated).
+
 ASN.1 DER (X.509 certificates, CSRs, PKCS#7 and CMS, CRLs): the tags of SEQUENCE (0x30) and SET
 (0x31) are the ASCII digits 0 and 1, so a value that ends a string runs on into the next
 element's tag ("110101199003071233" + "0..."): an ID in a certificate subject's serialNumber
