@@ -2694,6 +2694,77 @@ def phone_objects(data: bytes) -> str | None:
     return "\n".join(lines) if lines else None
 
 
+MAX_PATCH_OPS = 10_000  # JSON Patch operations applied to the document they build
+MAX_PATCH_TOKENS = 20_000  # the tokens of their paths, all together
+
+
+def json_patch_document(tree: Any) -> bytes | None:
+    """The JSON of the document an RFC 6902 JSON Patch (a list of {op, path, value} objects)
+    builds from an empty one: each "add" or "replace" value set at its path, objects made on
+    the way, a list where the tokens are indexes or "-" (in index order, appended last); None
+    when `tree` is no patch of two values or more. Bounded: MAX_PATCH_OPS operations, paths
+    of at most serialized.MAX_DEPTH tokens, MAX_PATCH_TOKENS tokens in all."""
+    if not isinstance(tree, list) or len(tree) < 2 or not isinstance(tree[0], dict) or (
+            "op" not in tree[0] or "path" not in tree[0]):
+        return None
+    root: dict[str, Any] = {}
+    applied = spent = 0
+    for op in itertools.islice(tree, MAX_PATCH_OPS):
+        if not isinstance(op, dict) or op.get("op") not in ("add", "replace") or (
+                "value" not in op) or not isinstance(path := op.get("path"), str):
+            continue
+        if path.count("/", 0, 4096) > serialized.MAX_DEPTH:
+            continue
+        tokens = [t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:]]
+        spent += len(tokens)
+        if spent > MAX_PATCH_TOKENS:
+            break
+        if not tokens or len(tokens) > serialized.MAX_DEPTH:
+            continue
+        node = root
+        for token in tokens[:-1]:
+            child = node.get(token)
+            if isinstance(child, list):  # (an array set whole, then appended to)
+                child = node[token] = {str(i): v for i, v in enumerate(child)}
+            elif not isinstance(child, dict):
+                child = node[token] = {}
+            node = child
+        last = tokens[-1]
+        node[f"-{len(node)}" if last == "-" else last] = op["value"]
+        applied += 1
+    if applied < 2:
+        return None
+    doc = _patched(root, 0)
+    try:
+        return orjson.dumps(doc)
+    except (TypeError, orjson.JSONEncodeError):  # (a lone surrogate, a depth orjson refuses)
+        try:
+            return json.dumps(doc, ensure_ascii=False).encode("utf-8", "replace")
+        except (ValueError, RecursionError):
+            return None
+
+
+def _lenient_json(data: bytes) -> Any:
+    """JSON orjson refused (integers past 64 bits, 1e400) as the standard parser reads it,
+    numbers kept as their digits; None when it is not JSON."""
+    try:
+        return json.loads(data, parse_int=str, parse_float=str, parse_constant=str)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        return None
+
+
+def _patched(node: Any, depth: int) -> Any:
+    """A document built by json_patch_document as JSON: an object whose keys are all indexes
+    or appended ("-n") a list in index order."""
+    if not isinstance(node, dict) or depth > serialized.MAX_DEPTH:
+        return node
+    values = {k: _patched(v, depth + 1) for k, v in node.items()}
+    if values and all(k.isdigit() or (k[:1] == "-" and k[1:].isdigit()) for k in values):
+        order = sorted(values, key=lambda k: (k[0] == "-", int(k.lstrip("-"))))
+        return [values[k] for k in order]
+    return values
+
+
 def validate_json(data: bytes) -> Any:
     """Refuse a body that is not JSON. Numbers are not converted (no 4,300-digit int limit).
     Returns orjson's tree (None where the standard parser decided: orjson refused it)."""
@@ -2774,6 +2845,76 @@ def _short_fields(parts: list[_Part]) -> bytes:
         name = _param(part.headers.get("content-disposition", ""), "name") or "part"
         fields.append(name.encode("utf-8", "replace") + b": " + body.strip())
     return b", ".join(fields) if len(fields) > 1 else b""
+
+
+MAX_GRPC_MESSAGES = 64  # gRPC messages read as bodies apart; the rest are read together
+MAX_PREFIXED_MEMBERS = 64  # length-prefixed compressed members read in an undeclared body
+_PREFIX_WIDTHS = (4, 2, 1)  # bytes of a length before a member (big- or little-endian)
+
+
+def _member_coding(member: bytes) -> str:
+    """The coding a compressed member (a gRPC message, a length-prefixed record) starts as:
+    gzip, zstd, else deflate (zlib's header, or raw)."""
+    if member[:2] == b"\x1f\x8b":
+        return "gzip"
+    if member[:4] == b"\x28\xb5\x2f\xfd":
+        return "zstd"
+    return "deflate"
+
+
+def _prefixed_member(data: bytes, pos: int) -> tuple[int, int] | None:
+    """(start, end) of the first gzip or zlib member within 8 bytes after `pos` whose length
+    the 1, 2 or 4 bytes just before it give (big- or little-endian; the member ending within
+    `data`), or of a gzip member there whatever its prefix (to the end); None where there is
+    none."""
+    for start in range(pos + 1, min(pos + 9, len(data) - 10)):
+        head = data[start:start + 3]
+        gzip_member = head == b"\x1f\x8b\x08"
+        if gzip_member or (head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0):
+            end = _member_end(data, start, pos)
+            if end is not None:
+                return start, end
+            if gzip_member:  # (gzip's magic is telling: to the end, whatever the prefix says)
+                return start, len(data)
+    return None
+
+
+def _member_end(data: bytes, start: int, floor: int) -> int | None:
+    """Where a member at `start` ends by the length the 1, 2 or 4 bytes before it give (not
+    before `floor`); None when none of them gives one that fits."""
+    for width in _PREFIX_WIDTHS:
+        if start - width < floor:
+            continue
+        prefix = data[start - width:start]
+        for size in (int.from_bytes(prefix, "big"), int.from_bytes(prefix, "little")):
+            if 10 <= size <= len(data) - start:
+                return start + size
+    return None
+
+
+def _inflated_member(data: bytes, start: int, opts: InspectOptions) -> bytes:
+    """The gzip or zlib member at `start` inflated, to its end or to where it breaks (what a
+    receiver's decoder writes out before it stops), fed from a view in _FEED pieces (no copy
+    of the rest of `data` per member); past max_inspect_bytes or max_decompression_ratio
+    times the bytes that follow it, refused as a bomb is."""
+    head = data[start:start + 2]
+    wbits = 31 if head == b"\x1f\x8b" else 15
+    cap = min(opts.max_inspect_bytes, max(len(data) - start, 1) * opts.max_decompression_ratio)
+    view = memoryview(data)[start:]
+    d = zlib.decompressobj(wbits)
+    out = bytearray()
+    with contextlib.suppress(zlib.error):
+        for pos in range(0, len(view), _FEED):
+            out += d.decompress(view[pos:pos + _FEED], cap + 1 - len(out))
+            if d.eof or len(out) > cap:
+                break
+    if len(out) > cap:
+        raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                            "a compressed member decompresses beyond the inspection limit")
+    return bytes(out)
+
+
+_GZIP_MEMBER = re.compile(rb"\x1f\x8b\x08[\x00-\x1f]")  # (magic, deflate, flags)
 
 
 # -- the inspection -------------------------------------------------------------------------
@@ -3039,7 +3180,8 @@ class _Inspection:
             # The raw framing too: whatever a receiver's parser makes of the parts.
             self.add_text(f"{label}/raw", data, charset_of(content_type))
             return
-        if ctype == "application/json" or ctype.endswith("+json"):
+        if (ctype == "application/json" or ctype.endswith("+json")) and (
+                not ctype.startswith("application/grpc")):  # (gRPC+json: framed, below)
             tree = validate_json(data)
             if (words := ocr_word_runs(data, tree)) is not None:
                 # Round 18: OCR results as lists of character or word objects with their boxes
@@ -3050,6 +3192,14 @@ class _Inspection:
                 # Round 17: a phone stored as an object of parts, in whatever key order (a
                 # writer that sorts keys puts area_code before country_code before number)
                 self.view(f"{label}/phone-objects", phone)
+            if tree is None and data.lstrip()[:1] == b"[":
+                tree = _lenient_json(data)  # (a patch with a number orjson refuses, 1e400)
+            if (patched := json_patch_document(tree)) is not None:
+                # Round 19: RFC 6902 operations that each set one part of a value
+                # ("/phone/area_code", "/id/1", "/id/-"): the document their paths build
+                self.view(f"{label}/json-patch", patched.decode())
+                if (phone := phone_objects(patched)) is not None:
+                    self.view(f"{label}/json-patch/phone-objects", phone)
         elif ctype == "application/x-www-form-urlencoded":
             validate_form(data)
             if b"]=" in data or b"%5D=" in data or b"%5d=" in data:
@@ -3062,7 +3212,7 @@ class _Inspection:
                     self.add_text(f"{label}/grouped", reordered.encode(), None, plus=True,
                                   depth=depth)
         elif not ctype.startswith("text/"):
-            self._serialized(label, data, ctype)
+            self._serialized(label, data, ctype, depth)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
@@ -3089,10 +3239,26 @@ class _Inspection:
             self.add_text(f"{label}~charset[{n}]", data, charset,
                           plus=ctype == "application/x-www-form-urlencoded", depth=depth)
 
-    def _serialized(self, label: str, data: bytes, ctype: str) -> None:
+    def _serialized(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the
-        receiver decodes it: integers are binary there, unread by any text reading."""
+        receiver decodes it: integers are binary there, unread by any text reading. gRPC's
+        framed messages each so; a compressed member after a short length prefix inflated."""
         kind = serialized.declared(ctype)
+        if kind in ("grpc", "grpc-web-text"):
+            got = serialized.grpc_frames(data, text=kind == "grpc-web-text")
+            if got is None:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"more than {serialized.MAX_GRPC_FRAMES} gRPC frames")
+            frames, whole = got
+            if frames:
+                self._grpc(label, frames, depth)  # (the whole frames, as a receiver reads on)
+            if whole:
+                return
+            # (framing broken after them, or no frame at all: read as octets are)
+            kind = None
+            ctype = "application/octet-stream"
+        if ctype in ("", "application/octet-stream"):
+            self._prefixed_members(label, data, depth)
         text = serialized.tree_text(kind, data) if kind else None
         if kind and text is None:
             raise PayloadError(f"body is not the {kind} its Content-Type declares")
@@ -3101,6 +3267,64 @@ class _Inspection:
             text = serialized.tree_text(kind, data, stream=False) if kind else None
         if text:
             self.view(f"{label}/{kind}", text)
+
+    def _grpc(self, label: str, frames: list[tuple[int, bytes]], depth: int) -> None:
+        """Round 19: the messages of a gRPC (or gRPC-web) body, its 5-byte prefixes taken off
+        and compressed ones inflated, each read as protobuf (the message type is unknown: as
+        fields where it parses whole) and as an undeclared octet-stream body is read (the
+        first MAX_GRPC_MESSAGES apart, the rest together). Before, +proto bodies were walked
+        whole as protobuf, and the frame prefix refused every clean request."""
+        opts = self.options
+        messages: list[bytes] = []
+        for flag, message in frames:
+            if flag & 1:
+                coding = _member_coding(message)
+                try:
+                    message = decompress(message, coding, limit=opts.max_inspect_bytes,
+                                         ratio=opts.max_decompression_ratio)
+                except PayloadError:
+                    raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                        f"{label}: a compressed gRPC message that does not "
+                                        "inflate (gzip, deflate, zstd)") from None
+                self.produce(len(message))
+            messages.append(message)
+        rest = messages[MAX_GRPC_MESSAGES:]
+        # (the rest as one message: protobuf messages one after the other are one, merged)
+        fields = [text for m in [*messages[:MAX_GRPC_MESSAGES], b"".join(rest)]
+                  if m and (text := serialized.tree_text("protobuf", m))]
+        if fields:
+            self.view(f"{label}/grpc/protobuf", "\n".join(fields))
+        for n, message in enumerate(messages[:MAX_GRPC_MESSAGES]):
+            with contextlib.suppress(PayloadError):
+                self.body(f"{label}/grpc[{n}]", message, "application/octet-stream", depth + 1)
+        if rest:
+            with contextlib.suppress(PayloadError):
+                self.body(f"{label}/grpc[{MAX_GRPC_MESSAGES}:]", b"\n".join(rest),
+                          "application/octet-stream", depth + 1)
+
+    def _prefixed_members(self, label: str, data: bytes, depth: int) -> None:
+        """Round 19: gzip or zlib members each after a short length prefix (a 4-byte length
+        and a gzip member, a gRPC frame in octets, records of 1, 2 or 4 bytes' length one
+        after the other), and gzip members anywhere else (to their length prefix, or to the
+        end), in an undeclared body, inflated and read as bodies (MAX_PREFIXED_MEMBERS)."""
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        while len(spans) < MAX_PREFIXED_MEMBERS and (found := _prefixed_member(data, pos)):
+            spans.append(found)
+            pos = found[1]
+        walked = {start for start, _ in spans}
+        for m in _GZIP_MEMBER.finditer(data, 1):
+            if len(spans) >= MAX_PREFIXED_MEMBERS:
+                break
+            if m.start() not in walked:
+                spans.append((m.start(), _member_end(data, m.start(), 0) or len(data)))
+        for n, (start, _) in enumerate(spans):
+            # (a length that is no member's aside: the member as it inflates, to its end)
+            inner = _inflated_member(data, start, self.options)
+            if inner:
+                self.produce(len(inner))
+                with contextlib.suppress(PayloadError):
+                    self.body(f"{label}/prefixed[{n}]", inner, "", depth + 1)
 
     def part(self, label: str, part: _Part, depth: int, form_charset: str | None = None
              ) -> None:
@@ -3314,7 +3538,9 @@ def structured(content_type: str) -> bool:
     ctype = content_type.split(";")[0].strip().lower()
     return (ctype.startswith(("multipart/", "text/")) or ctype in (
         "application/x-www-form-urlencoded", "application/json", "application/xml")
-        or ctype.endswith(("+json", "+xml")))
+        or ctype.endswith(("+json", "+xml"))
+        # (round 19: gRPC frames, whose 4-byte length and first bytes could spell "ftyp")
+        or serialized.declared(ctype) in ("grpc", "grpc-web-text"))
 
 
 _COMMON_TYPES = frozenset({"application/json", "application/x-www-form-urlencoded",

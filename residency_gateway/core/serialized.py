@@ -13,6 +13,10 @@ Protobuf has no schema here: its wire format is walked (field numbers, varints, 
 else as bytes), with a varint read both plain and zigzag (sint64). It is decoded only when
 declared: random bytes often parse as a few protobuf fields.
 
+gRPC and gRPC-web bodies (application/grpc, grpc+proto, grpc-web, grpc-web-text, ...) are
+length-prefixed messages: `grpc_frames` takes them apart (round 19: the 5-byte prefix read as a
+protobuf field refused every clean +proto request, and compressed messages went uninflated).
+
 ASN.1 DER (X.509 certificates, CSRs, PKCS#7 and CMS, CRLs): the tags of SEQUENCE (0x30) and SET
 (0x31) are the ASCII digits 0 and 1, so a value that ends a string runs on into the next
 element's tag ("110101199003071233" + "0..."): an ID in a certificate subject's serialNumber
@@ -22,6 +26,7 @@ top is walked, its strings and integers written out apart.
 
 from __future__ import annotations
 
+import base64
 import decimal
 import io
 import math
@@ -45,6 +50,10 @@ MAX_ITEMS = 200_000  # values written out, all containers together
 
 
 def declared(ctype: str) -> str | None:
+    if ctype == "application/grpc" or ctype.startswith(("application/grpc+",
+                                                        "application/grpc-web")):
+        # (before "+proto": application/grpc+proto, grpc-web+proto are framed messages)
+        return "grpc-web-text" if ctype.startswith("application/grpc-web-text") else "grpc"
     if ctype in MSGPACK_TYPES or ctype.endswith("+msgpack"):
         return "msgpack"
     if ctype in CBOR_TYPES or ctype.endswith("+cbor"):
@@ -54,6 +63,64 @@ def declared(ctype: str) -> str | None:
     if ctype in PROTOBUF_TYPES or ctype.endswith("+protobuf") or ctype.endswith("+proto"):
         return "protobuf"
     return None
+
+
+MAX_GRPC_FRAMES = 16_384  # frames taken apart in one body; more is the caller's to refuse
+_B64_CHUNK = re.compile(rb"[A-Za-z0-9+/]+={0,2}")
+
+
+def grpc_frames(data: bytes, *, text: bool = False
+                ) -> tuple[list[tuple[int, bytes]], bool] | None:
+    """The length-prefixed messages of a gRPC or gRPC-web body (round 19), each as (its flag
+    byte, its bytes): a flag byte (bit 0: compressed per grpc-encoding; 0x80: a gRPC-web
+    trailer frame of "key: value" lines), a 4-byte big-endian length, the message; and
+    whether they are the whole body (False: what follows the last whole frame, or all of it,
+    is no frame; gRPC-web-text that is no base64). `text`: gRPC-web-text, the frames in
+    base64 (in one or several padded chunks). Empty frames are left out. None when there are
+    more than MAX_GRPC_FRAMES frames (empty ones counted: the caller refuses the body)."""
+    if text:
+        decoded = _grpc_web_text(data)
+        if decoded is None:
+            return [], False
+        data = decoded
+    frames: list[tuple[int, bytes]] = []
+    i = count = 0
+    while i < len(data):
+        if i + 5 > len(data):
+            return frames, False
+        flag = data[i]
+        end = i + 5 + int.from_bytes(data[i + 1:i + 5], "big")
+        if flag & 0x7E or end > len(data):
+            return frames, False
+        if end > i + 5:
+            frames.append((flag, data[i + 5:end]))
+        i = end
+        count += 1
+        if count > MAX_GRPC_FRAMES:
+            return None
+    return frames, count > 0
+
+
+def _grpc_web_text(data: bytes) -> bytes | None:
+    """gRPC-web-text's base64, each padded chunk decoded on its own (a client may send the
+    frames as several base64 strings one after the other); None when it is not base64."""
+    compact = re.sub(rb"\s+", b"", data)
+    out: list[bytes] = []
+    pos = 0
+    for m in _B64_CHUNK.finditer(compact):
+        if m.start() != pos:
+            return None
+        chunk = m.group()
+        pos = m.end()
+        if len(chunk) % 4:
+            if pos != len(compact) or chunk.endswith(b"="):
+                return None
+            chunk += b"=" * (-len(chunk) % 4)  # (the last chunk unpadded)
+        try:
+            out.append(base64.b64decode(chunk, validate=True))
+        except ValueError:
+            return None
+    return b"".join(out) if pos == len(compact) and out else None
 
 
 def sniffed(data: bytes) -> str | None:
