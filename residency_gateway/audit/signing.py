@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from residency_gateway.audit.records import canonical
-from residency_gateway.files import read_regular
+from residency_gateway.files import read_regular, write_durable
 
 
 class SigningKeyError(Exception):
@@ -92,11 +92,10 @@ def generate(directory: Path, *, make_current: bool = True) -> Signer:
         os.fsync(fd)
     finally:
         os.close(fd)
-    (directory / f"{kid}.pub").write_bytes(public_pem(key.public_key()))
+    # (durable, all or nothing: a full disk must not leave an empty .pub or `current`)
+    write_durable(directory / f"{kid}.pub", public_pem(key.public_key()))
     if make_current:
-        tmp = directory / "current.tmp"
-        tmp.write_text(kid + "\n")
-        tmp.replace(directory / "current")
+        write_durable(directory / "current", (kid + "\n").encode())
     return Signer(key, kid)
 
 
