@@ -112,7 +112,7 @@ def _store_whole(path: Path, data: bytes, limit: int, what: str, log_id: str) ->
     try:
         try:
             held: bytes | None = read_regular(path, limit)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # (the latter: mkdir below says so)
             held = None
         except OSError as exc:  # not a regular file, too large: replaced below (a rename
             # over a FIFO or device is fine; over a directory it fails and says so)
