@@ -7,6 +7,7 @@ everyone (bad-day round 7: a pseudonym key that was a FIFO hung every tenant).""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -19,8 +20,13 @@ def read_regular(path: Path, limit: int) -> bytes:
     a regular file or holds more than `limit` bytes."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if st.st_size > limit:  # refused before a byte is read: a 2 GiB sparse DB costs
+            # no memory (bad-day round 12); the read below still stops at limit + 1 for a
+            # file that grows after this fstat
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -49,3 +55,56 @@ def open_regular(path: Path) -> io.BufferedReader:
     except BaseException:
         os.close(fd)
         raise
+
+
+def open_regular_for_writing(path: Path, flags: int = os.O_APPEND, mode: int = 0o640) -> int:
+    """A descriptor of `path` opened for writing (created if missing), if it is a regular
+    file; OSError naming it otherwise. The open never blocks: O_WRONLY on a named pipe with
+    no reader blocks forever (a segment or a checkpoint chain replaced by a FIFO hung the
+    trail's writer thread); with O_NONBLOCK it fails (ENXIO), and a FIFO with a reader or a
+    device is refused by the type check. O_NONBLOCK is cleared again (it means nothing for a
+    regular file, but the descriptor is handed on)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC | flags, mode)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        os.set_blocking(fd, True)
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durable(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace `path` with `data` all or nothing: a temporary file beside it (one name per
+    process and thread), written, fsync'd, renamed over `path`, and the directory fsync'd.
+    A failure (no space, no inode) removes the temporary file and raises: `path` is then as
+    it was, never a half-written or empty file that a later start takes for the real one."""
+    import threading
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW,
+                 mode)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)

@@ -220,3 +220,23 @@ def test_each_bad_part_of_a_structured_setting_is_named(monkeypatch, capsys):
     assert capsys.readouterr().err.splitlines() == [
         "residency-gateway: bad setting RG_WITNESSES[0].url=1: Input should be a valid string",
         'residency-gateway: bad setting RG_WITNESSES[0].vkey={"url": 1}: Field required']
+
+
+@pytest.mark.parametrize("option", ["--replay", "--body"])
+def test_a_named_pipe_given_as_an_input_file_is_a_usage_error_not_a_hang(
+        demo_dir, monkeypatch, capsys, option):
+    """`config diff --replay` and `explain --body` read the file named as a regular file of a
+    bounded size: a named pipe (or a device) there blocked the tool forever (bad-day round
+    12's class: every file a tool is pointed at)."""
+    import os
+
+    monkeypatch.chdir(demo_dir)
+    os.mkfifo(demo_dir / "input.fifo")
+    argv = (["config", "diff", "region_configs/map.yaml", "region_configs/map.yaml",
+             "--replay", "input.fifo"] if option == "--replay"
+            else ["explain", "--ip", "192.0.2.10", "--tenant", "acme", "--body", "input.fifo"])
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"residency-gateway: {option} input.fifo: ") and "Traceback" not in err

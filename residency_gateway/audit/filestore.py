@@ -17,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
+import stat
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -32,7 +34,13 @@ from residency_gateway.audit.chain import GENESIS
 from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.trail import Entry, Recovered, Trail, TrailUnavailable, rebuild
-from residency_gateway.files import open_regular
+from residency_gateway.files import (
+    fsync_dir,
+    open_regular,
+    open_regular_for_writing,
+    read_regular,
+    write_durable,
+)
 
 log = structlog.get_logger("residency_gateway")
 
@@ -71,16 +79,14 @@ def read_checkpoints(log_dir: Path) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_fsync_dir = fsync_dir
+
+MAX_PUBLIC_KEY_BYTES = 65536
+MAX_POLICY_BYTES = 64 << 20  # a canonical map (the map files themselves are bounded to 16 MiB)
 
 
 def _append_durable(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    fd = open_regular_for_writing(path)  # (a FIFO there must not block the writer thread)
     try:
         before = os.fstat(fd).st_size
         try:
@@ -93,6 +99,36 @@ def _append_durable(path: Path, data: bytes) -> None:
             raise
     finally:
         os.close(fd)
+
+
+def _store_whole(path: Path, data: bytes, limit: int, what: str, log_id: str) -> None:
+    """Keep `data` at `path` (a public key beside the log, a policy version), durably: kept
+    as it is when the file already holds exactly `data`; written by temporary file, fsync and
+    rename otherwise. A file there that is empty, cut short or different (left by a write
+    that ran out of space before this was atomic, or edited) is repaired, with a warning: its
+    name is the content's identity (a key id, a version hash), so other bytes are wrong. A
+    failure raises TrailUnavailable naming the file: the start or the key rotation that
+    needed it is refused, never left with a silently broken file (bad-day round 12)."""
+    try:
+        try:
+            held: bytes | None = read_regular(path, limit)
+        except (FileNotFoundError, NotADirectoryError):  # (the latter: mkdir below says so)
+            held = None
+        except OSError as exc:  # not a regular file, too large: replaced below (a rename
+            # over a FIFO or device is fine; over a directory it fails and says so)
+            held = None
+            log.warning("trail_file_repaired", log_id=log_id, file=str(path), what=what,
+                        found=str(exc))
+        if held == data:
+            return
+        if held is not None:
+            log.warning("trail_file_repaired", log_id=log_id, file=str(path), what=what,
+                        found_bytes=len(held), expected_bytes=len(data))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_durable(path, data)
+    except OSError as exc:
+        raise TrailUnavailable(f"{path}: cannot store the {what}: "
+                               f"{exc.strerror or exc}") from exc
 
 
 class FileTrail(Trail):
@@ -109,6 +145,8 @@ class FileTrail(Trail):
         self._segment = 0
         self._segment_size = 0
         self._segment_opened = 0.0
+        self._lock_lost = False
+        self._checkpoints_size = 0  # after this process's last checkpoint write
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args))
@@ -119,19 +157,83 @@ class FileTrail(Trail):
 
     def _open_sync(self) -> Recovered:
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = os.open(self.dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._lock_fd)
-            self._lock_fd = None
-            raise TrailUnavailable(f"log {self.log_id} is held by another process") from None
+        self._lock_fd = self._take_lock(exclusive_create=False)
+        if self._lock_fd is None:
+            raise TrailUnavailable(f"log {self.log_id} is held by another process")
         try:
             return self._recover()
         except BaseException:
             os.close(self._lock_fd)  # (refused: the log is not held by this process)
             self._lock_fd = None
             raise
+
+    def _take_lock(self, *, exclusive_create: bool) -> int | None:
+        """A descriptor of LOCK with the flock held, or None when another process holds it.
+        `exclusive_create`: LOCK must not exist yet (taking it back after it was deleted)."""
+        path = self.dir / "LOCK"
+        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC
+        if exclusive_create:
+            flags |= os.O_EXCL
+        fd = os.open(path, flags, 0o600)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(path))
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _check_lock(self) -> None:
+        """Before each commit batch and each checkpoint: LOCK must still name the file whose
+        flock this process holds. A cleanup job that deletes LOCK (tmpreaper, `find -delete`
+        of empty files) let a second gateway lock a new inode and write the same chain beside
+        this one, forking it (bad-day round 12). If LOCK is gone and nothing else wrote to the
+        log, it is taken back (created anew and locked); if another file is there now, or the
+        log grew under us, this process refuses to write (no record, no transfer) until it is
+        restarted, which re-reads the log."""
+        assert self._lock_fd is not None
+        path = self.dir / "LOCK"
+        held = os.fstat(self._lock_fd)
+        try:
+            named = path.stat()
+        except FileNotFoundError:
+            named = None
+        if named is not None and (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino):
+            return
+        if named is None and self._log_unchanged():
+            try:
+                fd = self._take_lock(exclusive_create=True)
+            except FileExistsError:  # another process made it first
+                fd = None
+            if fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = fd
+                log.warning("trail_lock_retaken", log_id=self.log_id, file=str(path))
+                return
+        if not self._lock_lost:
+            self._lock_lost = True
+            log.error("trail_lock_lost", log_id=self.log_id, file=str(path),
+                      hint="LOCK was deleted or replaced: another process may write this log; "
+                           "appends are refused until this gateway restarts")
+        raise OSError(errno.ENOLCK, "the log's LOCK file was deleted or replaced: another "
+                      "process may be writing this log", str(path))
+
+    def _log_unchanged(self) -> bool:
+        """Nothing but this process wrote to the log since its last write: the segment keeps
+        its size, no later segment exists and the checkpoint chain keeps its size."""
+        if self._fd is None or os.fstat(self._fd).st_size != self._segment_size:
+            return False
+        if (self.dir / segment_name(self._segment + 1)).exists():
+            return False
+        try:
+            size = (self.dir / "checkpoints.jsonl").stat().st_size
+        except FileNotFoundError:
+            size = 0
+        return size == self._checkpoints_size
 
     def _recover(self) -> Recovered:
         self._cut_torn_tail(self.dir / "checkpoints.jsonl")
@@ -148,6 +250,8 @@ class FileTrail(Trail):
                                    f"`audit verify --store` names the file and line") from None
         index = segment_index(segments[-1]) if segments else 1
         self._open_segment(index)
+        with contextlib.suppress(FileNotFoundError):
+            self._checkpoints_size = (self.dir / "checkpoints.jsonl").stat().st_size
         return Recovered(frontier, prev, last_cp)
 
     def _recover_frontier(self, checkpoints: list[dict[str, Any]],
@@ -211,7 +315,8 @@ class FileTrail(Trail):
         good = 0
         bad_line = 0
         after = 0  # whole records after the first damaged line
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:  # (a named pipe there blocked the start forever)
+            size = os.fstat(fh.fileno()).st_size
             for n, raw in enumerate(fh, 1):
                 ok = raw.endswith(b"\n")
                 if ok:
@@ -231,13 +336,15 @@ class FileTrail(Trail):
                 f"{path}: line {bad_line} is damaged and {after} whole record(s) follow it: "
                 f"that is no torn write of a crash, so nothing was cut; restore the file from "
                 f"a copy (audit verify names what differs), or move it aside to keep it")
-        size = path.stat().st_size
         if good != size:
             log.warning("trail_torn_tail_cut", log_id=self.log_id, file=path.name,
                         line=bad_line, bytes_cut=size - good)
-            with path.open("r+b") as fh:
-                fh.truncate(good)
-                os.fsync(fh.fileno())
+            fd = open_regular_for_writing(path, 0)
+            try:
+                os.ftruncate(fd, good)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def _open_segment(self, index: int) -> None:
         """Open segment `index` and make it the one written. The old descriptor is closed
@@ -245,7 +352,7 @@ class FileTrail(Trail):
         inode) the trail keeps a descriptor it owns, never the number of a closed one (which
         the next socket or file would take, to be written to or closed by the retry)."""
         path = self.dir / segment_name(index)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        fd = open_regular_for_writing(path)  # (a FIFO there must not block the writer)
         try:
             size = os.fstat(fd).st_size
             if not size:  # new (or left empty by a failed attempt): make its name durable
@@ -276,6 +383,8 @@ class FileTrail(Trail):
     def _write_sync(self, data: bytes) -> None:
         assert self._fd is not None
         before = self._segment_size
+        if self._lock_fd is not None:
+            self._check_lock()  # (nothing written yet: refused, nothing to undo)
         try:
             written = os.write(self._fd, data)
             if written != len(data):
@@ -303,22 +412,25 @@ class FileTrail(Trail):
             raise OSError(f"{path}: the segment being written was deleted or replaced")
 
     async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
-        await self._run(_append_durable, self.dir / "checkpoints.jsonl", canonical(cp) + b"\n")
+        await self._run(self._persist_checkpoint_sync, canonical(cp) + b"\n")
+
+    def _persist_checkpoint_sync(self, line: bytes) -> None:
+        if self._lock_fd is not None:  # (None only before the log is opened)
+            self._check_lock()
+        path = self.dir / "checkpoints.jsonl"
+        _append_durable(path, line)
+        with contextlib.suppress(OSError):
+            self._checkpoints_size = path.stat().st_size
 
     async def _store_public_key(self, key_id: str, pem: bytes) -> None:
-        path = self.dir / "keys" / f"{key_id}.pub"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(pem)
+        await self._run(_store_whole, self.dir / "keys" / f"{key_id}.pub", pem,
+                        MAX_PUBLIC_KEY_BYTES, "public key", self.log_id)
 
     async def store_policy(self, version: str, canonical_map: str) -> None:
-        path = self.root / "policies" / f"{version}.json"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # one temporary name per process: workers store the same version at once
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(canonical_map, "utf-8")
-            tmp.replace(path)
+        # (workers store the same version at once: each writes its own temporary file)
+        await self._run(_store_whole, self.root / "policies" / f"{version}.json",
+                        canonical_map.encode("utf-8"), MAX_POLICY_BYTES, "policy version",
+                        self.log_id)
 
     async def _close(self) -> None:
         if self._fd is not None:

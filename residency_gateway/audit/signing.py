@@ -9,6 +9,8 @@ The key id is the first 16 hex digits of SHA-256 over the raw 32-byte public key
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import hashlib
 import os
 from collections.abc import Iterable
@@ -21,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from residency_gateway.audit.records import canonical
-from residency_gateway.files import read_regular
+from residency_gateway.files import read_regular, write_durable
 
 
 class SigningKeyError(Exception):
@@ -86,17 +88,23 @@ def generate(directory: Path, *, make_current: bool = True) -> Signer:
     kid = key_id_of(key.public_key())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(directory / f"{kid}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    key_path = directory / f"{kid}.key"
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    (directory / f"{kid}.pub").write_bytes(public_pem(key.public_key()))
+        try:
+            if os.write(fd, pem) != len(pem):
+                raise OSError(errno.ENOSPC, "short write", str(key_path))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:  # (no space: no empty or cut .key left behind)
+        with contextlib.suppress(OSError):
+            key_path.unlink()
+        raise
+    # (durable, all or nothing: a full disk must not leave an empty .pub or `current`)
+    write_durable(directory / f"{kid}.pub", public_pem(key.public_key()))
     if make_current:
-        tmp = directory / "current.tmp"
-        tmp.write_text(kid + "\n")
-        tmp.replace(directory / "current")
+        write_durable(directory / "current", (kid + "\n").encode())
     return Signer(key, kid)
 
 

@@ -23,7 +23,9 @@ from residency_gateway.audit.filestore import (
 )
 from residency_gateway.audit.signing import load_public_keys
 from residency_gateway.audit.verify import TORN, checkpoint_item
-from residency_gateway.files import open_regular
+from residency_gateway.files import open_regular, read_regular
+
+MAX_POLICY_BYTES = 64 << 20  # one canonical map (the map files are bounded to 16 MiB)
 
 
 class Source(Protocol):
@@ -128,7 +130,16 @@ class FileSource:
         pdir = self.root / "policies"
         if not pdir.exists():
             return {}
-        return {p.stem: p.read_text("utf-8") for p in pdir.glob("*.json")}
+        # read as regular files only, bounded: a named pipe or a device among the policy
+        # versions hung `audit export` forever (bad-day round 12); it is an OSError naming
+        # the file, as for a segment
+        out = {}
+        for p in pdir.glob("*.json"):
+            try:
+                out[p.stem] = read_regular(p, MAX_POLICY_BYTES).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"{p}: not UTF-8 text ({exc.reason})") from None
+        return out
 
 
 class PgSource:

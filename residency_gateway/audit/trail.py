@@ -399,9 +399,16 @@ class Trail(abc.ABC):
             listener(cp)
         return cp
 
-    async def rotated_key(self) -> None:
-        """Publish the new key beside the log and sign the current tree with it."""
-        await self._store_public_key(self.signer.key_id, public_pem(self.signer.public))
+    async def rotated_key(self, signer: Signer | None = None) -> None:
+        """Publish the new key (`signer`'s, or the one already set) beside the log, then sign
+        with it from now on and sign the current tree with it. When the public key cannot be
+        stored (no space) this raises and the trail keeps signing with its old key: a
+        checkpoint signed by a key whose public half was never kept would leave auditors a
+        chain they cannot check (bad-day round 12); the next rotation or start tries again."""
+        if signer is None:
+            signer = self.signer
+        await self._store_public_key(signer.key_id, public_pem(signer.public))
+        self.signer = signer
         if self.running:
             await self.checkpoint("key_rotation")
 

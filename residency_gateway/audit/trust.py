@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from residency_gateway.audit.note import COSIGNATURE_V1, ED25519, NoteError, Verifier, parse_vkey
 from residency_gateway.audit.signing import SigningKeyError, key_id_of, load_public_keys
+from residency_gateway.files import read_regular
 
 
 class TrustError(ValueError):
@@ -98,9 +99,13 @@ def load_trust(*, public_keys: list[Path] | None = None, log_keys: list[str] | N
     return trust
 
 
+MAX_TRUST_FILE_BYTES = 1 << 20
+
+
 def _read_file(trust: Trust, path: Path) -> None:
     try:
-        lines = path.read_text("utf-8").splitlines()
+        # a regular file, bounded (a named pipe given as --trust hung `audit verify`)
+        lines = read_regular(path, MAX_TRUST_FILE_BYTES).decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise TrustError(f"{path}: {exc}") from None
     for number, raw in enumerate(lines, start=1):

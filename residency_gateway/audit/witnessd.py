@@ -50,6 +50,7 @@ from residency_gateway.audit.witness import (
     origin_hash,
     parse_submission,
 )
+from residency_gateway.files import read_regular
 
 log = structlog.get_logger("residency_gateway.witness")
 MAX_BODY = 64 * 1024
@@ -100,7 +101,8 @@ class FileWitnessStore:
 
     async def get(self, origin: str) -> Latest | None:
         try:
-            return _latest_from(self._path(origin).read_bytes())
+            # a regular file, bounded: a named pipe there must not hang the witness
+            return _latest_from(read_regular(self._path(origin), 1 << 20))
         except FileNotFoundError:
             return None
 

@@ -13,6 +13,7 @@ from typing import Any
 from residency_gateway.audit.records import decision_record
 from residency_gateway.core.explain import explain, render_text
 from residency_gateway.core.payload import redact_path
+from residency_gateway.files import read_regular
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError
 from residency_gateway.maptools.diff import network_changes, replay, route_changes
 from residency_gateway.regionmap.load import ConfigError, load_region_map
@@ -29,10 +30,25 @@ def _load(paths: list[Path]) -> Any:
         raise SystemExit(1) from None
 
 
+MAX_REPLAY_FILE_BYTES = 1 << 30
+MAX_BODY_FILE_BYTES = 64 << 20
+
+
+def _read_input(path: Path, limit: int, option: str) -> bytes:
+    """A file named on the command line: a regular file, bounded (a named pipe or a device
+    given here blocked the tool forever); a usage error naming it otherwise."""
+    try:
+        return read_regular(path, limit)
+    except OSError as exc:
+        print(f"residency-gateway: {option} {path}: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _records(paths: list[Path]) -> list[dict[str, Any]]:
     out = []
     for path in paths:
-        for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        data = _read_input(path, MAX_REPLAY_FILE_BYTES, "--replay")
+        for number, line in enumerate(data.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
@@ -155,7 +171,7 @@ def explain_cmd(args: argparse.Namespace) -> int:
             print(f"residency-gateway: --header {item!r} is not K:V", file=sys.stderr)
             return 2
         headers.append((name, value))
-    body = args.body.read_bytes() if args.body else None
+    body = _read_input(args.body, MAX_BODY_FILE_BYTES, "--body") if args.body else None
     now = dt.datetime.now(dt.UTC)
     try:
         decision = explain(lm.rmap, lm.version, geo, ip=args.ip, tenant=args.tenant,

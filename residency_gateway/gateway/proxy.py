@@ -139,9 +139,20 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
     # Repeated Content-Encoding lines are one list (RFC 9110 s.5.3): decode every coding.
     cenc = ", ".join(request.headers.getall("Content-Encoding", []))
     idle = limits.client_idle_timeout_s
+
+    def too_large() -> tuple[PayloadScan, Body]:
+        # A body without Content-Length (chunked) that grew past the map's limit while it was
+        # read: refused like a declared one, nothing forwarded (bad-day round 12: it was read
+        # up to max_inspect_bytes and forwarded whole when max_body_bytes was lower)
+        return PayloadScan(False, note=f"body of more than {limits.max_body_bytes} bytes "
+                           f"exceeds max_body_bytes {limits.max_body_bytes}",
+                           error=Reason.BODY_TOO_LARGE), NO_BODY
+
     head, whole = await _read_limited(request, SIGNATURE_BYTES - 1, idle)
     if whole and not head:
         return PayloadScan(False, note="no body"), NO_BODY
+    if len(head) > limits.max_body_bytes:
+        return too_large()
     media = streamed_media(head, cenc, ctype)
     if media is not None:
         scan = media_scan(media, ctype, head, key=key, today=today, conf=conf)
@@ -151,7 +162,11 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
         return scan, (NO_BODY if scan.error else Body(prefix=head))
     body = head
     if not whole:
-        body, whole = await _read_limited(request, conf.max_inspect_bytes, idle, head)
+        # never more than one byte past max_body_bytes either: that byte says "too large"
+        body, whole = await _read_limited(
+            request, min(conf.max_inspect_bytes, limits.max_body_bytes), idle, head)
+        if len(body) > limits.max_body_bytes:
+            return too_large()
         if not whole:
             scan = oversize_scan(ctype, None, conf)
             return scan, (NO_BODY if scan.error else Body(prefix=body))
@@ -541,6 +556,8 @@ async def forward(request: web.Request, rt: Runtime, active: Active, decision: D
         t.body_started = True
         if held.prefix:
             t.bytes_read += len(held.prefix)
+            if t.bytes_read > limits.max_body_bytes:  # (inspect_body refuses this already)
+                raise BodyTooLarge
             yield held.prefix
         while True:
             wait = min(limits.client_idle_timeout_s, body_deadline - loop.time())

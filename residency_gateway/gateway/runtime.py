@@ -534,15 +534,18 @@ class Runtime:
         for trail in self.trails:
             if trail.signer.key_id != signer.key_id:
                 previous = trail.signer.key_id
-                trail.signer = signer
                 try:
-                    await trail.rotated_key()
+                    await trail.rotated_key(signer)
                 except Exception as exc:  # the map is already in force: this must not undo
-                    # the reload's answer; the next checkpoint is signed with the new key, and
-                    # its public key is stored beside the log again at the next start
-                    log.error("signing_key_rotation_incomplete", log_id=trail.log_id,
-                              key_id=signer.key_id, error=type(exc).__name__,
-                              detail=safe_text(str(exc), 300))
+                    # the reload's answer. If the public key could not be stored beside the
+                    # log, the trail still signs with the old key and the next reload (or
+                    # start) tries again; if only the checkpoint failed, the next one is
+                    # signed with the new key
+                    switched = trail.signer.key_id == signer.key_id
+                    log.error("signing_key_rotation_incomplete" if switched
+                              else "signing_key_rotation_refused", log_id=trail.log_id,
+                              key_id=signer.key_id, signing_with=trail.signer.key_id,
+                              error=type(exc).__name__, detail=safe_text(str(exc), 300))
                     continue
                 log.info("signing_key_rotated", log_id=trail.log_id, previous=previous,
                          key_id=signer.key_id)

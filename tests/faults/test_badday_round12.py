@@ -369,16 +369,11 @@ def _sparse_over(path: Path, tmp: Path) -> None:
     big.replace(path)
 
 
-_HUGE_DB = ("files.read_regular reads up to limit+1 bytes (1 GiB) into memory before it "
-            "refuses a DB whose fstat size already says it is too big: peak RSS > 1 GiB, the "
-            "k8s container limit (deploy/k8s: memory 1Gi) would OOM-kill the pod")
-
 
 @pytest.mark.parametrize(("target", "swap"), [
     ("map", _fifo_over), ("map", _dev_zero_over), ("map", _sparse_over),
     ("geoip", _fifo_over), ("geoip", _dev_zero_over),
-    pytest.param("geoip", _sparse_over,
-                 marks=pytest.mark.xfail(strict=True, reason=_HUGE_DB)),
+    ("geoip", _sparse_over),
 ], ids=["map-fifo", "map-dev-zero", "map-sparse-2GiB", "geoip-fifo", "geoip-dev-zero",
         "geoip-sparse-2GiB"])
 async def test_map_or_db_replaced_by_a_non_regular_or_huge_file_is_refused_promptly(
@@ -866,10 +861,6 @@ def cli(*args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "audit.filestore.FileTrail._store_public_key writes keys/<id>.pub with a plain "
-    "write_bytes (no temporary file, no fsync) and skips it when the path exists: ENOSPC "
-    "leaves an empty .pub beside the log, and no later start or rotation ever repairs it"))
 async def test_key_rotation_on_a_full_disk_leaves_no_broken_public_key_for_auditors(
         tmp_path, geo_db, upstreams, procs):
     """`keys generate` (while there is room), then the data dir fills (tmpfs ENOSPC) before
@@ -959,17 +950,11 @@ def _signing_dir_is_a_file(gw: GatewayProc) -> str:
     return "signing"
 
 
-_FIFO_HANG = ("audit.filestore.FileTrail._cut_torn_tail (run first by _recover at start) opens "
-              "{} with a blocking path.open('rb'), not files.open_regular: on a named pipe the "
-              "start blocks forever, silently (no log line, never ready, never exits)")
-
 
 @pytest.mark.parametrize("sabotage", [
-    pytest.param(_seg_fifo, marks=pytest.mark.xfail(
-        strict=True, reason=_FIFO_HANG.format("the newest segment"))),
+    _seg_fifo,
     _seg_dir,
-    pytest.param(_checkpoints_fifo, marks=pytest.mark.xfail(
-        strict=True, reason=_FIFO_HANG.format("checkpoints.jsonl"))),
+    _checkpoints_fifo,
     _log_dir_is_a_file, _policies_is_a_file, _signing_dir_is_a_file,
 ], ids=["segment-fifo", "segment-dir", "checkpoints-fifo", "log-dir-is-a-file",
         "policies-is-a-file", "signing-dir-is-a-file"])
@@ -1072,11 +1057,6 @@ async def test_file_replaced_by_rename_with_an_old_or_future_mtime_is_picked_up_
 
 # --- the log's LOCK file deleted, then a second gateway on the same data dir --------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "audit.filestore.FileTrail._open_sync flocks trail/<log>/LOCK once and never checks the "
-    "path still names the locked inode (as _check_still_linked does for the segment): after "
-    "LOCK is unlinked a second process locks a new inode, both append to the same segment and "
-    "the hash chain and checkpoint chain fork (verify: 'forks the log', seq out of order)"))
 async def test_lock_file_deleted_then_a_second_gateway_on_the_same_log(tmp_path, geo_db,
                                                                        upstreams, procs):
     """A cleanup job (tmpreaper, `find -delete` of empty files) removes `trail/<log>/LOCK`
@@ -1171,14 +1151,7 @@ def cli_bounded(*args: str, timeout_s: float = 6) -> tuple[int | None, str]:
 
 
 @pytest.mark.parametrize("where", [
-    pytest.param("policy", marks=pytest.mark.xfail(strict=True, reason=(
-        "audit.sources.FileSource.policies reads every trail/policies/*.json with "
-        "Path.read_text (blocking open), not files.open_regular: a named pipe there hangs "
-        "`audit export` forever"))),
-    pytest.param("trust", marks=pytest.mark.xfail(strict=True, reason=(
-        "audit.trust._read_file reads the --trust file with Path.read_text: a named "
-        "pipe given as --trust hangs `audit verify` forever instead of a usage error"))),
-], ids=["policy-fifo-export", "trust-file-fifo-verify"])
+    "policy", "trust"], ids=["policy-fifo-export", "trust-file-fifo-verify"])
 async def test_auditor_tools_given_a_named_pipe_answer_promptly(where, tmp_path, geo_db,
                                                                 upstreams, procs):
     """A named pipe where an auditor's tool reads a file: a policy version in the store
@@ -1208,12 +1181,6 @@ async def test_auditor_tools_given_a_named_pipe_answer_promptly(where, tmp_path,
 
 # --- a chunked upload that grows past the body limit while it streams ----------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway.proxy.inspect_body reads a body without Content-Length whole, up to "
-    "payload.max_inspect_bytes, and returns Body(complete=...) without comparing it to "
-    "limits.max_body_bytes (only a declared length and the streaming path are checked), and "
-    "the map accepts max_body_bytes < max_inspect_bytes: a 512 KiB chunked upload under a "
-    "64 KiB limit is forwarded whole, 200"))
 @pytest.mark.parametrize("headers", [CN_HEADERS, SG_HEADERS], ids=["mainland", "overseas"])
 async def test_chunked_upload_past_the_body_limit_never_completes_at_the_upstream(
         headers, tmp_path, geo_db, upstreams, procs):
