@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psutil
 from aiohttp import web
 
 from residency_gateway.audit.export import verify_store
@@ -217,13 +218,24 @@ class GatewayProc:
         return int(self.proc.returncode)
 
     def reap(self) -> None:
-        """Teardown: kill the whole process group, whatever state it is in."""
+        """Teardown: kill the whole process group, whatever state it is in, and wait until
+        each of its processes is gone (workers are not our children: killed with their
+        parent, they were sometimes still exiting when the left-behind check looked, under
+        load)."""
         if self.proc is None:
             return
+        try:
+            family = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.Error:
+            family = []
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        for member in family:  # (one outside the group too: a replacement started apart)
+            with contextlib.suppress(psutil.Error):
+                member.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
+        psutil.wait_procs(family, timeout=10)
 
 
 @dataclass
