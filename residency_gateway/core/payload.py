@@ -2230,6 +2230,366 @@ def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
             yield out
 
 
+# -- PDF encryption (round 19) ---------------------------------------------------------------
+# A PDF under the Standard security handler with an empty user password (owner password only:
+# "no copy, no print" statements) opens in every reader without a prompt, but its strings and
+# streams are RC4 / AES ciphertext to the readings above. Its key is derived here as ISO
+# 32000-2 7.6.4 says (R2-R4: MD5 of the padded password, /O, /P, /ID[0]; R5/R6: SHA-256 and
+# the 2.B hash) and its objects decrypted into a copy of the PDF that is read as any other;
+# one that needs a real password is refused as an encrypted ZIP member is (PayloadError).
+# (Done here rather than with a PDF library: the key is ~60 lines over hashlib and
+# cryptography's ciphers, while a library parses the whole object graph in Python, has had
+# denial-of-service bugs on malformed files and would be a second, stricter PDF parser beside
+# this tolerant one; the copy keeps every bound the readings above have.)
+_PDF_ENCRYPT = re.compile(rb"/Encrypt\s*(?:(\d{1,10})\s+(\d{1,5})\s+R|(<<))")
+_PDF_ID = re.compile(rb"/ID\s*\[\s*(?:<([0-9A-Fa-f\s]{0,512})>|(\())")
+_PDF_PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+_PDF_OBJ = re.compile(rb"(?<![0-9])(\d{1,10})\s+(\d{1,5})\s+obj\b")
+# What ends or matters inside an object: a dictionary's start (skipped: not a hex string), a
+# string, the stream keyword, endobj, the next object's header (an endobj missing), a comment.
+_PDF_SCAN = re.compile(rb"<<|<|\(|(?<![A-Za-z])stream(?:\r\n|\r|\n)|endobj"
+                       rb"|(?<![0-9])\d{1,10}\s+\d{1,5}\s+obj\b|%[^\r\n]{0,4096}")
+_PDF_LITERAL_MARK = re.compile(rb"[()\\]")
+_PDF_HEX_STRING = re.compile(rb"<([0-9A-Fa-f\s]{0,65536})>")
+_PDF_LENGTH = re.compile(rb"/Length\s+(\d{1,10})(?!\s+\d{1,5}\s+R)")
+_PDF_TOKEN = re.compile(rb"\s*(?:%[^\r\n]*\s*)*(<<|>>|\[|\]|/[^\s/<>\[\]()%{}]{0,127}|\(|<"
+                        rb"|[-+]?[0-9.]{1,20}|true|false|null|R)")
+MAX_PDF_OBJECTS = 100_000  # objects of an encrypted PDF decrypted; more is refused
+MAX_PDF_STRING_STEPS = 1_000_000  # parentheses and escapes walked in its literal strings
+MAX_PDF_ENCRYPT_DICT = 65536
+
+
+def _pdf_literal_end(data: bytes, start: int, stop: int, steps: list[int]) -> int | None:
+    """The end of the literal string opening at `start` (nested parentheses balance, \\x
+    escapes one); None when it does not close before `stop`. `steps[0]` counts the marks
+    walked for the whole PDF, past MAX_PDF_STRING_STEPS it is refused."""
+    depth, i = 0, start
+    while True:
+        m = _PDF_LITERAL_MARK.search(data, i, stop)
+        if m is None:
+            return None
+        steps[0] += 1
+        if steps[0] > MAX_PDF_STRING_STEPS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"more than {MAX_PDF_STRING_STEPS} PDF string marks")
+        c = data[m.start()]
+        if c == 0x5C:
+            i = m.start() + 2
+            continue
+        depth += 1 if c == 0x28 else -1
+        i = m.end()
+        if depth == 0:
+            return i
+
+
+def _pdf_hex(text: bytes) -> bytes:
+    digits = re.sub(rb"\s+", b"", text)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+
+
+def _pdf_value(data: bytes, i: int, depth: int = 0) -> tuple[Any, int]:
+    """One object of a (small) dictionary's text from `i`: a dict, list, bytes (a string),
+    str (a name), float, bool or None; with where it ends. ValueError when it is none."""
+    m = _PDF_TOKEN.match(data, i)
+    if m is None or depth > 8:
+        raise ValueError("not a PDF object")
+    tok, i = m.group(1), m.end()
+    if tok == b"<<":
+        out: dict[str, Any] = {}
+        while True:
+            m = _PDF_TOKEN.match(data, i)
+            if m is None:
+                raise ValueError("unclosed dictionary")
+            if m.group(1) == b">>":
+                return out, m.end()
+            key, i = _pdf_value(data, i, depth + 1)
+            value, i = _pdf_value(data, i, depth + 1)
+            if isinstance(key, str):
+                out[key] = value
+    if tok == b"[":
+        items: list[Any] = []
+        while True:
+            m = _PDF_TOKEN.match(data, i)
+            if m is None:
+                raise ValueError("unclosed array")
+            if m.group(1) == b"]":
+                return items, m.end()
+            value, i = _pdf_value(data, i, depth + 1)
+            items.append(value)
+    if tok == b"(":
+        end = _pdf_literal_end(data, i - 1, len(data), [0])
+        if end is None:
+            raise ValueError("unclosed string")
+        return _PDF_ESCAPE.sub(_pdf_unescape, data[i:end - 1]), end
+    if tok == b"<":
+        h = _PDF_HEX_STRING.match(data, i - 1)
+        if h is None:
+            raise ValueError("bad hex string")
+        return _pdf_hex(h.group(1)), h.end()
+    if tok.startswith(b"/"):
+        return _PDF_NAME_ESCAPE.sub(lambda e: bytes.fromhex(e.group(1).decode()),
+                                    tok[1:]).decode("latin-1"), i
+    if tok in (b"true", b"false"):
+        return tok == b"true", i
+    if tok in (b"null", b"R", b">>", b"]"):
+        return None, i
+    return float(tok), i
+
+
+def _pdf_rc4(key: bytes, data: bytes) -> bytes:
+    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
+    from cryptography.hazmat.primitives.ciphers import Cipher
+
+    if len(key) * 8 in ARC4.key_sizes:
+        return Cipher(ARC4(key), mode=None).decryptor().update(data)
+    # (a key length OpenSSL does not take: 48-120 bits but 56, 64, 80; short data only)
+    s = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) & 255
+        s[i], s[j] = s[j], s[i]
+    out = bytearray(data)
+    i = j = 0
+    for n in range(len(out)):
+        i = (i + 1) & 255
+        j = (j + s[i]) & 255
+        s[i], s[j] = s[j], s[i]
+        out[n] ^= s[(s[i] + s[j]) & 255]
+    return bytes(out)
+
+
+def _pdf_aes(key: bytes, data: bytes, iv: bytes | None = None, unpad: bool = True) -> bytes:
+    """AES-CBC decryption: the IV the first 16 bytes unless given; PKCS#5 padding undone
+    when it is one (a truncated stream's last block is kept)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    if iv is None:
+        iv, data = data[:16], data[16:]
+    data = data[:len(data) // 16 * 16]
+    if len(iv) != 16 or not data:
+        return b""
+    out = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor().update(data)
+    if unpad and 1 <= out[-1] <= 16 and out.endswith(bytes([out[-1]]) * out[-1]):
+        out = out[:-out[-1]]
+    return out
+
+
+def _pdf_hash_2b(password: bytes, salt: bytes, udata: bytes) -> bytes:
+    """ISO 32000-2 algorithm 2.B (R6): at most 288 rounds of AES-128 and SHA-2."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    k = hashlib.sha256(password + salt + udata).digest()
+    n = 0
+    while True:
+        k1 = (password + k + udata) * 64
+        e = Cipher(algorithms.AES(k[:16]), modes.CBC(k[16:32])).encryptor().update(k1)
+        k = hashlib.new(("sha256", "sha384", "sha512")[sum(e[:16]) % 3], e).digest()
+        n += 1
+        if n >= 64 and e[-1] <= n - 32:
+            return k[:32]
+
+
+class _PdfCrypt:
+    """The Standard security handler of one PDF, opened with the empty user password."""
+
+    def __init__(self, enc: dict[str, Any], id0: bytes) -> None:
+        def num(name: str, default: int) -> int:
+            value = enc.get(name)
+            return int(value) if isinstance(value, float) else default
+
+        def text(name: str) -> bytes:
+            value = enc.get(name)
+            return value if isinstance(value, bytes) else b""
+
+        if enc.get("Filter") != "Standard":
+            raise PayloadError("encrypted PDF (a security handler other than the password one)")
+        v, r = num("V", 0), num("R", 0)
+        o, u = text("O"), text("U")
+        self.stream_method = self.string_method = "V2" if v in (1, 2, 3) else "None"
+        filters = enc.get("CF") if isinstance(enc.get("CF"), dict) else {}
+        if v >= 4:
+            for attr, name in (("stream_method", "StmF"), ("string_method", "StrF")):
+                chosen = enc.get(name, "Identity")
+                cf = filters.get(chosen) if isinstance(chosen, str) else None
+                method = cf.get("CFM", "None") if isinstance(cf, dict) else "None"
+                setattr(self, attr, method if isinstance(method, str) else "None")
+        self.metadata = enc.get("EncryptMetadata", True) is not False
+        if r in (2, 3, 4) and len(o) >= 32 and len(u) >= 16:
+            n = 5 if r == 2 else max(5, min(16, num("Length", 40) // 8))
+            p = num("P", 0) & 0xFFFFFFFF
+            h = hashlib.md5(_PDF_PAD + o[:32] + p.to_bytes(4, "little") + id0
+                            + (b"" if self.metadata or r < 4 else b"\xff" * 4),
+                            usedforsecurity=False).digest()
+            if r >= 3:
+                for _ in range(50):
+                    h = hashlib.md5(h[:n], usedforsecurity=False).digest()
+            self.key = h[:n]
+            if r == 2:
+                ok = _pdf_rc4(self.key, _PDF_PAD) == u[:32]
+            else:
+                check = hashlib.md5(_PDF_PAD + id0, usedforsecurity=False).digest()
+                for i in range(20):
+                    check = _pdf_rc4(bytes(b ^ i for b in self.key), check)
+                ok = check == u[:16]
+        elif r in (5, 6) and len(u) >= 48 and len(text("UE")) >= 32:
+            def digest(salt: bytes) -> bytes:
+                return (hashlib.sha256(salt).digest() if r == 5
+                        else _pdf_hash_2b(b"", salt, b""))
+            ok = digest(u[32:40]) == u[:32]
+            self.key = _pdf_aes(digest(u[40:48]), text("UE")[:32], bytes(16), unpad=False)
+        else:
+            raise PayloadError(f"encrypted PDF (security handler revision {r} not read)")
+        if not ok:
+            raise PayloadError("encrypted PDF needs a password: it cannot be inspected")
+
+    def decrypt(self, data: bytes, number: int, generation: int, method: str) -> bytes:
+        if method in ("None", "Identity"):
+            return data
+        if method == "AESV3":
+            return _pdf_aes(self.key, data)
+        salt = b"sAlT" if method == "AESV2" else b""
+        key = hashlib.md5(self.key + number.to_bytes(8, "little")[:3]
+                          + generation.to_bytes(4, "little")[:2] + salt,
+                          usedforsecurity=False).digest()
+        key = key[:min(len(self.key) + 5, 16)]
+        return _pdf_aes(key, data) if method == "AESV2" else _pdf_rc4(key, data)
+
+
+def _pdf_encryption(data: bytes) -> tuple[_PdfCrypt, tuple[int, int] | None] | None:
+    """The PDF's security handler opened with the empty password, and its dictionary's object;
+    None when it has no /Encrypt (PayloadError when it cannot be opened)."""
+    # (the last: an update's trailer)
+    found = functools.reduce(lambda _, m: m, _PDF_ENCRYPT.finditer(data), None)
+    if found is None:
+        return None
+    where = None
+    if found.group(3) is None:
+        where = int(found.group(1)), int(found.group(2))
+        at = re.search(rb"(?<![0-9])" + found.group(1) + rb"\s+" + found.group(2)
+                       + rb"\s+obj\b", data)
+        if at is None:
+            raise PayloadError("encrypted PDF whose encryption dictionary is missing")
+        start = at.end()
+    else:
+        start = found.start(3)
+    ident = functools.reduce(lambda _, m: m, _PDF_ID.finditer(data), None)
+    id0 = b""
+    if ident is not None:
+        if ident.group(1) is not None:
+            id0 = _pdf_hex(ident.group(1))
+        else:
+            with contextlib.suppress(ValueError):
+                id0 = _pdf_value(data[ident.start(2):ident.start(2) + 4096], 0)[0]
+    try:
+        enc, _ = _pdf_value(data[start:start + MAX_PDF_ENCRYPT_DICT], 0)
+    except (ValueError, RecursionError):
+        raise PayloadError("encrypted PDF whose encryption dictionary cannot be read") from None
+    if not isinstance(enc, dict) or not isinstance(id0, bytes):
+        raise PayloadError("encrypted PDF whose encryption dictionary cannot be read")
+    return _PdfCrypt(enc, id0), where
+
+
+def _pdf_literal(raw: bytes) -> bytes:
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _pdf_decrypted(data: bytes) -> tuple[bytes, bytes] | None:
+    """An encrypted PDF as it would be unencrypted (strings and streams decrypted, the rest
+    as it is), and its text outside the streams (its dictionaries: the Info's title, an
+    annotation's contents); None when the PDF is not encrypted. PayloadError when it needs
+    a password. Bounded: the copy is no longer than the PDF (and its strings' escapes), at most
+    MAX_PDF_OBJECTS objects, MAX_PDF_STREAMS streams and _PDF_STREAM_MAX bytes a stream."""
+    opened = _pdf_encryption(data)
+    if opened is None:
+        return None
+    crypt, own = opened
+    out, skeleton = bytearray(), bytearray()
+    steps = [0]
+    pos = count = streams = 0
+    while (m := _PDF_OBJ.search(data, pos)) is not None:
+        count += 1
+        if count > MAX_PDF_OBJECTS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"more than {MAX_PDF_OBJECTS} encrypted PDF objects")
+        piece = data[pos:m.end()]
+        out += piece
+        skeleton += piece
+        number, generation = int(m.group(1)), int(m.group(2))
+        plain = (number, generation) == own
+        i = m.end()
+        while True:
+            s = _PDF_SCAN.search(data, i)
+            if s is None or s.group()[:1].isdigit():
+                stop = len(data) if s is None else s.start()
+                break
+            tok = s.group()
+            if tok in (b"<<",) or tok[:1] == b"%":
+                continue_at = s.end()
+                out += data[i:continue_at]
+                skeleton += data[i:continue_at]
+                i = continue_at
+                continue
+            if tok == b"endobj":
+                stop = s.end()
+                break
+            if tok in (b"(", b"<"):
+                if tok == b"(":
+                    end = _pdf_literal_end(data, s.start(), len(data), steps)
+                    raw = (_PDF_ESCAPE.sub(_pdf_unescape, data[s.start() + 1:end - 1])
+                           if end is not None else None)
+                else:
+                    h = _PDF_HEX_STRING.match(data, s.start())
+                    end, raw = (h.end(), _pdf_hex(h.group(1))) if h else (None, None)
+                if end is None or raw is None:
+                    out += data[i:s.end()]
+                    skeleton += data[i:s.end()]
+                    i = s.end()
+                    continue
+                text = _pdf_literal(raw if plain else crypt.decrypt(
+                    raw, number, generation, crypt.string_method))
+                out += data[i:s.start()] + text
+                skeleton += data[i:s.start()] + text
+                i = end
+                continue
+            # the stream keyword: its data to /Length when endstream is there, else to the
+            # first endstream
+            streams += 1
+            if streams > MAX_PDF_STREAMS:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"more than {MAX_PDF_STREAMS} PDF streams")
+            head = data[m.end():s.start()]
+            begin = s.end()
+            length = _PDF_LENGTH.search(head)
+            end = None
+            if length is not None:
+                e = begin + int(length.group(1))
+                if data[e:e + 12].lstrip(b"\r\n").startswith(b"endstream"):
+                    end = e
+            if end is None:
+                em = _PDF_END.search(data, begin, begin + _PDF_STREAM_MAX)
+                end = em.start() if em else min(len(data), begin + _PDF_STREAM_MAX)
+            cipher = data[begin:min(end, begin + _PDF_STREAM_MAX)]
+            if plain or re.search(rb"/Type\s*/XRef\b", head) or (
+                    not crypt.metadata and re.search(rb"/Type\s*/Metadata\b", head)):
+                decrypted = cipher
+            else:
+                decrypted = crypt.decrypt(cipher, number, generation, crypt.stream_method)
+            out += data[i:begin] + decrypted
+            skeleton += data[i:begin]
+            i = end
+            em = _PDF_END.match(data, end)
+            if em is not None:
+                out += data[end:em.end()]
+                skeleton += data[end:em.end()]
+                i = em.end()
+        out += data[i:stop]
+        skeleton += data[i:stop]
+        pos = max(stop, i)
+    out += data[pos:]
+    skeleton += data[pos:]
+    return bytes(out), bytes(skeleton)
+
+
 # -- structure ------------------------------------------------------------------------------
 
 # The parts of a phone number stored as an object, by role; a key is matched lowered, with its
@@ -2704,7 +3064,14 @@ class _Inspection:
             self.add_text(f"{label}/dechunked", dechunked, charset_of(content_type),
                           depth=depth + 1)
         if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
-            for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
+            pdf = data
+            if b"/Encrypt" in data and (decrypted := _pdf_decrypted(data)) is not None:
+                # Round 19: encrypted with an empty user password, read decrypted (one that
+                # needs a password is refused in _pdf_decrypted)
+                pdf, outside = decrypted
+                self.produce(len(pdf) + len(outside))
+                self.add_text(f"{label}/pdf-decrypted", outside, "latin-1", depth=depth + 1)
+            for n, stream in enumerate(_pdf_streams(pdf, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
                 shown = _pdf_shown_text(stream) if len(stream) <= MAX_PDF_TEXT_STREAM else ""
                 if shown:

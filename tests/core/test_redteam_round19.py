@@ -1121,13 +1121,6 @@ def test_unencrypted_statement_found():
     assert found(pdf(STATEMENT), PDF) == {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (PDF with an empty user password): a PDF under the Standard security handler with "
-    "no user password (owner password only, to forbid copying or printing) opens in every "
-    "reader without a prompt, but its streams and strings are RC4/AES ciphertext to "
-    "payload._pdf_streams / _pdf_shown_text, which neither derive the key (MD5 of the padding "
-    "string, /O, /P and /ID) nor refuse the body as uninspectable: it is forwarded with the "
-    "ID and mobile unread"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (encrypted_pdf(STATEMENT), PDF),
     (encrypted_pdf(STATEMENT), "application/octet-stream"),
@@ -1163,12 +1156,6 @@ def test_encrypted_zip_is_refused():
     assert result.error is Reason.MALFORMED_PAYLOAD
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (policy gap, encrypted PDF with a user password): an encrypted ZIP member is "
-    "refused as unreadable, but a PDF whose Standard security handler needs a user password "
-    "(the customer's own 'open password') is inspected as ciphertext, found empty and "
-    "forwarded: 'uninspectable bodies are refused, not waved through' does not reach PDF "
-    "encryption (no /Encrypt check in payload._pdf_streams)"))
 @pytest.mark.parametrize("password", [b"1234", b"19900307", b"S1234567D"],
                          ids=["pin", "birth-date", "nric"])
 def test_password_protected_pdf_forwarded(password):
@@ -1337,9 +1324,6 @@ async def test_e2e_adjacent_encoded_words_kept_in_china(make_gateway, backends):
     assert status != 200 or reply["region"] == "cn"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS end to end (PDF with an empty user password): a bank statement PDF holding a "
-    "mainland ID and mobile, encrypted for permissions only, is forwarded to the sg upstream"))
 async def test_e2e_permissions_only_pdf_kept_in_china(make_gateway, backends):
     gw = await make_gateway()
     status, _, reply = await gw.post(xff=ADDR["SG"], data=encrypted_pdf(STATEMENT),
