@@ -2032,6 +2032,145 @@ def _pdf_shown_text(stream: bytes) -> str:
     return "".join(parts)
 
 
+# Round 19: what a viewer shows of a content stream. Text drawn invisibly (rendering mode 3 or
+# 7, filled or stroked white, at size 0, at ~0% horizontal scaling) is left out, and the runs
+# on one baseline are put in order of x (drawn out of order, "5678" at x=150 before "139 1234"
+# at x=72, they read "139 1234 5678" on the page, in copy/paste and pdftotext).
+_PDF_CONTENT = re.compile(rb"\((?:\\.|[^\\()])*\)|<([0-9A-Fa-f\s]{1,4096})>|\[|\]"
+                          rb"|[-+]?(?:\d{1,9}(?:\.\d{0,9})?|\.\d{1,9})|/[^\s/<>\[\]()%{}]{0,127}"
+                          rb"|[A-Za-z][A-Za-z0-9*]{0,2}|[\"']|%[^\r\n]{0,4096}", re.DOTALL)
+_PDF_COLOURS = {b"g": "fill", b"rg": "fill", b"k": "fill", b"sc": "fill", b"scn": "fill",
+                b"G": "stroke", b"RG": "stroke", b"K": "stroke", b"SC": "stroke",
+                b"SCN": "stroke"}
+MAX_PDF_STATE_DEPTH = 64  # q within q kept (a deeper q is one level more, its Q ignored)
+
+
+def _pdf_white(values: list[float], op: bytes) -> bool:
+    """Whether a colour operator's operands are white (gray 1, RGB 1 1 1, CMYK 0 0 0 0)."""
+    if op in (b"k", b"K") or len(values) == 4:
+        return len(values) == 4 and all(v <= 0.02 for v in values)
+    return len(values) in (1, 3) and all(v >= 0.98 for v in values)
+
+
+def _pdf_string_text(m: re.Match[bytes]) -> str:
+    if m.group(1) is not None:
+        raw = _pdf_hex(m.group(1))
+    else:
+        raw = _PDF_ESCAPE.sub(_pdf_unescape, m.group()[1:-1])
+    return (raw[2:].decode("utf-16-be", "replace") if raw.startswith(b"\xfe\xff")
+            else raw.decode("latin-1"))
+
+
+def _pdf_viewed_text(stream: bytes) -> str:
+    """The text of a content stream as a viewer shows it (see above): one line per baseline,
+    top to bottom, its runs in order of x, parted by a space where they are further apart
+    than an em a character. Widths are guessed (half an em a character): a hidden run takes
+    no room. Linear: one regex pass, a bounded state stack."""
+    state = {"mode": 0, "fill": False, "stroke": False, "size": 12.0, "scale": 100.0,
+             "leading": 0.0}
+    stack: list[dict[str, Any]] = []
+    a = d = 1.0
+    le = lf = px = py = 0.0  # (the line's start; where the next glyph goes)
+    operands: list[Any] = []
+    array: list[Any] | None = None
+    runs: list[tuple[float, float, str, float]] = []  # (y, x, text, em)
+
+    def show(items: list[Any]) -> None:
+        nonlocal px
+        em = state["size"] * abs(a) * state["scale"] / 100.0
+        fills, strokes = state["mode"] in (0, 2, 4, 6), state["mode"] in (1, 2, 5, 6)
+        visible = em > 0.05 * abs(a) and abs(state["scale"]) >= 5 and (
+            (fills and not state["fill"]) or (strokes and not state["stroke"]))
+        text, advance = [], 0.0
+        for item in items:
+            if isinstance(item, str):
+                text.append(item)
+                advance += len(item) * em / 2
+            elif isinstance(item, float):
+                advance -= item / 1000 * em
+                if item <= -1000:
+                    text.append(" ")
+        if visible and text:
+            runs.append((round(py, 1), px, "".join(text), em))
+            px += advance
+
+    for m in _PDF_CONTENT.finditer(stream):
+        tok = m.group()
+        first = tok[:1]
+        if first in (b"(", b"<"):
+            (operands if array is None else array).append(_pdf_string_text(m))
+        elif first == b"[":
+            array = []
+        elif first == b"]":
+            if array is not None:
+                operands.append(array)
+            array = None
+        elif first in b"+-.0123456789":
+            (operands if array is None else array).append(float(tok))
+        elif first in (b"/", b"%"):
+            if first == b"/":
+                operands.append(tok)
+        else:
+            nums = [v for v in operands if isinstance(v, float)]
+            if tok == b"q":
+                if len(stack) < MAX_PDF_STATE_DEPTH:
+                    stack.append(dict(state))
+            elif tok == b"Q":
+                if stack:
+                    state = stack.pop()
+            elif tok == b"BT":
+                a = d = 1.0
+                le = lf = px = py = 0.0
+            elif tok == b"Tf" and nums:
+                state["size"] = abs(nums[-1])
+            elif tok == b"Tz" and nums:
+                state["scale"] = nums[-1]
+            elif tok == b"Tr" and nums:
+                state["mode"] = int(nums[-1]) if 0 <= nums[-1] <= 7 else 0
+            elif tok == b"TL" and nums:
+                state["leading"] = nums[-1]
+            elif tok in (b"Td", b"TD") and len(nums) >= 2:
+                le, lf = le + nums[-2] * a, lf + nums[-1] * d
+                px, py = le, lf
+                if tok == b"TD":
+                    state["leading"] = -nums[-1]
+            elif tok == b"Tm" and len(nums) >= 6:
+                a, d, le, lf = nums[-6] or 1.0, nums[-3] or 1.0, nums[-2], nums[-1]
+                px, py = le, lf
+            elif tok in (b"T*", b"'", b'"'):
+                lf -= (state["leading"] or state["size"]) * abs(d)
+                px, py = le, lf
+                if tok != b"T*" and operands and isinstance(operands[-1], str):
+                    show([operands[-1]])
+            elif tok == b"Tj" and operands and isinstance(operands[-1], str):
+                show([operands[-1]])
+            elif tok == b"TJ" and operands and isinstance(operands[-1], list):
+                show(operands[-1])
+            elif tok in _PDF_COLOURS:
+                state[_PDF_COLOURS[tok]] = _pdf_white(nums[-4:] if tok in (b"k", b"K") else nums,
+                                                      tok)
+            elif tok in (b"cs", b"CS"):
+                state["fill" if tok == b"cs" else "stroke"] = False
+            operands = []
+            continue
+        if len(operands) > 16:
+            del operands[:-16]
+    lines: dict[float, list[tuple[float, str, float]]] = {}
+    for y, x, text, em in runs:
+        lines.setdefault(y, []).append((x, text, em))
+    out = []
+    for y in sorted(lines, reverse=True):
+        parts: list[str] = []
+        last: tuple[float, str, float] | None = None
+        for x, text, em in sorted(lines[y], key=lambda r: r[0]):
+            if last is not None and x - last[0] > last[2] * max(len(last[1]), 1):
+                parts.append(" ")
+            parts.append(text)
+            last = (x, text, em)
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
 # What moves the text between two strings: Td/TD (by tx ty), Tm (to e f, scaled by a), T*
 # (the next line), BT (the matrix anew), a TJ array's kerning (in thousandths of an em,
 # rightwards when negative), and Tf (the font size, the em the moves are measured by).
@@ -3076,6 +3215,9 @@ class _Inspection:
                 shown = _pdf_shown_text(stream) if len(stream) <= MAX_PDF_TEXT_STREAM else ""
                 if shown:
                     self.view(f"{label}/pdf[{n}]/text", shown)
+                    # round 19: also as a viewer shows it (hidden runs out, runs in x order)
+                    if (viewed := _pdf_viewed_text(stream)) and viewed != shown:
+                        self.view(f"{label}/pdf[{n}]/viewed", viewed)
         if ctype.startswith("multipart/"):
             parts = split_multipart(data, content_type)
             # HTML's `_charset_` field names the charset of the other fields (receivers such
