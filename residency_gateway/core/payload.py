@@ -2971,6 +2971,7 @@ class _Inspection:
     notes: list[str] = field(default_factory=list)
     produced: int = 0
     seen_tokens: set[bytes] = field(default_factory=set)
+    office_hidden_styles: frozenset[bytes] = frozenset()  # (a DOCX's, see office_shown_text)
 
     def produce(self, size: int) -> None:
         """Count bytes that decoding produced; past max_view_bytes the request is refused."""
@@ -3195,6 +3196,10 @@ class _Inspection:
                 # Round 11: a revision's deleted text (w:delText) is gone from the document as
                 # accepted: "139<del>999</del><ins>12345678</ins>" shows 13912345678.
                 self.view(f"{label}/office-accepted", office_text(_OFFICE_DELETED.sub(b"", data)))
+            if (shown := office_shown_text(data, self.office_hidden_styles)) is not None:
+                # Round 19: also without the runs Word or Writer hides (w:vanish, a hidden
+                # character style, text:display="none")
+                self.view(f"{label}/office-shown", shown)
         if (b"\n\n" in data or b"\n\r\n" in data) and b"chunked" in data.lower() and (
                 dechunked := _dechunked(data)) != data:
             # Round 16: an HTTP message in the body in chunked coding, read as its bytes
@@ -3376,6 +3381,12 @@ class _Inspection:
                 listing = b"\n".join(n for n in names if n)
                 if listing:
                     self.add_text(f"{label}/zip-names", listing, None, depth=depth + 1)
+                styles = next((i for i in members if i.filename == "word/styles.xml"), None)
+                if styles is not None and styles.file_size <= opts.max_inspect_bytes:
+                    # (round 19: a DOCX's hidden character styles, for its document's runs)
+                    with archive.open(styles) as fh:
+                        self.office_hidden_styles = office_hidden_styles(
+                            fh.read(opts.max_inspect_bytes + 1))
                 total = 0
                 for n, info in enumerate(members):
                     if info.file_size == 0 and info.compress_size == 0:
@@ -3422,6 +3433,99 @@ def office_text(data: bytes) -> str:
     decoded."""
     text = _OFFICE_TAB.sub(b"\t", _OFFICE_BREAK.sub(b"\n", _OFFICE_CELL.sub(b" |\n", data)))
     return html.unescape(_ANY_TAG.sub(b"", text).decode("utf-8", "replace"))
+
+
+# Round 19: runs a word processor does not show: Word's <w:vanish/> (directly, or through a
+# character style that has it, basedOn included; w:specVanish too) and Writer's spans whose
+# style says text:display="none". A decoy between the digits ("1101011990<hidden>XXXX
+# </hidden>03071233") breaks the number in office_text; office_shown_text leaves them out.
+_W_VANISH = re.compile(rb"<w:(?:vanish|specVanish)\b(?![^<>]{0,200}w:val=\"(?:0|false|off)\")")
+_W_RUN_START = re.compile(rb"<w:r[\s>]")
+_W_STYLE = re.compile(rb"<w:style\b[^<>]{0,1024}>.*?</w:style>", re.DOTALL)
+_W_STYLE_ID = re.compile(rb"w:styleId=\"([^\"]{1,256})\"")
+_W_BASED_ON = re.compile(rb"<w:basedOn\s+w:val=\"([^\"]{1,256})\"")
+_W_RUN_STYLE = re.compile(rb"<w:rStyle\s+w:val=\"([^\"]{1,256})\"")
+_ODF_STYLE_START = re.compile(rb"<style:style\b([^<>]{0,1024})>")
+_ODF_STYLE_NAME = re.compile(rb"style:name=\"([^\"]{1,256})\"")
+_ODF_SPAN = re.compile(rb"<text:span\b([^<>]{0,4096})>|</text:span>")
+_ODF_SPAN_STYLE = re.compile(rb"text:style-name=\"([^\"]{1,256})\"")
+MAX_OFFICE_STYLES = 4096
+
+
+def office_hidden_styles(styles: bytes) -> frozenset[bytes]:
+    """The character styles of a Word styles part that hide their runs (w:vanish in the
+    style, or in the style it is based on, at most 16 levels)."""
+    if b"vanish" not in styles.lower():
+        return frozenset()
+    based: dict[bytes, bytes] = {}
+    hidden: set[bytes] = set()
+    for n, m in enumerate(_W_STYLE.finditer(styles)):
+        if n >= MAX_OFFICE_STYLES:
+            break
+        sid = _W_STYLE_ID.search(m.group())
+        if sid is None:
+            continue
+        if _W_VANISH.search(m.group()):
+            hidden.add(sid.group(1))
+        elif (base := _W_BASED_ON.search(m.group())) is not None:
+            based[sid.group(1)] = base.group(1)
+    for _ in range(16):
+        more = {s for s, b in based.items() if b in hidden} - hidden
+        if not more:
+            break
+        hidden |= more
+    return frozenset(hidden)
+
+
+def office_shown_text(data: bytes, hidden_styles: frozenset[bytes] = frozenset()) -> str | None:
+    """office_text of `data` with the runs a reader does not show left out (see above);
+    None when it hides none. Linear: runs are cut at each </w:r> and spans walked once."""
+    kept = data
+    if b"<w:r" in data and (b"anish" in data or (hidden_styles and b"w:rStyle" in data)):
+        pieces = data.split(b"</w:r>")
+        out: list[bytes] = []
+        for piece in pieces[:-1]:
+            start = functools.reduce(lambda _, m: m, _W_RUN_START.finditer(piece), None)
+            if start is not None:
+                run = piece[start.start():]
+                style = _W_RUN_STYLE.search(run)
+                if _W_VANISH.search(run) or (style and style.group(1) in hidden_styles):
+                    out.append(piece[:start.start()])
+                    continue
+            out.append(piece + b"</w:r>")
+        out.append(pieces[-1])
+        kept = b"".join(out)
+    if b"text:display=\"none\"" in kept and b"<text:span" in kept:
+        names = set()
+        for piece in kept.split(b"</style:style>")[:MAX_OFFICE_STYLES]:
+            if b'text:display="none"' not in piece:
+                continue
+            head = functools.reduce(lambda _, m: m, _ODF_STYLE_START.finditer(piece), None)
+            if head is not None and b'text:display="none"' in piece[head.start():] and (
+                    name := _ODF_STYLE_NAME.search(head.group(1))):
+                names.add(name.group(1))
+        cuts: list[tuple[int, int]] = []
+        depth, hidden_at = 0, -1  # (the depth of the outermost hidden span open)
+        begin = 0
+        for m in _ODF_SPAN.finditer(kept):
+            if m.group(1) is not None:
+                depth += 1
+                style = _ODF_SPAN_STYLE.search(m.group(1))
+                if hidden_at < 0 and style and style.group(1) in names:
+                    hidden_at, begin = depth, m.start()
+            else:
+                if depth == hidden_at:
+                    cuts.append((begin, m.end()))
+                    hidden_at = -1
+                depth = max(0, depth - 1)
+        if cuts:
+            parts, last = [], 0
+            for a, b in cuts:
+                parts.append(kept[last:a])
+                last = b
+            parts.append(kept[last:])
+            kept = b"".join(parts)
+    return office_text(kept) if kept != data else None
 
 
 def rtf_text(text: str) -> str:
