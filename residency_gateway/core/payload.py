@@ -2171,6 +2171,23 @@ def _pdf_viewed_text(stream: bytes) -> str:
     return "\n".join(out)
 
 
+MAX_PDF_VIEWED = 4 * 1024 * 1024  # bytes of a PDF's text streams read as viewed (~1-2 s a MB)
+
+
+def _pdf_viewed(stream: bytes, spent: list[int]) -> str:
+    """_pdf_viewed_text of a content stream (one of text operators: printable, with BT),
+    `spent[0]` counting the bytes read so for the whole PDF: past MAX_PDF_VIEWED the PDF is
+    refused (Uninspectable), as with too many streams; images and other binary streams are
+    not read."""
+    head = stream[:4096]
+    if b"BT" not in stream or _printable(head) < 0.9 * len(head):
+        return ""
+    spent[0] += len(stream)
+    if spent[0] > MAX_PDF_VIEWED:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"more than {MAX_PDF_VIEWED} bytes of PDF text streams")
+    return _pdf_viewed_text(stream)
+
 # What moves the text between two strings: Td/TD (by tx ty), Tm (to e f, scaled by a), T*
 # (the next line), BT (the matrix anew), a TJ array's kerning (in thousandths of an em,
 # rightwards when negative), and Tf (the font size, the em the moves are measured by).
@@ -2393,8 +2410,9 @@ _PDF_HEX_STRING = re.compile(rb"<([0-9A-Fa-f\s]{0,65536})>")
 _PDF_LENGTH = re.compile(rb"/Length\s+(\d{1,10})(?!\s+\d{1,5}\s+R)")
 _PDF_TOKEN = re.compile(rb"\s*(?:%[^\r\n]*\s*)*(<<|>>|\[|\]|/[^\s/<>\[\]()%{}]{0,127}|\(|<"
                         rb"|[-+]?[0-9.]{1,20}|true|false|null|R)")
-MAX_PDF_OBJECTS = 100_000  # objects of an encrypted PDF decrypted; more is refused
-MAX_PDF_STRING_STEPS = 1_000_000  # parentheses and escapes walked in its literal strings
+MAX_PDF_OBJECTS = 20_000  # objects of an encrypted PDF decrypted; more is refused
+# Parentheses and escapes walked in its literal strings, 64 for each string decrypted
+MAX_PDF_STRING_STEPS = 1_000_000
 MAX_PDF_ENCRYPT_DICT = 65536
 
 
@@ -2410,7 +2428,7 @@ def _pdf_literal_end(data: bytes, start: int, stop: int, steps: list[int]) -> in
         steps[0] += 1
         if steps[0] > MAX_PDF_STRING_STEPS:
             raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
-                                f"more than {MAX_PDF_STRING_STEPS} PDF string marks")
+                                "too many PDF strings or string marks")
         c = data[m.start()]
         if c == 0x5C:
             i = m.start() + 2
@@ -2596,7 +2614,8 @@ class _PdfCrypt:
 
 def _pdf_encryption(data: bytes) -> tuple[_PdfCrypt, tuple[int, int] | None] | None:
     """The PDF's security handler opened with the empty password, and its dictionary's object;
-    None when it has no /Encrypt (PayloadError when it cannot be opened)."""
+    None when it has no /Encrypt, or one naming no encryption dictionary (PayloadError when
+    it cannot be opened)."""
     # (the last: an update's trailer)
     found = functools.reduce(lambda _, m: m, _PDF_ENCRYPT.finditer(data), None)
     if found is None:
@@ -2606,8 +2625,8 @@ def _pdf_encryption(data: bytes) -> tuple[_PdfCrypt, tuple[int, int] | None] | N
         where = int(found.group(1)), int(found.group(2))
         at = re.search(rb"(?<![0-9])" + found.group(1) + rb"\s+" + found.group(2)
                        + rb"\s+obj\b", data)
-        if at is None:
-            raise PayloadError("encrypted PDF whose encryption dictionary is missing")
+        if at is None:  # (no reader could decrypt it either: "/Encrypt 5 0 R" in a text)
+            return None
         start = at.end()
     else:
         start = found.start(3)
@@ -2621,9 +2640,11 @@ def _pdf_encryption(data: bytes) -> tuple[_PdfCrypt, tuple[int, int] | None] | N
                 id0 = _pdf_value(data[ident.start(2):ident.start(2) + 4096], 0)[0]
     try:
         enc, _ = _pdf_value(data[start:start + MAX_PDF_ENCRYPT_DICT], 0)
-    except (ValueError, RecursionError):
-        raise PayloadError("encrypted PDF whose encryption dictionary cannot be read") from None
-    if not isinstance(enc, dict) or not isinstance(id0, bytes):
+    except (ValueError, RecursionError):  # (no reader opens it either)
+        return None
+    if not isinstance(enc, dict) or "Filter" not in enc:  # (not an encryption dictionary)
+        return None
+    if not isinstance(id0, bytes):
         raise PayloadError("encrypted PDF whose encryption dictionary cannot be read")
     return _PdfCrypt(enc, id0), where
 
@@ -2679,13 +2700,16 @@ def _pdf_decrypted(data: bytes) -> tuple[bytes, bytes] | None:
                 else:
                     h = _PDF_HEX_STRING.match(data, s.start())
                     end, raw = (h.end(), _pdf_hex(h.group(1))) if h else (None, None)
-                if end is None or raw is None:
-                    out += data[i:s.end()]
-                    skeleton += data[i:s.end()]
-                    i = s.end()
+                if end is None or raw is None or plain:  # (the encryption dictionary's own)
+                    out += data[i:end or s.end()]
+                    skeleton += data[i:end or s.end()]
+                    i = end or s.end()
                     continue
-                text = _pdf_literal(raw if plain else crypt.decrypt(
-                    raw, number, generation, crypt.string_method))
+                steps[0] += 64  # (a decryption costs ~ a key derivation and a cipher's setup)
+                if steps[0] > MAX_PDF_STRING_STEPS:
+                    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                        "too many PDF strings or string marks")
+                text = _pdf_literal(crypt.decrypt(raw, number, generation, crypt.string_method))
                 out += data[i:s.start()] + text
                 skeleton += data[i:s.start()] + text
                 i = end
@@ -3215,13 +3239,14 @@ class _Inspection:
                 pdf, outside = decrypted
                 self.produce(len(pdf) + len(outside))
                 self.add_text(f"{label}/pdf-decrypted", outside, "latin-1", depth=depth + 1)
+            viewed_bytes = [0]
             for n, stream in enumerate(_pdf_streams(pdf, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
                 shown = _pdf_shown_text(stream) if len(stream) <= MAX_PDF_TEXT_STREAM else ""
                 if shown:
                     self.view(f"{label}/pdf[{n}]/text", shown)
                     # round 19: also as a viewer shows it (hidden runs out, runs in x order)
-                    if (viewed := _pdf_viewed_text(stream)) and viewed != shown:
+                    if (viewed := _pdf_viewed(stream, viewed_bytes)) and viewed != shown:
                         self.view(f"{label}/pdf[{n}]/viewed", viewed)
         if ctype.startswith("multipart/"):
             parts = split_multipart(data, content_type)
@@ -3441,7 +3466,7 @@ def office_text(data: bytes) -> str:
 # </hidden>03071233") breaks the number in office_text; office_shown_text leaves them out.
 _W_VANISH = re.compile(rb"<w:(?:vanish|specVanish)\b(?![^<>]{0,200}w:val=\"(?:0|false|off)\")")
 _W_RUN_START = re.compile(rb"<w:r[\s>]")
-_W_STYLE = re.compile(rb"<w:style\b[^<>]{0,1024}>.*?</w:style>", re.DOTALL)
+_W_STYLE_START = re.compile(rb"<w:style\b")
 _W_STYLE_ID = re.compile(rb"w:styleId=\"([^\"]{1,256})\"")
 _W_BASED_ON = re.compile(rb"<w:basedOn\s+w:val=\"([^\"]{1,256})\"")
 _W_RUN_STYLE = re.compile(rb"<w:rStyle\s+w:val=\"([^\"]{1,256})\"")
@@ -3459,15 +3484,17 @@ def office_hidden_styles(styles: bytes) -> frozenset[bytes]:
         return frozenset()
     based: dict[bytes, bytes] = {}
     hidden: set[bytes] = set()
-    for n, m in enumerate(_W_STYLE.finditer(styles)):
-        if n >= MAX_OFFICE_STYLES:
-            break
-        sid = _W_STYLE_ID.search(m.group())
+    for piece in styles.split(b"</w:style>")[:MAX_OFFICE_STYLES]:  # (linear: no .*? per start)
+        start = functools.reduce(lambda _, m: m, _W_STYLE_START.finditer(piece), None)
+        if start is None:
+            continue
+        style = piece[start.start():]
+        sid = _W_STYLE_ID.search(style)
         if sid is None:
             continue
-        if _W_VANISH.search(m.group()):
+        if _W_VANISH.search(style):
             hidden.add(sid.group(1))
-        elif (base := _W_BASED_ON.search(m.group())) is not None:
+        elif (base := _W_BASED_ON.search(style)) is not None:
             based[sid.group(1)] = base.group(1)
     for _ in range(16):
         more = {s for s, b in based.items() if b in hidden} - hidden
