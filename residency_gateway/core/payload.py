@@ -2407,7 +2407,7 @@ _PDF_SCAN = re.compile(rb"<<|<|\(|(?<![A-Za-z])stream(?:\r\n|\r|\n)|endobj"
                        rb"|(?<![0-9])\d{1,10}\s+\d{1,5}\s+obj\b|%[^\r\n]{0,4096}")
 _PDF_LITERAL_MARK = re.compile(rb"[()\\]")
 _PDF_HEX_STRING = re.compile(rb"<([0-9A-Fa-f\s]{0,65536})>")
-_PDF_LENGTH = re.compile(rb"/Length\s+(\d{1,10})(?!\s+\d{1,5}\s+R)")
+_PDF_LENGTH = re.compile(rb"/Length\s+(\d{1,10})(?![0-9]|\s+\d{1,5}\s+R)")
 _PDF_TOKEN = re.compile(rb"\s*(?:%[^\r\n]*\s*)*(<<|>>|\[|\]|/[^\s/<>\[\]()%{}]{0,127}|\(|<"
                         rb"|[-+]?[0-9.]{1,20}|true|false|null|R)")
 MAX_PDF_OBJECTS = 20_000  # objects of an encrypted PDF decrypted; more is refused
@@ -2572,7 +2572,8 @@ class _PdfCrypt:
                 setattr(self, attr, method if isinstance(method, str) else "None")
         self.metadata = enc.get("EncryptMetadata", True) is not False
         if r in (2, 3, 4) and len(o) >= 32 and len(u) >= 16:
-            n = 5 if r == 2 else max(5, min(16, num("Length", 40) // 8))
+            # (V4's key is 128 bits: its crypt filter's /Length, where given, says so in bytes)
+            n = 5 if r == 2 else 16 if v >= 4 else max(5, min(16, num("Length", 40) // 8))
             p = num("P", 0) & 0xFFFFFFFF
             h = hashlib.md5(_PDF_PAD + o[:32] + p.to_bytes(4, "little") + id0
                             + (b"" if self.metadata or r < 4 else b"\xff" * 4),

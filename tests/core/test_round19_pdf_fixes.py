@@ -5,7 +5,9 @@ each class, clean look-alikes that must stay clean, and bounds for hostile input
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
+import zlib
 
 import pytest
 
@@ -20,6 +22,7 @@ from residency_gateway.core.values import Reason
 from tests.core.test_redteam_round6 import KEY, TODAY, found
 from tests.core.test_redteam_round19 import (
     ID,
+    MOBILE,
     PDF,
     STATEMENT,
     ZIP,
@@ -190,6 +193,59 @@ def test_real_writer_encryptions_read(name):
 
 
 @pytest.mark.parametrize("name", ["AES-256-pw", "RC4-40-pw"])
+def aes128_pdf(content: bytes, metadata: bytes | None = None) -> bytes:
+    """A PDF under the Standard handler V4 R4 (AESV2 crypt filter, no top-level /Length: the
+    key is 128 bits), empty user password; `metadata` an XMP stream left unencrypted
+    (/EncryptMetadata false)."""
+    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    pad = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+    o_entry, perms, id0 = bytes(range(32)), -3904, hashlib.md5(b"aes").digest()
+    key = hashlib.md5(pad + o_entry + perms.to_bytes(4, "little", signed=True) + id0
+                      + (b"\xff" * 4 if metadata is not None else b"")).digest()
+    for _ in range(50):
+        key = hashlib.md5(key).digest()
+    check = hashlib.md5(pad + id0).digest()
+    for i in range(20):
+        check = Cipher(ARC4(bytes(b ^ i for b in key)), None).encryptor().update(check)
+    u_entry = check + bytes(16)
+
+    def aes(number: int, data: bytes) -> bytes:
+        k = hashlib.md5(key + number.to_bytes(3, "little") + b"\0\0sAlT").digest()
+        iv = hashlib.md5(data).digest()
+        padder = padding.PKCS7(128).padder()
+        body = padder.update(data) + padder.finalize()
+        return iv + Cipher(algorithms.AES(k), modes.CBC(iv)).encryptor().update(body)
+
+    data = aes(4, zlib.compress(content))
+    meta = b""
+    if metadata is not None:
+        meta = (b"7 0 obj\n<< /Type /Metadata /Subtype /XML /Length " + str(len(metadata)).encode()
+                + b" >>\nstream\n" + metadata + b"\nendstream\nendobj\n")
+    return (b"%PDF-1.6\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"4 0 obj\n<< /Filter /FlateDecode /Length " + str(len(data)).encode()
+            + b" >>\nstream\n" + data + b"\nendstream\nendobj\n" + meta
+            + b"5 0 obj\n<< /Filter /Standard /V 4 /R 4 /CF << /StdCF << /CFM /AESV2 "
+            b"/AuthEvent /DocOpen /Length 16 >> >> /StmF /StdCF /StrF /StdCF /O <"
+            + o_entry.hex().encode() + b"> /U <" + u_entry.hex().encode() + b"> /P "
+            + str(perms).encode() + (b" /EncryptMetadata false" if metadata is not None else b"")
+            + b" >>\nendobj\n6 0 obj\n<< /Title <" + aes(6, b"KYC " + ID.encode()).hex().encode()
+            + b"> >>\nendobj\ntrailer\n<< /Root 1 0 R /Info 6 0 R /Encrypt 5 0 R /ID [<"
+            + id0.hex().encode() + b"><" + id0.hex().encode() + b">] >>\n%%EOF\n")
+
+
+def test_aes128_without_top_level_length_read():
+    assert found(aes128_pdf(STATEMENT), PDF) == {"id", "mobile"}
+    assert found(aes128_pdf(b"BT (statement) Tj ET"), PDF) == {"id"}  # (the Info's title)
+
+
+def test_unencrypted_metadata_read_as_it_is():
+    xmp = b"<x:xmpmeta><dc:description>Tel " + MOBILE.encode() + b"</dc:description></x:xmpmeta>"
+    assert "mobile" in found(aes128_pdf(b"BT (statement) Tj ET", metadata=xmp), PDF)
+
+
 def test_real_writer_user_passwords_refused(name):
     assert inspected(base64.b64decode(PYPDF_FIXTURES[name])).error is Reason.MALFORMED_PAYLOAD
 
