@@ -2042,7 +2042,7 @@ _PDF_CONTENT = re.compile(rb"\((?:\\.|[^\\()])*\)|<([0-9A-Fa-f\s]{1,4096})>|\[|\
 _PDF_COLOURS = {b"g": "fill", b"rg": "fill", b"k": "fill", b"sc": "fill", b"scn": "fill",
                 b"G": "stroke", b"RG": "stroke", b"K": "stroke", b"SC": "stroke",
                 b"SCN": "stroke"}
-MAX_PDF_STATE_DEPTH = 64  # q within q kept (a deeper q is one level more, its Q ignored)
+MAX_PDF_STATE_DEPTH = 64  # q within q saved (a deeper q is not: its Q pops the level below)
 
 
 def _pdf_white(values: list[float], op: bytes) -> bool:

@@ -192,7 +192,6 @@ def test_real_writer_encryptions_read(name):
     assert found(body, PDF) == {"id", "mobile"}  # (the mobile in the page, the ID in /Author)
 
 
-@pytest.mark.parametrize("name", ["AES-256-pw", "RC4-40-pw"])
 def aes128_pdf(content: bytes, metadata: bytes | None = None) -> bytes:
     """A PDF under the Standard handler V4 R4 (AESV2 crypt filter, no top-level /Length: the
     key is 128 bits), empty user password; `metadata` an XMP stream left unencrypted
@@ -246,6 +245,7 @@ def test_unencrypted_metadata_read_as_it_is():
     assert "mobile" in found(aes128_pdf(b"BT (statement) Tj ET", metadata=xmp), PDF)
 
 
+@pytest.mark.parametrize("name", ["AES-256-pw", "RC4-40-pw"])
 def test_real_writer_user_passwords_refused(name):
     assert inspected(base64.b64decode(PYPDF_FIXTURES[name])).error is Reason.MALFORMED_PAYLOAD
 
