@@ -2563,7 +2563,8 @@ class _PdfCrypt:
         v, r = num("V", 0), num("R", 0)
         o, u = text("O"), text("U")
         self.stream_method = self.string_method = "V2" if v in (1, 2, 3) else "None"
-        filters = enc.get("CF") if isinstance(enc.get("CF"), dict) else {}
+        filters = enc.get("CF")
+        filters = filters if isinstance(filters, dict) else {}
         if v >= 4:
             for attr, name in (("stream_method", "StmF"), ("string_method", "StrF")):
                 chosen = enc.get(name, "Identity")
