@@ -2345,6 +2345,162 @@ def _pdf_shown_text(stream: bytes) -> str:
     return "".join(parts)
 
 
+# Round 19: what a viewer shows of a content stream. Text drawn invisibly (rendering mode 3 or
+# 7, filled or stroked white, at size 0, at ~0% horizontal scaling) is left out, and the runs
+# on one baseline are put in order of x (drawn out of order, "5678" at x=150 before "139 1234"
+# at x=72, they read "139 1234 5678" on the page, in copy/paste and pdftotext).
+_PDF_CONTENT = re.compile(rb"\((?:\\.|[^\\()])*\)|<([0-9A-Fa-f\s]{1,4096})>|\[|\]"
+                          rb"|[-+]?(?:\d{1,9}(?:\.\d{0,9})?|\.\d{1,9})|/[^\s/<>\[\]()%{}]{0,127}"
+                          rb"|[A-Za-z][A-Za-z0-9*]{0,2}|[\"']|%[^\r\n]{0,4096}", re.DOTALL)
+_PDF_COLOURS = {b"g": "fill", b"rg": "fill", b"k": "fill", b"sc": "fill", b"scn": "fill",
+                b"G": "stroke", b"RG": "stroke", b"K": "stroke", b"SC": "stroke",
+                b"SCN": "stroke"}
+MAX_PDF_STATE_DEPTH = 64  # q within q saved (a deeper q is not: its Q pops the level below)
+
+
+def _pdf_white(values: list[float], op: bytes) -> bool:
+    """Whether a colour operator's operands are white (gray 1, RGB 1 1 1, CMYK 0 0 0 0)."""
+    if op in (b"k", b"K") or len(values) == 4:
+        return len(values) == 4 and all(v <= 0.02 for v in values)
+    return len(values) in (1, 3) and all(v >= 0.98 for v in values)
+
+
+def _pdf_string_text(m: re.Match[bytes]) -> str:
+    if m.group(1) is not None:
+        raw = _pdf_hex(m.group(1))
+    else:
+        raw = _PDF_ESCAPE.sub(_pdf_unescape, m.group()[1:-1])
+    return (raw[2:].decode("utf-16-be", "replace") if raw.startswith(b"\xfe\xff")
+            else raw.decode("latin-1"))
+
+
+def _pdf_viewed_text(stream: bytes) -> str:
+    """The text of a content stream as a viewer shows it (see above): one line per baseline,
+    top to bottom, its runs in order of x, parted by a space where they are further apart
+    than an em a character. Widths are guessed (half an em a character): a hidden run takes
+    no room. Linear: one regex pass, a bounded state stack."""
+    state = {"mode": 0, "fill": False, "stroke": False, "size": 12.0, "scale": 100.0,
+             "leading": 0.0}
+    stack: list[dict[str, Any]] = []
+    a = d = 1.0
+    le = lf = px = py = 0.0  # (the line's start; where the next glyph goes)
+    operands: list[Any] = []
+    array: list[Any] | None = None
+    runs: list[tuple[float, float, str, float]] = []  # (y, x, text, em)
+
+    def show(items: list[Any]) -> None:
+        nonlocal px
+        em = state["size"] * abs(a) * state["scale"] / 100.0
+        fills, strokes = state["mode"] in (0, 2, 4, 6), state["mode"] in (1, 2, 5, 6)
+        visible = em > 0.05 * abs(a) and abs(state["scale"]) >= 5 and (
+            (fills and not state["fill"]) or (strokes and not state["stroke"]))
+        text, advance = [], 0.0
+        for item in items:
+            if isinstance(item, str):
+                text.append(item)
+                advance += len(item) * em / 2
+            elif isinstance(item, float):
+                advance -= item / 1000 * em
+                if item <= -1000:
+                    text.append(" ")
+        if visible and text:
+            runs.append((round(py, 1), px, "".join(text), em))
+            px += advance
+
+    for m in _PDF_CONTENT.finditer(stream):
+        tok = m.group()
+        first = tok[:1]
+        if first in (b"(", b"<"):
+            (operands if array is None else array).append(_pdf_string_text(m))
+        elif first == b"[":
+            array = []
+        elif first == b"]":
+            if array is not None:
+                operands.append(array)
+            array = None
+        elif first in b"+-.0123456789":
+            (operands if array is None else array).append(float(tok))
+        elif first in (b"/", b"%"):
+            if first == b"/":
+                operands.append(tok)
+        else:
+            nums = [v for v in operands if isinstance(v, float)]
+            if tok == b"q":
+                if len(stack) < MAX_PDF_STATE_DEPTH:
+                    stack.append(dict(state))
+            elif tok == b"Q":
+                if stack:
+                    state = stack.pop()
+            elif tok == b"BT":
+                a = d = 1.0
+                le = lf = px = py = 0.0
+            elif tok == b"Tf" and nums:
+                state["size"] = abs(nums[-1])
+            elif tok == b"Tz" and nums:
+                state["scale"] = nums[-1]
+            elif tok == b"Tr" and nums:
+                state["mode"] = int(nums[-1]) if 0 <= nums[-1] <= 7 else 0
+            elif tok == b"TL" and nums:
+                state["leading"] = nums[-1]
+            elif tok in (b"Td", b"TD") and len(nums) >= 2:
+                le, lf = le + nums[-2] * a, lf + nums[-1] * d
+                px, py = le, lf
+                if tok == b"TD":
+                    state["leading"] = -nums[-1]
+            elif tok == b"Tm" and len(nums) >= 6:
+                a, d, le, lf = nums[-6] or 1.0, nums[-3] or 1.0, nums[-2], nums[-1]
+                px, py = le, lf
+            elif tok in (b"T*", b"'", b'"'):
+                lf -= (state["leading"] or state["size"]) * abs(d)
+                px, py = le, lf
+                if tok != b"T*" and operands and isinstance(operands[-1], str):
+                    show([operands[-1]])
+            elif tok == b"Tj" and operands and isinstance(operands[-1], str):
+                show([operands[-1]])
+            elif tok == b"TJ" and operands and isinstance(operands[-1], list):
+                show(operands[-1])
+            elif tok in _PDF_COLOURS:
+                state[_PDF_COLOURS[tok]] = _pdf_white(nums[-4:] if tok in (b"k", b"K") else nums,
+                                                      tok)
+            elif tok in (b"cs", b"CS"):
+                state["fill" if tok == b"cs" else "stroke"] = False
+            operands = []
+            continue
+        if len(operands) > 16:
+            del operands[:-16]
+    lines: dict[float, list[tuple[float, str, float]]] = {}
+    for y, x, text, em in runs:
+        lines.setdefault(y, []).append((x, text, em))
+    out = []
+    for y in sorted(lines, reverse=True):
+        parts: list[str] = []
+        last: tuple[float, str, float] | None = None
+        for x, text, em in sorted(lines[y], key=lambda r: r[0]):
+            if last is not None and x - last[0] > last[2] * max(len(last[1]), 1):
+                parts.append(" ")
+            parts.append(text)
+            last = (x, text, em)
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
+MAX_PDF_VIEWED = 4 * 1024 * 1024  # bytes of a PDF's text streams read as viewed (~1-2 s a MB)
+
+
+def _pdf_viewed(stream: bytes, spent: list[int]) -> str:
+    """_pdf_viewed_text of a content stream (one of text operators: printable, with BT),
+    `spent[0]` counting the bytes read so for the whole PDF: past MAX_PDF_VIEWED the PDF is
+    refused (Uninspectable), as with too many streams; images and other binary streams are
+    not read."""
+    head = stream[:4096]
+    if b"BT" not in stream or _printable(head) < 0.9 * len(head):
+        return ""
+    spent[0] += len(stream)
+    if spent[0] > MAX_PDF_VIEWED:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"more than {MAX_PDF_VIEWED} bytes of PDF text streams")
+    return _pdf_viewed_text(stream)
+
 # What moves the text between two strings: Td/TD (by tx ty), Tm (to e f, scaled by a), T*
 # (the next line), BT (the matrix anew), a TJ array's kerning (in thousandths of an em,
 # rightwards when negative), and Tf (the font size, the em the moves are measured by).
@@ -2541,6 +2697,375 @@ def _pdf_streams(data: bytes, limit: int) -> Iterator[bytes]:
                                 "PDF streams inflate beyond the inspection limit")
         if out:
             yield out
+
+
+# -- PDF encryption (round 19) ---------------------------------------------------------------
+# A PDF under the Standard security handler with an empty user password (owner password only:
+# "no copy, no print" statements) opens in every reader without a prompt, but its strings and
+# streams are RC4 / AES ciphertext to the readings above. Its key is derived here as ISO
+# 32000-2 7.6.4 says (R2-R4: MD5 of the padded password, /O, /P, /ID[0]; R5/R6: SHA-256 and
+# the 2.B hash) and its objects decrypted into a copy of the PDF that is read as any other;
+# one that needs a real password is refused as an encrypted ZIP member is (PayloadError).
+# (Done here rather than with a PDF library: the key is ~60 lines over hashlib and
+# cryptography's ciphers, while a library parses the whole object graph in Python, has had
+# denial-of-service bugs on malformed files and would be a second, stricter PDF parser beside
+# this tolerant one; the copy keeps every bound the readings above have.)
+_PDF_ENCRYPT = re.compile(rb"/Encrypt\s*(?:(\d{1,10})\s+(\d{1,5})\s+R|(<<))")
+_PDF_ID = re.compile(rb"/ID\s*\[\s*(?:<([0-9A-Fa-f\s]{0,512})>|(\())")
+_PDF_PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+_PDF_OBJ = re.compile(rb"(?<![0-9])(\d{1,10})\s+(\d{1,5})\s+obj\b")
+# What ends or matters inside an object: a dictionary's start (skipped: not a hex string), a
+# string, the stream keyword, endobj, the next object's header (an endobj missing), a comment.
+_PDF_SCAN = re.compile(rb"<<|<|\(|(?<![A-Za-z])stream(?:\r\n|\r|\n)|endobj"
+                       rb"|(?<![0-9])\d{1,10}\s+\d{1,5}\s+obj\b|%[^\r\n]{0,4096}")
+_PDF_LITERAL_MARK = re.compile(rb"[()\\]")
+_PDF_HEX_STRING = re.compile(rb"<([0-9A-Fa-f\s]{0,65536})>")
+_PDF_LENGTH = re.compile(rb"/Length\s+(\d{1,10})(?![0-9]|\s+\d{1,5}\s+R)")
+_PDF_TOKEN = re.compile(rb"\s*(?:%[^\r\n]*\s*)*(<<|>>|\[|\]|/[^\s/<>\[\]()%{}]{0,127}|\(|<"
+                        rb"|[-+]?[0-9.]{1,20}|true|false|null|R)")
+MAX_PDF_OBJECTS = 20_000  # objects of an encrypted PDF decrypted; more is refused
+# Parentheses and escapes walked in its literal strings, 64 for each string decrypted
+MAX_PDF_STRING_STEPS = 1_000_000
+MAX_PDF_ENCRYPT_DICT = 65536
+
+
+def _pdf_literal_end(data: bytes, start: int, stop: int, steps: list[int]) -> int | None:
+    """The end of the literal string opening at `start` (nested parentheses balance, \\x
+    escapes one); None when it does not close before `stop`. `steps[0]` counts the marks
+    walked for the whole PDF, past MAX_PDF_STRING_STEPS it is refused."""
+    depth, i = 0, start
+    while True:
+        m = _PDF_LITERAL_MARK.search(data, i, stop)
+        if m is None:
+            return None
+        steps[0] += 1
+        if steps[0] > MAX_PDF_STRING_STEPS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                "too many PDF strings or string marks")
+        c = data[m.start()]
+        if c == 0x5C:
+            i = m.start() + 2
+            continue
+        depth += 1 if c == 0x28 else -1
+        i = m.end()
+        if depth == 0:
+            return i
+
+
+def _pdf_hex(text: bytes) -> bytes:
+    digits = re.sub(rb"\s+", b"", text)
+    return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+
+
+def _pdf_value(data: bytes, i: int, depth: int = 0) -> tuple[Any, int]:
+    """One object of a (small) dictionary's text from `i`: a dict, list, bytes (a string),
+    str (a name), float, bool or None; with where it ends. ValueError when it is none."""
+    m = _PDF_TOKEN.match(data, i)
+    if m is None or depth > 8:
+        raise ValueError("not a PDF object")
+    tok, i = m.group(1), m.end()
+    if tok == b"<<":
+        out: dict[str, Any] = {}
+        while True:
+            m = _PDF_TOKEN.match(data, i)
+            if m is None:
+                raise ValueError("unclosed dictionary")
+            if m.group(1) == b">>":
+                return out, m.end()
+            key, i = _pdf_value(data, i, depth + 1)
+            value, i = _pdf_value(data, i, depth + 1)
+            if isinstance(key, str):
+                out[key] = value
+    if tok == b"[":
+        items: list[Any] = []
+        while True:
+            m = _PDF_TOKEN.match(data, i)
+            if m is None:
+                raise ValueError("unclosed array")
+            if m.group(1) == b"]":
+                return items, m.end()
+            value, i = _pdf_value(data, i, depth + 1)
+            items.append(value)
+    if tok == b"(":
+        end = _pdf_literal_end(data, i - 1, len(data), [0])
+        if end is None:
+            raise ValueError("unclosed string")
+        return _PDF_ESCAPE.sub(_pdf_unescape, data[i:end - 1]), end
+    if tok == b"<":
+        h = _PDF_HEX_STRING.match(data, i - 1)
+        if h is None:
+            raise ValueError("bad hex string")
+        return _pdf_hex(h.group(1)), h.end()
+    if tok.startswith(b"/"):
+        return _PDF_NAME_ESCAPE.sub(lambda e: bytes.fromhex(e.group(1).decode()),
+                                    tok[1:]).decode("latin-1"), i
+    if tok in (b"true", b"false"):
+        return tok == b"true", i
+    if tok in (b"null", b"R", b">>", b"]"):
+        return None, i
+    return float(tok), i
+
+
+def _pdf_rc4(key: bytes, data: bytes) -> bytes:
+    from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
+    from cryptography.hazmat.primitives.ciphers import Cipher
+
+    if len(key) * 8 in ARC4.key_sizes:
+        return Cipher(ARC4(key), mode=None).decryptor().update(data)
+    # (a key length OpenSSL does not take: 48-120 bits but 56, 64, 80; short data only)
+    s = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + s[i] + key[i % len(key)]) & 255
+        s[i], s[j] = s[j], s[i]
+    out = bytearray(data)
+    i = j = 0
+    for n in range(len(out)):
+        i = (i + 1) & 255
+        j = (j + s[i]) & 255
+        s[i], s[j] = s[j], s[i]
+        out[n] ^= s[(s[i] + s[j]) & 255]
+    return bytes(out)
+
+
+def _pdf_aes(key: bytes, data: bytes, iv: bytes | None = None, unpad: bool = True) -> bytes:
+    """AES-CBC decryption: the IV the first 16 bytes unless given; PKCS#5 padding undone
+    when it is one (a truncated stream's last block is kept)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    if iv is None:
+        iv, data = data[:16], data[16:]
+    data = data[:len(data) // 16 * 16]
+    if len(iv) != 16 or not data:
+        return b""
+    out = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor().update(data)
+    if unpad and 1 <= out[-1] <= 16 and out.endswith(bytes([out[-1]]) * out[-1]):
+        out = out[:-out[-1]]
+    return out
+
+
+def _pdf_hash_2b(password: bytes, salt: bytes, udata: bytes) -> bytes:
+    """ISO 32000-2 algorithm 2.B (R6): at most 288 rounds of AES-128 and SHA-2."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    k = hashlib.sha256(password + salt + udata).digest()
+    n = 0
+    while True:
+        k1 = (password + k + udata) * 64
+        e = Cipher(algorithms.AES(k[:16]), modes.CBC(k[16:32])).encryptor().update(k1)
+        k = hashlib.new(("sha256", "sha384", "sha512")[sum(e[:16]) % 3], e).digest()
+        n += 1
+        if n >= 64 and e[-1] <= n - 32:
+            return k[:32]
+
+
+class _PdfCrypt:
+    """The Standard security handler of one PDF, opened with the empty user password."""
+
+    def __init__(self, enc: dict[str, Any], id0: bytes) -> None:
+        def num(name: str, default: int) -> int:
+            value = enc.get(name)
+            return int(value) if isinstance(value, float) else default
+
+        def text(name: str) -> bytes:
+            value = enc.get(name)
+            return value if isinstance(value, bytes) else b""
+
+        if enc.get("Filter") != "Standard":
+            raise PayloadError("encrypted PDF (a security handler other than the password one)")
+        v, r = num("V", 0), num("R", 0)
+        o, u = text("O"), text("U")
+        self.stream_method = self.string_method = "V2" if v in (1, 2, 3) else "None"
+        filters = enc.get("CF")
+        filters = filters if isinstance(filters, dict) else {}
+        if v >= 4:
+            for attr, name in (("stream_method", "StmF"), ("string_method", "StrF")):
+                chosen = enc.get(name, "Identity")
+                cf = filters.get(chosen) if isinstance(chosen, str) else None
+                method = cf.get("CFM", "None") if isinstance(cf, dict) else "None"
+                setattr(self, attr, method if isinstance(method, str) else "None")
+        self.metadata = enc.get("EncryptMetadata", True) is not False
+        if r in (2, 3, 4) and len(o) >= 32 and len(u) >= 16:
+            # (V4's key is 128 bits: its crypt filter's /Length, where given, says so in bytes)
+            n = 5 if r == 2 else 16 if v >= 4 else max(5, min(16, num("Length", 40) // 8))
+            p = num("P", 0) & 0xFFFFFFFF
+            h = hashlib.md5(_PDF_PAD + o[:32] + p.to_bytes(4, "little") + id0
+                            + (b"" if self.metadata or r < 4 else b"\xff" * 4),
+                            usedforsecurity=False).digest()
+            if r >= 3:
+                for _ in range(50):
+                    h = hashlib.md5(h[:n], usedforsecurity=False).digest()
+            self.key = h[:n]
+            if r == 2:
+                ok = _pdf_rc4(self.key, _PDF_PAD) == u[:32]
+            else:
+                check = hashlib.md5(_PDF_PAD + id0, usedforsecurity=False).digest()
+                for i in range(20):
+                    check = _pdf_rc4(bytes(b ^ i for b in self.key), check)
+                ok = check == u[:16]
+        elif r in (5, 6) and len(u) >= 48 and len(text("UE")) >= 32:
+            def digest(salt: bytes) -> bytes:
+                return (hashlib.sha256(salt).digest() if r == 5
+                        else _pdf_hash_2b(b"", salt, b""))
+            ok = digest(u[32:40]) == u[:32]
+            self.key = _pdf_aes(digest(u[40:48]), text("UE")[:32], bytes(16), unpad=False)
+        else:
+            raise PayloadError(f"encrypted PDF (security handler revision {r} not read)")
+        if not ok:
+            raise PayloadError("encrypted PDF needs a password: it cannot be inspected")
+
+    def decrypt(self, data: bytes, number: int, generation: int, method: str) -> bytes:
+        if method in ("None", "Identity"):
+            return data
+        if method == "AESV3":
+            return _pdf_aes(self.key, data)
+        salt = b"sAlT" if method == "AESV2" else b""
+        key = hashlib.md5(self.key + number.to_bytes(8, "little")[:3]
+                          + generation.to_bytes(4, "little")[:2] + salt,
+                          usedforsecurity=False).digest()
+        key = key[:min(len(self.key) + 5, 16)]
+        return _pdf_aes(key, data) if method == "AESV2" else _pdf_rc4(key, data)
+
+
+def _pdf_encryption(data: bytes) -> tuple[_PdfCrypt, tuple[int, int] | None] | None:
+    """The PDF's security handler opened with the empty password, and its dictionary's object;
+    None when it has no /Encrypt, or one naming no encryption dictionary (PayloadError when
+    it cannot be opened)."""
+    # (the last: an update's trailer)
+    found = functools.reduce(lambda _, m: m, _PDF_ENCRYPT.finditer(data), None)
+    if found is None:
+        return None
+    where = None
+    if found.group(3) is None:
+        where = int(found.group(1)), int(found.group(2))
+        at = re.search(rb"(?<![0-9])" + found.group(1) + rb"\s+" + found.group(2)
+                       + rb"\s+obj\b", data)
+        if at is None:  # (no reader could decrypt it either: "/Encrypt 5 0 R" in a text)
+            return None
+        start = at.end()
+    else:
+        start = found.start(3)
+    ident = functools.reduce(lambda _, m: m, _PDF_ID.finditer(data), None)
+    id0 = b""
+    if ident is not None:
+        if ident.group(1) is not None:
+            id0 = _pdf_hex(ident.group(1))
+        else:
+            with contextlib.suppress(ValueError):
+                id0 = _pdf_value(data[ident.start(2):ident.start(2) + 4096], 0)[0]
+    try:
+        enc, _ = _pdf_value(data[start:start + MAX_PDF_ENCRYPT_DICT], 0)
+    except (ValueError, RecursionError):  # (no reader opens it either)
+        return None
+    if not isinstance(enc, dict) or "Filter" not in enc:  # (not an encryption dictionary)
+        return None
+    if not isinstance(id0, bytes):
+        raise PayloadError("encrypted PDF whose encryption dictionary cannot be read")
+    return _PdfCrypt(enc, id0), where
+
+
+def _pdf_literal(raw: bytes) -> bytes:
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _pdf_decrypted(data: bytes) -> tuple[bytes, bytes] | None:
+    """An encrypted PDF as it would be unencrypted (strings and streams decrypted, the rest
+    as it is), and its text outside the streams (its dictionaries: the Info's title, an
+    annotation's contents); None when the PDF is not encrypted. PayloadError when it needs
+    a password. Bounded: the copy is no longer than the PDF (and its strings' escapes), at most
+    MAX_PDF_OBJECTS objects, MAX_PDF_STREAMS streams and _PDF_STREAM_MAX bytes a stream."""
+    opened = _pdf_encryption(data)
+    if opened is None:
+        return None
+    crypt, own = opened
+    out, skeleton = bytearray(), bytearray()
+    steps = [0]
+    pos = count = streams = 0
+    while (m := _PDF_OBJ.search(data, pos)) is not None:
+        count += 1
+        if count > MAX_PDF_OBJECTS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"more than {MAX_PDF_OBJECTS} encrypted PDF objects")
+        piece = data[pos:m.end()]
+        out += piece
+        skeleton += piece
+        number, generation = int(m.group(1)), int(m.group(2))
+        plain = (number, generation) == own
+        i = m.end()
+        while True:
+            s = _PDF_SCAN.search(data, i)
+            if s is None or s.group()[:1].isdigit():
+                stop = len(data) if s is None else s.start()
+                break
+            tok = s.group()
+            if tok in (b"<<",) or tok[:1] == b"%":
+                continue_at = s.end()
+                out += data[i:continue_at]
+                skeleton += data[i:continue_at]
+                i = continue_at
+                continue
+            if tok == b"endobj":
+                stop = s.end()
+                break
+            if tok in (b"(", b"<"):
+                if tok == b"(":
+                    end = _pdf_literal_end(data, s.start(), len(data), steps)
+                    raw = (_PDF_ESCAPE.sub(_pdf_unescape, data[s.start() + 1:end - 1])
+                           if end is not None else None)
+                else:
+                    h = _PDF_HEX_STRING.match(data, s.start())
+                    end, raw = (h.end(), _pdf_hex(h.group(1))) if h else (None, None)
+                if end is None or raw is None or plain:  # (the encryption dictionary's own)
+                    out += data[i:end or s.end()]
+                    skeleton += data[i:end or s.end()]
+                    i = end or s.end()
+                    continue
+                steps[0] += 64  # (a decryption costs ~ a key derivation and a cipher's setup)
+                if steps[0] > MAX_PDF_STRING_STEPS:
+                    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                        "too many PDF strings or string marks")
+                text = _pdf_literal(crypt.decrypt(raw, number, generation, crypt.string_method))
+                out += data[i:s.start()] + text
+                skeleton += data[i:s.start()] + text
+                i = end
+                continue
+            # the stream keyword: its data to /Length when endstream is there, else to the
+            # first endstream
+            streams += 1
+            if streams > MAX_PDF_STREAMS:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"more than {MAX_PDF_STREAMS} PDF streams")
+            head = data[m.end():s.start()]
+            begin = s.end()
+            length = _PDF_LENGTH.search(head)
+            end = None
+            if length is not None:
+                e = begin + int(length.group(1))
+                if data[e:e + 12].lstrip(b"\r\n").startswith(b"endstream"):
+                    end = e
+            if end is None:
+                em = _PDF_END.search(data, begin, begin + _PDF_STREAM_MAX)
+                end = em.start() if em else min(len(data), begin + _PDF_STREAM_MAX)
+            cipher = data[begin:min(end, begin + _PDF_STREAM_MAX)]
+            if plain or re.search(rb"/Type\s*/XRef\b", head) or (
+                    not crypt.metadata and re.search(rb"/Type\s*/Metadata\b", head)):
+                decrypted = cipher
+            else:
+                decrypted = crypt.decrypt(cipher, number, generation, crypt.stream_method)
+            out += data[i:begin] + decrypted
+            skeleton += data[i:begin]
+            i = end
+            em = _PDF_END.match(data, end)
+            if em is not None:
+                out += data[end:em.end()]
+                skeleton += data[end:em.end()]
+                i = em.end()
+        out += data[i:stop]
+        skeleton += data[i:stop]
+        pos = max(stop, i)
+    out += data[pos:]
+    skeleton += data[pos:]
+    return bytes(out), bytes(skeleton)
 
 
 # -- structure ------------------------------------------------------------------------------
@@ -2926,6 +3451,7 @@ class _Inspection:
     notes: list[str] = field(default_factory=list)
     produced: int = 0
     seen_tokens: set[bytes] = field(default_factory=set)
+    office_hidden_styles: frozenset[bytes] = frozenset()  # (a DOCX's, see office_shown_text)
 
     def produce(self, size: int) -> None:
         """Count bytes that decoding produced; past max_view_bytes the request is refused."""
@@ -3150,6 +3676,10 @@ class _Inspection:
                 # Round 11: a revision's deleted text (w:delText) is gone from the document as
                 # accepted: "139<del>999</del><ins>12345678</ins>" shows 13912345678.
                 self.view(f"{label}/office-accepted", office_text(_OFFICE_DELETED.sub(b"", data)))
+            if (shown := office_shown_text(data, self.office_hidden_styles)) is not None:
+                # Round 19: also without the runs Word or Writer hides (w:vanish, a hidden
+                # character style, text:display="none")
+                self.view(f"{label}/office-shown", shown)
         if (b"\n\n" in data or b"\n\r\n" in data) and b"chunked" in data.lower() and (
                 dechunked := _dechunked(data)) != data:
             # Round 16: an HTTP message in the body in chunked coding, read as its bytes
@@ -3158,11 +3688,22 @@ class _Inspection:
             self.add_text(f"{label}/dechunked", dechunked, charset_of(content_type),
                           depth=depth + 1)
         if b"%PDF-" in data[:1024]:  # readers accept up to 1 KB before the header
-            for n, stream in enumerate(_pdf_streams(data, opts.max_inspect_bytes)):
+            pdf = data
+            if b"/Encrypt" in data and (decrypted := _pdf_decrypted(data)) is not None:
+                # Round 19: encrypted with an empty user password, read decrypted (one that
+                # needs a password is refused in _pdf_decrypted)
+                pdf, outside = decrypted
+                self.produce(len(pdf) + len(outside))
+                self.add_text(f"{label}/pdf-decrypted", outside, "latin-1", depth=depth + 1)
+            viewed_bytes = [0]
+            for n, stream in enumerate(_pdf_streams(pdf, opts.max_inspect_bytes)):
                 self.add_text(f"{label}/pdf[{n}]", stream, "latin-1", depth=depth + 1)
                 shown = _pdf_shown_text(stream) if len(stream) <= MAX_PDF_TEXT_STREAM else ""
                 if shown:
                     self.view(f"{label}/pdf[{n}]/text", shown)
+                    # round 19: also as a viewer shows it (hidden runs out, runs in x order)
+                    if (viewed := _pdf_viewed(stream, viewed_bytes)) and viewed != shown:
+                        self.view(f"{label}/pdf[{n}]/viewed", viewed)
         if ctype.startswith("multipart/"):
             parts = split_multipart(data, content_type)
             # HTML's `_charset_` field names the charset of the other fields (receivers such
@@ -3404,6 +3945,12 @@ class _Inspection:
                 listing = b"\n".join(n for n in names if n)
                 if listing:
                     self.add_text(f"{label}/zip-names", listing, None, depth=depth + 1)
+                styles = next((i for i in members if i.filename == "word/styles.xml"), None)
+                if styles is not None and styles.file_size <= opts.max_inspect_bytes:
+                    # (round 19: a DOCX's hidden character styles, for its document's runs)
+                    with archive.open(styles) as fh:
+                        self.office_hidden_styles = office_hidden_styles(
+                            fh.read(opts.max_inspect_bytes + 1))
                 total = 0
                 for n, info in enumerate(members):
                     if info.file_size == 0 and info.compress_size == 0:
@@ -3450,6 +3997,101 @@ def office_text(data: bytes) -> str:
     decoded."""
     text = _OFFICE_TAB.sub(b"\t", _OFFICE_BREAK.sub(b"\n", _OFFICE_CELL.sub(b" |\n", data)))
     return html.unescape(_ANY_TAG.sub(b"", text).decode("utf-8", "replace"))
+
+
+# Round 19: runs a word processor does not show: Word's <w:vanish/> (directly, or through a
+# character style that has it, basedOn included; w:specVanish too) and Writer's spans whose
+# style says text:display="none". A decoy between the digits ("1101011990<hidden>XXXX
+# </hidden>03071233") breaks the number in office_text; office_shown_text leaves them out.
+_W_VANISH = re.compile(rb"<w:(?:vanish|specVanish)\b(?![^<>]{0,200}w:val=\"(?:0|false|off)\")")
+_W_RUN_START = re.compile(rb"<w:r[\s>]")
+_W_STYLE_START = re.compile(rb"<w:style\b")
+_W_STYLE_ID = re.compile(rb"w:styleId=\"([^\"]{1,256})\"")
+_W_BASED_ON = re.compile(rb"<w:basedOn\s+w:val=\"([^\"]{1,256})\"")
+_W_RUN_STYLE = re.compile(rb"<w:rStyle\s+w:val=\"([^\"]{1,256})\"")
+_ODF_STYLE_START = re.compile(rb"<style:style\b([^<>]{0,1024})>")
+_ODF_STYLE_NAME = re.compile(rb"style:name=\"([^\"]{1,256})\"")
+_ODF_SPAN = re.compile(rb"<text:span\b([^<>]{0,4096})>|</text:span>")
+_ODF_SPAN_STYLE = re.compile(rb"text:style-name=\"([^\"]{1,256})\"")
+MAX_OFFICE_STYLES = 4096
+
+
+def office_hidden_styles(styles: bytes) -> frozenset[bytes]:
+    """The character styles of a Word styles part that hide their runs (w:vanish in the
+    style, or in the style it is based on, at most 16 levels)."""
+    if b"vanish" not in styles.lower():
+        return frozenset()
+    based: dict[bytes, bytes] = {}
+    hidden: set[bytes] = set()
+    for piece in styles.split(b"</w:style>")[:MAX_OFFICE_STYLES]:  # (linear: no .*? per start)
+        start = functools.reduce(lambda _, m: m, _W_STYLE_START.finditer(piece), None)
+        if start is None:
+            continue
+        style = piece[start.start():]
+        sid = _W_STYLE_ID.search(style)
+        if sid is None:
+            continue
+        if _W_VANISH.search(style):
+            hidden.add(sid.group(1))
+        elif (base := _W_BASED_ON.search(style)) is not None:
+            based[sid.group(1)] = base.group(1)
+    for _ in range(16):
+        more = {s for s, b in based.items() if b in hidden} - hidden
+        if not more:
+            break
+        hidden |= more
+    return frozenset(hidden)
+
+
+def office_shown_text(data: bytes, hidden_styles: frozenset[bytes] = frozenset()) -> str | None:
+    """office_text of `data` with the runs a reader does not show left out (see above);
+    None when it hides none. Linear: runs are cut at each </w:r> and spans walked once."""
+    kept = data
+    if b"<w:r" in data and (b"anish" in data or (hidden_styles and b"w:rStyle" in data)):
+        pieces = data.split(b"</w:r>")
+        out: list[bytes] = []
+        for piece in pieces[:-1]:
+            start = functools.reduce(lambda _, m: m, _W_RUN_START.finditer(piece), None)
+            if start is not None:
+                run = piece[start.start():]
+                style = _W_RUN_STYLE.search(run)
+                if _W_VANISH.search(run) or (style and style.group(1) in hidden_styles):
+                    out.append(piece[:start.start()])
+                    continue
+            out.append(piece + b"</w:r>")
+        out.append(pieces[-1])
+        kept = b"".join(out)
+    if b"text:display=\"none\"" in kept and b"<text:span" in kept:
+        names = set()
+        for piece in kept.split(b"</style:style>")[:MAX_OFFICE_STYLES]:
+            if b'text:display="none"' not in piece:
+                continue
+            head = functools.reduce(lambda _, m: m, _ODF_STYLE_START.finditer(piece), None)
+            if head is not None and b'text:display="none"' in piece[head.start():] and (
+                    name := _ODF_STYLE_NAME.search(head.group(1))):
+                names.add(name.group(1))
+        cuts: list[tuple[int, int]] = []
+        depth, hidden_at = 0, -1  # (the depth of the outermost hidden span open)
+        begin = 0
+        for m in _ODF_SPAN.finditer(kept):
+            if m.group(1) is not None:
+                depth += 1
+                style = _ODF_SPAN_STYLE.search(m.group(1))
+                if hidden_at < 0 and style and style.group(1) in names:
+                    hidden_at, begin = depth, m.start()
+            else:
+                if depth == hidden_at:
+                    cuts.append((begin, m.end()))
+                    hidden_at = -1
+                depth = max(0, depth - 1)
+        if cuts:
+            parts, last = [], 0
+            for a, b in cuts:
+                parts.append(kept[last:a])
+                last = b
+            parts.append(kept[last:])
+            kept = b"".join(parts)
+    return office_text(kept) if kept != data else None
 
 
 def rtf_text(text: str) -> str:

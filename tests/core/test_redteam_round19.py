@@ -148,13 +148,6 @@ def test_pdf_actual_text_found(content):
     assert "mobile" in found(pdf(content), PDF)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (PDF decoys a viewer does not show): text in rendering mode 3 (invisible), filled "
-    "white, at font size 0 or 1% horizontal scaling sits between the digits in the content "
-    "stream; payload._pdf_shown_text keeps it, so the number the viewer shows "
-    "(13912345678, an ID) is broken by '0000' or 'XXXX' (the PDF analogue of round 6's "
-    "display:none decoys; a scanned PDF's invisible OCR layer must still be read, only as "
-    "text apart)"))
 @pytest.mark.parametrize("content", [
     b"BT /F1 12 Tf 72 700 Td (Tel 139) Tj 3 Tr (0000) Tj 0 Tr (12345678) Tj ET",
     b"BT /F1 12 Tf 72 700 Td (ID 1101011990) Tj 3 Tr (XXXX) Tj 0 Tr (03071233) Tj ET",
@@ -166,11 +159,6 @@ def test_pdf_invisible_decoys_missed(content):
     assert found(pdf(content), PDF) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (PDF text drawn out of reading order): a viewer (and copy/paste, pdftotext) puts "
-    "runs on one baseline in order of x; payload._pdf_shown_text keeps content-stream order, "
-    "so '5678' drawn at x=150 before '139 1234 ' at x=72 reads as '5678139 1234' (form "
-    "fillers and table generators draw fields out of order)"))
 @pytest.mark.parametrize("content", [
     b"BT /F1 12 Tf 1 0 0 1 150 700 Tm (5678) Tj 1 0 0 1 72 700 Tm (139 1234 ) Tj ET",
     b"BT /F1 12 Tf 1 0 0 1 180 700 Tm (03071233) Tj 1 0 0 1 72 700 Tm (1101011990) Tj ET",
@@ -250,13 +238,6 @@ def test_hidden_office_text_between_digits_found(body, kind):
     assert kind in found(body, ZIP)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (hidden runs in office documents): Word does not show a run marked <w:vanish/> "
-    "(directly or through its character style) and Writer does not show a span whose style "
-    "says text:display=\"none\"; payload.office_text keeps their text, so a decoy between the "
-    "digits (XXXX in an ID, where X is a check character, or four extra digits in a mobile) "
-    "breaks the number the reader sees; round 6's display:none decoys are read as shown for "
-    "HTML only"))
 @pytest.mark.parametrize("body", [
     docx(run("1101011990") + run("XXXX", HIDDEN) + run("03071233")),
     docx(run("Tel 139") + run("0000", HIDDEN) + run("12345678")),
@@ -1088,13 +1069,6 @@ def test_unencrypted_statement_found():
     assert found(pdf(STATEMENT), PDF) == {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (PDF with an empty user password): a PDF under the Standard security handler with "
-    "no user password (owner password only, to forbid copying or printing) opens in every "
-    "reader without a prompt, but its streams and strings are RC4/AES ciphertext to "
-    "payload._pdf_streams / _pdf_shown_text, which neither derive the key (MD5 of the padding "
-    "string, /O, /P and /ID) nor refuse the body as uninspectable: it is forwarded with the "
-    "ID and mobile unread"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (encrypted_pdf(STATEMENT), PDF),
     (encrypted_pdf(STATEMENT), "application/octet-stream"),
@@ -1130,12 +1104,6 @@ def test_encrypted_zip_is_refused():
     assert result.error is Reason.MALFORMED_PAYLOAD
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS (policy gap, encrypted PDF with a user password): an encrypted ZIP member is "
-    "refused as unreadable, but a PDF whose Standard security handler needs a user password "
-    "(the customer's own 'open password') is inspected as ciphertext, found empty and "
-    "forwarded: 'uninspectable bodies are refused, not waved through' does not reach PDF "
-    "encryption (no /Encrypt check in payload._pdf_streams)"))
 @pytest.mark.parametrize("password", [b"1234", b"19900307", b"S1234567D"],
                          ids=["pin", "birth-date", "nric"])
 def test_password_protected_pdf_forwarded(password):
@@ -1284,9 +1252,6 @@ async def test_e2e_adjacent_encoded_words_kept_in_china(make_gateway, backends):
     assert status != 200 or reply["region"] == "cn"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS end to end (PDF with an empty user password): a bank statement PDF holding a "
-    "mainland ID and mobile, encrypted for permissions only, is forwarded to the sg upstream"))
 async def test_e2e_permissions_only_pdf_kept_in_china(make_gateway, backends):
     gw = await make_gateway()
     status, _, reply = await gw.post(xff=ADDR["SG"], data=encrypted_pdf(STATEMENT),
