@@ -1354,12 +1354,12 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         yield text.replace("+", " ")
     if "%" in text and ("%u" in text or "%U" in text):
         # JavaScript escape() / IIS: %uXXXX, which unescape() and some servers decode.
-        wide = _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
-        if wide != text:
+        unescaped = _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), text)
+        if unescaped != text:
             # (round 19: escape() writes an astral character as its surrogates,
             # "%uD835%uDFCF", which unescape() joins: joined so too)
-            yield (wide.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-                   if _PERCENT_U_HIGH.search(text) else wide)
+            yield (unescaped.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+                   if _PERCENT_U_HIGH.search(text) else unescaped)
     if "=" in text and _QP_MARKS.search(text):
         # Quoted-printable (RFC 2045 s.6.7) that no header declares: a mail body or MIME
         # part pasted as it is, soft line breaks and =XX escapes undone as a MIME decoder
