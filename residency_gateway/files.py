@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import io
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -108,3 +110,67 @@ def write_durable(path: Path, data: bytes, mode: int = 0o644) -> None:
             tmp.unlink()
         raise
     fsync_dir(path.parent)
+
+
+class HeldLock:
+    """The flock on a directory's LOCK file that says one process writes there (a trail's log,
+    a witness's store), and the check that LOCK still names the locked file: a cleanup job
+    that deletes LOCK (tmpreaper, `find -delete` of empty files) let a second process lock a
+    new inode and write beside this one (bad-day round 12)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd: int | None = None
+
+    def _open(self, *, exclusive_create: bool) -> int | None:
+        """A descriptor of LOCK with the flock held, or None when another process holds it.
+        `exclusive_create`: LOCK must not exist yet (taking it back after it was deleted)."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC
+        if exclusive_create:
+            flags |= os.O_EXCL
+        fd = os.open(self.path, flags, 0o600)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(self.path))
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def take(self) -> bool:
+        """Lock LOCK (created if missing); False when another process holds it."""
+        self.fd = self._open(exclusive_create=False)
+        return self.fd is not None
+
+    def check(self, unchanged: Callable[[], bool]) -> str:
+        """"held" when LOCK still names the locked file; "retaken" when LOCK was deleted,
+        `unchanged()` says nothing else wrote meanwhile, and a new LOCK was created and locked
+        before any other process made one; "lost" otherwise (another file there, or written
+        under us): the caller then refuses to write until it is restarted."""
+        assert self.fd is not None
+        held = os.fstat(self.fd)
+        try:
+            named = self.path.stat()
+        except FileNotFoundError:
+            named = None
+        if named is not None and (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino):
+            return "held"
+        if named is None and unchanged():
+            try:
+                fd = self._open(exclusive_create=True)
+            except FileExistsError:  # another process made it first
+                fd = None
+            if fd is not None:
+                os.close(self.fd)
+                self.fd = fd
+                return "retaken"
+        return "lost"
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None

@@ -18,10 +18,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import errno
-import fcntl
 import json
 import os
-import stat
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -35,6 +33,7 @@ from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.trail import Entry, Recovered, Trail, TrailUnavailable, rebuild
 from residency_gateway.files import (
+    HeldLock,
     fsync_dir,
     open_regular,
     open_regular_for_writing,
@@ -141,7 +140,7 @@ class FileTrail(Trail):
         self.segment_max_bytes = segment_max_bytes
         self.segment_max_age_s = segment_max_age_s
         self._fd: int | None = None
-        self._lock_fd: int | None = None
+        self._lock = HeldLock(self.dir / "LOCK")
         self._segment = 0
         self._segment_size = 0
         self._segment_opened = 0.0
@@ -157,70 +156,34 @@ class FileTrail(Trail):
 
     def _open_sync(self) -> Recovered:
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = self._take_lock(exclusive_create=False)
-        if self._lock_fd is None:
+        if not self._lock.take():
             raise TrailUnavailable(f"log {self.log_id} is held by another process")
         try:
             return self._recover()
         except BaseException:
-            os.close(self._lock_fd)  # (refused: the log is not held by this process)
-            self._lock_fd = None
+            self._lock.release()  # (refused: the log is not held by this process)
             raise
-
-    def _take_lock(self, *, exclusive_create: bool) -> int | None:
-        """A descriptor of LOCK with the flock held, or None when another process holds it.
-        `exclusive_create`: LOCK must not exist yet (taking it back after it was deleted)."""
-        path = self.dir / "LOCK"
-        flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC
-        if exclusive_create:
-            flags |= os.O_EXCL
-        fd = os.open(path, flags, 0o600)
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file", str(path))
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return None
-        except BaseException:
-            os.close(fd)
-            raise
-        return fd
 
     def _check_lock(self) -> None:
         """Before each commit batch and each checkpoint: LOCK must still name the file whose
-        flock this process holds. A cleanup job that deletes LOCK (tmpreaper, `find -delete`
-        of empty files) let a second gateway lock a new inode and write the same chain beside
-        this one, forking it (bad-day round 12). If LOCK is gone and nothing else wrote to the
-        log, it is taken back (created anew and locked); if another file is there now, or the
+        flock this process holds (files.HeldLock; bad-day round 12: a deleted LOCK let a
+        second gateway write the same chain beside this one, forking it). If LOCK is gone and
+        nothing else wrote to the log, it is taken back; if another file is there now, or the
         log grew under us, this process refuses to write (no record, no transfer) until it is
         restarted, which re-reads the log."""
-        assert self._lock_fd is not None
-        path = self.dir / "LOCK"
-        held = os.fstat(self._lock_fd)
-        try:
-            named = path.stat()
-        except FileNotFoundError:
-            named = None
-        if named is not None and (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino):
+        state = self._lock.check(self._log_unchanged)
+        if state == "held":
             return
-        if named is None and self._log_unchanged():
-            try:
-                fd = self._take_lock(exclusive_create=True)
-            except FileExistsError:  # another process made it first
-                fd = None
-            if fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = fd
-                log.warning("trail_lock_retaken", log_id=self.log_id, file=str(path))
-                return
+        if state == "retaken":
+            log.warning("trail_lock_retaken", log_id=self.log_id, file=str(self._lock.path))
+            return
         if not self._lock_lost:
             self._lock_lost = True
-            log.error("trail_lock_lost", log_id=self.log_id, file=str(path),
+            log.error("trail_lock_lost", log_id=self.log_id, file=str(self._lock.path),
                       hint="LOCK was deleted or replaced: another process may write this log; "
                            "appends are refused until this gateway restarts")
         raise OSError(errno.ENOLCK, "the log's LOCK file was deleted or replaced: another "
-                      "process may be writing this log", str(path))
+                      "process may be writing this log", str(self._lock.path))
 
     def _log_unchanged(self) -> bool:
         """Nothing but this process wrote to the log since its last write: the segment keeps
@@ -383,7 +346,7 @@ class FileTrail(Trail):
     def _write_sync(self, data: bytes) -> None:
         assert self._fd is not None
         before = self._segment_size
-        if self._lock_fd is not None:
+        if self._lock.fd is not None:
             self._check_lock()  # (nothing written yet: refused, nothing to undo)
         try:
             written = os.write(self._fd, data)
@@ -415,7 +378,7 @@ class FileTrail(Trail):
         await self._run(self._persist_checkpoint_sync, canonical(cp) + b"\n")
 
     def _persist_checkpoint_sync(self, line: bytes) -> None:
-        if self._lock_fd is not None:  # (None only before the log is opened)
+        if self._lock.fd is not None:  # (None only before the log is opened)
             self._check_lock()
         path = self.dir / "checkpoints.jsonl"
         _append_durable(path, line)
@@ -436,9 +399,7 @@ class FileTrail(Trail):
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._lock.release()
 
     # -- retention --------------------------------------------------------------------------
     async def purge(self, retention_days: int, now: dt.datetime) -> list[str]:

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
+import errno
 import json
-import os
 import signal
 import time
 import zlib
@@ -50,7 +49,8 @@ from residency_gateway.audit.witness import (
     origin_hash,
     parse_submission,
 )
-from residency_gateway.files import read_regular
+from residency_gateway.files import HeldLock, read_regular, write_durable
+from residency_gateway.gateway.problem import problem_middleware
 
 log = structlog.get_logger("residency_gateway.witness")
 MAX_BODY = 64 * 1024
@@ -79,22 +79,16 @@ class FileWitnessStore:
     def __init__(self, directory: Path):
         self.dir = Path(directory)
         self._lock = asyncio.Lock()
-        self._lock_fd: int | None = None
+        self._held = HeldLock(self.dir / "LOCK")
 
     async def open(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise OSError(f"witness store {self.dir} is held by another process") from None
-        self._lock_fd = fd
+        self._held = HeldLock(self.dir / "LOCK")  # (a FIFO or directory there: OSError)
+        if not self._held.take():
+            raise OSError(f"witness store {self.dir} is held by another process")
 
     async def close(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._held.release()
 
     def _path(self, origin: str) -> Path:
         return self.dir / f"{origin_hash(origin)}.json"
@@ -108,23 +102,22 @@ class FileWitnessStore:
 
     async def update(self, origin: str, decide: Callable[[Latest | None], Latest]) -> Latest:
         async with self._lock:
+            # LOCK must still name the file this process locked (as a trail's: a deleted LOCK
+            # let a second witness cosign from the same state beside this one); taken back
+            # when deleted and no other process made a new one, else no cosignature
+            state = self._held.check(lambda: True)
+            if state == "retaken":
+                log.warning("witness_lock_retaken", file=str(self._held.path))
+            elif state == "lost":
+                log.error("witness_lock_lost", file=str(self._held.path),
+                          hint="LOCK was replaced: another process may cosign from this store; "
+                               "nothing is cosigned until this witness restarts")
+                raise OSError(errno.ENOLCK, "the witness store's LOCK file was replaced",
+                              str(self._held.path))
             new = decide(await self.get(origin))
             await asyncio.get_running_loop().run_in_executor(
-                None, self._write, self._path(origin), _latest_json(origin, new))
+                None, write_durable, self._path(origin), _latest_json(origin, new), 0o600)
             return new
-
-    def _write(self, path: Path, data: bytes) -> None:
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-        fd = os.open(self.dir, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 PG_SCHEMA = """
@@ -216,6 +209,16 @@ class Witness:
             check_signature(sub, self.trusted)
             origin = sub.checkpoint.origin
             new = await self.store.update(origin, self._cosigned(sub))
+        except OSError as exc:  # the store cannot be read or written: nothing cosigned
+            self.metrics.checkpoints.labels(log=origin, result="store_unavailable").inc()
+            log.error("witness_store_unavailable", log=origin, error=type(exc).__name__,
+                      detail=str(exc)[:300])
+            return 503, "application/problem+json", json.dumps({
+                "type": "urn:residency-gateway:problem:witness_store_unavailable",
+                "title": "Service Unavailable", "status": 503,
+                "reason": "witness_store_unavailable",
+                "detail": "the witness could not read or write its state: nothing was "
+                          "cosigned; submit again later"})
         except Refused as exc:
             self.metrics.checkpoints.labels(log=origin, result=exc.reason).inc()
             if exc.reason in MISBEHAVIOUR:
@@ -235,7 +238,7 @@ class Witness:
 
 
 def witness_app(w: Witness) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[problem_middleware()])
 
     async def add(request: web.Request) -> web.Response:
         status, ctype, body = await w.add_checkpoint(await request.read())
