@@ -17,6 +17,7 @@ import pytest
 from residency_gateway.core.payload import derived_views, inspect_body
 from tests.core.test_redteam_round6 import KEY, TODAY, found
 from tests.core.test_redteam_round13 import line_found
+from tests.core.test_redteam_round19 import cesu8
 
 ID = "110101199003071233"
 MOBILE = "13912345678"
@@ -127,17 +128,6 @@ def js_pairs(value: str, zero: int) -> str:
     return "".join(out)
 
 
-def cesu8(text: str) -> bytes:
-    out = bytearray()
-    for ch in text:
-        cp = ord(ch)
-        if cp <= 0xFFFF:
-            out += ch.encode()
-            continue
-        cp -= 0x10000
-        for half in (0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF)):
-            out += bytes([0xE0 | half >> 12, 0x80 | (half >> 6) & 0x3F, 0x80 | half & 0x3F])
-    return bytes(out)
 
 
 def math(value: str, zero: int) -> str:

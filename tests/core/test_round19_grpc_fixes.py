@@ -18,6 +18,7 @@ import zstandard
 from residency_gateway.core.payload import inspect_body
 from residency_gateway.core.values import Reason
 from tests.core.test_redteam_round6 import KEY, TODAY, found
+from tests.core.test_redteam_round19 import patch, pb_int, pb_str
 
 ID = "110101199003071233"
 MOBILE = "13912345678"
@@ -25,22 +26,10 @@ JSON_PATCH = "application/json-patch+json"
 RNG = random.Random(19)
 
 
-def varint(n: int) -> bytes:
-    out = b""
-    while True:
-        b, n = n & 0x7F, n >> 7
-        if not n:
-            return out + bytes([b])
-        out += bytes([b | 0x80])
 
 
-def pb_str(number: int, text: str | bytes) -> bytes:
-    raw = text.encode() if isinstance(text, str) else text
-    return varint(number << 3 | 2) + varint(len(raw)) + raw
 
 
-def pb_int(number: int, value: int) -> bytes:
-    return varint(number << 3) + varint(value)
 
 
 def frame(message: bytes, flag: int = 0) -> bytes:
@@ -221,8 +210,6 @@ def test_many_prefixed_gzip_records_bounded():
 # JSON Patch parts
 
 
-def patch(*pairs: tuple[str, object], op: str = "add") -> str:
-    return json.dumps([{"op": op, "path": p, "value": v} for p, v in pairs])
 
 
 @pytest.mark.parametrize(("body", "content_type"), [
