@@ -50,7 +50,6 @@ from residency_gateway.audit.witness import (
     parse_submission,
 )
 from residency_gateway.files import HeldLock, read_regular, write_durable
-from residency_gateway.gateway.problem import problem_middleware
 
 log = structlog.get_logger("residency_gateway.witness")
 MAX_BODY = 64 * 1024
@@ -213,12 +212,9 @@ class Witness:
             self.metrics.checkpoints.labels(log=origin, result="store_unavailable").inc()
             log.error("witness_store_unavailable", log=origin, error=type(exc).__name__,
                       detail=str(exc)[:300])
-            return 503, "application/problem+json", json.dumps({
-                "type": "urn:residency-gateway:problem:witness_store_unavailable",
-                "title": "Service Unavailable", "status": 503,
-                "reason": "witness_store_unavailable",
-                "detail": "the witness could not read or write its state: nothing was "
-                          "cosigned; submit again later"})
+            return 503, PROBLEM_JSON, _problem(
+                503, "witness_store_unavailable", "the witness could not read or write its "
+                "state: nothing was cosigned; submit again later")
         except Refused as exc:
             self.metrics.checkpoints.labels(log=origin, result=exc.reason).inc()
             if exc.reason in MISBEHAVIOUR:
@@ -237,8 +233,40 @@ class Witness:
         return 200, "text/plain", mine
 
 
+PROBLEM_JSON = "application/problem+json"
+_TITLES = {500: "Internal Error", 503: "Service Unavailable"}
+
+
+def _problem(status: int, reason: str, detail: str) -> str:
+    """An RFC 9457 body, as the gateway's (the audit package stands below the gateway's
+    shell, so it does not take gateway.problem)."""
+    return json.dumps({"type": "urn:residency-gateway:problem:" + reason,
+                       "title": _TITLES.get(status, "Error"), "status": status,
+                       "detail": detail, "reason": reason})
+
+
+@web.middleware
+async def _errors_as_problems(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The witness's last resort: an unexpected error is a logged 500 problem+json, and a
+    store that cannot be read (latest) a 503 (aiohttp's own 4xx pass as they are)."""
+    try:
+        return await handler(request)  # type: ignore[no-any-return]
+    except web.HTTPException:
+        raise
+    except OSError as exc:
+        log.error("witness_store_unavailable", error=type(exc).__name__, detail=str(exc)[:300])
+        return web.Response(status=503, text=_problem(
+            503, "witness_store_unavailable", "the witness could not read its state"),
+            content_type=PROBLEM_JSON)
+    except Exception as exc:
+        log.error("witness_unhandled_error", error=type(exc).__name__)
+        return web.Response(status=500, text=_problem(
+            500, "internal_error", "the witness failed on this request"),
+            content_type=PROBLEM_JSON)
+
+
 def witness_app(w: Witness) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[problem_middleware()])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_errors_as_problems])
 
     async def add(request: web.Request) -> web.Response:
         status, ctype, body = await w.add_checkpoint(await request.read())

@@ -11,10 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from residency_gateway.audit.note import ED25519, Verifier
 from residency_gateway.audit.signing import generate
-from residency_gateway.audit.witnessd import FileWitnessStore, Witness
+from residency_gateway.audit.witness import origin_hash
+from residency_gateway.audit.witnessd import FileWitnessStore, Witness, witness_app
 from tests.audit.test_witness import LOG_KEY, ORIGIN, body
 
 
@@ -89,3 +91,23 @@ async def test_a_lock_that_is_no_regular_file_refuses_the_start(tmp_path: Path,
         (state / "LOCK").mkdir()
     with pytest.raises(OSError):
         await FileWitnessStore(state).open()
+
+
+async def test_over_http_a_store_it_cannot_read_is_a_503_problem(tmp_path: Path) -> None:
+    """A real witness server on loopback: a state file that became a named pipe answers the
+    checkpoint lookup and a submission with 503 problem+json, never hangs, never a plain 500."""
+    store = FileWitnessStore(tmp_path / "state")
+    w = Witness("witness.test/w1", generate(tmp_path / "wkey"),
+                [Verifier(ORIGIN, ED25519, LOG_KEY.public_key())], store, clock=lambda: 1700000000)
+    server = TestServer(witness_app(w), host="127.0.0.1")
+    async with TestClient(server) as client:
+        async with client.post("/add-checkpoint", data=body(0, 4)) as r:
+            assert r.status == 200
+        (state,) = store.dir.glob("*.json")
+        state.unlink()
+        os.mkfifo(state)
+        async with client.get(f"/{origin_hash(ORIGIN)}/checkpoint") as r:
+            assert r.status == 503 and r.content_type == "application/problem+json"
+            assert (await r.json())["reason"] == "witness_store_unavailable"
+        async with client.post("/add-checkpoint", data=body(4, 8)) as r:
+            assert r.status == 503 and r.content_type == "application/problem+json"
