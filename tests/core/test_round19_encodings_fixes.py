@@ -17,7 +17,7 @@ import pytest
 from residency_gateway.core.payload import derived_views, inspect_body
 from tests.core.test_redteam_round6 import KEY, TODAY, found
 from tests.core.test_redteam_round13 import line_found
-from tests.core.test_redteam_round19 import cesu8
+from tests.core.test_redteam_round19 import b64u, base45, cesu8
 
 ID = "110101199003071233"
 MOBILE = "13912345678"
@@ -240,17 +240,6 @@ def test_views_stay_within_the_layer_limit():
 # QR payload encodings: Base45 (RFC 9285, "HC1:") and SMART Health Card numeric ("shc:/")
 
 
-BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
-
-
-def base45(data: bytes) -> str:
-    out = []
-    for i in range(0, len(data) - 1, 2):
-        n = data[i] * 256 + data[i + 1]
-        out.append(BASE45[n % 45] + BASE45[n // 45 % 45] + BASE45[n // 2025])
-    if len(data) % 2:
-        out.append(BASE45[data[-1] % 45] + BASE45[data[-1] // 45])
-    return "".join(out)
 
 
 def hc1(claims: dict, tagged: bool = True) -> str:
@@ -260,8 +249,6 @@ def hc1(claims: dict, tagged: bool = True) -> str:
     return "HC1:" + base45(zlib.compress(cose))
 
 
-def b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def shc_numeric(payload: dict, chunk: str = "") -> str:
