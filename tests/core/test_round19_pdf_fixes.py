@@ -426,3 +426,18 @@ def test_office_hidden_runs_bounded():
     office_hidden_styles(styles + b"vanish")
     office_shown_text(spans)
     assert time.perf_counter() - start < 5
+
+
+def test_a_pdf_past_the_viewed_text_bound_is_refused_not_read_half(monkeypatch):
+    """README: a PDF with more text streams than MAX_PDF_VIEWED (4 MB) is refused as too
+    complex (a decoy padded past the bound must not skip the viewed reading). The bound is
+    lowered here so the test reads 100 KB, not 4 MB at 1-2 s a MB."""
+    from residency_gateway.core import payload
+    monkeypatch.setattr(payload, "MAX_PDF_VIEWED", 64 * 1024)
+    text = b"BT /F1 12 Tf 72 700 Td (statement line) Tj ET\n"
+    over = inspect_body(pdf(text * (100 * 1024 // len(text))), content_type=PDF, key=KEY,
+                        today=TODAY)
+    assert over.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT, over.note
+    under = inspect_body(pdf(text * (30 * 1024 // len(text)) + b"BT (Tel 13912345678) Tj ET"),
+                         content_type=PDF, key=KEY, today=TODAY)
+    assert under.error is None and under.phones, under.note
