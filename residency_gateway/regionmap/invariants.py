@@ -143,6 +143,15 @@ def check(rmap: RegionMap) -> list[Problem]:
                 problems.append(Problem(("cidr_overrides", j, "network"),
                     f"{b.network} overlaps cidr_overrides[{i}] {a.network} with the same "
                     "jurisdiction; one of them is redundant", severity="warning"))
+    inspect, body = rmap.payload.max_inspect_bytes, rmap.limits.max_body_bytes
+    if inspect > body:
+        # Not wrong (a body past max_body_bytes is refused 413 before inspection matters),
+        # but the map says more than it does: inspection never reads past max_body_bytes.
+        problems.append(Problem(("payload", "max_inspect_bytes"),
+            f"{inspect} is more than limits.max_body_bytes ({body}): bodies past {body} "
+            f"bytes are refused 413, so no body of {body + 1}-{inspect} bytes is ever "
+            "inspected; lower max_inspect_bytes or raise max_body_bytes",
+            severity="warning"))
     return problems
 
 

@@ -236,3 +236,19 @@ def test_published_json_schema_is_current_and_validates_maps():
         validator.validate({**merged, "colour": "red"})
     with pytest.raises(jsonschema.ValidationError):
         validator.validate({"tenants": merged["tenants"]})  # a whole map needs its regions
+
+
+def test_config_check_warns_when_inspection_reaches_past_the_body_limit(tmp_path, capsys):
+    """A map whose max_inspect_bytes is over max_body_bytes loads (the smaller bound rules),
+    but `config check` says where the map promises more than it does."""
+    path = tmp_path / "map.yaml"
+    path.write_text(GOOD + "payload:\n  max_inspect_bytes: 2097152\n"
+                           "limits:\n  max_body_bytes: 1048576\n")
+    assert main(["config", "check", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert f"{path}:16: payload.max_inspect_bytes: warning: 2097152 is more than " \
+           "limits.max_body_bytes (1048576)" in err
+    path.write_text(GOOD + "payload:\n  max_inspect_bytes: 1048576\n"
+                           "limits:\n  max_body_bytes: 1048576\n")
+    assert main(["config", "check", str(path)]) == 0
+    assert "warning" not in capsys.readouterr().err
