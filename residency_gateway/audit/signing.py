@@ -157,5 +157,12 @@ def load_public_keys(paths: Iterable[Path]) -> dict[str, Ed25519PublicKey]:
                 text = read_regular(f, 1 << 20)
             except OSError as exc:
                 raise SigningKeyError(f"{f}: {exc}") from exc
-            out.update(public_keys_from_pem(text, str(f)))
+            found = public_keys_from_pem(text, str(f))
+            if not found:
+                # (an empty .pub: a version before durable key writes, cut by a full disk or a
+                # crash; a key file that silently holds nothing would surface later as "signed
+                # by an unknown key" without naming the file)
+                raise SigningKeyError(f"{f}: holds no PEM public key ({len(text)} bytes): "
+                                      "restore it from the key directory's copy or remove it")
+            out.update(found)
     return out

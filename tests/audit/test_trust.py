@@ -94,3 +94,22 @@ async def test_verify_without_any_trusted_key_is_untrusted_json(file_store, caps
     assert main(["audit", "verify", "--store", str(root), "--json"]) == 2
     out = json.loads(capsys.readouterr().out)
     assert out["result"] == "UNTRUSTED" and "no trusted log key" in out["errors"][0]["message"]
+
+
+async def test_an_empty_public_key_file_is_named_not_skipped(tmp_path: Path, file_store, capsys):
+    """An empty .pub (an older version's key write cut by a full disk) among the auditor's
+    keys: verify exits 2 naming it, not "signed by an unknown key" later. In the store's own
+    keys directory (no --public-key) the finding names it too."""
+    root = await file_store(12)
+    key_dir = tmp_path / "signing"
+    assert main(["audit", "verify", "--store", str(root), "--public-key", str(key_dir)]) == 0
+    capsys.readouterr()
+    empty = key_dir / "0000.pub"
+    empty.write_bytes(b"")
+    assert main(["audit", "verify", "--store", str(root), "--public-key", str(key_dir)]) == 2
+    assert f"{empty}: holds no PEM public key (0 bytes)" in capsys.readouterr().err
+    empty.unlink()
+    stored = next(root.glob("*/keys/*.pub"))
+    stored.write_bytes(b"\n")
+    found = [str(f) for f in verify_store(FileSource(root), None)[0]]
+    assert any(f"{stored}: holds no PEM public key (1 bytes)" in f for f in found), found
