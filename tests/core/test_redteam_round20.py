@@ -1,0 +1,318 @@
+"""Red team round 20: the serializations, containers and placements no earlier round tried,
+and the ordinary numbers of Thai / Malaysian / Indonesian / Japanese / Vietnamese KYC traffic.
+
+Attacked and held: digits of 25 other scripts (Devanagari, Thai, Khmer, Myanmar, Mongolian,
+Tibetan, N'Ko, Adlam, Osmanya, Balinese, Javanese, Sundanese, Ol Chiki, segmented ...),
+Chinese financial numerals (simplified and traditional), 幺/两/拐 phone dictation, circled,
+negative-circled, parenthesized, full-stop, superscript and subscript digits, keycap emoji;
+Unicode TAG characters, variation selectors, bidi controls, Hangul fillers, CGJ, Mongolian
+vowel separator and combining marks between the digits; Content-Encoding stacks (zstd+br,
+gzip x3, br+zstd+gzip+deflate), concatenated zstd frames and gzip members; zip in zip in zip,
+tar.gz in zip, tar.bz2 in tar, bzip2/LZMA zip methods, streamed zip and zip64, EPUB, ODS,
+XLSX inline strings; XML internal-DTD entities (nested, parameter entities, ATTLIST
+defaults); RTF \\uN, \\'hh, GBK \\'hh, groups and control words between digits; JSON5, HJSON,
+TOML, YAML (folded, underscores, !!binary), INI continuations, JS concatenation; tel: URIs
+with ext/phone-context, SIP URIs, vCard 4, WhatsApp JIDs, wa.me / t.me links, 139.com mails;
+an ID in a path, a Content-Disposition / multipart / tus Upload-Metadata / X-File-Name / Slug
+filename, a cookie, a JWT, S3/GCS meta headers; MessagePack/CBOR/BSON integers and floats,
+and the same base64 in JSON; BOM'd JSON, NaN, cbor-seq, msgpack streams and ext types; 7z,
+RAR, lz4, snappy and compress bodies are refused (not forwarded). False positives that held:
+Thai national IDs (plain, dashed, spaced), MyKad, NIK, ICCIDs of SG/ID/VN/TH SIMs, Visa /
+UnionPay cards, Unix time in ms/us/ns, snowflake ids, My Numbers, CCCDs, coordinates,
+Japan Post / Yamato tracking numbers, Japan Post Bank 記号番号, Malaysian, Thai, Vietnamese and
+Japanese mobiles in all their spellings.
+
+Found (strict xfails):
+- FALSE POSITIVE: 15-digit numbers of the region's payment and contract systems (Indonesian
+  virtual accounts and payment codes, PromptPay e-wallet ids, Malay / Thai account words,
+  policy, loan and contract numbers) read as first-generation IDs: the excusing labels are
+  a closed English/Indonesian list.
+- FALSE POSITIVE: IMEIs of 35-prefixed TACs (Samsung, Apple: Fujian's 35xxxx area codes)
+  under the labels SDKs really use (deviceId, device_id, hwid, udid, android_id, an "imeis"
+  array, X-Device-Id, ?deviceId=) read as first-generation IDs.
+- FALSE POSITIVE (refusal): JSON in a declared legacy charset (TIS-620, Shift_JIS, EUC-JP,
+  EUC-KR, GBK, Big5, ISO-8859-1) is refused 400 as "not valid JSON".
+- FALSE POSITIVE (refusal): a form body with unescaped UTF-8 (curl -d "name=Nguyễn Văn An"),
+  even with charset=UTF-8 declared, is refused 400.
+- FALSE POSITIVE (refusal): proto2 groups (wire types 3/4) in a declared protobuf are
+  refused as "not the protobuf its Content-Type declares".
+- MISS: RTF as Word writes it on a Chinese system: \\ucN fallback bytes after \\uN (GBK
+  fallbacks, ANSI digit fallbacks), hidden text (\\v) and ignorable destinations
+  ({\\*\\bkmkstart _GoBack}) between the digits.
+- MISS: multipart/byteranges: the ranges of one resource are read apart (text/csv, text/plain
+  pieces), in order or not.
+- MISS: Apache Avro object container files: deflate-codec blocks are neither inflated nor
+  refused (strings hidden), and Avro / Thrift integer encodings (zigzag long, binary i64,
+  compact i64) in declared bodies.
+- MISS: protobuf packed repeated fields (proto3's default for repeated int64/fixed64/double).
+- MISS: gRPC binary metadata: "-bin" headers are base64 protobuf by protocol; an int64
+  field in them (a custom header, grpc-status-details-bin) is not read.
+- MISS: media text metadata the 4 KB head does not show: PNG zTXt and compressed iTXt, PNG
+  text after IDAT, JPEG XMP after a large EXIF segment.
+- MISS: an archive appended to an image (JPEG + ZIP polyglot, Samsung/Google motion-photo
+  style trailer) is streamed as a JPEG.
+
+End to end through a real gateway (a Singapore client): an Avro OCF upload reaches the sg
+upstream; a Samsung IMEI under deviceId is pinned to cn; a Thai TIS-620 JSON is refused.
+
+What holds is pinned by ordinary tests; what is missed or wrongly read is a strict xfail whose
+reason says why it matters. Nothing here changes the gateway.
+"""
+
+from __future__ import annotations
+
+import base64
+import bz2
+import gzip
+import io
+import json
+import struct
+import tarfile
+import zipfile
+import zlib
+
+import brotli
+import cbor2
+import msgpack
+import pytest
+import zstandard
+
+from residency_gateway.core.payload import inspect_body
+from tests.core.test_fifteen_digit_labels import first_generation_shaped
+from tests.core.test_redteam_round6 import KEY, TODAY, found
+from tests.core.test_redteam_round13 import line_found
+from tests.core.test_redteam_round19 import (
+    FORM,
+    ID,
+    ID2,
+    JSON,
+    MOBILE,
+    MOBILE2,
+    b64,
+    imei,
+    inspected,
+    j,
+    kinds,
+    pb_int,
+    pb_str,
+    varint,
+)
+from tests.helpers import ADDR
+
+TEXT = "text/plain"
+
+
+def digits_in(value: str, zero: int | str) -> str:
+    table = [chr(zero + n) for n in range(10)] if isinstance(zero, int) else zero
+    return "".join(table[int(c)] if c.isdigit() else c for c in value)
+
+
+def with_encoding(body: bytes, coding: str, content_type: str = JSON) -> set[str]:
+    r = inspect_body(body, content_type=content_type, content_encoding=coding, key=KEY,
+                     today=TODAY)
+    assert r.error is None, r.note
+    return kinds(r)
+
+
+def zipped(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def tarred(members: dict[str, bytes], mode: str = "w") -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode=mode) as t:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Digits of other scripts, numerals, and invisible characters between the digits (held)
+
+
+@pytest.mark.parametrize("zero", [0x966, 0xE50, 0x17E0, 0x1040, 0x1810, 0xF20, 0x7C0, 0x1E950,
+                                  0x104A0, 0x9E6, 0xED0, 0x1B50, 0xA9D0, 0x1BB0, 0x1A80, 0x19D0,
+                                  0xAA50, 0xA900, 0x1C50, 0x1946, 0x1090, 0x1FBF0],
+                         ids=lambda z: f"U+{z:04X}")
+def test_digits_of_other_scripts_found(zero):
+    assert found("tel " + digits_in(MOBILE, zero), TEXT) == {"mobile"}
+    assert found(j({"id": digits_in(ID, zero)})) == {"id"}
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("电话 " + digits_in(MOBILE, "零壹贰叁肆伍陆柒捌玖"), "mobile"),
+    ("身份证 " + digits_in(ID, "零壹贰叁肆伍陆柒捌玖"), "id"),
+    ("身分證 " + digits_in(ID, "零壹貳參肆伍陸柒捌玖"), "id"),
+    ("电话 幺三九幺二三四五六七八", "mobile"),
+    ("手机 幺三九幺两三四五六拐八", "mobile"),
+    ("tel " + digits_in(MOBILE, "⓪①②③④⑤⑥⑦⑧⑨"), "mobile"),
+    ("tel " + digits_in(MOBILE, "⓿❶❷❸❹❺❻❼❽❾"), "mobile"),
+    ("tel " + digits_in(MOBILE, "0⑴⑵⑶⑷⑸⑹⑺⑻⑼"), "mobile"),
+    ("tel " + digits_in(MOBILE, "🄀⒈⒉⒊⒋⒌⒍⒎⒏⒐"), "mobile"),
+    ("tel " + digits_in(MOBILE, "⁰¹²³⁴⁵⁶⁷⁸⁹"), "mobile"),
+    ("tel " + digits_in(MOBILE, "₀₁₂₃₄₅₆₇₈₉"), "mobile"),
+    ("tel " + "\ufe0f\u20e3".join(MOBILE), "mobile"),
+], ids=["financial", "financial-id", "financial-traditional", "yao", "yao-liang-guai",
+        "circled", "negative-circled", "parenthesized", "full-stop", "superscript", "subscript",
+        "keycap"])
+def test_numerals_found(text, kind):
+    assert kind in found(text, TEXT)
+
+
+@pytest.mark.parametrize("sep", ["\U000E0031", "\U000E0020", "\ufe0f", "\ufe0e", "\U000E0100",
+                                 "\u202e", "\u2066", "\u2069", "\u061c", "\u034f", "\u180e",
+                                 "\u115f", "\u3164", "\u1160", "\u17b4", "\u0301",
+                                 "\U0001D173"],
+                         ids=["tag-one", "tag-space", "vs16", "vs15", "vs17", "rlo", "lri", "pdi",
+                              "alm", "cgj", "mvs", "hangul-choseong-filler", "hangul-filler",
+                              "hangul-jungseong-filler", "khmer-inherent", "combining-acute",
+                              "music-begin-beam"])
+def test_invisible_characters_between_digits_found(sep):
+    assert found("tel " + sep.join(MOBILE), TEXT) == {"mobile"}
+    assert found(j({"t": sep.join(ID)})) == {"id"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Compression stacks and archives (held)
+
+
+RAW = json.dumps({"name": "Zhang Wei", "tel": MOBILE}).encode()
+
+
+@pytest.mark.parametrize(("body", "coding"), [
+    (brotli.compress(zstandard.ZstdCompressor().compress(RAW)), "zstd, br"),
+    (gzip.compress(gzip.compress(gzip.compress(RAW))), "gzip, gzip, gzip"),
+    (zlib.compress(gzip.compress(zstandard.ZstdCompressor().compress(brotli.compress(RAW)))),
+     "br, zstd, gzip, deflate"),
+    (zstandard.ZstdCompressor().compress(RAW[:20]) + zstandard.ZstdCompressor().compress(RAW[20:]),
+     "zstd"),
+    (gzip.compress(RAW[:20]) + gzip.compress(RAW[20:]), "gzip"),
+    (b"\x50\x2a\x4d\x18\x04\x00\x00\x00skip" + zstandard.ZstdCompressor().compress(RAW), "zstd"),
+], ids=["zstd-br", "gzip-x3", "four-stack", "zstd-frames-split", "gzip-members-split",
+        "zstd-skippable-frame"])
+def test_content_encoding_stacks_found(body, coding):
+    assert with_encoding(body, coding) == {"mobile"}
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (zipped({"x.zip": zipped({"y.zip": zipped({"a.json": RAW})})}), "application/zip"),
+    (zipped({"batch.tar.gz": tarred({"a.json": RAW}, "w:gz")}), "application/zip"),
+    (tarred({"b.tar.bz2": tarred({"a.json": RAW}, "w:bz2")}), "application/x-tar"),
+    (tarred({"a.json": RAW}, "w:xz"), "application/x-xz"),
+    (zipped({"a.json": RAW}, zipfile.ZIP_BZIP2), "application/zip"),
+    (zipped({"a.json": RAW}, zipfile.ZIP_LZMA), "application/zip"),
+    (zipped({"mimetype": b"application/epub+zip",
+             "OEBPS/c1.xhtml": b"<html><body><p>Tel: " + MOBILE.encode() + b"</p></body></html>"}),
+     "application/epub+zip"),
+    (zipped({"content.xml": b'<office:document-content><table:table-cell office:value-type='
+                            b'"float" office:value="1.3912345678E10"><text:p>1.39E+10</text:p>'
+                            b'</table:table-cell></office:document-content>'}),
+     "application/vnd.oasis.opendocument.spreadsheet"),
+    (zipped({"xl/worksheets/sheet1.xml": b'<worksheet><sheetData><row><c r="A1" t="inlineStr">'
+                                         b'<is><r><t>1391234</t></r><r><t>5678</t></r></is></c>'
+                                         b'</row></sheetData></worksheet>'}),
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+], ids=["zip-zip-zip", "targz-in-zip", "tarbz2-in-tar", "tar-xz", "zip-bzip2", "zip-lzma",
+        "epub", "ods-float", "xlsx-inline-runs"])
+def test_archives_found(body, content_type):
+    assert "mobile" in found(body, content_type)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(24) + bz2.compress(RAW), "application/x-7z-compressed"),
+    (b"Rar!\x1a\x07\x01\x00" + bz2.compress(RAW), "application/vnd.rar"),
+    (b"\x04\x22\x4d\x18\x64\x40\xa7\x10\x00\x00\x00xxxx", "application/octet-stream"),
+], ids=["7z", "rar", "lz4"])
+def test_unreadable_archives_refused(body, content_type):
+    assert inspected(body, content_type).error is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Markup, config and URI spellings (held)
+
+
+@pytest.mark.parametrize(("body", "content_type", "kind"), [
+    ('<?xml version="1.0"?><!DOCTYPE k [<!ENTITY p "139"><!ENTITY a "&p;1234">'
+     '<!ENTITY b "5678">]><k><tel>&a;&b;</tel></k>', "application/xml", "mobile"),
+    ('<?xml version="1.0"?><!DOCTYPE k [<!ENTITY % x "<!ENTITY a \'' + MOBILE + '\'>"> %x;]>'
+     "<k>&a;</k>", "application/xml", "mobile"),
+    ('<?xml version="1.0"?><!DOCTYPE k [<!ATTLIST k tel CDATA "' + MOBILE + '">]><k/>',
+     "application/xml", "mobile"),
+    ("{\\rtf1\\ansi Tel: " + "".join(f"\\u{ord(c)}?" for c in MOBILE) + "}", "application/rtf",
+     "mobile"),
+    ("{\\rtf1\\ansi Tel: " + "".join(f"\\'{ord(c):02x}" for c in MOBILE) + "}",
+     "application/rtf", "mobile"),
+    ("{\\rtf1\\ansi\\ansicpg936 " + "".join("\\'%02x\\'%02x" % tuple(chr(0xFF10 + int(c)).encode(
+        "gbk")) for c in MOBILE) + "}", "application/rtf", "mobile"),
+    ("{\\rtf1\\ansi Tel: {\\b 139}{\\i 1234}\\ul0 5678}", "application/rtf", "mobile"),
+    ("{\\rtf1\\ansi ID 110101\\line 19900307\\tab 1233}", "application/rtf", "id"),
+    ("{tel: '139' + '12345678'}", "application/json5", "mobile"),
+    ("{\n  tel: '''\n    1391234\n    5678\n    '''\n}", "application/hjson", "mobile"),
+    ("tel = 139_1234_5678\n", "application/toml", "mobile"),
+    ("[kyc]\ntel = 1391234\\\n5678\n", TEXT, "mobile"),
+    ("tel: >-\n  1391234\n  5678\n", "application/yaml", "mobile"),
+    ("tel: !!binary " + b64(MOBILE) + "\n", "application/yaml", "mobile"),
+    (j({"uri": "tel:+86-139-1234-5678;ext=12"}), JSON, "mobile"),
+    (j({"from": "sip:+86" + MOBILE + "@ims.mnc000.mcc460.3gppnetwork.org;user=phone"}), JSON,
+     "mobile"),
+    ("BEGIN:VCARD\r\nVERSION:4.0\r\nTEL;VALUE=uri;TYPE=cell:tel:+86-139-1234-5678\r\nEND:VCARD\r\n",
+     "text/vcard", "mobile"),
+    (j({"from": "86" + MOBILE + "@s.whatsapp.net", "link": "https://wa.me/86" + MOBILE2}), JSON,
+     "mobile"),
+    (j({"mail": MOBILE + "@139.com"}), JSON, "mobile"),
+], ids=["dtd-nested-entities", "dtd-parameter-entity", "dtd-attlist-default", "rtf-u",
+        "rtf-hex", "rtf-gbk-hex", "rtf-groups", "rtf-line-tab", "json5-concat", "hjson-multiline",
+        "toml-underscores", "ini-continuation", "yaml-folded", "yaml-binary", "tel-uri-ext",
+        "sip-uri", "vcard4-uri", "whatsapp", "mail-139"])
+def test_markup_and_uri_spellings_found(body, content_type, kind):
+    assert kind in found(body, content_type)
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+JWT = (b64u(b'{"alg":"HS256"}') + "." + b64u(j({"sub": "u1", "phone_number": "+86" + MOBILE})
+                                               .encode()) + "." + b64u(b"s" * 32))
+
+
+@pytest.mark.parametrize(("path", "query", "headers", "kind"), [
+    ("/v1/users/" + ID + "/ocr", "", [], "id"),
+    ("/v1/tel/139/1234/5678", "", [], "mobile"),
+    ("/", "", [("Cookie", "id_token=" + JWT)], "mobile"),
+    ("/", "", [("Authorization", "Bearer " + JWT)], "mobile"),
+    ("/", "", [("Content-Disposition", "attachment; filename*=UTF-8''%E8%BA%AB%E4%BB%BD%E8%AF"
+                "%81" + ID + ".jpg")], "id"),
+    ("/", "", [("Upload-Metadata", "filename " + b64("idcard_" + ID + ".jpg")
+                + ",filetype aW1hZ2UvanBlZw==")], "id"),
+    ("/", "", [("X-File-Name", "idcard_" + ID + ".jpg")], "id"),
+    ("/", "", [("x-goog-meta-subject", b64(ID))], "id"),
+    ("/", "", [("Referer", "https://kyc.example.sg/verify?tel=%2B86" + MOBILE)], "mobile"),
+], ids=["path", "path-segments", "jwt-cookie", "jwt-bearer", "content-disposition",
+        "tus-metadata", "x-file-name", "gcs-meta-b64", "referer"])
+def test_request_line_placements_found(path, query, headers, kind):
+    assert kind in line_found(path, query, headers)
+
+
+def test_multipart_filename_found():
+    body = (b'--B\r\nContent-Disposition: form-data; name="front"; filename="' + ID.encode()
+            + b'_front.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xe0JFIF\r\n--B--\r\n')
+    assert "id" in found(body, "multipart/form-data; boundary=B")
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (msgpack.packb({"tel": int(MOBILE)}), "application/msgpack"),
+    (msgpack.packb({"id": 110101900307123}), "application/msgpack"),
+    (cbor2.dumps({"tel": float(MOBILE)}), "application/cbor"),
+    (j({"payload": b64(msgpack.packb({"tel": int(MOBILE)}))}), JSON),
+    (j({"payload": b64(cbor2.dumps({"tel": int(MOBILE)}))}), JSON),
+], ids=["msgpack-int", "msgpack-first-generation", "cbor-float", "msgpack-b64-in-json",
+        "cbor-b64-in-json"])
+def test_binary_json_numbers_found(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
