@@ -316,3 +316,208 @@ def test_multipart_filename_found():
         "cbor-b64-in-json"])
 def test_binary_json_numbers_found(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers of the region's markets (held) and the 15-digit ones read as first-generation IDs
+
+
+def luhn(base: str) -> str:
+    return imei(base)  # (round 19's IMEI check digit is the Luhn digit)
+
+
+def thai_id(base12: str) -> str:
+    return base12 + str((11 - sum(int(d) * (13 - i) for i, d in enumerate(base12)) % 11) % 10)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j({"citizen_id": thai_id("110370207181")}), JSON),
+    (j({"id_card": "1-3910-01234-56-" + thai_id("139100123456")[-1]}), JSON),
+    ("เลขประจำตัวประชาชน 1 3912 34567 81 " + thai_id("139123456781")[-1], TEXT),
+    (j({"ic_no": "900307-14-5678", "mykad": "880101105123"}), JSON),
+    (j({"nik": "3174015203900001", "value": "3273 0147 1290 0003"}), JSON),
+    (j({"iccid": luhn("896501" + "1391234567890"), "sim": luhn("896603" + "1391234567890")}),
+     JSON),
+    (j({"pan": luhn("621391234567890"), "card": "4111 1111 1111 1111"}), JSON),
+    (j({"ts_ms": 1764547200123, "ts_us": 1764547200123456, "ts_ns": 1764547200123456789}),
+     JSON),
+    (j({"my_number": "1391-2345-6789", "cccd": "001203012345"}), JSON),
+    ("お問い合わせ番号 139-12-34567-8 / 送り状番号 1391-2345-6789", TEXT),
+    ("ゆうちょ銀行 記号 13930 番号 1234561 / 記号番号 13910-12345681", TEXT),
+    (j({"phone": "+60 13-912 3456", "alt": "011-3912 3456", "e164": "60139123456"}), JSON),
+    (j({"phone": "+66 81 391 2345", "vn": "0169 123 4567", "jp": "050-1391-2345"}), JSON),
+], ids=["thai-id", "thai-id-dashed", "thai-id-spaced", "mykad", "nik", "iccid", "cards",
+        "epoch-ms-us-ns", "my-number-cccd", "jp-tracking", "jp-post-bank", "my-mobiles",
+        "th-vn-jp-phones"])
+def test_market_numbers_stay_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+@pytest.mark.parametrize("label", ["virtual_account", "so_tai_khoan", "口座番号",
+                                   "serial_number", "imei", "order_id"])
+def test_fifteen_digit_numbers_under_excusing_labels_stay_clean(label):
+    rng = __import__("random").Random(label)
+    for _ in range(10):
+        assert found(j({label: first_generation_shaped(rng)})) == set()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE: a 15-digit number of the region's payment and contract systems is read "
+    "as a first-generation mainland ID (~1 in 80 of them: a provincial prefix and a 19YY date) "
+    "unless its label is on a closed English/Indonesian list: Indonesian virtual-account "
+    "numbers (BRIVA is 15 digits) and Alfamart/Indomaret payment codes, Midtrans bill keys, "
+    "PromptPay e-wallet ids (15 digits), Malay and Thai words for an account, insurance "
+    "policy, loan and contract numbers. Each such request is pinned to China."))
+@pytest.mark.parametrize("label", ["va_number", "vaNumber", "payment_code", "bill_key",
+                                   "promptpay_id", "ewallet_id", "no_akaun", "nombor_akaun",
+                                   "เลขบัญชี", "policy_no", "loan_id", "contract_no",
+                                   "no_kontrak"])
+def test_fifteen_digit_market_numbers_false_positive(label):
+    rng = __import__("random").Random(label)
+    for _ in range(10):
+        assert found(j({label: first_generation_shaped(rng)})) == set()
+
+
+# IMEIs of type-allocation codes beginning 35 (Samsung, Apple...) pass the Luhn check and begin
+# with a Fujian area code (35xxxx); their digits 7-12 are a date about 1 time in 30.
+IMEIS_35 = [imei("35391810122515"), imei("35290611092848"), imei("35684610070786")]
+
+
+def test_imeis_of_35_tacs_under_imei_labels_stay_clean():
+    for value in IMEIS_35:
+        assert found(j({"imei": value, "imei_no": value, "deviceImei": value})) == set()
+        assert found(f"IMEI1: {value}", TEXT) == set()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE: an IMEI of a Samsung or Apple TAC (35xxxxxx, a Fujian area code) whose "
+    "digits 7-12 happen to be a date is read as a first-generation mainland ID under the "
+    "labels device SDKs really send (Android's getDeviceId() is the IMEI): deviceId, "
+    "device_id, hwid, udid, android_id, an 'imeis' array, device.id, a form, a query, an "
+    "X-Device-Id header. ~3% of these phones' liveness requests are pinned to China."))
+@pytest.mark.parametrize("make", [
+    lambda v: found(j({"deviceId": v})),
+    lambda v: found(j({"device_id": v})),
+    lambda v: found(j({"hwid": v})),
+    lambda v: found(j({"udid": v})),
+    lambda v: found(j({"android_id": v})),
+    lambda v: found(j({"imeis": [v, imei("35391810122516")]})),
+    lambda v: found(j({"device": {"id": v, "model": "SM-A546E", "os": "Android 14"}})),
+    lambda v: found("deviceId=" + v, FORM),
+    lambda v: line_found("/v1/liveness", "deviceId=" + v),
+    lambda v: line_found("/", "", [("X-Device-Id", v)]),
+], ids=["deviceId", "device_id", "hwid", "udid", "android_id", "imeis-array", "device-id",
+        "form", "query", "header"])
+def test_imeis_of_35_tacs_false_positive(make):
+    for value in IMEIS_35:
+        assert make(value) == set(), value
+
+
+# ---------------------------------------------------------------------------------------------
+# Ordinary bodies refused
+
+
+@pytest.mark.parametrize("body", [
+    b"\xef\xbb\xbf" + j({"name": "Tan Ah Kow"}).encode(),
+    j({"name": "สมชาย ใจดี"}).encode("utf-16"),
+    b'{"liveness": NaN, "distance": Infinity}',
+], ids=["utf8-bom", "utf16-bom", "python-nan"])
+def test_json_bom_and_python_constants_accepted(body):
+    assert kinds(inspected(body, JSON)) == set()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE (refusal): JSON whose Content-Type declares a legacy national charset is "
+    "refused 400 'not valid JSON': the declared charset is ignored when the body is checked. "
+    "Thai (TIS-620), Japanese (Shift_JIS, EUC-JP), Korean, GBK/Big5 and Latin-1 back ends "
+    "still send these, and the receiver (aiohttp's request.json() among them) reads them by "
+    "the declared charset."))
+@pytest.mark.parametrize(("charset", "name"), [
+    ("tis-620", "สมชาย ใจดี"), ("shift_jis", "山田 太郎"), ("euc-jp", "山田 太郎"),
+    ("euc-kr", "김민준"), ("gbk", "陈伟"), ("big5", "陳偉"), ("iso-8859-1", "José Ramos"),
+])
+def test_json_in_declared_legacy_charset_refused(charset, name):
+    body = json.dumps({"name": name, "score": 0.98}, ensure_ascii=False).encode(charset)
+    result = inspected(body, f"{JSON}; charset={charset}")
+    assert result.error is None, result.note
+    assert kinds(result) == set()
+
+
+def test_form_bodies_with_escapes_and_raw_spaces_accepted():
+    for body in (b"name=Nguy%E1%BB%85n+V%C4%83n+An", b"name=Tan Ah Kow&nric=S1234567D",
+                 b"discount=10%&name=Tan"):
+        assert kinds(inspected(body, FORM)) == set()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE (refusal): a form body with unescaped UTF-8 is refused 400 ('form data "
+    "is ASCII'), even when charset=UTF-8 is declared. curl -d 'name=Nguyễn Văn An', shell "
+    "scripts and several IoT/HTTP clients send them so; the WHATWG form parser and aiohttp "
+    "read them without complaint. Vietnamese, Thai and Japanese names are refused."))
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("name=Nguyễn Văn An&city=Hà Nội", FORM),
+    ("name=สมชาย ใจดี&province=กรุงเทพ", FORM),
+    ("name=山田太郎&kana=ヤマダタロウ", FORM),
+    ("name=Nguyễn Văn An", FORM + "; charset=UTF-8"),
+], ids=["vietnamese", "thai", "japanese", "declared-utf8"])
+def test_form_with_raw_utf8_refused(body, content_type):
+    result = inspected(body.encode(), content_type)
+    assert result.error is None, result.note
+    assert kinds(result) == set()
+
+
+def group(number: int, inner: bytes) -> bytes:
+    """A proto2 group: start-group tag (wire type 3), the fields, end-group tag (4)."""
+    return varint(number << 3 | 3) + inner + varint(number << 3 | 4)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE (refusal): proto2 groups (wire types 3 and 4) are valid protobuf that "
+    "Google's parsers still read, but a declared protobuf holding one is refused 400 as "
+    "'not the protobuf its Content-Type declares'."))
+@pytest.mark.parametrize("body", [
+    pb_str(1, "Tan Ah Kow") + group(2, pb_str(1, "+6591234567") + pb_int(2, 65)),
+    pb_str(1, "Tanaka Hanako") + group(4, pb_str(1, "+81 90-1234-5678")),
+], ids=["sg", "jp"])
+def test_protobuf_groups_refused(body):
+    result = inspected(body, "application/x-protobuf")
+    assert result.error is None, result.note
+    assert kinds(result) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# RTF as Word writes it
+
+
+def rtf(text: str) -> str:
+    return "{\\rtf1\\ansi\\ansicpg936\\deff0 " + text + "}"
+
+
+def gbk_fallback(c: str) -> str:
+    return "".join(f"\\'{b:02x}" for b in c.encode("gbk"))
+
+
+def test_rtf_unicode_with_one_question_mark_found():
+    body = rtf("\\uc1 " + "".join(f"\\u{0xFF10 + int(c) - 65536}?" for c in MOBILE))
+    assert found(body, "application/rtf") == {"mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: RTF's \\ucN says how many fallback characters follow each \\uN for readers without "
+    "Unicode; a reader skips them. Word on a Chinese system writes \\uc2 and the GBK bytes of "
+    "the same character; other writers put the ANSI digit itself as the fallback. The "
+    "fallbacks are read between the digits. Hidden text (\\v) and ignorable destinations "
+    "({\\*\\bkmkstart _GoBack}, which Word puts at the cursor) are read between them too."))
+@pytest.mark.parametrize("body", [
+    rtf("\\uc2 " + "".join(f"\\u{0xFF10 + int(c) - 65536}" + gbk_fallback(chr(0xFF10 + int(c)))
+                           for c in MOBILE)),
+    rtf("\\uc2 " + "".join(f"\\u{0xFF10 + int(c) - 65536}??" for c in MOBILE)),
+    rtf("\\uc1 " + "".join(f"\\u{0xFF10 + int(c) - 65536}{c}" for c in MOBILE)),
+    rtf("Tel: 139{\\v 0000}12345678"),
+    rtf("ID 110101{\\v 0}19900307{\\v 99}1233"),
+    rtf("Tel: 1391234{\\*\\bkmkstart _GoBack}{\\*\\bkmkend _GoBack}5678"),
+], ids=["uc2-gbk-fallback", "uc2-question-marks", "uc1-digit-fallback", "hidden-v",
+        "hidden-v-id", "bookmark-destination"])
+def test_rtf_skipped_text_between_digits_missed(body):
+    assert found(body, "application/rtf") & {"id", "mobile"}
+    assert found(body, "application/octet-stream") & {"id", "mobile"}
