@@ -84,11 +84,11 @@ from tests.core.test_redteam_round13 import line_found
 from tests.core.test_redteam_round19 import (
     FORM,
     ID,
-    ID2,
     JSON,
     MOBILE,
     MOBILE2,
     b64,
+    frame,
     imei,
     inspected,
     j,
@@ -248,8 +248,9 @@ def test_unreadable_archives_refused(body, content_type):
      "mobile"),
     ("{\\rtf1\\ansi Tel: " + "".join(f"\\'{ord(c):02x}" for c in MOBILE) + "}",
      "application/rtf", "mobile"),
-    ("{\\rtf1\\ansi\\ansicpg936 " + "".join("\\'%02x\\'%02x" % tuple(chr(0xFF10 + int(c)).encode(
-        "gbk")) for c in MOBILE) + "}", "application/rtf", "mobile"),
+    ("{\\rtf1\\ansi\\ansicpg936 " + "".join(f"\\'{b:02x}" for c in MOBILE
+                                         for b in chr(0xFF10 + int(c)).encode("gbk")) + "}",
+     "application/rtf", "mobile"),
     ("{\\rtf1\\ansi Tel: {\\b 139}{\\i 1234}\\ul0 5678}", "application/rtf", "mobile"),
     ("{\\rtf1\\ansi ID 110101\\line 19900307\\tab 1233}", "application/rtf", "id"),
     ("{tel: '139' + '12345678'}", "application/json5", "mobile"),
@@ -697,8 +698,7 @@ def test_unpacked_repeated_int64_found():
      "application/x-protobuf"),
     (pb_str(1, "Zhang Wei") + packed(6, struct.pack("<dd", float(MOBILE), 0.5)),
      "application/x-protobuf"),
-    (b"\x00" + struct.pack(">I", 20) + pb_str(1, "Zhang") + packed(4, varint(int(MOBILE))
-                                                                    + varint(1) + varint(2)),
+    (frame(pb_str(1, "Zhang Wei") + packed(4, varint(int(MOBILE)) + varint(1))),
      "application/grpc"),
 ], ids=["int64-two", "int64-one", "e164-int64", "fixed64", "double", "grpc"])
 def test_protobuf_packed_repeated_missed(body, content_type):
@@ -728,3 +728,140 @@ def test_grpc_bin_metadata_strings_found():
 ], ids=["custom", "unpadded", "libphonenumber-shape", "status-details"])
 def test_grpc_bin_metadata_integers_missed(header):
     assert line_found("/kyc.Verify/Compare", "", [header]) == {"mobile"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Media: text metadata past the 4 KB head, and archives appended to an image
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def noise(n: int, seed: int = 20) -> bytes:
+    return bytes((seed * 7919 + i * 104729 + (i * i) % 251) % 256 for i in range(n))
+
+
+def png(*chunks: bytes, w: int = 64, h: int = 96) -> bytes:
+    pixels = b"".join(b"\x00" + noise(w, row) for row in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + b"".join(chunks) + png_chunk(b"IDAT", zlib.compress(pixels))
+            + png_chunk(b"IEND", b""))
+
+
+def png_text_after_idat(text: bytes) -> bytes:
+    body = png()
+    return body[:-12] + png_chunk(b"tEXt", b"Comment\x00" + text) + body[-12:]
+
+
+JFIF = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+EXIF_WITH_THUMBNAIL = b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00" + noise(6000)
+
+
+def jpeg_segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def jpeg(*segments: bytes) -> bytes:
+    scan = noise(2000).replace(b"\xff", b"\xfe")
+    return (JFIF + b"".join(segments) + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + scan
+            + b"\xff\xd9")
+
+
+XMP = (b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF>"
+       b"<rdf:Description><dc:description>ID " + ID.encode() + b"</dc:description>"
+       b"</rdf:Description></rdf:RDF></x:xmpmeta>")
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (png(png_chunk(b"tEXt", b"Comment\x00tel " + MOBILE.encode())), "image/png"),
+    (jpeg(jpeg_segment(0xFE, b"tel " + MOBILE.encode())), "image/jpeg"),
+    (jpeg(jpeg_segment(0xE1, XMP)), "image/jpeg"),
+], ids=["png-text-first", "jpeg-comment-first", "jpeg-xmp-first"])
+def test_media_metadata_in_head_found(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: media text metadata is read only in a file's first 4 KB, and only as it stands: "
+    "PNG zTXt and compressed iTXt chunks (PIL's PngInfo with zip=True, exiftool) are deflate; "
+    "PNG allows text chunks after the image data (libpng writes them there when asked); a "
+    "phone's EXIF segment with its embedded thumbnail is 6-30 KB, so an XMP description or a "
+    "JPEG comment after it is never read."))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (png(png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"tel " + MOBILE.encode()))),
+     "image/png"),
+    (png(png_chunk(b"iTXt", b"Description\x00\x01\x00zh\x00\xe6\x8f\x8f\xe8\xbf\xb0\x00"
+                   + zlib.compress(("身份证 " + ID).encode()))), "image/png"),
+    (png_text_after_idat(b"tel " + MOBILE.encode()), "image/png"),
+    (jpeg(jpeg_segment(0xE1, EXIF_WITH_THUMBNAIL), jpeg_segment(0xE1, XMP)), "image/jpeg"),
+    (jpeg(jpeg_segment(0xE1, EXIF_WITH_THUMBNAIL), jpeg_segment(0xFE, b"tel " + MOBILE.encode())),
+     "image/jpeg"),
+], ids=["png-ztxt", "png-itxt-compressed", "png-text-after-idat", "jpeg-xmp-after-exif",
+        "jpeg-comment-after-exif"])
+def test_media_metadata_past_head_missed(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+SMALL_JPEG = JFIF + b"\xff\xd9"
+ARCHIVE = zipped({"subject.json": RAW})
+
+
+def test_jpeg_with_appended_text_found():
+    assert found(SMALL_JPEG + b"tel " + MOBILE.encode(), "image/jpeg") == {"mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: an image followed by an archive (a JPEG + ZIP polyglot; motion photos already "
+    "append a second file after the JPEG's end marker) is streamed as an image: the "
+    "archive after the end of the image is neither read nor refused, in a raw body or a "
+    "multipart part. A plain text trailer is found; a compressed one is not."))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (SMALL_JPEG + ARCHIVE, "image/jpeg"),
+    (SMALL_JPEG + ARCHIVE, "application/zip"),
+    (png() + ARCHIVE, "image/png"),
+    (SMALL_JPEG + gzip.compress(RAW), "image/jpeg"),
+    (b'--B\r\nContent-Disposition: form-data; name="front"; filename="front.jpg"\r\n'
+     b"Content-Type: image/jpeg\r\n\r\n" + SMALL_JPEG + ARCHIVE + b"\r\n--B--\r\n",
+     "multipart/form-data; boundary=B"),
+], ids=["jpeg-zip", "jpeg-zip-declared-zip", "png-zip", "jpeg-gzip", "multipart-part"])
+def test_archive_appended_to_image_missed(body, content_type):
+    assert found(body, content_type) == {"mobile"}
+
+
+# ---------------------------------------------------------------------------------------------
+# End to end: what the findings do to a Singapore client's request through a real gateway
+
+
+@pytest.mark.xfail(strict=True, reason="MISS: a deflate Avro file reaches the sg upstream")
+async def test_e2e_avro_upload_kept_in_china(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=avro_ocf([SG_RECORD, CN_RECORD]),
+                                     headers={"Content-Type": "application/avro"})
+    assert status != 200 or reply["region"] == "cn"
+
+
+@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE: a Samsung IMEI pins the request to cn")
+async def test_e2e_samsung_device_id_goes_overseas(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(
+        xff=ADDR["SG"], json_body={"deviceId": IMEIS_35[0], "model": "SM-A546E",
+                                   "liveness": {"score": 0.97}})
+    assert (status, reply["region"]) == (200, "sg")
+
+
+@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE (refusal): TIS-620 JSON is refused 400")
+async def test_e2e_thai_legacy_json_goes_overseas(make_gateway, backends):
+    gw = await make_gateway()
+    body = json.dumps({"name": "สมชาย ใจดี", "score": 0.98}, ensure_ascii=False).encode("tis-620")
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=body,
+                                     headers={"Content-Type": "application/json; charset=tis-620"})
+    assert status == 200, reply
+    assert reply["region"] == "sg"
+
+
+async def test_e2e_clean_avro_upload_goes_overseas(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=avro_ocf([SG_RECORD]),
+                                     headers={"Content-Type": "application/avro"})
+    assert (status, reply["region"]) == (200, "sg")
