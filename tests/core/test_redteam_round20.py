@@ -66,6 +66,7 @@ import bz2
 import gzip
 import io
 import json
+import plistlib
 import struct
 import tarfile
 import zipfile
@@ -728,6 +729,81 @@ def test_grpc_bin_metadata_strings_found():
 ], ids=["custom", "unpadded", "libphonenumber-shape", "status-details"])
 def test_grpc_bin_metadata_integers_missed(header):
     assert line_found("/kyc.Verify/Compare", "", [header]) == {"mobile"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Apple binary property lists and Excel binary workbooks (XLSB)
+
+
+FIRST_GENERATION = "110101900307123"  # area 110101, born 1990-03-07, sequence 123
+
+
+def plist(value: dict, fmt: plistlib.PlistFormat = plistlib.FMT_BINARY) -> bytes:
+    return plistlib.dumps(value, fmt=fmt)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (plist({"name": "Zhang Wei", "phone": int(MOBILE)}, plistlib.FMT_XML), "application/x-plist"),
+    (plist({"doc": {"fg": int(FIRST_GENERATION)}}, plistlib.FMT_XML), "application/x-plist"),
+    (plist({"name": "张伟", "phone": "１３９１２３４５６７８"}), "application/x-bplist"),
+    (plist({"name": "Zhang Wei", "phone": MOBILE}), "application/octet-stream"),
+], ids=["xml-integer", "xml-first-generation", "binary-utf16-string", "binary-ascii-string"])
+def test_plist_found(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: an Apple binary property list (bplist00: what iOS SDKs, NSKeyedArchiver and "
+    "device-check/MDM payloads send) keeps integers as big-endian binary numbers and reals "
+    "as IEEE doubles; it is not decoded as MessagePack/CBOR/BSON are, so a phone or a "
+    "first-generation ID stored as a number is never read. The XML plist of the same "
+    "dictionary is found."))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (plist({"name": "Zhang Wei", "phone": int(MOBILE)}), "application/x-plist"),
+    (plist({"name": "Zhang Wei", "phone": int(MOBILE)}), "application/x-bplist"),
+    (plist({"name": "Zhang Wei", "msisdn": 8600000000000 + int(MOBILE2)}),
+     "application/octet-stream"),
+    (plist({"name": "Zhang Wei", "phone": float(MOBILE)}), "application/x-plist"),
+    (plist({"doc": {"fg": int(FIRST_GENERATION)}}), "application/x-plist"),
+], ids=["int", "int-bplist-type", "e164-int-undeclared", "real", "first-generation-int"])
+def test_binary_plist_numbers_missed(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+def biff12(kind: int, data: bytes) -> bytes:
+    """An XLSB record: type and size as 7-bit varints, then the data."""
+    return varint(kind) + varint(len(data)) + data
+
+
+def xlsb_sheet(*cells: bytes) -> bytes:
+    return zipped({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"",
+                   "xl/worksheets/sheet1.bin": biff12(0x81, b"") + biff12(0x91, b"")
+                   + biff12(0, struct.pack("<IIHB", 0, 0, 0, 0) + bytes(3)) + b"".join(cells)
+                   + biff12(0x92, b"") + biff12(0x82, b"")})
+
+
+XLSB = "application/vnd.ms-excel.sheet.binary.macroEnabled.12"
+
+
+def test_xlsb_strings_found():
+    text = "电话 " + MOBILE
+    cell = biff12(6, struct.pack("<III", 0, 0, len(text)) + text.encode("utf-16-le"))
+    assert found(xlsb_sheet(cell), XLSB) == {"mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: an Excel binary workbook (.xlsb, used for large batch uploads) keeps numeric "
+    "cells as 8-byte doubles (BrtCellReal, BrtFmlaNum): a phone column typed as numbers, or "
+    "a 15-digit first-generation ID (within Excel's 15-digit precision), is never read. "
+    "The same cells in XLSX/ODS XML and in SQLite REAL columns are."))
+@pytest.mark.parametrize(("cell", "content_type"), [
+    (biff12(5, struct.pack("<IId", 1, 0, float(MOBILE))), XLSB),
+    (biff12(5, struct.pack("<IId", 1, 0, float(MOBILE))), "application/octet-stream"),
+    (biff12(5, struct.pack("<IId", 2, 0, float(FIRST_GENERATION))), XLSB),
+    (biff12(9, struct.pack("<IId", 1, 0, float(MOBILE2)) + bytes(2)), XLSB),
+], ids=["real-cell", "real-cell-undeclared", "first-generation", "formula-result"])
+def test_xlsb_numeric_cells_missed(cell, content_type):
+    assert found(xlsb_sheet(cell), content_type) & {"id", "mobile"}
 
 
 # ---------------------------------------------------------------------------------------------
