@@ -282,8 +282,24 @@ def pytest_configure(config: pytest.Config) -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
 
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Bytes that are not short printable ASCII (a gzip stream, whose header holds the time;
+    random bytes) are named by argument and length: `make test` runs the suite in two xdist
+    workers, which must collect the same test ids (duplicates get pytest's numbered suffix)."""
+    if isinstance(val, bytes | bytearray) and (
+            len(val) > 64 or not all(32 <= c < 127 for c in val)):
+        return f"{argname}-{len(val)}B"
+    if isinstance(val, str) and len(val) > 48:  # (keys and tokens made when collected)
+        return f"{argname}-{len(val)}"
+    return None
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The last line of defence: the session fails if any child of pytest is still running."""
+    """The last line of defence: the session fails if any child of pytest is still running.
+    (Under xdist each worker checks its own children; the controller's are the workers.)"""
+    if getattr(session.config.option, "dist", "no") != "no" and \
+            not hasattr(session.config, "workerinput"):
+        return
     left = live_children()
     if left:
         text = describe(left)
