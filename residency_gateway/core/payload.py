@@ -3323,6 +3323,7 @@ def validate_form(data: bytes, charset: str | None = None) -> str:
 
 
 _NAMELESS_PAIR = re.compile(r"(?:^|&)=")
+_LATIN1_DIGITS = re.compile(rb"[\xb2\xb3\xb9\xbc-\xbe]")  # ² ³ ¹ ¼ ½ ¾ in ISO-8859-1
 # Codecs whose decoding is not linear in its input (punycode's is quadratic): no body's charset
 _SLOW_CODECS = frozenset({"punycode"})
 
@@ -3808,11 +3809,19 @@ class _Inspection:
                 self._json_readings(name, doc, tree)
         elif ctype == "application/x-www-form-urlencoded":
             text = validate_form(data, charset := charset_of(content_type))
-            if not data.isascii() and (utf8 := text.encode("utf-8", "replace")) != data:
+            utf8 = text.encode("utf-8", "replace")
+            if not data.isascii() and utf8 != data:
                 # Round 20: raw bytes of another charset than UTF-8, as UTF-8 text: every
                 # reading a UTF-8 form has (the declared reading below is one of many)
                 self.add_text(f"{label}/{_codec_name(charset)}", utf8, None, plus=True,
                               depth=depth)
+            if not data.isascii() and _LATIN1_DIGITS.search(data) is not None and (
+                    latin := data.decode("latin-1").encode()) != utf8:
+                # Round 20: a servlet container reads a form's raw bytes as ISO-8859-1 unless
+                # told otherwise, where a UTF-8 continuation byte is a superscript digit or a
+                # fraction ("ù" is C3 B9, "Ã¹": "ù3912345678" shows ¹3912345678): so read
+                # too (raw bytes were refused before, so never read one way and sent on)
+                self.add_text(f"{label}/latin-1", latin, None, plus=True, depth=depth)
             if "]=" in text or "%5D=" in text or "%5d=" in text:
                 reordered = _grouped_params(text, reordered_only=True)
                 if reordered:

@@ -231,6 +231,27 @@ def test_mobiles_in_raw_utf8_forms_are_found():
         assert found(body, FORM) == {"mobile"}, body
 
 
+@pytest.mark.parametrize("body", [
+    "tel=ù3912345678", "name=x&tel=Ź3912345678&", "id=ù10101199003071233",
+    "note=call+ù3912345678+now&name=Lê",
+], ids=["c3-b9", "c5-b9", "id", "in-words"])
+@pytest.mark.parametrize("params", ["", "; charset=UTF-8"])
+def test_raw_utf8_read_as_latin1_by_a_servlet_is_read_so(body, params):
+    """UTF-8 continuation bytes B2, B3, B9 are superscript digits in ISO-8859-1, a servlet
+    container's default: "ù3912345678" is "Ã¹3912345678" there."""
+    assert found(body, FORM + params) & {"id", "mobile"}
+
+
+@pytest.mark.parametrize("body", [
+    "name=สมชาย ใจดี&tel=081-234-5678&id=1101700207531&province=กรุงเทพ",
+    "ชื่อ=ไพโรจน์&โทร=0812345678&หมายเหตุ=ๆ3912345&",
+    "name=Nguyễn Văn Ưng&sđt=0912345678&cccd=001090001234",
+    "name=Zoë Ørsted&iban=DK5000400440116243&note=ù½ ¼ ¾",
+], ids=["thai", "thai-keys", "vietnamese", "latin"])
+def test_raw_utf8_forms_of_the_region_stay_clean(body):
+    assert found(body, FORM) == set()
+
+
 @pytest.mark.parametrize(("body", "ctype"), [
     ("name=陈伟".encode("gbk"), FORM),  # raw GBK, no charset: no UTF-8
     ("name=陈伟".encode("gbk"), FORM + "; charset=utf-8"),
