@@ -901,10 +901,16 @@ def _declared_reading(data: bytes, charset: str) -> str | None:
     replacing it quietly; a warning is not a failure of the request (and under -W error it
     would be an exception), so none is let out: "replace" already stands for what cannot be
     read."""
+    try:
+        name = codecs.lookup(python_codec(charset)).name
+    except LookupError:
+        return None
+    if name in _SLOW_CODECS:  # (round 20: charset=punycode made 360 KB of text take 2.4 s)
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return data.decode(charset, "replace")
+            return data.decode(name, "replace")
         except (LookupError, ValueError):
             return None
 
@@ -3304,15 +3310,96 @@ def validate_json(data: bytes) -> Any:
     return None
 
 
-def validate_form(data: bytes) -> None:
-    """application/x-www-form-urlencoded, strictly: ASCII, well-formed percent escapes."""
+def validate_form(data: bytes, charset: str | None = None) -> str:
+    """application/x-www-form-urlencoded as the WHATWG URL standard parses it (s.5.1), as
+    aiohttp, PHP and servlet containers read it; returns its text. Round 20: raw bytes are text
+    in the declared charset, UTF-8 when none is (curl -d "name=Nguyễn Văn An", browsers and
+    IoT clients send them so: they were refused as not ASCII); an empty pair (a trailing,
+    leading or doubled "&") is skipped and a name without "=" is a field with an empty value
+    (urllib's strict_parsing, chosen only to refuse bad encoding, refused both: hand-built
+    bodies end in "&"). Percent escapes are left to the readings: every parser takes a "%"
+    that escapes nothing as text, and escaped bytes may be a legacy charset's (GBK forms).
+    Refused still: bytes that are no text in the charset, and a pair with no name ("=x"),
+    which no form encoder writes and parsers read apart (WHATWG keeps an empty name, PHP drops
+    the pair)."""
+    text = data.decode("ascii") if data.isascii() else charset_text(data, charset, "form data")
+    if _NAMELESS_PAIR.search(text) is not None:
+        raise PayloadError("body is not valid form data (a field with no name)")
+    return text
+
+
+_NAMELESS_PAIR = re.compile(r"(?:^|&)=")
+_LATIN1_DIGITS = re.compile(rb"[\xb2\xb3\xb9\xbc-\xbe]")  # ² ³ ¹ ¼ ½ ¾ in ISO-8859-1
+# Codecs whose decoding is not linear in its input (punycode's is quadratic): no body's charset
+_SLOW_CODECS = frozenset({"punycode"})
+
+
+# Round 20: labels of the WHATWG Encoding Standard (what browsers, and Java or .NET receivers,
+# take) that Python's codec registry lacks, as Python's codec of the same bytes: a Thai Windows
+# client's "windows-874", a Japanese one's "windows-31j", UCS-2 as Windows names it, ...
+_CHARSET_LABELS = {
+    **dict.fromkeys(("windows-874", "dos-874", "iso885911"), "cp874"),
+    **dict.fromkeys(("windows-31j", "x-sjis"), "cp932"),
+    **dict.fromkeys(("x-euc-jp", "cseucpkdfmtjapanese"), "euc_jp"),
+    **dict.fromkeys(("windows-949", "ks_c_5601-1989", "ksc_5601", "cseuckr", "csksc56011987",
+                     "iso-ir-149"), "cp949"),
+    **dict.fromkeys(("x-gbk", "gb_2312", "gb_2312-80", "csgb2312"), "gbk"),
+    **dict.fromkeys(("cn-big5", "x-x-big5"), "big5hkscs"),
+    **{f"x-cp125{n}": f"cp125{n}" for n in range(9)},
+    "iso88591": "latin-1", "iso88592": "iso8859_2", "csisolatin9": "iso8859_15",
+    "sun_eu_greek": "iso8859_7", "koi": "koi8_r", "koi8": "koi8_r", "koi8-ru": "koi8_u",
+    **dict.fromkeys(("iso-8859-6-e", "iso-8859-6-i", "csiso88596e", "csiso88596i"), "iso8859_6"),
+    **dict.fromkeys(("iso-8859-8-e", "iso-8859-8-i", "csiso88598e", "csiso88598i", "visual",
+                     "logical"), "iso8859_8"),
+    **dict.fromkeys(("mac", "x-mac-roman", "csmacintosh"), "mac_roman"),
+    **dict.fromkeys(("x-mac-cyrillic", "x-mac-ukrainian"), "mac_cyrillic"),
+    **dict.fromkeys(("ucs-2", "csunicode", "iso-10646-ucs-2", "unicode", "unicodefeff"),
+                    "utf-16-le"),
+    "unicodefffe": "utf-16-be",
+    **dict.fromkeys(("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"),
+                    "utf-8"),
+}
+
+
+def python_codec(charset: str) -> str:
+    """The name Python decodes a declared charset by (a WHATWG label it lacks mapped)."""
+    name = charset.strip().lower()
+    return _CHARSET_LABELS.get(name, name)
+
+
+def _codec_name(charset: str | None) -> str:
+    """Python's name of a charset a client declared (safe in a note or label), "charset"
+    when it has none."""
     try:
-        text = data.decode("ascii")
-        # Escapes may encode a legacy charset (GBK forms): only the syntax is checked here.
-        urllib.parse.parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text),
-                               errors="replace")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PayloadError(f"body is not valid form data ({type(exc).__name__})") from None
+        return codecs.lookup(python_codec(charset or "utf-8")).name
+    except LookupError:
+        return "charset"
+
+
+def charset_text(data: bytes, charset: str | None, what: str) -> str:
+    """Round 20: the text of a `what` (JSON, form data) body read strictly in its declared
+    charset, as its receiver reads it (aiohttp's request.json() and post(), a servlet's
+    getParameter): TIS-620, Shift_JIS, EUC-JP, EUC-KR, GBK, Big5, Latin-1, windows-125x,
+    UTF-16/32, ...; UTF-8 when none is declared. Raises PayloadError when Python has no text
+    codec by that name or the bytes are no text in it (the note names Python's codec, never
+    the client's spelling of it nor a byte)."""
+    unread = PayloadError(f"body is not valid {what} (its declared charset is none the gateway "
+                          "reads)")
+    try:
+        name = codecs.lookup(python_codec(charset or "utf-8")).name
+    except LookupError:
+        raise unread from None
+    if name in _SLOW_CODECS:
+        raise unread
+    with warnings.catch_warnings():  # (see _declared_reading: the escape codecs warn)
+        warnings.simplefilter("ignore")
+        try:
+            return data.decode(name)
+        except LookupError:  # (a bytes-to-bytes codec: base64, zlib, ...)
+            raise unread from None
+        except ValueError:  # (UnicodeDecodeError, a bad escape)
+            raise PayloadError(f"body is not valid {what} (bytes that are not {name} "
+                               "text)") from None
 
 
 def _param(header: str, name: str) -> str | None:
@@ -3723,28 +3810,26 @@ class _Inspection:
             return
         if (ctype == "application/json" or ctype.endswith("+json")) and (
                 not ctype.startswith("application/grpc")):  # (gRPC+json: framed, below)
-            tree = validate_json(data)
-            if (words := ocr_word_runs(data, tree)) is not None:
-                # Round 18: OCR results as lists of character or word objects with their boxes
-                # (Baidu's chars, PaddleOCR, Textract WORD blocks, Rekognition detections): the
-                # box numbers stand between the digits the objects spell
-                self.view(f"{label}/ocr-words", words)
-            if (phone := phone_objects(data)) is not None:
-                # Round 17: a phone stored as an object of parts, in whatever key order (a
-                # writer that sorts keys puts area_code before country_code before number)
-                self.view(f"{label}/phone-objects", phone)
-            if tree is None and data.lstrip()[:1] == b"[":
-                tree = _lenient_json(data)  # (a patch with a number orjson refuses, 1e400)
-            if (patched := json_patch_document(tree)) is not None:
-                # Round 19: RFC 6902 operations that each set one part of a value
-                # ("/phone/area_code", "/id/1", "/id/-"): the document their paths build
-                self.view(f"{label}/json-patch", patched.decode())
-                if (phone := phone_objects(patched)) is not None:
-                    self.view(f"{label}/json-patch/phone-objects", phone)
+            for name, doc, tree in self._json_documents(label, data, charset_of(content_type),
+                                                        depth):
+                self._json_readings(name, doc, tree)
         elif ctype == "application/x-www-form-urlencoded":
-            validate_form(data)
-            if b"]=" in data or b"%5D=" in data or b"%5d=" in data:
-                reordered = _grouped_params(data.decode("ascii"), reordered_only=True)
+            text = validate_form(data, charset := charset_of(content_type))
+            utf8 = text.encode("utf-8", "replace")
+            if not data.isascii() and utf8 != data:
+                # Round 20: raw bytes of another charset than UTF-8, as UTF-8 text: every
+                # reading a UTF-8 form has (the declared reading below is one of many)
+                self.add_text(f"{label}/{_codec_name(charset)}", utf8, None, plus=True,
+                              depth=depth)
+            if not data.isascii() and _LATIN1_DIGITS.search(data) is not None and (
+                    latin := data.decode("latin-1").encode()) != utf8:
+                # Round 20: a servlet container reads a form's raw bytes as ISO-8859-1 unless
+                # told otherwise, where a UTF-8 continuation byte is a superscript digit or a
+                # fraction ("ù" is C3 B9, "Ã¹": "ù3912345678" shows ¹3912345678): so read
+                # too (raw bytes were refused before, so never read one way and sent on)
+                self.add_text(f"{label}/latin-1", latin, None, plus=True, depth=depth)
+            if "]=" in text or "%5D=" in text or "%5d=" in text:
+                reordered = _grouped_params(text, reordered_only=True)
                 if reordered:
                     # Round 8: fields indexed out of order as a framework binds them, one
                     # list per name in index order, as the query string's are read (a form
@@ -3779,6 +3864,64 @@ class _Inspection:
         for n, charset in enumerate(later_charsets(content_type)):
             self.add_text(f"{label}~charset[{n}]", data, charset,
                           plus=ctype == "application/x-www-form-urlencoded", depth=depth)
+
+    def _json_documents(self, label: str, data: bytes, charset: str | None, depth: int
+                        ) -> list[tuple[str, bytes, Any]]:
+        """A declared JSON body as the documents a receiver may parse, each (label, UTF-8 or
+        UTF-16/32 bytes, orjson's tree or None): the bytes as RFC 8259 reads them (UTF-8, a
+        BOM's or detected UTF-16/32), and (round 20) the text of its declared charset when
+        that is another (TIS-620, Shift_JIS, EUC-JP, EUC-KR, GBK, Big5, Latin-1,
+        windows-125x, UTF-7 ...: refused 400 as "not valid JSON" before), as UTF-8, with
+        every reading a UTF-8 body has. Refused (PayloadError) when neither is JSON, or the
+        body is none and its charset unknown or its bytes no text in it."""
+        docs: list[tuple[str, bytes, Any]] = []
+        try:
+            docs.append((label, data, validate_json(data)))
+        except PayloadError:
+            if charset is None:
+                raise
+        if charset is None or (docs and data.isascii()):
+            return docs  # (ASCII: the same text in every charset a JSON receiver takes)
+        try:
+            text = charset_text(data, charset, "JSON")
+        except PayloadError:
+            if docs:  # (a receiver that ignores the charset, as RFC 8259 says: read so)
+                return docs
+            raise
+        utf8 = text.encode("utf-8", "replace")
+        if utf8 == data:
+            return docs
+        name = f"{label}/{_codec_name(charset)}"
+        try:
+            tree = validate_json(utf8)
+        except PayloadError:
+            if docs:
+                return docs
+            raise PayloadError("body is not valid JSON, nor in its declared charset "
+                               f"({_codec_name(charset)})") from None
+        self.produce(len(utf8))
+        self.add_text(name, utf8, None, depth=depth)
+        return [*docs, (name, utf8, tree)]
+
+    def _json_readings(self, label: str, data: bytes, tree: Any) -> None:
+        """The readings of a JSON document's structure (its text is read by add_text)."""
+        if (words := ocr_word_runs(data, tree)) is not None:
+            # Round 18: OCR results as lists of character or word objects with their boxes
+            # (Baidu's chars, PaddleOCR, Textract WORD blocks, Rekognition detections): the
+            # box numbers stand between the digits the objects spell
+            self.view(f"{label}/ocr-words", words)
+        if (phone := phone_objects(data)) is not None:
+            # Round 17: a phone stored as an object of parts, in whatever key order (a
+            # writer that sorts keys puts area_code before country_code before number)
+            self.view(f"{label}/phone-objects", phone)
+        if tree is None and data.lstrip()[:1] == b"[":
+            tree = _lenient_json(data)  # (a patch with a number orjson refuses, 1e400)
+        if (patched := json_patch_document(tree)) is not None:
+            # Round 19: RFC 6902 operations that each set one part of a value
+            # ("/phone/area_code", "/id/1", "/id/-"): the document their paths build
+            self.view(f"{label}/json-patch", patched.decode())
+            if (phone := phone_objects(patched)) is not None:
+                self.view(f"{label}/json-patch/phone-objects", phone)
 
     def _serialized(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the
@@ -4500,7 +4643,8 @@ def _grouped_params(query: str, reordered_only: bool = False) -> str:
         bracket = name.rfind("[") if name.endswith("]") else -1
         if bracket >= 0:  # "id[]", "id[2]", "a[b][c]" (the last bracket only)
             last = name[bracket + 1:-1]
-            index = int(last) if last.isdigit() and len(last) < 6 else n
+            # (isdecimal: a superscript is isdigit() and no int(); a raw UTF-8 form, round 20)
+            index = int(last) if last.isdecimal() and len(last) < 6 else n
             name = name[:bracket]
         groups.setdefault(name, []).append((index, n, value))
     return " ".join(f"{name}=" + ",".join(v for _, _, v in sorted(items))

@@ -10,8 +10,9 @@ malformed (a receiver could not read it either), as a declared JSON body is.
 
 Protobuf has no schema here: its wire format is walked (field numbers, varints, fixed
 64/32-bit numbers, length-delimited fields read as nested messages where they parse whole,
-else as bytes), with a varint read both plain and zigzag (sint64). It is decoded only when
-declared: random bytes often parse as a few protobuf fields.
+else as bytes; round 20: proto2 groups as nested messages), with a varint read both plain
+and zigzag (sint64). It is decoded only when declared: random bytes often parse as a few
+protobuf fields.
 
 gRPC and gRPC-web bodies (application/grpc, grpc+proto, grpc-web, grpc-web-text, ...) are
 length-prefixed messages: `grpc_frames` takes them apart (round 19: the 5-byte prefix read as a
@@ -271,10 +272,22 @@ def _varint(data: bytes, i: int) -> tuple[int, int] | None:
 
 def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
     """The fields of a protobuf message that `data` is whole; None if it is not one."""
+    got = _protobuf_fields(data, 0, depth, None)
+    return None if got is None or got[1] != len(data) else got[0]
+
+
+def _protobuf_fields(data: bytes, i: int, depth: int, group: int | None
+                     ) -> tuple[list[_Field], int] | None:
+    """The fields from `data[i:]` to its end, or (`group`: the number of an open proto2 group)
+    to that group's end tag, and where they stop; None if they are no protobuf. Round 20: a
+    group (wire type 3 opens it, 4 with the same number closes it) is a nested message whose
+    fields are read as any other's (groups are deprecated, but proto2 senders and Google's
+    parsers still use them: a declared protobuf holding one was refused 400); an end tag
+    with no group open, or another group's, or a group never closed, is no protobuf. Groups
+    nest at most MAX_DEPTH deep, as length-delimited messages are read at most so deep."""
     if depth > MAX_DEPTH:
         return None
     fields: list[_Field] = []
-    i = 0
     while i < len(data):
         key = _varint(data, i)
         if key is None:
@@ -312,9 +325,17 @@ def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
             # (a string may parse as fields too: both readings)
             nested = _protobuf(chunk, depth + 1) if chunk else None
             fields.append(_Field(number, [nested, chunk] if nested else chunk))
-        else:  # groups (3, 4) are deprecated; 6 and 7 do not exist
+        elif wire == 3:  # a group opens: its fields, to its own end tag
+            inner = _protobuf_fields(data, i, depth + 1, number)
+            if inner is None:
+                return None
+            members, i = inner
+            fields.append(_Field(number, members))
+        elif wire == 4:  # a group ends: the open one's, or this is no protobuf
+            return (fields, i) if number == group else None
+        else:  # 6 and 7 do not exist
             return None
-    return fields
+    return None if group is not None else (fields, i)
 
 
 def _joined_segments(tag: int, values: list[Any]) -> Any:

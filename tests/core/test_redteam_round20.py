@@ -449,12 +449,6 @@ def test_json_bom_and_python_constants_accepted(body):
     assert kinds(inspected(body, JSON)) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE (refusal): JSON whose Content-Type declares a legacy national charset is "
-    "refused 400 'not valid JSON': the declared charset is ignored when the body is checked. "
-    "Thai (TIS-620), Japanese (Shift_JIS, EUC-JP), Korean, GBK/Big5 and Latin-1 back ends "
-    "still send these, and the receiver (aiohttp's request.json() among them) reads them by "
-    "the declared charset."))
 @pytest.mark.parametrize(("charset", "name"), [
     ("tis-620", "สมชาย ใจดี"), ("shift_jis", "山田 太郎"), ("euc-jp", "山田 太郎"),
     ("euc-kr", "김민준"), ("gbk", "陈伟"), ("big5", "陳偉"), ("iso-8859-1", "José Ramos"),
@@ -472,11 +466,6 @@ def test_form_bodies_with_escapes_and_raw_spaces_accepted():
         assert kinds(inspected(body, FORM)) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE (refusal): a form body with unescaped UTF-8 is refused 400 ('form data "
-    "is ASCII'), even when charset=UTF-8 is declared. curl -d 'name=Nguyễn Văn An', shell "
-    "scripts and several IoT/HTTP clients send them so; the WHATWG form parser and aiohttp "
-    "read them without complaint. Vietnamese, Thai and Japanese names are refused."))
 @pytest.mark.parametrize(("body", "content_type"), [
     ("name=Nguyễn Văn An&city=Hà Nội", FORM),
     ("name=สมชาย ใจดี&province=กรุงเทพ", FORM),
@@ -489,12 +478,6 @@ def test_form_with_raw_utf8_refused(body, content_type):
     assert kinds(result) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE (refusal): a form body with an empty pair (a trailing or leading '&', "
-    "'&&') or a key without '=' (a checkbox flag) is refused 400: the form is parsed with "
-    "strict_parsing. Hand-built bodies (string concatenation in a loop, shell scripts, "
-    "embedded SDKs) end in '&' all the time; the WHATWG parser, PHP and aiohttp skip empty "
-    "pairs and read a bare key as an empty value."))
 @pytest.mark.parametrize("body", [
     b"name=Tan+Ah+Kow&nric=S1234567D&", b"&name=Tan+Ah+Kow", b"name=Tan&&nric=S1234567D",
     b"consent&name=Tan+Ah+Kow", b"name=Tan+Ah+Kow&consent",
@@ -510,10 +493,6 @@ def group(number: int, inner: bytes) -> bytes:
     return varint(number << 3 | 3) + inner + varint(number << 3 | 4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE (refusal): proto2 groups (wire types 3 and 4) are valid protobuf that "
-    "Google's parsers still read, but a declared protobuf holding one is refused 400 as "
-    "'not the protobuf its Content-Type declares'."))
 @pytest.mark.parametrize("body", [
     pb_str(1, "Tan Ah Kow") + group(2, pb_str(1, "+6591234567") + pb_int(2, 65)),
     pb_str(1, "Tanaka Hanako") + group(4, pb_str(1, "+81 90-1234-5678")),
@@ -1011,7 +990,6 @@ async def test_e2e_samsung_device_id_goes_overseas(make_gateway, backends):
     assert (status, reply["region"]) == (200, "sg")
 
 
-@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE (refusal): TIS-620 JSON is refused 400")
 async def test_e2e_thai_legacy_json_goes_overseas(make_gateway, backends):
     gw = await make_gateway()
     body = json.dumps({"name": "สมชาย ใจดี", "score": 0.98}, ensure_ascii=False).encode("tis-620")
