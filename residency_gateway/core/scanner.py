@@ -802,7 +802,7 @@ _GENERIC_LABEL_WORDS = frozenset((
 # Words that label a 15-digit number only with a generic word beside them ("va_number",
 # "no_bil", "pay_code"): alone they are too short to say so ("va" is Vietnamese "and" typed
 # without its accent, "bil" a Malay list's "No.").
-_SHORT_LABEL_WORDS = frozenset(("va", "pay", "bil", "acc", "rek", "txn", "mid", "hw"))
+_SHORT_LABEL_WORDS = frozenset(("va", "pay", "bil", "acc", "rek", "txn", "mid"))
 _LATIN_LABEL_WORDS = frozenset((
     # English
     "account", "accounts", "acct", "payment", "payments", "repayment", "paycode",
@@ -817,8 +817,7 @@ _LATIN_LABEL_WORDS = frozenset((
     # Malay
     "akaun", "polisi", "resit", "tempahan", "invois", "bayaran",
     # Vietnamese typed without its accents (the two-word ones below)
-    "stk",
-) + tuple(_SHORT_LABEL_WORDS))
+    "stk", *_SHORT_LABEL_WORDS))
 # Two-word labels (Vietnamese; English "e wallet"), matched on the last two words.
 _LABEL_PAIRS = frozenset((
     "tai khoan", "don hang", "hoa don", "hop dong", "khoan vay", "bien lai", "dat cho",
@@ -841,13 +840,17 @@ _SCRIPT_LABEL_WORDS = tuple(dict.fromkeys(_prepared(w.encode()).decode() for w i
 _DEVICE_LABEL_WORDS = frozenset(("device", "devices", "deviceid", "hwid", "hw", "hardware",
                                  "udid", "android", "androidid", "handset", "equipment", "esn",
                                  "imeisv"))
-_LABEL_CUT = re.compile(r"[,;&|\n\r\u3001]")
+# (a line's end is a field's, unless the line ends with a colon: "imeis:\n  - ...")
+_LABEL_CUT = re.compile(r"[,;&|\u3001]|(?<![:\s])[ \t]*[\r\n]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_LABEL_TOKENS = re.compile(r"[^\W\d_]+|\d+")
+# (a word's letters, or digits; a dash between two non-ASCII letters is the long vowel mark
+# as the text is read, "ロ-ン", not kebab-case's)
+_LABEL_TOKENS = re.compile(r"(?:[^\W\d_]|(?<=[^\x00-\x7f])-(?=[^\W\d_\x00-\x7f]))+|\d+")
 _LABEL_REACH = 48
-# What stands between the items of a list of numbers ('", "', ", ", "] [", a line's indent):
+# What stands between the items of a list of numbers ('", "', ", ", "] [", a line's indent,
+# a YAML item's dash):
 # a 15-digit number in a list has the list's label (an "imeis" array, "imei_list").
-_LIST_GAP = re.compile(rb"[\s\"',;\[\]()]{1,24}")
+_LIST_GAP = re.compile(rb"[\s\"',;\[\]()-]{1,24}")
 _NO_LABEL, _DEVICE_LABEL, _NUMBER_LABEL = 0, 1, 2
 
 
@@ -857,11 +860,8 @@ def _label_kind(data: bytes, start: int) -> int:
     number (_DEVICE_LABEL: an IMEI if its Luhn digit holds), or nothing (_NO_LABEL). At most
     _LABEL_REACH bytes are read (one small decode and split: ~3 us, once per 15-digit run)."""
     text = data[max(0, start - _LABEL_REACH):start].decode("utf-8", "ignore")
-    cut = None
-    for cut in _LABEL_CUT.finditer(text):
-        pass
-    if cut is not None:
-        text = text[cut.end():]
+    cuts = _LABEL_CUT.split(text)  # (the last field's text: a few pieces at most)
+    text = cuts[-1]
     words = _LABEL_TOKENS.findall(_CAMEL.sub(" ", text).lower())
     k = len(words) - 1
     while k >= 0 and (words[k] in _GENERIC_LABEL_WORDS
@@ -881,6 +881,28 @@ def _label_kind(data: bytes, start: int) -> int:
     if not word.isascii() and any(w in word for w in _SCRIPT_LABEL_WORDS):
         return _NUMBER_LABEL
     return _NO_LABEL
+
+
+def _fifteen_digit_label(data: bytes, start: int, carried: tuple[int, int]) -> int:
+    """The label of the 15-digit number (or run of numbers) at `start` (see _label_kind): a
+    word of the round-13 list or a device word before it (_NUMBER_LABEL), its own label, or
+    that of the list it goes on (`carried`: the end and label of the 15-digit number before
+    it, with only a list's separators between them)."""
+    if _context(data, start, _DEVICE_WORDS) or _context(data, start, _FIFTEEN_DIGIT_WORDS):
+        return _NUMBER_LABEL
+    kind = _label_kind(data, start)
+    if kind == _NO_LABEL and carried[0] >= 0 and start - carried[0] <= 24 and \
+            _LIST_GAP.fullmatch(data, carried[0], start):
+        kind = carried[1]
+    return kind
+
+
+def _labelled_other(kind: int, digits: str, data: bytes, start: int) -> bool:
+    """Whether a 15-digit number with label `kind` is that, not a first-generation ID: a
+    payment or contract number's label, or a device's and its Luhn digit holds; an ID's own
+    label (_STRONG_ID_WORDS, within _ID_LABEL_REACH) wins over either."""
+    return (kind == _NUMBER_LABEL or (kind == _DEVICE_LABEL and _luhn_ok(digits))) and \
+        not _context(data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH)
 
 
 def labels_other_number(name: str) -> bool:
@@ -3668,15 +3690,9 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             # payment card's, and an ID so labelled was not read)
             first_gen_device = False
             if len(groups[0]) == 15:
-                kind = _NUMBER_LABEL if (_context(data, start, _DEVICE_WORDS) or _context(
-                    data, start, _FIFTEEN_DIGIT_WORDS)) else _label_kind(data, start)
-                if kind == _NO_LABEL and carried[0] >= 0 and _LIST_GAP.fullmatch(
-                        data, carried[0], start):
-                    kind = carried[1]  # (round 20: the next item of a labelled list)
+                kind = _fifteen_digit_label(data, start, carried)
                 carried = (end, kind)
-                first_gen_device = (kind == _NUMBER_LABEL or (
-                    kind == _DEVICE_LABEL and _luhn_ok(groups[0]))) and not _context(
-                        data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH)
+                first_gen_device = _labelled_other(kind, groups[0], data, start)
             token = _id_token(groups[0].upper(), start, today) if (
                 resident_ids and not first_gen_device
                 and (first_generation or len(groups[0]) != 15)) else None
@@ -3714,6 +3730,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             continue
         used = [False] * len(groups)
         sizes = [len(g) for g in groups]
+        run_label: int | None = None  # (found when a 15-digit group stands alone, once a run)
         code_apart = plus and (_code_apart(groups) or _signed_amount(
             data, start, start + len(groups[0])))  # (a run starts with its first group)
         if resident_ids:
@@ -3728,6 +3745,15 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     continue
                 if len(joined) == 15 and _amex_card(sizes[i:j + 1], joined, data, start):
                     continue
+                if len(joined) == 15 and i == j:
+                    # Round 20: a list of 15-digit numbers after one label ("imeis:\n  - ...\n
+                    # - ...", "IMEI 35391810122515 5 / ...") is one run of groups: each number
+                    # alone has the run's label, as an unbroken number has its own.
+                    if run_label is None:
+                        run_label = _fifteen_digit_label(data, start, carried)
+                        carried = (end, run_label)
+                    if _labelled_other(run_label, joined, data, start):
+                        continue
                 if len(joined) == 15 and i and _a_fraction(data, start, end, i):
                     # Round 18: the digits after a decimal point ("brightness":
                     # 22.646366050515294; a face embedding's floats have 15-17) are no
