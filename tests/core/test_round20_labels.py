@@ -237,7 +237,7 @@ def test_a_run_of_numbers_keeps_its_label_only_for_numbers_alone():
     # (a 6-6-3 grouping is a first-generation ID's own: the label excuses a number alone)
     assert found("policy_no: 110101 900307 123", TEXT) == {"id"}
     assert found("deviceId " + " ".join(shaped("run", luhn=False)[:3]), TEXT) == {"id"}
-    assert found("身份证 " + " / ".join(IMEIS_35 + [ID15]), TEXT) == {"id"}
+    assert found("身份证 " + " / ".join([*IMEIS_35, ID15]), TEXT) == {"id"}
 
 
 def test_other_headers_still_read_alone():
