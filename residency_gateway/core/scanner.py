@@ -848,8 +848,8 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _LABEL_TOKENS = re.compile(r"(?:[^\W\d_]|(?<=[^\x00-\x7f])-(?=[^\W\d_\x00-\x7f]))+|\d+")
 _LABEL_REACH = 48
 # What stands between the items of a list of numbers ('", "', ", ", "] [", a line's indent,
-# a YAML item's dash):
-# a 15-digit number in a list has the list's label (an "imeis" array, "imei_list").
+# a YAML item's dash): a 15-digit number in a list has the list's label (an "imeis" array,
+# "imei_list").
 _LIST_GAP = re.compile(rb"[\s\"',;\[\]()-]{1,24}")
 _NO_LABEL, _DEVICE_LABEL, _NUMBER_LABEL = 0, 1, 2
 
@@ -3746,9 +3746,9 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 if len(joined) == 15 and _amex_card(sizes[i:j + 1], joined, data, start):
                     continue
                 if len(joined) == 15 and i == j:
-                    # Round 20: a list of 15-digit numbers after one label ("imeis:\n  - ...\n
-                    # - ...", "IMEI 35391810122515 5 / ...") is one run of groups: each number
-                    # alone has the run's label, as an unbroken number has its own.
+                    # Round 20: a list of 15-digit numbers after one label (a YAML list under
+                    # "imeis:", "IMEI <a> / <b>") is one run of groups: each number alone
+                    # has the run's label, as an unbroken number has its own.
                     if run_label is None:
                         run_label = _fifteen_digit_label(data, start, carried)
                         carried = (end, run_label)
