@@ -65,6 +65,7 @@ from residency_gateway.core.scanner import (
     digit_run_spans,
     has_said_digit,
     is_digit_like,
+    labels_other_number,
     may_hold_identifier,
     normalise,
     says_digits,
@@ -4473,7 +4474,11 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
         if read:
             if lname == "cookie":
                 cookies.append(value)
-            base.append((f"header:{lname}" if _safe_label(lname) else "header", value))
+            # (round 20: a header whose name labels a 15-digit number as another than an ID,
+            # "X-Device-Id: <an IMEI>", "X-VA-Number: ...", is read with its name before it, as
+            # a body's key is: the value alone was read as a first-generation ID)
+            base.append((f"header:{lname}" if _safe_label(lname) else "header",
+                         f"{lname}: {value}" if _labelling_name(lname) else value))
             if len(value) <= MAX_FIELD_BYTES and (_any_digit(value)
                                                   or says_digits(value.encode("utf-8", "replace"))):
                 fields.append(f"{lname}: {value}")
@@ -4678,6 +4683,11 @@ def _any_digit(text: str) -> bool:
     if text.isascii():
         return _ASCII_DIGIT.search(text) is not None
     return any(c.isdigit() for c in text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _labelling_name(name: str) -> bool:
+    return len(name) <= 64 and labels_other_number(name)
 
 
 @functools.lru_cache(maxsize=1024)

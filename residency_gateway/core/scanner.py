@@ -784,6 +784,136 @@ _FIFTEEN_DIGIT_WORDS = _any_of(b"npwp", b"rekening", b"norek", b"no_rek", b"acco
                                "đơn hàng", "口座", "注文", "請求")
 
 
+# Round 20: the labels of the region's payment and contract numbers, many of them 15 digits
+# (BRIVA virtual accounts, Alfamart/Indomaret payment codes, PromptPay e-wallet ids, policy,
+# loan and contract numbers, receipts, bills, bookings), which the closed list above left read
+# as first-generation IDs (about 1 in 80 of them: a provincial prefix and a 19YY date). A
+# label is read as a word list (keys split at camelCase, snake, kebab and dots: "vaNumber",
+# "no_akaun", "bill-key", "device.id") and only the label nearest the number counts: generic
+# words ("no", "id", "number", "code", "番号" ...) are passed over to the word they qualify,
+# any other word stops the search ("loan": {"borrower_id": ...} says nothing of the loan),
+# and a field's separator (, ; & a line end) ends the label, so another field's label does
+# not reach over ({"loan_id": 5, "value": ...}). Latin words whole; Thai, Japanese and
+# Chinese words inside a token (no spaces between their words); Vietnamese in its letters.
+_GENERIC_LABEL_WORDS = frozenset((
+    "no", "nos", "nr", "nbr", "num", "number", "numbers", "nomor", "nombor", "id", "ids",
+    "code", "codes", "key", "ref", "reference", "value", "val", "so", "số", "ma", "mã", "kode",
+    "the", "of", "your", "番号", "号", "号码", "號碼", "编号", "編號", "เลข", "เลขท", "หมายเลข"))
+# Words that label a 15-digit number only with a generic word beside them ("va_number",
+# "no_bil", "pay_code"): alone they are too short to say so ("va" is Vietnamese "and" typed
+# without its accent, "bil" a Malay list's "No.").
+_SHORT_LABEL_WORDS = frozenset(("va", "pay", "bil", "acc", "rek", "txn", "mid"))
+_LATIN_LABEL_WORDS = frozenset((
+    # English
+    "account", "accounts", "acct", "payment", "payments", "repayment", "paycode",
+    "bill", "bills", "billing", "billkey", "receipt", "receipts", "booking", "bookings",
+    "reservation", "policy", "policies", "loan", "loans", "contract", "contracts", "invoice",
+    "order", "orders", "transaction", "trx", "tracking", "waybill", "awb", "shipment",
+    "consignment", "promptpay", "ewallet", "wallet", "merchant", "npwp", "norek",
+    # Indonesian
+    "rekening", "akun", "tagihan", "pembayaran", "bayar", "polis", "pinjaman", "kontrak",
+    "kwitansi", "kuitansi", "struk", "pemesanan", "reservasi", "transaksi", "pesanan", "resi",
+    "faktur", "pajak", "briva",
+    # Malay
+    "akaun", "polisi", "resit", "tempahan", "invois", "bayaran",
+    # Vietnamese typed without its accents (the two-word ones below)
+    "stk", *_SHORT_LABEL_WORDS))
+# Two-word labels (Vietnamese; English "e wallet"), matched on the last two words.
+_LABEL_PAIRS = frozenset((
+    "tai khoan", "don hang", "hoa don", "hop dong", "khoan vay", "bien lai", "dat cho",
+    "dat phong", "thanh toan", "giao dich", "van don", "e wallet",
+    "tài khoản", "đơn hàng", "hóa đơn", "hoá đơn", "hợp đồng", "khoản vay", "biên lai",
+    "đặt chỗ", "đặt phòng", "thanh toán", "giao dịch", "vận đơn"))
+# Thai (as the text is read: without its vowel marks), Japanese and Chinese label words,
+# found inside a token.
+_SCRIPT_LABEL_WORDS = tuple(dict.fromkeys(_prepared(w.encode()).decode() for w in (
+    "บัญชี", "กรมธรรม์", "สัญญา", "ใบเสร็จ", "พร้อมเพย์", "การจอง", "ชำระ", "เงินกู้",
+    "สินเชื่อ", "ใบแจ้งหนี้", "คำสั่งซื้อ", "ธุรกรรม", "พัสดุ", "เลขที่บิล",
+    "口座", "注文", "請求", "契約", "証券番号", "保険", "ローン", "融資", "借入", "領収", "予約",
+    "決済", "支払", "払込", "取引", "伝票", "追跡", "問い合わせ番号", "受付番号",
+    "订单", "訂單", "保单", "保單", "合同", "发票", "發票", "运单", "運單", "账户", "帳戶")))
+# Device labels (Android's getDeviceId() is the IMEI; SDKs send it as deviceId, device_id,
+# hwid, udid, android_id, device.id, X-Device-Id): under one, a 15-digit number whose Luhn
+# check digit holds is an IMEI (an IMEI's last digit is its Luhn digit; a first-generation ID
+# passes the check one time in ten, so the label and the check together must say it).
+# ("imei", "meid" and "serial" excuse any 15-digit number: see _DEVICE_WORDS.)
+_DEVICE_LABEL_WORDS = frozenset(("device", "devices", "deviceid", "hwid", "hw", "hardware",
+                                 "udid", "android", "androidid", "handset", "equipment", "esn",
+                                 "imeisv"))
+# (a line's end is a field's, unless the line ends with a colon: "imeis:\n  - ...")
+_LABEL_CUT = re.compile(r"[,;&|\u3001]|(?<![:\s])[ \t]*[\r\n]")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# (a word's letters, or digits; a dash between two non-ASCII letters is the long vowel mark
+# as the text is read, "ロ-ン", not kebab-case's)
+_LABEL_TOKENS = re.compile(r"(?:[^\W\d_]|(?<=[^\x00-\x7f])-(?=[^\W\d_\x00-\x7f]))+|\d+")
+_LABEL_REACH = 48
+# What stands between the items of a list of numbers ('", "', ", ", "] [", a line's indent,
+# a YAML item's dash): a 15-digit number in a list has the list's label (an "imeis" array,
+# "imei_list").
+_LIST_GAP = re.compile(rb"[\s\"',;\[\]()-]{1,24}")
+_NO_LABEL, _DEVICE_LABEL, _NUMBER_LABEL = 0, 1, 2
+
+
+def _label_kind(data: bytes, start: int) -> int:
+    """What the label nearest before the 15-digit number at `start` says it is (see
+    _LATIN_LABEL_WORDS): another of the region's 15-digit numbers (_NUMBER_LABEL), a device's
+    number (_DEVICE_LABEL: an IMEI if its Luhn digit holds), or nothing (_NO_LABEL). At most
+    _LABEL_REACH bytes are read (one small decode and split: ~3 us, once per 15-digit run)."""
+    text = data[max(0, start - _LABEL_REACH):start].decode("utf-8", "ignore")
+    cuts = _LABEL_CUT.split(text)  # (the last field's text: a few pieces at most)
+    text = cuts[-1]
+    words = _LABEL_TOKENS.findall(_CAMEL.sub(" ", text).lower())
+    k = len(words) - 1
+    while k >= 0 and (words[k] in _GENERIC_LABEL_WORDS
+                      or (words[k].isdigit() and len(words[k]) <= 2)):
+        k -= 1
+    if k < 0:
+        return _NO_LABEL
+    word = words[k]
+    if word in _DEVICE_LABEL_WORDS:
+        return _DEVICE_LABEL
+    if word in _SHORT_LABEL_WORDS:
+        # (a generic word after it, passed over above, or before it)
+        beside = k < len(words) - 1 or (k and words[k - 1] in _GENERIC_LABEL_WORDS)
+        return _NUMBER_LABEL if beside else _NO_LABEL
+    if word in _LATIN_LABEL_WORDS or (k and f"{words[k - 1]} {word}" in _LABEL_PAIRS):
+        return _NUMBER_LABEL
+    if not word.isascii() and any(w in word for w in _SCRIPT_LABEL_WORDS):
+        return _NUMBER_LABEL
+    return _NO_LABEL
+
+
+def _fifteen_digit_label(data: bytes, start: int, carried: tuple[int, int]) -> int:
+    """The label of the 15-digit number (or run of numbers) at `start` (see _label_kind): a
+    word of the round-13 list or a device word before it (_NUMBER_LABEL), its own label, or
+    that of the list it goes on (`carried`: the end and label of the 15-digit number before
+    it, with only a list's separators between them)."""
+    if _context(data, start, _DEVICE_WORDS) or _context(data, start, _FIFTEEN_DIGIT_WORDS):
+        return _NUMBER_LABEL
+    kind = _label_kind(data, start)
+    if kind == _NO_LABEL and carried[0] >= 0 and start - carried[0] <= 24 and \
+            _LIST_GAP.fullmatch(data, carried[0], start):
+        kind = carried[1]
+    return kind
+
+
+def _labelled_other(kind: int, digits: str, data: bytes, start: int) -> bool:
+    """Whether a 15-digit number with label `kind` is that, not a first-generation ID: a
+    payment or contract number's label, or a device's and its Luhn digit holds; an ID's own
+    label (_STRONG_ID_WORDS, within _ID_LABEL_REACH) wins over either."""
+    return (kind == _NUMBER_LABEL or (kind == _DEVICE_LABEL and _luhn_ok(digits))) and \
+        not _context(data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH)
+
+
+def labels_other_number(name: str) -> bool:
+    """Whether a field's name (a header's) labels a 15-digit number under it as another than
+    a first-generation ID: a device's (an IMEI, if its Luhn digit holds) or one of the
+    region's payment and contract numbers (see _label_kind)."""
+    data = name.encode("utf-8", "replace")[-_LABEL_REACH:]
+    return _label_kind(data, len(data)) != _NO_LABEL or _context(
+        data, len(data), _DEVICE_WORDS) or _context(data, len(data), _FIFTEEN_DIGIT_WORDS)
+
+
 # Japan's corporate number (法人番号: a check digit, then 12 digits) and the invoice
 # registration number every Japanese receipt prints since 2023-10 ("T" and the corporate
 # number): about 1 in 1,300 begins 86 then 1[3-9], the unbroken "8613912345678" spelling of a
@@ -3514,6 +3644,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
     if ascii_digits(data) < 8:
         return  # fewer than 8 digits in all: no identifier (decided in C)
     spend = budget.spend if budget is not None else None
+    carried = (-1, _NO_LABEL)  # (the end and label of the last 15-digit number: a list's)
     for start, end in _clean_runs(data):
         if fields is not None and not _joins(fields, start, end):
             continue  # as the reading before joining has it
@@ -3557,10 +3688,11 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 continue  # (the digits of a short hex id: round 13 and 18's false positives)
             # (an ID's own label wins: "id_card" holds a card word, which was taken for a
             # payment card's, and an ID so labelled was not read)
-            first_gen_device = len(groups[0]) == 15 and (
-                _context(data, start, _DEVICE_WORDS)
-                or _context(data, start, _FIFTEEN_DIGIT_WORDS)) and not _context(
-                    data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH)
+            first_gen_device = False
+            if len(groups[0]) == 15:
+                kind = _fifteen_digit_label(data, start, carried)
+                carried = (end, kind)
+                first_gen_device = _labelled_other(kind, groups[0], data, start)
             token = _id_token(groups[0].upper(), start, today) if (
                 resident_ids and not first_gen_device
                 and (first_generation or len(groups[0]) != 15)) else None
@@ -3598,6 +3730,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             continue
         used = [False] * len(groups)
         sizes = [len(g) for g in groups]
+        run_label: int | None = None  # (found when a 15-digit group stands alone, once a run)
         code_apart = plus and (_code_apart(groups) or _signed_amount(
             data, start, start + len(groups[0])))  # (a run starts with its first group)
         if resident_ids:
@@ -3612,6 +3745,15 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     continue
                 if len(joined) == 15 and _amex_card(sizes[i:j + 1], joined, data, start):
                     continue
+                if len(joined) == 15 and i == j:
+                    # Round 20: a list of 15-digit numbers after one label (a YAML list under
+                    # "imeis:", "IMEI <a> / <b>") is one run of groups: each number alone
+                    # has the run's label, as an unbroken number has its own.
+                    if run_label is None:
+                        run_label = _fifteen_digit_label(data, start, carried)
+                        carried = (end, run_label)
+                    if _labelled_other(run_label, joined, data, start):
+                        continue
                 if len(joined) == 15 and i and _a_fraction(data, start, end, i):
                     # Round 18: the digits after a decimal point ("brightness":
                     # 22.646366050515294; a face embedding's floats have 15-17) are no

@@ -379,15 +379,6 @@ def test_fifteen_digit_numbers_under_excusing_labels_stay_clean(label):
         assert found(j({label: first_generation_shaped(rng)})) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE: a 15-digit number of the region's payment and contract systems is read "
-    "as a first-generation mainland ID (~1 in 80 of them: a provincial prefix and a 19YY date) "
-    "unless its label is on a closed English/Indonesian list: Indonesian virtual-account "
-    "numbers (BRIVA is 15 digits) and Alfamart/Indomaret payment codes, Midtrans bill keys, "
-    "PromptPay e-wallet ids (15 digits), Malay and Thai words for an account, insurance "
-    "policy, loan and contract numbers, payment, receipt, bill and booking ids (order_id "
-    "and invoice are excused, booking_id and receipt_no are not). Each such request is "
-    "pinned to China."))
 @pytest.mark.parametrize("label", ["va_number", "vaNumber", "payment_code", "bill_key",
                                    "promptpay_id", "ewallet_id", "no_akaun", "nombor_akaun",
                                    "เลขบัญชี", "policy_no", "loan_id", "contract_no",
@@ -411,13 +402,6 @@ def test_imeis_of_35_tacs_under_imei_labels_stay_clean():
         assert found(f"IMEI1: {value}", TEXT) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE: an IMEI of a 35xxxxxx TAC (Apple, Samsung ...: a Fujian area code) whose "
-    "digits 7-12 happen to be a date is read as a first-generation mainland ID under the "
-    "labels device SDKs really send (Android's getDeviceId() is the IMEI): deviceId, "
-    "device_id, hwid, udid, android_id, an 'imeis' array, device.id, a form, a query, an "
-    "X-Device-Id header. ~2.5% of these phones' liveness requests are pinned to China. "
-    "Round 19 pinned only 86-prefixed TACs (no area code), which stay clean."))
 @pytest.mark.parametrize("make", [
     lambda v: found(j({"deviceId": v})),
     lambda v: found(j({"device_id": v})),
@@ -981,7 +965,6 @@ async def test_e2e_avro_upload_kept_in_china(make_gateway, backends):
     assert status != 200 or reply["region"] == "cn"
 
 
-@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE: a Samsung IMEI pins the request to cn")
 async def test_e2e_samsung_device_id_goes_overseas(make_gateway, backends):
     gw = await make_gateway()
     status, _, reply = await gw.post(
