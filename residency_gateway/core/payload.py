@@ -624,11 +624,25 @@ def _partial(data: bytes, coding: str, limit: int) -> bytes:
     """What a truncated or damaged compressed stream yields before it breaks (a receiver's
     decoder, `xz -d` or `gunzip`, writes it out before it stops with an error)."""
     if coding in ("gzip", "deflate"):
+        # (fed in chunks, round 20: a gzip member with a bad CRC or length gave nothing, the
+        # check failing in the one call that had inflated it all; gunzip writes it out)
         d = zlib.decompressobj(47 if coding == "gzip" else 15)
+        got = bytearray()
         try:
-            return d.decompress(data, limit)
+            for pos in range(0, len(data), _FEED):
+                got += d.decompress(data[pos:pos + _FEED], max(1, limit - len(got)))
+                if d.eof or len(got) >= limit:
+                    break
         except zlib.error:
-            return b""
+            pass
+        return bytes(got[:limit])
+    if coding == "zstd":
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+        got = bytearray()
+        with contextlib.suppress(zstandard.ZstdError):
+            while len(got) < limit and (chunk := reader.read(65536)):
+                got += chunk
+        return bytes(got[:limit])
     factories: dict[str, Callable[[], bz2.BZ2Decompressor | lzma.LZMADecompressor]] = {
         "bzip2": bz2.BZ2Decompressor, "xz": lzma.LZMADecompressor, "lzma": _lzma_alone}
     factory = factories.get(coding)
@@ -768,6 +782,34 @@ def _archive(data: bytes) -> str | None:
             9 <= data[2] & 0x1F <= 16:
         return "compress"  # Unix compress (.Z, LZW): its flags byte, 9 to 16 bits a code
     return None
+
+
+def _zstd_dictionary(data: bytes) -> int:
+    """The Dictionary_ID a Zstandard frame header names (0: none, or no valid header)."""
+    try:
+        return int(zstandard.get_frame_parameters(data[:18]).dict_id)
+    except zstandard.ZstdError:
+        return 0
+
+
+def _strong_archive(data: bytes, archive: str) -> bool:
+    """Whether `data` starts with a header of `archive` that text or junk does not: gzip's
+    magic, deflate method and flags; a zstd frame header; xz's six-byte magic; bzip2's
+    magic, block size and block (or end-of-stream) magic. (Sniffed zlib and LZMA_Alone
+    heads are weak: text can start so, and is read as it is.)"""
+    if archive == "gzip":
+        return data[2:3] == b"\x08" and len(data) > 3 and data[3] < 0x20
+    if archive == "zstd":
+        try:
+            zstandard.get_frame_parameters(data[:18])
+        except zstandard.ZstdError:
+            return False
+        return True
+    if archive == "xz":
+        return True
+    if archive == "bzip2":
+        return data[3:4] in b"123456789" and data[4:10] in (b"1AY&SY", b"\x17rE8P\x90")
+    return False
 
 
 # -- text views -----------------------------------------------------------------------------
@@ -3356,6 +3398,63 @@ def split_multipart(data: bytes, content_type: str) -> list[_Part]:
     return parts
 
 
+_CONTENT_RANGE = re.compile(r"bytes\s+([0-9]{1,15})-([0-9]{1,15})/(?:[0-9]{1,15}|\*)",
+                            re.IGNORECASE)
+
+
+def _range_start(part: _Part) -> int | None:
+    m = _CONTENT_RANGE.fullmatch(part.headers.get("content-range", "").strip())
+    if m is None or int(m.group(2)) < int(m.group(1)):
+        return None
+    return int(m.group(1))
+
+
+def _byte_ranges(parts: list[_Part]) -> list[list[tuple[int, _Part]]] | None:
+    """The parts of a multipart/byteranges body in range order, with where each starts, in
+    runs of contiguous or overlapping ranges (a gap starts a new run); None when a part has
+    no Content-Range. A range's bytes are the part's body (its length, not the declared
+    end, places the next: the runs are never longer than the parts)."""
+    placed: list[tuple[int, int, _Part]] = []
+    for n, part in enumerate(parts):
+        start = _range_start(part)
+        if start is None:
+            return None
+        placed.append((start, n, part))
+    placed.sort(key=lambda item: (item[0], item[1]))
+    runs: list[list[tuple[int, _Part]]] = []
+    end = -1
+    for start, _, part in placed:
+        if not runs or start > end:
+            runs.append([])
+        runs[-1].append((start, part))
+        end = max(end, start + len(part.body))
+    return runs
+
+
+def _joined_ranges(run: list[tuple[int, _Part]], later_wins: bool = False) -> bytes:
+    """One run of ranges as the resource's bytes. Where ranges overlap, the first range's
+    bytes stand (or, `later_wins`, each later range's over them: a receiver may write each
+    range where it goes): either way no longer than the parts."""
+    origin = run[0][0]
+    out = bytearray()
+    for start, part in run:
+        at = start - origin
+        if later_wins:
+            out[at:at + len(part.body)] = part.body
+        else:
+            out += part.body[max(0, len(out) - at):]
+    return bytes(out)
+
+
+def _overlapping(run: list[tuple[int, _Part]]) -> bool:
+    end = run[0][0]
+    for start, part in run:
+        if start < end:
+            return True
+        end = max(end, start + len(part.body))
+    return False
+
+
 MAX_FIELD_BYTES = 256  # a part this short may hold a piece of a split identifier
 
 
@@ -3618,6 +3717,12 @@ class _Inspection:
                                 f"{label}: {archive} archive cannot be inspected")
         if archive == "gzip":
             self._gzip_names(label, data, depth)
+        if archive == "zstd" and (dict_id := _zstd_dictionary(data)):
+            # Round 20: a frame that names a dictionary cannot be inflated without it (as
+            # under Content-Encoding: zstd, refused): never forwarded as opaque bytes.
+            raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                f"{label}: zstd frame compressed with a dictionary "
+                                f"(id {dict_id}) cannot be inspected")
         if archive is not None:
             try:
                 inner = decompress(data, archive, limit=opts.max_inspect_bytes,
@@ -3626,6 +3731,12 @@ class _Inspection:
                 # Sniffed, not declared: text that merely starts like an archive ("x^2 ..."),
                 # or a truncated stream; read what decompresses and the bytes as they are.
                 inner = _partial(data, archive, opts.max_inspect_bytes)
+                if not inner and _strong_archive(data, archive):
+                    # Round 20: a stream whose header leaves no doubt (gzip, zstd, xz,
+                    # bzip2) of which nothing inflates is refused, not forwarded unread
+                    # (one damaged later is read up to the damage, as a receiver reads it).
+                    raise Uninspectable(Reason.MALFORMED_PAYLOAD,
+                                        f"{label}: {archive} stream does not decompress") from None
                 if inner:
                     self.produce(len(inner))
                     self.add_text(f"{label}/{archive}~partial", inner, None, depth=depth + 1)
@@ -3666,6 +3777,9 @@ class _Inspection:
             # Round 6: RTF as a word processor shows it (escapes undone, control words gone):
             # "139\\'31234", "\\u49?\\u51?..." are digits on the page.
             self.view(f"{label}/rtf", rtf_text(data.decode("latin-1")))
+            # Round 20: and as a reader shows it (\ucN fallbacks skipped, hidden text and
+            # unshown destinations out: "139{\v 0000}12345678" shows 13912345678)
+            self.view(f"{label}/rtf-shown", rtf_shown_text(data.decode("latin-1")))
         if _OFFICE_TEXT.search(data) is not None:
             # Round 10: the text runs of a word processor's XML (OOXML w:t, DrawingML a:t, ODF
             # text:span, a spreadsheet's shared strings) are one text within a paragraph:
@@ -3710,7 +3824,22 @@ class _Inspection:
             # as Sling and Spring's CharacterEncodingFilter setups honour it).
             form_charset = next((p.body.strip()[:40].decode("latin-1") for p in parts if _param(
                 p.headers.get("content-disposition", ""), "name") == "_charset_"), None)
-            for n, part in enumerate(parts):
+            runs = _byte_ranges(parts) if ctype == "multipart/byteranges" else None
+            if runs is not None:
+                # Round 20: the parts of multipart/byteranges are ranges of one resource
+                # (RFC 9110 s.14.6): put back in range order, each contiguous run is read
+                # whole as its parts' Content-Type says (a value cut between two ranges is
+                # whole there); a piece on its own (a gap on either side) is read as a part.
+                for n, run in enumerate(runs):
+                    if len(run) == 1:
+                        self.part(f"{label}/part[{n}]", run[0][1], depth + 1, form_charset)
+                        continue
+                    run_type = run[0][1].headers.get("content-type", "text/plain")
+                    for m, later in enumerate((False, True) if _overlapping(run) else (False,)):
+                        joined = _joined_ranges(run, later)
+                        self.produce(len(joined))
+                        self.body(f"{label}/ranges[{n}]~{m}", joined, run_type, depth + 1)
+            for n, part in enumerate(parts if runs is None else []):
                 self.part(f"{label}/part[{n}]", part, depth + 1, form_charset)
             fields = _short_fields(parts)
             if fields:
@@ -4110,6 +4239,153 @@ def rtf_text(text: str) -> str:
 
     text = _RTF_UNICODE.sub(lambda m: chr(int(m.group(1)) % 65536), text)
     return _RTF_CONTROL.sub("", _RTF_BYTES.sub(as_bytes, text))
+
+
+# Round 20: RTF as a reader shows it (RTF 1.9.1): a token is a group brace, a control word
+# (its parameter and one space delimiter), \'hh, a control symbol, or a run of text.
+_RTF_TOKEN = re.compile(r"[{}]|\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\(.)|"
+                        r"[^\\{}]+", re.DOTALL)
+# Destinations whose text is not shown: tables, metadata, pictures and objects (the
+# ignorable ones are {\* ...}); \fldinst (a field's instruction, a "tel:" link) is read,
+# apart from the text around it.
+_RTF_UNSHOWN = frozenset({
+    "fonttbl", "colortbl", "stylesheet", "info", "pict", "listtable", "listoverridetable",
+    "rsidtbl", "generator", "themedata", "colorschememapping", "latentstyles", "datastore",
+    "xmlnstbl", "filetbl", "revtbl", "objdata", "nonshppict", "bkmkstart", "bkmkend",
+    "userprops", "docvar", "private", "listtext", "pntext"})
+_RTF_BREAKS = {"par": "\n", "line": "\n", "sect": "\n", "page": "\n", "row": "\n",
+               "cell": "\t", "tab": "\t", "emspace": " ", "enspace": " ", "qmspace": " "}
+_RTF_SYMBOLS = {"~": " ", "_": "-", "-": "", "\\": "\\", "{": "{", "}": "}", "\n": "\n",
+                "\r": "\n", "\t": "\t"}
+MAX_RTF_TOKENS = 2_000_000  # tokens of one RTF document read as shown (~1 s); more: refused
+
+
+@dataclass(slots=True)
+class _RtfGroup:
+    uc: int = 1  # fallback characters after each \uN (\ucN)
+    hidden: bool = False  # \v ... \v0
+    unshown: bool = False  # a destination whose text is not shown
+    apart: bool = False  # a field instruction: read apart from the text around it
+
+
+def rtf_shown_text(text: str) -> str:
+    """The text a reader of an RTF document (`text`: its bytes as latin-1) shows: \\uN with
+    its \\ucN fallback characters skipped (GBK \\'hh pairs, '?', the ANSI digit: what a reader
+    without Unicode shows instead), \\'hh runs in the \\ansicpg code page, hidden text (\\v)
+    and unshown destinations (font, colour and style tables, \\info, pictures, ignorable
+    {\\* ...} groups such as Word's bookmarks) left out. Linear: one pass over the tokens."""
+    page = _RTF_CODEPAGE.search(text[:4096])
+    codec = f"cp{page.group(1)}" if page else "cp1252"
+    try:
+        b"".decode(codec)
+    except LookupError:
+        codec = "cp1252"
+    out: list[str] = []
+    pending = bytearray()  # \'hh bytes, decoded together (a GBK character is two)
+    units: list[int] = []  # \uN code units (a surrogate pair is two)
+    stack = [_RtfGroup()]
+    skip = 0  # fallback characters still to skip
+
+    def flush() -> None:
+        if pending:
+            out.append(pending.decode(codec, "replace"))
+            pending.clear()
+        if units:
+            out.append(b"".join(u.to_bytes(2, "little") for u in units).decode(
+                "utf-16-le", "replace"))
+            units.clear()
+
+    def emit(piece: str) -> None:
+        state = stack[-1]
+        if not state.hidden and not state.unshown:
+            flush()
+            out.append(piece)
+
+    for count, m in enumerate(_RTF_TOKEN.finditer(text)):
+        if count >= MAX_RTF_TOKENS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"RTF document of more than {MAX_RTF_TOKENS} tokens")
+        got = m.group()
+        word, param, hexbyte, symbol = m.group(1), m.group(2), m.group(3), m.group(4)
+        if got == "{":
+            skip = 0
+            stack.append(_RtfGroup(stack[-1].uc, stack[-1].hidden, stack[-1].unshown))
+            continue
+        if got == "}":
+            skip = 0
+            if len(stack) > 1 and stack.pop().apart:
+                emit("\n")
+            continue
+        state = stack[-1]
+        if word is None and hexbyte is None and symbol is None:  # a run of text
+            run = got.replace("\r", "").replace("\n", "")
+            if skip:
+                taken = min(skip, len(run))
+                run, skip = run[taken:], skip - taken
+            if run:
+                emit(run)
+            continue
+        run = ""
+        if word == "u" and param is not None and not -32768 <= int(param) <= 65535:
+            # A fallback digit written with no space after \uN ("\u-652311": U+FF11, then
+            # "1"): the longest parameter in range is N, the digits after it are text.
+            keep = len(param)
+            while keep > 1 and not -32768 <= int(param[:keep]) <= 65535:
+                keep -= 1
+            param, run = param[:keep], param[keep:] + (" " if got.endswith(" ") else "")
+        elif word == "u" and param is not None and 0 < state.uc <= 2 < len(param):
+            # ... or with one in range: "\u-2391" read as U+FF11 and its fallback "1", when
+            # that fallback is the character's own ANSI form (NFKC), as writers put it
+            for k in range(1, state.uc + 1):
+                head, tail = param[:-k], param[-k:]
+                if head.lstrip("-") and unicodedata.normalize(
+                        "NFKC", chr(int(head) % 65536)) == tail:
+                    param, run = head, tail + (" " if got.endswith(" ") else "")
+                    break
+        if skip:  # a fallback \'hh, control word or symbol counts as one character
+            skip -= 1
+            continue
+        if hexbyte is not None:
+            if not state.hidden and not state.unshown:
+                if units:
+                    flush()
+                pending.append(int(hexbyte, 16))
+            continue
+        if symbol is not None:
+            if symbol == "*":
+                state.unshown = True  # (an ignorable destination: unknown or not shown)
+            elif symbol in _RTF_SYMBOLS:
+                emit(_RTF_SYMBOLS[symbol])
+            continue
+        if word == "u" and param is not None:
+            if not state.hidden and not state.unshown:
+                if pending:
+                    flush()
+                units.append(int(param) % 65536)
+            skip = state.uc
+            if run:  # (the digits after an out-of-range parameter: fallback text)
+                taken = min(skip, len(run))
+                run, skip = run[taken:], skip - taken
+                if run:
+                    emit(run)
+        elif word == "uc" and param is not None:
+            state.uc = max(0, min(int(param), 16))
+        elif word == "v":
+            state.hidden = param != "0"
+        elif word == "plain":
+            state.hidden = False
+        elif word == "bin" and param is not None:
+            pass  # (binary data follows; its bytes are read as text runs of the group)
+        elif word == "fldinst":
+            state.unshown = len(stack) > 1 and stack[-2].unshown
+            state.apart = True
+            emit("\n")
+        elif word in _RTF_UNSHOWN:
+            state.unshown = True
+        elif word in _RTF_BREAKS:
+            emit(_RTF_BREAKS[word])
+    flush()
+    return "".join(out)
 
 
 _FOLDED_TYPES = frozenset({"text/calendar", "text/vcard", "text/x-vcard", "text/directory"})

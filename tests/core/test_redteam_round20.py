@@ -541,12 +541,6 @@ def test_rtf_unicode_with_one_question_mark_found():
     assert found(body, "application/rtf") == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: RTF's \\ucN says how many fallback characters follow each \\uN for readers without "
-    "Unicode; a reader skips them. Word on a Chinese system writes \\uc2 and the GBK bytes of "
-    "the same character; other writers put the ANSI digit itself as the fallback. The "
-    "fallbacks are read between the digits. Hidden text (\\v) and ignorable destinations "
-    "({\\*\\bkmkstart _GoBack}, which Word puts at the cursor) are read between them too."))
 @pytest.mark.parametrize("body", [
     rtf("\\uc2 " + "".join(f"\\u{0xFF10 + int(c) - 65536}" + gbk_fallback(chr(0xFF10 + int(c)))
                            for c in MOBILE)),
@@ -587,11 +581,6 @@ def test_byteranges_whole_values_found():
     assert found(byteranges([CSV_DOC[:20], CSV_DOC[20:]], "text/csv"), BYTERANGES)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: multipart/byteranges parts are ranges of one resource (Content-Range says where "
-    "each goes): a ranged or resumed upload cut inside a value is read as separate pieces, "
-    "in order or out of it. (The same document as application/json parts is refused 400 "
-    "because each range is read as a JSON document of its own: safe, but no reading.)"))
 @pytest.mark.parametrize(("part_type", "order"), [
     ("text/csv", None), ("text/plain", None), ("application/octet-stream", None),
     ("text/csv", [2, 0, 1]),
@@ -872,12 +861,6 @@ def test_zstd_dictionary_as_content_encoding_refused():
     assert result.error is not None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: a Zstandard frame that names a dictionary (dictionary compression is what small "
-    "JSON messages from mobile clients and Kafka producers use) cannot be inflated without "
-    "it, yet as a body (application/zstd, octet-stream, a multipart file part) it is neither "
-    "read nor refused: it is forwarded as opaque bytes, while a 7z, lz4 or snappy body is "
-    "refused and the same frame under Content-Encoding: zstd is refused 400."))
 @pytest.mark.parametrize("content_type", ["application/zstd", "application/octet-stream",
                                           "multipart"])
 def test_zstd_dictionary_frames_missed(content_type):
