@@ -236,6 +236,123 @@ def media_texts(data: bytes) -> bytes:
     return b";\n".join(runs)
 
 
+# Round 20: the text metadata of a whole image, not only of its first SIGNATURE_BYTES: the
+# chunks of a PNG (tEXt, zTXt and iTXt inflated, eXIf; after IDAT too) and the APPn / COM
+# segments of a JPEG (an XMP packet or a comment after a 30 KB EXIF segment), found by
+# walking the structure (pixel data skipped by length, a JPEG's scans by one search for the
+# next marker), and where the image ends (what follows it, an appended archive or text, is
+# read as a body of its own).
+HELD_IMAGES = frozenset({"jpeg", "png"})  # walked whole when held (see inspection.py)
+MAX_IMAGE_SEGMENTS = 100_000  # chunks / segments of one image walked; more: refused
+MAX_IMAGE_TEXT = 1024 * 1024  # bytes one compressed PNG text chunk inflates to (and 100x)
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_JPEG_MARKER = re.compile(rb"\xff+([^\xff])")  # (fill bytes before a marker allowed)
+_JPEG_SCAN_END = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")  # a marker after entropy data
+
+
+@dataclass(slots=True)
+class ImageWalk:
+    """What walking an image found: its text metadata, and where it ends (None: it does not
+    end inside the data, truncated or not the format its signature says)."""
+
+    texts: list[str]
+    end: int | None
+
+
+def _inflated_text(raw: bytes) -> bytes:
+    """A zlib-compressed PNG text, at most MAX_IMAGE_TEXT and 100 times its size (what
+    inflates before damage: a reader shows no more)."""
+    d = zlib.decompressobj()
+    try:
+        return d.decompress(raw, min(MAX_IMAGE_TEXT, 100 * max(len(raw), 1)))
+    except zlib.error:
+        return b""
+
+
+def _png_walk(data: bytes) -> ImageWalk:
+    texts: list[str] = []
+    pos = len(_PNG_MAGIC)
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if pos + 12 > len(data):
+            return ImageWalk(texts, None)
+        size = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        end = pos + 12 + size
+        if end > len(data):
+            return ImageWalk(texts, None)
+        chunk = data[pos + 8:pos + 8 + size]
+        if kind == b"tEXt":
+            texts.append(chunk.replace(b"\0", b": ", 1).decode("latin-1"))
+        elif kind == b"zTXt":
+            keyword, _, rest = chunk.partition(b"\0")
+            texts.append(keyword.decode("latin-1") + ": "
+                         + _inflated_text(rest[1:]).decode("latin-1"))
+        elif kind == b"iTXt":
+            keyword, _, rest = chunk.partition(b"\0")
+            compressed = rest[:1] == b"\x01"
+            language, _, rest = rest[2:].partition(b"\0")
+            translated, _, text = rest.partition(b"\0")
+            value = _inflated_text(text) if compressed else text
+            texts.append(b": ".join((keyword, language, translated, value)).decode(
+                "utf-8", "replace"))
+        elif kind == b"eXIf" and (runs := media_texts(chunk)):
+            texts.append(runs.decode("latin-1"))
+        if kind == b"IEND":
+            return ImageWalk(texts, end)
+        pos = end
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"image of more than {MAX_IMAGE_SEGMENTS} chunks")
+
+
+def _jpeg_walk(data: bytes) -> ImageWalk:
+    texts: list[str] = []
+    pos = 2  # (after SOI)
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        m = _JPEG_MARKER.match(data, pos)
+        if m is None:
+            return ImageWalk(texts, None)
+        marker = m.group(1)[0]
+        pos = m.end()
+        if marker == 0xD9:  # EOI
+            return ImageWalk(texts, pos)
+        if 0xD0 <= marker <= 0xD7 or marker in (0x01, 0xD8):
+            continue  # (no length)
+        if pos + 2 > len(data):
+            return ImageWalk(texts, None)
+        size = int.from_bytes(data[pos:pos + 2], "big")
+        segment = data[pos + 2:pos + size]
+        if size < 2 or pos + size > len(data):
+            return ImageWalk(texts, None)
+        pos += size
+        if marker == 0xFE or (marker == 0xE1 and segment.startswith(b"http")):
+            texts.append(segment.decode("utf-8", "replace"))  # a comment, an XMP packet
+        elif 0xE0 <= marker <= 0xEF and (runs := media_texts(segment)):
+            texts.append(runs.decode("latin-1"))
+        if marker == 0xDA:  # SOS: entropy-coded data up to the next marker
+            found = _JPEG_SCAN_END.search(data, pos)
+            if found is None:
+                return ImageWalk(texts, None)
+            pos = found.end() - 2
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"image of more than {MAX_IMAGE_SEGMENTS} segments")
+
+
+def image_walk(data: bytes, media: str) -> ImageWalk | None:
+    """The whole of a JPEG or PNG image walked (None: another format)."""
+    if media == "png" and data.startswith(_PNG_MAGIC):
+        return _png_walk(data)
+    if media == "jpeg" and data.startswith(b"\xff\xd8"):
+        return _jpeg_walk(data)
+    return None
+
+
+def appended_media(trailer: bytes) -> int | None:
+    """Where an MP4 / QuickTime file starts in what follows an image (a motion photo: Google
+    puts it right after the JPEG, Samsung after a "MotionPhoto_Data" marker), or None."""
+    at = trailer.find(b"ftyp", 4, 4096)
+    return at - 4 if at >= 4 else None
+
+
 # Binary data that is no text in any charset read: C0 control bytes other than tab, line
 # ends, form feeds and escape (and NUL, which UTF-16 text is full of) in more than 1% of it.
 # Random bytes have ~11%; text, even UTF-16 text of Latin script, none. (UTF-16 text of
@@ -634,7 +751,10 @@ def _partial(data: bytes, coding: str, limit: int) -> bytes:
                 if d.eof or len(got) >= limit:
                     break
         except zlib.error:
-            pass
+            if coding == "gzip" and not got and len(data) > 18:
+                # (a bad CRC or length in the trailer: the member without it inflates)
+                with contextlib.suppress(zlib.error):
+                    got += zlib.decompressobj(47).decompress(data[:-8], limit)
         return bytes(got[:limit])
     if coding == "zstd":
         reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
@@ -810,6 +930,19 @@ def _strong_archive(data: bytes, archive: str) -> bool:
     if archive == "bzip2":
         return data[3:4] in b"123456789" and data[4:10] in (b"1AY&SY", b"\x17rE8P\x90")
     return False
+
+
+def _ended(data: bytes, archive: str) -> bool:
+    """Whether the first xz or bzip2 stream of `data` (one that inflates to nothing) ends."""
+    factory = {"xz": lzma.LZMADecompressor, "bzip2": bz2.BZ2Decompressor}.get(archive)
+    if factory is None:
+        return True
+    dec = factory()
+    try:
+        dec.decompress(data, 1)
+    except (OSError, EOFError, lzma.LZMAError, ValueError):
+        return False
+    return bool(dec.eof)
 
 
 # -- text views -----------------------------------------------------------------------------
@@ -3702,11 +3835,17 @@ class _Inspection:
             self.produce(len(data))
         media = None if structured(content_type) else binary_signature(data[:SIGNATURE_BYTES])
         if media:
-            self.notes.append(f"{label}: {media} signature, not inspected (its text metadata in "
-                              f"the first {SIGNATURE_BYTES} bytes read)")
+            if media in HELD_IMAGES:
+                self.notes.append(f"{label}: {media} image, its pixels not inspected (its text "
+                                  "metadata and what follows its end read)")
+            else:
+                self.notes.append(f"{label}: {media} signature, not inspected (its text "
+                                  f"metadata in the first {SIGNATURE_BYTES} bytes read)")
             texts = media_texts(data[:SIGNATURE_BYTES])
             if texts:
                 self.view(f"{label}/metadata", texts)
+            if media in HELD_IMAGES:
+                self._image(label, data, media, depth)
             return
         archive = _archive(data)
         if archive == "zip":
@@ -3741,6 +3880,11 @@ class _Inspection:
                     self.produce(len(inner))
                     self.add_text(f"{label}/{archive}~partial", inner, None, depth=depth + 1)
             else:
+                if not inner and _strong_archive(data, archive) and not _ended(data, archive):
+                    # Round 20: an xz or bzip2 stream cut before any output (read as what it
+                    # gave, nothing): refused as one of which nothing inflates
+                    raise Uninspectable(Reason.MALFORMED_PAYLOAD,
+                                        f"{label}: {archive} stream does not decompress")
                 self.produce(len(inner))
                 self.body(f"{label}/{archive}", inner, "", depth + 1)
                 return
@@ -3908,6 +4052,34 @@ class _Inspection:
         for n, charset in enumerate(later_charsets(content_type)):
             self.add_text(f"{label}~charset[{n}]", data, charset,
                           plus=ctype == "application/x-www-form-urlencoded", depth=depth)
+
+    def _image(self, label: str, data: bytes, media: str, depth: int) -> None:
+        """Round 20: a JPEG or PNG held whole: the text metadata of all its chunks or
+        segments, and what follows its end (images appended to it, as a phone's
+        multi-picture JPEG has, walked in turn; an archive or text after them read as a
+        body of its own; a motion photo's MP4 left as media is)."""
+        pos = 0
+        for n in itertools.count():
+            walk = image_walk(data[pos:], media) if n < MAX_NESTING * 4 else None
+            if walk is None:
+                break
+            if walk.texts:
+                self.view(f"{label}/image[{n}]/metadata", ";\n".join(walk.texts))
+            if walk.end is None:
+                return
+            pos += walk.end
+            media = binary_signature(data[pos:pos + SIGNATURE_BYTES]) or ""
+        trailer = data[pos:]
+        if not trailer.strip(b"\x00\xff\r\n\t "):
+            return  # (padding)
+        self.notes.append(f"{label}: {len(trailer)} bytes after the image read")
+        at = appended_media(trailer)
+        if at is not None:
+            if at:
+                self.body(f"{label}/trailer", trailer[:at], "", depth + 1)
+            trailer = trailer[at:]
+        self.body(f"{label}/{'trailer-media' if at is not None else 'trailer'}", trailer, "",
+                  depth + 1)
 
     def _serialized(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the

@@ -926,12 +926,6 @@ def test_media_metadata_in_head_found(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: media text metadata is read only in a file's first 4 KB, and only as it stands: "
-    "PNG zTXt and compressed iTXt chunks (PIL's PngInfo with zip=True, exiftool) are deflate; "
-    "PNG allows text chunks after the image data (libpng writes them there when asked); a "
-    "phone's EXIF segment with its embedded thumbnail is 6-30 KB, so an XMP description or a "
-    "JPEG comment after it is never read."))
 @pytest.mark.parametrize(("body", "content_type"), [
     (png(png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"tel " + MOBILE.encode()))),
      "image/png"),
@@ -955,11 +949,6 @@ def test_jpeg_with_appended_text_found():
     assert found(SMALL_JPEG + b"tel " + MOBILE.encode(), "image/jpeg") == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an image followed by an archive (a JPEG + ZIP polyglot; motion photos already "
-    "append a second file after the JPEG's end marker) is streamed as an image: the "
-    "archive after the end of the image is neither read nor refused, in a raw body or a "
-    "multipart part. A plain text trailer is found; a compressed one is not."))
 @pytest.mark.parametrize(("body", "content_type"), [
     (SMALL_JPEG + ARCHIVE, "image/jpeg"),
     (SMALL_JPEG + ARCHIVE, "application/zip"),
