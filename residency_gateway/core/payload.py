@@ -246,6 +246,7 @@ HELD_IMAGES = frozenset({"jpeg", "png"})  # walked whole when held (see inspecti
 MAX_IMAGE_SEGMENTS = 100_000  # chunks / segments of one image walked; more: refused
 MAX_IMAGE_TEXT = 1024 * 1024  # bytes one compressed PNG text chunk inflates to (and 100x)
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf"})
 _JPEG_MARKER = re.compile(rb"\xff+([^\xff])")  # (fill bytes before a marker allowed)
 _JPEG_SCAN_END = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")  # a marker after entropy data
 
@@ -269,9 +270,9 @@ def _inflated_text(raw: bytes) -> bytes:
         return b""
 
 
-def _png_walk(data: bytes) -> ImageWalk:
+def _png_walk(data: bytes, start: int) -> ImageWalk:
     texts: list[str] = []
-    pos = len(_PNG_MAGIC)
+    pos = start + len(_PNG_MAGIC)
     for _ in range(MAX_IMAGE_SEGMENTS):
         if pos + 12 > len(data):
             return ImageWalk(texts, None)
@@ -280,7 +281,7 @@ def _png_walk(data: bytes) -> ImageWalk:
         end = pos + 12 + size
         if end > len(data):
             return ImageWalk(texts, None)
-        chunk = data[pos + 8:pos + 8 + size]
+        chunk = data[pos + 8:pos + 8 + size] if kind in _PNG_TEXT_CHUNKS else b""
         if kind == b"tEXt":
             texts.append(chunk.replace(b"\0", b": ", 1).decode("latin-1"))
         elif kind == b"zTXt":
@@ -304,9 +305,9 @@ def _png_walk(data: bytes) -> ImageWalk:
                         f"image of more than {MAX_IMAGE_SEGMENTS} chunks")
 
 
-def _jpeg_walk(data: bytes) -> ImageWalk:
+def _jpeg_walk(data: bytes, start: int) -> ImageWalk:
     texts: list[str] = []
-    pos = 2  # (after SOI)
+    pos = start + 2  # (after SOI)
     for _ in range(MAX_IMAGE_SEGMENTS):
         m = _JPEG_MARKER.match(data, pos)
         if m is None:
@@ -320,9 +321,9 @@ def _jpeg_walk(data: bytes) -> ImageWalk:
         if pos + 2 > len(data):
             return ImageWalk(texts, None)
         size = int.from_bytes(data[pos:pos + 2], "big")
-        segment = data[pos + 2:pos + size]
         if size < 2 or pos + size > len(data):
             return ImageWalk(texts, None)
+        segment = data[pos + 2:pos + size] if marker == 0xFE or 0xE0 <= marker <= 0xEF else b""
         pos += size
         if marker == 0xFE or (marker == 0xE1 and segment.startswith(b"http")):
             texts.append(segment.decode("utf-8", "replace"))  # a comment, an XMP packet
@@ -337,12 +338,13 @@ def _jpeg_walk(data: bytes) -> ImageWalk:
                         f"image of more than {MAX_IMAGE_SEGMENTS} segments")
 
 
-def image_walk(data: bytes, media: str) -> ImageWalk | None:
-    """The whole of a JPEG or PNG image walked (None: another format)."""
-    if media == "png" and data.startswith(_PNG_MAGIC):
-        return _png_walk(data)
-    if media == "jpeg" and data.startswith(b"\xff\xd8"):
-        return _jpeg_walk(data)
+def image_walk(data: bytes, media: str, start: int = 0) -> ImageWalk | None:
+    """The JPEG or PNG image at `start` of `data` walked whole (None: another format); its
+    end is an offset in `data`. (Nothing but the text segments is copied.)"""
+    if media == "png" and data.startswith(_PNG_MAGIC, start):
+        return _png_walk(data, start)
+    if media == "jpeg" and data.startswith(b"\xff\xd8", start):
+        return _jpeg_walk(data, start)
     return None
 
 
@@ -4060,14 +4062,14 @@ class _Inspection:
         body of its own; a motion photo's MP4 left as media is)."""
         pos = 0
         for n in itertools.count():
-            walk = image_walk(data[pos:], media) if n < MAX_NESTING * 4 else None
+            walk = image_walk(data, media, pos) if n < MAX_NESTING * 4 else None
             if walk is None:
                 break
             if walk.texts:
                 self.view(f"{label}/image[{n}]/metadata", ";\n".join(walk.texts))
             if walk.end is None:
                 return
-            pos += walk.end
+            pos = walk.end
             media = binary_signature(data[pos:pos + SIGNATURE_BYTES]) or ""
         trailer = data[pos:]
         if not trailer.strip(b"\x00\xff\r\n\t "):
