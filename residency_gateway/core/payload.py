@@ -914,6 +914,34 @@ def _zstd_dictionary(data: bytes) -> int:
         return 0
 
 
+MAX_ZSTD_FRAMES = 4096  # concatenated zstd frames walked for one that names a dictionary
+
+
+def _zstd_later_dictionary(data: bytes, limit: int) -> int:
+    """The Dictionary_ID of the first of concatenated zstd frames that names one, 0 when none
+    does before the frames break off (fed in chunks, see _FEED: linear in the frames)."""
+    view = memoryview(data)
+    pos = produced = 0
+    for _ in range(MAX_ZSTD_FRAMES):
+        if not data.startswith(b"(\xb5/\xfd", pos):
+            return 0
+        if dict_id := _zstd_dictionary(bytes(view[pos:pos + 18])):
+            return dict_id
+        dec = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            while not dec.eof and pos < len(data):
+                chunk = view[pos:pos + _FEED]
+                produced += len(dec.decompress(chunk))
+                if produced > limit:
+                    return 0
+                pos += len(chunk) - (len(dec.unused_data) if dec.eof else 0)
+        except zstandard.ZstdError:
+            return 0
+        if not dec.eof:
+            return 0
+    return 0
+
+
 def _strong_archive(data: bytes, archive: str) -> bool:
     """Whether `data` starts with a header of `archive` that text or junk does not: gzip's
     magic, deflate method and flags; a zstd frame header; xz's six-byte magic; bzip2's
@@ -3869,6 +3897,11 @@ class _Inspection:
                 inner = decompress(data, archive, limit=opts.max_inspect_bytes,
                                    ratio=opts.max_decompression_ratio)
             except PayloadError:
+                if archive == "zstd" and (
+                        dict_id := _zstd_later_dictionary(data, opts.max_inspect_bytes)):
+                    raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                        f"{label}: a zstd frame compressed with a dictionary "
+                                        f"(id {dict_id}) cannot be inspected") from None
                 # Sniffed, not declared: text that merely starts like an archive ("x^2 ..."),
                 # or a truncated stream; read what decompresses and the bytes as they are.
                 inner = _partial(data, archive, opts.max_inspect_bytes)

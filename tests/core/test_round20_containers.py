@@ -97,6 +97,13 @@ def test_dictionary_zstd_refused_wherever_it_is(where):
     assert refused(body, ctype) is not None
 
 
+def test_dictionary_frame_after_a_plain_frame_refused():
+    plain = zstandard.ZstdCompressor().compress(SG_DOC.encode())
+    body = plain * 3 + dict_zstd(CN_UPLOAD.encode())
+    for ctype in ("application/zstd", "application/octet-stream", ""):
+        assert refused(body, ctype) == Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE
+
+
 def test_zstd_without_dictionary_still_read():
     one = zstandard.ZstdCompressor().compress(CN_UPLOAD.encode())
     assert found(one, "application/zstd") == {"id", "mobile"}
