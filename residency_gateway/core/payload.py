@@ -3866,8 +3866,8 @@ class _Inspection:
         media = None if structured(content_type) else binary_signature(data[:SIGNATURE_BYTES])
         if media:
             if media in HELD_IMAGES:
-                self.notes.append(f"{label}: {media} image, its pixels not inspected (its text "
-                                  "metadata and what follows its end read)")
+                self.notes.append(f"{label}: {media} signature, its pixels not inspected (its "
+                                  "text metadata and what follows the image read)")
             else:
                 self.notes.append(f"{label}: {media} signature, not inspected (its text "
                                   f"metadata in the first {SIGNATURE_BYTES} bytes read)")
