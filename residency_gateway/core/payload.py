@@ -4101,10 +4101,13 @@ class _Inspection:
             if walk.texts:
                 self.view(f"{label}/image[{n}]/metadata", ";\n".join(walk.texts))
             if walk.end is None:
+                self._appended_zip(label, data, pos, depth)
                 return
             pos = walk.end
             media = binary_signature(data[pos:pos + SIGNATURE_BYTES]) or ""
         trailer = data[pos:]
+        if not trailer.startswith(b"PK"):
+            self._appended_zip(label, data, pos, depth)
         if not trailer.strip(b"\x00\xff\r\n\t "):
             return  # (padding)
         self.notes.append(f"{label}: {len(trailer)} bytes after the image read")
@@ -4115,6 +4118,13 @@ class _Inspection:
             trailer = trailer[at:]
         self.body(f"{label}/{'trailer-media' if at is not None else 'trailer'}", trailer, "",
                   depth + 1)
+
+    def _appended_zip(self, label: str, data: bytes, start: int, depth: int) -> None:
+        """A zip whose end of central directory closes the data, after an image whose end
+        was not found or behind junk after it: zip readers find it from the end whatever
+        comes first (a polyglot), so it is read so too."""
+        if b"PK\x05\x06" in data[max(start, len(data) - 65557):]:
+            self._zip(f"{label}/appended-zip", data[start:], depth + 1)
 
     def _serialized(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the

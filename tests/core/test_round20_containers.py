@@ -389,8 +389,11 @@ def mp4(n: int = 20_000) -> bytes:
     (jpeg() + png() + ARCHIVE, "image/jpeg"),
     (progressive() + b"\n" + RAW, "image/jpeg"),
     (jpeg() + base64.b64encode(gzip.compress(RAW)), "image/jpeg"),
+    (jpeg() + b"junk before the archive" + ARCHIVE, "image/jpeg"),
+    (JFIF + b"\x00broken" + ARCHIVE, "image/jpeg"),  # (the image's end is not found)
 ], ids=["jpeg-zip", "jpeg-zip-octets", "jpeg-zip-untyped", "png-gzip", "png-bzip2", "jpeg-xz",
-        "jpeg-tar", "jpeg-zstd", "mpf-then-zip", "jpeg-png-zip", "progressive-text", "jpeg-base64-gzip"])
+        "jpeg-tar", "jpeg-zstd", "mpf-then-zip", "jpeg-png-zip", "progressive-text",
+        "jpeg-base64-gzip", "junk-then-zip", "broken-image-then-zip"])
 def test_what_follows_an_image_read(body, content_type):
     assert found(body, content_type) == {"mobile"}
     assert found(*multipart_file(body, content_type or "image/jpeg")) == {"mobile"}
