@@ -4124,7 +4124,9 @@ class _Inspection:
         was not found or behind junk after it: zip readers find it from the end whatever
         comes first (a polyglot), so it is read so too."""
         if b"PK\x05\x06" in data[max(start, len(data) - 65557):]:
-            self._zip(f"{label}/appended-zip", data[start:], depth + 1)
+            # (the four bytes by chance in pixel data are no zip: not a refusal)
+            with contextlib.suppress(PayloadError):
+                self._zip(f"{label}/appended-zip", data[start:], depth + 1)
 
     def _serialized(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the

@@ -407,8 +407,9 @@ def test_what_follows_an_image_read(body, content_type):
     png() + b"\xff" * 100,
     jpeg() + jpeg(),
     SMALL_JPEG + j({"note": "thank you", "ref": "SG-2026-11-30"}).encode(),
+    jpeg() + noise(300) + b"PK\x05\x06" + noise(30),  # (a zip's end by chance)
 ], ids=["google-motion", "samsung-motion", "samsung-sef", "zero-padding", "ff-padding",
-        "mpf", "json-trailer"])
+        "mpf", "json-trailer", "eocd-by-chance"])
 def test_ordinary_photos_stay_clean_and_forwarded(body):
     result = inspected(body, "image/jpeg")
     assert result.error is None, result.note
