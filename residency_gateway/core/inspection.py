@@ -3,7 +3,10 @@ share, so both reach the same verdict on the same request.
 
 - A body whose first bytes carry a binary media signature (and no Content-Encoding) streams
   uninspected and unbuffered, whatever its declared type (`payload.binary_signature`); the
-  text in those first bytes (metadata) is read.
+  text in those first bytes (metadata) is read. Round 20: a JPEG or PNG image up to
+  `payload.max_inspect_bytes` is held whole instead (`held_image`): the metadata of all its
+  chunks / segments, and whatever follows its end (an appended archive), are read; a larger
+  image, video and audio stream as before.
 - Any other body up to `payload.max_inspect_bytes` is read whole and inspected.
 - Over the limit it is refused (413), except a multipart body when the map says
   `oversize_multipart: stream`: it is forwarded with its fields uninspected, and the record
@@ -17,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 
 from residency_gateway.core.payload import (
+    HELD_IMAGES,
     SIGNATURE_BYTES,
     InspectOptions,
     binary_signature,
@@ -47,6 +51,13 @@ def streamed_media(head: bytes, content_encoding: str, content_type: str = "") -
     if not identity_coded(content_encoding) or structured(content_type):
         return None
     return binary_signature(head[:SIGNATURE_BYTES])
+
+
+def held_image(media: str | None, size: int | None, conf: PayloadInspection) -> bool:
+    """Round 20: whether a media body is held whole and inspected rather than streamed: a
+    JPEG or PNG image (photos are rarely past a few MB) of at most max_inspect_bytes (`size`
+    None: chunked, read up to the bound to find out)."""
+    return media in HELD_IMAGES and (size is None or size <= conf.max_inspect_bytes)
 
 
 def media_scan(media: str, content_type: str, head: bytes, *, key: bytes, today: dt.date,
@@ -81,7 +92,7 @@ def scan_held_body(body: bytes | None, content_type: str, content_encoding: str,
     if not body:
         return PayloadScan(False, note="no body")
     media = streamed_media(body, content_encoding, content_type)
-    if media is not None:
+    if media is not None and not held_image(media, len(body), rmap.payload):
         return media_scan(media, content_type, body[:SIGNATURE_BYTES], key=key, today=today,
                           conf=rmap.payload)
     conf = rmap.payload

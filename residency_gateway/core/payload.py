@@ -237,6 +237,125 @@ def media_texts(data: bytes) -> bytes:
     return b";\n".join(runs)
 
 
+# Round 20: the text metadata of a whole image, not only of its first SIGNATURE_BYTES: the
+# chunks of a PNG (tEXt, zTXt and iTXt inflated, eXIf; after IDAT too) and the APPn / COM
+# segments of a JPEG (an XMP packet or a comment after a 30 KB EXIF segment), found by
+# walking the structure (pixel data skipped by length, a JPEG's scans by one search for the
+# next marker), and where the image ends (what follows it, an appended archive or text, is
+# read as a body of its own).
+HELD_IMAGES = frozenset({"jpeg", "png"})  # walked whole when held (see inspection.py)
+MAX_IMAGE_SEGMENTS = 100_000  # chunks / segments of one image walked; more: refused
+MAX_IMAGE_TEXT = 1024 * 1024  # bytes one compressed PNG text chunk inflates to (and 100x)
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf"})
+_JPEG_MARKER = re.compile(rb"\xff+([^\xff])")  # (fill bytes before a marker allowed)
+_JPEG_SCAN_END = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")  # a marker after entropy data
+
+
+@dataclass(slots=True)
+class ImageWalk:
+    """What walking an image found: its text metadata, and where it ends (None: it does not
+    end inside the data, truncated or not the format its signature says)."""
+
+    texts: list[str]
+    end: int | None
+
+
+def _inflated_text(raw: bytes) -> bytes:
+    """A zlib-compressed PNG text, at most MAX_IMAGE_TEXT and 100 times its size (what
+    inflates before damage: a reader shows no more)."""
+    d = zlib.decompressobj()
+    try:
+        return d.decompress(raw, min(MAX_IMAGE_TEXT, 100 * max(len(raw), 1)))
+    except zlib.error:
+        return b""
+
+
+def _png_walk(data: bytes, start: int) -> ImageWalk:
+    texts: list[str] = []
+    pos = start + len(_PNG_MAGIC)
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if pos + 12 > len(data):
+            return ImageWalk(texts, None)
+        size = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        end = pos + 12 + size
+        if end > len(data):
+            return ImageWalk(texts, None)
+        chunk = data[pos + 8:pos + 8 + size] if kind in _PNG_TEXT_CHUNKS else b""
+        if kind == b"tEXt":
+            texts.append(chunk.replace(b"\0", b": ", 1).decode("latin-1"))
+        elif kind == b"zTXt":
+            keyword, _, rest = chunk.partition(b"\0")
+            texts.append(keyword.decode("latin-1") + ": "
+                         + _inflated_text(rest[1:]).decode("latin-1"))
+        elif kind == b"iTXt":
+            keyword, _, rest = chunk.partition(b"\0")
+            compressed = rest[:1] == b"\x01"
+            language, _, rest = rest[2:].partition(b"\0")
+            translated, _, text = rest.partition(b"\0")
+            value = _inflated_text(text) if compressed else text
+            texts.append(b": ".join((keyword, language, translated, value)).decode(
+                "utf-8", "replace"))
+        elif kind == b"eXIf" and (runs := media_texts(chunk)):
+            texts.append(runs.decode("latin-1"))
+        if kind == b"IEND":
+            return ImageWalk(texts, end)
+        pos = end
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"image of more than {MAX_IMAGE_SEGMENTS} chunks")
+
+
+def _jpeg_walk(data: bytes, start: int) -> ImageWalk:
+    texts: list[str] = []
+    pos = start + 2  # (after SOI)
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        m = _JPEG_MARKER.match(data, pos)
+        if m is None:
+            return ImageWalk(texts, None)
+        marker = m.group(1)[0]
+        pos = m.end()
+        if marker == 0xD9:  # EOI
+            return ImageWalk(texts, pos)
+        if 0xD0 <= marker <= 0xD7 or marker in (0x01, 0xD8):
+            continue  # (no length)
+        if pos + 2 > len(data):
+            return ImageWalk(texts, None)
+        size = int.from_bytes(data[pos:pos + 2], "big")
+        if size < 2 or pos + size > len(data):
+            return ImageWalk(texts, None)
+        segment = data[pos + 2:pos + size] if marker == 0xFE or 0xE0 <= marker <= 0xEF else b""
+        pos += size
+        if marker == 0xFE or (marker == 0xE1 and segment.startswith(b"http")):
+            texts.append(segment.decode("utf-8", "replace"))  # a comment, an XMP packet
+        elif 0xE0 <= marker <= 0xEF and (runs := media_texts(segment)):
+            texts.append(runs.decode("latin-1"))
+        if marker == 0xDA:  # SOS: entropy-coded data up to the next marker
+            found = _JPEG_SCAN_END.search(data, pos)
+            if found is None:
+                return ImageWalk(texts, None)
+            pos = found.end() - 2
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"image of more than {MAX_IMAGE_SEGMENTS} segments")
+
+
+def image_walk(data: bytes, media: str, start: int = 0) -> ImageWalk | None:
+    """The JPEG or PNG image at `start` of `data` walked whole (None: another format); its
+    end is an offset in `data`. (Nothing but the text segments is copied.)"""
+    if media == "png" and data.startswith(_PNG_MAGIC, start):
+        return _png_walk(data, start)
+    if media == "jpeg" and data.startswith(b"\xff\xd8", start):
+        return _jpeg_walk(data, start)
+    return None
+
+
+def appended_media(trailer: bytes) -> int | None:
+    """Where an MP4 / QuickTime file starts in what follows an image (a motion photo: Google
+    puts it right after the JPEG, Samsung after a "MotionPhoto_Data" marker), or None."""
+    at = trailer.find(b"ftyp", 4, 4096)
+    return at - 4 if at >= 4 else None
+
+
 # Binary data that is no text in any charset read: C0 control bytes other than tab, line
 # ends, form feeds and escape (and NUL, which UTF-16 text is full of) in more than 1% of it.
 # Random bytes have ~11%; text, even UTF-16 text of Latin script, none. (UTF-16 text of
@@ -625,11 +744,28 @@ def _partial(data: bytes, coding: str, limit: int) -> bytes:
     """What a truncated or damaged compressed stream yields before it breaks (a receiver's
     decoder, `xz -d` or `gunzip`, writes it out before it stops with an error)."""
     if coding in ("gzip", "deflate"):
+        # (fed in chunks, round 20: a gzip member with a bad CRC or length gave nothing, the
+        # check failing in the one call that had inflated it all; gunzip writes it out)
         d = zlib.decompressobj(47 if coding == "gzip" else 15)
+        got = bytearray()
         try:
-            return d.decompress(data, limit)
+            for pos in range(0, len(data), _FEED):
+                got += d.decompress(data[pos:pos + _FEED], max(1, limit - len(got)))
+                if d.eof or len(got) >= limit:
+                    break
         except zlib.error:
-            return b""
+            if coding == "gzip" and not got and len(data) > 18:
+                # (a bad CRC or length in the trailer: the member without it inflates)
+                with contextlib.suppress(zlib.error):
+                    got += zlib.decompressobj(47).decompress(data[:-8], limit)
+        return bytes(got[:limit])
+    if coding == "zstd":
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+        got = bytearray()
+        with contextlib.suppress(zstandard.ZstdError):
+            while len(got) < limit and (chunk := reader.read(65536)):
+                got += chunk
+        return bytes(got[:limit])
     factories: dict[str, Callable[[], bz2.BZ2Decompressor | lzma.LZMADecompressor]] = {
         "bzip2": bz2.BZ2Decompressor, "xz": lzma.LZMADecompressor, "lzma": _lzma_alone}
     factory = factories.get(coding)
@@ -769,6 +905,75 @@ def _archive(data: bytes) -> str | None:
             9 <= data[2] & 0x1F <= 16:
         return "compress"  # Unix compress (.Z, LZW): its flags byte, 9 to 16 bits a code
     return None
+
+
+def _zstd_dictionary(data: bytes) -> int:
+    """The Dictionary_ID a Zstandard frame header names (0: none, or no valid header)."""
+    try:
+        return int(zstandard.get_frame_parameters(data[:18]).dict_id)
+    except zstandard.ZstdError:
+        return 0
+
+
+MAX_ZSTD_FRAMES = 4096  # concatenated zstd frames walked for one that names a dictionary
+
+
+def _zstd_later_dictionary(data: bytes, limit: int) -> int:
+    """The Dictionary_ID of the first of concatenated zstd frames that names one, 0 when none
+    does before the frames break off (fed in chunks, see _FEED: linear in the frames)."""
+    view = memoryview(data)
+    pos = produced = 0
+    for _ in range(MAX_ZSTD_FRAMES):
+        if not data.startswith(b"(\xb5/\xfd", pos):
+            return 0
+        if dict_id := _zstd_dictionary(bytes(view[pos:pos + 18])):
+            return dict_id
+        dec = zstandard.ZstdDecompressor().decompressobj()
+        try:
+            while not dec.eof and pos < len(data):
+                chunk = view[pos:pos + _FEED]
+                produced += len(dec.decompress(chunk))
+                if produced > limit:
+                    return 0
+                pos += len(chunk) - (len(dec.unused_data) if dec.eof else 0)
+        except zstandard.ZstdError:
+            return 0
+        if not dec.eof:
+            return 0
+    return 0
+
+
+def _strong_archive(data: bytes, archive: str) -> bool:
+    """Whether `data` starts with a header of `archive` that text or junk does not: gzip's
+    magic, deflate method and flags; a zstd frame header; xz's six-byte magic; bzip2's
+    magic, block size and block (or end-of-stream) magic. (Sniffed zlib and LZMA_Alone
+    heads are weak: text can start so, and is read as it is.)"""
+    if archive == "gzip":
+        return data[2:3] == b"\x08" and len(data) > 3 and data[3] < 0x20
+    if archive == "zstd":
+        try:
+            zstandard.get_frame_parameters(data[:18])
+        except zstandard.ZstdError:
+            return False
+        return True
+    if archive == "xz":
+        return True
+    if archive == "bzip2":
+        return data[3:4] in b"123456789" and data[4:10] in (b"1AY&SY", b"\x17rE8P\x90")
+    return False
+
+
+def _ended(data: bytes, archive: str) -> bool:
+    """Whether the first xz or bzip2 stream of `data` (one that inflates to nothing) ends."""
+    factory = {"xz": lzma.LZMADecompressor, "bzip2": bz2.BZ2Decompressor}.get(archive)
+    if factory is None:
+        return True
+    dec = factory()
+    try:
+        dec.decompress(data, 1)
+    except (OSError, EOFError, lzma.LZMAError, ValueError):
+        return False
+    return bool(dec.eof)
 
 
 # -- text views -----------------------------------------------------------------------------
@@ -3444,6 +3649,63 @@ def split_multipart(data: bytes, content_type: str) -> list[_Part]:
     return parts
 
 
+_CONTENT_RANGE = re.compile(r"bytes\s+([0-9]{1,15})-([0-9]{1,15})/(?:[0-9]{1,15}|\*)",
+                            re.IGNORECASE)
+
+
+def _range_start(part: _Part) -> int | None:
+    m = _CONTENT_RANGE.fullmatch(part.headers.get("content-range", "").strip())
+    if m is None or int(m.group(2)) < int(m.group(1)):
+        return None
+    return int(m.group(1))
+
+
+def _byte_ranges(parts: list[_Part]) -> list[list[tuple[int, _Part]]] | None:
+    """The parts of a multipart/byteranges body in range order, with where each starts, in
+    runs of contiguous or overlapping ranges (a gap starts a new run); None when a part has
+    no Content-Range. A range's bytes are the part's body (its length, not the declared
+    end, places the next: the runs are never longer than the parts)."""
+    placed: list[tuple[int, int, _Part]] = []
+    for n, part in enumerate(parts):
+        start = _range_start(part)
+        if start is None:
+            return None
+        placed.append((start, n, part))
+    placed.sort(key=lambda item: (item[0], item[1]))
+    runs: list[list[tuple[int, _Part]]] = []
+    end = -1
+    for start, _, part in placed:
+        if not runs or start > end:
+            runs.append([])
+        runs[-1].append((start, part))
+        end = max(end, start + len(part.body))
+    return runs
+
+
+def _joined_ranges(run: list[tuple[int, _Part]], later_wins: bool = False) -> bytes:
+    """One run of ranges as the resource's bytes. Where ranges overlap, the first range's
+    bytes stand (or, `later_wins`, each later range's over them: a receiver may write each
+    range where it goes): either way no longer than the parts."""
+    origin = run[0][0]
+    out = bytearray()
+    for start, part in run:
+        at = start - origin
+        if later_wins:
+            out[at:at + len(part.body)] = part.body
+        else:
+            out += part.body[max(0, len(out) - at):]
+    return bytes(out)
+
+
+def _overlapping(run: list[tuple[int, _Part]]) -> bool:
+    end = run[0][0]
+    for start, part in run:
+        if start < end:
+            return True
+        end = max(end, start + len(part.body))
+    return False
+
+
 MAX_FIELD_BYTES = 256  # a part this short may hold a piece of a split identifier
 
 
@@ -3691,11 +3953,17 @@ class _Inspection:
             self.produce(len(data))
         media = None if structured(content_type) else binary_signature(data[:SIGNATURE_BYTES])
         if media:
-            self.notes.append(f"{label}: {media} signature, not inspected (its text metadata in "
-                              f"the first {SIGNATURE_BYTES} bytes read)")
+            if media in HELD_IMAGES:
+                self.notes.append(f"{label}: {media} signature, its pixels not inspected (its "
+                                  "text metadata and what follows the image read)")
+            else:
+                self.notes.append(f"{label}: {media} signature, not inspected (its text "
+                                  f"metadata in the first {SIGNATURE_BYTES} bytes read)")
             texts = media_texts(data[:SIGNATURE_BYTES])
             if texts:
                 self.view(f"{label}/metadata", texts)
+            if media in HELD_IMAGES:
+                self._image(label, data, media, depth)
             return
         archive = _archive(data)
         if archive == "zip":
@@ -3706,18 +3974,40 @@ class _Inspection:
                                 f"{label}: {archive} archive cannot be inspected")
         if archive == "gzip":
             self._gzip_names(label, data, depth)
+        if archive == "zstd" and (dict_id := _zstd_dictionary(data)):
+            # Round 20: a frame that names a dictionary cannot be inflated without it (as
+            # under Content-Encoding: zstd, refused): never forwarded as opaque bytes.
+            raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                f"{label}: zstd frame compressed with a dictionary "
+                                f"(id {dict_id}) cannot be inspected")
         if archive is not None:
             try:
                 inner = decompress(data, archive, limit=opts.max_inspect_bytes,
                                    ratio=opts.max_decompression_ratio)
             except PayloadError:
+                if archive == "zstd" and (
+                        dict_id := _zstd_later_dictionary(data, opts.max_inspect_bytes)):
+                    raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                        f"{label}: a zstd frame compressed with a dictionary "
+                                        f"(id {dict_id}) cannot be inspected") from None
                 # Sniffed, not declared: text that merely starts like an archive ("x^2 ..."),
                 # or a truncated stream; read what decompresses and the bytes as they are.
                 inner = _partial(data, archive, opts.max_inspect_bytes)
+                if not inner and _strong_archive(data, archive):
+                    # Round 20: a stream whose header leaves no doubt (gzip, zstd, xz,
+                    # bzip2) of which nothing inflates is refused, not forwarded unread
+                    # (one damaged later is read up to the damage, as a receiver reads it).
+                    raise Uninspectable(Reason.MALFORMED_PAYLOAD,
+                                        f"{label}: {archive} stream does not decompress") from None
                 if inner:
                     self.produce(len(inner))
                     self.add_text(f"{label}/{archive}~partial", inner, None, depth=depth + 1)
             else:
+                if not inner and _strong_archive(data, archive) and not _ended(data, archive):
+                    # Round 20: an xz or bzip2 stream cut before any output (read as what it
+                    # gave, nothing): refused as one of which nothing inflates
+                    raise Uninspectable(Reason.MALFORMED_PAYLOAD,
+                                        f"{label}: {archive} stream does not decompress")
                 self.produce(len(inner))
                 self.body(f"{label}/{archive}", inner, "", depth + 1)
                 return
@@ -3754,6 +4044,9 @@ class _Inspection:
             # Round 6: RTF as a word processor shows it (escapes undone, control words gone):
             # "139\\'31234", "\\u49?\\u51?..." are digits on the page.
             self.view(f"{label}/rtf", rtf_text(data.decode("latin-1")))
+            # Round 20: and as a reader shows it (\ucN fallbacks skipped, hidden text and
+            # unshown destinations out: "139{\v 0000}12345678" shows 13912345678)
+            self.view(f"{label}/rtf-shown", rtf_shown_text(data.decode("latin-1")))
         if _OFFICE_TEXT.search(data) is not None:
             # Round 10: the text runs of a word processor's XML (OOXML w:t, DrawingML a:t, ODF
             # text:span, a spreadsheet's shared strings) are one text within a paragraph:
@@ -3798,7 +4091,22 @@ class _Inspection:
             # as Sling and Spring's CharacterEncodingFilter setups honour it).
             form_charset = next((p.body.strip()[:40].decode("latin-1") for p in parts if _param(
                 p.headers.get("content-disposition", ""), "name") == "_charset_"), None)
-            for n, part in enumerate(parts):
+            runs = _byte_ranges(parts) if ctype == "multipart/byteranges" else None
+            if runs is not None:
+                # Round 20: the parts of multipart/byteranges are ranges of one resource
+                # (RFC 9110 s.14.6): put back in range order, each contiguous run is read
+                # whole as its parts' Content-Type says (a value cut between two ranges is
+                # whole there); a piece on its own (a gap on either side) is read as a part.
+                for n, run in enumerate(runs):
+                    if len(run) == 1:
+                        self.part(f"{label}/part[{n}]", run[0][1], depth + 1, form_charset)
+                        continue
+                    run_type = run[0][1].headers.get("content-type", "text/plain")
+                    for m, later in enumerate((False, True) if _overlapping(run) else (False,)):
+                        joined = _joined_ranges(run, later)
+                        self.produce(len(joined))
+                        self.body(f"{label}/ranges[{n}]~{m}", joined, run_type, depth + 1)
+            for n, part in enumerate(parts if runs is None else []):
                 self.part(f"{label}/part[{n}]", part, depth + 1, form_charset)
             fields = _short_fields(parts)
             if fields:
@@ -3923,6 +4231,46 @@ class _Inspection:
             self.view(f"{label}/json-patch", patched.decode())
             if (phone := phone_objects(patched)) is not None:
                 self.view(f"{label}/json-patch/phone-objects", phone)
+
+    def _image(self, label: str, data: bytes, media: str, depth: int) -> None:
+        """Round 20: a JPEG or PNG held whole: the text metadata of all its chunks or
+        segments, and what follows its end (images appended to it, as a phone's
+        multi-picture JPEG has, walked in turn; an archive or text after them read as a
+        body of its own; a motion photo's MP4 left as media is)."""
+        pos = 0
+        for n in itertools.count():
+            walk = image_walk(data, media, pos) if n < MAX_NESTING * 4 else None
+            if walk is None:
+                break
+            if walk.texts:
+                self.view(f"{label}/image[{n}]/metadata", ";\n".join(walk.texts))
+            if walk.end is None:
+                self._appended_zip(label, data, pos, depth)
+                return
+            pos = walk.end
+            media = binary_signature(data[pos:pos + SIGNATURE_BYTES]) or ""
+        trailer = data[pos:]
+        if not trailer.startswith(b"PK"):
+            self._appended_zip(label, data, pos, depth)
+        if not trailer.strip(b"\x00\xff\r\n\t "):
+            return  # (padding)
+        self.notes.append(f"{label}: {len(trailer)} bytes after the image read")
+        at = appended_media(trailer)
+        if at is not None:
+            if at:
+                self.body(f"{label}/trailer", trailer[:at], "", depth + 1)
+            trailer = trailer[at:]
+        self.body(f"{label}/{'trailer-media' if at is not None else 'trailer'}", trailer, "",
+                  depth + 1)
+
+    def _appended_zip(self, label: str, data: bytes, start: int, depth: int) -> None:
+        """A zip whose end of central directory closes the data, after an image whose end
+        was not found or behind junk after it: zip readers find it from the end whatever
+        comes first (a polyglot), so it is read so too."""
+        if b"PK\x05\x06" in data[max(start, len(data) - 65557):]:
+            # (the four bytes by chance in pixel data are no zip: not a refusal)
+            with contextlib.suppress(PayloadError):
+                self._zip(f"{label}/appended-zip", data[start:], depth + 1)
 
     def _serialized(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """MessagePack, CBOR, BSON or protobuf, declared or (the first three) sniffed, as the
@@ -4254,6 +4602,153 @@ def rtf_text(text: str) -> str:
 
     text = _RTF_UNICODE.sub(lambda m: chr(int(m.group(1)) % 65536), text)
     return _RTF_CONTROL.sub("", _RTF_BYTES.sub(as_bytes, text))
+
+
+# Round 20: RTF as a reader shows it (RTF 1.9.1): a token is a group brace, a control word
+# (its parameter and one space delimiter), \'hh, a control symbol, or a run of text.
+_RTF_TOKEN = re.compile(r"[{}]|\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\(.)|"
+                        r"[^\\{}]+", re.DOTALL)
+# Destinations whose text is not shown: tables, metadata, pictures and objects (the
+# ignorable ones are {\* ...}); \fldinst (a field's instruction, a "tel:" link) is read,
+# apart from the text around it.
+_RTF_UNSHOWN = frozenset({
+    "fonttbl", "colortbl", "stylesheet", "info", "pict", "listtable", "listoverridetable",
+    "rsidtbl", "generator", "themedata", "colorschememapping", "latentstyles", "datastore",
+    "xmlnstbl", "filetbl", "revtbl", "objdata", "nonshppict", "bkmkstart", "bkmkend",
+    "userprops", "docvar", "private", "listtext", "pntext"})
+_RTF_BREAKS = {"par": "\n", "line": "\n", "sect": "\n", "page": "\n", "row": "\n",
+               "cell": "\t", "tab": "\t", "emspace": " ", "enspace": " ", "qmspace": " "}
+_RTF_SYMBOLS = {"~": " ", "_": "-", "-": "", "\\": "\\", "{": "{", "}": "}", "\n": "\n",
+                "\r": "\n", "\t": "\t"}
+MAX_RTF_TOKENS = 2_000_000  # tokens of one RTF document read as shown (~1 s); more: refused
+
+
+@dataclass(slots=True)
+class _RtfGroup:
+    uc: int = 1  # fallback characters after each \uN (\ucN)
+    hidden: bool = False  # \v ... \v0
+    unshown: bool = False  # a destination whose text is not shown
+    apart: bool = False  # a field instruction: read apart from the text around it
+
+
+def rtf_shown_text(text: str) -> str:
+    """The text a reader of an RTF document (`text`: its bytes as latin-1) shows: \\uN with
+    its \\ucN fallback characters skipped (GBK \\'hh pairs, '?', the ANSI digit: what a reader
+    without Unicode shows instead), \\'hh runs in the \\ansicpg code page, hidden text (\\v)
+    and unshown destinations (font, colour and style tables, \\info, pictures, ignorable
+    {\\* ...} groups such as Word's bookmarks) left out. Linear: one pass over the tokens."""
+    page = _RTF_CODEPAGE.search(text[:4096])
+    codec = f"cp{page.group(1)}" if page else "cp1252"
+    try:
+        b"".decode(codec)
+    except LookupError:
+        codec = "cp1252"
+    out: list[str] = []
+    pending = bytearray()  # \'hh bytes, decoded together (a GBK character is two)
+    units: list[int] = []  # \uN code units (a surrogate pair is two)
+    stack = [_RtfGroup()]
+    skip = 0  # fallback characters still to skip
+
+    def flush() -> None:
+        if pending:
+            out.append(pending.decode(codec, "replace"))
+            pending.clear()
+        if units:
+            out.append(b"".join(u.to_bytes(2, "little") for u in units).decode(
+                "utf-16-le", "replace"))
+            units.clear()
+
+    def emit(piece: str) -> None:
+        state = stack[-1]
+        if not state.hidden and not state.unshown:
+            flush()
+            out.append(piece)
+
+    for count, m in enumerate(_RTF_TOKEN.finditer(text)):
+        if count >= MAX_RTF_TOKENS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"RTF document of more than {MAX_RTF_TOKENS} tokens")
+        got = m.group()
+        word, param, hexbyte, symbol = m.group(1), m.group(2), m.group(3), m.group(4)
+        if got == "{":
+            skip = 0
+            stack.append(_RtfGroup(stack[-1].uc, stack[-1].hidden, stack[-1].unshown))
+            continue
+        if got == "}":
+            skip = 0
+            if len(stack) > 1 and stack.pop().apart:
+                emit("\n")
+            continue
+        state = stack[-1]
+        if word is None and hexbyte is None and symbol is None:  # a run of text
+            run = got.replace("\r", "").replace("\n", "")
+            if skip:
+                taken = min(skip, len(run))
+                run, skip = run[taken:], skip - taken
+            if run:
+                emit(run)
+            continue
+        run = ""
+        if word == "u" and param is not None and not -32768 <= int(param) <= 65535:
+            # A fallback digit written with no space after \uN ("\u-652311": U+FF11, then
+            # "1"): the longest parameter in range is N, the digits after it are text.
+            keep = len(param)
+            while keep > 1 and not -32768 <= int(param[:keep]) <= 65535:
+                keep -= 1
+            param, run = param[:keep], param[keep:] + (" " if got.endswith(" ") else "")
+        elif word == "u" and param is not None and 0 < state.uc <= 2 < len(param):
+            # ... or with one in range: "\u-2391" read as U+FF11 and its fallback "1", when
+            # that fallback is the character's own ANSI form (NFKC), as writers put it
+            for k in range(1, state.uc + 1):
+                head, tail = param[:-k], param[-k:]
+                if head.lstrip("-") and unicodedata.normalize(
+                        "NFKC", chr(int(head) % 65536)) == tail:
+                    param, run = head, tail + (" " if got.endswith(" ") else "")
+                    break
+        if skip:  # a fallback \'hh, control word or symbol counts as one character
+            skip -= 1
+            continue
+        if hexbyte is not None:
+            if not state.hidden and not state.unshown:
+                if units:
+                    flush()
+                pending.append(int(hexbyte, 16))
+            continue
+        if symbol is not None:
+            if symbol == "*":
+                state.unshown = True  # (an ignorable destination: unknown or not shown)
+            elif symbol in _RTF_SYMBOLS:
+                emit(_RTF_SYMBOLS[symbol])
+            continue
+        if word == "u" and param is not None:
+            if not state.hidden and not state.unshown:
+                if pending:
+                    flush()
+                units.append(int(param) % 65536)
+            skip = state.uc
+            if run:  # (the digits after an out-of-range parameter: fallback text)
+                taken = min(skip, len(run))
+                run, skip = run[taken:], skip - taken
+                if run:
+                    emit(run)
+        elif word == "uc" and param is not None:
+            state.uc = max(0, min(int(param), 16))
+        elif word == "v":
+            state.hidden = param != "0"
+        elif word == "plain":
+            state.hidden = False
+        elif word == "bin" and param is not None:
+            pass  # (binary data follows; its bytes are read as text runs of the group)
+        elif word == "fldinst":
+            state.unshown = len(stack) > 1 and stack[-2].unshown
+            state.apart = True
+            emit("\n")
+        elif word in _RTF_UNSHOWN:
+            state.unshown = True
+        elif word in _RTF_BREAKS:
+            emit(_RTF_BREAKS[word])
+    flush()
+    return "".join(out)
 
 
 _FOLDED_TYPES = frozenset({"text/calendar", "text/vcard", "text/x-vcard", "text/directory"})

@@ -41,6 +41,7 @@ from residency_gateway.audit.trail import TrailUnavailable
 from residency_gateway.core.explain import request_facts, split_target, with_line_scan
 from residency_gateway.core.headers import downstream_response_headers, upstream_request_headers
 from residency_gateway.core.inspection import (
+    held_image,
     media_scan,
     options,
     oversize_scan,
@@ -154,7 +155,7 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
     if len(head) > limits.max_body_bytes:
         return too_large()
     media = streamed_media(head, cenc, ctype)
-    if media is not None:
+    if media is not None and not held_image(media, declared, conf):
         scan = media_scan(media, ctype, head, key=key, today=today, conf=conf)
         return scan, (Body(complete=head) if whole else Body(prefix=head))
     if declared is not None and declared > conf.max_inspect_bytes:
@@ -167,6 +168,11 @@ async def inspect_body(request: web.Request, rt: Runtime, rmap: RegionMap, key: 
             request, min(conf.max_inspect_bytes, limits.max_body_bytes), idle, head)
         if len(body) > limits.max_body_bytes:
             return too_large()
+        if not whole and media is not None:
+            # (round 20: a chunked image past max_inspect_bytes streams as media does, its
+            # head's metadata read; what was read is forwarded first)
+            scan = media_scan(media, ctype, head, key=key, today=today, conf=conf)
+            return scan, Body(prefix=body)
         if not whole:
             scan = oversize_scan(ctype, None, conf)
             return scan, (NO_BODY if scan.error else Body(prefix=body))

@@ -504,12 +504,6 @@ def test_rtf_unicode_with_one_question_mark_found():
     assert found(body, "application/rtf") == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: RTF's \\ucN says how many fallback characters follow each \\uN for readers without "
-    "Unicode; a reader skips them. Word on a Chinese system writes \\uc2 and the GBK bytes of "
-    "the same character; other writers put the ANSI digit itself as the fallback. The "
-    "fallbacks are read between the digits. Hidden text (\\v) and ignorable destinations "
-    "({\\*\\bkmkstart _GoBack}, which Word puts at the cursor) are read between them too."))
 @pytest.mark.parametrize("body", [
     rtf("\\uc2 " + "".join(f"\\u{0xFF10 + int(c) - 65536}" + gbk_fallback(chr(0xFF10 + int(c)))
                            for c in MOBILE)),
@@ -550,11 +544,6 @@ def test_byteranges_whole_values_found():
     assert found(byteranges([CSV_DOC[:20], CSV_DOC[20:]], "text/csv"), BYTERANGES)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: multipart/byteranges parts are ranges of one resource (Content-Range says where "
-    "each goes): a ranged or resumed upload cut inside a value is read as separate pieces, "
-    "in order or out of it. (The same document as application/json parts is refused 400 "
-    "because each range is read as a JSON document of its own: safe, but no reading.)"))
 @pytest.mark.parametrize(("part_type", "order"), [
     ("text/csv", None), ("text/plain", None), ("application/octet-stream", None),
     ("text/csv", [2, 0, 1]),
@@ -835,12 +824,6 @@ def test_zstd_dictionary_as_content_encoding_refused():
     assert result.error is not None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: a Zstandard frame that names a dictionary (dictionary compression is what small "
-    "JSON messages from mobile clients and Kafka producers use) cannot be inflated without "
-    "it, yet as a body (application/zstd, octet-stream, a multipart file part) it is neither "
-    "read nor refused: it is forwarded as opaque bytes, while a 7z, lz4 or snappy body is "
-    "refused and the same frame under Content-Encoding: zstd is refused 400."))
 @pytest.mark.parametrize("content_type", ["application/zstd", "application/octet-stream",
                                           "multipart"])
 def test_zstd_dictionary_frames_missed(content_type):
@@ -906,12 +889,6 @@ def test_media_metadata_in_head_found(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: media text metadata is read only in a file's first 4 KB, and only as it stands: "
-    "PNG zTXt and compressed iTXt chunks (PIL's PngInfo with zip=True, exiftool) are deflate; "
-    "PNG allows text chunks after the image data (libpng writes them there when asked); a "
-    "phone's EXIF segment with its embedded thumbnail is 6-30 KB, so an XMP description or a "
-    "JPEG comment after it is never read."))
 @pytest.mark.parametrize(("body", "content_type"), [
     (png(png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"tel " + MOBILE.encode()))),
      "image/png"),
@@ -935,11 +912,6 @@ def test_jpeg_with_appended_text_found():
     assert found(SMALL_JPEG + b"tel " + MOBILE.encode(), "image/jpeg") == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an image followed by an archive (a JPEG + ZIP polyglot; motion photos already "
-    "append a second file after the JPEG's end marker) is streamed as an image: the "
-    "archive after the end of the image is neither read nor refused, in a raw body or a "
-    "multipart part. A plain text trailer is found; a compressed one is not."))
 @pytest.mark.parametrize(("body", "content_type"), [
     (SMALL_JPEG + ARCHIVE, "image/jpeg"),
     (SMALL_JPEG + ARCHIVE, "application/zip"),
