@@ -3856,15 +3856,15 @@ class _Inspection:
                                 "or metadata entries") from None
         if got is None:
             raise PayloadError(f"{label}: not a whole Avro object container file")
-        codec, blocks = got
-        coding = _AVRO_CODECS.get(codec)
+        meta, blocks = got
+        coding = _AVRO_CODECS.get(meta.get(b"avro.codec", b"null"))
         if coding is None:
             raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
                                 f"{label}: an Avro codec that cannot be inspected")
         cap = min(opts.max_inspect_bytes, max(len(data), 1) * opts.max_decompression_ratio)
-        decoded: list[bytes] = []
+        decoded: list[tuple[int, bytes]] = []
         total = 0
-        for block in blocks:
+        for count, block in blocks:
             if coding != "null":
                 block = decompress(block, coding, limit=opts.max_inspect_bytes,
                                    ratio=opts.max_decompression_ratio)
@@ -3872,12 +3872,22 @@ class _Inspection:
             if total > cap:
                 raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
                                     f"{label}: Avro blocks decode beyond the inspection limit")
-            decoded.append(block)
-        joined = b"".join(decoded)  # (blocks end with a record: one after the other is whole)
+            decoded.append((count, block))
+        joined = b"".join(block for _, block in decoded)  # (blocks end with a record)
         self.produce(len(joined))
         self.notes.append(f"{label}: Avro container file, {len(blocks)} blocks read")
+        try:
+            records = serialized.avro_records(meta.get(b"avro.schema", b""), decoded)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more Avro values than the inspection reads") from None
+        if records:
+            # (read by its schema: the blocks' bytes are then read as other binary is, not
+            # walked again without it)
+            self.view(f"{label}/avro-records", records)
         if joined:
-            self.body(f"{label}/avro", joined, "avro/binary", depth + 1)
+            self.body(f"{label}/avro", joined, "" if records is not None else "avro/binary",
+                      depth + 1)
 
     def _grpc(self, label: str, frames: list[tuple[int, bytes]], depth: int) -> None:
         """Round 19: the messages of a gRPC (or gRPC-web) body, its 5-byte prefixes taken off

@@ -30,6 +30,7 @@ import base64
 import bisect
 import decimal
 import io
+import json
 import math
 import re
 import struct
@@ -512,8 +513,9 @@ def _zigzag_long(data: bytes, i: int) -> tuple[int, int] | None:
     return (value >> 1) ^ -(value & 1), i
 
 
-def avro_container(data: bytes) -> tuple[bytes, list[bytes]] | None:
-    """The codec name and the (still coded) blocks of an Avro object container file: the
+def avro_container(data: bytes) -> tuple[dict[bytes, bytes], list[tuple[int, bytes]]] | None:
+    """The metadata and the blocks (record count, still coded bytes) of an Avro object
+    container file: the
     magic, a metadata map (avro.schema, avro.codec), a 16-byte sync marker, then blocks of a
     record count, a byte size, the bytes and the sync marker again. None when `data` is not
     one whole such file (truncated, a wrong sync marker, a negative size). Raises TooComplex
@@ -552,7 +554,7 @@ def avro_container(data: bytes) -> tuple[bytes, list[bytes]] | None:
     if len(sync) != 16:
         return None
     i += 16
-    blocks: list[bytes] = []
+    blocks: list[tuple[int, bytes]] = []
     while i < len(data):
         if len(blocks) >= MAX_AVRO_BLOCKS:
             raise TooComplex
@@ -563,12 +565,12 @@ def avro_container(data: bytes) -> tuple[bytes, list[bytes]] | None:
         if got is None or got[0] < 0 or got[1] + got[0] + 16 > len(data):
             return None
         size_, i = got
-        blocks.append(data[i:i + size_])
+        blocks.append((count_[0], data[i:i + size_]))
         i += size_
         if data[i:i + 16] != sync:
             return None
         i += 16
-    return meta.get(b"avro.codec", b"null"), blocks
+    return meta, blocks
 
 
 def _avro_datums(data: bytes) -> list[Any]:
@@ -581,8 +583,10 @@ def _avro_datums(data: bytes) -> list[Any]:
     that could spell a mobile by chance), else it is a long, written out. Then, as a union's
     branch index (a 1 before a nullable field's value) can put that walk out of step, every
     varint of five bytes or more that starts where a value can (after a byte that ends one)
-    outside the bytes fields stepped over is written out too: an integer that large is read
-    whatever the walk made of the bytes before it. Raises TooComplex past MAX_AVRO_STEPS."""
+    outside the binary values stepped over is written out too: an integer that large is read
+    whatever the walk made of the bytes before it. Raises TooComplex past MAX_AVRO_STEPS.
+    (A container file's records are read by their schema, avro_records; this is for the
+    datums that come without one, and for a schema that does not read them.)"""
     out: list[Any] = []
     skipped: list[tuple[int, int]] = []
     walked: set[int] = set()  # (where the first pass wrote a long out)
@@ -602,7 +606,8 @@ def _avro_datums(data: bytes) -> list[Any]:
                 i = j + value
                 continue
             if value >= 16:
-                skipped.append((j, j + value))
+                if _binary_looking(chunk):
+                    skipped.append((j, j + value))
                 i = j + value
                 continue
         else:
@@ -621,6 +626,19 @@ def _avro_datums(data: bytes) -> list[Any]:
         if got is not None:
             out.append(got[0])
     return out
+
+
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                         rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def _binary_looking(chunk: bytes) -> bool:
+    """Whether bytes stepped over as a length's are a binary value (a photo, a hash, an
+    encrypted blob: a quarter or more of its bytes high and no part of a UTF-8 character),
+    not text and varints the walk went out of step in (the second pass reads those)."""
+    stray = len(_HIGH.findall(chunk)) - sum(len(m) for m in _UTF8_MULTI.findall(chunk))
+    return stray * 4 >= len(chunk)
 
 
 MAX_AVRO_STEPS = 500_000  # values walked in one Avro body (~0.5 s); more is too complex
@@ -843,6 +861,143 @@ def schema_text(kind: str, data: bytes) -> str | None:
     out: list[str] = []
     try:
         _write(tree, out, 0, [0])
+    except _TooMuch:
+        raise TooComplex from None
+    return "".join(out)
+
+
+_AVRO_FIXED_WIDTHS = {"float": 4, "double": 8}
+
+
+class _AvroReader:
+    """Avro binary data read by its writer's schema (an object container file's avro.schema):
+    records as dicts of their fields, unions by their branch index, logical types as their
+    underlying type. ValueError (and the like) where the bytes are not of the schema."""
+
+    def __init__(self, data: bytes, schema: Any):
+        self.data = data
+        self.i = 0
+        self.steps = 0
+        self.names: dict[str, Any] = {}
+        self._define(schema, "", 0)
+
+    def _define(self, schema: Any, namespace: str, depth: int) -> None:
+        """Every named type (record, enum, fixed) by its full and its short name, wherever
+        the schema defines it (a union branch not read may define one used later)."""
+        if depth > MAX_DEPTH:
+            raise ValueError("schema too deep")
+        if isinstance(schema, list):
+            for branch in schema:
+                self._define(branch, namespace, depth + 1)
+            return
+        if not isinstance(schema, dict):
+            return
+        kind = schema.get("type")
+        if kind in ("record", "error", "enum", "fixed"):
+            name = str(schema["name"])
+            space = str(schema.get("namespace", namespace)) if "." not in name else (
+                name.rpartition(".")[0])
+            short = name.rpartition(".")[2]
+            self.names[f"{space}.{short}" if space else short] = schema
+            self.names.setdefault(short, schema)
+            namespace = space
+            for item in schema.get("fields", ()) if kind != "enum" else ():
+                self._define(item["type"], namespace, depth + 1)
+        elif kind in ("array", "map"):
+            self._define(schema["items" if kind == "array" else "values"], namespace, depth + 1)
+        elif isinstance(kind, (dict, list)):
+            self._define(kind, namespace, depth + 1)
+
+    def long(self) -> int:
+        got = _zigzag_long(self.data, self.i)
+        if got is None:
+            raise ValueError("no long")
+        self.i = got[1]
+        return got[0]
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.i + n > len(self.data):
+            raise ValueError("past the end")
+        self.i += n
+        return self.data[self.i - n:self.i]
+
+    def read(self, schema: Any, depth: int) -> Any:
+        self.steps += 1
+        if self.steps > MAX_AVRO_STEPS:
+            raise TooComplex
+        if depth > MAX_DEPTH:
+            raise ValueError("too deep")
+        if isinstance(schema, list):  # a union: the branch's index, then its value
+            return self.read(schema[self.long()], depth + 1)
+        kind = schema.get("type") if isinstance(schema, dict) else schema
+        if isinstance(kind, (dict, list)):
+            return self.read(kind, depth + 1)
+        if kind == "null":
+            return None
+        if kind == "boolean":
+            return self.take(1)[0] != 0
+        if kind in ("int", "long"):
+            return self.long()
+        if kind in _AVRO_FIXED_WIDTHS:
+            return struct.unpack("<f" if kind == "float" else "<d", self.take(
+                _AVRO_FIXED_WIDTHS[kind]))[0]
+        if kind in ("bytes", "string"):
+            raw = self.take(self.long())
+            return raw.decode("utf-8", "replace") if _avro_text(raw) else ""
+        if kind == "fixed":
+            raw = self.take(int(schema["size"]))
+            return raw.decode("utf-8", "replace") if _avro_text(raw) else ""
+        if kind in ("record", "error"):
+            return {str(f["name"]): self.read(f["type"], depth + 1) for f in schema["fields"]}
+        if kind == "enum":
+            return str(schema["symbols"][self.long()])
+        if kind in ("array", "map"):
+            out: list[Any] = []
+            while (count := self.long()) != 0:
+                if count < 0:  # (a block's count negated: its byte size follows)
+                    count = -count
+                    self.long()
+                for _ in range(count):
+                    self.steps += 1
+                    if self.steps > MAX_AVRO_STEPS:
+                        raise TooComplex
+                    if kind == "map":
+                        key = self.take(self.long()).decode("utf-8", "replace")
+                        out.append({key: self.read(schema["values"], depth + 1)})
+                    else:
+                        out.append(self.read(schema["items"], depth + 1))
+            return out
+        if isinstance(kind, str) and kind in self.names:
+            return self.read(self.names[kind], depth + 1)
+        if isinstance(kind, str) and (short := kind.rpartition(".")[2]) in self.names:
+            return self.read(self.names[short], depth + 1)
+        raise ValueError("not a type of the schema")
+
+
+def avro_records(schema: bytes, blocks: list[tuple[int, bytes]]) -> str | None:
+    """The records of an object container file's decoded blocks, each block its count of
+    records read whole by the file's schema, as a JSON-like text; None where the schema is
+    none or does not read them (the caller walks them without it). Raises TooComplex past
+    MAX_AVRO_STEPS values."""
+    try:
+        tree = json.loads(schema)
+    except ValueError:
+        return None
+    records: list[Any] = []
+    try:
+        reader = _AvroReader(b"", tree)
+        for count, data in blocks:
+            reader.data, reader.i = data, 0
+            for _ in range(count):
+                records.append(reader.read(tree, 0))
+            if reader.i != len(data):
+                return None
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError, struct.error,
+            RecursionError):
+        return None
+    out: list[str] = []
+    try:
+        _write(records, out, 0, [0])
     except _TooMuch:
         raise TooComplex from None
     return "".join(out)
