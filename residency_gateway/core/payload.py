@@ -612,6 +612,73 @@ def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
                         "content coding not supported for inspection")
 
 
+MAX_SNAPPY_ELEMENTS = 250_000  # literals and copies of snappy data undone (~1 s); more: 422
+
+
+def snappy_raw(data: bytes, *, limit: int, ratio: int) -> bytes:
+    """Raw snappy (no framing: an Avro block's codec, round 20; no snappy library is
+    installed): the uncompressed length as a varint, then literals and back-references. At
+    most `limit` bytes and `ratio` times its input, MAX_SNAPPY_ELEMENTS elements; a stream
+    that is not whole is a PayloadError."""
+    size = value = shift = i = 0
+    while i < len(data) and shift < 35:
+        value |= (data[i] & 0x7F) << shift
+        i += 1
+        shift += 7
+        if not data[i - 1] & 0x80:
+            size = value
+            break
+    else:
+        raise PayloadError("snappy data has no length")
+    if size > min(limit, max(len(data), 1) * ratio):
+        raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                            "snappy data decompresses beyond the inspection limit")
+    out = bytearray()
+    elements = 0
+    while i < len(data):
+        elements += 1
+        if elements > MAX_SNAPPY_ELEMENTS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"snappy data of more than {MAX_SNAPPY_ELEMENTS} elements")
+        tag = data[i]
+        i += 1
+        kind = tag & 3
+        if kind == 0:  # a literal: its length in the tag, or in 1-4 bytes after it
+            length = tag >> 2
+            if length >= 60:
+                width = length - 59
+                length = int.from_bytes(data[i:i + width], "little")
+                i += width
+            length += 1
+            if i + length > len(data):
+                raise PayloadError("snappy literal past the end")
+            out += data[i:i + length]
+            i += length
+        else:  # a copy of bytes already written (1-, 2- or 4-byte offset)
+            if kind == 1:
+                if i >= len(data):
+                    raise PayloadError("snappy copy past the end")
+                length, offset = ((tag >> 2) & 7) + 4, (tag >> 5) << 8 | data[i]
+                i += 1
+            else:
+                width = 2 if kind == 2 else 4
+                length = (tag >> 2) + 1
+                offset = int.from_bytes(data[i:i + width], "little")
+                i += width
+            if not 0 < offset <= len(out) or i > len(data):
+                raise PayloadError("snappy copy out of range")
+            start = len(out) - offset
+            if offset >= length:
+                out += out[start:start + length]
+            else:  # (a run: the last `offset` bytes repeated)
+                out += (out[start:] * (length // offset + 1))[:length]
+        if len(out) > size:
+            raise PayloadError("snappy data longer than its length")
+    if len(out) != size:
+        raise PayloadError("snappy data shorter than its length")
+    return bytes(out)
+
+
 def _brotli_chunks(dec: brotli.Decompressor, data: bytes) -> Iterator[bytes]:
     for i in range(0, len(data), 16384):
         yield dec.process(data[i:i + 16384])
@@ -621,9 +688,9 @@ def _brotli_chunks(dec: brotli.Decompressor, data: bytes) -> Iterator[bytes]:
 
 _CODINGS = {"gzip", "x-gzip", "deflate", "br", "zstd"}
 # Avro container codecs (the spec's and the Java library's names) and the coding each is;
-# any other (snappy: no decoder here) is refused (round 20)
+# any other is refused (round 20)
 _AVRO_CODECS = {b"null": "null", b"deflate": "deflate-raw", b"bzip2": "bzip2", b"xz": "xz",
-                b"zstandard": "zstd"}
+                b"zstandard": "zstd", b"snappy": "snappy"}
 
 
 def _partial(data: bytes, coding: str, limit: int) -> bytes:
@@ -3843,8 +3910,9 @@ class _Inspection:
     def _avro_file(self, label: str, data: bytes, depth: int) -> None:
         """Round 20: an Avro object container file (Kafka Connect sinks, data-lake and batch
         exports), whatever its declared type: its blocks decoded by the header's avro.codec
-        (deflate is raw RFC 1951; bzip2, xz, zstandard; snappy is refused, no decoder here)
-        within max_inspect_bytes and the ratio, and read as an Avro body. Before, a deflate
+        (deflate is raw RFC 1951; bzip2, xz, zstandard; snappy is raw snappy and a CRC32)
+        within max_inspect_bytes and the ratio, and read by the file's schema (or, where it
+        does not read them, walked without it). Before, a deflate
         file's strings reached the upstream unread. A codec not read here, or a file that is
         not whole, is refused: never forwarded unread."""
         opts = self.options
@@ -3865,7 +3933,13 @@ class _Inspection:
         decoded: list[tuple[int, bytes]] = []
         total = 0
         for count, block in blocks:
-            if coding != "null":
+            if coding == "snappy":  # (raw snappy, then the CRC32 of what it decodes to)
+                unsnapped = snappy_raw(block[:-4], limit=opts.max_inspect_bytes,
+                                       ratio=opts.max_decompression_ratio)
+                if len(block) < 4 or zlib.crc32(unsnapped) != int.from_bytes(block[-4:], "big"):
+                    raise PayloadError(f"{label}: an Avro snappy block fails its checksum")
+                block = unsnapped
+            elif coding != "null":
                 block = decompress(block, coding, limit=opts.max_inspect_bytes,
                                    ratio=opts.max_decompression_ratio)
             total += len(block)

@@ -641,7 +641,7 @@ def _binary_looking(chunk: bytes) -> bool:
     return stray * 4 >= len(chunk)
 
 
-MAX_AVRO_STEPS = 500_000  # values walked in one Avro body (~0.5 s); more is too complex
+MAX_AVRO_STEPS = 100_000  # values read in one Avro body (~0.5 s written out); more: too complex
 _LONG_VARINT = re.compile(rb"(?<![\x80-\xff])[\x80-\xff]{4,9}[\x00-\x7f]")
 _NOT_TEXT = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 
@@ -850,14 +850,12 @@ def schema_text(kind: str, data: bytes) -> str | None:
     tree: Any
     if kind == "avro":
         tree = _avro_datums(data)
-    else:
-        tree = None
-        for compact in ((False, True) if kind == "thrift" else (kind == "thrift-compact",)):
-            tree = _thrift(data, compact)
-            if tree is not None:
-                break
-        if tree is None:
+    else:  # (the generic type: each protocol the bytes walk as, both where both do)
+        trees = [tree for compact in ((False, True) if kind == "thrift" else (
+            kind == "thrift-compact",)) if (tree := _thrift(data, compact)) is not None]
+        if not trees:
             return None
+        tree = trees[0] if len(trees) == 1 else trees
     out: list[str] = []
     try:
         _write(tree, out, 0, [0])

@@ -61,8 +61,45 @@ def coded(block: bytes, codec: str) -> bytes:
     if codec == "zstandard":
         return zstandard.ZstdCompressor().compress(block)
     if codec == "snappy":
-        return block + struct.pack(">I", zlib.crc32(block))  # (a stand-in: never decoded)
+        return snappy(block) + struct.pack(">I", zlib.crc32(block))
     return block
+
+
+def snappy(data: bytes) -> bytes:
+    """Raw snappy as a writer makes it (no library here): a repeat of the previous 4 to 64
+    bytes as a copy (2-byte offset), a 1-byte-offset copy for short repeats, else literals
+    (the long ones with a 1- or 2-byte length)."""
+    out = varint(len(data))
+    i = 0
+    literal = bytearray()
+
+    def flush() -> None:
+        nonlocal out
+        if literal:
+            n = len(literal) - 1
+            out += (bytes([n << 2]) if n < 60 else bytes([60 << 2, n]) if n < 256
+                    else bytes([61 << 2]) + n.to_bytes(2, "little")) + literal
+            literal.clear()
+
+    while i < len(data):
+        for offset in (len(data[max(0, i - 64):i]),):
+            length = 0
+            while (length < 64 and i + length < len(data) and offset
+                   and data[i + length] == data[i - offset + length]):
+                length += 1
+            if length >= 4 and offset:
+                flush()
+                if length <= 11 and offset < 2048:
+                    out += bytes([(offset >> 8) << 5 | (length - 4) << 2 | 1, offset & 0xFF])
+                else:
+                    out += bytes([(length - 1) << 2 | 2]) + offset.to_bytes(2, "little")
+                i += length
+                break
+        else:
+            literal.append(data[i])
+            i += 1
+    flush()
+    return out
 
 
 def ocf(blocks: list[list[bytes]], codec: str = "deflate", *, schema: bytes = SCHEMA,
@@ -102,7 +139,7 @@ def refused(body: bytes, content_type: str = AVRO, **options: int):
     return r.error
 
 
-CODECS = ["null", "deflate", "bzip2", "xz", "zstandard"]
+CODECS = ["null", "deflate", "bzip2", "xz", "zstandard", "snappy"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +282,7 @@ def test_clean_container_random_bytes_fields(seed):
     assert clean(ocf([records]), AVRO)
 
 
-@pytest.mark.parametrize("codec", ["snappy", "lzo", "brotli", "lz4", "deflate64", ""])
+@pytest.mark.parametrize("codec", ["lzo", "brotli", "lz4", "deflate64", "Snappy", ""])
 def test_codec_not_read_is_refused(codec):
     assert refused(ocf([[CN_RECORD]], codec)) == Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE
     assert refused(ocf([[SG_RECORD]], codec), "application/octet-stream") == (
@@ -263,7 +300,7 @@ def test_broken_container_is_refused(body):
     assert refused(body, "application/octet-stream") == Reason.MALFORMED_PAYLOAD
 
 
-@pytest.mark.parametrize("codec", ["deflate", "bzip2", "xz", "zstandard"])
+@pytest.mark.parametrize("codec", ["deflate", "bzip2", "xz", "zstandard", "snappy"])
 def test_block_that_does_not_decode_is_refused(codec):
     body = ocf([[CN_RECORD]], codec)
     data = coded(CN_RECORD, codec)
@@ -272,11 +309,47 @@ def test_block_that_does_not_decode_is_refused(codec):
                                                    Reason.PAYLOAD_TOO_LARGE_TO_INSPECT)
 
 
+def snappy_file(block: bytes) -> bytes:
+    """A one-block snappy container file of an already coded block (a hostile one)."""
+    return ocf([], "snappy", schema=KYC) + avro_long(1) + avro_long(len(block)) + block + SYNC
+
+
+def test_snappy_copies_and_checksum():
+    """Copies with 1- and 2-byte offsets, runs (an offset shorter than the copy), a checksum
+    that does not match (refused), a copy before any byte (refused)."""
+    records = [SG_RECORD, CN_RECORD, CN_RECORD, b"\x00" * 200]
+    block = snappy(b"".join(records))
+    assert any(b & 3 == 1 for b in block) or any(b & 3 == 2 for b in block)
+    assert found(ocf([records], "snappy", schema=b'"bytes"'), AVRO) == {"id", "mobile"}
+    body = ocf([[CN_RECORD]], "snappy", schema=KYC)
+    assert found(body, AVRO) == {"id", "mobile"}
+    crc = struct.pack(">I", zlib.crc32(CN_RECORD))
+    assert refused(body.replace(crc, bytes(4))) == Reason.MALFORMED_PAYLOAD
+    bad = varint(10) + b"\x0a\x01\x00"  # (a copy of 3 bytes at offset 1, nothing written)
+    assert refused(snappy_file(bad + struct.pack(">I", zlib.crc32(b"x" * 10)))) == (
+        Reason.MALFORMED_PAYLOAD)
+    assert found(snappy_file(snappy(CN_RECORD) + crc), AVRO) == {"id", "mobile"}  # (as built)
+
+
 def test_container_bounded():
     bomb = ocf([[b"\x00" * 4_000_000]], "deflate")
     assert refused(bomb, max_decompression_ratio=100) == Reason.PAYLOAD_TOO_LARGE_TO_INSPECT
     assert refused(ocf([[b"\x00" * 2_000_000]] * 5, "zstandard"), max_inspect_bytes=4_000_000
                    ) == Reason.PAYLOAD_TOO_LARGE_TO_INSPECT
+    snappy_bomb = varint(3_000_000) + b"\x00\x00" + b"\xfe\x01\x00" * 47_000
+    assert refused(snappy_file(snappy_bomb + bytes(4)), max_decompression_ratio=10) == Reason.PAYLOAD_TOO_LARGE_TO_INSPECT
+    elements = varint(4 * 400_000 + 1) + b"\x00a" + b"\x01\x01" * 400_000  # 4-byte copies
+    start = time.perf_counter()
+    assert refused(snappy_file(elements + bytes(4))) == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
+    assert time.perf_counter() - start < 5
+    tiny = json.dumps({"type": "record", "name": "R", "fields": [
+        {"name": "a", "type": "string"}, {"name": "b", "type": "long"}]}).encode()
+    start = time.perf_counter()
+    assert refused(ocf([[avro_string("a") + avro_long(1)] * 150_000], schema=tiny)) == (
+        Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+    nulls = ocf([[avro_long(10**9) + b"\x00"]], "null", schema=b'{"type": "array", "items": "null"}')
+    assert refused(nulls) == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
+    assert time.perf_counter() - start < 5
     many = ocf([[b"\x00"]] * (serialized.MAX_AVRO_BLOCKS + 1), "null")
     start = time.perf_counter()
     assert refused(many) == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
