@@ -3911,10 +3911,10 @@ class _Inspection:
         """Round 20: an Avro object container file (Kafka Connect sinks, data-lake and batch
         exports), whatever its declared type: its blocks decoded by the header's avro.codec
         (deflate is raw RFC 1951; bzip2, xz, zstandard; snappy is raw snappy and a CRC32)
-        within max_inspect_bytes and the ratio, and read by the file's schema (or, where it
-        does not read them, walked without it). Before, a deflate
-        file's strings reached the upstream unread. A codec not read here, or a file that is
-        not whole, is refused: never forwarded unread."""
+        within max_inspect_bytes and the ratio (all blocks together), and read by the file's
+        schema (or, where it does not read them, walked without it). Before, a deflate file's
+        strings reached the upstream unread. A codec not read here, or a file that is not
+        whole, is refused: never forwarded unread."""
         opts = self.options
         try:
             got = serialized.avro_container(data)
@@ -3934,13 +3934,13 @@ class _Inspection:
         total = 0
         for count, block in blocks:
             if coding == "snappy":  # (raw snappy, then the CRC32 of what it decodes to)
-                unsnapped = snappy_raw(block[:-4], limit=opts.max_inspect_bytes,
+                unsnapped = snappy_raw(block[:-4], limit=cap - total,
                                        ratio=opts.max_decompression_ratio)
                 if len(block) < 4 or zlib.crc32(unsnapped) != int.from_bytes(block[-4:], "big"):
                     raise PayloadError(f"{label}: an Avro snappy block fails its checksum")
                 block = unsnapped
             elif coding != "null":
-                block = decompress(block, coding, limit=opts.max_inspect_bytes,
+                block = decompress(block, coding, limit=cap - total,  # (what is left)
                                    ratio=opts.max_decompression_ratio)
             total += len(block)
             if total > cap:
