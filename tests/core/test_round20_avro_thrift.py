@@ -11,6 +11,7 @@ other serializations' are; random bytes are not read as either unless so declare
 
 from __future__ import annotations
 
+import base64
 import bz2
 import io
 import json
@@ -258,6 +259,21 @@ def test_container_read_by_its_schema(codec, record):
 def test_clean_container_read_by_its_schema_stays_clean(codec):
     records = [rich(n, 6591234567, 6581234567, (6591234567,), 6591234567) for n in range(30)]
     assert clean(ocf([records[:10], records[10:]], codec, schema=RICH), AVRO)
+
+
+def test_container_as_a_base64_field():
+    body = j({"file": base64.b64encode(ocf([[CN_RECORD]], "zstandard", schema=KYC)).decode()})
+    assert found(body, "application/json") == {"id", "mobile"}
+
+
+def test_notes_say_what_not_the_bytes():
+    """A refusal or a reading's note names no codec or value the sender wrote."""
+    for body in (ocf([[CN_RECORD]], "x13912345678"), ocf([[CN_RECORD]], schema=KYC),
+                 ocf([[CN_RECORD]])[:-3]):
+        r = inspected(body, AVRO)
+        assert MOBILE not in r.note and ID not in r.note and "x139" not in r.note
+    r = inspected(t_str(1, MOBILE) + b"\x0f", "application/vnd.apache.thrift.binary")
+    assert r.error == Reason.MALFORMED_PAYLOAD and MOBILE not in r.note
 
 
 @pytest.mark.parametrize("codec", CODECS)
