@@ -945,11 +945,14 @@ class _AvroReader:
         if kind in _AVRO_FIXED_WIDTHS:
             return struct.unpack("<f" if kind == "float" else "<d", self.take(
                 _AVRO_FIXED_WIDTHS[kind]))[0]
-        if kind in ("bytes", "string"):
-            raw = self.take(self.long())
-            return raw.decode("utf-8", "replace") if _avro_text(raw) else ""
-        if kind == "fixed":
-            raw = self.take(int(schema["size"]))
+        if kind in ("bytes", "string", "fixed"):
+            raw = self.take(self.long() if kind != "fixed" else int(schema["size"]))
+            if isinstance(schema, dict) and schema.get("logicalType") == "decimal" and (
+                    kind != "string" and len(raw) <= 32):
+                # (a database NUMERIC column as Kafka Connect writes it: the unscaled
+                # integer's two's-complement bytes, big-endian; a phone kept as NUMERIC(20))
+                return decimal.Decimal(int.from_bytes(raw, "big", signed=True)).scaleb(
+                    -int(schema.get("scale", 0)))
             return raw.decode("utf-8", "replace") if _avro_text(raw) else ""
         if kind in ("record", "error"):
             return {str(f["name"]): self.read(f["type"], depth + 1) for f in schema["fields"]}

@@ -255,6 +255,26 @@ def test_container_read_by_its_schema(codec, record):
     assert found(body, AVRO) == {"mobile"}
 
 
+@pytest.mark.parametrize(("value", "scale"), [(int(MOBILE), 0), (int(ID), 0),
+                                              (int(MOBILE) * 100, 2)])
+@pytest.mark.parametrize("fixed", [False, True])
+def test_container_decimal_logical_type(value, scale, fixed):
+    """A NUMERIC column as Kafka Connect writes it: the unscaled integer's bytes."""
+    width = 9 if fixed else (value.bit_length() + 8) // 8
+    kind: dict[str, object] = ({"type": "fixed", "name": "Num", "size": width} if fixed
+                               else {"type": "bytes"})
+    schema = json.dumps({"type": "record", "name": "R", "fields": [
+        {"name": "name", "type": "string"},
+        {"name": "msisdn", "type": {**kind, "logicalType": "decimal", "precision": 20,
+                                    "scale": scale}}]}).encode()
+    raw = value.to_bytes(width, "big", signed=True)
+    record = avro_string("Zhang Wei") + (b"" if fixed else avro_long(width)) + raw
+    assert found(ocf([[record]], schema=schema), AVRO)
+    sg = avro_string("Tan Ah Kow") + (b"" if fixed else avro_long(width)) + (
+        6591234567 * 10**scale).to_bytes(width, "big", signed=True)
+    assert clean(ocf([[sg]], schema=schema), AVRO)
+
+
 @pytest.mark.parametrize("codec", CODECS)
 def test_clean_container_read_by_its_schema_stays_clean(codec):
     records = [rich(n, 6591234567, 6581234567, (6591234567,), 6591234567) for n in range(30)]
