@@ -704,6 +704,8 @@ def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
         if coding == "deflate":  # RFC 9110: zlib format; raw deflate is common in the wild
             wbits = 15 if len(data) > 1 and (data[0] * 256 + data[1]) % 31 == 0 else -15
             return _bounded(cap, _zlib_stream(data, wbits, cap), what)
+        if coding == "deflate-raw":  # (round 20: an Avro block, raw RFC 1951 by its spec)
+            return _bounded(cap, _zlib_stream(data, -15, cap), what)
         if coding == "br":
             dec = brotli.Decompressor()
             return _bounded(cap, _brotli_chunks(dec, data), what)
@@ -730,6 +732,73 @@ def decompress(data: bytes, coding: str, *, limit: int, ratio: int) -> bytes:
                         "content coding not supported for inspection")
 
 
+MAX_SNAPPY_ELEMENTS = 250_000  # literals and copies of snappy data undone (~1 s); more: 422
+
+
+def snappy_raw(data: bytes, *, limit: int, ratio: int) -> bytes:
+    """Raw snappy (no framing: an Avro block's codec, round 20; no snappy library is
+    installed): the uncompressed length as a varint, then literals and back-references. At
+    most `limit` bytes and `ratio` times its input, MAX_SNAPPY_ELEMENTS elements; a stream
+    that is not whole is a PayloadError."""
+    size = value = shift = i = 0
+    while i < len(data) and shift < 35:
+        value |= (data[i] & 0x7F) << shift
+        i += 1
+        shift += 7
+        if not data[i - 1] & 0x80:
+            size = value
+            break
+    else:
+        raise PayloadError("snappy data has no length")
+    if size > min(limit, max(len(data), 1) * ratio):
+        raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                            "snappy data decompresses beyond the inspection limit")
+    out = bytearray()
+    elements = 0
+    while i < len(data):
+        elements += 1
+        if elements > MAX_SNAPPY_ELEMENTS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"snappy data of more than {MAX_SNAPPY_ELEMENTS} elements")
+        tag = data[i]
+        i += 1
+        kind = tag & 3
+        if kind == 0:  # a literal: its length in the tag, or in 1-4 bytes after it
+            length = tag >> 2
+            if length >= 60:
+                width = length - 59
+                length = int.from_bytes(data[i:i + width], "little")
+                i += width
+            length += 1
+            if i + length > len(data):
+                raise PayloadError("snappy literal past the end")
+            out += data[i:i + length]
+            i += length
+        else:  # a copy of bytes already written (1-, 2- or 4-byte offset)
+            if kind == 1:
+                if i >= len(data):
+                    raise PayloadError("snappy copy past the end")
+                length, offset = ((tag >> 2) & 7) + 4, (tag >> 5) << 8 | data[i]
+                i += 1
+            else:
+                width = 2 if kind == 2 else 4
+                length = (tag >> 2) + 1
+                offset = int.from_bytes(data[i:i + width], "little")
+                i += width
+            if not 0 < offset <= len(out) or i > len(data):
+                raise PayloadError("snappy copy out of range")
+            start = len(out) - offset
+            if offset >= length:
+                out += out[start:start + length]
+            else:  # (a run: the last `offset` bytes repeated)
+                out += (out[start:] * (length // offset + 1))[:length]
+        if len(out) > size:
+            raise PayloadError("snappy data longer than its length")
+    if len(out) != size:
+        raise PayloadError("snappy data shorter than its length")
+    return bytes(out)
+
+
 def _brotli_chunks(dec: brotli.Decompressor, data: bytes) -> Iterator[bytes]:
     for i in range(0, len(data), 16384):
         yield dec.process(data[i:i + 16384])
@@ -738,6 +807,10 @@ def _brotli_chunks(dec: brotli.Decompressor, data: bytes) -> Iterator[bytes]:
 
 
 _CODINGS = {"gzip", "x-gzip", "deflate", "br", "zstd"}
+# Avro container codecs (the spec's and the Java library's names) and the coding each is;
+# any other is refused (round 20)
+_AVRO_CODECS = {b"null": "null", b"deflate": "deflate-raw", b"bzip2": "bzip2", b"xz": "xz",
+                b"zstandard": "zstd", b"snappy": "snappy"}
 
 
 def _partial(data: bytes, coding: str, limit: int) -> bytes:
@@ -3965,6 +4038,8 @@ class _Inspection:
             if media in HELD_IMAGES:
                 self._image(label, data, media, depth)
             return
+        if data.startswith(serialized.AVRO_MAGIC):
+            self._avro_file(label, data, depth)
         archive = _archive(data)
         if archive == "zip":
             self._zip(label, data, depth)
@@ -4148,6 +4223,7 @@ class _Inspection:
                                   depth=depth)
         elif not ctype.startswith("text/"):
             self._serialized(label, data, ctype, depth)
+            self._schema_binary(label, data, ctype)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
@@ -4300,6 +4376,84 @@ class _Inspection:
             text = serialized.tree_text(kind, data, stream=False) if kind else None
         if text:
             self.view(f"{label}/{kind}", text)
+
+    def _schema_binary(self, label: str, data: bytes, ctype: str) -> None:
+        """Round 20: a body declared Avro (a bare datum, a Confluent-framed Kafka record) or
+        Thrift (binary or compact protocol), its values written out as the other
+        serializations' are: an Avro long, a Thrift i64 are binary numbers no text reading
+        sees. Only where declared (random bytes walk as either); a declared Thrift body that
+        is not Thrift is malformed. (An object container file is read by _avro_file.)"""
+        kind = serialized.schema_declared(ctype)
+        if kind is None or (kind == "avro" and data.startswith(serialized.AVRO_MAGIC)):
+            return
+        if kind == "thrift" and data.lstrip()[:1] in (b"[", b"{"):
+            return  # (Thrift's JSON protocol under the generic type: read as the text it is)
+        try:
+            text = serialized.schema_text(kind, data)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more {kind} values than the inspection reads"
+                                ) from None
+        if text is None:
+            raise PayloadError(f"body is not the {kind} its Content-Type declares")
+        if text:
+            self.view(f"{label}/{kind}", text)
+
+    def _avro_file(self, label: str, data: bytes, depth: int) -> None:
+        """Round 20: an Avro object container file (Kafka Connect sinks, data-lake and batch
+        exports), whatever its declared type: its blocks decoded by the header's avro.codec
+        (deflate is raw RFC 1951; bzip2, xz, zstandard; snappy is raw snappy and a CRC32)
+        within max_inspect_bytes and the ratio (all blocks together), and read by the file's
+        schema (or, where it does not read them, walked without it). Before, a deflate file's
+        strings reached the upstream unread. A codec not read here, or a file that is not
+        whole, is refused: never forwarded unread."""
+        opts = self.options
+        try:
+            got = serialized.avro_container(data)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more than {serialized.MAX_AVRO_BLOCKS} Avro blocks "
+                                "or metadata entries") from None
+        if got is None:
+            raise PayloadError(f"{label}: not a whole Avro object container file")
+        meta, blocks = got
+        coding = _AVRO_CODECS.get(meta.get(b"avro.codec", b"null"))
+        if coding is None:
+            raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                f"{label}: an Avro codec that cannot be inspected")
+        cap = min(opts.max_inspect_bytes, max(len(data), 1) * opts.max_decompression_ratio)
+        decoded: list[tuple[int, bytes]] = []
+        total = 0
+        for count, block in blocks:
+            if coding == "snappy":  # (raw snappy, then the CRC32 of what it decodes to)
+                unsnapped = snappy_raw(block[:-4], limit=cap - total,
+                                       ratio=opts.max_decompression_ratio)
+                if len(block) < 4 or zlib.crc32(unsnapped) != int.from_bytes(block[-4:], "big"):
+                    raise PayloadError(f"{label}: an Avro snappy block fails its checksum")
+                block = unsnapped
+            elif coding != "null":
+                block = decompress(block, coding, limit=cap - total,  # (what is left)
+                                   ratio=opts.max_decompression_ratio)
+            total += len(block)
+            if total > cap:
+                raise Uninspectable(Reason.PAYLOAD_TOO_LARGE_TO_INSPECT,
+                                    f"{label}: Avro blocks decode beyond the inspection limit")
+            decoded.append((count, block))
+        joined = b"".join(block for _, block in decoded)  # (blocks end with a record)
+        self.produce(len(joined))
+        self.notes.append(f"{label}: Avro container file, {len(blocks)} blocks read")
+        try:
+            records = serialized.avro_records(meta.get(b"avro.schema", b""), decoded)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more Avro values than the inspection reads") from None
+        if records:
+            # (read by its schema: the blocks' bytes are then read as other binary is, not
+            # walked again without it)
+            self.view(f"{label}/avro-records", records)
+        if joined:
+            self.body(f"{label}/avro", joined, "" if records is not None else "avro/binary",
+                      depth + 1)
 
     def _grpc(self, label: str, frames: list[tuple[int, bytes]], depth: int) -> None:
         """Round 19: the messages of a gRPC (or gRPC-web) body, its 5-byte prefixes taken off

@@ -23,13 +23,19 @@ ASN.1 DER (X.509 certificates, CSRs, PKCS#7 and CMS, CRLs): the tags of SEQUENCE
 element's tag ("110101199003071233" + "0..."): an ID in a certificate subject's serialNumber
 went unread (red-team round 15). A body that is one whole DER element with a SEQUENCE at the
 top is walked, its strings and integers written out apart.
+
+Apache Avro and Thrift (round 20): an Avro object container file's records are read by the
+schema in its header; a declared Avro datum has no schema here and is walked as longs and
+strings; a declared Thrift body is walked as the binary or compact protocol (none is sniffed).
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import decimal
 import io
+import json
 import math
 import re
 import struct
@@ -486,3 +492,540 @@ def _der_run(data: bytes, i: int, stop: int, depth: int, count: list[int], until
     if until_end:
         return None  # (no end-of-contents octets)
     return out, i
+
+
+# -- Apache Avro and Thrift (round 20) -------------------------------------------------------
+#
+# Schema-driven binary encodings keep integers as numbers no text reading sees: an Avro long
+# is a zigzag varint, a Thrift binary-protocol i64 eight big-endian bytes, a compact-protocol
+# i64 a zigzag varint. Read only where declared (random bytes walk as either).
+
+AVRO_TYPES = frozenset({"avro/binary", "application/avro", "application/x-avro",
+                        "application/avro-binary", "application/x-avro-binary",
+                        "application/vnd.apache.avro", "application/vnd.apache.avro+binary",
+                        "application/vnd.kafka.avro.v1+binary",
+                        "application/vnd.kafka.avro.v2+binary"})
+THRIFT_TYPES = {"application/x-thrift": "thrift", "application/thrift": "thrift",
+                "application/vnd.apache.thrift": "thrift",
+                "application/vnd.apache.thrift.binary": "thrift-binary",
+                "application/x-thrift-binary": "thrift-binary",
+                "application/vnd.apache.thrift.compact": "thrift-compact",
+                "application/x-thrift-compact": "thrift-compact"}
+AVRO_MAGIC = b"Obj\x01"  # an object container file (the spec's "Object Container Files")
+MAX_AVRO_BLOCKS = 65_536  # blocks of one container file; more is refused as too complex
+MAX_AVRO_META = 1024  # header metadata entries
+
+
+class TooComplex(Exception):
+    """More values (or blocks) than a reading here takes: the caller refuses the body."""
+
+
+def schema_declared(ctype: str) -> str | None:
+    """"avro", "thrift-binary", "thrift-compact" or "thrift" (either protocol) for a body that
+    declares one of these types; None otherwise (Thrift's JSON protocol is JSON, read so)."""
+    if ctype in AVRO_TYPES or ctype.endswith(("+avro", ".avro+binary")):
+        return "avro"
+    return THRIFT_TYPES.get(ctype)
+
+
+def _zigzag_long(data: bytes, i: int) -> tuple[int, int] | None:
+    """An Avro long (or Thrift compact integer): a zigzag varint of at most ten bytes."""
+    got = _varint(data, i)
+    if got is None or got[1] - i > 10:
+        return None
+    value, i = got
+    value &= (1 << 64) - 1
+    return (value >> 1) ^ -(value & 1), i
+
+
+def avro_container(data: bytes) -> tuple[dict[bytes, bytes], list[tuple[int, bytes]]] | None:
+    """The metadata and the blocks (record count, still coded bytes) of an Avro object
+    container file: the
+    magic, a metadata map (avro.schema, avro.codec), a 16-byte sync marker, then blocks of a
+    record count, a byte size, the bytes and the sync marker again. None when `data` is not
+    one whole such file (truncated, a wrong sync marker, a negative size). Raises TooComplex
+    past MAX_AVRO_BLOCKS blocks or MAX_AVRO_META metadata entries."""
+    if not data.startswith(AVRO_MAGIC):
+        return None
+    i = len(AVRO_MAGIC)
+    meta: dict[bytes, bytes] = {}
+    while True:  # (a map: blocks of entries, a block of 0 ends it; a negative count is
+        # followed by the block's byte size)
+        got = _zigzag_long(data, i)
+        if got is None:
+            return None
+        count, i = got
+        if count == 0:
+            break
+        if count < 0:
+            count = -count
+            size = _zigzag_long(data, i)
+            if size is None:
+                return None
+            i = size[1]
+        if len(meta) + count > MAX_AVRO_META:
+            raise TooComplex
+        for _ in range(count):
+            pair: list[bytes] = []
+            for _ in range(2):
+                got = _zigzag_long(data, i)
+                if got is None or got[0] < 0 or got[1] + got[0] > len(data):
+                    return None
+                size_, i = got
+                pair.append(data[i:i + size_])
+                i += size_
+            meta[pair[0]] = pair[1]
+    sync = data[i:i + 16]
+    if len(sync) != 16:
+        return None
+    i += 16
+    blocks: list[tuple[int, bytes]] = []
+    while i < len(data):
+        if len(blocks) >= MAX_AVRO_BLOCKS:
+            raise TooComplex
+        count_ = _zigzag_long(data, i)
+        if count_ is None or count_[0] < 0:
+            return None
+        got = _zigzag_long(data, count_[1])
+        if got is None or got[0] < 0 or got[1] + got[0] + 16 > len(data):
+            return None
+        size_, i = got
+        blocks.append((count_[0], data[i:i + size_]))
+        i += size_
+        if data[i:i + 16] != sync:
+            return None
+        i += 16
+    return meta, blocks
+
+
+def _avro_datums(data: bytes) -> list[Any]:
+    """The values of Avro-encoded data read without its schema (a bare datum, a Kafka record
+    after Confluent's 5-byte prefix, an object container file's blocks), in two passes.
+
+    First as a run of longs and strings: a long whose value would fit as a length in the
+    bytes left is taken as one (a string where the bytes are text; at least 16 bytes that
+    are not, a bytes field such as a photo, stepped over whole rather than walked as varints
+    that could spell a mobile by chance), else it is a long, written out. Then, as a union's
+    branch index (a 1 before a nullable field's value) can put that walk out of step, every
+    varint of five bytes or more that starts where a value can (after a byte that ends one)
+    outside the binary values stepped over is written out too: an integer that large is read
+    whatever the walk made of the bytes before it. Raises TooComplex past MAX_AVRO_STEPS.
+    (A container file's records are read by their schema, avro_records; this is for the
+    datums that come without one, and for a schema that does not read them. A fixed or a
+    double, random bytes to this walk, can spell a mobile by chance: about 4 datums in 100
+    with a random 16-byte fixed are then read as holding one. Declared bodies only.)"""
+    out: list[Any] = []
+    skipped: list[tuple[int, int]] = []
+    walked: set[int] = set()  # (where the first pass wrote a long out)
+    i = steps = 0
+    while i < len(data):
+        steps += 1
+        if steps > MAX_AVRO_STEPS:
+            raise TooComplex
+        got = _zigzag_long(data, i)
+        if got is None:  # (a varint cut by the end: what is left is no value)
+            break
+        value, j = got
+        if 0 <= value <= len(data) - j:
+            chunk = data[j:j + value]
+            if value and _avro_text(chunk):
+                out.append(chunk.decode())
+                i = j + value
+                continue
+            if value >= 16:
+                if _binary_looking(chunk):
+                    skipped.append((j, j + value))
+                i = j + value
+                continue
+        else:
+            out.append(value)
+            walked.add(i)
+        i = j
+    starts = [s for s, _ in skipped]
+    for m in _LONG_VARINT.finditer(data):
+        at = bisect.bisect_right(starts, m.start()) - 1
+        if m.start() in walked or (at >= 0 and m.start() < skipped[at][1]):
+            continue
+        steps += 1
+        if steps > MAX_AVRO_STEPS:
+            raise TooComplex
+        got = _zigzag_long(data, m.start())
+        if got is not None:
+            out.append(got[0])
+    return out
+
+
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                         rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def _binary_looking(chunk: bytes) -> bool:
+    """Whether bytes stepped over as a length's are a binary value (a photo, a hash, an
+    encrypted blob: a quarter or more of its bytes high and no part of a UTF-8 character),
+    not text and varints the walk went out of step in (the second pass reads those)."""
+    stray = len(_HIGH.findall(chunk)) - sum(len(m) for m in _UTF8_MULTI.findall(chunk))
+    return stray * 4 >= len(chunk)
+
+
+MAX_AVRO_STEPS = 100_000  # values read in one Avro body (~0.5 s written out); more: too complex
+_LONG_VARINT = re.compile(rb"(?<![\x80-\xff])[\x80-\xff]{4,9}[\x00-\x7f]")
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _avro_text(chunk: bytes) -> bool:
+    """Whether a length's bytes are a string: UTF-8 without control characters."""
+    if _NOT_TEXT.search(chunk):
+        return False
+    try:
+        chunk.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Thrift type ids: binary protocol, compact protocol
+_TB_STOP, _TB_BOOL, _TB_BYTE, _TB_DOUBLE, _TB_I16, _TB_I32, _TB_I64 = 0, 2, 3, 4, 6, 8, 10
+_TB_STRING, _TB_STRUCT, _TB_MAP, _TB_SET, _TB_LIST, _TB_UUID = 11, 12, 13, 14, 15, 16
+
+
+class _Thrift:
+    """A walk of Thrift-encoded bytes (binary or compact protocol) without the IDL: structs
+    as their numbered fields, containers as lists; ValueError where the bytes are not it."""
+
+    def __init__(self, data: bytes, compact: bool):
+        self.data = data
+        self.i = 0
+        self.compact = compact
+        self.count = 0
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.i + n > len(self.data):
+            raise ValueError("past the end")
+        chunk = self.data[self.i:self.i + n]
+        self.i += n
+        return chunk
+
+    def varint(self) -> int:
+        got = _varint(self.data, self.i)
+        if got is None or got[1] - self.i > 10:
+            raise ValueError("no varint")
+        self.i = got[1]
+        return got[0]
+
+    def zigzag(self) -> int:
+        value = self.varint() & ((1 << 64) - 1)
+        return (value >> 1) ^ -(value & 1)
+
+    def size(self) -> int:
+        n = self.varint() if self.compact else int.from_bytes(self.take(4), "big", signed=True)
+        if n < 0 or n > len(self.data) - self.i:  # (every element takes a byte at least)
+            raise ValueError("bad size")
+        return n
+
+    def counted(self) -> None:
+        self.count += 1
+        if self.count > MAX_ITEMS:
+            raise TooComplex
+
+    def message(self) -> list[Any]:
+        """One message (a call or reply: its header, then its arguments' struct), or a bare
+        struct."""
+        data, i = self.data, self.i
+        if not self.compact and data[i:i + 2] == b"\x80\x01":  # strict: version, type
+            self.take(4)
+            name = self.take(self.size())
+            self.take(4)
+            return [name, self.struct(0)]
+        if not self.compact and (n := int.from_bytes(data[i:i + 4], "big")) and (
+                i + 4 + n + 5 <= len(data) and 1 <= data[i + 4 + n] <= 4):
+            # (the old, non-strict header: the name's length, the name, a type byte, a
+            # sequence id; a struct's first byte, a field type, makes a length of 32 MB up)
+            name = self.take(4 + n)[4:]
+            self.take(5)
+            return [name, self.struct(0)]
+        if self.compact and data[i:i + 1] == b"\x82" and len(data) > i + 1 and (
+                data[i + 1] & 0x1F == 1):
+            self.take(2)
+            self.varint()  # (the sequence id)
+            name = self.take(self.size())
+            return [name, self.struct(0)]
+        return [self.struct(0)]
+
+    def struct(self, depth: int) -> list[Any]:
+        if depth > MAX_DEPTH:
+            raise ValueError("too deep")
+        fields: list[Any] = []
+        last = 0
+        while True:
+            head = self.take(1)[0]
+            if head == _TB_STOP:
+                return fields
+            self.counted()
+            if self.compact:
+                kind, delta = head & 0x0F, head >> 4
+                number = last + delta if delta else self.zigzag()
+                last = number
+                if kind in (1, 2):  # (a bool field's value is its type)
+                    fields.append(_Field(number, kind == 1))
+                    continue
+            else:
+                kind = head
+                number = int.from_bytes(self.take(2), "big", signed=True)
+            fields.append(_Field(number, self.value(kind, depth + 1)))
+
+    def value(self, kind: int, depth: int) -> Any:
+        self.counted()
+        if depth > MAX_DEPTH:
+            raise ValueError("too deep")
+        return self.compact_value(kind, depth) if self.compact else self.binary_value(kind, depth)
+
+    def binary_value(self, kind: int, depth: int) -> Any:
+        if kind in (_TB_BOOL, _TB_BYTE):
+            return self.take(1)[0]
+        if kind == _TB_DOUBLE:
+            return struct.unpack(">d", self.take(8))[0]
+        if kind in (_TB_I16, _TB_I32, _TB_I64):
+            return int.from_bytes(self.take({6: 2, 8: 4, 10: 8}[kind]), "big", signed=True)
+        if kind == _TB_STRING:
+            return self.take(self.size())
+        if kind == _TB_STRUCT:
+            return self.struct(depth)
+        if kind == _TB_UUID:
+            return self.take(16).hex()
+        if kind == _TB_MAP:
+            key, val = self.take(1)[0], self.take(1)[0]
+            return [[self.value(key, depth), self.value(val, depth)] for _ in range(self.size())]
+        if kind in (_TB_SET, _TB_LIST):
+            elem = self.take(1)[0]
+            return [self.value(elem, depth) for _ in range(self.size())]
+        raise ValueError("unknown type")
+
+    def compact_value(self, kind: int, depth: int) -> Any:
+        if kind in (1, 2):  # (a bool in a container: one byte)
+            return self.take(1)[0] == 1
+        if kind == 3:
+            return self.take(1)[0]
+        if kind in (4, 5, 6):  # i16, i32, i64
+            return self.zigzag()
+        if kind == 7:
+            return struct.unpack("<d", self.take(8))[0]
+        if kind == 8:
+            return self.take(self.size())
+        if kind == 12:
+            return self.struct(depth)
+        if kind == 13:
+            return self.take(16).hex()
+        if kind in (9, 10):  # list, set: size and type in one byte (size 15: a varint after)
+            head = self.take(1)[0]
+            n = head >> 4
+            if n == 15:
+                n = self.size()
+            elem = head & 0x0F
+            return [self.value(elem, depth) for _ in range(n)]
+        if kind == 11:
+            n = self.size()
+            if not n:
+                return []
+            types = self.take(1)[0]
+            return [[self.value(types >> 4, depth), self.value(types & 0x0F, depth)]
+                    for _ in range(n)]
+        raise ValueError("unknown type")
+
+
+def _thrift(data: bytes, compact: bool) -> list[Any] | None:
+    """The messages (or structs) of a Thrift body one after the other, framed or not (a
+    4-byte big-endian length before each, TFramedTransport); None where it is not one."""
+    frames: list[bytes] = []
+    i = 0
+    while i + 4 <= len(data) and (n := int.from_bytes(data[i:i + 4], "big")) and (
+            i + 4 + n <= len(data)):
+        frames.append(data[i + 4:i + 4 + n])
+        i += 4 + n
+    if i != len(data) or not frames:
+        frames = [data]
+    out: list[Any] = []
+    try:
+        for frame in frames:
+            walk = _Thrift(frame, compact)
+            while walk.i < len(frame):
+                out.append(walk.message())
+    except (ValueError, IndexError, struct.error, RecursionError):
+        if frames == [data]:
+            return None
+        return _thrift_unframed(data, compact)
+    return out
+
+
+def _thrift_unframed(data: bytes, compact: bool) -> list[Any] | None:
+    """(framing that was no framing, a first field's bytes read as a length: unframed)"""
+    walk = _Thrift(data, compact)
+    out: list[Any] = []
+    try:
+        while walk.i < len(data):
+            out.append(walk.message())
+    except (ValueError, IndexError, struct.error, RecursionError):
+        return None
+    return out
+
+
+def schema_text(kind: str, data: bytes) -> str | None:
+    """The values of a body of `kind` (see schema_declared) as a JSON-like text, as tree_text
+    writes the other serializations; None when a declared Thrift body is not Thrift (in the
+    protocol declared, or in either for plain "thrift"). Raises TooComplex past MAX_ITEMS
+    values."""
+    tree: Any
+    if kind == "avro":
+        tree = _avro_datums(data)
+    else:  # (the generic type: each protocol the bytes walk as, both where both do)
+        trees = [tree for compact in ((False, True) if kind == "thrift" else (
+            kind == "thrift-compact",)) if (tree := _thrift(data, compact)) is not None]
+        if not trees:
+            return None
+        tree = trees[0] if len(trees) == 1 else trees
+    out: list[str] = []
+    try:
+        _write(tree, out, 0, [0])
+    except _TooMuch:
+        raise TooComplex from None
+    return "".join(out)
+
+
+_AVRO_FIXED_WIDTHS = {"float": 4, "double": 8}
+
+
+class _AvroReader:
+    """Avro binary data read by its writer's schema (an object container file's avro.schema):
+    records as dicts of their fields, unions by their branch index, logical types as their
+    underlying type. ValueError (and the like) where the bytes are not of the schema."""
+
+    def __init__(self, data: bytes, schema: Any):
+        self.data = data
+        self.i = 0
+        self.steps = 0
+        self.names: dict[str, Any] = {}
+        self._define(schema, "", 0)
+
+    def _define(self, schema: Any, namespace: str, depth: int) -> None:
+        """Every named type (record, enum, fixed) by its full and its short name, wherever
+        the schema defines it (a union branch not read may define one used later)."""
+        if depth > MAX_DEPTH:
+            raise ValueError("schema too deep")
+        if isinstance(schema, list):
+            for branch in schema:
+                self._define(branch, namespace, depth + 1)
+            return
+        if not isinstance(schema, dict):
+            return
+        kind = schema.get("type")
+        if kind in ("record", "error", "enum", "fixed"):
+            name = str(schema["name"])
+            space = str(schema.get("namespace", namespace)) if "." not in name else (
+                name.rpartition(".")[0])
+            short = name.rpartition(".")[2]
+            self.names[f"{space}.{short}" if space else short] = schema
+            self.names.setdefault(short, schema)
+            namespace = space
+            for item in schema.get("fields", ()) if kind != "enum" else ():
+                self._define(item["type"], namespace, depth + 1)
+        elif kind in ("array", "map"):
+            self._define(schema["items" if kind == "array" else "values"], namespace, depth + 1)
+        elif isinstance(kind, (dict, list)):
+            self._define(kind, namespace, depth + 1)
+
+    def long(self) -> int:
+        got = _zigzag_long(self.data, self.i)
+        if got is None:
+            raise ValueError("no long")
+        self.i = got[1]
+        return got[0]
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.i + n > len(self.data):
+            raise ValueError("past the end")
+        self.i += n
+        return self.data[self.i - n:self.i]
+
+    def read(self, schema: Any, depth: int) -> Any:
+        self.steps += 1
+        if self.steps > MAX_AVRO_STEPS:
+            raise TooComplex
+        if depth > MAX_DEPTH:
+            raise ValueError("too deep")
+        if isinstance(schema, list):  # a union: the branch's index, then its value
+            return self.read(schema[self.long()], depth + 1)
+        kind = schema.get("type") if isinstance(schema, dict) else schema
+        if isinstance(kind, (dict, list)):
+            return self.read(kind, depth + 1)
+        if kind == "null":
+            return None
+        if kind == "boolean":
+            return self.take(1)[0] != 0
+        if kind in ("int", "long"):
+            return self.long()
+        if kind in _AVRO_FIXED_WIDTHS:
+            return struct.unpack("<f" if kind == "float" else "<d", self.take(
+                _AVRO_FIXED_WIDTHS[kind]))[0]
+        if kind in ("bytes", "string", "fixed"):
+            raw = self.take(self.long() if kind != "fixed" else int(schema["size"]))
+            if isinstance(schema, dict) and schema.get("logicalType") == "decimal" and (
+                    kind != "string" and len(raw) <= 32):
+                # (a database NUMERIC column as Kafka Connect writes it: the unscaled
+                # integer's two's-complement bytes, big-endian; a phone kept as NUMERIC(20))
+                return decimal.Decimal(int.from_bytes(raw, "big", signed=True)).scaleb(
+                    -int(schema.get("scale", 0)))
+            return raw.decode("utf-8", "replace") if _avro_text(raw) else ""
+        if kind in ("record", "error"):
+            return {str(f["name"]): self.read(f["type"], depth + 1) for f in schema["fields"]}
+        if kind == "enum":
+            return str(schema["symbols"][self.long()])
+        if kind in ("array", "map"):
+            out: list[Any] = []
+            while (count := self.long()) != 0:
+                if count < 0:  # (a block's count negated: its byte size follows)
+                    count = -count
+                    self.long()
+                for _ in range(count):
+                    self.steps += 1
+                    if self.steps > MAX_AVRO_STEPS:
+                        raise TooComplex
+                    if kind == "map":
+                        key = self.take(self.long()).decode("utf-8", "replace")
+                        out.append({key: self.read(schema["values"], depth + 1)})
+                    else:
+                        out.append(self.read(schema["items"], depth + 1))
+            return out
+        if isinstance(kind, str) and kind in self.names:
+            return self.read(self.names[kind], depth + 1)
+        if isinstance(kind, str) and (short := kind.rpartition(".")[2]) in self.names:
+            return self.read(self.names[short], depth + 1)
+        raise ValueError("not a type of the schema")
+
+
+def avro_records(schema: bytes, blocks: list[tuple[int, bytes]]) -> str | None:
+    """The records of an object container file's decoded blocks, each block its count of
+    records read whole by the file's schema, as a JSON-like text; None where the schema is
+    none or does not read them (the caller walks them without it). Raises TooComplex past
+    MAX_AVRO_STEPS values."""
+    try:
+        tree = json.loads(schema)
+    except ValueError:
+        return None
+    records: list[Any] = []
+    try:
+        reader = _AvroReader(b"", tree)
+        for count, data in blocks:
+            reader.data, reader.i = data, 0
+            for _ in range(count):
+                records.append(reader.read(tree, 0))
+            if reader.i != len(data):
+                return None
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError, struct.error,
+            RecursionError):
+        return None
+    out: list[str] = []
+    try:
+        _write(records, out, 0, [0])
+    except _TooMuch:
+        raise TooComplex from None
+    return "".join(out)

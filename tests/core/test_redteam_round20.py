@@ -608,11 +608,6 @@ def test_clean_avro_file_stays_clean():
         assert kinds(inspected(avro_ocf([SG_RECORD] * 3), content_type)) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an Avro object container file (Kafka Connect, data-lake and batch KYC exports) "
-    "with the deflate codec, the most common one, is neither inflated nor refused: its "
-    "blocks are raw deflate after a header and the strings in them (a mobile, an ID) reach "
-    "the overseas upstream. 7z, RAR and lz4 bodies are refused for the same reason."))
 @pytest.mark.parametrize(("records", "content_type"), [
     ([CN_RECORD], "application/avro"),
     ([SG_RECORD, SG_RECORD, CN_RECORD], "application/avro"),
@@ -631,12 +626,6 @@ def thrift_compact_i64(delta: int, value: int) -> bytes:
     return bytes([delta << 4 | 6]) + varint(zigzag(value))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: schema-driven binary encodings keep integers as numbers no text reading sees: "
-    "Avro longs (zigzag varints: an Avro datum, a Confluent-framed Kafka record, an OCF "
-    "block with the null codec), Thrift binary i64 (8 bytes big-endian) and Thrift compact "
-    "i64 (zigzag varint). MessagePack, CBOR, BSON and protobuf integers are read when "
-    "declared; these declared types are not."))
 @pytest.mark.parametrize(("body", "content_type"), [
     (avro_string("Zhang Wei") + avro_long(int(MOBILE)), "avro/binary"),
     (avro_string("Zhang Wei") + avro_long(int(MOBILE)), "application/avro"),
@@ -929,7 +918,6 @@ def test_archive_appended_to_image_missed(body, content_type):
 # End to end: what the findings do to a Singapore client's request through a real gateway
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: a deflate Avro file reaches the sg upstream")
 async def test_e2e_avro_upload_kept_in_china(make_gateway, backends):
     gw = await make_gateway()
     status, _, reply = await gw.post(xff=ADDR["SG"], data=avro_ocf([SG_RECORD, CN_RECORD]),
