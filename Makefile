@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check --quiet residency_gateway tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check residency_gateway tests bench

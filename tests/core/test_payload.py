@@ -407,10 +407,10 @@ def test_decoders_stay_linear_on_hostile_input():
     words = b"=?a?q?x" * 9000
     body, ctype = multipart([([f'Content-Disposition: form-data; name="f"; filename="'
                                f'{words.decode()}"'], b"x")])
-    began = time.perf_counter()
+    began = time.process_time()
     inspect(pdf, "application/pdf", budget=20_000, max_view_bytes=1_048_576)
     inspect(body, ctype, budget=20_000, max_view_bytes=1_048_576)
-    assert time.perf_counter() - began < 5.0
+    assert time.process_time() - began < 5.0
 
 
 def test_client_named_parts_and_headers_never_name_a_finding():

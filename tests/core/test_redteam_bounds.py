@@ -28,9 +28,9 @@ def scan(body: bytes, content_type: str = "text/plain", content_encoding: str = 
 def best_of_three(body: bytes, content_type: str, content_encoding: str = "") -> float:
     best = float("inf")
     for _ in range(3):
-        began = time.perf_counter()
+        began = time.process_time()
         result = scan(body, content_type, content_encoding)
-        best = min(best, time.perf_counter() - began)
+        best = min(best, time.process_time() - began)
         assert result.error is None or result.error.value.startswith("payload_"), result.note
     return best
 

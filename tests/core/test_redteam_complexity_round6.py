@@ -21,10 +21,10 @@ INLINE = InspectOptions(budget=20_000, max_view_bytes=1024 * 1024)  # the gatewa
 def best_of_three(body: bytes, content_type: str) -> float:
     best = float("inf")
     for _ in range(3):
-        began = time.perf_counter()
+        began = time.process_time()
         result = inspect_body(body, content_type=content_type, key=KEY, today=TODAY,
                               options=INLINE)
-        best = min(best, time.perf_counter() - began)
+        best = min(best, time.process_time() - began)
         assert result.error is None or result.error.value.startswith("payload_"), result.note
     return best
 

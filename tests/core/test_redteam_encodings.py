@@ -337,9 +337,9 @@ def test_wrapped_base64_search_is_linear():
     def best(data: bytes) -> float:
         times = []
         for _ in range(3):
-            began = time.perf_counter()
+            began = time.process_time()
             list(_base64_texts(data))
-            times.append(time.perf_counter() - began)
+            times.append(time.process_time() - began)
         return min(times)
 
     small = b"AbcdEfghIjklMnop AbcdEfghIjklMnopQ " * 5000

@@ -176,9 +176,9 @@ def test_unmarking_is_linear() -> None:
         data = b"1 <b>" * n + b"1" + b" " * n + b"<a"
         best = float("inf")
         for _ in range(2):
-            t = time.perf_counter()
+            t = time.process_time()
             scanner._unmarked(data)
-            best = min(best, time.perf_counter() - t)
+            best = min(best, time.process_time() - t)
         return best
 
     assert took(80_000) < 32 * took(10_000) + 0.01

@@ -476,6 +476,6 @@ HOSTILE = {
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_64k_is_bounded(name):
     body, content_type = HOSTILE[name]
-    started = time.perf_counter()
+    started = time.process_time()
     found(body, content_type)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0

@@ -440,10 +440,10 @@ def _read(bodies):
 
 
 def test_random_foreign_bodies_stay_clean():
-    start = time.monotonic()
+    start = time.process_time()
     bodies = random_bodies(200, seed=18)
     read = _read(bodies)
-    assert time.monotonic() - start < 10
+    assert time.process_time() - start < 10
     assert read == [], f"{len(read)}/{len(bodies)} read"
 
 

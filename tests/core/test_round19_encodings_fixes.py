@@ -109,11 +109,11 @@ def test_adjacent_encoded_words_clean(body, content_type):
 
 def test_encoded_words_bounded():
     many = " ".join(ew(f"w{n}") for n in range(20_000))  # ~300 KB of adjacent words
-    start = time.perf_counter()
+    start = time.process_time()
     inspected(j({"s": many}), JSON)
     inspected("=?a?B?" * 50_000, "text/plain")  # openings that never close
     inspected("=?utf-8?q?" + "x" * 200_000 + " ?=", "text/plain")
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,10 +166,10 @@ def test_astral_look_alikes_clean(body, content_type):
 
 def test_cesu8_bounded():
     body = cesu8(math("0123456789", 0x1D7CE)) * 30_000  # 1.8 MB of surrogate halves
-    start = time.perf_counter()
+    start = time.process_time()
     inspected(body, "text/plain")
     inspected("t=" + "%uD835%uDFCF" * 50_000, FORM)
-    assert time.perf_counter() - start < 20
+    assert time.process_time() - start < 20
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,11 +221,11 @@ def test_fullwidth_look_alikes_clean(body, content_type):
 
 
 def test_fullwidth_values_bounded():
-    start = time.perf_counter()
+    start = time.process_time()
     inspected("d=" + "%11%FF" * 100_000, FORM)
     inspected(j({"t": "\u001b$B#1\u001b(B" * 20_000}), JSON)
     inspected("t=" + "~{#1~}" * 30_000, FORM)
-    assert time.perf_counter() - start < 20
+    assert time.process_time() - start < 20
 
 
 def test_views_stay_within_the_layer_limit():
@@ -300,10 +300,10 @@ def test_qr_look_alikes_clean(body, content_type):
 
 def test_qr_payloads_bounded():
     bomb = base45(zlib.compress(b"1" * 10_000_000))  # ~10 KB that inflate to 10 MB
-    start = time.perf_counter()
+    start = time.process_time()
     inspected(j({"qr": "HC1:" + bomb}), JSON)
     inspected(" ".join([bomb] * 40), "text/plain")
     inspected("A1" + "0123456789" * 100_000, "text/plain")  # one long token of digits
     inspected(("ABCDEFGHIJKLMNO " * 40_000), "text/plain")  # 640 KB of base45-alphabet words
     inspected(j({"qr": "shc:/" + "56" * 200_000}), JSON)
-    assert time.perf_counter() - start < 30
+    assert time.process_time() - start < 30

@@ -176,17 +176,17 @@ def test_compressed_grpc_message_that_does_not_inflate_is_refused():
 
 def test_too_many_grpc_frames_refused_fast():
     body = frame(b"") * 20_000 + frame(gzip.compress(CN), 1)
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body, "application/grpc")
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
     assert result.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
 
 
 def test_many_small_grpc_frames_bounded():
     body = frame(pb_int(1, 7)) * 16_000 + frame(CN)
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body, "application/grpc")
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert result.error is not None or kinds(result) & {"mobile"}
 
 
@@ -200,9 +200,9 @@ def test_compressed_grpc_bomb_refused():
 def test_many_prefixed_gzip_records_bounded():
     record = gzip.compress(SG)
     body = (struct.pack(">I", len(record)) + record) * 2000
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body, "application/octet-stream")
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert kinds(result) == set()
 
 
@@ -262,9 +262,9 @@ def test_json_patch_bounded():
     ops = [{"op": "add", "path": deep, "value": 1}] * 50
     ops += [{"op": "add", "path": f"/k{n}/{n % 7}", "value": "x"} for n in range(50_000)]
     body = json.dumps(ops).encode()
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body, JSON_PATCH)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     assert kinds(result) == set()
 
 
@@ -272,9 +272,9 @@ def test_json_patch_many_deep_paths_bounded():
     ops = [{"op": "add", "path": "/" + "/".join([f"x{n}"] * 30), "value": "1"}
            for n in range(20_000)]
     body = json.dumps(ops).encode()
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body, JSON_PATCH)
-    assert time.perf_counter() - start < 20
+    assert time.process_time() - start < 20
     assert kinds(result) == set()
 
 
@@ -288,7 +288,7 @@ def test_many_fake_gzip_headers_bounded():
     junk = bytearray(RNG.randbytes(512 * 1024))
     for k in range(500):
         junk[k * 1000 + 10:k * 1000 + 14] = b"\x1f\x8b\x08\x00"
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(bytes(junk), "application/octet-stream")
-    assert time.perf_counter() - start < 20
+    assert time.process_time() - start < 20
     assert kinds(result) == set()

@@ -280,26 +280,26 @@ def test_unknown_security_handler_refused():
 def test_many_encrypted_objects_bounded():
     objects = b"".join(b"%d 0 obj\n(x)\nendobj\n" % n for n in range(10, 20_020))
     body = encrypted_pdf(STATEMENT).replace(b"trailer", objects + b"trailer")
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     assert result.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
 
 
 def test_unclosed_strings_bounded():
     body = encrypted_pdf(STATEMENT).replace(b"trailer", b"9 0 obj\n" + b"(" * 2_000_000
                                             + b"\nendobj\ntrailer")
-    start = time.perf_counter()
+    start = time.process_time()
     inspected(body)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
 
 
 def test_many_encrypted_hex_strings_bounded():
     body = encrypted_pdf(STATEMENT).replace(b"trailer", b"9 0 obj\n[" + b"<00>" * 300_000
                                             + b"]\nendobj\ntrailer")
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     assert result.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
 
 
@@ -368,9 +368,9 @@ def test_viewed_text_order_and_lines():
 
 def test_viewed_text_bounded():
     stream = b"q " * 300_000 + b"BT (1) Tj ET " + b"Q " * 300_000
-    start = time.perf_counter()
+    start = time.process_time()
     assert _pdf_viewed_text(stream) == "1"
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,11 +421,11 @@ def test_office_hidden_runs_bounded():
     styles = b"<w:styles>" + b'<w:style w:styleId="a"><w:basedOn w:val="a"/>' * 50_000
     spans = (b'<style:style style:name="T" text:display="none">' + b'<text:span '
              b'text:style-name="T">' * 200_000)
-    start = time.perf_counter()
+    start = time.process_time()
     office_shown_text(hostile)
     office_hidden_styles(styles + b"vanish")
     office_shown_text(spans)
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 def test_a_pdf_past_the_viewed_text_bound_is_refused_not_read_half(monkeypatch):

@@ -375,21 +375,21 @@ def test_container_bounded():
     snappy_bomb = varint(3_000_000) + b"\x00\x00" + b"\xfe\x01\x00" * 47_000
     assert refused(snappy_file(snappy_bomb + bytes(4)), max_decompression_ratio=10) == Reason.PAYLOAD_TOO_LARGE_TO_INSPECT
     elements = varint(4 * 400_000 + 1) + b"\x00a" + b"\x01\x01" * 400_000  # 4-byte copies
-    start = time.perf_counter()
+    start = time.process_time()
     assert refused(snappy_file(elements + bytes(4))) == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     tiny = json.dumps({"type": "record", "name": "R", "fields": [
         {"name": "a", "type": "string"}, {"name": "b", "type": "long"}]}).encode()
-    start = time.perf_counter()
+    start = time.process_time()
     assert refused(ocf([[avro_string("a") + avro_long(1)] * 150_000], schema=tiny)) == (
         Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
     nulls = ocf([[avro_long(10**9) + b"\x00"]], "null", schema=b'{"type": "array", "items": "null"}')
     assert refused(nulls) == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     many = ocf([[b"\x00"]] * (serialized.MAX_AVRO_BLOCKS + 1), "null")
-    start = time.perf_counter()
+    start = time.process_time()
     assert refused(many) == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,12 +432,12 @@ def test_random_bytes_undeclared_are_not_read_as_avro_or_thrift(seed):
 
 
 def test_avro_walk_bounded():
-    start = time.perf_counter()
+    start = time.process_time()
     assert refused(b"\x02" * 600_000, "avro/binary") == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
-    assert time.perf_counter() - start < 5
-    start = time.perf_counter()
+    assert time.process_time() - start < 5
+    start = time.process_time()
     assert clean(b"\x80" * 600_000, "avro/binary")  # (one cut varint)
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -525,8 +525,8 @@ def test_declared_thrift_that_is_not_is_refused(body, content_type):
 
 
 def test_thrift_walk_bounded():
-    start = time.perf_counter()
+    start = time.process_time()
     many = b"\x11" * (serialized.MAX_ITEMS + 10) + b"\x00"  # bool fields, one byte each
     assert refused(many, "application/vnd.apache.thrift.compact") == (
         Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5

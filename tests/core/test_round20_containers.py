@@ -149,9 +149,9 @@ def test_look_alikes_of_archives_not_refused(body, content_type):
 
 def test_dictionary_zstd_refusal_bounded():
     frame = dict_zstd((CN_UPLOAD * 20_000).encode())
-    start = time.perf_counter()
+    start = time.process_time()
     assert refused(frame, "application/zstd") == Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,9 +230,9 @@ def test_byteranges_without_content_range_read_as_parts():
 def test_byteranges_bounded():
     doc = (SG_DOC * 400).encode()
     body = ranged(doc, list(range(7, len(doc), 7)), "text/plain", total="*")
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body, BYTERANGES)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     assert result.error is not None or kinds(result) == set()
     huge = (b"--R\r\nContent-Type: text/plain\r\nContent-Range: bytes 999999999999-"
             b"999999999999999/*\r\n\r\nabc\r\n--R\r\nContent-Type: text/plain\r\nContent-Range:"
@@ -291,9 +291,9 @@ def test_rtf_clean_stays_clean(text):
 
 def test_rtf_bounded(monkeypatch):
     body = rtf("{\\b x}" * 100_000 + "tel " + MOBILE).encode()
-    start = time.perf_counter()
+    start = time.process_time()
     assert found(body, "application/rtf") == {"mobile"}
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     monkeypatch.setattr(payload, "MAX_RTF_TOKENS", 1000)
     assert refused(body, "application/rtf") == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
 
@@ -354,17 +354,17 @@ def test_clean_images_stay_clean(body):
 
 def test_image_text_bomb_bounded():
     bomb = png(png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"0" * 50_000_000, 9)))
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(bomb, "image/png")
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     assert result.error is None or result.error == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
 
 
 def test_image_of_many_segments_bounded():
     body = JFIF + jpeg_segment(0xFE, b"x") * 120_000 + b"\xff\xd9"
-    start = time.perf_counter()
+    start = time.process_time()
     assert refused(body, "image/jpeg") == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 # ---------------------------------------------------------------------------------------------

@@ -272,10 +272,10 @@ def test_large_labelled_lists_read_in_bounded_time():
         * 8_000,
     ]
     for body in bodies:
-        started = time.perf_counter()
+        started = time.process_time()
         r = inspect_body(body, content_type=JSON if body[:1] in b"[{" else TEXT, key=KEY,
                          today=TODAY)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         assert r.error in (None, "too_complex"), r.note
         assert elapsed < 30, elapsed
         if r.error is None:

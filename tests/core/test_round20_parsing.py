@@ -160,27 +160,27 @@ def test_large_legacy_json_is_read_in_time():
     body = legacy_json({"rows": [{"name": "สมชาย ใจดี", "n": n} for n in range(60_000)]},
                        "tis-620")
     assert len(body) > 1_500_000
-    start = time.perf_counter()
+    start = time.process_time()
     result = inspected(body, f"{JSON}; charset=tis-620")
     assert result.error is None, result.note
     assert kinds(result) == set()
-    assert time.perf_counter() - start < 30
+    assert time.process_time() - start < 30
 
 
 def test_a_body_declared_in_a_slow_codec_is_read_in_time():
     """Punycode decodes in quadratic time: a text body declaring it is read in its other
     readings (360 KB took 2.4 s before; 1 MB, ~20 s)."""
     body = b"note " + b"x" * 1_000_000 + b"-" + b"ab" * 100_000 + f" tel {MOBILE}".encode()
-    start = time.perf_counter()
+    start = time.process_time()
     assert found(body, "text/plain; charset=punycode") == {"mobile"}
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
 
 
 def test_a_slow_codec_is_refused_at_once():
     body = b'{"a": "' + "ก".encode("tis-620") * 300_000 + b'"}'
-    start = time.perf_counter()
+    start = time.process_time()
     refused(body, f"{JSON}; charset=punycode")
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,11 +324,11 @@ def test_a_field_with_no_name_stays_refused(body):
 
 def test_many_empty_pairs_are_read_in_time():
     for body in (b"&" * 4_000_000, b"consent&" * 500_000, b"a=1&&" * 400_000):
-        start = time.perf_counter()
+        start = time.process_time()
         result = inspected(body, FORM)
         assert result.error is None, result.note
         assert kinds(result) == set()
-        assert time.perf_counter() - start < 30
+        assert time.process_time() - start < 30
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,12 +402,12 @@ def test_unmatched_protobuf_groups_stay_refused(body):
 def test_hostile_protobuf_groups_stay_bounded():
     deep = varint(1 << 3 | 3) * 100_000 + varint(1 << 3 | 4) * 100_000
     many = group(1, SG_PERSON) * 10_000  # (past serialized.MAX_ITEMS values: refused)
-    start = time.perf_counter()
+    start = time.process_time()
     assert inspected(deep, "application/x-protobuf").error is not None  # (too deep: refused)
     result = inspected(many, "application/x-protobuf")
     assert result.error is None, result.note
     assert kinds(result) == set()
-    assert time.perf_counter() - start < 30
+    assert time.process_time() - start < 30
 
 
 def test_declared_protobuf_groups_need_the_declaration():

@@ -121,7 +121,9 @@ async def test_an_inspection_past_its_memory_cap_is_refused_and_the_gateway_serv
     assert (status, reply["region"]) == (200, "sg")
     uncapped = await make_gateway(lambda m: m.update(payload={
         "max_inspect_bytes": 4 * 1024 * 1024, "inspect_budget": 50_000_000}),
-        inspect_offload_bytes=1024, inspect_memory_mib=0)
+        inspect_offload_bytes=1024, inspect_memory_mib=0, inspect_timeout_s=120)
+    # (the 1.2 MB body takes seconds of CPU: a time limit a loaded machine cannot make is
+    # not what this test is about)
     status, _, reply = await uncapped.post(xff=ADDR["SG"], data=io.BytesIO(body),
                                            headers={"Content-Type": "application/json"})
     assert (status, reply["region"]) == (200, "sg")
