@@ -1182,10 +1182,15 @@ def _declared_reading(data: bytes, charset: str) -> str | None:
     read."""
     try:
         name = codecs.lookup(python_codec(charset)).name
-    except LookupError:
+    except (LookupError, ValueError):  # (ValueError: a NUL in the name)
         return None
-    if name in _SLOW_CODECS:  # (round 20: charset=punycode made 360 KB of text take 2.4 s)
-        return None
+    if name in _SLOW_CODECS and len(data) > _SLOW_CODEC_MOST:
+        # (round 20: charset=punycode made 360 KB of text take 2.4 s; read up to 16 KiB,
+        # which takes a few ms, refused past it: skipping the reading would forward a
+        # punycode-spelled number unread, round 8's miss)
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"a body of {len(data)} bytes declared in {name}, whose decoding "
+                            f"is quadratic (read up to {_SLOW_CODEC_MOST} bytes)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -3611,6 +3616,7 @@ _NAMELESS_PAIR = re.compile(r"(?:^|&)=")
 _LATIN1_DIGITS = re.compile(rb"[\xb2\xb3\xb9\xbc-\xbe]")  # ² ³ ¹ ¼ ½ ¾ in ISO-8859-1
 # Codecs whose decoding is not linear in its input (punycode's is quadratic): no body's charset
 _SLOW_CODECS = frozenset({"punycode"})
+_SLOW_CODEC_MOST = 16 * 1024
 
 
 # Round 20: labels of the WHATWG Encoding Standard (what browsers, and Java or .NET receivers,
@@ -3651,7 +3657,7 @@ def _codec_name(charset: str | None) -> str:
     when it has none."""
     try:
         return codecs.lookup(python_codec(charset or "utf-8")).name
-    except LookupError:
+    except (LookupError, ValueError):
         return "charset"
 
 
@@ -3666,7 +3672,7 @@ def charset_text(data: bytes, charset: str | None, what: str) -> str:
                           "reads)")
     try:
         name = codecs.lookup(python_codec(charset or "utf-8")).name
-    except LookupError:
+    except (LookupError, ValueError):
         raise unread from None
     if name in _SLOW_CODECS:
         raise unread
