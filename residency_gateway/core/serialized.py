@@ -30,6 +30,7 @@ import base64
 import decimal
 import io
 import math
+import plistlib
 import re
 import struct
 from typing import Any
@@ -45,6 +46,9 @@ BSON_TYPES = frozenset({"application/bson", "application/x-bson"})
 PROTOBUF_TYPES = frozenset({"application/protobuf", "application/x-protobuf",
                             "application/vnd.google.protobuf", "application/x-google-protobuf",
                             "application/octet-stream+protobuf"})
+# (round 20: Apple property lists; a binary one, bplist00, keeps numbers as binary numbers)
+PLIST_TYPES = frozenset({"application/x-plist", "application/x-bplist", "application/plist",
+                         "application/x-apple-plist", "application/vnd.apple.plist"})
 MAX_DEPTH = 32  # nested containers written out; deeper ones are malformed here
 MAX_ITEMS = 200_000  # values written out, all containers together
 
@@ -62,6 +66,8 @@ def declared(ctype: str) -> str | None:
         return "bson"
     if ctype in PROTOBUF_TYPES or ctype.endswith("+protobuf") or ctype.endswith("+proto"):
         return "protobuf"
+    if ctype in PLIST_TYPES or ctype.endswith("+plist"):
+        return "plist"
     return None
 
 
@@ -128,6 +134,8 @@ def sniffed(data: bytes) -> str | None:
     length prefix); whether it decodes whole is for `tree_text` to say."""
     if len(data) < 2:
         return None
+    if data.startswith(b"bplist00"):
+        return "plist"  # (round 20: a binary property list by its signature)
     first = data[0]
     if 0x81 <= first <= 0x8F or first in (0xDE, 0xDF):
         return "msgpack"
@@ -168,6 +176,8 @@ def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
             tree = items[0] if len(items) == 1 else items
         elif kind == "bson":
             tree = bson.decode(data)
+        elif kind == "plist":
+            tree = _plist(data)
         elif kind == "der":
             tree = _der(data, 0, [0])
             if tree is None or data[0] != 0x30:
@@ -189,9 +199,32 @@ def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
     out: list[str] = []
     try:
         _write(tree, out, 0, [0])
-    except _TooMuch:
+    except (_TooMuch, ValueError):  # (ValueError: an integer of more digits than str() prints)
         return None
     return "".join(out)
+
+
+def _plist(data: bytes) -> Any:
+    """Round 20: an Apple property list as plistlib (and the receiver's NSPropertyList) reads
+    it: a binary one (bplist00: integers big-endian binary, reals IEEE doubles, strings ASCII
+    or UTF-16) or an XML one (a declared type's body that is no bplist). A binary one's
+    trailer is checked first, its offset table within the data (plistlib sizes lists by
+    it); None when it is not one whole property list."""
+    if data.startswith(b"bplist00"):
+        if len(data) < 40:
+            return None
+        offset_size, ref_size, count, top, table = struct.unpack(">6xBBQQQ", data[-32:])
+        if not (1 <= offset_size <= 8 and 1 <= ref_size <= 8 and 0 < count <= len(data)
+                and top < count and table >= 8 and table + count * offset_size <= len(data) - 32):
+            return None
+        return plistlib.loads(data, fmt=plistlib.FMT_BINARY)
+    if data.startswith(b"bplist"):
+        return None  # (bplist15, bplist16: formats no public reader reads)
+    text = data.lstrip()
+    if not text.startswith(b"<"):
+        # an old-style (OpenStep) or UTF-16 one: text, read as text is, nothing to add
+        return {}
+    return plistlib.loads(text, fmt=plistlib.FMT_XML)
 
 
 class _TooMuch(Exception):
@@ -311,10 +344,69 @@ def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
             i += size
             # (a string may parse as fields too: both readings)
             nested = _protobuf(chunk, depth + 1) if chunk else None
-            fields.append(_Field(number, [nested, chunk] if nested else chunk))
+            readings: list[Any] = [nested, chunk] if nested else [chunk]
+            readings += _packed(chunk)
+            fields.append(_Field(number, readings if len(readings) > 1 else chunk))
         else:  # groups (3, 4) are deprecated; 6 and 7 do not exist
             return None
     return fields
+
+
+MAX_PACKED_VALUES = 65_536  # numbers read from one length-delimited field as a packed run
+
+
+def _packed(chunk: bytes) -> list[list[int | float]]:
+    """Round 20: the numbers of a length-delimited field read as a packed repeated field
+    (proto3 packs repeated scalars by default: "repeated int64 phones = 4;" is one field of
+    concatenated varints, a repeated fixed64 or double one of 8-byte values). The wire does
+    not say which a field is, so each reading that is plausible is offered beside the
+    string and message readings: a run of canonical varints (no multi-byte varint ending in
+    a zero byte, as no encoder writes one), as int64 and as sint64 (zigzag); fixed64 values
+    each within 2**53; doubles each finite and of a sane magnitude; fixed32 values within
+    2**24 (a hash or an image's bytes read 8 or 4 at a time are none of these, and a float
+    or a fixed32 cannot hold a mobile's 11 digits). At most MAX_PACKED_VALUES numbers a
+    reading: each counts against MAX_ITEMS as a field does."""
+    out: list[list[int | float]] = []
+    size = len(chunk)
+    if not size:
+        return out
+    varints = _packed_varints(chunk)
+    if varints is not None:
+        plain = [v - (1 << 64) if v >> 63 else v for v in varints]
+        out.append(list(plain))
+        zigzag = [(v >> 1) ^ -(v & 1) for v in varints]
+        if zigzag != plain:
+            out.append(list(zigzag))
+    if size % 8 == 0 and size // 8 <= MAX_PACKED_VALUES:
+        values = range(0, size, 8)
+        if all(-(1 << 53) < int.from_bytes(chunk[i:i + 8], "little", signed=True) < 1 << 53
+               for i in values):
+            out.append([int.from_bytes(chunk[i:i + 8], "little", signed=True) for i in values])
+        if all(v == 0 or (math.isfinite(v) and 1e-30 <= abs(v) <= 1e30)
+               for (v,) in struct.iter_unpack("<d", chunk)):
+            out.append([v for (v,) in struct.iter_unpack("<d", chunk)])
+    if size % 4 == 0 and size // 4 <= MAX_PACKED_VALUES and all(
+            -(1 << 24) < v < 1 << 24 for (v,) in struct.iter_unpack("<i", chunk)):
+        out.append([v for (v,) in struct.iter_unpack("<i", chunk)])
+    return out
+
+
+def _packed_varints(chunk: bytes) -> list[int] | None:
+    """The varints (as uint64) `chunk` is a whole run of; None when it is not one of
+    canonical varints (see _packed), or of more than MAX_PACKED_VALUES."""
+    values: list[int] = []
+    i = 0
+    while i < len(chunk):
+        if len(values) >= MAX_PACKED_VALUES:
+            return None
+        got = _varint(chunk, i)
+        width = (got[1] - i) if got else 0
+        if got is None or width > 10 or (width > 1 and chunk[got[1] - 1] == 0) or (
+                1 < width < 5):
+            return None
+        values.append(got[0] & ((1 << 64) - 1))
+        i = got[1]
+    return values
 
 
 def _joined_segments(tag: int, values: list[Any]) -> Any:
