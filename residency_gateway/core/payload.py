@@ -3838,6 +3838,13 @@ class _Inspection:
         # (the rest as one message: protobuf messages one after the other are one, merged)
         fields = [text for m in [*messages[:MAX_GRPC_MESSAGES], b"".join(rest)]
                   if m and (text := serialized.tree_text("protobuf", m))]
+        if len(fields) < len(messages) and any(serialized.protobuf_too_large(m) for m in [
+                *messages[:MAX_GRPC_MESSAGES], b"".join(rest)] if m):
+            # (round 20: a message of more values than are written out, such as a long
+            # packed run, was read as bytes only, and the numbers in it not at all)
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: a gRPC message of more than "
+                                f"{serialized.MAX_ITEMS} values")
         if fields:
             self.view(f"{label}/grpc/protobuf", "\n".join(fields))
         for n, message in enumerate(messages[:MAX_GRPC_MESSAGES]):
@@ -4465,7 +4472,9 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
     return base
 
 
-MAX_BIN_METADATA = 64 * 1024  # characters of one "-bin" header value read as protobuf
+# characters of a "-bin" header value read as protobuf (the gateway's server takes no header
+# field longer: max_field_size in gateway/app.py)
+MAX_BIN_METADATA = 16 * 1024
 
 
 def grpc_bin_metadata(value: str) -> str | None:

@@ -26,6 +26,7 @@ top is walked, its strings and integers written out apart.
 
 from __future__ import annotations
 
+import array
 import base64
 import decimal
 import io
@@ -33,6 +34,7 @@ import math
 import plistlib
 import re
 import struct
+import sys
 from typing import Any
 
 import bson
@@ -204,6 +206,22 @@ def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
     return "".join(out)
 
 
+def protobuf_too_large(data: bytes) -> bool:
+    """Round 20: whether `data` walks as a whole protobuf message with more values than
+    tree_text writes (MAX_ITEMS, packed numbers counted): a reader that has no fallback to
+    the bytes refuses it rather than read it only as bytes (a packed run of 300,000 zeros
+    and a mobile in a gRPC message)."""
+    try:
+        tree = _protobuf(data, 0)
+        if tree is not None:
+            _write(tree, [], 0, [0])
+    except _TooMuch:
+        return True
+    except Exception:  # (RecursionError, ...: not one)
+        return False
+    return False
+
+
 def _plist(data: bytes) -> Any:
     """Round 20: an Apple property list as plistlib (and the receiver's NSPropertyList) reads
     it: a binary one (bplist00: integers big-endian binary, reals IEEE doubles, strings ASCII
@@ -352,58 +370,68 @@ def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
     return fields
 
 
-MAX_PACKED_VALUES = 65_536  # numbers read from one length-delimited field as a packed run
+# Round 20: a run of varints that could be a packed field holding an identifier: canonical
+# (no multi-byte varint ends in a zero byte, none is over 10 bytes), of which none is 2 to 4
+# bytes long and one at least 5 (2**28 and more: 9 digits). Text is no such run (ASCII has
+# no wide varint, UTF-8 CJK text is 3-byte sequences), and random bytes rarely are one.
+_NOT_PACKED = re.compile(rb"(?:^|[\x00-\x7f])[\x80-\xff]{1,3}[\x00-\x7f]|[\x80-\xff]\x00"
+                         rb"|[\x80-\xff]{10}|[\x80-\xff]\Z")
+_WIDE_VARINT = re.compile(rb"[\x80-\xff]{4}")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+WIDE = 10 ** 9  # a number that may hold an identifier (a mobile is 11 digits)
 
 
-def _packed(chunk: bytes) -> list[list[int | float]]:
+def _packed(chunk: bytes) -> list[list[Any]]:
     """Round 20: the numbers of a length-delimited field read as a packed repeated field
     (proto3 packs repeated scalars by default: "repeated int64 phones = 4;" is one field of
     concatenated varints, a repeated fixed64 or double one of 8-byte values). The wire does
-    not say which a field is, so each reading that is plausible is offered beside the
-    string and message readings: a run of canonical varints (no multi-byte varint ending in
-    a zero byte, as no encoder writes one), as int64 and as sint64 (zigzag); fixed64 values
-    each within 2**53; doubles each finite and of a sane magnitude; fixed32 values within
-    2**24 (a hash or an image's bytes read 8 or 4 at a time are none of these, and a float
-    or a fixed32 cannot hold a mobile's 11 digits). At most MAX_PACKED_VALUES numbers a
-    reading: each counts against MAX_ITEMS as a field does."""
-    out: list[list[int | float]] = []
+    not say which a field is, so each reading that is plausible and holds a number wide
+    enough for an identifier is offered beside the string and message readings: a run of
+    varints (see _NOT_PACKED) as int64 and as sint64 (zigzag); fixed64 values each within
+    2**53, one at least WIDE (a hash, an image's bytes read 8 at a time are not); doubles
+    each finite and of a sane magnitude, one at least WIDE (zero padding is no reading).
+    (fixed32 and float cannot hold a mobile's 11 digits.) Each value counts against
+    MAX_ITEMS as a field does: more, and the message is "not one" (a declared body is
+    refused)."""
+    out: list[list[Any]] = []
     size = len(chunk)
-    if not size:
-        return out
-    varints = _packed_varints(chunk)
-    if varints is not None:
+    if size >= 5 and _WIDE_VARINT.search(chunk) and not _NOT_PACKED.search(chunk):
+        if len(chunk.translate(None, _HIGH_BYTES)) > MAX_ITEMS:  # (the varints: one low byte each)
+            raise _TooMuch
+        varints = _packed_varints(chunk)
         plain = [v - (1 << 64) if v >> 63 else v for v in varints]
-        out.append(list(plain))
+        out.append(plain)
         zigzag = [(v >> 1) ^ -(v & 1) for v in varints]
         if zigzag != plain:
-            out.append(list(zigzag))
-    if size % 8 == 0 and size // 8 <= MAX_PACKED_VALUES:
-        values = range(0, size, 8)
-        if all(-(1 << 53) < int.from_bytes(chunk[i:i + 8], "little", signed=True) < 1 << 53
-               for i in values):
-            out.append([int.from_bytes(chunk[i:i + 8], "little", signed=True) for i in values])
-        if all(v == 0 or (math.isfinite(v) and 1e-30 <= abs(v) <= 1e30)
-               for (v,) in struct.iter_unpack("<d", chunk)):
-            out.append([v for (v,) in struct.iter_unpack("<d", chunk)])
-    if size % 4 == 0 and size // 4 <= MAX_PACKED_VALUES and all(
-            -(1 << 24) < v < 1 << 24 for (v,) in struct.iter_unpack("<i", chunk)):
-        out.append([v for (v,) in struct.iter_unpack("<i", chunk)])
+            out.append(zigzag)
+    if size and size % 8 == 0:
+        ints = array.array("q", chunk)
+        doubles = array.array("d", chunk)
+        if sys.byteorder == "big":
+            ints.byteswap()
+            doubles.byteswap()
+        if min(ints) > -(1 << 53) and max(ints) < 1 << 53 and (
+                max(ints) >= WIDE or min(ints) <= -WIDE):
+            if len(ints) > MAX_ITEMS:
+                raise _TooMuch
+            out.append(list(ints))
+        total = sum(map(abs, doubles))
+        if math.isfinite(total) and WIDE <= max(map(abs, doubles)) <= 1e30 and all(
+                v == 0 or abs(v) >= 1e-30 for v in doubles):
+            if len(doubles) > MAX_ITEMS:
+                raise _TooMuch
+            out.append(list(doubles))
     return out
 
 
-def _packed_varints(chunk: bytes) -> list[int] | None:
-    """The varints (as uint64) `chunk` is a whole run of; None when it is not one of
-    canonical varints (see _packed), or of more than MAX_PACKED_VALUES."""
+def _packed_varints(chunk: bytes) -> list[int]:
+    """The varints (as uint64) of `chunk`, a whole run of them (see _NOT_PACKED)."""
     values: list[int] = []
     i = 0
     while i < len(chunk):
-        if len(values) >= MAX_PACKED_VALUES:
-            return None
         got = _varint(chunk, i)
-        width = (got[1] - i) if got else 0
-        if got is None or width > 10 or (width > 1 and chunk[got[1] - 1] == 0) or (
-                1 < width < 5):
-            return None
+        if got is None:
+            break
         values.append(got[0] & ((1 << 64) - 1))
         i = got[1]
     return values
