@@ -36,6 +36,7 @@ import io
 import itertools
 import json
 import lzma
+import math
 import quopri
 import re
 import struct
@@ -4094,6 +4095,10 @@ class _Inspection:
                 return
         if data[257:262] == b"ustar":
             self._tar(label, data, depth)
+        if data[:2] == _XLSB_SHEET and (cells := xlsb_cells(data)):
+            # Round 20: an Excel binary workbook's sheet (.xlsb, a zip member) keeps numeric
+            # cells as doubles: read as the numbers Excel shows, as an XLSX sheet's <v> are
+            self.view(f"{label}/xlsb", cells)
         ctype = content_type.split(";")[0].strip().lower()
         if (ctype.startswith("message/") or ctype == "application/http") and depth < MAX_NESTING:
             # An enclosed message (RFC 2046 s.5.2; an OData/Google $batch part): its headers
@@ -4485,6 +4490,13 @@ class _Inspection:
         # (the rest as one message: protobuf messages one after the other are one, merged)
         fields = [text for m in [*messages[:MAX_GRPC_MESSAGES], b"".join(rest)]
                   if m and (text := serialized.tree_text("protobuf", m))]
+        if len(fields) < len(messages) and any(serialized.protobuf_too_large(m) for m in [
+                *messages[:MAX_GRPC_MESSAGES], b"".join(rest)] if m):
+            # (round 20: a message of more values than are written out, such as a long
+            # packed run, was read as bytes only, and the numbers in it not at all)
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: a gRPC message of more than "
+                                f"{serialized.MAX_ITEMS} values")
         if fields:
             self.view(f"{label}/grpc/protobuf", "\n".join(fields))
         for n, message in enumerate(messages[:MAX_GRPC_MESSAGES]):
@@ -4641,6 +4653,72 @@ _OFFICE_BREAK = re.compile(rb"</(?:w:p|a:p|text:p|text:h|si)>"
 _OFFICE_DELETED = re.compile(rb"<w:delText\b[^<>]{0,200}>[^<]*</w:delText>")
 _OFFICE_TAB = re.compile(rb"<(?:w:tab|text:tab)\b[^<>]{0,200}>")
 _ANY_TAG = re.compile(rb"<[^<>]{0,4096}>")
+
+
+_XLSB_SHEET = b"\x81\x01"  # BIFF12 BrtBeginSheet (record 129): an .xlsb sheet stream's start
+MAX_XLSB_RECORDS = 1_000_000  # records of one sheet walked; more is refused as too complex
+
+
+def xlsb_cells(data: bytes) -> str:
+    """Round 20: the cells of an .xlsb worksheet stream (BIFF12 records: a type and a size as
+    7-bit varints, then the data), one line a row, " | " between cells: numbers as Excel
+    shows them (BrtCellReal 5 and BrtFmlaNum 9 an 8-byte double, BrtCellRk 2 an RK number;
+    an integral double as its integer, 13912345678, as scientific() reads XLSX's
+    1.3912345678E10) and inline strings (BrtCellSt 6, BrtFmlaString 8). Read to where the
+    records stop being records."""
+    lines: list[str] = []
+    row: list[str] = []
+    i = count = 0
+    while i < len(data):
+        count += 1
+        if count > MAX_XLSB_RECORDS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"more than {MAX_XLSB_RECORDS} records in an .xlsb sheet")
+        kind, i = _xlsb_varint(data, i, 2)
+        size, i = _xlsb_varint(data, i, 4)
+        if kind < 0 or size < 0 or i + size > len(data):
+            break
+        record = data[i:i + size]
+        i += size
+        if kind == 0 and row:  # BrtRowHdr: a new row
+            lines.append(" | ".join(row))
+            row = []
+        elif kind in (5, 9) and size >= 16:
+            row.append(_xlsb_number(struct.unpack_from("<d", record, 8)[0]))
+        elif kind == 2 and size >= 12:
+            row.append(_xlsb_number(_rk_number(int.from_bytes(record[8:12], "little"))))
+        elif kind in (6, 8) and size >= 12:
+            chars = int.from_bytes(record[8:12], "little")
+            row.append(record[12:12 + 2 * chars].decode("utf-16-le", "replace"))
+    if row:
+        lines.append(" | ".join(row))
+    return "\n".join(lines)
+
+
+def _xlsb_varint(data: bytes, i: int, width: int) -> tuple[int, int]:
+    """A BIFF12 record type (at most 2 bytes) or size (4): (value, next); (-1, i) past the
+    end or the width."""
+    value = 0
+    for n in range(width):
+        if i + n >= len(data):
+            return -1, i
+        value |= (data[i + n] & 0x7F) << (7 * n)
+        if not data[i + n] & 0x80:
+            return value, i + n + 1
+    return -1, i
+
+
+def _rk_number(rk: int) -> float:
+    """An RK number ([MS-XLSB] 2.5.122): a 30-bit integer or a double's top 30 bits, /100 if
+    its low bit says so."""
+    value = float((rk >> 2) - ((rk >> 31) << 30)) if rk & 2 else struct.unpack(
+        "<d", ((rk & 0xFFFFFFFC) << 32).to_bytes(8, "little"))[0]
+    return value / 100 if rk & 1 else value
+
+
+def _xlsb_number(value: float) -> str:
+    return (str(int(value)) if math.isfinite(value) and value.is_integer() and abs(value) < 1e21
+            else repr(value))
 
 
 def office_text(data: bytes) -> str:
@@ -5134,6 +5212,9 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             # a body's key is: the value alone was read as a first-generation ID)
             base.append((f"header:{lname}" if _safe_label(lname) else "header",
                          f"{lname}: {value}" if _labelling_name(lname) else value))
+            if lname.endswith("-bin") and (fields_text := grpc_bin_metadata(value)):
+                base.append((f"header:{lname}/protobuf" if _safe_label(lname)
+                             else "header/protobuf", fields_text))
             if len(value) <= MAX_FIELD_BYTES and (_any_digit(value)
                                                   or says_digits(value.encode("utf-8", "replace"))):
                 fields.append(f"{lname}: {value}")
@@ -5192,6 +5273,37 @@ def _line_entries(path: str, query: str, headers: Iterable[tuple[str, str]],
             if disposition:
                 base.append((f"{label}/params", disposition))
     return base
+
+
+# characters of a "-bin" header value read as protobuf (the gateway's server takes no header
+# field longer: max_field_size in gateway/app.py)
+MAX_BIN_METADATA = 16 * 1024
+
+
+def grpc_bin_metadata(value: str) -> str | None:
+    """Round 20: a gRPC binary metadata value (a header whose name ends in "-bin": base64 by
+    protocol, padded or not, several values joined with ","), each value read as the
+    protobuf message it is in practice (grpc-status-details-bin is a google.rpc.Status, a
+    custom one any message): its integers are binary there (a phone kept as int64 was never
+    read; its strings were, by the base64 token reading). None when no value is one."""
+    if len(value) > MAX_BIN_METADATA:
+        return None
+    texts: list[str] = []
+    for item in value.split(","):
+        token = item.strip().translate(_URLSAFE_B64).rstrip("=")
+        if not token or not _B64_TOKEN.fullmatch(token):
+            continue
+        try:
+            raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+        except ValueError:
+            continue
+        if raw and (text := serialized.tree_text("protobuf", raw)):
+            texts.append(text)
+    return "\n".join(texts) or None
+
+
+_URLSAFE_B64 = str.maketrans("-_", "+/")
+_B64_TOKEN = re.compile(r"[A-Za-z0-9+/]+")
 
 
 def _entry_views(label: str, text: str) -> list[tuple[str, str | bytes]]:

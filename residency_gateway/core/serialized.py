@@ -31,14 +31,17 @@ strings; a declared Thrift body is walked as the binary or compact protocol (non
 
 from __future__ import annotations
 
+import array
 import base64
 import bisect
 import decimal
 import io
 import json
 import math
+import plistlib
 import re
 import struct
+import sys
 from typing import Any
 
 import bson
@@ -52,6 +55,9 @@ BSON_TYPES = frozenset({"application/bson", "application/x-bson"})
 PROTOBUF_TYPES = frozenset({"application/protobuf", "application/x-protobuf",
                             "application/vnd.google.protobuf", "application/x-google-protobuf",
                             "application/octet-stream+protobuf"})
+# (round 20: Apple property lists; a binary one, bplist00, keeps numbers as binary numbers)
+PLIST_TYPES = frozenset({"application/x-plist", "application/x-bplist", "application/plist",
+                         "application/x-apple-plist", "application/vnd.apple.plist"})
 MAX_DEPTH = 32  # nested containers written out; deeper ones are malformed here
 MAX_ITEMS = 200_000  # values written out, all containers together
 
@@ -69,6 +75,8 @@ def declared(ctype: str) -> str | None:
         return "bson"
     if ctype in PROTOBUF_TYPES or ctype.endswith("+protobuf") or ctype.endswith("+proto"):
         return "protobuf"
+    if ctype in PLIST_TYPES or ctype.endswith("+plist"):
+        return "plist"
     return None
 
 
@@ -135,6 +143,8 @@ def sniffed(data: bytes) -> str | None:
     length prefix); whether it decodes whole is for `tree_text` to say."""
     if len(data) < 2:
         return None
+    if data.startswith(b"bplist00"):
+        return "plist"  # (round 20: a binary property list by its signature)
     first = data[0]
     if 0x81 <= first <= 0x8F or first in (0xDE, 0xDF):
         return "msgpack"
@@ -175,6 +185,8 @@ def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
             tree = items[0] if len(items) == 1 else items
         elif kind == "bson":
             tree = bson.decode(data)
+        elif kind == "plist":
+            tree = _plist(data)
         elif kind == "der":
             tree = _der(data, 0, [0])
             if tree is None or data[0] != 0x30:
@@ -196,9 +208,48 @@ def tree_text(kind: str, data: bytes, *, stream: bool = True) -> str | None:
     out: list[str] = []
     try:
         _write(tree, out, 0, [0])
-    except _TooMuch:
+    except (_TooMuch, ValueError):  # (ValueError: an integer of more digits than str() prints)
         return None
     return "".join(out)
+
+
+def protobuf_too_large(data: bytes) -> bool:
+    """Round 20: whether `data` walks as a whole protobuf message with more values than
+    tree_text writes (MAX_ITEMS, packed numbers counted): a reader that has no fallback to
+    the bytes refuses it rather than read it only as bytes (a packed run of 300,000 zeros
+    and a mobile in a gRPC message)."""
+    try:
+        tree = _protobuf(data, 0)
+        if tree is not None:
+            _write(tree, [], 0, [0])
+    except _TooMuch:
+        return True
+    except Exception:  # (RecursionError, ...: not one)
+        return False
+    return False
+
+
+def _plist(data: bytes) -> Any:
+    """Round 20: an Apple property list as plistlib (and the receiver's NSPropertyList) reads
+    it: a binary one (bplist00: integers big-endian binary, reals IEEE doubles, strings ASCII
+    or UTF-16) or an XML one (a declared type's body that is no bplist). A binary one's
+    trailer is checked first, its offset table within the data (plistlib sizes lists by
+    it); None when it is not one whole property list."""
+    if data.startswith(b"bplist00"):
+        if len(data) < 40:
+            return None
+        offset_size, ref_size, count, top, table = struct.unpack(">6xBBQQQ", data[-32:])
+        if not (1 <= offset_size <= 8 and 1 <= ref_size <= 8 and 0 < count <= len(data)
+                and top < count and table >= 8 and table + count * offset_size <= len(data) - 32):
+            return None
+        return plistlib.loads(data, fmt=plistlib.FMT_BINARY)
+    if data.startswith(b"bplist"):
+        return None  # (bplist15, bplist16: formats no public reader reads)
+    text = data.lstrip()
+    if not text.startswith(b"<"):
+        # an old-style (OpenStep) or UTF-16 one: text, read as text is, nothing to add
+        return {}
+    return plistlib.loads(text, fmt=plistlib.FMT_XML)
 
 
 class _TooMuch(Exception):
@@ -330,7 +381,9 @@ def _protobuf_fields(data: bytes, i: int, depth: int, group: int | None
             i += size
             # (a string may parse as fields too: both readings)
             nested = _protobuf(chunk, depth + 1) if chunk else None
-            fields.append(_Field(number, [nested, chunk] if nested else chunk))
+            readings: list[Any] = [nested, chunk] if nested else [chunk]
+            readings += _packed(chunk)
+            fields.append(_Field(number, readings if len(readings) > 1 else chunk))
         elif wire == 3:  # a group opens: its fields, to its own end tag
             inner = _protobuf_fields(data, i, depth + 1, number)
             if inner is None:
@@ -342,6 +395,73 @@ def _protobuf_fields(data: bytes, i: int, depth: int, group: int | None
         else:  # 6 and 7 do not exist
             return None
     return None if group is not None else (fields, i)
+
+
+# Round 20: a run of varints that could be a packed field holding an identifier: canonical
+# (no multi-byte varint ends in a zero byte, none is over 10 bytes), of which none is 2 to 4
+# bytes long and one at least 5 (2**28 and more: 9 digits). Text is no such run (ASCII has
+# no wide varint, UTF-8 CJK text is 3-byte sequences), and random bytes rarely are one.
+_NOT_PACKED = re.compile(rb"(?:^|[\x00-\x7f])[\x80-\xff]{1,3}[\x00-\x7f]|[\x80-\xff]\x00"
+                         rb"|[\x80-\xff]{10}|[\x80-\xff]\Z")
+_WIDE_VARINT = re.compile(rb"[\x80-\xff]{4}")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+WIDE = 10 ** 9  # a number that may hold an identifier (a mobile is 11 digits)
+
+
+def _packed(chunk: bytes) -> list[list[Any]]:
+    """Round 20: the numbers of a length-delimited field read as a packed repeated field
+    (proto3 packs repeated scalars by default: "repeated int64 phones = 4;" is one field of
+    concatenated varints, a repeated fixed64 or double one of 8-byte values). The wire does
+    not say which a field is, so each reading that is plausible and holds a number wide
+    enough for an identifier is offered beside the string and message readings: a run of
+    varints (see _NOT_PACKED) as int64 and as sint64 (zigzag); fixed64 values each within
+    2**53, one at least WIDE (a hash, an image's bytes read 8 at a time are not); doubles
+    each finite and of a sane magnitude, one at least WIDE (zero padding is no reading).
+    (fixed32 and float cannot hold a mobile's 11 digits.) Each value counts against
+    MAX_ITEMS as a field does: more, and the message is "not one" (a declared body is
+    refused)."""
+    out: list[list[Any]] = []
+    size = len(chunk)
+    if size >= 5 and _WIDE_VARINT.search(chunk) and not _NOT_PACKED.search(chunk):
+        if len(chunk.translate(None, _HIGH_BYTES)) > MAX_ITEMS:  # (the varints: one low byte each)
+            raise _TooMuch
+        varints = _packed_varints(chunk)
+        plain = [v - (1 << 64) if v >> 63 else v for v in varints]
+        out.append(plain)
+        zigzag = [(v >> 1) ^ -(v & 1) for v in varints]
+        if zigzag != plain:
+            out.append(zigzag)
+    if size and size % 8 == 0:
+        ints = array.array("q", chunk)
+        doubles = array.array("d", chunk)
+        if sys.byteorder == "big":
+            ints.byteswap()
+            doubles.byteswap()
+        if min(ints) > -(1 << 53) and max(ints) < 1 << 53 and (
+                max(ints) >= WIDE or min(ints) <= -WIDE):
+            if len(ints) > MAX_ITEMS:
+                raise _TooMuch
+            out.append(list(ints))
+        total = sum(map(abs, doubles))
+        if math.isfinite(total) and WIDE <= max(map(abs, doubles)) <= 1e30 and all(
+                v == 0 or abs(v) >= 1e-30 for v in doubles):
+            if len(doubles) > MAX_ITEMS:
+                raise _TooMuch
+            out.append(list(doubles))
+    return out
+
+
+def _packed_varints(chunk: bytes) -> list[int]:
+    """The varints (as uint64) of `chunk`, a whole run of them (see _NOT_PACKED)."""
+    values: list[int] = []
+    i = 0
+    while i < len(chunk):
+        got = _varint(chunk, i)
+        if got is None:
+            break
+        values.append(got[0] & ((1 << 64) - 1))
+        i = got[1]
+    return values
 
 
 def _joined_segments(tag: int, values: list[Any]) -> Any:

@@ -662,11 +662,6 @@ def test_unpacked_repeated_int64_found():
     assert found(body, "application/x-protobuf") == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: proto3 packs repeated scalar fields by default (repeated int64 phones = 4; is one "
-    "length-delimited field of concatenated varints, repeated fixed64/double of 8-byte "
-    "values): a packed field that does not parse as a nested message is read as bytes, and "
-    "the numbers in it are never read. The same message unpacked is found."))
 @pytest.mark.parametrize(("body", "content_type"), [
     (pb_str(1, "Zhang Wei") + packed(4, varint(int(MOBILE)) + varint(int(MOBILE2))),
      "application/x-protobuf"),
@@ -694,11 +689,6 @@ def test_grpc_bin_metadata_strings_found():
     assert line_found("/", "", [("x-kyc-subject-bin", value)]) == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: gRPC metadata whose key ends in '-bin' is base64 binary by protocol, in practice a "
-    "serialized protobuf (grpc-status-details-bin is a google.rpc.Status). Its strings are "
-    "found, but an int64 field (a phone kept as a number, as libphonenumber's national_number "
-    "is) is never walked: the header is not read as the protobuf it is declared to be."))
 @pytest.mark.parametrize("header", [
     ("x-kyc-subject-bin", b64(pb_str(1, "Zhang Wei") + pb_int(2, int(MOBILE)))),
     ("x-kyc-subject-bin", b64(pb_str(1, "Zhang Wei") + pb_int(2, int(MOBILE))).rstrip("=")),
@@ -730,12 +720,6 @@ def test_plist_found(body, content_type):
     assert found(body, content_type) & {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an Apple binary property list (bplist00: what iOS SDKs, NSKeyedArchiver and "
-    "device-check/MDM payloads send) keeps integers as big-endian binary numbers and reals "
-    "as IEEE doubles; it is not decoded as MessagePack/CBOR/BSON are, so a phone or a "
-    "first-generation ID stored as a number is never read. The XML plist of the same "
-    "dictionary is found."))
 @pytest.mark.parametrize(("body", "content_type"), [
     (plist({"name": "Zhang Wei", "phone": int(MOBILE)}), "application/x-plist"),
     (plist({"name": "Zhang Wei", "phone": int(MOBILE)}), "application/x-bplist"),
@@ -769,11 +753,6 @@ def test_xlsb_strings_found():
     assert found(xlsb_sheet(cell), XLSB) == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an Excel binary workbook (.xlsb, used for large batch uploads) keeps numeric "
-    "cells as 8-byte doubles (BrtCellReal, BrtFmlaNum): a phone column typed as numbers, or "
-    "a 15-digit first-generation ID (within Excel's 15-digit precision), is never read. "
-    "The same cells in XLSX/ODS XML and in SQLite REAL columns are."))
 @pytest.mark.parametrize(("cell", "content_type"), [
     (biff12(5, struct.pack("<IId", 1, 0, float(MOBILE))), XLSB),
     (biff12(5, struct.pack("<IId", 1, 0, float(MOBILE))), "application/octet-stream"),
