@@ -9,23 +9,30 @@ import io
 import json
 import random
 import struct
+import time
 import zipfile
+import zlib
 
+import msgpack
 import pytest
 
+from residency_gateway.core.values import Reason
 from tests.core.test_redteam_round6 import found
 from tests.core.test_redteam_round19 import (
     ID,
     JSON,
     MOBILE,
     MOBILE2,
+    b64,
     frame,
     inspected,
     kinds,
+    pb_int,
     pb_str,
     varint,
 )
 from tests.core.test_redteam_round20 import (
+    IMEIS_35,
     avro_long,
     avro_string,
     packed,
@@ -137,13 +144,37 @@ def test_other_fields_labels_do_not_reach_over_in_json_and_lines():
     f"Account {ACCOUNT} {FIRST_GENERATION}",
     f"Policy {ACCOUNT} / {FIRST_GENERATION}",
     f"IMEI 356938035643809 {LUHN_FIRST_GENERATION}",
-], ids=["loan", "account", "policy-slash", "imei-luhn"])
+    f"Account {ACCOUNT}, {FIRST_GENERATION}",
+    f"Account {ACCOUNT} - {FIRST_GENERATION}",
+    f"Account: {ACCOUNT}\n  {FIRST_GENERATION}",
+], ids=["loan", "account", "policy-slash", "imei-luhn", "comma", "dash", "next-line"])
 def test_run_after_one_label_excuses_an_id_missed(body):
     assert found(body, TEXT) == {"id"}
 
 
 def j_dump(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+IMEI_35 = IMEIS_35[0]  # a Samsung TAC: 353918 is Fujian's area code, 101225 a date
+
+
+@pytest.mark.parametrize("label", ["deviceId", "device_id", "hardwareId", "handsetId",
+                                   "equipmentId", "uniqueDeviceId", "imei_slot_1"])
+def test_imeis_under_known_device_labels_stay_clean(label):
+    assert found(j_dump({label: IMEI_35})) == set()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE: a Luhn-valid IMEI of a 35 TAC under device labels the closed word list "
+    "does not know (deviceIdentifier, devId, dev_id, device_sn, terminalId; Indonesian "
+    "perangkat, Vietnamese thiet bi, Japanese 端末) is read as a first-generation ID: "
+    "'identifier', 'dev', 'sn' and 'terminal' stop the search, script labels are not looked for"))
+@pytest.mark.parametrize("label", ["deviceIdentifier", "devId", "dev_id", "device_sn",
+                                   "terminalId", "perangkat_id", "id_perangkat", "ma_thiet_bi",
+                                   "mã thiết bị", "端末ID"])
+def test_imeis_under_other_device_labels_false_positive(label):
+    assert found(j_dump({label: IMEI_35})) == set()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,6 +333,84 @@ def test_random_bytes_in_binary_fields_stay_clean(content_type, seed):
     r = inspected(body, content_type)
     assert r.error is None, r.note
     assert kinds(r) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# Binary records in base64 inside JSON: Kafka REST Proxy, Pub/Sub push
+
+
+CONFLUENT_AVRO_STRINGS = b"\x00\x00\x00\x00\x07" + avro_string("Zhang Wei") + avro_string(MOBILE)
+CONFLUENT_AVRO_LONG = b"\x00\x00\x00\x00\x07" + avro_string("Zhang Wei") + avro_long(int(MOBILE))
+PB_INT64 = pb_str(1, "Zhang Wei") + pb_int(2, int(MOBILE))
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j_dump({"records": [{"value": b64(CONFLUENT_AVRO_STRINGS)}]}),
+     "application/vnd.kafka.binary.v2+json"),
+    (j_dump({"data": b64(msgpack.packb({"n": "Zhang Wei", "t": int(MOBILE)}))}), JSON),
+], ids=["kafka-avro-strings", "msgpack-integer"])
+def test_base64_records_in_json_found(body, content_type):
+    assert found(body, content_type) == {"mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: a protobuf or Avro integer in a base64 binary record inside JSON (Kafka REST "
+    "Proxy v2 records / v3 BINARY data, a Pub/Sub push message's data) is not read, where "
+    "the same base64 of MessagePack/CBOR/BSON is and a declared protobuf/Avro body is"))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j_dump({"records": [{"value": b64(CONFLUENT_AVRO_LONG)}]}),
+     "application/vnd.kafka.binary.v2+json"),
+    (j_dump({"value": {"type": "BINARY", "data": b64(CONFLUENT_AVRO_LONG)}}), JSON),
+    (j_dump({"records": [{"value": b64(PB_INT64)}]}), "application/vnd.kafka.binary.v2+json"),
+    (j_dump({"value": {"type": "BINARY", "data": b64(
+        b"\x00\x00\x00\x00\x07\x00" + PB_INT64)}}), JSON),
+    (j_dump({"message": {"data": b64(PB_INT64), "messageId": "9876543210"},
+             "subscription": "projects/kyc/subscriptions/verify"}), JSON),
+], ids=["kafka-v2-avro", "kafka-v3-avro", "kafka-v2-protobuf", "kafka-v3-confluent-protobuf",
+        "pubsub-push-protobuf"])
+def test_base64_binary_record_integers_missed(body, content_type):
+    assert found(body, content_type) == {"mobile"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds: the PNG text chunks of round 20 are inflated one by one
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_with(chunks: bytes) -> bytes:
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunks + png_chunk(b"IDAT", zlib.compress(b"\0\0")) + png_chunk(b"IEND", b""))
+
+
+ZEROS_2M = zlib.compress(b"0" * (2 << 20), 9)
+
+
+def test_one_png_text_bomb_bounded():
+    body = png_with(png_chunk(b"zTXt", b"Comment\0\0" + zlib.compress(b"0" * (40 << 20), 9)))
+    start = time.process_time()
+    result = inspected(body, "image/png")
+    assert time.process_time() - start < 5
+    assert result.error is None or result.error in (Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                                    Reason.PAYLOAD_TOO_LARGE_TO_INSPECT)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BOUNDS: 40 zTXt / iTXt chunks of 2 MB of inflated text each (an 83 KB PNG, 80 MB "
+    "inflated, 10x max_inspect_bytes) are each inflated within the limit and not bounded "
+    "together (as round 20 bounds an Avro file's blocks): ~4 s of CPU and ~60 MB per request, "
+    "neither refused nor cut"))
+@pytest.mark.parametrize("chunk", [
+    png_chunk(b"zTXt", b"Comment\0\0" + ZEROS_2M),
+    png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\1\0\0\0" + ZEROS_2M),
+], ids=["ztxt", "itxt"])
+def test_many_png_text_chunks_bounded_together(chunk):
+    body = png_with(chunk * 40)
+    start = time.process_time()
+    result = inspected(body, "image/png")
+    assert result.error is not None or time.process_time() - start < 1.0
 
 
 # ---------------------------------------------------------------------------------------------
