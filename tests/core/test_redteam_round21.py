@@ -5,6 +5,7 @@ Found (strict xfails): see the reasons below.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -288,6 +289,101 @@ APPENDED_ZIP = zipped({"kyc/subject.txt": f"id {ID} tel {MOBILE}"})
 ], ids=["gif-zip", "gif-text", "webp-zip", "webp-text"])
 def test_data_appended_to_other_images_missed(body, content_type):
     assert kinds(inspected(body, content_type)) == {"id", "mobile"}
+
+
+# ---------------------------------------------------------------------------------------------
+# JPEG metadata as cameras and phones write it (round 20 walks all segments of a held JPEG)
+
+
+def jpeg_segment(marker: int, data: bytes) -> bytes:
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(data) + 2) + data
+
+
+JPEG_SCAN = (b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
+             + noise(20000).replace(b"\xff", b"\xff\x00") + b"\xff\xd9")
+
+
+def jpeg(*segments: bytes, tail: bytes = b"") -> bytes:
+    return b"\xff\xd8" + b"".join(segments) + JPEG_SCAN + tail
+
+
+def exif_user_comment(code: bytes, text: bytes, order: bytes = b"MM") -> bytes:
+    """APP1 Exif with one UserComment (0x9286, UNDEFINED): 8 bytes of character code, then
+    the text; in a big-endian ("MM": iPhone, Canon, Nikon) TIFF, UNICODE is UTF-16BE."""
+    comment = code + text
+    fmt = ">" if order == b"MM" else "<"
+    tiff_block = (order + struct.pack(fmt + "H", 42) + struct.pack(fmt + "IH", 8, 1)
+                  + struct.pack(fmt + "HHII", 0x9286, 7, len(comment), 26) + b"\0\0\0\0" + comment)
+    return jpeg_segment(0xE1, b"Exif\0\0" + tiff_block)
+
+
+def jis_x0208(text: str) -> bytes:
+    return text.encode("iso2022_jp")[3:-3]  # (the JIS X 0208 bytes, without ESC $ B / ESC ( B)
+
+
+@pytest.mark.parametrize("segment", [
+    exif_user_comment(b"UNICODE\0", f"tel {MOBILE}".encode("utf-16-le"), b"II"),
+    exif_user_comment(b"ASCII\0\0\0", f"tel {MOBILE}".encode(), b"MM"),
+    jpeg_segment(0xFE, f"tel {MOBILE}".encode()),
+], ids=["unicode-little-endian", "ascii-big-endian", "comment"])
+def test_jpeg_comments_found(segment):
+    assert kinds(inspected(jpeg(segment), "image/jpeg")) == {"mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: an EXIF UserComment in the character codes the EXIF standard gives: UNICODE in a "
+    "big-endian (MM) EXIF block, as iPhones, Canon and Nikon write it, is UTF-16BE; JIS "
+    "(Japanese cameras) is JIS X 0208 without escapes; both are read as bytes and missed"))
+@pytest.mark.parametrize("segment", [
+    exif_user_comment(b"UNICODE\0", f"tel {MOBILE}".encode("utf-16-be")),
+    exif_user_comment(b"UNICODE\0", f"+86 {MOBILE}".encode("utf-16-be")),
+    exif_user_comment(b"JIS\0\0\0\0\0", jis_x0208("電話１３９１２３４５６７８")),
+], ids=["unicode-big-endian", "unicode-big-endian-e164", "jis"])
+def test_exif_user_comment_codes_missed(segment):
+    assert "mobile" in kinds(inspected(jpeg(segment), "image/jpeg"))
+
+
+def extended_xmp(text: str, split_at: str, reverse: bool = False) -> bytes:
+    """Adobe Extended XMP (Google depth / motion photos): the main XMP names a GUID, the
+    extension packet is cut across APP1 segments at byte offsets (here inside a number)."""
+    packet = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+              'xmlns:GDepth="http://ns.google.com/photos/1.0/depthmap/" GDepth:Data="'
+              + "A" * 3000 + f'" dc:description="{text}"/></rdf:RDF></x:xmpmeta>').encode()
+    guid = hashlib.md5(packet).hexdigest().upper().encode()
+    cut = packet.index(split_at.encode()) + len(split_at) // 2
+    pieces = [(0, packet[:cut]), (cut, packet[cut:])]
+    main = (b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF>"
+            b"<rdf:Description xmlns:xmpNote=\"http://ns.adobe.com/xmp/note/\" "
+            b"xmpNote:HasExtendedXMP=\"" + guid + b"\"/></rdf:RDF></x:xmpmeta>")
+    return jpeg_segment(0xE1, main) + b"".join(
+        jpeg_segment(0xE1, b"http://ns.adobe.com/xmp/extension/\0" + guid
+                     + struct.pack(">II", len(packet), offset) + piece)
+        for offset, piece in (reversed(pieces) if reverse else pieces))
+
+
+def test_extended_xmp_whole_values_found():
+    assert kinds(inspected(jpeg(extended_xmp(f"tel {MOBILE} id {ID}", "tel ")),
+                           "image/jpeg")) == {"id", "mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: an Extended XMP packet is cut across APP1 segments at byte offsets (its reader "
+    "joins the pieces by offset); a value cut between two segments is read as two halves"))
+@pytest.mark.parametrize(("text", "split_at", "reverse"), [
+    (f"tel {MOBILE}", MOBILE, False),
+    (f"tel {MOBILE}", MOBILE, True),
+    (f"id {ID}", ID, False),
+], ids=["mobile", "mobile-pieces-reversed", "id"])
+def test_extended_xmp_split_values_missed(text, split_at, reverse):
+    assert kinds(inspected(jpeg(extended_xmp(text, split_at, reverse)), "image/jpeg")) & {
+        "id", "mobile"}
+
+
+@pytest.mark.parametrize("tail", [
+    b"tel " + MOBILE.encode(), b"PK" + zipped({"a.txt": f"tel {MOBILE}"})[2:],
+], ids=["text", "zip"])
+def test_data_appended_to_a_jpeg_found(tail):
+    assert "mobile" in kinds(inspected(jpeg(tail=tail), "image/jpeg"))
 
 
 # ---------------------------------------------------------------------------------------------
