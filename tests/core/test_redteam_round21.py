@@ -18,6 +18,7 @@ import msgpack
 import pytest
 
 from residency_gateway.core.values import Reason
+from tests.core.test_fifteen_digit_labels import first_generation_shaped
 from tests.core.test_redteam_round6 import found
 from tests.core.test_redteam_round19 import (
     ID,
@@ -176,6 +177,27 @@ def test_imeis_under_known_device_labels_stay_clean(label):
                                    "mã thiết bị", "端末ID"])
 def test_imeis_under_other_device_labels_false_positive(label):
     assert found(j_dump({label: IMEI_35})) == set()
+
+
+@pytest.mark.parametrize("label", ["card_no", "cardNumber", "loyaltyCardNo", "points_card"])
+def test_card_numbers_under_english_labels_stay_clean(label):
+    rng = random.Random(label)
+    for _ in range(10):
+        assert found(j_dump({label: first_generation_shaped(rng)})) == set()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE: the ASCII word 'card' excuses a 15-digit number (a prepaid, loyalty or "
+    "member card's), its spellings in the region's languages do not: Indonesian kartu, Malay "
+    "kad, Thai บัตร, Japanese カード (a Ponta or d POINT card number is 15 digits) read as "
+    "first-generation IDs"))
+@pytest.mark.parametrize("label", ["nomor_kartu", "noKartu", "no_kad", "nombor kad",
+                                   "หมายเลขบัตร", "カード番号", "dポイントカード番号"])
+def test_card_numbers_under_other_languages_labels_false_positive(label):
+    rng = random.Random(label)
+    for _ in range(10):
+        number = first_generation_shaped(rng)
+        assert found(j_dump({label: number})) == set(), number
 
 
 # ---------------------------------------------------------------------------------------------
