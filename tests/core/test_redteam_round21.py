@@ -532,6 +532,46 @@ def test_many_png_text_chunks_bounded_together(chunk):
 
 
 # ---------------------------------------------------------------------------------------------
+# RTF shown text: breaks between numbers
+
+
+def rtf(text: str) -> str:
+    return "{\\rtf1\\ansi\\ansicpg1252\\deff0 " + text + "}"
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("Kode:\n1391\n2345678\n", TEXT),
+    ("Qty\tHarga\n1391\t2345678\n", TEXT),
+    ("<p>Kode 1391</p><p>2345678</p>", "text/html"),
+    ("Kode 1391<br>2345678", "text/html"),
+    ("<li>1391</li><li>2345678</li>", "text/html"),
+], ids=["text-newlines", "text-tab", "html-paragraphs", "html-br", "html-list"])
+def test_breaks_between_numbers_stay_apart(body, content_type):
+    assert found(body, content_type) == set()
+
+
+def test_rtf_split_mobile_found():
+    assert found(rtf("Tel: 139{\\b 1234}5678"), "application/rtf") == {"mobile"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE: RTF's paragraph, line, tab, section and page breaks (\\par, \\line, "
+    "\\tab, \\sect, \\page) are read as nothing between two numbers, where a newline, a tab, "
+    "<p>, <br> or <li> keep them apart: an RTF invoice line 'qty \\tab price' (1391 \\tab "
+    "2345678 rupiah) or a list of codes one per paragraph reads as a mobile"))
+@pytest.mark.parametrize("body", [
+    rtf("Qty\\tab Harga\\par 1391\\tab 2345678\\par"),
+    rtf("Kode:\\par 1391\\par 2345678\\par"),
+    rtf("{\\pard 1391\\par}{\\pard 2345678\\par}"),
+    rtf("Blok 1391\\line 2345678"),
+    rtf("Hal. 1391\\sect 2345678"),
+    rtf("1391\\page 2345678"),
+], ids=["tab-invoice-line", "paragraphs", "pard-groups", "line", "sect", "page"])
+def test_rtf_breaks_joined_false_positive(body):
+    assert found(body, "application/rtf") == set()
+
+
+# ---------------------------------------------------------------------------------------------
 # Thrift as RPC over HTTP sends it: the message envelope, THeader
 
 
