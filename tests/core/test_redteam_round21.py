@@ -1,6 +1,68 @@
-"""Red team round 21: round 20's new readings and label excuses attacked (work in progress).
+"""Red team round 21: round 20's new readings (label-aware excuses for 15-digit numbers,
+held and walked JPEG/PNG, multipart/byteranges, RTF shown text, Avro/Thrift, protobuf packed
+fields, gRPC -bin headers, bplist, legacy-charset JSON) attacked for misses, false positives
+and bounds, and their next spellings tried.
 
-Found (strict xfails): see the reasons below.
+Attacked and held: an ID's own XML element, JSON key, YAML line or HTML cell after another
+field's label (a comma, a line end, an object keep the label to its field); IMEIs under the
+device labels round 20 knows (deviceId, hardwareId, uniqueDeviceId, imei_slot_1) and card
+numbers under English card labels; multipart/byteranges of a gzip resource, with a part's
+Content-Encoding or Content-Transfer-Encoding, UTF-16 cut mid-character; RTF \\upr/\\ud,
+\\binN with braces in its data, field results; Thrift strict and compact messages,
+multiplexed names and framed messages; Avro with Confluent framing under a Kafka type;
+protobuf packed fields beside 1-byte varints, sint64 and doubles, and in gRPC -bin headers;
+bplist in base64 JSON, in a zip, in a multipart part, gzipped, UIDs and NSKeyedArchiver; the
+text, zip, gzip, tar, bzip2, xz, zstd, UTF-16, PDF, JPEG and PNG appended to a JPEG or PNG;
+EXIF UserComment in little-endian UNICODE and ASCII, XPComment, IPTC; Extended XMP with
+whole values; random bytes in a protobuf/gRPC/Avro/Thrift bytes field (a face image) read
+clean; JSON in TIS-620, cp874, iso-8859-11, windows-31j, ms949, ms950, csShiftJIS,
+windows-1258; WHATWG forms of 200k '&' and bad escapes, a 40 MB zTXt bomb, 100k RTF \\uN,
+60k JPEG comments, 1000 overlapping byteranges, 60k Avro blocks all within a few seconds.
+
+Found (strict xfails):
+- MISS: an XML element's label is read across the previous sibling's closing tag
+  (<Account>A-1</Account><Id>ID</Id>; wallet, policy, bill 12, an empty element, a device
+  with a Luhn-valid ID): the sibling's label excuses a first-generation ID.
+- MISS: an attribute of the element (type="loan" id=...) or the sentence before a full stop
+  ("Paid by e-wallet. ID ...") is read as the ID's label.
+- MISS: a run of numbers after one label gives each the label ("Loan <account> <ID>",
+  "IMEI <imei> <Luhn-valid ID>", after a comma, a dash or on the next line).
+- FALSE POSITIVE: Luhn-valid IMEIs of 35 TACs under device labels the closed list does not
+  know (deviceIdentifier, devId, dev_id, device_sn, terminalId, Indonesian perangkat,
+  Vietnamese thiet bi, Japanese 端末) read as first-generation IDs.
+- FALSE POSITIVE: 15-digit card numbers under the region's words for a card (kartu, kad,
+  บัตร, カード: Ponta and d POINT card numbers) read as first-generation IDs; ASCII "card"
+  excuses them.
+- MISS: WebP, GIF, TIFF, HEIC and MP4 metadata after the first 4 KB (WebP XMP/EXIF chunks,
+  a GIF comment or XMP extension after the first frame, a TIFF IFD at the end, an HEIC Exif
+  item, an MP4 udta comment).
+- MISS: a zip or text appended to a GIF or WebP is streamed as the image (round 20 reads
+  what follows a JPEG or PNG only).
+- MISS: EXIF UserComment in the standard's character codes: UNICODE in a big-endian (MM)
+  EXIF is UTF-16BE (iPhone, Canon, Nikon); JIS is JIS X 0208 without escapes.
+- MISS: Adobe Extended XMP cut across APP1 segments at byte offsets: a value cut between
+  two segments is read as two halves (in order or not).
+- MISS: a protobuf packed repeated int64 where a 2-4 byte varint (300, 70000) stands beside
+  the mobile (1-byte neighbours are read), in a body or a gRPC message.
+- MISS: protobuf and Avro integers in base64 binary records inside JSON (Kafka REST Proxy
+  v2 records and v3 BINARY data, Confluent framing, a Pub/Sub push message's data), where
+  base64 MessagePack/CBOR/BSON in JSON is read.
+- FALSE POSITIVE: RTF breaks (\\par, \\line, \\tab, \\sect, \\page) read as nothing between
+  two numbers ("1391\\tab 2345678"), where a newline, a tab, <p>, <br>, <li> keep them apart.
+- FALSE POSITIVE (refusal): JSON in a legacy charset named as Java names it (x-windows-874,
+  x-IBM874, x-windows-949, x-windows-950, x-MS950-HKSCS, x-mswin-936, windows-936, x-IBM943,
+  x-euc-jp-linux) is refused 400 as not valid JSON.
+- FALSE POSITIVE (refusal): a Thrift THeader frame (magic 0x0FFF: fbthrift's header
+  transport), clean, is refused 400 as not the thrift declared.
+- BOUNDS: 40 PNG zTXt / iTXt chunks of 2 MB inflated text each (an 83 KB PNG, 80 MB
+  inflated) are inflated each within the limit, not bounded together: ~4 s of CPU and ~60
+  MB per request, neither refused nor cut.
+
+End to end through a real gateway (a Singapore client): an XML record whose ID follows an
+<Account> sibling reaches the sg upstream; a clean THeader call is refused 400.
+
+What holds is pinned by ordinary tests; what is missed or wrongly read is a strict xfail whose
+reason says why it matters. Nothing here changes the gateway.
 """
 
 from __future__ import annotations
