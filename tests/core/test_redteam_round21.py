@@ -67,9 +67,14 @@ reason says why it matters. Nothing here changes the gateway.
 
 from __future__ import annotations
 
+import base64
+import bz2
+import gzip
 import hashlib
 import io
 import json
+import lzma
+import plistlib
 import random
 import struct
 import time
@@ -79,9 +84,11 @@ import zlib
 import msgpack
 import pytest
 
+from residency_gateway.core.payload import inspect_body
 from residency_gateway.core.values import Reason
 from tests.core.test_fifteen_digit_labels import first_generation_shaped
-from tests.core.test_redteam_round6 import found
+from tests.core.test_redteam_round6 import KEY, TODAY, found
+from tests.core.test_redteam_round13 import line_found
 from tests.core.test_redteam_round19 import (
     ID,
     JSON,
@@ -100,6 +107,7 @@ from tests.core.test_redteam_round20 import (
     avro_long,
     avro_string,
     packed,
+    zigzag,
 )
 from tests.helpers import ADDR
 
@@ -136,6 +144,14 @@ LUHN_FIRST_GENERATION = luhn_valid_first_generation(5)
 def noise(size: int, seed: int = 1) -> bytes:
     rng = random.Random(seed)
     return bytes(rng.randrange(256) for _ in range(size))
+
+
+def zipped_bytes(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
 
 
 def zipped(members: dict[str, str]) -> bytes:
@@ -751,6 +767,131 @@ def test_thrift_theader_is_refused_not_forwarded():
     """(the refusal keeps a mainland request from leaving: what holds for Invariant 1)"""
     r = inspected(theader(thrift_call(thrift_struct("Zhang Wei", MOBILE))), THRIFT)
     assert r.error is not None or kinds(r) == {"mobile"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Round 20's other readings, next spellings (held)
+
+
+BR = "multipart/byteranges; boundary=R"
+CSV_DOC = f"name,tel,id\nZhang Wei,{MOBILE},{ID}\n".encode()
+CUT = CSV_DOC.index(MOBILE.encode()) + 5
+
+
+def byteranges(pieces: list[bytes], part_type: str, extra: str = "") -> bytes:
+    total, offset, out = sum(len(p) for p in pieces), 0, b""
+    for piece in pieces:
+        out += (f"--R\r\nContent-Type: {part_type}\r\n{extra}Content-Range: bytes {offset}-"
+                f"{offset + len(piece) - 1}/{total}\r\n\r\n").encode() + piece + b"\r\n"
+        offset += len(piece)
+    return out + b"--R--\r\n"
+
+
+GZ_DOC = gzip.compress(CSV_DOC * 3)
+UTF16_DOC = CSV_DOC.decode().encode("utf-16")
+UTF16_CUT = UTF16_DOC.index(MOBILE[:5].encode("utf-16-le")) + 9  # (inside a character)
+
+
+@pytest.mark.parametrize(("body", "encoding"), [
+    (byteranges([GZ_DOC[:len(GZ_DOC) // 2], GZ_DOC[len(GZ_DOC) // 2:]], "application/gzip"), ""),
+    (byteranges([gzip.compress(CSV_DOC)], "text/csv", "Content-Encoding: gzip\r\n"), ""),
+    (gzip.compress(byteranges([CSV_DOC[:CUT], CSV_DOC[CUT:]], "text/csv")), "gzip"),
+    (byteranges([base64.b64encode(CSV_DOC[:CUT]), base64.b64encode(CSV_DOC[CUT:])], "text/csv",
+                "Content-Transfer-Encoding: base64\r\n"), ""),
+    (byteranges([UTF16_DOC[:UTF16_CUT], UTF16_DOC[UTF16_CUT:]], "text/csv; charset=utf-16"), ""),
+], ids=["gzip-resource-cut", "part-content-encoding", "body-content-encoding", "base64-parts",
+        "utf16-cut-mid-character"])
+def test_byteranges_next_spellings_found(body, encoding):
+    r = inspect_body(body, content_type=BR, content_encoding=encoding, key=KEY, today=TODAY)
+    assert r.error is None, r.note
+    assert kinds(r) == {"id", "mobile"}
+
+
+def fullwidth_u(digits: str) -> str:
+    return "".join(f"\\u{0xFF10 + int(c) - 65536}?" for c in digits)
+
+
+@pytest.mark.parametrize("body", [
+    rtf("Tel {\\upr{???????????}{\\*\\ud{" + fullwidth_u(MOBILE) + "}}}"),
+    rtf("Tel 139{\\upr{0000}{\\*\\ud{" + fullwidth_u("1234") + "}}}5678"),
+    rtf("Tel 139{\\*\\blipuid\\bin4 0000}12345678"),
+    rtf("Tel 139{\\pict\\bin2 }}}12345678"),
+    rtf("{\\field{\\*\\fldinst HYPERLINK \"x\"}{\\fldrslt Tel " + fullwidth_u(MOBILE) + "}}"),
+], ids=["upr-ud", "upr-ud-split", "bin-decoy", "bin-braces", "field-result"])
+def test_rtf_next_spellings_found(body):
+    assert found(body, "application/rtf") == {"mobile"}
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (pb_str(1, "Zhang Wei") + packed(4, varint(86) + varint(int(MOBILE))), PB),
+    (pb_str(1, "Zhang Wei") + packed(4, varint(zigzag(-5)) + varint(zigzag(int(MOBILE)))), PB),
+    (pb_str(1, "Zhang Wei") + packed(4, struct.pack("<ddd", 0.5, float(MOBILE), 3.25)), PB),
+    (b"\x00\x00\x00\x00\x07" + avro_string("Zhang Wei") + avro_long(8600000000000 + int(MOBILE)),
+     "application/vnd.kafka.avro.v2+binary"),
+    (b"\x00\x00\x00\x00\x07" + avro_string("Zhang Wei") + avro_long(int(MOBILE)),
+     "application/avro"),
+], ids=["packed-one-byte-neighbour", "packed-sint64", "packed-doubles", "confluent-kafka-type",
+        "confluent-avro-type"])
+def test_binary_integer_spellings_found(body, content_type):
+    assert kinds(inspected(body, content_type)) == {"mobile"}
+
+
+@pytest.mark.parametrize("header", [
+    ("x-kyc-bin", b64(pb_str(1, "Zhang Wei") + packed(2, varint(int(MOBILE))))),
+    ("x-kyc-bin", b64(pb_str(1, "Zhang Wei") + packed(2, varint(7) + varint(int(MOBILE))))),
+    ("x-kyc-bin", b64(pb_str(1, pb_str(1, "Zhang Wei") + pb_int(2, int(MOBILE))))),
+    ("x-kyc-bin", b64(pb_str(1, "Zhang Wei") + varint(2 << 3 | 1) + struct.pack("<d", float(MOBILE)))),
+], ids=["packed", "packed-beside-one-byte", "nested", "double"])
+def test_grpc_bin_header_spellings_found(header):
+    assert line_found("/kyc.Verify/Compare", "", [header]) == {"mobile"}
+
+
+BPLIST = plistlib.dumps({"name": "Zhang Wei", "phone": int(MOBILE)}, fmt=plistlib.FMT_BINARY)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j_dump({"payload": b64(BPLIST)}), JSON),
+    (zipped_bytes({"Payload/App.app/Info.plist": BPLIST}), "application/zip"),
+    (b'--XX\r\nContent-Disposition: form-data; name="f"; filename="a.plist"\r\nContent-Type: '
+     b"application/octet-stream\r\n\r\n" + BPLIST + b"\r\n--XX--\r\n",
+     "multipart/form-data; boundary=XX"),
+    (gzip.compress(BPLIST), "application/x-bplist"),
+    (plistlib.dumps({"u": plistlib.UID(int(MOBILE))}, fmt=plistlib.FMT_BINARY),
+     "application/x-bplist"),
+    (plistlib.dumps({"$archiver": "NSKeyedArchiver", "$objects": ["$null", int(MOBILE)],
+                     "$top": {"root": plistlib.UID(1)}}, fmt=plistlib.FMT_BINARY),
+     "application/x-bplist"),
+    (zipped_bytes({"a.plist": plistlib.dumps({"phone": int(MOBILE)})}), "application/zip"),
+], ids=["base64-in-json", "in-zip", "multipart-part", "gzip", "uid", "nskeyedarchiver",
+        "xml-plist-in-zip"])
+def test_plist_next_spellings_found(body, content_type):
+    assert found(body, content_type) == {"mobile"}
+
+
+@pytest.mark.parametrize("tail", [
+    gzip.compress(MEDIA_TEXT), bz2.compress(MEDIA_TEXT), lzma.compress(MEDIA_TEXT),
+    MEDIA_TEXT.decode().encode("utf-16"),
+    b"%PDF-1.4\n1 0 obj<</Length 30>>stream\nBT (" + MEDIA_TEXT + b") Tj ET\nendstream endobj",
+], ids=["gzip", "bzip2", "xz", "utf16", "pdf"])
+def test_more_data_appended_to_a_jpeg_found(tail):
+    assert kinds(inspected(jpeg(tail=tail), "image/jpeg")) == {"id", "mobile"}
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (("&" * 200_000 + "a=1").encode(), "application/x-www-form-urlencoded"),
+    (("a=" + "%zz%" * 100_000).encode(), "application/x-www-form-urlencoded"),
+    (("name=" + "Nguyễn Văn An " * 30_000).encode(), "application/x-www-form-urlencoded"),
+    (jpeg(*[jpeg_segment(0xFE, b"1234567")] * 60_000), "image/jpeg"),
+    (rtf("\\uc1 " + "\\u65297?" * 100_000).encode(), "application/rtf"),
+    (rtf("{\\upr{a}{\\*\\ud{" * 3000 + "x" + "}}}" * 3000).encode(), "application/rtf"),
+], ids=["form-ampersands", "form-bad-escapes", "form-raw-utf8", "jpeg-60k-comments",
+        "rtf-100k-u", "rtf-nested-upr"])
+def test_new_readings_bounded(body, content_type):
+    start = time.process_time()
+    r = inspected(body, content_type)
+    assert time.process_time() - start < 10
+    assert r.error is None or r.error in (Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                          Reason.PAYLOAD_TOO_LARGE_TO_INSPECT)
 
 
 # ---------------------------------------------------------------------------------------------
