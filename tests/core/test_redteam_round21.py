@@ -25,6 +25,10 @@ Found (strict xfails):
   with a Luhn-valid ID): the sibling's label excuses a first-generation ID.
 - MISS: an attribute of the element (type="loan" id=...) or the sentence before a full stop
   ("Paid by e-wallet. ID ...") is read as the ID's label.
+- MISS: the holder's words after the identity word, as the region's languages write them
+  ("NIK Pemegang Polis", "số CMND chủ tài khoản", "No. KP pemegang akaun", Thai and Chinese
+  account-holder labels, "identity_no_of_account_holder"): the payment word last in the
+  label excuses the holder's first-generation ID.
 - MISS: a run of numbers after one label gives each the label ("Loan <account> <ID>",
   "IMEI <imei> <Luhn-valid ID>", after a comma, a dash or on the next line).
 - FALSE POSITIVE: Luhn-valid IMEIs of 35 TACs under device labels the closed list does not
@@ -255,6 +259,30 @@ def test_imeis_under_known_device_labels_stay_clean(label):
                                    "mã thiết bị", "端末ID"])
 def test_imeis_under_other_device_labels_false_positive(label):
     assert found(j_dump({label: IMEI_35})) == set()
+
+
+@pytest.mark.parametrize("label", ["account holder identity", "borrowerIdentityNo",
+                                   "loan_applicant_identity"])
+def test_identity_labels_before_a_holder_found(label):
+    assert found(j_dump({label: FIRST_GENERATION})) == {"id"}
+    assert found(f"{label}: {FIRST_GENERATION}", TEXT) == {"id"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: in the region's languages the holder's words follow the identity word ('NIK "
+    "Pemegang Polis', 'số CMND chủ tài khoản', 'No. KP pemegang akaun', Thai 'ID number of "
+    "the account holder', English 'identity no of account holder'): the payment or contract "
+    "word last in the label excuses the holder's first-generation ID, as a label of the "
+    "identity document (identitas, CMND, KP, NIK, เลขประจำตัว, 证号) does not win as 身份/ID "
+    "card do"))
+@pytest.mark.parametrize("label", [
+    "Nomor Identitas Pemilik Rekening", "identitas_nasabah_pinjaman", "NIK Pemegang Polis",
+    "số CMND chủ tài khoản", "số giấy tờ tùy thân chủ hợp đồng", "No. KP pemegang akaun",
+    "เลขประจำตัวผู้ถือบัญชี", "账户持有人证号", "合同签署人证号", "identity_no_of_account_holder",
+])
+def test_identity_of_an_account_holder_missed(label):
+    assert found(j_dump({label: FIRST_GENERATION})) == {"id"}
+    assert found(f"{label}: {FIRST_GENERATION}", TEXT) == {"id"}
 
 
 @pytest.mark.parametrize("label", ["card_no", "cardNumber", "loyaltyCardNo", "points_card"])
