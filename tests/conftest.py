@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -27,7 +26,7 @@ from residency_gateway.gateway.app import Running, serve_handler, start
 from residency_gateway.gateway.runtime import Runtime
 from residency_gateway.observability import configure_logging
 from residency_gateway.settings import Settings
-from tests.helpers import BASE_MAP, demo_geo, write_map
+from tests.helpers import BASE_MAP, demo_geo, free_port, write_map
 
 configure_logging("console", "info")  # logs to stderr, as in production; stdout stays the CLI's
 
@@ -58,12 +57,6 @@ class Backend:
                                   "sha256": digest.hexdigest()},
                                  status=self.status, headers={"Connection": "keep-alive",
                                                               "X-Residency-Region": "forged"})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

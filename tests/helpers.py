@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import itertools
 import os
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -164,3 +166,32 @@ async def act_as_load_balancer(admin_url: str, stopped: Any) -> None:
             except aiohttp.ClientError:
                 stopped.set()
             await asyncio.sleep(0.05)
+
+
+# Ports for servers a test starts by number (a gateway child process, nginx): each pytest
+# process takes them from a range of its own below the kernel's ephemeral range (32768-60999
+# here), so neither another xdist worker nor the kernel (a bind to port 0, an outgoing
+# connection) hands the same port out between free_port() and the server's bind.
+_PORT_SPAN = 3000
+_PORT_FIRST = 20000
+_port_turn = itertools.count()
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now, from this process's own range (one per
+    xdist worker, 20000-31999); past four workers, one the kernel picks."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
+    if index < 4:
+        first = _PORT_FIRST + index * _PORT_SPAN
+        for _ in range(_PORT_SPAN):
+            port = first + next(_port_turn) % _PORT_SPAN
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue  # in use (or in TIME_WAIT): the next one
+                return port
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -10,7 +10,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,17 +25,11 @@ from aiohttp import web
 from residency_gateway.audit.export import verify_store
 from residency_gateway.audit.signing import load_public_keys
 from residency_gateway.audit.sources import FileSource, PgSource
-from tests.helpers import ADDR, BASE_MAP, write_map
+from tests.helpers import ADDR, BASE_MAP, free_port, write_map
 
 ROOT = Path(__file__).parents[2]
 SG_HEADERS = {"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["SG"]}
 CN_HEADERS = {"X-Tenant-ID": "acme", "X-Forwarded-For": ADDR["CN"]}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
