@@ -246,8 +246,11 @@ def media_texts(data: bytes) -> bytes:
 # read as a body of its own). Round 21: GIF (comment, plain-text and application
 # extensions, XMP among them, after any frame; its end the trailer after the block
 # structure) and WebP (XMP and EXIF chunks after the bitstream; its end where the RIFF
-# length says) are held and walked so too: they are as small as photos.
-HELD_IMAGES = frozenset({"jpeg", "png", "gif", "webp"})  # walked whole when held
+# length says), TIFF (its IFDs wherever they are) and HEIC / AVIF (boxes; Exif and XMP items
+# in the coded data found by their signatures) are held and walked so too: they are photos
+# and scans. Video (MP4, QuickTime) still streams: its metadata past the first bytes is not
+# read.
+HELD_IMAGES = frozenset({"jpeg", "png", "gif", "webp", "tiff", "heic", "avif"})  # (held whole)
 MAX_IMAGE_SEGMENTS = 100_000  # chunks / segments / GIF sub-blocks of one image; more: refused
 MAX_IMAGE_TEXT = 1024 * 1024  # bytes one compressed PNG text chunk inflates to (and 100x)
 # Round 21: all the compressed PNG text of a body's images together inflates to at most this
@@ -507,6 +510,101 @@ def _webp_walk(data: bytes, start: int) -> ImageWalk:
                         f"image of more than {MAX_IMAGE_SEGMENTS} chunks")
 
 
+_TIFF_POINTERS = frozenset({0x8769, 0x8825, 0xA005, 0x014A})  # Exif, GPS, interop, SubIFDs
+_TIFF_SKIPPED = frozenset({0x8773, 0x015B, 0x8649})  # ICC profile, JPEG tables, Photoshop
+
+
+def _tiff_walk(data: bytes, start: int) -> ImageWalk:
+    """Round 21: a TIFF's IFDs, wherever their offsets put them (scanners and libtiff write
+    the IFD after the strips, at the end of the file), the Exif, GPS and sub-IFDs too: the
+    values of its text and byte tags read (XMP, tag 700, as UTF-8). Every IFD once; entries
+    and value bytes within bounds. Its end is not known (the strips are anywhere)."""
+    order = data[start:start + 2]
+    fmt: Literal["big", "little"] = "big" if order == b"MM" else "little"
+    size = len(data) - start
+
+    def number(at: int, width: int) -> int:
+        return int.from_bytes(data[start + at:start + at + width], fmt)
+
+    texts: list[str] = []
+    queue, seen = [number(4, 4)], set()
+    steps = read = 0
+    while queue:
+        ifd = queue.pop()
+        if ifd in seen or not 8 <= ifd <= size - 2:
+            continue
+        seen.add(ifd)
+        entries = number(ifd, 2)
+        steps += entries + 1
+        if steps > MAX_IMAGE_SEGMENTS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"image of more than {MAX_IMAGE_SEGMENTS} entries")
+        for i in range(entries):
+            at = ifd + 2 + 12 * i
+            if at + 12 > size:
+                break
+            tag, kind, count = number(at, 2), number(at + 2, 2), number(at + 4, 4)
+            if tag in _TIFF_POINTERS and kind in (4, 13) and count >= 1:
+                queue.append(number(at + 8, 4))
+            if kind not in (1, 2, 7) or tag in _TIFF_SKIPPED or count == 0:
+                continue
+            where = at + 8 if count <= 4 else number(at + 8, 4)
+            value = data[start + where:start + min(where + count, size)]
+            read += len(value)
+            if read > 2 * size:  # (many entries pointing at one large value)
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    "image tags point at more bytes than the image has")
+            if tag == 0x02BC or kind == 2:
+                texts.append(value.replace(b"\0", b" ").decode("utf-8", "replace"))
+            elif runs := media_texts(value):
+                texts.append(runs.decode("latin-1"))
+        queue.append(number(ifd + 2 + 12 * entries, 4))  # (the next IFD)
+    texts.extend(exif_comments(data[start:]))
+    return ImageWalk(texts, None)
+
+
+_ISO_EXIF = re.compile(rb"Exif\0\0(?=II\*\0|MM\0\*)")
+
+
+def _iso_walk(data: bytes, start: int) -> ImageWalk:
+    """Round 21: an HEIC / AVIF (ISO-BMFF) image's boxes: all but the coded data (mdat) read
+    as metadata; in mdat, where the meta box's item locations put the Exif and XMP items, the
+    items found by their own signatures ("Exif\\0\\0" and a TIFF header; an x:xmpmeta
+    packet), a bounded number of them. Its end: after its last box."""
+    texts: list[str] = []
+    pos = start
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if pos + 8 > len(data):
+            return ImageWalk(texts, pos if pos == len(data) else None)
+        size, kind, head = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8], 8
+        if size == 1:
+            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+        elif size == 0:
+            size = len(data) - pos
+        if size < head or (pos + size > len(data) and pos > start):
+            # (what does not fit after whole boxes: data appended to the image, read as a
+            # body of its own; a truncated file's rest is read so too)
+            return ImageWalk(texts, pos if pos > start else None)
+        end = min(pos + size, len(data))
+        if kind != b"mdat":
+            if runs := media_texts(data[pos + head:end]):
+                texts.append(runs.decode("latin-1"))
+        else:
+            for m in itertools.islice(_ISO_EXIF.finditer(data, pos + head, end),
+                                      MAX_EXIF_COMMENTS):
+                block = data[m.end():min(m.end() + 65536, end)]
+                texts.append(media_texts(block).decode("latin-1"))
+                texts.extend(exif_comments(block))
+            at = data.find(b"<x:xmpmeta", pos + head, end)
+            if at >= 0:
+                close = data.find(b"</x:xmpmeta>", at, min(at + MAX_IMAGE_TEXT, end))
+                texts.append(data[at:close if close >= 0 else min(at + 65536, end)].decode(
+                    "utf-8", "replace"))
+        pos += size
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"image of more than {MAX_IMAGE_SEGMENTS} boxes")
+
+
 def image_walk(data: bytes, media: str, start: int = 0,
                room: int = MAX_IMAGE_TEXTS) -> ImageWalk | None:
     """The held image at `start` of `data` walked whole (None: another format); its end is an
@@ -520,6 +618,10 @@ def image_walk(data: bytes, media: str, start: int = 0,
         return _gif_walk(data, start)
     if media == "webp" and data[start:start + 4] + data[start + 8:start + 12] == b"RIFFWEBP":
         return _webp_walk(data, start)
+    if media == "tiff" and data[start:start + 4] in (b"II*\0", b"MM\0*"):
+        return _tiff_walk(data, start)
+    if media in ("heic", "avif") and data[start + 4:start + 8] == b"ftyp":
+        return _iso_walk(data, start)
     return None
 
 

@@ -294,3 +294,90 @@ def test_clean_gif_and_webp_stay_clean(body, content_type):
 def test_hostile_gif_and_webp_bounded(body, content_type):
     result = bounded(body, content_type, 3)
     assert result.error is None or result.error in TOO_MUCH
+
+
+# ---------------------------------------------------------------------------------------------
+# TIFF and HEIC held and walked
+
+
+def tiff_be(pixels: int, entries: list[tuple[int, int, bytes]]) -> bytes:
+    """A big-endian TIFF: the strip first, then the IFD, then its values (tag, type, data)."""
+    strip = noise(pixels, 4)
+    ifd_at = 8 + len(strip)
+    values_at = ifd_at + 2 + 12 * len(entries) + 4
+    ifd, values = struct.pack(">H", len(entries)), b""
+    for tag, kind, data in entries:
+        ifd += struct.pack(">HHII", tag, kind, len(data), values_at + len(values))
+        values += data
+    return b"MM\x00\x2a" + struct.pack(">I", ifd_at) + strip + ifd + b"\0\0\0\0" + values
+
+
+@pytest.mark.parametrize("body", [
+    tiff_be(20000, [(0x010E, 2, b"Scan " + MEDIA_TEXT + b"\0")]),
+    tiff_be(20000, [(0x0131, 2, b"ScanApp 2.1\0"), (0x02BC, 1, XMP)]),
+    tiff_be(20000, [(0x013B, 2, b"Clerk\0"), (0x9C9C, 1, MEDIA_TEXT.decode().encode(
+        "utf-16-le"))]),
+], ids=["description-big-endian", "xmp-tag-700", "xp-comment"])
+def test_tiff_tags_at_the_end_read(body):
+    assert kinds(inspected(body, "image/tiff")) == {"id", "mobile"}
+
+
+def test_tiff_exif_sub_ifd_user_comment_read():
+    comment = b"UNICODE\0" + f"電話 {MOBILE}".encode("utf-16-be")
+    strip = noise(20000, 5)
+    ifd_at = 8 + len(strip)
+    exif_at = ifd_at + 2 + 12 + 4
+    value_at = exif_at + 2 + 12 + 4
+    body = (b"MM\x00\x2a" + struct.pack(">I", ifd_at) + strip
+            + struct.pack(">HHHII", 1, 0x8769, 4, 1, exif_at) + b"\0\0\0\0"
+            + struct.pack(">HHHII", 1, 0x9286, 7, len(comment), value_at) + b"\0\0\0\0"
+            + comment)
+    assert "mobile" in kinds(inspected(body, "image/tiff"))
+
+
+@pytest.mark.parametrize("body", [
+    tiff_be(20000, [(0x010E, 2, b"Scanned 2024:10:13 page 1391\0")]),
+    tiff_be(200000, [(0x0131, 2, b"ScanApp 2.1\0")]),
+    tiff_be(20000, [(0x010E, 2, b"x\0")])[:12000],  # (truncated)
+], ids=["clean", "large-clean", "truncated"])
+def test_clean_tiff_stays_clean(body):
+    result = inspected(body, "image/tiff")
+    assert result.error is None, result.note
+    assert kinds(result) == set()
+
+
+@pytest.mark.parametrize("body", [
+    # (an IFD that points at itself as its next IFD and as its Exif IFD)
+    b"II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHII", 0x8769, 4, 1, 8)
+    + struct.pack("<I", 8),
+    # (thousands of ASCII entries all pointing at one 1 MB value)
+    b"II*\x00" + struct.pack("<IH", 8, 4000) + struct.pack("<HHII", 0x010E, 2, 1 << 20, 8)
+    * 4000 + b"\0\0\0\0" + noise(1 << 20, 6),
+], ids=["ifd-loop", "entries-on-one-value"])
+def test_hostile_tiff_bounded(body):
+    result = bounded(body, "image/tiff", 3)
+    assert result.error is None or result.error in TOO_MUCH
+
+
+def iso_box(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(data)) + kind + data
+
+
+@pytest.mark.parametrize("body", [
+    iso_box(b"ftyp", b"heic\0\0\0\0mif1heic") + iso_box(b"mdat", noise(20000, 8) + XMP),
+    iso_box(b"ftyp", b"avif\0\0\0\0mif1avif") + iso_box(b"mdat", noise(20000, 8)
+                                                        + b"\0\0\0\x06Exif\0\0"
+                                                        + exif_tiff(MEDIA_TEXT)),
+    iso_box(b"ftyp", b"heic\0\0\0\0mif1heic") + iso_box(b"mdat", noise(20000, 8))
+    + iso_box(b"meta", b"\0" * 4 + iso_box(b"idat", XMP)),
+], ids=["heic-xmp-item", "avif-exif-item", "heic-meta-after-mdat"])
+def test_heic_items_read(body):
+    assert kinds(inspected(body, "image/heic")) == {"id", "mobile"}
+
+
+def test_heic_clean_and_followed_by_text():
+    head = iso_box(b"ftyp", b"heic\0\0\0\0mif1heic") + iso_box(b"mdat", noise(200000, 9))
+    clean = inspected(head, "image/heic")
+    assert clean.error is None
+    assert kinds(clean) == set()
+    assert kinds(inspected(head + b"\n" + MEDIA_TEXT, "image/heic")) == {"id", "mobile"}
