@@ -4595,10 +4595,10 @@ class _Inspection:
                 self.view(f"{label}/json-patch/phone-objects", phone)
 
     def _image(self, label: str, data: bytes, media: str, depth: int) -> None:
-        """Round 20: a JPEG or PNG held whole: the text metadata of all its chunks or
-        segments, and what follows its end (images appended to it, as a phone's
-        multi-picture JPEG has, walked in turn; an archive or text after them read as a
-        body of its own; a motion photo's MP4 left as media is)."""
+        """Round 20: a JPEG or PNG (round 21: any of HELD_IMAGES) held whole: the text
+        metadata of all its chunks or segments, and what follows its end (images appended
+        to it, as a phone's multi-picture JPEG has, walked in turn; an archive or text after
+        them read as a body of its own; a motion photo's MP4 left as media is)."""
         pos = 0
         opts = self.options
         # (round 21: the texts of all its images inflated together within one bound)
