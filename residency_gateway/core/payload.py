@@ -267,6 +267,7 @@ _XMP_EXTENSION = b"http://ns.adobe.com/xmp/extension/\0"
 _USER_COMMENT = {b"MM": re.compile(rb"\x92\x86\x00\x07", re.S),
                  b"II": re.compile(rb"\x86\x92\x07\x00", re.S)}
 MAX_EXIF_COMMENTS = 16  # UserComment entries read per EXIF block
+_COMMENT_CODES = frozenset({b"UNICODE\0", b"JIS\0\0\0\0\0"})
 
 
 @dataclass(slots=True)
@@ -361,11 +362,15 @@ def exif_comments(block: bytes) -> list[str]:
         return []
     fmt: Literal["big", "little"] = "big" if order == b"MM" else "little"
     found: list[str] = []
-    for m in itertools.islice(entry.finditer(block, 8), MAX_EXIF_COMMENTS):
+    # (entries tried: 64 times the comments read, so decoys ahead of the real one do not
+    # hide it; each costs a few slices)
+    for m in itertools.islice(entry.finditer(block, 8), 64 * MAX_EXIF_COMMENTS):
         count = int.from_bytes(block[m.end():m.end() + 4], fmt)
         at = int.from_bytes(block[m.end() + 4:m.end() + 8], fmt)
-        if count <= 8 or at + count > len(block):
+        if count <= 8 or at + count > len(block) or block[at:at + 8] not in _COMMENT_CODES:
             continue
+        if len(found) >= MAX_EXIF_COMMENTS:
+            break
         code, raw = block[at:at + 8], block[at + 8:at + count].rstrip(b"\0 ")
         if code == b"UNICODE\0":
             codec = "utf-16"

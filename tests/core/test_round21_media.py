@@ -381,3 +381,16 @@ def test_heic_clean_and_followed_by_text():
     assert clean.error is None
     assert kinds(clean) == set()
     assert kinds(inspected(head + b"\n" + MEDIA_TEXT, "image/heic")) == {"id", "mobile"}
+
+
+def test_user_comment_behind_decoy_entries_read():
+    """Entries that look like UserComment entries (pointing nowhere, or at no code) ahead of
+    the real one do not use up the comments read."""
+    comment = b"UNICODE\0" + f"電話 {MOBILE}".encode("utf-16-be")
+    decoys = struct.pack(">HHII", 0x9286, 7, 40, 12) * 40
+    at = 8 + 2 + 12 * 41 + 4
+    block = (b"MM\x00\x2a" + struct.pack(">IH", 8, 41) + decoys
+             + struct.pack(">HHII", 0x9286, 7, len(comment), at) + b"\0\0\0\0" + comment)
+    assert exif_comments(block) == [f"電話 {MOBILE}"]
+    assert "mobile" in kinds(inspected(jpeg(jpeg_segment(0xE1, b"Exif\0\0" + block)),
+                                       "image/jpeg"))
