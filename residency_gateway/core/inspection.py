@@ -6,7 +6,8 @@ share, so both reach the same verdict on the same request.
   text in those first bytes (metadata) is read. Round 20: a JPEG or PNG image up to
   `payload.max_inspect_bytes` is held whole instead (`held_image`): the metadata of all its
   chunks / segments, and whatever follows its end (an appended archive), are read; a larger
-  image, video and audio stream as before.
+  image, video and audio stream as before. Round 21: GIF, WebP, TIFF and HEIC/AVIF images
+  are held and walked so too (`payload.HELD_IMAGES`); video (MP4/MOV) still streams.
 - Any other body up to `payload.max_inspect_bytes` is read whole and inspected.
 - Over the limit it is refused (413), except a multipart body when the map says
   `oversize_multipart: stream`: it is forwarded with its fields uninspected, and the record
@@ -55,8 +56,9 @@ def streamed_media(head: bytes, content_encoding: str, content_type: str = "") -
 
 def held_image(media: str | None, size: int | None, conf: PayloadInspection) -> bool:
     """Round 20: whether a media body is held whole and inspected rather than streamed: a
-    JPEG or PNG image (photos are rarely past a few MB) of at most max_inspect_bytes (`size`
-    None: chunked, read up to the bound to find out)."""
+    JPEG or PNG image (round 21: GIF, WebP, TIFF, HEIC/AVIF too; photos and scans are rarely
+    past a few MB) of at most max_inspect_bytes (`size` None: chunked, read up to the bound to
+    find out)."""
     return media in HELD_IMAGES and (size is None or size <= conf.max_inspect_bytes)
 
 

@@ -48,7 +48,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import brotli
 import cbor2
@@ -243,72 +243,172 @@ def media_texts(data: bytes) -> bytes:
 # segments of a JPEG (an XMP packet or a comment after a 30 KB EXIF segment), found by
 # walking the structure (pixel data skipped by length, a JPEG's scans by one search for the
 # next marker), and where the image ends (what follows it, an appended archive or text, is
-# read as a body of its own).
-HELD_IMAGES = frozenset({"jpeg", "png"})  # walked whole when held (see inspection.py)
-MAX_IMAGE_SEGMENTS = 100_000  # chunks / segments of one image walked; more: refused
+# read as a body of its own). Round 21: GIF (comment, plain-text and application
+# extensions, XMP among them, after any frame; its end the trailer after the block
+# structure) and WebP (XMP and EXIF chunks after the bitstream; its end where the RIFF
+# length says), TIFF (its IFDs wherever they are) and HEIC / AVIF (boxes; Exif and XMP items
+# in the coded data found by their signatures) are held and walked so too: they are photos
+# and scans. Video (MP4, QuickTime) still streams: its metadata past the first bytes is not
+# read.
+HELD_IMAGES = frozenset({"jpeg", "png", "gif", "webp", "tiff", "heic", "avif"})  # (held whole)
+MAX_IMAGE_SEGMENTS = 100_000  # chunks / segments / GIF sub-blocks of one image; more: refused
 MAX_IMAGE_TEXT = 1024 * 1024  # bytes one compressed PNG text chunk inflates to (and 100x)
+# Round 21: all the compressed PNG text of a body's images together inflates to at most this
+# (and max_inspect_bytes, and the decompression ratio): 40 zTXt chunks of 2 MB each (83 KB of
+# PNG) inflated one by one within MAX_IMAGE_TEXT took 4 s and 60 MB. Past it: refused as too
+# complex, as other decompression is. (A real image's text, XMP included, is a few KB.)
+MAX_IMAGE_TEXTS = 2 * MAX_IMAGE_TEXT
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf"})
 _JPEG_MARKER = re.compile(rb"\xff+([^\xff])")  # (fill bytes before a marker allowed)
 _JPEG_SCAN_END = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")  # a marker after entropy data
+_XMP_EXTENSION = b"http://ns.adobe.com/xmp/extension/\0"
+# An EXIF UserComment IFD entry (tag 0x9286, type UNDEFINED) in either byte order.
+_USER_COMMENT = {b"MM": re.compile(rb"\x92\x86\x00\x07", re.S),
+                 b"II": re.compile(rb"\x86\x92\x07\x00", re.S)}
+MAX_EXIF_COMMENTS = 16  # UserComment entries read per EXIF block
+_COMMENT_CODES = frozenset({b"UNICODE\0", b"JIS\0\0\0\0\0"})
 
 
 @dataclass(slots=True)
 class ImageWalk:
     """What walking an image found: its text metadata, and where it ends (None: it does not
-    end inside the data, truncated or not the format its signature says)."""
+    end inside the data, truncated or not the format its signature says); `inflated`: the
+    bytes its compressed texts inflated to."""
 
     texts: list[str]
     end: int | None
+    inflated: int = 0
 
 
-def _inflated_text(raw: bytes) -> bytes:
+def _inflated_text(raw: bytes, room: int) -> bytes:
     """A zlib-compressed PNG text, at most MAX_IMAGE_TEXT and 100 times its size (what
-    inflates before damage: a reader shows no more)."""
+    inflates before damage: a reader shows no more), and one byte more than `room` (what is
+    left of the body's bound: more is refused by the caller)."""
     d = zlib.decompressobj()
     try:
-        return d.decompress(raw, min(MAX_IMAGE_TEXT, 100 * max(len(raw), 1)))
+        return d.decompress(raw, max(1, min(MAX_IMAGE_TEXT, 100 * max(len(raw), 1), room + 1)))
     except zlib.error:
         return b""
 
 
-def _png_walk(data: bytes, start: int) -> ImageWalk:
+def _too_much_image_text() -> Uninspectable:
+    return Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                         "the image text metadata inflates past what the inspection allows")
+
+
+def _png_walk(data: bytes, start: int, room: int) -> ImageWalk:
     texts: list[str] = []
+    inflated = 0
     pos = start + len(_PNG_MAGIC)
     for _ in range(MAX_IMAGE_SEGMENTS):
         if pos + 12 > len(data):
-            return ImageWalk(texts, None)
+            return ImageWalk(texts, None, inflated)
         size = int.from_bytes(data[pos:pos + 4], "big")
         kind = data[pos + 4:pos + 8]
         end = pos + 12 + size
         if end > len(data):
-            return ImageWalk(texts, None)
+            return ImageWalk(texts, None, inflated)
         chunk = data[pos + 8:pos + 8 + size] if kind in _PNG_TEXT_CHUNKS else b""
         if kind == b"tEXt":
             texts.append(chunk.replace(b"\0", b": ", 1).decode("latin-1"))
         elif kind == b"zTXt":
             keyword, _, rest = chunk.partition(b"\0")
-            texts.append(keyword.decode("latin-1") + ": "
-                         + _inflated_text(rest[1:]).decode("latin-1"))
+            value = _inflated_text(rest[1:], room - inflated)
+            inflated += len(value)
+            texts.append(keyword.decode("latin-1") + ": " + value.decode("latin-1"))
         elif kind == b"iTXt":
             keyword, _, rest = chunk.partition(b"\0")
             compressed = rest[:1] == b"\x01"
             language, _, rest = rest[2:].partition(b"\0")
             translated, _, text = rest.partition(b"\0")
-            value = _inflated_text(text) if compressed else text
+            value = _inflated_text(text, room - inflated) if compressed else text
+            inflated += len(value) if compressed else 0
             texts.append(b": ".join((keyword, language, translated, value)).decode(
                 "utf-8", "replace"))
         elif kind == b"eXIf" and (runs := media_texts(chunk)):
             texts.append(runs.decode("latin-1"))
+            texts.extend(exif_comments(chunk))
+        if inflated > room:
+            raise _too_much_image_text()
         if kind == b"IEND":
-            return ImageWalk(texts, end)
+            return ImageWalk(texts, end, inflated)
         pos = end
     raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                         f"image of more than {MAX_IMAGE_SEGMENTS} chunks")
 
 
+def _jis_reading(raw: bytes) -> list[str]:
+    """A UserComment in the EXIF "JIS" code: JIS X 0208 without escapes as the standard
+    says, ISO-2022-JP with them, or Shift_JIS as many Japanese cameras write it."""
+    if b"\x1b" in raw:
+        return [raw.decode("iso2022_jp", "replace")]
+    if max(raw, default=0) >= 0x80:
+        return [raw.decode("cp932", "replace")]
+    return [raw.decode("ascii"), (b"\x1b$B" + raw + b"\x1b(B").decode("iso2022_jp", "replace")]
+
+
+def exif_comments(block: bytes) -> list[str]:
+    """Round 21: the EXIF UserComments of a TIFF/EXIF `block` (an "Exif\\0\\0" prefix
+    allowed) read in their character code: UNICODE is UTF-16 in the block's byte order
+    (UTF-16BE in a big-endian "MM" block: iPhone, Canon, Nikon), JIS is Japanese (above).
+    (ASCII and little-endian UNICODE are read by `media_texts` as runs.) Found by their IFD
+    entry (tag 0x9286): its count and offset give the comment."""
+    if block.startswith(b"Exif\0\0"):
+        block = block[6:]
+    order = block[:2]
+    entry = _USER_COMMENT.get(order)
+    if entry is None:
+        return []
+    fmt: Literal["big", "little"] = "big" if order == b"MM" else "little"
+    found: list[str] = []
+    # (entries tried: 64 times the comments read, so decoys ahead of the real one do not
+    # hide it; each costs a few slices)
+    for m in itertools.islice(entry.finditer(block, 8), 64 * MAX_EXIF_COMMENTS):
+        count = int.from_bytes(block[m.end():m.end() + 4], fmt)
+        at = int.from_bytes(block[m.end() + 4:m.end() + 8], fmt)
+        if count <= 8 or at + count > len(block) or block[at:at + 8] not in _COMMENT_CODES:
+            continue
+        if len(found) >= MAX_EXIF_COMMENTS:
+            break
+        code, raw = block[at:at + 8], block[at + 8:at + count].rstrip(b"\0 ")
+        if code == b"UNICODE\0":
+            codec = "utf-16"
+            if raw[:2] not in (b"\xfe\xff", b"\xff\xfe"):
+                codec = "utf-16-be" if order == b"MM" else "utf-16-le"
+            found.append(raw[:len(raw) & ~1].decode(codec, "replace").replace("\0", " "))
+        elif code == b"JIS\0\0\0\0\0":
+            found.extend(_jis_reading(raw))
+    return found
+
+
+def _extended_xmp(pieces: dict[bytes, list[tuple[int, bytes]]]) -> list[str]:
+    """Round 21: Adobe Extended XMP (Google depth and motion photos): one packet per GUID cut
+    across APP1 segments at byte offsets, put together in offset order as its readers do
+    (an overlap kept once, a gap kept apart) before it is read: a value cut between two
+    segments is whole again."""
+    found = []
+    for parts in pieces.values():
+        out = bytearray()
+        for offset, piece in sorted(parts, key=lambda part: part[0]):
+            if offset > len(out):
+                out += b";\n"  # (a missing piece: what is on either side is not one value)
+                offset = len(out)
+            out += piece[len(out) - offset:]
+        found.append(bytes(out).decode("utf-8", "replace"))
+    return found
+
+
 def _jpeg_walk(data: bytes, start: int) -> ImageWalk:
     texts: list[str] = []
+    extended: dict[bytes, list[tuple[int, bytes]]] = {}
+    walk = _jpeg_segments(data, start, texts, extended)
+    walk.texts.extend(_extended_xmp(extended))
+    return walk
+
+
+def _jpeg_segments(data: bytes, start: int, texts: list[str],
+                   extended: dict[bytes, list[tuple[int, bytes]]]) -> ImageWalk:
     pos = start + 2  # (after SOI)
     for _ in range(MAX_IMAGE_SEGMENTS):
         m = _JPEG_MARKER.match(data, pos)
@@ -329,8 +429,14 @@ def _jpeg_walk(data: bytes, start: int) -> ImageWalk:
         pos += size
         if marker == 0xFE or (marker == 0xE1 and segment.startswith(b"http")):
             texts.append(segment.decode("utf-8", "replace"))  # a comment, an XMP packet
+            if segment.startswith(_XMP_EXTENSION) and len(segment) >= len(_XMP_EXTENSION) + 40:
+                head = len(_XMP_EXTENSION)
+                extended.setdefault(segment[head:head + 32], []).append(
+                    (int.from_bytes(segment[head + 36:head + 40], "big"), segment[head + 40:]))
         elif 0xE0 <= marker <= 0xEF and (runs := media_texts(segment)):
             texts.append(runs.decode("latin-1"))
+            if marker == 0xE1:
+                texts.extend(exif_comments(segment))
         if marker == 0xDA:  # SOS: entropy-coded data up to the next marker
             found = _JPEG_SCAN_END.search(data, pos)
             if found is None:
@@ -340,13 +446,187 @@ def _jpeg_walk(data: bytes, start: int) -> ImageWalk:
                         f"image of more than {MAX_IMAGE_SEGMENTS} segments")
 
 
-def image_walk(data: bytes, media: str, start: int = 0) -> ImageWalk | None:
-    """The JPEG or PNG image at `start` of `data` walked whole (None: another format); its
-    end is an offset in `data`. (Nothing but the text segments is copied.)"""
+def _gif_walk(data: bytes, start: int) -> ImageWalk:
+    """Round 21: a GIF's blocks: extensions' data read (a comment, plain text, an
+    application's: XMP both as sub-blocks and as the raw bytes Adobe writes it in, whose
+    "lengths" are its own text), frames skipped by their sub-blocks, up to the trailer."""
+    texts: list[str] = []
+    flags = data[start + 10] if start + 13 <= len(data) else 0
+    pos = start + 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    steps = 0
+    while pos < len(data):
+        kind = data[pos]
+        if kind == 0x3B:  # trailer
+            return ImageWalk(texts, pos + 1)
+        if kind == 0x2C:  # a frame: descriptor, local colour table, LZW code size
+            if pos + 10 > len(data):
+                break
+            local = data[pos + 9]
+            pos += 11 + (3 << ((local & 7) + 1) if local & 0x80 else 0)
+        elif kind == 0x21 and pos + 2 <= len(data):
+            label = data[pos + 1]
+            pos += 2
+        else:
+            break
+        blocks_at = pos
+        parts: list[bytes] = []
+        while pos < len(data) and data[pos]:
+            steps += 1
+            if steps > MAX_IMAGE_SEGMENTS:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"image of more than {MAX_IMAGE_SEGMENTS} blocks")
+            if kind == 0x21:
+                parts.append(data[pos + 1:pos + 1 + data[pos]])
+            pos += 1 + data[pos]
+        if pos >= len(data):
+            break
+        pos += 1  # (the block terminator)
+        if kind == 0x21 and label in (0xFE, 0x01, 0xFF):
+            joined = b"".join(parts)
+            if label == 0x01:
+                joined = joined[12:]  # (the text grid's geometry)
+            if label == 0xFF and joined[:11] == b"XMP DataXMP":
+                texts.append(data[blocks_at + 12:pos].decode("utf-8", "replace"))
+            texts.append(joined.decode("utf-8", "replace") if label != 0xFF else (
+                media_texts(joined).decode("latin-1")))
+    return ImageWalk([t for t in texts if t], None)
+
+
+def _webp_walk(data: bytes, start: int) -> ImageWalk:
+    """Round 21: a WebP's RIFF chunks (XMP, EXIF: after the bitstream, where libwebp's
+    webpmux writes them); its end where the RIFF length says."""
+    texts: list[str] = []
+    end = start + 8 + int.from_bytes(data[start + 4:start + 8], "little")
+    last = min(end, len(data))
+    pos = start + 12
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if pos + 8 > last:
+            return ImageWalk(texts, end if end <= len(data) else None)
+        kind = data[pos:pos + 4]
+        size = int.from_bytes(data[pos + 4:pos + 8], "little")
+        chunk = data[pos + 8:min(pos + 8 + size, last)] if kind in (b"XMP ", b"EXIF") else b""
+        if kind == b"XMP ":
+            texts.append(chunk.decode("utf-8", "replace"))
+        elif kind == b"EXIF" and (runs := media_texts(chunk)):
+            texts.append(runs.decode("latin-1"))
+            texts.extend(exif_comments(chunk))
+        pos += 8 + size + (size & 1)
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"image of more than {MAX_IMAGE_SEGMENTS} chunks")
+
+
+_TIFF_POINTERS = frozenset({0x8769, 0x8825, 0xA005, 0x014A})  # Exif, GPS, interop, SubIFDs
+_TIFF_SKIPPED = frozenset({0x8773, 0x015B, 0x8649})  # ICC profile, JPEG tables, Photoshop
+
+
+def _tiff_walk(data: bytes, start: int) -> ImageWalk:
+    """Round 21: a TIFF's IFDs, wherever their offsets put them (scanners and libtiff write
+    the IFD after the strips, at the end of the file), the Exif, GPS and sub-IFDs too: the
+    values of its text and byte tags read (XMP, tag 700, as UTF-8). Every IFD once; entries
+    and value bytes within bounds. Its end is not known (the strips are anywhere)."""
+    order = data[start:start + 2]
+    fmt: Literal["big", "little"] = "big" if order == b"MM" else "little"
+    size = len(data) - start
+
+    def number(at: int, width: int) -> int:
+        return int.from_bytes(data[start + at:start + at + width], fmt)
+
+    texts: list[str] = []
+    queue, seen = [number(4, 4)], set()
+    steps = read = 0
+    while queue:
+        ifd = queue.pop()
+        if ifd in seen or not 8 <= ifd <= size - 2:
+            continue
+        seen.add(ifd)
+        entries = number(ifd, 2)
+        steps += entries + 1
+        if steps > MAX_IMAGE_SEGMENTS:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"image of more than {MAX_IMAGE_SEGMENTS} entries")
+        for i in range(entries):
+            at = ifd + 2 + 12 * i
+            if at + 12 > size:
+                break
+            tag, kind, count = number(at, 2), number(at + 2, 2), number(at + 4, 4)
+            if tag in _TIFF_POINTERS and kind in (4, 13) and count >= 1:
+                queue.append(number(at + 8, 4))
+            if kind not in (1, 2, 7) or tag in _TIFF_SKIPPED or count == 0:
+                continue
+            where = at + 8 if count <= 4 else number(at + 8, 4)
+            value = data[start + where:start + min(where + count, size)]
+            read += len(value)
+            if read > 2 * size:  # (many entries pointing at one large value)
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    "image tags point at more bytes than the image has")
+            if tag == 0x02BC or kind == 2:
+                texts.append(value.replace(b"\0", b" ").decode("utf-8", "replace"))
+            elif runs := media_texts(value):
+                texts.append(runs.decode("latin-1"))
+        queue.append(number(ifd + 2 + 12 * entries, 4))  # (the next IFD)
+    texts.extend(exif_comments(data[start:]))
+    return ImageWalk(texts, None)
+
+
+_ISO_EXIF = re.compile(rb"Exif\0\0(?=II\*\0|MM\0\*)")
+
+
+def _iso_walk(data: bytes, start: int) -> ImageWalk:
+    """Round 21: an HEIC / AVIF (ISO-BMFF) image's boxes: all but the coded data (mdat) read
+    as metadata; in mdat, where the meta box's item locations put the Exif and XMP items, the
+    items found by their own signatures ("Exif\\0\\0" and a TIFF header; an x:xmpmeta
+    packet), a bounded number of them. Its end: after its last box."""
+    texts: list[str] = []
+    pos = start
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if pos + 8 > len(data):
+            return ImageWalk(texts, pos if pos == len(data) else None)
+        size, kind, head = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8], 8
+        if size == 1:
+            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+        elif size == 0:
+            size = len(data) - pos
+        if size < head or (pos + size > len(data) and pos > start):
+            # (what does not fit after whole boxes: data appended to the image, read as a
+            # body of its own; a truncated file's rest is read so too)
+            return ImageWalk(texts, pos if pos > start else None)
+        end = min(pos + size, len(data))
+        if kind != b"mdat":
+            if runs := media_texts(data[pos + head:end]):
+                texts.append(runs.decode("latin-1"))
+        else:
+            for m in itertools.islice(_ISO_EXIF.finditer(data, pos + head, end),
+                                      MAX_EXIF_COMMENTS):
+                block = data[m.end():min(m.end() + 65536, end)]
+                texts.append(media_texts(block).decode("latin-1"))
+                texts.extend(exif_comments(block))
+            at = data.find(b"<x:xmpmeta", pos + head, end)
+            if at >= 0:
+                close = data.find(b"</x:xmpmeta>", at, min(at + MAX_IMAGE_TEXT, end))
+                texts.append(data[at:close if close >= 0 else min(at + 65536, end)].decode(
+                    "utf-8", "replace"))
+        pos += size
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"image of more than {MAX_IMAGE_SEGMENTS} boxes")
+
+
+def image_walk(data: bytes, media: str, start: int = 0,
+               room: int = MAX_IMAGE_TEXTS) -> ImageWalk | None:
+    """The held image at `start` of `data` walked whole (None: another format); its end is an
+    offset in `data`; its compressed texts inflate to at most `room` bytes (more: refused).
+    (Nothing but the text segments is copied.)"""
     if media == "png" and data.startswith(_PNG_MAGIC, start):
-        return _png_walk(data, start)
+        return _png_walk(data, start, room)
     if media == "jpeg" and data.startswith(b"\xff\xd8", start):
         return _jpeg_walk(data, start)
+    if media == "gif" and data.startswith((b"GIF87a", b"GIF89a"), start):
+        return _gif_walk(data, start)
+    if media == "webp" and data[start:start + 4] + data[start + 8:start + 12] == b"RIFFWEBP":
+        return _webp_walk(data, start)
+    if media == "tiff" and data[start:start + 4] in (b"II*\0", b"MM\0*"):
+        return _tiff_walk(data, start)
+    if media in ("heic", "avif") and data[start + 4:start + 8] == b"ftyp":
+        return _iso_walk(data, start)
     return None
 
 
@@ -4320,15 +4600,20 @@ class _Inspection:
                 self.view(f"{label}/json-patch/phone-objects", phone)
 
     def _image(self, label: str, data: bytes, media: str, depth: int) -> None:
-        """Round 20: a JPEG or PNG held whole: the text metadata of all its chunks or
-        segments, and what follows its end (images appended to it, as a phone's
-        multi-picture JPEG has, walked in turn; an archive or text after them read as a
-        body of its own; a motion photo's MP4 left as media is)."""
+        """Round 20: a JPEG or PNG (round 21: any of HELD_IMAGES) held whole: the text
+        metadata of all its chunks or segments, and what follows its end (images appended
+        to it, as a phone's multi-picture JPEG has, walked in turn; an archive or text after
+        them read as a body of its own; a motion photo's MP4 left as media is)."""
         pos = 0
+        opts = self.options
+        # (round 21: the texts of all its images inflated together within one bound)
+        room = min(MAX_IMAGE_TEXTS, opts.max_inspect_bytes,
+                   len(data) * opts.max_decompression_ratio)
         for n in itertools.count():
-            walk = image_walk(data, media, pos) if n < MAX_NESTING * 4 else None
+            walk = image_walk(data, media, pos, room) if n < MAX_NESTING * 4 else None
             if walk is None:
                 break
+            room -= walk.inflated
             if walk.texts:
                 self.view(f"{label}/image[{n}]/metadata", ";\n".join(walk.texts))
             if walk.end is None:
