@@ -393,12 +393,15 @@ def test_media_metadata_in_the_first_4k_found(make, content_type):
     assert kinds(inspected(make(200), content_type)) == {"id", "mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: WebP, GIF, TIFF, HEIC and MP4 metadata after the first 4 KB (a WebP's XMP/EXIF "
-    "chunk after the bitstream, a GIF comment or XMP extension after the first frame, a "
-    "TIFF's IFD at the end, an HEIC Exif item) is not read: round 20 holds and walks JPEG "
-    "and PNG only, and an ordinary 20 KB phone WebP/HEIC carries its metadata there"))
-@pytest.mark.parametrize(("make", "content_type"), MEDIA, ids=MEDIA_IDS)
+_MP4_PAST_4K = pytest.mark.xfail(strict=True, reason=(
+    "MISS: MP4 metadata after the first 4 KB (a udta comment after the media data) is not "
+    "read: video streams with its first 4 KB read (WebP, GIF, TIFF and HEIC, also missed "
+    "here at first, are held and walked since round 21's fixes)"))
+
+
+@pytest.mark.parametrize(("make", "content_type"), [
+    pytest.param(*case, marks=[_MP4_PAST_4K] if name.startswith("mp4") else [])
+    for case, name in zip(MEDIA, MEDIA_IDS, strict=True)], ids=MEDIA_IDS)
 def test_media_metadata_past_4k_missed(make, content_type):
     assert kinds(inspected(make(20000), content_type)) == {"id", "mobile"}
 
