@@ -3644,12 +3644,53 @@ _CHARSET_LABELS = {
     "unicodefffe": "utf-16-be",
     **dict.fromkeys(("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"),
                     "utf-8"),
+    # Round 21: Java's names (Charset.name() and its aliases, the "Extended Encoding Set") a
+    # Java client writes into its Content-Type, as the Python codec of the same bytes (its
+    # ASCII, digits included, is ASCII in each); one Python lacks (x-EUC-TW, x-ISCII91, the
+    # EBCDIC DBCS pages) stays refused.
+    **dict.fromkeys(("x-windows-874", "ms874", "ms-874", "x-ibm874", "ibm874", "ibm-874", "874",
+                     "x-ibm874c"), "cp874"),
+    "x-iso-8859-11": "iso8859_11",
+    **dict.fromkeys(("x-windows-949", "windows949", "x-ibm949", "ibm949", "ibm-949",
+                     "x-ibm949c", "ibm949c"), "cp949"),
+    **dict.fromkeys(("x-windows-950", "windows-950", "windows950", "ms-950"), "cp950"),
+    **dict.fromkeys(("x-ms950-hkscs", "ms950_hkscs", "x-ms950-hkscs-xp", "ms950_hkscs_xp",
+                     "x-big5-hkscs-2001", "big5-hkscs-2001", "big5hk-2001"), "big5hkscs"),
+    **dict.fromkeys(("x-big5-solaris", "big5_solaris"), "big5"),
+    **dict.fromkeys(("x-mswin-936", "windows-936", "windows936", "ms_936", "ms-936"), "gbk"),
+    **dict.fromkeys(("x-ibm943", "ibm943", "ibm-943", "943", "x-ibm943c", "ibm943c", "943c",
+                     "x-ibm942", "ibm942", "ibm-942", "942", "x-ibm942c", "ibm942c", "942c",
+                     "x-pck", "pck", "ms_kanji", "x-ms932", "windows-932"), "cp932"),
+    **dict.fromkeys(("x-euc-jp-linux", "euc-jp-linux", "euc_jp_linux", "x-eucjp-open",
+                     "eucjp-open", "euc_jp_solaris", "x-ibm33722", "ibm33722", "ibm-33722",
+                     "33722", "x-ibm29626c", "ibm29626c", "29626c"), "euc_jp"),
+    **dict.fromkeys(("x-sjis_0213", "x-ms932_0213"), "shift_jis_2004"),
+    **dict.fromkeys(("x-windows-50220", "x-windows-50221", "x-windows-iso2022jp", "cp50220",
+                     "cp50221", "ms50220", "ms50221", "windows-iso2022jp"), "iso2022_jp"),
+    **dict.fromkeys(("x-ibm970", "ibm970", "ibm-970", "ibm-euckr", "970"), "euc_kr"),
+    **dict.fromkeys(("x-johab", "ms1361"), "johab"),
+    **dict.fromkeys(("x-ibm737", "ibm737", "ibm-737", "737"), "cp737"),
+    **dict.fromkeys(("x-ibm856", "ibm856", "ibm-856", "856"), "cp856"),
+    **dict.fromkeys(("x-ibm875", "ibm875", "ibm-875", "875"), "cp875"),
+    **dict.fromkeys(("x-ibm1006", "ibm1006", "ibm-1006", "1006"), "cp1006"),
+    **dict.fromkeys(("x-maccentraleurope", "maccentraleurope"), "mac_latin2"),
+    **dict.fromkeys(("x-maccroatian", "maccroatian"), "mac_croatian"),
+    **dict.fromkeys(("x-maccyrillic", "maccyrillic", "x-macukraine", "macukraine"),
+                    "mac_cyrillic"),
+    **dict.fromkeys(("x-macgreek", "macgreek"), "mac_greek"),
+    **dict.fromkeys(("x-maciceland", "maciceland"), "mac_iceland"),
+    **dict.fromkeys(("x-macroman", "macroman"), "mac_roman"),
+    **dict.fromkeys(("x-macromania", "macromania"), "mac_romanian"),
+    **dict.fromkeys(("x-macturkish", "macturkish"), "mac_turkish"),
 }
 
 
 def python_codec(charset: str) -> str:
     """The name Python decodes a declared charset by (a WHATWG label it lacks mapped)."""
     name = charset.strip().lower()
+    if name not in _CHARSET_LABELS and name.startswith("x-") and name[2:] in _CHARSET_LABELS:
+        # (round 21: Java, and IANA's private names, put "x-" before a known label)
+        return _CHARSET_LABELS[name[2:]]
     return _CHARSET_LABELS.get(name, name)
 
 

@@ -698,11 +698,6 @@ def test_legacy_charset_json_names_read(charset, codec, name):
     assert kinds(r) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE (refusal): JSON whose charset a Java client names by Charset.name() "
-    "(x-windows-874, x-IBM874, x-windows-949, x-windows-950, x-MS950-HKSCS, x-mswin-936, "
-    "x-IBM943, x-euc-jp-linux; and windows-936) is refused 400 as 'not valid JSON (its "
-    "declared charset is not known)': round 20's legacy reading knows Python's codec names"))
 @pytest.mark.parametrize(("charset", "codec", "name"), [
     ("x-windows-874", "cp874", "สมชาย ใจดี"), ("x-IBM874", "cp874", "สมชาย ใจดี"),
     ("x-windows-949", "cp949", "김철수"), ("x-windows-950", "cp950", "陳大文"),
