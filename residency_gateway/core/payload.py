@@ -4679,7 +4679,7 @@ class _Inspection:
 _RTF_UNICODE = re.compile(r"\\u(-?\d{1,6}) ?(?:\\'[0-9a-fA-F]{2}|[^\\{}])?")
 _RTF_BYTES = re.compile(r"(?:\\'[0-9a-fA-F]{2})+")
 _RTF_CODEPAGE = re.compile(r"\\ansicpg(\d{3,5})")
-_RTF_CONTROL = re.compile(r"\\[a-zA-Z]{1,32}(?:-?\d{1,10})? ?|\\[^a-zA-Z]|[{}]")
+_RTF_CONTROL = re.compile(r"\\([a-zA-Z]{1,32})(?:-?\d{1,10})? ?|\\([^a-zA-Z])|[{}]")
 
 
 # (round 11: also a field's code split over runs, w:instrText ('HYPERLINK "tel:139..."'), and
@@ -4879,8 +4879,16 @@ def rtf_text(text: str) -> str:
         except LookupError:
             return raw.decode("cp1252", "replace")
 
+    def control(m: re.Match[str]) -> str:
+        # Round 21: a break (\par, \line, \tab, \sect, \page, \cell, \row, "\" before a
+        # line end) is the newline or tab a reader sees, as in the shown text: "1391\tab
+        # 2345678" on an invoice line is two numbers. Other control words are nothing.
+        if m.group(1) is not None:
+            return _RTF_BREAKS.get(m.group(1), "")
+        return "\n" if m.group(2) in ("\n", "\r") else ("\t" if m.group(2) == "\t" else "")
+
     text = _RTF_UNICODE.sub(lambda m: chr(int(m.group(1)) % 65536), text)
-    return _RTF_CONTROL.sub("", _RTF_BYTES.sub(as_bytes, text))
+    return _RTF_CONTROL.sub(control, _RTF_BYTES.sub(as_bytes, text))
 
 
 # Round 20: RTF as a reader shows it (RTF 1.9.1): a token is a group brace, a control word

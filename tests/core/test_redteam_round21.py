@@ -660,11 +660,6 @@ def test_rtf_split_mobile_found():
     assert found(rtf("Tel: 139{\\b 1234}5678"), "application/rtf") == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE: RTF's paragraph, line, tab, section and page breaks (\\par, \\line, "
-    "\\tab, \\sect, \\page) are read as nothing between two numbers, where a newline, a tab, "
-    "<p>, <br> or <li> keep them apart: an RTF invoice line 'qty \\tab price' (1391 \\tab "
-    "2345678 rupiah) or a list of codes one per paragraph reads as a mobile"))
 @pytest.mark.parametrize("body", [
     rtf("Qty\\tab Harga\\par 1391\\tab 2345678\\par"),
     rtf("Kode:\\par 1391\\par 2345678\\par"),

@@ -82,3 +82,60 @@ def test_java_names_bounded():
     body = j_dump([{"name": "สมชาย ใจดี", "phone": "+65 9123 4567"}] * 20000).encode("cp874")
     r = inspected(body, "application/json; charset=x-windows-874")
     assert r.error is None or r.error.name.startswith("PAYLOAD_TOO")
+
+
+# ---------------------------------------------------------------------------------------------
+# RTF breaks in the text (round 6's view) as in the shown text (round 20's)
+
+
+def rtf(text: str) -> bytes:
+    return ("{\\rtf1\\ansi\\ansicpg1252\\deff0 " + text + "}").encode("latin-1")
+
+
+@pytest.mark.parametrize("body", [
+    rtf("Qty\\tab Harga\\par 1391\\tab 2345678\\par"),
+    rtf("1391\\cell 2345678\\cell\\row"),
+    rtf("\\trowd 1391\\cell\\row\\trowd 2345678\\cell\\row"),
+    rtf("Kode 1391\\\t2345678"),
+    rtf("{\\pard\\plain 1391\\par}{\\pard\\plain 2345678\\par}"),
+    rtf("1391\\line\\line 2345678"),
+    rtf("1391{\\b\\par}2345678"),
+    rtf("1391\\sect\\sectd 2345678"),
+    rtf("Kode 1391\\page\n2345678"),
+    rtf("1391\\tab{\\*\\bkmkstart x}2345678"),
+], ids=["tab-invoice", "cells", "rows", "backslash-tab",
+        "pard-plain", "double-line", "par-in-group", "sect-sectd", "page-newline",
+        "tab-bookmark"])
+def test_rtf_breaks_keep_numbers_apart(body):
+    r = inspected(body, "application/rtf")
+    assert r.error is None, r.note
+    assert kinds(r) == set()
+
+
+@pytest.mark.parametrize("body", [
+    rtf("Tel: 139{\\b 1234}5678"),
+    rtf("Tel: 139\\b 1234\\b0 5678"),
+    rtf("Tel: 139\\'31234\\'35678"),
+    rtf("Tel:\\tab 13912345678\\par"),
+    rtf("\\trowd Tel\\cell 13912345678\\cell\\row"),
+    rtf("Tel: {\\pard 13912345678\\par}"),
+    rtf("Tel: 139\\u49?2345678"),
+    rtf("Tel: 139{\\*\\bkmkstart a}1234{\\*\\bkmkend a}5678"),
+    rtf("Tel: 139\n12345678"),
+], ids=["group", "bold-toggle", "hex-digits", "after-tab", "in-cell", "own-paragraph",
+        "unicode-digit", "bookmarks", "source-line-wrap"])
+def test_rtf_numbers_seen_as_one_found(body):
+    assert "mobile" in kinds(inspected(body, "application/rtf"))
+
+
+def test_rtf_id_beside_a_break_found():
+    assert "id" in kinds(inspected(rtf(f"Qty\\tab 1\\par NIK\\tab {ID}\\par"), "application/rtf"))
+
+
+def test_rtf_breaks_bounded():
+    import time
+    body = rtf("1391\\par " * 200_000)
+    start = time.process_time()
+    r = inspected(body, "application/rtf")
+    assert time.process_time() - start < 10
+    assert r.error is None or r.error.name.startswith("PAYLOAD_TOO")
