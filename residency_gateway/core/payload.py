@@ -3614,6 +3614,11 @@ def validate_form(data: bytes, charset: str | None = None) -> str:
 
 
 _NAMELESS_PAIR = re.compile(r"(?:^|&)=")
+# Round 21: THeader transform ids read (1 zlib, 5 fbthrift's zstd; HMAC, snappy and QuickLZ
+# are refused) and protocol ids (the payload's type)
+_THEADER_TRANSFORMS = {1: "deflate", 5: "zstd"}
+_THEADER_PROTOCOLS = {0: "application/vnd.apache.thrift.binary", 1: "application/json",
+                      2: "application/vnd.apache.thrift.compact"}
 _LATIN1_DIGITS = re.compile(rb"[\xb2\xb3\xb9\xbc-\xbe]")  # ² ³ ¹ ¼ ½ ¾ in ISO-8859-1
 # Codecs whose decoding is not linear in its input (punycode's is quadratic): no body's charset
 _SLOW_CODECS = frozenset({"punycode"})
@@ -4275,7 +4280,7 @@ class _Inspection:
                                   depth=depth)
         elif not ctype.startswith("text/"):
             self._serialized(label, data, ctype, depth)
-            self._schema_binary(label, data, ctype)
+            self._schema_binary(label, data, ctype, depth)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
@@ -4429,7 +4434,7 @@ class _Inspection:
         if text:
             self.view(f"{label}/{kind}", text)
 
-    def _schema_binary(self, label: str, data: bytes, ctype: str) -> None:
+    def _schema_binary(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """Round 20: a body declared Avro (a bare datum, a Confluent-framed Kafka record) or
         Thrift (binary or compact protocol), its values written out as the other
         serializations' are: an Avro long, a Thrift i64 are binary numbers no text reading
@@ -4440,6 +4445,9 @@ class _Inspection:
             return
         if kind == "thrift" and data.lstrip()[:1] in (b"[", b"{"):
             return  # (Thrift's JSON protocol under the generic type: read as the text it is)
+        if kind != "avro" and (frames := serialized.theader_frames(data)) is not None:
+            self._theader(label, frames, depth)
+            return
         try:
             text = serialized.schema_text(kind, data)
         except serialized.TooComplex:
@@ -4450,6 +4458,31 @@ class _Inspection:
             raise PayloadError(f"body is not the {kind} its Content-Type declares")
         if text:
             self.view(f"{label}/{kind}", text)
+
+    def _theader(self, label: str, frames: list[serialized.THeaderFrame], depth: int) -> None:
+        """Round 21: the frames of a THeader body (see serialized.theader_frames): each
+        payload untransformed (zlib, zstd: within max_inspect_bytes and the ratio, all frames
+        together) and read as the protocol its header names, the info headers as text. A
+        transform or protocol not read here is refused, never forwarded unread."""
+        opts = self.options
+        total = 0
+        for n, frame in enumerate(frames):
+            payload = frame.payload
+            for transform in frame.transforms:
+                coding = _THEADER_TRANSFORMS.get(transform)
+                if coding is None:
+                    raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                        f"{label}: a THeader transform that cannot be inspected")
+                payload = decompress(payload, coding, limit=opts.max_inspect_bytes - total,
+                                     ratio=opts.max_decompression_ratio)
+                total += len(payload)
+                self.produce(len(payload))
+            protocol = _THEADER_PROTOCOLS.get(frame.protocol)
+            if protocol is None:
+                raise PayloadError(f"{label}: a THeader frame of a protocol that is not Thrift's")
+            if frame.info:
+                self.view(f"{label}/theader{n}-info", b"\n".join(frame.info))
+            self.body(f"{label}/theader{n}", payload, protocol, depth + 1)
 
     def _avro_file(self, label: str, data: bytes, depth: int) -> None:
         """Round 20: an Avro object container file (Kafka Connect sinks, data-lake and batch

@@ -42,6 +42,7 @@ import plistlib
 import re
 import struct
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import bson
@@ -987,6 +988,63 @@ def _thrift_unframed(data: bytes, compact: bool) -> list[Any] | None:
     except (ValueError, IndexError, struct.error, RecursionError):
         return None
     return out
+
+
+# Round 21: THeader (Thrift's and fbthrift's header transport, what fbthrift clients send over
+# HTTP too): a frame is a 4-byte length, magic 0x0FFF, flags, a sequence id, the header's
+# length in 4-byte words, then the header (varints: the payload's protocol id, its transforms,
+# info headers of key-value strings, zero padding) and the payload, binary or compact, after
+# the transforms (zlib, zstd). Before, every THeader frame, clean or not, was refused 400.
+THEADER_MAGIC = b"\x0f\xff"
+MAX_THEADER_FRAMES = 64  # frames of one body (a call is one); more: refused as not Thrift
+MAX_THEADER_TRANSFORMS = 8
+
+
+@dataclass(slots=True)
+class THeaderFrame:
+    protocol: int  # 0 binary, 1 JSON, 2 compact
+    transforms: list[int]  # 1 zlib, 2 HMAC, 3 snappy, 4 QuickLZ, 5 zstd: applied in order
+    info: list[bytes]  # the info headers' keys and values, one after the other
+    payload: bytes  # (still transformed)
+
+
+def theader_frames(data: bytes) -> list[THeaderFrame] | None:
+    """The frames of a THeader body, None when it is not one (no magic after the length, a
+    frame that does not end where its length says, a header that does not read: the caller
+    then reads the body as plain Thrift, which refuses what is neither)."""
+    frames: list[THeaderFrame] = []
+    i = 0
+    try:
+        while i < len(data):
+            if len(frames) >= MAX_THEADER_FRAMES or data[i + 4:i + 6] != THEADER_MAGIC:
+                return None
+            end = i + 4 + int.from_bytes(data[i:i + 4], "big")
+            head_end = i + 14 + 4 * int.from_bytes(data[i + 12:i + 14], "big")
+            if end > len(data) or head_end > end:
+                return None
+            walk = _Thrift(data[i + 14:head_end], compact=True)
+            protocol = walk.varint()
+            count = walk.varint()
+            if count > MAX_THEADER_TRANSFORMS:
+                return None
+            transforms = [walk.varint() for _ in range(count)]
+            info: list[bytes] = []
+            while walk.i < len(walk.data):
+                info_id = walk.varint()
+                if info_id == 0:  # (padding to the 4-byte word)
+                    if any(walk.data[walk.i:]):
+                        return None
+                    break
+                if info_id not in (1, 2):  # (key-value, fbthrift's persistent key-value)
+                    return None  # (an info header not read here: never skipped unread)
+                for _ in range(walk.size()):
+                    info.append(walk.take(walk.size()))
+                    info.append(walk.take(walk.size()))
+            frames.append(THeaderFrame(protocol, transforms, info, data[head_end:end]))
+            i = end
+    except (ValueError, IndexError):
+        return None
+    return frames or None
 
 
 def schema_text(kind: str, data: bytes) -> str | None:

@@ -766,10 +766,6 @@ def test_thrift_messages_read(body, content_type, expected):
     assert kinds(r) == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE (refusal): a THeader frame (fbthrift's and Thrift's header transport: "
-    "length, magic 0x0FFF, flags, seqid, header words, then a binary or compact message) is "
-    "refused 400 as 'not the thrift its Content-Type declares', clean or not"))
 @pytest.mark.parametrize("body", [
     theader(SG_THRIFT),
     theader(thrift_call(SG_THRIFT)),
@@ -925,7 +921,6 @@ async def test_e2e_xml_sibling_label_id_kept_in_china(make_gateway, backends):
     assert status != 200 or reply["region"] == "cn"
 
 
-@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE (refusal): a clean THeader call refused")
 async def test_e2e_clean_theader_call_goes_overseas(make_gateway, backends):
     gw = await make_gateway()
     status, _, reply = await gw.post(xff=ADDR["SG"], data=theader(thrift_call(SG_THRIFT)),

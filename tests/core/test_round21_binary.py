@@ -6,10 +6,25 @@ clean look-alikes that stay clean, the refusals that stay refusals, and a bound.
 from __future__ import annotations
 
 import json
+import struct
+import time
+import zlib
 
 import pytest
+import zstandard
 
-from tests.core.test_redteam_round19 import ID, MOBILE, inspected, kinds
+from residency_gateway.core.values import Reason
+from tests.core.test_redteam_round19 import ID, MOBILE, inspected, kinds, varint
+from tests.core.test_redteam_round21 import (
+    COMPACT_CN,
+    COMPACT_SG,
+    SG_THRIFT,
+    THRIFT,
+    compact_call,
+    theader,
+    thrift_call,
+    thrift_struct,
+)
 
 
 def j_dump(value: object) -> str:
@@ -133,9 +148,108 @@ def test_rtf_id_beside_a_break_found():
 
 
 def test_rtf_breaks_bounded():
-    import time
     body = rtf("1391\\par " * 200_000)
     start = time.process_time()
     r = inspected(body, "application/rtf")
     assert time.process_time() - start < 10
     assert r.error is None or r.error.name.startswith("PAYLOAD_TOO")
+
+
+# ---------------------------------------------------------------------------------------------
+# Thrift THeader frames
+
+
+def theader_of(payload: bytes, protocol: int = 0, transforms: tuple[int, ...] = (),
+               info: dict[str, str] | None = None, info_id: int = 1) -> bytes:
+    head = varint(protocol) + varint(len(transforms)) + b"".join(varint(t) for t in transforms)
+    if info:
+        head += varint(info_id) + varint(len(info))
+        for k, v in info.items():
+            head += varint(len(k.encode())) + k.encode() + varint(len(v.encode())) + v.encode()
+    head += b"\0" * (-len(head) % 4)
+    for t in transforms:
+        payload = {1: zlib.compress, 5: zstandard.ZstdCompressor().compress}.get(
+            t, lambda b: b)(payload)
+    body = struct.pack(">HHI", 0x0FFF, 1, 7) + struct.pack(">H", len(head) // 4) + head + payload
+    return struct.pack(">I", len(body)) + body
+
+
+CN_CALL = thrift_call(thrift_struct("Zhang Wei", MOBILE))
+SG_CALL = thrift_call(SG_THRIFT)
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    (theader(CN_CALL), {"mobile"}),
+    (theader_of(CN_CALL, transforms=(1,)), {"mobile"}),
+    (theader_of(CN_CALL, transforms=(5,)), {"mobile"}),
+    (theader_of(CN_CALL, transforms=(1, 1)), {"mobile"}),
+    (theader_of(compact_call(COMPACT_CN), protocol=2), {"mobile"}),
+    (theader_of(compact_call(COMPACT_CN), protocol=2, transforms=(1,)), {"mobile"}),
+    (theader_of(SG_CALL, info={"x-customer-phone": MOBILE}), {"mobile"}),
+    (theader_of(SG_CALL, info={"x-phone": MOBILE}, info_id=2), {"mobile"}),
+    (theader_of(SG_CALL) + theader_of(CN_CALL, transforms=(1,)), {"mobile"}),
+    (theader_of(b'[1,"verify",1,1,{"1":{"rec":{"2":{"str":"' + MOBILE.encode() + b'"}}}}]',
+                protocol=1), {"mobile"}),
+    (theader_of(thrift_call(b"\x0a\x00\x02" + struct.pack(">q", int(MOBILE)) + b"\x00"),
+                transforms=(1,)), {"mobile"}),
+    (theader_of(thrift_call(thrift_struct("Zhang Wei", ID)), transforms=(1,)), {"id"}),
+], ids=["binary", "zlib", "zstd", "zlib-twice", "compact", "compact-zlib", "info-header",
+        "persistent-info-header", "second-frame", "json-protocol", "i64-zlib", "id-zlib"])
+def test_theader_mainland_data_found(body, expected):
+    r = inspected(body, THRIFT)
+    assert r.error is None, r.note
+    assert kinds(r) == expected
+
+
+@pytest.mark.parametrize("body", [
+    theader_of(SG_CALL), theader_of(SG_CALL, transforms=(1,)), theader_of(SG_CALL, transforms=(5,)),
+    theader_of(compact_call(COMPACT_SG), protocol=2, transforms=(1,)),
+    theader_of(SG_CALL, info={"client": "kyc-sg/1.2", "trace": "9876543210"}),
+    theader_of(SG_CALL) + theader_of(SG_CALL),
+], ids=["binary", "zlib", "zstd", "compact-zlib", "info-headers", "two-frames"])
+def test_theader_clean_read(body):
+    for ctype in (THRIFT, "application/vnd.apache.thrift.binary", "application/x-thrift"):
+        r = inspected(body, ctype)
+        assert r.error is None, r.note
+        assert kinds(r) == set()
+
+
+@pytest.mark.parametrize("body", [
+    theader_of(CN_CALL, transforms=(3,)), theader_of(CN_CALL, transforms=(2,)),
+    theader_of(CN_CALL, transforms=(4,)), theader_of(CN_CALL, transforms=(1, 9)),
+    theader_of(CN_CALL, protocol=7), theader_of(CN_CALL, info={"k": "v"}, info_id=5),
+    theader_of(CN_CALL)[:-3], theader_of(CN_CALL)[:20],
+    theader_of(zlib.compress(CN_CALL)[:-6], transforms=()),
+], ids=["snappy", "hmac", "quicklz", "unknown", "unknown-protocol", "unknown-info",
+        "cut", "cut-header", "not-thrift"])
+def test_theader_unread_refused(body):
+    r = inspected(body, THRIFT)
+    assert r.error is not None or kinds(r) == {"mobile"}
+
+
+def test_theader_unknown_transform_refused_clean_too():
+    r = inspected(theader_of(SG_CALL, transforms=(3,)), THRIFT)
+    assert r.error is not None
+
+
+def test_theader_zlib_bomb_bounded():
+    bomb = zlib.compress(b"\x00" * (64 << 20), 9)
+    start = time.process_time()
+    r = inspected(_raw_theader(bomb, (1,)) * 4, THRIFT)
+    assert time.process_time() - start < 5
+    assert r.error in (Reason.PAYLOAD_TOO_LARGE_TO_INSPECT, Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
+
+
+def test_theader_many_frames_bounded():
+    start = time.process_time()
+    r = inspected(theader_of(SG_CALL) * 5000, THRIFT)
+    assert time.process_time() - start < 5
+    assert r.error is not None or kinds(r) == set()
+
+
+def _raw_theader(payload: bytes, transforms: tuple[int, ...]) -> bytes:
+    """(a frame whose payload is given already transformed)"""
+    head = varint(0) + varint(len(transforms)) + b"".join(varint(t) for t in transforms)
+    head += b"\0" * (-len(head) % 4)
+    body = struct.pack(">HHI", 0x0FFF, 0, 1) + struct.pack(">H", len(head) // 4) + head + payload
+    return struct.pack(">I", len(body)) + body
