@@ -523,10 +523,6 @@ def test_packed_identifiers_alone_found():
     assert kinds(inspected(body, PB)) == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: a packed repeated int64 whose other elements are 2-4 byte varints (a count, a "
-    "timestamp offset, an enum) beside the mobile: the packed reading is given up unless "
-    "every element is identifier-sized, and proto3 packs any repeated scalar so"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (pb_str(1, "Zhang Wei") + packed(4, varint(300) + varint(int(MOBILE))), PB),
     (pb_str(1, "Zhang Wei") + packed(4, varint(int(MOBILE)) + varint(70000)), PB),
