@@ -3514,6 +3514,90 @@ MAX_PATCH_OPS = 10_000  # JSON Patch operations applied to the document they bui
 MAX_PATCH_TOKENS = 20_000  # the tokens of their paths, all together
 
 
+# Round 21: binary records carried as base64 in JSON, read as the serialization the JSON
+# says they are: Kafka REST Proxy v2 ("records": [{"key", "value"}] under a
+# vnd.kafka.<format>.v2+json type), v3 ({"type": "BINARY" / "AVRO" / "PROTOBUF", "data"}),
+# a Pub/Sub push ({"message": {"data", "messageId"}}), a value beside a format field
+# ("value_format": "avro"), and any with Confluent's framing (a zero byte and a 4-byte schema
+# id). Protobuf integers and Avro longs in them were never read (base64 MessagePack, CBOR and
+# BSON were, by the token reading). Avro is walked only where the JSON or the framing says
+# Avro (random bytes walk as Avro longs).
+MAX_JSON_RECORDS = 256  # binary records read in one JSON document; more are read as text only
+_KAFKA_REST = re.compile(r"application/vnd\.kafka\.(binary|avro|protobuf|jsonschema|json)\.v\d")
+_FORMAT_KEYS = ("value_format", "key_format", "format", "embedded_format", "valueFormat",
+                "keyFormat", "embeddedFormat", "schemaType", "schema_type", "serializer",
+                "content_type", "contentType")
+_RECORD_KEYS = ("value", "key", "data", "payload")
+
+
+def _format_hint(value: Any) -> frozenset[str]:
+    text = value.lower() if isinstance(value, str) else ""
+    return frozenset(k for k in ("avro", "protobuf") if k in text or (
+        k == "protobuf" and "proto" in text))
+
+
+def json_binary_records(tree: Any, content_type: str) -> list[tuple[frozenset[str], bytes]]:
+    """(round 21) The base64 binary records of a JSON document that it says are protobuf or
+    Avro (see above), each with the formats to read it as: (formats, decoded bytes)."""
+    kafka = _KAFKA_REST.match(content_type)
+    in_type = frozenset({"protobuf"}) if kafka and kafka.group(1) == "binary" else (
+        _format_hint(kafka.group(1)) if kafka else frozenset())
+    out: list[tuple[frozenset[str], bytes]] = []
+    stack: list[tuple[Any, frozenset[str], int]] = [(tree, frozenset(), 0)]
+    steps = 0
+    while stack and len(out) < MAX_JSON_RECORDS and steps < MAX_JSON_RECORDS * 16:
+        node, inherited, depth = stack.pop()
+        steps += 1
+        if isinstance(node, list) and depth < 8:
+            stack.extend((item, inherited, depth + 1) for item in node[:MAX_JSON_RECORDS])
+            continue
+        if not isinstance(node, dict) or depth >= 8:
+            continue
+        hint = inherited.union(*(_format_hint(node.get(k)) for k in _FORMAT_KEYS))
+        kind = node.get("type")
+        if isinstance(kind, str) and kind.upper() in ("BINARY", "AVRO", "PROTOBUF"):
+            hint |= frozenset({"protobuf"}) if kind.upper() == "BINARY" else _format_hint(kind)
+        if "records" in node and in_type:
+            hint |= in_type
+        if isinstance(message := node.get("message"), dict) and (
+                "subscription" in node or "messageId" in message or "message_id" in message):
+            hint |= frozenset({"protobuf"})  # (a Pub/Sub push: its data is the publisher's bytes)
+        for key in _RECORD_KEYS:
+            value = node.get(key)
+            if isinstance(value, str) and 8 <= len(value) <= 1 << 24 and (
+                    raw := _record_bytes(value)) is not None:
+                formats = hint | (frozenset({"avro", "protobuf"}) if _confluent(raw)
+                                  else frozenset())
+                if formats:
+                    out.append((formats, raw))
+        stack.extend((child, hint if key in ("records", "message", "value", "key") else
+                      frozenset(), depth + 1) for key, child in node.items()
+                     if isinstance(child, (dict, list)))
+    return out
+
+
+def _confluent(raw: bytes) -> bool:
+    """Confluent's wire format: the magic 0 and a 4-byte schema id (a registry's ids are
+    small: its first byte 0 too, so that random bytes are one once in 65536)."""
+    return len(raw) > 5 and raw[:2] == b"\0\0"
+
+
+def _record_bytes(value: str) -> bytes | None:
+    """A JSON string that is base64 (standard or URL-safe) of bytes that are neither text
+    nor a known media type: None otherwise."""
+    token = value.strip().translate(_URLSAFE_B64).rstrip("=")
+    if not _B64_TOKEN.fullmatch(token):
+        return None
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+    except ValueError:
+        return None
+    if not raw or binary_signature(raw[:SIGNATURE_BYTES]) is not None or (raw.isascii() and (
+            raw.isalnum() or _could_be_text(raw))):
+        return None
+    return raw
+
+
 def json_patch_document(tree: Any) -> bytes | None:
     """The JSON of the document an RFC 6902 JSON Patch (a list of {op, path, value} objects)
     builds from an empty one: each "add" or "replace" value set at its path, objects made on
@@ -4253,7 +4337,7 @@ class _Inspection:
                 not ctype.startswith("application/grpc")):  # (gRPC+json: framed, below)
             for name, doc, tree in self._json_documents(label, data, charset_of(content_type),
                                                         depth):
-                self._json_readings(name, doc, tree)
+                self._json_readings(name, doc, tree, ctype)
         elif ctype == "application/x-www-form-urlencoded":
             text = validate_form(data, charset := charset_of(content_type))
             utf8 = text.encode("utf-8", "replace")
@@ -4345,8 +4429,11 @@ class _Inspection:
         self.add_text(name, utf8, None, depth=depth)
         return [*docs, (name, utf8, tree)]
 
-    def _json_readings(self, label: str, data: bytes, tree: Any) -> None:
+    def _json_readings(self, label: str, data: bytes, tree: Any, content_type: str = ""
+                       ) -> None:
         """The readings of a JSON document's structure (its text is read by add_text)."""
+        for n, (formats, raw) in enumerate(json_binary_records(tree, content_type)):
+            self._binary_record(f"{label}/record[{n}]", raw, formats)
         if (words := ocr_word_runs(data, tree)) is not None:
             # Round 18: OCR results as lists of character or word objects with their boxes
             # (Baidu's chars, PaddleOCR, Textract WORD blocks, Rekognition detections): the
@@ -4364,6 +4451,34 @@ class _Inspection:
             self.view(f"{label}/json-patch", patched.decode())
             if (phone := phone_objects(patched)) is not None:
                 self.view(f"{label}/json-patch/phone-objects", phone)
+
+    def _binary_record(self, label: str, raw: bytes, formats: frozenset[str]) -> None:
+        """Round 21: a binary record of a JSON document (see json_binary_records) read as
+        protobuf (after Confluent's prefix and message indexes too) and as Avro (a Confluent
+        prefix is the Avro walk's own) where its formats say so."""
+        bodies = [raw]
+        if _confluent(raw):
+            bodies.append(raw[5:])
+            got = serialized.varint_at(raw, 5)  # (Confluent protobuf: the message indexes)
+            if got is not None and got[0] < 16:
+                end = got[1]
+                for _ in range((got[0] >> 1) ^ -(got[0] & 1)):
+                    nxt = serialized.varint_at(raw, end)
+                    if nxt is None:
+                        break
+                    end = nxt[1]
+                bodies.append(raw[end:])
+        try:
+            if "avro" in formats and (text := serialized.schema_text("avro", raw)):
+                self.view(f"{label}/avro", text)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more avro values than the inspection reads") from None
+        if "protobuf" in formats:
+            for body in dict.fromkeys(bodies):
+                if body and (text := serialized.tree_text("protobuf", body)):
+                    self.view(f"{label}/protobuf", text)
+                    break
 
     def _image(self, label: str, data: bytes, media: str, depth: int) -> None:
         """Round 20: a JPEG or PNG held whole: the text metadata of all its chunks or

@@ -328,6 +328,11 @@ def _varint(data: bytes, i: int) -> tuple[int, int] | None:
     return None
 
 
+def varint_at(data: bytes, i: int) -> tuple[int, int] | None:
+    """(round 21) The varint at `i` and where it ends; None when the bytes end first."""
+    return _varint(data, i)
+
+
 def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
     """The fields of a protobuf message that `data` is whole; None if it is not one."""
     got = _protobuf_fields(data, 0, depth, None)

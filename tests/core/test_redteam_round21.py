@@ -573,10 +573,6 @@ def test_base64_records_in_json_found(body, content_type):
     assert found(body, content_type) == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: a protobuf or Avro integer in a base64 binary record inside JSON (Kafka REST "
-    "Proxy v2 records / v3 BINARY data, a Pub/Sub push message's data) is not read, where "
-    "the same base64 of MessagePack/CBOR/BSON is and a declared protobuf/Avro body is"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j_dump({"records": [{"value": b64(CONFLUENT_AVRO_LONG)}]}),
      "application/vnd.kafka.binary.v2+json"),

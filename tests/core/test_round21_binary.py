@@ -5,6 +5,7 @@ clean look-alikes that stay clean, the refusals that stay refusals, and a bound.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import struct
@@ -23,10 +24,11 @@ from tests.core.test_redteam_round19 import (
     frame,
     inspected,
     kinds,
+    pb_int,
     pb_str,
     varint,
 )
-from tests.core.test_redteam_round20 import FIRST_GENERATION, packed, zigzag
+from tests.core.test_redteam_round20 import FIRST_GENERATION, avro_long, avro_string, packed, zigzag
 from tests.core.test_redteam_round21 import (
     COMPACT_CN,
     COMPACT_SG,
@@ -335,4 +337,97 @@ def test_mixed_runs_are_short():
                                      for _ in range(20000))
     r = inspected(body, PB)
     assert time.process_time() - started < 10
+    assert r.error is None or r.error.name.startswith("PAYLOAD_TOO")
+
+
+# ---------------------------------------------------------------------------------------------
+# Protobuf and Avro records in base64 inside JSON
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+CONFLUENT = b"\x00\x00\x00\x01\x2c"
+AVRO_CN = avro_string("Zhang Wei") + avro_long(int(MOBILE))
+AVRO_SG = avro_string("Tan Ah Kow") + avro_long(SG_MOBILE)
+PB_CN = pb_str(1, "Zhang Wei") + pb_int(2, int(MOBILE))
+PB_SG = pb_str(1, "Tan Ah Kow") + pb_int(2, SG_MOBILE)
+KAFKA_BINARY = "application/vnd.kafka.binary.v2+json"
+JSON = "application/json"
+
+
+def records_cases(avro: bytes, pb: bytes) -> list[tuple[str, str]]:
+    return [
+        (j_dump({"records": [{"key": b64(b"k-1\xff\xfe"), "value": b64(CONFLUENT + avro)}]}),
+         KAFKA_BINARY),
+        (j_dump({"records": [{"value": b64(pb)}, {"value": b64(pb)}]}), KAFKA_BINARY),
+        (j_dump({"records": [{"value": b64url(pb)}]}),
+         "application/vnd.kafka.binary.v2+json; charset=utf-8"),
+        (j_dump({"records": [{"value": b64(avro)}]}), "application/vnd.kafka.avro.v2+json"),
+        (j_dump({"records": [{"value": b64(pb)}]}), "application/vnd.kafka.protobuf.v2+json"),
+        (j_dump({"key": {"type": "BINARY", "data": b64(b"\x01\x02\xff")},
+                 "value": {"type": "BINARY", "data": b64(CONFLUENT + avro)}}), JSON),
+        (j_dump({"value": {"type": "BINARY", "data": b64(CONFLUENT + b"\x04\x02\x00" + pb)}}),
+         JSON),
+        (j_dump({"value": {"type": "AVRO", "data": b64(avro)}}), JSON),
+        (j_dump({"value_format": "AVRO", "value": b64(avro)}), JSON),
+        (j_dump({"format": "protobuf", "payload": b64(pb)}), JSON),
+        (j_dump({"message": {"data": b64(pb), "message_id": "1", "attributes": {"a": "b"}}}),
+         JSON),
+        (j_dump({"deliveryAttempt": 1, "subscription": "projects/p/subscriptions/s",
+                 "message": {"data": b64(pb), "messageId": "2"}}), JSON),
+        (j_dump([{"value": b64(CONFLUENT + avro)}]), JSON),
+    ]
+
+
+RECORD_IDS = ["v2-confluent-avro-with-key", "v2-protobuf-two", "v2-urlsafe", "v2-avro-type",
+              "v2-protobuf-type", "v3-avro-with-key", "v3-protobuf-indexes", "v3-avro-type",
+              "value-format", "format-payload", "pubsub-message-id", "pubsub-push",
+              "bare-confluent-in-list"]
+
+
+@pytest.mark.parametrize(("body", "content_type"), records_cases(AVRO_CN, PB_CN),
+                         ids=RECORD_IDS)
+def test_binary_records_in_json_found(body, content_type):
+    r = inspected(body.encode(), content_type)
+    assert r.error is None, r.note
+    assert kinds(r) == {"mobile"}
+
+
+@pytest.mark.parametrize(("body", "content_type"), records_cases(AVRO_SG, PB_SG),
+                         ids=RECORD_IDS)
+def test_binary_records_in_json_clean_stay_clean(body, content_type):
+    r = inspected(body.encode(), content_type)
+    assert r.error is None, r.note
+    assert kinds(r) == set()
+
+
+def test_binary_record_id_found():
+    body = j_dump({"message": {"data": b64(pb_str(1, "x") + pb_str(2, b"\xff") + pb_int(
+        3, int(ID))), "messageId": "3"}})
+    assert "id" in kinds(inspected(body.encode(), JSON))
+
+
+@pytest.mark.parametrize("key", ["data", "value", "payload", "blob"])
+def test_random_base64_in_json_stays_clean(key):
+    """(random bytes, a photo or a hash, are not walked as Avro without a hint or Confluent's
+    prefix; under a Pub/Sub or BINARY hint they are walked as protobuf, which they rarely are)"""
+    rng = random.Random(21)
+    for n in range(120):
+        blob = rng.randbytes(rng.choice([16, 20, 32, 48, 64, 200]))
+        for doc in ({key: b64(blob)}, {"message": {key: b64(blob), "messageId": str(n)}},
+                    {"value": {"type": "BINARY", key: b64(blob)}}):
+            assert kinds(inspected(j_dump(doc).encode(), JSON)) == set(), (n, doc)
+
+
+def test_binary_records_bounded():
+    body = j_dump({"records": [{"value": b64(PB_SG * 50)}] * 20000}).encode()
+    started = time.process_time()
+    r = inspected(body, KAFKA_BINARY)
+    assert time.process_time() - started < 15
     assert r.error is None or r.error.name.startswith("PAYLOAD_TOO")
