@@ -3522,7 +3522,11 @@ MAX_PATCH_TOKENS = 20_000  # the tokens of their paths, all together
 # id). Protobuf integers and Avro longs in them were never read (base64 MessagePack, CBOR and
 # BSON were, by the token reading). Avro is walked only where the JSON or the framing says
 # Avro (random bytes walk as Avro longs).
-MAX_JSON_RECORDS = 256  # binary records read in one JSON document; more are read as text only
+MAX_JSON_RECORDS = 4096  # binary records read in one JSON document; more: too complex
+MAX_JSON_RECORD_NODES = 200_000  # objects and arrays walked for them; more: too complex
+# (only a document that may hold one is walked: a Kafka REST type, or these words)
+_RECORD_MARKS = re.compile(rb'(?i:avro|proto|"binary"|"messageid"|"message_id"|"subscription")'
+                           rb'|"AAA[A-D]')
 _KAFKA_REST = re.compile(r"application/vnd\.kafka\.(binary|avro|protobuf|jsonschema|json)\.v\d")
 _FORMAT_KEYS = ("value_format", "key_format", "format", "embedded_format", "valueFormat",
                 "keyFormat", "embeddedFormat", "schemaType", "schema_type", "serializer",
@@ -3545,11 +3549,14 @@ def json_binary_records(tree: Any, content_type: str) -> list[tuple[frozenset[st
     out: list[tuple[frozenset[str], bytes]] = []
     stack: list[tuple[Any, frozenset[str], int]] = [(tree, frozenset(), 0)]
     steps = 0
-    while stack and len(out) < MAX_JSON_RECORDS and steps < MAX_JSON_RECORDS * 16:
+    while stack:
         node, inherited, depth = stack.pop()
         steps += 1
+        if len(out) > MAX_JSON_RECORDS or steps > MAX_JSON_RECORD_NODES:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                "more binary records in JSON than the inspection reads")
         if isinstance(node, list) and depth < 8:
-            stack.extend((item, inherited, depth + 1) for item in node[:MAX_JSON_RECORDS])
+            stack.extend((item, inherited, depth + 1) for item in node)
             continue
         if not isinstance(node, dict) or depth >= 8:
             continue
@@ -4432,8 +4439,10 @@ class _Inspection:
     def _json_readings(self, label: str, data: bytes, tree: Any, content_type: str = ""
                        ) -> None:
         """The readings of a JSON document's structure (its text is read by add_text)."""
-        for n, (formats, raw) in enumerate(json_binary_records(tree, content_type)):
-            self._binary_record(f"{label}/record[{n}]", raw, formats)
+        if _KAFKA_REST.match(content_type) or _RECORD_MARKS.search(data):
+            records = tree if tree is not None else _lenient_json(data)  # (orjson refused it)
+            for n, (formats, raw) in enumerate(json_binary_records(records, content_type)):
+                self._binary_record(f"{label}/record[{n}]", raw, formats)
         if (words := ocr_word_runs(data, tree)) is not None:
             # Round 18: OCR results as lists of character or word objects with their boxes
             # (Baidu's chars, PaddleOCR, Textract WORD blocks, Rekognition detections): the

@@ -431,3 +431,15 @@ def test_binary_records_bounded():
     r = inspected(body, KAFKA_BINARY)
     assert time.process_time() - started < 15
     assert r.error is None or r.error.name.startswith("PAYLOAD_TOO")
+
+
+def test_binary_record_beside_a_number_orjson_refuses_found():
+    body = ('{"n": 123456789012345678901234567890, "message": {"data": "' + b64(PB_CN)
+            + '", "messageId": "1"}}')
+    assert kinds(inspected(body.encode(), JSON)) == {"mobile"}
+
+
+def test_more_binary_records_than_read_refused():
+    body = j_dump({"records": [{"value": b64(PB_SG)}] * 5000}).encode()
+    r = inspected(body, KAFKA_BINARY)
+    assert r.error == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
