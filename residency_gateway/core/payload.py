@@ -3794,6 +3794,97 @@ MAX_PATCH_OPS = 10_000  # JSON Patch operations applied to the document they bui
 MAX_PATCH_TOKENS = 20_000  # the tokens of their paths, all together
 
 
+# Round 21: binary records carried as base64 in JSON, read as the serialization the JSON
+# says they are: Kafka REST Proxy v2 ("records": [{"key", "value"}] under a
+# vnd.kafka.<format>.v2+json type), v3 ({"type": "BINARY" / "AVRO" / "PROTOBUF", "data"}),
+# a Pub/Sub push ({"message": {"data", "messageId"}}), a value beside a format field
+# ("value_format": "avro"), and any with Confluent's framing (a zero byte and a 4-byte schema
+# id). Protobuf integers and Avro longs in them were never read (base64 MessagePack, CBOR and
+# BSON were, by the token reading). Avro is walked only where the JSON or the framing says
+# Avro (random bytes walk as Avro longs).
+MAX_JSON_RECORDS = 4096  # binary records read in one JSON document; more: too complex
+MAX_JSON_RECORD_NODES = 200_000  # objects and arrays walked for them; more: too complex
+# (only a document that may hold one is walked: a Kafka REST type, or these words)
+_RECORD_MARKS = re.compile(rb'(?i:avro|proto|"binary"|"messageid"|"message_id"|"subscription")'
+                           rb'|"AAA[A-D]')
+_KAFKA_REST = re.compile(r"application/vnd\.kafka\.(binary|avro|protobuf|jsonschema|json)\.v\d")
+_FORMAT_KEYS = ("value_format", "key_format", "format", "embedded_format", "valueFormat",
+                "keyFormat", "embeddedFormat", "schemaType", "schema_type", "serializer",
+                "content_type", "contentType")
+_RECORD_KEYS = ("value", "key", "data", "payload")
+
+
+def _format_hint(value: Any) -> frozenset[str]:
+    text = value.lower() if isinstance(value, str) else ""
+    return frozenset(k for k in ("avro", "protobuf") if k in text or (
+        k == "protobuf" and "proto" in text))
+
+
+def json_binary_records(tree: Any, content_type: str) -> list[tuple[frozenset[str], bytes]]:
+    """(round 21) The base64 binary records of a JSON document that it says are protobuf or
+    Avro (see above), each with the formats to read it as: (formats, decoded bytes)."""
+    kafka = _KAFKA_REST.match(content_type)
+    in_type = frozenset({"protobuf"}) if kafka and kafka.group(1) == "binary" else (
+        _format_hint(kafka.group(1)) if kafka else frozenset())
+    out: list[tuple[frozenset[str], bytes]] = []
+    stack: list[tuple[Any, frozenset[str], int]] = [(tree, frozenset(), 0)]
+    steps = 0
+    while stack:
+        node, inherited, depth = stack.pop()
+        steps += 1
+        if len(out) > MAX_JSON_RECORDS or steps > MAX_JSON_RECORD_NODES:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                "more binary records in JSON than the inspection reads")
+        if isinstance(node, list) and depth < 8:
+            stack.extend((item, inherited, depth + 1) for item in node)
+            continue
+        if not isinstance(node, dict) or depth >= 8:
+            continue
+        hint = inherited.union(*(_format_hint(node.get(k)) for k in _FORMAT_KEYS))
+        kind = node.get("type")
+        if isinstance(kind, str) and kind.upper() in ("BINARY", "AVRO", "PROTOBUF"):
+            hint |= frozenset({"protobuf"}) if kind.upper() == "BINARY" else _format_hint(kind)
+        if "records" in node and in_type:
+            hint |= in_type
+        if isinstance(message := node.get("message"), dict) and (
+                "subscription" in node or "messageId" in message or "message_id" in message):
+            hint |= frozenset({"protobuf"})  # (a Pub/Sub push: its data is the publisher's bytes)
+        for key in _RECORD_KEYS:
+            value = node.get(key)
+            if isinstance(value, str) and 8 <= len(value) <= 1 << 24 and (
+                    raw := _record_bytes(value)) is not None:
+                formats = hint | (frozenset({"avro", "protobuf"}) if _confluent(raw)
+                                  else frozenset())
+                if formats:
+                    out.append((formats, raw))
+        stack.extend((child, hint if key in ("records", "message", "value", "key") else
+                      frozenset(), depth + 1) for key, child in node.items()
+                     if isinstance(child, (dict, list)))
+    return out
+
+
+def _confluent(raw: bytes) -> bool:
+    """Confluent's wire format: the magic 0 and a 4-byte schema id (a registry's ids are
+    small: its first byte 0 too, so that random bytes are one once in 65536)."""
+    return len(raw) > 5 and raw[:2] == b"\0\0"
+
+
+def _record_bytes(value: str) -> bytes | None:
+    """A JSON string that is base64 (standard or URL-safe) of bytes that are neither text
+    nor a known media type: None otherwise."""
+    token = value.strip().translate(_URLSAFE_B64).rstrip("=")
+    if not _B64_TOKEN.fullmatch(token):
+        return None
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+    except ValueError:
+        return None
+    if not raw or binary_signature(raw[:SIGNATURE_BYTES]) is not None or (raw.isascii() and (
+            raw.isalnum() or _could_be_text(raw))):
+        return None
+    return raw
+
+
 def json_patch_document(tree: Any) -> bytes | None:
     """The JSON of the document an RFC 6902 JSON Patch (a list of {op, path, value} objects)
     builds from an empty one: each "add" or "replace" value set at its path, objects made on
@@ -3894,6 +3985,11 @@ def validate_form(data: bytes, charset: str | None = None) -> str:
 
 
 _NAMELESS_PAIR = re.compile(r"(?:^|&)=")
+# Round 21: THeader transform ids read (1 zlib, 5 fbthrift's zstd; HMAC, snappy and QuickLZ
+# are refused) and protocol ids (the payload's type)
+_THEADER_TRANSFORMS = {1: "deflate", 5: "zstd"}
+_THEADER_PROTOCOLS = {0: "application/vnd.apache.thrift.binary", 1: "application/json",
+                      2: "application/vnd.apache.thrift.compact"}
 _LATIN1_DIGITS = re.compile(rb"[\xb2\xb3\xb9\xbc-\xbe]")  # ² ³ ¹ ¼ ½ ¾ in ISO-8859-1
 # Codecs whose decoding is not linear in its input (punycode's is quadratic): no body's charset
 _SLOW_CODECS = frozenset({"punycode"})
@@ -3924,12 +4020,53 @@ _CHARSET_LABELS = {
     "unicodefffe": "utf-16-be",
     **dict.fromkeys(("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"),
                     "utf-8"),
+    # Round 21: Java's names (Charset.name() and its aliases, the "Extended Encoding Set") a
+    # Java client writes into its Content-Type, as the Python codec of the same bytes (its
+    # ASCII, digits included, is ASCII in each); one Python lacks (x-EUC-TW, x-ISCII91, the
+    # EBCDIC DBCS pages) stays refused.
+    **dict.fromkeys(("x-windows-874", "ms874", "ms-874", "x-ibm874", "ibm874", "ibm-874", "874",
+                     "x-ibm874c"), "cp874"),
+    "x-iso-8859-11": "iso8859_11",
+    **dict.fromkeys(("x-windows-949", "windows949", "x-ibm949", "ibm949", "ibm-949",
+                     "x-ibm949c", "ibm949c"), "cp949"),
+    **dict.fromkeys(("x-windows-950", "windows-950", "windows950", "ms-950"), "cp950"),
+    **dict.fromkeys(("x-ms950-hkscs", "ms950_hkscs", "x-ms950-hkscs-xp", "ms950_hkscs_xp",
+                     "x-big5-hkscs-2001", "big5-hkscs-2001", "big5hk-2001"), "big5hkscs"),
+    **dict.fromkeys(("x-big5-solaris", "big5_solaris"), "big5"),
+    **dict.fromkeys(("x-mswin-936", "windows-936", "windows936", "ms_936", "ms-936"), "gbk"),
+    **dict.fromkeys(("x-ibm943", "ibm943", "ibm-943", "943", "x-ibm943c", "ibm943c", "943c",
+                     "x-ibm942", "ibm942", "ibm-942", "942", "x-ibm942c", "ibm942c", "942c",
+                     "x-pck", "pck", "ms_kanji", "x-ms932", "windows-932"), "cp932"),
+    **dict.fromkeys(("x-euc-jp-linux", "euc-jp-linux", "euc_jp_linux", "x-eucjp-open",
+                     "eucjp-open", "euc_jp_solaris", "x-ibm33722", "ibm33722", "ibm-33722",
+                     "33722", "x-ibm29626c", "ibm29626c", "29626c"), "euc_jp"),
+    **dict.fromkeys(("x-sjis_0213", "x-ms932_0213"), "shift_jis_2004"),
+    **dict.fromkeys(("x-windows-50220", "x-windows-50221", "x-windows-iso2022jp", "cp50220",
+                     "cp50221", "ms50220", "ms50221", "windows-iso2022jp"), "iso2022_jp"),
+    **dict.fromkeys(("x-ibm970", "ibm970", "ibm-970", "ibm-euckr", "970"), "euc_kr"),
+    **dict.fromkeys(("x-johab", "ms1361"), "johab"),
+    **dict.fromkeys(("x-ibm737", "ibm737", "ibm-737", "737"), "cp737"),
+    **dict.fromkeys(("x-ibm856", "ibm856", "ibm-856", "856"), "cp856"),
+    **dict.fromkeys(("x-ibm875", "ibm875", "ibm-875", "875"), "cp875"),
+    **dict.fromkeys(("x-ibm1006", "ibm1006", "ibm-1006", "1006"), "cp1006"),
+    **dict.fromkeys(("x-maccentraleurope", "maccentraleurope"), "mac_latin2"),
+    **dict.fromkeys(("x-maccroatian", "maccroatian"), "mac_croatian"),
+    **dict.fromkeys(("x-maccyrillic", "maccyrillic", "x-macukraine", "macukraine"),
+                    "mac_cyrillic"),
+    **dict.fromkeys(("x-macgreek", "macgreek"), "mac_greek"),
+    **dict.fromkeys(("x-maciceland", "maciceland"), "mac_iceland"),
+    **dict.fromkeys(("x-macroman", "macroman"), "mac_roman"),
+    **dict.fromkeys(("x-macromania", "macromania"), "mac_romanian"),
+    **dict.fromkeys(("x-macturkish", "macturkish"), "mac_turkish"),
 }
 
 
 def python_codec(charset: str) -> str:
     """The name Python decodes a declared charset by (a WHATWG label it lacks mapped)."""
     name = charset.strip().lower()
+    if name not in _CHARSET_LABELS and name.startswith("x-") and name[2:] in _CHARSET_LABELS:
+        # (round 21: Java, and IANA's private names, put "x-" before a known label)
+        return _CHARSET_LABELS[name[2:]]
     return _CHARSET_LABELS.get(name, name)
 
 
@@ -4487,7 +4624,7 @@ class _Inspection:
                 not ctype.startswith("application/grpc")):  # (gRPC+json: framed, below)
             for name, doc, tree in self._json_documents(label, data, charset_of(content_type),
                                                         depth):
-                self._json_readings(name, doc, tree)
+                self._json_readings(name, doc, tree, ctype)
         elif ctype == "application/x-www-form-urlencoded":
             text = validate_form(data, charset := charset_of(content_type))
             utf8 = text.encode("utf-8", "replace")
@@ -4514,7 +4651,7 @@ class _Inspection:
                                   depth=depth)
         elif not ctype.startswith("text/"):
             self._serialized(label, data, ctype, depth)
-            self._schema_binary(label, data, ctype)
+            self._schema_binary(label, data, ctype, depth)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
@@ -4579,8 +4716,13 @@ class _Inspection:
         self.add_text(name, utf8, None, depth=depth)
         return [*docs, (name, utf8, tree)]
 
-    def _json_readings(self, label: str, data: bytes, tree: Any) -> None:
+    def _json_readings(self, label: str, data: bytes, tree: Any, content_type: str = ""
+                       ) -> None:
         """The readings of a JSON document's structure (its text is read by add_text)."""
+        if _KAFKA_REST.match(content_type) or _RECORD_MARKS.search(data):
+            records = tree if tree is not None else _lenient_json(data)  # (orjson refused it)
+            for n, (formats, raw) in enumerate(json_binary_records(records, content_type)):
+                self._binary_record(f"{label}/record[{n}]", raw, formats)
         if (words := ocr_word_runs(data, tree)) is not None:
             # Round 18: OCR results as lists of character or word objects with their boxes
             # (Baidu's chars, PaddleOCR, Textract WORD blocks, Rekognition detections): the
@@ -4598,6 +4740,34 @@ class _Inspection:
             self.view(f"{label}/json-patch", patched.decode())
             if (phone := phone_objects(patched)) is not None:
                 self.view(f"{label}/json-patch/phone-objects", phone)
+
+    def _binary_record(self, label: str, raw: bytes, formats: frozenset[str]) -> None:
+        """Round 21: a binary record of a JSON document (see json_binary_records) read as
+        protobuf (after Confluent's prefix and message indexes too) and as Avro (a Confluent
+        prefix is the Avro walk's own) where its formats say so."""
+        bodies = [raw]
+        if _confluent(raw):
+            bodies.append(raw[5:])
+            got = serialized.varint_at(raw, 5)  # (Confluent protobuf: the message indexes)
+            if got is not None and got[0] < 16:
+                end = got[1]
+                for _ in range((got[0] >> 1) ^ -(got[0] & 1)):
+                    nxt = serialized.varint_at(raw, end)
+                    if nxt is None:
+                        break
+                    end = nxt[1]
+                bodies.append(raw[end:])
+        try:
+            if "avro" in formats and (text := serialized.schema_text("avro", raw)):
+                self.view(f"{label}/avro", text)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more avro values than the inspection reads") from None
+        if "protobuf" in formats:
+            for body in dict.fromkeys(bodies):
+                if body and (text := serialized.tree_text("protobuf", body)):
+                    self.view(f"{label}/protobuf", text)
+                    break
 
     def _image(self, label: str, data: bytes, media: str, depth: int) -> None:
         """Round 20: a JPEG or PNG (round 21: any of HELD_IMAGES) held whole: the text
@@ -4673,7 +4843,7 @@ class _Inspection:
         if text:
             self.view(f"{label}/{kind}", text)
 
-    def _schema_binary(self, label: str, data: bytes, ctype: str) -> None:
+    def _schema_binary(self, label: str, data: bytes, ctype: str, depth: int) -> None:
         """Round 20: a body declared Avro (a bare datum, a Confluent-framed Kafka record) or
         Thrift (binary or compact protocol), its values written out as the other
         serializations' are: an Avro long, a Thrift i64 are binary numbers no text reading
@@ -4684,6 +4854,9 @@ class _Inspection:
             return
         if kind == "thrift" and data.lstrip()[:1] in (b"[", b"{"):
             return  # (Thrift's JSON protocol under the generic type: read as the text it is)
+        if kind != "avro" and (frames := serialized.theader_frames(data)) is not None:
+            self._theader(label, frames, depth)
+            return
         try:
             text = serialized.schema_text(kind, data)
         except serialized.TooComplex:
@@ -4694,6 +4867,31 @@ class _Inspection:
             raise PayloadError(f"body is not the {kind} its Content-Type declares")
         if text:
             self.view(f"{label}/{kind}", text)
+
+    def _theader(self, label: str, frames: list[serialized.THeaderFrame], depth: int) -> None:
+        """Round 21: the frames of a THeader body (see serialized.theader_frames): each
+        payload untransformed (zlib, zstd: within max_inspect_bytes and the ratio, all frames
+        together) and read as the protocol its header names, the info headers as text. A
+        transform or protocol not read here is refused, never forwarded unread."""
+        opts = self.options
+        total = 0
+        for n, frame in enumerate(frames):
+            payload = frame.payload
+            for transform in frame.transforms:
+                coding = _THEADER_TRANSFORMS.get(transform)
+                if coding is None:
+                    raise Uninspectable(Reason.PAYLOAD_ENCODING_NOT_INSPECTABLE,
+                                        f"{label}: a THeader transform that cannot be inspected")
+                payload = decompress(payload, coding, limit=opts.max_inspect_bytes - total,
+                                     ratio=opts.max_decompression_ratio)
+                total += len(payload)
+                self.produce(len(payload))
+            protocol = _THEADER_PROTOCOLS.get(frame.protocol)
+            if protocol is None:
+                raise PayloadError(f"{label}: a THeader frame of a protocol that is not Thrift's")
+            if frame.info:
+                self.view(f"{label}/theader{n}-info", b"\n".join(frame.info))
+            self.body(f"{label}/theader{n}", payload, protocol, depth + 1)
 
     def _avro_file(self, label: str, data: bytes, depth: int) -> None:
         """Round 20: an Avro object container file (Kafka Connect sinks, data-lake and batch
@@ -4923,7 +5121,7 @@ class _Inspection:
 _RTF_UNICODE = re.compile(r"\\u(-?\d{1,6}) ?(?:\\'[0-9a-fA-F]{2}|[^\\{}])?")
 _RTF_BYTES = re.compile(r"(?:\\'[0-9a-fA-F]{2})+")
 _RTF_CODEPAGE = re.compile(r"\\ansicpg(\d{3,5})")
-_RTF_CONTROL = re.compile(r"\\[a-zA-Z]{1,32}(?:-?\d{1,10})? ?|\\[^a-zA-Z]|[{}]")
+_RTF_CONTROL = re.compile(r"\\([a-zA-Z]{1,32})(?:-?\d{1,10})? ?|\\([^a-zA-Z])|[{}]")
 
 
 # (round 11: also a field's code split over runs, w:instrText ('HYPERLINK "tel:139..."'), and
@@ -5123,8 +5321,16 @@ def rtf_text(text: str) -> str:
         except LookupError:
             return raw.decode("cp1252", "replace")
 
+    def control(m: re.Match[str]) -> str:
+        # Round 21: a break (\par, \line, \tab, \sect, \page, \cell, \row, "\" before a
+        # line end) is the newline or tab a reader sees, as in the shown text: "1391\tab
+        # 2345678" on an invoice line is two numbers. Other control words are nothing.
+        if m.group(1) is not None:
+            return _RTF_BREAKS.get(m.group(1), "")
+        return "\n" if m.group(2) in ("\n", "\r") else ("\t" if m.group(2) == "\t" else "")
+
     text = _RTF_UNICODE.sub(lambda m: chr(int(m.group(1)) % 65536), text)
-    return _RTF_CONTROL.sub("", _RTF_BYTES.sub(as_bytes, text))
+    return _RTF_CONTROL.sub(control, _RTF_BYTES.sub(as_bytes, text))
 
 
 # Round 20: RTF as a reader shows it (RTF 1.9.1): a token is a group brace, a control word

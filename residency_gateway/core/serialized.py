@@ -42,6 +42,7 @@ import plistlib
 import re
 import struct
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import bson
@@ -327,6 +328,11 @@ def _varint(data: bytes, i: int) -> tuple[int, int] | None:
     return None
 
 
+def varint_at(data: bytes, i: int) -> tuple[int, int] | None:
+    """(round 21) The varint at `i` and where it ends; None when the bytes end first."""
+    return _varint(data, i)
+
+
 def _protobuf(data: bytes, depth: int) -> list[_Field] | None:
     """The fields of a protobuf message that `data` is whole; None if it is not one."""
     got = _protobuf_fields(data, 0, depth, None)
@@ -403,6 +409,15 @@ def _protobuf_fields(data: bytes, i: int, depth: int, group: int | None
 # no wide varint, UTF-8 CJK text is 3-byte sequences), and random bytes rarely are one.
 _NOT_PACKED = re.compile(rb"(?:^|[\x00-\x7f])[\x80-\xff]{1,3}[\x00-\x7f]|[\x80-\xff]\x00"
                          rb"|[\x80-\xff]{10}|[\x80-\xff]\Z")
+# Round 21: ... or a short run (at most MAX_MIXED_VARINTS values, canonical) where 2-4 byte
+# varints (300, 70000: a count, an offset, an enum) stand beside the wide ones, at most two
+# for each wide one. proto3 packs "repeated int64" so whatever its values; a mobile beside a
+# 300 was missed. Random bytes of 20 or more are rarely one (their varints are mostly 1-4
+# bytes, one in sixteen wide: a 20-byte blob is one about once in 1500, a 32-byte one almost
+# never; tests/core/test_round20_proto_plist.py pins the rates).
+_NOT_CANONICAL = re.compile(rb"[\x80-\xff]\x00|[\x80-\xff]{10}|[\x80-\xff]\Z")
+_VARINT_RUN = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
+MAX_MIXED_VARINTS = 4
 _WIDE_VARINT = re.compile(rb"[\x80-\xff]{4}")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 WIDE = 10 ** 9  # a number that may hold an identifier (a mobile is 11 digits)
@@ -422,7 +437,8 @@ def _packed(chunk: bytes) -> list[list[Any]]:
     refused)."""
     out: list[list[Any]] = []
     size = len(chunk)
-    if size >= 5 and _WIDE_VARINT.search(chunk) and not _NOT_PACKED.search(chunk):
+    if size >= 5 and _WIDE_VARINT.search(chunk) and (
+            not _NOT_PACKED.search(chunk) or _mixed_varints(chunk)):
         if len(chunk.translate(None, _HIGH_BYTES)) > MAX_ITEMS:  # (the varints: one low byte each)
             raise _TooMuch
         varints = _packed_varints(chunk)
@@ -449,6 +465,17 @@ def _packed(chunk: bytes) -> list[list[Any]]:
                 raise _TooMuch
             out.append(list(doubles))
     return out
+
+
+def _mixed_varints(chunk: bytes) -> bool:
+    """(round 21) Whether `chunk` is a short canonical run of varints, some 2-4 bytes long
+    beside wide ones (see _NOT_CANONICAL)."""
+    if len(chunk) > 10 * MAX_MIXED_VARINTS or _NOT_CANONICAL.search(chunk):
+        return False
+    widths = [m.end() - m.start() for m in _VARINT_RUN.finditer(chunk)]
+    wide = sum(1 for n in widths if n >= 5)
+    middle = sum(1 for n in widths if 2 <= n <= 4)
+    return len(widths) <= MAX_MIXED_VARINTS and wide > 0 and middle <= 2 * wide
 
 
 def _packed_varints(chunk: bytes) -> list[int]:
@@ -987,6 +1014,63 @@ def _thrift_unframed(data: bytes, compact: bool) -> list[Any] | None:
     except (ValueError, IndexError, struct.error, RecursionError):
         return None
     return out
+
+
+# Round 21: THeader (Thrift's and fbthrift's header transport, what fbthrift clients send over
+# HTTP too): a frame is a 4-byte length, magic 0x0FFF, flags, a sequence id, the header's
+# length in 4-byte words, then the header (varints: the payload's protocol id, its transforms,
+# info headers of key-value strings, zero padding) and the payload, binary or compact, after
+# the transforms (zlib, zstd). Before, every THeader frame, clean or not, was refused 400.
+THEADER_MAGIC = b"\x0f\xff"
+MAX_THEADER_FRAMES = 64  # frames of one body (a call is one); more: refused as not Thrift
+MAX_THEADER_TRANSFORMS = 8
+
+
+@dataclass(slots=True)
+class THeaderFrame:
+    protocol: int  # 0 binary, 1 JSON, 2 compact
+    transforms: list[int]  # 1 zlib, 2 HMAC, 3 snappy, 4 QuickLZ, 5 zstd: applied in order
+    info: list[bytes]  # the info headers' keys and values, one after the other
+    payload: bytes  # (still transformed)
+
+
+def theader_frames(data: bytes) -> list[THeaderFrame] | None:
+    """The frames of a THeader body, None when it is not one (no magic after the length, a
+    frame that does not end where its length says, a header that does not read: the caller
+    then reads the body as plain Thrift, which refuses what is neither)."""
+    frames: list[THeaderFrame] = []
+    i = 0
+    try:
+        while i < len(data):
+            if len(frames) >= MAX_THEADER_FRAMES or data[i + 4:i + 6] != THEADER_MAGIC:
+                return None
+            end = i + 4 + int.from_bytes(data[i:i + 4], "big")
+            head_end = i + 14 + 4 * int.from_bytes(data[i + 12:i + 14], "big")
+            if end > len(data) or head_end > end:
+                return None
+            walk = _Thrift(data[i + 14:head_end], compact=True)
+            protocol = walk.varint()
+            count = walk.varint()
+            if count > MAX_THEADER_TRANSFORMS:
+                return None
+            transforms = [walk.varint() for _ in range(count)]
+            info: list[bytes] = []
+            while walk.i < len(walk.data):
+                info_id = walk.varint()
+                if info_id == 0:  # (padding to the 4-byte word)
+                    if any(walk.data[walk.i:]):
+                        return None
+                    break
+                if info_id not in (1, 2):  # (key-value, fbthrift's persistent key-value)
+                    return None  # (an info header not read here: never skipped unread)
+                for _ in range(walk.size()):
+                    info.append(walk.take(walk.size()))
+                    info.append(walk.take(walk.size()))
+            frames.append(THeaderFrame(protocol, transforms, info, data[head_end:end]))
+            i = end
+    except (ValueError, IndexError):
+        return None
+    return frames or None
 
 
 def schema_text(kind: str, data: bytes) -> str | None:

@@ -516,10 +516,6 @@ def test_packed_identifiers_alone_found():
     assert kinds(inspected(body, PB)) == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: a packed repeated int64 whose other elements are 2-4 byte varints (a count, a "
-    "timestamp offset, an enum) beside the mobile: the packed reading is given up unless "
-    "every element is identifier-sized, and proto3 packs any repeated scalar so"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (pb_str(1, "Zhang Wei") + packed(4, varint(300) + varint(int(MOBILE))), PB),
     (pb_str(1, "Zhang Wei") + packed(4, varint(int(MOBILE)) + varint(70000)), PB),
@@ -570,10 +566,6 @@ def test_base64_records_in_json_found(body, content_type):
     assert found(body, content_type) == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: a protobuf or Avro integer in a base64 binary record inside JSON (Kafka REST "
-    "Proxy v2 records / v3 BINARY data, a Pub/Sub push message's data) is not read, where "
-    "the same base64 of MessagePack/CBOR/BSON is and a declared protobuf/Avro body is"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j_dump({"records": [{"value": b64(CONFLUENT_AVRO_LONG)}]}),
      "application/vnd.kafka.binary.v2+json"),
@@ -648,11 +640,6 @@ def test_rtf_split_mobile_found():
     assert found(rtf("Tel: 139{\\b 1234}5678"), "application/rtf") == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE: RTF's paragraph, line, tab, section and page breaks (\\par, \\line, "
-    "\\tab, \\sect, \\page) are read as nothing between two numbers, where a newline, a tab, "
-    "<p>, <br> or <li> keep them apart: an RTF invoice line 'qty \\tab price' (1391 \\tab "
-    "2345678 rupiah) or a list of codes one per paragraph reads as a mobile"))
 @pytest.mark.parametrize("body", [
     rtf("Qty\\tab Harga\\par 1391\\tab 2345678\\par"),
     rtf("Kode:\\par 1391\\par 2345678\\par"),
@@ -686,11 +673,6 @@ def test_legacy_charset_json_names_read(charset, codec, name):
     assert kinds(r) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE (refusal): JSON whose charset a Java client names by Charset.name() "
-    "(x-windows-874, x-IBM874, x-windows-949, x-windows-950, x-MS950-HKSCS, x-mswin-936, "
-    "x-IBM943, x-euc-jp-linux; and windows-936) is refused 400 as 'not valid JSON (its "
-    "declared charset is not known)': round 20's legacy reading knows Python's codec names"))
 @pytest.mark.parametrize(("charset", "codec", "name"), [
     ("x-windows-874", "cp874", "สมชาย ใจดี"), ("x-IBM874", "cp874", "สมชาย ใจดี"),
     ("x-windows-949", "cp949", "김철수"), ("x-windows-950", "cp950", "陳大文"),
@@ -764,10 +746,6 @@ def test_thrift_messages_read(body, content_type, expected):
     assert kinds(r) == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE (refusal): a THeader frame (fbthrift's and Thrift's header transport: "
-    "length, magic 0x0FFF, flags, seqid, header words, then a binary or compact message) is "
-    "refused 400 as 'not the thrift its Content-Type declares', clean or not"))
 @pytest.mark.parametrize("body", [
     theader(SG_THRIFT),
     theader(thrift_call(SG_THRIFT)),
@@ -923,7 +901,6 @@ async def test_e2e_xml_sibling_label_id_kept_in_china(make_gateway, backends):
     assert status != 200 or reply["region"] == "cn"
 
 
-@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE (refusal): a clean THeader call refused")
 async def test_e2e_clean_theader_call_goes_overseas(make_gateway, backends):
     gw = await make_gateway()
     status, _, reply = await gw.post(xff=ADDR["SG"], data=theader(thrift_call(SG_THRIFT)),
