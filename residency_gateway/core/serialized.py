@@ -409,15 +409,6 @@ def _protobuf_fields(data: bytes, i: int, depth: int, group: int | None
 # no wide varint, UTF-8 CJK text is 3-byte sequences), and random bytes rarely are one.
 _NOT_PACKED = re.compile(rb"(?:^|[\x00-\x7f])[\x80-\xff]{1,3}[\x00-\x7f]|[\x80-\xff]\x00"
                          rb"|[\x80-\xff]{10}|[\x80-\xff]\Z")
-# Round 21: ... or a short run (at most MAX_MIXED_VARINTS values, canonical) where 2-4 byte
-# varints (300, 70000: a count, an offset, an enum) stand beside the wide ones, at most two
-# for each wide one. proto3 packs "repeated int64" so whatever its values; a mobile beside a
-# 300 was missed. Random bytes of 20 or more are rarely one (their varints are mostly 1-4
-# bytes, one in sixteen wide: a 20-byte blob is one about once in 1500, a 32-byte one almost
-# never; tests/core/test_round20_proto_plist.py pins the rates).
-_NOT_CANONICAL = re.compile(rb"[\x80-\xff]\x00|[\x80-\xff]{10}|[\x80-\xff]\Z")
-_VARINT_RUN = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
-MAX_MIXED_VARINTS = 4
 _WIDE_VARINT = re.compile(rb"[\x80-\xff]{4}")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 WIDE = 10 ** 9  # a number that may hold an identifier (a mobile is 11 digits)
@@ -437,8 +428,7 @@ def _packed(chunk: bytes) -> list[list[Any]]:
     refused)."""
     out: list[list[Any]] = []
     size = len(chunk)
-    if size >= 5 and _WIDE_VARINT.search(chunk) and (
-            not _NOT_PACKED.search(chunk) or _mixed_varints(chunk)):
+    if size >= 5 and _WIDE_VARINT.search(chunk) and not _NOT_PACKED.search(chunk):
         if len(chunk.translate(None, _HIGH_BYTES)) > MAX_ITEMS:  # (the varints: one low byte each)
             raise _TooMuch
         varints = _packed_varints(chunk)
@@ -465,17 +455,6 @@ def _packed(chunk: bytes) -> list[list[Any]]:
                 raise _TooMuch
             out.append(list(doubles))
     return out
-
-
-def _mixed_varints(chunk: bytes) -> bool:
-    """(round 21) Whether `chunk` is a short canonical run of varints, some 2-4 bytes long
-    beside wide ones (see _NOT_CANONICAL)."""
-    if len(chunk) > 10 * MAX_MIXED_VARINTS or _NOT_CANONICAL.search(chunk):
-        return False
-    widths = [m.end() - m.start() for m in _VARINT_RUN.finditer(chunk)]
-    wide = sum(1 for n in widths if n >= 5)
-    middle = sum(1 for n in widths if 2 <= n <= 4)
-    return len(widths) <= MAX_MIXED_VARINTS and wide > 0 and middle <= 2 * wide
 
 
 def _packed_varints(chunk: bytes) -> list[int]:

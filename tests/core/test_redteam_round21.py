@@ -516,6 +516,12 @@ def test_packed_identifiers_alone_found():
     assert kinds(inspected(body, PB)) == {"mobile"}
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS (POLICY, kept): a packed repeated int64 whose other elements are 2-4 byte varints "
+    "(a count, a timestamp offset, an enum) beside the mobile: the packed reading is given up "
+    "unless every element is identifier-sized or 1 byte. A fix was merged and reverted: it "
+    "tripled the share of random 8-byte protobuf bytes fields (nonces, short ids) read as a "
+    "mobile, 0.55% -> 1.6%, ordinary overseas gRPC traffic pinned to cn"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (pb_str(1, "Zhang Wei") + packed(4, varint(300) + varint(int(MOBILE))), PB),
     (pb_str(1, "Zhang Wei") + packed(4, varint(int(MOBILE)) + varint(70000)), PB),

@@ -15,20 +15,17 @@ import zlib
 import pytest
 import zstandard
 
-from residency_gateway.core import serialized
 from residency_gateway.core.values import Reason
 from tests.core.test_redteam_round19 import (
     ID,
     MOBILE,
-    MOBILE2,
-    frame,
     inspected,
     kinds,
     pb_int,
     pb_str,
     varint,
 )
-from tests.core.test_redteam_round20 import FIRST_GENERATION, avro_long, avro_string, packed, zigzag
+from tests.core.test_redteam_round20 import avro_long, avro_string
 from tests.core.test_redteam_round21 import (
     COMPACT_CN,
     COMPACT_SG,
@@ -270,77 +267,6 @@ def _raw_theader(payload: bytes, transforms: tuple[int, ...]) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------
-# Protobuf packed fields beside 2-4 byte varints
-
-
-PB = "application/x-protobuf"
-SG_MOBILE = 6591234567
-
-
-def named(payload: bytes) -> bytes:
-    return pb_str(1, "Zhang Wei") + packed(4, payload)
-
-
-@pytest.mark.parametrize(("body", "content_type", "expected"), [
-    (named(varint(300) + varint(int(MOBILE))), PB, {"mobile"}),
-    (named(varint(int(MOBILE)) + varint(300) + varint(int(MOBILE2))), PB, {"mobile"}),
-    (named(varint(1) + varint(2) + varint(300) + varint(int(MOBILE))), PB, {"mobile"}),
-    (named(varint(300) + varint(70000) + varint(int(MOBILE)) + varint(int(MOBILE2))), PB,
-     {"mobile"}),
-    (named(varint(zigzag(-300)) + varint(zigzag(int(MOBILE)))), PB, {"mobile"}),
-    (named(varint(2 ** 27) + varint(int(MOBILE))), PB, {"mobile"}),
-    (named(varint(300) + varint(int(ID))), PB, {"id"}),
-    (named(varint(int(FIRST_GENERATION)) + varint(70000)), PB, {"id"}),
-    (named(varint(86_000_000_000_00 + int(MOBILE)) + varint(1700)), PB, {"mobile"}),
-    (frame(named(varint(3000000) + varint(int(MOBILE)))), "application/grpc", {"mobile"}),
-    (frame(pb_str(2, named(varint(300) + varint(int(MOBILE))))), "application/grpc",
-     {"mobile"}),
-], ids=["two-byte", "between-mobiles", "four-values", "two-and-two", "sint64", "four-byte",
-        "id", "first-generation", "86-prefixed", "grpc", "nested"])
-def test_packed_mixed_widths_found(body, content_type, expected):
-    r = inspected(body, content_type)
-    assert r.error is None, r.note
-    assert kinds(r) >= expected
-
-
-@pytest.mark.parametrize("payload", [
-    varint(300) + varint(SG_MOBILE), varint(SG_MOBILE) + varint(70000) + varint(SG_MOBILE + 1),
-    varint(20000) + varint(3000000) + varint(1_700_000_000), varint(300) + varint(400),
-], ids=["sg-mobile", "sg-mobiles", "timestamp", "small-only"])
-def test_packed_mixed_widths_clean_stay_clean(payload):
-    r = inspected(pb_str(1, "Tan Ah Kow") + packed(4, payload), PB)
-    assert r.error is None, r.note
-    assert kinds(r) == set()
-
-
-@pytest.mark.parametrize("size", [20, 24, 32, 48, 64])
-def test_random_bytes_stay_clean_with_mixed_widths(size):
-    rng = random.Random(2100 + size)
-    for _ in range(150):
-        blob = rng.randbytes(size)
-        assert kinds(inspected(pb_str(1, "Tan Ah Kow") + packed(2, blob), PB)) == set()
-
-
-@pytest.mark.parametrize("text", ["Tan Ah Kow", "张伟住在新加坡", "Nguyễn Văn An, 10 Anson Rd",
-                                  "สมชาย ใจดี 10"])
-def test_text_is_no_mixed_run(text):
-    assert serialized._packed(text.encode()) == []
-
-
-def test_mixed_runs_are_short():
-    """(five values, or more than two 2-4 byte varints beside one wide: not offered)"""
-    long_run = varint(300) * 4 + varint(int(MOBILE))
-    assert serialized._packed(long_run) == []
-    assert serialized._packed(varint(300) * 3 + varint(int(MOBILE))) == []
-    started = time.process_time()
-    body = pb_str(1, "x") + b"".join(packed(4, varint(300) + varint(SG_MOBILE))
-                                     for _ in range(20000))
-    r = inspected(body, PB)
-    assert time.process_time() - started < 10
-    assert r.error is None or r.error.name.startswith("PAYLOAD_TOO")
-
-
-# ---------------------------------------------------------------------------------------------
 # Protobuf and Avro records in base64 inside JSON
 
 
@@ -352,6 +278,7 @@ def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+SG_MOBILE = 6591234567
 CONFLUENT = b"\x00\x00\x00\x01\x2c"
 AVRO_CN = avro_string("Zhang Wei") + avro_long(int(MOBILE))
 AVRO_SG = avro_string("Tan Ah Kow") + avro_long(SG_MOBILE)
@@ -443,3 +370,20 @@ def test_more_binary_records_than_read_refused():
     body = j_dump({"records": [{"value": b64(PB_SG)}] * 5000}).encode()
     r = inspected(body, KAFKA_BINARY)
     assert r.error == Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
+
+
+# ---------------------------------------------------------------------------------------------
+# What the packed readings cost ordinary traffic: short random bytes fields (nonces, short ids,
+# truncated hashes) read as a mobile. Measured when round 21's mixed-width packed reading was
+# reverted: 5 bytes 1.15%, 8 bytes 0.55%, 16 bytes 0.15% (with it, 8 bytes was 1.6%). A reading
+# that widens these fails here; 32 bytes and more read none.
+
+@pytest.mark.parametrize(("size", "most"), [(5, 24), (8, 16), (12, 6), (16, 4), (32, 0)])
+def test_short_random_bytes_fields_rarely_read_as_a_mobile(size, most):
+    rng = random.Random(size * 7919)
+    read = 0
+    for _ in range(2000):
+        body = (pb_str(1, "Tan Ah Kow") + varint(2 << 3 | 2)
+                + varint(size) + rng.randbytes(size) + varint(3 << 3) + varint(rng.randrange(1000)))
+        read += bool(kinds(inspected(body, "application/x-protobuf")) & {"id", "mobile"})
+    assert read <= most, f"{read} of 2000 random {size}-byte fields read as an identifier"
