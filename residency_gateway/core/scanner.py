@@ -972,17 +972,6 @@ def _fifteen_digit_label(data: bytes, start: int, carried: tuple[int, int]) -> i
     return kind | (_LIST_FLAG if _names_a_list(window) else 0)
 
 
-def _group_start(data: bytes, start: int, end: int, i: int) -> tuple[int, int]:
-    """Where group `i` (> 0) of the run [start, end) starts, and where the group before it
-    ends (a walk of its groups: a run's groups are already spent on the budget)."""
-    before = start
-    for k, m in enumerate(_GROUPS.finditer(data, start, end)):
-        if k == i:
-            return before, m.start()
-        before = m.end()
-    return start, start
-
-
 def _labelled_other(kind: int, digits: str, data: bytes, start: int) -> bool:
     """Whether a 15-digit number with label `kind` is that, not a first-generation ID: a
     payment or contract number's label, or a device's and its Luhn digit holds; an ID's own
@@ -1000,7 +989,8 @@ def _labelled_other(kind: int, digits: str, data: bytes, start: int) -> bool:
 # Whole words for the Latin ones (not a subscriber's or equipment's identity: an IMSI's, an
 # IMEI's); only ever keeps a number read as an ID.
 _IDENTITY_WORDS = re.compile(
-    rb"(?<![a-z])(?:nik|ktp|cmnd|cccd|kp|ic|nric|mykad|mykid|identitas|pengenalan|passport"
+    rb"(?<![a-z])(?:nik|ktp|cmnd|cccd|kp|ic|nric|my[ _.-]?kad|my[ _.-]?kid|identitas"
+    rb"|pengenalan|passport"
     rb"|paspor|pasport|national[ _.-]?id|tuy[ _.-]?than|can[ _.-]?cuoc|chung[ _.-]?minh"
     rb"|(?<!subscriber[ _.-])(?<!equipment[ _.-])(?<!device[ _.-])(?<!subscriber)"
     rb"(?<!equipment)(?<!device)identity)(?![a-z])|" + b"|".join(
@@ -3851,6 +3841,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         used = [False] * len(groups)
         sizes = [len(g) for g in groups]
         run_label: int | None = None  # (found when a 15-digit group stands alone, once a run)
+        group_spans: list[tuple[int, int]] | None = None  # (where its groups are)
         code_apart = plus and (_code_apart(groups) or _signed_amount(
             data, start, start + len(groups[0])))  # (a run starts with its first group)
         if resident_ids:
@@ -3879,8 +3870,10 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     label = run_label
                     at = start
                     if i:
-                        before, at = _group_start(data, start, end, i)
-                        label = _fifteen_digit_label(data, at, (before, run_label))
+                        if group_spans is None:  # (once a run; round 21)
+                            group_spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+                        at = group_spans[i][0]
+                        label = _fifteen_digit_label(data, at, (group_spans[i - 1][1], run_label))
                     if _labelled_other(label, joined, data, at):
                         continue
                 if len(joined) == 15 and i and _a_fraction(data, start, end, i):
