@@ -1005,6 +1005,11 @@ def _identity_label(data: bytes, start: int) -> bool:
     """Whether an identity word (_IDENTITY_WORDS) stands in the _ID_LABEL_REACH bytes before
     `start` (keys split at camelCase: "nomorIdentitas")."""
     window = data[max(0, start - _IDENTITY_REACH):start]
+    cut = 0
+    for m in _LABEL_END.finditer(window):  # (the number's own label only, as _label_window)
+        if m.group(1) is None or m.group(1).lower().decode() not in _ABBREVIATIONS:
+            cut = m.end()
+    window = window[cut:]
     return _IDENTITY_WORDS.search(_CAMEL_BYTES.sub(b" ", window).lower()) is not None
 
 
