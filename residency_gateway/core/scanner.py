@@ -798,7 +798,9 @@ _FIFTEEN_DIGIT_WORDS = _any_of(b"npwp", b"rekening", b"norek", b"no_rek", b"acco
 _GENERIC_LABEL_WORDS = frozenset((
     "no", "nos", "nr", "nbr", "num", "number", "numbers", "nomor", "nombor", "id", "ids",
     "code", "codes", "key", "ref", "reference", "value", "val", "so", "số", "ma", "mã", "kode",
-    "the", "of", "your", "番号", "号", "号码", "號碼", "编号", "編號", "เลข", "เลขท", "หมายเลข"))
+    "the", "of", "your", "番号", "号", "号码", "號碼", "编号", "編號", "เลข", "เลขท", "หมายเลข",
+    # (round 21: a device's identifier and serial number, "deviceIdentifier", "device_sn")
+    "identifier", "identifiers", "sn"))
 # Words that label a 15-digit number only with a generic word beside them ("va_number",
 # "no_bil", "pay_code"): alone they are too short to say so ("va" is Vietnamese "and" typed
 # without its accent, "bil" a Malay list's "No.").
@@ -816,12 +818,15 @@ _LATIN_LABEL_WORDS = frozenset((
     "faktur", "pajak", "briva",
     # Malay
     "akaun", "polisi", "resit", "tempahan", "invois", "bayaran",
+    # (round 21: a prepaid, loyalty or member card's number in Indonesian and Malay, as
+    # "card" excuses it in English; an identity card's label wins, see _IDENTITY_WORDS)
+    "kartu", "kad",
     # Vietnamese typed without its accents (the two-word ones below)
     "stk", *_SHORT_LABEL_WORDS))
 # Two-word labels (Vietnamese; English "e wallet"), matched on the last two words.
 _LABEL_PAIRS = frozenset((
     "tai khoan", "don hang", "hoa don", "hop dong", "khoan vay", "bien lai", "dat cho",
-    "dat phong", "thanh toan", "giao dich", "van don", "e wallet",
+    "dat phong", "thanh toan", "giao dich", "van don", "e wallet", "the cao",
     "tài khoản", "đơn hàng", "hóa đơn", "hoá đơn", "hợp đồng", "khoản vay", "biên lai",
     "đặt chỗ", "đặt phòng", "thanh toán", "giao dịch", "vận đơn"))
 # Thai (as the text is read: without its vowel marks), Japanese and Chinese label words,
@@ -831,7 +836,9 @@ _SCRIPT_LABEL_WORDS = tuple(dict.fromkeys(_prepared(w.encode()).decode() for w i
     "สินเชื่อ", "ใบแจ้งหนี้", "คำสั่งซื้อ", "ธุรกรรม", "พัสดุ", "เลขที่บิล",
     "口座", "注文", "請求", "契約", "証券番号", "保険", "ローン", "融資", "借入", "領収", "予約",
     "決済", "支払", "払込", "取引", "伝票", "追跡", "問い合わせ番号", "受付番号",
-    "订单", "訂單", "保单", "保單", "合同", "发票", "發票", "运单", "運單", "账户", "帳戶")))
+    "订单", "訂單", "保单", "保單", "合同", "发票", "發票", "运单", "運單", "账户", "帳戶",
+    # (round 21: a card's number, Thai and Japanese: a Ponta or d POINT card's is 15 digits)
+    "บัตร", "カード")))
 # Device labels (Android's getDeviceId() is the IMEI; SDKs send it as deviceId, device_id,
 # hwid, udid, android_id, device.id, X-Device-Id): under one, a 15-digit number whose Luhn
 # check digit holds is an IMEI (an IMEI's last digit is its Luhn digit; a first-generation ID
@@ -839,7 +846,12 @@ _SCRIPT_LABEL_WORDS = tuple(dict.fromkeys(_prepared(w.encode()).decode() for w i
 # ("imei", "meid" and "serial" excuse any 15-digit number: see _DEVICE_WORDS.)
 _DEVICE_LABEL_WORDS = frozenset(("device", "devices", "deviceid", "hwid", "hw", "hardware",
                                  "udid", "android", "androidid", "handset", "equipment", "esn",
-                                 "imeisv"))
+                                 "imeisv",
+                                 # (round 21: devId, terminalId, Indonesian perangkat)
+                                 "dev", "terminal", "terminals", "perangkat"))
+# (Vietnamese "thiết bị", a device, matched on the last two words; Japanese 端末 inside a token)
+_DEVICE_LABEL_PAIRS = frozenset(("thiet bi", "thiết bị"))
+_SCRIPT_DEVICE_WORDS = ("端末",)
 # (a line's end is a field's, unless the line ends with a colon: "imeis:\n  - ...")
 _LABEL_CUT = re.compile(r"[,;&|\u3001]|(?<![:\s])[ \t]*[\r\n]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -847,11 +859,64 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # as the text is read, "ロ-ン", not kebab-case's)
 _LABEL_TOKENS = re.compile(r"(?:[^\W\d_]|(?<=[^\x00-\x7f])-(?=[^\W\d_\x00-\x7f]))+|\d+")
 _LABEL_REACH = 48
+# Round 21: what else ends a label's reach, as a field's separator does: an XML element's
+# closing tag or a self-closing element ("<Account>A-1</Account><Id>" is the Id's label
+# only), the end of another attribute's value (<customer type="loan" id=...>), a number of 6
+# digits or more (the label before it is that number's: "Loan <account> <ID>"), and the end
+# of a sentence (a full stop after a word that is no abbreviation: "Paid by e-wallet. ID";
+# "Acct. No." and "No. KP" go on); and a field's separator (_LABEL_CUT) now ends the
+# round-13 words' reach too ({"order": "1", "id": ...}). Only ever cuts: a label cut short
+# excuses less.
+_LABEL_END = re.compile(
+    rb"[,;&|]|\xe3\x80[\x81\x82]|(?<![:\s])[ \t]*[\r\n]"
+    rb"|</[^<>]{0,40}>|/>|[\"']\s+(?=[^\s=\"'<>]+\s*=)|[0-9]{6,}"
+    rb"|(?<![A-Za-z])([A-Za-z]+)\.\s+")
+_ABBREVIATIONS = frozenset((
+    "no", "nos", "nr", "nbr", "num", "acct", "acc", "a", "c", "ac", "ref", "inv", "ord",
+    "txn", "trx", "pol", "tel", "dev", "bil", "rek", "sdn", "bhd", "pt", "tbk", "co", "ltd",
+    "inc", "corp", "mr", "mrs", "ms", "dr", "st", "jl", "jln", "vs", "e", "g", "i"))
 # What stands between the items of a list of numbers ('", "', ", ", "] [", a line's indent,
 # a YAML item's dash): a 15-digit number in a list has the list's label (an "imeis" array,
 # "imei_list").
-_LIST_GAP = re.compile(rb"[\s\"',;\[\]()-]{1,24}")
+_LIST_GAP = re.compile(rb"[\s\"',;/\[\]()-]{1,24}")  # (round 21: and a slash)
 _NO_LABEL, _DEVICE_LABEL, _NUMBER_LABEL = 0, 1, 2
+
+
+def _label_window(data: bytes, start: int) -> bytes:
+    """The at most _LABEL_REACH bytes before `start` that can label what stands there: those
+    after the last _LABEL_END (a few matches in 48 bytes: microseconds)."""
+    window = data[max(0, start - _LABEL_REACH):start]
+    cut = 0
+    for m in _LABEL_END.finditer(window):
+        word = m.group(1)
+        if word is None or word.lower().decode() not in _ABBREVIATIONS:
+            cut = m.end()
+    return window[cut:]
+
+
+# Round 21: a label names a list ("imeis", "deviceIds", "booking_ids", "imei_list", a JSON
+# array): only then do the numbers after the first have its label (see _fifteen_digit_label);
+# after a singular label ("Loan <account> <ID>", "IMEI <imei> <ID>") the next number is not
+# the label's.
+_LIST_FLAG = 4
+_NOT_PLURAL = frozenset(("this", "does", "goes", "yes", "plus", "minus", "status", "alias",
+                         "basis", "axis", "bias", "analysis", "thesis", "chassis"))
+_LIST_WORDS = frozenset(("list", "lists", "ids", "nos", "daftar", "senarai", "danh", "一覧",
+                         "列表", "清单"))
+
+
+def _names_a_list(window: bytes) -> bool:
+    """Whether the label text `window` names a list (see _LIST_FLAG)."""
+    if b"[" in window:
+        return True
+    text = window.decode("utf-8", "ignore")
+    # (split at camelCase, and not: "deviceIds", "IMEIs")
+    for word in _LABEL_TOKENS.findall(f"{_CAMEL.sub(' ', text)} {text}".lower()):
+        if word in _LIST_WORDS or any(w in word for w in ("一覧", "列表", "清单")) or (
+                word.isascii() and len(word) >= 4 and word[-1] == "s"
+                and word[-2:] not in ("ss", "us") and word not in _NOT_PLURAL):
+            return True
+    return False
 
 
 def _label_kind(data: bytes, start: int) -> int:
@@ -859,7 +924,7 @@ def _label_kind(data: bytes, start: int) -> int:
     _LATIN_LABEL_WORDS): another of the region's 15-digit numbers (_NUMBER_LABEL), a device's
     number (_DEVICE_LABEL: an IMEI if its Luhn digit holds), or nothing (_NO_LABEL). At most
     _LABEL_REACH bytes are read (one small decode and split: ~3 us, once per 15-digit run)."""
-    text = data[max(0, start - _LABEL_REACH):start].decode("utf-8", "ignore")
+    text = _label_window(data, start).decode("utf-8", "ignore")
     cuts = _LABEL_CUT.split(text)  # (the last field's text: a few pieces at most)
     text = cuts[-1]
     words = _LABEL_TOKENS.findall(_CAMEL.sub(" ", text).lower())
@@ -870,7 +935,10 @@ def _label_kind(data: bytes, start: int) -> int:
     if k < 0:
         return _NO_LABEL
     word = words[k]
-    if word in _DEVICE_LABEL_WORDS:
+    if word[-1:] == "s" and word[:-1] in _DEVICE_LABEL_WORDS:
+        word = word[:-1]  # (a list of them: "udids", "hwids"; round 21)
+    if word in _DEVICE_LABEL_WORDS or (k and f"{words[k - 1]} {word}" in _DEVICE_LABEL_PAIRS) \
+            or (not word.isascii() and any(w in word for w in _SCRIPT_DEVICE_WORDS)):
         return _DEVICE_LABEL
     if word in _SHORT_LABEL_WORDS:
         # (a generic word after it, passed over above, or before it)
@@ -888,21 +956,67 @@ def _fifteen_digit_label(data: bytes, start: int, carried: tuple[int, int]) -> i
     word of the round-13 list or a device word before it (_NUMBER_LABEL), its own label, or
     that of the list it goes on (`carried`: the end and label of the 15-digit number before
     it, with only a list's separators between them)."""
-    if _context(data, start, _DEVICE_WORDS) or _context(data, start, _FIFTEEN_DIGIT_WORDS):
-        return _NUMBER_LABEL
-    kind = _label_kind(data, start)
-    if kind == _NO_LABEL and carried[0] >= 0 and start - carried[0] <= 24 and \
-            _LIST_GAP.fullmatch(data, carried[0], start):
-        kind = carried[1]
-    return kind
+    # (round 21: the round-13 words too only within the label's reach, _label_window: not
+    # across a sibling's closing tag, another attribute, a sentence or a number before)
+    window = _label_window(data, start)
+    if _context(window, len(window), _DEVICE_WORDS) or _context(
+            window, len(window), _FIFTEEN_DIGIT_WORDS):
+        kind = _NUMBER_LABEL
+    else:
+        kind = _label_kind(data, start)
+    if kind == _NO_LABEL:
+        if carried[0] >= 0 and carried[1] & _LIST_FLAG and start - carried[0] <= 24 and \
+                _LIST_GAP.fullmatch(data, carried[0], start):
+            return carried[1]  # (an item of the list the label names)
+        return _NO_LABEL
+    return kind | (_LIST_FLAG if _names_a_list(window) else 0)
 
 
 def _labelled_other(kind: int, digits: str, data: bytes, start: int) -> bool:
     """Whether a 15-digit number with label `kind` is that, not a first-generation ID: a
     payment or contract number's label, or a device's and its Luhn digit holds; an ID's own
     label (_STRONG_ID_WORDS, within _ID_LABEL_REACH) wins over either."""
+    kind &= ~_LIST_FLAG
     return (kind == _NUMBER_LABEL or (kind == _DEVICE_LABEL and _luhn_ok(digits))) and \
-        not _context(data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH)
+        not _context(data, start, _STRONG_ID_WORDS, _ID_LABEL_REACH) and \
+        not _identity_label(data, start)
+
+
+# Round 21: an identity document's word ANYWHERE in the label says the number is an identity
+# number, whatever payment or contract word comes after it: the region's languages put the
+# holder's words after the identity word ("NIK Pemegang Polis", "số CMND chủ tài khoản", "No.
+# KP pemegang akaun", เลขประจำตัวผู้ถือบัญชี, 账户持有人证号, "identity_no_of_account_holder").
+# Whole words for the Latin ones (not a subscriber's or equipment's identity: an IMSI's, an
+# IMEI's); only ever keeps a number read as an ID.
+_IDENTITY_WORDS = re.compile(
+    rb"(?<![a-z])(?:nik|ktp|cmnd|cccd|kp|ic|nric|my[ _.-]?kad|my[ _.-]?kid|identitas"
+    rb"|pengenalan|passport"
+    rb"|paspor|pasport|national[ _.-]?id|tuy[ _.-]?than|can[ _.-]?cuoc|chung[ _.-]?minh"
+    rb"|(?<!subscriber[ _.-])(?<!equipment[ _.-])(?<!device[ _.-])(?<!subscriber)"
+    rb"(?<!equipment)(?<!device)identity)(?![a-z])|" + b"|".join(
+        re.escape(_prepared(v.encode())) for w in (
+            "tùy thân", "căn cước", "chứng minh", "身份", "身分", "证号", "證號", "证件",
+            "證件", "บัตรประชาชน", "เลขประจำตัว", "ประจำตัวประชาชน", "マイナンバー",
+            "本人確認", "住民")
+        for v in dict.fromkeys((w, w.lower(), w.upper(), w.capitalize(), w.title()))))
+
+
+def _identity_label(data: bytes, start: int) -> bool:
+    """Whether an identity word (_IDENTITY_WORDS) stands in the _ID_LABEL_REACH bytes before
+    `start` (keys split at camelCase: "nomorIdentitas")."""
+    window = data[max(0, start - _IDENTITY_REACH):start]
+    cut = 0
+    for m in _LABEL_END.finditer(window):  # (the number's own label only, as _label_window)
+        if m.group(1) is None or m.group(1).lower().decode() not in _ABBREVIATIONS:
+            cut = m.end()
+    window = window[cut:]
+    return _IDENTITY_WORDS.search(_CAMEL_BYTES.sub(b" ", window).lower()) is not None
+
+
+_CAMEL_BYTES = re.compile(rb"(?<=[a-z0-9])(?=[A-Z])")
+# (twice a label's reach: the identity word begins a long Thai or Vietnamese label, three
+# bytes a letter, เลขประจำตัวผู้ถือบัญชี)
+_IDENTITY_REACH = 96
 
 
 def labels_other_number(name: str) -> bool:
@@ -910,8 +1024,9 @@ def labels_other_number(name: str) -> bool:
     a first-generation ID: a device's (an IMEI, if its Luhn digit holds) or one of the
     region's payment and contract numbers (see _label_kind)."""
     data = name.encode("utf-8", "replace")[-_LABEL_REACH:]
-    return _label_kind(data, len(data)) != _NO_LABEL or _context(
-        data, len(data), _DEVICE_WORDS) or _context(data, len(data), _FIFTEEN_DIGIT_WORDS)
+    return (_label_kind(data, len(data)) != _NO_LABEL or _context(
+        data, len(data), _DEVICE_WORDS) or _context(data, len(data), _FIFTEEN_DIGIT_WORDS)) \
+        and not _identity_label(data, len(data))  # (round 21: an identity word wins)
 
 
 # Japan's corporate number (法人番号: a check digit, then 12 digits) and the invoice
@@ -3731,6 +3846,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         used = [False] * len(groups)
         sizes = [len(g) for g in groups]
         run_label: int | None = None  # (found when a 15-digit group stands alone, once a run)
+        group_spans: list[tuple[int, int]] | None = None  # (where its groups are)
         code_apart = plus and (_code_apart(groups) or _signed_amount(
             data, start, start + len(groups[0])))  # (a run starts with its first group)
         if resident_ids:
@@ -3752,7 +3868,18 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     if run_label is None:
                         run_label = _fifteen_digit_label(data, start, carried)
                         carried = (end, run_label)
-                    if _labelled_other(run_label, joined, data, start):
+                    # Round 21: a number after the first has the run's label only when the
+                    # label names a list (see _LIST_FLAG) and the number has no label of its
+                    # own ("Loan <account> <ID>": the account number before it is its label's
+                    # end, so the ID is read)
+                    label = run_label
+                    at = start
+                    if i:
+                        if group_spans is None:  # (once a run; round 21)
+                            group_spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+                        at = group_spans[i][0]
+                        label = _fifteen_digit_label(data, at, (group_spans[i - 1][1], run_label))
+                    if _labelled_other(label, joined, data, at):
                         continue
                 if len(joined) == 15 and i and _a_fraction(data, start, end, i):
                     # Round 18: the digits after a decimal point ("brightness":

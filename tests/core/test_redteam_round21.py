@@ -177,11 +177,6 @@ def test_a_first_generation_id_under_its_own_xml_element_found():
                  "</Customer>", XML) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an XML element's label is read across the previous element's closing tag: "
-    "<Account>A-1</Account><Id>ID</Id> reads 'account a 1 account id', the generic 'id' is "
-    "passed over and the sibling's 'account' (or wallet, policy, bill; a device and a Luhn "
-    "digit) excuses a first-generation ID; SOAP/XML KYC records are built of such siblings"))
 @pytest.mark.parametrize("body", [
     f"<Customer><Account>A-1</Account><Id>{FIRST_GENERATION}</Id></Customer>",
     f"<Customer><Wallet>GoPay</Wallet><Id>{FIRST_GENERATION}</Id></Customer>",
@@ -194,10 +189,6 @@ def test_xml_sibling_label_reaches_over_missed(body):
     assert found(body, XML) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an attribute of the element, or a sentence before, is read as the ID's label: "
-    "<customer type=\"loan\" id=\"ID\"/>, 'Paid by e-wallet. ID <ID>' (a full stop does not "
-    "end a label as a comma does)"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (f'<customer type="loan" id="{FIRST_GENERATION}"/>', XML),
     (f'<Applicant product="loan" no="{FIRST_GENERATION}"/>', XML),
@@ -219,10 +210,6 @@ def test_other_fields_labels_do_not_reach_over_in_json_and_lines():
         assert found(body, content_type) == {"id"}, body
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: a run of numbers after one label gives each the label: 'Loan <account> <ID>' or "
-    "'IMEI <imei> <ID with a Luhn digit>' (an OCR line, a table row pasted as text) excuses "
-    "the ID beside the labelled number"))
 @pytest.mark.parametrize("body", [
     f"Loan {ACCOUNT} {FIRST_GENERATION}",
     f"Account {ACCOUNT} {FIRST_GENERATION}",
@@ -249,11 +236,6 @@ def test_imeis_under_known_device_labels_stay_clean(label):
     assert found(j_dump({label: IMEI_35})) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE: a Luhn-valid IMEI of a 35 TAC under device labels the closed word list "
-    "does not know (deviceIdentifier, devId, dev_id, device_sn, terminalId; Indonesian "
-    "perangkat, Vietnamese thiet bi, Japanese 端末) is read as a first-generation ID: "
-    "'identifier', 'dev', 'sn' and 'terminal' stop the search, script labels are not looked for"))
 @pytest.mark.parametrize("label", ["deviceIdentifier", "devId", "dev_id", "device_sn",
                                    "terminalId", "perangkat_id", "id_perangkat", "ma_thiet_bi",
                                    "mã thiết bị", "端末ID"])
@@ -268,13 +250,6 @@ def test_identity_labels_before_a_holder_found(label):
     assert found(f"{label}: {FIRST_GENERATION}", TEXT) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: in the region's languages the holder's words follow the identity word ('NIK "
-    "Pemegang Polis', 'số CMND chủ tài khoản', 'No. KP pemegang akaun', Thai 'ID number of "
-    "the account holder', English 'identity no of account holder'): the payment or contract "
-    "word last in the label excuses the holder's first-generation ID, as a label of the "
-    "identity document (identitas, CMND, KP, NIK, เลขประจำตัว, 证号) does not win as 身份/ID "
-    "card do"))
 @pytest.mark.parametrize("label", [
     "Nomor Identitas Pemilik Rekening", "identitas_nasabah_pinjaman", "NIK Pemegang Polis",
     "số CMND chủ tài khoản", "số giấy tờ tùy thân chủ hợp đồng", "No. KP pemegang akaun",
@@ -292,11 +267,6 @@ def test_card_numbers_under_english_labels_stay_clean(label):
         assert found(j_dump({label: first_generation_shaped(rng)})) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE: the ASCII word 'card' excuses a 15-digit number (a prepaid, loyalty or "
-    "member card's), its spellings in the region's languages do not: Indonesian kartu, Malay "
-    "kad, Thai บัตร, Japanese カード (a Ponta or d POINT card number is 15 digits) read as "
-    "first-generation IDs"))
 @pytest.mark.parametrize("label", ["nomor_kartu", "noKartu", "no_kad", "nombor kad",
                                    "หมายเลขบัตร", "カード番号", "dポイントカード番号"])
 def test_card_numbers_under_other_languages_labels_false_positive(label):
@@ -898,7 +868,6 @@ def test_new_readings_bounded(body, content_type):
 # End to end
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: an XML sibling's label excuses the ID end to end")
 async def test_e2e_xml_sibling_label_id_kept_in_china(make_gateway, backends):
     gw = await make_gateway()
     body = f"<Customer><Account>A-1</Account><Id>{FIRST_GENERATION}</Id></Customer>"
