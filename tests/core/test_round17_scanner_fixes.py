@@ -48,6 +48,15 @@ def test_identity_card_label_reaches_past_a_card_word():
     assert "id" in found(f"Identity card, reverse side of the card: {FIRST_GEN}", TEXT)
 
 
+# Round 21 (POLICY, kept): an identity word anywhere in a number's label means the number is
+# an identity number and is never excused (round 21's misses: "NIK Pemegang Polis <ID>", an
+# account holder's identity read as the account), so an AmEx number after "KTP card" is read as
+# a first-generation ID: a false positive accepted for invariant 1.
+_IDENTITY_WINS = pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE (POLICY, round 21): an identity word (KTP, kartu identitas) in the label "
+    "wins over the card word; a 15-digit card number there reads as a first-generation ID"))
+
+
 @pytest.mark.parametrize(("body", "content_type"), [
     (f"Credit card {AMEX}", TEXT),
     (f"card number {AMEX}", TEXT),
@@ -56,8 +65,8 @@ def test_identity_card_label_reaches_past_a_card_word():
     (j("card_number", AMEX), JSON),
     (j("amex", AMEX), JSON),
     (j("creditCard", AMEX), JSON),
-    (f"KTP card {AMEX}", TEXT),
-    (f"kartu identitas card {AMEX}", TEXT),
+    pytest.param(f"KTP card {AMEX}", TEXT, marks=_IDENTITY_WINS),
+    pytest.param(f"kartu identitas card {AMEX}", TEXT, marks=_IDENTITY_WINS),
 ])
 def test_payment_cards_after_card_words_stay_clean(body, content_type):
     assert found(body, content_type) == set()
