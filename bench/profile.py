@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ids", action="store_true", help="bodies with an ID and a phone")
     parser.add_argument("--native", action="store_true", help="py-spy --native")
     parser.add_argument("--workers", type=int, default=1, help="serve --workers N")
+    parser.add_argument("--rate", type=int, default=400, help="py-spy samples per second")
+    parser.add_argument("--nonblocking", action="store_true",
+                        help="py-spy --nonblocking: sample without pausing the gateway (the "
+                        "default pauses it per sample, which slows it several times under load)")
+    parser.add_argument("--gil", action="store_true",
+                        help="py-spy --gil: only the thread holding the GIL (CPU, not waits)")
     args = parser.parse_args(argv)
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(pyspy).exists():
@@ -59,8 +65,11 @@ def main(argv: list[str] | None = None) -> None:
             children.append(gw)
             fmt = "speedscope" if args.out.suffix == ".json" else "flamegraph"
             spy = subprocess.Popen(
-                [pyspy, "record", "-p", str(gw.pid), "-d", str(args.seconds + 1), "-r", "400",
+                [pyspy, "record", "-p", str(gw.pid), "-d", str(args.seconds + 1),
+                 "-r", str(args.rate),
                  "-f", fmt, "-o", str(args.out), *(["--native"] if args.native else []),
+                 *(["--nonblocking"] if args.nonblocking else []),
+                 *(["--gil"] if args.gil else []),
                  *(["--subprocesses"] if args.workers > 1 else [])],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             s = measure(wrk_bin, tmp, [("gateway", gw.port)], [gw.pid], body,

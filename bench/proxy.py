@@ -9,8 +9,10 @@ connection latency, face photos uploaded as multipart forms (inspected in worker
 MB binary uploads that start with an MP4 header (they stream), and 2 processes (nginx with 2
 workers against `serve --workers 2` on one port). Printed: req/s, p50/p99, CPU microseconds per
 request (utime + stime from /proc/<pid>/stat of the measured server's process tree, and of
-the children it reaped meanwhile: the gateway's inspection jobs), RSS, and
-ratios to nginx; every response must be 2xx (a Lua `response()` hook counts the others) and
+the children it reaped meanwhile), memory (PSS: each page shared by the gateway, its
+forkserver and its inspection workers counted once in all, where a sum of RSS counted it once
+per process), and ratios to nginx; every response must be 2xx (a Lua `response()` hook counts
+the others) and
 `residency-gateway audit verify` must pass on the trail after each gateway scenario. Also the
 fsync time of the data directory (one durable append costs about that).
 
@@ -144,13 +146,24 @@ def cpu_ticks(pids: list[int]) -> int:
 
 
 def rss_kib(pids: list[int]) -> int:
+    """The memory of the process trees: the sum of their PSS (a page shared by n processes
+    counted 1/n in each: forked inspection workers share most of their pages with the
+    gateway's forkserver, and a sum of RSS counted those once per worker), or of RSS where
+    the kernel has no smaps_rollup."""
     total = 0
     for root in pids:
         for p in _tree(root):
             with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
+                try:
+                    lines = Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+                    key = "Pss:"
+                except OSError:
+                    lines = Path(f"/proc/{p}/status").read_text().splitlines()
+                    key = "VmRSS:"
+                for line in lines:
+                    if line.startswith(key):
                         total += int(line.split()[1])
+                        break
     return total
 
 
@@ -487,7 +500,7 @@ def report(scenario: Scenario, series: dict[str, Series], rounds: int) -> None:
     print(f"\n-- {scenario.name}: {scenario.conns} connection(s), medians of {rounds} "
           f"interleaved rounds")
     print(f"{'':22s}{'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'CPU us/req':>10s} "
-          f"{'RSS MiB':>8s} {'peak':>6s} {'x nginx':>8s} {'CPU x nginx':>11s}")
+          f"{'PSS MiB':>8s} {'peak':>6s} {'x nginx':>8s} {'CPU x nginx':>11s}")
     for name, s in series.items():
         rps, cpu = s.median("rps"), s.median("cpu_us")
         ratio = f"{rps / base.median('rps'):8.3f}" if base else "       -"
@@ -597,7 +610,7 @@ def run_scenario(args: argparse.Namespace, wrk_bin: str, tmp: Path, sc: Scenario
     if sc.path == "/upload":
         gw = series["gateway (file trail)"]
         growth = (gw.median("peak_rss_mib") - gw.median("rss_mib")) / sc.conns
-        print("gateway RSS growth under load (peak minus idle) per concurrent upload: "
+        print("gateway memory (PSS) growth under load (peak minus idle) per concurrent upload: "
               f"{growth:.2f} MiB")
     print("trail verified: " + " | ".join(verdicts))
 

@@ -3805,8 +3805,21 @@ MAX_PATCH_TOKENS = 20_000  # the tokens of their paths, all together
 MAX_JSON_RECORDS = 4096  # binary records read in one JSON document; more: too complex
 MAX_JSON_RECORD_NODES = 200_000  # objects and arrays walked for them; more: too complex
 # (only a document that may hold one is walked: a Kafka REST type, or these words)
-_RECORD_MARKS = re.compile(rb'(?i:avro|proto|"binary"|"messageid"|"message_id"|"subscription")'
-                           rb'|"AAA[A-D]')
+# (the words any case, as ASCII folds: a search of `data.lower()` for each is ~20 times
+# faster than one case-insensitive alternation, which the regex engine tries at every byte)
+_RECORD_WORDS = (b"avro", b"proto", b'"binary"', b'"messageid"', b'"message_id"',
+                 b'"subscription"')
+_RECORD_AAA = re.compile(rb'"AAA[A-D]')
+
+
+def _record_marked(data: bytes) -> bool:
+    """Whether a JSON document may carry base64 protobuf/Avro records (Kafka REST, Pub/Sub)."""
+    if b'"AAA' in data and _RECORD_AAA.search(data):
+        return True
+    low = data.lower()
+    return any(word in low for word in _RECORD_WORDS)
+
+
 _KAFKA_REST = re.compile(r"application/vnd\.kafka\.(binary|avro|protobuf|jsonschema|json)\.v\d")
 _FORMAT_KEYS = ("value_format", "key_format", "format", "embedded_format", "valueFormat",
                 "keyFormat", "embeddedFormat", "schemaType", "schema_type", "serializer",
@@ -4719,7 +4732,7 @@ class _Inspection:
     def _json_readings(self, label: str, data: bytes, tree: Any, content_type: str = ""
                        ) -> None:
         """The readings of a JSON document's structure (its text is read by add_text)."""
-        if _KAFKA_REST.match(content_type) or _RECORD_MARKS.search(data):
+        if _KAFKA_REST.match(content_type) or _record_marked(data):
             records = tree if tree is not None else _lenient_json(data)  # (orjson refused it)
             for n, (formats, raw) in enumerate(json_binary_records(records, content_type)):
                 self._binary_record(f"{label}/record[{n}]", raw, formats)
