@@ -2670,8 +2670,9 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 # is an ordinary body).
                 raw = bytes.fromhex(token.decode("ascii"))
                 if binary_signature(raw[:SIGNATURE_BYTES]) is None and (
-                        _could_be_text(raw) or _cjk_text(raw[:MAX_CJK_SNIFF])
-                        or _is_der(raw)):  # (a certificate in hex: round 16)
+                        _digits_hex_text(raw) if token.isdigit() else (
+                            _could_be_text(raw) or _cjk_text(raw[:MAX_CJK_SNIFF])
+                            or _is_der(raw))):  # (a certificate in hex: round 16)
                     one_more()
                     yield raw
                     continue
@@ -2802,6 +2803,24 @@ def _wraps_token(raw: bytes) -> bool:
     """Whether decoded `raw` is itself a base64 (or base32, hex) token of 15 characters or
     more: a layer of an encoding in an encoding."""
     return _TOKEN_TEXT.fullmatch(raw.strip()) is not None
+
+
+_SJIS_DIGITS = re.compile(rb"\x82[\x50-\x58]")
+
+
+def _digits_hex_text(raw: bytes) -> bool:
+    """Whether `raw`, decoded from a hex token of digits alone, is worth reading. Its bytes are
+    0x00-0x99 with no nibble over 9: hex of text in that alphabet (ASCII digits, space,
+    "ID", pinyin "yi wu ba", ...) is printable ASCII; UTF-16 of it has a zero every other
+    byte; Shift_JIS fullwidth digits (0x82 0x50-0x58) and DER are the rest. What every other
+    list of numbers decodes to, random bytes of that alphabet, is not read: a text file of
+    8,000 18-digit order numbers (wrapped lines of one width join into one token) decoded to
+    36 KB of such bytes, read in every charset and escape: 10 s, or a refusal (too many
+    encoding layers), for a plain list. Hex of a GBK/Big5/UTF-8 CJK text always has a letter
+    (its bytes are 0xA1 and over), so it is no digit-only token."""
+    return _ascii_text(raw) or _is_der(raw) or _archive(raw) or (
+        raw[1::2].count(0) * 4 >= len(raw) or raw[0::2].count(0) * 4 >= len(raw)) or (
+        len(_SJIS_DIGITS.findall(raw[:4096])) * 8 >= min(len(raw), 4096))
 
 
 def _ascii_text(raw: bytes) -> bool:

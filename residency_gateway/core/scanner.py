@@ -1110,11 +1110,10 @@ def _in_hex_id(data: bytes, start: int, end: int) -> bool:
     return len(data[lo:hi].translate(None, b"0123456789")) >= 3
 
 
-def _a_fraction(data: bytes, start: int, end: int, i: int) -> bool:
-    """Whether group `i` of the run [start, end) is the fraction of a decimal number: a
+def _a_fraction(data: bytes, spans: list[tuple[int, int]], i: int) -> bool:
+    """Whether group `i` of a run (its groups' `spans`) is the fraction of a decimal number: a
     decimal point between it and a group of digits alone before it, and no more groups
     after it (a dotted mobile or date goes on: "139.1234.5678")."""
-    spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
     if i >= len(spans) or i != len(spans) - 1:
         return False
     lo = spans[i][0]
@@ -3881,7 +3880,9 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                         label = _fifteen_digit_label(data, at, (group_spans[i - 1][1], run_label))
                     if _labelled_other(label, joined, data, at):
                         continue
-                if len(joined) == 15 and i and _a_fraction(data, start, end, i):
+                if len(joined) == 15 and i and _a_fraction(data, group_spans or (group_spans := [
+                        m.span() for m in _GROUPS.finditer(data, start, end)]), i):
+                    # (the spans once a run: a run of thousands of numbers took ~8 s, quadratic)
                     # Round 18: the digits after a decimal point ("brightness":
                     # 22.646366050515294; a face embedding's floats have 15-17) are no
                     # first-generation ID: 8 in 20 random 512-float embeddings were read
