@@ -2818,7 +2818,7 @@ def _digits_hex_text(raw: bytes) -> bool:
     36 KB of such bytes, read in every charset and escape: 10 s, or a refusal (too many
     encoding layers), for a plain list. Hex of a GBK/Big5/UTF-8 CJK text always has a letter
     (its bytes are 0xA1 and over), so it is no digit-only token."""
-    return _ascii_text(raw) or _is_der(raw) or _archive(raw) or (
+    return _ascii_text(raw) or _is_der(raw) or bool(_archive(raw)) or (
         raw[1::2].count(0) * 4 >= len(raw) or raw[0::2].count(0) * 4 >= len(raw)) or (
         len(_SJIS_DIGITS.findall(raw[:4096])) * 8 >= min(len(raw), 4096))
 
