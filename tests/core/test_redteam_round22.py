@@ -67,6 +67,22 @@ Found (strict xfails):
   x 100k (300 KB) ~3.5 s, a 600 KB one refused 422 only after ~5 s; the same digits as plain
   text cost ~0.2 s.
 
+End to end through a real gateway (a Singapore client): a Dubbo Hessian 2 call with the
+mobile in an int64 reaches the sg upstream; a Singapore CSV row (HDB postal code, date of
+birth, a card's last four) is pinned to cn.
+
+Also tried and held (not pinned here): a THeader frame with a TJSON payload; TOML, JSON5, .env,
+C and Python string continuations; digits reversed under RLO, <bdo dir=rtl> and CSS
+bidi-override; double percent-encoding; 4-4-4-4-2 and other groupings of an ID and a mobile;
+multipart preamble, epilogue, LF-only lines, transport padding, folded part headers, part
+Content-Encoding, MTOM/XOP with a UTF-16 binary part; lone surrogates, big integers, 1e400 and
+1000-deep arrays in JSON; XHTML with &nbsp; and an external DTD; XML declared TIS-620, GBK,
+GB2312, Shift_JIS, EUC-KR, Big5; Excel's UTF-16 "Unicode text" TSV, "sep=;" CSV; ID3 v2/v1,
+WAV INFO, FLAC and WebM metadata in the head; 20k-member zips, 5k-member tars, 30-deep zips
+and gzips (refused, fast). Noted, not pinned: a masked Indonesian NIK whose last digit is
+masked ("110101450305000*", a woman born 2005: DD+40) reads as a first-generation ID even
+under "nik"; JSON with a trailing NUL byte is refused 400 (Jackson reads the first value).
+
 What holds is pinned by ordinary tests; what is missed or wrongly read is a strict xfail whose
 reason says why it matters. Nothing here changes the gateway.
 """
@@ -92,6 +108,7 @@ from residency_gateway.core.payload import inspect_body
 from residency_gateway.regionmap.schema import PayloadInspection
 from tests.core.test_redteam_round6 import KEY, TODAY
 from tests.core.test_redteam_round19 import ID, JSON, MOBILE
+from tests.helpers import ADDR
 
 OPTIONS = options(PayloadInspection())
 TEXT = "text/plain"
@@ -596,3 +613,31 @@ def test_rtf_digit_groups_bounded(group):
     result = scan(body, RTF)
     assert time.process_time() - start < 0.5
     assert result.error is None and kinds(result) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# End to end (a Singapore client)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS end to end: a Dubbo Hessian 2 call whose int64 is a mainland mobile, from a "
+    "Singapore client, is forwarded to the sg upstream"))
+async def test_e2e_hessian_mobile_kept_in_china(make_gateway, backends):
+    gw = await make_gateway()
+    status, _, reply = await gw.post(
+        xff=ADDR["SG"], data=b"H\x02\x00RL" + struct.pack(">q", MOBILE_INT),
+        headers={"Content-Type": "x-application/hessian"})
+    assert status != 200 or reply["region"] == "cn"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE end to end: a Singapore customer export (a CSV row of HDB postal code, "
+    "date of birth and a card's last four digits) from a Singapore client is pinned to cn"))
+async def test_e2e_singapore_csv_row_goes_overseas(make_gateway, backends):
+    gw = await make_gateway()
+    area, date = HDB_ROWS[0]
+    body = f"name,postal_code,dob,card_last4\nTan Ah Kow,{area},{date},{last4(area, date)}\n"
+    status, _, reply = await gw.post(xff=ADDR["SG"], data=body.encode(),
+                                     headers={"Content-Type": CSV})
+    assert status == 200, reply
+    assert reply["region"] == "sg"
