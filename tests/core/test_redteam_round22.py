@@ -38,10 +38,10 @@ Found (strict xfails):
 - MISS: text, gzip or a PDF after a TIFF of more than a few KB (IFD first or last, II or
   MM): the trailer is not read although the note says "what follows the image read" (round
   21's note); a zip there is found (from its central directory at the end).
-- MISS: binary-to-text encodings other than base64/hex/quoted-printable/ASCII base32:
-  base32 of UTF-8 text with Chinese, base32hex, base85 (git/Python), Ascii85 (Adobe <~ ~>),
-  uuencode (a JSON value, a begin/end block in a mail body; as a part's
-  Content-Transfer-Encoding x-uuencode it is read).
+- MISS: binary-to-text encodings beyond base64/hex/quoted-printable/base32 of ASCII: base32
+  of UTF-8 text with Chinese, base32hex, uuencode (a JSON value, a begin/end block in a mail
+  body; as a part's Content-Transfer-Encoding x-uuencode it is read). (Base85/Ascii85 are
+  round 13's known strict xfail, not repeated.)
 - MISS: round 13's payment words (account, order, transaction, invoice, awb, rekening, 口座,
   注文, 請求) excuse a first-generation ID from anywhere in its label: a person's word after
   them ("account_holder_id", "order_customer_id", "invoice_buyer_id", "pemilik rekening
@@ -430,20 +430,17 @@ def test_binary_to_text_encodings_found(value):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "MISS: base32 of UTF-8 text with Chinese, base32hex, base85, Ascii85 and uuencode are "
-    "not decoded (base64, hex, quoted-printable and base32 of ASCII are): the ID leaves China"))
+    "MISS: base32 of UTF-8 text with Chinese, base32hex and uuencode (a JSON value, a "
+    "begin/end block in a mail body) are not decoded (base64, hex, quoted-printable, base32 "
+    "of ASCII and a part whose Content-Transfer-Encoding is x-uuencode are): the ID leaves "
+    "China (base85 is round 13's known case)"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j({"doc": base64.b32encode(("姓名 张伟 身份证 " + ID).encode()).decode()}), JSON),
     (j({"doc": base64.b32hexencode(("idcard: " + ID).encode()).decode()}), JSON),
-    (j({"doc": base64.b85encode(json.dumps({"idcard": ID}).encode()).decode()}), JSON),
-    (j({"doc": base64.b85encode(ID.encode()).decode()}), JSON),
-    ("data <~" + base64.a85encode(("ID " + ID).encode()).decode() + "~>", TEXT),
-    (j({"doc": base64.a85encode(ID.encode(), adobe=True).decode()}), JSON),
     (j({"doc": binascii.b2a_uu(("ID " + ID).encode()).decode()}), JSON),
     ("From: a@example.com\r\nSubject: KYC\r\n\r\nsee attached\r\nbegin 644 id.txt\n"
      + binascii.b2a_uu(("ID " + ID).encode()).decode() + "`\nend\n", "message/rfc822"),
-], ids=["base32-chinese", "base32hex", "base85-json", "base85", "ascii85-text",
-        "ascii85-adobe", "uuencode", "uuencode-block-in-mail"])
+], ids=["base32-chinese", "base32hex", "uuencode", "uuencode-block-in-mail"])
 def test_other_binary_to_text_encodings_missed(body, content_type):
     assert found(body, content_type) == {"id"}
 
