@@ -61,8 +61,10 @@ Found (strict xfails):
 - FALSE POSITIVE: a Singapore HDB postal code (3101NN in Toa Payoh is Shanghai's 3101NN
   districts), a date of birth YYYYMMDD and a 4-digit field side by side in a CSV/TSV row, a
   JSON array row (strings or numbers) or an element's attributes are joined into an
-  18-digit ID (one row in eleven passes the check); named JSON fields, form fields and XML
-  elements are kept apart.
+  18-digit ID (one row in eleven passes the check; only the area's province is checked, so
+  "322945" passes): 2-3% of seeded random single-row Singapore customer CSVs (9 of 300 with
+  seed 22, 14 of 600 with seed 7), 43% of 20-row exports (86 of 200); named JSON fields, form fields and
+  XML elements are kept apart.
 - BOUNDS: RTF of one-digit groups costs ~35 us a group: {1} x 50k (150 KB) ~1.7 s of CPU,
   x 100k (300 KB) ~3.5 s, a 600 KB one refused 422 only after ~5 s; the same digits as plain
   text cost ~0.2 s.
@@ -96,6 +98,7 @@ import io
 import json
 import pickle
 import quopri
+import random
 import struct
 import time
 import zipfile
@@ -580,6 +583,24 @@ def test_postal_date_digits_side_by_side_false_positive(container, area, date):
                       XML),
     }[container]
     assert found(body, content_type) == set()
+
+
+def singapore_customer_rows(seed: int, count: int) -> list[str]:
+    """Seeded single-row CSV exports: name, a postal code of Singapore's sectors 01-82, a
+    date of birth 1950-2005, a card's last four digits."""
+    rng = random.Random(seed)
+    return [f"name,postal_code,dob,card_last4\nTan Ah Kow,{rng.randrange(1, 83):02d}"
+            f"{rng.randrange(10000):04d},{rng.randrange(1950, 2006)}{rng.randrange(1, 13):02d}"
+            f"{rng.randrange(1, 29):02d},{rng.randrange(10000):04d}\n" for _ in range(count)]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE POSITIVE rate: 9 of 300 (3%) seeded single-row Singapore customer CSVs (postal code, "
+    "date of birth, last four) are read as holding a mainland ID (only the area's province "
+    "is checked: '322945' passes), 43% of 20-row exports"))
+def test_singapore_customer_csv_rows_false_positive_rate():
+    flagged = [row for row in singapore_customer_rows(22, 300) if found(row, CSV)]
+    assert flagged == []
 
 
 # ---------------------------------------------------------------------------------------------
