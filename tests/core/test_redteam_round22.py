@@ -51,6 +51,10 @@ Found (strict xfails):
   (APIC), a WAV LIST/INFO chunk after the samples, a FLAC Vorbis comment after a PADDING or
   PICTURE block, WebM Tags after the clusters (MP4 is round 21's known case); in the head,
   and ID3v1 at the tail, they are read.
+- MISS: a media signature alone makes a body media: a JPEG SOI + APP0 then no further
+  segment, a GIF header, a PNG signature, a WAV/Ogg/WebM header, then zeros or garbage and
+  text past the first few KB (declared as the image or as octet-stream): neither read nor
+  refused as a malformed image (a hostile client's prefix; text right behind it is read).
 - MISS: integers in binary serializations the gateway does not know, declared by their
   types: Smile, Amazon Ion binary, UBJSON, Cap'n Proto, FlatBuffers, Hessian 2 (Dubbo's
   default serialization), Java serialization, Python pickle: forwarded as inspected text
@@ -411,6 +415,39 @@ def test_audio_and_webm_metadata_in_the_head_found(body, content_type):
         "flac-after-picture", "webm-tags-at-end"])
 def test_audio_and_webm_metadata_past_4k_missed(body, content_type):
     assert found(body, content_type) == {"id"}
+
+
+JFIF_APP0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"\xff\xd8" + JFIF_APP0 + b"\xaa" * 1000 + SPOKEN, "image/jpeg"),
+    (b"\xff\xd8" + JFIF_APP0 + b"A" * 50000 + SPOKEN, "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n" + b"\xaa" * 1000 + SPOKEN, "image/png"),
+], ids=["jpeg-1k-garbage", "jpeg-50k-letters", "png-1k-garbage"])
+def test_text_behind_a_bare_signature_found(body, content_type):
+    assert found(body, content_type) == {"id"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: a media signature alone makes a body media: a JPEG SOI and APP0 then no further "
+    "segment, a GIF header or a PNG signature then no blocks or chunks, WAV/Ogg/WebM "
+    "headers then garbage; text past the first few KB of such a body (declared as the "
+    "image or as octet-stream) is neither read nor refused as a malformed image"))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"\xff\xd8" + JFIF_APP0 + bytes(5000) + SPOKEN, "image/jpeg"),
+    (b"\xff\xd8" + JFIF_APP0 + b"\xaa" * 50000 + SPOKEN, "image/jpeg"),
+    (b"\xff\xd8" + JFIF_APP0 + bytes(50000) + SPOKEN, "application/octet-stream"),
+    (b"GIF89a" + struct.pack("<HH", 1, 1) + b"\0\0\0" + b"\xaa" * 20000 + SPOKEN, "image/gif"),
+    (b"\x89PNG\r\n\x1a\n" + b"\xaa" * 20000 + SPOKEN, "image/png"),
+    (b"RIFF\0\0\0\0WAVE" + bytes(20000) + SPOKEN, "audio/wav"),
+    (b"OggS" + bytes(20000) + SPOKEN, "audio/ogg"),
+    (b"\x1aE\xdf\xa3" + bytes(10000) + SPOKEN, "application/octet-stream"),
+], ids=["jpeg-zeros", "jpeg-garbage", "jpeg-as-octet-stream", "gif", "png", "wav", "ogg",
+        "webm-as-octet-stream"])
+def test_text_behind_a_bare_signature_missed(body, content_type):
+    result = scan(body, content_type)
+    assert result.error is not None or kinds(result) == {"id"}, result.note
 
 
 # ---------------------------------------------------------------------------------------------
