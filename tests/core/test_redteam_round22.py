@@ -52,9 +52,11 @@ Found (strict xfails):
   PICTURE block, WebM Tags after the clusters (MP4 is round 21's known case); in the head,
   and ID3v1 at the tail, they are read.
 - MISS: a media signature alone makes a body media: a JPEG SOI + APP0 then no further
-  segment, a GIF header, a PNG signature, a WAV/Ogg/WebM header, then zeros or garbage and
-  text past the first few KB (declared as the image or as octet-stream): neither read nor
-  refused as a malformed image (a hostile client's prefix; text right behind it is read).
+  segment, a GIF header, a PNG signature, a TIFF/JPEG 2000/WAV/Ogg/FLAC/WebM header, then
+  zeros or garbage and text past the first few KB (declared as the image or as
+  octet-stream): neither read nor refused as a malformed image (a hostile client's prefix;
+  text right behind it is read; behind PDF, gzip, BMP, ICO, WOFF, SQLite, HEIC, AVIF, WebP,
+  PSD, DICOM or an MPEG audio frame header it is read, a broken zip is refused).
 - MISS: integers in binary serializations the gateway does not know, declared by their
   types: Smile, Amazon Ion binary, UBJSON, Cap'n Proto, FlatBuffers, Hessian 2 (Dubbo's
   default serialization), Java serialization, Python pickle: forwarded as inspected text
@@ -431,8 +433,8 @@ def test_text_behind_a_bare_signature_found(body, content_type):
 
 @pytest.mark.xfail(strict=True, reason=(
     "MISS: a media signature alone makes a body media: a JPEG SOI and APP0 then no further "
-    "segment, a GIF header or a PNG signature then no blocks or chunks, WAV/Ogg/WebM "
-    "headers then garbage; text past the first few KB of such a body (declared as the "
+    "segment, a GIF header or a PNG signature then no blocks or chunks, TIFF/JPEG 2000/"
+    "WAV/Ogg/FLAC/WebM headers then garbage; text past the first few KB of such a body (declared as the "
     "image or as octet-stream) is neither read nor refused as a malformed image"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (b"\xff\xd8" + JFIF_APP0 + bytes(5000) + SPOKEN, "image/jpeg"),
@@ -443,8 +445,11 @@ def test_text_behind_a_bare_signature_found(body, content_type):
     (b"RIFF\0\0\0\0WAVE" + bytes(20000) + SPOKEN, "audio/wav"),
     (b"OggS" + bytes(20000) + SPOKEN, "audio/ogg"),
     (b"\x1aE\xdf\xa3" + bytes(10000) + SPOKEN, "application/octet-stream"),
+    (b"II*\x00\x08\x00\x00\x00" + b"\xaa" * 20000 + SPOKEN, "image/tiff"),
+    (b"fLaC" + b"\xaa" * 20000 + SPOKEN, "application/octet-stream"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n" + b"\xaa" * 20000 + SPOKEN, "image/jp2"),
 ], ids=["jpeg-zeros", "jpeg-garbage", "jpeg-as-octet-stream", "gif", "png", "wav", "ogg",
-        "webm-as-octet-stream"])
+        "webm-as-octet-stream", "tiff", "flac-as-octet-stream", "jpeg2000"])
 def test_text_behind_a_bare_signature_missed(body, content_type):
     result = scan(body, content_type)
     assert result.error is not None or kinds(result) == {"id"}, result.note
