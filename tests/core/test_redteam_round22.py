@@ -27,9 +27,11 @@ Found (strict xfails):
 - MISS: identity words the closed list (_IDENTITY_WORDS) lacks, before a payment word
   (the round-21 class, its next spellings): NIK and KTP spelled out ("Nomor Induk
   Kependudukan", "Kartu Tanda Penduduk"), Vietnam's personal identification number ("số
-  định danh cá nhân", with and without accents), a passport ("hộ chiếu", 护照), Japan's
-  individual number by its legal name (個人番号), "personal_id", Indonesia's SIM (driving
-  licence): the payment word after them excuses the holder's first-generation ID.
+  định danh cá nhân", with and without accents), a passport ("hộ chiếu", 护照, 旅券,
+  パスポート, หนังสือเดินทาง), a driving licence (Indonesia's SIM, ใบขับขี่), Japan's
+  individual number by its legal name (個人番号), a mainland residence permit or household
+  register (居住证, 户口: both show the ID number), KITAS, KK, "personal_id": the payment word
+  after them excuses the holder's first-generation ID.
 - FALSE POSITIVE: the payment words' abbreviations (A/C, Pmt., Pymt, Rcpt, Bkg, Resv, Ctr.,
   Inv., Trk, Pol., "Số TK", "Số HĐ", บ/ช, "เลขที่ บช.", Biller Code, Cust Ref) do not excuse
   a 15-digit account or bill number that reads as a first-generation ID; the words spelled out do.
@@ -213,6 +215,9 @@ def test_identity_words_before_a_payment_word_found(label):
     "Kartu Tanda Penduduk pemegang rekening", "số định danh cá nhân chủ tài khoản",
     "so dinh danh ca nhan chu tai khoan", "hộ chiếu chủ tài khoản", "口座名義人の個人番号",
     "护照号码 账户", "personal_id_of_account_holder", "SIM pemegang rekening",
+    "หนังสือเดินทางผู้ถือบัญชี", "ใบขับขี่ผู้ถือบัญชี", "旅券番号 口座", "パスポート番号 口座",
+    "居住证 账户", "户口 账户", "KITAS pemegang rekening", "nomor_kk_pemegang_rekening",
+    "số hộ chiếu chủ tài khoản",
 ])
 def test_identity_words_outside_the_list_missed(label):
     assert found(j({label: FIRST_GENERATION})) == {"id"}
