@@ -24,6 +24,11 @@ escapes and %u escapes, 40k encoded-words, zero-width joined and fullwidth digit
 100k <br>-joined digits all within ~1.5 s of CPU each.
 
 Found (strict xfails):
+- MISS: an ID streamed or typed piece by piece: a JSON array of objects each holding one
+  piece ({"content": "110101"}, streaming {"delta": {"content": ...}}), Server-Sent Events
+  data lines (the spec joins them) and chat-completion chunks, a behavioural SDK's keystroke
+  events ({"key": "1", "t": ...}, [key, time] pairs); a bare array of the pieces and NDJSON
+  lines are joined (round 18's OCR char objects with boxes are the nearest known case).
 - MISS: identity words the closed list (_IDENTITY_WORDS) lacks, before a payment word
   (the round-21 class, its next spellings): NIK and KTP spelled out ("Nomor Induk
   Kependudukan", "Kartu Tanda Penduduk"), Vietnam's personal identification number ("số
@@ -191,6 +196,43 @@ X_ID = next(f"11010119900307{s:03d}" for s in range(100, 1000)
 @pytest.mark.parametrize("x", ["X", "x", "Ｘ", "Х", "х", "Χ", "χ", "×", "Ⅹ", "ⅹ", "𝐗", "ꓫ"])
 def test_check_character_confusables_found(x):
     assert found(j({"ocr": f"公民身份号码 {X_ID}{x}"})) == {"id"}
+
+
+GROUPS = ["110101", "19900307", "1233"]
+QUADS = ["1101", "0119", "9003", "0712", "33"]
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j(QUADS), JSON),
+    (j(list(ID)), JSON),
+    ("\n".join(j({"chunk": p}) for p in QUADS) + "\n", "application/x-ndjson"),
+], ids=["array-of-quads", "array-of-chars", "ndjson-lines"])
+def test_an_id_in_pieces_found(body, content_type):
+    assert found(body, content_type) == {"id"}
+
+
+def chat_chunk(piece: str) -> str:
+    return "data: " + j({"id": "chatcmpl-1", "object": "chat.completion.chunk",
+                         "choices": [{"index": 0, "delta": {"content": piece}}]}) + "\n\n"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MISS: an ID streamed or typed piece by piece: an array of objects each holding one "
+    "piece (streaming deltas, {'content': ...}), Server-Sent Events data lines (the spec "
+    "joins them) and chat-completion chunks, a behavioural SDK's keystroke events (key and "
+    "time); a bare array of the pieces and NDJSON lines are joined"))
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j([{"content": p} for p in GROUPS]), JSON),
+    (j([{"delta": {"content": p}} for p in QUADS]), JSON),
+    ("".join(f"data: {p}\n" for p in GROUPS) + "\n", "text/event-stream"),
+    ("".join(chat_chunk(p) for p in QUADS) + "data: [DONE]\n\n", "text/event-stream"),
+    (j({"events": [{"type": "keydown", "key": c} for c in ID]}), JSON),
+    (j({"events": [{"key": c, "t": 1733023557000 + 120 * i} for i, c in enumerate(ID)]}), JSON),
+    (j({"k": [[c, 120 + i] for i, c in enumerate(ID)]}), JSON),
+], ids=["objects-of-groups", "deltas-of-quads", "sse-data-lines", "sse-chat-chunks",
+        "keydown-events", "key-and-time-events", "key-time-pairs"])
+def test_an_id_in_pieces_missed(body, content_type):
+    assert found(body, content_type) == {"id"}
 
 
 # ---------------------------------------------------------------------------------------------
