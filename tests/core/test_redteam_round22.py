@@ -75,9 +75,9 @@ Found (strict xfails):
   districts), a date of birth YYYYMMDD and a 4-digit field side by side in a CSV/TSV row, a
   JSON array row (strings or numbers) or an element's attributes are joined into an
   18-digit ID (one row in eleven passes the check; only the area's province is checked, so
-  "322945" passes): 2-3% of seeded random single-row Singapore customer CSVs (9 of 300 with
-  seed 22, 14 of 600 with seed 7), 43% of 20-row exports (86 of 200); named JSON fields, form fields and
-  XML elements are kept apart.
+  "322945" passes): 2-3% of seeded random single-row Singapore customer CSVs (9 of 300
+  with seed 22, 14 of 600 with seed 7), 43% of 20-row exports (86 of 200); named JSON
+  fields, form fields and XML elements are kept apart.
 - BOUNDS: RTF of one-digit groups costs ~35 us a group: {1} x 50k (150 KB) ~1.7 s of CPU,
   x 100k (300 KB) ~3.5 s, a 600 KB one refused 422 only after ~5 s; the same digits as plain
   text cost ~0.2 s.
@@ -94,7 +94,10 @@ Content-Encoding, MTOM/XOP with a UTF-16 binary part; lone surrogates, big integ
 1000-deep arrays in JSON; XHTML with &nbsp; and an external DTD; XML declared TIS-620, GBK,
 GB2312, Shift_JIS, EUC-KR, Big5; Excel's UTF-16 "Unicode text" TSV, "sep=;" CSV; ID3 v2/v1,
 WAV INFO, FLAC and WebM metadata in the head; 20k-member zips, 5k-member tars, 30-deep zips
-and gzips (refused, fast). Noted, not pinned: a masked Indonesian NIK whose last digit is
+and gzips (refused, fast); false positives: random base64 (8 B to 512 B), base64url, base32,
+hex hashes and UUIDs (0 of 10,500 bodies), IDR/VND/THB amounts of 13-19 billion written with
+separators (as bare integers under an amount word they are round 15's known case). Noted,
+not pinned: a masked Indonesian NIK whose last digit is
 masked ("110101450305000*", a woman born 2005: DD+40) reads as a first-generation ID even
 under "nik"; JSON with a trailing NUL byte is refused 400 (Jackson reads the first value).
 
