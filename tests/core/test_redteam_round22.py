@@ -484,8 +484,9 @@ def test_text_behind_a_bare_signature_found(body, content_type):
 @pytest.mark.xfail(strict=True, reason=(
     "MISS: a media signature alone makes a body media: a JPEG SOI and APP0 then no further "
     "segment, a GIF header or a PNG signature then no blocks or chunks, TIFF/JPEG 2000/"
-    "WAV/Ogg/FLAC/WebM headers then garbage; text past the first few KB of such a body (declared as the "
-    "image or as octet-stream) is neither read nor refused as a malformed image"))
+    "WAV/Ogg/FLAC/WebM headers then garbage; text past the first few KB of such a body "
+    "(declared as the image or as octet-stream) is neither read nor refused as a malformed "
+    "image"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (b"\xff\xd8" + JFIF_APP0 + bytes(5000) + SPOKEN, "image/jpeg"),
     (b"\xff\xd8" + JFIF_APP0 + b"\xaa" * 50000 + SPOKEN, "image/jpeg"),
