@@ -26,14 +26,13 @@ from tests.faults.harness import (
     trail_records,
     write_map_for,
 )
-from tests.faults.test_badday_round9 import tiny_tmpfs
 from tests.faults.test_badday_round10 import verify_store
 from tests.faults.test_badday_round12 import (
     alive,
     as_results,
     assert_problems,
-    send,
     segment_files,
+    send,
 )
 
 PROBLEM = "application/problem+json"
@@ -456,3 +455,221 @@ async def test_wall_clock_jumped_ahead_never_purges_records_written_minutes_ago(
         errors, records = await trail_records(tmp_path / "data")
         lost = {g[2] for g in first} - records_by_decision(records)
         assert not lost, f"{len(lost)} decisions written minutes ago were purged: {purged}"
+
+
+# --- the data dir read-only ----------------------------------------------------------------
+
+@contextlib.contextmanager
+def read_only_bind(where: Path):
+    """`where` covered by a read-only bind mount of itself: what a remount read-only does to
+    every path lookup (new opens, creates, renames: EROFS), while descriptors opened before
+    keep writing (a plain `remount,ro` with files open for writing is refused, EBUSY)."""
+    subprocess.run(["mount", "--bind", str(where), str(where)], check=True, timeout=10)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(where)], check=True, timeout=10)
+        yield where
+    finally:
+        for _ in range(50):
+            if subprocess.run(["umount", str(where)], timeout=10,
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            subprocess.run(["umount", "-l", str(where)], timeout=10, check=False)
+
+
+async def test_data_dir_read_only_at_start_is_one_clear_line(tmp_path, geo_db, upstreams,
+                                                             procs):
+    """The data dir's file system comes back read-only after a reboot (fsck found errors,
+    errors=remount-ro). The gateway refuses to start within a bound, with one line naming
+    the directory and EROFS; no traceback; nothing is forwarded."""
+    async with asyncio.timeout(60):
+        map_path = write_map_for(tmp_path, upstreams)
+        await run_then_stop(procs(tmp_path, map_path, geo_db), 4)
+        seen = len(upstreams.seen)
+        with read_only_bind(tmp_path / "data"):
+            gw = procs(tmp_path, map_path, geo_db)
+            gw.spawn()
+            code = await gw.wait_exit(30)
+        tail = gw.log_tail()
+        print("ro start", code, tail[-1200:])
+        assert code != 0
+        assert "Traceback" not in tail, tail
+        assert "read-only" in tail.lower() or "EROFS" in tail, tail
+        assert len(upstreams.seen) == seen
+
+
+async def test_data_dir_turned_read_only_under_load(tmp_path, geo_db, upstreams, procs):
+    """Under mixed load the data dir becomes read-only for every new open (the segment's
+    descriptor still writes; checkpoints, rotation, policy and key files fail with EROFS).
+    Nothing is forwarded without its durable record, errors are problem+json, the process
+    stays up; writable again, it serves and the trail verifies."""
+    env = {"RG_AUDIT_CHECKPOINT_EVERY": "4", "RG_AUDIT_SEGMENT_MAX_BYTES": "8192"}
+    async with asyncio.timeout(90):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                      env=env).start()
+        warm = await load(gw.url, total=10, concurrency=2)
+        with read_only_bind(gw.data_dir):
+            during = await load(gw.url, total=60, concurrency=4, timeout_s=10)
+            probes = [await send(gw.url, SG_HEADERS) for _ in range(2)]
+            probes += [await send(gw.url, CN_HEADERS) for _ in range(2)]
+            assert alive(gw), gw.log_tail()
+        print("ro load", {s: [r.status for r in during].count(s) for s in
+                          {r.status for r in during}}, [p[0] for p in probes])
+        assert_problems(probes)
+        row = Row("data dir read-only under load")
+        row.recovery_s = await answers_again(gw.url, 15, row=row)
+        assert await gw.terminate() == 0
+        await check_invariants(row, warm + during + as_results(probes[:2], False)
+                               + as_results(probes[2:], True), upstreams, gw.data_dir)
+
+
+# --- a pseudonym key file zero-filled (a crash, a sparse restore) ------------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a pseudonym key of 32 NUL bytes has the right size and is used: pseudonyms become "
+    "HMACs under a public key (only the size is checked, at start and per tenant)"))
+async def test_zero_filled_pseudonym_key_is_refused_not_used(tmp_path, geo_db, upstreams,
+                                                             procs):
+    """A tenant's pseudonym key file comes back as 32 NUL bytes (the zero-filled tail of a
+    crash on a delayed-allocation file system, a sparse or pre-allocated restore). Its size
+    is right, so it is used: every pseudonym is then an HMAC under a publicly known key, and
+    the ID-number space is small enough to enumerate, so the records hold the identifiers in
+    effect. A key that is all zeros is no key: that tenant is refused (503 problem, nothing
+    forwarded) and the start names the file; other tenants are served."""
+    from residency_gateway.core.pseudonym import pseudonymise
+    from tests.helpers import ADULT_ID
+
+    async with asyncio.timeout(60):
+        map_path = write_map_for(tmp_path, upstreams)
+        await run_then_stop(procs(tmp_path, map_path, geo_db), 2)
+        key = tmp_path / "data" / "keys" / "pseudonym" / "acme.key"
+        assert key.stat().st_size == 32
+        key.write_bytes(b"\0" * 32)
+        gw: GatewayProc = await procs(tmp_path, map_path, geo_db).start()
+        seen = len(upstreams.seen)
+        body = json.dumps({"id_number": ADULT_ID}).encode()
+        got = [await send(gw.url, SG_HEADERS, body) for _ in range(2)]
+        other = await send(gw.url, {**SG_HEADERS, "X-Tenant-ID": "bank"}, body)
+        assert other[0] == 200
+        assert_problems(got)
+        _, records = await trail_records(gw.data_dir)
+        public = {pseudonymise(b"\0" * 32, s["kind"], ADULT_ID) for r in records
+                  for s in r.get("subjects", []) if r.get("tenant") == "acme"}
+        computable = [s["pseudonym"] for r in records for s in r.get("subjects", [])
+                      if s["pseudonym"] in public]
+        assert {g[0] for g in got} == {503}, (
+            f"served {[g[0] for g in got]}; {len(computable)} recorded pseudonyms are "
+            "HMACs under the all-zero key, computable by anyone from the ID number")
+        assert len(upstreams.seen) == seen + 1  # only bank's
+        assert "acme.key" in gw.log_tail()
+        assert await gw.terminate() == 0
+
+
+# --- the checkpoint chain deleted under a running gateway (a cleanup job) ----------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "checkpoints.jsonl deleted under the running gateway is not noticed: the next "
+    "checkpoint starts a new file continuing a chain that is gone, data keeps moving, "
+    "and the store never verifies again (checkpoint #N does not follow #-1)"))
+async def test_checkpoint_chain_deleted_while_running(tmp_path, geo_db, upstreams, procs):
+    """A cleanup job (`find -name '*.jsonl' -mmin +N -delete`) deletes checkpoints.jsonl
+    while the gateway runs. The next checkpoint must not start a new file whose first line
+    continues a chain that is not there (index and prev of the deleted one) without a word:
+    the gateway notices (as it notices a deleted segment) and refuses to move data until
+    the chain is restored or it is restarted; restarted, it comes up and the trail it writes
+    from then on verifies."""
+    env = {"RG_AUDIT_CHECKPOINT_EVERY": "4"}
+    async with asyncio.timeout(90):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                      env=env).start()
+        warm = await load(gw.url, total=10, concurrency=2)
+        cps = gw.data_dir / "trail" / "gw-fault" / "checkpoints.jsonl"
+        cps.unlink()
+        forwarded = len(upstreams.seen)
+        after = [await send(gw.url, SG_HEADERS) for _ in range(6)]
+        moved = upstreams.seen[forwarded:]
+        assert await gw.terminate() == 0
+        offline = await verify_store(gw.data_dir)
+        gw2 = procs(tmp_path, gw.map_path, geo_db, env=env)
+        gw2.spawn()
+        try:
+            await gw2.wait_ready(20)
+            started = True
+        except AssertionError:
+            started = False
+        assert started, gw2.log_tail()
+        noticed = [e for e in gw.log_events() if e.get("level") == "error"
+                   and "checkpoints.jsonl" in json.dumps(e)]
+        assert noticed, (f"{len(moved)} forwarded with no word; afterwards audit verify says: "
+                         f"{offline.stdout[:300]}")
+
+
+# --- a client certificate renewed in place, then a reload ---------------------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a reload keeps the old upstream pools when the map's regions are unchanged, so TLS "
+    "files (client certificate and key, CA bundle) renewed in place are never read again: "
+    "the reload says 'reloaded' and mainland requests stay 502 until a restart"))
+async def test_client_certificate_renewed_in_place_is_used_after_a_reload(tmp_path, geo_db,
+                                                                          upstreams, procs):
+    """The mainland upstreams require mTLS. The gateway's client certificate is not accepted
+    (expired, or issued by a CA the upstream stopped trusting): mainland requests are
+    refused, as they must be. The operator (cert-manager, an Ansible run) writes the renewed
+    certificate and key to the same paths, by rename, and reloads (SIGHUP; the map itself is
+    unchanged). The reload answers that it succeeded; from then on the renewed certificate
+    must be the one presented, as nginx and envoy do on reload, and mainland requests are
+    served again without a restart."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.faults.test_badday_round11 import TlsUpstream, _cert, _dump, _name, tls_region
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _cert("rt13 CA", ca_key, _name("rt13 CA"), ca_key, ca=True, days=(-10, 10))
+    paths: dict[str, Path] = {}
+    paths["ca"], _ = _dump(tmp_path, "ca", ca, ca_key)
+    sk = ec.generate_private_key(ec.SECP256R1())
+    paths["server_cert"], paths["server_key"] = _dump(
+        tmp_path, "server", _cert("127.0.0.1", sk, ca.subject, ca_key, ca=False,
+                                  san_ip="127.0.0.1"), sk)
+    old_key = ec.generate_private_key(ec.SECP256R1())  # expired yesterday
+    client = _dump(tmp_path, "client", _cert("gateway", old_key, ca.subject, ca_key, ca=False,
+                                             days=(-30, -1)), old_key)
+    up_cn = await TlsUpstream().start(paths, require_client_cert=True)
+    try:
+        def edit(data: dict) -> None:
+            for rid in ("cn", "cn2"):
+                data["regions"][rid].update(tls_region(up_cn.url, paths["ca"], client))
+
+        async with asyncio.timeout(60):
+            gw: GatewayProc = procs(tmp_path, write_map_for(tmp_path, upstreams, edit),
+                                    geo_db)
+            gw.spawn()
+            await answers_again(gw.url, 20)  # (overseas; readiness says cn is down)
+            refused = await send(gw.url, CN_HEADERS)
+            assert refused[0] in (502, 503), refused
+            assert up_cn.hits == 0
+            new_key = ec.generate_private_key(ec.SECP256R1())
+            renewed = tmp_path / "renewed"
+            renewed.mkdir()
+            c, k = _dump(renewed, "client", _cert("gateway", new_key, ca.subject, ca_key,
+                                                  ca=False, days=(-1, 30)), new_key)
+            k.replace(client[1])
+            c.replace(client[0])
+            gw.signal(signal.SIGHUP)
+            await asyncio.sleep(2.0)
+            reloads = [e for e in gw.log_events() if e.get("event", "").startswith("reload")]
+            after = [await send(gw.url, CN_HEADERS) for _ in range(3)]
+            # control: a fresh process with the same map presents the renewed certificate
+            fresh: GatewayProc = procs(tmp_path / "fresh", gw.map_path, geo_db)
+            (tmp_path / "fresh").mkdir()
+            await fresh.start()
+            assert (await send(fresh.url, CN_HEADERS))[0] == 200
+            assert await fresh.terminate() == 0
+            assert all(s.region in ("cn", "cn2") for s in upstreams.seen if s.origin == "CN")
+            assert {a[0] for a in after} == {200}, (
+                f"{[a[0] for a in after]} after the renewed certificate and a reload "
+                f"({reloads[-1:] if reloads else 'no reload event'})")
+            assert await gw.terminate() == 0
+    finally:
+        await up_cn.close()
