@@ -82,9 +82,8 @@ async def test_active_segment_truncated_under_the_gateway(cut, tmp_path, geo_db,
             await gw2.wait_ready(20)
         except AssertionError:
             started = False
-        print("after", [a[0] for a in after], "moved", len(moved), "offline",
-              offline.returncode, offline.stdout[:500], "restart", started, gw2.log_tail(800))
-        assert moved == [], f"{len(moved)} forwarded after the segment was truncated"
+        assert moved == [], (f"{len(moved)} forwarded after the segment was truncated; "
+                             f"afterwards: {offline.stdout[:300]}")
         assert {a[0] for a in after} == {503}
         assert started, gw2.log_tail()
 
@@ -148,7 +147,6 @@ async def test_address_space_limit_under_a_running_gateway(headroom_mib, tmp_pat
         finally:
             if alive(gw):
                 resource.prlimit(pid, resource.RLIMIT_AS, old)
-        print("answers", [(a[0], a[1], a[3][:120]) for a in answers], gw.log_tail(1500))
         assert alive(gw), gw.log_tail()
         assert all(a[0] != 0 for a in answers), [a[0] for a in answers]
         assert_problems(answers)
@@ -174,7 +172,6 @@ async def test_upstream_names_that_do_not_resolve(tmp_path, geo_db, upstreams, p
         await answers_again(gw.url, 20)
         answers = [await send(gw.url, CN_HEADERS) for _ in range(4)]
         overseas = [await send(gw.url, SG_HEADERS) for _ in range(2)]
-        print("dns", [(a[0], a[3][:200]) for a in answers], [s.region for s in upstreams.seen])
         assert_problems(answers)
         assert all(a[0] in (200, 502, 503, 504) for a in answers), answers
         assert {a[0] for a in overseas} == {200}
@@ -217,8 +214,8 @@ async def test_admin_port_flooded_never_slows_the_proxy(tmp_path, geo_db, upstre
         finally:
             for _, w in held:
                 w.close()
-        print("admin flood", took, {x: got.count(x) for x in set(got)})
         assert {p[0] for p in proxied} == {200}
+        assert got.count(200) > 0, got  # (some scrapes may wait behind the held connections)
         assert took < 5, took
         assert alive(gw)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as s:
@@ -286,14 +283,13 @@ async def test_geoip_db_replaced_by_one_address_family_only(family, tmp_path, ge
         shutil.copy(one_family_db(tmp_path, family), incoming)
         incoming.replace(served)
         await asyncio.sleep(2.0)  # the watcher polls every 0.2 s
-        events = [e for e in gw.log_events() if "geo" in json.dumps(e).lower()
-                  or e.get("event", "").startswith("reload")]
+        reloaded = [e for e in gw.log_events() if e.get("event") == "reloaded"]
         answers = [await send(gw.url, probe) for _ in range(3)]
-        print("family", family, [(a[0], a[3][:100]) for a in answers],
-              [(s.region, s.origin) for s in upstreams.seen], events[-3:])
         assert alive(gw)
+        assert all(a[0] == 200 or a[1].startswith(PROBLEM) for a in answers), answers
         leaked = [s for s in upstreams.seen if s.region not in ("cn", "cn2")]
-        assert leaked == [], f"a client the live DB placed in CN now goes to {leaked[0].region}"
+        assert leaked == [], (f"a client the live DB placed in CN now goes to "
+                              f"{leaked[0].region} (origin {leaked[0].origin}) after {reloaded}")
         assert await gw.terminate() == 0
 
 
@@ -344,16 +340,12 @@ async def test_checkpoints_of_another_log_restored_over_this_one(tmp_path, geo_d
             started = False
         if started:
             got = [await send(gw.url, SG_HEADERS) for _ in range(8)]
+            assert {g[0] for g in got} <= {200, 503}, got
             await gw.terminate()
-        else:
-            got = []
         # the checkpoints A's gateway signed after the restart (B's were copied in)
         cps = ours.read_bytes().splitlines(keepends=True)
         foreign = len(theirs.read_bytes().splitlines())
         ours_after = cps[foreign:]
-        offline = await verify_store(a / "data")
-        print("foreign-cp started", started, [g[0] for g in got], len(ours_after),
-              offline.stdout[:1500], gw.log_tail(600))
         if started:
             # what it signed after the restart covers its own entries: check with the
             # foreign lines removed (an auditor's first step)
@@ -422,7 +414,6 @@ async def test_wall_clock_stepped_back_between_restarts_keeps_the_trail_verifiab
         second = await run_then_stop(procs(tmp_path, map_path, geo_db,
                                            env=shifted(-3600, **env)), 8)
         offline = await verify_store(tmp_path / "data")
-        print("clock back", offline.returncode, offline.stdout[:800])
         assert offline.returncode == 0, offline.stdout[:1500]
         errors, records = await trail_records(tmp_path / "data")
         assert {g[2] for g in first + second} <= records_by_decision(records)
@@ -449,9 +440,7 @@ async def test_wall_clock_jumped_ahead_never_purges_records_written_minutes_ago(
         await gw.start()
         await asyncio.sleep(1.0)  # housekeeping's first pass runs at start
         assert await gw.terminate() == 0
-        segs_after = sorted(p.name for p in log_dir.glob("seg-*.jsonl"))
         purged = [e for e in gw.log_events() if e.get("event") == "trail_purged"]
-        print("clock ahead", segs_before, segs_after, purged)
         errors, records = await trail_records(tmp_path / "data")
         lost = {g[2] for g in first} - records_by_decision(records)
         assert not lost, f"{len(lost)} decisions written minutes ago were purged: {purged}"
@@ -492,7 +481,6 @@ async def test_data_dir_read_only_at_start_is_one_clear_line(tmp_path, geo_db, u
             gw.spawn()
             code = await gw.wait_exit(30)
         tail = gw.log_tail()
-        print("ro start", code, tail[-1200:])
         assert code != 0
         assert "Traceback" not in tail, tail
         assert "read-only" in tail.lower() or "EROFS" in tail, tail
@@ -514,8 +502,6 @@ async def test_data_dir_turned_read_only_under_load(tmp_path, geo_db, upstreams,
             probes = [await send(gw.url, SG_HEADERS) for _ in range(2)]
             probes += [await send(gw.url, CN_HEADERS) for _ in range(2)]
             assert alive(gw), gw.log_tail()
-        print("ro load", {s: [r.status for r in during].count(s) for s in
-                          {r.status for r in during}}, [p[0] for p in probes])
         assert_problems(probes)
         row = Row("data dir read-only under load")
         row.recovery_s = await answers_again(gw.url, 15, row=row)
@@ -583,11 +569,12 @@ async def test_checkpoint_chain_deleted_while_running(tmp_path, geo_db, upstream
     async with asyncio.timeout(90):
         gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
                                       env=env).start()
-        warm = await load(gw.url, total=10, concurrency=2)
+        assert {r.status for r in await load(gw.url, total=10, concurrency=2)} == {200}
         cps = gw.data_dir / "trail" / "gw-fault" / "checkpoints.jsonl"
         cps.unlink()
         forwarded = len(upstreams.seen)
-        after = [await send(gw.url, SG_HEADERS) for _ in range(6)]
+        for _ in range(6):
+            await send(gw.url, SG_HEADERS)
         moved = upstreams.seen[forwarded:]
         assert await gw.terminate() == 0
         offline = await verify_store(gw.data_dir)
@@ -673,3 +660,133 @@ async def test_client_certificate_renewed_in_place_is_used_after_a_reload(tmp_pa
             assert await gw.terminate() == 0
     finally:
         await up_cn.close()
+
+
+# --- other files zero-filled at restart -----------------------------------------------------
+
+def _zero(path: Path) -> None:
+    size = max(path.stat().st_size, 1)
+    path.write_bytes(b"\0" * size)
+
+
+@pytest.mark.parametrize("victim", [
+    pytest.param("map", marks=pytest.mark.xfail(strict=True, reason=(
+        "a NUL is a non-printable character: the map's ReaderError escapes as a traceback "
+        "(see test_map_with_a_control_character_at_start_is_a_file_line_error)"))),
+    "signing-current", "signing-key", "geoip-db", "last-good-with-db-missing"])
+async def test_files_zero_filled_at_restart_are_one_clear_line(victim, tmp_path, geo_db,
+                                                               upstreams, procs):
+    """The same crash (size kept, blocks never written) on the other files a start reads:
+    the region map, the signing key's `current` name or the key itself, the GeoIP DB, the
+    name of the last good GeoIP copy (with the configured DB gone). The start either uses
+    the last good copy (GeoIP) or refuses within a bound with one line naming the file;
+    never a traceback, never a silent default."""
+    import shutil
+
+    async with asyncio.timeout(60):
+        served = tmp_path / "served.mmdb"
+        shutil.copy(geo_db, served)
+        map_path = write_map_for(tmp_path, upstreams)
+        await run_then_stop(procs(tmp_path, map_path, served), 2)
+        data = tmp_path / "data"
+        signing = data / "keys" / "signing"
+        if victim == "map":
+            _zero(map_path)
+        elif victim == "signing-current":
+            _zero(signing / "current")
+        elif victim == "signing-key":
+            _zero(next(signing.glob("*.key")))
+        elif victim == "geoip-db":
+            _zero(served)
+        else:
+            _zero(data / "geoip" / "last-good")
+            served.unlink()
+        gw = procs(tmp_path, map_path, served)
+        gw.spawn()
+        try:
+            await gw.wait_ready(20)
+            code = None
+        except AssertionError:
+            code = gw.proc.poll() if gw.proc else None
+        tail = gw.log_tail(3000)
+        assert "Traceback" not in tail, tail
+        if code is None:  # started: only on the last good GeoIP copy, and saying so
+            assert victim == "geoip-db", tail
+            assert "geoip_db_refused_using_last_good" in tail
+        else:
+            assert code != 0
+            last = tail.strip().splitlines()[-1]
+            assert "\0" not in last and len(last) < 2000, last
+
+
+# --- a region map holding a control character (a paste with a terminal escape) ----------------
+
+def _with_control_character(map_path: Path, char: str = "\x1b") -> None:
+    """The map as an SRE pasted it from a coloured terminal: one ESC inside a comment."""
+    text = map_path.read_text("utf-8")
+    tmp = map_path.with_name(map_path.name + ".new")
+    tmp.write_text(f"# pasted: {char}[0m\n" + text, "utf-8")
+    back = time.time_ns() - 1_000_000_000
+    os.utime(tmp, ns=(back, back))
+    tmp.replace(map_path)  # (by rename: the watcher loads only what was renamed into place)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "yaml's Reader rejects a non-printable character in its constructor, outside "
+    "_parse_file's error handling: `serve` and `config check` end in a traceback, and a "
+    "reload's refusal names no file:line (ReaderError ... position N)"))
+async def test_map_with_a_control_character_at_start_is_a_file_line_error(tmp_path, geo_db,
+                                                                          upstreams, procs):
+    """One ESC (or NUL, DEL, form feed) anywhere in a region map: YAML refuses the character
+    before parsing. At start that must be the usual `file:line: key: message`, never a
+    traceback; `config check` must say the same."""
+    from tests.faults.test_badday_round10 import acli
+
+    async with asyncio.timeout(60):
+        map_path = write_map_for(tmp_path, upstreams)
+        _with_control_character(map_path)
+        checked = await acli("config", "check", str(map_path))
+        gw = procs(tmp_path, map_path, geo_db)
+        gw.spawn()
+        code = await gw.wait_exit(30)
+        tail = gw.log_tail()
+        assert "Traceback" not in checked.stderr, checked.stderr[-2000:]
+        assert code != 0
+        assert "Traceback" not in tail, tail[-2000:]
+        assert f"{map_path}:1" in tail, tail[-800:]
+
+
+@pytest.mark.parametrize("how", ["watcher", "sighup", "admin"])
+async def test_map_with_a_control_character_on_reload_keeps_the_last_good_map(
+        how, tmp_path, geo_db, upstreams, procs):
+    """The same map written over a running gateway's: the reload is refused with a
+    file:line error (admin: a problem or a refusal, never a 500), the last good map keeps
+    serving, the process stays up and a later good map is still picked up."""
+    token = "rt-badday13-token"
+    async with asyncio.timeout(60):
+        map_path = write_map_for(tmp_path, upstreams)
+        env = {"RG_ADMIN_TOKEN": token}
+        if how != "watcher":
+            env["RG_RELOAD_POLL_S"] = "3600"
+        gw: GatewayProc = await procs(tmp_path, map_path, geo_db, env=env).start()
+        good = map_path.read_text("utf-8")
+        _with_control_character(map_path)
+        answer = None
+        if how == "sighup":
+            gw.signal(signal.SIGHUP)
+        elif how == "admin":
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as s, \
+                    s.post(gw.admin + "/admin/reload",
+                           headers={"Authorization": f"Bearer {token}"}) as r:
+                answer = (r.status, r.headers.get("Content-Type", ""), await r.text())
+        await asyncio.sleep(1.5)
+        served = [await send(gw.url, SG_HEADERS), await send(gw.url, CN_HEADERS)]
+        events = [e for e in gw.log_events() if e.get("level") in ("error", "critical")]
+        assert alive(gw), gw.log_tail()
+        assert [s[0] for s in served] == [200, 200]
+        if answer is not None:  # (the error names no file:line: see the start test)
+            assert answer[0] == 422 and answer[1].startswith(PROBLEM), answer
+        assert any(e.get("event") == "reload_refused" for e in events), events[-3:]
+        map_path.write_text(good, "utf-8")
+        assert "Traceback" not in gw.log_tail(20000)
+        assert await gw.terminate() == 0
