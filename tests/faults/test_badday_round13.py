@@ -790,3 +790,58 @@ async def test_map_with_a_control_character_on_reload_keeps_the_last_good_map(
         map_path.write_text(good, "utf-8")
         assert "Traceback" not in gw.log_tail(20000)
         assert await gw.terminate() == 0
+
+
+# --- a GeoIP DB of another flavour: country codes not in ISO 3166-1 alpha-2 upper case ---------
+
+def recoded_db(tmp_path: Path, recode: dict[str, str] | None, lower: bool) -> Path:
+    """The demo networks with their country codes written another way: lower case (some
+    converters of DB-IP / IP2Location CSVs), or alpha-3 ('CHN')."""
+    from residency_gateway.cli.demo import build_geoip, demo_file
+
+    rows = []
+    for line in demo_file("demo-networks.csv").splitlines():
+        if not line.strip() or line.startswith("#"):
+            rows.append(line)
+            continue
+        net, _, code = line.partition(",")
+        code = code.strip()
+        code = (recode or {}).get(code, code)
+        rows.append(f"{net},{code.lower() if lower else code}")
+    return build_geoip("\n".join(rows) + "\n", tmp_path / "recoded.mmdb")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "GeoIP country codes are taken as they are: a DB (start or reload) whose codes are "
+    "lower case or alpha-3 passes every check, 'cn'/'CHN' is not 'CN', and mainland clients "
+    "are forwarded to sg as an overseas origin, for every tenant"))
+@pytest.mark.parametrize("flavour", ["lower-case", "alpha-3"])
+async def test_geoip_db_with_codes_not_alpha2_never_sends_mainland_abroad(flavour, tmp_path,
+                                                                         geo_db, upstreams,
+                                                                         procs):
+    """The GeoIP DB is replaced by one built by another converter: 'cn' in lower case, or
+    'CHN'. It opens, its type says Country and its networks resolve, so it passes every check
+    the gateway makes; but 'cn' / 'CHN' is not 'CN'. A mainland client must still never be
+    sent abroad: the DB is refused (codes that are not ISO 3166-1 alpha-2), or the code is
+    normalised, or the origin is unknown and refused."""
+    import shutil
+
+    served = tmp_path / "served.mmdb"
+    shutil.copy(geo_db, served)
+    async with asyncio.timeout(60):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams),
+                                      served).start()
+        assert (await send(gw.url, CN_HEADERS))[0] == 200
+        recode = {"CN": "CHN", "SG": "SGP", "HK": "HKG", "ID": "IDN", "JP": "JPN", "TW": "TWN",
+                  "US": "USA"} if flavour == "alpha-3" else None
+        incoming = tmp_path / "incoming.mmdb"
+        shutil.copy(recoded_db(tmp_path, recode, flavour == "lower-case"), incoming)
+        incoming.replace(served)
+        await asyncio.sleep(2.0)
+        answers = [await send(gw.url, CN_HEADERS),
+                   await send(gw.url, {**CN_HEADERS, "X-Tenant-ID": "lenient"})]
+        assert alive(gw)
+        assert_problems(answers)
+        leaked = [s for s in upstreams.seen if s.region not in ("cn", "cn2")]
+        assert leaked == [], f"mainland client sent to {leaked[0].region} as {leaked[0].origin}"
+        assert await gw.terminate() == 0
