@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.faults import test_badday_round11 as round11
 from tests.faults.harness import (
     CN_HEADERS,
     SG_HEADERS,
@@ -844,4 +845,53 @@ async def test_geoip_db_with_codes_not_alpha2_never_sends_mainland_abroad(flavou
         assert_problems(answers)
         leaked = [s for s in upstreams.seen if s.region not in ("cn", "cn2")]
         assert leaked == [], f"mainland client sent to {leaked[0].region} as {leaked[0].origin}"
+        assert await gw.terminate() == 0
+
+
+# --- PostgreSQL: the trail table truncated by another session ---------------------------------
+
+rt11_dsn = round11.rt11_dsn  # the fixture: a PostgreSQL database of its own per test
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the append-only guard is a row trigger on UPDATE and DELETE: TRUNCATE of the entries "
+    "or checkpoints table succeeds, and the running gateway keeps forwarding on a trail "
+    "with no beginning"))
+@pytest.mark.parametrize("table", ["rg_trail_entries", "rg_trail_checkpoints"])
+async def test_pg_trail_table_truncated_by_another_session(table, tmp_path, geo_db, upstreams,
+                                                           procs, rt11_dsn):
+    """The PostgreSQL store is append-only: a trigger refuses UPDATE and DELETE on the trail
+    tables. A DBA's cleanup (or a test-data reset run against the wrong database) issues
+    `TRUNCATE` instead, which no row trigger sees. The records of transfers that happened
+    must survive it: TRUNCATE is refused like DELETE (or, if it got through, the gateway
+    notices and moves no more data on a trail with no beginning)."""
+    import asyncpg
+
+    async with asyncio.timeout(60):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                      env={**round11.pg_env(rt11_dsn),
+                                           "RG_AUDIT_CHECKPOINT_EVERY": "4"}).start()
+        before = await load(gw.url, total=8, concurrency=2)
+        assert {r.status for r in before} == {200}
+        await asyncio.sleep(0.5)
+        conn = await asyncpg.connect(rt11_dsn)
+        try:
+            rows = await conn.fetchval(f"SELECT count(*) FROM {table}")
+            assert rows > 0
+            truncated = True
+            try:
+                await conn.execute(f"TRUNCATE {table}")
+            except asyncpg.PostgresError:
+                truncated = False
+            left = await conn.fetchval(f"SELECT count(*) FROM {table}")
+        finally:
+            await conn.close()
+        forwarded = len(upstreams.seen)
+        after = [await send(gw.url, SG_HEADERS) for _ in range(4)]
+        moved = upstreams.seen[forwarded:]
+        assert alive(gw)
+        assert_problems(after)
+        assert not truncated or moved == [], (
+            f"TRUNCATE {table} removed {rows - left} of {rows} rows past the append-only "
+            f"trigger, and {len(moved)} requests were forwarded afterwards")
         assert await gw.terminate() == 0
