@@ -556,12 +556,13 @@ async def test_zero_filled_pseudonym_key_is_refused_not_used(tmp_path, geo_db, u
 # --- the checkpoint chain deleted under a running gateway (a cleanup job) ----------------------
 
 @pytest.mark.xfail(strict=True, reason=(
-    "checkpoints.jsonl deleted under the running gateway is not noticed: the next "
+    "checkpoints.jsonl deleted (or emptied in place) under the running gateway is not noticed: the next "
     "checkpoint starts a new file continuing a chain that is gone, data keeps moving, "
     "and the store never verifies again (checkpoint #N does not follow #-1)"))
-async def test_checkpoint_chain_deleted_while_running(tmp_path, geo_db, upstreams, procs):
+@pytest.mark.parametrize("how", ["deleted", "copytruncate"])
+async def test_checkpoint_chain_deleted_while_running(how, tmp_path, geo_db, upstreams, procs):
     """A cleanup job (`find -name '*.jsonl' -mmin +N -delete`) deletes checkpoints.jsonl
-    while the gateway runs. The next checkpoint must not start a new file whose first line
+    while the gateway runs, or logrotate's copytruncate empties it in place. The next checkpoint must not start a new file whose first line
     continues a chain that is not there (index and prev of the deleted one) without a word:
     the gateway notices (as it notices a deleted segment) and refuses to move data until
     the chain is restored or it is restarted; restarted, it comes up and the trail it writes
@@ -572,7 +573,11 @@ async def test_checkpoint_chain_deleted_while_running(tmp_path, geo_db, upstream
                                       env=env).start()
         assert {r.status for r in await load(gw.url, total=10, concurrency=2)} == {200}
         cps = gw.data_dir / "trail" / "gw-fault" / "checkpoints.jsonl"
-        cps.unlink()
+        if how == "deleted":
+            cps.unlink()
+        else:
+            with cps.open("r+b") as fh:
+                fh.truncate(0)
         forwarded = len(upstreams.seen)
         for _ in range(6):
             await send(gw.url, SG_HEADERS)
@@ -895,3 +900,45 @@ async def test_pg_trail_table_truncated_by_another_session(table, tmp_path, geo_
             f"TRUNCATE {table} removed {rows - left} of {rows} rows past the append-only "
             f"trigger, and {len(moved)} requests were forwarded afterwards")
         assert await gw.terminate() == 0
+
+
+async def test_pg_failover_to_a_read_only_standby_then_back(tmp_path, geo_db, upstreams, procs,
+                                                            rt11_dsn):
+    """A PostgreSQL failover points the trail's DSN at a hot standby for a while: the
+    sessions are cut, the reconnects succeed, and every INSERT fails with SQLSTATE 25006
+    (read-only transaction). Meanwhile each request is a 503 problem and nothing moves;
+    once the primary is back, the gateway recovers without a restart and the trail verifies
+    with contiguous seqs."""
+    import asyncpg
+
+    dbname = rt11_dsn.rpartition("/")[2]
+    cut = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+           "WHERE datname = $1 AND pid <> pg_backend_pid()")
+    async with asyncio.timeout(90):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                      env=round11.pg_env(rt11_dsn)).start()
+        before = await load(gw.url, total=6, concurrency=2)
+        conn = await asyncpg.connect(rt11_dsn)  # (its own session stays writable)
+        try:
+            await conn.execute(f'ALTER DATABASE "{dbname}" SET default_transaction_read_only '
+                               "= on")
+            await conn.execute(cut, dbname)
+            forwarded = len(upstreams.seen)
+            during = [await send(gw.url, h) for h in (SG_HEADERS, CN_HEADERS) * 3]
+            moved = upstreams.seen[forwarded:]
+            await conn.execute(f'ALTER DATABASE "{dbname}" SET default_transaction_read_only '
+                               "= off")
+            await conn.execute(cut, dbname)
+        finally:
+            await conn.close()
+        assert alive(gw), gw.log_tail()
+        assert_problems(during)
+        assert {d[0] for d in during} <= {200, 503}, [d[0] for d in during]
+        row = Row("PG failover to a read-only standby")
+        row.recovery_s = await answers_again(gw.url, 20, row=row)
+        after = await load(gw.url, total=6, concurrency=2)
+        assert {r.status for r in after} == {200}
+        assert await gw.terminate() == 0
+        await check_invariants(row, before + as_results(during, False) + after, upstreams,
+                               gw.data_dir, rt11_dsn)
+        assert len(moved) == sum(1 for d in during if d[0] == 200)
