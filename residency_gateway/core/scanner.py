@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from residency_gateway.core.areacodes import known_area
 from residency_gateway.core.idnumber import check_character, parse_resident_id
 
 # Separators people and machines put between digit groups: whitespace, dash, dot, slash,
@@ -1148,7 +1149,8 @@ _MORE_IDENTITY_WORDS = re.compile(
         "dinh danh (?:ca nhan|cong dan)", "ho chieu", "giay phep lai xe", "bang lai xe", "gplx",
         "ho khau", "tam tru", "thuong tru"))
     + "|(?<!e[ _.-])(?<!nano[ _.-])(?<!dual[ _.-])sim(?![ _.-]?(?:card|kartu|kad|imsi|iccid"
-    "|imei|serial|slot|sn|id|no|number|nomor|operator|provider|tray|pin|puk|msisdn|s)"
+    "|imei|serial|slot|sn|id|no|number|nomor|operator|provider|tray|pin|puk|msisdn|s"
+    "|subscriber|subscription|sub|supi|status|state|type|info|data|lock|swap|profile)"
     "(?![a-z]))"
     + ")(?![a-z])|"
     + "|".join(re.escape(_plain_label(_prepared(w.encode()).decode())) for w in (
@@ -4036,6 +4038,19 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
+                    if token is not None and len(joined) == 18 and i != j and not known_area(
+                            joined[:6]):
+                        # Round 22: an ID joined from separate fields (a structure's, or
+                        # tab-separated columns) must have an area code ever in use, not only
+                        # a province's two digits: a Singapore postal code, a date of birth
+                        # and a card's last four side by side in a CSV row passed one row in
+                        # eleven ('322945' is no county). One number is read as ever.
+                        if group_spans is None:
+                            group_spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+                        if (fields is not None or b"\t" in data[
+                                group_spans[i][1]:group_spans[j][0]]) and not _context(
+                                    data, start, _STRONG_ID_WORDS):
+                            token = None
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
