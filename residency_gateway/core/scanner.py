@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from residency_gateway.core.areacodes import known_area
 from residency_gateway.core.idnumber import check_character, parse_resident_id
 
 # Separators people and machines put between digit groups: whitespace, dash, dot, slash,
@@ -804,7 +805,12 @@ _GENERIC_LABEL_WORDS = frozenset((
 # Words that label a 15-digit number only with a generic word beside them ("va_number",
 # "no_bil", "pay_code"): alone they are too short to say so ("va" is Vietnamese "and" typed
 # without its accent, "bil" a Malay list's "No.").
-_SHORT_LABEL_WORDS = frozenset(("va", "pay", "bil", "acc", "rek", "txn", "mid"))
+_SHORT_LABEL_WORDS = frozenset(("va", "pay", "bil", "acc", "rek", "txn", "mid",
+                                # (round 22: the payment words' abbreviations that
+                                # say it only beside "No.", "Ref", "Số", "Mã": "Inv.
+                                # No.", "Pol. No.", "Số TK", "Số HĐ", "Mã GD")
+                                "inv", "ord", "pol", "ctr", "cntr", "contr", "tk", "hd",
+                                "hđ", "dh", "đh", "gd", "shpt", "pemb"))
 _LATIN_LABEL_WORDS = frozenset((
     # English
     "account", "accounts", "acct", "payment", "payments", "repayment", "paycode",
@@ -822,19 +828,30 @@ _LATIN_LABEL_WORDS = frozenset((
     # "card" excuses it in English; an identity card's label wins, see _IDENTITY_WORDS)
     "kartu", "kad",
     # Vietnamese typed without its accents (the two-word ones below)
-    "stk", *_SHORT_LABEL_WORDS))
+    "stk", *_SHORT_LABEL_WORDS,
+    # (round 22: abbreviations of the payment words that say it alone: "Pmt. Ref.", "Rcpt
+    # No.", "Bkg Ref", "Resv No.", "Trk No.", a biller's code; Thai บช. for บัญชี)
+    "pmt", "pmnt", "pymt", "pymnt", "rcpt", "recpt", "bkg", "bkng", "resv", "rsvn",
+    "trk", "trkg", "plcy", "biller", "billers", "บช"))
 # Two-word labels (Vietnamese; English "e wallet"), matched on the last two words.
 _LABEL_PAIRS = frozenset((
     "tai khoan", "don hang", "hoa don", "hop dong", "khoan vay", "bien lai", "dat cho",
     "dat phong", "thanh toan", "giao dich", "van don", "e wallet", "the cao",
     "tài khoản", "đơn hàng", "hóa đơn", "hoá đơn", "hợp đồng", "khoản vay", "biên lai",
-    "đặt chỗ", "đặt phòng", "thanh toán", "giao dịch", "vận đơn"))
+    "đặt chỗ", "đặt phòng", "thanh toán", "giao dịch", "vận đơn",
+    # (round 22: "A/C" and Thai บ/ช, an account, as their letters are split)
+    "a c", "บ ช"))
+# (round 22: "Cust Ref" is a payment reference; "cust id" says nothing of one)
+_REF_ONLY_LABEL_WORDS = frozenset(("cust", "customer"))
+_REF_WORDS = frozenset(("ref", "reference", "refs"))
 # Thai (as the text is read: without its vowel marks), Japanese and Chinese label words,
 # found inside a token.
 _SCRIPT_LABEL_WORDS = tuple(dict.fromkeys(_prepared(w.encode()).decode() for w in (
     "บัญชี", "กรมธรรม์", "สัญญา", "ใบเสร็จ", "พร้อมเพย์", "การจอง", "ชำระ", "เงินกู้",
     "สินเชื่อ", "ใบแจ้งหนี้", "คำสั่งซื้อ", "ธุรกรรม", "พัสดุ", "เลขที่บิล",
     "口座", "注文", "請求", "契約", "証券番号", "保険", "ローン", "融資", "借入", "領収", "予約",
+    # (round 22: 单号, the short label of an order's or a waybill's number)
+    "单号", "單號",
     "決済", "支払", "払込", "取引", "伝票", "追跡", "問い合わせ番号", "受付番号",
     "订单", "訂單", "保单", "保單", "合同", "发票", "發票", "运单", "運單", "账户", "帳戶",
     # (round 21: a card's number, Thai and Japanese: a Ponta or d POINT card's is 15 digits)
@@ -874,7 +891,10 @@ _LABEL_END = re.compile(
 _ABBREVIATIONS = frozenset((
     "no", "nos", "nr", "nbr", "num", "acct", "acc", "a", "c", "ac", "ref", "inv", "ord",
     "txn", "trx", "pol", "tel", "dev", "bil", "rek", "sdn", "bhd", "pt", "tbk", "co", "ltd",
-    "inc", "corp", "mr", "mrs", "ms", "dr", "st", "jl", "jln", "vs", "e", "g", "i"))
+    "inc", "corp", "mr", "mrs", "ms", "dr", "st", "jl", "jln", "vs", "e", "g", "i",
+    # (round 22: the payment words' abbreviations, see _LATIN_LABEL_WORDS)
+    "pmt", "pmnt", "pymt", "pymnt", "rcpt", "recpt", "bkg", "bkng", "resv", "rsvn", "ctr",
+    "cntr", "contr", "trk", "trkg", "plcy", "cust", "shpt", "pemb", "tk", "hd", "gd", "dh"))
 # What stands between the items of a list of numbers ('", "', ", ", "] [", a line's indent,
 # a YAML item's dash): a 15-digit number in a list has the list's label (an "imeis" array,
 # "imei_list").
@@ -940,15 +960,108 @@ def _label_kind(data: bytes, start: int) -> int:
     if word in _DEVICE_LABEL_WORDS or (k and f"{words[k - 1]} {word}" in _DEVICE_LABEL_PAIRS) \
             or (not word.isascii() and any(w in word for w in _SCRIPT_DEVICE_WORDS)):
         return _DEVICE_LABEL
+    if word in _REF_ONLY_LABEL_WORDS:
+        return _NUMBER_LABEL if k < len(words) - 1 and words[k + 1] in _REF_WORDS else _NO_LABEL
+    # (round 22: the holder's word before the payment word, as Indonesian, Malay and
+    # Vietnamese put it, "pemilik rekening ID": the number is the holder's, see _holder_before)
+    held = k and _plain_label(words[k - 1]) in _HOLDER_HEADS
     if word in _SHORT_LABEL_WORDS:
         # (a generic word after it, passed over above, or before it)
         beside = k < len(words) - 1 or (k and words[k - 1] in _GENERIC_LABEL_WORDS)
         return _NUMBER_LABEL if beside else _NO_LABEL
     if word in _LATIN_LABEL_WORDS or (k and f"{words[k - 1]} {word}" in _LABEL_PAIRS):
-        return _NUMBER_LABEL
-    if not word.isascii() and any(w in word for w in _SCRIPT_LABEL_WORDS):
-        return _NUMBER_LABEL
+        held = held or (k > 1 and f"{words[k - 1]} {word}" in _LABEL_PAIRS
+                        and _plain_label(words[k - 2]) in _HOLDER_HEADS)
+        return _NO_LABEL if held else _NUMBER_LABEL
+    if not word.isascii():
+        spans = [(word.rfind(w), len(w)) for w in _SCRIPT_LABEL_WORDS if w in word]
+        if spans:
+            # (round 22: a person's word after the label word in the token, 账户持有人ID,
+            # 口座名義人ID: the number is that person's, as "loan_borrower_id" is; not after a
+            # number word, เลขที่บัญชีลูกค้า)
+            at, size = max(spans)
+            person = _a_person_after(word[at + size:]) and not _numbered(
+                " ".join(words[:k]) + " " + word[:at])
+            return _NO_LABEL if held or person else _NUMBER_LABEL
     return _NO_LABEL
+
+
+def _plain_label(text: str) -> str:
+    """Label text in lower case without its accents and marks (Vietnamese typed with or
+    without them, đ as d; Thai without its vowel marks; katakana's long vowel mark as the
+    dash the text is read with): labels only, a few dozen characters."""
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("ー", "-"))
+    return "".join(c for c in text if unicodedata.category(c) != "Mn")
+
+
+# Round 22: a person's word after a payment word says the number is that person's
+# ("account_holder_id", "order_customer_id", "invoice_buyer_id", 口座名義人ID, 注文者ID, "請求先
+# 顧客ID"), as round 20's words stop at one ("loan_borrower_id"); in Indonesian, Malay and
+# Vietnamese the holder's word comes before ("pemilik rekening ID", "chủ tài khoản"). Closed
+# lists (plain: _plain_label), whole words for the Latin ones: only ever keeps an ID read.
+_PERSON_WORDS = frozenset((
+    "holder", "owner", "customer", "cust", "user", "buyer", "consignee", "recipient",
+    "receiver", "sender", "shipper", "payer", "payee", "beneficiary", "member", "client",
+    "borrower", "insured", "applicant", "person", "passenger", "guest", "patient", "employee",
+    "signatory", "signer", "debtor", "tenant", "cardholder", "accountholder", "policyholder",
+    "purchaser", "subscriber", "principal", "account holder",
+    "nasabah", "pemilik", "pemegang", "pelanggan", "pembeli", "penerima", "pengirim",
+    "peminjam", "debitur", "tertanggung", "anggota", "pemohon", "penumpang", "tamu", "pasien",
+    "karyawan", "pegawai", "pembayar", "penyewa", "ahli",
+    "chu", "nguoi", "khach"))
+_HOLDER_HEADS = frozenset(("pemilik", "pemegang", "empunya", "nasabah", "peminjam", "chu",
+                           "nguoi"))
+_SCRIPT_PERSON_WORDS = tuple(dict.fromkeys(_plain_label(_prepared(w.encode()).decode()) for w in (
+    "名義", "者", "顧客", "会員", "會員", "本人", "人", "客", "用户", "用戶", "买家", "買家",
+    "买方", "買方", "持有", "户主", "戶主",
+    "ผู้ถือ", "ลูกค้า", "สมาชิก", "ผู้ซื้อ", "ผู้รับ", "ผู้ส่ง", "ผู้กู้", "ผู้เอาประกัน", "ผู้ใช้")))
+
+
+# (a number word before the payment word heads the label in the region's head-first languages:
+# "No. Rekening Nasabah", "Số tài khoản khách hàng", เลขที่บัญชีลูกค้า are the customer's account
+# numbers, not the customer's ID)
+_PLAIN_GENERIC = frozenset(_plain_label(_prepared(w.encode()).decode())
+                           for w in _GENERIC_LABEL_WORDS)
+_SCRIPT_GENERIC = tuple(w for w in _PLAIN_GENERIC if not w.isascii())
+
+
+def _numbered(before: str) -> bool:
+    """Whether the label text `before` a payment word ends with a number word (see
+    _PLAIN_GENERIC)."""
+    words = _LABEL_TOKENS.findall(_plain_label(_CAMEL.sub(" ", before)))
+    return bool(words) and (words[-1] in _PLAIN_GENERIC or (
+        not words[-1].isascii() and words[-1].endswith(_SCRIPT_GENERIC)))
+
+
+def _a_person_after(tail: str) -> bool:
+    """Whether the label text `tail`, after a payment word, names a person (see
+    _PERSON_WORDS)."""
+    for word in _LABEL_TOKENS.findall(_plain_label(_CAMEL.sub(" ", tail))):
+        if word.isascii():
+            if word in _PERSON_WORDS or (word[-1:] == "s" and word[:-1] in _PERSON_WORDS):
+                return True
+        elif any(w in word for w in _SCRIPT_PERSON_WORDS):
+            return True
+    return False
+
+
+def _round13_word(window: bytes) -> bool:
+    """Whether a round-13 payment word (_FIFTEEN_DIGIT_WORDS) stands in the last 24 bytes of
+    the label `window`, and no person's word after it nor a holder's word before it (round 22:
+    those make the number the person's, see _PERSON_WORDS)."""
+    near = window[-24:]
+    last = None
+    for m in _FIFTEEN_DIGIT_WORDS.finditer(near.lower()):
+        last = m
+    if last is None:
+        return False
+    before = window[:len(window) - len(near) + last.start()].decode("utf-8", "ignore")
+    if _numbered(before):
+        return True
+    if _a_person_after(near[last.end():].decode("utf-8", "ignore")):
+        return False
+    words = _LABEL_TOKENS.findall(_plain_label(_CAMEL.sub(" ", before)))
+    return not (words and words[-1] in _HOLDER_HEADS)
 
 
 def _fifteen_digit_label(data: bytes, start: int, carried: tuple[int, int]) -> int:
@@ -959,8 +1072,7 @@ def _fifteen_digit_label(data: bytes, start: int, carried: tuple[int, int]) -> i
     # (round 21: the round-13 words too only within the label's reach, _label_window: not
     # across a sibling's closing tag, another attribute, a sentence or a number before)
     window = _label_window(data, start)
-    if _context(window, len(window), _DEVICE_WORDS) or _context(
-            window, len(window), _FIFTEEN_DIGIT_WORDS):
+    if _context(window, len(window), _DEVICE_WORDS) or _round13_word(window):
         kind = _NUMBER_LABEL
     else:
         kind = _label_kind(data, start)
@@ -1009,8 +1121,45 @@ def _identity_label(data: bytes, start: int) -> bool:
     for m in _LABEL_END.finditer(window):  # (the number's own label only, as _label_window)
         if m.group(1) is None or m.group(1).lower().decode() not in _ABBREVIATIONS:
             cut = m.end()
-    window = window[cut:]
-    return _IDENTITY_WORDS.search(_CAMEL_BYTES.sub(b" ", window).lower()) is not None
+    window = _CAMEL_BYTES.sub(b" ", window[cut:])
+    return _IDENTITY_WORDS.search(window.lower()) is not None or _MORE_IDENTITY_WORDS.search(
+        _plain_label(window.decode("utf-8", "ignore"))) is not None
+
+
+# Round 22: the region's other words for an identity document or its number, in plain text
+# (_plain_label: Vietnamese with or without its accents, any case): NIK and KTP spelled out,
+# the family card (KK), KITAS/KITAP, a driving licence (Indonesia's SIM, Malay lesen memandu,
+# Vietnamese bằng lái xe, Thai ใบขับขี่, Japanese 運転免許), a passport (hộ chiếu, 护照, 旅券,
+# パスポート, หนังสือเดินทาง), Vietnam's personal identification number, Japan's individual
+# number by its legal name (個人番号), a residence permit or household register (居住证, 户口:
+# both show the ID number; ทะเบียนบ้าน), mainland travel permits, Chinese schemas' pinyin
+# initials (sfzh 身份证号, zjhm 证件号码), "personal_id". Whole words for the Latin ones (not a
+# SIM card's, an e-SIM's); only ever keeps a number read as an ID.
+_SEP = "[ _.-]?"
+_MORE_IDENTITY_WORDS = re.compile(
+    "(?<![a-z])(?:"
+    + "|".join(w.replace(" ", _SEP) for w in (
+        "personal (?:id|ids|identification|identity|number|no|nr)", "personalid",
+        "driv(?:ing|ers?|er's)? ?licen[cs]e", "residen(?:ce|t) (?:permit|card)",
+        "household regist(?:er|ration)", "hukou", "huji", "huzhao", "shenfen(?:zheng)?",
+        "sfzh?(?:m|hm)?", "zjhm", "my number", "kojin bango", "zairyu", "menkyo",
+        "(?:nomor )?induk kependudukan", "kependudukan", "(?:kartu )?tanda penduduk",
+        "kartu keluarga", "kk", "e ?ktp", "kitas", "kitap", "izin tinggal",
+        "(?:surat )?izin mengemudi", "lesen memandu",
+        "dinh danh (?:ca nhan|cong dan)", "ho chieu", "giay phep lai xe", "bang lai xe", "gplx",
+        "ho khau", "tam tru", "thuong tru"))
+    + "|(?<!e[ _.-])(?<!nano[ _.-])(?<!dual[ _.-])sim(?![ _.-]?(?:card|kartu|kad|imsi|iccid"
+    "|imei|serial|slot|sn|id|no|number|nomor|operator|provider|tray|pin|puk|msisdn|s"
+    "|subscriber|subscription|sub|supi|status|state|type|info|data|lock|swap|profile)"
+    "(?![a-z]))"
+    + ")(?![a-z])|"
+    + "|".join(re.escape(_plain_label(_prepared(w.encode()).decode())) for w in (
+        "护照", "護照", "居住证", "居住證", "居留证", "居留證", "居留许可", "居留許可", "户口",
+        "戶口", "户籍", "戶籍", "驾驶证", "駕駛證", "驾照", "駕照", "通行证", "通行證", "回乡证",
+        "回鄉證", "台胞证", "台胞證", "社会保障号", "社會保障號", "社保号", "社保卡", "军官证",
+        "軍官證", "個人番号", "个人番号", "旅券", "パスポート", "運転免許", "免許証", "在留",
+        "永住", "หนังสือเดินทาง", "พาสปอร์ต", "ใบขับขี่", "ใบอนุญาตขับขี่", "ทะเบียนบ้าน",
+        "บัตรประจำตัว")))
 
 
 _CAMEL_BYTES = re.compile(rb"(?<=[a-z0-9])(?=[A-Z])")
@@ -1025,7 +1174,7 @@ def labels_other_number(name: str) -> bool:
     region's payment and contract numbers (see _label_kind)."""
     data = name.encode("utf-8", "replace")[-_LABEL_REACH:]
     return (_label_kind(data, len(data)) != _NO_LABEL or _context(
-        data, len(data), _DEVICE_WORDS) or _context(data, len(data), _FIFTEEN_DIGIT_WORDS)) \
+        data, len(data), _DEVICE_WORDS) or _round13_word(data)) \
         and not _identity_label(data, len(data))  # (round 21: an identity word wins)
 
 
@@ -3889,6 +4038,19 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                     continue
                 if len(joined) in (15, 18) and not any(used[i:j + 1]):
                     token = _id_token(joined.upper(), start, today)
+                    if token is not None and len(joined) == 18 and i != j and not known_area(
+                            joined[:6]):
+                        # Round 22: an ID joined from separate fields (a structure's, or
+                        # tab-separated columns) must have an area code ever in use, not only
+                        # a province's two digits: a Singapore postal code, a date of birth
+                        # and a card's last four side by side in a CSV row passed one row in
+                        # eleven ('322945' is no county). One number is read as ever.
+                        if group_spans is None:
+                            group_spans = [m.span() for m in _GROUPS.finditer(data, start, end)]
+                        if (fields is not None or b"\t" in data[
+                                group_spans[i][1]:group_spans[j][0]]) and not _context(
+                                    data, start, _STRONG_ID_WORDS):
+                            token = None
                     if token is not None:
                         used[i:j + 1] = [True] * (j + 1 - i)
                         yield token
