@@ -5750,7 +5750,10 @@ def rtf_shown_text(text: str) -> str:
         # Round 22: a group of character formatting and text alone ("{\\b 1}") is its text
         # where it stands (with no \\uN no fallback is skipped, and a group's formatting
         # shows nothing): one C pass, not a Python step per token (~5 us a group)
-        text = _RTF_PLAIN_GROUP.sub(r"\1", text)
+        text, collapsed = _RTF_PLAIN_GROUP.subn(r"\1", text)
+        base = 2 * collapsed  # (each group's braces: tokens still, for MAX_RTF_TOKENS)
+    else:
+        base = 0
     out: list[str] = []
     pending = bytearray()  # \'hh bytes, decoded together (a GBK character is two)
     units: list[int] = []  # \uN code units (a surrogate pair is two)
@@ -5772,7 +5775,7 @@ def rtf_shown_text(text: str) -> str:
             flush()
             out.append(piece)
 
-    for count, m in enumerate(_RTF_TOKEN.finditer(text)):
+    for count, m in enumerate(_RTF_TOKEN.finditer(text), base):
         if count >= MAX_RTF_TOKENS:
             raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                 f"RTF document of more than {MAX_RTF_TOKENS} tokens")
