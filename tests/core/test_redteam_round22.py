@@ -219,11 +219,6 @@ def chat_chunk(piece: str) -> str:
                          "choices": [{"index": 0, "delta": {"content": piece}}]}) + "\n\n"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an ID streamed or typed piece by piece: an array of objects each holding one "
-    "piece (streaming deltas, {'content': ...}), Server-Sent Events data lines (the spec "
-    "joins them) and chat-completion chunks, a behavioural SDK's keystroke events (key and "
-    "time); a bare array of the pieces and NDJSON lines are joined"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j([{"content": p} for p in GROUPS]), JSON),
     (j([{"delta": {"content": p}} for p in QUADS]), JSON),
@@ -312,8 +307,10 @@ def test_rtf_raw_line_end_alone_joins_a_number():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE: RTF's backslash before a raw line end is a paragraph break (as \\par), "
-    "but it is read as nothing between two numbers: '1391\\<LF>2345678' is a mobile"))
+    "POLICY (fx22-text): RTF's backslash before a raw line end is now read as \\par (no longer "
+    "a string continuation: '1391\\<LF>2345678' and 'Kode 1391\\<LF>2345678' are clean, see "
+    "test_round22_text), but after a phone word ('Tel') the scanner's phone-word rule joins "
+    "a number over a paragraph break, so 'Tel 1391\\par 2345678' is a mobile too: label code"))
 @pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 def test_rtf_backslash_line_end_false_positive(line_end):
     assert found("{\\rtf1\\ansi Tel 1391\\" + line_end + "2345678}", RTF) == set()
@@ -510,11 +507,6 @@ def test_binary_to_text_encodings_found(value):
     assert found(j({"doc": value})) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: base32 of UTF-8 text with Chinese, base32hex and uuencode (a JSON value, a "
-    "begin/end block in a mail body) are not decoded (base64, hex, quoted-printable, base32 "
-    "of ASCII and a part whose Content-Transfer-Encoding is x-uuencode are): the ID leaves "
-    "China (base85 is round 13's known case)"))
 @pytest.mark.parametrize(("body", "content_type"), [
     (j({"doc": base64.b32encode(("姓名 张伟 身份证 " + ID).encode()).decode()}), JSON),
     (j({"doc": base64.b32hexencode(("idcard: " + ID).encode()).decode()}), JSON),
@@ -598,10 +590,6 @@ def test_html_decoys_found(body):
     assert found(body, HTML) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: HTML between the digits that a browser does not show (hidden attribute, "
-    "visibility:hidden, font-size:0, a class set to display:none, template, script, "
-    "noscript) is read as a decoy digit: the ID a reader sees leaves China"))
 @pytest.mark.parametrize("body", [
     "<p>ID 1101011990<span hidden>5</span>03071233</p>",
     '<p>ID 1101011990<span style="visibility:hidden">5</span>03071233</p>',
@@ -703,10 +691,6 @@ def test_dense_small_bodies_bounded(body, content_type):
     assert result.error is None and kinds(result) == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BOUND: RTF one-digit groups cost ~35 us each: 150 KB ({1} x 50k) ~1.7 s of CPU, 300 KB "
-    "~3.5 s, 600 KB refused 422 only after ~5 s, where the same digits as text cost ~0.2 s: "
-    "a handful of such requests holds both cores"))
 @pytest.mark.parametrize("group", ["{1}", "{\\b 1}"], ids=["plain-group", "bold-group"])
 def test_rtf_digit_groups_bounded(group):
     body = "{\\rtf1 " + group * 50_000 + "}"
