@@ -99,8 +99,9 @@ def sniffed(data: bytes) -> str | None:
     if (len(data) > 3 and data[0] == 0x80 and 2 <= data[1] <= 5
             and data.rstrip(b"\x00")[-1:] == b"."):
         return "pickle"
-    if data.startswith(HESSIAN_ENVELOPE) and data[3:4] in (b"C", b"R", b"F"):
-        return "hessian"
+    if (data.startswith(HESSIAN_ENVELOPE) and data[3:4] in (b"C", b"R", b"F")) or (
+            data.startswith((b"c\x01\x00m", b"c\x01\x00H", b"r\x01\x00"))):
+        return "hessian"  # (Hessian 2's envelope; Hessian 1's call and reply)
     if data.startswith(DUBBO_MAGIC) and len(data) >= 16 and (
             int.from_bytes(data[12:16], "big") <= len(data) - 16):
         return "hessian"
@@ -115,6 +116,8 @@ def other_text(kind: str, data: bytes, *, whole: bool = True) -> str | None:
     does not walk as one (or more, one after the other) of it. Not `whole` (a sniffed body):
     what walked up to the failure. Raises TooComplex past MAX_ITEMS values."""
     walk = _Walk(data)
+    if not whole:
+        walk.loose = []
     try:
         if kind == "smile":
             walk.smile()
@@ -147,6 +150,7 @@ def other_text(kind: str, data: bytes, *, whole: bool = True) -> str | None:
     except (ValueError, IndexError, KeyError, struct.error, RecursionError, UnicodeError):
         if whole:
             return None
+        walk.out.append(walk.loose)  # (the values of what did not walk to its end)
     if not walk.out:
         return "" if whole else None
     tree: Any = walk.out
@@ -252,6 +256,7 @@ class _Walk:
         self.i = 0
         self.out: list[Any] = []
         self.count = 0
+        self.loose: list[Any] | None = None  # (see scalar)
 
     # -- shared ---------------------------------------------------------------------------
 
@@ -297,6 +302,36 @@ class _Walk:
             if self.count > MAX_ITEMS:
                 raise TooComplex
             self.out.extend(found)
+
+    # -- what a walk read before it failed (a sniffed body: a receiver's streaming parser
+    # has had the values before the damage) ------------------------------------------------
+
+    def scalar(self, value: Any) -> Any:
+        if self.loose is not None and isinstance(value, (int, str)) and not isinstance(
+                value, bool) and len(self.loose) < MAX_ITEMS:
+            self.loose.append(value)
+        return value
+
+    def smile_value(self, depth: int) -> Any:
+        return self.scalar(self._smile_value(depth))
+
+    def ion_value(self, stop: int, depth: int) -> Any:
+        return self.scalar(self._ion_value(stop, depth))
+
+    def ub_value(self, marker: int, depth: int) -> Any:
+        return self.scalar(self._ub_value(marker, depth))
+
+    def hessian1_value(self, depth: int) -> Any:
+        return self.scalar(self._hessian1_value(depth))
+
+    def hessian_value(self, depth: int) -> Any:
+        return self.scalar(self._hessian_value(depth))
+
+    def java_object(self, depth: int) -> Any:
+        return self.scalar(self._java_object(depth))
+
+    def java_field(self, code: str, depth: int) -> Any:
+        return self.scalar(self._java_field(code, depth))
 
     # -- Cap'n Proto: every struct's data words and every list of 8-byte elements reachable
     # from the root (what a receiver can read; Text and Data are byte lists, not read) -------
@@ -470,7 +505,7 @@ class _Walk:
             table.append(text)
         return text
 
-    def smile_value(self, depth: int) -> Any:
+    def _smile_value(self, depth: int) -> Any:
         self.counted(depth)
         b = self.byte()
         if b < 0x20:  # (a short shared value)
@@ -584,7 +619,7 @@ class _Walk:
             value = (value << 7) | (b & 0x7F)
         return -value if negative else value
 
-    def ion_value(self, stop: int, depth: int) -> Any:
+    def _ion_value(self, stop: int, depth: int) -> Any:
         self.counted(depth)
         b = self.byte()
         kind, low = b >> 4, b & 0x0F
@@ -597,7 +632,9 @@ class _Walk:
         n = self.ion_varuint() if low == 14 or (kind == 0xD and low == 1) else low
         end = self.i + n
         if end > stop:
-            raise ValueError("past the container")
+            if self.loose is None or kind not in (11, 12, 13):
+                raise ValueError("past the container")
+            end = stop  # (sniffed: the values inside read up to the damage)
         if kind in (2, 3):
             value = int.from_bytes(self.take(n), "big")
             return -value if kind == 3 else value
@@ -668,7 +705,7 @@ class _Walk:
             raise ValueError("bad length")
         return n
 
-    def ub_value(self, marker: int, depth: int) -> Any:
+    def _ub_value(self, marker: int, depth: int) -> Any:
         self.counted(depth)
         if marker in self._UB_FIXED:
             width, signed = self._UB_FIXED[marker]
@@ -792,7 +829,7 @@ class _Walk:
             if b not in (final, final + 0x20):
                 raise ValueError("bad chunk")
 
-    def hessian1_value(self, depth: int) -> Any:
+    def _hessian1_value(self, depth: int) -> Any:
         self.counted(depth)
         b = self.byte()
         if b == ord("N"):
@@ -871,7 +908,7 @@ class _Walk:
     def hessian_type(self) -> Any:
         return self.hessian_value(0)  # (a type name, or an int that refers to one)
 
-    def hessian_value(self, depth: int) -> Any:
+    def _hessian_value(self, depth: int) -> Any:
         self.counted(depth)
         b = self.byte()
         if b < 0x20 or 0x30 <= b <= 0x33 or b in (0x52, 0x53):
@@ -956,7 +993,7 @@ class _Walk:
                 raise ValueError("bad field count")
             fields = [str(self.hessian_value(depth + 1)) for _ in range(n)]
             self.classes.append((str(name), fields))
-            return None if self.i >= len(self.data) else self.hessian_value(depth)
+            return None if self.i >= len(self.data) else self.hessian_value(depth + 1)
         if b == 0x4F or 0x60 <= b <= 0x6F:  # an instance of a defined class
             ref = self.hessian_int() if b == 0x4F else b - 0x60
             name, fields = self.classes[ref]
@@ -1004,7 +1041,7 @@ class _Walk:
         found.extend(walk.out)
         return found or None
 
-    def java_object(self, depth: int) -> Any:
+    def _java_object(self, depth: int) -> Any:
         self.counted(depth)
         tc = self.byte()
         if tc == 0x70:  # TC_NULL
@@ -1063,7 +1100,7 @@ class _Walk:
             return self.java_object(depth + 1)
         raise ValueError("not a Java serialization content")
 
-    def java_field(self, code: str, depth: int) -> Any:
+    def _java_field(self, code: str, depth: int) -> Any:
         if code in ("L", "["):
             return self.java_object(depth + 1)
         width, fmt = {"B": (1, ">b"), "C": (2, ">H"), "D": (8, ">d"), "F": (4, ">f"),

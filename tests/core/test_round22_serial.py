@@ -453,9 +453,23 @@ def test_sniffed_by_signature_found(content_type, body):
     assert found(body, content_type) == {"mobile"}
 
 
-def test_sniffed_broken_after_the_mobile_read_as_far_as_it_walks():
-    body = pickle.dumps([M, "x" * 40], protocol=4)[:-6] + b"\xff\xff."
+@pytest.mark.parametrize("body", [
+    pickle.dumps([M, "x" * 40], protocol=4)[:-6] + b"\xff\xff.",
+    smile({"phone": M, "name": "Zhang Wei"})[:-4],
+    ion([M, "Zhang Wei"])[:-3],
+    b"H\x02\x00RH" + hs("phone") + hl(M) + hs("name") + b"\x1f" + b"Zhang",
+    b"c\x01\x00m\x00\x04saveL" + struct.pack(">q", M) + b"S\x00\x40Zhang",
+    (b"\xac\xed\x00\x05\x73\x72\x00\x01P" + bytes(8) + b"\x02\x00\x02J\x00\x05phone"
+     + b"L\x00\x04namet\x00\x12Ljava/lang/String;\x78\x70" + struct.pack(">q", M)
+     + b"t\x00\x40Zhang"),
+], ids=["pickle", "smile", "ion", "hessian2", "hessian1", "java"])
+def test_sniffed_broken_after_the_mobile_read_as_far_as_it_walks(body):
+    # (a receiver's streaming parser has had the mobile before the damage)
     assert found(body, OCTETS) == {"mobile"}
+    assert scan(body, OCTETS.replace("octet-stream", "x-java-serialized-object")
+                if body.startswith(b"\xac") else PICKLE if body[:1] == b"\x80" else
+                SMILE if body[:1] == b":" else ION if body[:1] == b"\xe0" else HESSIAN
+                ).error is not None  # (declared: refused)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -568,6 +582,7 @@ def _timed(body: bytes, content_type: str):
     (b"[" * 100_000, UBJSON),
     (b"H\x02\x00R" + b"W" * 100_000, HESSIAN),
     (b"H\x02\x00R" + b"\x52\xff\xff" + b"1" * 200_000, HESSIAN),
+    (b"H\x02\x00R" + (b"C" + hs("a") + b"\x90") * 50_000, HESSIAN),
     (b"\xac\xed\x00\x05" + b"\x79" * 200_000, JAVA),
     (b"\xac\xed\x00\x05" + b"\x75\x72\x00\x02[L" + bytes(8) + b"\x02\x00\x00\x78\x70" * 1
      + b"\x00\x01\x00\x00" + b"\x70" * 65_536, JAVA),
@@ -582,7 +597,7 @@ def _timed(body: bytes, content_type: str):
     (struct.pack("<I", 4) + b"\xfc\xff\xff\xff" * 100_000, FLATBUFFERS),
 ], ids=["pickle-300k-ints", "pickle-deep", "pickle-marks", "pickle-long4-lies",
         "smile-deep", "smile-no-end", "ion-deep", "ubjson-deep", "hessian-deep",
-        "hessian-string-lies", "java-resets", "java-64k-nulls", "java-256k-block",
+        "hessian-string-lies", "hessian-class-definitions", "java-resets", "java-64k-nulls", "java-256k-block",
         "capnp-zero-run-bomb", "capnp-1mb-random", "capnp-1mb-data", "capnp-self-pointer",
         "capnp-composite-lies", "flatbuffers-1mb-random",
         "flatbuffers-self-tables"])
