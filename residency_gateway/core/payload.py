@@ -55,7 +55,7 @@ import cbor2
 import orjson
 import zstandard
 
-from residency_gateway.core import serialized
+from residency_gateway.core import serialized, serialized_other
 from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.scanner import (
     CN_NUMERAL_CHARS,
@@ -4982,6 +4982,7 @@ class _Inspection:
         elif not ctype.startswith("text/"):
             self._serialized(label, data, ctype, depth)
             self._schema_binary(label, data, ctype, depth)
+            self._other_serialized(label, data, ctype)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
@@ -5214,6 +5215,33 @@ class _Inspection:
                                 f"{label}: more {kind} values than the inspection reads"
                                 ) from None
         if text is None:
+            raise PayloadError(f"body is not the {kind} its Content-Type declares")
+        if text:
+            self.view(f"{label}/{kind}", text)
+
+    def _other_serialized(self, label: str, data: bytes, ctype: str) -> None:
+        """Round 22: Smile, Ion binary, UBJSON, Hessian 2 (Dubbo), Java serialization and
+        pickle walked (never deserialized: see serialized_other), Cap'n Proto's and
+        FlatBuffers' wide words read, where declared; the first six also where a body of no
+        declared type has their signature (what walks read). Before, a mobile in their int64
+        was forwarded as inspected text. A declared body that does not walk is malformed."""
+        kind = serialized_other.declared(ctype)
+        whole = kind is not None
+        if kind is None:
+            if ctype not in ("", "application/octet-stream"):
+                return
+            kind = serialized_other.sniffed(data)
+            if kind is None:
+                return
+        elif kind == "ion" and not data.startswith(serialized_other.ION_BVM):
+            return  # (Ion text under the generic type: read as the text it is)
+        try:
+            text = serialized_other.other_text(kind, data, whole=whole)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more {kind} values than the inspection reads"
+                                ) from None
+        if text is None and whole:
             raise PayloadError(f"body is not the {kind} its Content-Type declares")
         if text:
             self.view(f"{label}/{kind}", text)

@@ -257,6 +257,11 @@ class _TooMuch(Exception):
     pass
 
 
+class Pairs(list):
+    """(round 22) A map as its [key, value] pairs, keys of any type (serialized_other's
+    walks): written out as a map is."""
+
+
 def _write(value: Any, out: list[str], depth: int, count: list[int]) -> None:
     count[0] += 1
     if count[0] > MAX_ITEMS or depth > MAX_DEPTH:
@@ -269,6 +274,15 @@ def _write(value: Any, out: list[str], depth: int, count: list[int]) -> None:
             _write(k, out, depth + 1, count)
             out.append(": ")
             _write(v, out, depth + 1, count)
+        out.append("}")
+    elif isinstance(value, Pairs):
+        out.append("{")
+        for n, pair in enumerate(value):
+            if n:
+                out.append(", ")
+            _write(pair[0], out, depth + 1, count)
+            out.append(": ")
+            _write(pair[1], out, depth + 1, count)
         out.append("}")
     elif isinstance(value, (list, tuple, set, frozenset)):
         out.append("[")

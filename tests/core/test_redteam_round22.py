@@ -554,19 +554,24 @@ def test_text_in_other_serializations_found(body, content_type, kind):
     assert kind in found(body, content_type)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS: an int64 in a binary serialization the gateway does not know (Smile, Ion, UBJSON, "
-    "Cap'n Proto, FlatBuffers, Hessian 2 as Dubbo speaks it, Java serialization, pickle) is "
-    "forwarded as inspected text: neither decoded (as MessagePack/CBOR/BSON are) nor refused"))
+SCHEMALESS_POLICY = pytest.mark.xfail(strict=True, reason=(
+    "POLICY (fx22-serial): a mobile's int64 in Cap'n Proto or FlatBuffers is not read without "
+    "the schema: two uint32 fields side by side (a count beside an enum of 3 or 4) are words "
+    "in the mobiles' range (read, 96 and 55 of 400 generated messages were read as a mobile); "
+    "their 18-digit words (IDs) are read (see serialized_other)"))
+
+
 @pytest.mark.parametrize(("body", "content_type"), [
     (b":)\n\x03\xfa\x84phone\x25" + smile_vint(zigzag(MOBILE_INT)) + b"\xfb",
      "application/x-jackson-smile"),
     (b"\xe0\x01\x00\xea\x25" + MOBILE_INT.to_bytes(5, "big"), "application/x-amzn-ion"),
     (b"{i\x05phoneL" + struct.pack(">q", MOBILE_INT) + b"}", "application/ubjson"),
-    (b"\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00"
-     + struct.pack("<q", MOBILE_INT), "application/x-capnp"),
-    (struct.pack("<I", 12) + struct.pack("<HHH", 6, 12, 4) + b"\0\0" + struct.pack("<i", 8)
-     + struct.pack("<q", MOBILE_INT), "application/x-flatbuffers"),
+    pytest.param(b"\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00"
+                 + struct.pack("<q", MOBILE_INT), "application/x-capnp",
+                 marks=SCHEMALESS_POLICY),
+    pytest.param(struct.pack("<I", 12) + struct.pack("<HHH", 6, 12, 4) + b"\0\0"
+                 + struct.pack("<i", 8) + struct.pack("<q", MOBILE_INT),
+                 "application/x-flatbuffers", marks=SCHEMALESS_POLICY),
     (b"H\x02\x00RL" + struct.pack(">q", MOBILE_INT), "x-application/hessian"),
     (b"\xac\xed\x00\x05w\x08" + struct.pack(">q", MOBILE_INT),
      "application/x-java-serialized-object"),
@@ -704,9 +709,6 @@ def test_rtf_digit_groups_bounded(group):
 # End to end (a Singapore client)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "MISS end to end: a Dubbo Hessian 2 call whose int64 is a mainland mobile, from a "
-    "Singapore client, is forwarded to the sg upstream"))
 async def test_e2e_hessian_mobile_kept_in_china(make_gateway, backends):
     gw = await make_gateway()
     status, _, reply = await gw.post(
