@@ -257,7 +257,7 @@ class _TooMuch(Exception):
     pass
 
 
-class Pairs(list):
+class Pairs(list[Any]):
     """(round 22) A map as its [key, value] pairs, keys of any type (serialized_other's
     walks): written out as a map is."""
 

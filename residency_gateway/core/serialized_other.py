@@ -31,7 +31,7 @@ from __future__ import annotations
 import array
 import struct
 import sys
-from typing import Any
+from typing import Any, Literal
 
 from residency_gateway.core import serialized
 from residency_gateway.core.serialized import MAX_DEPTH, MAX_ITEMS, TooComplex
@@ -191,7 +191,7 @@ def _capnp_whole(data: bytes) -> bool:
     if head > len(data):
         return False
     sizes = struct.unpack_from(f"<{count}I", data, 4)
-    return head + 8 * sum(sizes) == len(data)
+    return bool(head + 8 * sum(sizes) == len(data))
 
 
 MAX_CAPNP_UNPACKED = 1 << 22  # bytes a packed message unpacks to (or 4 times its size)
@@ -278,7 +278,8 @@ class _Walk:
             raise ValueError("past the end")
         return self.data[self.i]
 
-    def uint(self, n: int, order: str = "big", signed: bool = False) -> int:
+    def uint(self, n: int, order: Literal["little", "big"] = "big", signed: bool = False
+             ) -> int:
         return int.from_bytes(self.take(n), order, signed=signed)
 
     def counted(self, depth: int = 0) -> None:
