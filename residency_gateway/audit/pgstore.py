@@ -2,9 +2,11 @@
 
 Same chain, leaves and checkpoints as the file store (the `Trail` base class builds them); this
 module only persists. A group commit is one transaction (one WAL flush for the whole batch).
-Tables refuse UPDATE and DELETE through a trigger (DELETE only inside a retention purge that sets
-`rg.purge`); each gateway process holds a session advisory lock on its log id, so two processes
-never write one chain.
+Tables refuse UPDATE and DELETE through a row trigger (DELETE only inside a retention purge that
+sets `rg.purge`) and TRUNCATE through a statement trigger, which no row trigger sees (bad-day
+round 13; never allowed, not even in a purge). The schema, triggers included, is re-applied at
+every start, so a database created by an older version gets them too. Each gateway process
+holds a session advisory lock on its log id, so two processes never write one chain.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ CREATE TRIGGER rg_trail_entries_append_only BEFORE UPDATE OR DELETE ON rg_trail_
 DROP TRIGGER IF EXISTS rg_trail_checkpoints_append_only ON rg_trail_checkpoints;
 CREATE TRIGGER rg_trail_checkpoints_append_only BEFORE UPDATE OR DELETE ON rg_trail_checkpoints
     FOR EACH ROW EXECUTE FUNCTION rg_trail_append_only();
+DROP TRIGGER IF EXISTS rg_trail_entries_no_truncate ON rg_trail_entries;
+CREATE TRIGGER rg_trail_entries_no_truncate BEFORE TRUNCATE ON rg_trail_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION rg_trail_append_only();
+DROP TRIGGER IF EXISTS rg_trail_checkpoints_no_truncate ON rg_trail_checkpoints;
+CREATE TRIGGER rg_trail_checkpoints_no_truncate BEFORE TRUNCATE ON rg_trail_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION rg_trail_append_only();
 """
 _SCHEMA_LOCK = 0x5247_7472  # "RGtr": serialises schema creation across processes
 # Every statement of the trail's connection is bounded (bad-day round 11: a connection gone
