@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from residency_gateway.core.values import NOT_INSPECTED, Action, GeoAnswer, Reas
 from residency_gateway.gateway.runtime import refuse_lost_families
 from residency_gateway.geo import GeoDatabase, GeoDatabaseError, canonical_country
 from residency_gateway.regionmap.load import ConfigError, load_region_map
+from tests.audit.conftest import pg_dsn, sample_records, signer  # noqa: F401  (fixtures)
 from tests.helpers import NOW, loaded
 
 # --- GeoIP country codes that are not ISO 3166-1 alpha-2 upper case -------------------------
@@ -163,6 +163,23 @@ def test_a_replacement_losing_a_family_is_refused_and_the_same_families_pass(tmp
             db.close()
 
 
+def test_a_one_family_db_at_start_is_a_warning_naming_what_it_covers(tmp_path, geo_db):
+    from structlog.testing import capture_logs
+
+    from residency_gateway.gateway.runtime import warn_one_family
+
+    one, both = GeoDatabase(_one_family(tmp_path, 4)), GeoDatabase(geo_db)
+    try:
+        with capture_logs() as logs:
+            warn_one_family(one)
+            warn_one_family(both)
+    finally:
+        one.close()
+        both.close()
+    assert [(e["event"], e["log_level"], e["covers"]) for e in logs] == [
+        ("geoip_db_one_address_family", "warning", "IPv4")]
+
+
 def test_the_real_maxmind_test_databases_cover_both_families():
     path = Path(__file__).parents[2] / "shared" / "testdata" / "maxmind" / \
         "GeoIP2-Country-Test.mmdb"
@@ -244,33 +261,12 @@ def test_random_and_generated_keys_pass(tmp_path):
 
 # --- PostgreSQL: TRUNCATE of the trail tables ---------------------------------------------------
 
-PG_ADMIN = os.environ.get("RG_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-
 _OLD_SCHEMA_END = "DROP TRIGGER IF EXISTS rg_trail_entries_no_truncate"
 
 
-@pytest.fixture
-async def pg_dsn():
-    asyncpg = pytest.importorskip("asyncpg")
-    name = f"rgbd13_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = await asyncpg.connect(PG_ADMIN, timeout=5)
-    except (OSError, asyncpg.PostgresError) as exc:
-        pytest.skip(f"no PostgreSQL at {PG_ADMIN}: {exc}")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield f"{PG_ADMIN.rpartition('/')[0]}/{name}"
-    admin = await asyncpg.connect(PG_ADMIN, timeout=5)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 @pytest.mark.parametrize("table", ["rg_trail_entries", "rg_trail_checkpoints"])
-async def test_truncate_is_refused_also_on_a_database_of_an_older_version(pg_dsn, table):
+async def test_truncate_is_refused_also_on_a_database_of_an_older_version(pg_dsn,  # noqa: F811
+                                                                         table):
     import asyncpg
 
     from residency_gateway.audit import pgstore
@@ -296,3 +292,46 @@ async def test_truncate_is_refused_also_on_a_database_of_an_older_version(pg_dsn
         assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 1
     finally:
         await conn.close()
+
+
+@pytest.mark.parametrize("table", ["rg_trail_entries", "rg_trail_checkpoints"])
+async def test_rows_deleted_past_the_triggers_stop_the_trail(pg_dsn, signer, table):  # noqa: F811
+    """A superuser who disables the triggers and empties a table: the running trail notices
+    at its next write (entries: the next append; checkpoints: the next checkpoint) and
+    writes nothing more; a restart on entries that vanished is refused too."""
+    import asyncpg
+
+    from residency_gateway.audit.pgstore import PgTrail
+    from residency_gateway.audit.trail import TrailUnavailable
+
+    records = sample_records(12)
+    trail = PgTrail(pg_dsn, "gw-a", signer, checkpoint_every=3)
+    await trail.start()
+    try:
+        for r in records[:6]:
+            await trail.append(r)
+        await trail.checkpoint("test")
+        conn = await asyncpg.connect(pg_dsn)
+        try:
+            await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            await conn.execute(f"DELETE FROM {table}")
+            await conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            with pytest.raises(TrailUnavailable, match="is gone from the PostgreSQL store"):
+                if table == "rg_trail_entries":
+                    await trail.append(records[6])
+                else:
+                    await trail.checkpoint("test")
+            after = await conn.fetchval("SELECT count(*) FROM rg_trail_entries")
+        finally:
+            await conn.close()
+        if table == "rg_trail_entries":
+            assert after == 0  # the refused append wrote nothing
+    finally:
+        await trail.close()
+    if table == "rg_trail_entries":
+        with pytest.raises(TrailUnavailable, match="is gone"):
+            again = PgTrail(pg_dsn, "gw-a", signer, checkpoint_every=3)
+            try:
+                await again.start()
+            finally:
+                await again.close()

@@ -71,6 +71,15 @@ def _said(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__  # (a TimeoutError says nothing)
 
 
+def _vanished(log_id: str, what: str) -> TrailUnavailable:
+    """The store lost rows it acknowledged (a TRUNCATE or DELETE past the triggers, by a
+    superuser with the triggers disabled): nothing more is written on a trail with no
+    beginning; each request is refused (503 trail_unavailable) until an operator looks."""
+    return TrailUnavailable(f"log {log_id}: {what} is gone from the PostgreSQL store (rows "
+                            "deleted or truncated past the append-only triggers?); nothing "
+                            "more is written to it")
+
+
 def _log_lock(log_id: str) -> int:
     return zlib.crc32(log_id.encode()) | (1 << 40)
 
@@ -141,6 +150,10 @@ class PgTrail(Trail):
                 return Recovered(frontier, prev, last)
         lines = [bytes(r["line"]) for r in await conn.fetch(
             "SELECT line FROM rg_trail_entries WHERE log_id=$1 ORDER BY seq", self.log_id)]
+        if not lines and sized and int(sized[-1]["tree_size"]):
+            # (a legal purge always leaves its own signed event and what follows it)
+            raise _vanished(self.log_id, f"all {int(sized[-1]['tree_size'])} entries its "
+                            "checkpoints cover")
         start, prev = Frontier(), GENESIS
         if lines:
             first_seq = json.loads(lines[0])["seq"]
@@ -159,6 +172,11 @@ class PgTrail(Trail):
         try:
             conn = await self._connect()
             async with conn.transaction():
+                first = entries[0].seq if entries else 0
+                if first and not await conn.fetchval(
+                        "SELECT EXISTS (SELECT 1 FROM rg_trail_entries WHERE log_id=$1 AND "
+                        "seq=$2)", self.log_id, first - 1):
+                    raise _vanished(self.log_id, f"the entry at seq {first - 1}")
                 await conn.executemany(
                     "INSERT INTO rg_trail_entries (log_id, seq, line) VALUES ($1, $2, $3)",
                     [(self.log_id, e.seq, e.line) for e in entries])
@@ -170,9 +188,15 @@ class PgTrail(Trail):
     async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
         try:
             conn = await self._connect()
-            await conn.execute("INSERT INTO rg_trail_checkpoints (log_id, idx, body) "
-                               "VALUES ($1, $2, $3)", self.log_id, cp["index"],
-                               canonical(cp).decode())
+            index = int(cp["index"])
+            async with conn.transaction():
+                if index and not await conn.fetchval(
+                        "SELECT EXISTS (SELECT 1 FROM rg_trail_checkpoints WHERE log_id=$1 "
+                        "AND idx=$2)", self.log_id, index - 1):
+                    raise _vanished(self.log_id, f"checkpoint {index - 1}")
+                await conn.execute("INSERT INTO rg_trail_checkpoints (log_id, idx, body) "
+                                   "VALUES ($1, $2, $3)", self.log_id, index,
+                                   canonical(cp).decode())
         except _DB_ERRORS as exc:
             await self._drop()
             raise TrailUnavailable(f"checkpoint write failed: {_said(exc)}") from exc
