@@ -180,6 +180,42 @@ def test_a_one_family_db_at_start_is_a_warning_naming_what_it_covers(tmp_path, g
         ("geoip_db_one_address_family", "warning", "IPv4")]
 
 
+def test_a_restart_on_a_db_that_lost_a_family_uses_the_last_good_copy(tmp_path, geo_db):
+    """A reload refused the one-family DB; a restart (or a replaced worker) must not take it
+    up: the last good copy serves, said as geoip_db_refused_using_last_good."""
+    from structlog.testing import capture_logs
+
+    from residency_gateway.gateway.runtime import open_geo_at_start
+    from residency_gateway.geo import remember_good
+    from residency_gateway.settings import Settings
+
+    data = tmp_path / "data"
+    good = GeoDatabase(geo_db, data / "geoip")
+    remember_good(good, data / "geoip")
+    good.close()
+    settings = Settings(region_map=[tmp_path], geoip_db=_one_family(tmp_path, 6),
+                        data_dir=data)
+    with capture_logs() as logs:
+        geo, _ = open_geo_at_start(settings)
+    try:
+        assert isinstance(geo, GeoDatabase) and geo.families == {4, 6}
+        assert geo("192.0.2.10").country == "CN"
+        refused = [e for e in logs if e["event"] == "geoip_db_refused_using_last_good"]
+        assert refused and "places no IPv4 address" in refused[0]["error"]
+    finally:
+        geo.close()
+    # with no last good copy (a first start), the one-family DB serves, with a warning
+    settings = Settings(region_map=[tmp_path], geoip_db=_one_family(tmp_path, 6),
+                        data_dir=tmp_path / "fresh")
+    with capture_logs() as logs:
+        geo, _ = open_geo_at_start(settings)
+    try:
+        assert isinstance(geo, GeoDatabase) and geo.families == {6}
+        assert [e["event"] for e in logs] == ["geoip_db_one_address_family"]
+    finally:
+        geo.close()
+
+
 def test_the_real_maxmind_test_databases_cover_both_families():
     path = Path(__file__).parents[2] / "shared" / "testdata" / "maxmind" / \
         "GeoIP2-Country-Test.mmdb"

@@ -31,6 +31,7 @@ from residency_gateway.gateway.supervisor import Supervisor
 from residency_gateway.gateway.upstream import Upstreams
 from residency_gateway.geo import (
     FAMILY_NAMES,
+    LAST_GOOD,
     GeoDatabase,
     GeoDatabaseError,
     GeoInfo,
@@ -659,7 +660,7 @@ def refuse_lost_families(live: GeoLookup, candidate: GeoLookup) -> None:
         raise GeoDatabaseError(
             f"{candidate.path}: the new GeoIP DB places no {names} address (it covers "
             f"{candidate.family_names()}; the live DB covers {live.family_names()}): every "
-            f"{names} client would become unknown origin; the live DB stays")
+            f"{names} client would become unknown origin")
 
 
 def warn_one_family(db: GeoLookup) -> None:
@@ -676,12 +677,38 @@ def open_geo_at_start(settings: Settings) -> tuple[GeoLookup, GeoInfo | None]:
     return geo, info
 
 
+def _no_lost_family_since_last_good(geo: GeoLookup, cache: Path) -> None:
+    """The rule of reload at start too: a configured DB that lost an address family the last
+    good DB placed (a reload refused it; a restart, or a worker replaced, must not take it up
+    now) raises GeoDatabaseError, so the last good copy is used, said loudly. An operator who
+    means to run on one family removes <data-dir>/geoip/last-good."""
+    if not isinstance(geo, GeoDatabase) or geo.families == frozenset({4, 6}):
+        return
+    previous = last_good(cache)
+    if previous is None or previous == geo.private:
+        return
+    try:
+        good = GeoDatabase(previous)
+    except GeoDatabaseError:
+        return  # no usable last good copy to compare with: the warning says the rest
+    try:
+        refuse_lost_families(good, geo)
+    except GeoDatabaseError as exc:
+        geo.close()
+        raise GeoDatabaseError(f"{exc} (as at the last good DB {previous.name}; remove "
+                               f"{cache / LAST_GOOD} to accept it)") from None
+    finally:
+        good.close()
+
+
 def _open_geo_at_start(settings: Settings) -> tuple[GeoLookup, GeoInfo | None]:
     """The configured DB; if it is broken, the private copy of the last good one (said loudly),
     so a bad file on disk does not keep the gateway down after a restart."""
     cache = geo_cache(settings)
     try:
-        return open_geo(settings.geoip_db, cache)
+        geo, info = open_geo(settings.geoip_db, cache)
+        _no_lost_family_since_last_good(geo, cache)
+        return geo, info
     except GeoDatabaseError as exc:
         fallback = last_good(cache)
         if fallback is None:
