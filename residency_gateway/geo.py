@@ -11,8 +11,16 @@ rename), and that private copy is what is memory-mapped. A database copied over 
 path in place can therefore never SIGBUS the process or change the live DB behind its back.
 A candidate is validated before it is used: readable metadata, a Country/City database type,
 the file unchanged while it was read, and a sample of its own networks (plus fixed probes) that
-must resolve to countries - a DB that resolves nothing is refused. The private copy of the last
-good DB is what the gateway starts with when the configured file is broken at start.
+must resolve to countries - a DB that resolves nothing is refused. Every country code the
+sample and the probes meet must be ISO 3166-1 alpha-2 in upper case ('CN'): a DB written by
+another converter ('cn', 'CHN') is refused, since a mainland client whose code is not 'CN'
+would otherwise be taken for an overseas one. `families` says which address families the DB
+places at all (the gateway refuses a reload that loses one the live DB had). The private copy
+of the last good DB is what the gateway starts with when the configured file is broken at start.
+
+At lookup a code is made canonical where that is unambiguous (two ASCII letters upper-cased;
+the mainland's alpha-3 'CHN' and numeric '156' are 'CN'); any other code is passed on as it is
+and the core (`origin.network_signal`) refuses the request rather than guess a country.
 
 Per request the lookup goes straight to the maxminddb reader (the C extension returns plain
 dicts: no geoip2 model objects) and answers are kept in a bounded per-address cache. The cache
@@ -23,11 +31,13 @@ old one's cache. At open, the probes check that this fast path and geoip2 agree.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import ipaddress
 import itertools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,10 +54,40 @@ _PROBES = ("1.1.1.1", "8.8.8.8", "2001:4860:4860::8888", "192.0.2.1", "203.0.113
 _SAMPLE = 256  # networks of the DB itself looked up before it is trusted
 LAST_GOOD = "last-good"  # <cache>/last-good names the private copy of the last good DB
 MAX_DB_BYTES = 1024 * 1024 * 1024  # (GeoIP2-City is ~70 MB; a file past this is no GeoIP DB)
+_ALPHA2 = re.compile(r"[A-Z]{2}\Z")
+_LETTERS2 = re.compile(r"[A-Za-z]{2}\Z")
+# The mainland's other ISO 3166-1 spellings (alpha-3, numeric). Only the mainland's: any other
+# code that is not alpha-2 stays unreadable (and refused), it is never guessed to be overseas.
+_MAINLAND_FORMS = frozenset({"CHN", "156"})
+# A spread of addresses across the address space, looked up (besides the DB's first networks)
+# to check the codes of records the tree walk from the start does not reach.
+_SPREAD = tuple(f"{i}.{(i * 37) % 256}.{(i * 91) % 256}.1" for i in range(1, 224)) + tuple(
+    f"{prefix:x}:{(i * 4099) % 65536:x}::1" for prefix in (0x2001, 0x2400, 0x2600, 0x2800,
+                                                             0x2a00, 0x2c00, 0x240e)
+    for i in range(16))
+
+
+def canonical_country(code: str) -> str:
+    """The ISO 3166-1 alpha-2 code for `code` where that is unambiguous ('cn' -> 'CN',
+    'CHN' / '156' -> 'CN'); otherwise `code` unchanged (not alpha-2: the core refuses it)."""
+    if _ALPHA2.match(code):
+        return code
+    if _LETTERS2.match(code):
+        return code.upper()
+    if code.strip().upper() in _MAINLAND_FORMS:
+        return "CN"
+    return code
+
+
+def is_alpha2(code: object) -> bool:
+    return isinstance(code, str) and _ALPHA2.match(code) is not None
 
 
 class GeoDatabaseError(Exception):
     """The GeoIP database cannot be used (missing, corrupt, wrong type)."""
+
+
+FAMILY_NAMES = {4: "IPv4", 6: "IPv6"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +108,8 @@ class GeoDatabase:
     With `cache_dir` (the gateway), the file is copied there first and the copy is opened;
     without it (offline tools), the file is opened where it is."""
 
+    families: frozenset[int]  # the address families it places (4, 6): set by _validate
+
     def __init__(self, path: str | Path, cache_dir: Path | None = None):
         self.path = str(path)
         self.private: Path | None = None
@@ -84,7 +126,10 @@ class GeoDatabase:
                 for probe in _PROBES:  # the fast path and geoip2 must agree
                     if ipaddress.ip_address(probe).version == 6 and meta.ip_version == 4:
                         continue
-                    if self._answer(probe) != self._fast(probe):
+                    slow = self._answer(probe)
+                    if slow.country is not None:
+                        slow = dataclasses.replace(slow, country=canonical_country(slow.country))
+                    if slow != self._fast(probe):
                         raise GeoDatabaseError(f"{self.path}: lookups disagree for {probe}")
             except BaseException:
                 self._reader.close()
@@ -125,21 +170,52 @@ class GeoDatabase:
         for probe in _PROBES:  # walk the tree and decode a few records before trusting it
             if ipaddress.ip_address(probe).version == 6 and meta.ip_version == 4:
                 continue
-            self._answer(probe)
+            self._check_code(self._answer(probe).country, probe)
+        for probe in _SPREAD:  # records the walk from the start would not reach
+            if ":" in probe and meta.ip_version == 4:
+                continue
+            self._check_code(self._answer(probe).country, probe)
         resolved = 0
         with contextlib.closing(maxminddb.open_database(opened, maxminddb.MODE_AUTO)) as raw:
             for network, record in itertools.islice(iter(raw), _SAMPLE):
                 country = record.get("country") if isinstance(record, dict) else None
                 if not isinstance(country, dict) or not country.get("iso_code"):
                     continue
+                self._check_code(country["iso_code"], str(network))
                 if self._answer(str(network.network_address)).country != country["iso_code"]:
                     raise GeoDatabaseError(f"{self.path}: lookups disagree with the data "
                                            f"(network {network}); the file is damaged")
                 resolved += 1
+            self.families = self._families(raw, meta.ip_version)
         if not resolved:
             raise GeoDatabaseError(f"{self.path}: no network in the database resolves to a "
                                    "country; refusing a DB that would make every origin unknown")
         return info
+
+    def _check_code(self, code: object, where: str) -> None:
+        if code is not None and not is_alpha2(code):
+            shown = repr(code)[:40]
+            raise GeoDatabaseError(
+                f"{self.path}: country code {shown} (network of {where}) is not an ISO 3166-1 "
+                "alpha-2 code in upper case such as 'CN' (a DB from another converter?); "
+                "refusing it: a mainland client must never be taken for an overseas one")
+
+    @staticmethod
+    def _families(raw: maxminddb.Reader, ip_version: int) -> frozenset[int]:
+        """The address families the DB places at all: a family whose whole space (IPv4) or
+        whose global unicast space (IPv6, 2000::/3) is one empty block is not covered."""
+        out = set()
+        record, prefix = raw.get_with_prefix_len("1.0.0.1")
+        if record is not None or prefix > 0:
+            out.add(4)
+        if ip_version == 6:
+            record, prefix = raw.get_with_prefix_len("2000::1")
+            if record is not None or prefix > 3:
+                out.add(6)
+        return frozenset(out)
+
+    def family_names(self) -> str:
+        return ", ".join(FAMILY_NAMES[f] for f in sorted(self.families)) or "none"
 
     def _answer(self, address: str) -> GeoAnswer:
         try:
@@ -159,8 +235,10 @@ class GeoDatabase:
             raise ValueError("a GeoIP record that is not a map")
         country, traits = record.get("country"), record.get("traits")
         iso = country.get("iso_code") if isinstance(country, dict) else None
-        if iso is not None and not isinstance(iso, str):
-            raise ValueError("a country code that is not a string")
+        if iso is not None:
+            if not isinstance(iso, str):
+                raise ValueError("a country code that is not a string")
+            iso = canonical_country(iso)
         anycast = bool(traits.get("is_anycast", False)) if isinstance(traits, dict) else False
         network = str(ipaddress.ip_network((address, prefix), strict=False)) if prefix else None
         return GeoAnswer(iso, anycast, network)

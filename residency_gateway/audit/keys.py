@@ -8,7 +8,11 @@ crash or a full disk never leaves a short key behind. A key file that cannot be 
 not hold 32 bytes raises `KeyUnavailable` (HTTP 503 for that tenant's requests), except an
 empty file: a key is only ever used after it was written whole, so an empty file (left by a
 write that failed before this version wrote atomically) never keyed a pseudonym and is
-replaced.
+replaced. A key of 32 bytes that is no secret is refused the same way: all one byte value
+(32 NUL bytes: the zero-filled tail of a crash on a delayed-allocation file system, a sparse
+restore) or fewer than MIN_DISTINCT_BYTES distinct values (a placeholder such as "0123..."):
+an HMAC under a guessable key makes the small ID-number space enumerable (bad-day round 13).
+32 random bytes have fewer than 8 distinct values with a probability far below 2^-100.
 """
 
 from __future__ import annotations
@@ -56,6 +60,21 @@ def _write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
         os.close(dfd)
 
 
+KEY_BYTES = 32
+MIN_DISTINCT_BYTES = 8
+
+
+def degenerate(key: bytes) -> str | None:
+    """Why 32 bytes cannot be a random key (a zero-filled or placeholder file), or None."""
+    distinct = len(set(key))
+    if distinct == 1:
+        return f"all {len(key)} bytes are 0x{key[0]:02x} (a zero-filled file?)"
+    if distinct < MIN_DISTINCT_BYTES:
+        return (f"only {distinct} distinct byte values in {len(key)} (a placeholder, not "
+                "random bytes)")
+    return None
+
+
 def _read_key(path: Path) -> bytes:
     """A key file's bytes: a regular file of at most 64 KiB (see files.read_regular)."""
     return read_regular(path, 65536)
@@ -94,8 +113,12 @@ class PseudonymKeys:
             except OSError as exc:
                 raise KeyUnavailable(f"{path}: pseudonym key could not be written: "
                                      f"{exc.strerror or exc}") from exc
-        if len(key) != 32:
+        if len(key) != KEY_BYTES:
             raise KeyUnavailable(f"{path}: pseudonym key must be 32 bytes, found {len(key)}")
+        why = degenerate(key)
+        if why is not None:
+            raise KeyUnavailable(f"{path}: pseudonym key is not a secret: {why}; restore the "
+                                 "tenant's key from backup (or remove it to crypto-shred)")
         self._cache[tenant] = key
         return key
 
@@ -104,12 +127,14 @@ class PseudonymKeys:
         problems = []
         for path in sorted(self.dir.glob("*.key")) if self.dir.is_dir() else []:
             try:
-                size = len(_read_key(path))
+                key = _read_key(path)
             except OSError as exc:
                 problems.append(f"{path}: unreadable: {exc.strerror}")
                 continue
-            if size not in (0, 32):
-                problems.append(f"{path}: {size} bytes, expected 32")
+            if len(key) not in (0, KEY_BYTES):
+                problems.append(f"{path}: {len(key)} bytes, expected 32")
+            elif key and (why := degenerate(key)) is not None:
+                problems.append(f"{path}: not a secret: {why}")
         return problems
 
     def shred(self, tenant: str) -> bool:

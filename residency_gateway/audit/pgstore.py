@@ -2,9 +2,11 @@
 
 Same chain, leaves and checkpoints as the file store (the `Trail` base class builds them); this
 module only persists. A group commit is one transaction (one WAL flush for the whole batch).
-Tables refuse UPDATE and DELETE through a trigger (DELETE only inside a retention purge that sets
-`rg.purge`); each gateway process holds a session advisory lock on its log id, so two processes
-never write one chain.
+Tables refuse UPDATE and DELETE through a row trigger (DELETE only inside a retention purge that
+sets `rg.purge`) and TRUNCATE through a statement trigger, which no row trigger sees (bad-day
+round 13; never allowed, not even in a purge). The schema, triggers included, is re-applied at
+every start, so a database created by an older version gets them too. Each gateway process
+holds a session advisory lock on its log id, so two processes never write one chain.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ CREATE TRIGGER rg_trail_entries_append_only BEFORE UPDATE OR DELETE ON rg_trail_
 DROP TRIGGER IF EXISTS rg_trail_checkpoints_append_only ON rg_trail_checkpoints;
 CREATE TRIGGER rg_trail_checkpoints_append_only BEFORE UPDATE OR DELETE ON rg_trail_checkpoints
     FOR EACH ROW EXECUTE FUNCTION rg_trail_append_only();
+DROP TRIGGER IF EXISTS rg_trail_entries_no_truncate ON rg_trail_entries;
+CREATE TRIGGER rg_trail_entries_no_truncate BEFORE TRUNCATE ON rg_trail_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION rg_trail_append_only();
+DROP TRIGGER IF EXISTS rg_trail_checkpoints_no_truncate ON rg_trail_checkpoints;
+CREATE TRIGGER rg_trail_checkpoints_no_truncate BEFORE TRUNCATE ON rg_trail_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION rg_trail_append_only();
 """
 _SCHEMA_LOCK = 0x5247_7472  # "RGtr": serialises schema creation across processes
 # Every statement of the trail's connection is bounded (bad-day round 11: a connection gone
@@ -61,6 +69,15 @@ _DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceErr
 
 def _said(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__  # (a TimeoutError says nothing)
+
+
+def _vanished(log_id: str, what: str) -> TrailUnavailable:
+    """The store lost rows it acknowledged (a TRUNCATE or DELETE past the triggers, by a
+    superuser with the triggers disabled): nothing more is written on a trail with no
+    beginning; each request is refused (503 trail_unavailable) until an operator looks."""
+    return TrailUnavailable(f"log {log_id}: {what} is gone from the PostgreSQL store (rows "
+                            "deleted or truncated past the append-only triggers?); nothing "
+                            "more is written to it")
 
 
 def _log_lock(log_id: str) -> int:
@@ -133,6 +150,10 @@ class PgTrail(Trail):
                 return Recovered(frontier, prev, last)
         lines = [bytes(r["line"]) for r in await conn.fetch(
             "SELECT line FROM rg_trail_entries WHERE log_id=$1 ORDER BY seq", self.log_id)]
+        if not lines and sized and int(sized[-1]["tree_size"]):
+            # (a legal purge always leaves its own signed event and what follows it)
+            raise _vanished(self.log_id, f"all {int(sized[-1]['tree_size'])} entries its "
+                            "checkpoints cover")
         start, prev = Frontier(), GENESIS
         if lines:
             first_seq = json.loads(lines[0])["seq"]
@@ -151,6 +172,11 @@ class PgTrail(Trail):
         try:
             conn = await self._connect()
             async with conn.transaction():
+                first = entries[0].seq if entries else 0
+                if first and not await conn.fetchval(
+                        "SELECT EXISTS (SELECT 1 FROM rg_trail_entries WHERE log_id=$1 AND "
+                        "seq=$2)", self.log_id, first - 1):
+                    raise _vanished(self.log_id, f"the entry at seq {first - 1}")
                 await conn.executemany(
                     "INSERT INTO rg_trail_entries (log_id, seq, line) VALUES ($1, $2, $3)",
                     [(self.log_id, e.seq, e.line) for e in entries])
@@ -162,9 +188,15 @@ class PgTrail(Trail):
     async def _persist_checkpoint(self, cp: dict[str, Any]) -> None:
         try:
             conn = await self._connect()
-            await conn.execute("INSERT INTO rg_trail_checkpoints (log_id, idx, body) "
-                               "VALUES ($1, $2, $3)", self.log_id, cp["index"],
-                               canonical(cp).decode())
+            index = int(cp["index"])
+            async with conn.transaction():
+                if index and not await conn.fetchval(
+                        "SELECT EXISTS (SELECT 1 FROM rg_trail_checkpoints WHERE log_id=$1 "
+                        "AND idx=$2)", self.log_id, index - 1):
+                    raise _vanished(self.log_id, f"checkpoint {index - 1}")
+                await conn.execute("INSERT INTO rg_trail_checkpoints (log_id, idx, body) "
+                                   "VALUES ($1, $2, $3)", self.log_id, index,
+                                   canonical(cp).decode())
         except _DB_ERRORS as exc:
             await self._drop()
             raise TrailUnavailable(f"checkpoint write failed: {_said(exc)}") from exc

@@ -4,11 +4,17 @@ The rule (DOMAIN.md): CIDR overrides beat GeoIP; private, reserved, anycast or c
 addresses are *unknown*; any credible mainland signal makes the origin CN (the safe default);
 otherwise the network's country decides; with no country the origin is unknown. Every signal
 and any conflict stays in the verdict so the decision can be explained.
+
+A GeoIP country code that is not ISO 3166-1 alpha-2 upper case ('cn', 'CHN', '') is never a
+known country: it could be the mainland's, so the verdict is `GEOIP_CODE_UNREADABLE`, which the
+policy refuses whatever the tenant's unknown_origin says (a credible mainland signal still
+makes it CN).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from residency_gateway.core.clientaddr import NetworkTable, compiled, origin_ip, parse_ip
@@ -23,6 +29,9 @@ from residency_gateway.core.values import (
 from residency_gateway.regionmap.schema import CidrOverride
 
 GeoLookup = Callable[[str], GeoAnswer]
+
+GEOIP_CODE_UNREADABLE = "geoip_code_unreadable"  # the verdict's rule (and the signal's detail)
+_ALPHA2 = re.compile(r"[A-Z]{2}\Z")
 
 # Addresses no GeoIP answer can place (RFC 6890 special-purpose registry, minus the documentation
 # ranges, which demo and test databases deliberately map). A CIDR override can still place them.
@@ -63,6 +72,8 @@ def network_signal(address: str | None, overrides: Sequence[CidrOverride],
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "anycast network")
     if answer.country is None:
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "no country in the GeoIP database")
+    if not isinstance(answer.country, str) or not _ALPHA2.match(answer.country):
+        return Signal(SignalKind.NETWORK_UNKNOWN, None, True, GEOIP_CODE_UNREADABLE)
     return Signal(SignalKind.GEOIP, answer.country, True, answer.network or "geoip")
 
 
@@ -92,6 +103,8 @@ def combine(network: Signal, payload: tuple[Signal, ...], prefix: str | None) ->
     if mainland:
         return OriginVerdict(MAINLAND, f"credible_mainland_signal:{mainland[0].kind}", signals,
                              conflict, prefix)
+    if network.kind is SignalKind.NETWORK_UNKNOWN and network.detail == GEOIP_CODE_UNREADABLE:
+        return OriginVerdict(None, GEOIP_CODE_UNREADABLE, signals, conflict, prefix)
     if network.jurisdiction is not None:
         return OriginVerdict(network.jurisdiction, f"network:{network.kind}", signals, conflict,
                              prefix)

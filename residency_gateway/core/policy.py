@@ -17,7 +17,13 @@ from typing import Any
 
 from residency_gateway.core.clientaddr import is_trusted, parse_ip, resolve_client, truncated_prefix
 from residency_gateway.core.idnumber import age_on
-from residency_gateway.core.origin import GeoLookup, combine, network_signal, payload_signals
+from residency_gateway.core.origin import (
+    GEOIP_CODE_UNREADABLE,
+    GeoLookup,
+    combine,
+    network_signal,
+    payload_signals,
+)
 from residency_gateway.core.values import (
     MAINLAND,
     NOT_INSPECTED,
@@ -441,6 +447,10 @@ def _route(b: _Builder, tenant_id: str, gateway_region: str | None) -> Decision:
         b.steps.append(f"mainland origin stays in China: region {primary}")
     elif juris is None:
         handling = tenant.unknown_origin
+        if origin.rule == GEOIP_CODE_UNREADABLE:  # maybe the mainland's: never routed abroad
+            return b.reject(Reason.UNKNOWN_ORIGIN,
+                            "the GeoIP database names the client's network with a code that is "
+                            "not ISO 3166-1 alpha-2; refused whatever unknown_origin says")
         if handling is UnknownOriginHandling.REJECT:
             return b.reject(Reason.UNKNOWN_ORIGIN,
                             "origin unknown and the tenant's unknown_origin is reject")

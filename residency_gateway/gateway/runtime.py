@@ -30,6 +30,8 @@ from residency_gateway.gateway.inspector import Inspector
 from residency_gateway.gateway.supervisor import Supervisor
 from residency_gateway.gateway.upstream import Upstreams
 from residency_gateway.geo import (
+    FAMILY_NAMES,
+    LAST_GOOD,
     GeoDatabase,
     GeoDatabaseError,
     GeoInfo,
@@ -521,6 +523,12 @@ class Runtime:
         loaded = load_region_map(*self.settings.region_map)
         check_gateway_region(self.settings, loaded)
         geo, info = open_geo(self.settings.geoip_db, self.geo_cache)
+        try:
+            refuse_lost_families(self.active.geo, geo)
+        except GeoDatabaseError:
+            if isinstance(geo, GeoDatabase):  # never served: close it now
+                geo.close()
+            raise
         return loaded, geo, info
 
     async def _rotate_signer(self) -> None:
@@ -639,12 +647,68 @@ def open_geo(path: Path | None, cache: Path | None = None) -> tuple[GeoLookup, G
     return db, db.info
 
 
+def refuse_lost_families(live: GeoLookup, candidate: GeoLookup) -> None:
+    """A replacement DB that places no address at all in an address family the live DB placed
+    would make every client of that family 'unknown origin' at once (a tenant whose unknown
+    origin goes overseas would then send mainland clients abroad): refused, like a DB that
+    resolves nothing (bad-day round 13)."""
+    if not isinstance(live, GeoDatabase) or not isinstance(candidate, GeoDatabase):
+        return
+    lost = live.families - candidate.families
+    if lost:
+        names = ", ".join(FAMILY_NAMES[f] for f in sorted(lost))
+        raise GeoDatabaseError(
+            f"{candidate.path}: the new GeoIP DB places no {names} address (it covers "
+            f"{candidate.family_names()}; the live DB covers {live.family_names()}): every "
+            f"{names} client would become unknown origin")
+
+
+def warn_one_family(db: GeoLookup) -> None:
+    if isinstance(db, GeoDatabase) and db.families != frozenset({4, 6}):
+        log.warning("geoip_db_one_address_family", path=safe_text(db.path, 300),
+                    covers=db.family_names(), hint="clients of the other address family have "
+                    "unknown origin (each tenant's unknown_origin decides); use a DB covering "
+                    "IPv4 and IPv6")
+
+
 def open_geo_at_start(settings: Settings) -> tuple[GeoLookup, GeoInfo | None]:
+    geo, info = _open_geo_at_start(settings)
+    warn_one_family(geo)
+    return geo, info
+
+
+def _no_lost_family_since_last_good(geo: GeoLookup, cache: Path) -> None:
+    """The rule of reload at start too: a configured DB that lost an address family the last
+    good DB placed (a reload refused it; a restart, or a worker replaced, must not take it up
+    now) raises GeoDatabaseError, so the last good copy is used, said loudly. An operator who
+    means to run on one family removes <data-dir>/geoip/last-good."""
+    if not isinstance(geo, GeoDatabase) or geo.families == frozenset({4, 6}):
+        return
+    previous = last_good(cache)
+    if previous is None or previous == geo.private:
+        return
+    try:
+        good = GeoDatabase(previous)
+    except GeoDatabaseError:
+        return  # no usable last good copy to compare with: the warning says the rest
+    try:
+        refuse_lost_families(good, geo)
+    except GeoDatabaseError as exc:
+        geo.close()
+        raise GeoDatabaseError(f"{exc} (as at the last good DB {previous.name}; remove "
+                               f"{cache / LAST_GOOD} to accept it)") from None
+    finally:
+        good.close()
+
+
+def _open_geo_at_start(settings: Settings) -> tuple[GeoLookup, GeoInfo | None]:
     """The configured DB; if it is broken, the private copy of the last good one (said loudly),
     so a bad file on disk does not keep the gateway down after a restart."""
     cache = geo_cache(settings)
     try:
-        return open_geo(settings.geoip_db, cache)
+        geo, info = open_geo(settings.geoip_db, cache)
+        _no_lost_family_since_last_good(geo, cache)
+        return geo, info
     except GeoDatabaseError as exc:
         fallback = last_good(cache)
         if fallback is None:

@@ -167,6 +167,23 @@ def map_files(paths: Iterable[str | Path]) -> list[Path]:
 MAX_MAP_FILE_BYTES = 16 * 1024 * 1024  # (a map with every tenant and override fits in 1 MiB)
 
 
+def _reader_issue(name: str, text: str, exc: yaml.reader.ReaderError) -> ConfigIssue:
+    """A character YAML refuses (ESC, NUL, DEL, a C1 control: a paste from a terminal, a
+    zero-filled file) as `file:line: <yaml>: message`, the character shown by its code point
+    only (never the raw byte in a log line)."""
+    position = exc.position if 0 <= exc.position <= len(text) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    char = exc.character if isinstance(exc.character, int) else None
+    if isinstance(exc.character, str) and len(exc.character) == 1:
+        char = ord(exc.character)
+    what = f"U+{char:04X}" if char is not None else "a character"
+    return ConfigIssue(name, line, "<yaml>", f"unacceptable character {what}: control "
+                       "characters are not allowed in a region map (a "
+                       "paste from a terminal, or a file zero-filled by a crash?)",
+                       column=column)
+
+
 def _parse_file(path: Path) -> tuple[Any, _Located]:
     name = str(path)
     try:
@@ -175,7 +192,12 @@ def _parse_file(path: Path) -> tuple[Any, _Located]:
         located = _Located(name, _Loader(""))
         located.issues.append(ConfigIssue(name, 1, "<file>", f"cannot read: {exc}"))
         return None, located
-    loader = _Loader(text)
+    try:  # (yaml's Reader checks every character in its constructor)
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        located = _Located(name, _Loader(""))
+        located.issues.append(_reader_issue(name, text, exc))
+        return None, located
     located = _Located(name, loader)
     try:
         node = loader.get_single_node()
@@ -183,6 +205,9 @@ def _parse_file(path: Path) -> tuple[Any, _Located]:
             located.issues.append(ConfigIssue(name, 1, "<file>", "empty region map file"))
             return None, located
         return located.build(node, ()), located
+    except yaml.reader.ReaderError as exc:
+        located.issues.append(_reader_issue(name, text, exc))
+        return None, located
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

@@ -275,10 +275,6 @@ LENIENT_CN = {"X-Tenant-ID": "lenient", "X-Forwarded-For": "192.0.2.10"}
 LENIENT_CN6 = {"X-Tenant-ID": "lenient", "X-Forwarded-For": "2001:db8:86::1"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a GeoIP DB that resolves nothing for a whole address family the live DB covered is "
-    "accepted by hot reload at info level; those clients become unknown origin and a "
-    "tenant whose unknown origin goes overseas sends a mainland client to sg"))
 @pytest.mark.parametrize("family", [6, 4])
 async def test_geoip_db_replaced_by_one_address_family_only(family, tmp_path, geo_db,
                                                             upstreams, procs):
@@ -533,9 +529,6 @@ async def test_data_dir_turned_read_only_under_load(tmp_path, geo_db, upstreams,
 
 # --- a pseudonym key file zero-filled (a crash, a sparse restore) ------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a pseudonym key of 32 NUL bytes has the right size and is used: pseudonyms become "
-    "HMACs under a public key (only the size is checked, at start and per tenant)"))
 async def test_zero_filled_pseudonym_key_is_refused_not_used(tmp_path, geo_db, upstreams,
                                                              procs):
     """A tenant's pseudonym key file comes back as 32 NUL bytes (the zero-filled tail of a
@@ -696,10 +689,7 @@ def _zero(path: Path) -> None:
 
 
 @pytest.mark.parametrize("victim", [
-    pytest.param("map", marks=pytest.mark.xfail(strict=True, reason=(
-        "a NUL is a non-printable character: the map's ReaderError escapes as a traceback "
-        "(see test_map_with_a_control_character_at_start_is_a_file_line_error)"))),
-    "signing-current", "signing-key", "geoip-db", "last-good-with-db-missing"])
+    "map", "signing-current", "signing-key", "geoip-db", "last-good-with-db-missing"])
 async def test_files_zero_filled_at_restart_are_one_clear_line(victim, tmp_path, geo_db,
                                                                upstreams, procs):
     """The same crash (size kept, blocks never written) on the other files a start reads:
@@ -757,10 +747,6 @@ def _with_control_character(map_path: Path, char: str = "\x1b") -> None:
     tmp.replace(map_path)  # (by rename: the watcher loads only what was renamed into place)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "yaml's Reader rejects a non-printable character in its constructor, outside "
-    "_parse_file's error handling: `serve` and `config check` end in a traceback, and a "
-    "reload's refusal names no file:line (ReaderError ... position N)"))
 async def test_map_with_a_control_character_at_start_is_a_file_line_error(tmp_path, geo_db,
                                                                           upstreams, procs):
     """One ESC (or NUL, DEL, form feed) anywhere in a region map: YAML refuses the character
@@ -837,10 +823,6 @@ def recoded_db(tmp_path: Path, recode: dict[str, str] | None, lower: bool) -> Pa
     return build_geoip("\n".join(rows) + "\n", tmp_path / "recoded.mmdb")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "GeoIP country codes are taken as they are: a DB (start or reload) whose codes are "
-    "lower case or alpha-3 passes every check, 'cn'/'CHN' is not 'CN', and mainland clients "
-    "are forwarded to sg as an overseas origin, for every tenant"))
 @pytest.mark.parametrize("flavour", ["lower-case", "alpha-3"])
 async def test_geoip_db_with_codes_not_alpha2_never_sends_mainland_abroad(flavour, tmp_path,
                                                                          geo_db, upstreams,
@@ -878,10 +860,6 @@ async def test_geoip_db_with_codes_not_alpha2_never_sends_mainland_abroad(flavou
 rt11_dsn = round11.rt11_dsn  # the fixture: a PostgreSQL database of its own per test
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the append-only guard is a row trigger on UPDATE and DELETE: TRUNCATE of the entries "
-    "or checkpoints table succeeds, and the running gateway keeps forwarding on a trail "
-    "with no beginning"))
 @pytest.mark.parametrize("table", ["rg_trail_entries", "rg_trail_checkpoints"])
 async def test_pg_trail_table_truncated_by_another_session(table, tmp_path, geo_db, upstreams,
                                                            procs, rt11_dsn):
