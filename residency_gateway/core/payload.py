@@ -666,7 +666,10 @@ def _iso_walk(data: bytes, start: int, coded: bytes = b"mdat") -> ImageWalk:
 # as bodies of their own, the samples skipped by their lengths (as pixels are: not read), and
 # what follows the media's end, or where its structure breaks (a signature put before other
 # data), read as a body of its own. MP4 / QuickTime video still streams (see inspection.py).
-HELD_MEDIA = HELD_IMAGES | frozenset({"jpeg2000", "mp3", "wav", "flac", "ogg", "webm"})
+# BMP and Netpbm rasters too: their end from their headers (their pixels, ASCII digits in a dim
+# frame, never read).
+HELD_MEDIA = HELD_IMAGES | frozenset({"jpeg2000", "mp3", "wav", "flac", "ogg", "webm", "bmp",
+                                      "netpbm"})
 MAX_LOOSE_BODIES = 64  # embedded objects (cover art, ...) of one media file read one by one
 _FIELD_BREAKS = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]+")
 _FOURCC = re.compile(rb"[\x20-\x7e]{4}")
@@ -823,6 +826,15 @@ def _mp3_walk(data: bytes, start: int, room: int) -> ImageWalk:
     m = _NOT_ZERO.search(data, pos)  # (zeros between the tag and the first frame)
     first = len(data) if m is None else m.start()
     end = _mpeg_frames(data, first)
+    at = first
+    for _ in range(64):
+        # (junk before the first frame: found, as a player syncs, within 4 KB; the junk
+        # read as a body)
+        if end > first or (at := data.find(b"\xff", at + 1, first + 4096)) < 0:
+            break
+        if (after := _mpeg_frames(data, at)) - at > 4 * 1024:
+            loose.append(data[first:at])
+            first, end = at, after
     return ImageWalk(texts, end if end > first else pos, inflated, loose=loose)
 
 
@@ -1033,6 +1045,52 @@ def _ebml_walk(data: bytes, start: int) -> ImageWalk:
     return ImageWalk(texts, None, stop=max(pos, start + 4), loose=loose)
 
 
+def _bmp_walk(data: bytes, start: int) -> ImageWalk:
+    """A BMP: its end after its pixel rows (uncompressed: rows of width x bits, padded to 4
+    bytes; compressed: the image size its header gives), not where its file size says."""
+    def number(at: int, width: int = 4) -> int:
+        return int.from_bytes(data[start + at:start + at + width], "little", signed=True)
+
+    offset, header = number(10), number(14)
+    if header == 12:  # (OS/2 core header)
+        width, height, bits, compression, size = number(18, 2), number(20, 2), number(24, 2), 0, 0
+    else:
+        width, height, bits = number(18), number(22), number(28, 2)
+        compression, size = number(30), number(34)
+    rows = (abs(width) * bits + 31) // 32 * 4 * abs(height)
+    end = start + offset + (rows if compression in (0, 3, 6) else size)
+    if offset < 14 + header or width <= 0 or bits <= 0 or end > len(data) or (
+            compression not in (0, 3, 6) and size <= 0):
+        return ImageWalk([], None, stop=start + 14)
+    return ImageWalk([], end)
+
+
+_PAM_FIELDS = re.compile(rb"^(WIDTH|HEIGHT|DEPTH|MAXVAL)[ \t]+([0-9]{1,9})", re.M)
+
+
+def _pnm_walk(data: bytes, start: int) -> ImageWalk:
+    """A Netpbm raster (P4-P7): its end after width x height x depth samples (of two bytes
+    past a MAXVAL of 255; P4 packs eight pixels a byte)."""
+    head = data[start:start + 4096]
+    at = _pnm_header(head)
+    if at is None:
+        return ImageWalk([], None, stop=start + 2)
+    if head[:2] == b"P7":
+        fields = {k: int(v) for k, v in _PAM_FIELDS.findall(head[:at])}
+        width, height, depth = fields.get(b"WIDTH", 0), fields.get(b"HEIGHT", 0), fields.get(
+            b"DEPTH", 1)
+        maxval = fields.get(b"MAXVAL", 255)
+    else:
+        m = _PNM_HEADER.match(head)
+        assert m is not None  # (as _pnm_header found it)
+        width, height = int(m.group(2)), int(m.group(3))
+        depth, maxval = (3 if m.group(1) == b"6" else 1), int(m.group(4) or 1)
+    size = ((width + 7) // 8 * height if head[:2] == b"P4"
+            else width * height * depth * (2 if maxval > 255 else 1))
+    end = start + at + size
+    return ImageWalk([], end) if end <= len(data) else ImageWalk([], None, stop=start + at)
+
+
 def _j2k_walk(data: bytes, start: int) -> ImageWalk:
     """A JPEG 2000 codestream's marker segments (comments read), its tile-parts skipped by
     their lengths; its end after the EOC marker."""
@@ -1095,6 +1153,10 @@ def _media_walk(data: bytes, media: str, start: int, room: int) -> ImageWalk | N
         return _ogg_walk(data, start)
     if media == "webm" and data.startswith(b"\x1aE\xdf\xa3", start):
         return _ebml_walk(data, start)
+    if media == "bmp" and data.startswith(b"BM", start):
+        return _bmp_walk(data, start)
+    if media == "netpbm" and data.startswith(b"P", start):
+        return _pnm_walk(data, start)
     return None
 
 

@@ -401,3 +401,39 @@ def test_many_embedded_objects_bounded():
     few = wav(*[riff_chunk(b"abcd", gzip.compress(b"x"))] * 3, riff_chunk(b"abcd", gzip.compress(
         SPOKEN)))
     assert found(few, "audio/wav") == {"id"}
+
+
+# ---------------------------------------------------------------------------------------------
+# BMP and Netpbm: their end from their headers, their pixels never read
+
+
+def bmp(width: int, height: int, pixels: bytes) -> bytes:
+    rows = (width * 24 + 31) // 32 * 4 * height
+    pixels = (pixels * (rows // max(1, len(pixels)) + 1))[:rows]
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, rows, 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 54 + rows, 0, 0, 54) + info + pixels
+
+
+def pgm(width: int, height: int, pixels: bytes) -> bytes:
+    size = width * height
+    return f"P5\n{width} {height}\n255\n".encode() + (pixels * (size // len(pixels) + 1))[:size]
+
+
+@pytest.mark.parametrize("make", [bmp, pgm], ids=["bmp", "pgm"])
+def test_raster_pixels_unread_what_follows_read(make):
+    # (binary pixels first: a signature followed by text is text, not media)
+    image = make(120, 100, bytes(range(256)) * 20 + DIGIT_SAMPLES)
+    assert len(image) > 8000 and clean(image, "application/octet-stream")
+    assert "signature" in scan(image, "application/octet-stream").note
+    assert clean(image + bytes(3000), "application/octet-stream")
+    assert found(image + TRAILER, "application/octet-stream") == {"id"}
+    assert found(image + b"\xaa" * 9000 + TRAILER, "application/octet-stream") == {"id"}
+    assert found(image + gzip.compress(TRAILER), "application/octet-stream") == {"id"}
+
+
+def test_mp3_junk_before_the_first_frame_synced():
+    frames = (b"\xff\xfb\x90\x64" + DIGIT_SAMPLES[:413]) * 200
+    body = mp3(id3_frame(b"TIT2", b"\x03ok"))[:-len((b"\xff\xfb\x90\x64" + bytes(413)) * 50)]
+    junked = body + b"junk\xff\x00junk" + frames
+    assert clean(junked, "audio/mpeg")
+    assert found(junked + SPOKEN, "audio/mpeg") == {"id"}
