@@ -589,7 +589,9 @@ def _tiff_walk(data: bytes, start: int) -> ImageWalk:
                 extents[tag] = _tiff_values(data, start + (at + 8 if width <= 4 else
                                                            number(at + 8, 4)), kind, count, fmt)
             if tag in _TIFF_POINTERS and kind in (4, 13) and count >= 1:
-                queue.append(number(at + 8, 4))
+                # (round 22: every SubIFD of a raw / multi-resolution file, its strips too)
+                queue.extend(_tiff_values(data, start + (at + 8 if count == 1 else number(
+                    at + 8, 4)), 4, min(count, 64), fmt))
             if kind not in (1, 2, 7) or tag in _TIFF_SKIPPED or count == 0:
                 continue
             where = at + 8 if count <= 4 else number(at + 8, 4)

@@ -437,3 +437,36 @@ def test_mp3_junk_before_the_first_frame_synced():
     junked = body + b"junk\xff\x00junk" + frames
     assert clean(junked, "audio/mpeg")
     assert found(junked + SPOKEN, "audio/mpeg") == {"id"}
+
+
+def sub_ifd_tiff(pixels: bytes) -> bytes:
+    """A little-endian TIFF whose main IFD points at two SubIFDs (a raw file's full-size
+    images), each with one strip of `pixels` after the main image's strip."""
+    main_strip = bytes(range(256)) * 24  # (past the first 4 KB, whose text runs are read)
+    ifd_size = 2 + 12 * 3 + 4
+    main_at, subs_at = 8, 8 + ifd_size
+    pointers_at = subs_at + 2 * ifd_size
+    strips_at = pointers_at + 8
+    sub_strips = [strips_at + len(main_strip), strips_at + len(main_strip) + len(pixels)]
+
+    def ifd(entries: list[tuple[int, int, int, int]], nxt: int = 0) -> bytes:
+        out = struct.pack("<H", len(entries))
+        for tag, kind, count, value in entries:
+            out += struct.pack("<HHII", tag, kind, count, value)
+        return out + struct.pack("<I", nxt)
+
+    main = ifd([(273, 4, 1, strips_at), (279, 4, 1, len(main_strip)),
+                (0x014A, 4, 2, pointers_at)])
+    subs = b"".join(ifd([(256, 4, 1, 10), (273, 4, 1, at), (279, 4, 1, len(pixels))])
+                    for at in sub_strips)
+    body = (b"II*\x00" + struct.pack("<I", main_at) + main + subs
+            + struct.pack("<II", subs_at, subs_at + ifd_size) + main_strip + pixels + pixels)
+    assert len(body) == sub_strips[1] + len(pixels)
+    return body
+
+
+def test_sub_ifd_strips_are_pixels_what_follows_is_read():
+    pixels = (b"\x01\x02 tel 13912345678 \x03\x04" + bytes(range(256))) * 30
+    body = sub_ifd_tiff(pixels)
+    assert clean(body, "image/tiff")
+    assert found(body + TRAILER, "image/tiff") == {"id"}
