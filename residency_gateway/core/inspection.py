@@ -8,6 +8,9 @@ share, so both reach the same verdict on the same request.
   chunks / segments, and whatever follows its end (an appended archive), are read; a larger
   image, video and audio stream as before. Round 21: GIF, WebP, TIFF and HEIC/AVIF images
   are held and walked so too (`payload.HELD_IMAGES`); video (MP4/MOV) still streams.
+  Round 22: audio (MP3, WAV, FLAC, Ogg), WebM and JPEG 2000 are held and walked too
+  (`payload.HELD_MEDIA`: metadata anywhere, samples skipped, what follows read); a held body
+  whose structure breaks after its signature is read as data from the break.
 - Any other body up to `payload.max_inspect_bytes` is read whole and inspected.
 - Over the limit it is refused (413), except a multipart body when the map says
   `oversize_multipart: stream`: it is forwarded with its fields uninspected, and the record
@@ -21,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 
 from residency_gateway.core.payload import (
-    HELD_IMAGES,
+    HELD_MEDIA,
     SIGNATURE_BYTES,
     InspectOptions,
     binary_signature,
@@ -58,8 +61,9 @@ def held_image(media: str | None, size: int | None, conf: PayloadInspection) -> 
     """Round 20: whether a media body is held whole and inspected rather than streamed: a
     JPEG or PNG image (round 21: GIF, WebP, TIFF, HEIC/AVIF too; photos and scans are rarely
     past a few MB) of at most max_inspect_bytes (`size` None: chunked, read up to the bound to
-    find out)."""
-    return media in HELD_IMAGES and (size is None or size <= conf.max_inspect_bytes)
+    find out). Round 22: audio, WebM and JPEG 2000 too (`payload.HELD_MEDIA`; a voice
+    sample for a liveness check is a few hundred KB)."""
+    return media in HELD_MEDIA and (size is None or size <= conf.max_inspect_bytes)
 
 
 def media_scan(media: str, content_type: str, head: bytes, *, key: bytes, today: dt.date,

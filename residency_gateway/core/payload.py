@@ -279,6 +279,13 @@ class ImageWalk:
     texts: list[str]
     end: int | None
     inflated: int = 0
+    # Round 22: where the walk stopped when the data is not the format its signature says
+    # past that point (end None): the rest is read as a body of its own (binary: its text
+    # runs), never forwarded unread; and `loose`: bytes inside the structure that are
+    # neither metadata nor pixels / samples (cover art, padding that is not zeros, chunks
+    # or elements not known), read so too.
+    stop: int | None = None
+    loose: list[bytes] = field(default_factory=list)
 
 
 def _inflated_text(raw: bytes, room: int) -> bytes:
@@ -303,12 +310,12 @@ def _png_walk(data: bytes, start: int, room: int) -> ImageWalk:
     pos = start + len(_PNG_MAGIC)
     for _ in range(MAX_IMAGE_SEGMENTS):
         if pos + 12 > len(data):
-            return ImageWalk(texts, None, inflated)
+            return ImageWalk(texts, None, inflated, pos)
         size = int.from_bytes(data[pos:pos + 4], "big")
         kind = data[pos + 4:pos + 8]
         end = pos + 12 + size
         if end > len(data):
-            return ImageWalk(texts, None, inflated)
+            return ImageWalk(texts, None, inflated, pos)
         chunk = data[pos + 8:pos + 8 + size] if kind in _PNG_TEXT_CHUNKS else b""
         if kind == b"tEXt":
             texts.append(chunk.replace(b"\0", b": ", 1).decode("latin-1"))
@@ -413,7 +420,7 @@ def _jpeg_segments(data: bytes, start: int, texts: list[str],
     for _ in range(MAX_IMAGE_SEGMENTS):
         m = _JPEG_MARKER.match(data, pos)
         if m is None:
-            return ImageWalk(texts, None)
+            return ImageWalk(texts, None, stop=pos)
         marker = m.group(1)[0]
         pos = m.end()
         if marker == 0xD9:  # EOI
@@ -421,10 +428,10 @@ def _jpeg_segments(data: bytes, start: int, texts: list[str],
         if 0xD0 <= marker <= 0xD7 or marker in (0x01, 0xD8):
             continue  # (no length)
         if pos + 2 > len(data):
-            return ImageWalk(texts, None)
+            return ImageWalk(texts, None, stop=pos)
         size = int.from_bytes(data[pos:pos + 2], "big")
         if size < 2 or pos + size > len(data):
-            return ImageWalk(texts, None)
+            return ImageWalk(texts, None, stop=pos)
         segment = data[pos + 2:pos + size] if marker == 0xFE or 0xE0 <= marker <= 0xEF else b""
         pos += size
         if marker == 0xFE or (marker == 0xE1 and segment.startswith(b"http")):
@@ -440,7 +447,7 @@ def _jpeg_segments(data: bytes, start: int, texts: list[str],
         if marker == 0xDA:  # SOS: entropy-coded data up to the next marker
             found = _JPEG_SCAN_END.search(data, pos)
             if found is None:
-                return ImageWalk(texts, None)
+                return ImageWalk(texts, None, stop=pos)
             pos = found.end() - 2
     raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                         f"image of more than {MAX_IMAGE_SEGMENTS} segments")
@@ -489,7 +496,7 @@ def _gif_walk(data: bytes, start: int) -> ImageWalk:
                 texts.append(data[blocks_at + 12:pos].decode("utf-8", "replace"))
             texts.append(joined.decode("utf-8", "replace") if label != 0xFF else (
                 media_texts(joined).decode("latin-1")))
-    return ImageWalk([t for t in texts if t], None)
+    return ImageWalk([t for t in texts if t], None, stop=pos)
 
 
 def _webp_walk(data: bytes, start: int) -> ImageWalk:
@@ -501,7 +508,7 @@ def _webp_walk(data: bytes, start: int) -> ImageWalk:
     pos = start + 12
     for _ in range(MAX_IMAGE_SEGMENTS):
         if pos + 8 > last:
-            return ImageWalk(texts, end if end <= len(data) else None)
+            return ImageWalk(texts, end if end <= len(data) else None, stop=pos)
         kind = data[pos:pos + 4]
         size = int.from_bytes(data[pos + 4:pos + 8], "little")
         chunk = data[pos + 8:min(pos + 8 + size, last)] if kind in (b"XMP ", b"EXIF") else b""
@@ -519,6 +526,21 @@ _TIFF_POINTERS = frozenset({0x8769, 0x8825, 0xA005, 0x014A})  # Exif, GPS, inter
 _TIFF_SKIPPED = frozenset({0x8773, 0x015B, 0x8649})  # ICC profile, JPEG tables, Photoshop
 
 
+_TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8,
+                    13: 4}
+# Strip, tile and JPEG-thumbnail offsets and byte counts: where the pixels are
+_TIFF_EXTENTS = frozenset({273, 279, 324, 325, 513, 514})
+
+
+def _tiff_values(data: bytes, at: int, kind: int, count: int,
+                 fmt: Literal["big", "little"]) -> list[int]:
+    """`count` SHORT (3) or LONG (4) values at `at` (as many as the data holds)."""
+    width = 2 if kind == 3 else 4
+    count = min(count, max(0, (len(data) - at) // width))
+    code = f"{'>' if fmt == 'big' else '<'}{count}{'H' if width == 2 else 'I'}"
+    return list(struct.unpack_from(code, data, at)) if count else []
+
+
 def _tiff_walk(data: bytes, start: int) -> ImageWalk:
     """Round 21: a TIFF's IFDs, wherever their offsets put them (scanners and libtiff write
     the IFD after the strips, at the end of the file), the Exif, GPS and sub-IFDs too: the
@@ -532,11 +554,17 @@ def _tiff_walk(data: bytes, start: int) -> ImageWalk:
         return int.from_bytes(data[start + at:start + at + width], fmt)
 
     texts: list[str] = []
+    extents: dict[int, list[int]] = {}
     queue, seen = [number(4, 4)], set()
     steps = read = 0
+    # Round 22: where the image ends: past its last IFD, value and strip / tile (what
+    # follows is read as a body of its own, as after other images); an IFD or strip past
+    # the data: not a TIFF there, all of it after the header read as binary
+    extent, broken = 8, False
     while queue:
         ifd = queue.pop()
         if ifd in seen or not 8 <= ifd <= size - 2:
+            broken = broken or (ifd not in seen and ifd != 0)
             continue
         seen.add(ifd)
         entries = number(ifd, 2)
@@ -544,13 +572,26 @@ def _tiff_walk(data: bytes, start: int) -> ImageWalk:
         if steps > MAX_IMAGE_SEGMENTS:
             raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                                 f"image of more than {MAX_IMAGE_SEGMENTS} entries")
+        extent = max(extent, ifd + 2 + 12 * entries + 4)
         for i in range(entries):
             at = ifd + 2 + 12 * i
             if at + 12 > size:
                 break
             tag, kind, count = number(at, 2), number(at + 2, 2), number(at + 4, 4)
+            width = _TIFF_TYPE_SIZES.get(kind, 0) * count
+            if width > 4:
+                extent = max(extent, number(at + 8, 4) + width)
+            if tag in _TIFF_EXTENTS and kind in (3, 4) and width:
+                steps += count
+                if steps > MAX_IMAGE_SEGMENTS:
+                    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                        f"image of more than {MAX_IMAGE_SEGMENTS} entries")
+                extents[tag] = _tiff_values(data, start + (at + 8 if width <= 4 else
+                                                           number(at + 8, 4)), kind, count, fmt)
             if tag in _TIFF_POINTERS and kind in (4, 13) and count >= 1:
-                queue.append(number(at + 8, 4))
+                # (round 22: every SubIFD of a raw / multi-resolution file, its strips too)
+                queue.extend(_tiff_values(data, start + (at + 8 if count == 1 else number(
+                    at + 8, 4)), 4, min(count, 64), fmt))
             if kind not in (1, 2, 7) or tag in _TIFF_SKIPPED or count == 0:
                 continue
             where = at + 8 if count <= 4 else number(at + 8, 4)
@@ -564,14 +605,20 @@ def _tiff_walk(data: bytes, start: int) -> ImageWalk:
             elif runs := media_texts(value):
                 texts.append(runs.decode("latin-1"))
         queue.append(number(ifd + 2 + 12 * entries, 4))  # (the next IFD)
+        for offsets, counts in ((273, 279), (324, 325), (513, 514)):
+            pairs = zip(extents.pop(offsets, ()), extents.pop(counts, ()), strict=False)
+            extent = max(extent, max((at + n for at, n in pairs), default=0))
+        extents.clear()
     texts.extend(exif_comments(data[start:]))
-    return ImageWalk(texts, None)
+    if broken or extent > size:
+        return ImageWalk(texts, None, stop=start + 8)
+    return ImageWalk(texts, start + extent + (extent & 1))
 
 
 _ISO_EXIF = re.compile(rb"Exif\0\0(?=II\*\0|MM\0\*)")
 
 
-def _iso_walk(data: bytes, start: int) -> ImageWalk:
+def _iso_walk(data: bytes, start: int, coded: bytes = b"mdat") -> ImageWalk:
     """Round 21: an HEIC / AVIF (ISO-BMFF) image's boxes: all but the coded data (mdat) read
     as metadata; in mdat, where the meta box's item locations put the Exif and XMP items, the
     items found by their own signatures ("Exif\\0\\0" and a TIFF header; an x:xmpmeta
@@ -580,7 +627,7 @@ def _iso_walk(data: bytes, start: int) -> ImageWalk:
     pos = start
     for _ in range(MAX_IMAGE_SEGMENTS):
         if pos + 8 > len(data):
-            return ImageWalk(texts, pos if pos == len(data) else None)
+            return ImageWalk(texts, pos if pos == len(data) else None, stop=pos)
         size, kind, head = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8], 8
         if size == 1:
             size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
@@ -589,9 +636,11 @@ def _iso_walk(data: bytes, start: int) -> ImageWalk:
         if size < head or (pos + size > len(data) and pos > start):
             # (what does not fit after whole boxes: data appended to the image, read as a
             # body of its own; a truncated file's rest is read so too)
-            return ImageWalk(texts, pos if pos > start else None)
+            return ImageWalk(texts, pos if pos > start else None, stop=start + 8)
         end = min(pos + size, len(data))
-        if kind != b"mdat":
+        if kind == coded != b"mdat":
+            pass  # (round 22: a JPEG 2000 codestream, its pixels)
+        elif kind != b"mdat":
             if runs := media_texts(data[pos + head:end]):
                 texts.append(runs.decode("latin-1"))
         else:
@@ -608,6 +657,466 @@ def _iso_walk(data: bytes, start: int) -> ImageWalk:
         pos += size
     raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                         f"image of more than {MAX_IMAGE_SEGMENTS} boxes")
+
+
+# Round 22: audio (MP3, WAV, FLAC, Ogg), WebM / Matroska and JPEG 2000 up to max_inspect_bytes
+# are held whole and walked as images are (a voice sample for a liveness check is a few hundred
+# KB): their metadata wherever it stands (ID3v2 frames, an ID3 comment after the cover art;
+# RIFF chunks, LIST/INFO after the samples; FLAC metadata blocks, a Vorbis comment after a
+# PICTURE or PADDING block; Ogg header pages; Matroska Tags, titles and names after the
+# clusters; JPEG 2000 boxes and codestream comments), cover art and other embedded data read
+# as bodies of their own, the samples skipped by their lengths (as pixels are: not read), and
+# what follows the media's end, or where its structure breaks (a signature put before other
+# data), read as a body of its own. MP4 / QuickTime video still streams (see inspection.py).
+# BMP and Netpbm rasters too: their end from their headers (their pixels, ASCII digits in a dim
+# frame, never read).
+HELD_MEDIA = HELD_IMAGES | frozenset({"jpeg2000", "mp3", "wav", "flac", "ogg", "webm", "bmp",
+                                      "netpbm"})
+MAX_LOOSE_BODIES = 64  # embedded objects (cover art, ...) of one media file read one by one
+_FIELD_BREAKS = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]+")
+_FOURCC = re.compile(rb"[\x20-\x7e]{4}")
+_ID3_CODECS = ("latin-1", "utf-16", "utf-16-be", "utf-8")
+_ID3_FRAME_ID = re.compile(rb"[A-Z0-9]{3,4}")
+_NOT_ZERO = re.compile(rb"[^\x00]")
+
+
+def _field_text(raw: bytes, codec: str = "utf-8") -> str:
+    """A metadata field's bytes as text: control bytes and bytes that are no text in `codec`
+    are field breaks (a length or a flag between two values joins neither)."""
+    return _FIELD_BREAKS.sub(";\n", raw.decode(codec, "replace").replace("\ufeff", ""))
+
+
+def _id3_text(raw: bytes) -> str:
+    """An ID3v2 text field: its first byte names its encoding."""
+    if not raw or raw[0] > 3:
+        return media_texts(raw).decode("latin-1")
+    codec, body = _ID3_CODECS[raw[0]], raw[1:]
+    if codec.startswith("utf-16"):
+        body = body[:len(body) & ~1]
+    return _field_text(body, codec)
+
+
+def _id3_picture(content: bytes, major: int, texts: list[str], loose: list[bytes]) -> None:
+    """APIC (PIC in ID3v2.2): encoding, MIME type (a 3-letter format), picture type, its
+    description, then the picture: the description read, the picture kept as a body."""
+    wide = content[:1] in (b"\x01", b"\x02")
+    at = 4 if major == 2 else content.find(b"\0", 1)
+    if at < 0:
+        loose.append(content)
+        return
+    at += 1 if major == 2 else 2  # (the format / MIME type's NUL, then the picture type)
+    desc_end = content.find(b"\0\0", at) if wide else content.find(b"\0", at)
+    while wide and desc_end >= 0 and (desc_end - at) % 2:
+        desc_end = content.find(b"\0\0", desc_end + 1)
+    desc_end = len(content) if desc_end < 0 else desc_end
+    texts.append(_id3_text(content[:1] + content[at:desc_end]))
+    loose.append(content[desc_end + (2 if wide else 1):])
+
+
+def _synchsafe(raw: bytes) -> int:
+    return (raw[0] << 21) | (raw[1] << 14) | (raw[2] << 7) | raw[3]
+
+
+def _id3_tag(data: bytes, pos: int, texts: list[str], loose: list[bytes],
+             room: int) -> tuple[int | None, int]:
+    """The ID3v2 tag at `pos` read (frames as their encodings say, compressed ones inflated;
+    pictures and other binary frames kept as bodies; padding that is not zeros kept too):
+    its end (None: not a whole tag) and the bytes inflated."""
+    if pos + 10 > len(data) or data[pos + 3] not in (2, 3, 4) or any(
+            b & 0x80 for b in data[pos + 6:pos + 10]):
+        return None, 0
+    major, flags = data[pos + 3], data[pos + 5]
+    size = _synchsafe(data[pos + 6:pos + 10])
+    end = pos + 10 + size + (10 if major == 4 and flags & 0x10 else 0)
+    if end > len(data):
+        return None, 0
+    tag = data[pos + 10:pos + 10 + size]
+    if flags & 0x80 and major < 4:
+        tag = tag.replace(b"\xff\x00", b"\xff")  # (unsynchronisation of the whole tag)
+    at = 0
+    if flags & 0x40 and major > 2:
+        at = 4 + int.from_bytes(tag[:4], "big") if major == 3 else _synchsafe(tag[:4])
+    head, width = (6, 3) if major == 2 else (10, 4)
+    inflated = 0
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if at + head > len(tag) or tag[at] == 0:
+            break
+        fid = tag[at:at + width]
+        if not _ID3_FRAME_ID.fullmatch(fid):
+            break  # (not a frame: what is left kept below)
+        raw_size = tag[at + width:at + width + (3 if major == 2 else 4)]
+        fsize = _synchsafe(raw_size) if major == 4 else int.from_bytes(raw_size, "big")
+        fflags = tag[at + 9] if major > 2 else 0  # (the format flags)
+        content = tag[at + head:at + head + fsize]
+        at += head + fsize
+        compressed = False
+        if major == 4:
+            if fflags & 0x01:
+                content = content[4:]  # (the data length indicator)
+            if fflags & 0x02:
+                content = content.replace(b"\xff\x00", b"\xff")
+            compressed = bool(fflags & 0x08)
+        elif major == 3 and fflags & 0x80:
+            content, compressed = content[4:], True
+        if compressed:
+            content = _inflated_text(content, room - inflated)
+            inflated += len(content)
+            if inflated > room:
+                raise _too_much_image_text()
+        if fid in (b"APIC", b"PIC"):
+            _id3_picture(content, major, texts, loose)
+        elif fid in (b"COMM", b"COM", b"USLT", b"ULT", b"USER"):
+            # (an encoding, a language, then the strings)
+            texts.append(_field_text(content[1:4], "latin-1") + ": "
+                         + _id3_text(content[:1] + content[4:]))
+        elif fid[:1] in (b"T", b"W"):
+            texts.append(_id3_text(content) if fid[:1] != b"W" or fid in (b"WXXX", b"WXX")
+                         else _field_text(content, "latin-1"))
+        else:
+            loose.append(content)  # (PRIV, GEOB, UFID, ...: read as bodies of their own)
+    else:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"ID3 tag of more than {MAX_IMAGE_SEGMENTS} frames")
+    if at < len(tag):
+        loose.append(tag[at:])  # (padding: zeros are skipped where it is read)
+    return end, inflated
+
+
+# MPEG audio frame lengths: bit rates (kbit/s) by (MPEG-1?, layer bits), sample rates by version
+_MPEG_BITRATES = {
+    (True, 3): (32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 1): (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 3): (32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (False, 1): (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_MPEG_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def _mpeg_frames(data: bytes, pos: int) -> int:
+    """Where the run of MPEG audio frames at `pos` ends (each skipped by the length its
+    header gives; at most 4 x MAX_IMAGE_SEGMENTS of them: what follows is read as data)."""
+    for _ in range(4 * MAX_IMAGE_SEGMENTS):
+        if pos + 4 > len(data) or data[pos] != 0xFF or data[pos + 1] & 0xE0 != 0xE0:
+            break
+        b1, b2 = data[pos + 1], data[pos + 2]
+        version, layer, rate, freq = (b1 >> 3) & 3, (b1 >> 1) & 3, b2 >> 4, (b2 >> 2) & 3
+        if version == 1 or layer == 0 or rate in (0, 15) or freq == 3:
+            break  # (free format, reserved values: not a frame this walk can skip)
+        bits = _MPEG_BITRATES[(version == 3, layer)][rate - 1] * 1000
+        sample_rate, pad = _MPEG_RATES[version][freq], (b2 >> 1) & 1
+        if layer == 3:
+            pos += (12 * bits // sample_rate + pad) * 4
+        else:
+            pos += (144 if version == 3 or layer == 2 else 72) * bits // sample_rate + pad
+    return min(pos, len(data))
+
+
+def _mp3_walk(data: bytes, start: int, room: int) -> ImageWalk:
+    """An MP3: its ID3v2 tags, then its MPEG audio frames (skipped); its end after them (an
+    ID3v1 or APE tag there is read as what follows it)."""
+    texts: list[str] = []
+    loose: list[bytes] = []
+    pos, inflated = start, 0
+    while data.startswith(b"ID3", pos):
+        end, more = _id3_tag(data, pos, texts, loose, room - inflated)
+        inflated += more
+        if end is None:
+            return ImageWalk(texts, None, inflated, pos + 3, loose)
+        pos = end
+    m = _NOT_ZERO.search(data, pos)  # (zeros between the tag and the first frame)
+    first = len(data) if m is None else m.start()
+    end = _mpeg_frames(data, first)
+    at = first
+    for _ in range(64):
+        # (junk before the first frame: found, as a player syncs, within 4 KB; the junk
+        # read as a body)
+        if end > first or (at := data.find(b"\xff", at + 1, first + 4096)) < 0:
+            break
+        if (after := _mpeg_frames(data, at)) - at > 4 * 1024:
+            loose.append(data[first:at])
+            first, end = at, after
+    return ImageWalk(texts, end if end > first else pos, inflated, loose=loose)
+
+
+def _riff_walk(data: bytes, start: int) -> ImageWalk:
+    """A WAV file's RIFF chunks: LIST (INFO) sub-chunks read as text, an id3 chunk as an ID3
+    tag, others (bext, iXML, XMP, cue, ...) kept as bodies; the samples (data) skipped, to the
+    end of the data when its size says more (a writer that streamed it). Its end where the
+    RIFF size says; a chunk whose name is no FourCC: the structure broken there."""
+    texts: list[str] = []
+    loose: list[bytes] = []
+    end = min(start + 8 + int.from_bytes(data[start + 4:start + 8], "little"), len(data))
+    pos = start + 12
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if pos + 8 > end:
+            return ImageWalk(texts, end, loose=loose)
+        kind, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        if not _FOURCC.fullmatch(kind):
+            return ImageWalk(texts, None, stop=pos, loose=loose)
+        chunk = data[pos + 8:min(pos + 8 + size, len(data))] if kind != b"data" else b""
+        if kind == b"LIST":
+            at = 4
+            while at + 8 <= len(chunk) and _FOURCC.fullmatch(chunk[at:at + 4]):
+                sub = int.from_bytes(chunk[at + 4:at + 8], "little")
+                texts.append(_field_text(chunk[at:at + 4] + b": " + chunk[at + 8:at + 8 + sub]))
+                at += 8 + sub + (sub & 1)
+            if at < len(chunk):
+                loose.append(chunk[at:])
+        elif kind.lower() == b"id3 " and chunk.startswith(b"ID3"):
+            if _id3_tag(chunk, 0, texts, loose, MAX_IMAGE_TEXT)[0] is None:
+                loose.append(chunk)
+        elif chunk:
+            loose.append(chunk)
+        pos += 8 + size + (size & 1)
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"audio of more than {MAX_IMAGE_SEGMENTS} chunks")
+
+
+def _vorbis_comments(block: bytes) -> list[str]:
+    """A Vorbis comment block (FLAC, Ogg Vorbis and Opus): the vendor and each FIELD=value,
+    by their lengths (UTF-8); bytes after the last read as text runs."""
+    found: list[str] = []
+    at, count = 0, None
+    while at + 4 <= len(block) and len(found) <= MAX_IMAGE_SEGMENTS:
+        size = int.from_bytes(block[at:at + 4], "little")
+        if count is not None and len(found) > count:
+            break
+        found.append(_field_text(block[at + 4:at + 4 + size]))
+        at += 4 + size
+        if count is None and at + 4 <= len(block):
+            count = int.from_bytes(block[at:at + 4], "little")
+            at += 4
+    if at < len(block) and (runs := media_texts(block[at:])):
+        found.append(runs.decode("latin-1"))
+    return found
+
+
+def _flac_picture(block: bytes, texts: list[str], loose: list[bytes]) -> None:
+    """A FLAC PICTURE block (and an Ogg METADATA_BLOCK_PICTURE): its MIME type and
+    description read, the picture kept as a body."""
+    mime = int.from_bytes(block[4:8], "big")
+    desc = int.from_bytes(block[8 + mime:12 + mime], "big")
+    texts.append(_field_text(block[8:8 + mime] + b"\0" + block[12 + mime:12 + mime + desc]))
+    loose.append(block[12 + mime + desc + 20:])
+
+
+def _flac_walk(data: bytes, start: int) -> ImageWalk:
+    """A FLAC stream's metadata blocks (Vorbis comment, picture; padding, application and
+    cue sheet kept as bodies), then its frames from a frame sync to the end: the samples,
+    not length-prefixed, read only as text runs (ASCII, where an appended tag is)."""
+    texts: list[str] = []
+    loose: list[bytes] = []
+    pos = start + 4
+    for n in range(MAX_IMAGE_SEGMENTS):
+        if pos + 4 > len(data):
+            return ImageWalk(texts, None, stop=pos, loose=loose)
+        head, size = data[pos], int.from_bytes(data[pos + 1:pos + 4], "big")
+        kind = head & 0x7F
+        if kind == 127 or pos + 4 + size > len(data) or (n == 0 and (kind, size) != (0, 34)):
+            return ImageWalk(texts, None, stop=pos, loose=loose)
+        block = data[pos + 4:pos + 4 + size]
+        if kind == 4:
+            texts.extend(_vorbis_comments(block))
+        elif kind == 6:
+            _flac_picture(block, texts, loose)
+        elif kind not in (0, 3):  # (stream info, seek table: numbers)
+            loose.append(block)
+        pos += 4 + size
+        if head & 0x80:
+            break
+    else:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"audio of more than {MAX_IMAGE_SEGMENTS} metadata blocks")
+    if pos == len(data) or data[pos] != 0xFF or data[pos + 1] & 0xFE != 0xF8:
+        return ImageWalk(texts, None if pos < len(data) else pos, stop=pos, loose=loose)
+    runs = _ASCII_STRINGS.findall(data, pos)
+    if runs:
+        texts.append(b";\n".join(runs).decode("ascii"))
+    return ImageWalk(texts, len(data), loose=loose)
+
+
+def _ogg_walk(data: bytes, start: int) -> ImageWalk:
+    """An Ogg stream's pages: the header packets (those before the first page with a
+    granule position: Vorbis / Opus comments, read by their lengths; Speex, FLAC, Theora
+    headers as text runs), the audio pages skipped; its end after its last page."""
+    texts: list[str] = []
+    headers = bytearray()
+    pos, in_headers = start, True
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if not data.startswith(b"OggS", pos) or pos + 27 > len(data) or data[pos + 4] != 0:
+            break
+        lacing = data[pos + 27:pos + 27 + data[pos + 26]]
+        nxt = pos + 27 + len(lacing) + sum(lacing)
+        if nxt > len(data):
+            break
+        granule = data[pos + 6:pos + 14]
+        in_headers = in_headers and granule in (bytes(8), b"\xff" * 8)
+        if in_headers:
+            headers += data[pos + 27 + len(lacing):nxt]
+        pos = nxt
+    else:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"audio of more than {MAX_IMAGE_SEGMENTS} pages")
+    header_bytes = bytes(headers)
+    for magic in (b"\x03vorbis", b"OpusTags"):
+        at = header_bytes.find(magic)
+        if at >= 0:
+            if runs := media_texts(header_bytes[:at]):
+                texts.append(runs.decode("latin-1"))
+            texts.extend(_vorbis_comments(header_bytes[at + len(magic):]))
+            break
+    else:
+        if runs := media_texts(header_bytes):
+            texts.append(runs.decode("latin-1"))
+    if pos == start:
+        return ImageWalk(texts, None, stop=start + 4)
+    return ImageWalk(texts, pos)
+
+
+# Matroska / WebM elements (EBML IDs, marker bits kept): masters walked into (their size not
+# needed: a live recorder writes Segment and Cluster of unknown size), blocks skipped (the
+# samples), strings read, binary values kept as bodies, numbers skipped. An element not known
+# here: the structure broken there (what follows read as data).
+_EBML_MASTERS = frozenset({
+    0x1A45DFA3, 0x18538067, 0x114D9B74, 0x4DBB, 0x1549A966, 0x1654AE6B, 0xAE, 0xE0, 0xE1,
+    0x55B0, 0x55D0, 0x7670, 0x6D80, 0x6240, 0x5034, 0x5035, 0x47E7, 0x1F43B675, 0xA0, 0x75A1,
+    0xA6, 0x8E, 0xE8, 0x5854, 0x1C53BB6B, 0xBB, 0xB7, 0xDB, 0x1254C367, 0x7373, 0x63C0, 0x67C8,
+    0x1043A770, 0x45B9, 0xB6, 0x80, 0x8F, 0x6924, 0x6944, 0x6911, 0x1941A469, 0x61A7, 0x6624,
+    0x41E4, 0xE2, 0xE3, 0xE4, 0xE9, 0xED})
+_EBML_SAMPLES = frozenset({0xA3, 0xA1, 0xA2, 0xAF, 0xBF, 0x73A4, 0x3CB923, 0x3EB923, 0x4444})
+_EBML_STRINGS = frozenset({
+    0x4282, 0x7BA9, 0x4D80, 0x5741, 0x536E, 0x86, 0x258688, 0x22B59C, 0x22B59D, 0x45A3, 0x447A,
+    0x447B, 0x4487, 0x85, 0x437C, 0x437D, 0x437E, 0x466E, 0x467E, 0x4660, 0x7384, 0x3C83AB,
+    0x3E83BB, 0x63CA, 0x5654, 0x3A9697, 0x3B4040, 0x26B240})
+_EBML_LOOSE = frozenset({0x465C, 0x4485, 0x63A2, 0xEC, 0xA5, 0x4255, 0x47E2, 0x41ED, 0x6933,
+                         0x6944, 0x450D, 0x7672})
+_EBML_NUMBERS = frozenset({
+    0x4286, 0x42F7, 0x42F2, 0x42F3, 0x4287, 0x4285, 0x53AB, 0x53AC, 0x2AD7B1, 0x4489, 0x4461,
+    0xD7, 0x73C5, 0x83, 0xB9, 0x88, 0x55AA, 0x55AB, 0x55AF, 0x55AC, 0x55AD, 0x55AE, 0x9C,
+    0x6DE7, 0x6DF8, 0x23E383, 0x234E7A, 0x23314F, 0x55EE, 0x56AA, 0x56BB, 0xAA, 0x6FAB, 0x9A,
+    0x9D, 0x53B8, 0x53C0, 0x53B9, 0xB0, 0xBA, 0x54AA, 0x54BB, 0x54CC, 0x54DD, 0x54B0, 0x54BA,
+    0x54B2, 0x54B3, 0x2EB524, 0x2FB523, 0x55B1, 0x55B2, 0x55B3, 0x55B4, 0x55B5, 0x55B6, 0x55B7,
+    0x55B8, 0x55B9, 0x55BA, 0x55BB, 0x55BC, 0x55BD, 0x55D1, 0x55D2, 0x55D3, 0x55D4, 0x55D5,
+    0x55D6, 0x55D7, 0x55D8, 0x55D9, 0x55DA, 0x7671, 0x7673, 0x7674, 0x7675, 0xB5, 0x78B5, 0x9F,
+    0x6264, 0xE7, 0xA7, 0xAB, 0x9B, 0xFB, 0xFA, 0xFD, 0x75A2, 0xEE, 0xCC, 0xCB, 0xCD, 0xCE,
+    0xCF, 0xC8, 0xC9, 0xCA, 0xB3, 0xF7, 0xF1, 0xF0, 0xB2, 0x5378, 0xEA, 0xEB, 0x535F, 0x68CA,
+    0x63C5, 0x63C9, 0x63C4, 0x63C6, 0x4484, 0x44B4, 0x73C4, 0x91, 0x92, 0x98, 0x4598, 0x45BC,
+    0x45BD, 0x45DB, 0x45DD, 0x6EBC, 0x63C3, 0x6955, 0x6922, 0x6FA5, 0x46AE, 0x5031, 0x5032,
+    0x5033, 0x4254, 0x47E1, 0x47E8, 0x47E3, 0x47E4, 0x47E5, 0x47E6, 0x58D7, 0x5854, 0x26B240,
+    0x6FF3, 0x45DC, 0x4661, 0x4662, 0xC0, 0xC1, 0xC4, 0xC6, 0xC7, 0x7446, 0xF2, 0xF3, 0xF4,
+    0x41E7, 0x41F0, 0x6532, 0x6DE8, 0x6DE9, 0x58D8, 0xE5, 0xE6})
+
+
+def _ebml_walk(data: bytes, start: int) -> ImageWalk:
+    """A WebM / Matroska file's elements (above), in file order (masters entered, whatever
+    their size); its end at the end of the data."""
+    texts: list[str] = []
+    loose: list[bytes] = []
+    pos = start
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if pos == len(data):
+            return ImageWalk(texts, pos, loose=loose)
+        first = data[pos]
+        id_len = 9 - first.bit_length()
+        if not first or id_len > 4 or pos + id_len >= len(data):
+            break
+        eid = int.from_bytes(data[pos:pos + id_len], "big")
+        at = pos + id_len
+        size_len = 9 - data[at].bit_length()
+        if not data[at] or at + size_len > len(data):
+            break
+        size = int.from_bytes(data[at:at + size_len], "big") & ((1 << (7 * size_len)) - 1)
+        at += size_len
+        if eid in _EBML_MASTERS:
+            pos = at
+            continue
+        if size == (1 << (7 * size_len)) - 1 or at + size > len(data) or (
+                eid not in _EBML_SAMPLES and eid not in _EBML_STRINGS
+                and eid not in _EBML_LOOSE and eid not in _EBML_NUMBERS):
+            break
+        if eid in _EBML_STRINGS:
+            texts.append(_field_text(data[at:at + size]))
+        elif eid in _EBML_LOOSE:
+            loose.append(data[at:at + size])
+        pos = at + size
+    else:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"media of more than {MAX_IMAGE_SEGMENTS} elements")
+    return ImageWalk(texts, None, stop=max(pos, start + 4), loose=loose)
+
+
+def _bmp_walk(data: bytes, start: int) -> ImageWalk:
+    """A BMP: its end after its pixel rows (uncompressed: rows of width x bits, padded to 4
+    bytes; compressed: the image size its header gives), not where its file size says."""
+    def number(at: int, width: int = 4) -> int:
+        return int.from_bytes(data[start + at:start + at + width], "little", signed=True)
+
+    offset, header = number(10), number(14)
+    if header == 12:  # (OS/2 core header)
+        width, height, bits, compression, size = number(18, 2), number(20, 2), number(24, 2), 0, 0
+    else:
+        width, height, bits = number(18), number(22), number(28, 2)
+        compression, size = number(30), number(34)
+    rows = (abs(width) * bits + 31) // 32 * 4 * abs(height)
+    end = start + offset + (rows if compression in (0, 3, 6) else size)
+    if offset < 14 + header or width <= 0 or bits <= 0 or end > len(data) or (
+            compression not in (0, 3, 6) and size <= 0):
+        return ImageWalk([], None, stop=start + 14)
+    return ImageWalk([], end)
+
+
+_PAM_FIELDS = re.compile(rb"^(WIDTH|HEIGHT|DEPTH|MAXVAL)[ \t]+([0-9]{1,9})", re.M)
+
+
+def _pnm_walk(data: bytes, start: int) -> ImageWalk:
+    """A Netpbm raster (P4-P7): its end after width x height x depth samples (of two bytes
+    past a MAXVAL of 255; P4 packs eight pixels a byte)."""
+    head = data[start:start + 4096]
+    at = _pnm_header(head)
+    if at is None:
+        return ImageWalk([], None, stop=start + 2)
+    if head[:2] == b"P7":
+        fields = {k: int(v) for k, v in _PAM_FIELDS.findall(head[:at])}
+        width, height, depth = fields.get(b"WIDTH", 0), fields.get(b"HEIGHT", 0), fields.get(
+            b"DEPTH", 1)
+        maxval = fields.get(b"MAXVAL", 255)
+    else:
+        m = _PNM_HEADER.match(head)
+        assert m is not None  # (as _pnm_header found it)
+        width, height = int(m.group(2)), int(m.group(3))
+        depth, maxval = (3 if m.group(1) == b"6" else 1), int(m.group(4) or 1)
+    size = ((width + 7) // 8 * height if head[:2] == b"P4"
+            else width * height * depth * (2 if maxval > 255 else 1))
+    end = start + at + size
+    return ImageWalk([], end) if end <= len(data) else ImageWalk([], None, stop=start + at)
+
+
+def _j2k_walk(data: bytes, start: int) -> ImageWalk:
+    """A JPEG 2000 codestream's marker segments (comments read), its tile-parts skipped by
+    their lengths; its end after the EOC marker."""
+    texts: list[str] = []
+    pos = start + 2
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        if data[pos:pos + 2] == b"\xff\xd9":
+            return ImageWalk(texts, pos + 2)
+        if pos + 4 > len(data) or data[pos] != 0xFF:
+            break
+        marker, size = data[pos + 1], int.from_bytes(data[pos + 2:pos + 4], "big")
+        nxt = pos + 2 + size
+        if marker == 0x90:  # SOT: the tile-part's length (0: to the EOC at the end)
+            psot = int.from_bytes(data[pos + 6:pos + 10], "big")
+            nxt = pos + psot if psot else data.rfind(b"\xff\xd9", pos)
+        elif marker == 0x64:
+            texts.append(_field_text(data[pos + 6:nxt]))
+        if size < 2 or nxt <= pos or nxt > len(data):
+            break
+        pos = nxt
+    else:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            f"image of more than {MAX_IMAGE_SEGMENTS} segments")
+    return ImageWalk(texts, None, stop=max(pos, start + 2))
 
 
 def image_walk(data: bytes, media: str, start: int = 0,
@@ -627,6 +1136,29 @@ def image_walk(data: bytes, media: str, start: int = 0,
         return _tiff_walk(data, start)
     if media in ("heic", "avif") and data[start + 4:start + 8] == b"ftyp":
         return _iso_walk(data, start)
+    return _media_walk(data, media, start, room)
+
+
+def _media_walk(data: bytes, media: str, start: int, room: int) -> ImageWalk | None:
+    """Round 22: image_walk for the media HELD_MEDIA adds to HELD_IMAGES."""
+    if media == "jpeg2000" and data[start + 4:start + 8] == b"jP  ":
+        return _iso_walk(data, start, b"jp2c")
+    if media == "jpeg2000" and data.startswith(b"\xff\x4f\xff\x51", start):
+        return _j2k_walk(data, start)
+    if media == "mp3" and data.startswith(b"ID3", start):
+        return _mp3_walk(data, start, room)
+    if media == "wav" and data[start:start + 4] + data[start + 8:start + 12] == b"RIFFWAVE":
+        return _riff_walk(data, start)
+    if media == "flac" and data.startswith(b"fLaC", start):
+        return _flac_walk(data, start)
+    if media == "ogg" and data.startswith(b"OggS", start):
+        return _ogg_walk(data, start)
+    if media == "webm" and data.startswith(b"\x1aE\xdf\xa3", start):
+        return _ebml_walk(data, start)
+    if media == "bmp" and data.startswith(b"BM", start):
+        return _bmp_walk(data, start)
+    if media == "netpbm" and data.startswith(b"P", start):
+        return _pnm_walk(data, start)
     return None
 
 
@@ -4780,16 +5312,16 @@ class _Inspection:
             self.produce(len(data))
         media = None if structured(content_type) else binary_signature(data[:SIGNATURE_BYTES])
         if media:
-            if media in HELD_IMAGES:
-                self.notes.append(f"{label}: {media} signature, its pixels not inspected (its "
-                                  "text metadata and what follows the image read)")
+            if media in HELD_MEDIA:
+                self.notes.append(f"{label}: {media} signature, its pixels or samples not "
+                                  "inspected (its text metadata and what follows it read)")
             else:
                 self.notes.append(f"{label}: {media} signature, not inspected (its text "
                                   f"metadata in the first {SIGNATURE_BYTES} bytes read)")
             texts = media_texts(data[:SIGNATURE_BYTES])
             if texts:
                 self.view(f"{label}/metadata", texts)
-            if media in HELD_IMAGES:
+            if media in HELD_MEDIA:
                 self._image(label, data, media, depth)
             return
         if data.startswith(serialized.AVRO_MAGIC):
@@ -5137,8 +5669,17 @@ class _Inspection:
             room -= walk.inflated
             if walk.texts:
                 self.view(f"{label}/image[{n}]/metadata", ";\n".join(walk.texts))
+            self._loose(f"{label}/image[{n}]", walk.loose, depth)
             if walk.end is None:
                 self._appended_zip(label, data, pos, depth)
+                if walk.stop is not None and walk.stop > pos and (
+                        rest := data[walk.stop:]).strip(b"\x00\xff\r\n\t "):
+                    # Round 22: not the format its signature says past this point (a
+                    # signature put before other data, a damaged or truncated file): the rest
+                    # read as a body of its own, never forwarded unread
+                    self.notes.append(f"{label}: {media} structure broken at byte "
+                                      f"{walk.stop}, the {len(rest)} bytes after it read")
+                    self.body(f"{label}/unparsed", rest, "", depth + 1)
                 return
             pos = walk.end
             media = binary_signature(data[pos:pos + SIGNATURE_BYTES]) or ""
@@ -5155,6 +5696,29 @@ class _Inspection:
             trailer = trailer[at:]
         self.body(f"{label}/{'trailer-media' if at is not None else 'trailer'}", trailer, "",
                   depth + 1)
+
+    def _loose(self, label: str, blobs: list[bytes], depth: int) -> None:
+        """Round 22: the bytes inside a media file's structure that are neither its metadata
+        nor its pixels / samples (cover art, padding that is not zeros, chunks or frames not
+        known): each that is media, an archive or over 4 KB read as a body of its own (at
+        most MAX_LOOSE_BODIES: more refused), the others together as one (each a field of its
+        own): 20,000 small ID3 frames read one by one took 8 s."""
+        plain: list[bytes] = []
+        whole = 0
+        for blob in blobs:
+            if not blob.strip(b"\x00\xff\r\n\t "):
+                continue  # (padding)
+            if len(blob) <= 4096 and _archive(blob) is None and binary_signature(
+                    blob[:SIGNATURE_BYTES]) is None:
+                plain.append(blob)
+                continue
+            whole += 1
+            if whole > MAX_LOOSE_BODIES:
+                raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                    f"{label}: more than {MAX_LOOSE_BODIES} embedded objects")
+            self.body(f"{label}/embedded[{whole - 1}]", blob, "", depth + 1)
+        if plain:
+            self.body(f"{label}/embedded", _RUN_JOINT.encode().join(plain), "", depth + 1)
 
     def _appended_zip(self, label: str, data: bytes, start: int, depth: int) -> None:
         """A zip whose end of central directory closes the data, after an image whose end

@@ -547,3 +547,25 @@ async def test_an_id_in_a_jpeg_comment_routes_the_streamed_image_to_cn(make_gate
     assert (status, reply["region"]) == (200, "cn")
     [req] = only(backends, "cn")
     assert req["sha256"] == sha256(body)  # forwarded byte for byte
+
+
+async def test_an_id_in_wav_metadata_after_the_samples_routes_the_held_audio_to_cn(
+        make_gateway, backends):
+    # round 22: audio up to max_inspect_bytes is held and walked (a LIST/INFO chunk after
+    # 64 KB of samples, as sox and Audacity write it), then forwarded byte for byte; the
+    # same file without it goes where the client is
+    def chunk(cid: bytes, data: bytes) -> bytes:
+        return cid + len(data).to_bytes(4, "little") + data + b"\0" * (len(data) % 2)
+
+    fmt = chunk(b"fmt ", bytes.fromhex("01000100803e0000007d00000200100000"[:32]))
+    samples = chunk(b"data", bytes(range(256)) * 256)
+    info = chunk(b"LIST", b"INFO" + chunk(b"ICMT", f"id {ADULT_ID}\0".encode()))
+    gw = await make_gateway()
+    for tail, region in ((info, "cn"), (b"", "sg")):
+        inner = b"WAVE" + fmt + samples + tail
+        body = b"RIFF" + len(inner).to_bytes(4, "little") + inner
+        status, _, reply = await gw.post(xff=ADDR["SG"], data=body,
+                                         headers={"Content-Type": "audio/wav"})
+        assert (status, reply["region"]) == (200, region)
+        assert backends[region].requests[-1]["sha256"] == sha256(body)  # (byte for byte)
+    assert [len(backends[r].requests) for r in ("cn", "sg")] == [1, 1]
