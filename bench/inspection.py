@@ -89,9 +89,25 @@ def client_headers() -> list[tuple[str, str]]:
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 
 
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
 def photo(size: int, seed: int = 1) -> bytes:
-    """JPEG-shaped: a JFIF head, then `size` entropy-coded (random) bytes."""
-    return JPEG_HEAD + random.Random(seed).randbytes(size) + b"\xff\xd9"
+    """A baseline JPEG as a camera writes one: a JFIF head, quantisation and Huffman tables,
+    a frame header, a scan header, then `size` bytes of entropy-coded data (random, with each
+    0xFF stuffed by a 0x00 as in a real scan) and the end marker. (Until 2026-12-01 this was a
+    JFIF head followed by random bytes, which no camera writes: since round 22 an image whose
+    structure breaks is read as binary from the break, which such a photo did at byte 20.)"""
+    rnd = random.Random(seed)
+    tables = (_segment(0xDB, b"\x00" + bytes(range(1, 65)))
+              + _segment(0xC0, b"\x08\x01\xe0\x02\x80\x03\x01\x22\x00\x02\x11\x01"
+                         b"\x03\x11\x01")
+              + _segment(0xC4, b"\x00" + bytes([0, 1, 5, 1, 1, 1, 1, 1, 1] + [0] * 7)
+                         + bytes(range(12)))
+              + _segment(0xDA, b"\x03\x01\x00\x02\x11\x03\x11\x00\x3f\x00"))
+    scan = rnd.randbytes(size).replace(b"\xff", b"\xff\x00")
+    return JPEG_HEAD + tables + scan + b"\xff\xd9"
 
 
 def photo_form(size: int = 150_000) -> tuple[bytes, str]:
