@@ -205,6 +205,11 @@ class FileTrail(Trail):
         self._cut_torn_tail(self.dir / "checkpoints.jsonl")
         checkpoints = [cp for _, cp in read_checkpoints(self.dir)]
         last_cp = checkpoints[-1] if checkpoints else None
+        if last_cp is not None and last_cp.get("log_id") != self.log_id:
+            raise TrailUnavailable(
+                f"{self.dir / 'checkpoints.jsonl'}: the newest checkpoint belongs to log "
+                f"{last_cp.get('log_id')!r}, not {self.log_id!r}: another log's checkpoints "
+                f"were restored here; restore this log's own checkpoints.jsonl")
         segments = list_segments(self.dir)
         if segments:
             self._cut_torn_tail(segments[-1])
