@@ -9,7 +9,10 @@ and `<trail_dir>/policies/<version>.json`, the canonical region map of each poli
 
 Every write is followed by fsync (and the directory is fsync'd when a file is created). On open,
 a torn last line (a crash mid-write) is cut off and the chain continues after the last complete
-entry. A failed write truncates the segment back to its last durable length.
+entry. A failed write truncates the segment back to its last durable length. Before each
+write the segment and the checkpoint chain must be as this process left them (size, file):
+one cut, emptied, deleted or replaced under it refuses the write (`_check_unchanged`). On open
+the newest checkpoint must match the entries it covers (`_recover_frontier`).
 """
 
 from __future__ import annotations
@@ -252,7 +255,7 @@ class FileTrail(Trail):
             if anchor is not None:
                 self._check_anchor(cp, anchor)
             elif size and (reached or not tail) and not self._purged_through(checkpoints, size):
-                self._entries_missing(checkpoints, segments, cp, tail)
+                self._entries_missing(checkpoints, segments, cp)
             if tail and int(json.loads(tail[0])["seq"]) != size:
                 raise TrailUnavailable(f"log {self.log_id}: entries after checkpoint "
                                        f"#{cp['index']} do not start at seq {size}")
@@ -305,7 +308,7 @@ class FileTrail(Trail):
                    for cp in checkpoints)
 
     def _entries_missing(self, checkpoints: list[dict[str, Any]], segments: list[Path],
-                         cp: dict[str, Any], tail: list[bytes]) -> None:
+                         cp: dict[str, Any]) -> None:
         size = int(cp["tree_size"])
         held = -1  # the highest seq below `size` the segments still hold
         for seg in reversed(segments):
