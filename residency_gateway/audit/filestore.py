@@ -226,6 +226,13 @@ class FileTrail(Trail):
         self._open_segment(index)
         self._note_checkpoints_file(self.dir / "checkpoints.jsonl")
         self._opened_size = frontier.size
+        if frontier.size and last_cp is None:
+            # (a crash before the first checkpoint, or the chain deleted: said, not silent)
+            log.warning("trail_checkpoints_missing", log_id=self.log_id,
+                        file=str(self.dir / "checkpoints.jsonl"), entries=frontier.size,
+                        hint="entries and no signed checkpoint: a new checkpoint chain starts "
+                             "over them; if checkpoints.jsonl was deleted or emptied, the "
+                             "checkpoints signed before (and their witnesses) are in its copy")
         return Recovered(frontier, prev, last_cp)
 
     def _recover_frontier(self, checkpoints: list[dict[str, Any]],

@@ -158,6 +158,19 @@ async def test_a_checkpoint_chain_changed_under_the_trail_refuses_writes(how, tm
         await t.close()
 
 
+async def test_a_restart_without_the_checkpoint_chain_says_so(tmp_path, signer):
+    root = tmp_path / "trail"
+    await fill(FileTrail(root, LOG, signer, checkpoint_every=4), sample_records(9))
+    (root / LOG / "checkpoints.jsonl").unlink()
+    with capture_logs() as logs:
+        t = await opened(root, signer)
+    await t.close()
+    said = events(logs, "trail_checkpoints_missing")
+    assert len(said) == 1 and said[0]["entries"] == 9
+    findings, _ = verify_store(FileSource(root), {signer.key_id: signer.public})
+    assert errors(findings) == []  # (the new chain covers every entry)
+
+
 async def test_a_checkpoint_chain_put_back_as_it_was_is_accepted_again(tmp_path, signer):
     root = tmp_path / "trail"
     t = await opened(root, signer)
