@@ -9,7 +9,10 @@ and `<trail_dir>/policies/<version>.json`, the canonical region map of each poli
 
 Every write is followed by fsync (and the directory is fsync'd when a file is created). On open,
 a torn last line (a crash mid-write) is cut off and the chain continues after the last complete
-entry. A failed write truncates the segment back to its last durable length.
+entry. A failed write truncates the segment back to its last durable length. Before each
+write the segment and the checkpoint chain must be as this process left them (size, file):
+one cut, emptied, deleted or replaced under it refuses the write (`_check_unchanged`). On open
+the newest checkpoint must match the entries it covers (`_recover_frontier`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any
 
 import structlog
 
-from residency_gateway.audit.chain import GENESIS
+from residency_gateway.audit.chain import GENESIS, leaf_hash
 from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.trail import Entry, Recovered, Trail, TrailUnavailable, rebuild
@@ -146,6 +149,9 @@ class FileTrail(Trail):
         self._segment_opened = 0.0
         self._lock_lost = False
         self._checkpoints_size = 0  # after this process's last checkpoint write
+        self._checkpoints_id: tuple[int, int] | None = None  # (dev, inode) of that file
+        self._tampered: str | None = None  # a file of the log changed under us (logged once)
+        self._opened_size = 0  # entries in the log when this process opened it
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, partial(fn, *args))
@@ -202,6 +208,11 @@ class FileTrail(Trail):
         self._cut_torn_tail(self.dir / "checkpoints.jsonl")
         checkpoints = [cp for _, cp in read_checkpoints(self.dir)]
         last_cp = checkpoints[-1] if checkpoints else None
+        if last_cp is not None and last_cp.get("log_id") != self.log_id:
+            raise TrailUnavailable(
+                f"{self.dir / 'checkpoints.jsonl'}: the newest checkpoint belongs to log "
+                f"{last_cp.get('log_id')!r}, not {self.log_id!r}: another log's checkpoints "
+                f"were restored here; restore this log's own checkpoints.jsonl")
         segments = list_segments(self.dir)
         if segments:
             self._cut_torn_tail(segments[-1])
@@ -213,38 +224,122 @@ class FileTrail(Trail):
                                    f"`audit verify --store` names the file and line") from None
         index = segment_index(segments[-1]) if segments else 1
         self._open_segment(index)
-        with contextlib.suppress(FileNotFoundError):
-            self._checkpoints_size = (self.dir / "checkpoints.jsonl").stat().st_size
+        self._note_checkpoints_file(self.dir / "checkpoints.jsonl")
+        self._opened_size = frontier.size
+        if frontier.size and last_cp is None:
+            # (a crash before the first checkpoint, or the chain deleted: said, not silent)
+            log.warning("trail_checkpoints_missing", log_id=self.log_id,
+                        file=str(self.dir / "checkpoints.jsonl"), entries=frontier.size,
+                        hint="entries and no signed checkpoint: a new checkpoint chain starts "
+                             "over them; if checkpoints.jsonl was deleted or emptied, the "
+                             "checkpoints signed before (and their witnesses) are in its copy")
         return Recovered(frontier, prev, last_cp)
 
     def _recover_frontier(self, checkpoints: list[dict[str, Any]],
                           segments: list[Path]) -> tuple[Frontier, str]:
         """The tree after the last durable entry. Resumes from the newest signed checkpoint's
-        frontier and reads only the entries after it, so a restart does not rehash the log."""
+        frontier and reads only the entries after it, so a restart does not rehash the log.
+
+        The checkpoint is checked against the entries it covers first: the entry at
+        tree_size - 1 must be the checkpoint's last leaf. Another log's checkpoints.jsonl
+        restored over this one (the wrong backup; two hosts with the same log id) made the
+        gateway continue from a foreign frontier and sign roots mixed from two logs: refused,
+        naming the file (bad-day round 13). Entries the checkpoint covers that are no longer
+        in the segments (a segment truncated by logrotate's copytruncate) are logged as an
+        error naming the range, and the log continues from the signed frontier: the next
+        entries extend the tree that was signed (and witnessed), never a shorter one."""
         sized = [cp for cp in checkpoints if cp.get("type") == "checkpoint" and cp.get("frontier")
                  is not None]
         if sized and segments:
             cp = sized[-1]
             size = int(cp["tree_size"])
-            tail: list[bytes] = []
-            for seg in reversed(segments):
-                lines = [line for _, line in iter_lines(seg)]
-                if not lines:
-                    continue
-                first = int(json.loads(lines[0])["seq"])
-                tail[:0] = lines[max(0, size - first):] if first <= size else lines
-                if first <= size:
-                    break
-            else:
-                tail = []  # the checkpoint's entries were not found: fall back to a full read
-                sized = []
-            if sized:
-                if tail and int(json.loads(tail[0])["seq"]) != size:
-                    raise TrailUnavailable(f"log {self.log_id}: entries after checkpoint "
-                                           f"#{cp['index']} do not start at seq {size}")
-                return rebuild(tail, Frontier.from_json(size, cp["frontier"]), cp["last_leaf"])
+            anchor, tail, reached = self._tail_after(segments, size)
+            if not reached and tail and int(json.loads(tail[0])["seq"]) > size:
+                # (the kept segments start after this checkpoint: continue from the one
+                # signed where they start, as after a purge)
+                start, prev = self._start_point(checkpoints, segments)
+                return rebuild(tail, start, prev)
+            if anchor is not None:
+                self._check_anchor(cp, anchor)
+            elif size and (reached or not tail) and not self._purged_through(checkpoints, size):
+                self._entries_missing(checkpoints, segments, cp)
+            if tail and int(json.loads(tail[0])["seq"]) != size:
+                raise TrailUnavailable(f"log {self.log_id}: entries after checkpoint "
+                                       f"#{cp['index']} do not start at seq {size}")
+            return rebuild(tail, Frontier.from_json(size, cp["frontier"]), cp["last_leaf"])
         start, prev = self._start_point(checkpoints, segments)
         return rebuild((line for seg in segments for _, line in iter_lines(seg)), start, prev)
+
+    @staticmethod
+    def _tail_after(segments: list[Path], size: int) -> tuple[bytes | None, list[bytes], bool]:
+        """(the entry line at seq size - 1 if the segments hold it, the entry lines from seq
+        `size` on, whether the segments reach back to seq size - 1 or before)."""
+        tail: list[bytes] = []
+        for seg in reversed(segments):
+            lines = [line for _, line in iter_lines(seg)]
+            if not lines:
+                continue
+            first = int(json.loads(lines[0])["seq"])
+            if first >= size:
+                tail[:0] = lines
+                continue
+            i = size - 1 - first
+            if i < len(lines) and int(json.loads(lines[i])["seq"]) == size - 1:
+                return lines[i], lines[i + 1:] + tail, True
+            # not where it would be in a contiguous segment: look it up by its seq
+            anchor, after = None, []
+            for line in lines:
+                seq = int(json.loads(line)["seq"])
+                if seq == size - 1:
+                    anchor = line
+                elif seq >= size:
+                    after.append(line)
+            return anchor, after + tail, True
+        return None, tail, False
+
+    def _check_anchor(self, cp: dict[str, Any], anchor: bytes) -> None:
+        if cp.get("log_id") == self.log_id and leaf_hash(anchor).hex() == cp.get("last_leaf"):
+            return
+        path = self.dir / "checkpoints.jsonl"
+        raise TrailUnavailable(
+            f"{path}: checkpoint #{cp.get('index')} (tree size {cp.get('tree_size')}, log "
+            f"{cp.get('log_id')!r}) does not match this log's entries: the entry at seq "
+            f"{int(cp['tree_size']) - 1} is not its last leaf. Checkpoints of another log (or "
+            f"another copy of this one) were restored here, or entries were replaced; restore "
+            f"this log's own checkpoints.jsonl (`audit verify --store` says what differs)")
+
+    @staticmethod
+    def _purged_through(checkpoints: list[dict[str, Any]], size: int) -> bool:
+        """A signed purge removed every entry up to seq size - 1 (nothing is missing)."""
+        return any(cp.get("type") == "purge" and int(cp.get("through_seq", -1)) >= size - 1
+                   for cp in checkpoints)
+
+    def _entries_missing(self, checkpoints: list[dict[str, Any]], segments: list[Path],
+                         cp: dict[str, Any]) -> None:
+        size = int(cp["tree_size"])
+        held = -1  # the highest seq below `size` the segments still hold
+        for seg in reversed(segments):
+            seqs = [int(json.loads(line)["seq"]) for _, line in iter_lines(seg)]
+            below = [q for q in seqs if q < size]
+            if below:
+                held = max(below)
+                break
+        # the newest checkpoint inside what is held must match it (another log's chain
+        # claiming more entries than this log has is no truncation)
+        older = [c for c in checkpoints if c.get("type") == "checkpoint"
+                 and 0 < int(c.get("tree_size", 0)) <= held + 1 and c.get("frontier") is not None]
+        if older:
+            anchor, _, _ = self._tail_after(segments, int(older[-1]["tree_size"]))
+            if anchor is not None:
+                self._check_anchor(older[-1], anchor)
+        log.error("trail_entries_missing", log_id=self.log_id,
+                  file=str(self.dir / segment_name(segment_index(segments[-1]))),
+                  checkpoint=cp.get("index"), first_missing_seq=held + 1,
+                  last_missing_seq=size - 1,
+                  hint="entries a signed checkpoint covers are no longer in the segments (a "
+                       "segment truncated in place, e.g. by logrotate copytruncate, or an old "
+                       "copy restored): the log continues from the signed checkpoint; put the "
+                       "missing lines back from the copy for `audit verify` to pass")
 
     @staticmethod
     def _start_point(checkpoints: list[dict[str, Any]], segments: list[Path]
@@ -338,7 +433,11 @@ class FileTrail(Trail):
                 or time.time() - self._segment_opened > self.segment_max_age_s)
 
     async def _rotate(self) -> None:
-        await self._run(self._open_segment, self._segment + 1)
+        await self._run(self._rotate_sync)
+
+    def _rotate_sync(self) -> None:
+        self._check_unchanged()  # (a segment cut under us is not closed as if it were whole)
+        self._open_segment(self._segment + 1)
 
     async def _persist(self, entries: list[Entry]) -> None:
         await self._run(self._write_sync, b"".join(e.line + b"\n" for e in entries))
@@ -348,17 +447,99 @@ class FileTrail(Trail):
         before = self._segment_size
         if self._lock.fd is not None:
             self._check_lock()  # (nothing written yet: refused, nothing to undo)
+        self._check_unchanged()  # (likewise)
         try:
             written = os.write(self._fd, data)
             if written != len(data):
                 raise OSError(f"short write ({written} of {len(data)} bytes)")
             os.fsync(self._fd)
             self._check_still_linked()
+            size = os.fstat(self._fd).st_size
+            if size != before + len(data):  # cut (or written) between the check and the write
+                self._refuse(self.dir / segment_name(self._segment), "segment_changed",
+                             expected_bytes=before + len(data), found_bytes=size)
         except OSError:
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, before)
+                # only what this write added: a file cut under us is never extended with zeros
+                if os.fstat(self._fd).st_size > before:
+                    os.ftruncate(self._fd, before)
             raise
         self._segment_size = before + len(data)
+
+    def _check_unchanged(self) -> None:
+        """Before each write to the log (an entry batch, a checkpoint, a new segment): the
+        files this process writes must be as it left them. The segment being written must
+        keep the size of what was written to it, and checkpoints.jsonl its file and size.
+        logrotate's `copytruncate` (same inode, fewer bytes), a cleanup job deleting
+        `*.jsonl`, or another log's checkpoints restored over this one would otherwise go
+        unnoticed: the next entry would follow records no longer in the file and the next
+        checkpoint a chain that is gone, forking the log under a signature (bad-day round
+        13). Refused, the trail takes no record and no data moves (503) until the files
+        are restored as they were or the gateway restarts (which re-reads the log and says
+        what it found); the first refusal is logged as an error naming the file."""
+        if self._fd is not None:
+            size = os.fstat(self._fd).st_size
+            if size != self._segment_size:
+                self._refuse(self.dir / segment_name(self._segment), "segment_changed",
+                             expected_bytes=self._segment_size, found_bytes=size)
+        path = self.dir / "checkpoints.jsonl"
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            st = None
+        if st is None:
+            if self._checkpoints_size:
+                self._refuse(path, "checkpoints_deleted", expected_bytes=self._checkpoints_size)
+            self._restored()
+            return
+        if st.st_size != self._checkpoints_size:
+            self._refuse(path, "checkpoints_changed", expected_bytes=self._checkpoints_size,
+                         found_bytes=st.st_size)
+        if self._checkpoints_id is not None and (st.st_dev, st.st_ino) != self._checkpoints_id:
+            # the same size in another file: a copy put back is fine if it ends with the
+            # last checkpoint written here
+            if self._checkpoints_tail(path) != self._last_checkpoint_line():
+                self._refuse(path, "checkpoints_replaced", expected_bytes=self._checkpoints_size,
+                             found_bytes=st.st_size)
+            self._checkpoints_id = (st.st_dev, st.st_ino)
+        self._restored()
+
+    def _restored(self) -> None:
+        if self._tampered is not None:
+            self._tampered = None
+            log.warning("trail_files_restored", log_id=self.log_id, dir=str(self.dir))
+
+    def _last_checkpoint_line(self) -> bytes | None:
+        return None if self.last_checkpoint is None else canonical(self.last_checkpoint)
+
+    @staticmethod
+    def _checkpoints_tail(path: Path) -> bytes | None:
+        try:
+            with open_regular(path) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                fh.seek(max(0, size - (1 << 16)))
+                lines = fh.read().split(b"\n")
+        except OSError:
+            return None
+        return lines[-2] if len(lines) >= 2 and lines[-1] == b"" else None
+
+    def _refuse(self, path: Path, what: str, **sizes: int) -> None:
+        hints = {
+            "segment_changed": "the segment being written was truncated or written by "
+                               "another program (logrotate copytruncate? exclude the trail "
+                               "directory from it): records acknowledged before may be gone",
+            "checkpoints_deleted": "the signed checkpoint chain was deleted (a cleanup job?)",
+            "checkpoints_changed": "the signed checkpoint chain was truncated, emptied or "
+                                   "written by another program",
+            "checkpoints_replaced": "the signed checkpoint chain was replaced by another file",
+        }
+        message = (f"{path}: {hints[what]}; appends are refused until the file is restored "
+                   f"as it was or the gateway restarts")
+        if self._tampered is None:
+            self._tampered = message
+            log.error("trail_file_changed_under_the_gateway", log_id=self.log_id,
+                      file=str(path), what=what, hint=message, **sizes)
+        raise OSError(errno.ESTALE, message)
 
     def _check_still_linked(self) -> None:
         """The segment's path must still name the file written to: an entry in a segment
@@ -380,10 +561,16 @@ class FileTrail(Trail):
     def _persist_checkpoint_sync(self, line: bytes) -> None:
         if self._lock.fd is not None:  # (None only before the log is opened)
             self._check_lock()
+            self._check_unchanged()
         path = self.dir / "checkpoints.jsonl"
         _append_durable(path, line)
+        self._note_checkpoints_file(path)
+
+    def _note_checkpoints_file(self, path: Path) -> None:
         with contextlib.suppress(OSError):
-            self._checkpoints_size = path.stat().st_size
+            st = path.stat()
+            self._checkpoints_size = st.st_size
+            self._checkpoints_id = (st.st_dev, st.st_ino)
 
     async def _store_public_key(self, key_id: str, pem: bytes) -> None:
         await self._run(_store_whole, self.dir / "keys" / f"{key_id}.pub", pem,
@@ -403,7 +590,9 @@ class FileTrail(Trail):
 
     # -- retention --------------------------------------------------------------------------
     async def purge(self, retention_days: int, now: dt.datetime) -> list[str]:
-        """Delete whole segments older than the retention, after a signed purge event."""
+        """Delete whole segments older than the retention, after a signed purge event.
+        `now` is the trail's own time (Trail.retention_now), not the wall clock alone; and a
+        segment holding an entry this process wrote is never purged."""
         cutoff = now - dt.timedelta(days=retention_days)
         victims: list[dict[str, Any]] = []
         sized = {cp.get("tree_size") for _, cp in read_checkpoints(self.dir)
@@ -416,6 +605,8 @@ class FileTrail(Trail):
                 break
             if lines[-1]["seq"] + 1 not in sized:
                 break  # no signed frontier to continue from: keep it
+            if lines[-1]["seq"] >= self._opened_size:
+                break  # written by this run: no clock step makes that old
             victims.append({"name": seg.name, "first_seq": lines[0]["seq"],
                             "last_seq": lines[-1]["seq"], "entries": len(lines)})
         if not victims:

@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +112,10 @@ class Trail(abc.ABC):
         self.failed: str | None = None
         # Called with each new signed tree checkpoint once it is durable (witness submission).
         self.checkpoint_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._clock_behind_logged = False
+        # The log's own time when it was opened (its newest checkpoint's), and the monotonic
+        # clock then: what retention measures against (retention_now)
+        self._opened_at: tuple[dt.datetime, float] | None = None
 
     # -- store hooks ------------------------------------------------------------------------
     @abc.abstractmethod
@@ -151,6 +156,11 @@ class Trail(abc.ABC):
         state = await self._open()
         self.frontier, self.prev, self.last_checkpoint = (state.frontier, state.prev,
                                                           state.last_checkpoint)
+        self._opened_at = None
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            when = dt.datetime.fromisoformat(str((self.last_checkpoint or {})["time"]))
+            if when.tzinfo is not None:
+                self._opened_at = (when, time.monotonic())
         await self._store_public_key(self.signer.key_id, public_pem(self.signer.public))
         if self.frontier.size and (self.last_checkpoint is None
                                    or self.last_checkpoint.get("tree_size") != self.frontier.size
@@ -367,6 +377,23 @@ class Trail(abc.ABC):
         """Store hook: the newest stored checkpoint with index >= `index`, if any."""
         return None
 
+    def retention_now(self, wall: dt.datetime) -> tuple[dt.datetime, float]:
+        """The time retention purges against, and by how many seconds the wall clock reads
+        ahead of it. Not the wall clock alone: a host that came back with its clock two
+        years ahead (a bad NTP source, a VM restored with a wrong RTC) purged every segment
+        at start, records written minutes before included (bad-day round 13). The log's own
+        time at open (its newest checkpoint's) plus the monotonic time since, which no clock
+        step moves; the wall clock when it reads earlier. After a long stop this lags
+        behind the real time by the length of the stop, for this run only: segments are
+        then kept that much longer than the retention, never purged early."""
+        if self._opened_at is None:
+            return wall, 0.0
+        since, mono = self._opened_at
+        own = since + dt.timedelta(seconds=max(0.0, time.monotonic() - mono))
+        if wall <= own:
+            return wall, 0.0
+        return own, (wall - own).total_seconds()
+
     # -- checkpoints ------------------------------------------------------------------------
     def _next_index(self) -> tuple[int, str]:
         if self.last_checkpoint is None:
@@ -379,12 +406,37 @@ class Trail(abc.ABC):
         async with self._chain_lock:
             return await self._checkpoint(reason)
 
+    def _chain_time(self) -> dict[str, str]:
+        """The time of the next link of the checkpoint chain: the wall clock, never before
+        its predecessor's. A clock stepped back (a host restarted before NTP synced, NTP
+        stepping a clock that ran fast) dated checkpoints before their predecessor, and
+        `audit verify` failed the whole store after an ordinary clock correction (bad-day
+        round 13). The link then keeps its predecessor's time and records the clock's reading
+        beside it (`wall_time`), and a warning says by how much the clock is behind."""
+        now = utcnow()
+        last = str((self.last_checkpoint or {}).get("time", ""))
+        if now >= last:
+            self._clock_behind_logged = False
+            return {"time": now}
+        if not self._clock_behind_logged:
+            self._clock_behind_logged = True
+            try:
+                behind = (dt.datetime.fromisoformat(last)
+                          - dt.datetime.fromisoformat(now)).total_seconds()
+            except ValueError:
+                behind = None
+            log.warning("trail_clock_behind", log_id=self.log_id, behind_s=behind,
+                        hint="the wall clock reads earlier than the newest checkpoint: "
+                             "checkpoints keep that time (and record the clock's as "
+                             "wall_time) until the clock passes it; check NTP")
+        return {"time": last, "wall_time": now}
+
     async def _checkpoint(self, reason: str) -> dict[str, Any]:
         index, prev = self._next_index()
         body = {
             "type": "checkpoint", "log_id": self.log_id, "index": index, "prev": prev,
             "tree_size": self.frontier.size, "root": self.frontier.root().hex(),
-            "last_leaf": self.prev, "frontier": self.frontier.to_json(), "time": utcnow(),
+            "last_leaf": self.prev, "frontier": self.frontier.to_json(), **self._chain_time(),
             "reason": reason,
         }
         body["note"] = checkpoint_note(self.signer.key, origin_of(self.log_id), body)
@@ -420,7 +472,7 @@ class Trail(abc.ABC):
     async def _signed_event(self, body: dict[str, Any]) -> dict[str, Any]:
         index, prev = self._next_index()
         cp = self.signer.sign({**body, "log_id": self.log_id, "index": index, "prev": prev,
-                               "time": utcnow()})
+                               **self._chain_time()})
         await self._persist_checkpoint(cp)
         self.last_checkpoint = cp
         return cp

@@ -28,7 +28,7 @@ from residency_gateway.core.values import MAINLAND
 from residency_gateway.gateway.h1client import ReadAhead
 from residency_gateway.gateway.inspector import Inspector
 from residency_gateway.gateway.supervisor import Supervisor
-from residency_gateway.gateway.upstream import Upstreams
+from residency_gateway.gateway.upstream import Upstreams, tls_files
 from residency_gateway.geo import (
     FAMILY_NAMES,
     LAST_GOOD,
@@ -266,6 +266,8 @@ class Runtime:
     line_memo: NothingSeen = field(default_factory=lambda: NothingSeen(os.urandom(32)))
     # The map and GeoIP files as they were when the snapshot in force was read (see watch).
     loaded_files: Fingerprint = ()
+    # The logs whose clock gap retention has reported this run (see _retention_now).
+    _clock_ahead_said: set[str] = field(default_factory=set)
 
     @property
     def trails(self) -> list[Trail]:
@@ -457,6 +459,12 @@ class Runtime:
             await trail.store_policy(loaded.version, canonical_json(loaded.rmap))
         same_upstreams = loaded.rmap.regions == old.loaded.rmap.regions and \
             loaded.rmap.limits == old.loaded.rmap.limits
+        if same_upstreams:  # the TLS files they read, renewed in place (upstream.tls_files)
+            renewed = {rid for rid, _, _ in
+                       set(tls_files(loaded.rmap.regions)) ^ set(old.upstreams.tls_files)}
+            if renewed:
+                same_upstreams = False
+                log.info("upstream_tls_files_changed", regions=sorted(renewed))
         upstreams = old.upstreams if same_upstreams else Upstreams(loaded.rmap.regions,
                                                                    loaded.rmap.limits)
         self.active = Active(loaded, geo, info, upstreams)
@@ -567,13 +575,32 @@ class Runtime:
                     continue
                 try:
                     gone = await purge(self.settings.audit_retention_days,
-                                       dt.datetime.now(dt.UTC))
+                                       self._retention_now(trail))
                     if gone:
                         log.info("trail_purged", log_id=trail.log_id, segments=gone,
                                  retention_days=self.settings.audit_retention_days)
                 except (OSError, TrailUnavailable) as exc:
                     log.error("trail_purge_failed", log_id=trail.log_id, error=str(exc))
             await asyncio.sleep(every_s)
+
+    def _retention_now(self, trail: Trail) -> dt.datetime:
+        """The trail's own time (Trail.retention_now): a wall clock far ahead of the log's
+        newest checkpoint plus the uptime purges nothing early; it is said once per run."""
+        wall = dt.datetime.now(dt.UTC)
+        now, ahead_s = trail.retention_now(wall)
+        if ahead_s > 86400 and trail.log_id not in self._clock_ahead_said:
+            self._clock_ahead_said.add(trail.log_id)
+            days = round(ahead_s / 86400, 1)
+            far = days > self.settings.audit_retention_days
+            (log.error if far else log.warning)(
+                "trail_retention_clock_ahead", log_id=trail.log_id, ahead_days=days,
+                retention_days=self.settings.audit_retention_days,
+                hint="the wall clock reads later than the log's newest checkpoint plus this "
+                     "run's uptime: retention counts from the log's own time, so nothing is "
+                     "purged early" + ("; a jump this large is a wrong clock (check NTP) or "
+                                       "a log unused for longer than its retention" if far
+                                       else " (after a long stop, or a clock step)"))
+        return now
 
     async def close(self) -> None:
         self.inspector.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
 import itertools
 import socket
 import ssl
@@ -28,6 +29,34 @@ def ssl_context(region: Region) -> ssl.SSLContext:
     if tls.client_cert and tls.client_key:
         ctx.load_cert_chain(tls.client_cert, tls.client_key)
     return ctx
+
+
+def tls_files(regions: dict[str, Region]) -> tuple[tuple[str, str, str], ...]:
+    """(region, path, sha256 of its content) of every TLS file a region's pool reads when
+    it is built (CA bundle, client certificate and key). A reload that keeps the map's
+    regions used to keep the pools, so a client certificate renewed in place at the same
+    paths (cert-manager, an Ansible run) was never read again: "reloaded" was logged while
+    mainland requests failed until a restart (bad-day round 13). The pools are rebuilt on a
+    reload when this changes. A file that cannot be read is recorded as such: building the
+    new pool then fails the reload with the reason, and the pools in force stay."""
+    out = []
+    for rid, region in sorted(regions.items()):
+        if not any(u.startswith("https://") for u in region.upstreams):
+            continue
+        tls = region.tls
+        for path in (tls.ca_file, tls.client_cert, tls.client_key):
+            if not path:
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    digest = hashlib.sha256(fh.read(MAX_TLS_FILE_BYTES + 1)).hexdigest()
+            except OSError as exc:
+                digest = f"unreadable: {exc.strerror or exc}"
+            out.append((rid, str(path), digest))
+    return tuple(out)
+
+
+MAX_TLS_FILE_BYTES = 16 << 20  # (a CA bundle is well under 1 MiB)
 
 
 class RegionPool:
@@ -102,6 +131,7 @@ class RegionPool:
 
 class Upstreams:
     def __init__(self, regions: dict[str, Region], limits: Limits):
+        self.tls_files = tls_files(regions)  # (before the pools read them: see tls_files)
         self.pools = {rid: RegionPool(rid, region, limits) for rid, region in regions.items()}
 
     def __getitem__(self, region_id: str) -> RegionPool:

@@ -65,10 +65,6 @@ def records_by_decision(records: list[dict]) -> set[str]:
 
 # --- the active segment truncated under the gateway (logrotate copytruncate) ----------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the active segment truncated in place (same inode, fewer bytes) is not noticed: the "
-    "trail keeps appending after the cut and every request is forwarded (200); cut "
-    "mid-record, the restart then refuses to open the log"))
 @pytest.mark.parametrize("cut", ["to-zero", "mid-record"])
 async def test_active_segment_truncated_under_the_gateway(cut, tmp_path, geo_db, upstreams,
                                                           procs):
@@ -328,10 +324,6 @@ def two_logs(tmp_path: Path, upstreams, geo_db, procs) -> tuple[Path, Path, Path
     return a, b, map_path
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "recovery continues from the newest checkpoint's frontier without checking it against "
-    "the entries it covers (last_leaf vs the entry at tree_size - 1): with another log's "
-    "checkpoints restored, the gateway serves and signs Merkle roots mixed from two logs"))
 async def test_checkpoints_of_another_log_restored_over_this_one(tmp_path, geo_db, upstreams,
                                                                   procs):
     """Two deployments with the same log id (the default per host name pattern), and the
@@ -413,9 +405,6 @@ def shifted(offset_s: float, **env: str) -> dict[str, str]:
             "RG13_CLOCK_OFFSET_S": str(offset_s), **env}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checkpoint times are the raw wall clock: after the clock steps back, the next "
-    "checkpoints are 'dated before their predecessor' and audit verify fails the store"))
 async def test_wall_clock_stepped_back_between_restarts_keeps_the_trail_verifiable(
         tmp_path, geo_db, upstreams, procs):
     """A host restarts with its clock an hour behind (RTC drift, NTP not yet synced; or NTP
@@ -436,9 +425,6 @@ async def test_wall_clock_stepped_back_between_restarts_keeps_the_trail_verifiab
         assert {g[2] for g in first + second} <= records_by_decision(records)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "retention trusts the wall clock alone: started with the clock two years ahead, "
-    "housekeeping purges every closed segment, records written minutes before included"))
 async def test_wall_clock_jumped_ahead_never_purges_records_written_minutes_ago(
         tmp_path, geo_db, upstreams, procs):
     """A host comes back with its clock two years ahead (a bad NTP source, a VM restored
@@ -568,10 +554,6 @@ async def test_zero_filled_pseudonym_key_is_refused_not_used(tmp_path, geo_db, u
 
 # --- the checkpoint chain deleted under a running gateway (a cleanup job) ----------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "checkpoints.jsonl deleted (or emptied in place) under the running gateway is not noticed: the next "
-    "checkpoint starts a new file continuing a chain that is gone, data keeps moving, "
-    "and the store never verifies again (checkpoint #N does not follow #-1)"))
 @pytest.mark.parametrize("how", ["deleted", "copytruncate"])
 async def test_checkpoint_chain_deleted_while_running(how, tmp_path, geo_db, upstreams, procs):
     """A cleanup job (`find -name '*.jsonl' -mmin +N -delete`) deletes checkpoints.jsonl
@@ -613,10 +595,6 @@ async def test_checkpoint_chain_deleted_while_running(how, tmp_path, geo_db, ups
 
 # --- a client certificate renewed in place, then a reload ---------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a reload keeps the old upstream pools when the map's regions are unchanged, so TLS "
-    "files (client certificate and key, CA bundle) renewed in place are never read again: "
-    "the reload says 'reloaded' and mainland requests stay 502 until a restart"))
 async def test_client_certificate_renewed_in_place_is_used_after_a_reload(tmp_path, geo_db,
                                                                           upstreams, procs):
     """The mainland upstreams require mTLS. The gateway's client certificate is not accepted
