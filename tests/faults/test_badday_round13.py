@@ -456,9 +456,20 @@ def read_only_bind(where: Path):
     """`where` covered by a read-only bind mount of itself: what a remount read-only does to
     every path lookup (new opens, creates, renames: EROFS), while descriptors opened before
     keep writing (a plain `remount,ro` with files open for writing is refused, EBUSY)."""
-    subprocess.run(["mount", "--bind", str(where), str(where)], check=True, timeout=10)
+    # (a file the gateway opens for writing through the new bind mount, between the bind and
+    # the remount, makes the remount EBUSY, "mount point is busy": 1 run in 6 under load;
+    # the pair is retried, the fresh bind unmounted between tries)
+    for attempt in range(20):
+        subprocess.run(["mount", "--bind", str(where), str(where)], check=True, timeout=10)
+        done = subprocess.run(["mount", "-o", "remount,bind,ro", str(where)], timeout=10,
+                              capture_output=True)
+        if done.returncode == 0:
+            break
+        subprocess.run(["umount", "-l", str(where)], timeout=10, check=False)
+        time.sleep(0.05 * (attempt + 1))
+    else:
+        raise AssertionError(f"could not remount {where} read-only: {done.stderr!r}")
     try:
-        subprocess.run(["mount", "-o", "remount,bind,ro", str(where)], check=True, timeout=10)
         yield where
     finally:
         for _ in range(50):
