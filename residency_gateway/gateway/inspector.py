@@ -95,8 +95,18 @@ def _inspect(args: tuple[Any, ...]) -> tuple[PayloadScan, bool]:
                             content_encoding=content_encoding, key=key, today=today,
                             options=options), False
     except MemoryError:
-        return PayloadScan(False, note="inspection needs more memory than inspect_memory_mib "
-                           "allows", error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT), True
+        pass
+    # (after the except block: its traceback, and the frames holding what filled the memory,
+    # are gone; the refusal itself is built in advance)
+    return _OUT_OF_MEMORY, True
+
+
+# (Not every allocation failure is a MemoryError: orjson 3.13 segfaults when the cap is hit
+# inside it. That worker dies alone, and the body is refused all the same: "the inspection
+# worker failed on this body".)
+_OUT_OF_MEMORY = PayloadScan(False, note="inspection needs more memory than "
+                             "inspect_memory_mib allows",
+                             error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT)
 
 
 def _serve(conn: Connection, memory: int, retire_growth: int, jobs: int) -> None:

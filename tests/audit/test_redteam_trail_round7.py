@@ -464,7 +464,7 @@ async def test_a_swapped_pseudonym_key_empties_a_subject_export(store: Path, sig
     (keys / "pseudonym" / "acme.key").write_bytes(PSEUDONYM_KEY)
     honest = Filters(subject_pseudonyms=subject_pseudonyms(ADULT_ID, PseudonymKeys(keys)))
     assert export_bundle(FileSource(store), tmp_path / "honest", honest, signer).selected > 0
-    (keys / "pseudonym" / "acme.key").write_bytes(b"z" * 32)  # the insider's swap
+    (keys / "pseudonym" / "acme.key").write_bytes(bytes(range(90, 122)))  # the insider's swap
     swapped = Filters(subject_pseudonyms=subject_pseudonyms(ADULT_ID, PseudonymKeys(keys)))
     result = export_bundle(FileSource(store), tmp_path / "bundle", swapped, signer)
     found = errors(verify_bundle(tmp_path / "bundle", keys_of(signer)))

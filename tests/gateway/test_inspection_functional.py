@@ -21,7 +21,8 @@ async def test_large_body_is_inspected_in_a_worker_with_the_same_verdict(make_ga
     gw = await make_gateway(lambda m: m["payload"].update(max_inspect_bytes=4 * 1024 * 1024)
                             if "payload" in m else m.update(
                                 payload={"max_inspect_bytes": 4 * 1024 * 1024}),
-                            inspect_offload_bytes=64 * 1024)
+                            inspect_offload_bytes=64 * 1024, inspect_timeout_s=60)
+    # (60 s: the ~1 MB body is ~3.5 s of CPU; beside a loaded suite it passed the default 10)
     body = big_body(f"applicant {ADULT_ID}")
     assert len(body) > 64 * 1024
     status, _, reply = await gw.post(xff=ADDR["SG"], data=body,

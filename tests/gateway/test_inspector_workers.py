@@ -107,7 +107,9 @@ async def test_the_memory_cap_holds_for_every_job_and_an_out_of_memory_job_retir
             refused = await inspector.inspect(big, **{**KW, "content_type": "application/json",
                                                       "options": opts})
             assert refused.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT, (round_, refused)
-            assert "memory" in refused.note
+            # (a MemoryError, or the worker killed by its allocator: orjson segfaults when the
+            # cap is hit inside it; refused either way, and that worker is not used again)
+            assert "memory" in refused.note or "worker failed" in refused.note, refused.note
             assert inspector.started == started and not inspector._idle  # retired
             assert (await inspector.inspect(body(9), **KW)).ids
             assert inspector.started == started + 1
