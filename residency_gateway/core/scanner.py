@@ -1033,16 +1033,38 @@ def _numbered(before: str) -> bool:
         not words[-1].isascii() and words[-1].endswith(_SCRIPT_GENERIC)))
 
 
+# Round 23: the person words abbreviated ("acct_hldr_id", "order_cstmr_id", "acct_usr_id"),
+# and the English ones fused with what follows into one lower-case token ("accountholderid",
+# "ordercustomerid", "order_custid"): a fused one counts only when nothing but generic words
+# (id, no, number ...; not "ref": "Cust Ref" is a payment's) follow it to the label's end, so
+# "customfield" or "userstatus" say nothing of a person. Only ever keeps an ID read.
+_PERSON_ABBREVIATIONS = frozenset((
+    "hldr", "hlder", "holdr", "ownr", "cstmr", "custmr", "cstmer", "usr", "mbr", "mmbr",
+    "memb", "clnt", "bnf", "bnfcry", "benef", "bene", "benf", "rcpnt", "recip", "rcvr",
+    "sndr", "shpr", "shppr", "cnee", "csgnee", "brwr", "borr", "pax", "psngr", "empl", "emp",
+    "subscr", "applcnt", "pyr", "pye", "purch"))
+_FUSED_PERSON = re.compile(
+    "(?:" + "|".join(sorted((w for w in _PERSON_WORDS | _PERSON_ABBREVIATIONS
+                             if w.isascii() and " " not in w and len(w) >= 4
+                             and w != "tamu"), key=len, reverse=True))
+    + ")s?(?:ids?|nos?|nr|nbr|num|numbers?|nomor|nombor|codes?|keys?|identifiers?|sn)*$")
+
+
 def _a_person_after(tail: str) -> bool:
     """Whether the label text `tail`, after a payment word, names a person (see
-    _PERSON_WORDS)."""
-    for word in _LABEL_TOKENS.findall(_plain_label(_CAMEL.sub(" ", tail))):
+    _PERSON_WORDS, _PERSON_ABBREVIATIONS, _FUSED_PERSON)."""
+    plain = _plain_label(_CAMEL.sub(" ", tail))
+    for word in _LABEL_TOKENS.findall(plain):
         if word.isascii():
-            if word in _PERSON_WORDS or (word[-1:] == "s" and word[:-1] in _PERSON_WORDS):
+            if word in _PERSON_WORDS or word in _PERSON_ABBREVIATIONS or (
+                    word[-1:] == "s" and (word[:-1] in _PERSON_WORDS
+                                          or word[:-1] in _PERSON_ABBREVIATIONS)):
                 return True
         elif any(w in word for w in _SCRIPT_PERSON_WORDS):
             return True
-    return False
+    # (round 23: fused, see _FUSED_PERSON: the label's letters alone, up to its end)
+    fused = "".join(c for c in plain if "a" <= c <= "z")
+    return bool(fused) and _FUSED_PERSON.search(fused) is not None
 
 
 def _round13_word(window: bytes) -> bool:
@@ -1119,11 +1141,47 @@ def _identity_label(data: bytes, start: int) -> bool:
     window = data[max(0, start - _IDENTITY_REACH):start]
     cut = 0
     for m in _LABEL_END.finditer(window):  # (the number's own label only, as _label_window)
-        if m.group(1) is None or m.group(1).lower().decode() not in _ABBREVIATIONS:
+        if m.group(1) is None or (m.group(1).lower().decode() not in _ABBREVIATIONS
+                                  and m.group(1).lower().decode() not in _ID_ABBREVIATIONS):
             cut = m.end()
     window = _CAMEL_BYTES.sub(b" ", window[cut:])
-    return _IDENTITY_WORDS.search(window.lower()) is not None or _MORE_IDENTITY_WORDS.search(
-        _plain_label(window.decode("utf-8", "ignore"))) is not None
+    if _IDENTITY_WORDS.search(window.lower()) is not None:
+        return True
+    plain = _plain_label(window.decode("utf-8", "ignore"))
+    if _MORE_IDENTITY_WORDS.search(plain) is not None:
+        return True
+    # (round 23: the identity words' abbreviations; see _SHORT_IDENTITY_WORDS)
+    m = _SHORT_IDENTITY_WORDS.search(plain)
+    if m is None:
+        return False
+    if m.group("weak") is None:
+        return True
+    if m.group("weak") == "cmt" and _TEXT_AFTER_KEY.search(plain, m.end()):
+        return False  # (a comment's key, {"cmt": "paid to account ..."}: not the number's)
+    before = plain[:m.start()]
+    words = _LABEL_TOKENS.findall(before)
+    return not (_FIFTEEN_DIGIT_WORDS.search(before.encode()) or any(
+        w in _LATIN_LABEL_WORDS for w in words) or any(
+        f"{words[i]} {words[i + 1]}" in _LABEL_PAIRS for i in range(len(words) - 1)))
+
+
+# Round 23: the identity words' abbreviations, in plain text (_plain_label), win over a payment
+# word as the words do: "Nat. ID", "Natl ID", "Nat'l ID", natId, "Govt ID", "Gov't ID",
+# government id, "Pspt No.", "I/C No.", "I.C.", Malay "K/P", Vietnam's CMT and CMTND (chứng
+# minh thư). Those that also abbreviate another's number (weak: "ID No." an order's, "Res. ID"
+# a reservation's, "PP No.", "DL No.", "Pers. ID", CMT a comment) count only before any
+# payment word: "ID No. (account)" is the ID's, "Order ID No." stays the order's. Whole words;
+# only ever keeps a number read as an ID.
+_SHORT_IDENTITY_WORDS = re.compile(
+    r"(?<![a-z0-9])(?:nat(?:l|['\u2019]l|ional)?\.?[ _.-]{0,2}id(?:entity)?"
+    r"|gov(?:t|['\u2019]t|ernment)?\.?[ _.-]{0,2}(?:issued[ _.-]{0,2})?id(?:entity)?"
+    r"|pspr?t|i[/.] ?c\.?|k[/.] ?p|cmtnd"
+    r"|(?P<weak>id[ _.-]{0,2}(?:no|nr|num)|res(?:id(?:ent)?)?\.?[ _.-]{0,2}id"
+    r"|pp[ _.-]{0,2}(?:no|nr|num|number)|d[/.]?l[ _.-]{0,2}(?:no|nr|num|number)"
+    r"|pers\.?[ _.-]{0,2}id|cmt))(?![a-z])")
+_TEXT_AFTER_KEY = re.compile(r"[:=][\s\"']*[^\W\d_]")  # (a key's text value: words in it)
+_ID_ABBREVIATIONS = frozenset(("nat", "natl", "gov", "govt", "pspt", "pp", "dl", "res",
+                               "pers", "id", "cmt", "k", "p"))
 
 
 # Round 22: the region's other words for an identity document or its number, in plain text

@@ -154,8 +154,6 @@ def test_abbreviations_with_an_identity_word_found(label):
     assert found(j({label: FIRST_GENERATION})) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: the identity words' abbreviations lose to a "
-                                       "payment word after them")
 @pytest.mark.parametrize("label", [
     "Nat. ID account", "Natl ID account", "Nat'l ID account", "nat_id_account",
     "natId account", "Govt ID account", "Gov't ID account", "government id account",
@@ -173,8 +171,6 @@ def test_person_word_fused_or_abbreviated_found(label):
     assert found(j({label: FIRST_GENERATION})) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: a person word after a payment word, fused into "
-                                       "one lower-case token or abbreviated")
 @pytest.mark.parametrize("label", ["accountholderid", "acctholderid", "ordercustomerid",
                                    "invoicebuyerid", "order_custid", "acct_hldr_id",
                                    "acct_ownr_id", "order_cstmr_id", "acct_usr_id",
