@@ -1151,14 +1151,14 @@ def _identity_label(data: bytes, start: int) -> bool:
     if _MORE_IDENTITY_WORDS.search(plain) is not None:
         return True
     # (round 23: the identity words' abbreviations; see _SHORT_IDENTITY_WORDS)
-    m = _SHORT_IDENTITY_WORDS.search(plain)
-    if m is None:
+    short = _SHORT_IDENTITY_WORDS.search(plain)
+    if short is None:
         return False
-    if m.group("weak") is None:
+    if short.group("weak") is None:
         return True
-    if m.group("weak") == "cmt" and _TEXT_AFTER_KEY.search(plain, m.end()):
+    if short.group("weak") == "cmt" and _TEXT_AFTER_KEY.search(plain, short.end()):
         return False  # (a comment's key, {"cmt": "paid to account ..."}: not the number's)
-    before = plain[:m.start()]
+    before = plain[:short.start()]
     words = _LABEL_TOKENS.findall(before)
     return not (_FIFTEEN_DIGIT_WORDS.search(before.encode()) or any(
         w in _LATIN_LABEL_WORDS for w in words) or any(
