@@ -225,7 +225,28 @@ def _fold(text: str) -> str:
     # (str.translate: a Python step per character of the whole text, as a generator was, cost
     # ~0.1-0.2 us a character, for each of up to 32 decoded views of a body that one U+202E
     # sent here: red-team round 6; now ~0.03-0.05 us)
-    return text.translate(_FOLD_TABLE)
+    if len(text) < _FOLD_BY_SET:
+        return text.translate(_FOLD_TABLE)
+    # Round 23: a long text of few distinct characters (binary bytes read in a charset: MPEG
+    # frame headers, 0xFF fill) has each one that folds replaced in C, str.replace per
+    # character (~1 ms an MB, not ~0.1 s): the same text, as each folds to ASCII or nothing
+    # (which no later replace touches) or else translate is used.
+    chars = set(text)
+    if len(chars) > _FOLD_DISTINCT:
+        return text.translate(_FOLD_TABLE)
+    changes: list[tuple[str, str]] = []
+    for c in chars:
+        if c >= "\x80" and (folded := _FOLD_TABLE[ord(c)]) != c:
+            if not folded.isascii():
+                return text.translate(_FOLD_TABLE)
+            changes.append((c, folded))
+    for c, folded in changes:
+        text = text.replace(c, folded)
+    return text
+
+
+_FOLD_BY_SET = 4096  # (characters: shorter texts are translated, the set costing as much)
+_FOLD_DISTINCT = 64
 
 
 # Fullwidth ASCII forms and the ideographic space: what Chinese and Japanese text is full of
@@ -2812,6 +2833,9 @@ _OTHER_RUN = re.compile(
     f"{_SCRIPT_WORD})(?:{_OTHER_GAP}(?:[0-9]++{_OTHER_GAP})*+"
     f"(?:{_LATIN_WORD}{_LATIN_END}|{_SCRIPT_WORD})){{6,}}+(?:{_OTHER_GAP}{_SAID_X_WORD})?")
 _OTHER_PARTS = re.compile(f"{_SAID_X_WORD}|{_SCRIPT_WORD}|{_LATIN_WORD}")
+# (the characters an _OTHER_PARTS match can begin with: see _written_said)
+_OTHER_FIRSTS = re.compile("[" + "".join(sorted({re.escape(w[0]) for w in [
+    *_SAID_X, *_KANA_DIGITS, *_HANGUL_DIGITS, *_THAI_DIGITS, *_LATIN_WORDS]})) + "]")
 # The same for ASCII text (most stretches are: prose, JSON), on its bytes lowered.
 _ASCII_WORDS = [w for w in _LATIN_WORDS if w.isascii()]
 _ASCII_END = "(?:(?![a-z])|(?=" + _alternation(_ASCII_WORDS) + "))"
@@ -2945,7 +2969,11 @@ def _written_said(text: str, latin: bool = False) -> bool:
         piece = _other_text(text[max(0, first - 1):last].encode("utf-8", "surrogateescape"))
         # (seven words at all before seven in a row: the pattern, tried again from each word
         # of a run that fails, is slow on prose full of digit words, as Vietnamese is)
-        return len(_OTHER_PARTS.findall(piece)) >= 7 and _OTHER_RUN.search(piece) is not None
+        # (round 23: no word's first character at all, found by a character class in C:
+        # binary bytes whose every byte a table keeps, "\u10fb\uff00" repeated, made one
+        # stretch of the whole text that the alternation tried at each character, ~0.25 s/MB)
+        return (_OTHER_FIRSTS.search(piece) is not None
+                and len(_OTHER_PARTS.findall(piece)) >= 7 and _OTHER_RUN.search(piece) is not None)
 
     data = text.encode("utf-8", "surrogateescape")
     wide = text.encode("utf-16-le", "surrogatepass")
