@@ -42,8 +42,9 @@ def _cpu(body: bytes, content_type: str) -> float:
 @pytest.mark.parametrize("unit", [
     b"\xff\xfb\x10\x00", b"\xff\xfb\x90\x64", b"\xff\xf3\x10\x00", b"\xff\xfa\x10\x00",
     b"\xfb\x10\x00\xff", b"\xff", b"\xff\xfb", b"\xff\x00", b"\xe9", b"\xff\xfe\x10\x00",
+    b"\xff\xe3\x18\xc4",
 ], ids=["mpeg1-l3", "mpeg1-l3-128k", "mpeg2-l3", "crc", "shifted", "ff", "fffb", "ff00", "e9",
-        "utf16-bom"])
+        "utf16-bom", "mpeg25-l3"])
 @pytest.mark.parametrize("content_type", ["audio/mpeg", OCTETS, "text/plain"])
 def test_few_distinct_bytes_cost_as_random_bytes(unit, content_type):
     random_bytes = _cpu(os.urandom(1_000_000), OCTETS)
