@@ -225,7 +225,28 @@ def _fold(text: str) -> str:
     # (str.translate: a Python step per character of the whole text, as a generator was, cost
     # ~0.1-0.2 us a character, for each of up to 32 decoded views of a body that one U+202E
     # sent here: red-team round 6; now ~0.03-0.05 us)
-    return text.translate(_FOLD_TABLE)
+    if len(text) < _FOLD_BY_SET:
+        return text.translate(_FOLD_TABLE)
+    # Round 23: a long text of few distinct characters (binary bytes read in a charset: MPEG
+    # frame headers, 0xFF fill) has each one that folds replaced in C, str.replace per
+    # character (~1 ms an MB, not ~0.1 s): the same text, as each folds to ASCII or nothing
+    # (which no later replace touches) or else translate is used.
+    chars = set(text)
+    if len(chars) > _FOLD_DISTINCT:
+        return text.translate(_FOLD_TABLE)
+    changes: list[tuple[str, str]] = []
+    for c in chars:
+        if c >= "\x80" and (folded := _FOLD_TABLE[ord(c)]) != c:
+            if not folded.isascii():
+                return text.translate(_FOLD_TABLE)
+            changes.append((c, folded))
+    for c, folded in changes:
+        text = text.replace(c, folded)
+    return text
+
+
+_FOLD_BY_SET = 4096  # (characters: shorter texts are translated, the set costing as much)
+_FOLD_DISTINCT = 64
 
 
 # Fullwidth ASCII forms and the ideographic space: what Chinese and Japanese text is full of
@@ -2492,6 +2513,11 @@ _KUN_TABLE = bytes(ord("w") if chr(c) in "hitofuamynskrezcgHITOFUAMYNSKREZCG ,-/
 _KUN_STRETCH = b"w" * 20  # seven words of two letters at least, and six marks between
 _KUN_PHONE_WORDS = _any_of(b"denwa", "でんわ", b"keitai", "けいたい", "携帯")
 _KUN_REACH = 40  # bytes before a run where its phone word is looked for
+# (round 23: the phone words without their lookarounds, searched once in the whole text: a
+# run is taken only after one, so with none the whole kana text is not translated and
+# searched (a charset's reading of MPEG frame headers, halfwidth katakana by the MB))
+_KUN_GATE = re.compile(re.sub(rb"\(\?<?!\[a-z\]\)", b"", _PHONE_WORDS.pattern) + b"|"
+                       + _KUN_PHONE_WORDS.pattern)
 
 
 _KATA_AS_HIRA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
@@ -2502,6 +2528,8 @@ def _kun(data: bytes) -> bytes | None:
     (see _KUN_DIGITS); None when there is none."""
     if b"\xe3" in data and (b"\xe3\x81" in data or b"\xe3\x82" in data
                             or b"\xe3\x83" in data):
+        if _KUN_GATE.search(data.lower()) is None:
+            return None  # (no phone word anywhere: no run is taken, see _KUN_GATE)
         spans = [(0, len(data))]  # kana: the whole text is read
     else:
         skeleton = data.translate(_KUN_TABLE)
@@ -2870,6 +2898,9 @@ _OTHER_RUN = re.compile(
     f"{_SCRIPT_WORD})(?:{_OTHER_GAP}(?:[0-9]++{_OTHER_GAP})*+"
     f"(?:{_LATIN_WORD}{_LATIN_END}|{_SCRIPT_WORD})){{6,}}+(?:{_OTHER_GAP}{_SAID_X_WORD})?")
 _OTHER_PARTS = re.compile(f"{_SAID_X_WORD}|{_SCRIPT_WORD}|{_LATIN_WORD}")
+# (the characters an _OTHER_PARTS match can begin with: see _written_said)
+_OTHER_FIRSTS = re.compile("[" + "".join(sorted({re.escape(w[0]) for w in [
+    *_SAID_X, *_KANA_DIGITS, *_HANGUL_DIGITS, *_THAI_DIGITS, *_LATIN_WORDS]})) + "]")
 # The same for ASCII text (most stretches are: prose, JSON), on its bytes lowered.
 _ASCII_WORDS = [w for w in _LATIN_WORDS if w.isascii()]
 _ASCII_END = "(?:(?![a-z])|(?=" + _alternation(_ASCII_WORDS) + "))"
@@ -3003,7 +3034,11 @@ def _written_said(text: str, latin: bool = False) -> bool:
         piece = _other_text(text[max(0, first - 1):last].encode("utf-8", "surrogateescape"))
         # (seven words at all before seven in a row: the pattern, tried again from each word
         # of a run that fails, is slow on prose full of digit words, as Vietnamese is)
-        return len(_OTHER_PARTS.findall(piece)) >= 7 and _OTHER_RUN.search(piece) is not None
+        # (round 23: no word's first character at all, found by a character class in C:
+        # binary bytes whose every byte a table keeps, "\u10fb\uff00" repeated, made one
+        # stretch of the whole text that the alternation tried at each character, ~0.25 s/MB)
+        return (_OTHER_FIRSTS.search(piece) is not None
+                and len(_OTHER_PARTS.findall(piece)) >= 7 and _OTHER_RUN.search(piece) is not None)
 
     data = text.encode("utf-8", "surrogateescape")
     wide = text.encode("utf-16-le", "surrogatepass")
@@ -3909,7 +3944,10 @@ _CN_ANY = re.compile(f"[{CN_NUMERAL_CHARS}]")
 # Where a numeral may touch a digit or a separator, as the skeleton shows it (L and c stand
 # for more characters than the numerals, and a c may end any character: each place is
 # checked), with the offset of the numeral's first byte from the match.
-_CN_TOUCHING = ((b"cd", -2), (b"dL", 1))
+# (round 23: each numeral whole, "Lcc", as _numeral_touching needs it: a numeral is three
+# bytes; "cd" alone matched at each character of a charset's reading of MPEG frame headers,
+# "\x9f3" repeated in cp037, ~250k checks of ~3 us an MB)
+_CN_TOUCHING = ((b"Lccd", 0), (b"dLcc", 1))
 
 
 def _touches(neighbours: str, stripped: str) -> bool:

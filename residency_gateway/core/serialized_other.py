@@ -600,7 +600,10 @@ class _Walk:
                 self.out.append(value)
 
     def ion_symbol(self, sid: int) -> str:
-        return self.symbols[sid] if 0 < sid < len(self.symbols) else f"${sid}"
+        # (round 23: a symbol ID no table here names is an index into a table the receiver
+        # holds (a shared one, or none), no data: "$13912345678" was read as a mobile. Its
+        # text, when a local table gives it, is read as any other.)
+        return self.symbols[sid] if 0 < sid < len(self.symbols) else "$sym"
 
     def ion_varuint(self) -> int:
         value = 0

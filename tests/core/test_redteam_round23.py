@@ -390,7 +390,6 @@ def test_pickle_int64_array_missed(typecode, protocol):
                  PICKLE) == {"mobile"}
 
 
-@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE: an Ion symbol ID read as a number")
 @pytest.mark.parametrize("body", [
     b"\xe0\x01\x00\xea\x75" + M.to_bytes(5, "big"),
     b"\xe0\x01\x00\xea\xd7\x8a\x75" + M.to_bytes(5, "big"),
@@ -483,7 +482,9 @@ def _cpu(body: bytes, content_type: str) -> float:
     return time.process_time() - start
 
 
-@pytest.mark.xfail(strict=True, reason="BOUND: repeated MPEG frame headers cost ~2 s/MB")
+@pytest.mark.xfail(strict=False, reason="BOUND (partly fixed, fx23-bound): ~2 s/MB now ~0.9 "
+                   "s/MB, 2-3x random bytes (8 whole readings of the text remain): passes or "
+                   "not by how cheap the random megabyte was")
 @pytest.mark.parametrize("content_type", ["audio/mpeg", OCTETS])
 def test_frame_header_bytes_bounded(content_type):
     random_bytes = _cpu(os.urandom(1_000_000), OCTETS)
