@@ -824,27 +824,34 @@ def _avro_text(chunk: bytes) -> bool:
     return True
 
 
+class ByteReader:
+    """Bytes read front to back: `take` and `byte` raise ValueError past the end (the walks of
+    Thrift, Avro and serialized_other's formats share it)."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.i = 0
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.i + n > len(self.data):
+            raise ValueError("past the end")
+        self.i += n
+        return self.data[self.i - n:self.i]
+
+
 # Thrift type ids: binary protocol, compact protocol
 _TB_STOP, _TB_BOOL, _TB_BYTE, _TB_DOUBLE, _TB_I16, _TB_I32, _TB_I64 = 0, 2, 3, 4, 6, 8, 10
 _TB_STRING, _TB_STRUCT, _TB_MAP, _TB_SET, _TB_LIST, _TB_UUID = 11, 12, 13, 14, 15, 16
 
 
-class _Thrift:
+class _Thrift(ByteReader):
     """A walk of Thrift-encoded bytes (binary or compact protocol) without the IDL: structs
     as their numbered fields, containers as lists; ValueError where the bytes are not it."""
 
     def __init__(self, data: bytes, compact: bool):
-        self.data = data
-        self.i = 0
+        super().__init__(data)
         self.compact = compact
         self.count = 0
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.i + n > len(self.data):
-            raise ValueError("past the end")
-        chunk = self.data[self.i:self.i + n]
-        self.i += n
-        return chunk
 
     def varint(self) -> int:
         got = _varint(self.data, self.i)
@@ -1091,14 +1098,13 @@ def schema_text(kind: str, data: bytes) -> str | None:
 _AVRO_FIXED_WIDTHS = {"float": 4, "double": 8}
 
 
-class _AvroReader:
+class _AvroReader(ByteReader):
     """Avro binary data read by its writer's schema (an object container file's avro.schema):
     records as dicts of their fields, unions by their branch index, logical types as their
     underlying type. ValueError (and the like) where the bytes are not of the schema."""
 
     def __init__(self, data: bytes, schema: Any):
-        self.data = data
-        self.i = 0
+        super().__init__(data)
         self.steps = 0
         self.names: dict[str, Any] = {}
         self._define(schema, "", 0)
@@ -1136,12 +1142,6 @@ class _AvroReader:
             raise ValueError("no long")
         self.i = got[1]
         return got[0]
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.i + n > len(self.data):
-            raise ValueError("past the end")
-        self.i += n
-        return self.data[self.i - n:self.i]
 
     def read(self, schema: Any, depth: int) -> Any:
         self.steps += 1

@@ -34,7 +34,7 @@ import sys
 from typing import Any, Literal
 
 from residency_gateway.core import serialized
-from residency_gateway.core.serialized import MAX_DEPTH, MAX_ITEMS, TooComplex
+from residency_gateway.core.serialized import MAX_DEPTH, MAX_ITEMS, ByteReader, TooComplex
 
 SMILE_TYPES = frozenset({"application/x-jackson-smile", "application/smile",
                          "application/x-smile", "application/vnd.jackson.smile"})
@@ -250,28 +250,32 @@ def _id_word(value: int) -> bool:
     return SCHEMALESS_FLOOR <= value < NARROW
 
 
-class _Walk:
+class _Walk(ByteReader):
     def __init__(self, data: bytes):
-        self.data = data
-        self.i = 0
+        super().__init__(data)
         self.out: list[Any] = []
         self.count = 0
         self.loose: list[Any] | None = None  # (see scalar)
 
     # -- shared ---------------------------------------------------------------------------
 
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.i + n > len(self.data):
-            raise ValueError("past the end")
-        chunk = self.data[self.i:self.i + n]
-        self.i += n
-        return chunk
-
     def byte(self) -> int:
         if self.i >= len(self.data):
             raise ValueError("past the end")
         self.i += 1
         return self.data[self.i - 1]
+
+    def utf16_counted(self, n: int) -> bytes:
+        """The UTF-8 bytes of `n` UTF-16 units (Hessian counts a string's length so: a
+        4-byte character is two units)."""
+        start = self.i
+        units = 0
+        while units < n:
+            lead = self.byte()
+            width = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+            self.take(width - 1)
+            units += 2 if width == 4 else 1
+        return self.data[start:self.i]
 
     def peek(self) -> int:
         if self.i >= len(self.data):
@@ -816,14 +820,7 @@ class _Walk:
         while True:
             n = self.uint(2)
             if text:  # (the length counts UTF-16 units)
-                start = self.i
-                units = 0
-                while units < n:
-                    lead = self.byte()
-                    width = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-                    self.take(width - 1)
-                    units += 2 if width == 4 else 1
-                parts.append(self.data[start:self.i])
+                parts.append(self.utf16_counted(n))
             else:
                 parts.append(self.take(n))
             if b == final:
@@ -891,14 +888,7 @@ class _Walk:
                 n, final = self.uint(2), b == 0x53
             else:
                 raise ValueError("not a string chunk")
-            start = self.i
-            units = 0
-            while units < n:
-                lead = self.byte()
-                width = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-                self.take(width - 1)
-                units += 2 if width == 4 else 1
-            parts.append(self.data[start:self.i].decode("utf-8", "surrogatepass"))
+            parts.append(self.utf16_counted(n).decode("utf-8", "surrogatepass"))
             if final:
                 return "".join(parts)
             b = self.byte()
