@@ -15,8 +15,10 @@ must resolve to countries - a DB that resolves nothing is refused. Every country
 sample and the probes meet must be ISO 3166-1 alpha-2 in upper case ('CN'): a DB written by
 another converter ('cn', 'CHN') is refused, since a mainland client whose code is not 'CN'
 would otherwise be taken for an overseas one. `families` says which address families the DB
-places at all (the gateway refuses a reload that loses one the live DB had). The private copy
-of the last good DB is what the gateway starts with when the configured file is broken at start.
+places at all (the gateway refuses a reload that loses one the live DB had); an address of a
+family it places nowhere is answered `uncovered`, which the policy never routes abroad. The
+private copy of the last good DB is what the gateway starts with when the configured file is
+broken at start.
 
 At lookup a code is made canonical where that is unambiguous (two ASCII letters upper-cased;
 the mainland's alpha-3 'CHN' and numeric '156' are 'CN'); any other code is passed on as it is
@@ -100,6 +102,9 @@ class GeoInfo:
     def __post_init__(self) -> None:
         object.__setattr__(self, "build_date", dt.datetime.fromtimestamp(
             self.build_epoch, tz=dt.UTC).date().isoformat())
+
+
+_UNCOVERED = GeoAnswer(None, uncovered=True)
 
 
 class GeoDatabase:
@@ -248,7 +253,10 @@ class GeoDatabase:
         if cached is not None:
             return cached
         try:
-            answer = self._fast(address)
+            if (6 if ":" in address else 4) not in self.families:
+                answer = _UNCOVERED  # the DB places no address of this family at all
+            else:
+                answer = self._fast(address)
         except (ValueError, TypeError, AttributeError, maxminddb.errors.InvalidDatabaseError):
             # A record that fails to decode is no country: the origin becomes unknown.
             return GeoAnswer(None)

@@ -9,6 +9,11 @@ A GeoIP country code that is not ISO 3166-1 alpha-2 upper case ('cn', 'CHN', '')
 known country: it could be the mainland's, so the verdict is `GEOIP_CODE_UNREADABLE`, which the
 policy refuses whatever the tenant's unknown_origin says (a credible mainland signal still
 makes it CN).
+
+A client of an address family the database places nowhere (an IPv4-only DB, an IPv6 client) is
+`GEOIP_FAMILY_UNCOVERED`: the DB is blind to the whole family, so a mainland client there looks
+like any other unknown one. The policy never routes it abroad: `unknown_origin: overseas` does
+not apply to it (refused), `china` and `reject` do.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from residency_gateway.regionmap.schema import CidrOverride
 GeoLookup = Callable[[str], GeoAnswer]
 
 GEOIP_CODE_UNREADABLE = "geoip_code_unreadable"  # the verdict's rule (and the signal's detail)
+GEOIP_FAMILY_UNCOVERED = "geoip_family_uncovered"  # the same, for a family the DB places nowhere
 _ALPHA2 = re.compile(r"[A-Z]{2}\Z")
 
 # Addresses no GeoIP answer can place (RFC 6890 special-purpose registry, minus the documentation
@@ -68,6 +74,8 @@ def network_signal(address: str | None, overrides: Sequence[CidrOverride],
     if non_routable(ip):
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "private or reserved address")
     answer = geo(str(ip))
+    if answer.uncovered:
+        return Signal(SignalKind.NETWORK_UNKNOWN, None, True, GEOIP_FAMILY_UNCOVERED)
     if answer.anycast:
         return Signal(SignalKind.NETWORK_UNKNOWN, None, True, "anycast network")
     if answer.country is None:
@@ -103,8 +111,9 @@ def combine(network: Signal, payload: tuple[Signal, ...], prefix: str | None) ->
     if mainland:
         return OriginVerdict(MAINLAND, f"credible_mainland_signal:{mainland[0].kind}", signals,
                              conflict, prefix)
-    if network.kind is SignalKind.NETWORK_UNKNOWN and network.detail == GEOIP_CODE_UNREADABLE:
-        return OriginVerdict(None, GEOIP_CODE_UNREADABLE, signals, conflict, prefix)
+    if network.kind is SignalKind.NETWORK_UNKNOWN and network.detail in (
+            GEOIP_CODE_UNREADABLE, GEOIP_FAMILY_UNCOVERED):
+        return OriginVerdict(None, network.detail, signals, conflict, prefix)
     if network.jurisdiction is not None:
         return OriginVerdict(network.jurisdiction, f"network:{network.kind}", signals, conflict,
                              prefix)

@@ -19,6 +19,7 @@ from residency_gateway.core.clientaddr import is_trusted, parse_ip, resolve_clie
 from residency_gateway.core.idnumber import age_on
 from residency_gateway.core.origin import (
     GEOIP_CODE_UNREADABLE,
+    GEOIP_FAMILY_UNCOVERED,
     GeoLookup,
     combine,
     network_signal,
@@ -454,6 +455,13 @@ def _route(b: _Builder, tenant_id: str, gateway_region: str | None) -> Decision:
         if handling is UnknownOriginHandling.REJECT:
             return b.reject(Reason.UNKNOWN_ORIGIN,
                             "origin unknown and the tenant's unknown_origin is reject")
+        if (origin.rule == GEOIP_FAMILY_UNCOVERED
+                and handling is UnknownOriginHandling.OVERSEAS):  # blind, not unknown
+            return b.reject(Reason.UNKNOWN_ORIGIN,
+                            "the GeoIP database places no address of the client's address "
+                            "family, so a mainland client there cannot be told apart; "
+                            "unknown_origin: overseas does not apply (china or a DB covering "
+                            "IPv4 and IPv6 does)")
         b.reasons.append(Reason.UNKNOWN_ORIGIN_ROUTED)
         if handling is UnknownOriginHandling.CHINA:
             primary_cn = china_region(tenant, rmap)

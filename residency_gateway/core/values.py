@@ -109,11 +109,14 @@ NOT_INSPECTED = PayloadScan(inspected=False, note=_NOT_INSPECTED_NOTE)
 
 @dataclass(frozen=True, slots=True)
 class GeoAnswer:
-    """What the GeoIP database says of one address. `country` None means it names none."""
+    """What the GeoIP database says of one address. `country` None means it names none;
+    `uncovered` that the database places no address of this address's family at all (an
+    IPv4-only DB asked of an IPv6 client): the DB is blind there, not silent about one place."""
 
     country: str | None
     anycast: bool = False
     network: str | None = None
+    uncovered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
