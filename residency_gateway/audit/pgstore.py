@@ -20,11 +20,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import asyncpg
+import structlog
 
-from residency_gateway.audit.chain import GENESIS
+from residency_gateway.audit.chain import GENESIS, leaf_hash
 from residency_gateway.audit.merkle import Frontier
 from residency_gateway.audit.records import canonical
 from residency_gateway.audit.trail import Entry, Recovered, Trail, TrailUnavailable, rebuild
+
+log = structlog.get_logger("residency_gateway")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rg_trail_entries (
@@ -139,9 +142,12 @@ class PgTrail(Trail):
         if sized:  # resume from the newest signed frontier; read only the entries after it
             cp = sized[-1]
             size = int(cp["tree_size"])
-            have = await conn.fetchval("SELECT count(*) FROM rg_trail_entries WHERE log_id=$1 "
-                                       "AND seq = $2", self.log_id, size - 1) if size else 1
-            if have:
+            anchor = await conn.fetchval("SELECT line FROM rg_trail_entries WHERE log_id=$1 "
+                                         "AND seq = $2", self.log_id, size - 1) if size else None
+            self._check_anchor(cp, None if anchor is None else bytes(anchor))
+            if anchor is not None:
+                await self._no_hole_below(conn, size, checkpoints)
+            if anchor is not None or not size:
                 tail = [bytes(r["line"]) for r in await conn.fetch(
                     "SELECT line FROM rg_trail_entries WHERE log_id=$1 AND seq >= $2 "
                     "ORDER BY seq", self.log_id, size)]
@@ -163,9 +169,63 @@ class PgTrail(Trail):
                 if cp is None:
                     raise TrailUnavailable(f"log {self.log_id} starts at seq {first_seq} "
                                            "without a checkpoint to continue from")
+                self._check_anchor(cp, None)
+                self._purged_below(first_seq, checkpoints)
                 start, prev = Frontier.from_json(first_seq, cp["frontier"]), cp["last_leaf"]
         frontier, prev = rebuild(lines, start, prev)
+        if sized and frontier.size < int(sized[-1]["tree_size"]):
+            # (rows a signed checkpoint covers deleted past the triggers, the newest kept)
+            raise _vanished(self.log_id, f"entries {frontier.size}-"
+                            f"{int(sized[-1]['tree_size']) - 1}, which checkpoint "
+                            f"#{sized[-1].get('index')} signed,")
+        if lines and not checkpoints:
+            # (a crash before the first checkpoint, or the checkpoints deleted while stopped:
+            # said, not silent, as the file store says it)
+            log.warning("trail_checkpoints_missing", log_id=self.log_id,
+                        table="rg_trail_checkpoints", entries=frontier.size,
+                        hint="entries and no signed checkpoint: a new checkpoint chain starts "
+                             "over them; if the checkpoint rows were deleted, the checkpoints "
+                             "signed before (and their witnesses) are in a backup")
         return Recovered(frontier, prev, checkpoints[-1] if checkpoints else None)
+
+    async def _no_hole_below(self, conn: asyncpg.Connection, size: int,
+                             checkpoints: list[dict[str, Any]]) -> None:
+        """The rows below a checkpoint resumed from are not read again at start, so a row
+        deleted among them past the triggers while the gateway was stopped is looked for by
+        count (index only): seq runs from the first kept row to size - 1 without a gap, and
+        the rows before the first kept one went by a signed purge."""
+        low, held = await conn.fetchrow("SELECT min(seq), count(*) FROM rg_trail_entries "
+                                        "WHERE log_id=$1 AND seq < $2", self.log_id, size)
+        if low is not None and held != size - low:
+            raise _vanished(self.log_id, f"{size - low - held} of the entries {low}-{size - 1}, "
+                            "which a signed checkpoint covers,")
+        if low is not None:
+            self._purged_below(int(low), checkpoints)
+
+    def _purged_below(self, first_seq: int, checkpoints: list[dict[str, Any]]) -> None:
+        """The entries before the first kept one went by a signed purge event (a retention
+        purge signs one before it deletes), not by a DELETE past the triggers."""
+        if first_seq and not any(c.get("type") == "purge"
+                                 and int(c.get("through_seq", -1)) >= first_seq - 1
+                                 for c in checkpoints):
+            raise _vanished(self.log_id, f"the entries 0-{first_seq - 1} (no signed purge "
+                            "removed them)")
+
+    def _check_anchor(self, cp: dict[str, Any], anchor: bytes | None) -> None:
+        """A checkpoint this log resumes from must be its own: its log id, and (when the entry
+        it ends at is held) that entry's leaf. Checkpoint rows of another copy of this log
+        (a table restored from another environment's backup, two stores merged under one log
+        id) would otherwise make the gateway sign roots mixed from two logs (bad-day round 14,
+        as the file store refuses since round 13)."""
+        if cp.get("log_id") == self.log_id and (
+                anchor is None or leaf_hash(anchor).hex() == cp.get("last_leaf")):
+            return
+        raise TrailUnavailable(
+            f"log {self.log_id}: checkpoint #{cp.get('index')} in rg_trail_checkpoints (tree "
+            f"size {cp.get('tree_size')}, log {cp.get('log_id')!r}) does not match this log's "
+            f"entries: the entry at seq {int(cp.get('tree_size', 0)) - 1} is not its last leaf "
+            f"(checkpoints of another copy of this log restored, or entries replaced); nothing "
+            f"is written until an operator looks (`audit verify --store` says what differs)")
 
     @_serialized
     async def _persist(self, entries: list[Entry]) -> None:
