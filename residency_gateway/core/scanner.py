@@ -769,7 +769,18 @@ _PHONE_WORDS = re.compile(_any_of(
     rb"|zalo|(?<![a-z])(?:qq|wa)(?![a-z])|\xe2\x98\x8e|\xe2\x9c\x86|\xf0\x9f\x93\xb1"
     rb"|\xf0\x9f\x93\x9e"))
 # (with the traditional forms Hong Kong, Macau and Taiwan write: 身分證, 證件)
-_ID_WORDS = _any_of("身份", "身分", b"id", b"citizen", b"resident", "证", "證", "號")
+# "id" as a word of its own, or fused into an identity label (idcard, idno, identity,
+# userid, nationalid); not inside another word: "IDR" (the rupiah), "paid", "valid",
+# "android", "video" said nothing of an ID, and after one a 3-digit field and the next CSV
+# row's 12-digit number joined into a first-generation ID (5 of 1,000 ordinary overseas
+# bodies, tests/core/overseas_traffic.py).
+_ID_FUSED_BEFORE = (b"user", b"customer", b"cust", b"person", b"personal", b"member",
+                    b"client", b"holder", b"national", b"nat", b"gov", b"govt", b"owner",
+                    b"subject", b"applicant", b"kyc", b"citizen", b"resident", b"card")
+_ID_WORDS = re.compile(
+    _any_of("身份", "身分", b"citizen", b"resident", "证", "證", "號").pattern
+    + rb"|(?:(?<![a-z])" + b"".join(b"|(?<=" + w + b")" for w in _ID_FUSED_BEFORE)
+    + rb")id(?:(?![a-z])|card|no|num|nr|ent)")
 # Words that say the fields after them are one ID's parts, whatever those are labelled.
 # Round 17: every spelling of an identity card as whole words (Identity Card, identity_card,
 # ID-Card, "ID. card", idCardNo ...; not "paid card"), so a first-generation ID after one is no
@@ -1307,6 +1318,21 @@ def _amex_card(sizes: list[int], joined: str, data: bytes, start: int) -> bool:
 def _context(data: bytes, start: int, words: re.Pattern[bytes], reach: int = 24) -> bool:
     """One of `words` in the `reach` bytes before a run (case-insensitive for ASCII)."""
     return words.search(data[max(0, start - reach):start].lower()) is not None
+
+
+# A key of its own between a label and a run: the label named the value before it (a key
+# after the label's own "{" is its value's: "phone": {"area": "139", ...}).
+_OTHER_KEY = re.compile(rb"[,;&\n][ \t]*[\"']?[a-z_][a-z0-9_ .-]{0,40}[\"']?[ \t]*[:=]")
+
+
+def _labels_run(data: bytes, start: int, words: re.Pattern[bytes], reach: int = 24) -> bool:
+    """_context, where the last of `words` labels the run itself: no key of its own stands
+    between them ("phone": 0.9259}, "quad": [175, 1121, 1381]: the phone word is a confidence
+    score's key, and the quad's coordinates are no mobile; ordinary overseas OCR results,
+    tests/core/overseas_traffic.py, 6 in 4,000 bodies)."""
+    window = data[max(0, start - reach):start].lower()
+    ends = [m.end() for m in words.finditer(window)]
+    return bool(ends) and _OTHER_KEY.search(window, ends[-1]) is None
 
 
 # How far back an ID's own label is looked for where a card word would excuse a 15-digit
@@ -2030,6 +2056,27 @@ _TOLD_MOBILE_WORDS = _any_of(b"tel", b"phone", b"mobile", b"cell", b"contact", b
                              "聯繫", "聯系", "微信", "短信")
 
 
+_PREFIX_GROUPS = frozenset({b"0", b"86", b"086", b"0086"})
+
+
+def _continues_number(data: bytes, start: int) -> bool:
+    """Whether the number at `start` is a later group of a number begun before it, parted by a
+    space, dash or dot ("+66 92 196 8799", "+63 970 183 0676"): no first part of a mobile told
+    in parts. A trunk 0 or a country code 86 before it begins no other number. Ordinary overseas
+    traffic measured (tests/core/overseas_traffic.py): a Thai or Philippine number after a
+    phone word with a date after it was read as a mainland mobile from its last two groups and
+    the year ("196 8799", "paid_at": "2024-08-16"), 3 bodies in 1,000."""
+    i = start
+    while i > 0 and start - i < 3 and data[i - 1] in b" -.":
+        i -= 1
+    if i == start or i == 0 or data[i - 1] not in _ASCII_DIGITS:
+        return False
+    j = i
+    while j > 0 and i - j < 5 and data[j - 1] in _ASCII_DIGITS:
+        j -= 1
+    return data[j:i] not in _PREFIX_GROUPS or (j > 0 and data[j - 1] in _ASCII_DIGITS)
+
+
 def _told_mobile(data: bytes, budget: Budget | None = None) -> bytes | None:
     """Each mobile told in parts after a phone word in `data` (see above), as "tel
     13912345678" lines; None when none. Found from its first part (a number of three or
@@ -2047,10 +2094,15 @@ def _told_mobile(data: bytes, budget: Budget | None = None) -> bytes | None:
         if start < end or (start and data[start - 1] in _ASCII_DIGITS) or \
                 _PLAIN_MOBILE.match(data, start) is not None:
             continue  # (a mobile written as one, "139 1234 5678": the digit rules read it)
+        if _continues_number(data, start):
+            continue  # (the groups of another number: "+66 92 196 8799", "paid_at": "2024")
         if budget is not None:
             budget.spend(1)
         words = [w.start() for w in _TOLD_MOBILE_WORDS.finditer(
             data[max(0, start - _TOLD_GAP):start].lower())]
+        if words and _OTHER_KEY.search(data[max(0, start - _TOLD_GAP):start].lower(),
+                                       words[-1]) is not None:
+            continue  # (the word is another key's: "phone": 0.9259}, "quad": [175, 1121, ...)
         if words:
             anchor = max(0, start - _TOLD_GAP) + words[-1]  # (the last phone word before it)
         elif _TOLD_MOBILE_WORDS.search(data[start:start + _TOLD_AFTER_REACH].lower()) is None:
@@ -4015,7 +4067,7 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
         if digits < 11 and not plus:
             continue
         if fields is not None and digits < 15 and not (
-                plus or (phones and (_context(data, start, _PHONE_WORDS)
+                plus or (phones and (_labels_run(data, start, _PHONE_WORDS)
                                      or _phone_parts(data, start, end, fields)))):
             continue  # joined fields: only an ID, or a phone said to be one (see above)
         if budget is not None and budget.exact(digits * 4):
@@ -4068,11 +4120,14 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
             continue
         if spend is not None:
             spend(len(groups) * 4)
-        phone_word = _context(data, start, _PHONE_WORDS)
+        phone_word = _labels_run(data, start, _PHONE_WORDS)
         # (told by the labels of a phone's parts only: a country code other than 86 first)
         parts = not phone_word and fields is not None and _phone_parts(data, start, end, fields)
         other_code = parts and groups[0].lstrip("0") != "86" and _context(
             data, start, _CALLING_CODE)
+        # (a phone word before joined fields labels the first field's value only: a window of
+        # later fields alone is no mobile it names, "has_phone": 1, "box": [175, 1121, 1381])
+        first_only = fields is not None and bool(phone_word) and not plus
         phone_word = phone_word or parts
         id_word = _context(data, start, _ID_WORDS)
         if fields is not None and not (plus or phone_word):
@@ -4184,6 +4239,9 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 if fields is not None and ((other_code and i > 0) or not _joined_phone_ok(
                         sizes[i:j + 1], joined, lead, plus)):
                     continue
+                if first_only and i > first and i >= min(_field_starts(
+                        data, start, end, fields) - {first}, default=len(groups)):
+                    continue
                 if not any(used[i:j + 1]) and whole and _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, lead, phone_word):
                     token = _phone_token(joined, start, lead, reread=not (lead and code_apart))
@@ -4237,12 +4295,36 @@ def _trunk_ok(data: bytes, start: int, end: int) -> bool:
         return True
     # (a word before another number labels that one: "SĐT: 0912345678, CCCD: 015090012345"
     # is a Vietnamese ID card after a phone, red team round 14)
-    window = data[max(0, start - 32):start]  # (a Thai or Korean label is 3 bytes a letter)
+    lo = max(0, start - 32)  # (a Thai or Korean label is 3 bytes a letter)
+    window = data[lo:start]
     other = window.translate(_SKELETON).rfind(b"0000")
     if other >= 0:
+        lo += other + 4
         window = window[other + 4:]
     window = window.lower()
-    return _PHONE_WORDS.search(window) is not None or _DIAL_WORDS.search(window) is not None
+    said = [m.start() for words in (_PHONE_WORDS, _DIAL_WORDS) for m in words.finditer(window)]
+    return bool(said) and _same_column(data, lo + max(said), start)
+
+
+_COLUMN_SEPARATORS = (b",", b"\t", b";", b"|")
+
+
+def _same_column(data: bytes, word: int, start: int) -> bool:
+    """Whether a label at `word` on an earlier line than the number at `start` names the
+    number's column: a header row's labels name their own columns ("currency,phone,branch\n
+    019690429435,..." is a transaction id under txn_id; ordinary overseas CSV exports,
+    tests/core/overseas_traffic.py, 2 in 3,000 bodies). A label on the number's own line, or
+    on a line of no columns ("Phone:\n013912345678"), names it."""
+    word_end = data.find(b"\n", word, start)
+    if word_end < 0:
+        return True
+    head = data[data.rfind(b"\n", 0, word) + 1:word_end]
+    row = data.rfind(b"\n", 0, start) + 1
+    for sep in _COLUMN_SEPARATORS:
+        if sep in head:
+            return head.count(sep, 0, word - data.rfind(b"\n", 0, word) - 1) == data.count(
+                sep, row, start)
+    return True
 
 
 

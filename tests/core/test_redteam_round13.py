@@ -844,15 +844,19 @@ def test_fifteen_digit_numbers_of_other_countries(body):
     assert found(json.dumps(body)) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE: a phone word in a neighbouring field's "
-                   "name or value (a 'contact' column or key) makes a VND/IDR amount written "
-                   "with thousands separators a mobile")
 @pytest.mark.parametrize(("body", "content_type"), [
-    ('contact,amount\nNguyen,"13,912,345,678"\n', "text/csv"),
+    # (fixed in session 11: a phone word names its own key's value only, _labels_run)
     (json.dumps({"contact": "Ng", "amt": "13,912,345,678"}), JSON),
     (json.dumps({"contact_id": 5, "amt": "13,912,345,678"}), JSON),
     (json.dumps({"telp": "ok", "saldo": "13.912.345.678"}), JSON),
 ])
 def test_an_amount_after_a_neighbouring_phone_word(body, content_type):
     assert found(body, content_type) == set()
+
+
+@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE: a phone word in a neighbouring CSV "
+                   "column's header (a 'contact' column) makes a VND/IDR amount written "
+                   "with thousands separators a mobile (JSON keys fixed in session 11)")
+def test_an_amount_under_a_neighbouring_phone_column():
+    assert found('contact,amount\nNguyen,"13,912,345,678"\n', "text/csv") == set()
 
