@@ -4239,8 +4239,8 @@ def _tokens(data: bytes, today: dt.date, resident_ids: bool, phones: bool,
                 if fields is not None and ((other_code and i > 0) or not _joined_phone_ok(
                         sizes[i:j + 1], joined, lead, plus)):
                     continue
-                if first_only and i > first and i >= min(_field_starts(
-                        data, start, end, fields) - {first}, default=len(groups)):
+                if first_only and fields is not None and i > first and i >= min(
+                        _field_starts(data, start, end, fields) - {first}, default=len(groups)):
                     continue
                 if not any(used[i:j + 1]) and whole and _grouping_ok(
                         tuple(sizes[i:j + 1]), joined, lead, phone_word):
