@@ -5645,9 +5645,10 @@ class _Inspection:
         if (ordered := structure_parts.index_ordered(data, tree)) is not None:
             # Round 24: an object keyed by indices sent out of order (see index_ordered)
             self.view(f"{label}/index-ordered", ordered)
-        if tree is not None and b"\\u" in data:
+        if tree is not None and data.isascii() and b"\\u" in data:
             # Round 24: the structure readings (see _structure_parts) of a document whose
-            # text is escaped (ensure_ascii: "\u5c3e\u53f7" for a label, "\u2026" for a mask)
+            # text is escaped (ensure_ascii: "\u5c3e\u53f7" for a label, "\u2026" for a
+            # mask; such a document is ASCII: one with UTF-8 text is read as it stands)
             plain = json.dumps(tree, ensure_ascii=False).encode("utf-8", "surrogatepass")
             for name, reading in structure_parts.text_readings(plain):
                 self.view(f"{label}/unescaped/{name}", reading)

@@ -57,38 +57,43 @@ _YAML_BLOCK_ANCHOR = re.compile(r"^([ \t]*)(?:- |[^\r\n:#]{1,128}:[ \t]*)&([A-Za
                                 r"[ \t]*\r?\n", re.MULTILINE)
 _YAML_ALIAS = re.compile(r"(?<![\w&*])\*([A-Za-z0-9_.-]{1,64})")
 _YAML_MERGE = re.compile(r"<<[ \t]*:[ \t]*")
-_YAML_GROWTH = 4  # the resolved text at most this many times the source (plus 64 KB)
 
 
-def _yaml_block(text: str, start: int, indent: int) -> str:
-    """The lines after `start` indented deeper than `indent` (a block an anchor names)."""
+def _yaml_block(text: str, start: int, indent: int, budget: list[int]) -> str:
+    """The lines after `start` indented deeper than `indent` (a block an anchor names), 256
+    at most, each line read counted against `budget` (all blocks' lines read at most)."""
     out: list[str] = []
-    for line in text[start:].splitlines():
+    pos = start
+    while pos < len(text) and len(out) < 256 and budget[0] > 0:
+        budget[0] -= 1
+        nl = text.find("\n", pos)
+        nl = len(text) if nl < 0 else nl
+        line = text[pos:nl].rstrip("\r")
+        pos = nl + 1
         stripped = line.lstrip(" \t")
         if stripped and len(line) - len(stripped) <= indent:
             break
         out.append(stripped)
-        if len(out) >= 256:
-            break
     return " ".join(s for s in out if s)
 
 
 def yaml_aliases(text: str) -> str | None:
     """`text` (YAML) with each alias written as its anchor's scalar or block (one level: an
-    alias inside an anchored block stays an alias), within _YAML_GROWTH times the text; None
+    alias inside an anchored block stays an alias), adding at most the text's size; None
     when it has no alias of a known anchor."""
     if "*" not in text or "&" not in text:
         return None
     anchors: dict[str, str] = {}
+    budget = [65_536]  # (lines of anchored blocks read in all)
     for m in _YAML_BLOCK_ANCHOR.finditer(text):
-        block = _yaml_block(text, m.end(), len(m.group(1).expandtabs()))
+        block = _yaml_block(text, m.end(), len(m.group(1).expandtabs()), budget)
         if block:
             anchors[m.group(2)] = block
     for m in _YAML_ANCHOR.finditer(text):
         anchors.setdefault(m.group(1), m.group(2).strip())
     if not anchors:
         return None
-    room = [_YAML_GROWTH * len(text) + 65_536]
+    room = [len(text) + 4096]  # (the aliases add at most the text's size: its scan at most 2x)
 
     def alias(m: re.Match[str]) -> str:
         value = anchors.get(m.group(1))
@@ -100,6 +105,10 @@ def yaml_aliases(text: str) -> str | None:
     resolved = _YAML_ALIAS.sub(alias, text)
     if resolved == text:
         return None
+    # (each anchored scalar left where its aliases are: the text as sent holds it where it
+    # was anchored, and a number beside the parts, "p: &p 139" before "[*p, 1234, 5678]",
+    # is one more field to the joined-fields reading)
+    resolved = _YAML_ANCHOR.sub(lambda m: "&" + m.group(1), resolved)
     return _YAML_MERGE.sub("", resolved)
 
 
@@ -119,20 +128,20 @@ def _leaf_text(value: Any) -> str | None:
 def index_ordered(data: bytes, tree: Any) -> str | None:
     """The values of each JSON object of `tree` keyed by the indices 0..n-1 or 1..n sent out
     of order, in index order (one line of quoted items each); None when there is none."""
-    if tree is None or _INDEX_KEY.search(data) is None:
-        return None
+    if tree is None or b'"1"' not in data or _INDEX_KEY.search(data) is None:
+        return None  # (two or more indices from 0 or 1: "1" is one of them)
     lines: list[str] = []
-    stack: list[Any] = [tree]
+    stack: list[tuple[str, Any]] = [("", tree)]
     seen = 0
     while stack and seen < _MAX_NODES and len(lines) < _MOST:
-        node = stack.pop()
+        name, node = stack.pop()
         seen += 1
         if isinstance(node, list):
-            stack.extend(node)
+            stack.extend((name, item) for item in node)
             continue
         if not isinstance(node, dict):
             continue
-        stack.extend(node.values())
+        stack.extend((str(key), value) for key, value in node.items())
         keys = list(node)
         if len(keys) < 2 or not all(isinstance(k, str) and k.isdigit() and len(k) <= 3
                                     for k in keys):
@@ -144,7 +153,8 @@ def index_ordered(data: bytes, tree: Any) -> str | None:
             continue
         items = [_leaf_text(node[k]) for k in sorted(keys, key=int)]
         if all(item is not None for item in items):
-            lines.append(", ".join(f'"{item}"' for item in items))
+            # (under the object's own key: "tel" names the parts of a mobile)
+            lines.append(f'"{name[:64]}": [' + ", ".join(f'"{item}"' for item in items) + "]")
     return "\n".join(lines) if lines else None
 
 
@@ -292,7 +302,6 @@ def labelled_parts(text: str, data: bytes | None = None) -> str | None:
         if len(parts) >= 256:
             break
     found: dict[str, None] = {}
-    phone = _PHONE_WORD.search(text) is not None
     for at, role, value in parts:
         near = [(r, v) for a, r, v in parts if abs(a - at) <= _LABELLED_REACH]
         if role == _HEAD6:
@@ -300,7 +309,8 @@ def labelled_parts(text: str, data: bytes | None = None) -> str | None:
                 for r2, tail in near:
                     if r1 == _BIRTH and r2 == _TAIL4 and _id_ok(value + birth + tail):
                         found[value + birth + tail] = None
-        elif role == _HEAD3 and phone and value[0] == "1" and value[1] in "3456789":
+        elif role == _HEAD3 and value[0] == "1" and value[1] in "3456789" and _PHONE_WORD.search(
+                text, max(0, at - _LABELLED_REACH), at + _LABELLED_REACH) is not None:
             for r1, mid in near:
                 for r2, tail in near:
                     if r1 == _MID4 and r2 == _TAIL4 and tail.isdigit():
@@ -308,6 +318,18 @@ def labelled_parts(text: str, data: bytes | None = None) -> str | None:
         if len(found) >= _MOST:
             break
     return " |\n".join(found) if found else None
+
+
+def _windows(text: str, spans: list[tuple[int, int]], reach: int) -> list[tuple[int, int]]:
+    """The stretches of `text` within `reach` of each span, overlapping ones merged."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        lo, hi = max(0, start - reach), min(len(text), end + reach)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 # -- masks -----------------------------------------------------------------------------------
@@ -319,6 +341,7 @@ _MASKED = re.compile(rf"(?<![0-9A-Za-z{_MASK}])([0-9xX{_MASK}]{{11}}|[0-9xX{_MAS
 _MASK_RUNS = ("***", "\uff0a" * 3, "###", "\u25cf" * 3, "\u2022" * 3, "xxxx", "XXXX")
 _MASKED_MOST = 4  # masked copies in a text at most (more: a list, none merged)
 _MASKED_REACH = 1024
+_ELLIPSIS_REACH = 512  # characters around a mask kept for its reading
 _ELLIPSIS = re.compile(r"(?<![0-9])(1[3-9][0-9])[ ]?"
                        r"(?:\u2026{1,2}|\u22ef{1,2}|\.{3,6}|\u3002{3}|\\u2026)"
                        r"[ ]?([0-9]{4})(?![0-9])")
@@ -348,9 +371,11 @@ def masked_merged(text: str) -> str | None:
     out: list[str] = []
     if "\u2026" in text or "\u22ef" in text or "..." in text or "\u3002\u3002\u3002" in text or \
             "\\u2026" in text:
-        shown = _ELLIPSIS.sub(r"\1****\2", text)
-        if shown != text:
-            out.append(shown)
+        spans = [m.span() for _, m in zip(range(_MOST), _ELLIPSIS.finditer(text), strict=False)]
+        # (each with what stands around it, where the middle four are told: not the whole
+        # text again, whose scan would cost as much as the body's)
+        out.extend(_ELLIPSIS.sub(r"\1****\2", text[lo:hi])
+                   for lo, hi in _windows(text, spans, _ELLIPSIS_REACH))
     if not any(mask in text for mask in _MASK_RUNS):
         return " |\n".join(out) if out else None
     masked: list[tuple[int, str]] = []
@@ -399,6 +424,9 @@ def operator_joined(text: str, skel: bytes | None = None) -> str | None:
     for m in _LITERAL.finditer(text):
         if chain and _OPERATOR.fullmatch(text, end, m.start()) is not None:
             chain.append(m.group(2))
+            if len(chain) >= 64:  # (a long chain read in stretches: its last pieces kept)
+                _chain_values(chain, found)
+                chain = chain[-3:]
         else:
             _chain_values(chain, found)
             chain = [m.group(2)]
@@ -438,6 +466,8 @@ _EN_DATE = re.compile(r"(?i)(?<![0-9A-Za-z])(?:([0-3]?[0-9])(?:st|nd|rd|th)?[ \t
                       r"(?![0-9])")
 _ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
 _ERA_DATE = re.compile(r"(明治|大正|昭和|平成|令和)(元|[0-9]{1,2})年([0-9]{1,2})月([0-9]{1,2})日")
+_DATED_MOST = 8  # masked IDs whose dates are read (as scanner._MASKED_MOST)
+_DATED_REACH = 2048  # characters either side (as scanner._MASKED_REACH)
 _ID_MASKS = tuple(c * 8 for c in "*#xX_?\u25cf\u2022-")  # (the gate: substrings)
 _ID_MASK = re.compile(r"[0-9]{6}[ -]?(?:[*#xX_?\u25cf\u2022-]{8}|\*{8})")
 
@@ -455,7 +485,10 @@ def spelled_dates(text: str) -> str | None:
     month (7 Mar 1990, March 7, 1990) or in a Japanese era (平成2年3月7日) written as ISO
     dates, where a masked ID stands in it (which the masked-ID reading fills with a date
     told beside it); None when there is no masked ID or no such date."""
-    if not any(mask in text for mask in _ID_MASKS) or _ID_MASK.search(text) is None:
+    if not any(mask in text for mask in _ID_MASKS):
+        return None
+    spans = [m.span() for _, m in zip(range(_DATED_MOST), _ID_MASK.finditer(text), strict=False)]
+    if not spans:
         return None
 
     def cn(m: re.Match[str]) -> str:
@@ -473,10 +506,12 @@ def spelled_dates(text: str) -> str | None:
         year = _ERAS[m.group(1)] + (1 if m.group(2) == "元" else int(m.group(2)))
         return f"{year}-{int(m.group(3)):02d}-{int(m.group(4)):02d}"
 
-    out = _CN_DATE.sub(cn, text)
-    out = _EN_DATE.sub(en, out)
-    out = _ERA_DATE.sub(era, out)
-    return out if out != text else None
+    windows = []
+    for lo, hi in _windows(text, spans, _DATED_REACH):
+        window = _ERA_DATE.sub(era, _EN_DATE.sub(en, _CN_DATE.sub(cn, text[lo:hi])))
+        if window != text[lo:hi]:
+            windows.append(window)
+    return "\n\n".join(windows) if windows else None
 
 
 # (one skeleton for the gates: digits as 0, letters in lower case, the ASCII mask characters
@@ -493,6 +528,13 @@ _WIDE_MASKS = tuple(mask.encode() for mask in ("\uff0a", "\u25cf", "\u2022", "\u
 _WIDE_TAILS = ("后".encode(), "尾".encode(), "末".encode())
 
 
+def _holds_any(data: bytes, needles: tuple[bytes, ...]) -> bool:
+    for needle in needles:  # noqa: SIM110 (any() over a generator costs more than the searches)
+        if needle in data:
+            return True
+    return False
+
+
 def text_readings(data: bytes, yaml: bool = False) -> Iterator[tuple[str, str]]:
     """Each reading of this module that finds something in `data` (a body's bytes, read as
     UTF-8): (name, candidates). Each is tried only where a substring search on a skeleton of
@@ -503,16 +545,21 @@ def text_readings(data: bytes, yaml: bool = False) -> Iterator[tuple[str, str]]:
         text = data.decode("utf-8", "replace")
         if (resolved := yaml_aliases(text)) is not None:
             yield "yaml-aliases", resolved
-    if b"00000000" in skel and (got := gap_joined_ids(data, skel)) is not None:
+            if (got := gap_joined_ids(resolved.encode("utf-8", "replace"))) is not None:
+                yield "yaml-aliases/part-gaps", got  # (parts a merged block brings beside)
+    if (got := gap_joined_ids(data, skel)) is not None:  # (its first search is the gate)
         yield "part-gaps", got
     masks = b"***" in skel
     labelled = b"last" in skel
     if not data.isascii():
         wide = data.translate(None, _ASCII)  # (the non-ASCII bytes alone: a short string)
-        masks = masks or any(mask in wide for mask in _WIDE_MASKS)
-        labelled = labelled or any(word in wide for word in _WIDE_TAILS)
-    joints = data.translate(_OPERATOR_SKELETON, _OPERATOR_GONE)
-    operators = b'0"+"0' in joints or b'0"++"0' in joints
+        masks = masks or _holds_any(wide, _WIDE_MASKS)
+        labelled = labelled or _holds_any(wide, _WIDE_TAILS)
+    operators = False
+    if data[:1] not in (b"{", b"[") or b"'" in data or b"\\" in data:
+        # (in a JSON document a literal is quoted '139' or \"139\" within a string)
+        joints = data.translate(_OPERATOR_SKELETON, _OPERATOR_GONE)
+        operators = b'0"+"0' in joints or b'0"++"0' in joints
     if not (masks or labelled or operators):
         return
     text = text or data.decode("utf-8", "replace")
