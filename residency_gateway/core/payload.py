@@ -55,7 +55,7 @@ import cbor2
 import orjson
 import zstandard
 
-from residency_gateway.core import serialized, serialized_other
+from residency_gateway.core import serialized, serialized_other, structure_parts
 from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.scanner import (
     CN_NUMERAL_CHARS,
@@ -5570,11 +5570,24 @@ class _Inspection:
                 # between braces: "{1}{1}..." x 50k, each "}{" a joint between two fields,
                 # cost ~1.4 s to read so (the text costs ~10 ms; the reader shows the same)
                 data, charset = rtf_text(data.decode("latin-1")).encode("utf-8"), None
+        self._structure_parts(label, data, ctype)
         self.add_text(label, data, charset,
                       plus=ctype == "application/x-www-form-urlencoded", depth=depth)
         for n, charset in enumerate(later_charsets(content_type)):
             self.add_text(f"{label}~charset[{n}]", data, charset,
                           plus=ctype == "application/x-www-form-urlencoded", depth=depth)
+
+    def _structure_parts(self, label: str, data: bytes, ctype: str) -> None:
+        """Round 24: identifiers split or hidden by the body's structure or labels (YAML
+        aliases, label/value rows, parts labelled out of order, masks, literals joined by an
+        operator, spelled birth dates: see structure_parts), and (outside JSON, whose own
+        reading is _add_readings') mantissas of 8+ digits with no point ("t: 139123456780e-1"),
+        which YAML 1.2, float() and a query's parser read as the integer."""
+        for name, reading in structure_parts.text_readings(data, yaml=ctype.endswith("yaml")):
+            self.view(f"{label}/{name}", reading)
+        if data[:64].lstrip()[:1] not in (b"{", b"[") and _long_mantissa(data) and (
+                integral := json_integers(text := data.decode("utf-8", "replace"))) != text:
+            self.view(f"{label}/long-mantissas", integral)
 
     def _json_documents(self, label: str, data: bytes, charset: str | None, depth: int
                         ) -> list[tuple[str, bytes, Any]]:
@@ -5629,6 +5642,16 @@ class _Inspection:
         if (pieces := json_piece_runs(data, tree)) is not None:
             # Round 22: an ID streamed or typed piece by piece (see json_piece_runs)
             self.view(f"{label}/pieces", pieces)
+        if (ordered := structure_parts.index_ordered(data, tree)) is not None:
+            # Round 24: an object keyed by indices sent out of order (see index_ordered)
+            self.view(f"{label}/index-ordered", ordered)
+        if tree is not None and data.isascii() and b"\\u" in data:
+            # Round 24: the structure readings (see _structure_parts) of a document whose
+            # text is escaped (ensure_ascii: "\u5c3e\u53f7" for a label, "\u2026" for a
+            # mask; such a document is ASCII: one with UTF-8 text is read as it stands)
+            plain = json.dumps(tree, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            for name, reading in structure_parts.text_readings(plain):
+                self.view(f"{label}/unescaped/{name}", reading)
         if (phone := phone_objects(data)) is not None:
             # Round 17: a phone stored as an object of parts, in whatever key order (a
             # writer that sorts keys puts area_code before country_code before number)

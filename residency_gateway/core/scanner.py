@@ -1106,7 +1106,8 @@ def _round13_word(window: bytes) -> bool:
     near = window[-24:]
     last = None
     for m in _FIFTEEN_DIGIT_WORDS.finditer(near.lower()):
-        last = m
+        if not _inside_other_word(near, m.start(), m.end()):
+            last = m
     if last is None:
         return False
     before = window[:len(window) - len(near) + last.start()].decode("utf-8", "ignore")
@@ -1116,6 +1117,25 @@ def _round13_word(window: bytes) -> bool:
         return False
     words = _LABEL_TOKENS.findall(_plain_label(_CAMEL.sub(" ", before)))
     return not (words and words[-1] in _HOLDER_HEADS)
+
+
+# Round 24: English words that hold a round-13 payment word without being one ("border"
+# holds order, "syntax" tax): a first-generation ID under such a key was read as a payment
+# number. (Compounds that are payment words, "purchaseorder", "reorder", "taxid", stay so.)
+_NOT_PAYMENT_WORDS = frozenset({b"border", b"borders", b"recorder", b"recorders", b"disorder",
+                                b"syntax", b"taxi", b"taxis", b"taxon", b"taxonomy", b"taxa",
+                                b"ataxia", b"syntaxes"})
+_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz")
+
+
+def _inside_other_word(near: bytes, start: int, end: int) -> bool:
+    """Whether the payment word at near[start:end] is part of a word of _NOT_PAYMENT_WORDS."""
+    low = near.lower()
+    while start > 0 and low[start - 1] in _LETTERS:
+        start -= 1
+    while end < len(low) and low[end] in _LETTERS:
+        end += 1
+    return low[start:end] in _NOT_PAYMENT_WORDS
 
 
 def _fifteen_digit_label(data: bytes, start: int, carried: tuple[int, int]) -> int:

@@ -138,9 +138,7 @@ def test_named_number_fields_read_as_a_mobile():
 
 # -- told mobiles: still missed ---------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="MISS: parts told out of order, each labelled by its "
-                   "place; reordering by labels (first/middle/last, 前三位/中间/尾号) is a parser "
-                   "of its own, and 'last four 5678' beside other numbers is often no phone")
+# Fixed after round 24 (structure_parts.labelled_parts): parts labelled first/middle/last after a phone word.
 def test_parts_told_out_of_order():
     assert "mobile" in found(j(f"my phone: last four {C}, first three {A}, middle {B}"))
 
@@ -157,15 +155,12 @@ def test_phone_word_after_the_parts():
     assert "mobile" in found(j(f"{A} then {B} then {C} is my mobile"))
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: an ellipsis as the mask (139…5678) says no "
-                   "length; filling it with any 4-digit number would guess")
+# Fixed after round 24 (structure_parts.masked_merged): an ellipsis between three and four digits read as the four-character mask.
 def test_an_ellipsis_mask():
     assert "mobile" in found(j(f"手机：{A}…{C}，中间四位是{B}"))
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: two masked copies that each reveal what the "
-                   "other hides (139****5678 and 1391234****); merging masks position by "
-                   "position is not done")
+# Fixed after round 24 (structure_parts.masked_merged): two masked copies merged place by place.
 def test_two_masked_copies():
     assert "mobile" in found(j(f"手机 {A}****{C} 另一处 {A}{B}****"))
 

@@ -141,10 +141,7 @@ def test_concatenation_and_continuations_found(body, content_type):
 
 # MISS: an operator between string literals (JS/Java `+`, SQL `||`): code pasted into a support
 # ticket, a SQL migration or a low-code rule evaluates to the number.
-@pytest.mark.xfail(strict=True, reason="round 15 MISS: string literals joined by an operator "
-                   "('\"139\" + \"12345678\"', SQL '139'||'12345678') with no phone word are "
-                   "two numbers to the scanner; any evaluator (JS, Java, SQL) makes the mobile of them, and the "
-                   "spreadsheet forms (& and CONCATENATE) are already read")
+# Fixed after round 24 (structure_parts.operator_joined): digit literals joined by an operator.
 @pytest.mark.parametrize(("body", "content_type"), [
     (j("expr", '"139" + "12345678"'), JSON),
     ("INSERT INTO c VALUES ('139' || '12345678');", TEXT),

@@ -236,10 +236,14 @@ def test_event_streams_found(body, content_type):
     assert found(body, content_type) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: SSE a client assembles, not read so")
+# (the BOM case found since round 24: structure_parts.gap_joined_ids reads parts with only
+# the "data" field name between them; its SSE reading proper is still a miss)
 @pytest.mark.parametrize("body", [
     "\ufeff" + sse(GROUPS),
-    "".join(f"event: token\ndata: {g}\n\nevent: ping\ndata: 0\n\n" for g in GROUPS),
+    pytest.param("".join(f"event: token\ndata: {g}\n\nevent: ping\ndata: 0\n\n"
+                         for g in GROUPS),
+                 marks=pytest.mark.xfail(strict=True,
+                                         reason="MISS: SSE a client assembles, not read so")),
 ], ids=["bom", "other-event-type-between"])
 def test_event_streams_missed(body):
     assert found(body, SSE) == {"id"}

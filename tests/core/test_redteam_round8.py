@@ -286,9 +286,7 @@ def test_repeated_ordinary_form_fields_stay_clean(body):
     assert found(body, FORM) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: a JSON object keyed by indices is read in the "
-                   "order sent; JavaScript (and PHP after ksort) orders integer keys, so "
-                   "Object.values() joins the parts of an ID sent shuffled")
+# Fixed after round 24 (structure_parts.index_ordered): an object keyed by indices sent out of order is read in index order too.
 def test_json_object_keyed_by_shuffled_indices():
     assert found(json.dumps({"id": {"2": "1233", "0": "110101", "1": "19900307"}}))
 
@@ -502,9 +500,7 @@ def test_first_generation_id_as_hex():
     assert found("id: " + hex(110101900307123), "application/yaml")
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: a mantissa of 8+ digits with no point "
-                   "('139123456780e-1') is read in JSON bodies only; YAML 1.2, float() and "
-                   "a query string read it too")
+# Fixed after round 24 (payload._structure_parts): a long mantissa with no point read outside JSON too.
 def test_long_mantissa_without_a_point_outside_json():
     assert found("t: 139123456780e-1", "application/yaml")
 

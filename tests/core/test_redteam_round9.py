@@ -209,9 +209,7 @@ def test_digits_each_in_an_object_of_their_own():
     assert "id" in found(j({"digits": [{"v": c} for c in ID]}))
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: labelled parts in another order than the "
-                   "ID's ('last 4: 1233, first 6: 110101, birth: 19900307'): the parts are "
-                   "joined as they stand; putting them in order by label needs a label grammar")
+# Fixed after round 24 (structure_parts.labelled_parts): parts labelled by their place, put in the ID's order.
 @pytest.mark.parametrize("body", [
     "last 4: 1233, first 6: 110101, birth: 19900307",
     j({"last4": "1233", "area": "110101", "dob": "19900307"}),
@@ -220,17 +218,12 @@ def test_labelled_parts_out_of_order(body):
     assert "id" in found(body, "application/json" if body.startswith("{") else "text/plain")
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: a key and a value of different objects with a "
-                   "decoy value between ([{\"110101\": \"x\"}, {\"19900307\": \"1233\"}]): a "
-                   "word between parts ends the joined fields")
+# Fixed after round 24 (structure_parts.gap_joined_ids): area, birth date and sequence in order with only structure and part words between.
 def test_parts_with_a_word_value_between():
     assert "id" in found('[{"a": "1", "110101": "x"}, {"19900307": "1233"}]')
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: parts in rows of a label and a value (a two-column "
-                   "key,value CSV, an HTML table of <th>label</th><td>part</td> rows): a label "
-                   "ends the joined fields unless a ':' or '=' follows it, and labelled rows are "
-                   "kept apart so receipts and reports do not join")
+# Fixed after round 24 (structure_parts.gap_joined_ids): rows of a part word and a part.
 @pytest.mark.parametrize(("body", "content_type"), [
     ("part,value\narea,110101\nbirth,19900307\nseq,1233\n", "text/csv"),
     ("<table><tr><th>area</th><td>110101</td></tr><tr><th>birth</th><td>19900307</td></tr>"
