@@ -314,6 +314,28 @@ def multipart(r: random.Random) -> tuple[bytes, str]:
     return text.encode(), f"multipart/form-data; boundary={boundary}"
 
 
+def misc_numbers(r: random.Random) -> dict[str, object]:
+    """The other numbers of the region's traffic: business, tax, insurance, passport, parcel,
+    card and landline numbers, floats, versions, durations."""
+    return {**request_meta(r),
+            "uen": f"{r.randint(1990, 2025)}{_d(r, 5)}{r.choice('KMNRWZ')}",
+            "npwp": f"{_d(r, 2)}.{_d(r, 3)}.{_d(r, 3)}.{_d(r, 1)}-{_d(r, 3)}.{_d(r, 3)}",
+            "bpjs": f"000{_d(r, 10)}", "passport": f"{r.choice('EKTP')}{_d(r, 7)}{r.choice('ABC')}",
+            # (UPU S10 "RR123456785SG", Shopee Express, Japan Post's domestic 12 digits)
+            "parcel": r.choice([f"{r.choice(['RR', 'EE', 'CP', 'LX'])}{_d(r, 9)}"
+                                f"{r.choice(['SG', 'JP', 'ID', 'MY'])}", f"SPXID{_d(r, 12)}",
+                                f"{_d(r, 4)}-{_d(r, 4)}-{_d(r, 4)}"]),
+            "test_card": r.choice(["4111111111111111", "5555555555554444", "378282246310005",
+                                   "6011111111111117"]),
+            "landline": r.choice([f"03-{_d(r, 4)}-{_d(r, 4)}", f"0120-{_d(r, 3)}-{_d(r, 3)}",
+                                  f"+65 6{_d(r, 3)} {_d(r, 4)}", f"(021) {_d(r, 4)}-{_d(r, 4)}",
+                                  f"+852 2{_d(r, 3)} {_d(r, 4)}"]),
+            "similarity": r.uniform(0, 100), "elapsed": f"{r.randint(0, 99)}.{_d(r, 9)}s",
+            "app_version": f"{r.randint(1, 20)}.{r.randint(0, 9)}.{_d(r, 4)}",
+            "frame_ids": [r.randint(0, 10**6) for _ in range(r.randint(3, 12))],
+            "session_ms": [epoch_ms(r) for _ in range(r.randint(2, 6))]}
+
+
 Shape = tuple[bytes, str]
 
 
@@ -340,6 +362,10 @@ SHAPES: list[Callable[[random.Random], Shape]] = [
     lambda r: (receipt_html(r).encode(), "text/html"),
     lambda r: (_json(transactions(r)), "application/json"),
     multipart,
+    lambda r: (_json(misc_numbers(r)), "application/json"),
+    lambda r: (urllib.parse.urlencode({k: json.dumps(v) if not isinstance(v, str) else v
+                                       for k, v in misc_numbers(r).items()}).encode(),
+               "application/x-www-form-urlencoded"),
 ]
 
 
