@@ -29,6 +29,7 @@ at every offset, mobiles too (two small halves side by side left out: see _wide_
 from __future__ import annotations
 
 import array
+import math
 import struct
 import sys
 from typing import Any, Literal
@@ -248,6 +249,90 @@ SCHEMALESS_FLOOR = 10 ** 17  # (an 18-digit ID; see the module's docstring)
 
 def _id_word(value: int) -> bool:
     return SCHEMALESS_FLOOR <= value < NARROW
+
+
+# Round 24: typed arrays in a pickle keep their numbers as raw machine bytes (red team round
+# 23: array.array('q', [13912345678]) pickles, protocol 3 and later, as
+# array._array_reconstructor(array.array, 'q', 12, b'N\x8c==\x03\x00\x00\x00'); NumPy's
+# ndarray as _reconstruct(...) then a state whose last member is the raw bytes and whose
+# dtype names the element type and byte order, or (protocol 5) _frombuffer(bytes, dtype,
+# shape, order)). The element type is the sender's own, so each element is read as exactly
+# the number it is (no windows at every offset: random data reads as the same numbers any
+# typed reader gets). POLICY: 32-bit elements are not read in pairs (an int64 viewed as two
+# int32s): [3, 1700000000] (a count beside a timestamp) is 14584901888 so, a "mobile".
+_ARRAY_MACHINE_FORMATS = {6: "<I", 7: ">I", 8: "<i", 9: ">i", 10: "<Q", 11: ">Q", 12: "<q",
+                          13: ">q", 16: "<d", 17: ">d"}  # (array's mformat codes)
+_NUMPY_KINDS = {("i", 4): "i", ("u", 4): "I", ("i", 8): "q", ("u", 8): "Q", ("f", 8): "d"}
+
+
+def _numpy_format(dtype: Any) -> str | None:
+    """The struct format of a walked numpy.dtype node ["numpy.dtype", ["<i8", ...], [3,
+    "<", ...]], or None."""
+    if not (isinstance(dtype, list) and len(dtype) >= 2 and isinstance(dtype[0], str)
+            and dtype[0].endswith(".dtype") and isinstance(dtype[1], list) and dtype[1]
+            and isinstance(dtype[1][0], str)):
+        return None
+    code = dtype[1][0]
+    order = code[0] if code[:1] in ("<", ">", "=", "|") else ""
+    code = code.lstrip("<>=|")
+    if len(dtype) > 2 and isinstance(dtype[2], list) and len(dtype[2]) > 1 and dtype[2][1] in (
+            "<", ">"):
+        order = dtype[2][1]
+    named = {"int32": "i4", "uint32": "u4", "int64": "i8", "uint64": "u8", "float64": "f8"}
+    code = named.get(code, code)
+    kind = _NUMPY_KINDS.get((code[:1], int(code[1:]) if code[1:].isdigit() else 0))
+    if kind is None:
+        return None
+    return (">" if order == ">" else "<") + kind
+
+
+def _raw_bytes(value: Any) -> bytes | None:
+    """Bytes as a pickle holds them: BINBYTES / BYTEARRAY8, or (protocol 2 and before,
+    Python 3 bytes) the walked _codecs.encode(text, "latin1") call."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, list) and len(value) == 2 and value[0] == "_codecs.encode" and (
+            isinstance(value[1], list) and len(value[1]) == 2 and isinstance(value[1][0], str)
+            and value[1][1] in ("latin1", "latin-1")):
+        return value[1][0].encode("latin-1", "replace")
+    return None
+
+
+def _typed_format(node: list[Any]) -> tuple[str, bytes] | None:
+    """(struct format, raw bytes) of a walked REDUCE / BUILD node that makes a typed array
+    (array.array's reconstructor, NumPy's _reconstruct with its state or _frombuffer)."""
+    if not node or not isinstance(node[0], str):
+        return None
+    name, args = node[0], node[1] if len(node) > 1 else None
+    if name.endswith("_array_reconstructor") and isinstance(args, list) and len(args) == 4 and (
+            isinstance(args[2], int) and (raw := _raw_bytes(args[3])) is not None):
+        fmt = _ARRAY_MACHINE_FORMATS.get(args[2])
+        return (fmt, raw) if fmt else None
+    if name.endswith("_frombuffer") and isinstance(args, list) and len(args) >= 2 and (
+            (raw := _raw_bytes(args[0])) is not None):
+        fmt = _numpy_format(args[1])
+        return (fmt, raw) if fmt else None
+    if name.endswith("._reconstruct") and len(node) == 3 and isinstance(node[2], list) and (
+            len(node[2]) == 5 and (raw := _raw_bytes(node[2][4])) is not None):
+        fmt = _numpy_format(node[2][2])
+        return (fmt, raw) if fmt else None
+    return None
+
+
+def _typed_numbers(raw: bytes, fmt: str) -> list[int]:
+    """The elements of `raw` as `fmt` ("<q", ">I", "<d", ...) that may hold an identifier
+    (wide integers; doubles of integral wide values)."""
+    width = 8 if fmt[1] in "qQd" else 4
+    values = array.array(fmt[1])
+    values.frombytes(raw[:len(raw) // width * width])
+    if (fmt[0] == ">") == (sys.byteorder == "little"):
+        values.byteswap()
+    if fmt[1] == "d":
+        found = [int(v) for v in values if math.isfinite(v) and float(v).is_integer()
+                 and _wide(int(v))]
+    else:
+        found = [int(v) for v in values if _wide(int(v))]
+    return found
 
 
 class _Walk(ByteReader):
@@ -1173,6 +1258,20 @@ class _Walk(ByteReader):
 
     # -- Python pickle (walked: nothing it names is imported or called) -------------------
 
+    def typed_array(self, node: list[Any]) -> list[Any]:
+        """Round 24: a typed array's raw machine bytes as its numbers (see _typed_format):
+        [what it would call, its element type, the numbers that may hold an identifier]."""
+        got = _typed_format(node)
+        if got is None:
+            return node
+        fmt, raw = got
+        found = _typed_numbers(raw, fmt)
+        self.count += len(found)
+        if self.count > MAX_ITEMS:
+            raise TooComplex
+        return [node[0], fmt, found]
+
+
     def pickle(self) -> None:
         while self.i < len(self.data):
             if not self.data[self.i:].strip(b"\x00"):
@@ -1295,7 +1394,7 @@ class _Walk(ByteReader):
                     stack.append(f"{qual}.{name}")
                 elif op in (0x52, 0x81):  # REDUCE, NEWOBJ: what it would call, its arguments
                     args = stack.pop()
-                    stack.append([stack.pop(), args])
+                    stack.append(self.typed_array([stack.pop(), args]))
                 elif op == 0x92:  # NEWOBJ_EX
                     kwargs, args = stack.pop(), stack.pop()
                     stack.append([stack.pop(), args, kwargs])
@@ -1304,6 +1403,7 @@ class _Walk(ByteReader):
                     target = stack[-1]
                     if isinstance(target, list):
                         target.append(state)
+                        stack[-1] = self.typed_array(target)
                     else:
                         stack[-1] = [target, state]
                 elif op == 0x6F:  # OBJ
