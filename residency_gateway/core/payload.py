@@ -5745,6 +5745,8 @@ class _Inspection:
             self._other_serialized(label, data, ctype)
             if any(mark in data for mark in AUDIO_TAG_MARKS):
                 self._audio_tags(label, data, depth)
+            if data.startswith(serialized_other.SQLITE_MAGIC):
+                self._sqlite(label, data)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
@@ -5926,6 +5928,18 @@ class _Inspection:
             trailer = trailer[at:]
         self.body(f"{label}/{'trailer-media' if at is not None else 'trailer'}", trailer, "",
                   depth + 1)
+
+    def _sqlite(self, label: str, data: bytes) -> None:
+        """Round 24: a SQLite database file's rows, its numbers as numbers (see
+        serialized_other.sqlite_text)."""
+        try:
+            text = serialized_other.sqlite_text(data)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more SQLite values than the inspection reads"
+                                ) from None
+        if text:
+            self.view(f"{label}/sqlite", text)
 
     def _audio_tags(self, label: str, data: bytes, depth: int) -> None:
         """Round 24: the audio tags anywhere in a binary body (see audio_tags)."""
