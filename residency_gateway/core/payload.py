@@ -1127,6 +1127,45 @@ def _j2k_walk(data: bytes, start: int) -> ImageWalk:
     return ImageWalk(texts, None, stop=max(pos, start + 2))
 
 
+# Round 24: packed decimal (COBOL COMP-3) in fixed-width EBCDIC records (a bank's batch file):
+# two digits a byte, the last byte's low nibble the sign (C, D or F): 13912345678 is
+# 13 91 23 45 67 8C, bytes no text reading shows as digits (red team round 19). Read only in a
+# body that is mostly EBCDIC text (random bytes are a third EBCDIC letters, digits and
+# punctuation; packed digits are a third of all byte values, so a run of them ended by a sign
+# byte stands in random data every few hundred bytes): each run of digit bytes ended by a
+# sign byte, its leading bytes that are EBCDIC space, letters or punctuation left out (a text
+# field before it: " " is 0x40, "a" 0x81), a pad nibble 0 (before an even count) too.
+_EBCDIC_TEXT_BYTES = bytes([0x40, 0x4B, 0x4C, 0x4D, 0x4E, 0x50, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E,
+                            0x60, 0x61, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x7A, 0x7B, 0x7C, 0x7D,
+                            0x7E, 0x7F, *range(0x81, 0x8A), *range(0x91, 0x9A),
+                            *range(0xA2, 0xAA), *range(0xC1, 0xCA), *range(0xD1, 0xDA),
+                            *range(0xE2, 0xEA), *range(0xF0, 0xFA)])
+_PACKED_DIGITS = bytes(h << 4 | lo for h in range(10) for lo in range(10))
+_PACKED_SIGNS = bytes(h << 4 | s for h in range(10) for s in (0xC, 0xD, 0xF))
+_PACKED_RUN = re.compile(b"[" + re.escape(_PACKED_DIGITS) + b"]{5,24}+["
+                         + re.escape(_PACKED_SIGNS) + b"]")
+_EBCDIC_LEADING = frozenset(_EBCDIC_TEXT_BYTES) & frozenset(_PACKED_DIGITS)
+
+
+def packed_decimals(data: bytes) -> str | None:
+    """The packed decimal numbers of an EBCDIC record body (see above), each a field of its
+    own; None when the body is not mostly EBCDIC text."""
+    if len(data) < 8 or len(data.translate(None, _EBCDIC_TEXT_BYTES)) * 2 > len(data):
+        return None
+    found: list[str] = []
+    for m in itertools.islice(_PACKED_RUN.finditer(data), 100_000):
+        run = m.group()
+        start = 0
+        while start < len(run) - 1 and run[start] in _EBCDIC_LEADING:
+            start += 1
+        digits = run[start:].hex()[:-1]
+        if digits.startswith("0"):
+            digits = digits[1:]  # (the pad nibble before an even count of digits)
+        if len(digits) >= 11:
+            found.append(digits)
+    return ";\n".join(found) or None
+
+
 # Round 24: audio tags wherever they stand in a body (red team round 23: an MP3 with no tag in
 # front, whose ID3v2.4 tag is appended at its end with a footer, a Lyrics3 block before its
 # ID3v1 tag, or an APE tag: read as binary text runs, the tag's last digits ran into the
@@ -5747,6 +5786,8 @@ class _Inspection:
                 self._audio_tags(label, data, depth)
             if data.startswith(serialized_other.SQLITE_MAGIC):
                 self._sqlite(label, data)
+            if (packed := packed_decimals(data)) is not None:
+                self.view(f"{label}/packed-decimal", packed)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
