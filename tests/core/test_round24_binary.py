@@ -164,7 +164,13 @@ def test_mp4_trailer_and_cover_art_read():
     FTYP + MDAT + box(b"moov", MOOV_HEAD) + bytes(100),
     FTYP + box(b"moov", MOOV_HEAD + box(b"udta", qt_text(b"\xa9day", b"2026-11-30T08:00:00Z")))
     + MDAT,
-], ids=["ordinary-tags", "truncated-mdat", "zero-padding", "date"])
+    FTYP + MDAT + box(b"moov", MOOV_HEAD + box(b"udta", qt_text(b"\xa9xyz", b"+22.5431+114.0579/")
+                                               + box(b"meta", box(b"hdlr", bytes(24)) + box(
+        b"keys", b"\0\0\0\0\0\0\0\2" + box(b"mdta", b"com.apple.quicktime.make")
+        + box(b"mdta", b"com.apple.quicktime.location.ISO6709")) + box(b"ilst", box(
+            b"\0\0\0\1", box(b"data", b"\0\0\0\1\0\0\0\0Apple")) + box(
+            b"\0\0\0\2", box(b"data", b"\0\0\0\1\0\0\0\0+31.2304+121.4737+010.000/")))))),
+], ids=["ordinary-tags", "truncated-mdat", "zero-padding", "date", "phone-location"])
 def test_ordinary_videos_clean(body):
     result = scan(body, "video/mp4")
     assert result.error is None and kinds(result) == set(), result.note
