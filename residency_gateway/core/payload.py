@@ -672,6 +672,9 @@ def _iso_walk(data: bytes, start: int, coded: bytes = b"mdat") -> ImageWalk:
 # frame, never read).
 HELD_MEDIA = HELD_IMAGES | frozenset({"jpeg2000", "mp3", "wav", "flac", "ogg", "webm", "bmp",
                                       "netpbm"})
+# Round 24: video read whole where the body is held anyway (see _mp4_walk); it is no
+# HELD_MEDIA (a top-level video body streams, its first SIGNATURE_BYTES read).
+WALKED_VIDEO = frozenset({"mp4", "quicktime"})
 MAX_LOOSE_BODIES = 64  # embedded objects (cover art, ...) of one media file read one by one
 _FIELD_BREAKS = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]+")
 _FOURCC = re.compile(rb"[\x20-\x7e]{4}")
@@ -1067,6 +1070,7 @@ def _bmp_walk(data: bytes, start: int) -> ImageWalk:
     return ImageWalk([], end)
 
 
+_PNM_COMMENT = re.compile(rb"#([^\n]*)")
 _PAM_FIELDS = re.compile(rb"^(WIDTH|HEIGHT|DEPTH|MAXVAL)[ \t]+([0-9]{1,9})", re.M)
 
 
@@ -1090,7 +1094,11 @@ def _pnm_walk(data: bytes, start: int) -> ImageWalk:
     size = ((width + 7) // 8 * height if head[:2] == b"P4"
             else width * height * depth * (2 if maxval > 255 else 1))
     end = start + at + size
-    return ImageWalk([], end) if end <= len(data) else ImageWalk([], None, stop=start + at)
+    # (round 24: its header's comments, each a field: the second image of a multi-image
+    # file has its own, which the first bytes' reading never sees)
+    texts = [_field_text(c) for c in _PNM_COMMENT.findall(head[:at])]
+    return ImageWalk(texts, end) if end <= len(data) else ImageWalk(texts, None,
+                                                                    stop=start + at)
 
 
 def _j2k_walk(data: bytes, start: int) -> ImageWalk:
@@ -1117,6 +1125,245 @@ def _j2k_walk(data: bytes, start: int) -> ImageWalk:
         raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
                             f"image of more than {MAX_IMAGE_SEGMENTS} segments")
     return ImageWalk(texts, None, stop=max(pos, start + 2))
+
+
+# Round 24: packed decimal (COBOL COMP-3) in fixed-width EBCDIC records (a bank's batch file):
+# two digits a byte, the last byte's low nibble the sign (C, D or F): 13912345678 is
+# 13 91 23 45 67 8C, bytes no text reading shows as digits (red team round 19). Read only in a
+# body that is mostly EBCDIC text (random bytes are a third EBCDIC letters, digits and
+# punctuation; packed digits are a third of all byte values, so a run of them ended by a sign
+# byte stands in random data every few hundred bytes): each run of digit bytes ended by a
+# sign byte, its leading bytes that are EBCDIC space, letters or punctuation left out (a text
+# field before it: " " is 0x40, "a" 0x81), a pad nibble 0 (before an even count) too.
+_EBCDIC_TEXT_BYTES = bytes([0x40, 0x4B, 0x4C, 0x4D, 0x4E, 0x50, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E,
+                            0x60, 0x61, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x7A, 0x7B, 0x7C, 0x7D,
+                            0x7E, 0x7F, *range(0x81, 0x8A), *range(0x91, 0x9A),
+                            *range(0xA2, 0xAA), *range(0xC1, 0xCA), *range(0xD1, 0xDA),
+                            *range(0xE2, 0xEA), *range(0xF0, 0xFA)])
+_PACKED_DIGITS = bytes(h << 4 | lo for h in range(10) for lo in range(10))
+_PACKED_SIGNS = bytes(h << 4 | s for h in range(10) for s in (0xC, 0xD, 0xF))
+_PACKED_RUN = re.compile(b"[" + re.escape(_PACKED_DIGITS) + b"]{5,24}+["
+                         + re.escape(_PACKED_SIGNS) + b"]")
+_EBCDIC_LEADING = frozenset(_EBCDIC_TEXT_BYTES) & frozenset(_PACKED_DIGITS)
+
+
+def packed_decimals(data: bytes) -> str | None:
+    """The packed decimal numbers of an EBCDIC record body (see above), each a field of its
+    own; None when the body is not mostly EBCDIC text."""
+    if len(data) < 8 or len(data.translate(None, _EBCDIC_TEXT_BYTES)) * 2 > len(data):
+        return None
+    found: list[str] = []
+    for m in itertools.islice(_PACKED_RUN.finditer(data), 100_000):
+        run = m.group()
+        start = 0
+        while start < len(run) - 1 and run[start] in _EBCDIC_LEADING:
+            start += 1
+        digits = run[start:].hex()[:-1]
+        if digits.startswith("0"):
+            digits = digits[1:]  # (the pad nibble before an even count of digits)
+        if len(digits) >= 11:
+            found.append(digits)
+    return ";\n".join(found) or None
+
+
+# Round 24: audio tags wherever they stand in a body (red team round 23: an MP3 with no tag in
+# front, whose ID3v2.4 tag is appended at its end with a footer, a Lyrics3 block before its
+# ID3v1 tag, or an APE tag: read as binary text runs, the tag's last digits ran into the
+# footer's or the size field's ("...1233" "3DI", "...1233" "000045LYRICS200")): each tag is
+# read by its own structure, its fields apart. Found by their magic (C-speed searches, only in
+# bodies that hold one), each parsed by its lengths; at most MAX_AUDIO_TAGS of them.
+_ID3_HEADER = re.compile(rb"ID3[\x02-\x04][\x00-\xfe][\x00-\xff][\x00-\x7f]{4}")
+_LYRICS3_FIELD = re.compile(rb"([A-Z]{3})([0-9]{5})")
+_APE_ITEM_KEY = re.compile(rb"[\x20-\x7e]{2,255}\x00")
+MAX_AUDIO_TAGS = 64
+AUDIO_TAG_MARKS = (b"ID3", b"LYRICSBEGIN", b"APETAGEX")
+
+
+def _lyrics3(data: bytes, at: int, texts: list[str]) -> None:
+    """A Lyrics3 block from LYRICSBEGIN: v2's fields (an ID, a five-digit size, the value)
+    read apart; v1's lyrics (to LYRICSEND, at most 5,100 bytes) read whole."""
+    pos = at + 11
+    fields = 0
+    while (m := _LYRICS3_FIELD.match(data, pos)) is not None and fields < MAX_IMAGE_SEGMENTS:
+        size = int(m.group(2))
+        if m.end() + size > len(data):
+            break
+        texts.append(m.group(1).decode() + ": " + _field_text(data[m.end():m.end() + size]))
+        pos, fields = m.end() + size, fields + 1
+    if not fields:
+        end = data.find(b"LYRICSEND", pos, pos + 5100)
+        texts.append(_field_text(data[pos:end if end >= 0 else pos + 5100]))
+
+
+def _ape_tag(data: bytes, at: int, texts: list[str], loose: list[bytes]) -> None:
+    """An APEv1/v2 tag's header or footer at `at`: its items (a value size, flags, a key
+    ended by NUL, the value) read apart; binary items kept as bodies."""
+    if at + 32 > len(data):
+        return
+    size, count, flags = struct.unpack_from("<III", data, at + 12)
+    start = at + 32 if flags & (1 << 29) else at + 32 - size
+    end = start + size - (0 if flags & (1 << 29) else 32)
+    if start < 0 or end > len(data) or size > len(data):
+        return
+    pos = start
+    for _ in range(min(count, MAX_IMAGE_SEGMENTS)):
+        if pos + 8 > end:
+            break
+        vsize, iflags = struct.unpack_from("<II", data, pos)
+        key = _APE_ITEM_KEY.match(data, pos + 8, min(end, pos + 8 + 256))
+        if key is None or key.end() + vsize > end:
+            break
+        value = data[key.end():key.end() + vsize]
+        if (iflags >> 1) & 3 == 1:
+            loose.append(value)  # (binary: cover art, ...)
+        else:
+            texts.append(key.group()[:-1].decode("ascii") + ": " + _field_text(value))
+        pos = key.end() + vsize
+
+
+def audio_tags(data: bytes) -> tuple[list[str], list[bytes]]:
+    """The ID3v2, Lyrics3 and APE tags anywhere in `data` (see above): their texts, and the
+    binary values (pictures) kept as bodies."""
+    texts: list[str] = []
+    loose: list[bytes] = []
+    room = MAX_IMAGE_TEXTS
+    for m in itertools.islice(_ID3_HEADER.finditer(data), MAX_AUDIO_TAGS):
+        _, inflated = _id3_tag(data, m.start(), texts, loose, room)
+        room -= inflated
+    at, tags = data.find(b"LYRICSBEGIN"), 0
+    while at >= 0 and tags < MAX_AUDIO_TAGS:
+        _lyrics3(data, at, texts)
+        at, tags = data.find(b"LYRICSBEGIN", at + 11), tags + 1
+    at, tags = data.find(b"APETAGEX"), 0
+    while at >= 0 and tags < MAX_AUDIO_TAGS:
+        _ape_tag(data, at, texts, loose)
+        at, tags = data.find(b"APETAGEX", at + 8), tags + 1
+    return [t for t in texts if t.strip(";\n ")], loose
+
+
+# Round 24: MP4 / QuickTime / 3GP / M4A (ISO-BMFF) video and audio walked when the body is held
+# (in a multipart part, an archive, an image's trailer, a held body: a top-level video body
+# still streams, see inspection.py): the box tree to its end, each box skipped by its length
+# (an 8 MB video is a few hundred boxes), so metadata after the media data (a udta comment,
+# iTunes meta/ilst items, an XMP uuid box) is read wherever it stands. Boxes of samples and
+# of sample-table numbers are skipped (their bytes are frames and offsets, as pixels are
+# never read); ilst items are read by their data type (UTF-8, UTF-16, and the big-endian
+# integers of types 21/22/65-67/74-78 as decimal), QuickTime and 3GPP udta strings by their
+# lengths, other leaf boxes as text runs; cover art and other embedded media kept as bodies.
+_MP4_CONTAINERS = frozenset({
+    b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"meta", b"ilst", b"edts", b"dinf",
+    b"moof", b"traf", b"mvex", b"mfra", b"tref", b"sinf", b"schi", b"clip", b"matt", b"gmhd",
+    b"tapt", b"iprp", b"ipco", b"meco", b"strk", b"strd", b"rinf", b"trgr", b"grpl", b"cmov"})
+_MP4_SKIPPED = frozenset({
+    b"mdat", b"stts", b"stsc", b"stsz", b"stz2", b"stco", b"co64", b"stss", b"ctts", b"sdtp",
+    b"sbgp", b"sgpd", b"saiz", b"saio", b"senc", b"trun", b"tfdt", b"tfhd", b"sidx", b"ssix",
+    b"tfra", b"mfro", b"mfhd", b"mvhd", b"tkhd", b"mdhd", b"vmhd", b"smhd", b"hmhd", b"nmhd",
+    b"elst", b"stps", b"cslg", b"mehd", b"trex", b"pssh", b"iloc", b"iinf", b"pitm"})
+_MP4_INTEGERS = {21: True, 22: False, 65: True, 66: True, 67: True, 74: True, 75: False,
+                 76: False, 77: False, 78: False}  # (ilst data types: signed?)
+MAX_MP4_DEPTH = 32  # boxes within boxes entered; deeper ones read as leaves
+
+
+def _mp4_string(raw: bytes) -> str:
+    """A UTF-8 string, or UTF-16 after a byte order mark (QuickTime, 3GPP)."""
+    if raw[:2] in (b"\xfe\xff", b"\xff\xfe"):
+        return _field_text(raw[:len(raw) & ~1], "utf-16")
+    return _field_text(raw)
+
+
+def _mp4_leaf(kind: bytes, parent: bytes, raw: bytes, texts: list[str],
+              loose: list[bytes]) -> None:
+    """One leaf box's payload read (see above)."""
+    if kind == b"data" and len(raw) >= 8:
+        dtype, value = int.from_bytes(raw[1:4], "big"), raw[8:]
+        if dtype in _MP4_INTEGERS and len(value) in (1, 2, 3, 4, 8):
+            texts.append(str(int.from_bytes(value, "big", signed=_MP4_INTEGERS[dtype])))
+        elif dtype == 2:
+            texts.append(_field_text(value[:len(value) & ~1], "utf-16-be"))
+        elif dtype in (13, 14, 27, 0) and (binary_signature(value[:SIGNATURE_BYTES])
+                                            or _archive(value)):
+            loose.append(value)  # (cover art)
+        else:
+            texts.append(_mp4_string(value))
+        return
+    if kind in (b"mean", b"name") and parent != b"ilst":
+        texts.append(_field_text(raw[4:]))
+        return
+    if parent == b"udta" and kind[:1] == b"\xa9" and len(raw) >= 4 and (
+            4 + int.from_bytes(raw[:2], "big") <= len(raw)):
+        # (QuickTime: a 16-bit length, a language, the text; perhaps more strings after)
+        size = int.from_bytes(raw[:2], "big")
+        texts.append(_mp4_string(raw[4:4 + size]))
+        raw = raw[4 + size:]
+    elif parent == b"udta" and len(raw) >= 6 and raw[:4] == b"\0\0\0\0":
+        texts.append(_mp4_string(raw[6:]))  # (3GPP: a full box, a language, the text)
+        return
+    if runs := media_texts(raw):
+        texts.append(runs.decode("latin-1"))
+    if len(raw) > 64 and (binary_signature(raw[:SIGNATURE_BYTES]) or _archive(raw)):
+        loose.append(raw)
+
+
+def _mp4_walk(data: bytes, start: int) -> ImageWalk:
+    """Round 24: an MP4 / QuickTime file's box tree (see above); its end after its last
+    whole box (a last box cut short, mdat most often: the file truncated, its end the data's
+    end). What does not parse as a box inside a container is kept as a body."""
+    texts: list[str] = []
+    loose: list[bytes] = []
+    stack: list[tuple[bytes, int]] = [(b"", len(data))]  # (kind, end) of the boxes entered
+    pos = start
+    for _ in range(MAX_IMAGE_SEGMENTS):
+        while len(stack) > 1 and pos >= stack[-1][1]:
+            pos = stack.pop()[1]
+        parent, limit = stack[-1]
+        if pos + 8 > limit:
+            if len(stack) == 1:
+                return ImageWalk(texts, pos if pos == limit else None, stop=pos, loose=loose)
+            loose.append(data[pos:limit])
+            pos = limit
+            continue
+        size, kind, head = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8], 8
+        if size == 1:
+            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+        elif size == 0:
+            size = limit - pos
+        top = len(stack) == 1
+        known = kind in _MP4_CONTAINERS or kind in _MP4_SKIPPED
+        if size < head or (top and not _FOURCC.fullmatch(kind)) or (
+                top and pos + size > limit and not known):
+            if top:  # (what follows the boxes: read as a body of its own)
+                return ImageWalk(texts, pos if pos > start else None, stop=start + 8,
+                                 loose=loose)
+            loose.append(data[pos:limit])  # (not a box: kept)
+            pos = limit
+            continue
+        end = min(pos + size, limit)
+        body = pos + head
+        if kind in _MP4_CONTAINERS and len(stack) < MAX_MP4_DEPTH:
+            if kind == b"meta" and data[body:body + 4] == b"\0\0\0\0":
+                body += 4  # (ISO's meta is a full box; QuickTime's is not)
+            stack.append((kind, end))
+            pos = body
+            continue
+        if parent == b"ilst":  # (an item: its data, mean and name boxes inside)
+            stack.append((b"item", end))
+            pos = body
+            continue
+        if kind == b"mdat":
+            for m in itertools.islice(_ISO_EXIF.finditer(data, body, end), MAX_EXIF_COMMENTS):
+                block = data[m.end():min(m.end() + 65536, end)]
+                texts.append(media_texts(block).decode("latin-1"))
+                texts.extend(exif_comments(block))
+            at = data.find(b"<x:xmpmeta", body, end)
+            if at >= 0:
+                close = data.find(b"</x:xmpmeta>", at, min(at + MAX_IMAGE_TEXT, end))
+                texts.append(data[at:close if close >= 0 else min(at + 65536, end)].decode(
+                    "utf-8", "replace"))
+        elif kind not in _MP4_SKIPPED:
+            _mp4_leaf(kind, parent, data[body:end], texts, loose)
+        pos = end
+    raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                        f"media of more than {MAX_IMAGE_SEGMENTS} boxes")
 
 
 def image_walk(data: bytes, media: str, start: int = 0,
@@ -1159,6 +1406,8 @@ def _media_walk(data: bytes, media: str, start: int, room: int) -> ImageWalk | N
         return _bmp_walk(data, start)
     if media == "netpbm" and data.startswith(b"P", start):
         return _pnm_walk(data, start)
+    if media in WALKED_VIDEO and data[start + 4:start + 8] == b"ftyp":
+        return _mp4_walk(data, start)
     return None
 
 
@@ -2123,6 +2372,73 @@ def _emv_fields_apart(m: re.Match[str]) -> str:
     return shown
 
 
+# Round 24: semi-octet (TBCD) numbers (red team round 15): an SMS PDU's address fields and a
+# MAP / Diameter MSISDN keep a number two digits a byte with the nibbles swapped and an F
+# filler after an odd count of digits (13912345678 is 3119325476F8, +86 ... 683119325476F8).
+# Read where a hex token stands alone (a JSON value, a form or query field, a line) and ends
+# such a number (a TON byte 81/91/A1 before it too), or is an SMS PDU whose structure
+# (SMSC, first octet, reference, address length and TON) puts an address field there. Gate:
+# six digits, then F and a digit (an odd count's filler), in the text.
+# (a literal first: the regex module then skips to each F, ~3 us a 2 KB text; "[Ff]" first
+# tried every position, ~30 us)
+_TBCD_HINT = re.compile(r"F(?<=[0-9]{6}F)[0-9]")
+_TBCD_HINT_LOWER = re.compile(r"f(?<=[0-9]{6}f)[0-9]")
+_TBCD_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{10,400}(?![0-9A-Za-z])")
+_TBCD_TONS = frozenset({0x81, 0x91, 0xA1, 0xC1, 0xD1})
+
+
+def _semi_octets(raw: bytes, digits: int | None = None) -> str | None:
+    """`raw` as semi-octets (`digits` of them, or all, an F filler last allowed), or None."""
+    out = "".join(f"{b & 0xF:x}{b >> 4:x}" for b in raw)
+    if digits is not None:
+        if out[digits:] not in ("", "f"):
+            return None
+        out = out[:digits]
+    elif out.endswith("f"):
+        out = out[:-1]
+    return out if out.isdigit() else None
+
+
+def _pdu_addresses(raw: bytes) -> list[str]:
+    """The address fields of an SMS PDU (SMS-DELIVER or SMS-SUBMIT, SMSC first)."""
+    found: list[str] = []
+    smsc = raw[0]
+    if smsc > 12 or 1 + smsc + 3 > len(raw):
+        return found
+    if smsc > 1 and raw[1] in _TBCD_TONS and (n := _semi_octets(raw[2:1 + smsc])):
+        found.append(n)
+    at = 1 + smsc
+    first = raw[at]
+    at += 2 if first & 3 == 1 else 1  # (SMS-SUBMIT: a message reference)
+    if at + 2 > len(raw):
+        return found
+    count, ton = raw[at], raw[at + 1]
+    size = (count + 1) // 2
+    if 4 <= count <= 20 and ton & 0x80 and at + 2 + size <= len(raw) and (
+            n := _semi_octets(raw[at + 2:at + 2 + size], count)):
+        found.append(n)
+    return found
+
+
+def _tbcd_apart(m: re.Match[str]) -> str:
+    token = m.group()
+    if len(token) % 2:
+        return token
+    raw = bytes.fromhex(token)
+    found: list[str] = []
+    if len(raw) <= 11:
+        for skip in (0, 1) if raw[0] in _TBCD_TONS else (0,):
+            if token[-2] in "Ff" and (n := _semi_octets(raw[skip:])):
+                found.append(n)
+    found += _pdu_addresses(raw)
+    return token if not found else token + " (" + "; ".join(found) + ")"
+
+
+def semi_octet_numbers(text: str) -> str:
+    """`text` with each semi-octet number or SMS PDU (see above) followed by its digits."""
+    return _TBCD_TOKEN.sub(_tbcd_apart, text)
+
+
 _CHUNKED_HEAD = re.compile(rb"transfer-encoding[ \t]*:[^\r\n]*chunked[^\r\n]*\r?\n"
                            rb"(?:[^\r\n]+\r?\n)*?\r?\n", re.IGNORECASE)
 # (leading zeros of any length, as llhttp and nginx take them)
@@ -2519,6 +2835,9 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         # and a two-digit length glued to its value: its values apart, as the payment app
         # that parses it has them ("...0111" "13912345678" "5303156...").
         yield shown
+    if (("F" in text and _TBCD_HINT.search(text)) or _TBCD_HINT_LOWER.search(text)) and (
+            shown := semi_octet_numbers(text)) != text:
+        yield shown  # (round 24: see _TBCD_HINT)
     if "+A" in text and _UTF7.search(text):
         # UTF-7 (RFC 2152) that no charset names: "+ADEAMwA5ADE-" is 1391 to a receiver that
         # sniffs it (IE, old mail clients). A segment of at most 64 characters that the text
@@ -5330,7 +5649,7 @@ class _Inspection:
             self.produce(len(data))
         media = None if structured(content_type) else binary_signature(data[:SIGNATURE_BYTES])
         if media:
-            if media in HELD_MEDIA:
+            if media in HELD_MEDIA or media in WALKED_VIDEO:
                 self.notes.append(f"{label}: {media} signature, its pixels or samples not "
                                   "inspected (its text metadata and what follows it read)")
             else:
@@ -5339,7 +5658,7 @@ class _Inspection:
             texts = media_texts(data[:SIGNATURE_BYTES])
             if texts:
                 self.view(f"{label}/metadata", texts)
-            if media in HELD_MEDIA:
+            if media in HELD_MEDIA or media in WALKED_VIDEO:
                 self._image(label, data, media, depth)
             return
         if data.startswith(serialized.AVRO_MAGIC):
@@ -5533,6 +5852,12 @@ class _Inspection:
             self._serialized(label, data, ctype, depth)
             self._schema_binary(label, data, ctype, depth)
             self._other_serialized(label, data, ctype)
+            if any(mark in data for mark in AUDIO_TAG_MARKS):
+                self._audio_tags(label, data, depth)
+            if data.startswith(serialized_other.SQLITE_MAGIC):
+                self._sqlite(label, data)
+            if (packed := packed_decimals(data)) is not None:
+                self.view(f"{label}/packed-decimal", packed)
             if (ctype in ("", "application/octet-stream") and len(data) > 8 and data[0] & 6 != 6
                     and (inflated := _raw_inflated(data[:MAX_RAW_INFLATE]))):
                 # Round 13: a body of raw DEFLATE (no zlib or gzip header to sniff), declared
@@ -5737,6 +6062,25 @@ class _Inspection:
             trailer = trailer[at:]
         self.body(f"{label}/{'trailer-media' if at is not None else 'trailer'}", trailer, "",
                   depth + 1)
+
+    def _sqlite(self, label: str, data: bytes) -> None:
+        """Round 24: a SQLite database file's rows, its numbers as numbers (see
+        serialized_other.sqlite_text)."""
+        try:
+            text = serialized_other.sqlite_text(data)
+        except serialized.TooComplex:
+            raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                f"{label}: more SQLite values than the inspection reads"
+                                ) from None
+        if text:
+            self.view(f"{label}/sqlite", text)
+
+    def _audio_tags(self, label: str, data: bytes, depth: int) -> None:
+        """Round 24: the audio tags anywhere in a binary body (see audio_tags)."""
+        texts, loose = audio_tags(data)
+        if texts:
+            self.view(f"{label}/audio-tags", ";\n".join(texts))
+        self._loose(f"{label}/audio-tags", loose, depth)
 
     def _loose(self, label: str, blobs: list[bytes], depth: int) -> None:
         """Round 22: the bytes inside a media file's structure that are neither its metadata

@@ -29,6 +29,8 @@ at every offset, mobiles too (two small halves side by side left out: see _wide_
 from __future__ import annotations
 
 import array
+import math
+import re
 import struct
 import sys
 from typing import Any, Literal
@@ -248,6 +250,93 @@ SCHEMALESS_FLOOR = 10 ** 17  # (an 18-digit ID; see the module's docstring)
 
 def _id_word(value: int) -> bool:
     return SCHEMALESS_FLOOR <= value < NARROW
+
+
+# Round 24: typed arrays in a pickle keep their numbers as raw machine bytes (red team round
+# 23: array.array('q', [13912345678]) pickles, protocol 3 and later, as
+# array._array_reconstructor(array.array, 'q', 12, b'N\x8c==\x03\x00\x00\x00'); NumPy's
+# ndarray as _reconstruct(...) then a state whose last member is the raw bytes and whose
+# dtype names the element type and byte order, or (protocol 5) _frombuffer(bytes, dtype,
+# shape, order)). The element type is the sender's own, so each element is read as exactly
+# the number it is (no windows at every offset: random data reads as the same numbers any
+# typed reader gets). POLICY: 32-bit elements are not read in pairs (an int64 viewed as two
+# int32s): [3, 1700000000] (a count beside a timestamp) is 14584901888 so, a "mobile".
+_ARRAY_MACHINE_FORMATS = {6: "<I", 7: ">I", 8: "<i", 9: ">i", 10: "<Q", 11: ">Q", 12: "<q",
+                          13: ">q", 16: "<d", 17: ">d"}  # (array's mformat codes)
+_NUMPY_KINDS = {("i", 4): "i", ("u", 4): "I", ("i", 8): "q", ("u", 8): "Q", ("f", 8): "d"}
+
+
+def _numpy_format(dtype: Any) -> str | None:
+    """The struct format of a walked numpy.dtype node ["numpy.dtype", ["<i8", ...], [3,
+    "<", ...]], or None."""
+    if not (isinstance(dtype, list) and len(dtype) >= 2 and isinstance(dtype[0], str)
+            and dtype[0].endswith(".dtype") and isinstance(dtype[1], list) and dtype[1]
+            and isinstance(dtype[1][0], str)):
+        return None
+    code = dtype[1][0]
+    order = code[0] if code[:1] in ("<", ">", "=", "|") else ""
+    code = code.lstrip("<>=|")
+    if len(dtype) > 2 and isinstance(dtype[2], list) and len(dtype[2]) > 1 and dtype[2][1] in (
+            "<", ">"):
+        order = dtype[2][1]
+    named = {"int32": "i4", "uint32": "u4", "int64": "i8", "uint64": "u8", "float64": "f8"}
+    code = named.get(code, code)
+    kind = _NUMPY_KINDS.get((code[:1], int(code[1:]) if code[1:].isdigit() else 0))
+    if kind is None:
+        return None
+    return (">" if order == ">" else "<") + kind
+
+
+def _raw_bytes(value: Any) -> bytes | None:
+    """Bytes as a pickle holds them: BINBYTES / BYTEARRAY8, or (protocol 2 and before,
+    Python 3 bytes) the walked _codecs.encode(text, "latin1") call."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, list) and len(value) == 2 and value[0] == "_codecs.encode" and (
+            isinstance(value[1], list) and len(value[1]) == 2 and isinstance(value[1][0], str)
+            and value[1][1] in ("latin1", "latin-1")):
+        return value[1][0].encode("latin-1", "replace")
+    return None
+
+
+def _typed_format(node: list[Any]) -> tuple[str, bytes] | None:
+    """(struct format, raw bytes) of a walked REDUCE / BUILD node that makes a typed array
+    (array.array's reconstructor, NumPy's _reconstruct with its state or _frombuffer)."""
+    if not node or not isinstance(node[0], str):
+        return None
+    name, args = node[0], node[1] if len(node) > 1 else None
+    if name.endswith("_array_reconstructor") and isinstance(args, list) and len(args) == 4 and (
+            isinstance(args[2], int) and (raw := _raw_bytes(args[3])) is not None):
+        fmt = _ARRAY_MACHINE_FORMATS.get(args[2])
+        return (fmt, raw) if fmt else None
+    if name.endswith("_frombuffer") and isinstance(args, list) and len(args) >= 2 and (
+            (raw := _raw_bytes(args[0])) is not None):
+        fmt = _numpy_format(args[1])
+        return (fmt, raw) if fmt else None
+    if name.endswith("._reconstruct") and len(node) == 3 and isinstance(node[2], list) and (
+            len(node[2]) == 5 and (raw := _raw_bytes(node[2][4])) is not None):
+        fmt = _numpy_format(node[2][2])
+        return (fmt, raw) if fmt else None
+    return None
+
+
+def _typed_numbers(raw: bytes, fmt: str) -> list[int]:
+    """The elements of `raw` as `fmt` ("<q", ">I", "<d", ...) that may hold an identifier
+    (wide integers; doubles of integral wide values)."""
+    width = 8 if fmt[1] in "qQd" else 4
+    values = array.array(fmt[1])
+    values.frombytes(raw[:len(raw) // width * width])
+    if (fmt[0] == ">") == (sys.byteorder == "little"):
+        values.byteswap()
+    if fmt[1] == "d":
+        # (a mobile's 11 digits, with 86 before them too, below 10^14. POLICY: not above:
+        # random bytes read as doubles are integral ever more often past 2^40 (all of them
+        # past 2^52), and 3 of 2,000 random 4 KB arrays read as a 15-digit ID so)
+        found = [int(v) for v in values if math.isfinite(v) and abs(v) < 10 ** 14
+                 and float(v).is_integer() and _wide(int(v))]
+    else:
+        found = [int(v) for v in values if _wide(int(v))]
+    return found
 
 
 class _Walk(ByteReader):
@@ -1173,6 +1262,20 @@ class _Walk(ByteReader):
 
     # -- Python pickle (walked: nothing it names is imported or called) -------------------
 
+    def typed_array(self, node: list[Any]) -> list[Any]:
+        """Round 24: a typed array's raw machine bytes as its numbers (see _typed_format):
+        [what it would call, its element type, the numbers that may hold an identifier]."""
+        got = _typed_format(node)
+        if got is None:
+            return node
+        fmt, raw = got
+        found = _typed_numbers(raw, fmt)
+        self.count += len(found)
+        if self.count > MAX_ITEMS:
+            raise TooComplex
+        return [node[0], fmt, found]
+
+
     def pickle(self) -> None:
         while self.i < len(self.data):
             if not self.data[self.i:].strip(b"\x00"):
@@ -1295,7 +1398,7 @@ class _Walk(ByteReader):
                     stack.append(f"{qual}.{name}")
                 elif op in (0x52, 0x81):  # REDUCE, NEWOBJ: what it would call, its arguments
                     args = stack.pop()
-                    stack.append([stack.pop(), args])
+                    stack.append(self.typed_array([stack.pop(), args]))
                 elif op == 0x92:  # NEWOBJ_EX
                     kwargs, args = stack.pop(), stack.pop()
                     stack.append([stack.pop(), args, kwargs])
@@ -1304,6 +1407,7 @@ class _Walk(ByteReader):
                     target = stack[-1]
                     if isinstance(target, list):
                         target.append(state)
+                        stack[-1] = self.typed_array(target)
                     else:
                         stack[-1] = [target, state]
                 elif op == 0x6F:  # OBJ
@@ -1329,3 +1433,137 @@ class _Walk(ByteReader):
         except ValueError:
             self.out.extend(stack)
             raise
+
+
+# -- SQLite database files (round 24) ------------------------------------------------------
+# An app's offline queue or backup uploaded whole (application/vnd.sqlite3, or sniffed by its
+# "SQLite format 3" header): its record format keeps an INTEGER as a big-endian 1-8 byte two's
+# complement and a REAL as a big-endian IEEE double (red team round 19: a mobile in an INTEGER
+# column was bytes no text reading finds). The file is parsed here by hand, never opened with
+# sqlite3 (untrusted bytes): every page that is a table or index b-tree page, each cell's
+# record (its overflow chain followed, bounded), a table row's rowid (an INTEGER PRIMARY KEY's
+# value is kept there, its column NULL). Each row a line of its fields: integers and integral
+# reals as decimal, text in the database's encoding, blobs as their text runs.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_TYPES = frozenset({"application/vnd.sqlite3", "application/x-sqlite3",
+                          "application/sqlite3", "application/x-sqlite"})
+_SQLITE_CODECS = {1: "utf-8", 2: "utf-16-le", 3: "utf-16-be"}
+_SQLITE_INT_WIDTHS = {1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8}
+
+
+def _sqlite_varint(data: bytes, i: int) -> tuple[int, int]:
+    """SQLite's big-endian varint at `i` (1-9 bytes; the ninth's 8 bits all count)."""
+    value = 0
+    for n in range(9):
+        byte = data[i + n]  # (IndexError past the end: the caller's cell is broken)
+        if n == 8:
+            return (value << 8) | byte, i + 9
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, i + n + 1
+    raise AssertionError  # (unreachable)
+
+
+def _sqlite_record(payload: bytes, codec: str) -> list[str]:
+    """A record's values as text (see above); what does not parse is left out."""
+    size, at = _sqlite_varint(payload, 0)
+    kinds: list[int] = []
+    while at < min(size, len(payload)):
+        kind, at = _sqlite_varint(payload, at)
+        kinds.append(kind)
+    out: list[str] = []
+    at = size
+    for kind in kinds:
+        if kind in _SQLITE_INT_WIDTHS:
+            width = _SQLITE_INT_WIDTHS[kind]
+            out.append(str(int.from_bytes(payload[at:at + width], "big", signed=True)))
+            at += width
+        elif kind == 7:
+            value = struct.unpack(">d", payload[at:at + 8].ljust(8, b"\0"))[0]
+            if math.isfinite(value) and value.is_integer():
+                out.append(str(int(value)))  # (a fraction holds no identifier: left out)
+            at += 8
+        elif kind >= 12:
+            width = (kind - 12) // 2
+            raw = payload[at:at + width]
+            out.append(raw.decode(codec, "replace") if kind & 1 else
+                       ";".join(r.decode("ascii") for r in _SQLITE_RUNS.findall(raw)))
+            at += width
+        elif kind in (8, 9):
+            out.append(str(kind - 8))
+    return out
+
+
+_SQLITE_RUNS = re.compile(rb"[\x20-\x7e]{4,}")
+
+
+def sqlite_text(data: bytes) -> str | None:
+    """The rows of a SQLite database file (see above), one a line; None if `data` is not
+    one. Raises TooComplex past MAX_ITEMS values or overflow pages (a chain shared by many
+    cells)."""
+    if not data.startswith(SQLITE_MAGIC) or len(data) < 100:
+        return None
+    page_size = int.from_bytes(data[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return None
+    usable = page_size - data[20]
+    codec = _SQLITE_CODECS.get(int.from_bytes(data[56:60], "big"), "utf-8")
+    pages = (len(data) + page_size - 1) // page_size
+    lines: list[str] = []
+    budget = [MAX_ITEMS, 2 * pages + 16]  # (values, overflow pages followed)
+    for number in range(1, pages + 1):
+        start = (number - 1) * page_size
+        head = start + (100 if number == 1 else 0)
+        kind = data[head] if head < len(data) else 0
+        if kind not in (0x0D, 0x0A, 0x02):
+            continue
+        cells = int.from_bytes(data[head + 3:head + 5], "big")
+        pointers = head + (12 if kind == 0x02 else 8)
+        for n in range(min(cells, (page_size - 8) // 2)):
+            cell = start + int.from_bytes(data[pointers + 2 * n:pointers + 2 * n + 2], "big")
+            try:
+                line = _sqlite_cell(data, cell, kind, page_size, usable, codec, budget)
+            except (IndexError, struct.error, ValueError):
+                continue  # (a broken cell: its bytes are read as the body's text runs)
+            budget[0] -= len(line)
+            if budget[0] < 0 or budget[1] < 0:
+                raise TooComplex
+            if line:
+                lines.append("; ".join(line))
+    return ";\n".join(lines)
+
+
+def _sqlite_cell(data: bytes, cell: int, kind: int, page_size: int, usable: int, codec: str,
+                 budget: list[int]) -> list[str]:
+    """One b-tree cell's values: a table leaf's rowid and record, an index cell's record."""
+    at = cell + (4 if kind == 0x02 else 0)
+    size, at = _sqlite_varint(data, at)
+    rowid: list[str] = []
+    if kind == 0x0D:
+        key, at = _sqlite_varint(data, at)
+        rowid = [str(key - (1 << 64) if key >= 1 << 63 else key)]
+    # (the local part of the payload: SQLite's file format, section 1.6)
+    most = usable - 35 if kind == 0x0D else (usable - 12) * 64 // 255 - 23
+    if size <= most:
+        payload = data[at:at + size]
+    else:
+        least = (usable - 12) * 32 // 255 - 23
+        local = least + (size - least) % (usable - 4)
+        local = local if local <= most else least
+        parts = [data[at:at + local]]
+        got = local
+        page = int.from_bytes(data[at + local:at + local + 4], "big")
+        while page and got < size:
+            budget[1] -= 1
+            if budget[1] < 0:
+                raise TooComplex
+            start = (page - 1) * page_size
+            if start + 4 > len(data):
+                break
+            chunk = data[start + 4:start + min(usable, 4 + size - got)]
+            parts.append(chunk)
+            got += len(chunk)
+            page = int.from_bytes(data[start:start + 4], "big")
+        payload = b"".join(parts)
+    return rowid + _sqlite_record(payload, codec)

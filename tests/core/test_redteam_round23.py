@@ -65,14 +65,14 @@ Found (strict xfails):
   "PP No.", "DL No.", res_id, "Res. ID", "Pers. ID", "I/C No.", "I.C.", CMT (Vietnam's old
   chứng minh thư), "id no." (while id_no holds): a first-generation ID under "Nat. ID
   account" is excused as an account number.
-- MISS: an int64 array in a pickle (array.array('q'/'Q'), as numpy's arrays travel: raw
-  machine bytes under _array_reconstructor, protocol 3+) is not read; protocols 0-2 (a
+- MISS (fixed in round 24): an int64 array in a pickle (array.array('q'/'Q'), as numpy's
+  arrays travel: raw machine bytes under _array_reconstructor, protocol 3+) is not read; protocols 0-2 (a
   list) are.
 - FALSE POSITIVE: an Ion symbol ID with no symbol table behind it ($13912345678, a value or
   a field's name) reads as a mobile (2 of 1000 random 400-byte bodies after the Ion BVM read
   as a mobile, by such symbol IDs and loose integers; 0 for the other signatures).
-- MISS: media metadata outside the walkers' places: an ID3v2.4 tag appended at the end of
-  an MP3 (its footer "3DI"), a Lyrics3 v2 block before the ID3v1 tag, the comment of the
+- MISS (fixed in round 24): media metadata outside the walkers' places: an ID3v2.4 tag
+  appended at the end of an MP3 (its footer "3DI"), a Lyrics3 v2 block before the ID3v1 tag, the comment of the
   second image of a multi-image Netpbm file.
 - MISS: RTF text that is not shown inline between the digits: a field's instruction
   ({\\*\\fldinst ...} with an empty result), a footnote.
@@ -386,10 +386,10 @@ def test_pickle_found(value, protocol):
     assert found(pickle.dumps(value, protocol=protocol), PICKLE)
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: an int64 array's raw bytes in a pickle")
 @pytest.mark.parametrize("typecode", ["q", "Q"])
 @pytest.mark.parametrize("protocol", [3, 4, 5])
-def test_pickle_int64_array_missed(typecode, protocol):
+def test_pickle_int64_array_found(typecode, protocol):
+    # (fixed in round 24: serialized_other's typed arrays)
     assert found(pickle.dumps({"phones": array.array(typecode, [M])}, protocol=protocol),
                  PICKLE) == {"mobile"}
 
@@ -433,7 +433,6 @@ def test_media_metadata_found(body, content_type):
     assert found(body, content_type) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: media metadata outside the walkers' places")
 @pytest.mark.parametrize(("body", "content_type"), [
     (FRAME * 200 + b"ID3\x04\x00\x10" + synchsafe(len(COMM)) + COMM
      + b"3DI\x04\x00\x10" + synchsafe(len(COMM)), "audio/mpeg"),
@@ -442,7 +441,8 @@ def test_media_metadata_found(body, content_type):
     (b"P6\n10 10\n255\n" + bytes(300) + b"P6\n# " + SPOKEN + b"\n10 10\n255\n" + bytes(300),
      "image/x-portable-pixmap"),
 ], ids=["id3v2-appended", "lyrics3v2", "netpbm-second-image"])
-def test_media_metadata_missed(body, content_type):
+def test_media_metadata_outside_the_walkers_places_found(body, content_type):
+    # (fixed in round 24: audio_tags anywhere in a binary body, every Netpbm image's comments)
     assert found(body, content_type) == {"id"}
 
 
