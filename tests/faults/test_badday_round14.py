@@ -13,13 +13,28 @@ Every test is bounded in count and time and uses loopback only."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from residency_gateway.audit.pgstore import PgTrail
+from residency_gateway.core.payload import InspectOptions, inspect_body
+from residency_gateway.core.values import PayloadScan, Reason
+from residency_gateway.gateway.inspector import Inspector
 from tests.audit.conftest import pg_dsn, sample_records, signer  # noqa: F401  (fixtures)
+from tests.helpers import ADULT_ID, resident_id
 
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL trail: legal paths at restart must not be refused
@@ -177,3 +192,252 @@ async def test_pg_a_log_of_no_entry_and_one_checkpoint(pg_dsn, signer):  # noqa:
         await _pg_fill(trail, 2, ())
     finally:
         await trail.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Inspection workers reused across jobs
+
+
+TODAY = dt.date(2026, 12, 1)
+KEY_A, KEY_B = b"a" * 32, b"b" * 32
+
+
+def _id_body(resident: str) -> bytes:
+    return json.dumps({"customer": {"id_number": resident}, "pad": "x" * 200}).encode()
+
+
+def _slow_body(items: int) -> bytes:
+    """A JSON array of phone-like strings: seconds of scanning in a worker, whatever its size."""
+    return json.dumps([f"+86 138 {i % 10000:04d} {i % 7919:04d}" for i in range(items)]).encode()
+
+
+async def _scan(inspector: Inspector, body: bytes, key: bytes = KEY_A,
+                options: InspectOptions | None = None) -> PayloadScan:
+    return await inspector.inspect(body, content_type="application/json", content_encoding="",
+                                   key=key, today=TODAY, options=options or InspectOptions())
+
+
+def _inline(body: bytes, key: bytes = KEY_A) -> PayloadScan:
+    return inspect_body(body, content_type="application/json", content_encoding="", key=key,
+                        today=TODAY, options=InspectOptions())
+
+
+def _pids(inspector: Inspector) -> list[int]:
+    return [w.process.pid for w in inspector._idle if w.process.pid is not None]
+
+
+def _gone(pid: int, within_s: float) -> bool:
+    end = time.monotonic() + within_s
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(") ", 1)[1].startswith("Z"):
+                    return True  # dead, not yet reaped by its parent
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+async def inspector():
+    ins = Inspector(threshold=0, workers=1, timeout_s=20)
+    yield ins
+    ins.close()
+
+
+async def test_a_reused_worker_keeps_no_tenant_key_and_no_option_of_a_previous_job(inspector):
+    """One worker, jobs of two tenants (two pseudonym keys) and two option sets alternating:
+    each answer is what an inspection of that body with that key and those options says."""
+    body = _id_body(ADULT_ID)
+    for key in (KEY_A, KEY_B, KEY_A, KEY_B):
+        assert await _scan(inspector, body, key) == _inline(body, key)
+    assert (_inline(body, KEY_A).ids[0].subject.pseudonym
+            != _inline(body, KEY_B).ids[0].subject.pseudonym)
+    off = await _scan(inspector, body, KEY_A, InspectOptions(resident_ids=False))
+    assert not off.ids
+    assert await _scan(inspector, body, KEY_A) == _inline(body, KEY_A)
+    assert inspector.started == 1
+
+
+async def test_a_worker_killed_while_idle_is_replaced_and_the_next_body_answered(inspector):
+    body = _id_body(ADULT_ID)
+    assert await _scan(inspector, body) == _inline(body)
+    (pid,) = _pids(inspector)
+    os.kill(pid, signal.SIGKILL)
+    assert _gone(pid, 5)
+    assert await _scan(inspector, body, KEY_B) == _inline(body, KEY_B)
+    assert inspector.started == 2
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV], ids=["kill", "segv"])
+async def test_a_worker_dying_mid_job_refuses_that_body_alone(inspector, sig):
+    """Killed (OOM killer) or crashed in C code (orjson at the memory cap) while it inspects:
+    that body is refused, never forwarded; the next body gets its own answer."""
+    assert await _scan(inspector, _id_body(ADULT_ID)) == _inline(_id_body(ADULT_ID))
+    (pid,) = _pids(inspector)
+    job = asyncio.ensure_future(_scan(inspector, _slow_body(6000)))
+    await asyncio.sleep(0.3)
+    os.kill(pid, sig)
+    scan = await asyncio.wait_for(job, 30)
+    assert scan.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
+    other = _id_body(resident_id(dt.date(1985, 6, 1)))
+    assert await _scan(inspector, other, KEY_B) == _inline(other, KEY_B)
+
+
+async def test_a_job_past_its_limit_never_hands_its_answer_to_the_next_job():
+    ins = Inspector(threshold=0, workers=1, timeout_s=0.3)
+    try:
+        slow = await _scan(ins, _slow_body(6000))
+        assert slow.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
+        assert "longer than" in slow.note
+        ins.timeout_s = 20
+        for born in (dt.date(1980, 1, 2), dt.date(1991, 2, 3)):
+            body = _id_body(resident_id(born))
+            assert await _scan(ins, body) == _inline(body)
+    finally:
+        ins.close()
+
+
+async def test_the_forkserver_killed_between_jobs(inspector):
+    from multiprocessing import forkserver
+
+    body = _id_body(ADULT_ID)
+    assert await _scan(inspector, body) == _inline(body)
+    server = forkserver._forkserver._forkserver_pid
+    assert server is not None
+    os.kill(server, signal.SIGKILL)
+    assert await _scan(inspector, body, KEY_B) == _inline(body, KEY_B)  # the idle worker
+    for worker in inspector._idle:
+        worker.end(kill=True)
+    inspector._idle.clear()
+    assert await _scan(inspector, body) == _inline(body)  # a new forkserver, a new worker
+    assert forkserver._forkserver._forkserver_pid != server
+
+
+async def test_no_fd_or_process_left_behind_over_many_short_lived_workers():
+    ins = Inspector(threshold=0, workers=2, timeout_s=20, jobs_per_worker=2)
+    body = _id_body(ADULT_ID)
+    try:
+        await asyncio.gather(*(_scan(ins, body) for _ in range(4)))  # (warm: forkserver up)
+        fds = len(list(Path("/proc/self/fd").iterdir()))
+        for _ in range(15):
+            scans = await asyncio.gather(*(_scan(ins, body) for _ in range(4)))
+            assert all(s == _inline(body) for s in scans)
+        assert ins.started >= 30
+        assert len(list(Path("/proc/self/fd").iterdir())) <= fds + 8  # (2 idle workers)
+        assert len(multiprocessing.active_children()) <= 2
+    finally:
+        ins.close()
+
+
+async def test_a_job_that_fails_unexpectedly_is_refused_and_says_nothing_of_the_body(
+        monkeypatch, capfd):
+    """A bug in inspection code (any exception, its message quoting the body) used to end the
+    worker with multiprocessing's traceback on the gateway's stderr, the exception's message
+    (here a resident ID) with it: payload bytes in the logs. (A fork context, so that the
+    worker runs the failing inspection patched in here.)"""
+    import residency_gateway.gateway.inspector as module
+
+    def failing(body: bytes, **kwargs):
+        if b"BOOM" in body:
+            raise ValueError(f"invalid literal for int(): {body[:60]!r}")
+        return inspect_body(body, **kwargs)
+
+    monkeypatch.setattr(module, "inspect_body", failing)
+    ins = Inspector(threshold=0, workers=1, timeout_s=20)
+    ins._ctx = multiprocessing.get_context("fork")
+    try:
+        body = json.dumps({"BOOM": ADULT_ID}).encode()
+        scan = await _scan(ins, body)
+        assert scan.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT
+        assert ADULT_ID not in scan.note
+        other = _id_body(resident_id(dt.date(1985, 6, 1)))
+        assert await _scan(ins, other, KEY_B) == _inline(other, KEY_B)
+    finally:
+        ins.close()
+    out, err = capfd.readouterr()
+    assert ADULT_ID not in out + err
+    assert "Traceback" not in err
+
+
+def test_a_worker_answers_an_unexpected_failure_instead_of_dying_with_its_traceback(
+        monkeypatch):
+    """Why the test above could pass before: the worker closed its end of the pipe on the
+    way out, the gateway killed it at once, and multiprocessing's traceback (the body quoted
+    in it) was printed only when the worker was not killed first. Run here in a thread, the
+    worker's loop shows what it does: it must answer a refusal and retire, not raise."""
+    import residency_gateway.gateway.inspector as module
+
+    def failing(body: bytes, **kwargs):
+        raise ValueError(f"invalid literal for int(): {body[:60]!r}")
+
+    monkeypatch.setattr(module, "inspect_body", failing)
+    monkeypatch.setattr(module, "_die_with_parent", lambda: None)  # (not this test process)
+    ours, theirs = multiprocessing.Pipe(duplex=True)
+    raised: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            module._serve(theirs, 0, 1 << 30, 5)
+        except BaseException as exc:  # (what a process would print)
+            raised.append(exc)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    try:
+        body = json.dumps({"BOOM": ADULT_ID}).encode()
+        ours.send((body, "application/json", "", KEY_A, TODAY, InspectOptions()))
+        assert ours.poll(10)
+        found, retire = ours.recv()
+        assert found.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT and retire
+        assert ADULT_ID not in found.note and "ValueError" in found.note
+    finally:
+        ours.close()
+        thread.join(10)
+    assert not raised
+
+
+_ORPHAN_SCRIPT = """
+import asyncio, datetime as dt, json, sys
+from residency_gateway.core.payload import InspectOptions
+from residency_gateway.gateway.inspector import Inspector
+
+async def main():
+    ins = Inspector(threshold=0, workers=1, timeout_s=300)
+    async def scan(body):
+        return await ins.inspect(body, content_type="application/json", content_encoding="",
+                                 key=b"k" * 32, today=dt.date(2026, 12, 1),
+                                 options=InspectOptions())
+    await scan(json.dumps({"a": "b" * 70000}).encode())
+    print(ins._idle[0].process.pid, flush=True)
+    await scan(json.dumps([f"+86 138 {i % 10000:04d} {i % 7919:04d}"
+                           for i in range(int(sys.argv[1]))]).encode())
+
+asyncio.run(main())
+"""
+
+
+def test_a_worker_busy_when_the_gateway_is_killed_dies_with_it(tmp_path):
+    """The gateway SIGKILLed (OOM killer, a supervisor's stop timeout) while a worker inspects
+    a slow body: the worker must not run on, orphaned, until its job ends (the time limit was
+    the gateway's to enforce, and it is gone)."""
+    script = tmp_path / "gw.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), "40000"], stdout=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    try:
+        assert proc.stdout is not None
+        worker = int(proc.stdout.readline())
+        time.sleep(1.0)  # (the slow job is running in that worker)
+        assert not _gone(worker, 0.1)
+    finally:
+        proc.kill()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    try:
+        assert _gone(worker, 5), "the worker outlived the gateway"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGKILL)
