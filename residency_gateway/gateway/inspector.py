@@ -266,8 +266,10 @@ class Inspector:
         it may take another job. A worker that fails or passes its time limit is killed."""
         if worker is not None:
             try:
+                if not worker.process.is_alive():  # (it ended with its forkserver, or killed)
+                    raise BrokenPipeError
                 worker.conn.send(args)  # (a worker that died while idle: a new one instead)
-            except OSError:
+            except (OSError, ValueError):
                 worker.end(kill=True)
                 worker = None
         if worker is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import ipaddress
 import json
 import multiprocessing
 import os
@@ -30,11 +31,14 @@ import asyncpg
 import pytest
 
 from residency_gateway.audit.pgstore import PgTrail
+from residency_gateway.core.origin import GEOIP_FAMILY_UNCOVERED
 from residency_gateway.core.payload import InspectOptions, inspect_body
-from residency_gateway.core.values import PayloadScan, Reason
+from residency_gateway.core.policy import RequestFacts, decide
+from residency_gateway.core.values import NOT_INSPECTED, Action, PayloadScan, Reason
 from residency_gateway.gateway.inspector import Inspector
+from residency_gateway.geo import GeoDatabase
 from tests.audit.conftest import pg_dsn, sample_records, signer  # noqa: F401  (fixtures)
-from tests.helpers import ADULT_ID, resident_id
+from tests.helpers import ADULT_ID, NOW, loaded, region_map, resident_id
 
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL trail: legal paths at restart must not be refused
@@ -306,12 +310,12 @@ async def test_the_forkserver_killed_between_jobs(inspector):
     assert await _scan(inspector, body) == _inline(body)
     server = forkserver._forkserver._forkserver_pid
     assert server is not None
+    (idle,) = _pids(inspector)
     os.kill(server, signal.SIGKILL)
-    assert await _scan(inspector, body, KEY_B) == _inline(body, KEY_B)  # the idle worker
-    for worker in inspector._idle:
-        worker.end(kill=True)
-    inspector._idle.clear()
-    assert await _scan(inspector, body) == _inline(body)  # a new forkserver, a new worker
+    assert _gone(idle, 5)  # (an idle worker ends with its forkserver)
+    assert await _scan(inspector, body, KEY_B) == _inline(body, KEY_B)  # a new forkserver
+    assert await _scan(inspector, body) == _inline(body)
+    assert inspector.started == 2
     assert forkserver._forkserver._forkserver_pid != server
 
 
@@ -441,3 +445,81 @@ def test_a_worker_busy_when_the_gateway_is_killed_dies_with_it(tmp_path):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker, signal.SIGKILL)
+
+
+# ---------------------------------------------------------------------------------------------
+# GeoIP address families
+
+
+def _aliased_ipv4_only_db(path: Path) -> Path:
+    """An IPv4-only database as MaxMind's writers build one (IPv6 tree, IPv4 at ::/96 and
+    aliased where an IPv6 address embeds an IPv4 one: ::ffff:0:0/96, 2002::/16 6to4, 2001::/32
+    Teredo): data in 2000::/3, none of it an IPv6 network's."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-Country",
+                        languages=["en"])
+    for net, country in (("192.0.2.0/24", "CN"), ("198.51.100.0/24", "SG")):
+        network = ipaddress.ip_network(net)
+        value, bits = int(network.network_address), network.prefixlen
+        aliases = [net, f"::ffff:{network.network_address}/{96 + bits}",
+                   f"{ipaddress.IPv6Address((0x2002 << 112) | (value << 80))}/{16 + bits}",
+                   f"{ipaddress.IPv6Address((0x20010000 << 96) | (value << 64))}/{32 + bits}"]
+        writer.insert_network(IPSet(aliases), {"country": {"iso_code": country}})
+    writer.to_db_file(str(path))
+    return path
+
+
+def _geo_decide(geo, tenant: str, address: str):
+    lm = loaded(region_map())
+    facts = RequestFacts(peer="127.0.0.1", headers=(("x-forwarded-for", address),
+                                                    ("x-tenant-id", tenant)),
+                         path="/v1/compare", payload=NOT_INSPECTED)
+    return decide(facts, lm.rmap, lm.version, geo, NOW, "d-test")
+
+
+def test_an_ipv4_only_db_with_ipv4_aliases_in_the_ipv6_tree_is_blind_to_ipv6(tmp_path):
+    """The IPv4 aliases put data in 2000::/3, and the family check took that for IPv6
+    coverage: a mainland IPv6 client had no country, and a lenient tenant's unknown_origin:
+    overseas sent it abroad."""
+    db = GeoDatabase(_aliased_ipv4_only_db(tmp_path / "v4-aliased.mmdb"))
+    try:
+        assert db.families == {4}
+        assert db("2001:db8:86::10").uncovered
+        d = _geo_decide(db, "lenient", "2001:db8:86::10")
+        assert d.action is Action.REJECT and d.origin.rule == GEOIP_FAMILY_UNCOVERED
+        # (the IPv4 clients, bare or embedded in an IPv6 form, are placed as before)
+        for client in ("192.0.2.10", "::ffff:192.0.2.10", "2002:c000:20a::1",
+                       "64:ff9b::192.0.2.10", "[::ffff:192.0.2.10]:443"):
+            d = _geo_decide(db, "lenient", client)
+            assert d.origin.jurisdiction == "CN", (client, d)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_embedded_ipv4_and_zone_ids_never_go_abroad_on_a_one_family_db(tmp_path, family):
+    """Every IPv6 form of a mainland IPv4 client (mapped, compatible, SIIT, NAT64 and its
+    local-use prefix, 6to4, Teredo) and a zoned IPv6 one: CN where the DB places the family,
+    never overseas where it does not."""
+    from tests.test_geoip_family_uncovered import one_family_db
+
+    db = GeoDatabase(one_family_db(tmp_path, family))
+    teredo = ipaddress.IPv6Address((0x20010000 << 96) | (~int(ipaddress.IPv4Address(
+        "192.0.2.10")) & 0xFFFFFFFF))
+    v4_forms = ("::ffff:192.0.2.10", "::192.0.2.10", "::ffff:0:192.0.2.10",
+                "64:ff9b::192.0.2.10", "64:ff9b:1::192.0.2.10", "2002:c000:20a::1",
+                str(teredo), "[::ffff:192.0.2.10]:8080", "::ffff:192.0.2.10%eth0")
+    v6_forms = ("2001:db8:86::10%eth0", "[2001:db8:86::10%25en0]:443", "2001:DB8:86:0::10")
+    try:
+        for client in v4_forms + v6_forms:
+            placed = (client in v4_forms) == (family == 4)
+            d = _geo_decide(db, "lenient", client)
+            if placed:
+                assert d.origin.jurisdiction == "CN", (client, d)
+            else:
+                assert d.action is Action.REJECT, (client, d)
+                assert d.origin.rule == GEOIP_FAMILY_UNCOVERED, (client, d)
+    finally:
+        db.close()
