@@ -523,3 +523,43 @@ def test_embedded_ipv4_and_zone_ids_never_go_abroad_on_a_one_family_db(tmp_path,
                 assert d.origin.rule == GEOIP_FAMILY_UNCOVERED, (client, d)
     finally:
         db.close()
+
+
+async def test_a_real_gateway_killed_while_it_inspects_leaves_no_process_behind(
+        tmp_path, geo_db, upstreams, procs):
+    """`residency-gateway serve` SIGKILLed (the OOM killer picks the biggest process) while a
+    worker inspects a slow body: its forkserver, its resource tracker and the busy worker are
+    gone within seconds, not when the job would have ended."""
+    import aiohttp
+    import psutil
+
+    from tests.faults.harness import SG_HEADERS, GatewayProc, write_map_for
+
+    async with asyncio.timeout(90):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                      env={"RG_INSPECT_TIMEOUT_S": "120"}).start()
+        assert gw.proc is not None
+        body = _slow_body(45000)  # (under 1 MiB; tens of seconds of scanning here)
+
+        async def post() -> None:
+            async with aiohttp.ClientSession() as s, s.post(
+                    gw.url + "/v1/compare", data=body,
+                    headers={**SG_HEADERS, "Content-Type": "application/json"}) as r:
+                await r.read()
+
+        client = asyncio.ensure_future(post())
+        family: list[psutil.Process] = []
+        for _ in range(300):  # until a worker (a forkserver's child) is busy
+            family = psutil.Process(gw.proc.pid).children(recursive=True)
+            if any(p.ppid() != gw.proc.pid for p in family):
+                break
+            await asyncio.sleep(0.1)
+        assert any(p.ppid() != gw.proc.pid for p in family), gw.log_tail()
+        await asyncio.sleep(1.0)
+        gw.proc.send_signal(signal.SIGKILL)  # the gateway alone, not its process group
+        gw.proc.wait(10)
+        _, alive = await asyncio.to_thread(psutil.wait_procs, family, 5)
+        client.cancel()
+        with contextlib.suppress(BaseException):
+            await client
+        assert not alive, [(p.pid, p.cmdline()[-1][:60]) for p in alive]
