@@ -606,3 +606,28 @@ async def test_a_real_gateway_stopped_while_it_inspects_exits_promptly(
         # (the drain's grace, 25 s, lets the inspection finish and its request be answered;
         # measured 9.6-11.4 s here, the job's own length)
         assert took < 35, f"the stop took {took:.1f} s"
+
+
+async def test_a_burst_of_slow_bodies_never_starves_small_ones():
+    """One worker, a burst of slow bodies (one running, four queued: full): a small body is
+    answered inline at once, a body past the queue is refused busy at once (503), never held;
+    each slow one ends by its limit, and the worker pool serves again afterwards."""
+    ins = Inspector(threshold=4096, workers=1, timeout_s=1.0)
+    try:
+        slow = [asyncio.ensure_future(_scan(ins, _slow_body(6000))) for _ in range(5)]
+        await asyncio.sleep(0.2)
+        small = _id_body(ADULT_ID)
+        began = time.monotonic()
+        assert await _scan(ins, small) == _inline(small)
+        over = await _scan(ins, _slow_body(300))
+        took = time.monotonic() - began
+        assert over.error is Reason.INSPECTION_BUSY
+        assert took < 0.5, took
+        scans = await asyncio.wait_for(asyncio.gather(*slow), 30)
+        assert {s.error for s in scans} <= {Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                                            Reason.INSPECTION_BUSY}
+        ins.timeout_s = 20
+        big = json.dumps({"id": ADULT_ID, "pad": "x" * 8000}).encode()
+        assert await _scan(ins, big) == _inline(big)
+    finally:
+        ins.close()
