@@ -631,3 +631,36 @@ async def test_a_burst_of_slow_bodies_never_starves_small_ones():
         assert await _scan(ins, big) == _inline(big)
     finally:
         ins.close()
+
+
+async def test_a_reload_to_an_aliased_ipv4_only_db_keeps_mainland_ipv6_clients_home(
+        tmp_path, geo_db, upstreams, procs):
+    """The live DB places IPv4 and IPv6; it is replaced (rename, the watcher) by an IPv4-only
+    DB built with IPv4 aliases in its IPv6 tree. Taken for a DB placing IPv6, the reload was
+    accepted and a lenient tenant's mainland IPv6 client went abroad (unknown origin,
+    overseas). The reload is refused (IPv6 lost): that client stays in China."""
+    import shutil
+
+    from tests.faults.harness import GatewayProc, write_map_for
+    from tests.faults.test_badday_round12 import alive, send
+
+    served = tmp_path / "served.mmdb"
+    shutil.copy(geo_db, served)
+    probe = {"X-Tenant-ID": "lenient", "X-Forwarded-For": "2001:db8:86::1"}
+    async with asyncio.timeout(60):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams),
+                                      served).start()
+        first = await send(gw.url, probe)
+        assert first[0] == 200 and upstreams.seen[-1].region == "cn", first
+        incoming = tmp_path / "incoming.mmdb"
+        _aliased_ipv4_only_db(incoming)
+        incoming.replace(served)
+        await asyncio.sleep(2.0)  # (the watcher polls every 0.2 s)
+        answers = [await send(gw.url, probe) for _ in range(3)]
+        assert alive(gw)
+        assert all(a[0] == 200 for a in answers), answers
+        leaked = [s for s in upstreams.seen if s.region not in ("cn", "cn2")]
+        assert leaked == [], [(s.region, s.origin) for s in leaked]
+        events = {e.get("event") for e in gw.log_events()}
+        assert "reloaded" not in events or "reload_failed" in events, events
+        assert await gw.terminate() == 0
