@@ -343,6 +343,9 @@ class Inspector:
                                  options=_inline(options))
             if quick.error is not Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT:
                 return quick
+        if self._closed:  # (stopping: no thread takes a job any more, a RuntimeError was 500)
+            return PayloadScan(False, note="the gateway is stopping",
+                               error=Reason.INSPECTION_BUSY)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
         if self._waiting >= self.workers * QUEUE_PER_WORKER:

@@ -664,3 +664,17 @@ async def test_a_reload_to_an_aliased_ipv4_only_db_keeps_mainland_ipv6_clients_h
         events = {e.get("event") for e in gw.log_events()}
         assert "reloaded" not in events or "reload_failed" in events, events
         assert await gw.terminate() == 0
+
+
+async def test_a_body_offered_after_the_inspector_closed_is_refused_busy():
+    """(Hardening: a handler still running after the runtime closed, in some future order of
+    shutdown, got RuntimeError "cannot schedule new futures after shutdown", a 500.)"""
+    ins = Inspector(threshold=0, workers=1, timeout_s=20)
+    body = _id_body(ADULT_ID)
+    assert await _scan(ins, body) == _inline(body)
+    ins.close()
+    scan = await _scan(ins, body)
+    assert scan.error is Reason.INSPECTION_BUSY
+    small = Inspector(threshold=4096, workers=1)
+    small.close()
+    assert await _scan(small, body) == _inline(body)  # (inline needs no worker)
