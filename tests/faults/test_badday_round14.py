@@ -678,3 +678,22 @@ async def test_a_body_offered_after_the_inspector_closed_is_refused_busy():
     small = Inspector(threshold=4096, workers=1)
     small.close()
     assert await _scan(small, body) == _inline(body)  # (inline needs no worker)
+
+
+@pytest.mark.parametrize("shape", ["dicts", "strings"])
+async def test_the_memory_cap_hit_while_parsing_refuses_that_body_alone(shape):
+    """A small cap (32 MiB) and a 3 MB body that parses into far more (a million empty
+    objects, or of distinct short strings): the cap is hit in C code (orjson) or Python; the
+    body is refused whichever way the worker fails, and the next bodies get their answers."""
+    ins = Inspector(threshold=0, workers=1, timeout_s=30, memory_bytes=32 * 1024 * 1024)
+    try:
+        count = 1_000_000 if shape == "dicts" else 400_000
+        item = "{}" if shape == "dicts" else None
+        big = ("[" + ",".join(item or f'"{i:06x}"' for i in range(count)) + "]").encode()
+        scan = await _scan(ins, big)
+        assert scan.error is Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT, scan
+        for key in (KEY_A, KEY_B):
+            body = _id_body(ADULT_ID)
+            assert await _scan(ins, body, key) == _inline(body, key)
+    finally:
+        ins.close()
