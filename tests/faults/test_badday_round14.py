@@ -697,3 +697,35 @@ async def test_the_memory_cap_hit_while_parsing_refuses_that_body_alone(shape):
             assert await _scan(ins, body, key) == _inline(body, key)
     finally:
         ins.close()
+
+
+async def test_sighup_reload_while_a_worker_inspects(tmp_path, geo_db, upstreams, procs):
+    """SIGHUP (map and GeoIP reload) while a slow body is in a worker: the body is answered
+    (forwarded to China: its phones are mainland ones), the reload happens, and small and
+    offloaded bodies after it get their answers; no request is lost to the reload."""
+    import aiohttp
+
+    from tests.faults.harness import SG_HEADERS, GatewayProc, write_map_for
+
+    async with asyncio.timeout(120):
+        gw: GatewayProc = await procs(tmp_path, write_map_for(tmp_path, upstreams), geo_db,
+                                      env={"RG_INSPECT_TIMEOUT_S": "120"}).start()
+        assert gw.proc is not None
+
+        async def post(body: bytes) -> int:
+            async with aiohttp.ClientSession() as s, s.post(
+                    gw.url + "/v1/compare", data=body,
+                    headers={**SG_HEADERS, "Content-Type": "application/json"}) as r:
+                await r.read()
+                return r.status
+
+        slow = asyncio.ensure_future(post(_slow_body(8000)))
+        await asyncio.sleep(1.0)
+        gw.signal(signal.SIGHUP)
+        await asyncio.sleep(0.5)
+        assert await post(_id_body(ADULT_ID)) == 200
+        assert await post(json.dumps({"id": ADULT_ID, "pad": "x" * 100_000}).encode()) == 200
+        assert await slow == 200
+        assert {s.region for s in upstreams.seen} <= {"cn", "cn2"}
+        assert len(upstreams.seen) == 3
+        assert await gw.terminate() == 0
