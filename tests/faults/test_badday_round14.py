@@ -729,3 +729,23 @@ async def test_sighup_reload_while_a_worker_inspects(tmp_path, geo_db, upstreams
         assert {s.region for s in upstreams.seen} <= {"cn", "cn2"}
         assert len(upstreams.seen) == 3
         assert await gw.terminate() == 0
+
+
+async def test_pg_a_purge_excuses_only_the_entries_it_signed_for(pg_dsn, signer):  # noqa: F811
+    """The purge rule is narrow: after a purge through seq 3, the newest entry deleted past
+    the triggers (seq 7) still stops the next write, and a restart, as before."""
+    from residency_gateway.audit.trail import TrailUnavailable
+
+    trail = await _pg_trail(pg_dsn, "gw-narrow", signer)
+    try:
+        await _pg_fill(trail, 8, (4, 8))
+        await _pg_sql(pg_dsn, ("UPDATE rg_trail_entries SET recorded_at = now() - interval "
+                               "'30 days' WHERE seq < 6", ()))
+        assert await trail.purge(7, dt.datetime.now(dt.UTC)) == ["gw-narrow@seq<4"]
+        await _pg_sql(pg_dsn, ("DELETE FROM rg_trail_entries WHERE seq = 7", ()))
+        with pytest.raises(TrailUnavailable):
+            await _pg_fill(trail, 1, ())
+    finally:
+        await trail.close()
+    with pytest.raises(TrailUnavailable):
+        await _pg_trail(pg_dsn, "gw-narrow", signer)
