@@ -749,3 +749,21 @@ async def test_pg_a_purge_excuses_only_the_entries_it_signed_for(pg_dsn, signer)
         await trail.close()
     with pytest.raises(TrailUnavailable):
         await _pg_trail(pg_dsn, "gw-narrow", signer)
+
+
+async def test_pg_a_store_purged_whole_then_written_on_verifies(pg_dsn, signer):  # noqa: F811
+    """`audit verify --store` after the legal total purge and more writes: no finding."""
+    from residency_gateway.audit.export import verify_store
+    from residency_gateway.audit.sources import PgSource
+
+    trail = await _pg_trail(pg_dsn, "gw-verify", signer)
+    try:
+        await _pg_fill(trail, 4, (4,))
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)
+        assert await trail.purge(1, later) == ["gw-verify@seq<4"]
+        await _pg_fill(trail, 3, (3,))
+    finally:
+        await trail.close()
+    source = await PgSource.aload(pg_dsn)
+    findings, _ = verify_store(source, {signer.key_id: signer.public})
+    assert findings == [], findings
