@@ -702,8 +702,10 @@ async def test_the_memory_cap_hit_while_parsing_refuses_that_body_alone(shape):
 async def test_sighup_reload_while_a_worker_inspects(tmp_path, geo_db, upstreams, procs):
     """SIGHUP (map and GeoIP reload) while a slow body is in a worker: the body is answered
     (forwarded to China: its phones are mainland ones), the reload happens, and small and
-    offloaded bodies after it get their answers; no request is lost to the reload."""
+    offloaded bodies after it get their answers; no request is lost to the reload, and the
+    stop after it leaves no process."""
     import aiohttp
+    import psutil
 
     from tests.faults.harness import SG_HEADERS, GatewayProc, write_map_for
 
@@ -728,7 +730,10 @@ async def test_sighup_reload_while_a_worker_inspects(tmp_path, geo_db, upstreams
         assert await slow == 200
         assert {s.region for s in upstreams.seen} <= {"cn", "cn2"}
         assert len(upstreams.seen) == 3
+        family = psutil.Process(gw.proc.pid).children(recursive=True)
         assert await gw.terminate() == 0
+        _, alive = await asyncio.to_thread(psutil.wait_procs, family, 10)
+        assert not alive, [(p.pid, p.cmdline()[-1:]) for p in alive]
 
 
 async def test_pg_a_purge_excuses_only_the_entries_it_signed_for(pg_dsn, signer):  # noqa: F811
