@@ -69,6 +69,20 @@ _SPREAD = tuple(f"{i}.{(i * 37) % 256}.{(i * 91) % 256}.1" for i in range(1, 224
     for i in range(16))
 
 
+def _without(space: str, *holes: str) -> tuple[ipaddress.IPv6Network, ...]:
+    """`space` less the `holes`, as CIDR blocks."""
+    blocks = [ipaddress.IPv6Network(space)]
+    for hole in map(ipaddress.IPv6Network, holes):
+        blocks = [part for block in blocks
+                  for part in (block.address_exclude(hole) if hole.subnet_of(block)
+                               else (block,))]
+    return tuple(sorted(blocks))
+
+
+# Global unicast IPv6 less Teredo and 6to4 (29 blocks: 2000::/16, 2001:1::/32, ... 3000::/4).
+_IPV6_GLOBAL = _without("2000::/3", "2001::/32", "2002::/16")
+
+
 def canonical_country(code: str) -> str:
     """The ISO 3166-1 alpha-2 code for `code` where that is unambiguous ('cn' -> 'CN',
     'CHN' / '156' -> 'CN'); otherwise `code` unchanged (not alpha-2: the core refuses it)."""
@@ -208,15 +222,25 @@ class GeoDatabase:
     @staticmethod
     def _families(raw: maxminddb.Reader, ip_version: int) -> frozenset[int]:
         """The address families the DB places at all: a family whose whole space (IPv4) or
-        whose global unicast space (IPv6, 2000::/3) is one empty block is not covered."""
+        whose global unicast space (IPv6, 2000::/3, less the 6to4 and Teredo prefixes) is
+        empty is not covered.
+
+        Each block of _IPV6_GLOBAL is looked up at its first address: a record, or an empty
+        block smaller than it (the tree splits inside it), is data in it. The 6to4 and Teredo
+        prefixes are left out: an IPv4 database as MaxMind's writers build it aliases its IPv4
+        tree there (and at ::ffff:0:0/96), which is no IPv6 network's data, and the gateway
+        looks their clients up by the IPv4 address they embed (bad-day round 14: such a DB
+        was taken to place IPv6, and a mainland IPv6 client was unknown, not blind)."""
         out = set()
         record, prefix = raw.get_with_prefix_len("1.0.0.1")
         if record is not None or prefix > 0:
             out.add(4)
         if ip_version == 6:
-            record, prefix = raw.get_with_prefix_len("2000::1")
-            if record is not None or prefix > 3:
-                out.add(6)
+            for block in _IPV6_GLOBAL:
+                record, prefix = raw.get_with_prefix_len(str(block.network_address))
+                if record is not None or prefix > block.prefixlen:
+                    out.add(6)
+                    break
         return frozenset(out)
 
     def family_names(self) -> str:

@@ -83,6 +83,12 @@ def _vanished(log_id: str, what: str) -> TrailUnavailable:
                             "more is written to it")
 
 
+def _purged_through(checkpoints: list[dict[str, Any]]) -> int:
+    """The last seq a signed purge event of these checkpoint rows removed (-1: none)."""
+    return max((int(c.get("through_seq", -1)) for c in checkpoints
+                if c.get("type") == "purge"), default=-1)
+
+
 def _log_lock(log_id: str) -> int:
     return zlib.crc32(log_id.encode()) | (1 << 40)
 
@@ -147,6 +153,14 @@ class PgTrail(Trail):
             self._check_anchor(cp, None if anchor is None else bytes(anchor))
             if anchor is not None:
                 await self._no_hole_below(conn, size, checkpoints)
+            elif size and _purged_through(checkpoints) >= size - 1 and not await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM rg_trail_entries WHERE log_id=$1 AND "
+                    "seq < $2)", self.log_id, size):
+                # (bad-day round 14: a signed purge took every entry up to this checkpoint,
+                # the newest included, when all were older than the retention; the tail, if
+                # any, goes on from the checkpoint's frontier. Refused until now: the gateway
+                # that purged could neither write its next entry nor start again)
+                anchor = b""
             if anchor is not None or not size:
                 tail = [bytes(r["line"]) for r in await conn.fetch(
                     "SELECT line FROM rg_trail_entries WHERE log_id=$1 AND seq >= $2 "
@@ -235,7 +249,11 @@ class PgTrail(Trail):
                 first = entries[0].seq if entries else 0
                 if first and not await conn.fetchval(
                         "SELECT EXISTS (SELECT 1 FROM rg_trail_entries WHERE log_id=$1 AND "
-                        "seq=$2)", self.log_id, first - 1):
+                        "seq=$2)", self.log_id, first - 1) and not await conn.fetchval(
+                        # (or a signed purge took it: every entry was past the retention)
+                        "SELECT EXISTS (SELECT 1 FROM rg_trail_checkpoints WHERE log_id=$1 "
+                        "AND body::jsonb->>'type' = 'purge' AND "
+                        "(body::jsonb->>'through_seq')::bigint >= $2)", self.log_id, first - 1):
                     raise _vanished(self.log_id, f"the entry at seq {first - 1}")
                 await conn.executemany(
                     "INSERT INTO rg_trail_entries (log_id, seq, line) VALUES ($1, $2, $3)",

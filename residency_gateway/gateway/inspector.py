@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import dataclasses
 import datetime as dt
 import functools
@@ -34,6 +35,7 @@ import importlib.machinery
 import multiprocessing
 import os
 import resource
+import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -88,16 +90,28 @@ def _limit_memory(extra: int) -> None:
 
 
 def _inspect(args: tuple[Any, ...]) -> tuple[PayloadScan, bool]:
-    """One job: its scan, and whether it ran out of memory."""
+    """One job: its scan, and whether the worker must retire after it (out of memory, or a
+    failure of the inspection code)."""
     body, content_type, content_encoding, key, today, options = args
+    failed: str | None = None
     try:
         return inspect_body(body, content_type=content_type,
                             content_encoding=content_encoding, key=key, today=today,
                             options=options), False
     except MemoryError:
         pass
+    except Exception as exc:  # (a bug in inspection code: this body refused)
+        # Bad-day round 14: raised out of the worker, multiprocessing printed its traceback,
+        # the exception's message (which may quote the body: "invalid literal for int():
+        # '1101011990...'") on the gateway's stderr, unless the gateway killed the worker
+        # first on seeing its pipe close. The type's name alone is said, and the worker
+        # retires (whatever state the failure left goes with it).
+        failed = type(exc).__name__
     # (after the except block: its traceback, and the frames holding what filled the memory,
     # are gone; the refusal itself is built in advance)
+    if failed is not None:
+        return PayloadScan(False, note=f"inspection failed on this body ({failed})",
+                           error=Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT), True
     return _OUT_OF_MEMORY, True
 
 
@@ -111,7 +125,11 @@ _OUT_OF_MEMORY = PayloadScan(False, note="inspection needs more memory than "
 
 def _serve(conn: Connection, memory: int, retire_growth: int, jobs: int) -> None:
     """A worker process: jobs from `conn`, one at a time, each answered with its scan and
-    whether this worker retires after it. Ends at EOF (the gateway closed its end or died)."""
+    whether this worker retires after it. Ends at EOF (the gateway closed its end or died),
+    and with its parent, the forkserver, which ends with the gateway: a job running when the
+    gateway is killed stops there (bad-day round 14: it ran on, orphaned, to its end, the time
+    limit being the gateway's to enforce)."""
+    _die_with_parent()
     try:
         if memory:
             _limit_memory(memory)
@@ -135,6 +153,34 @@ def _serve(conn: Connection, memory: int, retire_growth: int, jobs: int) -> None
                 return
     finally:
         conn.close()
+
+
+def _die_with_parent() -> None:
+    """SIGKILL this process when its parent, the forkserver, ends (Linux's PR_SET_PDEATHSIG);
+    elsewhere, and if it fails, a worker ends at its next EOF as before. The forkserver ends
+    when every holder of its "alive" pipe's write end has closed it: the gateway, and each
+    process it starts, this one included (multiprocessing hands it to every child, so that
+    it may start processes itself), which a worker never does: its copy is closed here, or a
+    busy worker and the forkserver would have kept each other alive."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(alive, int):
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # (the parent ended before the request took effect)
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 class _Worker:
@@ -220,8 +266,10 @@ class Inspector:
         it may take another job. A worker that fails or passes its time limit is killed."""
         if worker is not None:
             try:
+                if not worker.process.is_alive():  # (it ended with its forkserver, or killed)
+                    raise BrokenPipeError
                 worker.conn.send(args)  # (a worker that died while idle: a new one instead)
-            except OSError:
+            except (OSError, ValueError):
                 worker.end(kill=True)
                 worker = None
         if worker is None:
@@ -295,6 +343,9 @@ class Inspector:
                                  options=_inline(options))
             if quick.error is not Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT:
                 return quick
+        if self._closed:  # (stopping: no thread takes a job any more, a RuntimeError was 500)
+            return PayloadScan(False, note="the gateway is stopping",
+                               error=Reason.INSPECTION_BUSY)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
         if self._waiting >= self.workers * QUEUE_PER_WORKER:
