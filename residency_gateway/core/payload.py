@@ -56,6 +56,7 @@ import orjson
 import zstandard
 
 from residency_gateway.core import serialized, serialized_other
+from residency_gateway.core.areacodes import known_area
 from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.scanner import (
     CN_NUMERAL_CHARS,
@@ -2463,6 +2464,8 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
                 yield wide.decode("utf-8", "replace")
             if (cesu := _cesu8_reading(raw)) is not None:
                 yield cesu
+            if _EBCDIC_ESCAPED_DIGITS.search(raw) is not None:
+                yield _ebcdic_escapes(text)
         if b"\x00" in raw:
             # Round 8: escapes of UTF-16 or UTF-32 text (a form posted with charset=utf-16,
             # "%31%00%33%00..."): its ASCII digits with the zero bytes between them dropped,
@@ -2579,6 +2582,19 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         flat = xml_text(text)
         if flat != text:
             yield flat
+
+
+# Round 24: percent escapes of EBCDIC text (a form posted with charset=cp037, cp500, cp1047,
+# ... whose digits are the bytes F0-F9: "%F1%F3%F9" is 139 to a receiver that honours it).
+# Four escaped digits in a row mark it; read as Java's URLDecoder reads a form in a declared
+# charset, each run of escapes decoded in it and the characters between them kept.
+_EBCDIC_ESCAPED_DIGITS = re.compile(rb"[\xf0-\xf9]{4}")
+_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _ebcdic_escapes(text: str) -> str:
+    return _ESCAPE_RUN.sub(
+        lambda m: urllib.parse.unquote_to_bytes(m.group()).decode("cp037"), text)
 
 
 _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
@@ -2991,8 +3007,25 @@ _RADIX_LENGTHS = frozenset({11, 13, 18})
 
 
 def _radix_decimal(m: re.Match[str]) -> str:
-    decimal_ = str(int(m.group().rstrip("nuUlL").replace("_", ""), 0))
+    value = int(m.group().rstrip("nuUlL").replace("_", ""), 0)
+    decimal_ = str(value)
+    if len(decimal_) == 15:
+        return decimal_ if _first_generation_value(value, decimal_) else m.group()
     return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
+
+
+# x86-64 and arm64 user-space pointers (Linux mmap and stack, Windows DLLs: 0x7f00_0000_0000
+# to 0x7fff_ffff_ffff) are 15-digit decimals led by Shanxi's codes 1396xx-1407xx.
+_POINTERS = range(0x7F00_0000_0000, 0x8000_0000_0000)
+
+
+def _first_generation_value(value: int, decimal_: str) -> bool:
+    """Round 24: a literal whose decimal is a first-generation (15-digit) ID's shape, a known
+    area code and a YYMMDD birth date, and outside the range pointers fill."""
+    if value in _POINTERS or not known_area(decimal_[:6]):
+        return False
+    month, day = int(decimal_[8:10]), int(decimal_[10:12])
+    return 1 <= month <= 12 and 1 <= day <= 31
 
 
 _YAML_OCTAL = re.compile(rb"(?<![\w.])0[0-7_]{10,22}(?![\w.])")
@@ -3239,6 +3272,7 @@ _BASE32_LOWER = _BASE32.lower()
 
 
 _BASE32HEX = b"0123456789ABCDEFGHIJKLMNOPQRSTUV"
+_BASE32HEX_LOWER = _BASE32HEX.lower()
 
 
 def _base32_text(token: bytes, one_more: Callable[[], None], *, extended: bool = False
@@ -3249,9 +3283,33 @@ def _base32_text(token: bytes, one_more: Callable[[], None], *, extended: bool =
     with contextlib.suppress(binascii.Error, ValueError):
         padded = token + b"=" * (-len(token) % 8)
         raw = base64.b32hexdecode(padded) if extended else base64.b32decode(padded)
-        if (_DIGIT_RUN.search(raw) or _wraps_token(raw)) and (raw.isascii() or _utf8(raw)):
+        if ((_DIGIT_RUN.search(raw) or _wraps_token(raw)) and (raw.isascii() or _utf8(raw))) \
+                or _base32_other(raw):
             one_more()
             yield raw
+
+
+_WIDE_DIGIT_RUN = re.compile(r"[0-9\uff10-\uff19]{3}")
+
+
+def _base32_other(raw: bytes) -> bool:
+    """Round 24: decoded base32 that is no ASCII or UTF-8 text but is read as a body: a
+    compressed stream (gzip, zlib, ...: the body pipeline opens it) or UTF-16 text (a NUL in
+    every other byte of its ASCII) holding three digits in a row. Random bytes are neither
+    (an archive's magic, or a quarter of NULs that decode strictly to such a text)."""
+    if len(raw) < 8:
+        return False
+    if _archive(raw) is not None:
+        return True
+    for codec, half in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+        if half.count(0) * 4 >= len(raw):
+            try:
+                text = raw[:len(raw) // 2 * 2].decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if _WIDE_DIGIT_RUN.search(text) is not None:
+                return True
+    return False
 
 
 def _utf8(raw: bytes) -> bool:
@@ -3359,6 +3417,10 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                     # write it so; decoders take either case). A long word decodes to bytes
                     # that are no text, decided in C before it counts as a token.
                     yield from _base32_text(token.upper(), one_more)
+                elif len(token) >= 18 and not token.translate(None, _BASE32HEX_LOWER):
+                    # Round 24: base32hex in lower case (0-9 and a-v; DNSSEC NSEC3 names
+                    # write it so), kept as lower-case base32 is
+                    yield from _base32_text(token.upper(), one_more, extended=True)
                 continue
             if len(token) >= 16 and not len(token) % 2 and not token.translate(None, _HEX):
                 # Hex-encoded text ("313130..." is "110..."): hashes decode to random bytes,
