@@ -1,0 +1,219 @@
+"""Round 24: identifiers hidden in an encoding (base85 in its three alphabets, base32hex in
+lower case, base32 of UTF-16 text or of a compressed stream, a first-generation ID as a hex
+literal, a form's escapes of EBCDIC digits, control characters between digits, uuencoded
+lines with no `begin`), with the false-positive side of each reading measured on seeded
+random inputs and ordinary traffic."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import json
+import random
+import urllib.parse
+
+import pytest
+
+from residency_gateway.core.payload import inspect_body
+from tests.core.test_redteam_round6 import KEY, TODAY, found
+from tests.core.test_redteam_round13 import line_found
+
+ID = "110101199003071233"
+OLD_ID = "110101900307123"
+MOBILE = "13912345678"
+DOC = ("姓名 张伟 身份证 " + ID).encode()
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+TEXT = "text/plain"
+MP = "multipart/form-data; boundary=XX"
+
+_B85 = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+_Z85 = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
+
+
+def z85(raw: bytes) -> bytes:
+    return base64.b85encode(raw + b"\0" * (-len(raw) % 4)).translate(
+        bytes.maketrans(_B85, _Z85))
+
+
+def multipart(value: bytes) -> bytes:
+    return (b'--XX\r\nContent-Disposition: form-data; name="d"\r\n\r\n' + value
+            + b"\r\n--XX--\r\n")
+
+
+def carriers(token: str) -> list[tuple[bytes, str]]:
+    """`token` in a JSON string, as plain text, percent-encoded in a form, in a multipart
+    part, and base64-encoded in JSON."""
+    return [(json.dumps({"t": token}).encode(), JSON), (token.encode(), TEXT),
+            (("a=1&t=" + urllib.parse.quote(token)).encode(), FORM),
+            (multipart(token.encode()), MP),
+            (json.dumps({"b": base64.b64encode(token.encode()).decode()}).encode(), JSON)]
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. base85: Ascii85 (framed or not), RFC 1924 (Python's b85encode), Z85
+
+B85_TOKENS = {
+    "a85": base64.a85encode(DOC), "a85-adobe": base64.a85encode(DOC, adobe=True),
+    "a85-adobe-wrapped": base64.a85encode(DOC, adobe=True, wrapcol=20),
+    "a85-adobe-crlf": base64.a85encode(DOC, adobe=True, wrapcol=16).replace(b"\n", b"\r\n"),
+    "a85-mobile": base64.a85encode(MOBILE.encode()),
+    "a85-zeros": base64.a85encode(b"\0\0\0\0" + DOC),
+    "b85": base64.b85encode(DOC), "b85-padded": base64.b85encode(DOC, pad=True),
+    "b85-mobile": base64.b85encode(MOBILE.encode()),
+    "b85-tel": base64.b85encode(("tel " + MOBILE).encode()),
+    "b85-gzip": base64.b85encode(gzip.compress(DOC)),
+    "b85-utf16": base64.b85encode(("身份证 " + ID).encode("utf-16-le")),
+    "z85": z85(DOC), "z85-mobile": z85(MOBILE.encode()),
+    "z85-gzip": z85(gzip.compress(DOC)),
+}
+
+
+@pytest.mark.parametrize("token", B85_TOKENS.values(), ids=B85_TOKENS.keys())
+def test_base85_found(token):
+    for body, content_type in carriers(token.decode()):
+        assert found(body, content_type) & {"id", "mobile"}, (body[:60], content_type)
+
+
+@pytest.mark.parametrize("token", [base64.b85encode(DOC), z85(DOC), base64.a85encode(DOC)],
+                         ids=["b85", "z85", "a85"])
+def test_base85_in_the_request_line(token):
+    quoted = urllib.parse.quote(token.decode(), safe="")
+    assert line_found("/", "d=" + quoted) & {"id", "mobile"}
+    assert line_found(headers=[("X-Data", token.decode())]) & {"id", "mobile"}
+
+
+def kinds(body: bytes | str, content_type: str = JSON) -> set[str] | None:
+    """found(), None where the body is refused."""
+    if isinstance(body, str):
+        body = body.encode()
+    r = inspect_body(body, content_type=content_type, key=KEY, today=TODAY)
+    if r.error is not None:
+        return None
+    return {"id" for i in r.ids if i.area_jurisdiction == "CN"} | {
+        "mobile" for p in r.phones if p.jurisdiction == "CN"}
+
+
+def test_base85_of_random_bytes_stays_clean():
+    rng = random.Random(24)
+    hits = refused = bodies = 0
+    for n in range(300):
+        raw = rng.randbytes(rng.randrange(11, 200))
+        for encode in (base64.b85encode, z85, base64.a85encode):
+            bodies += 1
+            got = kinds(json.dumps({"t": encode(raw).decode(), "n": n}))
+            hits += bool(got)
+            refused += got is None
+    assert hits == 0, f"{hits} of {bodies}"
+    # (main refuses one Ascii85 string of these already: its backslashes, percent signs and
+    # ampersands are more escape layers than the inspection allows; no base85 reading's)
+    assert refused <= 1, refused
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (json.dumps({"email": "Zhang.Wei+kyc@Example-Mail.com", "url": "https://Example.com/a?b="
+                 "1&c=2#Frag", "pw": "Tr0ub4dor&3!XkcD#936", "when": "2026-11-29T12:00:00Z",
+                 "math": "(a+b)*c<d>=e;F@G^H", "cron": "*/5 * * * 1-5"}), JSON),
+    ("Price: $1,234.56 (tax incl.); order #A-1391234; call us @ Example!", TEXT),
+    ("if(a<b&&c>d){return Foo(x)*Bar[y];}else{q=`T${x}`;}", "application/javascript"),
+    ('{"pw":"aB3$dE6^gH9*jK2!","totp":"JBSWY3DPEHPK3PXP","h":"sha256$AbC%DeF@1390"}', JSON),
+])
+def test_ordinary_punctuated_text_stays_clean(body, content_type):
+    assert found(body, content_type) == set()
+
+
+def test_long_base85_text_is_read_whole():
+    token = base64.b85encode(b"lorem ipsum 123 " * 400 + DOC)
+    assert found(json.dumps({"t": token.decode()})) == {"id"}
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. base32: base32hex in lower case, of UTF-16 text, of a compressed stream
+
+B32_TOKENS = {
+    "hex-lower": base64.b32hexencode(DOC).lower(),
+    "hex-lower-unpadded": base64.b32hexencode(DOC).lower().rstrip(b"="),
+    "hex-lower-mobile": base64.b32hexencode(MOBILE.encode()).lower().rstrip(b"="),
+    "utf16-le": base64.b32encode(("身份证 " + ID).encode("utf-16-le")),
+    "utf16-be": base64.b32encode(("身份证 " + ID).encode("utf-16-be")),
+    "utf16-bom": base64.b32encode(("身份证 " + ID).encode("utf-16")),
+    "utf16-lower": base64.b32encode(("身份证 " + ID).encode("utf-16-le")).lower(),
+    "hex-utf16": base64.b32hexencode(("身份证 " + ID).encode("utf-16-le")),
+    "gzip": base64.b32encode(gzip.compress(DOC)),
+    "gzip-lower-unpadded": base64.b32encode(gzip.compress(DOC)).lower().rstrip(b"="),
+    "zlib": base64.b32encode(__import__("zlib").compress(DOC)),
+    "hex-gzip": base64.b32hexencode(gzip.compress(DOC)),
+}
+
+
+@pytest.mark.parametrize("token", B32_TOKENS.values(), ids=B32_TOKENS.keys())
+def test_base32_kinds_found(token):
+    for body, content_type in carriers(token.decode()):
+        assert found(body, content_type) & {"id", "mobile"}, (body[:60], content_type)
+
+
+def test_base32_of_random_bytes_stays_clean():
+    rng = random.Random(2424)
+    hits = bodies = 0
+    for _ in range(300):
+        raw = rng.randbytes(rng.randrange(11, 120))
+        for token in (base64.b32encode(raw), base64.b32hexencode(raw),
+                      base64.b32hexencode(raw).lower().rstrip(b"="),
+                      base64.b32encode(b"\x1f\x8b" + raw)):  # (gzip's magic, no method)
+            bodies += 1
+            hits += bool(found(json.dumps({"t": token.decode()})))
+    assert hits == 0, f"{hits} of {bodies}"
+
+
+@pytest.mark.parametrize("body", [
+    '{"n": "averylongdnslabelfghijklmnop", "h": "0123456789abcdefghijklmnopqrstuv"}',
+    '{"nsec3": "2vptu5timamqttgl4luu9kg21e0aor3s", "k": "deadbeefcafebabe0011223344556677"}',
+])
+def test_lower_case_words_and_hashes_stay_clean(body):
+    assert found(body) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. a first-generation (15-digit) ID as a hex literal
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("id: " + hex(int(OLD_ID)), "application/yaml"),
+    ("id: " + hex(int(OLD_ID)).upper().replace("0X", "0x"), "application/yaml"),
+    ("id = " + hex(int(OLD_ID)) + "n;", "application/javascript"),
+    (json.dumps({"id": hex(int(OLD_ID))}), JSON),
+    ("id=" + hex(int(OLD_ID)), FORM),
+    ("id: 0o" + format(int(OLD_ID), "o"), "application/yaml"),
+])
+def test_first_generation_id_in_another_base(body, content_type):
+    assert "id" in found(body, content_type)
+
+
+def test_pointers_and_random_hex_of_fifteen_digits_stay_clean():
+    rng = random.Random(15)
+    pointers = [hex(rng.randrange(0x7F00_0000_0000, 0x8000_0000_0000)) for _ in range(300)]
+    assert found("stack:\n" + "\n".join(f"- {p}" for p in pointers), "application/yaml") \
+        == set()
+    hits = 0
+    for _ in range(2000):
+        value = rng.randrange(0x5AF3_107A_4000, 0x1_0000_0000_0000)
+        hits += bool(found(json.dumps({"addr": hex(value)})))
+    assert hits <= 4, hits  # (known area and birth date: ~0.05% of 12-digit hex values)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. a form's escapes of EBCDIC digits
+
+@pytest.mark.parametrize("codec", ["cp037", "cp500", "cp1140", "cp273"])
+def test_ebcdic_escapes(codec):
+    escaped = "".join(f"%{c:02X}" for c in MOBILE.encode(codec))
+    assert "mobile" in found("tel=" + escaped, FORM + "; charset=" + codec)
+    assert "mobile" in found("a=b&tel=" + escaped.lower() + "&c=d", FORM)
+    assert "mobile" in line_found("/", "tel=" + escaped)
+    escaped_id = "".join(f"%{c:02X}" for c in ("ID " + ID).encode(codec))
+    assert "id" in found(json.dumps({"q": "x=" + escaped_id}))
+
+
+def test_legacy_cjk_escapes_are_not_ebcdic():
+    text = "".join(f"%{c:02X}" for c in "鳌鳍鳎鳏鳐".encode("gb18030"))
+    assert found("name=" + text, FORM) == set()
