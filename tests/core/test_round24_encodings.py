@@ -217,3 +217,42 @@ def test_ebcdic_escapes(codec):
 def test_legacy_cjk_escapes_are_not_ebcdic():
     text = "".join(f"%{c:02X}" for c in "鳌鳍鳎鳏鳐".encode("gb18030"))
     assert found("name=" + text, FORM) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. control characters between the digits
+
+CONTROLS = ["\x7f", "\x01", "\x08", "\x0e", "\x1b", "\x80", "\x85", "\x9f", "\ue000", "\ueabc",
+            "\x7f\x7f", "\x01\x7f"]
+
+
+@pytest.mark.parametrize("sep", CONTROLS, ids=[repr(c) for c in CONTROLS])
+def test_controls_between_digits(sep):
+    s = sep.join(MOBILE)
+    quoted = urllib.parse.quote(s)
+    assert "mobile" in found(json.dumps({"t": s}))
+    assert "mobile" in found(json.dumps({"t": s}, ensure_ascii=False))
+    assert "mobile" in found("t=" + quoted, FORM)
+    assert "mobile" in found(multipart(s.encode()), MP)
+    if len(sep) == 1:  # (two controls a digit: decoded, the bytes are binary, read as runs)
+        assert "mobile" in found(json.dumps({"b": base64.b64encode(s.encode()).decode()}))
+    assert "mobile" in line_found("/", "t=" + quoted)
+    assert "id" in found(json.dumps({"t": sep.join(ID)}))
+    assert "id" in found(json.dumps({"t": ID[:6] + sep + ID[6:14] + sep + ID[14:]}))
+
+
+def test_raw_del_in_a_text_body():
+    assert "mobile" in found(("tel " + "\x7f".join(MOBILE)).encode(), TEXT)
+
+
+def test_controls_between_other_numbers_stay_clean():
+    assert found(json.dumps({"a": "12\x0134\x7f56", "b": "2026\x1b11\x1b29",
+                             "c": "\x01".join("139123"), "d": "139\x01" + "1234" * 5})) == set()
+
+
+def test_random_bytes_with_controls_stay_clean():
+    rng = random.Random(7)
+    hits = 0
+    for _ in range(200):
+        hits += bool(kinds(rng.randbytes(2048), "application/octet-stream"))
+    assert hits == 0
