@@ -3327,7 +3327,7 @@ def _utf8(raw: bytes) -> bool:
 # bytes. A run of those characters before a line end is checked in Python (its length must
 # agree with its first character, allowing a few leading characters of a key: '": "'), only
 # where a `begin` line or a line end before a closing quote says uuencode may be there.
-_UU_RUN = re.compile(rb"(?<![ -`])[ -`]{5,69}+(?=\r?\n)")
+_UU_RUN = re.compile(rb"(?<![ -`])[ -`]{5,69}+(?=\r?\n|\r)")  # (round 24: CR alone too)
 _UU_GATES = (b"begin ", b'\n"', b"\n'", b'\r\n"')
 MAX_UU_LEAD = 8  # characters of a run tried before its length character
 
@@ -3352,6 +3352,25 @@ def _uu_texts(data: bytes, one_more: Callable[[], None]) -> Iterator[bytes]:
         block.append(line)
         last = m.end()
     yield from _uu_block(block, one_more)
+
+
+_UU_CHARS = bytes(range(0x20, 0x61))
+
+
+def _uu_first_line(data: bytes) -> bool:
+    """Round 24: whether `data` (a text body, a part, a decoded token) begins with a line that
+    is uuencoded by its shape (its length agrees with its length character, every character
+    ' ' to '`'): bare uuencoded lines with no `begin` before them. Decided on the first line
+    alone (O(1)): lines after other text are read only behind the gates of _UU_GATES."""
+    end = data.find(b"\n", 0, 72)
+    if end < 0:
+        end = data.find(b"\r", 0, 72)
+    line = data[:end].rstrip(b"\r")
+    if end < 0 or len(line) < 5:
+        return False
+    size = line[0] - 32
+    return 0 < size <= 45 and 0 <= len(line) - 1 - 4 * -(-size // 3) <= 1 and \
+        not line.translate(None, _UU_CHARS)
 
 
 def _uu_block(block: list[bytes], one_more: Callable[[], None]) -> Iterator[bytes]:
@@ -3531,7 +3550,8 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 # list of ages)
                 one_more()
                 yield raw
-    if b"\n" in data and any(gate in data for gate in _UU_GATES):
+    if (b"\n" in data and any(gate in data for gate in _UU_GATES)) or (
+            b"\r" in data and b"begin " in data) or _uu_first_line(data):
         yield from _uu_texts(data, one_more)
     yield from _base85_texts(data, one_more)
     if b"\n" in data and _B64_WRAPPED.search(skeleton):

@@ -256,3 +256,37 @@ def test_random_bytes_with_controls_stay_clean():
     for _ in range(200):
         hits += bool(kinds(rng.randbytes(2048), "application/octet-stream"))
     assert hits == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. uuencoded lines with no `begin` (at the start of a text, a part or a decoded token)
+
+UU_LINES = binascii.b2a_uu(DOC[:30]) + binascii.b2a_uu(DOC[30:])
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (UU_LINES, TEXT),
+    (UU_LINES.replace(b"\n", b"\r\n"), TEXT),
+    (UU_LINES.replace(b"\n", b"\r"), TEXT),
+    (binascii.b2a_uu(DOC, backtick=True), TEXT),
+    (binascii.b2a_uu(("tel " + MOBILE).encode()), TEXT),
+    (multipart(UU_LINES), MP),
+    (json.dumps({"b": base64.b64encode(UU_LINES).decode()}).encode(), JSON),
+    (gzip.compress(UU_LINES), "application/octet-stream"),
+    (b"begin 644 a.txt\r" + UU_LINES.replace(b"\n", b"\r") + b"`\rend\r", TEXT),
+], ids=["lf", "crlf", "cr", "backtick", "mobile", "multipart", "base64", "gzip", "begin-cr"])
+def test_bare_uuencoded_lines(body, content_type):
+    assert found(body, content_type) & {"id", "mobile"}
+
+
+def test_upper_case_lines_of_a_uu_length_stay_clean():
+    rng = random.Random(3)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789-.,:/"
+    hits = 0
+    for _ in range(500):
+        size = rng.randrange(8, 46)
+        line = chr(32 + size) + "".join(rng.choice(alphabet) for _ in range(4 * -(-size // 3)))
+        hits += bool(found(line + "\nSecond line of an ordinary memo.\n", TEXT))
+    assert hits == 0
+    assert found("MERCHANT 4471 TOTAL 1,234.56 REF 2026-11-29 12:00 TERMINAL 1234567 OK\n"
+                 "thanks\n", TEXT) == set()
