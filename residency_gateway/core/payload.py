@@ -3415,6 +3415,7 @@ _B85_SKELETON = _b85_table()
 _A85_EDGES = b"\"',;{}[]"  # (a JSON or CSV value's quotes and what is around them)
 _ADOBE_85 = re.compile(rb"<~([!-u\sz]{5,}?)~>")
 _A85_QUOTES = re.compile(rb"[\"',\\]")
+MAX_B85_TRIES = 6  # (token, alphabet) pairs of one run decoded at most (see _b85_candidates)
 MAX_B85_SNIFF = 4095  # characters of a token decoded to decide whether it is text (x5)
 MAX_B85_TOKEN = 1024 * 1024  # characters of a token decoded whole; a longer text: refused
 
@@ -3429,12 +3430,55 @@ def _b85_decoded(token: bytes, alphabet: str) -> bytes | None:
     return None
 
 
+def _b85_values(alphabet: bytes, first: int = 0) -> list[int]:
+    values = [-1] * 256
+    for n, c in enumerate(alphabet):
+        values[c] = first + n
+    return values
+
+
+_B85_VALUES = {"b85": _b85_values(_B85), "z85": _b85_values(_Z85),
+               "a85": _b85_values(bytes(range(0x21, 0x76)))}
+# Printable ASCII and UTF-8 characters, the last one maybe cut (a prefix of a text)
+_UTF8_HEAD = re.compile(rb"(?:[\t\n\r\x20-\x7e]|[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                        rb"|[\xf0-\xf4][\x80-\xbf]{3})*(?:[\xc2-\xf4][\x80-\xbf]{0,2})?")
+
+
+_ARCHIVE_LEADS = frozenset(b"\x1f\x78(BP\xfd\x5d")  # (the first bytes _archive knows)
+
+
+def _b85_head(token: bytes, alphabet: str) -> bytes | None:
+    """The first 8 bytes `token` decodes to in `alphabet` (no exception raised: junk is the
+    common case), None where its first 10 characters are no base85 (Ascii85's "z" group of
+    zero bytes taken as it is)."""
+    values = _B85_VALUES[alphabet]
+    out = 0
+    pos = 0
+    for _ in range(2):
+        if alphabet == "a85" and token[pos:pos + 1] == b"z":
+            out <<= 32
+            pos += 1
+            continue
+        group = token[pos:pos + 5]
+        if len(group) < 5:
+            return None
+        a, b, c, d, e = (values[x] for x in group)
+        if min(a, b, c, d, e) < 0:
+            return None
+        value = (((a * 85 + b) * 85 + c) * 85 + d) * 85 + e
+        if value > 0xFFFFFFFF:
+            return None
+        out = out << 32 | value
+        pos += 5
+    return out.to_bytes(8, "big")
+
+
 def _b85_text(token: bytes, alphabet: str, one_more: Callable[[], None]) -> bytes | None:
     """`token` decoded in `alphabet` when it is text worth reading (a prefix decoded first:
     a long run of ordinary characters costs a sniff, not a whole decoding)."""
-    head = _b85_decoded(token[:10], alphabet)  # (8 bytes: junk rejected for ~1 us)
-    if head is None or not (_could_be_text(head) or b"\0" in head or _utf8(head[:-1]) or _utf8(head[:-2])
-                            or _utf8(head[:-3])):
+    head = _b85_head(token, alphabet)  # (8 bytes: ~96% of junk rejected for ~2 us)
+    if head is None or not (b"\0" in head or _UTF8_HEAD.fullmatch(head) is not None
+                            or (head[0] in _ARCHIVE_LEADS and _archive(head) is not None)):
         return None
     sniff = _b85_decoded(token[:MAX_B85_SNIFF], alphabet)
     if sniff is None or not (
@@ -3458,6 +3502,8 @@ MAX_B85_NAMES = 4  # `name=` prefixes of one run tried
 def _after_names(piece: bytes) -> list[bytes]:
     """`piece` and what follows a form's `name=` (or a `name:`) in it, the first few."""
     out = [piece]
+    if b"=" not in piece and b":" not in piece:
+        return out
     for n, m in enumerate(_NAME_BEFORE.finditer(piece)):
         if n >= MAX_B85_NAMES:
             break
@@ -3505,7 +3551,12 @@ def _base85_texts(data: bytes, one_more: Callable[[], None]) -> Iterator[bytes]:
         pos = skeleton.find(b"s", end)
         if end - start < 14 or data[start:start + 2] == b"<~":
             continue
-        for token, alphabet in _b85_candidates(data[start:end]):
+        run = data[start:end]
+        if b"://" in run:
+            continue  # (a URL with its query: Z85's alphabet, never its encoding)
+        for n, (token, alphabet) in enumerate(_b85_candidates(run)):
+            if n >= MAX_B85_TRIES:
+                break
             if (raw := _b85_text(token, alphabet, one_more)) is not None:
                 yield raw
                 break
@@ -3558,7 +3609,8 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
         # MIME-wrapped base64 (76-column lines): the lines joined are one token.
         data = re.sub(rb"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/])", b"", data)
         skeleton = data.translate(_B64_SKELETON)
-    for whole in dict.fromkeys(_b64_tokens(data, skeleton)):  # (each token once: a word repeats)
+    wholes = _short_groups(data, skeleton, _b64_tokens(data, skeleton))  # (round 24)
+    for whole in dict.fromkeys(wholes):  # (each token once: a word repeats)
         if whole[:2] in (b"0x", b"0X") and not whole[2:].translate(None, _HEX):
             whole = whole[2:]  # 0x-prefixed hex ("0x313130...")
         candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)
@@ -3710,6 +3762,60 @@ def _b64_tokens(data: bytes, skeleton: bytes) -> list[bytes]:
         if len(pieces) > 1:
             found.append(b"".join(pieces))
         pos = skeleton.find(_B64_WRAP, max(end, pos + 17))
+    return found
+
+
+# Round 24: base64 written in short groups, which lenient decoders (Python's b64decode, Java's
+# MIME decoder, Node's Buffer) read through: groups of four (a quantum each) parted by one
+# blank ("dGVs IDEz OTEy MzQ1 Njc4"), found with one byte search of the skeleton, and groups
+# of any width 2-15 parted by dashes at a fixed interval inside one token
+# ("dGVs-IDEz-OTEy-..."). A group run joined is a token like any other: tried only when it
+# mixes cases and digits, kept only when it decodes to text (joined words do not).
+_B64_QUADS = b"aaaa aaaa aaaa a"
+MAX_SHORT_GROUPS = 256  # runs of short groups joined per text
+
+
+def _short_groups(data: bytes, skeleton: bytes, tokens: list[bytes]) -> list[bytes]:
+    """`tokens`, those whose dashes (two or more) fall at a fixed interval with them taken
+    out, and the runs of four or more short base64 groups in `data` (see _B64_QUADS) joined.
+    (A dash-grouped token is not tried as it is: base64url of its first groups is junk that
+    may start like a gzip stream, which would be refused as a damaged one.)"""
+    found: list[bytes] = []
+    for token in tokens:
+        width = token.find(b"-")
+        if len(token) >= 14 and 2 <= width <= 15:
+            dashes, at = 0, width
+            while at < len(token) and token[at] == 0x2D:  # ("-" every width + 1 characters)
+                dashes += 1
+                at += width + 1
+            last = token.find(b"-", at - width)  # (the last group, up to a dash or the end)
+            end = len(token) if last < 0 else last
+            if end - (at - width) <= width and (dashes >= 2 or width >= 4):
+                found.append(token[:end].replace(b"-", b""))
+                if dashes >= 2:
+                    continue  # (one dash: the token may be base64url as it is, tried too)
+        found.append(token)
+    pos = skeleton.find(_B64_QUADS)
+    joined = 0
+    while pos >= 0 and joined < MAX_SHORT_GROUPS:
+        if pos and skeleton[pos - 1] == 0x61:  # (inside a longer run: not a group's start)
+            pos = skeleton.find(_B64_QUADS, pos + 1)
+            continue
+        groups: list[bytes] = []
+        end = pos
+        while True:
+            nxt = _B64_REST.match(skeleton, end).end()  # type: ignore[union-attr]
+            if not 0 < nxt - end <= 4:
+                break
+            groups.append(data[end:nxt])
+            end = nxt
+            if len(groups[-1]) < 4 or skeleton[end:end + 2] != b" a":
+                break  # (the last group: shorter, or the run's end)
+            end += 1
+        if len(groups) >= 4:
+            found.append(b"".join(groups))
+            joined += 1
+        pos = skeleton.find(_B64_QUADS, max(end, pos + 1))
     return found
 
 

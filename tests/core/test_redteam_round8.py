@@ -419,13 +419,21 @@ def test_yaml_leading_zero_numbers_of_other_lengths_stay_clean():
     assert found("serial: 012345670123\nzip: 0100000\nmode: 0755\n", "application/yaml") == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: base64 broken into groups shorter than 16 "
-                   "characters ('dGVs IDEz OTEy MzQ1 Njc4'), which lenient decoders (Python's "
-                   "b64decode, Java's MIME decoder) read through; joining short groups would "
-                   "join ordinary words")
+# Fixed in round 24 (payload._short_groups): groups of four parted by a blank, groups of any
+# width parted by dashes
 def test_base64_in_short_groups():
     t = base64.b64encode(("tel " + MOBILE).encode()).decode()
     assert found(json.dumps({"d": " ".join(t[i:i + 4] for i in range(0, len(t), 4))}))
+
+
+@pytest.mark.xfail(strict=True, reason="MISS (round 24 joins groups of four parted by a blank, "
+                   "and dash-parted groups of any width): blank-parted groups of another width "
+                   "('dGVsI DEzOT EyMzQ ...'), CRLF between groups of four; each width is one "
+                   "more byte search of every text (~1 us per 2 KB each)")
+@pytest.mark.parametrize("width", [3, 5, 8, 12])
+def test_base64_in_short_groups_of_other_widths(width):
+    t = base64.b64encode(("tel " + MOBILE).encode()).decode()
+    assert found(json.dumps({"d": " ".join(t[i:i + width] for i in range(0, len(t), width))}))
 
 
 # -- decimal numbers in binary serializations ---------------------------------------------

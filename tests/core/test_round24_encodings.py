@@ -290,3 +290,50 @@ def test_upper_case_lines_of_a_uu_length_stay_clean():
     assert hits == 0
     assert found("MERCHANT 4471 TOTAL 1,234.56 REF 2026-11-29 12:00 TERMINAL 1234567 OK\n"
                  "thanks\n", TEXT) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. base64 in short groups
+
+def grouped(raw: bytes, width: int, sep: str, url: bool = False) -> str:
+    t = (base64.urlsafe_b64encode(raw) if url else base64.b64encode(raw)).decode()
+    return sep.join(t[i:i + width] for i in range(0, len(t), width))
+
+
+@pytest.mark.parametrize(("width", "sep"), [
+    (4, " "), (4, "\n"), (4, "\t"), (4, "-"), (2, "-"), (3, "-"), (5, "-"), (6, "-"), (8, "-"),
+    (12, "-"), (15, "-"),
+])
+@pytest.mark.parametrize("raw", [("tel " + MOBILE).encode(), MOBILE.encode(), DOC,
+                                 gzip.compress(DOC)], ids=["tel", "mobile", "doc", "gzip"])
+def test_base64_in_short_groups(raw, width, sep):
+    token = grouped(raw, width, sep)
+    assert found(json.dumps({"d": token})) & {"id", "mobile"}
+    assert found(token, TEXT) & {"id", "mobile"}
+    assert found(multipart(token.encode()), MP) & {"id", "mobile"}
+    assert line_found("/", "d=" + urllib.parse.quote(token)) & {"id", "mobile"}
+
+
+def test_base64_in_short_groups_unpadded_and_url_safe():
+    token = grouped(DOC, 4, " ", url=True).rstrip("=")
+    assert found(json.dumps({"d": token})) == {"id"}
+
+
+@pytest.mark.parametrize("body", [
+    "Dear John, have been here with Mary Kate Paul Anna from 2026 to 2027. Sent from my iPad",
+    "card 4111 1111 1111 1111 exp 12/29; iban DE89 3704 0044 0532 0130 00; key ABCD-1234-EF56",
+    "serial AB12-CD34-EF56-GH78-IJ90 uuid 4f1c2a9e-8d7b-4c3e-9a1f-2b6d8e0c5a71 iso 2026-11-29",
+    "GPS 3991 2345 1167 8901 2345; lot A1B2 C3D4 E5F6 G7H8 I9J0 K1L2; ref Xy12 Ab34 Cd56 Ef78",
+])
+def test_short_groups_of_ordinary_text_stay_clean(body):
+    assert found(json.dumps({"t": body})) == set()
+    assert found(body, TEXT) == set()
+
+
+def test_short_groups_of_random_base64_stay_clean():
+    rng = random.Random(4)
+    hits = 0
+    for _ in range(300):
+        raw = rng.randbytes(rng.randrange(11, 90))
+        hits += bool(found(json.dumps({"a": grouped(raw, 4, " "), "b": grouped(raw, 5, "-")})))
+    assert hits == 0
