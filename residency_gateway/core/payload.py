@@ -2491,13 +2491,23 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         # Round 6: in a form, a receiver decodes each field's value, never the whole body: the
         # `name=` before a value is no escape ("t=1391234=35678" would lose "=13"), so the
         # names are taken out first (the `&` between values stays).
-        raw = binascii.a2b_qp(_raw(_FORM_NAMES.sub("&", text) if plus else text))
+        qp = _FORM_NAMES.sub("&", text) if plus else text
+        if "\n" in qp and _csv_rows(qp):
+            # Round 24: rows of a CSV (or TSV) body, a cell ending in "=" (a formula's, base64
+            # padding) being no soft line break that joins it to the next row's digits
+            qp = _CSV_SOFT_BREAK.sub(_CSV_BREAK_KEPT, qp)
+        raw = binascii.a2b_qp(_raw(qp))
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
+    if "=3" in text and (shown := _QP_LONE_DIGIT.sub(
+            functools.partial(_lone_digit, text, plus), text)) != text:
+        # Round 24: one escaped digit between digits ("1391234=35678": =35 is 5 to a
+        # quoted-printable decoder), which _QP_MARKS takes for no mark
+        yield shown
     if "?" in text and "=?" in text and "?=" in text and (shown := _encoded_words(text)) != text:
         yield shown  # (round 19: see _ENCODED_WORD)
     if _qr_marked(text) and (shown := _qr_payloads(text)) != text:
@@ -2620,6 +2630,30 @@ def _utf7_segment(m: re.Match[str]) -> str:
 _QP_MARKS = re.compile(r"=\r?\n|=[0-9A-Fa-f]{2}=[0-9A-Fa-f]{2}|=\?[\w.:-]{1,40}\?[qQ]\?"
                        r"|=3[0-9][0-9]{0,16}=3[0-9]")
 _FORM_NAMES = re.compile(r"(?:^|&)[^&=]{0,256}=")  # a form field's `name=` (see _decodings)
+_QP_LONE_DIGIT = re.compile(r"(?<=[0-9])=3([0-9])(?=[0-9])")
+_CSV_SOFT_BREAK = re.compile(r"=(?=\r?\n)")
+_CSV_BREAK_KEPT = "=3D"  # (a literal "=" to a2b_qp: the line end after it stays)
+MAX_CSV_SNIFF_LINES = 64
+
+
+def _lone_digit(text: str, form: bool, m: re.Match[str]) -> str:
+    """The digit an escape of _QP_LONE_DIGIT stands for; in a form (`form`), not where its "="
+    is the one between a field's name and value ("n1=35..." is a name and a value)."""
+    if form and text.find("=", text.rfind("&", 0, m.start()) + 1) == m.start():
+        return m.group()
+    return m.group(1)
+
+
+def _csv_rows(text: str) -> bool:
+    """Round 24: whether `text` is rows of a CSV or TSV table: two lines or more (of the first
+    MAX_CSV_SNIFF_LINES), each with the same number (one or more) of commas, semicolons or
+    tabs."""
+    lines = [line for line in text.split("\n", MAX_CSV_SNIFF_LINES)[:MAX_CSV_SNIFF_LINES]
+             if line.strip()]
+    if len(lines) < 2:
+        return False
+    return any(lines[0].count(sep) and all(line.count(sep) == lines[0].count(sep)
+                                           for line in lines) for sep in ",;\t")
 # (content bounded and without a nested element of the same name: linear, no backtracking
 # past 4 KB)
 _BIDI_OVERRIDE = re.compile(

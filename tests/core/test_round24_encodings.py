@@ -337,3 +337,42 @@ def test_short_groups_of_random_base64_stay_clean():
         raw = rng.randbytes(rng.randrange(11, 90))
         hits += bool(found(json.dumps({"a": grouped(raw, 4, " "), "b": grouped(raw, 5, "-")})))
     assert hits == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. quoted-printable: a soft break in CSV rows, one escaped digit alone
+
+@pytest.mark.parametrize("body", [
+    "424449,=72,8615855=\n133269,=AD,68026576=\n",
+    "424449;=72;8615855=\r\n133269;=AD;68026576=\r\n",
+    "424449\t=72\t8615855=\n133269\t=AD\t68026576=\n",
+    "id,sig\n1,aGVsbG8gMTM5MTI=\n2,MzQ1Njc4OTAxMjM=\n",
+])
+def test_csv_rows_ending_in_equals_stay_clean(body):
+    assert found(body, "text/csv") == set()
+    assert found(body, TEXT) == set()
+
+
+@pytest.mark.parametrize("body", [
+    "tel 13912=\r\n345678", "tel 13912=\n345678\nnext line, with a comma",
+    "a=E6=89=8B=E6=9C=BA 13912=\n345678",
+])
+def test_soft_breaks_outside_tables_still_read(body):
+    assert "mobile" in found(body, TEXT)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("tel 1391234=35678", TEXT), ("tel 1=3391234=35678", TEXT),
+    (json.dumps({"t": "139123=345678"}), JSON), ("t=1391234%3D35678", FORM),
+    ("a=1&t=1391234=35678", FORM),
+])
+def test_one_escaped_digit(body, content_type):
+    assert "mobile" in found(body, content_type)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("n1=35912345678&x=2", FORM), ("2+2=34, 1391=35 and 12=3", TEXT),
+    ("a1=3912345678", FORM),
+])
+def test_form_names_and_equations_are_no_escapes(body, content_type):
+    assert found(body, content_type) == set()
