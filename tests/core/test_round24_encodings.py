@@ -324,6 +324,7 @@ def test_base64_in_short_groups_unpadded_and_url_safe():
     "card 4111 1111 1111 1111 exp 12/29; iban DE89 3704 0044 0532 0130 00; key ABCD-1234-EF56",
     "serial AB12-CD34-EF56-GH78-IJ90 uuid 4f1c2a9e-8d7b-4c3e-9a1f-2b6d8e0c5a71 iso 2026-11-29",
     "GPS 3991 2345 1167 8901 2345; lot A1B2 C3D4 E5F6 G7H8 I9J0 K1L2; ref Xy12 Ab34 Cd56 Ef78",
+    "ages 31-33-39-31-32-33-34-35-36-37-38; card 1391-2345-6780-1234; bytes e6-89-8b-e6-9c-ba",
 ])
 def test_short_groups_of_ordinary_text_stay_clean(body):
     assert found(json.dumps({"t": body})) == set()
