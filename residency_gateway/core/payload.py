@@ -3824,12 +3824,12 @@ def _short_groups(data: bytes, skeleton: bytes, tokens: list[bytes]) -> list[byt
                 at += width + 1
             last = token.find(b"-", at - width)  # (the last group, up to a dash or the end)
             end = len(token) if last < 0 else last
-            joined = token[:end].replace(b"-", b"")
+            undashed = token[:end].replace(b"-", b"")
             if end - (at - width) <= width and (dashes >= 2 or (width >= 4 and last < 0)) \
-                    and joined.translate(None, _HEX):
+                    and undashed.translate(None, _HEX):
                 # (hex pairs parted by dashes, "31-33-39-...", are the separated hex reading's,
                 # which reads digit pairs as a list of numbers: not joined here)
-                found.append(joined)
+                found.append(undashed)
                 if dashes >= 2:
                     continue  # (one dash: the token may be base64url as it is, tried too)
         found.append(token)
