@@ -3816,10 +3816,7 @@ def _short_groups(data: bytes, skeleton: bytes, tokens: list[bytes]) -> list[byt
     (A dash-grouped token is not tried as it is: base64url of its first groups is junk that
     may start like a gzip stream, which would be refused as a damaged one.)"""
     dashed = [token for token in tokens if b"-" in token]  # (UUIDs, kebab-case: a few)
-    if not dashed:
-        found = tokens
-    else:
-        found = [token for token in tokens if b"-" not in token]
+    found = [token for token in tokens if b"-" not in token] if dashed else tokens
     for token in dashed:
         width = token.find(b"-")
         if len(token) >= 14 and 2 <= width <= 15:
