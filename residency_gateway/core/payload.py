@@ -3815,20 +3815,21 @@ def _short_groups(data: bytes, skeleton: bytes, tokens: list[bytes]) -> list[byt
     out, and the runs of four or more short base64 groups in `data` (see _B64_QUADS) joined.
     (A dash-grouped token is not tried as it is: base64url of its first groups is junk that
     may start like a gzip stream, which would be refused as a damaged one.)"""
-    dashed = [token for token in tokens if b"-" in token]  # (UUIDs, kebab-case: a few)
+    dashed = dict.fromkeys(token for token in tokens if b"-" in token)  # (UUIDs, kebab-case)
     found = [token for token in tokens if b"-" not in token] if dashed else tokens
     for token in dashed:
         width = token.find(b"-")
-        if len(token) >= 14 and 2 <= width <= 15:
+        if len(token) >= 14 and 2 <= width <= 15 and (
+                token[2 * width + 1:2 * width + 2] == b"-" or token.count(b"-") == 1):
+            # (a second dash a group further, or the only one: a UUID's are not, decided in C)
             dashes, at = 0, width
             while at < len(token) and token[at] == 0x2D:  # ("-" every width + 1 characters)
                 dashes += 1
                 at += width + 1
             last = token.find(b"-", at - width)  # (the last group, up to a dash or the end)
             end = len(token) if last < 0 else last
-            undashed = token[:end].replace(b"-", b"")
             if end - (at - width) <= width and (dashes >= 2 or (width >= 4 and last < 0)) \
-                    and undashed.translate(None, _HEX):
+                    and (undashed := token[:end].replace(b"-", b"")).translate(None, _HEX):
                 # (hex pairs parted by dashes, "31-33-39-...", are the separated hex reading's,
                 # which reads digit pairs as a list of numbers: not joined here)
                 found.append(undashed)
