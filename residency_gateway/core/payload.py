@@ -56,6 +56,7 @@ import orjson
 import zstandard
 
 from residency_gateway.core import serialized, serialized_other, structure_parts
+from residency_gateway.core.areacodes import known_area
 from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.scanner import (
     CN_NUMERAL_CHARS,
@@ -2779,6 +2780,8 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
                 yield wide.decode("utf-8", "replace")
             if (cesu := _cesu8_reading(raw)) is not None:
                 yield cesu
+            if _EBCDIC_ESCAPED_DIGITS.search(raw) is not None:
+                yield _ebcdic_escapes(text)
         if b"\x00" in raw:
             # Round 8: escapes of UTF-16 or UTF-32 text (a form posted with charset=utf-16,
             # "%31%00%33%00..."): its ASCII digits with the zero bytes between them dropped,
@@ -2804,13 +2807,23 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         # Round 6: in a form, a receiver decodes each field's value, never the whole body: the
         # `name=` before a value is no escape ("t=1391234=35678" would lose "=13"), so the
         # names are taken out first (the `&` between values stays).
-        raw = binascii.a2b_qp(_raw(_FORM_NAMES.sub("&", text) if plus else text))
+        qp = _FORM_NAMES.sub("&", text) if plus else text
+        if "\n" in qp and _csv_rows(qp):
+            # Round 24: rows of a CSV (or TSV) body, a cell ending in "=" (a formula's, base64
+            # padding) being no soft line break that joins it to the next row's digits
+            qp = _CSV_SOFT_BREAK.sub(_CSV_BREAK_KEPT, qp)
+        raw = binascii.a2b_qp(_raw(qp))
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError:
             yield raw.decode("utf-8", "replace")
             for codec in ("gb18030", "shift_jis", "big5"):  # escapes of a legacy CJK charset
                 yield raw.decode(codec, "replace")
+    if "=3" in text and (shown := _QP_LONE_DIGIT.sub(
+            functools.partial(_lone_digit, text, plus), text)) != text:
+        # Round 24: one escaped digit between digits ("1391234=35678": =35 is 5 to a
+        # quoted-printable decoder), which _QP_MARKS takes for no mark
+        yield shown
     if "?" in text and "=?" in text and "?=" in text and (shown := _encoded_words(text)) != text:
         yield shown  # (round 19: see _ENCODED_WORD)
     if _qr_marked(text) and (shown := _qr_payloads(text)) != text:
@@ -2900,6 +2913,19 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             yield flat
 
 
+# Round 24: percent escapes of EBCDIC text (a form posted with charset=cp037, cp500, cp1047,
+# ... whose digits are the bytes F0-F9: "%F1%F3%F9" is 139 to a receiver that honours it).
+# Four escaped digits in a row mark it; read as Java's URLDecoder reads a form in a declared
+# charset, each run of escapes decoded in it and the characters between them kept.
+_EBCDIC_ESCAPED_DIGITS = re.compile(rb"[\xf0-\xf9]{4}")
+_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _ebcdic_escapes(text: str) -> str:
+    return _ESCAPE_RUN.sub(
+        lambda m: urllib.parse.unquote_to_bytes(m.group()).decode("cp037"), text)
+
+
 _PERCENT_U = re.compile(r"%[uU]([0-9A-Fa-f]{4})")
 _PERCENT_U_HIGH = re.compile(r"%[uU][dD][89aAbB][0-9A-Fa-f]{2}")  # a high surrogate
 _UTF7 = re.compile(r"\+A[A-Za-z0-9+/]{2,64}(?![A-Za-z0-9+/])-?")
@@ -2923,6 +2949,30 @@ def _utf7_segment(m: re.Match[str]) -> str:
 _QP_MARKS = re.compile(r"=\r?\n|=[0-9A-Fa-f]{2}=[0-9A-Fa-f]{2}|=\?[\w.:-]{1,40}\?[qQ]\?"
                        r"|=3[0-9][0-9]{0,16}=3[0-9]")
 _FORM_NAMES = re.compile(r"(?:^|&)[^&=]{0,256}=")  # a form field's `name=` (see _decodings)
+_QP_LONE_DIGIT = re.compile(r"(?<=[0-9])=3([0-9])(?=[0-9])")
+_CSV_SOFT_BREAK = re.compile(r"=(?=\r?\n)")
+_CSV_BREAK_KEPT = "=3D"  # (a literal "=" to a2b_qp: the line end after it stays)
+MAX_CSV_SNIFF_LINES = 64
+
+
+def _lone_digit(text: str, form: bool, m: re.Match[str]) -> str:
+    """The digit an escape of _QP_LONE_DIGIT stands for; in a form (`form`), not where its "="
+    is the one between a field's name and value ("n1=35..." is a name and a value)."""
+    if form and text.find("=", text.rfind("&", 0, m.start()) + 1) == m.start():
+        return m.group()
+    return m.group(1)
+
+
+def _csv_rows(text: str) -> bool:
+    """Round 24: whether `text` is rows of a CSV or TSV table: two lines or more (of the first
+    MAX_CSV_SNIFF_LINES), each with the same number (one or more) of commas, semicolons or
+    tabs."""
+    lines = [line for line in text.split("\n", MAX_CSV_SNIFF_LINES)[:MAX_CSV_SNIFF_LINES]
+             if line.strip()]
+    if len(lines) < 2:
+        return False
+    return any(lines[0].count(sep) and all(line.count(sep) == lines[0].count(sep)
+                                           for line in lines) for sep in ",;\t")
 # (content bounded and without a nested element of the same name: linear, no backtracking
 # past 4 KB)
 _BIDI_OVERRIDE = re.compile(
@@ -3310,8 +3360,25 @@ _RADIX_LENGTHS = frozenset({11, 13, 18})
 
 
 def _radix_decimal(m: re.Match[str]) -> str:
-    decimal_ = str(int(m.group().rstrip("nuUlL").replace("_", ""), 0))
+    value = int(m.group().rstrip("nuUlL").replace("_", ""), 0)
+    decimal_ = str(value)
+    if len(decimal_) == 15:
+        return decimal_ if _first_generation_value(value, decimal_) else m.group()
     return decimal_ if len(decimal_) in _RADIX_LENGTHS else m.group()
+
+
+# x86-64 and arm64 user-space pointers (Linux mmap and stack, Windows DLLs: 0x7f00_0000_0000
+# to 0x7fff_ffff_ffff) are 15-digit decimals led by Shanxi's codes 1396xx-1407xx.
+_POINTERS = range(0x7F00_0000_0000, 0x8000_0000_0000)
+
+
+def _first_generation_value(value: int, decimal_: str) -> bool:
+    """Round 24: a literal whose decimal is a first-generation (15-digit) ID's shape, a known
+    area code and a YYMMDD birth date, and outside the range pointers fill."""
+    if value in _POINTERS or not known_area(decimal_[:6]):
+        return False
+    month, day = int(decimal_[8:10]), int(decimal_[10:12])
+    return 1 <= month <= 12 and 1 <= day <= 31
 
 
 _YAML_OCTAL = re.compile(rb"(?<![\w.])0[0-7_]{10,22}(?![\w.])")
@@ -3558,6 +3625,7 @@ _BASE32_LOWER = _BASE32.lower()
 
 
 _BASE32HEX = b"0123456789ABCDEFGHIJKLMNOPQRSTUV"
+_BASE32HEX_LOWER = _BASE32HEX.lower()
 
 
 def _base32_text(token: bytes, one_more: Callable[[], None], *, extended: bool = False
@@ -3568,9 +3636,35 @@ def _base32_text(token: bytes, one_more: Callable[[], None], *, extended: bool =
     with contextlib.suppress(binascii.Error, ValueError):
         padded = token + b"=" * (-len(token) % 8)
         raw = base64.b32hexdecode(padded) if extended else base64.b32decode(padded)
-        if (_DIGIT_RUN.search(raw) or _wraps_token(raw)) and (raw.isascii() or _utf8(raw)):
+        if ((_DIGIT_RUN.search(raw) or _wraps_token(raw)) and (raw.isascii() or _utf8(raw))) \
+                or _base32_other(raw):
             one_more()
             yield raw
+
+
+_WIDE_DIGIT_RUN = re.compile(r"[0-9\uff10-\uff19]{3}")
+
+
+def _base32_other(raw: bytes) -> bool:
+    """Round 24: decoded base32 that is no ASCII or UTF-8 text but is read as a body: a
+    compressed stream (gzip, zlib, ...: the body pipeline opens it) or UTF-16 text (a NUL in
+    every other byte of its ASCII) holding three digits in a row. Random bytes are neither
+    (an archive's magic, or a quarter of NULs that decode strictly to such a text)."""
+    if len(raw) < 8:
+        return False
+    if (archive := _archive(raw)) is not None:
+        # (one that inflates: a token decoded at the wrong offset or with a percent escape in
+        # it can start with the magic and then be junk, refused as a damaged stream)
+        return archive == "zip" or bool(_partial(raw[:4096], archive, 64))
+    for codec, half in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+        if half.count(0) * 4 >= len(raw):
+            try:
+                text = raw[:len(raw) // 2 * 2].decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if _WIDE_DIGIT_RUN.search(text) is not None:
+                return True
+    return False
 
 
 def _utf8(raw: bytes) -> bool:
@@ -3586,7 +3680,7 @@ def _utf8(raw: bytes) -> bool:
 # bytes. A run of those characters before a line end is checked in Python (its length must
 # agree with its first character, allowing a few leading characters of a key: '": "'), only
 # where a `begin` line or a line end before a closing quote says uuencode may be there.
-_UU_RUN = re.compile(rb"(?<![ -`])[ -`]{5,69}+(?=\r?\n)")
+_UU_RUN = re.compile(rb"(?<![ -`])[ -`]{5,69}+(?=\r?\n|\r)")  # (round 24: CR alone too)
 _UU_GATES = (b"begin ", b'\n"', b"\n'", b'\r\n"')
 MAX_UU_LEAD = 8  # characters of a run tried before its length character
 
@@ -3613,11 +3707,213 @@ def _uu_texts(data: bytes, one_more: Callable[[], None]) -> Iterator[bytes]:
     yield from _uu_block(block, one_more)
 
 
+_UU_CHARS = bytes(range(0x20, 0x61))
+
+
+def _uu_first_line(data: bytes) -> bool:
+    """Round 24: whether `data` (a text body, a part, a decoded token) begins with a line that
+    is uuencoded by its shape (its length agrees with its length character, every character
+    ' ' to '`'): bare uuencoded lines with no `begin` before them. Decided on the first line
+    alone (O(1)): lines after other text are read only behind the gates of _UU_GATES."""
+    end = data.find(b"\n", 0, 72)
+    if end < 0:
+        end = data.find(b"\r", 0, 72)
+    line = data[:end].rstrip(b"\r")
+    if end < 0 or len(line) < 5:
+        return False
+    size = line[0] - 32
+    return 0 < size <= 45 and 0 <= len(line) - 1 - 4 * -(-size // 3) <= 1 and \
+        not line.translate(None, _UU_CHARS)
+
+
 def _uu_block(block: list[bytes], one_more: Callable[[], None]) -> Iterator[bytes]:
     raw = b"".join(block)
     if len(raw) >= 8 and (_DIGIT_RUN.search(raw) or _wraps_token(raw)) and _could_be_text(raw):
         one_more()
         yield raw
+
+
+# Round 24: base85 in its three alphabets: Ascii85 (btoa, PostScript/PDF, Python's a85encode:
+# "!" to "u", "z" for four zero bytes; Adobe's framing "<~ ... ~>"), RFC 1924's (Python's
+# b85encode, git's binary patches) and ZeroMQ's Z85. Unframed, a token is a run of 14 or more
+# characters of the b85 or Z85 alphabet (11 bytes: a phone) with upper and lower case and a
+# mark that no base64, URL, UUID or timestamp has (see _B85_SPECIAL); it is read when it
+# decodes to text with three digits in a row (random bytes and words decode to bytes that
+# are not), UTF-16 text or a compressed stream.
+_B85 = (b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        b"!#$%&()*+-;<=>?@^_`{|}~")
+_Z85 = (b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        b".-:+=^!/*?&<>()[]{}@%$#")
+_Z85_AS_B85 = bytes.maketrans(_Z85, _B85)
+_A85 = bytes(range(0x21, 0x76)) + b"z"
+_B85_SPECIAL = b"!#$%&()*<>?@^`|~"  # (not "+-_=/.:", which URLs and timestamps have, nor JSON's
+# brackets, nor the semicolon of prose, CSS and header parameters: a token is looked at only
+# where one of these is; a 14-character token has none 5% of the time in b85, 12% in Z85,
+# 1-5% at 20 characters, almost never at 40)
+_A85_ONLY = b"\"',\\"  # (Ascii85 characters that no other alphabet has: a JSON string escapes
+# the quote and backslash, the view that undoes JSON escapes has them)
+
+
+def _b85_table() -> bytes:
+    table = bytearray(b"." * 256)
+    for c in _B85 + _Z85:
+        table[c] = ord("a")
+    for c in _B85_SPECIAL:
+        table[c] = ord("s")
+    for c in _A85_ONLY:
+        table[c] = ord("q")
+    return bytes(table)
+
+
+_B85_SKELETON = _b85_table()
+_A85_EDGES = b"\"',;{}[]"  # (a JSON or CSV value's quotes and what is around them)
+_ADOBE_85 = re.compile(rb"<~([!-u\sz]{5,}?)~>")
+_A85_QUOTES = re.compile(rb"[\"',\\]")
+MAX_B85_TRIES = 6  # (token, alphabet) pairs of one run decoded at most (see _b85_candidates)
+MAX_B85_SNIFF = 4095  # characters of a token decoded to decide whether it is text (x5)
+MAX_B85_TOKEN = 1024 * 1024  # characters of a token decoded whole; a longer text: refused
+
+
+def _b85_decoded(token: bytes, alphabet: str) -> bytes | None:
+    with contextlib.suppress(binascii.Error, ValueError):
+        if alphabet == "a85":
+            return base64.a85decode(token)
+        if alphabet == "z85":
+            token = token.translate(_Z85_AS_B85)
+        return base64.b85decode(token)
+    return None
+
+
+def _b85_values(alphabet: bytes, first: int = 0) -> list[int]:
+    values = [-1] * 256
+    for n, c in enumerate(alphabet):
+        values[c] = first + n
+    return values
+
+
+_B85_VALUES = {"b85": _b85_values(_B85), "z85": _b85_values(_Z85),
+               "a85": _b85_values(bytes(range(0x21, 0x76)))}
+# Printable ASCII and UTF-8 characters, the last one maybe cut (a prefix of a text)
+_UTF8_HEAD = re.compile(rb"(?:[\t\n\r\x20-\x7e]|[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                        rb"|[\xf0-\xf4][\x80-\xbf]{3})*(?:[\xc2-\xf4][\x80-\xbf]{0,2})?")
+
+
+_ARCHIVE_LEADS = frozenset(b"\x1f\x78(BP\xfd\x5d")  # (the first bytes _archive knows)
+
+
+def _b85_head(token: bytes, alphabet: str) -> bytes | None:
+    """The first 8 bytes `token` decodes to in `alphabet` (no exception raised: junk is the
+    common case), None where its first 10 characters are no base85 (Ascii85's "z" group of
+    zero bytes taken as it is)."""
+    values = _B85_VALUES[alphabet]
+    out = 0
+    pos = 0
+    for _ in range(2):
+        if alphabet == "a85" and token[pos:pos + 1] == b"z":
+            out <<= 32
+            pos += 1
+            continue
+        group = token[pos:pos + 5]
+        if len(group) < 5:
+            return None
+        a, b, c, d, e = (values[x] for x in group)
+        if min(a, b, c, d, e) < 0:
+            return None
+        value = (((a * 85 + b) * 85 + c) * 85 + d) * 85 + e
+        if value > 0xFFFFFFFF:
+            return None
+        out = out << 32 | value
+        pos += 5
+    return out.to_bytes(8, "big")
+
+
+def _b85_text(token: bytes, alphabet: str, one_more: Callable[[], None]) -> bytes | None:
+    """`token` decoded in `alphabet` when it is text worth reading (a prefix decoded first:
+    a long run of ordinary characters costs a sniff, not a whole decoding)."""
+    head = _b85_head(token, alphabet)  # (8 bytes: ~96% of junk rejected for ~2 us)
+    if head is None or not (b"\0" in head or _UTF8_HEAD.fullmatch(head) is not None
+                            or (head[0] in _ARCHIVE_LEADS and _archive(head) is not None)):
+        return None
+    sniff = _b85_decoded(token[:MAX_B85_SNIFF], alphabet)
+    if sniff is None or not (
+            ((_DIGIT_RUN.search(sniff) or _wraps_token(sniff)) and _could_be_text(sniff))
+            or _base32_other(sniff)):
+        return None
+    if len(token) > MAX_B85_TOKEN:
+        raise Uninspectable(Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
+                            "a base85 text longer than the inspection reads")
+    raw = sniff if len(token) <= MAX_B85_SNIFF else _b85_decoded(token, alphabet)
+    if raw is None:
+        return None
+    one_more()
+    return raw
+
+
+_NAME_BEFORE = re.compile(rb"(?:^|&)[\w.\[\]-]{1,64}[=:]")
+MAX_B85_NAMES = 4  # `name=` prefixes of one run tried
+
+
+def _after_names(piece: bytes) -> list[bytes]:
+    """`piece` and what follows a form's `name=` (or a `name:`) in it, the first few."""
+    out = [piece]
+    if b"=" not in piece and b":" not in piece:
+        return out
+    for n, m in enumerate(_NAME_BEFORE.finditer(piece)):
+        if n >= MAX_B85_NAMES:
+            break
+        out.append(piece[m.end():])
+    return out
+
+
+def _b85_candidates(run: bytes) -> Iterator[tuple[bytes, str]]:
+    """The tokens a run of non-blank characters may be, each with the alphabet to try: the
+    run and its pieces between quotes (Ascii85: the run, what is inside its quotes, the run
+    stripped of quotes and brackets), a form's `name=` and a key's `": "` taken off."""
+    pieces = [run] if _A85_QUOTES.search(run) is None else _A85_QUOTES.split(run)
+    for piece in pieces:
+        for token in dict.fromkeys(_after_names(piece)):
+            if len(token) < 14 or token.isalnum() or token.islower() or token.isupper():
+                continue  # (decided in C: words, numbers, hashes, base64 without + or /)
+            if token.translate(_B85_SKELETON).find(b"s") < 0:
+                continue
+            if not token.translate(None, _B85):
+                yield token, "b85"
+            if not token.translate(None, _Z85):
+                yield token, "z85"
+    first, last = run.find(b'"'), run.rfind(b'"')
+    wholes = (run, run[first + 1:last], run.strip(_A85_EDGES))
+    for token in dict.fromkeys(t for whole in wholes for t in _after_names(whole)):
+        if len(token) >= 14 and not token.translate(None, _A85) and \
+                token.translate(_B85_SKELETON).find(b"s") >= 0:
+            yield token, "a85"
+
+
+def _base85_texts(data: bytes, one_more: Callable[[], None]) -> Iterator[bytes]:
+    """The texts base85 tokens of `data` decode to (see _B85). Only the runs of non-blank
+    characters that hold one of _B85_SPECIAL are looked at (found by byte searches)."""
+    if b"~" in data and b"<~" in data:  # (a byte first: "<~" costs ~5 us per 2 KB of CJK)
+        for m in _ADOBE_85.finditer(data):
+            token = re.sub(rb"\s", b"", m.group(1))
+            if (raw := _b85_text(token, "a85", one_more)) is not None:
+                yield raw
+    skeleton = data.translate(_B85_SKELETON)
+    pos = skeleton.find(b"s")
+    while pos >= 0:
+        start = skeleton.rfind(b".", 0, pos) + 1
+        end = skeleton.find(b".", pos)
+        end = len(data) if end < 0 else end
+        pos = skeleton.find(b"s", end)
+        if end - start < 14 or data[start:start + 2] == b"<~":
+            continue
+        run = data[start:end]
+        if b"://" in run:
+            continue  # (a URL with its query: Z85's alphabet, never its encoding)
+        for n, (token, alphabet) in enumerate(_b85_candidates(run)):
+            if n >= MAX_B85_TRIES:
+                break
+            if (raw := _b85_text(token, alphabet, one_more)) is not None:
+                yield raw
+                break
 
 
 def _base64_texts(data: bytes) -> Iterator[bytes]:
@@ -3659,13 +3955,16 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                 # list of ages)
                 one_more()
                 yield raw
-    if b"\n" in data and any(gate in data for gate in _UU_GATES):
+    if (b"\n" in data and any(gate in data for gate in _UU_GATES)) or (
+            b"\r" in data and b"begin " in data) or _uu_first_line(data):
         yield from _uu_texts(data, one_more)
+    yield from _base85_texts(data, one_more)
     if b"\n" in data and _B64_WRAPPED.search(skeleton):
         # MIME-wrapped base64 (76-column lines): the lines joined are one token.
         data = re.sub(rb"(?<=[A-Za-z0-9+/=])\r?\n(?=[A-Za-z0-9+/])", b"", data)
         skeleton = data.translate(_B64_SKELETON)
-    for whole in dict.fromkeys(_b64_tokens(data, skeleton)):  # (each token once: a word repeats)
+    wholes = _short_groups(data, skeleton, _b64_tokens(data, skeleton))  # (round 24)
+    for whole in dict.fromkeys(wholes):  # (each token once: a word repeats)
         if whole[:2] in (b"0x", b"0X") and not whole[2:].translate(None, _HEX):
             whole = whole[2:]  # 0x-prefixed hex ("0x313130...")
         candidates = (whole, whole.rpartition(b"/")[2]) if b"/" in whole else (whole,)
@@ -3678,6 +3977,10 @@ def _base64_texts(data: bytes) -> Iterator[bytes]:
                     # write it so; decoders take either case). A long word decodes to bytes
                     # that are no text, decided in C before it counts as a token.
                     yield from _base32_text(token.upper(), one_more)
+                elif len(token) >= 18 and not token.translate(None, _BASE32HEX_LOWER):
+                    # Round 24: base32hex in lower case (0-9 and a-v; DNSSEC NSEC3 names
+                    # write it so), kept as lower-case base32 is
+                    yield from _base32_text(token.upper(), one_more, extended=True)
                 continue
             if len(token) >= 16 and not len(token) % 2 and not token.translate(None, _HEX):
                 # Hex-encoded text ("313130..." is "110..."): hashes decode to random bytes,
@@ -3813,6 +4116,66 @@ def _b64_tokens(data: bytes, skeleton: bytes) -> list[bytes]:
         if len(pieces) > 1:
             found.append(b"".join(pieces))
         pos = skeleton.find(_B64_WRAP, max(end, pos + 17))
+    return found
+
+
+# Round 24: base64 written in short groups, which lenient decoders (Python's b64decode, Java's
+# MIME decoder, Node's Buffer) read through: groups of four (a quantum each) parted by one
+# blank ("dGVs IDEz OTEy MzQ1 Njc4"), found with one byte search of the skeleton, and groups
+# of any width 2-15 parted by dashes at a fixed interval inside one token
+# ("dGVs-IDEz-OTEy-..."). A group run joined is a token like any other: tried only when it
+# mixes cases and digits, kept only when it decodes to text (joined words do not).
+_B64_QUADS = b"aaaa aaaa aaaa a"
+MAX_SHORT_GROUPS = 256  # runs of short groups joined per text
+
+
+def _short_groups(data: bytes, skeleton: bytes, tokens: list[bytes]) -> list[bytes]:
+    """`tokens`, those whose dashes (two or more) fall at a fixed interval with them taken
+    out, and the runs of four or more short base64 groups in `data` (see _B64_QUADS) joined.
+    (A dash-grouped token is not tried as it is: base64url of its first groups is junk that
+    may start like a gzip stream, which would be refused as a damaged one.)"""
+    dashed = dict.fromkeys(token for token in tokens if b"-" in token)  # (UUIDs, kebab-case)
+    found = [token for token in tokens if b"-" not in token] if dashed else tokens
+    for token in dashed:
+        width = token.find(b"-")
+        if len(token) >= 14 and 2 <= width <= 15 and (
+                token[2 * width + 1:2 * width + 2] == b"-" or token.count(b"-") == 1):
+            # (a second dash a group further, or the only one: a UUID's are not, decided in C)
+            dashes, at = 0, width
+            while at < len(token) and token[at] == 0x2D:  # ("-" every width + 1 characters)
+                dashes += 1
+                at += width + 1
+            last = token.find(b"-", at - width)  # (the last group, up to a dash or the end)
+            end = len(token) if last < 0 else last
+            if end - (at - width) <= width and (dashes >= 2 or (width >= 4 and last < 0)) \
+                    and (undashed := token[:end].replace(b"-", b"")).translate(None, _HEX):
+                # (hex pairs parted by dashes, "31-33-39-...", are the separated hex reading's,
+                # which reads digit pairs as a list of numbers: not joined here)
+                found.append(undashed)
+                if dashes >= 2:
+                    continue  # (one dash: the token may be base64url as it is, tried too)
+        found.append(token)
+    pos = skeleton.find(_B64_QUADS)
+    joined = 0
+    while pos >= 0 and joined < MAX_SHORT_GROUPS:
+        if pos and skeleton[pos - 1] == 0x61:  # (inside a longer run: not a group's start)
+            pos = skeleton.find(_B64_QUADS, pos + 1)
+            continue
+        groups: list[bytes] = []
+        end = pos
+        while True:
+            nxt = _B64_REST.match(skeleton, end).end()  # type: ignore[union-attr]
+            if not 0 < nxt - end <= 4:
+                break
+            groups.append(data[end:nxt])
+            end = nxt
+            if len(groups[-1]) < 4 or skeleton[end:end + 2] != b" a":
+                break  # (the last group: shorter, or the run's end)
+            end += 1
+        if len(groups) >= 4:
+            found.append(b"".join(groups))
+            joined += 1
+        pos = skeleton.find(_B64_QUADS, max(end, pos + 1))
     return found
 
 

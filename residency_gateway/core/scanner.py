@@ -1637,6 +1637,13 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
         # text refuses it, sanitizers remove it): "1\x003\x009..." is read without them too.
         yield from tokens(data.replace(b"\x00", b""), today=today, resident_ids=resident_ids,
                           phones=phones, budget=budget)
+    if len(data.translate(None, _CONTROL_GATE)) != len(data):
+        # Round 24: other control characters (and private use ones) between digits, which a
+        # receiver's Cc/Co filter strips as it strips NUL: "1\x7f3\x7f9...", "1%013%01...".
+        stripped = _CONTROLS_BETWEEN_DIGITS.sub(b"", data)
+        if stripped != data:
+            yield from tokens(stripped, today=today, resident_ids=resident_ids, phones=phones,
+                              budget=budget)
     if data.isascii():
         yield from _tokens(data, today, resident_ids, phones, budget)
         for reading, fields, phones_too in _other_readings(data, budget):
@@ -1658,6 +1665,14 @@ def tokens(text: str | bytes, *, today: dt.date, resident_ids: bool = True,
                            phones_too)
 
 
+# C0 controls but NUL (read apart above), the separators (tab, line ends, \v, \f) and FS/GS/RS/
+# US (field separators, round 14); DEL; C1 controls (UTF-8 C2 80-9F); private use U+E000-EFFF
+# (lead EE). The gate is a translate of single bytes (~1 us per 2 KB; C2 also starts Latin-1
+# letters and NBSP, which pay one regex search).
+_CONTROL_GATE = bytes([*range(1, 9), *range(14, 28), 0x7F, 0xC2, 0xEE])
+_CONTROLS_BETWEEN_DIGITS = re.compile(
+    rb"(?<=[0-9])(?:[\x01-\x08\x0e-\x1b\x7f]|\xc2[\x80-\x9f]|\xee[\x80-\xbf][\x80-\xbf]){1,4}"
+    rb"(?=[0-9])")
 _RLO = "\u202e".encode()
 # Directional formatting characters and paragraph ends, as `_as_shown` walks them.
 # (and a double quote: an override inside one JSON or CSV value is shown within that value

@@ -761,8 +761,7 @@ def test_lower_case_base32(token):
     assert line_found("/v1/" + token.rstrip("=")) or line_found("/", "t=" + token)
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: Ascii85/base85 (Python base64.a85encode/"
-                   "b85encode, Adobe <~ ~>) is not decoded")
+# Fixed in round 24 (payload._base85_texts)
 @pytest.mark.parametrize("token", [
     base64.a85encode(DOC, adobe=True).decode(),
     base64.b85encode(DOC).decode(),

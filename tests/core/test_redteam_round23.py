@@ -314,7 +314,7 @@ def test_base32_found(token):
     assert found(j({"v": token.decode()})) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: base32hex lower case, base32 of UTF-16 / gzip")
+# Fixed in round 24 (payload._base64_texts, _base32_other)
 @pytest.mark.parametrize("token", [
     base64.b32hexencode(CHINESE).lower(), base64.b32hexencode(CHINESE).rstrip(b"=").lower(),
     base64.b32hexencode(("id " + ID).encode()).lower(),
@@ -323,7 +323,7 @@ def test_base32_found(token):
     base64.b32encode(gzip.compress(CHINESE)),
 ], ids=["b32hex-lower", "b32hex-lower-unpadded", "b32hex-lower-ascii", "b32-utf16",
         "b32hex-utf16", "b32-gzip"])
-def test_other_base32_missed(token):
+def test_other_base32_found(token):
     assert found(j({"v": token.decode()})) == {"id"}
 
 
@@ -340,14 +340,27 @@ def test_uuencode_found(body, content_type):
     assert found(body, content_type) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: uuencode without the gates")
+# Fixed in round 24 (payload._uu_first_line, CR line ends under a `begin`)
 @pytest.mark.parametrize(("body", "content_type"), [
-    (j({"v": UU.decode().rstrip("\n")}).encode(), JSON),
     (UU, TEXT),
     (binascii.b2a_uu(CHINESE[:30]) + binascii.b2a_uu(CHINESE[30:]), TEXT),
-    (b"<a>" + UU + b"</a>", XML),
     (b"begin 644 a.txt\r" + UU.replace(b"\n", b"\r") + b"`\rend\r", TEXT),
-], ids=["json-one-line", "text-no-begin", "text-two-lines", "xml-no-begin", "begin-cr"])
+], ids=["text-no-begin", "text-two-lines", "begin-cr"])
+def test_uuencode_without_begin_found(body, content_type):
+    assert found(body, content_type) == {"id"}
+
+
+@pytest.mark.xfail(strict=True, reason="MISS (round 24 reads bare uuencoded lines at a text's "
+                   "start only): a uuencoded line with no `begin` and no line end in a JSON "
+                   "string, or after other text (<a>...); finding such lines anywhere is a run "
+                   "search over every body (~10-40 us per 2 KB: a translate and a run search or "
+                   "a split into lines), over the scan's budget; uuencode and Python's uu "
+                   "module write a begin line, binascii.b2a_uu's bare lines are read where "
+                   "they begin a text, a part or a decoded token")
+@pytest.mark.parametrize(("body", "content_type"), [
+    (j({"v": UU.decode().rstrip("\n")}).encode(), JSON),
+    (b"<a>" + UU + b"</a>", XML),
+], ids=["json-one-line", "xml-no-begin"])
 def test_uuencode_missed(body, content_type):
     assert found(body, content_type) == {"id"}
 

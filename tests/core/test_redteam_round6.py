@@ -215,15 +215,12 @@ def test_ordinary_bodies_stay_clean(body, content_type):
     assert found(body, content_type) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: a line ending in '=' (a CSV cell, base64 "
-                   "padding) is a QP soft line break, which joins it to the digits of the next "
-                   "line: 8615855=\\n133269 reads as +86 158 5513 3269")
+# Fixed in round 24 (payload._csv_rows): rows of a table keep their line ends
 def test_soft_break_joins_csv_rows():
     body = "424449,=72,8615855=\n133269,=AD,68026576=\n"
     assert found(body, "text/csv") == set()
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: one escaped digit alone is no quoted-"
-                   "printable mark (key=3... in query strings and text would be read as QP)")
+# Fixed in round 24 (payload._QP_LONE_DIGIT): an escaped digit between digits
 def test_single_escaped_digit():
     assert "mobile" in found("tel 1391234=35678", "text/plain")

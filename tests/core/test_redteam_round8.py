@@ -221,9 +221,7 @@ def test_percent_escaped_utf16_in_the_query():
     assert line(query="tel=" + "".join(f"%00%{c:02X}" for c in MOBILE.encode()))
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: a form's percent escapes are decoded as UTF-8 or "
-                   "a CJK legacy charset, never in the charset the Content-Type declares (here "
-                   "EBCDIC: %F1%F3%F9 is 139 to a receiver honouring charset=cp037)")
+# Fixed in round 24 (payload._ebcdic_escapes): four escaped EBCDIC digits in a row.
 def test_percent_escapes_in_a_declared_ebcdic_charset():
     body = "tel=" + "".join(f"%{c:02X}" for c in MOBILE.encode("cp037"))
     assert found(body, FORM + "; charset=cp037")
@@ -419,13 +417,21 @@ def test_yaml_leading_zero_numbers_of_other_lengths_stay_clean():
     assert found("serial: 012345670123\nzip: 0100000\nmode: 0755\n", "application/yaml") == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: base64 broken into groups shorter than 16 "
-                   "characters ('dGVs IDEz OTEy MzQ1 Njc4'), which lenient decoders (Python's "
-                   "b64decode, Java's MIME decoder) read through; joining short groups would "
-                   "join ordinary words")
+# Fixed in round 24 (payload._short_groups): groups of four parted by a blank, groups of any
+# width parted by dashes
 def test_base64_in_short_groups():
     t = base64.b64encode(("tel " + MOBILE).encode()).decode()
     assert found(json.dumps({"d": " ".join(t[i:i + 4] for i in range(0, len(t), 4))}))
+
+
+@pytest.mark.xfail(strict=True, reason="MISS (round 24 joins groups of four parted by a blank, "
+                   "and dash-parted groups of any width): blank-parted groups of another width "
+                   "('dGVsI DEzOT EyMzQ ...'), CRLF between groups of four; each width is one "
+                   "more byte search of every text (~1 us per 2 KB each)")
+@pytest.mark.parametrize("width", [3, 5, 8, 12])
+def test_base64_in_short_groups_of_other_widths(width):
+    t = base64.b64encode(("tel " + MOBILE).encode()).decode()
+    assert found(json.dumps({"d": " ".join(t[i:i + width] for i in range(0, len(t), width))}))
 
 
 # -- decimal numbers in binary serializations ---------------------------------------------
@@ -493,9 +499,8 @@ def test_key_then_nested_key_then_value():
     assert found('{"110101": {"19900307": "1233"}}')
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: a first-generation (15-digit) ID as a hex literal; "
-                   "15-digit decimals are left out of the radix reading because 48-bit pointers "
-                   "(0x7ffe...) give 15 digits starting with a province code")
+# Fixed in round 24 (payload._first_generation_value): 15-digit decimals of a known area and
+# a birth date are read, outside the pointers' range 0x7f00_0000_0000-0x7fff_ffff_ffff.
 def test_first_generation_id_as_hex():
     assert found("id: " + hex(110101900307123), "application/yaml")
 
