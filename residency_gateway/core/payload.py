@@ -56,6 +56,7 @@ import orjson
 import zstandard
 
 from residency_gateway.core import serialized, serialized_other
+from residency_gateway.core.idnumber import check_character
 from residency_gateway.core.pseudonym import pseudonymise
 from residency_gateway.core.scanner import (
     CN_NUMERAL_CHARS,
@@ -4488,81 +4489,134 @@ def ocr_word_runs(data: bytes, tree: Any = None) -> str | None:
 # Events of several types ("keydown", "keyup") are joined per type as well. Only strings of
 # up to MAX_PIECE characters and one-digit numbers are pieces; a key whose pieces are all the
 # same (an "object" or "id" of every chunk) is none.
+# Round 24 (round 23's misses): a key's pieces are joined when three elements or more hold
+# one, however many other elements (heartbeats, pings) lie between them; objects are walked
+# to any depth (MAX_PIECE_DEPTH, orjson's own bound is 1024) and with all their members; a
+# short array inside an element (a delta's content parts [{"type": "text"}, {"text": ...}])
+# is walked with its parts' pieces under one key, joined in order; arrays of several strings
+# ([type, key, time] keystrokes) are read column by column; an object keyed by index
+# ({"0": {...}, "1": {...}}) is the list it spells. A JSON integer of several digits is a
+# piece too, but its key's pieces are joined only when they make an ID with its check
+# character (15 or 18 digits): three line items' prices (1399, 2500, 999) make a mobile's
+# shape as often as not.
 MAX_PIECE = 64
-MAX_PIECE_DEPTH = 4  # objects (and one-element arrays) walked into an element for its pieces
+MAX_PIECE_DEPTH = 256  # objects and arrays walked into an element for its pieces
 MAX_PIECE_NODES = 200_000
-MAX_PIECE_KEYS = 64  # members of one object (or array) looked at for pieces
+MAX_PIECE_PARTS = 16  # elements of an array inside an element walked into (more: a list)
+MAX_PIECE_LIST_DEPTH = 4  # ... and how deep in it, when that array is a list of pieces itself
+MAX_PIECE_VISITS = 2_000_000  # members looked at in the elements' walks, in all
 _LIST_OF_LISTS = re.compile(rb"\[\s*[\[{]")
+_INDEX_KEY = re.compile(rb'"[0-9]{1,9}"\s*:\s*[\[{]')  # an object keyed by index (a gate)
+_PART = object()  # the key of an array's element inside an element (its parts joined)
+_ID_SHAPE = re.compile(r"[1-9][0-9]{14}|[1-9][0-9]{16}[0-9X]")
 
 
-def _piece_leaves(element: Any, path: tuple[Any, ...], out: dict[tuple[Any, ...], str],
-                  depth: int) -> None:
-    """The short strings and one-digit numbers in `element`, by their key path."""
+def _piece_leaves(element: Any, path: int, out: dict[int, str], paths: dict[tuple[int, Any], int],
+                  walk: tuple[set[int], list[int], bool], depth: int) -> None:
+    """The short strings and numbers in `element`, by their key path's number in `paths`
+    (the pieces under one path in an element's arrays joined); `walk`: the paths holding an
+    integer of several digits (added to), the visits spent, whether numbers are pieces."""
+    wide, spent, numbers = walk
+    items: Iterable[tuple[Any, Any]]
     if isinstance(element, dict):
-        items: Iterable[tuple[Any, Any]] = element.items()
-    elif isinstance(element, list) and (len(element) == 1 or depth == 0):
+        items = element.items()
+    elif depth == 0:
         items = enumerate(element)
+    elif len(element) <= MAX_PIECE_PARTS and (depth <= MAX_PIECE_LIST_DEPTH or sum(
+            isinstance(value, (dict, list)) for value in element) < 3):
+        # (a short array deeper than MAX_PIECE_LIST_DEPTH that is a list of pieces of its
+        # own is read as one: each node walked from a few lists above it at most, linear)
+        items = ((_PART, value) for value in element)
     else:
         return
-    for key, value in itertools.islice(items, MAX_PIECE_KEYS):
+    spent[0] += len(element)
+    if spent[0] > MAX_PIECE_VISITS:
+        return
+    for key, value in items:
+        at = paths.setdefault((path, key), len(paths))
         if isinstance(value, str):
             if len(value) <= MAX_PIECE:
-                out[(*path, key)] = value
-        elif isinstance(value, int) and not isinstance(value, bool):
+                out[at] = out[at] + value if at in out else value
+        elif numbers and type(value) is int:
             if 0 <= value <= 9:
-                out[(*path, key)] = str(value)
+                out[at] = out[at] + str(value) if at in out else str(value)
+            elif 9 < value < 10**18:
+                out[at] = out[at] + str(value) if at in out else str(value)
+                wide.add(at)
         elif depth < MAX_PIECE_DEPTH and isinstance(value, (dict, list)):
-            _piece_leaves(value, (*path, key), out, depth + 1)
+            _piece_leaves(value, at, out, paths, walk, depth + 1)
 
 
-def _piece_runs(node: list[Any]) -> list[str]:
+def _piece_join(values: list[str], wide: bool) -> str | None:
+    """`values` joined, when they are pieces (several distinct; numbers of several digits only
+    when they join into an ID's shape with its check character)."""
+    if len(values) < 3 or len(set(values)) == 1:
+        return None
+    joined = "".join(values)
+    if wide and (_ID_SHAPE.fullmatch(joined) is None or (
+            len(joined) == 18 and check_character(joined[:17]) != joined[17])):
+        return None
+    return joined
+
+
+def _piece_runs(node: list[Any], spent: list[int] | None = None) -> list[str]:
     """The joined pieces of one list (see above): one text per key path."""
+    numbers = True
     if all(type(element) is list for element in node):
         # (arrays of [key, time] pairs: their one short string each, with no walk)
         keys = [strings[0] for strings in (
-            [v for v in element[:MAX_PIECE_KEYS] if type(v) is str] for element in node)
+            [v for v in element[:MAX_PIECE_PARTS] if type(v) is str] for element in node)
             if len(strings) == 1 and len(strings[0]) <= MAX_PIECE]
-        return ["".join(keys)] if len(keys) >= 3 and len(set(keys)) > 1 else []
-    leaves: list[dict[tuple[Any, ...], str]] = []
+        if len(keys) >= 3 and len(set(keys)) > 1:
+            return ["".join(keys)]
+        numbers = False  # (arrays of numbers are data: a matrix's columns are no pieces)
+    walk: tuple[set[int], list[int], bool] = (set(), spent if spent is not None else [0],
+                                              numbers)
+    paths: dict[tuple[int, Any], int] = {}
+    leaves: list[dict[int, str]] = []
     for element in node:
-        found: dict[tuple[Any, ...], str] = {}
+        found: dict[int, str] = {}
         if isinstance(element, (dict, list)):
-            _piece_leaves(element, (), found, 0)
+            _piece_leaves(element, -1, found, paths, walk, 0)
         leaves.append(found)
-    counts: dict[tuple[Any, ...], int] = {}
+    counts: dict[int, int] = {}
     for found in leaves:
         for path in found:
             counts[path] = counts.get(path, 0) + 1
-    least = max(3, len(node) // 2)
-    paths = [path for path, count in counts.items() if count >= least]
+    wide = walk[0]
     runs: list[str] = []
-    kinds: list[tuple[Any, ...]] = []  # (paths of few values: an event's type)
-    for path in paths:
-        values = [found[path] for found in leaves if path in found]
-        distinct = set(values)
-        if len(distinct) == 1:
+    varying: list[int] = []
+    kinds: list[int] = []  # (paths of few values: an event's type)
+    for path, count in counts.items():
+        if count < 3:
             continue
-        runs.append("".join(values))
-        if len(distinct) <= 4 and all(len(v) > 1 for v in distinct):
+        values = [found[path] for found in leaves if path in found]
+        if (joined := _piece_join(values, path in wide)) is None:
+            continue
+        runs.append(joined)
+        varying.append(path)
+        distinct = set(values)
+        if len(distinct) <= 4 and all(len(v) > 1 for v in distinct) and path not in wide:
             kinds.append(path)
     for kind in kinds:
         for value in sorted({found[kind] for found in leaves if kind in found}):
-            for path in paths:
+            for path in varying:
                 if path == kind:
                     continue
                 values = [found[path] for found in leaves
                           if found.get(kind) == value and path in found]
-                if len(values) >= 3 and len(set(values)) > 1:
-                    runs.append("".join(values))
+                if (joined := _piece_join(values, path in wide)) is not None:
+                    runs.append(joined)
     return runs
 
 
 def json_piece_runs(data: bytes, tree: Any = None) -> str | None:
     """Each list of pieces in JSON `data` joined (see above), one a line; None when there is
     none. `tree`: `data` parsed already, else parsed here. Walked only when `data` holds a
-    list of objects or lists."""
-    if b"[" not in data or (b"[{" not in data and b"[[" not in data
-                            and _LIST_OF_LISTS.search(data) is None):
+    list of objects or lists, or an object keyed by index."""
+    if (b"[" not in data or (b"[{" not in data and b"[[" not in data
+                             and _LIST_OF_LISTS.search(data) is None)) and (
+            b'"2"' not in data or _INDEX_KEY.search(data) is None):
         return None
     if tree is None:
         try:
@@ -4572,23 +4626,43 @@ def json_piece_runs(data: bytes, tree: Any = None) -> str | None:
     return _tree_piece_runs(tree)
 
 
+def _by_index(node: dict[Any, Any]) -> list[Any] | None:
+    """An object keyed by index ("0", "1", ...: three keys or more) as the list it spells."""
+    if len(node) < 3 or not all(type(k) is str and k.isdigit() and len(k) <= 9 for k in node):
+        return None
+    return [value for _, value in sorted(node.items(), key=lambda kv: int(kv[0]))]
+
+
 def _tree_piece_runs(tree: Any) -> str | None:
     lines: list[str] = []
     stack: list[Any] = [tree]
     seen = 0
+    spent = [0]
     while stack and seen < MAX_PIECE_NODES:
         node = stack.pop()
         seen += 1
         if isinstance(node, dict):
             stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+            if (node := _by_index(node)) is None:
+                continue
+        elif not isinstance(node, list):
             continue
-        if not isinstance(node, list):
-            continue
-        stack.extend(v for v in node if isinstance(v, (dict, list)))
+        else:
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
         if len(node) >= 3 and sum(isinstance(v, (dict, list)) for v in node) >= 3:
             seen += len(node)
-            lines.extend(_piece_runs(node))
+            lines.extend(_piece_runs(node, spent))
     return "\n".join(lines) if lines else None
+
+
+_SSE_LINE_END = re.compile(r"\r\n|\r|\n")  # (the spec's line ends only: not U+2028, \x0c ...)
+_SSE_START = (b"data:", b"event:", b"id:", b"retry:", b":")
+
+
+def event_stream_start(data: bytes) -> bool:
+    """Whether `data` (of any declared type) starts as Server-Sent Events do: a field or a
+    comment, after a BOM (round 24: the spec strips one)."""
+    return data.removeprefix(b"\xef\xbb\xbf").startswith(_SSE_START)
 
 
 def event_stream_texts(data: bytes) -> list[str]:
@@ -4596,34 +4670,46 @@ def event_stream_texts(data: bytes) -> list[str]:
     data of every event joined (a stream of tokens is one text), and the events whose data is
     JSON read as a list of pieces (chat-completion chunks); [] when there are no events.
     (An event's data lines are joined by a line end, the spec says; the events' data, by
-    nothing: the stream.)"""
-    text = data.decode("utf-8", "replace")
-    events: list[str] = []
+    nothing: the stream.) Round 24: a BOM before the first field is dropped (the spec's
+    decoder does), lines end at CR, LF or CRLF only, and the events of each type (event:
+    token, event: ping) are joined apart as well, as the handler of one type sees them."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    events: list[tuple[str, str]] = []
     current: list[str] | None = None
-    for line in text.splitlines():
+    kind = ""
+    for line in _SSE_LINE_END.split(text):
         if not line:
             if current is not None:
-                events.append("\n".join(current))
+                events.append((kind, "\n".join(current)))
             current = None
+            kind = ""
             continue
         field, colon, value = line.partition(":")
+        value = value[1:] if colon and value.startswith(" ") else value
         if field == "data":
-            value = value[1:] if colon and value.startswith(" ") else value
             current = [*current, value] if current is not None else [value]
+        elif field == "event":
+            kind = value
     if current is not None:
-        events.append("\n".join(current))
+        events.append((kind, "\n".join(current)))
     if not events:
         return []
-    out = list(dict.fromkeys(("".join(events), "".join(
-        line for event in events for line in event.split("\n")))))
-    documents = []
-    for event in events[:MAX_PIECE_NODES]:
-        if event[:1] in ("{", "["):
-            with contextlib.suppress(orjson.JSONDecodeError):
-                documents.append(orjson.loads(event))
-    if len(documents) >= 3 and (runs := _tree_piece_runs(documents)) is not None:
-        out.append(runs)
-    return out
+    groups = [[data for _, data in events]]
+    kinds = list(dict.fromkeys(kind for kind, _ in events[:MAX_PIECE_NODES]))
+    if 1 < len(kinds) <= 16:
+        groups.extend([data for k, data in events if k == kind] for kind in kinds)
+    out: list[str] = []
+    for group in groups:
+        out.extend(("".join(group), "".join(
+            line for event in group for line in event.split("\n"))))
+        documents = []
+        for event in group[:MAX_PIECE_NODES]:
+            if event[:1] in ("{", "["):
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    documents.append(orjson.loads(event))
+        if len(documents) >= 3 and (runs := _tree_piece_runs(documents)) is not None:
+            out.append(runs)
+    return list(dict.fromkeys(out))
 
 
 def phone_objects(data: bytes) -> str | None:
@@ -5554,7 +5640,7 @@ class _Inspection:
                 self.view(f"{label}/sexagesimal",
                           _YAML_SEXAGESIMAL.sub(_yaml_sexagesimal, data))
         charset = charset_of(content_type)
-        if ctype == "text/event-stream" or data.startswith((b"data:", b"event:")):
+        if ctype == "text/event-stream" or event_stream_start(data):
             # Round 22: Server-Sent Events as the client assembles them (event_stream_texts)
             for n, text in enumerate(event_stream_texts(data)):
                 self.view(f"{label}/events[{n}]", text)
