@@ -5516,6 +5516,10 @@ class _Inspection:
             # Round 20: and as a reader shows it (\ucN fallbacks skipped, hidden text and
             # unshown destinations out: "139{\v 0000}12345678" shows 13912345678)
             self.view(f"{label}/rtf-shown", rtf_shown_text(data.decode("latin-1")))
+            if rtf_inline_marked(source := data.decode("latin-1")):
+                # Round 24: and as the page shows it where the digits stand (fields'
+                # instructions, footnotes, headers and comments elsewhere or nowhere)
+                self.view(f"{label}/rtf-inline", rtf_shown_text(source, inline=True))
         if _OFFICE_TEXT.search(data) is not None:
             # Round 10: the text runs of a word processor's XML (OOXML w:t, DrawingML a:t, ODF
             # text:span, a spreadsheet's shared strings) are one text within a paragraph:
@@ -6430,12 +6434,33 @@ class _RtfGroup:
     apart: bool = False  # a field instruction: read apart from the text around it
 
 
-def rtf_shown_text(text: str) -> str:
+# Round 24: destinations whose text a reader shows elsewhere, not where they stand: notes at
+# the page's foot or the document's end, headers and footers, comments, index and table of
+# contents entries, a shape's text box. Read apart (a line of their own) as a field's
+# instruction is; and, in the inline reading, left out with the instruction: a page shows
+# "11010119{\field{\*\fldinst 5}{\fldrslt }}9003071233" or "...{\footnote 5}..." as the
+# ID, the 5 elsewhere or nowhere.
+_RTF_ELSEWHERE = frozenset({
+    "footnote", "header", "headerl", "headerr", "headerf", "footer", "footerl", "footerr",
+    "footerf", "annotation", "atnref", "xe", "tc", "tcn", "shptxt", "txe", "rxe", "bxe"})
+_RTF_INLINE_MARKS = re.compile(r"\\(?:fldinst|footnote|header[lrf]?|footer[lrf]?|annotation|"
+                               r"atnref|xe|tcn?|shptxt|txe|rxe|bxe)(?![a-z])")
+
+
+def rtf_inline_marked(text: str) -> bool:
+    """Whether an RTF document (`text`) holds a field or a destination shown elsewhere (see
+    _RTF_ELSEWHERE): worth the inline reading."""
+    return _RTF_INLINE_MARKS.search(text) is not None
+
+
+def rtf_shown_text(text: str, inline: bool = False) -> str:
     """The text a reader of an RTF document (`text`: its bytes as latin-1) shows: \\uN with
     its \\ucN fallback characters skipped (GBK \\'hh pairs, '?', the ANSI digit: what a reader
     without Unicode shows instead), \\'hh runs in the \\ansicpg code page, hidden text (\\v)
     and unshown destinations (font, colour and style tables, \\info, pictures, ignorable
-    {\\* ...} groups such as Word's bookmarks) left out. Linear: one pass over the tokens."""
+    {\\* ...} groups such as Word's bookmarks) left out; fields' instructions and what is
+    shown elsewhere (_RTF_ELSEWHERE) read apart, or left out when `inline`. Linear: one pass
+    over the tokens."""
     page = _RTF_CODEPAGE.search(text[:4096])
     codec = f"cp{page.group(1)}" if page else "cp1252"
     try:
@@ -6546,7 +6571,10 @@ def rtf_shown_text(text: str) -> str:
             state.hidden = False
         elif word == "bin" and param is not None:
             pass  # (binary data follows; its bytes are read as text runs of the group)
-        elif word == "fldinst":
+        elif word == "fldinst" or word in _RTF_ELSEWHERE:
+            if inline:
+                state.unshown = True
+                continue
             state.unshown = len(stack) > 1 and stack[-2].unshown
             state.apart = True
             emit("\n")

@@ -361,7 +361,6 @@ def test_rtf_unshown_found(middle):
     assert found(rtf(middle), RTF) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: RTF text not shown inline between the digits")
 @pytest.mark.parametrize("middle", ["{\\field{\\*\\fldinst 5}{\\fldrslt }}", "{\\footnote 5}"],
                          ids=["fldinst", "footnote"])
 def test_rtf_unshown_missed(middle):
