@@ -2553,7 +2553,8 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
     hiding: bool | None = None
     if "<" in text and ("<bdo" in text or "<BDO" in text or "bidi-override" in text
                         or "display:none" in text or "display: none" in text
-                        or "<tspan" in text or (hiding := _may_hide(text))):
+                        or "<tspan" in text or (hiding := (
+                            _may_hide(text) or _SHOWN_MARKS.search(text) is not None))):
         # Round 6: markup that changes what a browser shows. <bdo dir="rtl"> and a
         # `unicode-bidi: bidi-override; direction: rtl` style show their text reversed (as
         # U+202E ... U+202C, which the scan undoes); an element styled display:none is not
@@ -2562,10 +2563,11 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
         shown = _HIDDEN.sub("", _BIDI_OVERRIDE.sub(_bidi_marks, text))
         shown = _TSPAN.sub("", shown) if "<tspan" in shown else shown
         if hiding is None:
-            hiding = _may_hide(text)
+            hiding = _may_hide(text) or _SHOWN_MARKS.search(text) is not None
         if hiding:
-            # Round 22: and the other elements a browser does not show (see _unshown_html)
-            shown = _unshown_html(shown)
+            # Round 22: and the other elements a browser does not show; round 24: hidden by
+            # an ancestor, a colour, a clip, a position, a size ... (see shown_html)
+            shown = shown_html(shown)
         if shown != text:
             yield shown
     if "(" in text and ("harCode" in text or "odePoint" in text or "HAR(" in text
@@ -2617,86 +2619,436 @@ _TSPAN = re.compile(r"</?tspan\b[^<>]{0,512}>")
 # Round 22: what else a browser does not show between the digits of an ID ("1101011990<span
 # hidden>5</span>03071233"): the hidden attribute; a style of visibility:hidden, font-size:0
 # or opacity:0; a class or id a <style> rule of the document hides that way, or a CSS
-# framework's hiding class (hidden, d-none, invisible, sr-only, visually-hidden); the
-# elements whose content is no text of the page (template, script, noscript, style). An
-# element of text alone (no nested element), as _HIDDEN; the whole text is read as well.
+# framework's hiding class; the elements whose content is no text of the page (template,
+# script, noscript, style). Round 24 reads them, and more, in shown_html (round 22's
+# _unshown_html took out elements of text alone only); these marks gate it with the others.
 _HIDE_MARKS = ("hidden", "font-size", "opacity", "<template", "<script", "<noscript", "<style",
                "d-none", "invisible", "sr-only")
-_UNSHOWN_OPEN = re.compile(r"<(template|script|noscript|style)\b[^<>]{0,512}>", re.IGNORECASE)
-_UNSHOWN_CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE)
-                  for name in ("template", "script", "noscript", "style")}
-_HIDING_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|(?:font-size|opacity)"
-    r"\s*:\s*(?:0+(?:\.0*)?|\.0+)(?:[a-z%]{0,4})\s*(?:[;!\"'}]|$)", re.IGNORECASE)
-# (a rule's selector starts after a brace or the <style> tag: tried there only, linear)
-_CSS_RULE = re.compile(r"(?<=[{}>])([^{}]{1,256})\{([^{}]{0,1024})\}")
-_CSS_NAME = re.compile(r"([.#])([\w-]{1,64})\s*$")
-_FRAMEWORK_HIDDEN = frozenset({"hidden", "d-none", "invisible", "sr-only", "visually-hidden",
-                               "hide"})
-_TEXT_ELEMENT = re.compile(r"<([a-zA-Z][\w-]{0,15})(\s[^<>]{0,512})>[^<]{0,4096}</\1\s*>")
-_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
-_HIDDEN_ATTR = re.compile(r"(?<![\w-])hidden(?![\w-])", re.IGNORECASE)
-_ATTR_VALUE = re.compile(
-    r"""(?<![\w-])(style|class|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
-MAX_HIDING_RULES = 64  # class and id names a document's <style> hides, read at most
 
 
 def _may_hide(text: str) -> bool:
-    """Whether `text` (which holds a "<") may hold an element _unshown_html takes out."""
+    """Whether `text` (which holds a "<") may hold an element shown_html takes out."""
     low = text.lower()
     return any(mark in low for mark in _HIDE_MARKS) or ("display" in low and "none" in low)
 
 
-def _unshown_html(text: str) -> str:
-    """`text` without the elements a browser does not show (see _HIDE_MARKS). Linear: each
-    unshown element's end found once (with no end, none of its name after it is), then one
-    pass over the elements of text alone, a Python step for each."""
-    classes: set[str] = set(_FRAMEWORK_HIDDEN)
-    ids: set[str] = set()
-    pieces: list[str] = []
-    last = 0
-    ended: set[str] = set()  # names with no end tag left
+# Round 24: the page as a browser shows it, by one walk over its tags (round 23's misses of
+# _unshown_html): an element is hidden with everything in it (a hidden parent hides its
+# children), by the hidden attribute, an inline style or a <style> rule (by tag, class, id,
+# attribute, and descendant selectors), or a hiding class of the CSS frameworks; hidden is:
+# display:none, visibility:hidden/collapse, font-size:0 (and the `font: 0/0 a` trick),
+# opacity:0 (and filter:opacity(0)), a transparent colour (transparent, an alpha of 0,
+# -webkit-text-fill-color) or the colour of the background, clip:rect() of no area,
+# clip-path:inset(50%)/circle(0), an absolute or fixed position or a text-indent far
+# off-screen, a zero width or height with overflow hidden, transform:scale(0); an SVG of size
+# zero; a closed <details> past its <summary>; comments and the elements whose content is no
+# text of the page (template, script, noscript, style). CSS comments in a value are nothing.
+# What is left keeps its tags (the scan reads inline markup between digits as nothing). The
+# whole text is read as well (an ID in hidden text is personal data all the same).
+_SHOWN_MARKS = re.compile(r"class\s*=|style\s*=|hidden|<(?:details|svg|template|script|noscript|"
+                          r"style|title|iframe)\b|<!--", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<(/?)([a-zA-Z][\w:.-]{0,31})(\s[^<>]{0,2048}?)?\s*(/?)>|<!--")
+_HTML_ATTR = re.compile(
+    r"""([^\s=/>"']{1,64})(?:\s*=\s*(?:"([^"]{0,2048})"|'([^']{0,2048})'|([^\s"'>]{1,2048})))?""")
+_HTML_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                        "meta", "param", "source", "track", "wbr", "keygen", "basefont"})
+_HTML_RAW = frozenset({"script", "style", "template", "noscript", "textarea", "title", "xmp"})
+_HTML_UNSHOWN = frozenset({"script", "style", "template", "noscript", "title"})
+_HIDING_CLASSES = frozenset({
+    "hidden", "d-none", "invisible", "sr-only", "visually-hidden", "visuallyhidden", "hide",
+    "opacity-0", "text-transparent", "collapse", "scale-0", "text-[0px]", "text-[0]",
+    "screen-reader-text", "element-invisible", "is-hidden", "uk-hidden", "offscreen",
+    "a11y-hidden", "u-hidden", "hidden-visually", "clip", "sr-only-focusable"})
+_ZERO_SIZE_CLASSES = frozenset({"w-0", "h-0", "size-0", "max-w-0", "max-h-0"})
+_CSS_DECL = re.compile(r"([-\w]{1,64})\s*:\s*([^;]{0,512})")
+_CSS_NUMBER = re.compile(r"(-?[0-9]{0,9}(?:\.[0-9]{1,9})?)\s*([a-z%]{0,4})")
+_ZERO = re.compile(r"[-+]?(?:0+(?:\.0*)?|\.0+)[a-z%]{0,4}")
+# (a rule's selector starts after a brace: tried there only, linear; the sheet read with a
+# "}" before it)
+_CSS_RULE_ANY = re.compile(r"(?<=[{}])([^{}]{1,512})\{([^{}]{0,2048})\}")
+_CSS_COMPOUND = re.compile(
+    r"(\*|[a-zA-Z][\w-]{0,31})?((?:[.#][\w\[\]-]{1,64}|\[[^\]]{1,128}\])*)")
+_CSS_PART = re.compile(r"([.#])([\w-]{1,64})|\[\s*([\w:-]{1,64})\s*(?:[~|^$*]?=\s*[\"']?([^\"'\]]"
+                       r"{0,128})[\"']?\s*)?\]")
+_COLOUR_NAMES = {"white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff",
+                 "green": "#008000", "gray": "#808080", "grey": "#808080", "yellow": "#ffff00"}
+MAX_SHOWN_RULES = 128  # hiding rules of a document's <style> elements read
+MAX_SHOWN_DEPTH = 512  # elements open at once that the walk tracks (deeper: not tracked)
+
+
+def _without_css_comments(text: str) -> str:
+    """`text` without /* ... */ (an unclosed one to the end). Linear."""
+    if "/*" not in text:
+        return text
+    out: list[str] = []
     pos = 0
-    while (m := _UNSHOWN_OPEN.search(text, pos)) is not None:
-        name = m.group(1).lower()
-        if name in ended:
-            pos = m.end()
+    while (start := text.find("/*", pos)) >= 0:
+        out.append(text[pos:start])
+        end = text.find("*/", start + 2)
+        if end < 0:
+            return "".join(out)
+        pos = end + 2
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _css_declarations(style: str) -> dict[str, str]:
+    decls: dict[str, str] = {}
+    for m in _CSS_DECL.finditer(_without_css_comments(html.unescape(style) if "&" in style
+                                                      else style).lower()):
+        decls[m.group(1)] = m.group(2).replace("!important", "").strip()
+    return decls
+
+
+def _css_length(value: str) -> tuple[float, str] | None:
+    m = _CSS_NUMBER.fullmatch(value.strip())
+    if m is None or m.group(1) in ("", "-", "."):
+        return None
+    return float(m.group(1)), m.group(2)
+
+
+def _colour(value: str) -> str | None:
+    """A CSS colour in one spelling (#rrggbb or #rrggbbaa, 'transparent'), else None."""
+    v = value.strip()
+    if v in _COLOUR_NAMES:
+        return _COLOUR_NAMES[v]
+    if v == "transparent":
+        return v
+    if v.startswith("#") and len(v) in (4, 5, 7, 9):
+        h = v[1:]
+        if len(h) in (3, 4):
+            h = "".join(c * 2 for c in h)
+        h = h if len(h) == 8 else h + "ff"
+        return "transparent" if h.endswith("00") else "#" + h[:6]
+    m = re.fullmatch(r"(rgba?|hsla?)\(([^()]{1,64})\)", v)
+    if m is None:
+        return None
+    args = [a for a in re.split(r"[\s,/]+", m.group(2)) if a]
+    if len(args) == 4 and _ZERO.fullmatch(args[3]) is not None:
+        return "transparent"
+    if m.group(1).startswith("rgb") and len(args) >= 3:
+        try:
+            return "#" + "".join(f"{min(255, int(float(a.rstrip('%')))):02x}" for a in args[:3])
+        except ValueError:
+            return None
+    return v
+
+
+def _off_screen(value: str) -> bool:
+    size = _css_length(value)
+    if size is None:
+        return False
+    number, unit = size
+    return number <= -500 if unit in ("px", "") else (
+        number <= -50 if unit in ("em", "rem", "vw", "vh", "ch", "ex") else number <= -100)
+
+
+def _hiding_declarations(decls: dict[str, str], background: str | None) -> bool:
+    """Whether these declarations hide the element's text (see above); `background`: the
+    colour of the background the element inherits, if known."""
+    get = decls.get
+    if get("display") == "none" or get("visibility") in ("hidden", "collapse") or (
+            get("content-visibility") == "hidden"):
+        return True
+    if (size := get("font-size")) is not None and _ZERO.fullmatch(size):
+        return True
+    if (font := get("font")) is not None and re.match(r"0+(?:\.0*)?[a-z%]{0,4}\s*/", font):
+        return True
+    if (opacity := get("opacity")) is not None and _ZERO.fullmatch(opacity):
+        return True
+    if (fil := get("filter")) is not None and re.search(r"opacity\(\s*0*(?:\.0*)?%?\s*\)", fil):
+        return True
+    colour = get("color")
+    fill = get("-webkit-text-fill-color")
+    for value in (colour, fill):
+        if value is not None and _colour(value) == "transparent":
+            return True
+    own_background = get("background-color") or get("background")
+    back = _colour(own_background) if own_background is not None else background
+    if colour is not None and back is not None and _colour(colour) == back != "transparent":
+        return True
+    if (clip := get("clip")) is not None and "rect(" in clip:
+        edges = [_css_length(e) for e in re.split(r"[\s,]+", clip[clip.find("(") + 1:].rstrip(
+            ") "))[:4]]
+        if len(edges) == 4 and all(edges):
+            top, right, bottom, left = (e[0] for e in edges if e)
+            if bottom <= top or right <= left:
+                return True
+    if (path := get("clip-path")) is not None and (
+            re.search(r"inset\(\s*(?:50|[5-9][0-9]|100)(?:\.[0-9]+)?%", path)
+            or re.search(r"(?:circle|ellipse)\(\s*0*(?:\.0*)?[a-z%]{0,4}\s*(?:at|\)|0)", path)):
+        return True
+    if get("position") in ("absolute", "fixed") and any(
+            _off_screen(get(side) or "") for side in ("left", "top", "right", "bottom")):
+        return True
+    if (indent := get("text-indent")) is not None and _off_screen(indent):
+        return True
+    overflow = get("overflow") or get("overflow-x") or get("overflow-y") or ""
+    if overflow.startswith(("hidden", "clip")) and (
+            any(_ZERO.fullmatch(get(k) or "x") for k in ("width", "height", "max-width",
+                                                         "max-height"))
+            or (indent is not None and indent.endswith("%") and indent.startswith("100"))):
+        return True
+    transform = get("transform") or get("scale") or ""
+    return bool(re.search(r"scale[xyz3d]{0,2}\(\s*0*(?:\.0*)?\s*[,)]|^0+(?:\.0*)?$|"
+                          r"matrix\(\s*0\s*,\s*0\s*,\s*0\s*,\s*0", transform))
+
+
+class _CssRule:
+    __slots__ = ("ancestors", "compounds", "declarations")
+
+    def __init__(self, compounds: list[tuple[str | None, list[tuple[str, str, str | None]]]],
+                 declarations: dict[str, str]) -> None:
+        self.compounds = compounds
+        self.declarations = declarations
+        self.ancestors = [_rule_key(c) for c in compounds[:-1]]  # (each on an open element)
+
+
+def _rule_key(compound: tuple[str | None, list[tuple[str, str, str | None]]]) -> str:
+    """The index key of a rule by its last compound: a class, an id, an attribute, a tag."""
+    tag, parts = compound
+    return parts[0][0] + parts[0][1] if parts else tag or "*"
+
+
+def _css_rules(sheet: str, rules: dict[str, dict[str, list[_CssRule]]], seen: set[str]
+               ) -> None:
+    """The rules of a style sheet with a hiding declaration (see _hiding_declarations), their
+    selectors parsed (descendant combinators; a selector with a pseudo-class is left out)."""
+    sheet = "}" + _without_css_comments(sheet)
+    for m in _CSS_RULE_ANY.finditer(sheet):
+        if len(seen) >= MAX_SHOWN_RULES:
+            return
+        decls = _css_declarations(m.group(2))
+        if not _hiding_declarations(decls, None) and "color" not in decls and (
+                "background" not in decls and "background-color" not in decls):
             continue
-        close = _UNSHOWN_CLOSE[name].search(text, m.end())
-        if close is None:
-            ended.add(name)
-            pos = m.end()
-            continue
-        if name == "style":
-            for rule in _CSS_RULE.finditer(text, m.end(), close.start()):
-                if len(classes) + len(ids) >= MAX_HIDING_RULES + len(_FRAMEWORK_HIDDEN):
+        for selector in m.group(1).split(","):
+            selector = selector.strip()
+            if not selector or ":" in selector or "@" in selector:
+                continue
+            compounds: list[tuple[str | None, list[tuple[str, str, str | None]]]] = []
+            for part in re.split(r"\s*[>+~]\s*|\s+", selector):
+                c = _CSS_COMPOUND.fullmatch(part)
+                if c is None:
+                    compounds = []
                     break
-                if _HIDING_STYLE.search(rule.group(2)) is None:
-                    continue
-                for selector in rule.group(1).split(","):
-                    if (sel := _CSS_NAME.search(selector)) is not None:
-                        (classes if sel.group(1) == "." else ids).add(sel.group(2))
-        pieces.append(text[last:m.start()])
-        last = pos = close.end()
-    if pieces:
-        pieces.append(text[last:])
-        text = "".join(pieces)
+                tag = c.group(1).lower() if c.group(1) and c.group(1) != "*" else None
+                parts = [(p.group(1) or "[", p.group(2) or (p.group(3) or "").lower(),
+                          p.group(4)) for p in _CSS_PART.finditer(c.group(2))]
+                compounds.append((tag, parts))
+            if compounds and (seen_key := f"{selector}{{{m.group(2)}}}") not in seen:
+                seen.add(seen_key)
+                rule = _CssRule(compounds, decls)
+                rules.setdefault(_rule_key(compounds[-1]), {}).setdefault(
+                    rule.ancestors[0] if rule.ancestors else "", []).append(rule)
 
-    def hides(m: re.Match[str]) -> str:
-        attrs = m.group(2)
-        if _HIDDEN_ATTR.search(_QUOTED.sub("", attrs)) is not None:
-            return ""
-        for a in _ATTR_VALUE.finditer(attrs):
-            name, value = a.group(1).lower(), a.group(2) or a.group(3) or a.group(4) or ""
-            if name == "style" and _HIDING_STYLE.search(value) is not None:
-                return ""
-            if name == "class" and not classes.isdisjoint(value.split()):
-                return ""
-            if name == "id" and value.strip() in ids:
-                return ""
-        return m.group()
 
-    return _TEXT_ELEMENT.sub(hides, text)
+class _Element:
+    __slots__ = ("attrs", "background", "classes", "hide_from", "name", "open_end", "start",
+                 "summary")
+
+    def __init__(self, name: str, attrs: dict[str, str], start: int, open_end: int) -> None:
+        self.name = name
+        self.attrs = attrs
+        self.classes = set(attrs.get("class", "").split())
+        self.start = start
+        self.open_end = open_end
+        self.hide_from: int | None = None  # (a closed <details>: hidden from here)
+        self.summary = 0  # (a closed <details>: 1 before its first child, 2 in its summary)
+        self.background: str | None = None
+
+
+def _compound_matches(compound: tuple[str | None, list[tuple[str, str, str | None]]],
+                      element: _Element) -> bool:
+    tag, parts = compound
+    if tag is not None and tag != element.name:
+        return False
+    for kind, name, value in parts:
+        if kind == ".":
+            if name not in element.classes:
+                return False
+        elif kind == "#":
+            if element.attrs.get("id") != name:
+                return False
+        elif name not in element.attrs or (value is not None and value != element.attrs[name]):
+            return False
+    return True
+
+
+def _rule_matches(rule: _CssRule, stack: list[_Element], element: _Element,
+                  present: dict[str, int]) -> bool:
+    if not _compound_matches(rule.compounds[-1], element) or not all(
+            present.get(key) for key in rule.ancestors if key != "*"):
+        return False
+    want = len(rule.compounds) - 2
+    for ancestor in reversed(stack):
+        if want < 0:
+            break
+        if _compound_matches(rule.compounds[want], ancestor):
+            want -= 1
+    return want < 0
+
+
+def _element_keys(element: _Element) -> list[str]:
+    """The rule index keys an element may match (see _rule_key)."""
+    keys = [element.name, *("." + c for c in element.classes),
+            *("[" + a for a in element.attrs)]
+    if "id" in element.attrs:
+        keys.append("#" + element.attrs["id"])
+    return keys
+
+
+def _element_hidden(element: _Element, stack: list[_Element],
+                    rules: dict[str, dict[str, list[_CssRule]]], present: dict[str, int]
+                    ) -> bool:
+    attrs = element.attrs
+    inherited = stack[-1].background if stack else None
+    decls = _css_declarations(attrs["style"]) if "style" in attrs else {}
+    if rules:
+        for key in [*_element_keys(element), "*"]:
+            if (by_ancestor := rules.get(key)) is None:
+                continue
+            # (by the key of a rule's first ancestor compound: those of open elements only)
+            firsts = [a for a in present if present[a] and a in by_ancestor] if len(
+                by_ancestor) > len(present) else [a for a in by_ancestor if present.get(a)]
+            for first in ["", "*", *firsts]:
+                for rule in by_ancestor.get(first, ()):
+                    if _rule_matches(rule, stack, element, present):
+                        decls = {**rule.declarations, **decls}
+    own = decls.get("background-color") or decls.get("background")
+    element.background = (_colour(own) if own is not None else None) or inherited
+    if "hidden" in attrs or element.name in _HTML_UNSHOWN:
+        return True
+    if (element.name == "svg" or element.name == "iframe") and any(
+            _ZERO.fullmatch(attrs.get(k, "x").strip()) for k in ("width", "height")):
+        return True
+    classes = element.classes
+    if not classes.isdisjoint(_HIDING_CLASSES) or (
+            not classes.isdisjoint(_ZERO_SIZE_CLASSES) and "overflow-hidden" in classes):
+        return True
+    return bool(decls) and _hiding_declarations(decls, inherited)
+
+
+_STYLE_OPEN = re.compile(r"<style\b[^<>]{0,512}>", re.IGNORECASE)
+_SELF_CLOSED = frozenset({"p", "li", "dt", "dd", "option", "tr", "td", "th"})
+
+
+class _RawEnds:
+    """Where the content of a raw text element (script, style, ...) ends: at its end tag, or
+    the text's end (then every later one of that name does: one search each, linear)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.unended: set[str] = set()
+
+    def __call__(self, name: str, start: int) -> tuple[int, int]:
+        if name not in self.unended:
+            m = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE).search(self.text, start)
+            if m is not None:
+                return m.start(), m.end()
+            self.unended.add(name)
+        return len(self.text), len(self.text)
+
+
+def shown_html(text: str) -> str:
+    """`text` (HTML) as a browser shows it: the hidden elements (see above) cut out, tags
+    and all. Linear: one pass over the tags, each tag's attributes read once, matched against
+    MAX_SHOWN_RULES rules at most (each against the open elements)."""
+    raw_end = _RawEnds(text)
+    rules: dict[str, dict[str, list[_CssRule]]] = {}
+    seen: set[str] = set()
+    if "<style" in text or "<STYLE" in text or "<Style" in text:
+        for opening in _STYLE_OPEN.finditer(text):
+            _css_rules(text[opening.end():raw_end("style", opening.end())[0]], rules, seen)
+            if len(seen) >= MAX_SHOWN_RULES:
+                break
+    cuts: list[tuple[int, int]] = []
+    stack: list[_Element] = []
+    present: dict[str, int] = {}  # (the rule keys of the open elements, when there are rules)
+    hidden_at: int | None = None  # (the stack depth of the outermost hidden element)
+
+    def close(depth: int, start: int, end: int) -> None:
+        nonlocal hidden_at
+        if hidden_at is not None and depth <= hidden_at:
+            cuts.append((stack[hidden_at].start, end))
+            hidden_at = None
+        elif hidden_at is None:
+            for element in stack[depth:]:
+                if element.summary == 1:
+                    element.hide_from = element.open_end
+                if element.hide_from is not None:
+                    cuts.append((element.hide_from, start))
+        parent = stack[depth - 1] if depth and stack[depth].name == "summary" else None
+        if rules:
+            for element in stack[depth:]:
+                for key in _element_keys(element):
+                    present[key] -= 1
+        del stack[depth:]
+        if parent is not None and parent.summary == 2:
+            parent.hide_from, parent.summary = end, 0
+
+    pos = 0
+    while (m := _HTML_TAG.search(text, pos)) is not None:
+        if m.group() == "<!--":
+            end = text.find("-->", m.end())
+            pos = len(text) if end < 0 else end + 3
+            if hidden_at is None:
+                cuts.append((m.start(), pos))
+            continue
+        pos = m.end()
+        name = m.group(2).lower()
+        if m.group(1):
+            for depth in range(len(stack) - 1, max(-1, len(stack) - 65), -1):
+                if stack[depth].name == name:
+                    close(depth, m.start(), m.end())
+                    break
+            continue
+        if name in _SELF_CLOSED and stack and stack[-1].name == name:
+            close(len(stack) - 1, m.start(), m.start())
+        attrs: dict[str, str] = {}
+        if m.group(3):
+            for a in _HTML_ATTR.finditer(m.group(3)):
+                attrs.setdefault(a.group(1).lower(),
+                                 a.group(2) or a.group(3) or a.group(4) or "")
+        element = _Element(name, attrs, m.start(), m.end())
+        if stack and stack[-1].summary == 1:
+            parent = stack[-1]
+            if name == "summary" and not text[parent.open_end:m.start()].strip():
+                parent.summary = 2
+            else:
+                parent.hide_from, parent.summary = parent.open_end, 0
+        if hidden_at is None and _element_hidden(element, stack, rules, present):
+            hidden_at = len(stack)
+        if name == "details" and "open" not in attrs and hidden_at is None:
+            element.summary = 1
+        if name in _HTML_RAW or m.group(4) or name in _HTML_VOID:
+            end = raw_end(name, m.end())[1] if name in _HTML_RAW else m.end()
+            if hidden_at == len(stack):
+                cuts.append((m.start(), end))
+                hidden_at = None
+            pos = end
+            continue
+        if len(stack) < MAX_SHOWN_DEPTH:
+            stack.append(element)
+            if rules:
+                for key in _element_keys(element):
+                    present[key] = present.get(key, 0) + 1
+        elif hidden_at == len(stack):
+            hidden_at = None  # (too deep to follow: not cut)
+    if hidden_at is not None:
+        cuts.append((stack[hidden_at].start, len(text)))
+    elif stack:
+        close(0, len(text), len(text))
+    if not cuts:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, stop in sorted(cuts):
+        if stop > last:
+            out.append(text[last:max(start, last)])
+            last = stop
+    out.append(text[last:])
+    return "".join(out)
 
 
 # Round 16: SVG text drawn as separate <text> elements side by side (PDF-to-SVG converters

@@ -266,7 +266,6 @@ def test_html_hiding_found(decoy, style):
     assert found(decoyed(decoy, style), HTML) == {"id"}
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: HTML hiding _unshown_html does not know")
 @pytest.mark.parametrize(("decoy", "style"), [
     ('<span style="display:none"><b>5</b></span>', ""),
     ("<div hidden><i>5</i></div>", ""),
