@@ -2570,6 +2570,10 @@ def _decodings(text: str, plus: bool) -> Iterator[str]:
             shown = shown_html(shown)
         if shown != text:
             yield shown
+    if "<" in text and _LAYOUT_MARKS.search(text) is not None and (
+            laid := laid_out_html(text)) is not None:
+        # Round 24: CSS layout that reorders the children or adds text (see laid_out_html)
+        yield laid
     if "(" in text and ("harCode" in text or "odePoint" in text or "HAR(" in text
                         or "har(" in text or "chr(" in text) and (
             shown := _char_codes(text)) != text:
@@ -3049,6 +3053,196 @@ def shown_html(text: str) -> str:
             last = stop
     out.append(text[last:])
     return "".join(out)
+
+
+# Round 24 (round 6's miss): CSS layout that shows an element's children in another order or
+# adds text: a flex container whose main axis runs backwards (flex-direction: row-reverse or
+# column-reverse, or a row in a direction: rtl container) shows its children last first;
+# children with an `order` are shown by it (a stable sort); a run of float:right siblings is
+# shown right to left (the first at the right edge); a ::before / ::after rule's quoted
+# content is shown at the element's start / end. Read as a view of its own (the markup's
+# order is read as well), by a tree of the elements (MAX_LAYOUT_DEPTH deep), linear.
+_LAYOUT_MARKS = re.compile(r"flex|float|order\s*:|::?(?:before|after)|direction", re.IGNORECASE)
+_PSEUDO = re.compile(r"::?(before|after)\s*$", re.IGNORECASE)
+_CSS_CONTENT = re.compile(r"""^\s*(?:"([^"]{0,256})"|'([^']{0,256})')\s*$""")
+MAX_LAYOUT_DEPTH = 200  # elements open at once that the layout reading follows
+MAX_LAYOUT_RULES = 256
+
+
+class _Node:
+    __slots__ = ("after", "before", "children", "decls", "end", "name", "start_tag")
+
+    def __init__(self, name: str, start_tag: str, decls: dict[str, str]) -> None:
+        self.name = name
+        self.start_tag = start_tag
+        self.decls = decls
+        self.children: list[_Node | str] = []
+        self.end = ""
+        self.before = ""
+        self.after = ""
+
+
+def _layout_rules(text: str) -> list[tuple[_CssRule, str]]:
+    """The rules of the document's <style> elements that lay out or add text, each with the
+    pseudo-element it is for ("" for the element itself)."""
+    out: list[tuple[_CssRule, str]] = []
+    ends = _RawEnds(text)
+    for opening in _STYLE_OPEN.finditer(text):
+        sheet = "}" + _without_css_comments(text[opening.end():ends("style", opening.end())[0]])
+        for m in _CSS_RULE_ANY.finditer(sheet):
+            decls = _css_declarations(m.group(2))
+            if not ({"display", "flex-direction", "flex-flow", "direction", "order", "float",
+                     "content"} & decls.keys()):
+                continue
+            for selector in m.group(1).split(","):
+                pseudo = _PSEUDO.search(selector)
+                kind = pseudo.group(1).lower() if pseudo else ""
+                selector = selector[:pseudo.start()] if pseudo else selector
+                selector = selector.strip()
+                if not selector or ":" in selector or "@" in selector:
+                    continue
+                compounds: list[tuple[str | None, list[tuple[str, str, str | None]]]] = []
+                for part in re.split(r"\s*[>+~]\s*|\s+", selector):
+                    c = _CSS_COMPOUND.fullmatch(part)
+                    if c is None:
+                        compounds = []
+                        break
+                    tag = c.group(1).lower() if c.group(1) and c.group(1) != "*" else None
+                    compounds.append((tag, [(p.group(1) or "[", p.group(2) or (
+                        p.group(3) or "").lower(), p.group(4)) for p in _CSS_PART.finditer(
+                            c.group(2))]))
+                if compounds:
+                    out.append((_CssRule(compounds, decls), kind))
+                if len(out) >= MAX_LAYOUT_RULES:
+                    return out
+    return out
+
+
+def _layout_children(node: _Node) -> list[_Node | str]:
+    """`node`'s children in the order they are shown (see above)."""
+    children = node.children
+    elements = [c for c in children if isinstance(c, _Node)]
+    if not elements:
+        return children
+    decls = node.decls
+    display = decls.get("display", "")
+    if "flex" in display:
+        flow = decls.get("flex-direction") or decls.get("flex-flow", "")
+        reverse = "reverse" in flow
+        if not flow.startswith("column") and decls.get("direction") == "rtl":
+            reverse = not reverse
+        if any("order" in c.decls for c in elements):
+            def order(child: _Node | str) -> int:
+                if isinstance(child, str):
+                    return 0
+                try:
+                    return int(child.decls.get("order", "0"))
+                except ValueError:
+                    return 0
+            children = sorted(children, key=order)
+        if reverse:
+            children = children[::-1]
+        return children
+    if any(c.decls.get("float") == "right" for c in elements):
+        out: list[_Node | str] = []
+        run: list[_Node | str] = []
+        for child in children:
+            if isinstance(child, _Node) and child.decls.get("float") == "right":
+                run.append(child)
+            elif isinstance(child, str) and not child.strip() and run:
+                continue
+            else:
+                out.extend(run[::-1])
+                run = []
+                out.append(child)
+        out.extend(run[::-1])
+        return out
+    return children
+
+
+def _render(node: _Node, out: list[str], depth: int) -> None:
+    out.append(node.start_tag)
+    out.append(node.before)
+    for child in (_layout_children(node) if depth < MAX_LAYOUT_DEPTH else node.children):
+        if isinstance(child, str):
+            out.append(child)
+        else:
+            _render(child, out, depth + 1)
+    out.append(node.after)
+    out.append(node.end)
+
+
+def laid_out_html(text: str) -> str | None:
+    """`text` (HTML) in the order a browser lays it out, with generated content (see above);
+    None when that is the markup's own."""
+    rules: dict[str, list[tuple[_CssRule, str]]] = {}
+    if "<style" in text or "<STYLE" in text:
+        for rule, kind in _layout_rules(text):
+            if len(rule.compounds) == 1:  # (descendant selectors are not read here)
+                rules.setdefault(_rule_key(rule.compounds[0]), []).append((rule, kind))
+    root = _Node("", "", {})
+    stack = [root]
+    changed = False
+    ends = _RawEnds(text)
+    last = 0
+    pos = 0
+    while (m := _HTML_TAG.search(text, pos)) is not None:
+        if m.start() > last:
+            stack[-1].children.append(text[last:m.start()])
+        if m.group() == "<!--":
+            end = text.find("-->", m.end())
+            pos = last = len(text) if end < 0 else end + 3
+            continue
+        pos = last = m.end()
+        name = m.group(2).lower()
+        if m.group(1):
+            for depth in range(len(stack) - 1, max(0, len(stack) - 65), -1):
+                if stack[depth].name == name:
+                    stack[depth].end = m.group()
+                    del stack[depth:]
+                    break
+            else:
+                stack[-1].children.append(m.group())
+            continue
+        attrs: dict[str, str] = {}
+        if m.group(3):
+            for a in _HTML_ATTR.finditer(m.group(3)):
+                attrs.setdefault(a.group(1).lower(),
+                                 a.group(2) or a.group(3) or a.group(4) or "")
+        element = _Element(name, attrs, m.start(), m.end())
+        decls: dict[str, str] = {}
+        node = _Node(name, m.group(), decls)
+        for rule, kind in [r for key in (*_element_keys(element), "*") if rules
+                           for r in rules.get(key, ())]:
+            if _rule_matches(rule, [], element, {}):
+                if kind:
+                    content = _CSS_CONTENT.match(rule.declarations.get("content", ""))
+                    if content is not None:
+                        setattr(node, kind, content.group(1) or content.group(2) or "")
+                        changed = True
+                else:
+                    decls.update(rule.declarations)
+        if "style" in attrs:
+            decls.update(_css_declarations(attrs["style"]))
+        if "dir" in attrs:
+            decls["direction"] = attrs["dir"].lower()
+        if decls.keys() & {"display", "float", "order"}:
+            changed = True
+        stack[-1].children.append(node)
+        if name in _HTML_RAW:
+            start, end = ends(name, m.end())
+            node.children.append(text[m.end():start])
+            node.end = text[start:end]
+            pos = last = end
+        elif not (m.group(4) or name in _HTML_VOID) and len(stack) < MAX_LAYOUT_DEPTH:
+            stack.append(node)
+    if not changed:
+        return None
+    stack[-1].children.append(text[last:])
+    out: list[str] = []
+    _render(root, out, 0)
+    shown = "".join(out)
+    return shown if shown != text else None
 
 
 # Round 16: SVG text drawn as separate <text> elements side by side (PDF-to-SVG converters
