@@ -5241,9 +5241,12 @@ def event_stream_texts(data: bytes) -> list[str]:
     if not events:
         return []
     groups = [[data for _, data in events]]
-    kinds = list(dict.fromkeys(kind for kind, _ in events[:MAX_PIECE_NODES]))
-    if 1 < len(kinds) <= 16:
-        groups.extend([data for k, data in events if k == kind] for kind in kinds)
+    if len({kind for kind, _ in events}) > 1:
+        # (each event in one group: linear however many types there are)
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in events[:MAX_PIECE_NODES]:
+            by_kind.setdefault(kind, []).append(value)
+        groups.extend(group for group in by_kind.values() if len(group) > 1)
     out: list[str] = []
     for group in groups:
         out.extend(("".join(group), "".join(

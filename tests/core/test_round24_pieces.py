@@ -155,11 +155,13 @@ def sse(pieces: list[str], end: str = "\n") -> str:
     ("".join(f"event: token\ndata: {p}\n\nevent: heartbeat\ndata: 7\n\n"
              for p in MOBILE_PIECES), SSE),
     ("".join(f"data: {g}\n\nevent: ping\ndata:\n\n" for g in GROUPS), SSE),
+    ("".join(f"event: token\ndata: {g}\n\n" + "".join(
+        f"event: t{n}\ndata: {n % 10}\n\n" for n in range(40)) for g in GROUPS), SSE),
     ("".join(f"event: token\ndata: {g[:3]}\ndata: {g[3:]}\n\nevent: ping\ndata: 9\n\n"
              for g in GROUPS), SSE),
 ], ids=["bom", "bom-crlf", "bom-as-text", "bom-comment", "comment-first-as-text",
         "id-first-as-text", "ping-events", "crlf-comments-pings", "cr-json-pings",
-        "mobile-heartbeats", "unnamed-and-empty-pings", "multi-line-data"])
+        "mobile-heartbeats", "unnamed-and-empty-pings", "many-types", "multi-line-data"])
 def test_event_streams_found(body, content_type):
     expected = {"mobile"} if "heartbeat" in body else {"id"}
     assert found(body, content_type) == expected
