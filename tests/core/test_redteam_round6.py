@@ -136,8 +136,6 @@ def test_round6_markup_shown_differently_found(body, content_type, kind):
     assert kind in found(body, content_type)
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: CSS layout (flex order, row-reverse, "
-                   "::before content, SVG x positions) reorders or adds text")
 @pytest.mark.parametrize("body", [
     '<div style="display:flex;flex-direction:row-reverse"><b>5678</b><b>1234</b><b>139</b></div>',
     '<style>.a::before{content:"139"}</style><span class="a">12345678</span>',
