@@ -1724,6 +1724,9 @@ def _other_readings(data: bytes, budget: Budget | None = None
     thousands = _thousands(data, skeleton, budget)
     if thousands is not None:
         yield thousands, None, True
+    dialled = _dialled(data)
+    if dialled is not None:
+        yield dialled, None, True
     if ascii_digits(data) >= 15:
         told = _told_id(data, budget)
         if told is not None:
@@ -1906,6 +1909,32 @@ _PLACE_AMOUNT_WORDS = re.compile(
         "대출", "수익", "이익", "단가", "요금", "결제", "인구", "수량", "지출", "보증금",
         "ราคา", "ยอด", "บาท", "المبلغ", "مبلغ", "الإجمالي", "السعر", "ريال", "درهم",
         "tổng", "giá", "số tiền")).encode())
+
+
+_LABEL_CUTS = ",;&{[\n|\t"
+
+
+def amount_labelled(text: str, at: int) -> bool:
+    """Round 24: whether the number at text[at] is an amount by its label: an amount word
+    (_PLACE_AMOUNT_WORDS) and no phone word in the text of its own field before it ('"jumlah":
+    ', 'total_idr='), or, as a CSV or TSV cell with no label of its own, in its column's
+    header on the first line ("amount\\n13912345678.0"). Called per number written with a
+    zero fraction only (see payload.zero_fractions)."""
+    before = text[max(0, at - _LABEL_REACH):at]
+    cut = max(before.rfind(c) for c in _LABEL_CUTS)
+    label = before[cut + 1:]
+    if not label.strip(" \"':=") and (cut >= 0 or at <= _LABEL_REACH) and (
+            cut < 0 or before[cut] in ",\t\n"):
+        # (a cell of its own: its column's header, when the first line is another line)
+        line = text.rfind("\n", 0, at) + 1
+        first = text.find("\n")
+        if 0 < first < line and first <= 4096:
+            sep = "\t" if "\t" in text[line:at] or "\t" in text[:first] else ","
+            column = text.count(sep, line, at)
+            cells = text[:first].split(sep)
+            label = cells[column] if column < len(cells) else ""
+    data = label.lower().encode("utf-8", "replace")
+    return _PLACE_AMOUNT_WORDS.search(data) is not None and _PHONE_WORDS.search(data) is None
 
 
 def _thousands(data: bytes, skeleton: bytes, budget: Budget | None = None) -> bytes | None:
@@ -4242,8 +4271,78 @@ def _trunk_ok(data: bytes, start: int, end: int) -> bool:
     if other >= 0:
         window = window[other + 4:]
     window = window.lower()
-    return _PHONE_WORDS.search(window) is not None or _DIAL_WORDS.search(window) is not None
+    return _PHONE_WORDS.search(window) is not None or _DIAL_WORDS.search(window) is not None \
+        or _trunk_field(data, start, end)
 
+
+# Round 24: a mobile after the trunk prefix 0 as a field's whole value with no phone word (a
+# JSON string, an array's item, a query or form value, a path segment: call records and CRMs
+# store a non-local mobile so, "013912345678"), where the field has no name or a name that
+# says nothing (a letter or two, "value", "number"): a field named by a word says what else it
+# holds (a car's, an amount's, Japan's 12-digit My Number: round 14's "automovil", "usdt",
+# マイナンバー), and it is then read after a phone word only. Nor a UPC-A bar code by its check
+# digit (US grocery codes start 01: "013000006408" is Heinz's; one trunk mobile in ten passes
+# that check and is then read after a phone word only).
+_TRUNK_OPEN = re.compile(rb'(?:[:\[,][ \t\r\n]{0,8}"|=|/)\Z')
+_TRUNK_CLOSE = frozenset(b'"&;#/?')
+_TRUNK_PLAIN_NAMES = frozenset(("no", "nr", "num", "number", "nomor", "nombor", "value", "val",
+                                "text", "data", "q", "query", "s", "search"))
+
+
+# Round 24: a mobile written in groups after the trunk prefix 0, as dialled within China
+# ("0139 1234 5678", "0139-12345678", "0 139 1234 5678"): joined, it is read as the unbroken
+# "013912345678" is (after a phone or dialling word, or as a field's whole value: _trunk_ok).
+# (led by the literal 0, found at memchr speed: a lookbehind first costs ~75 us per 2 KB; what
+# stands before a match is checked after)
+_TRUNK_GROUPED = re.compile(rb"0[ .-]?1[3-9][0-9][ .-]?[0-9]{4}[ .-]?[0-9]{4}(?![0-9]|[.,-][0-9])")
+_TRUNK_NOT_AFTER = frozenset(b"0123456789+.,")
+# Round 24: an HL7 v2 XTN telephone (PID-13, NK1-5 ...) whose components part the number with
+# carets: use code, equipment type (CP cellular, PH telephone ...), email, country code, area
+# code, local number ("^PRN^CP^^86^139^12345678"). A mainland mobile when the country is 86 or
+# left empty and the area and local parts are a mobile's 3 and 8 digits; read as its 11 digits.
+_HL7_XTN = re.compile(rb"\^(?:[A-Z]{2,3})?\^(?:[A-Za-z0-9.]{2,8})?\^[^^|~\r\n]{0,64}+\^"
+                      rb"(?:\+?86|0086)?\^(1[3-9][0-9])\^([0-9]{4})-?([0-9]{4})(?![0-9A-Za-z])")
+
+
+def _dialled(data: bytes) -> bytes | None:
+    """`data` with a mobile dialled after the trunk prefix 0 in groups written unbroken, and
+    each HL7 XTN mobile written as its 11 digits (see above); None when there is neither (a
+    caret, then a regex search led by a literal 0 over the text's digits)."""
+    out = data
+    if b"^" in data:
+        out = _HL7_XTN.sub(lambda m: b"^ " + m.group(1) + m.group(2) + m.group(3) + b" ", out)
+    pieces: list[bytes] = []
+    last = 0
+    for m in _TRUNK_GROUPED.finditer(out):
+        if m.start() and out[m.start() - 1] in _TRUNK_NOT_AFTER:
+            continue
+        pieces += (out[last:m.start()], m.group().translate(None, b" .-"))
+        last = m.end()
+    if pieces:
+        out = b"".join(pieces) + out[last:]
+    return out if out != data else None
+
+
+def _upc_a(digits: str) -> bool:
+    """Whether the 12 `digits` are a UPC-A code by its check digit."""
+    total = sum(int(c) * (3 if k % 2 == 0 else 1) for k, c in enumerate(digits[:11]))
+    return (10 - total % 10) % 10 == int(digits[11])
+
+
+def _trunk_field(data: bytes, start: int, end: int) -> bool:
+    """Whether the 12-digit number data[start:end] starting 01 stands alone as a field's
+    value and nothing says it is another number (see above)."""
+    if end < len(data) and data[end] not in _TRUNK_CLOSE:
+        return False
+    if _TRUNK_OPEN.search(data, max(0, start - 10), start) is None:
+        return False
+    if data[start - 1:start] == b'"' and data[end:end + 1] != b'"':
+        return False
+    if _upc_a(data[start:end].decode()):
+        return False
+    text = _LABEL_CUT.split(_label_window(data, start).decode("utf-8", "ignore"))[-1]
+    return all((len(w) <= 2 and w.isascii()) or w.isdigit() or w in _TRUNK_PLAIN_NAMES
+               for w in _LABEL_TOKENS.findall(_CAMEL.sub(" ", text).lower()))
 
 
 def _own_number(data: bytes, spans: list[tuple[int, int]], groups: list[str], i: int) -> bool:

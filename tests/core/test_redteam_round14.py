@@ -86,26 +86,19 @@ def test_zero_fraction_no_false_positive(body):
     assert found(body) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS (zero_fractions): fullwidth digits with a fraction "
-                   "of one zero in a body (Chinese IME text: '１３９１２３４５６７８．０' or '.０'); "
-                   "the same, percent-encoded in a query string, is read")
+# Fixed after round 24 (payload._ZERO_FRACTION): fullwidth digits with a zero fraction.
 @pytest.mark.parametrize("value", ["１３９１２３４５６７８．０", "１３９１２３４５６７８.０",
                                    "13912345678．0"])
 def test_zero_fraction_fullwidth_missed(value):
     assert "mobile" in found(j("t", value))
 
 
-@pytest.mark.xfail(strict=True, reason="MISS (zero_fractions): a sentence-final full stop after "
-                   "the fraction ('My number is 13912345678.0.') is not a number's end to "
-                   r"_ZERO_FRACTION's (?![\w.])")
+# Fixed after round 24 (payload._ZERO_FRACTION): a sentence's full stop after the fraction.
 def test_zero_fraction_sentence_end_missed():
     assert "mobile" in found("My number is 13912345678.0.", TEXT)
 
 
-@pytest.mark.xfail(strict=True, reason="FALSE POSITIVE (zero_fractions): an amount written as a "
-                   "float of integral value (pandas float64 column, IDR/VND amounts) is read as a "
-                   "mobile even after an amount word (jumlah, total, saldo, amount) or under a CSV "
-                   "amount header; the grouped reading honours amount words, this one does not")
+# Fixed after round 24 (scanner.amount_labelled): an amount so written under an amount word.
 @pytest.mark.parametrize(("body", "content_type"), [
     ('{"jumlah":13912345678.0}', JSON),
     ('{"total_idr":13912345678.0}', JSON),
@@ -456,9 +449,7 @@ def test_windows_path_cookie_false_positive():
     assert line_found("/", "", [("Cookie", 'p="C:\\1391\\234\\5678"')]) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS (HL7 carets part fields): an HL7 v2 XTN telephone "
-                   "with its components (country 86, area 139, local 12345678) as the standard "
-                   "lays them out; the equipment type CP (cellular) is no phone word")
+# Fixed after round 24 (scanner._dialled): an HL7 v2 XTN telephone, carets parting its fields.
 @pytest.mark.parametrize("xtn", ["^PRN^CP^^86^139^12345678", "^PRN^PH^^86^139^12345678",
                                  "^PRN^CP^^^139^12345678"])
 def test_hl7_xtn_missed(xtn):
