@@ -1727,6 +1727,9 @@ def _other_readings(data: bytes, budget: Budget | None = None
     dialled = _dialled(data)
     if dialled is not None:
         yield dialled, None, True
+    grouped = _grouped_word_after(data, skeleton)
+    if grouped is not None:
+        yield grouped, None, True
     if ascii_digits(data) >= 15:
         told = _told_id(data, budget)
         if told is not None:
@@ -1958,6 +1961,48 @@ def _thousands(data: bytes, skeleton: bytes, budget: Budget | None = None) -> by
         return None
     pieces.append(data[last:])
     return b"".join(pieces)
+
+
+# Round 24: a mobile written with thousands separators (commas, points, spaces, apostrophes,
+# the thin space, the Arabic separator, and the right single quote U+2019 that word processors
+# put for an apostrophe) with a phone word right AFTER it ("13,912,345,678 wechat", "... WA",
+# "... (WhatsApp)", "...☎", "... ext", "13,912,345,678 是我的手机"): the writer says what it is
+# as a word before it does (see _THOUSANDS, read after a word before it only). With U+2019,
+# after a phone word before it too. Read as its 11 digits. (Led by the literal 1; a few byte
+# searches of the readings skeleton first rule out most text.)
+_GROUPED_MOBILE = re.compile(rb"1[3-9]([,.' ]|\xe2\x80\x89|\xe2\x80\x99|\xd9\xac)[0-9]{3}\1[0-9]{3}"
+                             rb"\1[0-9]{3}(?![0-9])")
+_GROUPED_NOT_AFTER = frozenset(b"0123456789,.'")
+_GROUPED_GAP = re.compile(rb"[ \t]{0,3}(?:[(\[:/-][ \t]{0,2})?")
+_GROUPED_WORD = re.compile(_PHONE_WORDS.pattern + rb"|ext(?:ension)?(?![a-z])")
+_GROUPED_HINTS = (b"00p000", b"00q000", b"00d000", b"00 000", "\u2009".encode(),
+                  "\u2019".encode(), "\u066c".encode())
+
+
+def _grouped_word_after(data: bytes, skeleton: bytes) -> bytes | None:
+    """`data` with each thousands-grouped mobile that a phone word follows (see above) as its
+    11 digits; None when there is none. `skeleton`: data.translate(_READINGS_SKELETON)."""
+    if not any(h in skeleton or h in data for h in _GROUPED_HINTS):
+        return None
+    pieces: list[bytes] = []
+    last = 0
+    for m in _GROUPED_MOBILE.finditer(data):
+        if m.start() and data[m.start() - 1] in _GROUPED_NOT_AFTER:
+            continue
+        gap = _GROUPED_GAP.match(data, m.end())
+        at = m.end() if gap is None else gap.end()
+        word = _GROUPED_WORD.match(data[at:at + 24].lower())
+        said = word is not None and not data[at + word.end():at + word.end() + 1].isalpha()
+        if not said and not _phone_word_after(data, m.end()) and not (
+                m.group(1) == "\u2019".encode() and _context(data, m.start(), _PHONE_WORDS)):
+            continue
+        if _PLACE_AMOUNT_WORDS.search(data[max(0, m.start() - 24):m.start()].lower()):
+            continue  # (an amount's word or currency before it: "Rp 13.912.345.678 (WA)")
+        pieces += (data[last:m.start()], m.group().replace(m.group(1), b""))
+        last = m.end()
+    if not pieces:
+        return None
+    return b"".join(pieces) + data[last:]
 
 
 # An ID told in parts after a word that says it is one, the parts labelled in words with no
