@@ -4713,8 +4713,8 @@ _OCR_GROUP_LEAST = b"w" * 11
 _OCR_C = rb"[0-9OoIl|!" + _OCR_LETTERS + rb"]"
 _OCR_GROUPED = re.compile(
     rb"(?<![0-9A-Za-z|!])(?:" + _OCR_C + rb"{3}([ .-]?)" + _OCR_C + rb"{4}\1" + _OCR_C + rb"{4}"
-    + rb"|" + _OCR_C + rb"{6}([ .-]?)" + _OCR_C + rb"{8}\2" + _OCR_C + rb"{3}[0-9Xx|!" + _OCR_LETTERS
-    + rb"])(?![0-9A-Za-z|!])")
+    + rb"|" + _OCR_C + rb"{6}([ .-]?)" + _OCR_C + rb"{8}\2" + _OCR_C + rb"{3}[0-9Xx|!"
+    + _OCR_LETTERS + rb"])(?![0-9A-Za-z|!])")
 _OCR_GROUP_DIGITS = bytes.maketrans(b"OoIl|!" + _OCR_LETTERS, b"001111" + b"558226699740")
 
 
