@@ -1940,7 +1940,14 @@ def amount_labelled(text: str, at: int) -> bool:
             cells = text[:first].split(sep)
             label = cells[column] if column < len(cells) else ""
     data = label.lower().encode("utf-8", "replace")
-    return _PLACE_AMOUNT_WORDS.search(data) is not None and _PHONE_WORDS.search(data) is None
+    return (_PLACE_AMOUNT_WORDS.search(data) is not None or _MORE_AMOUNT_WORDS.search(
+        data) is not None) and _PHONE_WORDS.search(data) is None
+
+
+# (the amount words of the region typed without their accents or not in the list above:
+# Vietnamese "so tien", "thanh tien"; Indonesian omzet, nilai, tagihan)
+_MORE_AMOUNT_WORDS = re.compile(rb"(?<![a-z])(?:so[ _-]?tien|thanh[ _-]?tien|omzet|nilai"
+                                rb"|tagihan)(?![a-z])")
 
 
 def _thousands(data: bytes, skeleton: bytes, budget: Budget | None = None) -> bytes | None:
@@ -1997,7 +2004,8 @@ def _grouped_word_after(data: bytes, skeleton: bytes) -> bytes | None:
         if not said and not _phone_word_after(data, m.end()) and not (
                 m.group(1) == "\u2019".encode() and _context(data, m.start(), _PHONE_WORDS)):
             continue
-        if _PLACE_AMOUNT_WORDS.search(data[max(0, m.start() - 24):m.start()].lower()):
+        before = data[max(0, m.start() - 24):m.start()].lower()
+        if _PLACE_AMOUNT_WORDS.search(before) or _MORE_AMOUNT_WORDS.search(before):
             continue  # (an amount's word or currency before it: "Rp 13.912.345.678 (WA)")
         pieces += (data[last:m.start()], m.group().replace(m.group(1), b""))
         last = m.end()
@@ -4340,7 +4348,9 @@ _TRUNK_PLAIN_NAMES = frozenset(("no", "nr", "num", "number", "nomor", "nombor", 
 # "013912345678" is (after a phone or dialling word, or as a field's whole value: _trunk_ok).
 # (led by the literal 0, found at memchr speed: a lookbehind first costs ~75 us per 2 KB; what
 # stands before a match is checked after)
-_TRUNK_GROUPED = re.compile(rb"0[ .-]?1[3-9][0-9][ .-]?[0-9]{4}[ .-]?[0-9]{4}(?![0-9]|[.,-][0-9])")
+# (a separator after the 3 digits of its block: "0 13912345678" is read as it is; never a point
+# after the 0, "0.13912345678" is a decimal fraction)
+_TRUNK_GROUPED = re.compile(rb"0[ -]?1[3-9][0-9][ .-][0-9]{4}[ .-]?[0-9]{4}(?![0-9]|[.,-][0-9])")
 _TRUNK_NOT_AFTER = frozenset(b"0123456789+.,")
 # Round 24: an HL7 v2 XTN telephone (PID-13, NK1-5 ...) whose components part the number with
 # carets: use code, equipment type (CP cellular, PH telephone ...), email, country code, area
@@ -4735,6 +4745,8 @@ def _ocr_grouped(data: bytes) -> bytes | None:
             read = digits[:-1].translate(_OCR_GROUP_DIGITS) + (
                 digits[-1:] if digits[-1:] in b"Xx" else digits[-1:].translate(
                     _OCR_GROUP_DIGITS))
+            if len(read) == 11 and _BARE_MOBILE.fullmatch(read.decode()) is None:
+                continue  # (no mobile's shape: "3|9286|2478", cells of a pipe record)
             words = _PHONE_WORDS if len(read) == 11 else _ID_WORDS
             if not _context(data, m.start(), words):
                 continue
