@@ -2594,7 +2594,11 @@ _KUN_SPACES = bytes.maketrans(b",/_\t-", b"     ")
 _KUN_TABLE = bytes(ord("w") if chr(c) in "hitofuamynskrezcgHITOFUAMYNSKREZCG ,-/_\t" or c in (
     0xC4, 0xC5, 0xAB, 0x8D) else ord(".") for c in range(256))
 _KUN_STRETCH = b"w" * 20  # seven words of two letters at least, and six marks between
-_KUN_PHONE_WORDS = _any_of(b"denwa", "でんわ", b"keitai", "けいたい", "携帯")
+# (round 24: and the words of an identity card or of a number, after which an ID or a number
+# is said the same way: 身分証, マイナンバー (its long vowel mark as the text is read), 番号)
+_KUN_PHONE_WORDS = _any_of(b"denwa", "でんわ", b"keitai", "けいたい", "携帯", "身分証", "身分證",
+                           "みぶんしょう", "マイナンバ-", "番号", "番號", "ばんごう", b"bangou",
+                           b"bango", b"mibunsho")
 _KUN_REACH = 40  # bytes before a run where its phone word is looked for
 # (round 23: the phone words without their lookarounds, searched once in the whole text: a
 # run is taken only after one, so with none the whole kana text is not translated and

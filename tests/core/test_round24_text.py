@@ -298,3 +298,28 @@ def test_query_of_ordinary_values_stays_clean():
         query = urllib.parse.urlencode({"page": rng.randint(1, 99), "ts": rng.randint(
             10**12, 10**13), "ref": "01" + str(rng.randint(10**9, 10**10 - 1))})
         assert line_found("/v1/orders", query) == set(), query
+
+
+# --- 6. Japanese kun readings after an ID card's or a number's word -------------------------
+
+KUN_KANA = ["れい", "ひと", "ふた", "み", "よ", "いつ", "む", "なな", "や", "ここの"]
+
+
+@pytest.mark.parametrize(("word", "number", "kind"), [
+    ("身分証", "110101199003071233", "id"), ("マイナンバー", "110101199003071233", "id"),
+    ("番号:", "13912345678", "mobile"), ("ばんごう", "18612345678", "mobile"),
+    ("bangou", "13912345678", "mobile"),
+])
+def test_kun_after_an_id_or_number_word_read(word, number, kind):
+    said = " ".join(KUN_KANA[int(c)] for c in number)
+    assert kind in found(f"{word} {said}", TEXT)
+
+
+@pytest.mark.parametrize("text", [
+    "番号はまだ決まっていません。ひとつ、ふたつ、みっつ。",
+    "受付番号: ひとりずつ よんでください",
+    "身分証をみせてください。よろしく",
+    "bangou wa mada desu, hi fu mi yo",
+])
+def test_kun_prose_after_a_number_word_stays_clean(text):
+    assert found(text, TEXT) == set()
