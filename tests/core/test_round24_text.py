@@ -323,3 +323,30 @@ def test_kun_after_an_id_or_number_word_read(word, number, kind):
 ])
 def test_kun_prose_after_a_number_word_stays_clean(text):
     assert found(text, TEXT) == set()
+
+
+# --- 7. digits in Morse code -----------------------------------------------------------------
+
+MORSE = {"0": "-----", "1": ".----", "2": "..---", "3": "...--", "4": "....-", "5": ".....",
+         "6": "-....", "7": "--...", "8": "---..", "9": "----."}
+
+
+@pytest.mark.parametrize("sep", [" ", "  ", "/", " / "])
+@pytest.mark.parametrize(("number", "kind"), [("18612345678", "mobile"),
+                                              ("110101199003071233", "id")])
+def test_morse_digits_read(sep, number, kind):
+    said = sep.join(MORSE[c] for c in number)
+    assert kind in found(j("m", said))
+    assert kind in found("msg: " + said + ".", TEXT)
+
+
+@pytest.mark.parametrize("text", [
+    "-----\n----- ----- ----- ----- ----- ----- ----- ----- ----- ----- -----",
+    "Wait... what... no... yes... ok... fine... go... stop... now... then... end...",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    " ".join(MORSE[c] for c in "1391234567"),  # ten digits
+    " ".join(MORSE[c] for c in "110101199003071234"),  # a bad check character
+    "SOS ... --- ... ... --- ... ... --- ... ... --- ...",
+])
+def test_morse_lookalikes_stay_clean(text):
+    assert found(j("m", text)) == set(), text
