@@ -3609,6 +3609,9 @@ _MIXED_GAP = f"(?:(?:[{_MIXED_SEPARATORS}]|{_MIXED_TAG})*+)"
 # words too: not right after a digit, where they are a counter ("3세", aged 3; "1세, 3세, 5세"
 # was a mobile), nor as a quoted value of their own ("네", yes: an answer in a JSON list)
 _MIXED_ATTRIBUTIVE = ("한", "두", "세", "네")
+# (round 24: after the words of a survey, its answers and ratings, 네 is "yes" and 한, 두, 세
+# are counters: "설문 답: 1 3 네 5 2 4 3 5 네 1 2" is no mobile; such a run is not read)
+_MIXED_ANSWER_WORDS = re.compile("설문|답|응답|평가|평점|점수|만족|별점|투표|survey|answer|rating|score")
 _MIXED_WORD = (f"(?<![a-z0-9{_SPACED_LETTERS}])(?:"
                + "|".join(re.escape(w) for w in _MIXED_LATIN)
                + f")(?![a-z0-9{_SPACED_LETTERS}])|(?:"
@@ -3704,6 +3707,9 @@ def _mixed_said_parts(data: bytes, budget: Budget | None = None
                 continue  # no digit (each language's own rule)
             if all(p.isdigit() for p in parts) and m.group()[-1] in "x0123456789":
                 continue  # no word (digits alone, or with the letter X: the digit rules)
+            if any(p in _MIXED_ATTRIBUTIVE for p in parts) and _MIXED_ANSWER_WORDS.search(
+                    lower, max(0, m.start() - 24), m.start()) is not None:
+                continue  # (round 24: 네 "yes" among the ratings of a survey's answers)
             if budget is not None:
                 budget.spend(len(parts))
             start = lo + len(text[:m.start()].encode("utf-8", "replace"))

@@ -291,10 +291,7 @@ def test_json_stays_clean(body):
     assert found(body) == set(), body
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FALSE POSITIVE: survey answers typed with spaces, 네 (yes) among single-digit ratings, "
-    "are read as a mobile (네 is also 'four', read so since the Korean numerals joined the "
-    "mixed runs); dropping 한/두/세/네 loses '1 3 9 1 2 3 네 5 6 7 8'"))
+# Fixed after round 24 (scanner._MIXED_ANSWER_WORDS): 네 after a survey's words is yes.
 def test_korean_survey_answers():
     assert found(json.dumps({"t": "설문 답: 1 3 네 5 2 4 3 5 네 1 2"},
                             ensure_ascii=False)) == set()

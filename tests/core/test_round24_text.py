@@ -350,3 +350,19 @@ def test_morse_digits_read(sep, number, kind):
 ])
 def test_morse_lookalikes_stay_clean(text):
     assert found(j("m", text)) == set(), text
+
+
+# --- 2. Korean survey answers: 네 is yes there ------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "설문 답: 1 3 네 5 2 4 3 5 네 1 2", "응답 1 3 네 5 2 4 3 5 네 1 2", "평점: 5 4 네 3 5 4 4 5 네 3 2",
+    "만족도 점수 1, 3, 네, 5, 2, 4, 3, 5, 네, 1, 2", "survey answers: 1 3 네 5 2 4 3 5 네 1 2",
+])
+def test_korean_survey_answers_stay_clean(text):
+    assert found(j("t", text)) == set(), text
+
+
+@pytest.mark.parametrize("text", ["1 3 9 1 2 3 네 5 6 7 8", "전화 1 3 9 1 2 3 네 5 6 7 8",
+                                  "연락처: 1 8 6 1 2 3 네 5 6 7 8"])
+def test_korean_numerals_in_a_number_read(text):
+    assert "mobile" in found(j("t", text)), text
