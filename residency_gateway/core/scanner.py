@@ -3611,7 +3611,8 @@ _MIXED_GAP = f"(?:(?:[{_MIXED_SEPARATORS}]|{_MIXED_TAG})*+)"
 _MIXED_ATTRIBUTIVE = ("한", "두", "세", "네")
 # (round 24: after the words of a survey, its answers and ratings, 네 is "yes" and 한, 두, 세
 # are counters: "설문 답: 1 3 네 5 2 4 3 5 네 1 2" is no mobile; such a run is not read)
-_MIXED_ANSWER_WORDS = re.compile("설문|답|응답|평가|평점|점수|만족|별점|투표|survey|answer|rating|score")
+_MIXED_ANSWER_WORDS = re.compile("설문|답|응답|평가|평점|점수|만족|별점|투표"
+                                 "|survey|answer|rating|score")
 _MIXED_WORD = (f"(?<![a-z0-9{_SPACED_LETTERS}])(?:"
                + "|".join(re.escape(w) for w in _MIXED_LATIN)
                + f")(?![a-z0-9{_SPACED_LETTERS}])|(?:"
