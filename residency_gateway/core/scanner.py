@@ -1731,6 +1731,10 @@ def _other_readings(data: bytes, budget: Budget | None = None
     dialled = _dialled(data)
     if dialled is not None:
         yield dialled, None, True
+    if b"rev" in data or b"Rev" in data or b"REV" in data:
+        reversed_ = _reversed_values(data)
+        if reversed_ is not None:
+            yield reversed_, None, True
     grouped = _grouped_word_after(data, skeleton)
     if grouped is not None:
         yield grouped, None, True
@@ -4415,6 +4419,38 @@ def _morse(data: bytes) -> bytes | None:
             continue
         pieces += (data[last:m.start()], "".join(d for d in said if d is not None).encode())
         last = m.end()
+    if not pieces:
+        return None
+    return b"".join(pieces) + data[last:]
+
+
+# Round 24: an ID or mobile written reversed under a field name that says so and says what
+# it is ("id_reversed", "phone_rev", "reversedMobile": the receiving code reverses it back):
+# the value is read reversed too. Both words are needed: "rev" alone is a revision's.
+# (the values found first, each name then looked for in the 40 bytes before: a pattern led by
+# the name's characters would try every position of the text)
+_REVERSED_FIELD = re.compile(rb"[:=][ \t]*+[\"']?([0-9]{11,18}[Xx]?|[Xx][0-9]{17})"
+                             rb"(?![0-9A-Za-z])")
+_REVERSED_KEY = re.compile(rb"([A-Za-z0-9_.-]{1,40})[\"']?[ \t]*\Z")
+_REVERSED_NAME = re.compile(rb"(?<![a-z])rev(?:ersed?)?(?![a-z])|revers")
+_REVERSED_WHAT = re.compile(_PHONE_WORDS.pattern + rb"|(?<![a-z])(?:id|nik|sfz|sfzh)(?![a-z])"
+                            rb"|identity|idcard|id_card|resident")
+
+
+def _reversed_values(data: bytes) -> bytes | None:
+    """`data` with each value under a reversed phone's or ID's name (see above) reversed;
+    None when there is none."""
+    pieces: list[bytes] = []
+    last = 0
+    for m in _REVERSED_FIELD.finditer(data):
+        key = _REVERSED_KEY.search(data, max(0, m.start() - 44), m.start())
+        if key is None:
+            continue
+        name = _CAMEL_BYTES.sub(b"_", key.group(1)).lower()
+        if _REVERSED_NAME.search(name) is None or _REVERSED_WHAT.search(name) is None:
+            continue
+        pieces += (data[last:m.start(1)], b" " + m.group(1)[::-1] + b" ")
+        last = m.end(1)
     if not pieces:
         return None
     return b"".join(pieces) + data[last:]

@@ -551,9 +551,7 @@ def test_keypad_letters_missed(tel):
     assert "mobile" in found(j("tel", tel))
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: an ID or mobile written reversed "
-                   "under a field name that says so (id_reversed); the receiving code reverses "
-                   "it back, the number is the subject's")
+# Fixed after round 24 (scanner._reversed_values): reversed under a name that says so.
 @pytest.mark.parametrize(("key", "value", "kind"), [("id_reversed", ID[::-1], "id"),
                                                     ("phone_rev", MOBILE[::-1], "mobile")])
 def test_reversed_under_a_hint_missed(key, value, kind):

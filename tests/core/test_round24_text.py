@@ -366,3 +366,27 @@ def test_korean_survey_answers_stay_clean(text):
                                   "연락처: 1 8 6 1 2 3 네 5 6 7 8"])
 def test_korean_numerals_in_a_number_read(text):
     assert "mobile" in found(j("t", text)), text
+
+
+# --- 7. an ID or mobile written reversed under a name that says so ---------------------------
+
+ID = "110101199003071233"
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    (j("id_reversed", ID[::-1]), "id"), (j("phone_rev", "13912345678"[::-1]), "mobile"),
+    (j("reversedMobile", "18612345678"[::-1]), "mobile"), ("mobile_rev=87654321681", "mobile"),
+    ('{"user": {"idCardReversed": "' + ID[::-1] + '"}}', "id"),
+])
+def test_reversed_under_a_name_read(body, kind):
+    content_type = JSON if body.startswith("{") else FORM
+    assert kind in found(body, content_type)
+
+
+@pytest.mark.parametrize("body", [
+    j("rev", "87654321931"), j("revision", "87654321931"), j("doc_rev", "87654321931"),
+    j("reverse_geocode_id", "87654321"), j("phone", "87654321931"),
+    j("reviewer_phone", "87654321931"), j("revenue", "87654321931"),
+])
+def test_reversed_lookalikes_stay_clean(body):
+    assert found(body) == set(), body
