@@ -1746,6 +1746,10 @@ def _other_readings(data: bytes, budget: Budget | None = None
         if told is not None:
             yield told, None, False
     marked = _told_numerals(marked)
+    words = _told_words(marked)
+    if words is not marked:
+        yield words, None, True  # (read as digits are: "one eight six 1234 5678")
+        marked = words
     if ascii_digits(marked) >= 11:
         told = _told_mobile(marked, budget)
         if told is not None:
@@ -2216,6 +2220,48 @@ def _told_numerals(data: bytes) -> bytes:
     text = data.decode("utf-8", "replace")
     read = _CN_TOLD_RUN.sub(lambda m: m.group().translate(_CN_DIGITS), text)
     return read.encode("utf-8", "replace") if read != text else data
+
+
+# Round 24: a told part said in three or four English digit words among parts in digits ("my
+# number is one three nine, then 1234 and 5678"): the words as digits, for _told_mobile only
+# (whose parts follow a phone word and make a mobile's 3-4-4). Looked for where seven digits
+# or more stand in the text (the other parts), at each "one" found by a byte search.
+_TOLD_WORDS_RUN = re.compile(
+    rb"(?<![A-Za-z])(?:zero|one|two|three|four|five|six|seven|eight|nine)(?:[ ,-]{1,3}+"
+    rb"(?:zero|one|two|three|four|five|six|seven|eight|nine)){2,3}+(?![A-Za-z])",
+    re.IGNORECASE)
+# (where a run may begin: "one", as a mobile's first part does, found with byte searches; a
+# later part said in words is not read: ten words' searches cost ~2 us per 2 KB body)
+_TOLD_WORDS_LEADS = (b"one", b"One", b"ONE")
+_TOLD_WORDS_DIGITS = {"zero": b"0", "one": b"1", "two": b"2", "three": b"3", "four": b"4",
+                      "five": b"5", "six": b"6", "seven": b"7", "eight": b"8", "nine": b"9"}
+_TOLD_WORDS_PART = re.compile(rb"[a-z]+")
+
+
+def _told_words(data: bytes) -> bytes:
+    """`data` with each run of three or four English digit words as its digits (see above);
+    `data` itself when it holds none."""
+    if ascii_digits(data) < 7:
+        return data
+    runs: list[tuple[int, int, bytes]] = []
+    for lead in _TOLD_WORDS_LEADS:
+        pos = data.find(lead)
+        while pos >= 0:
+            m = _TOLD_WORDS_RUN.match(data, pos)
+            if m is not None:
+                runs.append((m.start(), m.end(), b"".join(
+                    _TOLD_WORDS_DIGITS[w.decode()] for w in _TOLD_WORDS_PART.findall(
+                        m.group().lower()))))
+            pos = data.find(lead, pos + 1)
+    if not runs:
+        return data
+    pieces: list[bytes] = []
+    last = 0
+    for start, end, digits in sorted(runs):
+        if start >= last:
+            pieces += (data[last:start], digits)
+            last = end
+    return b"".join(pieces) + data[last:]
 
 
 # Round 11's miss: the phone word after the parts ("139 then 1234 then 5678 is my mobile",

@@ -390,3 +390,29 @@ def test_reversed_under_a_name_read(body, kind):
 ])
 def test_reversed_lookalikes_stay_clean(body):
     assert found(body) == set(), body
+
+
+# --- 5. a told part said in English words ----------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "my number is one three nine, then 1234 and 5678", "tel ONE EIGHT SIX 1234 5678",
+    "phone: One-Five-Zero, 1234, 5678", "call me: one three nine 1234 5678",
+    "phone: 139, then One two three four, then 5678",
+])
+def test_told_part_in_english_words_read(text):
+    assert "mobile" in found(j("t", text)), text
+
+
+@pytest.mark.xfail(strict=True, reason="MISS (round 24, cost): a later told part said in words "
+                   "('139, then four five six seven, then 5678'): runs are looked for at each "
+                   "'one' only (a mobile's first part), ten words' byte searches cost ~2 us a body")
+def test_told_later_part_in_english_words_missed():
+    assert "mobile" in found(j("t", "phone: 139, then four five six seven, then 5678"))
+
+
+@pytest.mark.parametrize("text", [
+    "Steps one two three, then 1234 and 5678 apples", "one two three four 2026-11-29 12:00",
+    "Chapter one two three: pages 1234 to 5678", "one, two, three, go! 1234 5678 9012",
+])
+def test_told_words_in_ordinary_text_stay_clean(text):
+    assert found(j("t", text)) == set(), text
