@@ -1672,7 +1672,7 @@ def _other_readings(data: bytes, budget: Budget | None = None
     if said is not None:
         yield said, None, True
         data = said
-    if b"---" in data or b"..." in data:  # (every run holds one: see _MORSE_RUN)
+    if b"--" in data:  # (every run holds it: a mobile's 1, an ID's year 19.. or 20..)
         morse = _morse(data)
         if morse is not None:
             yield morse, None, True
@@ -1731,7 +1731,7 @@ def _other_readings(data: bytes, budget: Budget | None = None
     dialled = _dialled(data)
     if dialled is not None:
         yield dialled, None, True
-    if b"rev" in data or b"Rev" in data or b"REV" in data:
+    if b"rev" in data or b"Rev" in data:  # (not PHONE_REV: two searches, not three)
         reversed_ = _reversed_values(data)
         if reversed_ is not None:
             yield reversed_, None, True
@@ -1746,11 +1746,13 @@ def _other_readings(data: bytes, budget: Budget | None = None
         if told is not None:
             yield told, None, False
     marked = _told_numerals(marked)
-    words = _told_words(marked)
+    digits = ascii_digits(marked)
+    words = _told_words(marked) if digits >= 7 else marked
     if words is not marked:
         yield words, None, True  # (read as digits are: "one eight six 1234 5678")
         marked = words
-    if ascii_digits(marked) >= 11:
+        digits = ascii_digits(marked)
+    if digits >= 11:
         told = _told_mobile(marked, budget)
         if told is not None:
             yield told, None, True
@@ -2230,9 +2232,10 @@ _TOLD_WORDS_RUN = re.compile(
     rb"(?<![A-Za-z])(?:zero|one|two|three|four|five|six|seven|eight|nine)(?:[ ,-]{1,3}+"
     rb"(?:zero|one|two|three|four|five|six|seven|eight|nine)){2,3}+(?![A-Za-z])",
     re.IGNORECASE)
-# (where a run may begin: "one", as a mobile's first part does, found with byte searches; a
-# later part said in words is not read: ten words' searches cost ~2 us per 2 KB body)
-_TOLD_WORDS_LEADS = (b"one", b"One", b"ONE")
+# (where a run may begin: "one" or "One", as a mobile's first part does, found with byte
+# searches; a later part said in words, or in capitals, is not read: each search costs ~1 us
+# per 2 KB body)
+_TOLD_WORDS_LEADS = (b"one", b"One")
 _TOLD_WORDS_DIGITS = {"zero": b"0", "one": b"1", "two": b"2", "three": b"3", "four": b"4",
                       "five": b"5", "six": b"6", "seven": b"7", "eight": b"8", "nine": b"9"}
 _TOLD_WORDS_PART = re.compile(rb"[a-z]+")
@@ -2240,9 +2243,7 @@ _TOLD_WORDS_PART = re.compile(rb"[a-z]+")
 
 def _told_words(data: bytes) -> bytes:
     """`data` with each run of three or four English digit words as its digits (see above);
-    `data` itself when it holds none."""
-    if ascii_digits(data) < 7:
-        return data
+    `data` itself when it holds none. Called where seven digits or more stand in it."""
     runs: list[tuple[int, int, bytes]] = []
     for lead in _TOLD_WORDS_LEADS:
         pos = data.find(lead)
