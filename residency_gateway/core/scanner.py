@@ -2232,10 +2232,10 @@ _TOLD_WORDS_RUN = re.compile(
     rb"(?<![A-Za-z])(?:zero|one|two|three|four|five|six|seven|eight|nine)(?:[ ,-]{1,3}+"
     rb"(?:zero|one|two|three|four|five|six|seven|eight|nine)){2,3}+(?![A-Za-z])",
     re.IGNORECASE)
-# (where a run may begin: "one" or "One", as a mobile's first part does, found with byte
-# searches; a later part said in words, or in capitals, is not read: each search costs ~1 us
-# per 2 KB body)
-_TOLD_WORDS_LEADS = (b"one", b"One")
+# (where a run may begin: "one", as a mobile's first part does, found with a byte search; a
+# later part said in words, or capitalised, is not read: each search costs ~1-2 us per 2 KB
+# body, the round's budget)
+_TOLD_WORDS_LEADS = (b"one",)
 _TOLD_WORDS_DIGITS = {"zero": b"0", "one": b"1", "two": b"2", "three": b"3", "four": b"4",
                       "five": b"5", "six": b"6", "seven": b"7", "eight": b"8", "nine": b"9"}
 _TOLD_WORDS_PART = re.compile(rb"[a-z]+")
