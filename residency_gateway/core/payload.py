@@ -64,6 +64,7 @@ from residency_gateway.core.scanner import (
     Budget,
     BudgetExceeded,
     Token,
+    amount_labelled,
     ascii_digits,
     digit_run_spans,
     has_said_digit,
@@ -4014,7 +4015,7 @@ def scientific(text: str) -> str | None:
     changes. A view of its own beside each text and decoding, not one more decoding (that
     would double the combinations a text's escapes make, against MAX_DERIVED_VIEWS)."""
     integral = json_integers(text) if _JSON_FRACTION.search(text) is not None else text
-    if ".0" in text:
+    if ".0" in text or "\uff0e" in text or ".\uff10" in text:  # (round 24: fullwidth too)
         integral = zero_fractions(integral)
     return integral if integral != text else None
 
@@ -4025,17 +4026,25 @@ def scientific(text: str) -> str | None:
 # that integer wherever numbers are read, as the integer itself is (round 13: a mobile so
 # written was read only after a phone word). Two zeros or more ("13912345678.00") is how an
 # amount is written, and stays one. (Led by the literal point: found at memchr speed.)
-_ZERO_FRACTION = re.compile(r"\.0(?![\w.])")
+# (round 24: before a sentence's full stop, "My number is 13912345678.0.": a point then a
+# space, a quote or the end; and in fullwidth, digits and point as a Chinese IME writes them,
+# with a search of its own where a fullwidth point or zero stands, so that this one stays led
+# by its literal)
+_ZERO_FRACTION = re.compile(r"\.0(?!\w)(?!\.[^\s\"'<)\]])")
+_ZERO_FRACTION_WIDE = re.compile("[.\uff0e][0\uff10](?!\\w)(?![.\uff0e][^\\s\"'<)\\]])")
 
 
 def zero_fractions(text: str) -> str:
     """`text` with each number of 7 to 20 digits followed by ".0" written without it."""
     out: list[str] = []
     pos = 0
-    for m in _ZERO_FRACTION.finditer(text):
+    wide = "\uff0e" in text or "\uff10" in text
+    for m in (_ZERO_FRACTION_WIDE if wide else _ZERO_FRACTION).finditer(text):
         whole = _JSON_WHOLE.search(text, max(pos, m.start() - 21), m.start())
         if whole is None or not 7 <= len(whole.group()) <= 20:
             continue  # a version ("v1.0"), a short number, a date part: left as written
+        if amount_labelled(text, whole.start()):
+            continue  # (round 24: an amount so written stays one: {"jumlah": 13912345678.0})
         out.append(text[pos:m.start()])
         pos = m.end()
     if not out:

@@ -1733,6 +1733,10 @@ def _other_readings(data: bytes, budget: Budget | None = None
     if said is not None:
         yield said, None, True
         data = said
+    if b"--" in data:  # (every run holds it: a mobile's 1, an ID's year 19.. or 20..)
+        morse = _morse(data)
+        if morse is not None:
+            yield morse, None, True
     if ascii_digits(data) < 2:
         # an identifier split or misspelled still shows two digits somewhere, or is told in
         # short runs of Chinese numerals ("手机号一三九, 中间一二三四, 尾号五六七八")
@@ -1785,12 +1789,31 @@ def _other_readings(data: bytes, budget: Budget | None = None
     thousands = _thousands(data, skeleton, budget)
     if thousands is not None:
         yield thousands, None, True
+    dialled = _dialled(data)
+    if dialled is not None:
+        yield dialled, None, True
+    if b"rev" in data or b"Rev" in data:  # (not PHONE_REV: two searches, not three)
+        reversed_ = _reversed_values(data)
+        if reversed_ is not None:
+            yield reversed_, None, True
+    grouped = _grouped_word_after(data, skeleton)
+    if grouped is not None:
+        yield grouped, None, True
+    ocr = _ocr_grouped(data)
+    if ocr is not None:
+        yield ocr, None, True
     if ascii_digits(data) >= 15:
         told = _told_id(data, budget)
         if told is not None:
             yield told, None, False
     marked = _told_numerals(marked)
-    if ascii_digits(marked) >= 11:
+    digits = ascii_digits(marked)
+    words = _told_words(marked) if digits >= 7 else marked
+    if words is not marked:
+        yield words, None, True  # (read as digits are: "one eight six 1234 5678")
+        marked = words
+        digits = ascii_digits(marked)
+    if digits >= 11:
         told = _told_mobile(marked, budget)
         if told is not None:
             yield told, None, True
@@ -1969,6 +1992,39 @@ _PLACE_AMOUNT_WORDS = re.compile(
         "tổng", "giá", "số tiền")).encode())
 
 
+_LABEL_CUTS = ",;&{[\n|\t"
+
+
+def amount_labelled(text: str, at: int) -> bool:
+    """Round 24: whether the number at text[at] is an amount by its label: an amount word
+    (_PLACE_AMOUNT_WORDS) and no phone word in the text of its own field before it ('"jumlah":
+    ', 'total_idr='), or, as a CSV or TSV cell with no label of its own, in its column's
+    header on the first line ("amount\\n13912345678.0"). Called per number written with a
+    zero fraction only (see payload.zero_fractions)."""
+    before = text[max(0, at - _LABEL_REACH):at]
+    cut = max(before.rfind(c) for c in _LABEL_CUTS)
+    label = before[cut + 1:]
+    if not label.strip(" \"':=") and (cut >= 0 or at <= _LABEL_REACH) and (
+            cut < 0 or before[cut] in ",\t\n"):
+        # (a cell of its own: its column's header, when the first line is another line)
+        line = text.rfind("\n", 0, at) + 1
+        first = text.find("\n")
+        if 0 < first < line and first <= 4096:
+            sep = "\t" if "\t" in text[line:at] or "\t" in text[:first] else ","
+            column = text.count(sep, line, at)
+            cells = text[:first].split(sep)
+            label = cells[column] if column < len(cells) else ""
+    data = label.lower().encode("utf-8", "replace")
+    return (_PLACE_AMOUNT_WORDS.search(data) is not None or _MORE_AMOUNT_WORDS.search(
+        data) is not None) and _PHONE_WORDS.search(data) is None
+
+
+# (the amount words of the region typed without their accents or not in the list above:
+# Vietnamese "so tien", "thanh tien"; Indonesian omzet, nilai, tagihan)
+_MORE_AMOUNT_WORDS = re.compile(rb"(?<![a-z])(?:so[ _-]?tien|thanh[ _-]?tien|omzet|nilai"
+                                rb"|tagihan)(?![a-z])")
+
+
 def _thousands(data: bytes, skeleton: bytes, budget: Budget | None = None) -> bytes | None:
     """`data` with each mobile written with thousands separators after a phone word written
     with spaces for them; None when there is none (two byte searches on the readings
@@ -1990,6 +2046,47 @@ def _thousands(data: bytes, skeleton: bytes, budget: Budget | None = None) -> by
         return None
     pieces.append(data[last:])
     return b"".join(pieces)
+
+
+# Round 24: a mobile written with thousands separators (commas, points, spaces, apostrophes,
+# the thin space, the Arabic separator, and the right single quote U+2019 that word processors
+# put for an apostrophe) with a phone word right AFTER it ("13,912,345,678 wechat", "... WA",
+# "... (WhatsApp)", "...☎", "... ext", "13,912,345,678 是我的手机"): the writer says what it is
+# as a word before it does (see _THOUSANDS, read after a word before it only). With U+2019,
+# after a phone word before it too. Read as its 11 digits. (Led by the literal 1, ~2 us per
+# 2 KB: cheaper than searching the readings skeleton for each separator's shape.)
+_GROUPED_MOBILE = re.compile(rb"1[3-9]([,.' ]|\xe2\x80\x89|\xe2\x80\x99|\xd9\xac)[0-9]{3}\1[0-9]{3}"
+                             rb"\1[0-9]{3}(?![0-9])")
+_GROUPED_NOT_AFTER = frozenset(b"0123456789,.'")
+_GROUPED_GAP = re.compile(rb"[ \t]{0,3}(?:[(\[:/-][ \t]{0,2})?")
+_GROUPED_WORD = re.compile(_PHONE_WORDS.pattern + rb"|ext(?:ension)?(?![a-z])")
+
+
+def _grouped_word_after(data: bytes, skeleton: bytes) -> bytes | None:
+    """`data` with each thousands-grouped mobile that a phone word follows (see above) as its
+    11 digits; None when there is none. `skeleton`: data.translate(_READINGS_SKELETON)."""
+    if b"000" not in skeleton:
+        return None
+    pieces: list[bytes] = []
+    last = 0
+    for m in _GROUPED_MOBILE.finditer(data):
+        if m.start() and data[m.start() - 1] in _GROUPED_NOT_AFTER:
+            continue
+        gap = _GROUPED_GAP.match(data, m.end())
+        at = m.end() if gap is None else gap.end()
+        word = _GROUPED_WORD.match(data[at:at + 24].lower())
+        said = word is not None and not data[at + word.end():at + word.end() + 1].isalpha()
+        if not said and not _phone_word_after(data, m.end()) and not (
+                m.group(1) == "\u2019".encode() and _context(data, m.start(), _PHONE_WORDS)):
+            continue
+        before = data[max(0, m.start() - 24):m.start()].lower()
+        if _PLACE_AMOUNT_WORDS.search(before) or _MORE_AMOUNT_WORDS.search(before):
+            continue  # (an amount's word or currency before it: "Rp 13.912.345.678 (WA)")
+        pieces += (data[last:m.start()], m.group().replace(m.group(1), b""))
+        last = m.end()
+    if not pieces:
+        return None
+    return b"".join(pieces) + data[last:]
 
 
 # An ID told in parts after a word that says it is one, the parts labelled in words with no
@@ -2212,6 +2309,47 @@ def _told_numerals(data: bytes) -> bytes:
     text = data.decode("utf-8", "replace")
     read = _CN_TOLD_RUN.sub(lambda m: m.group().translate(_CN_DIGITS), text)
     return read.encode("utf-8", "replace") if read != text else data
+
+
+# Round 24: a told part said in three or four English digit words among parts in digits ("my
+# number is one three nine, then 1234 and 5678"): the words as digits, for _told_mobile only
+# (whose parts follow a phone word and make a mobile's 3-4-4). Looked for where seven digits
+# or more stand in the text (the other parts), at each "one" found by a byte search.
+_TOLD_WORDS_RUN = re.compile(
+    rb"(?<![A-Za-z])(?:zero|one|two|three|four|five|six|seven|eight|nine)(?:[ ,-]{1,3}+"
+    rb"(?:zero|one|two|three|four|five|six|seven|eight|nine)){2,3}+(?![A-Za-z])",
+    re.IGNORECASE)
+# (where a run may begin: "one", as a mobile's first part does, found with a byte search; a
+# later part said in words, or capitalised, is not read: each search costs ~1-2 us per 2 KB
+# body, the round's budget)
+_TOLD_WORDS_LEADS = (b"one",)
+_TOLD_WORDS_DIGITS = {"zero": b"0", "one": b"1", "two": b"2", "three": b"3", "four": b"4",
+                      "five": b"5", "six": b"6", "seven": b"7", "eight": b"8", "nine": b"9"}
+_TOLD_WORDS_PART = re.compile(rb"[a-z]+")
+
+
+def _told_words(data: bytes) -> bytes:
+    """`data` with each run of three or four English digit words as its digits (see above);
+    `data` itself when it holds none. Called where seven digits or more stand in it."""
+    runs: list[tuple[int, int, bytes]] = []
+    for lead in _TOLD_WORDS_LEADS:
+        pos = data.find(lead)
+        while pos >= 0:
+            m = _TOLD_WORDS_RUN.match(data, pos)
+            if m is not None:
+                runs.append((m.start(), m.end(), b"".join(
+                    _TOLD_WORDS_DIGITS[w.decode()] for w in _TOLD_WORDS_PART.findall(
+                        m.group().lower()))))
+            pos = data.find(lead, pos + 1)
+    if not runs:
+        return data
+    pieces: list[bytes] = []
+    last = 0
+    for start, end, digits in sorted(runs):
+        if start >= last:
+            pieces += (data[last:start], digits)
+            last = end
+    return b"".join(pieces) + data[last:]
 
 
 # Round 11's miss: the phone word after the parts ("139 then 1234 then 5678 is my mobile",
@@ -2599,6 +2737,12 @@ _KUN_TABLE = bytes(ord("w") if chr(c) in "hitofuamynskrezcgHITOFUAMYNSKREZCG ,-/
     0xC4, 0xC5, 0xAB, 0x8D) else ord(".") for c in range(256))
 _KUN_STRETCH = b"w" * 20  # seven words of two letters at least, and six marks between
 _KUN_PHONE_WORDS = _any_of(b"denwa", "でんわ", b"keitai", "けいたい", "携帯")
+# (round 24: and the words of an identity card or of a number, after which an ID or a number
+# is said the same way: 身分証, マイナンバー (its long vowel mark as the text is read), 番号;
+# byte searches, not more alternatives of the gate's regex: three of them begin with the kana
+# lead byte E3, which a hostile text repeats, and each such byte then tried them: +0.3 s/MB)
+_KUN_ID_WORDS = (*(w.encode() for w in ("身分証", "身分證", "みぶんしょう", "マイナンバ-", "番号",
+                                        "番號", "ばんごう")), b"bangou", b"bango", b"mibunsho")
 _KUN_REACH = 40  # bytes before a run where its phone word is looked for
 # (round 23: the phone words without their lookarounds, searched once in the whole text: a
 # run is taken only after one, so with none the whole kana text is not translated and
@@ -2615,7 +2759,8 @@ def _kun(data: bytes) -> bytes | None:
     (see _KUN_DIGITS); None when there is none."""
     if b"\xe3" in data and (b"\xe3\x81" in data or b"\xe3\x82" in data
                             or b"\xe3\x83" in data):
-        if _KUN_GATE.search(data.lower()) is None:
+        lower = data.lower()
+        if _KUN_GATE.search(lower) is None and not any(w in lower for w in _KUN_ID_WORDS):
             return None  # (no phone word anywhere: no run is taken, see _KUN_GATE)
         spans = [(0, len(data))]  # kana: the whole text is read
     else:
@@ -2641,7 +2786,8 @@ def _kun(data: bytes) -> bytes | None:
         for m in _KUN_RUN.finditer(text):
             start = lo + len(text[:m.start()].encode("utf-8", "surrogateescape"))
             before = data[max(0, start - _KUN_REACH):start].lower()
-            if _PHONE_WORDS.search(before) is None and _KUN_PHONE_WORDS.search(before) is None:
+            if _PHONE_WORDS.search(before) is None and _KUN_PHONE_WORDS.search(
+                    before) is None and not any(w in before for w in _KUN_ID_WORDS):
                 continue
             said = "".join(_KUN_DIGITS[w] for w in _KUN_PART.findall(m.group()))
             pieces.append(data[last:start])
@@ -3605,6 +3751,10 @@ _MIXED_GAP = f"(?:(?:[{_MIXED_SEPARATORS}]|{_MIXED_TAG})*+)"
 # words too: not right after a digit, where they are a counter ("3세", aged 3; "1세, 3세, 5세"
 # was a mobile), nor as a quoted value of their own ("네", yes: an answer in a JSON list)
 _MIXED_ATTRIBUTIVE = ("한", "두", "세", "네")
+# (round 24: after the words of a survey, its answers and ratings, 네 is "yes" and 한, 두, 세
+# are counters: "설문 답: 1 3 네 5 2 4 3 5 네 1 2" is no mobile; such a run is not read)
+_MIXED_ANSWER_WORDS = re.compile("설문|답|응답|평가|평점|점수|만족|별점|투표"
+                                 "|survey|answer|rating|score")
 _MIXED_WORD = (f"(?<![a-z0-9{_SPACED_LETTERS}])(?:"
                + "|".join(re.escape(w) for w in _MIXED_LATIN)
                + f")(?![a-z0-9{_SPACED_LETTERS}])|(?:"
@@ -3700,6 +3850,9 @@ def _mixed_said_parts(data: bytes, budget: Budget | None = None
                 continue  # no digit (each language's own rule)
             if all(p.isdigit() for p in parts) and m.group()[-1] in "x0123456789":
                 continue  # no word (digits alone, or with the letter X: the digit rules)
+            if any(p in _MIXED_ATTRIBUTIVE for p in parts) and _MIXED_ANSWER_WORDS.search(
+                    lower, max(0, m.start() - 24), m.start()) is not None:
+                continue  # (round 24: 네 "yes" among the ratings of a survey's answers)
             if budget is not None:
                 budget.spend(len(parts))
             start = lo + len(text[:m.start()].encode("utf-8", "replace"))
@@ -4338,7 +4491,8 @@ def _trunk_ok(data: bytes, start: int, end: int) -> bool:
         window = window[other + 4:]
     window = window.lower()
     said = [m.start() for words in (_PHONE_WORDS, _DIAL_WORDS) for m in words.finditer(window)]
-    return bool(said) and _same_column(data, lo + max(said), start)
+    return (bool(said) and _same_column(data, lo + max(said), start)) or _trunk_field(
+        data, start, end)
 
 
 _COLUMN_SEPARATORS = (b",", b"\t", b";", b"|")
@@ -4361,6 +4515,135 @@ def _same_column(data: bytes, word: int, start: int) -> bool:
                 sep, row, start)
     return True
 
+
+# Round 24: a mobile after the trunk prefix 0 as a field's whole value with no phone word (a
+# JSON string, an array's item, a query or form value, a path segment: call records and CRMs
+# store a non-local mobile so, "013912345678"), where the field has no name or a name that
+# says nothing (a letter or two, "value", "number"): a field named by a word says what else it
+# holds (a car's, an amount's, Japan's 12-digit My Number: round 14's "automovil", "usdt",
+# マイナンバー), and it is then read after a phone word only. Nor a UPC-A bar code by its check
+# digit (US grocery codes start 01: "013000006408" is Heinz's; one trunk mobile in ten passes
+# that check and is then read after a phone word only).
+_TRUNK_OPEN = re.compile(rb'(?:[:\[,][ \t\r\n]{0,8}"|=|/)\Z')
+_TRUNK_CLOSE = frozenset(b'"&;#/?')
+_TRUNK_PLAIN_NAMES = frozenset(("no", "nr", "num", "number", "nomor", "nombor", "value", "val",
+                                "text", "data", "q", "query", "s", "search"))
+
+
+# Round 24: a mobile written in groups after the trunk prefix 0, as dialled within China
+# ("0139 1234 5678", "0139-12345678", "0 139 1234 5678"): joined, it is read as the unbroken
+# "013912345678" is (after a phone or dialling word, or as a field's whole value: _trunk_ok).
+# (led by the literal 0, found at memchr speed: a lookbehind first costs ~75 us per 2 KB; what
+# stands before a match is checked after)
+# (a separator after the 3 digits of its block: "0 13912345678" is read as it is; never a point
+# after the 0, "0.13912345678" is a decimal fraction)
+_TRUNK_GROUPED = re.compile(rb"0[ -]?1[3-9][0-9][ .-][0-9]{4}[ .-]?[0-9]{4}(?![0-9]|[.,-][0-9])")
+_TRUNK_NOT_AFTER = frozenset(b"0123456789+.,")
+# Round 24: an HL7 v2 XTN telephone (PID-13, NK1-5 ...) whose components part the number with
+# carets: use code, equipment type (CP cellular, PH telephone ...), email, country code, area
+# code, local number ("^PRN^CP^^86^139^12345678"). A mainland mobile when the country is 86 or
+# left empty and the area and local parts are a mobile's 3 and 8 digits; read as its 11 digits.
+_HL7_XTN = re.compile(rb"\^(?:[A-Z]{2,3})?\^(?:[A-Za-z0-9.]{2,8})?\^[^^|~\r\n]{0,64}+\^"
+                      rb"(?:\+?86|0086)?\^(1[3-9][0-9])\^([0-9]{4})-?([0-9]{4})(?![0-9A-Za-z])")
+
+
+def _dialled(data: bytes) -> bytes | None:
+    """`data` with a mobile dialled after the trunk prefix 0 in groups written unbroken, and
+    each HL7 XTN mobile written as its 11 digits (see above); None when there is neither (a
+    caret, then a regex search led by a literal 0 over the text's digits)."""
+    out = data
+    if b"^" in data:
+        out = _HL7_XTN.sub(lambda m: b"^ " + m.group(1) + m.group(2) + m.group(3) + b" ", out)
+    pieces: list[bytes] = []
+    last = 0
+    for m in _TRUNK_GROUPED.finditer(out):
+        if m.start() and out[m.start() - 1] in _TRUNK_NOT_AFTER:
+            continue
+        pieces += (out[last:m.start()], m.group().translate(None, b" .-"))
+        last = m.end()
+    if pieces:
+        out = b"".join(pieces) + out[last:]
+    return out if out != data else None
+
+
+# Round 24: digits in Morse code (five dots and dashes each: 1 is .----, 0 -----), eleven to
+# eighteen of them parted by spaces or slashes: a trivially decoded spelling that keyword
+# filters miss. Read as the digits (the usual rules then decide: an 18-digit ID has its check
+# character; a mobile its block). Markdown rules and ellipses are no run of 5-symbol groups.
+_MORSE_DIGITS = {"-----": "0", ".----": "1", "..---": "2", "...--": "3", "....-": "4",
+                 ".....": "5", "-....": "6", "--...": "7", "---..": "8", "----.": "9"}
+# (a full stop may end the sentence after the last group)
+_MORSE_RUN = re.compile(rb"(?<![.-])[.-]{5}(?:(?: {1,3}| ?/ ?)[.-]{5}){10,17}(?!-|\.[.-])")
+_MORSE_GROUP = re.compile(rb"[.-]{5}")
+
+
+def _morse(data: bytes) -> bytes | None:
+    """`data` with each run of Morse digits (see above) in digits; None when there is none."""
+    pieces: list[bytes] = []
+    last = 0
+    for m in _MORSE_RUN.finditer(data):
+        said = [_MORSE_DIGITS.get(g.decode()) for g in _MORSE_GROUP.findall(m.group())]
+        if None in said:
+            continue
+        pieces += (data[last:m.start()], "".join(d for d in said if d is not None).encode())
+        last = m.end()
+    if not pieces:
+        return None
+    return b"".join(pieces) + data[last:]
+
+
+# Round 24: an ID or mobile written reversed under a field name that says so and says what
+# it is ("id_reversed", "phone_rev", "reversedMobile": the receiving code reverses it back):
+# the value is read reversed too. Both words are needed: "rev" alone is a revision's.
+# (the values found first, each name then looked for in the 40 bytes before: a pattern led by
+# the name's characters would try every position of the text)
+_REVERSED_FIELD = re.compile(rb"[:=][ \t]*+[\"']?([0-9]{11,18}[Xx]?|[Xx][0-9]{17})"
+                             rb"(?![0-9A-Za-z])")
+_REVERSED_KEY = re.compile(rb"([A-Za-z0-9_.-]{1,40})[\"']?[ \t]*\Z")
+_REVERSED_NAME = re.compile(rb"(?<![a-z])rev(?:ersed?)?(?![a-z])|revers")
+_REVERSED_WHAT = re.compile(_PHONE_WORDS.pattern + rb"|(?<![a-z])(?:id|nik|sfz|sfzh)(?![a-z])"
+                            rb"|identity|idcard|id_card|resident")
+
+
+def _reversed_values(data: bytes) -> bytes | None:
+    """`data` with each value under a reversed phone's or ID's name (see above) reversed;
+    None when there is none."""
+    pieces: list[bytes] = []
+    last = 0
+    for m in _REVERSED_FIELD.finditer(data):
+        key = _REVERSED_KEY.search(data, max(0, m.start() - 44), m.start())
+        if key is None:
+            continue
+        name = _CAMEL_BYTES.sub(b"_", key.group(1)).lower()
+        if _REVERSED_NAME.search(name) is None or _REVERSED_WHAT.search(name) is None:
+            continue
+        pieces += (data[last:m.start(1)], b" " + m.group(1)[::-1] + b" ")
+        last = m.end(1)
+    if not pieces:
+        return None
+    return b"".join(pieces) + data[last:]
+
+
+def _upc_a(digits: str) -> bool:
+    """Whether the 12 `digits` are a UPC-A code by its check digit."""
+    total = sum(int(c) * (3 if k % 2 == 0 else 1) for k, c in enumerate(digits[:11]))
+    return (10 - total % 10) % 10 == int(digits[11])
+
+
+def _trunk_field(data: bytes, start: int, end: int) -> bool:
+    """Whether the 12-digit number data[start:end] starting 01 stands alone as a field's
+    value and nothing says it is another number (see above)."""
+    if end < len(data) and data[end] not in _TRUNK_CLOSE:
+        return False
+    if _TRUNK_OPEN.search(data, max(0, start - 10), start) is None:
+        return False
+    if data[start - 1:start] == b'"' and data[end:end + 1] != b'"':
+        return False
+    if _upc_a(data[start:end].decode()):
+        return False
+    text = _LABEL_CUT.split(_label_window(data, start).decode("utf-8", "ignore"))[-1]
+    return all((len(w) <= 2 and w.isascii()) or w.isdigit() or w in _TRUNK_PLAIN_NAMES
+               for w in _LABEL_TOKENS.findall(_CAMEL.sub(" ", text).lower()))
 
 
 def _own_number(data: bytes, spans: list[tuple[int, int]], groups: list[str], i: int) -> bool:
@@ -4669,6 +4952,54 @@ def _ocr_words(data: bytes) -> list[tuple[int, int]]:
             continue
         words.append((start, end))
     return words
+
+
+# Round 24: after a phone word, a mobile written with OCR letters in its groups ("139 1Z34
+# S678", "l39-lZ34-5G78"), and '|' or '!' drawn for 1 ("|39|2345678", "!39 !234 5678"); after
+# an ID word, an ID so written in its printed groups (6-8-4) or with bars for ones. The word
+# says what the number is: times, sizes, codes and pipe-delimited fields have these shapes
+# too ("1|2|3|4|5|6", "T1000 SW1A"), and a bar between fields stays a separator in every other
+# reading (this one is a reading beside them). Stretches of such characters are found with
+# byte searches; the form is then checked in each.
+_OCR_GROUP_CHARS = b"0123456789OoIl|!" + _OCR_LETTERS
+_OCR_GROUP_TABLE = bytes.maketrans(bytes(range(256)), bytes(
+    ord("w") if c in _OCR_GROUP_CHARS + b" .-" else ord(".") for c in range(256)))
+_OCR_GROUP_LEAST = b"w" * 11
+_OCR_C = rb"[0-9OoIl|!" + _OCR_LETTERS + rb"]"
+_OCR_GROUPED = re.compile(
+    rb"(?<![0-9A-Za-z|!])(?:" + _OCR_C + rb"{3}([ .-]?)" + _OCR_C + rb"{4}\1" + _OCR_C + rb"{4}"
+    + rb"|" + _OCR_C + rb"{6}([ .-]?)" + _OCR_C + rb"{8}\2" + _OCR_C + rb"{3}[0-9Xx|!"
+    + _OCR_LETTERS + rb"])(?![0-9A-Za-z|!])")
+_OCR_GROUP_DIGITS = bytes.maketrans(b"OoIl|!" + _OCR_LETTERS, b"001111" + b"558226699740")
+
+
+def _ocr_grouped(data: bytes) -> bytes | None:
+    """`data` with each mobile or ID written with OCR letters in its groups, or bars for
+    ones, after its word (see above), as its digits; None when there is none."""
+    pieces: list[bytes] = []
+    last = 0
+    for start, end in _stretches(data, _OCR_GROUP_TABLE, _OCR_GROUP_LEAST):
+        if not data[start:end].translate(None, b"0123456789 .-"):
+            continue  # (digits and separators only: most stretches, read as they are)
+        for m in _OCR_GROUPED.finditer(data, start, end):
+            word = m.group()
+            digits = word.translate(None, b" .-")
+            if ascii_digits(digits) < 7 or ascii_digits(digits) == len(digits) - (
+                    digits[-1:] in b"Xx"):
+                continue  # (a letter or bar among them: those with none are read already)
+            read = digits[:-1].translate(_OCR_GROUP_DIGITS) + (
+                digits[-1:] if digits[-1:] in b"Xx" else digits[-1:].translate(
+                    _OCR_GROUP_DIGITS))
+            if len(read) == 11 and _BARE_MOBILE.fullmatch(read.decode()) is None:
+                continue  # (no mobile's shape: "3|9286|2478", cells of a pipe record)
+            words = _PHONE_WORDS if len(read) == 11 else _ID_WORDS
+            if not _context(data, m.start(), words):
+                continue
+            pieces += (data[last:m.start()], read)
+            last = m.end()
+    if not pieces:
+        return None
+    return b"".join(pieces) + data[last:]
 
 
 # Round 15: letters of other scripts drawn as digits, or as the Latin OCR letters above (the

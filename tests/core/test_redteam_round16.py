@@ -523,8 +523,7 @@ MORSE = {"0": "-----", "1": ".----", "2": "..---", "3": "...--", "4": "....-", "
          "6": "-....", "7": "--...", "8": "---..", "9": "----."}
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: digits in Morse code, even after a "
-                   "phone word (a trivially decoded obfuscation that keyword filters miss)")
+# Fixed after round 24 (scanner._morse): digits in Morse code.
 @pytest.mark.parametrize(("body", "content_type"), [
     (j("msg", "tel " + " ".join(MORSE[c] for c in MOBILE)), JSON),
     ("Tel: " + "/".join(MORSE[c] for c in MOBILE), TEXT),
@@ -552,9 +551,7 @@ def test_keypad_letters_missed(tel):
     assert "mobile" in found(j("tel", tel))
 
 
-@pytest.mark.xfail(strict=True, reason="round 16 MISS: an ID or mobile written reversed "
-                   "under a field name that says so (id_reversed); the receiving code reverses "
-                   "it back, the number is the subject's")
+# Fixed after round 24 (scanner._reversed_values): reversed under a name that says so.
 @pytest.mark.parametrize(("key", "value", "kind"), [("id_reversed", ID[::-1], "id"),
                                                     ("phone_rev", MOBILE[::-1], "mobile")])
 def test_reversed_under_a_hint_missed(key, value, kind):

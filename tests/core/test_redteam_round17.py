@@ -227,8 +227,7 @@ def test_kun_in_katakana_found():
     assert "mobile" in found("電話 ヒト ミ ク ヒト フタ ミ ヨ イツ ム ナナ ヤ", TEXT)
 
 
-@pytest.mark.xfail(strict=True, reason="round 17 MISS: kun readings are read after a phone word "
-                   "only: an ID said after 身分証 or a number after 番号 stays unread")
+# Fixed after round 24 (scanner._KUN_PHONE_WORDS): after an ID card's word or a number's.
 @pytest.mark.parametrize(("body", "kind"), [
     ("身分証 ひと ひと れい ひと れい ひと ひと く く れい れい み れい なな ひと ふた み み", "id"),
     ("番号: ひと み く ひと ふた み よ いつ む なな や", "mobile"),

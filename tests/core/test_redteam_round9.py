@@ -79,17 +79,14 @@ def test_ocr_letters_in_ordinary_text_stay_clean(body):
     assert found(body, "application/json" if body.startswith("{") else "text/plain") == set()
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: '|' and '!' for 1 are not read: '|' separates "
-                   "fields (pipe-delimited records, Markdown tables) and reading it as 1 "
-                   "would hide the digits of the fields beside it")
+# Fixed after round 24 (scanner._ocr_grouped): '|' and '!' for 1 after a phone word.
 @pytest.mark.parametrize("glyph", ["|", "!"])
 def test_pipe_or_bang_for_one(glyph):
     assert "mobile" in found(j({"tel": MOBILE.replace("1", glyph)}))
 
 
-@pytest.mark.xfail(strict=True, reason="MISS: OCR letters in a word shorter than an "
-                   "identifier ('139 1Z34 S678') are not read: times, sizes and codes are "
-                   "words of that shape")
+# Fixed after round 24 (scanner._ocr_grouped): OCR letters in a mobile's groups after a phone
+# word.
 def test_ocr_letters_in_grouped_digits():
     assert "mobile" in found(j({"tel": "139 1Z34 S678"}))
 
@@ -117,7 +114,9 @@ def test_zero_filled_identifiers(body, content_type, kind):
     j({"amount": "000000000012345", "seq": "0000000000000000001", "ref": "00000000000000000000",
        "acct": "000123456789012345678", "n": "0000000099999999999"}),
     # two zeros before an international number (the 00 prefix), a trunk 0 with no phone word
-    j({"intl": "0013912345678", "n": "013912345678"}),
+    # under a field named by another word (round 24: under no name or a letter's, as {"n":
+    # ...} was here, it is read: test_redteam_round13.test_a_trunk_zero_mobile_outside_text)
+    j({"intl": "0013912345678", "order_no": "013912345678"}),
     # a zero-filled 18-digit number that is no ID (bad check character, bad date)
     j({"a": "0" + ID[:-1] + "4", "b": "00110101199013071233"}),
 ])
