@@ -1351,8 +1351,10 @@ def _labels_run(data: bytes, start: int, words: re.Pattern[bytes], reach: int = 
     score's key, and the quad's coordinates are no mobile; ordinary overseas OCR results,
     tests/core/overseas_traffic.py, 6 in 4,000 bodies)."""
     window = data[max(0, start - reach):start].lower()
+    if words.search(window) is None:
+        return False  # (the common case: no word at all, one search)
     ends = [m.end() for m in words.finditer(window)]
-    return bool(ends) and _OTHER_KEY.search(window, ends[-1]) is None
+    return _OTHER_KEY.search(window, ends[-1]) is None
 
 
 # How far back an ID's own label is looked for where a card word would excuse a 15-digit
