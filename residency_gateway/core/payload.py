@@ -2755,7 +2755,10 @@ def _qr_payloads(text: str) -> str:
 
 
 def _decodings(text: str, plus: bool) -> Iterator[str]:
-    if "\\" in text:
+    # (not in RTF, whose control words are no escapes: with the backslash gone, an amount
+    # and the word after it, "18189868\\par" or "16518.67\\cell", read as a keypad mobile
+    # after the "cell" before; RTF's own escapes are the RTF readings')
+    if "\\" in text and "{\\rtf" not in text:
         yield undo_escapes(text)
         if _QUOTED_PAIR_DIGIT.search(text):
             # Round 13: quoted-pairs (RFC 9110 s.5.6.4, RFC 5322), a backslash before any

@@ -336,6 +336,26 @@ def misc_numbers(r: random.Random) -> dict[str, object]:
             "session_ms": [epoch_ms(r) for _ in range(r.randint(2, 6))]}
 
 
+def rtf_invoice(r: random.Random) -> str:
+    rows = []
+    for _ in range(r.randint(2, 12)):
+        cells = [f"SKU-{r.randint(100, 99999)}", str(r.randint(1, 99)),
+                 f"{r.randint(1, 9999)}.{r.randint(0, 99):02d}",
+                 f"{r.randint(1, 99999)}.{r.randint(0, 99):02d}", r.choice(["SGD", "USD"])]
+        rows.append("\\trowd\\cellx1440\\cellx2880\\cellx4320\\cellx5760\\cellx7200 "
+                    + "".join(f"\\pard\\intbl {c}\\cell " for c in cells) + "\\row ")
+    return ("{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}\\f0 Invoice "
+            f"{_d(r, 8)}\\par " + "".join(rows) + f"\\pard Total {amount(r)}\\par}}")
+
+
+def html_table(r: random.Random) -> str:
+    rows = "".join(f"<tr><td>{r.randint(1, 999)}</td><td>{r.randint(100, 9999)}</td>"
+                   f"<td>{r.randint(1, 99999)}.{r.randint(0, 99):02d}</td></tr>"
+                   for _ in range(r.randint(2, 15)))
+    return f"<html><body><table><tr><th>qty</th><th>sku</th><th>amount</th></tr>{rows}" \
+           "</table></body></html>"
+
+
 Shape = tuple[bytes, str]
 
 
@@ -362,6 +382,8 @@ SHAPES: list[Callable[[random.Random], Shape]] = [
     lambda r: (receipt_html(r).encode(), "text/html"),
     lambda r: (_json(transactions(r)), "application/json"),
     multipart,
+    lambda r: (rtf_invoice(r).encode(), "application/rtf"),
+    lambda r: (html_table(r).encode(), "text/html"),
     lambda r: (_json(misc_numbers(r)), "application/json"),
     lambda r: (urllib.parse.urlencode({k: json.dumps(v) if not isinstance(v, str) else v
                                        for k, v in misc_numbers(r).items()}).encode(),
@@ -390,7 +412,7 @@ if __name__ == "__main__":
         res = inspect_body(data, content_type=ctype, key=b"k" * 32,
                            today=dt.date(2026, 12, 1), options=opts)
         mainland = [f.path for f in res.ids if f.area_jurisdiction == "CN"] + [
-            f.path for f in res.phones if f.jurisdiction == "CN"]
+            f.path for f in res.phones if f.jurisdiction == "CN" and f.mobile]
         if mainland or res.error:
             hits += 1
             print(seed, ctype, res.error, mainland, data[:300])
