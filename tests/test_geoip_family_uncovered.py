@@ -7,37 +7,25 @@ one-family MMDB files and end to end through a real gateway whose only DB is one
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 
-from residency_gateway.cli.demo import demo_file
 from residency_gateway.core.origin import GEOIP_FAMILY_UNCOVERED
 from residency_gateway.core.policy import RequestFacts, decide
 from residency_gateway.core.values import NOT_INSPECTED, Action, Reason
 from residency_gateway.geo import GeoDatabase
 from tests.helpers import ADULT_ID, NOW, loaded, region_map
+from tests.test_badday13_fixes_geo import _one_family
 
 # (an address of each family that the demo networks place: CN, and an overseas one)
 ADDRESSES = {4: ("192.0.2.10", "198.51.100.10"), 6: ("2001:db8:86::10", "2001:db8:65::10")}
 
 
 def one_family_db(directory: Path, family: int) -> Path:
-    from mmdb_writer import MMDBWriter
-    from netaddr import IPSet
-
-    writer = MMDBWriter(ip_version=family, ipv4_compatible=False,
-                        database_type="GeoIP2-Country", languages=["en"])
-    for row in csv.reader(line for line in demo_file("demo-networks.csv").splitlines()
-                          if line.strip() and not line.startswith("#")):
-        network, country = row[0].strip(), row[1].strip()
-        if country and (":" in network) == (family == 6):
-            writer.insert_network(IPSet([network]), {"country": {"iso_code": country}})
-    out = directory / f"only-v{family}.mmdb"
-    writer.to_db_file(str(out))
-    return out
+    """The demo networks of one address family only (mmdb-writer), as bad-day round 13's."""
+    return _one_family(directory, family)
 
 
 def _decide(geo: GeoDatabase, tenant: str, address: str, map_edit: dict | None = None,
