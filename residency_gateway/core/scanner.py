@@ -2688,7 +2688,8 @@ _KEYPAD_SEPARATORS = b" -.()"
 
 def _keypad_grouping_ok(body: bytes) -> bool:
     """Whether the separators of a keypad mobile `body` part it as a mobile is parted: none,
-    after its 3rd and/or 7th character (3-4-4, 3-8, 7-4), or after every character. A point
+    after its 3rd, 4th and/or 7th character (3-4-4, 3-8, 7-4, a vanity 4-3-4 "1391-ADG-JMPT"),
+    or after every character. A point
     after five digits is an amount's: "16518.67cell" is an RTF table's amount and its cell
     control word (a phone word), read as 165 1867 2355 in 105 of 300 RTF invoices."""
     positions, count = set(), 0
@@ -2697,7 +2698,7 @@ def _keypad_grouping_ok(body: bytes) -> bool:
             positions.add(count)
         else:
             count += 1
-    return positions <= {3, 7} or positions >= set(range(1, 11))
+    return positions <= {3, 4, 7} or positions >= set(range(1, 11))
 
 
 def _keypad(data: bytes) -> bytes | None:

@@ -624,8 +624,9 @@ async def test_a_burst_of_slow_bodies_never_starves_small_ones():
         assert over.error is Reason.INSPECTION_BUSY
         assert took < 0.5, took
         scans = await asyncio.wait_for(asyncio.gather(*slow), 30)
+        # (each ends by its limit, or within it on a fast moment: none is held past it)
         assert {s.error for s in scans} <= {Reason.PAYLOAD_TOO_COMPLEX_TO_INSPECT,
-                                            Reason.INSPECTION_BUSY}
+                                            Reason.INSPECTION_BUSY, None}
         ins.timeout_s = 20
         big = json.dumps({"id": ADULT_ID, "pad": "x" * 8000}).encode()
         assert await _scan(ins, big) == _inline(big)
