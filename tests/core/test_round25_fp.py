@@ -48,8 +48,8 @@ def test_other_encodings_of_random_bytes_are_overseas(encode: str) -> None:
     "payload_too_complex_to_inspect: 6 of 150 seeds (4%). Not _base85_texts (it decodes "
     "nothing here): derived_views passes MAX_DERIVED_VIEWS (32) with strict=True, the a85 "
     "alphabet's backslashes, % and + giving escape/percent decodings that combine over 4 "
-    "layers. Which decoding (old or round 24's, e.g. EBCDIC form escapes) tips it over was "
-    "not established by the deadline"))
+    "layers. Older than round 24: c7a874b (before every round-24 merge) refuses the same "
+    "seeds. Not fixed by the deadline"))
 def test_ascii85_of_random_bytes_is_not_too_complex() -> None:
     for seed in (20, 24):
         assert mainland(_blob(seed, "a85"), "application/json") == [], seed
@@ -57,8 +57,8 @@ def test_ascii85_of_random_bytes_is_not_too_complex() -> None:
 
 @pytest.mark.xfail(strict=True, reason=(
     "hex of random bytes (8-400 bytes) holds a decimal run that reads as a mainland mobile "
-    "(...c18482461274de6...): 2 of 150 seeds (1.3%). Not established by the deadline whether "
-    "round 24's hex readings or the older digit-run tokenizing makes it"))
+    "(...c18482461274de6...): 2 of 150 seeds (1.3%). Older than round 24: c7a874b (before every round-24 "
+    "merge) reads the same seeds as mobiles. Not fixed by the deadline"))
 def test_hex_of_random_bytes_is_overseas() -> None:
     for seed in (41, 76):
         assert mainland(_blob(seed, "hex"), "application/json") == [], seed
