@@ -3053,6 +3053,24 @@ MAX_SHOWN_RULES = 128  # hiding rules of a document's <style> elements read
 MAX_SHOWN_DEPTH = 512  # elements open at once that the walk tracks (deeper: not tracked)
 
 
+_Compound = tuple[str | None, list[tuple[str, str, str | None]]]
+
+
+def _css_compounds(selector: str) -> list[_Compound]:
+    """A selector's compounds (tag, [(kind, name, value)]) from the outermost to the subject,
+    combinators dropped; [] when a compound is not one _CSS_COMPOUND reads (shown_html's
+    hiding rules and laid_out_html's layout rules share it)."""
+    compounds: list[_Compound] = []
+    for part in re.split(r"\s*[>+~]\s*|\s+", selector):
+        c = _CSS_COMPOUND.fullmatch(part)
+        if c is None:
+            return []
+        tag = c.group(1).lower() if c.group(1) and c.group(1) != "*" else None
+        compounds.append((tag, [(p.group(1) or "[", p.group(2) or (p.group(3) or "").lower(),
+                                 p.group(4)) for p in _CSS_PART.finditer(c.group(2))]))
+    return compounds
+
+
 def _without_css_comments(text: str) -> str:
     """`text` without /* ... */ (an unclosed one to the end). Linear."""
     if "/*" not in text:
@@ -3174,7 +3192,7 @@ def _hiding_declarations(decls: dict[str, str], background: str | None) -> bool:
 class _CssRule:
     __slots__ = ("ancestors", "compounds", "declarations")
 
-    def __init__(self, compounds: list[tuple[str | None, list[tuple[str, str, str | None]]]],
+    def __init__(self, compounds: list[_Compound],
                  declarations: dict[str, str]) -> None:
         self.compounds = compounds
         self.declarations = declarations
@@ -3203,16 +3221,7 @@ def _css_rules(sheet: str, rules: dict[str, dict[str, list[_CssRule]]], seen: se
             selector = selector.strip()
             if not selector or ":" in selector or "@" in selector:
                 continue
-            compounds: list[tuple[str | None, list[tuple[str, str, str | None]]]] = []
-            for part in re.split(r"\s*[>+~]\s*|\s+", selector):
-                c = _CSS_COMPOUND.fullmatch(part)
-                if c is None:
-                    compounds = []
-                    break
-                tag = c.group(1).lower() if c.group(1) and c.group(1) != "*" else None
-                parts = [(p.group(1) or "[", p.group(2) or (p.group(3) or "").lower(),
-                          p.group(4)) for p in _CSS_PART.finditer(c.group(2))]
-                compounds.append((tag, parts))
+            compounds = _css_compounds(selector)
             if compounds and (seen_key := f"{selector}{{{m.group(2)}}}") not in seen:
                 seen.add(seen_key)
                 rule = _CssRule(compounds, decls)
@@ -3474,16 +3483,7 @@ def _layout_rules(text: str) -> list[tuple[_CssRule, str]]:
                 selector = selector.strip()
                 if not selector or ":" in selector or "@" in selector:
                     continue
-                compounds: list[tuple[str | None, list[tuple[str, str, str | None]]]] = []
-                for part in re.split(r"\s*[>+~]\s*|\s+", selector):
-                    c = _CSS_COMPOUND.fullmatch(part)
-                    if c is None:
-                        compounds = []
-                        break
-                    tag = c.group(1).lower() if c.group(1) and c.group(1) != "*" else None
-                    compounds.append((tag, [(p.group(1) or "[", p.group(2) or (
-                        p.group(3) or "").lower(), p.group(4)) for p in _CSS_PART.finditer(
-                            c.group(2))]))
+                compounds = _css_compounds(selector)
                 if compounds:
                     out.append((_CssRule(compounds, decls), kind))
                 if len(out) >= MAX_LAYOUT_RULES:
