@@ -63,10 +63,10 @@ B85_TOKENS = {
     "b85": base64.b85encode(DOC), "b85-padded": base64.b85encode(DOC, pad=True),
     "b85-mobile": base64.b85encode(MOBILE.encode()),
     "b85-tel": base64.b85encode(("tel " + MOBILE).encode()),
-    "b85-gzip": base64.b85encode(gzip.compress(DOC)),
+    "b85-gzip": base64.b85encode(gzip.compress(DOC, mtime=0)),
     "b85-utf16": base64.b85encode(("身份证 " + ID).encode("utf-16-le")),
     "z85": z85(DOC), "z85-mobile": z85(MOBILE.encode()),
-    "z85-gzip": z85(gzip.compress(DOC)),
+    "z85-gzip": z85(gzip.compress(DOC, mtime=0)),
 }
 
 
@@ -74,6 +74,19 @@ B85_TOKENS = {
 def test_base85_found(token):
     for body, content_type in carriers(token.decode()):
         assert found(body, content_type) & {"id", "mobile"}, (body[:60], content_type)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FALSE REFUSAL (found after session 11, about 1 gzip mtime in 400): a Z85 token of a gzip "
+    "stream in a form body holds a stretch the base64 reading decodes to a gzip header whose "
+    "stream then breaks, and round 20's rule refuses a broken compressed stream (422 "
+    "malformed_payload). Safe (nothing moves) but a false refusal; the gzip streams above are "
+    "made with mtime=0 so the found tests are deterministic"))
+def test_z85_of_gzip_in_a_form_is_not_refused():
+    token = z85(gzip.compress(DOC, mtime=1764580000 + 290 * 37)).decode()
+    body = ("a=1&t=" + urllib.parse.quote(token)).encode()  # (as carriers() writes it)
+    result = inspect_body(body, content_type=FORM, key=KEY, today=TODAY)
+    assert result.error is None, result.note
 
 
 @pytest.mark.parametrize("token", [base64.b85encode(DOC), z85(DOC), base64.a85encode(DOC)],
@@ -140,10 +153,10 @@ B32_TOKENS = {
     "utf16-bom": base64.b32encode(("身份证 " + ID).encode("utf-16")),
     "utf16-lower": base64.b32encode(("身份证 " + ID).encode("utf-16-le")).lower(),
     "hex-utf16": base64.b32hexencode(("身份证 " + ID).encode("utf-16-le")),
-    "gzip": base64.b32encode(gzip.compress(DOC)),
-    "gzip-lower-unpadded": base64.b32encode(gzip.compress(DOC)).lower().rstrip(b"="),
+    "gzip": base64.b32encode(gzip.compress(DOC, mtime=0)),
+    "gzip-lower-unpadded": base64.b32encode(gzip.compress(DOC, mtime=0)).lower().rstrip(b"="),
     "zlib": base64.b32encode(__import__("zlib").compress(DOC)),
-    "hex-gzip": base64.b32hexencode(gzip.compress(DOC)),
+    "hex-gzip": base64.b32hexencode(gzip.compress(DOC, mtime=0)),
 }
 
 
@@ -305,7 +318,7 @@ def grouped(raw: bytes, width: int, sep: str, url: bool = False) -> str:
     (12, "-"), (15, "-"),
 ])
 @pytest.mark.parametrize("raw", [("tel " + MOBILE).encode(), MOBILE.encode(), DOC,
-                                 gzip.compress(DOC)], ids=["tel", "mobile", "doc", "gzip"])
+                                 gzip.compress(DOC, mtime=0)], ids=["tel", "mobile", "doc", "gzip"])
 def test_base64_in_short_groups(raw, width, sep):
     token = grouped(raw, width, sep)
     assert found(json.dumps({"d": token})) & {"id", "mobile"}
